@@ -1,0 +1,141 @@
+"""The web application: an object built from settings (or a ready runtime), so tests build as many as
+they like. It serves the HTTP API, the log's C2SP endpoints and the web interface."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from parley import __version__
+from parley.errors import ParleyError
+from parley.log import merkle, note
+from parley.runtime import Runtime, open_runtime
+from parley.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BodyLimit:
+    """Refuses request bodies over the limit before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            return await _too_large(send, self.limit)
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            seen += len(msg.get("body", b""))
+            if seen > self.limit:
+                raise _BodyTooLarge
+            return msg
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _too_large(send, self.limit)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = f'{{"error":"too_large","message":"request body over {limit} bytes"}}'.encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = app.state.runtime is None
+        if own:
+            app.state.runtime = open_runtime(settings)
+        publisher = None
+        if settings.witness_policy:
+            from parley.log.publish import Publisher
+
+            publisher = Publisher(app.state.runtime)
+            publisher.start()
+        try:
+            yield
+        finally:
+            if publisher:
+                publisher.stop()
+            if own:
+                app.state.runtime.close()
+
+    app = FastAPI(title="Parley", version=__version__, lifespan=lifespan,
+                  description="The shared, verifiable record of humanitarian agreements.")
+    app.state.runtime = runtime
+    app.state.settings = settings
+
+    @app.exception_handler(ParleyError)
+    async def parley_error(_: Request, exc: ParleyError) -> JSONResponse:
+        return JSONResponse(exc.as_dict(), status_code=exc.status)
+
+    @app.exception_handler(merkle.ProofError)
+    async def proof_error(_: Request, exc: merkle.ProofError) -> JSONResponse:
+        return JSONResponse({"error": "proof", "message": str(exc)}, status_code=422)
+
+    @app.exception_handler(note.NoteError)
+    async def note_error(_: Request, exc: note.NoteError) -> JSONResponse:
+        return JSONResponse({"error": "bad_note", "message": str(exc)}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": ".".join(str(x) for x in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        return JSONResponse({"error": "invalid", "message": "the request is invalid", "errors": errors},
+                            status_code=422)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
+        return response
+
+    from parley.log.api import router as log_router
+    from parley.parties.api import router as parties_router
+    from parley.records.api import router as records_router
+
+    app.include_router(log_router)
+    app.include_router(parties_router)
+    app.include_router(records_router)
+    try:
+        from parley.web.routes import router as web_router
+    except ImportError:  # the web interface is optional for API-only deployments
+        web_router = None
+    if web_router is not None:
+        app.include_router(web_router)
+        from fastapi.staticfiles import StaticFiles
+        from pathlib import Path
+
+        app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="parley_session",
+                       max_age=int(settings.session_max_age.total_seconds()), same_site="strict",
+                       https_only=settings.cookie_secure)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    return app

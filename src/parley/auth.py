@@ -1,0 +1,89 @@
+"""Who is calling: an API token (``Authorization: Bearer``) or a web session cookie, resolved to an
+active member and their party. Every route but the public ones depends on ``principal``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from parley.errors import Forbidden, Unauthorized
+from parley.parties.credentials import member_for_token
+from parley.parties.models import Member, Party
+from parley.records.format import Audience
+from parley.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Principal:
+    member: str
+    party: str
+    party_kind: str
+    roles: frozenset[str]
+    display_name: str
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.party_kind == "mediator" or "auditor" in self.roles
+
+    def may_read(self, audience: str, author_party: str) -> bool:
+        return Audience(tuple(audience.split(","))).admits(self.party, self.party_kind, self.roles, author_party)
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def db_session(request: Request):  # type: ignore[no-untyped-def]
+    with request.app.state.runtime.sessions() as s:
+        yield s
+
+
+def load_principal(s: Session, member_id: str) -> Principal | None:
+    m = s.get(Member, member_id)
+    if m is None or not m.active:
+        return None
+    p = s.get(Party, m.party)
+    assert p is not None
+    return Principal(member=m.id, party=p.slug, party_kind=p.kind, roles=m.role_set, display_name=m.display_name)
+
+
+def optional_principal(request: Request, s: Annotated[Session, Depends(db_session)]) -> Principal | None:
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("use 'Authorization: Bearer <token>'")
+        member = member_for_token(s, token.strip())
+        if member is None:
+            raise Unauthorized("unknown API token")
+        p = load_principal(s, member)
+        if p is None:
+            raise Unauthorized("this member is not active")
+        return p
+    member = request.session.get("member") if "session" in request.scope else None
+    if member:
+        return load_principal(s, member)
+    return None
+
+
+def principal(p: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if p is None:
+        raise Unauthorized("sign in or send an API token")
+    return p
+
+
+def require_role(*roles: str):  # type: ignore[no-untyped-def]
+    def dep(p: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not (p.roles & set(roles)):
+            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+        return p
+
+    return dep
+
+
+CurrentPrincipal = Annotated[Principal, Depends(principal)]
+DbSession = Annotated[Session, Depends(db_session)]
+CurrentRuntime = Annotated[Runtime, Depends(runtime)]

@@ -1,0 +1,262 @@
+"""The ``parley`` command line: set up a deployment, run the server or the demo, write records with
+your own key, and audit or replay the log."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+app = typer.Typer(help="Parley: the shared, verifiable record of humanitarian agreements.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+log_app = typer.Typer(help="The transparency log: audit and replay.", no_args_is_help=True)
+record_app = typer.Typer(help="Write records signed with your own key.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(log_app, name="log")
+app.add_typer(record_app, name="record")
+console = Console(stderr=True)
+out = Console()
+
+
+def _settings(**overrides: Any):  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from parley.settings import Settings
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        for e in exc.errors():
+            console.print(f"[red]setting {'.'.join(map(str, e['loc']))}: {e['msg']}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _data_overrides(data: Optional[Path]) -> dict[str, Any]:
+    if data is None:
+        return {}
+    return {"data_dir": data, "database_url": f"sqlite:///{(data / 'parley.db').resolve()}"}
+
+
+@db_app.command("upgrade")
+def db_upgrade(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None) -> None:
+    """Apply the Alembic migrations to the configured database."""
+    from parley.db import make_engine, migrate
+
+    settings = _settings(**_data_overrides(data))
+    migrate(make_engine(settings.database_url))
+    console.print("schema is up to date")
+
+
+@app.command()
+def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None) -> None:
+    """Create the schema and the log's signing key; print the log's verifier key."""
+    from parley.db import make_engine, migrate
+    from parley.runtime import create_log_key
+
+    settings = _settings(**_data_overrides(data))
+    migrate(make_engine(settings.database_url))
+    signer = create_log_key(settings)
+    out.print(signer.vkey())
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None) -> None:
+    """Run the Parley server with the settings from the environment (PARLEY_*)."""
+    import uvicorn
+
+    from parley.app import create_app
+
+    settings = _settings(**_data_overrides(data))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+    return value
+
+
+@app.command()
+def demo(host: str = "127.0.0.1", port: int = 8000,
+         data: Annotated[Path, typer.Option(help="Data directory; created if missing")] = Path("parley-demo"),
+         witnesses: Annotated[bool, typer.Option(help="Run one witness per party")] = True,
+         exit_after_load: Annotated[bool, typer.Option(hidden=True)] = False) -> None:
+    """Run the demo: SQLite in DATA, the demo scenario loaded, witnesses, and the server on HOST:PORT."""
+    import uvicorn
+
+    from parley.app import create_app
+    from parley.db import make_engine, migrate
+    from parley.demo import load_demo
+    from parley.runtime import create_log_key, open_runtime
+
+    data.mkdir(parents=True, exist_ok=True)
+    origin = "demo.parley.local/log"
+    base = dict(_data_overrides(data), secret_key=_secret(data / "secret.key"), log_origin=origin,
+                cookie_secure=False)
+    settings = _settings(**base)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    log_signer = create_log_key(settings)
+    servers: list[Any] = []
+    if witnesses:
+        from parley.demo_witnesses import start_witnesses
+
+        policy, urls, servers = start_witnesses(data / "witnesses", host, origin, log_signer.vkey(),
+                                                ["ua", "ru", "icrc"], _free_port)
+        settings = _settings(**base, witness_policy=policy, witness_urls=urls)
+    rt = open_runtime(settings, engine=engine)
+    creds = data / "demo-credentials.json"
+    with rt.sessions() as s:
+        from parley.log.models import LogHead
+
+        empty = s.get(LogHead, 1).size == 0  # type: ignore[union-attr]
+    if empty:
+        with console.status("loading the demo scenario through the log…"):
+            signins = load_demo(rt.pipeline, rt.sessions, settings.secret_key, origin, data)
+    else:
+        signins = json.loads(creds.read_text())["sign_ins"]
+    if witnesses:
+        from parley.log.publish import Publisher
+
+        with console.status("asking the witnesses to cosign…"):
+            ok = Publisher(rt).publish_once()
+        console.print("checkpoint cosigned by every party's witness" if ok else "[yellow]checkpoint not yet cosigned[/yellow]")
+    url = f"http://{host}:{port}/"
+    table = Table(title="Demo sign-ins (also in " + str(creds) + ")")
+    for col in ("party", "member", "role", "password", "API token"):
+        table.add_column(col)
+    for si in signins:
+        table.add_row(si["party"], si["member"], si["role"], si["password"], si["api_token"])
+    out.print(table)
+    out.print(f"Parley demo: [bold]{url}[/bold]   log key: {log_signer.vkey()}")
+    if exit_after_load:
+        for srv in servers:
+            srv.should_exit = True
+        rt.close()
+        return
+    try:
+        uvicorn.run(create_app(settings, rt), host=host, port=port, log_level="warning")
+    finally:
+        for srv in servers:
+            srv.should_exit = True
+
+
+@app.command()
+def keygen(name: Annotated[str, typer.Argument(help="Key name: '<party>/<member>'")],
+           out_file: Annotated[Path, typer.Option("--out", help="Where to write the private key")]) -> None:
+    """Generate an Ed25519 signing key; prints the verifier key to register with key.register."""
+    from parley.log.note import Signer
+
+    signer = Signer.generate(name)
+    fd = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(signer.skey() + "\n")
+    out.print(signer.vkey())
+
+
+@record_app.command("submit")
+def record_submit(
+    kind: Annotated[str, typer.Option(help="Record kind, e.g. record.note")],
+    payload: Annotated[str, typer.Option(help="Payload as JSON, or @file.json")],
+    audience: Annotated[str, typer.Option(help="Comma-separated audience tokens")] = "all",
+    ref: Annotated[list[str], typer.Option(help="Hash of an earlier record (repeatable)")] = [],
+    key_file: Annotated[Path, typer.Option(envvar="PARLEY_KEY_FILE", help="Your signing key")] = Path("parley.key"),
+    url: Annotated[str, typer.Option(envvar="PARLEY_URL")] = "http://127.0.0.1:8000",
+    token: Annotated[str, typer.Option(envvar="PARLEY_TOKEN", help="Your API token")] = "",
+    origin: Annotated[Optional[str], typer.Option(help="Log origin (default: asked from the server)")] = None,
+) -> None:
+    """Sign a record with your own key and submit it; prints the receipt."""
+    import httpx
+
+    from parley.log.note import Signer
+    from parley.records.compose import compose
+
+    body = Path(payload[1:]).read_text() if payload.startswith("@") else payload
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        console.print(f"[red]payload is not JSON: {exc}[/red]")
+        raise typer.Exit(2) from None
+    signer = Signer.from_skey(key_file.read_text().strip())
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        if origin is None:
+            r = client.get("/log/key")
+            r.raise_for_status()
+            origin = r.text.strip().split("+", 1)[0]
+        note = compose(signer, origin=origin, kind=kind, audience=audience.split(","), payload=data, refs=ref)
+        r = client.post("/api/records", json={"note": note.decode(), "payload": data})
+    if r.status_code >= 400:
+        console.print(f"[red]{r.status_code}: {r.text}[/red]")
+        raise typer.Exit(1)
+    out.print_json(r.text)
+
+
+@log_app.command("replay")
+def log_replay(target: Annotated[str, typer.Option(help="URL of an EMPTY database to rebuild into")],
+               data: Annotated[Optional[Path], typer.Option(help="Data directory of the source (SQLite)")] = None,
+               check: Annotated[bool, typer.Option(help="Compare the rebuilt tables with the source")] = True) -> None:
+    """Rebuild every table from the log into an empty database, re-verifying every record."""
+    from parley.db import make_engine
+    from parley.log.replay import differences, replay
+    from parley.models import PROJECTION_TABLES, LogCheckpoint, LogEntry, LogNode
+    from parley.runtime import load_log_key
+
+    settings = _settings(**_data_overrides(data))
+    src, dst = make_engine(settings.database_url), make_engine(target)
+    with Progress(console=console) as progress:
+        task = progress.add_task("replaying", total=None)
+        report = replay(src, dst, load_log_key(settings), settings.log_origin,
+                        progress=lambda done, total: progress.update(task, completed=done, total=total))
+    for p in report.problems:
+        console.print(f"[red]{p}[/red]")
+    if report.problems:
+        raise typer.Exit(1)
+    out.print(f"replayed {report.records} records and {report.checkpoints} checkpoints")
+    if check:
+        diffs = differences(src, dst, (*PROJECTION_TABLES, LogEntry, LogNode, LogCheckpoint))
+        for d in diffs:
+            console.print(f"[red]{d}[/red]")
+        if diffs:
+            raise typer.Exit(1)
+        out.print("the rebuilt tables equal the source's")
+
+
+def _register_optional() -> None:
+    from parley.log.audit_cli import verify
+    from parley.witness.cli import app as witness_app
+
+    log_app.command("verify")(verify)
+    app.add_typer(witness_app, name="witness", help="Run a witness that cosigns consistent checkpoints.")
+
+
+def main() -> None:
+    _register_optional()
+    app()
+
+
+if __name__ == "__main__":
+    main()

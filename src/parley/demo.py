@@ -1,0 +1,159 @@
+"""The demo deployment: the parties of the 2022 talks (synthetic members only), their signing keys and
+a few records, loaded through the one write path; one witness per party cosigning the log.
+
+Public facts come from the seed reports: the second round of talks in Belarus on 3 March 2022 reached
+an understanding on humanitarian corridors with a temporary ceasefire for the duration of each
+operation. Every person named here is invented.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import sessionmaker
+
+from parley.db import writing
+from parley.errors import ParleyError
+from parley.log.note import Signer
+from parley.parties.credentials import hash_password, new_token, set_custody_signer, token_hash, credential
+from parley.records.compose import compose
+from parley.records.pipeline import Pipeline
+
+PARTIES: list[dict[str, Any]] = [
+    {"slug": "icrc", "kind": "mediator", "names": {
+        "en": "International Committee of the Red Cross",
+        "uk": "Міжнародний комітет Червоного Хреста",
+        "ru": "Международный комитет Красного Креста"}},
+    {"slug": "ua", "kind": "belligerent", "names": {
+        "en": "Ukraine — Coordination Headquarters for the Treatment of Prisoners of War",
+        "uk": "Україна — Координаційний штаб з питань поводження з військовополоненими",
+        "ru": "Украина — Координационный штаб по вопросам обращения с военнопленными"}},
+    {"slug": "ru", "kind": "belligerent", "names": {
+        "en": "Russian Federation — delegation for humanitarian issues",
+        "uk": "Російська Федерація — делегація з гуманітарних питань",
+        "ru": "Российская Федерация — делегация по гуманитарным вопросам"}},
+    {"slug": "un-ocha", "kind": "mediator", "names": {
+        "en": "United Nations Office for the Coordination of Humanitarian Affairs",
+        "uk": "Управління ООН з координації гуманітарних питань",
+        "ru": "Управление ООН по координации гуманитарных вопросов"}},
+    {"slug": "tr", "kind": "observer", "names": {
+        "en": "Republic of Türkiye — observer", "uk": "Турецька Республіка — спостерігач",
+        "ru": "Турецкая Республика — наблюдатель"}},
+]
+
+# (party, handle, display name, roles) — invented people.
+MEMBERS: list[tuple[str, str, str, list[str]]] = [
+    ("icrc", "admin", "Anna Lindqvist (demo)", ["admin"]),
+    ("icrc", "mediator", "Marc Dubois (demo)", ["negotiator", "liaison"]),
+    ("icrc", "auditor", "Keiko Tanaka (demo)", ["auditor"]),
+    ("un-ocha", "liaison", "Samuel Okafor (demo)", ["liaison", "admin"]),
+    ("ua", "admin", "Oksana Hnatiuk (demo)", ["admin"]),
+    ("ua", "negotiator", "Taras Melnychuk (demo)", ["negotiator"]),
+    ("ua", "registrar", "Iryna Bondar (demo)", ["registrar"]),
+    ("ua", "press", "Dmytro Savchuk (demo)", ["press"]),
+    ("ua", "liaison", "Petro Kravets (demo)", ["liaison"]),
+    ("ru", "admin", "Yelena Sorokina (demo)", ["admin"]),
+    ("ru", "negotiator", "Pavel Zimin (demo)", ["negotiator"]),
+    ("ru", "registrar", "Nadezhda Orlova (demo)", ["registrar"]),
+    ("ru", "liaison", "Gleb Morozov (demo)", ["liaison"]),
+    ("tr", "observer", "Elif Aydın (demo)", ["negotiator"]),
+]
+
+
+@dataclass
+class DemoMember:
+    party: str
+    handle: str
+    display_name: str
+    roles: list[str]
+    signer: Signer
+    password: str
+    token: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.party}/{self.handle}"
+
+
+def _at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+
+
+def scenario_records(origin: str, members: dict[str, DemoMember]) -> list[tuple[bytes, Any]]:
+    """The demo's records in log order, each signed by its author."""
+    out: list[tuple[bytes, Any]] = []
+
+    def add(author: str, kind: str, audience: str, payload: Any, refs: tuple[str, ...] = ()) -> None:
+        out.append((compose(members[author].signer, origin=origin, kind=kind, audience=audience,
+                            payload=payload, refs=refs), payload))
+
+    first = members["icrc/admin"]
+    add("icrc/admin", "deployment.init", "all", {
+        "party": "icrc", "party_kind": "mediator", "names": PARTIES[0]["names"], "member": "admin",
+        "display_name": first.display_name, "vkey": first.signer.vkey()})
+    for p in PARTIES[1:]:
+        add("icrc/admin", "party.create", "all", {"slug": p["slug"], "kind": p["kind"], "names": p["names"]})
+    for m in members.values():
+        if m.id == "icrc/admin":
+            continue
+        # A party's first admin is registered by the mediator operating the deployment; the rest by their own admin.
+        admin = f"{m.party}/admin" if f"{m.party}/admin" in members and m.handle != "admin" else "icrc/admin"
+        add(admin, "member.create", "all", {"party": m.party, "handle": m.handle, "display_name": m.display_name,
+                                            "roles": m.roles, "vkey": m.signer.vkey()})
+    add("ua/negotiator", "record.note", "all", {"text": (
+        "Second round of talks, Belarus, 3 March 2022: understanding reached on the joint provision of "
+        "humanitarian corridors for evacuating civilians and delivering food and medicine, with a temporary "
+        "ceasefire possible for the duration of each operation. A third round is planned.")})
+    add("ru/negotiator", "record.note", "all", {"text": (
+        "Second round, 3 March 2022: positions on the military, international-humanitarian and political "
+        "tracks were written down on points; channels of communication and interaction will be organised.")})
+    add("ua/liaison", "record.note", "party:ua,party:icrc", {"text": (
+        "Internal to the Ukrainian side and the ICRC: liaison contact list for corridor operations to be "
+        "exchanged through the mediator.")})
+    return out
+
+
+def build_members() -> dict[str, DemoMember]:
+    out = {}
+    for party, handle, name, roles in MEMBERS:
+        m = DemoMember(party=party, handle=handle, display_name=name, roles=roles,
+                       signer=Signer.generate(f"{party}/{handle}"), password=secrets.token_urlsafe(12),
+                       token=new_token())
+        out[m.id] = m
+    return out
+
+
+def load_demo(pipeline: Pipeline, sessions: sessionmaker, secret: str, origin: str, data_dir: Path) -> list[dict[str, Any]]:
+    """Load the scenario into an empty log and write ``demo-credentials.json``; return the sign-ins."""
+    members = build_members()
+    results = pipeline.submit_many(scenario_records(origin, members))
+    errors = [r for r in results if isinstance(r, ParleyError)]
+    if errors:
+        raise RuntimeError(f"the demo scenario was refused: {errors[0].message}")
+    with writing(sessions) as s:
+        for m in members.values():
+            cred = credential(s, m.id)
+            cred.password_hash = hash_password(m.password)
+            cred.token_hash = token_hash(m.token)
+            set_custody_signer(s, secret, m.signer)
+    keys = data_dir / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    signins = []
+    for m in members.values():
+        key_file = keys / f"{m.party}-{m.handle}.key"
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(m.signer.skey() + "\n")
+        signins.append({"party": m.party, "member": m.id, "role": ",".join(m.roles), "display_name": m.display_name,
+                        "password": m.password, "api_token": m.token, "key_file": str(key_file.resolve())})
+    path = data_dir / "demo-credentials.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"sign_ins": signins}, f, ensure_ascii=False, indent=2)
+    return signins

@@ -1,0 +1,150 @@
+"""The log's HTTP face: C2SP tlog-tiles under ``/log/`` (checkpoint, verifier key, hash tiles for every
+member, entry bundles for readers of every record) and JSON under ``/api/log/`` for records the caller
+may read, with inclusion proofs, consistency proofs and the checkpoints with their cosignatures."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy import select
+
+from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
+from parley.errors import BadRequest, Forbidden, NotFound
+from parley.log import merkle, tiles
+from parley.log.models import LogCheckpoint, LogCosignature, LogEntry
+from parley.log.store import DbNodes, b64, checkpoint_with_cosignatures, latest_checkpoint, tlog_proof
+
+router = APIRouter()
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def published(s: DbSession) -> LogCheckpoint:
+    cp = latest_checkpoint(s, published=True)
+    if cp is None:
+        raise NotFound("the log has no published checkpoint yet")
+    return cp
+
+
+@router.get("/log/checkpoint", response_class=PlainTextResponse, tags=["log"])
+def get_checkpoint(s: DbSession, _: CurrentPrincipal) -> Response:
+    cp = published(s)
+    return Response(checkpoint_with_cosignatures(s, cp), media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+@router.get("/log/key", response_class=PlainTextResponse, tags=["log"])
+def get_log_key(rt: CurrentRuntime, _: CurrentPrincipal) -> Response:
+    return Response(rt.log_signer.vkey() + "\n", media_type="text/plain; charset=utf-8")
+
+
+@router.get("/log/tile/{path:path}", tags=["log"])
+def get_tile(path: str, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> Response:
+    try:
+        ref = tiles.parse_tile_path("tile/" + path)
+    except ValueError as exc:
+        raise NotFound(f"no such tile: {exc}") from exc
+    size = published(s).size
+    width = ref.width or tiles.TILE_WIDTH
+    start = ref.n * tiles.TILE_WIDTH
+    if ref.level < 0:
+        if not who.reads_everything:
+            raise Forbidden("entry bundles hold every record; only mediators and auditors may read them")
+        if start + width > size:
+            raise NotFound("beyond the published tree")
+        notes = s.execute(
+            select(LogEntry.note).where(LogEntry.idx >= start, LogEntry.idx < start + width).order_by(LogEntry.idx)
+        ).scalars().all()
+        body = tiles.encode_entry_bundle(notes)
+    else:
+        if start + width > size >> (ref.level * tiles.TILE_HEIGHT):
+            raise NotFound("beyond the published tree")
+        body = tiles.hash_tile(DbNodes(s, rt.cache), ref.level, ref.n, width)
+    headers = {"Cache-Control": IMMUTABLE} if ref.width is None else {}
+    return Response(body, media_type="application/octet-stream", headers=headers)
+
+
+def record_json(row: LogEntry) -> dict[str, Any]:
+    return {"index": row.idx, "record_hash": row.record_hash, "note": row.note.decode(), "kind": row.kind,
+            "author": row.author, "party": row.party, "time": row.time, "audience": row.audience,
+            "payload": json.loads(row.payload)}
+
+
+def readable(who: Principal, row: LogEntry) -> bool:
+    return who.reads_everything or who.may_read(row.audience, row.party)
+
+
+@router.get("/api/log/records", tags=["log"])
+def list_records(s: DbSession, who: CurrentPrincipal, start: Annotated[int, Query(ge=0)] = 0,
+                 limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+                 kind: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+    size = latest_checkpoint(s)
+    total = size.size if size else 0
+    out: list[dict[str, Any]] = []
+    pos = start
+    scanned = 0
+    # Scan in chunks so a reader of few records cannot make one request walk the whole log.
+    while pos < total and len(out) < limit and scanned < 50_000:
+        q = select(LogEntry).where(LogEntry.idx >= pos).order_by(LogEntry.idx).limit(limit)
+        if kind:
+            q = q.where(LogEntry.kind == kind)
+        rows = s.execute(q).scalars().all()
+        if not rows:
+            pos = total
+            break
+        for row in rows:
+            pos = row.idx + 1
+            scanned += 1
+            if readable(who, row):
+                out.append(record_json(row))
+                if len(out) == limit:
+                    break
+    return {"records": out, "next": pos if pos < total else None, "size": total}
+
+
+@router.get("/api/log/records/{index}", tags=["log"])
+def get_record(index: int, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> dict[str, Any]:
+    row = s.get(LogEntry, index)
+    if row is None or not readable(who, row):
+        raise NotFound(f"no record {index} that you may read")
+    cp = latest_checkpoint(s, published=True)
+    if cp is None or cp.size <= index:
+        cp = latest_checkpoint(s)
+    assert cp is not None
+    out = record_json(row)
+    out["leaf_hash"] = b64(row.leaf_hash)
+    out["checkpoint_size"] = cp.size
+    out["proof"] = tlog_proof(DbNodes(s, rt.cache), index, cp.size, checkpoint_with_cosignatures(s, cp))
+    return out
+
+
+@router.get("/api/log/consistency", tags=["log"])
+def get_consistency(s: DbSession, rt: CurrentRuntime, _: CurrentPrincipal, old: Annotated[int, Query(ge=1)],
+                    new: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
+    cp = latest_checkpoint(s)
+    if old > new or cp is None or new > cp.size:
+        raise BadRequest("need 1 <= old <= new <= the current tree size")
+    proof = merkle.consistency_proof(DbNodes(s, rt.cache), old, new)
+    return {"old": old, "new": new, "proof": [b64(h) for h in proof]}
+
+
+@router.get("/api/log/checkpoints", tags=["log"])
+def list_checkpoints(s: DbSession, _: CurrentPrincipal, published_only: bool = False,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     before: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+    q = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(limit)
+    if published_only:
+        q = q.where(LogCheckpoint.published.is_(True))
+    if before:
+        q = q.where(LogCheckpoint.size < before)
+    cps = s.execute(q).scalars().all()
+    cosigs: dict[int, list[str]] = {}
+    if cps:
+        for size, witness in s.execute(select(LogCosignature.size, LogCosignature.witness)
+                                       .where(LogCosignature.size.in_([c.size for c in cps]))):
+            cosigs.setdefault(size, []).append(witness)
+    return {"checkpoints": [{"size": c.size, "root_hash": b64(c.root_hash), "published": c.published,
+                             "created_at": c.created_at.isoformat(), "cosigned_by": sorted(cosigs.get(c.size, [])),
+                             "note": checkpoint_with_cosignatures(s, c).decode()} for c in cps]}

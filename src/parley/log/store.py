@@ -1,0 +1,110 @@
+"""The log's storage: Merkle nodes read from the database, an in-process cache of committed nodes
+(full subtrees never change once written), checkpoints signed by the log key, and receipts."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from parley.log import merkle
+from parley.log.checkpoint import Checkpoint
+from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogNode
+from parley.log.note import Signer, sign_note
+from parley.log.proof import TlogProof, format_tlog_proof
+
+
+class NodeCache:
+    """Committed full nodes; safe to share between threads and requests because they are immutable."""
+
+    def __init__(self, limit: int = 4_000_000) -> None:
+        self._nodes: dict[tuple[int, int], bytes] = {}
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int]) -> bytes | None:
+        return self._nodes.get(key)
+
+    def update(self, nodes: dict[tuple[int, int], bytes]) -> None:
+        with self._lock:
+            if len(self._nodes) + len(nodes) > self._limit:
+                self._nodes.clear()
+            self._nodes.update(nodes)
+
+
+class DbNodes:
+    """A ``merkle.NodeSource`` over one session: the batch's pending nodes, then the cache, then SQL."""
+
+    def __init__(self, session: Session, cache: NodeCache, pending: dict[tuple[int, int], bytes] | None = None):
+        self.session = session
+        self.cache = cache
+        self.pending = pending if pending is not None else {}
+
+    def full_nodes(self, keys: Sequence[tuple[int, int]]) -> list[bytes]:
+        found: dict[tuple[int, int], bytes] = {}
+        leaves: list[int] = []
+        inner: list[tuple[int, int]] = []
+        for key in keys:
+            h = self.pending.get(key) or self.cache.get(key)
+            if h is not None:
+                found[key] = h
+            elif key[0] == 0:
+                leaves.append(key[1])
+            else:
+                inner.append(key)
+        fetched: dict[tuple[int, int], bytes] = {}
+        if leaves:
+            rows = self.session.execute(select(LogEntry.idx, LogEntry.leaf_hash).where(LogEntry.idx.in_(leaves)))
+            fetched.update(((0, i), h) for i, h in rows)
+        if inner:
+            rows = self.session.execute(
+                select(LogNode.level, LogNode.idx, LogNode.hash).where(tuple_(LogNode.level, LogNode.idx).in_(inner))
+            )
+            fetched.update(((lv, i), h) for lv, i, h in rows)
+        if fetched:
+            self.cache.update(fetched)
+            found.update(fetched)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            raise LookupError(f"log nodes missing from the database: {missing[:4]}")
+        return [found[k] for k in keys]
+
+
+def sign_checkpoint(signer: Signer, origin: str, size: int, root: bytes) -> bytes:
+    return sign_note(Checkpoint(origin, size, root).text(), signer)
+
+
+def new_checkpoint(session: Session, signer: Signer, origin: str, size: int, root: bytes, *,
+                   published: bool = False) -> LogCheckpoint:
+    cp = LogCheckpoint(size=size, root_hash=root, note=sign_checkpoint(signer, origin, size, root),
+                       created_at=datetime.now(timezone.utc), published=published)
+    session.add(cp)
+    return cp
+
+
+def latest_checkpoint(session: Session, *, published: bool = False) -> LogCheckpoint | None:
+    q = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)
+    if published:
+        q = q.where(LogCheckpoint.published.is_(True))
+    return session.execute(q).scalar_one_or_none()
+
+
+def checkpoint_with_cosignatures(session: Session, cp: LogCheckpoint) -> bytes:
+    """The checkpoint note as published: the log's signature followed by the witnesses' cosignatures."""
+    lines = session.execute(
+        select(LogCosignature.line).where(LogCosignature.size == cp.size).order_by(LogCosignature.witness)
+    ).scalars()
+    return cp.note + "".join(lines).encode()
+
+
+def tlog_proof(nodes: merkle.NodeSource, index: int, checkpoint_size: int, checkpoint_note: bytes) -> str:
+    proof = merkle.inclusion_proof(nodes, index, checkpoint_size)
+    return format_tlog_proof(TlogProof(index=index, proof=tuple(proof), checkpoint_note=checkpoint_note)).decode()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

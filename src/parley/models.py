@@ -1,0 +1,13 @@
+"""Every table, gathered for Alembic and for replay's table-by-table comparison."""
+
+from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, LogNode, WitnessProgress
+from parley.parties.models import Annotation, Credential, Member, MemberKey, Party
+
+LOG_TABLES = (LogHead, LogEntry, LogNode, LogCheckpoint, LogCosignature, WitnessProgress)
+PROJECTION_TABLES = (Party, Member, MemberKey, Annotation)
+LOCAL_TABLES = (Credential,)
+
+__all__ = [
+    "Annotation", "Credential", "LogCheckpoint", "LogCosignature", "LogEntry", "LogHead", "LogNode",
+    "Member", "MemberKey", "Party", "WitnessProgress", "LOG_TABLES", "PROJECTION_TABLES", "LOCAL_TABLES",
+]

@@ -1,0 +1,69 @@
+"""Projection tables for parties, members and their signing keys (rebuilt by replaying the log),
+and the local credentials table, which holds secrets and is never part of the log."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from parley.db import Base
+
+
+class Party(Base):
+    __tablename__ = "party"
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # belligerent | mediator | observer
+    name_en: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_uk: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_ru: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class Member(Base):
+    __tablename__ = "member"
+    id: Mapped[str] = mapped_column(String(130), primary_key=True)  # "<party>/<handle>"
+    party: Mapped[str] = mapped_column(String(64), ForeignKey("party.slug"), nullable=False, index=True)
+    handle: Mapped[str] = mapped_column(String(64), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    roles: Mapped[str] = mapped_column(String(200), nullable=False)  # comma-separated, sorted
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class MemberKey(Base):
+    __tablename__ = "member_key"
+    key_id: Mapped[str] = mapped_column(String(8), primary_key=True)  # hex of the 4-byte note key id
+    name: Mapped[str] = mapped_column(String(130), primary_key=True)
+    member: Mapped[str] = mapped_column(String(130), ForeignKey("member.id"), nullable=False, index=True)
+    vkey: Mapped[str] = mapped_column(Text, nullable=False)
+    registered_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    revoked_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Credential(Base):
+    """Local secrets of a member: never logged, never replayed, backed up with the server secret."""
+
+    __tablename__ = "credential"
+    member: Mapped[str] = mapped_column(String(130), primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # The member's web signing key, wrapped with AES-GCM under a key derived from the server secret.
+    custody_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    custody_key_id: Mapped[str | None] = mapped_column(String(8), nullable=True)
+
+
+class Annotation(Base):
+    """A member's signed remark on earlier records: a dispute, a correction, a note for the file."""
+
+    __tablename__ = "annotation"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    refs: Mapped[str] = mapped_column(Text, nullable=False)  # comma-separated record hashes

@@ -1,0 +1,188 @@
+"""The text of a record: the body that its author's signed-note signature covers.
+
+::
+
+    parley.record/v1
+    origin <log origin>
+    kind <kind>
+    author <party>/<member>
+    party <party>
+    time <YYYY-MM-DDTHH:MM:SSZ>
+    audience <token>,<token>...
+    ref <64 hex>                (zero or more)
+    payload sha256:<64 hex>     (of the payload's RFC 8785 canonical JSON)
+
+A record's hash is the SHA-256 of its whole signed note; the note is the log entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import rfc8785
+
+from parley.errors import BadRequest
+
+HEADER = "parley.record/v1"
+MAX_RECORD_BYTES = 65535  # the C2SP entry-bundle limit: a uint16 length prefix
+MAX_REFS = 64
+SLUG = r"[a-z0-9][a-z0-9_-]{0,62}"
+SLUG_RE = re.compile(SLUG + r"\Z")
+AUTHOR_RE = re.compile(rf"({SLUG})/({SLUG})\Z")
+KIND_RE = re.compile(r"[a-z][a-z_]{0,30}\.[a-z][a-z_]{0,30}\Z")
+TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+ROLES = ("negotiator", "liaison", "registrar", "press", "auditor", "admin")
+PARTY_KINDS = ("belligerent", "mediator", "observer")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may read a record. Mediators and auditors read every record; its author's party always does."""
+
+    tokens: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> "Audience":
+        tokens = tuple(t for t in text.split(",") if t)
+        if not tokens or len(tokens) > 64 or len(set(tokens)) != len(tokens):
+            raise BadRequest("audience must list 1 to 64 distinct tokens", field="audience")
+        for t in tokens:
+            if t in ("public", "all"):
+                continue
+            kind, _, rest = t.partition(":")
+            if kind == "party":
+                party, _, role = rest.partition("/")
+                if SLUG_RE.match(party) and (not role or role in ROLES):
+                    continue
+            elif kind == "role" and rest in ROLES:
+                continue
+            raise BadRequest(f"unknown audience token {t!r}", field="audience")
+        return cls(tuple(sorted(tokens)))
+
+    def text(self) -> str:
+        return ",".join(self.tokens)
+
+    def admits(self, party: str, party_kind: str, roles: frozenset[str], author_party: str) -> bool:
+        if party_kind == "mediator" or "auditor" in roles or party == author_party:
+            return True
+        for t in self.tokens:
+            if t in ("public", "all"):
+                return True
+            kind, _, rest = t.partition(":")
+            if kind == "role" and rest in roles:
+                return True
+            if kind == "party":
+                p, _, role = rest.partition("/")
+                if p == party and (not role or role in roles):
+                    return True
+        return False
+
+    @property
+    def is_public(self) -> bool:
+        return "public" in self.tokens
+
+
+@dataclass(frozen=True)
+class RecordText:
+    origin: str
+    kind: str
+    author: str
+    party: str
+    time: str
+    audience: Audience
+    payload_hash: str
+    refs: tuple[str, ...] = field(default=())
+
+    @property
+    def member_handle(self) -> str:
+        return self.author.split("/", 1)[1]
+
+    @property
+    def when(self) -> datetime:
+        return datetime.strptime(self.time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+    def text(self) -> str:
+        lines = [
+            HEADER,
+            f"origin {self.origin}",
+            f"kind {self.kind}",
+            f"author {self.author}",
+            f"party {self.party}",
+            f"time {self.time}",
+            f"audience {self.audience.text()}",
+            *(f"ref {r}" for r in self.refs),
+            f"payload sha256:{self.payload_hash}",
+        ]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def parse(cls, text: str) -> "RecordText":
+        lines = text.split("\n")
+        if lines[-1] != "" or len(lines) < 9:
+            raise BadRequest("record text is incomplete")
+        lines = lines[:-1]
+        if lines[0] != HEADER:
+            raise BadRequest(f"record text must start with {HEADER!r}")
+        fixed = ("origin", "kind", "author", "party", "time", "audience")
+        values: dict[str, str] = {}
+        for key, line in zip(fixed, lines[1:7]):
+            k, sep, v = line.partition(" ")
+            if k != key or not sep or not v:
+                raise BadRequest(f"record line {key!r} is missing or out of order")
+            values[key] = v
+        refs = []
+        for line in lines[7:-1]:
+            k, _, v = line.partition(" ")
+            if k != "ref" or not HEX64.match(v):
+                raise BadRequest("malformed ref line: must be 'ref <64 lowercase hex>'")
+            refs.append(v)
+        if len(refs) > MAX_REFS or len(set(refs)) != len(refs):
+            raise BadRequest(f"at most {MAX_REFS} distinct refs")
+        k, _, v = lines[-1].partition(" ")
+        if k != "payload" or not v.startswith("sha256:") or not HEX64.match(v[7:]):
+            raise BadRequest("record must end with 'payload sha256:<64 hex>'")
+        m = AUTHOR_RE.match(values["author"])
+        if not m or m.group(1) != values["party"]:
+            raise BadRequest("author must be '<party>/<member>' of the record's party", field="author")
+        if not KIND_RE.match(values["kind"]):
+            raise BadRequest("malformed kind", field="kind")
+        if not TIME_RE.match(values["time"]):
+            raise BadRequest("time must be YYYY-MM-DDTHH:MM:SSZ", field="time")
+        rec = cls(
+            origin=values["origin"],
+            kind=values["kind"],
+            author=values["author"],
+            party=values["party"],
+            time=values["time"],
+            audience=Audience.parse(values["audience"]),
+            payload_hash=v[7:],
+            refs=tuple(refs),
+        )
+        rec.when  # noqa: B018  (rejects impossible dates such as month 13)
+        if rec.text() != text:
+            raise BadRequest("record text is not in canonical form")
+        return rec
+
+
+def canonical_payload(payload: Any) -> bytes:
+    try:
+        return rfc8785.dumps(payload)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise BadRequest(f"payload is not canonicalisable JSON: {exc}", field="payload") from exc
+
+
+def payload_hash(payload: Any) -> str:
+    return hashlib.sha256(canonical_payload(payload)).hexdigest()
+
+
+def record_hash(note: bytes) -> str:
+    return hashlib.sha256(note).hexdigest()
+
+
+def now_text(now: datetime | None = None) -> str:
+    return (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,302 @@
+"""Every kind of record the log accepts: its payload schema, who may write it, and how it changes
+the projection tables. Adding a capability means adding kinds here, never another write path.
+
+Each ``apply`` runs inside the append transaction, after the signature and the author's standing
+were checked; it validates against the current state and raises a ``ParleyError`` to refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
+from parley.log import note as notes
+from parley.parties.models import Annotation, Member, MemberKey, Party
+from parley.records.format import PARTY_KINDS, ROLES, SLUG, RecordText
+
+Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Role = Literal["negotiator", "liaison", "registrar", "press", "auditor", "admin"]
+VKey = Annotated[str, StringConstraints(min_length=10, max_length=300)]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartyNames(Payload):
+    en: Name
+    uk: Name
+    ru: Name
+
+
+class DeploymentInit(Payload):
+    party: Slug
+    party_kind: Literal["belligerent", "mediator", "observer"]
+    names: PartyNames
+    member: Slug
+    display_name: Name
+    vkey: VKey
+
+
+class PartyCreate(Payload):
+    slug: Slug
+    kind: Literal["belligerent", "mediator", "observer"]
+    names: PartyNames
+
+
+class PartyUpdate(Payload):
+    slug: Slug
+    names: PartyNames
+
+
+class MemberCreate(Payload):
+    party: Slug
+    handle: Slug
+    display_name: Name
+    roles: Annotated[list[Role], Field(min_length=1, max_length=len(ROLES))]
+    vkey: VKey
+
+
+class MemberUpdate(Payload):
+    member: Annotated[str, StringConstraints(pattern=rf"^{SLUG}/{SLUG}$")]
+    display_name: Name | None = None
+    roles: Annotated[list[Role], Field(min_length=1, max_length=len(ROLES))] | None = None
+    active: bool | None = None
+
+
+class KeyRegister(Payload):
+    member: Annotated[str, StringConstraints(pattern=rf"^{SLUG}/{SLUG}$")]
+    vkey: VKey
+
+
+class KeyRevoke(Payload):
+    member: Annotated[str, StringConstraints(pattern=rf"^{SLUG}/{SLUG}$")]
+    key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class KeyRotate(Payload):
+    member: Annotated[str, StringConstraints(pattern=rf"^{SLUG}/{SLUG}$")]
+    old_key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
+    vkey: VKey
+
+
+class RecordNote(Payload):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+
+
+@dataclass
+class Context:
+    """What an apply function sees: the open transaction, the record, its index and its author."""
+
+    session: Session
+    record: RecordText
+    payload: Any
+    idx: int
+    author: Member | None  # None only for deployment.init
+    author_party: Party | None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.author.role_set if self.author else frozenset()
+
+    def is_mediator_admin(self) -> bool:
+        return bool(self.author_party and self.author_party.kind == "mediator" and "admin" in self.roles)
+
+    def require_admin_of(self, party: str) -> None:
+        if self.is_mediator_admin():
+            return
+        if self.author and self.author.party == party and "admin" in self.roles:
+            return
+        raise Forbidden(f"only an admin of party {party!r} or of a mediator may do this")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    schema: type[Payload]
+    apply: Callable[[Context], None]
+    # Roles allowed to author this kind at all; finer checks happen in apply.
+    roles: frozenset[str] = frozenset(ROLES)
+    # Readers every record of this kind must admit: membership data is visible to every member.
+    min_audience: str | None = None
+
+
+def _verifier(vkey: str, expected_name: str) -> notes.Verifier:
+    try:
+        v = notes.Verifier.from_vkey(vkey)
+    except (ValueError, notes.NoteError) as exc:
+        raise Unprocessable(f"malformed verifier key: {exc}", field="vkey") from exc
+    if v.alg != notes.ALG_ED25519:
+        raise Unprocessable("member keys must be Ed25519 note keys (algorithm 0x01)", field="vkey")
+    if v.name != expected_name:
+        raise Unprocessable(f"key name must be {expected_name!r}", field="vkey")
+    return v
+
+
+def _add_key(ctx: Context, member: str, vkey: str) -> None:
+    v = _verifier(vkey, member)
+    kid = v.key_id.hex()
+    if ctx.session.get(MemberKey, (kid, member)) is not None:
+        raise Conflict("this key is already registered", field="vkey")
+    ctx.session.add(MemberKey(key_id=kid, name=member, member=member, vkey=vkey, registered_idx=ctx.idx))
+
+
+def _member(ctx: Context, member_id: str) -> Member:
+    m = ctx.session.get(Member, member_id)
+    if m is None:
+        raise NotFound(f"no member {member_id!r}", field="member")
+    return m
+
+
+def apply_deployment_init(ctx: Context) -> None:
+    p: DeploymentInit = ctx.payload
+    if ctx.idx != 0:
+        raise Conflict("deployment.init is only valid as the first record of the log")
+    if ctx.record.party != p.party or ctx.record.member_handle != p.member:
+        raise Unprocessable("deployment.init must be authored by the member it creates")
+    ctx.session.add(
+        Party(slug=p.party, kind=p.party_kind, name_en=p.names.en, name_uk=p.names.uk, name_ru=p.names.ru,
+              created_idx=ctx.idx, updated_idx=ctx.idx)
+    )
+    mid = f"{p.party}/{p.member}"
+    ctx.session.add(Member(id=mid, party=p.party, handle=p.member, display_name=p.display_name,
+                           roles="admin", active=True, created_idx=ctx.idx, updated_idx=ctx.idx))
+    ctx.session.flush()
+    _add_key(ctx, mid, p.vkey)
+
+
+def apply_party_create(ctx: Context) -> None:
+    p: PartyCreate = ctx.payload
+    if not ctx.is_mediator_admin():
+        raise Forbidden("only an admin of a mediator party may create parties")
+    if ctx.session.get(Party, p.slug) is not None:
+        raise Conflict(f"party {p.slug!r} already exists", field="slug")
+    ctx.session.add(Party(slug=p.slug, kind=p.kind, name_en=p.names.en, name_uk=p.names.uk,
+                          name_ru=p.names.ru, created_idx=ctx.idx, updated_idx=ctx.idx))
+
+
+def apply_party_update(ctx: Context) -> None:
+    p: PartyUpdate = ctx.payload
+    party = ctx.session.get(Party, p.slug)
+    if party is None:
+        raise NotFound(f"no party {p.slug!r}", field="slug")
+    ctx.require_admin_of(p.slug)
+    party.name_en, party.name_uk, party.name_ru = p.names.en, p.names.uk, p.names.ru
+    party.updated_idx = ctx.idx
+
+
+def apply_member_create(ctx: Context) -> None:
+    p: MemberCreate = ctx.payload
+    if ctx.session.get(Party, p.party) is None:
+        raise NotFound(f"no party {p.party!r}", field="party")
+    ctx.require_admin_of(p.party)
+    mid = f"{p.party}/{p.handle}"
+    if ctx.session.get(Member, mid) is not None:
+        raise Conflict(f"member {mid!r} already exists", field="handle")
+    ctx.session.add(Member(id=mid, party=p.party, handle=p.handle, display_name=p.display_name,
+                           roles=",".join(sorted(set(p.roles))), active=True,
+                           created_idx=ctx.idx, updated_idx=ctx.idx))
+    ctx.session.flush()
+    _add_key(ctx, mid, p.vkey)
+
+
+def apply_member_update(ctx: Context) -> None:
+    p: MemberUpdate = ctx.payload
+    m = _member(ctx, p.member)
+    ctx.require_admin_of(m.party)
+    if p.display_name is None and p.roles is None and p.active is None:
+        raise Unprocessable("nothing to change")
+    if m.id == (ctx.author.id if ctx.author else None) and (p.active is False or (p.roles and "admin" not in p.roles)):
+        raise Conflict("an admin cannot deactivate or demote themself; ask another admin")
+    if p.display_name is not None:
+        m.display_name = p.display_name
+    if p.roles is not None:
+        m.roles = ",".join(sorted(set(p.roles)))
+    if p.active is not None:
+        m.active = p.active
+    m.updated_idx = ctx.idx
+
+
+def _require_owner_or_admin(ctx: Context, member: Member) -> None:
+    if ctx.author and ctx.author.id == member.id:
+        return
+    ctx.require_admin_of(member.party)
+
+
+def apply_key_register(ctx: Context) -> None:
+    p: KeyRegister = ctx.payload
+    m = _member(ctx, p.member)
+    _require_owner_or_admin(ctx, m)
+    _add_key(ctx, m.id, p.vkey)
+
+
+def _revoke(ctx: Context, member: str, key_id: str) -> None:
+    k = ctx.session.get(MemberKey, (key_id, member))
+    if k is None:
+        raise NotFound(f"member {member!r} has no key {key_id}", field="key_id")
+    if k.revoked_idx is not None:
+        raise Conflict(f"key {key_id} was already revoked", field="key_id")
+    k.revoked_idx = ctx.idx
+
+
+def apply_key_revoke(ctx: Context) -> None:
+    p: KeyRevoke = ctx.payload
+    m = _member(ctx, p.member)
+    _require_owner_or_admin(ctx, m)
+    _revoke(ctx, m.id, p.key_id)
+
+
+def apply_key_rotate(ctx: Context) -> None:
+    p: KeyRotate = ctx.payload
+    m = _member(ctx, p.member)
+    _require_owner_or_admin(ctx, m)
+    _revoke(ctx, m.id, p.old_key_id)
+    _add_key(ctx, m.id, p.vkey)
+
+
+def apply_record_note(ctx: Context) -> None:
+    p: RecordNote = ctx.payload
+    assert ctx.author is not None
+    ctx.session.add(Annotation(idx=ctx.idx, author=ctx.author.id, party=ctx.author.party, text=p.text,
+                               refs=",".join(ctx.record.refs)))
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("deployment.init", DeploymentInit, apply_deployment_init, min_audience="all"),
+        Kind("party.create", PartyCreate, apply_party_create, frozenset({"admin"}), "all"),
+        Kind("party.update", PartyUpdate, apply_party_update, frozenset({"admin"}), "all"),
+        Kind("member.create", MemberCreate, apply_member_create, frozenset({"admin"}), "all"),
+        Kind("member.update", MemberUpdate, apply_member_update, frozenset({"admin"}), "all"),
+        Kind("key.register", KeyRegister, apply_key_register, min_audience="all"),
+        Kind("key.revoke", KeyRevoke, apply_key_revoke, min_audience="all"),
+        Kind("key.rotate", KeyRotate, apply_key_rotate, min_audience="all"),
+        Kind("record.note", RecordNote, apply_record_note),
+    )
+}
+
+
+def parse_payload(kind: Kind, payload: Any) -> Payload:
+    try:
+        return kind.schema.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"]) or None
+        raise Unprocessable(f"payload of {kind.name}: {loc or ''} {first['msg']}".strip(), field=loc) from exc
+
+
+def party_kinds() -> tuple[str, ...]:
+    return PARTY_KINDS
+
+
+def member_by_id(session: Session, member_id: str) -> Member | None:
+    return session.execute(select(Member).where(Member.id == member_id)).scalar_one_or_none()

@@ -1,0 +1,308 @@
+"""The one write path. A signed record is verified, checked against its author's standing and the
+current state, appended to the log and applied to the tables in one durable transaction, and only
+then acknowledged with a receipt.
+
+Submissions from many requests are gathered by one appender thread and committed together (group
+commit), so each fsync acknowledges a batch; a refused record never affects the others in its batch
+because each is applied inside its own savepoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import queue
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from parley.db import writing
+from parley.errors import BadRequest, Conflict, Forbidden, ParleyError, TooLarge, Unauthorized, Unprocessable
+from parley.log import merkle
+from parley.log import note as notes
+from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
+from parley.log.store import DbNodes, NodeCache, b64, latest_checkpoint, new_checkpoint, tlog_proof
+from parley.parties.models import Member, MemberKey, Party
+from parley.records.format import MAX_RECORD_BYTES, RecordText, canonical_payload, record_hash
+from parley.records.kinds import KINDS, Context, parse_payload
+
+log = logging.getLogger(__name__)
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+
+
+@dataclass
+class Receipt:
+    index: int
+    record_hash: str
+    leaf_hash: str
+    checkpoint: str
+    proof: str
+    duplicate: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "record_hash": self.record_hash, "leaf_hash": self.leaf_hash,
+                "checkpoint": self.checkpoint, "proof": self.proof, "duplicate": self.duplicate}
+
+
+@dataclass
+class Submission:
+    note: bytes
+    payload: Any
+    replay: bool = False
+    future: Future = field(default_factory=Future)
+    # Filled in by the stateless checks before the batch.
+    record: RecordText | None = None
+    signature: notes.Signature | None = None
+    text: str = ""
+    canonical: bytes = b""
+    hash: str = ""
+
+
+def precheck(sub: Submission, origin: str, now: datetime | None = None) -> None:
+    """Checks that need no database: size, note syntax, record text, payload hash, clock."""
+    if len(sub.note) > MAX_RECORD_BYTES:
+        raise TooLarge(f"a record is at most {MAX_RECORD_BYTES} bytes; this one is {len(sub.note)}")
+    try:
+        text, sigs = notes.parse_note(sub.note)
+    except notes.NoteError as exc:
+        raise BadRequest(f"malformed signed note: {exc}") from exc
+    rec = RecordText.parse(text)
+    if rec.origin != origin:
+        raise Unprocessable(f"record is for log {rec.origin!r}, this log is {origin!r}", field="origin")
+    if rec.kind not in KINDS:
+        raise Unprocessable(f"unknown record kind {rec.kind!r}", field="kind")
+    own = [s for s in sigs if s.name == rec.author]
+    if len(own) != 1:
+        raise Unauthorized("the record must carry exactly one signature by its author's key")
+    canonical = canonical_payload(sub.payload)
+    if hashlib.sha256(canonical).hexdigest() != rec.payload_hash:
+        raise Unprocessable("payload does not match the record's payload hash", field="payload")
+    if not sub.replay:
+        when = rec.when
+        now = now or datetime.now(timezone.utc)
+        if abs(when - now) > MAX_CLOCK_SKEW:
+            raise Unprocessable(f"record time {rec.time} is more than {MAX_CLOCK_SKEW} from the log's clock",
+                                field="time")
+    sub.record, sub.signature, sub.text, sub.canonical = rec, own[0], text, canonical
+    sub.hash = record_hash(sub.note)
+
+
+class Pipeline:
+    """Owns appends to one log. ``submit`` is thread-safe and blocks until the record is durable."""
+
+    def __init__(self, sessions: sessionmaker, log_signer: notes.Signer, origin: str, *, batch: int = 512,
+                 cache: NodeCache | None = None, auto_publish: bool = True) -> None:
+        self.sessions = sessions
+        # Without a witness policy a checkpoint is published as soon as it is signed.
+        self.auto_publish = auto_publish
+        self.signer = log_signer
+        self.origin = origin
+        self.batch = batch
+        self.cache = cache or NodeCache()
+        self._queue: queue.Queue[Submission | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._verifiers: dict[tuple[str, str], notes.Verifier] = {}
+
+    # -- public -------------------------------------------------------------------------------
+    def submit(self, note: bytes, payload: Any, *, timeout: float = 60.0) -> Receipt:
+        return self.submit_async(note, payload).result(timeout)
+
+    def submit_async(self, note: bytes, payload: Any, *, replay: bool = False) -> Future:
+        sub = Submission(note=note, payload=payload, replay=replay)
+        try:
+            precheck(sub, self.origin)
+        except ParleyError as exc:
+            sub.future.set_exception(exc)
+            return sub.future
+        self._ensure_thread()
+        self._queue.put(sub)
+        return sub.future
+
+    def submit_many(self, items: Iterable[tuple[bytes, Any]], *, replay: bool = False) -> list[Receipt | ParleyError]:
+        """Append in order, in batches, on the calling thread (loaders, replay, benchmarks)."""
+        subs: list[Submission] = []
+        for note, payload in items:
+            sub = Submission(note=note, payload=payload, replay=replay)
+            try:
+                precheck(sub, self.origin)
+            except ParleyError as exc:
+                sub.future.set_exception(exc)
+            subs.append(sub)
+        live = [s for s in subs if not s.future.done()]
+        for i in range(0, len(live), self.batch):
+            with self._lock:
+                self._append(live[i : i + self.batch])
+        out: list[Receipt | ParleyError] = []
+        for s in subs:
+            exc = s.future.exception()
+            out.append(exc if isinstance(exc, ParleyError) else s.future.result())
+        return out
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    # -- the appender ----------------------------------------------------------------------------
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="parley-appender", daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)
+                    break
+                batch.append(nxt)
+            with self._lock:
+                self._append(batch)
+
+    def _append(self, batch: Sequence[Submission]) -> None:
+        try:
+            self._append_batch(batch)
+        except Exception as exc:  # the whole transaction failed: nothing was stored, say so to everyone
+            log.exception("append batch failed")
+            err = exc if isinstance(exc, ParleyError) else Conflict("the log could not store this batch; retry")
+            for s in batch:
+                if not s.future.done():
+                    s.future.set_exception(err)
+
+    def _append_batch(self, batch: Sequence[Submission]) -> None:
+        results: list[tuple[Submission, int | ParleyError, bool]] = []
+        pending: dict[tuple[int, int], bytes] = {}
+        with writing(self.sessions) as s:
+            head = s.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one()
+            start = size = head.size
+            nodes = DbNodes(s, self.cache, pending)
+            known: dict[str, int] = dict(s.execute(
+                select(LogEntry.record_hash, LogEntry.idx).where(LogEntry.record_hash.in_([b.hash for b in batch]))
+            ).tuples().all())
+            entries: list[dict[str, Any]] = []
+            new_nodes: list[dict[str, Any]] = []
+            for sub in batch:
+                if sub.hash in known:  # the same record again: same receipt, stored once
+                    results.append((sub, known[sub.hash], True))
+                    continue
+                try:
+                    with s.begin_nested():
+                        self._check_and_apply(s, sub, size)
+                except ParleyError as exc:
+                    results.append((sub, exc, False))
+                    continue
+                leaf = merkle.leaf_hash(sub.note)
+                pending[(0, size)] = leaf
+                for level, idx, h in merkle.appended_nodes(nodes, size, leaf):
+                    pending[(level, idx)] = h
+                    new_nodes.append({"level": level, "idx": idx, "hash": h})
+                rec = sub.record
+                assert rec is not None
+                entries.append({"idx": size, "leaf_hash": leaf, "record_hash": sub.hash, "note": sub.note,
+                                "kind": rec.kind, "author": rec.author, "party": rec.party, "time": rec.time,
+                                "audience": rec.audience.text(), "payload": sub.canonical.decode(),
+                                "payload_hash": rec.payload_hash})
+                known[sub.hash] = size
+                results.append((sub, size, False))
+                size += 1
+            if entries:
+                s.execute(insert(LogEntry), entries)
+                if new_nodes:
+                    s.execute(insert(LogNode), new_nodes)
+                root = merkle.root_hash(nodes, size)
+                if start:
+                    prev = s.get(LogCheckpoint, start)
+                    if prev is None:
+                        raise Conflict("the log's previous checkpoint is missing; refusing to extend it")
+                    # Never sign a checkpoint inconsistent with the one before it.
+                    merkle.verify_consistency(start, size, merkle.consistency_proof(nodes, start, size),
+                                              prev.root_hash, root)
+                cp_note = new_checkpoint(s, self.signer, self.origin, size, root, published=self.auto_publish).note
+                head.size = size
+            else:
+                latest = latest_checkpoint(s)
+                cp_note = latest.note if latest else b""
+            receipts: list[tuple[Submission, Receipt | ParleyError]] = []
+            for sub, res, dup in results:
+                if isinstance(res, ParleyError):
+                    receipts.append((sub, res))
+                    continue
+                receipts.append((sub, Receipt(
+                    index=res, record_hash=sub.hash, leaf_hash=b64(merkle.leaf_hash(sub.note)),
+                    checkpoint=cp_note.decode(), proof=tlog_proof(nodes, res, size, cp_note), duplicate=dup,
+                )))
+        # Committed and durable: only now acknowledge.
+        self.cache.update(pending)
+        for sub, res in receipts:
+            if isinstance(res, ParleyError):
+                sub.future.set_exception(res)
+            else:
+                sub.future.set_result(res)
+
+    def _verifier(self, key: MemberKey) -> notes.Verifier:
+        v = self._verifiers.get((key.name, key.key_id))
+        if v is None:
+            v = self._verifiers[(key.name, key.key_id)] = notes.Verifier.from_vkey(key.vkey)
+        return v
+
+    def _check_and_apply(self, s: Session, sub: Submission, idx: int) -> None:
+        rec, sig = sub.record, sub.signature
+        assert rec is not None and sig is not None
+        kind = KINDS[rec.kind]
+        payload = parse_payload(kind, json.loads(sub.canonical))
+        text = sub.text.encode()
+        author: Member | None = None
+        party: Party | None = None
+        if rec.kind == "deployment.init":
+            verifier = notes.Verifier.from_vkey(payload.vkey) if idx == 0 else None
+            if verifier is None:
+                raise Conflict("deployment.init is only valid as the first record of the log")
+            if verifier.name != rec.author or verifier.key_id != sig.key_id:
+                raise Unauthorized("deployment.init must be signed by the key it registers")
+        else:
+            key = s.get(MemberKey, (sig.key_id.hex(), rec.author))
+            if key is None:
+                raise Unauthorized(f"no key {sig.key_id.hex()} registered for {rec.author}")
+            if key.revoked_idx is not None:
+                raise Unauthorized(f"key {key.key_id} of {rec.author} was revoked at record {key.revoked_idx}")
+            verifier = self._verifier(key)
+            author = s.get(Member, rec.author)
+            if author is None or not author.active:
+                raise Forbidden(f"{rec.author} is not an active member")
+            party = s.get(Party, author.party)
+            if not (author.role_set & kind.roles):
+                raise Forbidden(f"role {author.roles!r} may not write {rec.kind} records")
+        if not verifier.verify(text, sig.sig):
+            raise Unauthorized("the author's signature does not verify")
+        if kind.min_audience and not ({kind.min_audience, "public"} & set(rec.audience.tokens)):
+            raise Unprocessable(f"{rec.kind} records must be readable by {kind.min_audience!r}", field="audience")
+        for t in rec.audience.tokens:
+            if t.startswith("party:"):
+                slug = t[6:].partition("/")[0]
+                if s.get(Party, slug) is None and not (rec.kind == "deployment.init" and slug == rec.party):
+                    raise Unprocessable(f"audience names unknown party {slug!r}", field="audience")
+        if rec.refs:
+            found = set(s.execute(select(LogEntry.record_hash).where(LogEntry.record_hash.in_(rec.refs))).scalars())
+            if len(found) != len(rec.refs):
+                raise Unprocessable("a ref names a record that is not in the log", field="refs")
+        kind.apply(Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party))
+        s.flush()

@@ -1,0 +1,62 @@
+"""Parley's settings: one typed object built from the environment (prefix ``PARLEY_``) or arguments.
+
+Nothing here connects to anything; the app, CLI and tests build as many ``Settings`` as they like.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+UNSAFE_SECRETS = {"", "change-me", "changeme", "secret", "parley", "dev", "test"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
+
+    database_url: str = "sqlite:///./parley-data/parley.db"
+    data_dir: Path = Path("./parley-data")
+    # Identifies the log in every checkpoint and record; a schema-less URL by convention.
+    log_origin: str = "parley.example.org/log"
+    # Server secret: signs session cookies and wraps the custodial signing keys held for web users.
+    secret_key: str = Field(default="", repr=False)
+    # C2SP tlog-policy text that a checkpoint's cosignatures must satisfy before it is published.
+    witness_policy: str = ""
+    # Witness URLs to ask for cosignatures, "name=url" each.
+    witness_urls: dict[str, str] = Field(default_factory=dict)
+    publish_interval: timedelta = timedelta(seconds=1)
+    session_max_age: timedelta = timedelta(hours=8)
+    cookie_secure: bool = True
+    # Records appended in one durable transaction at most (group commit).
+    append_batch: int = 512
+    max_request_bytes: int = 1 << 20
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_unsafe_secret(cls, value: str) -> str:
+        if value.strip().lower() in UNSAFE_SECRETS or len(value) < 32:
+            raise ValueError(
+                "PARLEY_SECRET_KEY must be set to a random value of at least 32 characters "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return value
+
+    @field_validator("log_origin")
+    @classmethod
+    def _origin_is_key_name(cls, value: str) -> str:
+        if not value or any(c.isspace() or c == "+" for c in value):
+            raise ValueError("log_origin must be non-empty without spaces or '+'")
+        return value
+
+    @model_validator(mode="after")
+    def _sqlite_dir(self) -> "Settings":
+        if self.append_batch < 1:
+            raise ValueError("append_batch must be positive")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
