@@ -81,7 +81,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             if own:
                 app.state.runtime.close()
 
-    app = FastAPI(title="Parley", version=__version__, lifespan=lifespan,
+    # No /docs or /redoc: FastAPI's pages load their scripts from a CDN. The description is /openapi.json.
+    app = FastAPI(title="Parley", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                   description="The shared, verifiable record of humanitarian agreements.")
     app.state.runtime = runtime
     app.state.settings = settings
@@ -115,6 +116,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
         )
         return response
+
+    from parley.auth import CurrentPrincipal
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi(_: CurrentPrincipal) -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     from parley.log.api import router as log_router
     from parley.parties.api import router as parties_router

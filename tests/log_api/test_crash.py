@@ -51,7 +51,9 @@ def test_sigkill_during_burst_loses_no_acknowledged_record(tmp_path):
                 break
         except httpx.HTTPError:
             pass
-        assert time.monotonic() < deadline, proc.stderr.read().decode() if proc.poll() is not None else "no start"
+        if proc.poll() is not None:
+            pytest.fail("the server did not start: " + proc.stderr.read().decode()[-2000:])
+        assert time.monotonic() < deadline, "the server did not answer within 30 s"
         time.sleep(0.1)
 
     signer = demo.signer("ua/negotiator")
@@ -87,7 +89,7 @@ def test_sigkill_during_burst_loses_no_acknowledged_record(tmp_path):
 
     engine = make_engine(url)
     with engine.connect() as conn:
-        stored = dict(conn.execute(select(LogEntry.idx, LogEntry.record_hash)).tuples().all())
+        stored = dict(conn.execute(select(LogEntry.idx, LogEntry.record_hash)).all())
     missing = [(i, h) for i, h in acked if stored.get(i) != h]
     assert missing == []
     from parley.db import session_factory

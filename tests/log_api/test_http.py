@@ -13,7 +13,7 @@ from parley.log.proof import parse_tlog_proof, verify_tlog_proof
 from parley.records.compose import compose
 from tests.conftest import ORIGIN
 
-PRIVATE = "party:ua,party:icrc"  # the demo's ua/liaison note is addressed to these
+PRIVATE = "party:icrc,party:ua"  # the demo's ua/liaison note is addressed to these (tokens sorted)
 
 
 def private_index(client, demo) -> int:

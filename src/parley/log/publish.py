@@ -54,7 +54,7 @@ class Publisher:
             if cp is None or cp.published:
                 return False
             size, cp_note = cp.size, cp.note
-            progress = dict(s.execute(select(WitnessProgress.witness, WitnessProgress.size)).tuples().all())
+            progress = dict(s.execute(select(WitnessProgress.witness, WitnessProgress.size)).all())
             have = set(s.execute(select(LogCosignature.witness).where(LogCosignature.size == size)).scalars())
             proofs = {old: merkle.consistency_proof(DbNodes(s, self.rt.cache), old, size)
                       for old in set(progress.values()) if 0 < old < size}

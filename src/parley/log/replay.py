@@ -5,6 +5,7 @@ checkpoints and cosignatures are then carried over, each checked against the reb
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -82,8 +83,15 @@ def table_rows(engine: Engine, tables: Iterable[type[Base]]) -> dict[str, list[t
             t = model.__table__
             cols = list(t.columns)
             rows = conn.execute(select(*cols).order_by(*t.primary_key.columns)).all()
-            out[t.name] = [tuple(r) for r in rows]
+            out[t.name] = [tuple(_comparable(v) for v in r) for r in rows]
     return out
+
+
+def _comparable(value: object) -> object:
+    # SQLite returns naive datetimes, PostgreSQL aware ones: compare both in UTC.
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
 
 
 def differences(a: Engine, b: Engine, tables: Iterable[type[Base]]) -> list[str]:

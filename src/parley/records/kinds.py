@@ -166,6 +166,7 @@ def apply_deployment_init(ctx: Context) -> None:
         Party(slug=p.party, kind=p.party_kind, name_en=p.names.en, name_uk=p.names.uk, name_ru=p.names.ru,
               created_idx=ctx.idx, updated_idx=ctx.idx)
     )
+    ctx.session.flush()
     mid = f"{p.party}/{p.member}"
     ctx.session.add(Member(id=mid, party=p.party, handle=p.member, display_name=p.display_name,
                            roles="admin", active=True, created_idx=ctx.idx, updated_idx=ctx.idx))

@@ -197,7 +197,7 @@ class Pipeline:
             nodes = DbNodes(s, self.cache, pending)
             known: dict[str, int] = dict(s.execute(
                 select(LogEntry.record_hash, LogEntry.idx).where(LogEntry.record_hash.in_([b.hash for b in batch]))
-            ).tuples().all())
+            ).all())
             entries: list[dict[str, Any]] = []
             new_nodes: list[dict[str, Any]] = []
             for sub in batch:
@@ -206,7 +206,7 @@ class Pipeline:
                     continue
                 try:
                     with s.begin_nested():
-                        self._check_and_apply(s, sub, size)
+                        self._check_and_apply(s, sub, size, known)
                 except ParleyError as exc:
                     results.append((sub, exc, False))
                     continue
@@ -264,7 +264,7 @@ class Pipeline:
             v = self._verifiers[(key.name, key.key_id)] = notes.Verifier.from_vkey(key.vkey)
         return v
 
-    def _check_and_apply(self, s: Session, sub: Submission, idx: int) -> None:
+    def _check_and_apply(self, s: Session, sub: Submission, idx: int, known: dict[str, int]) -> None:
         rec, sig = sub.record, sub.signature
         assert rec is not None and sig is not None
         kind = KINDS[rec.kind]
@@ -273,9 +273,12 @@ class Pipeline:
         author: Member | None = None
         party: Party | None = None
         if rec.kind == "deployment.init":
-            verifier = notes.Verifier.from_vkey(payload.vkey) if idx == 0 else None
-            if verifier is None:
+            if idx != 0:
                 raise Conflict("deployment.init is only valid as the first record of the log")
+            try:
+                verifier = notes.Verifier.from_vkey(payload.vkey)
+            except (ValueError, notes.NoteError) as exc:
+                raise Unprocessable(f"malformed verifier key: {exc}", field="vkey") from exc
             if verifier.name != rec.author or verifier.key_id != sig.key_id:
                 raise Unauthorized("deployment.init must be signed by the key it registers")
         else:
@@ -301,8 +304,11 @@ class Pipeline:
                 if s.get(Party, slug) is None and not (rec.kind == "deployment.init" and slug == rec.party):
                     raise Unprocessable(f"audience names unknown party {slug!r}", field="audience")
         if rec.refs:
-            found = set(s.execute(select(LogEntry.record_hash).where(LogEntry.record_hash.in_(rec.refs))).scalars())
-            if len(found) != len(rec.refs):
+            # Earlier records of this batch are not inserted yet; ``known`` has them.
+            pending = [r for r in rec.refs if r not in known]
+            found = set(s.execute(select(LogEntry.record_hash).where(LogEntry.record_hash.in_(pending))).scalars()) \
+                if pending else set()
+            if len(found) != len(pending):
                 raise Unprocessable("a ref names a record that is not in the log", field="refs")
         kind.apply(Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party))
         s.flush()
