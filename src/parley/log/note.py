@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -171,15 +172,16 @@ def verify_cosignature(verifier: Verifier, checkpoint_text: str, sig: Signature)
     return verifier.verify(cosignature_message(checkpoint_text, ts), sig.sig[8:])
 
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
 def _check_text(text: str) -> None:
     if not text or not text.endswith("\n"):
         raise NoteError("note text must be non-empty and end with a newline")
     if "\n\n" in text or text.startswith("\n"):
         raise NoteError("note text must not contain blank lines")
-    for c in text:
-        o = ord(c)
-        if (o < 0x20 and c != "\n") or o == 0x7F:
-            raise NoteError("note text must not contain control characters")
+    if _CONTROL.search(text):
+        raise NoteError("note text must not contain control characters")
 
 
 def format_note(text: str, signatures: Sequence[Signature]) -> bytes:

@@ -104,7 +104,10 @@ class RecordText:
 
     @property
     def when(self) -> datetime:
-        return datetime.strptime(self.time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        try:
+            return datetime.fromisoformat(self.time)
+        except ValueError as exc:
+            raise BadRequest(f"impossible time {self.time!r}", field="time") from exc
 
     def text(self) -> str:
         lines = [

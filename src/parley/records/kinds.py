@@ -127,6 +127,8 @@ class Kind:
     roles: frozenset[str] = frozenset(ROLES)
     # Readers every record of this kind must admit: membership data is visible to every member.
     min_audience: str | None = None
+    # False only where apply cannot fail after it has written, so the record needs no savepoint.
+    savepoint: bool = True
 
 
 def _verifier(vkey: str, expected_name: str) -> notes.Verifier:
@@ -281,7 +283,7 @@ KINDS: dict[str, Kind] = {
         Kind("key.register", KeyRegister, apply_key_register, min_audience="all"),
         Kind("key.revoke", KeyRevoke, apply_key_revoke, min_audience="all"),
         Kind("key.rotate", KeyRotate, apply_key_rotate, min_audience="all"),
-        Kind("record.note", RecordNote, apply_record_note),
+        Kind("record.note", RecordNote, apply_record_note, savepoint=False),
     )
 }
 
@@ -294,10 +296,3 @@ def parse_payload(kind: Kind, payload: Any) -> Payload:
         loc = ".".join(str(x) for x in first["loc"]) or None
         raise Unprocessable(f"payload of {kind.name}: {loc or ''} {first['msg']}".strip(), field=loc) from exc
 
-
-def party_kinds() -> tuple[str, ...]:
-    return PARTY_KINDS
-
-
-def member_by_id(session: Session, member_id: str) -> Member | None:
-    return session.execute(select(Member).where(Member.id == member_id)).scalar_one_or_none()

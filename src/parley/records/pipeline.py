@@ -200,13 +200,20 @@ class Pipeline:
             ).all())
             entries: list[dict[str, Any]] = []
             new_nodes: list[dict[str, Any]] = []
+            # The session's identity map holds rows weakly; keeping the authors' rows here for the batch
+            # saves a query per record for the same member, party and key.
+            hold: list[Any] = []
             for sub in batch:
                 if sub.hash in known:  # the same record again: same receipt, stored once
                     results.append((sub, known[sub.hash], True))
                     continue
                 try:
-                    with s.begin_nested():
-                        self._check_and_apply(s, sub, size, known)
+                    if KINDS[sub.record.kind].savepoint:  # type: ignore[union-attr]
+                        with s.begin_nested():
+                            self._check_and_apply(s, sub, size, known, hold)
+                            s.flush()
+                    else:
+                        self._check_and_apply(s, sub, size, known, hold)
                 except ParleyError as exc:
                     results.append((sub, exc, False))
                     continue
@@ -264,7 +271,8 @@ class Pipeline:
             v = self._verifiers[(key.name, key.key_id)] = notes.Verifier.from_vkey(key.vkey)
         return v
 
-    def _check_and_apply(self, s: Session, sub: Submission, idx: int, known: dict[str, int]) -> None:
+    def _check_and_apply(self, s: Session, sub: Submission, idx: int, known: dict[str, int],
+                         hold: list[Any]) -> None:
         rec, sig = sub.record, sub.signature
         assert rec is not None and sig is not None
         kind = KINDS[rec.kind]
@@ -292,6 +300,7 @@ class Pipeline:
             if author is None or not author.active:
                 raise Forbidden(f"{rec.author} is not an active member")
             party = s.get(Party, author.party)
+            hold.append((key, author, party))
             if not (author.role_set & kind.roles):
                 raise Forbidden(f"role {author.roles!r} may not write {rec.kind} records")
         if not verifier.verify(text, sig.sig):
@@ -311,4 +320,3 @@ class Pipeline:
             if len(found) != len(pending):
                 raise Unprocessable("a ref names a record that is not in the log", field="refs")
         kind.apply(Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party))
-        s.flush()
