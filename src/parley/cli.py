@@ -16,7 +16,6 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 app = typer.Typer(help="Parley: the shared, verifiable record of humanitarian agreements.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -145,12 +144,11 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
             ok = Publisher(rt).publish_once()
         console.print("checkpoint cosigned by every party's witness" if ok else "[yellow]checkpoint not yet cosigned[/yellow]")
     url = f"http://{host}:{port}/"
-    table = Table(title="Demo sign-ins (also in " + str(creds) + ")")
-    for col in ("party", "member", "role", "password", "API token"):
-        table.add_column(col)
+    out.print(f"Demo sign-ins (also in {creds}, with each member's signing-key file):")
+    out.print(f"  {'party':8} {'member':16} {'role':20} {'password':18} API token", highlight=False)
     for si in signins:
-        table.add_row(si["party"], si["member"], si["role"], si["password"], si["api_token"])
-    out.print(table)
+        out.print(f"  {si['party']:8} {si['member']:16} {si['role']:20} {si['password']:18} {si['api_token']}",
+                  highlight=False, soft_wrap=True)
     out.print(f"Parley demo: [bold]{url}[/bold]   log key: {log_signer.vkey()}")
     if exit_after_load:
         for srv in servers:
@@ -245,7 +243,7 @@ def log_replay(target: Annotated[str, typer.Option(help="URL of an EMPTY databas
         out.print("the rebuilt tables equal the source's")
 
 
-def _register_optional() -> None:
+def _register_commands() -> None:
     from parley.log.audit_cli import verify
     from parley.witness.cli import app as witness_app
 
@@ -254,7 +252,7 @@ def _register_optional() -> None:
 
 
 def main() -> None:
-    _register_optional()
+    _register_commands()
     app()
 
 
