@@ -1,0 +1,89 @@
+"""``parley log verify``: each party's own audit detects edits to records, payloads and hashes, and
+saves evidence of a fork."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from parley.app import create_app
+from parley.log.auditor import AuditError, Auditor, ForkDetected
+from parley.log.models import LogEntry
+from parley.records.compose import compose
+from tests.conftest import ORIGIN, load_demo_into, make_runtime
+
+
+def audit(rt, demo, state, member="ru/negotiator"):
+    client = TestClient(create_app(rt.settings, rt))
+    return Auditor("", rt.log_signer.vkey(), state, demo.token(member), client=client).run()
+
+
+def test_audit_passes_and_remembers(sqlite_runtime, sqlite_demo, tmp_path):
+    rt, demo = sqlite_runtime, sqlite_demo
+    report = audit(rt, demo, tmp_path / "state")
+    assert report.ok and report.records_checked == report.size - 1  # one record is private to ua and icrc
+    rt.pipeline.submit(compose(demo.signer("ru/negotiator"), origin=ORIGIN, kind="record.note", audience="all",
+                               payload={"text": "more"}), {"text": "more"})
+    again = audit(rt, demo, tmp_path / "state")
+    assert again.ok and again.old_size == report.size and again.size == report.size + 1
+    everything = audit(rt, demo, tmp_path / "auditor-state", member="icrc/auditor")
+    assert everything.records_checked == everything.size
+
+
+def test_edited_payload_is_detected(sqlite_runtime, sqlite_demo, tmp_path):
+    rt, demo = sqlite_runtime, sqlite_demo
+    with rt.sessions() as s:
+        row = s.get(LogEntry, 1)
+        payload = json.loads(row.payload)
+        payload["kind"] = "mediator"
+        s.execute(update(LogEntry).where(LogEntry.idx == 1).values(payload=json.dumps(payload)))
+        s.commit()
+    report = audit(rt, demo, tmp_path / "state")
+    assert [i for i, _ in report.failures] == [1] and "payload" in report.failures[0][1]
+    assert not (tmp_path / "state" / "test.parley.local_log.checkpoint").exists()
+
+
+def test_edited_note_is_detected(sqlite_runtime, sqlite_demo, tmp_path):
+    rt, demo = sqlite_runtime, sqlite_demo
+    with rt.sessions() as s:
+        row = s.get(LogEntry, 2)
+        s.execute(update(LogEntry).where(LogEntry.idx == 2).values(note=row.note.replace(b"audience all",
+                                                                                         b"audience public")))
+        s.commit()
+    report = audit(rt, demo, tmp_path / "state")
+    assert [i for i, _ in report.failures] == [2] and "leaf" in report.failures[0][1]
+
+
+def test_edited_hash_is_detected(sqlite_runtime, sqlite_demo, tmp_path):
+    rt, demo = sqlite_runtime, sqlite_demo
+    with rt.sessions() as s:
+        s.execute(update(LogEntry).where(LogEntry.idx == 3).values(leaf_hash=b"\x00" * 32))
+        s.commit()
+    from parley.log.store import NodeCache
+
+    rt.cache = NodeCache()  # as after a restart: this process had cached the true leaf
+    with pytest.raises(AuditError):
+        audit(rt, demo, tmp_path / "state")
+
+
+def test_fork_is_detected_and_evidence_saved(tmp_path):
+    # Two deployments with the same log key: the operator shows the auditor two histories.
+    a = make_runtime(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)
+    demo_a = load_demo_into(a)
+    b = make_runtime(f"sqlite:///{tmp_path / 'b.db'}", tmp_path)  # same data dir: same log key
+    demo_b = load_demo_into(b)
+    state = tmp_path / "state"
+    assert audit(a, demo_a, state).ok
+    for i in range(3):
+        b.pipeline.submit(compose(demo_b.signer("ru/negotiator"), origin=ORIGIN, kind="record.note",
+                                  audience="all", payload={"text": f"other {i}"}), {"text": f"other {i}"})
+    with pytest.raises(ForkDetected) as info:
+        audit(b, demo_b, state)
+    ev = info.value.evidence
+    assert (ev / "old.checkpoint").read_bytes() != (ev / "new.checkpoint").read_bytes()
+    assert json.loads((ev / "proof.json").read_text())["proof"]
+    a.close()
+    b.close()
