@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -130,16 +132,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(log_router)
     app.include_router(parties_router)
     app.include_router(records_router)
-    try:
-        from parley.web.routes import router as web_router
-    except ImportError:  # the web interface is optional for API-only deployments
-        web_router = None
-    if web_router is not None:
-        app.include_router(web_router)
-        from fastapi.staticfiles import StaticFiles
-        from pathlib import Path
+    from parley.web.routes import router as web_router
 
-        app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="parley_session",
                        max_age=int(settings.session_max_age.total_seconds()), same_site="strict",

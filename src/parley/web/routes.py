@@ -1,0 +1,402 @@
+"""The web interface: sign-in, parties and members, signing keys, and the log explorer, rendered on
+the server in Ukrainian, Russian or English. Every change made here is a record signed with the
+member's key and appended through the one pipeline; forms answer refusals beside the field."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from parley.auth import Principal, db_session, load_principal, optional_principal
+from parley.db import writing
+from parley.errors import ParleyError
+from parley.log.models import LogCheckpoint, LogCosignature, LogEntry
+from parley.log.note import NoteError, Signer
+from parley.log.store import DbNodes, checkpoint_with_cosignatures, latest_checkpoint, tlog_proof
+from parley.parties.credentials import (check_password, credential, custody_signer, hash_password, new_token,
+                                        set_custody_signer, token_hash)
+from parley.parties.models import Credential, Member, MemberKey, Party
+from parley.records.api import sign_and_submit
+from parley.records.format import ROLES, SLUG_RE
+from parley.runtime import Runtime
+from parley.web import i18n
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+PAGE = 100
+KIND_LABELS = {
+    "deployment.init": "Deployment created", "party.create": "Party created", "party.update": "Party renamed",
+    "member.create": "Member added", "member.update": "Member changed", "key.register": "Key registered",
+    "key.revoke": "Key revoked", "key.rotate": "Key rotated", "record.note": "Note",
+}
+
+Db = Annotated[Session, Depends(db_session)]
+
+
+def lang_of(request: Request) -> str:
+    return i18n.choose(request.query_params.get("lang"), request.cookies.get("parley_lang"),
+                       request.headers.get("accept-language"))
+
+
+def who_or_signin(request: Request, s: Db) -> Principal:
+    try:
+        who = optional_principal(request, s)
+    except ParleyError:
+        who = None
+    if who is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise HTTPException(303, headers={"Location": f"/signin?next={quote(target)}"})
+    return who
+
+
+Who = Annotated[Principal, Depends(who_or_signin)]
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf(request: Request, sent: str) -> None:
+    token = request.session.get("csrf", "")
+    if not token or not hmac.compare_digest(token, sent or ""):
+        raise HTTPException(403, "the form has expired or did not come from this site; reload and try again")
+
+
+def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    rt: Runtime = request.app.state.runtime
+
+    def _(message: str, **values: object) -> str:
+        return i18n.gettext(lang, message, **values)
+
+    def party_name(p: Party) -> str:
+        return {"uk": p.name_uk, "ru": p.name_ru}.get(lang, p.name_en)
+
+    response = templates.TemplateResponse(request, name, {
+        "_": _, "lang": lang, "languages": i18n.NAMES, "csrf": csrf_token(request), "when": lambda v: i18n.when(lang, v),
+        "party_name": party_name, "kind_label": lambda k: _(KIND_LABELS.get(k, k)), "origin": rt.settings.log_origin,
+        "path": request.url.path, **ctx}, status_code=status)
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie("parley_lang", lang, max_age=365 * 86400, samesite="strict",
+                            secure=rt.settings.cookie_secure, httponly=True)
+    return response
+
+
+def not_found(request: Request, who: Principal | None, message: str) -> HTMLResponse:
+    return render(request, "error.html", 404, who=who, title="Not found", message=message)
+
+
+def refusal(exc: Exception) -> tuple[str | None, str]:
+    if isinstance(exc, ParleyError):
+        return exc.field.split(".")[-1] if exc.field else None, exc.message
+    return None, str(exc)
+
+
+# -- sign-in ---------------------------------------------------------------------------------------
+def _local(next_url: str | None) -> str:
+    return next_url if next_url and next_url.startswith("/") and not next_url.startswith("//") else "/"
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "signin.html", who=None, next=_local(next), errors={}, values={})
+
+
+@router.post("/signin", response_class=HTMLResponse)
+def signin(request: Request, s: Db, member: Annotated[str, Form(max_length=130)] = "",
+           password: Annotated[str, Form(max_length=1000)] = "", csrf: Annotated[str, Form()] = "",
+           next: Annotated[str, Form()] = "/") -> Response:
+    check_csrf(request, csrf)
+    cred = s.get(Credential, member.strip())
+    ok = check_password(cred.password_hash if cred else None, password)
+    who = load_principal(s, member.strip()) if ok else None
+    if who is None:
+        return render(request, "signin.html", 400, who=None, next=_local(next), values={"member": member},
+                      errors={"password": "Unknown member or wrong password."})
+    request.session.clear()
+    request.session["member"] = who.member
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    return RedirectResponse(_local(next), status_code=303)
+
+
+@router.post("/signout")
+def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/signin", status_code=303)
+
+
+# -- dashboard ------------------------------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, s: Db, who: Who) -> HTMLResponse:
+    cp = latest_checkpoint(s, published=True)
+    head = latest_checkpoint(s)
+    cosigners = s.execute(select(LogCosignature.witness).where(LogCosignature.size == cp.size)).scalars().all() \
+        if cp else []
+    party = s.get(Party, who.party)
+    return render(request, "dashboard.html", who=who, party=party, published=cp, head=head, cosigners=cosigners,
+                  parties=s.scalar(select(func.count()).select_from(Party)),
+                  members=s.scalar(select(func.count()).select_from(Member)))
+
+
+# -- parties --------------------------------------------------------------------------------------
+def _parties(s: Session) -> list[tuple[Party, int]]:
+    counts = dict(s.execute(select(Member.party, func.count()).group_by(Member.party)).all())
+    return [(p, counts.get(p.slug, 0)) for p in s.execute(select(Party).order_by(Party.kind, Party.slug)).scalars()]
+
+
+def _mediator_admin(who: Principal) -> bool:
+    return who.party_kind == "mediator" and "admin" in who.roles
+
+
+@router.get("/parties", response_class=HTMLResponse)
+def parties(request: Request, s: Db, who: Who) -> HTMLResponse:
+    return render(request, "parties.html", who=who, parties=_parties(s), can_create=_mediator_admin(who), errors={},
+                  values={})
+
+
+@router.post("/parties", response_class=HTMLResponse)
+async def create_party(request: Request, s: Db, who: Who, csrf: Annotated[str, Form()] = "",
+                       slug: Annotated[str, Form(max_length=64)] = "", kind: Annotated[str, Form(max_length=16)] = "",
+                       name_en: Annotated[str, Form(max_length=200)] = "",
+                       name_uk: Annotated[str, Form(max_length=200)] = "",
+                       name_ru: Annotated[str, Form(max_length=200)] = "") -> Response:
+    check_csrf(request, csrf)
+    values = {"slug": slug, "kind": kind, "name_en": name_en, "name_uk": name_uk, "name_ru": name_ru}
+    payload = {"slug": slug.strip(), "kind": kind, "names": {"en": name_en, "uk": name_uk, "ru": name_ru}}
+    try:
+        await run_in_threadpool(sign_and_submit, request.app.state.runtime, s, who, "party.create", ["all"], payload)
+    except (ParleyError, NoteError) as exc:
+        field, message = refusal(exc)
+        field = {"en": "name_en", "uk": "name_uk", "ru": "name_ru"}.get(field or "", field)
+        return render(request, "parties.html", 403 if getattr(exc, "status", 400) == 403 else 400, who=who,
+                      parties=_parties(s), can_create=_mediator_admin(who), values=values,
+                      errors={field or "form": message})
+    return RedirectResponse(f"/parties/{slug.strip()}", status_code=303)
+
+
+def _can_admin(who: Principal, party: str) -> bool:
+    return _mediator_admin(who) or (who.party == party and "admin" in who.roles)
+
+
+@router.get("/parties/{slug}", response_class=HTMLResponse)
+def party_page(request: Request, s: Db, who: Who, slug: str) -> HTMLResponse:
+    p = s.get(Party, slug)
+    if p is None:
+        return not_found(request, who, "There is no such party.")
+    members = s.execute(select(Member).where(Member.party == slug).order_by(Member.handle)).scalars().all()
+    return render(request, "party.html", who=who, party=p, members=members, can_admin=_can_admin(who, slug),
+                  roles=ROLES, errors={}, values={"roles": []})
+
+
+@router.post("/parties/{slug}/members", response_class=HTMLResponse)
+async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotated[str, Form()] = "",
+                     handle: Annotated[str, Form(max_length=64)] = "",
+                     display_name: Annotated[str, Form(max_length=200)] = "",
+                     roles: Annotated[list[str], Form()] = [], password: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    check_csrf(request, csrf)
+    rt: Runtime = request.app.state.runtime
+    p = s.get(Party, slug)
+    if p is None:
+        return not_found(request, who, "There is no such party.")
+    handle = handle.strip()
+    values = {"handle": handle, "display_name": display_name, "roles": roles}
+    errors: dict[str, str] = {}
+    if not SLUG_RE.match(handle):
+        errors["handle"] = "Use lowercase Latin letters, digits, '-' or '_'."
+    if len(password) < 12:
+        errors["password"] = "At least 12 characters."
+    if not roles:
+        errors["roles"] = "Choose at least one role."
+    signer = None
+    if not errors:
+        signer = Signer.generate(f"{slug}/{handle}")
+        payload = {"party": slug, "handle": handle, "display_name": display_name, "roles": roles,
+                   "vkey": signer.vkey()}
+        try:
+            await run_in_threadpool(sign_and_submit, rt, s, who, "member.create", ["all"], payload)
+        except ParleyError as exc:
+            field, message = refusal(exc)
+            errors[field if field in ("handle", "display_name", "roles") else "form"] = message
+    if errors:
+        members = s.execute(select(Member).where(Member.party == slug).order_by(Member.handle)).scalars().all()
+        return render(request, "party.html", 400, who=who, party=p, members=members, can_admin=_can_admin(who, slug),
+                      roles=ROLES, errors=errors, values=values)
+    assert signer is not None
+    with writing(rt.sessions) as w:
+        cred = credential(w, signer.name)
+        cred.password_hash = hash_password(password)
+        set_custody_signer(w, rt.settings.secret_key, signer)
+    return RedirectResponse(f"/members/{slug}/{handle}", status_code=303)
+
+
+# -- members and keys -----------------------------------------------------------------------------
+def _member_page(request: Request, s: Session, who: Principal, party: str, handle: str, status: int = 200,
+                 **extra: Any) -> HTMLResponse:
+    m = s.get(Member, f"{party}/{handle}")
+    if m is None:
+        return not_found(request, who, "There is no such member.")
+    keys = s.execute(select(MemberKey).where(MemberKey.member == m.id).order_by(MemberKey.registered_idx)).scalars().all()
+    cred = s.get(Credential, m.id)
+    ctx = {"errors": {}, "values": {}, "new_token": None, **extra}
+    return render(request, "member.html", status, who=who, member=m, party=s.get(Party, m.party), keys=keys,
+                  web_key=cred.custody_key_id if cred else None,
+                  can_manage=who.member == m.id or _can_admin(who, m.party), is_self=who.member == m.id, **ctx)
+
+
+@router.get("/members/{party}/{handle}", response_class=HTMLResponse)
+def member_page(request: Request, s: Db, who: Who, party: str, handle: str) -> HTMLResponse:
+    return _member_page(request, s, who, party, handle)
+
+
+async def _member_action(request: Request, s: Session, who: Principal, party: str, handle: str, kind: str,
+                         payload: dict[str, Any], field: str) -> Response:
+    member = f"{party}/{handle}"
+    if not (who.member == member or _can_admin(who, party)):
+        return render(request, "error.html", 403, who=who, title="Not allowed",
+                      message="Only the member or an admin of their party may do this.")
+    try:
+        await run_in_threadpool(sign_and_submit, request.app.state.runtime, s, who, kind, ["all"], payload)
+    except ParleyError as exc:
+        return _member_page(request, s, who, party, handle, 400, errors={field: exc.message})
+    return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
+
+
+@router.post("/members/{party}/{handle}/keys", response_class=HTMLResponse)
+async def register_key(request: Request, s: Db, who: Who, party: str, handle: str, csrf: Annotated[str, Form()] = "",
+                       vkey: Annotated[str, Form(max_length=300)] = "") -> Response:
+    check_csrf(request, csrf)
+    return await _member_action(request, s, who, party, handle, "key.register",
+                                {"member": f"{party}/{handle}", "vkey": vkey.strip()}, "vkey")
+
+
+@router.post("/members/{party}/{handle}/keys/{key_id}/revoke", response_class=HTMLResponse)
+async def revoke_key(request: Request, s: Db, who: Who, party: str, handle: str, key_id: str,
+                     csrf: Annotated[str, Form()] = "", reason: Annotated[str, Form(max_length=500)] = "") -> Response:
+    check_csrf(request, csrf)
+    return await _member_action(request, s, who, party, handle, "key.revoke",
+                                {"member": f"{party}/{handle}", "key_id": key_id, "reason": reason}, "revoke")
+
+
+@router.post("/members/{party}/{handle}/rotate", response_class=HTMLResponse)
+async def rotate_web_key(request: Request, s: Db, who: Who, party: str, handle: str,
+                         csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    rt: Runtime = request.app.state.runtime
+    member = f"{party}/{handle}"
+    if who.member != member:
+        return render(request, "error.html", 403, who=who, title="Not allowed",
+                      message="Only the member may rotate their own web signing key.")
+    old = custody_signer(s, rt.settings.secret_key, member)
+    if old is None:
+        return _member_page(request, s, who, party, handle, 400, errors={"rotate": "The server holds no key for you."})
+    new = Signer.generate(member)
+    try:
+        await run_in_threadpool(sign_and_submit, rt, s, who, "key.rotate",
+                                ["all"], {"member": member, "old_key_id": old.key_id.hex(), "vkey": new.vkey()})
+    except ParleyError as exc:
+        return _member_page(request, s, who, party, handle, 400, errors={"rotate": exc.message})
+    with writing(rt.sessions) as w:
+        set_custody_signer(w, rt.settings.secret_key, new)
+    return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
+
+
+@router.post("/members/{party}/{handle}/token", response_class=HTMLResponse)
+def create_token(request: Request, s: Db, who: Who, party: str, handle: str,
+                 csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    rt: Runtime = request.app.state.runtime
+    if who.member != f"{party}/{handle}":
+        return render(request, "error.html", 403, who=who, title="Not allowed",
+                      message="Each member creates their own API token.")
+    token = new_token()
+    with writing(rt.sessions) as w:
+        credential(w, who.member).token_hash = token_hash(token)
+    return _member_page(request, s, who, party, handle, new_token=token)
+
+
+# -- the log explorer -----------------------------------------------------------------------------
+def _readable(who: Principal, row: LogEntry) -> bool:
+    return who.reads_everything or who.may_read(row.audience, row.party)
+
+
+@router.get("/records", response_class=HTMLResponse)
+def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", author: str = "",
+            start: int = 0) -> HTMLResponse:
+    q = select(LogEntry).order_by(LogEntry.idx.desc())
+    if kind:
+        q = q.where(LogEntry.kind == kind[:64])
+    if party:
+        q = q.where(LogEntry.party == party[:64])
+    if author:
+        q = q.where(LogEntry.author.contains(author[:130]))
+    if start:
+        q = q.where(LogEntry.idx < start)
+    rows: list[LogEntry] = []
+    last = None
+    # Walk back in chunks so one request never scans the whole log for a reader of few records.
+    for _ in range(20):
+        batch = s.execute(q.where(LogEntry.idx < last) if last is not None else q).scalars().fetchmany(500)
+        if not batch:
+            last = None
+            break
+        for row in batch:
+            last = row.idx
+            if _readable(who, row):
+                rows.append(row)
+                if len(rows) == PAGE:
+                    break
+        if len(rows) == PAGE:
+            break
+    more = last if rows and len(rows) == PAGE else None
+    parties = s.execute(select(Party.slug).order_by(Party.slug)).scalars().all()
+    return render(request, "records.html", who=who, rows=rows, kinds=sorted(KIND_LABELS), parties=parties,
+                  filters={"kind": kind, "party": party, "author": author}, more=more)
+
+
+@router.get("/records/{index}", response_class=HTMLResponse)
+def record(request: Request, s: Db, who: Who, index: int) -> HTMLResponse:
+    row = s.get(LogEntry, index)
+    if row is None or not _readable(who, row):
+        return not_found(request, who, "There is no record with this number that you may read.")
+    rt: Runtime = request.app.state.runtime
+    cp = latest_checkpoint(s, published=True)
+    if cp is None or cp.size <= index:
+        cp = latest_checkpoint(s)
+    assert cp is not None
+    proof = tlog_proof(DbNodes(s, rt.cache), index, cp.size, checkpoint_with_cosignatures(s, cp))
+    payload = json.dumps(json.loads(row.payload), ensure_ascii=False, indent=2, sort_keys=True)
+    return render(request, "record.html", who=who, row=row, payload=payload, proof=proof, checkpoint=cp,
+                  note=row.note.decode(), leaf=row.leaf_hash.hex())
+
+
+@router.get("/checkpoints", response_class=HTMLResponse)
+def checkpoints(request: Request, s: Db, who: Who, before: int | None = None) -> HTMLResponse:
+    q = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(50)
+    if before:
+        q = q.where(LogCheckpoint.size < before)
+    cps = s.execute(q).scalars().all()
+    cosigs: dict[int, list[str]] = {}
+    if cps:
+        for size, witness in s.execute(select(LogCosignature.size, LogCosignature.witness)
+                                       .where(LogCosignature.size.in_([c.size for c in cps]))):
+            cosigs.setdefault(size, []).append(witness)
+    notes = {c.size: checkpoint_with_cosignatures(s, c).decode() for c in cps}
+    return render(request, "checkpoints.html", who=who, checkpoints=cps, cosigs=cosigs, notes=notes,
+                  log_key=request.app.state.runtime.log_signer.vkey(),
+                  more=cps[-1].size if len(cps) == 50 else None)
+
