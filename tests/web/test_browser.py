@@ -1,0 +1,123 @@
+"""The web interface in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from parley.app import create_app
+from tests.conftest import load_demo_into, make_runtime
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(tmp_path):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Debian's chromium is required for the browser tests in CI")
+        pytest.skip("no /usr/bin/chromium")
+    rt = make_runtime(f"sqlite:///{tmp_path / 'parley.db'}", tmp_path)
+    demo = load_demo_into(rt)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(rt.settings, rt), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", demo
+    srv.should_exit = True
+    thread.join(10)
+    rt.close()
+
+
+@pytest.fixture
+def page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+        yield context.new_page()
+        browser.close()
+
+
+def test_admin_walks_through_the_shell(server, page, tmp_path):
+    base, demo = server
+    page.goto(f"{base}/records")
+    assert "/signin" in page.url
+    page.fill("#member", "icrc/admin")
+    page.fill("#password", "wrong password")
+    page.click("button.primary")
+    assert page.locator("#password-error").is_visible()
+    page.fill("#member", "icrc/admin")
+    page.fill("#password", demo.password("icrc/admin"))
+    page.click("button.primary")
+    page.wait_for_url(f"{base}/records")
+    # Sort the table by number, both ways.
+    first = lambda: page.locator("#records tbody tr td:first-child").first.inner_text()  # noqa: E731
+    top_desc = first()
+    page.click("#records th:first-child")
+    assert page.locator("#records th:first-child").get_attribute("aria-sort") == "ascending"
+    assert first() == "0"
+    page.click("#records th:first-child")
+    assert first() == top_desc
+    # Filter by kind.
+    page.select_option("#f-kind", "party.create")
+    page.click(".filters button")
+    kinds = page.locator("#records tbody td:nth-child(3) code").all_inner_texts()
+    assert kinds and set(kinds) == {"party.create"}
+    # A record and its proof.
+    page.locator("#records tbody a").first.click()
+    assert page.locator("#proof").inner_text().startswith("c2sp.org/tlog-proof@v1")
+    page.screenshot(path=str(tmp_path / "record.png"), full_page=True)
+    # Switch to Ukrainian.
+    with page.expect_navigation():
+        page.select_option("#lang-select", "uk")
+    assert page.locator("html").get_attribute("lang") == "uk"
+    assert "Доказ включення" in page.content()
+    # Add a member to the Ukrainian party through the form.
+    page.goto(f"{base}/parties/ua")
+    page.fill("#handle", "press2")
+    page.fill("#display_name", "Mariia Demo")
+    page.check("input[name=roles][value=press]")
+    page.fill("#new-password", "correct horse battery")
+    page.click("form[action='/parties/ua/members'] button.primary")
+    page.wait_for_url(f"{base}/members/ua/press2")
+    assert "Mariia Demo" in page.content()
+    page.screenshot(path=str(tmp_path / "member.png"), full_page=True)
+    # Sign out, sign in as the new member.
+    page.click("header form button.link")
+    page.wait_for_url(f"{base}/signin")
+    page.fill("#member", "ua/press2")
+    page.fill("#password", "correct horse battery")
+    page.click("button.primary")
+    page.wait_for_url(f"{base}/")
+    assert "Mariia Demo" in page.content() and "Огляд" in page.content()
+    page.screenshot(path=str(Path(os.environ.get("PARLEY_SCREENSHOTS", tmp_path)) / "dashboard.png"), full_page=True)
+
+
+def test_a_belligerent_does_not_see_the_other_sides_private_record(server, page):
+    base, demo = server
+    page.goto(f"{base}/signin")
+    page.fill("#member", "ru/negotiator")
+    page.fill("#password", demo.password("ru/negotiator"))
+    page.click("button.primary")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/records")
+    audiences = page.locator("#records tbody td:nth-child(5)").all_inner_texts()
+    assert audiences and not any("party:ua" in a for a in audiences)
