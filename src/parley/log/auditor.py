@@ -16,6 +16,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +29,7 @@ from parley.log import merkle
 from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import NoteError, Verifier, open_note, parse_note
 from parley.log.policy import Policy, PolicyError
-from parley.log.tiles import TileNodeSource
+from parley.log.tiles import TILE_WIDTH, TileNodeSource
 
 PAGE = 5000
 
@@ -160,24 +161,39 @@ class Auditor:
             out[(v.name, v.key_id)] = (v, k["registered_index"], k["revoked_index"])
         return out
 
+    @staticmethod
+    def _prefetch_leaf_tiles(tiles: TileNodeSource, size: int) -> None:
+        for n in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+            tiles.node(0, n * TILE_WIDTH)
+
+    def _page(self, start: int) -> dict[str, Any]:
+        return self._get(f"/api/log/records?start={start}&limit={PAGE}&payload=canonical").json()
+
     def _check_records(self, cp: Checkpoint, tiles: TileNodeSource, report: AuditReport) -> None:
         keys = self._keys()
-        start: int | None = 0
-        while start is not None:
-            page: dict[str, Any] = self._get(f"/api/log/records?start={start}&limit={PAGE}").json()
-            for rec in page["records"]:
-                idx = rec["index"]
-                if idx >= cp.size:
-                    start = None
-                    break
-                problem = self._check_record(idx, rec, tiles, keys)
-                report.records_checked += 1
-                if problem:
-                    report.failures.append((idx, problem))
-            else:
-                start = page["next"] if page["next"] is not None and page["next"] < cp.size else None
-            if self.progress:
-                self.progress(report.records_checked, cp.size)
+        # Pages and leaf tiles are fetched in the background while records are checked: the server
+        # works on its core while this process verifies signatures on the other.
+        with ThreadPoolExecutor(2) as pool:
+            pool.submit(self._prefetch_leaf_tiles, tiles, cp.size)
+            ahead: Future | None = pool.submit(self._page, 0)
+            while ahead is not None:
+                page: dict[str, Any] = ahead.result()
+                nxt = page["next"]
+                ahead = pool.submit(self._page, nxt) if nxt is not None and nxt < cp.size else None
+                self._check_page(page, cp, tiles, keys, report)
+
+    def _check_page(self, page: dict[str, Any], cp: Checkpoint, tiles: TileNodeSource,
+                    keys: dict[tuple[str, bytes], tuple[Verifier, int, int | None]], report: AuditReport) -> None:
+        for rec in page["records"]:
+            idx = rec["index"]
+            if idx >= cp.size:
+                break
+            problem = self._check_record(idx, rec, tiles, keys)
+            report.records_checked += 1
+            if problem:
+                report.failures.append((idx, problem))
+        if self.progress:
+            self.progress(report.records_checked, cp.size)
 
     def _check_record(self, idx: int, rec: dict[str, Any], tiles: TileNodeSource,
                       keys: dict[tuple[str, bytes], tuple[Verifier, int, int | None]]) -> str | None:
@@ -213,7 +229,10 @@ class Auditor:
             break
         else:
             return "no signature by the author"
-        digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
+        if "payload_canonical" in rec:
+            digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
+        else:
+            digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
         if fields.get("payload") != f"sha256:{digest}":
             return "the payload does not match the record's payload hash"
         return None
@@ -221,6 +240,7 @@ class Auditor:
     @staticmethod
     def _genesis_key(rec: dict[str, Any]) -> tuple[Verifier, int, int | None] | None:
         try:
-            return Verifier.from_vkey(rec["payload"]["vkey"]), 0, None
-        except (KeyError, TypeError, NoteError):
+            payload = rec["payload"] if "payload" in rec else json.loads(rec["payload_canonical"])
+            return Verifier.from_vkey(payload["vkey"]), 0, None
+        except (KeyError, TypeError, ValueError, NoteError):
             return None

@@ -132,10 +132,15 @@ class TileNodeSource:
             data = self.fetch(tile_path(tlevel, n, None if width == TILE_WIDTH else width))
             if len(data) != width * HASH_SIZE:
                 raise ValueError(f"tile {tlevel}/{n} has {len(data)} bytes, want {width * HASH_SIZE}")
+            # Tiles are immutable, so a tile fetched twice by two threads is the same either way.
             self._tiles[key] = data
+            return data
         return self._tiles[key]
 
     def node(self, level: int, index: int) -> bytes:
+        if level == 0:  # the common case for auditors: a leaf hash, straight from its tile
+            n, off = divmod(index, TILE_WIDTH)
+            return self._tile(0, n)[off * HASH_SIZE : (off + 1) * HASH_SIZE]
         tlevel, r = divmod(level, TILE_HEIGHT)
         first = index << r
         n, off = divmod(first, TILE_WIDTH)
