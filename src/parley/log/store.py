@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from parley.log import merkle
@@ -61,9 +61,9 @@ class DbNodes:
             rows = self.session.execute(select(LogEntry.idx, LogEntry.leaf_hash).where(LogEntry.idx.in_(leaves)))
             fetched.update(((0, i), h) for i, h in rows)
         if inner:
-            rows = self.session.execute(
-                select(LogNode.level, LogNode.idx, LogNode.hash).where(tuple_(LogNode.level, LogNode.idx).in_(inner))
-            )
+            # An OR of primary-key lookups: SQLite scans the table for a row-value IN list.
+            cond = or_(*(and_(LogNode.level == lv, LogNode.idx == i) for lv, i in inner))
+            rows = self.session.execute(select(LogNode.level, LogNode.idx, LogNode.hash).where(cond))
             fetched.update(((lv, i), h) for lv, i, h in rows)
         if fetched:
             self.cache.update(fetched)
