@@ -58,15 +58,45 @@ def db_upgrade(data: Annotated[Optional[Path], typer.Option(help="Data directory
 
 
 @app.command()
-def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None) -> None:
-    """Create the schema and the log's signing key; print the log's verifier key."""
+def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None,
+         party: Annotated[str, typer.Option(help="Short name of the operating party")] = "",
+         party_kind: Annotated[str, typer.Option(help="belligerent, mediator or observer")] = "mediator",
+         name_en: Annotated[str, typer.Option(help="The party's name in English")] = "",
+         name_uk: Annotated[str, typer.Option(help="… in Ukrainian")] = "",
+         name_ru: Annotated[str, typer.Option(help="… in Russian")] = "",
+         admin: Annotated[str, typer.Option(help="Short name of the first admin")] = "admin",
+         admin_name: Annotated[str, typer.Option(help="The first admin's full name")] = "") -> None:
+    """Create the schema and the log's key; with --party, also the first record: the operating party
+    and its first admin, whose password and API token are printed once."""
     from parley.db import make_engine, migrate
-    from parley.runtime import create_log_key
+    from parley.errors import ParleyError
+    from parley.log.models import LogHead
+    from parley.parties.bootstrap import bootstrap
+    from parley.runtime import create_log_key, open_runtime
 
     settings = _settings(**_data_overrides(data))
-    migrate(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    migrate(engine)
     signer = create_log_key(settings)
-    out.print(signer.vkey())
+    out.print(f"log key: {signer.vkey()}", highlight=False)
+    if not party:
+        return
+    rt = open_runtime(settings, engine=engine)
+    try:
+        with rt.sessions() as s:
+            if s.get(LogHead, 1).size:  # type: ignore[union-attr]
+                console.print("[red]the log is not empty: this deployment was already started[/red]")
+                raise typer.Exit(1)
+        first = bootstrap(rt, party=party, party_kind=party_kind, admin=admin, display_name=admin_name or admin,
+                          names={"en": name_en or party, "uk": name_uk or name_en or party,
+                                 "ru": name_ru or name_en or party})
+    except ParleyError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        rt.close()
+    out.print(f"first admin: {first.member}\npassword: {first.password}\nAPI token: {first.token}\n"
+              "(shown once; keep them safe)", highlight=False)
 
 
 @app.command()

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _sqlite_dir(self) -> "Settings":
+    def _positive_batch(self) -> "Settings":
         if self.append_batch < 1:
             raise ValueError("append_batch must be positive")
         return self

@@ -182,7 +182,7 @@ class Pipeline:
         try:
             self._append_batch(batch)
         except Exception as exc:  # the whole transaction failed: nothing was stored, say so to everyone
-            log.exception("append batch failed")
+            log.error("append batch of %d failed: %s", len(batch), type(exc).__name__)
             err = exc if isinstance(exc, ParleyError) else Conflict("the log could not store this batch; retry")
             for s in batch:
                 if not s.future.done():
