@@ -21,3 +21,19 @@ def fresh_deployment(url: str | None = None):  # type: ignore[no-untyped-def]
 
 def last_line(**figures: object) -> None:
     print(" ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+AUTHORS = ["ua/negotiator", "ru/negotiator", "icrc/mediator", "ua/registrar", "ru/registrar", "un-ocha/liaison"]
+
+
+def signed_notes(demo: Demo, count: int, origin: str):  # type: ignore[no-untyped-def]
+    """``count`` liaison notes signed in turn by six members of four parties, as (note, payload)."""
+    from parley.records.compose import compose
+
+    signers = [demo.signer(a) for a in AUTHORS]
+    out = []
+    for i in range(count):
+        payload = {"text": f"Liaison note {i}: corridor status checked at checkpoint {i % 17}."}
+        out.append((compose(signers[i % len(signers)], origin=origin, kind="record.note", audience="all",
+                            payload=payload), payload))
+    return out, signers

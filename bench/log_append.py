@@ -13,14 +13,10 @@ import argparse
 import sqlite3
 import time
 
-from _common import fresh_deployment, last_line
+from _common import fresh_deployment, last_line, signed_notes
 
 from parley.log.models import LogEntry
-from parley.records.compose import compose
 from tests.conftest import ORIGIN
-
-AUTHORS = ["ua/negotiator", "ru/negotiator", "icrc/mediator", "ua/registrar", "ru/registrar", "un-ocha/liaison"]
-
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -28,12 +24,7 @@ def main() -> None:
     ap.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = ap.parse_args()
     tmp, rt, demo = fresh_deployment(args.database_url)
-    signers = [demo.signer(a) for a in AUTHORS]
-    items = []
-    for i in range(args.records):
-        payload = {"text": f"Liaison note {i}: corridor status checked at checkpoint {i % 17}."}
-        items.append((compose(signers[i % len(signers)], origin=ORIGIN, kind="record.note", audience="all",
-                              payload=payload), payload))
+    items, signers = signed_notes(demo, args.records, ORIGIN)
     # Warm up (caches, JIT of nothing, first fsyncs).
     for note, payload in items[:200]:
         rt.pipeline.submit(note, payload)

@@ -16,27 +16,18 @@ import sys
 import time
 
 import httpx
-from _common import fresh_deployment, last_line
+from _common import fresh_deployment, last_line, signed_notes
 
 from parley.log.auditor import Auditor
 from parley.log.note import Verifier, parse_note
-from parley.records.compose import compose
 from tests.conftest import ORIGIN, SECRET
-
-AUTHORS = ["ua/negotiator", "ru/negotiator", "icrc/mediator", "ua/registrar", "ru/registrar", "un-ocha/liaison"]
-
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=20_000)
     args = ap.parse_args()
     tmp, rt, demo = fresh_deployment()
-    signers = [demo.signer(a) for a in AUTHORS]
-    items = []
-    for i in range(args.records):
-        payload = {"text": f"Liaison note {i}: corridor status checked at checkpoint {i % 17}."}
-        items.append((compose(signers[i % len(signers)], origin=ORIGIN, kind="record.note", audience="all",
-                              payload=payload), payload))
+    items, signers = signed_notes(demo, args.records, ORIGIN)
     rt.pipeline.submit_many(items)
 
     rt.close()

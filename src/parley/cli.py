@@ -7,9 +7,6 @@ import json
 import os
 import secrets
 import socket
-import sys
-import threading
-import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
 

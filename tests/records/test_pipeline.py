@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from parley.errors import BadRequest, Forbidden, NotFound, ParleyError, TooLarge, Unauthorized, Unprocessable, Conflict
+from parley.errors import BadRequest, Forbidden, NotFound, TooLarge, Unauthorized, Unprocessable, Conflict
 from parley.log.merkle import leaf_hash
 from parley.log.models import LogEntry, LogHead
 from parley.log.note import Signer, Verifier, sign_note

@@ -23,7 +23,6 @@ def free_port(host: str) -> int:
 
 @pytest.fixture
 def witnessed(tmp_path):
-    from parley.log.note import Signer
     from parley.runtime import create_log_key
     from tests.conftest import make_settings
 

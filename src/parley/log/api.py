@@ -14,8 +14,9 @@ from sqlalchemy import select
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.errors import BadRequest, Forbidden, NotFound
 from parley.log import merkle, tiles
-from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogNode
-from parley.log.store import DbNodes, b64, checkpoint_with_cosignatures, latest_checkpoint, tlog_proof
+from parley.log.models import LogCheckpoint, LogEntry, LogNode
+from parley.log.store import (DbNodes, b64, checkpoint_with_cosignatures, cosigners_by_size, latest_checkpoint,
+                               proof_checkpoint, tlog_proof)
 
 router = APIRouter()
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -128,10 +129,7 @@ def get_record(index: int, s: DbSession, rt: CurrentRuntime, who: CurrentPrincip
     row = s.get(LogEntry, index)
     if row is None or not readable(who, row):
         raise NotFound(f"no record {index} that you may read")
-    cp = latest_checkpoint(s, published=True)
-    if cp is None or cp.size <= index:
-        cp = latest_checkpoint(s)
-    assert cp is not None
+    cp = proof_checkpoint(s, index)
     out = record_json(row)
     out["leaf_hash"] = b64(row.leaf_hash)
     out["checkpoint_size"] = cp.size
@@ -159,11 +157,7 @@ def list_checkpoints(s: DbSession, _: CurrentPrincipal, published_only: bool = F
     if before:
         q = q.where(LogCheckpoint.size < before)
     cps = s.execute(q).scalars().all()
-    cosigs: dict[int, list[str]] = {}
-    if cps:
-        for size, witness in s.execute(select(LogCosignature.size, LogCosignature.witness)
-                                       .where(LogCosignature.size.in_([c.size for c in cps]))):
-            cosigs.setdefault(size, []).append(witness)
+    cosigs = cosigners_by_size(s, [c.size for c in cps])
     return {"checkpoints": [{"size": c.size, "root_hash": b64(c.root_hash), "published": c.published,
-                             "created_at": c.created_at.isoformat(), "cosigned_by": sorted(cosigs.get(c.size, [])),
+                             "created_at": c.created_at.isoformat(), "cosigned_by": cosigs.get(c.size, []),
                              "note": checkpoint_with_cosignatures(s, c).decode()} for c in cps]}

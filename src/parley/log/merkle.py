@@ -228,7 +228,7 @@ class MemoryTree:
     def append(self, leaf: bytes) -> int:
         index = self.size
         self.levels[0].append(leaf)
-        for level, i, h in appended_nodes(self, index, leaf):
+        for level, _, h in appended_nodes(self, index, leaf):
             if len(self.levels) <= level:
                 self.levels.append([])
             self.levels[level].append(h)

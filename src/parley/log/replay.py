@@ -45,7 +45,7 @@ def replay(source: Engine, target: Engine, signer: Signer, origin: str, *, chunk
             rows = s.execute(select(LogEntry.idx, LogEntry.note, LogEntry.payload).where(LogEntry.idx >= pos)
                              .order_by(LogEntry.idx).limit(chunk)).all()
             results = pipeline.submit_many(((note, json.loads(payload)) for _, note, payload in rows), replay=True)
-            for (idx, _, _), res in zip(rows, results):
+            for (idx, _, _), res in zip(rows, results, strict=True):
                 if isinstance(res, ParleyError):
                     report.problems.append(f"record {idx} refused on replay: {res.message}")
                 elif isinstance(res, Receipt) and res.index != idx:

@@ -93,6 +93,26 @@ def latest_checkpoint(session: Session, *, published: bool = False) -> LogCheckp
     return session.execute(q).scalar_one_or_none()
 
 
+def cosigners_by_size(session: Session, sizes: Sequence[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if sizes:
+        rows = session.execute(select(LogCosignature.size, LogCosignature.witness)
+                               .where(LogCosignature.size.in_(list(sizes))).order_by(LogCosignature.witness))
+        for size, witness in rows:
+            out.setdefault(size, []).append(witness)
+    return out
+
+
+def proof_checkpoint(session: Session, index: int) -> LogCheckpoint:
+    """The checkpoint to prove ``index`` against: the newest published one that covers it, else the newest."""
+    cp = latest_checkpoint(session, published=True)
+    if cp is None or cp.size <= index:
+        cp = latest_checkpoint(session)
+    if cp is None or cp.size <= index:
+        raise LookupError(f"no checkpoint covers record {index}")
+    return cp
+
+
 def checkpoint_with_cosignatures(session: Session, cp: LogCheckpoint) -> bytes:
     """The checkpoint note as published: the log's signature followed by the witnesses' cosignatures."""
     lines = session.execute(

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
 from parley.log import note as notes
 from parley.parties.models import Annotation, Member, MemberKey, Party
-from parley.records.format import PARTY_KINDS, ROLES, SLUG, RecordText
+from parley.records.format import ROLES, SLUG, RecordText
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]

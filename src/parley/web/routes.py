@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 from parley.auth import Principal, db_session, load_principal, optional_principal
 from parley.db import writing
 from parley.errors import ParleyError
-from parley.log.models import LogCheckpoint, LogCosignature, LogEntry
+from parley.log.models import LogCheckpoint, LogEntry
 from parley.log.note import NoteError, Signer
-from parley.log.store import DbNodes, checkpoint_with_cosignatures, latest_checkpoint, tlog_proof
+from parley.log.api import readable
+from parley.log.store import (DbNodes, checkpoint_with_cosignatures, cosigners_by_size, latest_checkpoint,
+                               proof_checkpoint, tlog_proof)
 from parley.parties.credentials import (check_password, credential, custody_signer, hash_password, new_token,
                                         set_custody_signer, token_hash)
 from parley.parties.models import Credential, Member, MemberKey, Party
@@ -145,8 +147,7 @@ def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 def dashboard(request: Request, s: Db, who: Who) -> HTMLResponse:
     cp = latest_checkpoint(s, published=True)
     head = latest_checkpoint(s)
-    cosigners = s.execute(select(LogCosignature.witness).where(LogCosignature.size == cp.size)).scalars().all() \
-        if cp else []
+    cosigners = cosigners_by_size(s, [cp.size]).get(cp.size, []) if cp else []
     party = s.get(Party, who.party)
     return render(request, "dashboard.html", who=who, party=party, published=cp, head=head, cosigners=cosigners,
                   parties=s.scalar(select(func.count()).select_from(Party)),
@@ -330,10 +331,6 @@ def create_token(request: Request, s: Db, who: Who, party: str, handle: str,
 
 
 # -- the log explorer -----------------------------------------------------------------------------
-def _readable(who: Principal, row: LogEntry) -> bool:
-    return who.reads_everything or who.may_read(row.audience, row.party)
-
-
 @router.get("/records", response_class=HTMLResponse)
 def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", author: str = "",
             start: int = 0) -> HTMLResponse:
@@ -356,7 +353,7 @@ def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", 
             break
         for row in batch:
             last = row.idx
-            if _readable(who, row):
+            if readable(who, row):
                 rows.append(row)
                 if len(rows) == PAGE:
                     break
@@ -371,13 +368,10 @@ def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", 
 @router.get("/records/{index}", response_class=HTMLResponse)
 def record(request: Request, s: Db, who: Who, index: int) -> HTMLResponse:
     row = s.get(LogEntry, index)
-    if row is None or not _readable(who, row):
+    if row is None or not readable(who, row):
         return not_found(request, who, "There is no record with this number that you may read.")
     rt: Runtime = request.app.state.runtime
-    cp = latest_checkpoint(s, published=True)
-    if cp is None or cp.size <= index:
-        cp = latest_checkpoint(s)
-    assert cp is not None
+    cp = proof_checkpoint(s, index)
     proof = tlog_proof(DbNodes(s, rt.cache), index, cp.size, checkpoint_with_cosignatures(s, cp))
     payload = json.dumps(json.loads(row.payload), ensure_ascii=False, indent=2, sort_keys=True)
     return render(request, "record.html", who=who, row=row, payload=payload, proof=proof, checkpoint=cp,
@@ -390,11 +384,7 @@ def checkpoints(request: Request, s: Db, who: Who, before: int | None = None) ->
     if before:
         q = q.where(LogCheckpoint.size < before)
     cps = s.execute(q).scalars().all()
-    cosigs: dict[int, list[str]] = {}
-    if cps:
-        for size, witness in s.execute(select(LogCosignature.size, LogCosignature.witness)
-                                       .where(LogCosignature.size.in_([c.size for c in cps]))):
-            cosigs.setdefault(size, []).append(witness)
+    cosigs = cosigners_by_size(s, [c.size for c in cps])
     notes = {c.size: checkpoint_with_cosignatures(s, c).decode() for c in cps}
     return render(request, "checkpoints.html", who=who, checkpoints=cps, cosigs=cosigs, notes=notes,
                   log_key=request.app.state.runtime.log_signer.vkey(),
