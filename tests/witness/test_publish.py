@@ -67,3 +67,27 @@ def test_checkpoint_published_only_with_quorum(witnessed):
     with rt.sessions() as s:
         assert latest_checkpoint(s, published=True).size < latest_checkpoint(s).size
     assert Verifier.from_vkey(rt.log_signer.vkey()).name == ORIGIN
+
+
+def test_auditor_requires_the_policy_quorum(witnessed, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from parley.app import create_app
+    from parley.log.auditor import AuditError, Auditor
+
+    rt, policy, servers = witnessed
+    demo = load_demo_into(rt)
+    assert Publisher(rt).publish_once()
+    client = TestClient(create_app(rt.settings, rt))
+    report = Auditor("", rt.log_signer.vkey(), tmp_path / "a", demo.token("ua/negotiator"),
+                     policy=parse_policy(policy), client=client).run()
+    assert report.ok
+    # A policy naming a witness that never cosigned this log is not met: the audit refuses the checkpoint.
+    from parley.log.note import Cosigner
+
+    stranger = Cosigner.generate("witness.elsewhere")
+    stricter = policy.replace("quorum required", f"witness other {stranger.vkey()}\ngroup strict all required other\n"
+                              "quorum strict")
+    with pytest.raises(AuditError):
+        Auditor("", rt.log_signer.vkey(), tmp_path / "b", demo.token("ua/negotiator"),
+                policy=parse_policy(stricter), client=client).run()
