@@ -13,7 +13,27 @@ from tests.conftest import Demo, load_demo_into, make_runtime  # noqa: E402
 
 
 def fresh_deployment(url: str | None = None):  # type: ignore[no-untyped-def]
+    """A new deployment; on PostgreSQL in a schema of its own, so the benchmark leaves nothing behind."""
     tmp = Path(tempfile.mkdtemp(prefix="parley-bench-"))
+    if url and url.startswith("postgresql"):
+        import atexit
+        import uuid
+
+        from sqlalchemy import text
+
+        from parley.db import make_engine
+
+        schema = "bench_" + uuid.uuid4().hex[:10]
+        admin = make_engine(url)
+        with admin.begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+        def drop() -> None:
+            with admin.begin() as c:
+                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+        atexit.register(drop)
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
     rt = make_runtime(url or f"sqlite:///{tmp / 'parley.db'}", tmp)
     demo: Demo = load_demo_into(rt)
     return tmp, rt, demo
