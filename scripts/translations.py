@@ -132,6 +132,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "To sign with your own key from the command line, create it with 'parley keygen' and paste its verifier key here.": (
         "Щоб підписувати власним ключем з командного рядка, створіть його командою 'parley keygen' і вставте тут його ключ перевірки.",
         "Чтобы подписывать собственным ключом из командной строки, создайте его командой 'parley keygen' и вставьте сюда его ключ проверки."),
+    "The form has expired or did not come from this site; reload the page and try again.": (
+        "Форма застаріла або надіслана не з цього сайту; оновіть сторінку й спробуйте ще раз.",
+        "Форма устарела или отправлена не с этого сайта; обновите страницу и попробуйте снова."),
     "Tree size": ("Розмір дерева", "Размер дерева"),
     "Unknown member or wrong password.": ("Невідомий учасник або неправильний пароль.",
                                          "Неизвестный участник или неверный пароль."),

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -100,6 +101,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @app.exception_handler(note.NoteError)
     async def note_error(_: Request, exc: note.NoteError) -> JSONResponse:
         return JSONResponse({"error": "bad_note", "message": str(exc)}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
+        # Pages answer pages; the API and the log's endpoints answer JSON.
+        if exc.status_code >= 400 and not request.url.path.startswith(("/api/", "/log/")) \
+                and "text/html" in request.headers.get("accept", ""):
+            from parley.web.routes import render
+
+            return render(request, "error.html", exc.status_code, who=None,
+                          title="Not allowed" if exc.status_code == 403 else "Not found", message=str(exc.detail))
+        return JSONResponse({"error": "http", "message": str(exc.detail)}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -45,8 +45,8 @@ def test_sign_in_errors_beside_the_field(sqlite_client, sqlite_demo):
 
 def test_csrf_is_required(sqlite_client, sqlite_demo):
     r = sqlite_client.post("/signin", data={"member": "ua/admin", "password": sqlite_demo.password("ua/admin"),
-                                            "csrf": "forged"})
-    assert r.status_code == 403
+                                            "csrf": "forged"}, headers={"Accept": "text/html", "Accept-Language": "uk"})
+    assert r.status_code == 403 and "Форма застаріла" in r.text
     sign_in(sqlite_client, sqlite_demo, "ua/admin")
     r = sqlite_client.post("/parties/ua/members", data={"handle": "x", "display_name": "X", "roles": ["press"],
                                                         "password": "a" * 12, "csrf": "forged"})

@@ -25,6 +25,7 @@ def messages() -> set[str]:
     found |= {m.group(1) for m in re.finditer(r'(?:title|message)="([^"]+)"', routes)}
     found |= {m.group(1) for m in re.finditer(r'not_found\(request, who, "([^"]+)"\)', routes)}
     found |= {m.group(1) for m in re.finditer(r'errors\["\w+"\] = "([^"]+)"', routes)}
+    found |= {m.group(1) for m in re.finditer(r'HTTPException\(403, "([^"]+)"\)', routes)}
     return found | set(KIND_LABELS.values()) | set(ROLES) | set(PARTY_KINDS)
 
 

@@ -75,7 +75,7 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, sent: str) -> None:
     token = request.session.get("csrf", "")
     if not token or not hmac.compare_digest(token, sent or ""):
-        raise HTTPException(403, "the form has expired or did not come from this site; reload and try again")
+        raise HTTPException(403, "The form has expired or did not come from this site; reload the page and try again.")
 
 
 def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
