@@ -87,3 +87,24 @@ def test_fork_is_detected_and_evidence_saved(tmp_path):
     assert json.loads((ev / "proof.json").read_text())["proof"]
     a.close()
     b.close()
+
+
+def test_a_key_listing_that_lies_is_detected(sqlite_runtime, sqlite_demo, tmp_path):
+    from parley.log.note import Signer
+    from parley.parties.models import MemberKey
+
+    rt, demo = sqlite_runtime, sqlite_demo
+    signer = demo.signer("ru/liaison")
+    rt.pipeline.submit(compose(signer, origin=ORIGIN, kind="key.revoke", audience="all",
+                               payload={"member": "ru/liaison", "key_id": signer.key_id.hex(), "reason": "lost"}),
+                       {"member": "ru/liaison", "key_id": signer.key_id.hex(), "reason": "lost"})
+    assert audit(rt, demo, tmp_path / "honest").ok
+    # The operator un-revokes the key and slips in a key no record registered.
+    intruder = Signer.generate("ua/negotiator")
+    with rt.sessions() as s:
+        s.execute(update(MemberKey).where(MemberKey.key_id == signer.key_id.hex()).values(revoked_idx=None))
+        s.add(MemberKey(key_id=intruder.key_id.hex(), name="ua/negotiator", member="ua/negotiator",
+                        vkey=intruder.vkey(), registered_idx=1))
+        s.commit()
+    report = audit(rt, demo, tmp_path / "fooled")
+    assert not report.ok and "disagrees" in report.failures[-1][1]

@@ -32,6 +32,7 @@ from parley.log.policy import Policy, PolicyError
 from parley.log.tiles import TILE_WIDTH, TileNodeSource
 
 PAGE = 5000
+KEY_KINDS = {"deployment.init", "member.create", "key.register", "key.rotate", "key.revoke"}
 
 
 class AuditError(Exception):
@@ -154,12 +155,8 @@ class Auditor:
         report.seconds = time.perf_counter() - t0
         return report
 
-    def _keys(self) -> dict[tuple[str, bytes], tuple[Verifier, int, int | None]]:
-        out = {}
-        for k in self._get("/api/keys").json()["keys"]:
-            v = Verifier.from_vkey(k["vkey"])
-            out[(v.name, v.key_id)] = (v, k["registered_index"], k["revoked_index"])
-        return out
+    def _listed_keys(self) -> dict[tuple[str, str], bool]:
+        return {(k["name"], k["key_id"]): k["status"] == "revoked" for k in self._get("/api/keys").json()["keys"]}
 
     @staticmethod
     def _prefetch_leaf_tiles(tiles: TileNodeSource, size: int) -> None:
@@ -170,7 +167,9 @@ class Auditor:
         return self._get(f"/api/log/records?start={start}&limit={PAGE}&payload=canonical").json()
 
     def _check_records(self, cp: Checkpoint, tiles: TileNodeSource, report: AuditReport) -> None:
-        keys = self._keys()
+        # Key history comes from the signed key records themselves, in log order (every member may
+        # read them), never from the server's say-so; /api/keys is only compared with it at the end.
+        keys: dict[tuple[str, bytes], list[Any]] = {}
         # Pages and leaf tiles are fetched in the background while records are checked: the server
         # works on its core while this process verifies signatures on the other.
         with ThreadPoolExecutor(2) as pool:
@@ -181,9 +180,14 @@ class Auditor:
                 nxt = page["next"]
                 ahead = pool.submit(self._page, nxt) if nxt is not None and nxt < cp.size else None
                 self._check_page(page, cp, tiles, keys, report)
+        if report.records_checked and cp.size:
+            rebuilt = {(v.name, kid.hex()): revoked for (_, kid), (v, revoked) in keys.items()}
+            if rebuilt != self._listed_keys():
+                report.failures.append((cp.size - 1, "the server's key listing (/api/keys) disagrees with the "
+                                                     "key records in the log"))
 
     def _check_page(self, page: dict[str, Any], cp: Checkpoint, tiles: TileNodeSource,
-                    keys: dict[tuple[str, bytes], tuple[Verifier, int, int | None]], report: AuditReport) -> None:
+                    keys: dict[tuple[str, bytes], list[Any]], report: AuditReport) -> None:
         for rec in page["records"]:
             idx = rec["index"]
             if idx >= cp.size:
@@ -196,7 +200,7 @@ class Auditor:
             self.progress(report.records_checked, cp.size)
 
     def _check_record(self, idx: int, rec: dict[str, Any], tiles: TileNodeSource,
-                      keys: dict[tuple[str, bytes], tuple[Verifier, int, int | None]]) -> str | None:
+                      keys: dict[tuple[str, bytes], list[Any]]) -> str | None:
         note = rec["note"].encode()
         if merkle.leaf_hash(note) != tiles.node(0, idx):
             return "the record does not hash to its leaf in the tree"
@@ -213,16 +217,15 @@ class Auditor:
         for sig in sigs:
             if sig.name != author:
                 continue
+            kind = fields.get("kind")
             found = keys.get((sig.name, sig.key_id))
+            if found is None and kind == "deployment.init" and idx == 0:
+                genesis = self._payload_vkey(rec)  # the first record is signed by the key it registers
+                found = [genesis, False] if genesis else None
             if found is None:
-                if fields.get("kind") == "deployment.init" and idx == 0:
-                    found = self._genesis_key(rec)
-                if found is None:
-                    return f"signed by a key of {author} that the log does not list"
-            v, registered, revoked = found
-            if registered > idx and not (idx == 0 and registered == 0):
-                return "signed with a key registered only later"
-            if revoked is not None and revoked < idx:
+                return f"signed by a key that no earlier record registered for {author}"
+            v, revoked = found
+            if revoked:
                 return "signed with a key revoked earlier"
             if not v.verify(body, sig.sig):
                 return "the author's signature does not verify"
@@ -235,12 +238,32 @@ class Auditor:
             digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
         if fields.get("payload") != f"sha256:{digest}":
             return "the payload does not match the record's payload hash"
+        if kind in KEY_KINDS:
+            return self._apply_key_record(kind, rec, keys)
         return None
 
     @staticmethod
-    def _genesis_key(rec: dict[str, Any]) -> tuple[Verifier, int, int | None] | None:
+    def _payload(rec: dict[str, Any]) -> Any:
+        return rec["payload"] if "payload" in rec else json.loads(rec["payload_canonical"])
+
+    def _payload_vkey(self, rec: dict[str, Any]) -> Verifier | None:
         try:
-            payload = rec["payload"] if "payload" in rec else json.loads(rec["payload_canonical"])
-            return Verifier.from_vkey(payload["vkey"]), 0, None
+            return Verifier.from_vkey(self._payload(rec)["vkey"])
         except (KeyError, TypeError, ValueError, NoteError):
             return None
+
+    def _apply_key_record(self, kind: str, rec: dict[str, Any], keys: dict[tuple[str, bytes], list[Any]]) -> str | None:
+        try:
+            p = self._payload(rec)
+            if kind in ("key.revoke", "key.rotate"):
+                old = bytes.fromhex(p["old_key_id"] if kind == "key.rotate" else p["key_id"])
+                entry = keys.get((p["member"], old))
+                if entry is None:
+                    return "revokes a key that no earlier record registered"
+                entry[1] = True
+            if kind != "key.revoke":
+                v = Verifier.from_vkey(p["vkey"])
+                keys[(v.name, v.key_id)] = [v, False]
+        except (KeyError, TypeError, ValueError, NoteError) as exc:
+            return f"malformed key record: {exc}"
+        return None
