@@ -4,18 +4,22 @@ only after the record is durable."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
-from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession
+from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.errors import Forbidden, Unprocessable
 from parley.parties.credentials import custody_signer
 from parley.records.compose import compose
-from parley.records.format import MAX_RECORD_BYTES, RecordText
+from parley.records.format import MAX_RECORD_BYTES
+from parley.records.pipeline import Receipt
+from parley.runtime import Runtime
 
 router = APIRouter(prefix="/api", tags=["records"])
 
@@ -34,7 +38,7 @@ class Action(BaseModel):
     refs: Annotated[list[str], Field(max_length=64)] = []
 
 
-def _answer(receipt) -> JSONResponse:  # type: ignore[no-untyped-def]
+def _answer(receipt: Receipt) -> JSONResponse:
     return JSONResponse(receipt.as_dict(), status_code=200 if receipt.duplicate else 201)
 
 
@@ -52,7 +56,9 @@ async def submit_record(body: SignedRecord, rt: CurrentRuntime, who: CurrentPrin
     return _answer(receipt)
 
 
-def sign_and_submit(rt, s, who, kind: str, audience: list[str], payload: Any, refs: list[str] = ()):  # type: ignore[no-untyped-def]
+def sign_and_submit(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
+                    refs: Sequence[str] = ()) -> Receipt:
+    """Sign a record with the member's custodial key and append it through the pipeline."""
     signer = custody_signer(s, rt.settings.secret_key, who.member)
     if signer is None:
         raise Unprocessable("the server holds no signing key for you; sign records with your own key")
@@ -65,5 +71,3 @@ async def act(body: Annotated[Action, Body()], rt: CurrentRuntime, s: DbSession,
     receipt = await run_in_threadpool(sign_and_submit, rt, s, who, body.kind, body.audience, body.payload, body.refs)
     return _answer(receipt)
 
-
-__all__ = ["router", "sign_and_submit", "RecordText"]
