@@ -8,10 +8,28 @@ from hypothesis import strategies as st
 
 from parley.log import merkle, tiles
 from parley.log.checkpoint import Checkpoint, CheckpointError
-from parley.log.note import Cosigner, NoteError, Signer, parse_note, sign_note, open_note, Verifier
+from parley.log.note import (
+    Cosigner,
+    NoteError,
+    Signer,
+    Verifier,
+    open_note,
+    parse_note,
+    sign_note,
+)
 from parley.log.policy import PolicyError, parse_policy
-from parley.log.proof import TlogProof, TlogProofError, format_tlog_proof, parse_tlog_proof, verify_tlog_proof
-from parley.log.store import sign_checkpoint
+from parley.log.proof import (
+    TlogProof,
+    TlogProofError,
+    format_tlog_proof,
+    parse_tlog_proof,
+    verify_tlog_proof,
+)
+
+
+def sign_checkpoint(signer: Signer, origin: str, size: int, root: bytes) -> bytes:
+    return sign_note(Checkpoint(origin, size, root).text(), signer)
+
 
 TREE = merkle.MemoryTree()
 LEAVES = [merkle.leaf_hash(b"entry %d" % i) for i in range(600)]

@@ -11,8 +11,16 @@ import pytest
 
 from parley.log import merkle, tiles
 from parley.log.checkpoint import Checkpoint
-from parley.log.note import (InvalidSignatureError, Signer, UnverifiedNoteError, Verifier, open_note, sign_note,
-                             verify_cosignature, parse_note)
+from parley.log.note import (
+    InvalidSignatureError,
+    Signer,
+    UnverifiedNoteError,
+    Verifier,
+    open_note,
+    parse_note,
+    sign_note,
+    verify_cosignature,
+)
 
 VECTORS = Path(os.environ.get("PARLEY_VECTORS", Path(__file__).resolve().parents[2].parent / "shared" / "vectors"))
 RFC6962 = sorted((VECTORS / "rfc6962").rglob("*.json"))
@@ -31,10 +39,10 @@ def test_rfc6962_proof(path: Path):
     case = json.loads(path.read_text())
     proof = [_b(p) for p in case["proof"] or []]
     if "leafIdx" in case:
-        check = lambda: merkle.verify_inclusion(_b(case["leafHash"]), case["leafIdx"], case["treeSize"], proof,  # noqa: E731
+        check = lambda: merkle.verify_inclusion(_b(case["leafHash"]), case["leafIdx"], case["treeSize"], proof,
                                                 _b(case["root"]))
     else:
-        check = lambda: merkle.verify_consistency(case["size1"], case["size2"], proof, _b(case["root1"]),  # noqa: E731
+        check = lambda: merkle.verify_consistency(case["size1"], case["size2"], proof, _b(case["root1"]),
                                                   _b(case["root2"]))
     if case["wantErr"]:
         with pytest.raises(merkle.ProofError):

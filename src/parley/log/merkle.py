@@ -61,6 +61,8 @@ def _fold(hashes: list[bytes]) -> bytes:
 
 
 def root_hash(src: NodeSource, size: int) -> bytes:
+    if size < 0:
+        raise ProofError(f"no tree of size {size}")
     if size == 0:
         return EMPTY_ROOT
     return _fold(src.full_nodes(_range_keys(0, size)))
@@ -158,14 +160,17 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
 
 def _decomp(index: int, size: int) -> tuple[int, int]:
     inner = (index ^ (size - 1)).bit_length()
-    return inner, bin(index >> inner).count("1")
+    return inner, (index >> inner).bit_count()
 
 
 def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> None:
+    if size1 < 0:
+        raise ProofError("negative tree size")
     if size2 < size1:
         raise ProofError("the second tree is smaller than the first")
     if size1 == 0:
         raise ProofError("no consistency proof from an empty tree")
+    # Equal sizes compare the roots as given (the transparency-dev vectors use short dummy roots).
     if size1 == size2:
         if proof:
             raise ProofError("a proof between equal sizes must be empty")
@@ -204,14 +209,20 @@ def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: by
 
 
 def appended_nodes(src: NodeSource, index: int, leaf: bytes) -> list[tuple[int, int, bytes]]:
+    """The level >= 1 nodes completed by appending ``leaf`` at ``index``, lowest level first."""
+    if index < 0:
+        raise ProofError("negative leaf index")
+    # Each trailing one bit of the index completes one node; its left siblings all exist already,
+    # so they are fetched together (one query for a database source).
+    height = (index ^ (index + 1)).bit_length() - 1
+    if height == 0:
+        return []
+    lefts = src.full_nodes([(level, (index >> level) - 1) for level in range(height)])
     out = []
-    h, level, i = leaf, 0, index
-    while i & 1:
-        (left,) = src.full_nodes([(level, i - 1)])
+    h = leaf
+    for level, left in enumerate(lefts, 1):
         h = node_hash(left, h)
-        level += 1
-        i >>= 1
-        out.append((level, i, h))
+        out.append((level, index >> level, h))
     return out
 
 
@@ -238,4 +249,8 @@ class MemoryTree:
         return [self.levels[lv][i] for lv, i in keys]
 
     def root(self, size: int | None = None) -> bytes:
-        return root_hash(self, self.size if size is None else size)
+        if size is None:
+            size = self.size
+        if not 0 <= size <= self.size:
+            raise ProofError(f"no tree of size {size}: the tree has {self.size} leaves")
+        return root_hash(self, size)

@@ -8,17 +8,23 @@ import binascii
 import hashlib
 import re
 import struct
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04
 MAX_NOTE_SIZE = 1 << 20
 MAX_SIGNATURES = 100
+MAX_TIMESTAMP = (1 << 63) - 1
 DASH = "\u2014 "
 
 
@@ -38,11 +44,16 @@ def key_id(name: str, alg: int, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + public_key).digest()[:4]
 
 
-_BAD_NAME = re.compile(r"[\s+\x00-\x1f\x7f]")
-
-
 def valid_key_name(name: str) -> bool:
-    return bool(name) and _BAD_NAME.search(name) is None
+    """Non-empty, no Unicode space, no '+', and printable: no control characters or lone surrogates."""
+    if not isinstance(name, str) or not name:
+        return False
+    # Any other Unicode character is allowed, as in the reference implementation, so that notes from
+    # other implementations keep parsing whatever Unicode version their key names come from.
+    return not any(c == "+" or c.isspace() or unicodedata.category(c) in ("Cc", "Cs") for c in name)
+
+
+_HEX_ID = re.compile(r"[0-9a-fA-F]{8}\Z")
 
 
 def _b64(data: str) -> bytes:
@@ -75,6 +86,8 @@ class _Ed25519Key:
     alg = ALG_ED25519
 
     def __init__(self, name: str, private: Ed25519PrivateKey) -> None:
+        if not isinstance(private, Ed25519PrivateKey):
+            raise NoteError("an Ed25519 private key is required")
         if not valid_key_name(name):
             raise NoteError(f"invalid key name {name!r}")
         self.name = name
@@ -83,23 +96,24 @@ class _Ed25519Key:
         self.key_id = key_id(name, self.alg, self.public_key)
 
     @classmethod
-    def generate(cls, name: str):  # type: ignore[no-untyped-def]
+    def generate(cls, name: str) -> Self:
         return cls(name, Ed25519PrivateKey.generate())
 
     @classmethod
-    def from_private_key(cls, name: str, private: Ed25519PrivateKey):  # type: ignore[no-untyped-def]
+    def from_private_key(cls, name: str, private: Ed25519PrivateKey) -> Self:
         return cls(name, private)
 
     @classmethod
-    def from_skey(cls, skey: str):  # type: ignore[no-untyped-def]
+    def from_skey(cls, skey: str) -> Self:
+        # maxsplit keeps '+' characters of the base64 payload in the last part.
         parts = skey.strip().split("+", 4)
-        if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
+        if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY" or not _HEX_ID.match(parts[3]):
             raise NoteError("malformed private key")
         name, hexid, data = parts[2], parts[3], _b64(parts[4])
         if len(data) != 33 or data[0] != cls.alg:
             raise NoteError("unsupported private key algorithm")
         key = cls(name, Ed25519PrivateKey.from_private_bytes(data[1:]))
-        if len(hexid) != 8 or key.key_id.hex() != hexid.lower():
+        if key.key_id.hex() != hexid.lower():
             raise NoteError("private key id does not match")
         return key
 
@@ -131,6 +145,9 @@ class Cosigner(_Ed25519Key):
     alg = ALG_COSIGNATURE_V1
 
     def cosign(self, checkpoint_text: str, timestamp: int) -> Signature:
+        if not 0 <= timestamp <= MAX_TIMESTAMP:
+            raise NoteError("cosignature timestamp out of range")
+        _check_text(checkpoint_text)
         sig = self._private.sign(cosignature_message(checkpoint_text, timestamp))
         return Signature(self.name, self.key_id, struct.pack(">Q", timestamp) + sig)
 
@@ -142,15 +159,32 @@ def cosignature_timestamp(sig: Signature) -> int:
 
 
 class Verifier:
+    """An Ed25519 note verifier: plain signatures (0x01) or tlog-cosignature/v1 cosignatures (0x04)."""
+
     def __init__(self, name: str, alg: int, public_key: bytes) -> None:
-        self.name, self.alg, self.public_key = name, alg, public_key
-        self.key_id = key_id(name, alg, public_key)
-        self._key = Ed25519PublicKey.from_public_bytes(public_key)
+        if not valid_key_name(name):
+            raise NoteError(f"invalid key name {name!r}")
+        if alg not in (ALG_ED25519, ALG_COSIGNATURE_V1):
+            raise NoteError(f"unsupported signature type {alg:#04x}")
+        if len(public_key) != 32:
+            raise NoteError("an Ed25519 public key is 32 bytes")
+        self.name, self.alg, self.public_key = name, alg, bytes(public_key)
+        self.key_id = key_id(name, alg, self.public_key)
+        try:
+            self._key = Ed25519PublicKey.from_public_bytes(self.public_key)
+        except ValueError as exc:
+            raise NoteError("invalid Ed25519 public key") from exc
+
+    def __repr__(self) -> str:
+        return f"Verifier({self.name!r}, {self.alg:#04x}, {self.key_id.hex()})"
+
+    def vkey(self) -> str:
+        return f"{self.name}+{self.key_id.hex()}+{base64.b64encode(bytes([self.alg]) + self.public_key).decode()}"
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> "Verifier":
+    def from_vkey(cls, vkey: str) -> Verifier:
         parts = vkey.strip().split("+", 2)
-        if len(parts) != 3 or not valid_key_name(parts[0]) or len(parts[1]) != 8:
+        if len(parts) != 3 or not valid_key_name(parts[0]) or not _HEX_ID.match(parts[1]):
             raise NoteError("malformed verifier key")
         data = _b64(parts[2])
         if len(data) != 33 or data[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):
@@ -169,26 +203,36 @@ class Verifier:
 
 
 def verify_cosignature(verifier: Verifier, checkpoint_text: str, sig: Signature) -> bool:
-    if verifier.alg != ALG_COSIGNATURE_V1 or sig.key_id != verifier.key_id or len(sig.sig) != 72:
+    if verifier.alg != ALG_COSIGNATURE_V1 or (sig.name, sig.key_id) != (verifier.name, verifier.key_id):
+        return False
+    if len(sig.sig) != 72:
         return False
     ts = struct.unpack(">Q", sig.sig[:8])[0]
+    if ts > MAX_TIMESTAMP:
+        return False
     return verifier.verify(cosignature_message(checkpoint_text, ts), sig.sig[8:])
 
 
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+# The spec's control characters are those below U+0020; newline is the only one allowed.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
 
 
 def _check_text(text: str) -> None:
-    if not text or not text.endswith("\n"):
+    if not isinstance(text, str) or not text or not text.endswith("\n"):
         raise NoteError("note text must be non-empty and end with a newline")
-    if "\n\n" in text or text.startswith("\n"):
-        raise NoteError("note text must not contain blank lines")
     if _CONTROL.search(text):
         raise NoteError("note text must not contain control characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise NoteError("note text must be valid UTF-8") from exc
 
 
 def format_note(text: str, signatures: Sequence[Signature]) -> bytes:
     _check_text(text)
+    for s in signatures:
+        if not valid_key_name(s.name) or len(s.key_id) != 4 or not s.sig:
+            raise NoteError(f"malformed signature by {s.name!r}")
     return (text + "\n" + "".join(s.line() for s in signatures)).encode()
 
 
@@ -199,10 +243,12 @@ def sign_note(text: str, *signers: Signer) -> bytes:
 
 
 def parse_note(msg: bytes) -> tuple[str, list[Signature]]:
+    if not isinstance(msg, (bytes, bytearray, memoryview)):
+        raise NoteError("a note is bytes")
     if len(msg) > MAX_NOTE_SIZE:
         raise NoteError("note too large")
     try:
-        s = msg.decode("utf-8")
+        s = bytes(msg).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NoteError("note is not UTF-8") from exc
     if not s.endswith("\n"):
@@ -234,7 +280,9 @@ def parse_note(msg: bytes) -> tuple[str, list[Signature]]:
 def open_note(msg: bytes, verifiers: Iterable[Verifier]) -> tuple[str, list[Signature], list[Signature]]:
     text, sigs = parse_note(msg)
     known = {(v.name, v.key_id): v for v in verifiers}
-    verified, unverified = [], []
+    verified: list[Signature] = []
+    unverified: list[Signature] = []
+    seen = set()
     body = text.encode()
     for sig in sigs:
         v = known.get((sig.name, sig.key_id))
@@ -244,7 +292,10 @@ def open_note(msg: bytes, verifiers: Iterable[Verifier]) -> tuple[str, list[Sign
         ok = verify_cosignature(v, text, sig) if v.alg == ALG_COSIGNATURE_V1 else v.verify(body, sig.sig)
         if not ok:
             raise InvalidSignatureError(f"invalid signature by {sig.name}")
-        verified.append(sig)
+        # A key signing twice still counts once.
+        if (sig.name, sig.key_id) not in seen:
+            seen.add((sig.name, sig.key_id))
+            verified.append(sig)
     if not verified:
         raise UnverifiedNoteError("no signature by a known key")
     return text, verified, unverified

@@ -1,17 +1,22 @@
-"""C2SP tlog-proof: an offline-verifiable proof that an entry is in the log, as a checkpoint, the
-entry's index and its inclusion proof. Parley's receipts are in this form."""
+"""C2SP tlog-proof: an offline-verifiable proof that an entry is in the log, as the entry's index,
+its inclusion proof, optional unauthenticated extra data and the log's signed checkpoint (with any
+witness cosignatures). Parley's receipts are in this form."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 
 from parley.log.checkpoint import Checkpoint, CheckpointError
-from parley.log.merkle import ProofError, leaf_hash, verify_inclusion
-from parley.log.note import NoteError, Verifier, open_note
+from parley.log.merkle import HASH_SIZE, ProofError, leaf_hash, verify_inclusion
+from parley.log.note import MAX_NOTE_SIZE, NoteError, Verifier, open_note
 
 HEADER = "c2sp.org/tlog-proof@v1"
+# A proof in a tree of up to 2^64 leaves has at most 64 hashes.
+MAX_PROOF_HASHES = 64
+_INDEX = re.compile(r"index (0|[1-9][0-9]{0,19})")
 
 
 class TlogProofError(ValueError):
@@ -27,6 +32,8 @@ class TlogProof:
 
 
 def format_tlog_proof(p: TlogProof) -> bytes:
+    if p.index < 0 or any(len(h) != HASH_SIZE for h in p.proof):
+        raise TlogProofError("malformed proof")
     lines = [HEADER]
     if p.extra is not None:
         lines.append("extra " + base64.b64encode(p.extra).decode())
@@ -35,9 +42,22 @@ def format_tlog_proof(p: TlogProof) -> bytes:
     return ("\n".join(lines) + "\n\n").encode() + p.checkpoint_note
 
 
-def parse_tlog_proof(data: bytes) -> TlogProof:
+def _b64(s: str, what: str) -> bytes:
     try:
-        head, sep, note = data.decode("utf-8").partition("\n\n")
+        raw = base64.b64decode(s, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise TlogProofError(f"malformed base64 in {what}") from exc
+    # One canonical encoding per value, so a proof cannot be varied without changing its meaning.
+    if base64.b64encode(raw).decode() != s:
+        raise TlogProofError(f"non-canonical base64 in {what}")
+    return raw
+
+
+def parse_tlog_proof(data: bytes) -> TlogProof:
+    if len(data) > MAX_NOTE_SIZE + 64 * MAX_PROOF_HASHES + (1 << 16):
+        raise TlogProofError("proof too large")
+    try:
+        head, sep, note = bytes(data).decode("utf-8").partition("\n\n")
     except UnicodeDecodeError as exc:
         raise TlogProofError("proof is not UTF-8") from exc
     if not sep:
@@ -46,31 +66,33 @@ def parse_tlog_proof(data: bytes) -> TlogProof:
     if lines[0] != HEADER:
         raise TlogProofError(f"proof must start with {HEADER}")
     pos, extra = 1, None
-    try:
-        if len(lines) > pos and lines[pos].startswith("extra "):
-            extra = base64.b64decode(lines[pos][6:], validate=True)
-            pos += 1
-        if len(lines) <= pos or not lines[pos].startswith("index "):
-            raise TlogProofError("proof needs an index line")
-        digits = lines[pos][6:]
-        if not digits.isdigit() or (digits != "0" and digits.startswith("0")):
-            raise TlogProofError("malformed index")
-        hashes = tuple(base64.b64decode(x, validate=True) for x in lines[pos + 1 :])
-    except (binascii.Error, ValueError) as exc:
-        if isinstance(exc, TlogProofError):
-            raise
-        raise TlogProofError("malformed base64 in proof") from exc
-    if any(len(h) != 32 for h in hashes):
-        raise TlogProofError("proof hashes must be 32 bytes")
-    return TlogProof(int(digits), hashes, note.encode(), extra)
+    if len(lines) > pos and lines[pos].startswith("extra "):
+        extra = _b64(lines[pos][len("extra ") :], "extra data")
+        pos += 1
+    m = _INDEX.fullmatch(lines[pos]) if len(lines) > pos else None
+    if m is None:
+        raise TlogProofError("proof needs an index line: 'index <decimal>'")
+    index = int(m.group(1))
+    if index >= 1 << 64:
+        raise TlogProofError("index out of range")
+    hashes = tuple(_b64(x, "inclusion proof") for x in lines[pos + 1 :])
+    if len(hashes) > MAX_PROOF_HASHES:
+        raise TlogProofError("too many proof hashes")
+    if any(len(h) != HASH_SIZE for h in hashes):
+        raise TlogProofError(f"proof hashes must be {HASH_SIZE} bytes")
+    return TlogProof(index, hashes, note.encode(), extra)
 
 
 def verify_tlog_proof(p: TlogProof, entry: bytes, log_verifier: Verifier) -> Checkpoint:
+    """The checkpoint, once its log signature and the entry's inclusion in it verify. Witness
+    cosignatures are left to a policy (policy.Policy.verify_checkpoint)."""
     try:
         text, _, _ = open_note(p.checkpoint_note, [log_verifier])
         cp = Checkpoint.parse(text)
     except (NoteError, CheckpointError) as exc:
         raise TlogProofError(f"checkpoint: {exc}") from exc
+    # tlog-checkpoint: the log's key name should match the origin; Parley's logs always do, and
+    # binding them stops a key shared by two logs from vouching for the wrong one.
     if cp.origin != log_verifier.name:
         raise TlogProofError("checkpoint is for another log")
     verify_inclusion(leaf_hash(entry), p.index, cp.size, list(p.proof), cp.root_hash)

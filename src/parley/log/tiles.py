@@ -3,6 +3,7 @@ source that serves full nodes from fetched hash tiles (for auditors and other cl
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,14 +23,19 @@ class TileRef:
 
 
 def _encode_index(n: int) -> str:
-    digits = f"{n:03d}"
-    if len(digits) % 3:
-        digits = "0" * (3 - len(digits) % 3) + digits
+    if n < 0:
+        raise ValueError("a tile index is non-negative")
+    digits = str(n)
+    digits = "0" * (-len(digits) % 3) + digits
     groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
     return "/".join([*("x" + g for g in groups[:-1]), groups[-1]])
 
 
 def tile_path(level: int, n: int, width: int | None = None) -> str:
+    if not -1 <= level <= MAX_LEVEL:
+        raise ValueError(f"tile level {level} is out of range")
+    if width is not None and not 1 <= width <= TILE_WIDTH:
+        raise ValueError(f"tile width {width} is out of range")
     lv = "entries" if level < 0 else str(level)
     path = f"tile/{lv}/{_encode_index(n)}"
     if width is not None and width != TILE_WIDTH:
@@ -37,40 +43,30 @@ def tile_path(level: int, n: int, width: int | None = None) -> str:
     return path
 
 
+# ASCII digits only: str.isdigit() would let other scripts' digits through int().
+_TILE_PATH = re.compile(r"tile/(entries|0|[1-9][0-9]?)/((?:x[0-9]{3}/){0,6}[0-9]{3})(?:\.p/([1-9][0-9]{0,2}))?")
+
+
 def parse_tile_path(path: str) -> TileRef:
-    parts = path.split("/")
-    if len(parts) < 3 or parts[0] != "tile":
-        raise ValueError("not a tile path")
-    if parts[1] == "entries":
-        level = -1
-    elif parts[1].isdigit() and (parts[1] == "0" or not parts[1].startswith("0")) and int(parts[1]) <= MAX_LEVEL:
-        level = int(parts[1])
-    else:
-        raise ValueError("bad tile level")
-    rest = parts[2:]
-    width = None
-    if len(rest) >= 2 and rest[-2].endswith(".p"):
-        w = rest[-1]
-        if not w.isdigit() or w.startswith("0") or not 1 <= int(w) < TILE_WIDTH:
-            raise ValueError("bad partial tile width")
-        width = int(w)
-        rest = [*rest[:-2], rest[-2][:-2]]
-    if not rest or len(rest) > 7:
-        raise ValueError("bad tile index")
-    digits = ""
-    for i, elem in enumerate(rest):
-        last = i == len(rest) - 1
-        body = elem if last else (elem[1:] if elem.startswith("x") else "")
-        if len(body) != 3 or not body.isdigit():
-            raise ValueError("bad tile index element")
-        digits += body
-    n = int(digits)
-    if _encode_index(n) != "/".join(rest):
+    m = _TILE_PATH.fullmatch(path)
+    if m is None:
+        raise ValueError(f"not a tile path: {path!r}")
+    lv, index, w = m.groups()
+    level = -1 if lv == "entries" else int(lv)
+    if level > MAX_LEVEL:
+        raise ValueError("tile level out of range")
+    width = None if w is None else int(w)
+    if width is not None and width >= TILE_WIDTH:
+        raise ValueError("partial tile width out of range")
+    n = int(index.replace("x", "").replace("/", ""))
+    if _encode_index(n) != index:
         raise ValueError("tile index is not in canonical form")
     return TileRef(level, n, width)
 
 
 def hash_tile(src: NodeSource, level: int, n: int, width: int) -> bytes:
+    if not 0 <= level <= MAX_LEVEL or n < 0 or not 1 <= width <= TILE_WIDTH:
+        raise ValueError("bad hash tile coordinates")
     base = level * TILE_HEIGHT
     start = n * TILE_WIDTH
     return b"".join(src.full_nodes([(base, start + i) for i in range(width)]))
@@ -115,39 +111,61 @@ def decode_entry_bundle(data: bytes) -> list[bytes]:
 
 
 class TileNodeSource:
-    """Full nodes of a tree of ``size`` leaves, computed from its hash tiles fetched on demand."""
+    """Full nodes of a tree of ``size`` leaves, computed from its hash tiles fetched on demand.
+
+    ``fetch(path)`` returns the bytes at a tile path such as ``tile/0/x001/234.p/5``."""
 
     def __init__(self, fetch: Callable[[str], bytes], size: int) -> None:
+        if size < 0:
+            raise ValueError("negative tree size")
         self.fetch = fetch
         self.size = size
         self._tiles: dict[tuple[int, int], bytes] = {}
+        self._nodes: dict[tuple[int, int], bytes] = {}
 
     def _tile(self, tlevel: int, n: int) -> bytes:
         key = (tlevel, n)
-        if key not in self._tiles:
-            count = self.size >> (tlevel * TILE_HEIGHT)
-            width = min(TILE_WIDTH, count - n * TILE_WIDTH)
-            if width <= 0:
-                raise LookupError(f"tile {tlevel}/{n} is beyond a tree of size {self.size}")
-            data = self.fetch(tile_path(tlevel, n, None if width == TILE_WIDTH else width))
-            if len(data) != width * HASH_SIZE:
-                raise ValueError(f"tile {tlevel}/{n} has {len(data)} bytes, want {width * HASH_SIZE}")
-            # Tiles are immutable, so a tile fetched twice by two threads is the same either way.
-            self._tiles[key] = data
+        data = self._tiles.get(key)
+        if data is not None:
             return data
+        count = self.size >> (tlevel * TILE_HEIGHT)
+        width = min(TILE_WIDTH, count - n * TILE_WIDTH)
+        if width <= 0 or n < 0:
+            raise LookupError(f"tile {tlevel}/{n} is beyond a tree of size {self.size}")
+        if width == TILE_WIDTH:
+            data = self.fetch(tile_path(tlevel, n))
+        else:
+            try:
+                data = self.fetch(tile_path(tlevel, n, width))
+            except Exception as exc:  # noqa: BLE001 - any failure of the partial tile: try the full one
+                # tlog-tiles lets a log delete a partial tile once the full one exists; the full
+                # tile's first ``width`` hashes are the same nodes.
+                try:
+                    data = self.fetch(tile_path(tlevel, n))[: width * HASH_SIZE]
+                except Exception:  # noqa: BLE001 - the partial tile's error is the one to report
+                    raise exc from None
+        if len(data) != width * HASH_SIZE:
+            raise ValueError(f"tile {tlevel}/{n} has {len(data)} bytes, want {width * HASH_SIZE}")
+        # Tiles are immutable, so a tile fetched twice by two threads is the same either way.
+        self._tiles[key] = bytes(data)
         return self._tiles[key]
 
     def node(self, level: int, index: int) -> bytes:
-        if level == 0:  # the common case for auditors: a leaf hash, straight from its tile
-            n, off = divmod(index, TILE_WIDTH)
-            return self._tile(0, n)[off * HASH_SIZE : (off + 1) * HASH_SIZE]
+        if level < 0 or index < 0 or ((index + 1) << level) > self.size:
+            raise LookupError(f"node {level}/{index} is not a full node of a tree of size {self.size}")
         tlevel, r = divmod(level, TILE_HEIGHT)
         first = index << r
         n, off = divmod(first, TILE_WIDTH)
         tile = self._tile(tlevel, n)
+        if r == 0:
+            return tile[off * HASH_SIZE : (off + 1) * HASH_SIZE]
+        cached = self._nodes.get((level, index))
+        if cached is not None:
+            return cached
         hashes = [tile[(off + i) * HASH_SIZE : (off + i + 1) * HASH_SIZE] for i in range(1 << r)]
         while len(hashes) > 1:
             hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+        self._nodes[(level, index)] = hashes[0]
         return hashes[0]
 
     def full_nodes(self, keys: Sequence[tuple[int, int]]) -> list[bytes]:
