@@ -42,7 +42,9 @@ def test_edited_payload_is_detected(sqlite_runtime, sqlite_demo, tmp_path):
         s.execute(update(LogEntry).where(LogEntry.idx == 1).values(payload=json.dumps(payload)))
         s.commit()
     report = audit(rt, demo, tmp_path / "state")
-    assert [i for i, _ in report.failures] == [1] and "payload" in report.failures[0][1]
+    assert report.failures[0][0] == 1 and "payload" in report.failures[0][1]
+    # Record 1 set up a party: what depended on it fails too, pointing at the cause.
+    assert all("after record 1 failed" in why for _, why in report.failures[1:])
     assert not (tmp_path / "state" / "test.parley.local_log.checkpoint").exists()
 
 
@@ -54,7 +56,8 @@ def test_edited_note_is_detected(sqlite_runtime, sqlite_demo, tmp_path):
                                                                                          b"audience public")))
         s.commit()
     report = audit(rt, demo, tmp_path / "state")
-    assert [i for i, _ in report.failures] == [2] and "leaf" in report.failures[0][1]
+    assert report.failures[0][0] == 2 and "leaf" in report.failures[0][1]
+    assert all("after record 2 failed" in why for _, why in report.failures[1:])
 
 
 def test_edited_hash_is_detected(sqlite_runtime, sqlite_demo, tmp_path):

@@ -28,7 +28,7 @@ def witnessed(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'parley.db'}"
     key = create_log_key(make_settings(url, tmp_path))
-    policy, urls, servers = start_witnesses(tmp_path / "witnesses", "127.0.0.1", ORIGIN, key.vkey(),
+    policy, _urls, servers = start_witnesses(tmp_path / "witnesses", "127.0.0.1", ORIGIN, key.vkey(),
                                             ["ua", "ru", "icrc"], free_port)
     rt = make_runtime(url, tmp_path, witness_policy=policy)
     yield rt, policy, servers
@@ -75,7 +75,7 @@ def test_auditor_requires_the_policy_quorum(witnessed, tmp_path):
     from parley.app import create_app
     from parley.log.auditor import AuditError, Auditor
 
-    rt, policy, servers = witnessed
+    rt, policy, _servers = witnessed
     demo = load_demo_into(rt)
     assert Publisher(rt).publish_once()
     client = TestClient(create_app(rt.settings, rt))

@@ -94,7 +94,7 @@ def test_refuses_unknown_logs_keys_and_malformed_bodies(tmp_path, log):
 
 
 def test_witness_key_file_is_private(tmp_path, log):
-    store, _ = witness(tmp_path, log)
+    _store, _ = witness(tmp_path, log)
     assert (tmp_path / "w" / "witness.key").stat().st_mode & 0o077 == 0
     with pytest.raises(ValueError):
         WitnessStore(tmp_path / "w", "someone.else")

@@ -1,12 +1,17 @@
 """A party's own audit of the log (``parley log verify``). It trusts nothing but the log's verifier
 key, an optional witness policy and its own state directory:
 
-1. the new checkpoint is signed by the log (and cosigned per the policy);
+1. the new checkpoint is signed by the log (and cosigned per the policy, if one is given);
 2. it is consistent with the last checkpoint this auditor verified, else both signed checkpoints and
-   the proof are saved as evidence of a fork;
-3. the root recomputed from every hash tile equals the checkpoint's;
-4. every record the caller may read hashes to its leaf in the tiles, carries a valid signature by a
-   key its author held at that index, and commits to its payload.
+   the proof are saved under ``<state>/evidence/`` as evidence of a fork (``ForkDetected``);
+3. every full hash tile hashes to its entry in the tile above, and the root recomputed from the
+   tiles equals the checkpoint's, so every leaf hash used below is bound to the signed root;
+4. every record the caller may read hashes to its leaf, is a record of this log by an active member
+   of its party, carries a valid signature by a key its author held at that index, and commits to
+   its payload. Key history and standing come from the log's own key and member records, in log
+   order (every member may read them); the server's ``/api/keys`` listing is only compared with it.
+
+Only a clean audit moves the stored checkpoint forward.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +35,21 @@ from parley.log import merkle
 from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import NoteError, Verifier, open_note, parse_note
 from parley.log.policy import Policy, PolicyError
-from parley.log.tiles import TILE_WIDTH, TileNodeSource
+from parley.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeSource
 
 PAGE = 5000
+# The first page is small so checking starts while the server still builds the big ones.
+FIRST_PAGE = 500
 KEY_KINDS = {"deployment.init", "member.create", "key.register", "key.rotate", "key.revoke"}
+STANDING_KINDS = KEY_KINDS | {"party.create", "member.update"}
 
 
 class AuditError(Exception):
-    pass
+    """The log could not be audited (unreachable, refused, malformed answers, bad checkpoint)."""
+
+
+class TileMismatch(AuditError):
+    """The hash tiles the server serves do not add up to the checkpoint it signed."""
 
 
 class ForkDetected(AuditError):
@@ -53,6 +66,7 @@ class AuditReport:
     records_checked: int = 0
     failures: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
+    cosigned_by: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,144 +77,275 @@ def _safe(origin: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in origin)
 
 
+def _kind_of(rec: Any) -> str | None:
+    try:
+        return next(line[5:] for line in rec["note"].split("\n") if line.startswith("kind "))
+    except (KeyError, TypeError, AttributeError, StopIteration):
+        return None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    # A crash mid-write must leave the old checkpoint, never a torn one.
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass
+class _Standing:
+    """Parties, members and keys as the log's own signed records establish them, in log order."""
+
+    parties: dict[str, str] = field(default_factory=dict)  # slug -> kind
+    members: dict[str, list[Any]] = field(default_factory=dict)  # id -> [roles, active]
+    keys: dict[tuple[str, bytes], list[Any]] = field(default_factory=dict)  # (name, key id) -> [Verifier, revoked]
+    broken: list[int] = field(default_factory=list)  # failed records that would have set up standing
+
+    def after_broken(self, why: str) -> str:
+        # A failed key or member record makes later ones fail too: point at the cause.
+        return f"{why} (after record {self.broken[0]} failed)" if self.broken else why
+
+    def admin_of(self, author: str, party: str) -> bool:
+        m = self.members.get(author)
+        if m is None or "admin" not in m[0]:
+            return False
+        own = author.partition("/")[0]
+        return own == party or self.parties.get(own) == "mediator"
+
+    def owner_or_admin(self, author: str, member: str) -> bool:
+        return author == member or self.admin_of(author, member.partition("/")[0])
+
+
 class Auditor:
     def __init__(self, url: str, log_vkey: str, state_dir: Path, token: str | None = None,
                  policy: Policy | None = None, client: httpx.Client | None = None,
                  progress: Callable[[int, int], None] | None = None) -> None:
-        self.log_key = Verifier.from_vkey(log_vkey)
+        try:
+            self.log_key = Verifier.from_vkey(log_vkey)
+        except NoteError as exc:
+            raise AuditError(f"malformed log key: {exc}") from exc
         self.origin = self.log_key.name
         self.state = Path(state_dir)
         self.policy = policy
         self.progress = progress
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=60)
-        self.client.headers.update(headers)
+        if token:
+            self.client.headers["Authorization"] = f"Bearer {token}"
+
+    # -- fetching ---------------------------------------------------------------------------------
 
     def _get(self, path: str) -> httpx.Response:
-        r = self.client.get(path)
+        try:
+            r = self.client.get(path)
+        except httpx.HTTPError as exc:
+            raise AuditError(f"GET {path}: {exc}") from exc
         if r.status_code != 200:
             raise AuditError(f"GET {path}: {r.status_code} {r.text[:200]}")
         return r
+
+    def _json(self, path: str) -> Any:
+        try:
+            return self._get(path).json()
+        except ValueError as exc:
+            raise AuditError(f"GET {path}: not JSON") from exc
+
+    def _page(self, start: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        page = self._json(f"/api/log/records?start={start}&limit={limit}&payload=canonical")
+        try:
+            records, nxt = page["records"], page["next"]
+            if not isinstance(records, list) or not (nxt is None or (isinstance(nxt, int) and nxt > start)):
+                raise TypeError("records must be a list and next must move forward")
+        except (KeyError, TypeError) as exc:
+            raise AuditError(f"malformed record listing at {start}: {exc}") from exc
+        return records, nxt
+
+    # -- checkpoints and forks --------------------------------------------------------------------
 
     @property
     def _state_file(self) -> Path:
         return self.state / f"{_safe(self.origin)}.checkpoint"
 
-    def _open_checkpoint(self, note: bytes) -> Checkpoint:
+    def _open_checkpoint(self, note: bytes) -> tuple[Checkpoint, set[str]]:
         try:
+            # The log key given on the command line must sign it, whatever the policy says.
+            text, _, _ = open_note(note, [self.log_key])
+            cp = Checkpoint.parse(text)
+            cosigned: set[str] = set()
             if self.policy is not None:
-                cp, _ = self.policy.verify_checkpoint(note)
-            else:
-                text, _, _ = open_note(note, [self.log_key])
-                cp = Checkpoint.parse(text)
+                cp, cosigned = self.policy.verify_checkpoint(note)
         except (NoteError, CheckpointError, PolicyError) as exc:
             raise AuditError(f"checkpoint does not verify: {exc}") from exc
         if cp.origin != self.origin:
             raise AuditError(f"checkpoint is for {cp.origin!r}, expected {self.origin!r}")
-        return cp
+        return cp, cosigned
 
-    def _evidence(self, old_note: bytes, new_note: bytes, proof: list[str], why: str) -> Path:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        d = self.state / "evidence" / f"{_safe(self.origin)}-{stamp}"
-        d.mkdir(parents=True, exist_ok=True)
+    def _evidence(self, old_note: bytes, new_note: bytes, old: Checkpoint, new: Checkpoint, proof: list[str],
+                  why: str) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        base = self.state / "evidence" / f"{_safe(self.origin)}-{stamp}"
+        d, n = base, 1
+        while d.exists():  # never overwrite earlier evidence
+            d, n = base.with_name(f"{base.name}-{n}"), n + 1
+        d.mkdir(parents=True)
         (d / "old.checkpoint").write_bytes(old_note)
         (d / "new.checkpoint").write_bytes(new_note)
-        (d / "proof.json").write_text(json.dumps({"proof": proof}, indent=2))
+        (d / "proof.json").write_text(json.dumps({
+            "origin": self.origin, "old_size": old.size, "new_size": new.size,
+            "old_root": base64.b64encode(old.root_hash).decode(), "new_root": base64.b64encode(new.root_hash).decode(),
+            "proof": proof, "reason": why}, indent=2) + "\n")
         (d / "README.txt").write_text(
-            f"Fork evidence for log {self.origin}\n\n{why}\n\n"
-            "old.checkpoint and new.checkpoint are both signed by the log's key, and proof.json is the\n"
-            "consistency proof the log served between them, which does not verify. Two signed\n"
-            "checkpoints that cannot both be true show that the log presented two different histories.\n"
+            f"Fork evidence for log {self.origin}, found {stamp}\n\n{why}\n\n"
+            "old.checkpoint is the checkpoint this auditor verified earlier; new.checkpoint is the one\n"
+            "the log served now. Both are signed by the log's key (check them with any C2SP signed-note\n"
+            f"verifier and the log key {self.log_key.name}+{self.log_key.key_id.hex()}). proof.json holds\n"
+            "the RFC 6962 consistency proof the log served between them (empty if none applies), which\n"
+            "does not verify. A log that is append-only cannot sign two checkpoints like these: it has\n"
+            "shown different histories to different readers, or rolled its history back. Keep this\n"
+            "directory and share it with the other parties and their witnesses.\n"
         )
         return d
+
+    def _check_consistency(self, new_note: bytes, cp: Checkpoint) -> int:
+        """Compare with the stored checkpoint; returns its size (0 if none)."""
+        if not self._state_file.exists():
+            return 0
+        old_note = self._state_file.read_bytes()
+        try:
+            text, _, _ = open_note(old_note, [self.log_key])
+            old = Checkpoint.parse(text)
+        except (NoteError, CheckpointError) as exc:
+            raise AuditError(f"the stored checkpoint {self._state_file} does not verify: {exc}") from exc
+        proof: list[str] = []
+        why = ""
+        if cp.size < old.size:
+            why = f"the log went back from size {old.size} to {cp.size}"
+        elif cp.size == old.size:
+            if cp.root_hash != old.root_hash:
+                why = f"two different roots for size {cp.size}"
+        elif old.size > 0:
+            got = self._json(f"/api/log/consistency?old={old.size}&new={cp.size}")
+            try:
+                proof = [str(p) for p in got["proof"]]
+                merkle.verify_consistency(old.size, cp.size, [base64.b64decode(p, validate=True) for p in proof],
+                                          old.root_hash, cp.root_hash)
+            except (KeyError, TypeError) as exc:
+                raise AuditError(f"malformed consistency proof answer: {exc}") from exc
+            except (merkle.ProofError, ValueError) as exc:
+                why = f"the consistency proof from {old.size} to {cp.size} fails: {exc}"
+        if why:
+            raise ForkDetected(why, self._evidence(old_note, new_note, old, cp, proof, why))
+        return old.size
+
+    # -- tiles ------------------------------------------------------------------------------------
+
+    def _tile_source(self, size: int) -> TileNodeSource:
+        seen: dict[str, bytes] = {}
+
+        def fetch(path: str) -> bytes:
+            got = seen.get(path)
+            if got is None:
+                # setdefault: two threads fetching one tile both use the first bytes stored, so the
+                # bytes the records were checked against are the bytes the tile check verifies.
+                got = seen.setdefault(path, self._get("/log/" + path).content)
+            return got
+
+        return TileNodeSource(fetch, size)
+
+    @staticmethod
+    def _check_tiles(tiles: TileNodeSource, size: int) -> None:
+        """Fetch every leaf tile, then bind every full tile to its entry in the tile above; the
+        checkpoint's root (checked in ``run``) covers the partial tiles at the right edge."""
+        try:
+            for n in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+                tiles.node(0, n * TILE_WIDTH)
+            level = 0
+            while size >> (level + TILE_HEIGHT):
+                for n in range(size >> (level + TILE_HEIGHT)):
+                    below = merkle.node_hash(tiles.node(level + TILE_HEIGHT - 1, 2 * n),
+                                             tiles.node(level + TILE_HEIGHT - 1, 2 * n + 1))
+                    if below != tiles.node(level + TILE_HEIGHT, n):
+                        raise TileMismatch(f"hash tile {level // TILE_HEIGHT}/{n} does not hash to its entry "
+                                           f"in the tile above (leaves from {(n * TILE_WIDTH) << level})")
+                level += TILE_HEIGHT
+        except (ValueError, LookupError) as exc:
+            raise TileMismatch(f"hash tiles are malformed: {exc}") from exc
+
+    # -- the audit --------------------------------------------------------------------------------
 
     def run(self) -> AuditReport:
         t0 = time.perf_counter()
         report = AuditReport(origin=self.origin)
         new_note = self._get("/log/checkpoint").content
-        cp = self._open_checkpoint(new_note)
-        report.size = cp.size
+        cp, cosigned = self._open_checkpoint(new_note)
+        report.size, report.cosigned_by = cp.size, sorted(cosigned)
         self.state.mkdir(parents=True, exist_ok=True)
-        if self._state_file.exists():
-            old_note = self._state_file.read_bytes()
-            old = self._open_checkpoint(old_note)
-            report.old_size = old.size
-            proof: list[str] = []
-            why = ""
-            if cp.size < old.size:
-                why = f"the log went back from size {old.size} to {cp.size}"
-            elif cp.size == old.size:
-                if cp.root_hash != old.root_hash:
-                    why = f"two different roots for size {cp.size}"
-            else:
-                proof = self._get(f"/api/log/consistency?old={old.size}&new={cp.size}").json()["proof"]
-                try:
-                    merkle.verify_consistency(old.size, cp.size, [base64.b64decode(p) for p in proof],
-                                              old.root_hash, cp.root_hash)
-                except (merkle.ProofError, ValueError) as exc:
-                    why = f"the consistency proof from {old.size} to {cp.size} fails: {exc}"
-            if why:
-                raise ForkDetected(why, self._evidence(old_note, new_note, proof, why))
-        tiles = TileNodeSource(lambda p: self._get("/log/" + p).content, cp.size)
+        report.old_size = self._check_consistency(new_note, cp)
+        tiles = self._tile_source(cp.size)
         if cp.size:
             try:
                 root = merkle.root_hash(tiles, cp.size)
             except (ValueError, LookupError) as exc:
-                raise AuditError(f"hash tiles are malformed: {exc}") from exc
+                raise TileMismatch(f"hash tiles are malformed: {exc}") from exc
             if root != cp.root_hash:
-                raise AuditError("the root computed from the hash tiles differs from the checkpoint's")
+                raise TileMismatch("the root computed from the hash tiles differs from the checkpoint's")
         self._check_records(cp, tiles, report)
         if report.ok:
-            self._state_file.write_bytes(new_note)
+            _write_atomically(self._state_file, new_note)
         report.seconds = time.perf_counter() - t0
         return report
 
     def _listed_keys(self) -> dict[tuple[str, str], bool]:
-        return {(k["name"], k["key_id"]): k["status"] == "revoked" for k in self._get("/api/keys").json()["keys"]}
-
-    @staticmethod
-    def _prefetch_leaf_tiles(tiles: TileNodeSource, size: int) -> None:
-        for n in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
-            tiles.node(0, n * TILE_WIDTH)
-
-    def _page(self, start: int) -> dict[str, Any]:
-        return self._get(f"/api/log/records?start={start}&limit={PAGE}&payload=canonical").json()
+        try:
+            return {(k["name"], k["key_id"]): k["status"] == "revoked" for k in self._json("/api/keys")["keys"]}
+        except (KeyError, TypeError) as exc:
+            raise AuditError(f"malformed key listing: {exc}") from exc
 
     def _check_records(self, cp: Checkpoint, tiles: TileNodeSource, report: AuditReport) -> None:
-        # Key history comes from the signed key records themselves, in log order (every member may
-        # read them), never from the server's say-so; /api/keys is only compared with it at the end.
-        keys: dict[tuple[str, bytes], list[Any]] = {}
+        standing = _Standing()
+        last = -1
         # Pages and leaf tiles are fetched in the background while records are checked: the server
         # works on its core while this process verifies signatures on the other.
         with ThreadPoolExecutor(2) as pool:
-            pool.submit(self._prefetch_leaf_tiles, tiles, cp.size)
-            ahead: Future | None = pool.submit(self._page, 0)
+            tiles_checked = pool.submit(self._check_tiles, tiles, cp.size)
+            ahead: Future | None = pool.submit(self._page, 0, FIRST_PAGE) if cp.size else None
             while ahead is not None:
-                page: dict[str, Any] = ahead.result()
-                nxt = page["next"]
-                ahead = pool.submit(self._page, nxt) if nxt is not None and nxt < cp.size else None
-                self._check_page(page, cp, tiles, keys, report)
-        if report.records_checked and cp.size:
-            rebuilt = {(v.name, kid.hex()): revoked for (_, kid), (v, revoked) in keys.items()}
+                records, nxt = ahead.result()
+                ahead = pool.submit(self._page, nxt, PAGE) if nxt is not None and nxt < cp.size else None
+                last = self._check_page(records, cp, tiles, standing, last, report)
+            tiles_checked.result()
+        if report.records_checked:
+            rebuilt = {(v.name, kid.hex()): revoked for (_, kid), (v, revoked) in standing.keys.items()}
             if rebuilt != self._listed_keys():
-                report.failures.append((cp.size - 1, "the server's key listing (/api/keys) disagrees with the "
-                                                     "key records in the log"))
+                report.failures.append((cp.size - 1, standing.after_broken(
+                    "the server's key listing (/api/keys) disagrees with the key records in the log")))
 
-    def _check_page(self, page: dict[str, Any], cp: Checkpoint, tiles: TileNodeSource,
-                    keys: dict[tuple[str, bytes], list[Any]], report: AuditReport) -> None:
-        for rec in page["records"]:
-            idx = rec["index"]
-            if idx >= cp.size:
-                break
-            problem = self._check_record(idx, rec, tiles, keys)
+    def _check_page(self, records: list[dict[str, Any]], cp: Checkpoint, tiles: TileNodeSource,
+                    standing: _Standing, last: int, report: AuditReport) -> int:
+        check, failures = self._check_record, report.failures
+        for rec in records:
+            try:
+                idx = rec["index"]
+                if type(idx) is not int or idx <= last:
+                    failures.append((last, f"the listing is out of order or repeats a record ({idx!r})"))
+                    continue
+                if idx >= cp.size:
+                    break
+                last = idx
+                problem = check(idx, rec, tiles, standing)
+            except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
+                problem = f"malformed record in the listing: {exc!r}"
             report.records_checked += 1
             if problem:
-                report.failures.append((idx, problem))
+                failures.append((last, problem))
+                if _kind_of(rec) in STANDING_KINDS:
+                    standing.broken.append(last)
         if self.progress:
             self.progress(report.records_checked, cp.size)
+        return last
 
-    def _check_record(self, idx: int, rec: dict[str, Any], tiles: TileNodeSource,
-                      keys: dict[tuple[str, bytes], list[Any]]) -> str | None:
+    def _check_record(self, idx: int, rec: dict[str, Any], tiles: TileNodeSource, standing: _Standing) -> str | None:
         note = rec["note"].encode()
         if merkle.leaf_hash(note) != tiles.node(0, idx):
             return "the record does not hash to its leaf in the tree"
@@ -213,21 +358,26 @@ class Auditor:
         if lines[0] != "parley.record/v1" or fields.get("origin") != self.origin:
             return "not a record of this log"
         author = fields.get("author", "")
-        body = text.encode()
+        kind = fields.get("kind")
+        genesis = idx == 0 and kind == "deployment.init"
+        if not genesis:
+            member = standing.members.get(author)
+            if member is None or not member[1] or author.partition("/")[0] != fields.get("party"):
+                return standing.after_broken(f"{author} is not an active member of party {fields.get('party')} "
+                                             "at this index")
         for sig in sigs:
             if sig.name != author:
                 continue
-            kind = fields.get("kind")
-            found = keys.get((sig.name, sig.key_id))
-            if found is None and kind == "deployment.init" and idx == 0:
-                genesis = self._payload_vkey(rec)  # the first record is signed by the key it registers
-                found = [genesis, False] if genesis else None
+            found = standing.keys.get((author, sig.key_id))
+            if found is None and genesis:
+                v = self._payload_vkey(rec)  # the first record is signed by the key it registers
+                found = [v, False] if v is not None and v.name == author else None
             if found is None:
-                return f"signed by a key that no earlier record registered for {author}"
+                return standing.after_broken(f"signed by a key that no earlier record registered for {author}")
             v, revoked = found
             if revoked:
                 return "signed with a key revoked earlier"
-            if not v.verify(body, sig.sig):
+            if not v.verify(text.encode(), sig.sig):
                 return "the author's signature does not verify"
             break
         else:
@@ -238,8 +388,9 @@ class Auditor:
             digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
         if fields.get("payload") != f"sha256:{digest}":
             return "the payload does not match the record's payload hash"
-        if kind in KEY_KINDS:
-            return self._apply_key_record(kind, rec, keys)
+        if kind in STANDING_KINDS:
+            problem = self._apply_standing(kind, idx, author, rec, standing)
+            return standing.after_broken(problem) if problem else None
         return None
 
     @staticmethod
@@ -252,18 +403,62 @@ class Auditor:
         except (KeyError, TypeError, ValueError, NoteError):
             return None
 
-    def _apply_key_record(self, kind: str, rec: dict[str, Any], keys: dict[tuple[str, bytes], list[Any]]) -> str | None:
+    def _apply_standing(self, kind: str, idx: int, author: str, rec: dict[str, Any], st: _Standing) -> str | None:
+        """Replay who may do what (the rules of ``parley.records.kinds``) for the records that give
+        keys, roles and parties: a key the log says a member holds must have been given by someone
+        allowed to give it."""
         try:
             p = self._payload(rec)
-            if kind in ("key.revoke", "key.rotate"):
-                old = bytes.fromhex(p["old_key_id"] if kind == "key.rotate" else p["key_id"])
-                entry = keys.get((p["member"], old))
-                if entry is None:
-                    return "revokes a key that no earlier record registered"
-                entry[1] = True
-            if kind != "key.revoke":
-                v = Verifier.from_vkey(p["vkey"])
-                keys[(v.name, v.key_id)] = [v, False]
-        except (KeyError, TypeError, ValueError, NoteError) as exc:
-            return f"malformed key record: {exc}"
+            new_key: tuple[str, str] | None = None  # (member it is for, vkey)
+            if kind == "deployment.init":
+                if idx != 0:
+                    return "deployment.init is only valid as the first record of the log"
+                member = f"{p['party']}/{p['member']}"
+                if member != author:
+                    return "deployment.init must be authored by the member it creates"
+                st.parties[p["party"]] = p["party_kind"]
+                st.members[member] = [frozenset({"admin"}), True]
+                new_key = (member, p["vkey"])
+            elif kind == "party.create":
+                if not st.admin_of(author, author.partition("/")[0]) or \
+                        st.parties.get(author.partition("/")[0]) != "mediator":
+                    return "only an admin of a mediator party may create parties"
+                st.parties[p["slug"]] = p["kind"]
+            elif kind == "member.create":
+                if p["party"] not in st.parties:
+                    return f"creates a member of unknown party {p['party']!r}"
+                if not st.admin_of(author, p["party"]):
+                    return f"{author} may not create members of {p['party']}"
+                member = f"{p['party']}/{p['handle']}"
+                st.members[member] = [frozenset(p["roles"]), True]
+                new_key = (member, p["vkey"])
+            elif kind == "member.update":
+                m = st.members.get(p["member"])
+                if m is None or not st.admin_of(author, p["member"].partition("/")[0]):
+                    return f"{author} may not update {p['member']}"
+                if p.get("roles") is not None:
+                    m[0] = frozenset(p["roles"])
+                if p.get("active") is not None:
+                    m[1] = bool(p["active"])
+            else:  # key.register, key.revoke, key.rotate
+                member = p["member"]
+                if member not in st.members or not st.owner_or_admin(author, member):
+                    return f"{author} may not change the keys of {member}"
+                if kind in ("key.revoke", "key.rotate"):
+                    old = bytes.fromhex(p["old_key_id"] if kind == "key.rotate" else p["key_id"])
+                    entry = st.keys.get((member, old))
+                    if entry is None or entry[1]:
+                        return "revokes a key that no earlier record registered, or one already revoked"
+                    entry[1] = True
+                if kind != "key.revoke":
+                    new_key = (member, p["vkey"])
+            if new_key is not None:
+                v = Verifier.from_vkey(new_key[1])
+                if v.name != new_key[0]:
+                    return f"registers a key named {v.name!r} for {new_key[0]}"
+                if (v.name, v.key_id) in st.keys:
+                    return "registers a key that is already registered"
+                st.keys[(v.name, v.key_id)] = [v, False]
+        except (KeyError, TypeError, ValueError, AttributeError, NoteError) as exc:
+            return f"malformed {kind} record: {exc!r}"
         return None
