@@ -22,6 +22,9 @@ from parley.log import merkle, note
 from parley.runtime import Runtime, open_runtime
 from parley.settings import Settings
 
+# Paths read by programs (auditors, witnesses, clients): their errors are JSON, never pages.
+_MACHINE_PATHS = ("/api/", "/log/checkpoint", "/log/key", "/log/tile/")
+
 log = logging.getLogger(__name__)
 
 
@@ -105,7 +108,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
         # Pages answer pages; the API and the log's endpoints answer JSON.
-        if exc.status_code >= 400 and not request.url.path.startswith(("/api/", "/log/")) \
+        if exc.status_code >= 400 and not request.url.path.startswith(_MACHINE_PATHS) \
                 and "text/html" in request.headers.get("accept", ""):
             from parley.web.routes import render
 

@@ -58,7 +58,8 @@ def page(tmp_path):
 
 def test_admin_walks_through_the_shell(server, page, tmp_path):
     base, demo = server
-    page.goto(f"{base}/records")
+    shots = Path(os.environ.get("PARLEY_SCREENSHOTS", tmp_path))
+    page.goto(f"{base}/log")
     assert "/signin" in page.url
     page.fill("#member", "icrc/admin")
     page.fill("#password", "wrong password")
@@ -67,9 +68,14 @@ def test_admin_walks_through_the_shell(server, page, tmp_path):
     page.fill("#member", "icrc/admin")
     page.fill("#password", demo.password("icrc/admin"))
     page.click("button.primary")
-    page.wait_for_url(f"{base}/records")
+    page.wait_for_url(f"{base}/log")
+    # Switch to Ukrainian: the page reloads in Ukrainian and stays so.
+    with page.expect_navigation():
+        page.select_option("#lang-select", "uk")
+    assert page.locator("html").get_attribute("lang") == "uk"
+    assert page.locator("h1").inner_text() == "Записи, доступні вам"
     # Sort the table by number, both ways.
-    first = lambda: page.locator("#records tbody tr td:first-child").first.inner_text()  # noqa: E731
+    first = lambda: page.locator("#records tbody tr td:first-child").first.inner_text()
     top_desc = first()
     page.click("#records th:first-child")
     assert page.locator("#records th:first-child").get_attribute("aria-sort") == "ascending"
@@ -79,17 +85,16 @@ def test_admin_walks_through_the_shell(server, page, tmp_path):
     # Filter by kind.
     page.select_option("#f-kind", "party.create")
     page.click(".filters button")
+    page.wait_for_url("**/log?kind=party.create**")
     kinds = page.locator("#records tbody td:nth-child(3) code").all_inner_texts()
     assert kinds and set(kinds) == {"party.create"}
+    page.screenshot(path=str(shots / "log.png"), full_page=True)
     # A record and its proof.
     page.locator("#records tbody a").first.click()
+    page.wait_for_url("**/log/records/*")
     assert page.locator("#proof").inner_text().startswith("c2sp.org/tlog-proof@v1")
-    page.screenshot(path=str(tmp_path / "record.png"), full_page=True)
-    # Switch to Ukrainian.
-    with page.expect_navigation():
-        page.select_option("#lang-select", "uk")
-    assert page.locator("html").get_attribute("lang") == "uk"
     assert "Доказ включення" in page.content()
+    page.screenshot(path=str(shots / "record.png"), full_page=True)
     # Add a member to the Ukrainian party through the form.
     page.goto(f"{base}/parties/ua")
     page.fill("#handle", "press2")
@@ -99,7 +104,7 @@ def test_admin_walks_through_the_shell(server, page, tmp_path):
     page.click("form[action='/parties/ua/members'] button.primary")
     page.wait_for_url(f"{base}/members/ua/press2")
     assert "Mariia Demo" in page.content()
-    page.screenshot(path=str(tmp_path / "member.png"), full_page=True)
+    page.screenshot(path=str(shots / "member.png"), full_page=True)
     # Sign out, sign in as the new member.
     page.click("header form button.link")
     page.wait_for_url(f"{base}/signin")
@@ -108,7 +113,7 @@ def test_admin_walks_through_the_shell(server, page, tmp_path):
     page.click("button.primary")
     page.wait_for_url(f"{base}/")
     assert "Mariia Demo" in page.content() and "Огляд" in page.content()
-    page.screenshot(path=str(Path(os.environ.get("PARLEY_SCREENSHOTS", tmp_path)) / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
 
 
 def test_a_belligerent_does_not_see_the_other_sides_private_record(server, page):
@@ -118,6 +123,6 @@ def test_a_belligerent_does_not_see_the_other_sides_private_record(server, page)
     page.fill("#password", demo.password("ru/negotiator"))
     page.click("button.primary")
     page.wait_for_url(f"{base}/")
-    page.goto(f"{base}/records")
+    page.goto(f"{base}/log")
     audiences = page.locator("#records tbody td:nth-child(5)").all_inner_texts()
     assert audiences and not any("party:ua" in a for a in audiences)

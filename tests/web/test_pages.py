@@ -28,7 +28,7 @@ def private_index(client, demo):
 
 
 def test_pages_need_sign_in(sqlite_client):
-    for path in ["/", "/parties", "/parties/ua", "/members/ua/admin", "/records", "/records/1", "/checkpoints"]:
+    for path in ["/", "/parties", "/parties/ua", "/members/ua/admin", "/log", "/log/records/1", "/log/checkpoints"]:
         r = sqlite_client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/signin?next="), path
 
@@ -53,18 +53,30 @@ def test_csrf_is_required(sqlite_client, sqlite_demo):
     assert r.status_code == 403
 
 
-def test_open_redirect_is_refused(sqlite_client, sqlite_demo):
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/", "/\t/evil"])
+def test_open_redirect_is_refused(sqlite_client, sqlite_demo, target):
     r = sqlite_client.post("/signin", data={"member": "ua/admin", "password": sqlite_demo.password("ua/admin"),
-                                            "csrf": csrf(sqlite_client), "next": "//evil.example/"},
+                                            "csrf": csrf(sqlite_client), "next": target},
                            follow_redirects=False)
     assert r.headers["location"] == "/"
+
+
+def test_sign_in_returns_to_the_page_asked_for(sqlite_client, sqlite_demo):
+    r = sqlite_client.get("/log?kind=party.create", follow_redirects=False)
+    target = r.headers["location"]
+    form = sqlite_client.get(target).text
+    next_url = re.search(r'name="next" value="([^"]+)"', form).group(1)
+    r = sqlite_client.post("/signin", data={"member": "ua/admin", "password": sqlite_demo.password("ua/admin"),
+                                            "csrf": csrf(sqlite_client), "next": next_url.replace("&amp;", "&")},
+                           follow_redirects=False)
+    assert r.headers["location"] == "/log?kind=party.create"
 
 
 @pytest.mark.parametrize("lang,word", [("uk", "Огляд"), ("ru", "Обзор"), ("en", "Overview")])
 def test_every_page_in_three_languages(sqlite_client, sqlite_demo, lang, word):
     sign_in(sqlite_client, sqlite_demo, "icrc/admin")
     assert word in sqlite_client.get(f"/?lang={lang}").text
-    for path in ["/", "/parties", "/parties/ua", "/members/ua/negotiator", "/records", "/records/1", "/checkpoints"]:
+    for path in ["/", "/parties", "/parties/ua", "/members/ua/negotiator", "/log", "/log/records/1", "/log/checkpoints"]:
         r = sqlite_client.get(path)  # the cookie keeps the language
         assert r.status_code == 200 and f'<html lang="{lang}">' in r.text, path
         assert word in r.text
@@ -86,9 +98,9 @@ def test_accept_language_chooses_the_default(sqlite_client):
 def test_record_audience_per_role(sqlite_client, sqlite_demo, member, sees):
     idx = private_index(sqlite_client, sqlite_demo)
     sign_in(sqlite_client, sqlite_demo, member)
-    assert sqlite_client.get(f"/records/{idx}").status_code == (200 if sees else 404)
-    listing = sqlite_client.get("/records").text
-    assert (f'href="/records/{idx}"' in listing) is sees
+    assert sqlite_client.get(f"/log/records/{idx}").status_code == (200 if sees else 404)
+    listing = sqlite_client.get("/log").text
+    assert (f'href="/log/records/{idx}"' in listing) is sees
 
 
 def test_non_admin_cannot_add_members_or_parties(sqlite_client, sqlite_demo):
@@ -116,8 +128,11 @@ def test_admin_adds_a_member_who_then_signs_in(sqlite_client, sqlite_demo):
                                                         "roles": ["registrar", "press"], "password": "a good long password",
                                                         "csrf": token}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/members/ua/registrar2"
-    records = sqlite_client.get("/records?kind=member.create").text
-    assert "ua/admin" in records
+    # Its member.create record, signed by the admin, is in the log explorer.
+    listing = sqlite_client.get("/log?kind=member.create&author=ua/admin").text
+    newest = re.search(r'href="/log/records/(\d+)"', listing).group(1)
+    record = sqlite_client.get(f"/log/records/{newest}").text
+    assert "&#34;handle&#34;: &#34;registrar2&#34;" in record or '"handle": "registrar2"' in record
     sqlite_client.post("/signout", data={"csrf": csrf(sqlite_client, "/")})
     r = sqlite_client.post("/signin", data={"member": "ua/registrar2", "password": "a good long password",
                                             "csrf": csrf(sqlite_client), "next": "/"}, follow_redirects=False)
@@ -156,13 +171,14 @@ def test_key_forms_write_records(sqlite_client, sqlite_demo):
 
 
 def test_record_page_shows_a_verifiable_proof(sqlite_client, sqlite_demo):
-    from parley.log.note import Verifier
-    from parley.log.proof import parse_tlog_proof, verify_tlog_proof
     import html
 
+    from parley.log.note import Verifier
+    from parley.log.proof import parse_tlog_proof, verify_tlog_proof
+
     sign_in(sqlite_client, sqlite_demo, "ru/registrar")
-    page = sqlite_client.get("/records/2").text
-    proof = html.unescape(re.search(r'<pre class="box" id="proof">(.*?)</pre>', page, re.S).group(1))
+    page = sqlite_client.get("/log/records/2").text
+    proof = html.unescape(re.search(r'<pre class="box" id="proof">(.*?)</pre>', page, re.DOTALL).group(1))
     rec = sqlite_client.get("/api/log/records/2", headers=sqlite_demo.headers("ru/registrar")).json()
     key = Verifier.from_vkey(sqlite_client.get("/log/key", headers=sqlite_demo.headers("ru/registrar")).text.strip())
     assert verify_tlog_proof(parse_tlog_proof(proof.encode()), rec["note"].encode(), key).size >= 3
@@ -174,3 +190,74 @@ def test_no_external_assets(sqlite_client, sqlite_demo):
     assert "http://" not in page.replace("http://testserver", "") and "https://" not in page
     assert sqlite_client.get("/static/parley.css").status_code == 200
     assert "script-src 'self'" in sqlite_client.get("/").headers["content-security-policy"]
+
+
+def test_old_explorer_addresses_move_to_the_log(sqlite_client, sqlite_demo):
+    for old, new in [("/records?kind=record.note", "/log?kind=record.note"), ("/records/3", "/log/records/3"),
+                     ("/checkpoints", "/log/checkpoints")]:
+        r = sqlite_client.get(old, follow_redirects=False)
+        assert r.status_code == 308 and r.headers["location"] == new
+
+
+def test_log_explorer_pages_and_filters(sqlite_client, sqlite_demo):
+    sign_in(sqlite_client, sqlite_demo, "icrc/auditor")
+    rows = re.compile(r'<a href="/log/records/(\d+)">')
+    first = sqlite_client.get("/log?limit=3").text
+    page1 = [int(i) for i in rows.findall(first)]
+    assert len(page1) == 3 and page1 == sorted(page1, reverse=True)
+    older = re.search(r'<a href="(/log\?[^"]+)">[^<]*→', first).group(1).replace("&amp;", "&")
+    page2 = [int(i) for i in rows.findall(sqlite_client.get(older).text)]
+    assert len(page2) == 3 and max(page2) < min(page1)
+    by_author = sqlite_client.get("/log?author=ua/liaison").text
+    assert "<code>ua/liaison</code>" in by_author and "<code>ru/admin</code>" not in by_author
+    by_kind = sqlite_client.get("/log?kind=party.create").text
+    assert "party.create" in by_kind and "member.create</code>" not in by_kind
+    # The language switcher keeps the filters.
+    assert '<input type="hidden" name="kind" value="party.create">' in by_kind
+    r = sqlite_client.get("/log/records/not-a-number", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and "There is no record with this number" in r.text
+    assert sqlite_client.get("/log/records/999999").status_code == 404
+
+
+def test_checkpoints_show_root_and_cosigned_note(sqlite_client, sqlite_demo):
+    import base64
+
+    sign_in(sqlite_client, sqlite_demo, "ru/registrar")
+    page = sqlite_client.get("/log/checkpoints?lang=ru").text
+    cp = sqlite_client.get("/log/checkpoint", headers=sqlite_demo.headers("ru/registrar")).text
+    root = cp.splitlines()[2]
+    assert base64.b64decode(root) and f"<code>{root}</code>" in page
+    assert "Корневой хеш" in page and "<summary>" in page
+
+
+def test_party_admin_rotates_a_members_web_key(sqlite_client, sqlite_demo):
+    sign_in(sqlite_client, sqlite_demo, "ua/admin")
+    token = csrf(sqlite_client, "/members/ua/press")
+    before = sqlite_client.get("/api/keys", headers=sqlite_demo.headers("ua/admin")).json()["keys"]
+    r = sqlite_client.post("/members/ua/press/rotate", data={"csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    after = sqlite_client.get("/api/keys", headers=sqlite_demo.headers("ua/admin")).json()["keys"]
+    press = [k for k in after if k["member"] == "ua/press"]
+    assert len(press) == len([k for k in before if k["member"] == "ua/press"]) + 1
+    rotated = sqlite_client.get("/log?kind=key.rotate&author=ua/admin").text
+    assert "<code>ua/admin</code>" in rotated
+    # The member's next web action is signed with the new key.
+    sqlite_client.post("/signout", data={"csrf": token})
+    sign_in(sqlite_client, sqlite_demo, "ua/press")
+    t2 = csrf(sqlite_client, "/members/ua/press")
+    r = sqlite_client.post("/members/ua/press/keys", data={"vkey": Signer.generate("ua/press").vkey(), "csrf": t2},
+                           follow_redirects=False)
+    assert r.status_code == 303
+    # A member of another party may not.
+    sqlite_client.post("/signout", data={"csrf": t2})
+    sign_in(sqlite_client, sqlite_demo, "ru/admin")
+    r = sqlite_client.post("/members/ua/press/rotate", data={"csrf": csrf(sqlite_client, "/")})
+    assert r.status_code == 403
+
+
+def test_language_switch_after_a_form_answer_returns_to_the_form_page(sqlite_client, sqlite_demo):
+    sign_in(sqlite_client, sqlite_demo, "ua/admin")
+    token = csrf(sqlite_client, "/parties/ua")
+    r = sqlite_client.post("/parties/ua/members", data={"handle": "x", "password": "short", "csrf": token},
+                           headers={"Referer": "http://testserver/parties/ua"})
+    assert r.status_code == 400 and '<form class="lang" method="get" action="/parties/ua">' in r.text

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from parley.records.format import PARTY_KINDS, ROLES
 from parley.web import i18n
 from parley.web.routes import KIND_LABELS
-from parley.records.format import PARTY_KINDS, ROLES
 
 WEB = Path(i18n.__file__).parent
 

@@ -4,12 +4,13 @@ member's key and appended through the one pipeline; forms answer refusals beside
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,13 +22,26 @@ from sqlalchemy.orm import Session
 from parley.auth import Principal, db_session, load_principal, optional_principal
 from parley.db import writing
 from parley.errors import ParleyError
+from parley.log.api import readable
 from parley.log.models import LogCheckpoint, LogEntry
 from parley.log.note import NoteError, Signer
-from parley.log.api import readable
-from parley.log.store import (DbNodes, checkpoint_with_cosignatures, cosigners_by_size, latest_checkpoint,
-                               proof_checkpoint, tlog_proof)
-from parley.parties.credentials import (check_password, credential, custody_signer, hash_password, new_token,
-                                        set_custody_signer, token_hash)
+from parley.log.store import (
+    DbNodes,
+    checkpoint_with_cosignatures,
+    cosigners_by_size,
+    latest_checkpoint,
+    proof_checkpoint,
+    tlog_proof,
+)
+from parley.parties.credentials import (
+    check_password,
+    credential,
+    custody_signer,
+    hash_password,
+    new_token,
+    set_custody_signer,
+    token_hash,
+)
 from parley.parties.models import Credential, Member, MemberKey, Party
 from parley.records.api import sign_and_submit
 from parley.records.format import ROLES, SLUG_RE
@@ -37,6 +51,7 @@ from parley.web import i18n
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PAGE = 100
+MAX_PAGE = 500
 KIND_LABELS = {
     "deployment.init": "Deployment created", "party.create": "Party created", "party.update": "Party renamed",
     "member.create": "Member added", "member.update": "Member changed", "key.register": "Key registered",
@@ -91,11 +106,20 @@ def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLRe
     response = templates.TemplateResponse(request, name, {
         "_": _, "lang": lang, "languages": i18n.NAMES, "csrf": csrf_token(request), "when": lambda v: i18n.when(lang, v),
         "party_name": party_name, "kind_label": lambda k: _(KIND_LABELS.get(k, k)), "origin": rt.settings.log_origin,
-        "path": request.url.path, **ctx}, status_code=status)
+        "path": request.url.path, "here": _here(request),
+        "keep": [(k, v) for k, v in request.query_params.multi_items() if k != "lang"],
+        **ctx}, status_code=status)
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie("parley_lang", lang, max_age=365 * 86400, samesite="strict",
                             secure=rt.settings.cookie_secure, httponly=True)
     return response
+
+
+def _here(request: Request) -> str:
+    """The page to reload in another language: a form's answer has no GET of its own, so the page it came from."""
+    if request.method == "GET":
+        return request.url.path
+    return _local(urlsplit(request.headers.get("referer", "")).path)
 
 
 def not_found(request: Request, who: Principal | None, message: str) -> HTMLResponse:
@@ -110,7 +134,11 @@ def refusal(exc: Exception) -> tuple[str | None, str]:
 
 # -- sign-in ---------------------------------------------------------------------------------------
 def _local(next_url: str | None) -> str:
-    return next_url if next_url and next_url.startswith("/") and not next_url.startswith("//") else "/"
+    # Browsers read '//host' and '/\\host' as another site; only a plain path on this one is followed.
+    if next_url and next_url.startswith("/") and not next_url.startswith("//") and "\\" not in next_url \
+            and next_url.isprintable():
+        return next_url
+    return "/"
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -208,8 +236,10 @@ def party_page(request: Request, s: Db, who: Who, slug: str) -> HTMLResponse:
 async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotated[str, Form()] = "",
                      handle: Annotated[str, Form(max_length=64)] = "",
                      display_name: Annotated[str, Form(max_length=200)] = "",
-                     roles: Annotated[list[str], Form()] = [], password: Annotated[str, Form(max_length=1000)] = "") -> Response:
+                     roles: Annotated[list[str] | None, Form()] = None,
+                     password: Annotated[str, Form(max_length=1000)] = "") -> Response:
     check_csrf(request, csrf)
+    roles = [r for r in roles or [] if r in ROLES]
     rt: Runtime = request.app.state.runtime
     p = s.get(Party, slug)
     if p is None:
@@ -265,7 +295,7 @@ def member_page(request: Request, s: Db, who: Who, party: str, handle: str) -> H
 
 
 async def _member_action(request: Request, s: Session, who: Principal, party: str, handle: str, kind: str,
-                         payload: dict[str, Any], field: str) -> Response:
+                         payload: dict[str, Any], field: str, values: dict[str, str] | None = None) -> Response:
     member = f"{party}/{handle}"
     if not (who.member == member or _can_admin(who, party)):
         return render(request, "error.html", 403, who=who, title="Not allowed",
@@ -273,7 +303,7 @@ async def _member_action(request: Request, s: Session, who: Principal, party: st
     try:
         await run_in_threadpool(sign_and_submit, request.app.state.runtime, s, who, kind, ["all"], payload)
     except ParleyError as exc:
-        return _member_page(request, s, who, party, handle, 400, errors={field: exc.message})
+        return _member_page(request, s, who, party, handle, 400, errors={field: exc.message}, values=values or {})
     return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
 
 
@@ -282,7 +312,7 @@ async def register_key(request: Request, s: Db, who: Who, party: str, handle: st
                        vkey: Annotated[str, Form(max_length=300)] = "") -> Response:
     check_csrf(request, csrf)
     return await _member_action(request, s, who, party, handle, "key.register",
-                                {"member": f"{party}/{handle}", "vkey": vkey.strip()}, "vkey")
+                                {"member": f"{party}/{handle}", "vkey": vkey.strip()}, "vkey", {"vkey": vkey})
 
 
 @router.post("/members/{party}/{handle}/keys/{key_id}/revoke", response_class=HTMLResponse)
@@ -299,12 +329,13 @@ async def rotate_web_key(request: Request, s: Db, who: Who, party: str, handle: 
     check_csrf(request, csrf)
     rt: Runtime = request.app.state.runtime
     member = f"{party}/{handle}"
-    if who.member != member:
+    if not (who.member == member or _can_admin(who, party)):
         return render(request, "error.html", 403, who=who, title="Not allowed",
-                      message="Only the member may rotate their own web signing key.")
+                      message="Only the member or an admin of their party may do this.")
     old = custody_signer(s, rt.settings.secret_key, member)
     if old is None:
-        return _member_page(request, s, who, party, handle, 400, errors={"rotate": "The server holds no key for you."})
+        return _member_page(request, s, who, party, handle, 400,
+                            errors={"rotate": "The server holds no web key for this member."})
     new = Signer.generate(member)
     try:
         await run_in_threadpool(sign_and_submit, rt, s, who, "key.rotate",
@@ -331,54 +362,62 @@ def create_token(request: Request, s: Db, who: Who, party: str, handle: str,
 
 
 # -- the log explorer -----------------------------------------------------------------------------
-@router.get("/records", response_class=HTMLResponse)
+@router.get("/log", response_class=HTMLResponse)
 def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", author: str = "",
-            start: int = 0) -> HTMLResponse:
+            start: int | None = None, limit: int = PAGE) -> HTMLResponse:
+    """Newest first; ``start`` is the index to start from going back, so pages stay stable as the log grows."""
+    limit = max(1, min(limit, MAX_PAGE))
     q = select(LogEntry).order_by(LogEntry.idx.desc())
     if kind:
         q = q.where(LogEntry.kind == kind[:64])
     if party:
         q = q.where(LogEntry.party == party[:64])
     if author:
-        q = q.where(LogEntry.author.contains(author[:130]))
-    if start:
-        q = q.where(LogEntry.idx < start)
+        q = q.where(LogEntry.author.contains(author.strip()[:130]))
     rows: list[LogEntry] = []
-    last = None
+    cursor = start + 1 if start is not None and start >= 0 else None
+    more = None
     # Walk back in chunks so one request never scans the whole log for a reader of few records.
     for _ in range(20):
-        batch = s.execute(q.where(LogEntry.idx < last) if last is not None else q).scalars().fetchmany(500)
-        if not batch:
-            last = None
-            break
+        batch = s.execute((q.where(LogEntry.idx < cursor) if cursor is not None else q).limit(500)).scalars().all()
         for row in batch:
-            last = row.idx
+            cursor = row.idx
             if readable(who, row):
-                rows.append(row)
-                if len(rows) == PAGE:
+                if len(rows) == limit:
+                    more = row.idx
                     break
-        if len(rows) == PAGE:
+                rows.append(row)
+        if more is not None or len(batch) < 500:
             break
-    more = last if rows and len(rows) == PAGE else None
+    else:
+        more = cursor - 1 if cursor else None  # scanned enough for one page; let the reader ask for more
+    head = latest_checkpoint(s)
     parties = s.execute(select(Party.slug).order_by(Party.slug)).scalars().all()
+    filters = {"kind": kind, "party": party, "author": author}
+    older = "/log?" + urlencode({**{k: v for k, v in filters.items() if v}, "start": more,
+                                  **({"limit": limit} if limit != PAGE else {})}) if more is not None else None
     return render(request, "records.html", who=who, rows=rows, kinds=sorted(KIND_LABELS), parties=parties,
-                  filters={"kind": kind, "party": party, "author": author}, more=more)
+                  filters=filters, older=older, newest=start is None, size=head.size if head else 0)
 
 
-@router.get("/records/{index}", response_class=HTMLResponse)
-def record(request: Request, s: Db, who: Who, index: int) -> HTMLResponse:
-    row = s.get(LogEntry, index)
+@router.get("/log/records/{index}", response_class=HTMLResponse)
+def record(request: Request, s: Db, who: Who, index: str) -> HTMLResponse:
+    row = s.get(LogEntry, int(index)) if index.isdigit() and len(index) < 19 else None
     if row is None or not readable(who, row):
         return not_found(request, who, "There is no record with this number that you may read.")
     rt: Runtime = request.app.state.runtime
-    cp = proof_checkpoint(s, index)
-    proof = tlog_proof(DbNodes(s, rt.cache), index, cp.size, checkpoint_with_cosignatures(s, cp))
     payload = json.dumps(json.loads(row.payload), ensure_ascii=False, indent=2, sort_keys=True)
+    try:
+        cp = proof_checkpoint(s, row.idx)
+    except LookupError:
+        cp, proof = None, None
+    else:
+        proof = tlog_proof(DbNodes(s, rt.cache), row.idx, cp.size, checkpoint_with_cosignatures(s, cp))
     return render(request, "record.html", who=who, row=row, payload=payload, proof=proof, checkpoint=cp,
                   note=row.note.decode(), leaf=row.leaf_hash.hex())
 
 
-@router.get("/checkpoints", response_class=HTMLResponse)
+@router.get("/log/checkpoints", response_class=HTMLResponse)
 def checkpoints(request: Request, s: Db, who: Who, before: int | None = None) -> HTMLResponse:
     q = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(50)
     if before:
@@ -387,6 +426,16 @@ def checkpoints(request: Request, s: Db, who: Who, before: int | None = None) ->
     cosigs = cosigners_by_size(s, [c.size for c in cps])
     notes = {c.size: checkpoint_with_cosignatures(s, c).decode() for c in cps}
     return render(request, "checkpoints.html", who=who, checkpoints=cps, cosigs=cosigs, notes=notes,
+                  roots={c.size: base64.b64encode(c.root_hash).decode() for c in cps},
                   log_key=request.app.state.runtime.log_signer.vkey(),
                   more=cps[-1].size if len(cps) == 50 else None)
 
+
+# The explorer's first addresses, kept so links already shared keep working.
+@router.get("/records")
+@router.get("/records/{index}")
+@router.get("/checkpoints")
+def moved(request: Request) -> RedirectResponse:
+    path = request.url.path
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(("/log" if path == "/records" else "/log" + path) + query, 308)
