@@ -1,10 +1,11 @@
 """Every table, gathered for Alembic and for replay's table-by-table comparison."""
 
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, LogNode, WitnessProgress
+from parley.operations.models import TABLES as OPERATION_TABLES
 from parley.parties.models import Annotation, Credential, Member, MemberKey, Party
 
 LOG_TABLES = (LogHead, LogEntry, LogNode, LogCheckpoint, LogCosignature, WitnessProgress)
-PROJECTION_TABLES = (Party, Member, MemberKey, Annotation)
+PROJECTION_TABLES = (Party, Member, MemberKey, Annotation, *OPERATION_TABLES)
 LOCAL_TABLES = (Credential,)
 
 __all__ = [

@@ -1,0 +1,653 @@
+"""Record kinds of humanitarian operations: rules, proposals and versions, answers, status, movement
+events, incidents, outcomes, zones and the liaison channel. Each is a signed record on the one write
+path; ``apply`` checks it against the current state and the record's own time (never the server's
+clock), so replaying the log anywhere gives the same tables.
+
+Acknowledgement is not permission: an ``acknowledged`` answer says a party received the plan and
+passed it on, nothing more. Silence is never turned into an answer; the board shows it as "no answer"
+once ``answer_by`` has passed and the mediator sees it escalated.
+"""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
+
+from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
+from parley.operations import geo
+from parley.operations.models import (
+    ChannelMessage, ChannelReceipt, Incident, Operation, OperationAnswer, OperationEvent, OperationRules,
+    OperationVersion, OutcomeFigure, Zone,
+)
+from parley.parties.models import Party
+from parley.records.format import SLUG, Audience, canonical_payload
+from parley.records.kinds import Context, Kind, Payload
+
+Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Text = Annotated[str, StringConstraints(max_length=4000)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+Position = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+OPERATION_KINDS = ("evacuation", "aid_delivery", "remains_recovery", "transfer_of_persons")
+CATEGORIES = ("women", "children", "elderly", "wounded", "other_civilians", "servicemen")
+INCIDENT_TYPES = ("shelling", "small_arms_fire", "air_strike", "blocked_route", "mines", "detention_of_convoy",
+                  "attack_on_convoy", "other")
+OBSERVED = ("heard", "seen", "camera", "reported")
+ZONE_KINDS = ("active_hostilities", "mined", "no_go")
+ACTIVE = ("proposed", "acknowledged", "under_way", "suspended")
+ACTIONS = {  # action → (statuses it may follow, status it leads to)
+    "start": (("acknowledged",), "under_way"),
+    "suspend": (("under_way",), "suspended"),
+    "resume": (("suspended",), "under_way"),
+    "complete": (("under_way", "suspended"), "completed"),
+    "abort": (("proposed", "acknowledged", "under_way", "suspended"), "aborted"),
+}
+MOVEMENTS = ("departed", "checkpoint_passed", "arrived", "halted", "other")
+WRITERS = frozenset({"negotiator", "liaison", "admin"})
+DEFAULT_RULES = {"notice_hours": 48, "emergency_notice_hours": 24, "answer_hours": 24, "emergency_answer_hours": 6,
+                 "urgent_read_minutes": 30, "region": None}
+MAX_WINDOW = timedelta(days=14)
+FUTURE_SLACK = timedelta(minutes=10)
+
+
+class Place(Payload):
+    name: Name
+    position: Position
+
+
+class Window(Payload):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class Convoy(Payload):
+    vehicles: Annotated[int, Field(ge=0, le=2000)] = 0
+    description: Text = ""
+    markings: Text = ""
+
+
+class Expected(Payload):
+    women: Count = 0
+    children: Count = 0
+    elderly: Count = 0
+    wounded: Count = 0
+    other_civilians: Count = 0
+    servicemen: Count = 0
+
+
+class Plan(Payload):
+    kind: Literal["evacuation", "aid_delivery", "remains_recovery", "transfer_of_persons"]
+    title: Name
+    mediator: Slug
+    parties: Annotated[list[Slug], Field(min_length=1, max_length=8)]
+    route: dict[str, Any] | None = None
+    area: dict[str, Any] | None = None
+    origin: Place
+    destination: Place
+    waypoints: Annotated[list[Place], Field(max_length=100)] = []
+    window: Window
+    time_zone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
+    buffer_m: Annotated[int, Field(ge=0, le=geo.MAX_BUFFER_M)] = 1000
+    convoy: Convoy = Convoy()
+    expected: Expected = Expected()
+    emergency: bool = False
+    notes: Text = ""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Plan":
+        if self.route is None and self.area is None:
+            raise ValueError("an operation needs a route, an area or both")
+        if len(set(self.parties)) != len(self.parties):
+            raise ValueError("parties are listed twice")
+        return self
+
+
+class OperationPropose(Payload):
+    operation: Slug
+    plan: Plan
+    supersedes: Annotated[int, Field(ge=1)] | None = None  # the version a revision replaces
+
+
+class OperationAnswerPayload(Payload):
+    operation: Slug
+    version: Annotated[int, Field(ge=1)]
+    answer: Literal["acknowledged", "declined", "counter"]
+    reason: Text = ""
+    plan: Plan | None = None
+
+    @model_validator(mode="after")
+    def _counter(self) -> "OperationAnswerPayload":
+        if (self.answer == "counter") != (self.plan is not None):
+            raise ValueError("a counter-proposal carries a plan; other answers do not")
+        if self.answer == "declined" and not self.reason.strip():
+            raise ValueError("a declined answer gives its reason")
+        return self
+
+
+class OperationStatus(Payload):
+    operation: Slug
+    action: Literal["start", "suspend", "resume", "complete", "abort"]
+    reason: Text = ""
+
+
+class OperationMovement(Payload):
+    operation: Slug
+    event: Literal["departed", "checkpoint_passed", "arrived", "halted", "other"]
+    at: AwareDatetime
+    position: Position | None = None
+    place: Annotated[str, StringConstraints(max_length=200)] = ""
+    note: Text = ""
+
+
+class Casualties(Payload):
+    killed: Count | None = None
+    wounded: Count | None = None
+
+
+class IncidentReport(Payload):
+    id: Slug
+    operation: Slug | None = None
+    account_of: Slug | None = None
+    at: AwareDatetime
+    position: Position
+    place: Annotated[str, StringConstraints(max_length=200)] = ""
+    type: Literal["shelling", "small_arms_fire", "air_strike", "blocked_route", "mines", "detention_of_convoy",
+                  "attack_on_convoy", "other"]
+    observed: Literal["heard", "seen", "camera", "reported"]
+    direction_deg: Annotated[int, Field(ge=0, le=359)] | None = None
+    distance_m: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    casualties: Casualties = Casualties()
+    description: Text = ""
+
+
+class Moved(Payload):
+    category: Literal["women", "children", "elderly", "wounded", "other_civilians", "servicemen"]
+    destination: Name
+    count: Count
+
+
+class OutcomeReport(Payload):
+    operation: Slug
+    moved: Annotated[list[Moved], Field(min_length=1, max_length=60)]
+    note: Text = ""
+
+
+class ZoneDeclare(Payload):
+    id: Slug
+    kind: Literal["active_hostilities", "mined", "no_go"]
+    name: Name
+    geometry: dict[str, Any]
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
+    note: Text = ""
+
+
+class ZoneWithdraw(Payload):
+    id: Slug
+    reason: Text = ""
+
+
+class RulesSet(Payload):
+    notice_hours: Annotated[int, Field(ge=0, le=24 * 30)]
+    emergency_notice_hours: Annotated[int, Field(ge=0, le=24 * 30)]
+    answer_hours: Annotated[int, Field(ge=1, le=24 * 30)]
+    emergency_answer_hours: Annotated[int, Field(ge=1, le=24 * 30)]
+    urgent_read_minutes: Annotated[int, Field(ge=1, le=24 * 60)]
+    region: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> "RulesSet":
+        if self.emergency_notice_hours > self.notice_hours:
+            raise ValueError("the emergency notice period cannot be longer than the ordinary one")
+        if self.region is not None:
+            w, s, e, n = self.region
+            if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+                raise ValueError("region is [west, south, east, north] in degrees")
+        return self
+
+
+class ChannelPost(Payload):
+    operation: Slug
+    text: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    urgent: bool = False
+
+
+class ChannelReceiptPayload(Payload):
+    message: Annotated[int, Field(ge=0)]
+    state: Literal["delivered", "read"]
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def rules(s: Any) -> dict[str, Any]:
+    row = s.get(OperationRules, 1)
+    if row is None:
+        return dict(DEFAULT_RULES)
+    return {"notice_hours": row.notice_hours, "emergency_notice_hours": row.emergency_notice_hours,
+            "answer_hours": row.answer_hours, "emergency_answer_hours": row.emergency_answer_hours,
+            "urgent_read_minutes": row.urgent_read_minutes,
+            "region": [float(x) for x in row.region.split(",")] if row.region else None}
+
+
+def _require_writer(ctx: Context) -> None:
+    if not (ctx.roles & WRITERS):
+        raise Forbidden("only negotiators, liaison officers and admins state operations")
+
+
+def _operation(ctx: Context, op_id: str, field: str = "operation") -> Operation:
+    op = ctx.session.get(Operation, op_id)
+    if op is None:
+        raise NotFound(f"no operation {op_id!r}", field=field)
+    return op
+
+
+def _party(ctx: Context, slug: str, field: str) -> Party:
+    p = ctx.session.get(Party, slug)
+    if p is None:
+        raise NotFound(f"no party {slug!r}", field=field)
+    return p
+
+
+def _require_audience(ctx: Context, parties: list[str]) -> None:
+    """An operation's records must reach the liaison officers of every party concerned."""
+    aud = ctx.record.audience
+    for p in parties:
+        party = ctx.session.get(Party, p)
+        kind = party.kind if party else "belligerent"
+        if not aud.admits(p, kind, frozenset({"liaison", "negotiator"}), ctx.record.party):
+            raise Unprocessable(f"the audience must include party {p!r}, which this operation concerns",
+                                field="audience")
+
+
+def _point(pos: list[float], field: str) -> Any:
+    return geo.point(pos, field)
+
+
+def _in_region(ctx: Context, geom: Any, field: str) -> None:
+    region = rules(ctx.session)["region"]
+    if region is None:
+        return
+    w, s, e, n = region
+    minx, miny, maxx, maxy = geom.bounds
+    if minx < w or maxx > e or miny < s or maxy > n:
+        raise Unprocessable(
+            f"{field} lies outside the deployment's area of operations [{w}, {s}, {e}, {n}]; "
+            "are longitude and latitude swapped? GeoJSON puts longitude first", field=field)
+
+
+def _check_plan(ctx: Context, plan: Plan, field: str) -> tuple[Any, datetime]:
+    """Validate a plan against geometry, parties, rules and the record's time; return (footprint, answer_by)."""
+    when = ctx.record.when
+    mediator = _party(ctx, plan.mediator, f"{field}.mediator")
+    if mediator.kind != "mediator":
+        raise Unprocessable(f"{plan.mediator!r} is not a mediator party", field=f"{field}.mediator")
+    for i, p in enumerate(plan.parties):
+        if _party(ctx, p, f"{field}.parties.{i}").kind != "belligerent":
+            raise Unprocessable(f"{p!r} is not a belligerent party; only belligerents acknowledge",
+                                field=f"{field}.parties.{i}")
+    shapes = []
+    if plan.route is not None:
+        shapes.append(geo.geometry(plan.route, f"{field}.route", ("LineString",)))
+    if plan.area is not None:
+        shapes.append(geo.geometry(plan.area, f"{field}.area", ("Polygon",)))
+    for name, place in (("origin", plan.origin), ("destination", plan.destination)):
+        _in_region(ctx, _point(place.position, f"{field}.{name}.position"), f"{field}.{name}.position")
+    for i, wp in enumerate(plan.waypoints):
+        _point(wp.position, f"{field}.waypoints.{i}.position")
+    for g, name in zip(shapes, ("route", "area") if plan.route is not None else ("area",), strict=False):
+        _in_region(ctx, g, f"{field}.{name}")
+    if plan.route is not None:
+        route = shapes[0]
+        for name, place in (("origin", plan.origin), ("destination", plan.destination)):
+            gap = geo.distance_m(route, _point(place.position, name))
+            if gap > max(plan.buffer_m, 2000):
+                raise Unprocessable(f"the route passes {gap / 1000:.1f} km from the {name}; it must reach it",
+                                    field=f"{field}.{name}.position")
+    start, end = plan.window.start.astimezone(timezone.utc), plan.window.end.astimezone(timezone.utc)
+    if end <= start:
+        raise Unprocessable("the window ends before it starts", field=f"{field}.window.end")
+    if end - start > MAX_WINDOW:
+        raise Unprocessable(f"a window lasts at most {MAX_WINDOW.days} days", field=f"{field}.window.end")
+    if start < when:
+        raise Unprocessable(f"the window starts in the past ({start:%Y-%m-%d %H:%M} UTC, "
+                            f"stated at {when:%Y-%m-%d %H:%M} UTC)", field=f"{field}.window.start")
+    r = rules(ctx.session)
+    notice = timedelta(hours=r["emergency_notice_hours" if plan.emergency else "notice_hours"])
+    if start - when < notice:
+        hours = (start - when).total_seconds() / 3600
+        raise Unprocessable(
+            f"the window starts {hours:.1f} h after the proposal; the notice period is {r['notice_hours']} h "
+            f"({r['emergency_notice_hours']} h for an emergency)", field=f"{field}.window.start")
+    footprint = geo.buffer_m(shapes[0] if len(shapes) == 1 else shapes[0].union(shapes[1]), plan.buffer_m)
+    answer = timedelta(hours=r["emergency_answer_hours" if plan.emergency else "answer_hours"])
+    return footprint, min(when + answer, start)
+
+
+def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_to: int | None, field: str) -> None:
+    footprint, answer_by = _check_plan(ctx, plan, field)
+    if ctx.author_party is None or ctx.author is None:
+        raise Forbidden("only members state operations")
+    concerned = set(plan.parties)
+    if ctx.author_party.slug != plan.mediator and ctx.author_party.slug not in concerned:
+        raise Forbidden("only the organising mediator or a party concerned proposes an operation")
+    _require_audience(ctx, plan.parties)
+    minx, miny, maxx, maxy = footprint.bounds
+    ctx.session.add(OperationVersion(
+        operation=op.id, version=version, idx=ctx.idx, author=ctx.author.id, party=ctx.author_party.slug,
+        proposed_at=ctx.record.when, window_start=plan.window.start.astimezone(timezone.utc),
+        window_end=plan.window.end.astimezone(timezone.utc), answer_by=answer_by, emergency=plan.emergency,
+        time_zone=plan.time_zone, buffer_m=plan.buffer_m,
+        plan=canonical_payload(plan.model_dump(mode="json")).decode(),
+        footprint=json.dumps(geo.to_geojson(footprint)), min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy,
+        counter_to=counter_to))
+    op.kind, op.title, op.mediator, op.version = plan.kind, plan.title, plan.mediator, version
+    op.parties = ",".join(plan.parties)
+    op.status = "proposed"
+    op.updated_idx = ctx.idx
+    if ctx.author_party.slug in concerned:
+        # The proposing party's own plan needs no acknowledgement from itself.
+        ctx.session.add(OperationAnswer(operation=op.id, version=version, party=ctx.author_party.slug,
+                                        answer="proposer", reason="", author=ctx.author.id, idx=ctx.idx,
+                                        at=ctx.record.when, late=False))
+    ctx.session.flush()
+    _settle(ctx, op)
+    _event(ctx, op, "proposed" if version == 1 else "revised", note=f"version {version}")
+
+
+def _settle(ctx: Context, op: Operation) -> None:
+    """Move a proposed operation to acknowledged once every party concerned has acknowledged this version."""
+    if op.status != "proposed":
+        return
+    answers = {a.party: a.answer for a in ctx.session.query(OperationAnswer).filter_by(operation=op.id,
+                                                                                      version=op.version)}
+    if all(answers.get(p) in ("acknowledged", "proposer") for p in op.party_list):
+        op.status = "acknowledged"
+        _event(ctx, op, "acknowledged", note=f"version {op.version} acknowledged by every party concerned")
+
+
+def _event(ctx: Context, op: Operation, event: str, *, at: datetime | None = None, position: Any = None,
+           place: str = "", note: str = "") -> None:
+    assert ctx.author is not None
+    ctx.session.flush()
+    seq = ctx.session.query(OperationEvent).filter_by(idx=ctx.idx).count()
+    ctx.session.add(OperationEvent(
+        idx=ctx.idx, seq=seq, operation=op.id, event=event, at=at or ctx.record.when,
+        lon=position[0] if position else None, lat=position[1] if position else None, place=place, note=note,
+        author=ctx.author.id, party=ctx.author.party, audience=ctx.record.audience.text()))
+
+
+# --- apply functions -------------------------------------------------------------------------------
+
+def apply_rules(ctx: Context) -> None:
+    p: RulesSet = ctx.payload
+    if not ctx.is_mediator_admin():
+        raise Forbidden("only an admin of a mediator party sets the notice and answer periods")
+    row = ctx.session.get(OperationRules, 1)
+    values = dict(notice_hours=p.notice_hours, emergency_notice_hours=p.emergency_notice_hours,
+                  answer_hours=p.answer_hours, emergency_answer_hours=p.emergency_answer_hours,
+                  urgent_read_minutes=p.urgent_read_minutes,
+                  region=",".join(repr(float(x)) for x in p.region) if p.region else None, set_idx=ctx.idx)
+    if row is None:
+        ctx.session.add(OperationRules(id=1, **values))
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+
+
+def apply_propose(ctx: Context) -> None:
+    p: OperationPropose = ctx.payload
+    _require_writer(ctx)
+    op = ctx.session.get(Operation, p.operation)
+    if op is None:
+        if p.supersedes is not None:
+            raise NotFound(f"no operation {p.operation!r} to revise", field="operation")
+        assert ctx.author is not None
+        op = Operation(id=p.operation, kind=p.plan.kind, title=p.plan.title, mediator=p.plan.mediator,
+                       status="proposed", version=1, author=ctx.author.id, party=ctx.author.party,
+                       audience=ctx.record.audience.text(), parties=",".join(p.plan.parties),
+                       created_idx=ctx.idx, updated_idx=ctx.idx)
+        _party(ctx, p.plan.mediator, "plan.mediator")
+        ctx.session.add(op)
+        ctx.session.flush()
+        _add_version(ctx, op, p.plan, 1, None, "plan")
+        return
+    if p.supersedes is None:
+        raise Conflict(f"operation {p.operation!r} already exists; a change names the version it supersedes",
+                       field="operation")
+    if p.supersedes != op.version:
+        raise Conflict(f"version {p.supersedes} is not the current version ({op.version})", field="supersedes")
+    if op.status not in ("proposed", "acknowledged", "suspended"):
+        raise Conflict(f"operation {op.id!r} is {op.status}; it can no longer be changed", field="operation")
+    if ctx.author_party is None or (ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list):
+        raise Forbidden("only the organising mediator or a party concerned changes an operation")
+    _add_version(ctx, op, p.plan, op.version + 1, None, "plan")
+
+
+def apply_answer(ctx: Context) -> None:
+    p: OperationAnswerPayload = ctx.payload
+    _require_writer(ctx)
+    op = _operation(ctx, p.operation)
+    assert ctx.author is not None and ctx.author_party is not None
+    party = ctx.author_party.slug
+    if party not in op.party_list:
+        raise Forbidden(f"party {party!r} is not concerned by operation {op.id!r}; only the parties it "
+                        "concerns answer", field="operation")
+    if op.status not in ("proposed", "acknowledged"):
+        raise Conflict(f"operation {op.id!r} is {op.status.replace('_', ' ')}; answers are closed", field="operation")
+    if p.version != op.version:
+        raise Conflict(f"version {p.version} is not the current version ({op.version}); answer the current one",
+                       field="version")
+    existing = ctx.session.get(OperationAnswer, (op.id, op.version, party))
+    if existing is not None:
+        what = "proposed this version" if existing.answer == "proposer" else f"already answered ({existing.answer})"
+        raise Conflict(f"party {party!r} {what}", field="answer")
+    _require_audience(ctx, op.party_list)
+    version = ctx.session.get(OperationVersion, (op.id, op.version))
+    assert version is not None
+    ctx.session.add(OperationAnswer(operation=op.id, version=op.version, party=party, answer=p.answer,
+                                    reason=p.reason, author=ctx.author.id, idx=ctx.idx, at=ctx.record.when,
+                                    late=ctx.record.when > version.answer_by))
+    ctx.session.flush()
+    _event(ctx, op, f"answer_{p.answer}", note=p.reason)
+    if p.answer == "counter":
+        assert p.plan is not None
+        if set(p.plan.parties) != set(op.party_list) or p.plan.mediator != op.mediator:
+            raise Unprocessable("a counter-proposal keeps the same mediator and parties", field="plan.parties")
+        ctx.session.flush()
+        _add_version(ctx, op, p.plan, op.version + 1, op.version, "plan")
+        return
+    _settle(ctx, op)
+
+
+def apply_status(ctx: Context) -> None:
+    p: OperationStatus = ctx.payload
+    _require_writer(ctx)
+    op = _operation(ctx, p.operation)
+    if ctx.author_party is None or ctx.author_party.slug != op.mediator:
+        raise Forbidden(f"only the organising mediator ({op.mediator}) changes the status of an operation")
+    allowed, to = ACTIONS[p.action]
+    if op.status not in allowed:
+        need = " or ".join(s.replace("_", " ") for s in allowed)
+        raise Conflict(f"cannot {p.action} an operation that is {op.status.replace('_', ' ')} (it must be {need})",
+                       field="action")
+    if p.action in ("suspend", "abort") and not p.reason.strip():
+        raise Unprocessable(f"say why the operation is to {p.action}", field="reason")
+    op.status = to
+    op.updated_idx = ctx.idx
+    _event(ctx, op, to, note=p.reason)
+
+
+def apply_movement(ctx: Context) -> None:
+    p: OperationMovement = ctx.payload
+    _require_writer(ctx)
+    op = _operation(ctx, p.operation)
+    if ctx.author_party is None or (ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list):
+        raise Forbidden("only the mediator or a party concerned reports the convoy's movements")
+    if op.status not in ("under_way", "suspended"):
+        raise Conflict(f"operation {op.id!r} is {op.status.replace('_', ' ')}; movements are reported while it is "
+                       "under way", field="operation")
+    at = p.at.astimezone(timezone.utc)
+    if at > ctx.record.when + FUTURE_SLACK:
+        raise Unprocessable("a movement cannot be reported before it happens", field="at")
+    pos = None
+    if p.position is not None:
+        _point(p.position, "position")
+        pos = p.position
+    _event(ctx, op, p.event, at=at, position=pos, place=p.place, note=p.note)
+
+
+def apply_incident(ctx: Context) -> None:
+    p: IncidentReport = ctx.payload
+    _require_writer(ctx)
+    assert ctx.author is not None and ctx.author_party is not None
+    if ctx.session.get(Incident, p.id) is not None:
+        raise Conflict(f"incident {p.id!r} is already recorded", field="id")
+    if p.operation is not None:
+        _operation(ctx, p.operation)
+    if p.account_of is not None:
+        other = ctx.session.get(Incident, p.account_of)
+        if other is None:
+            raise NotFound(f"no incident {p.account_of!r}", field="account_of")
+        if other.account_of is not None:
+            raise Unprocessable("name the first account of the incident, not another account", field="account_of")
+        if other.party == ctx.author_party.slug:
+            raise Conflict("a party gives one account of an incident; correct it with a note", field="account_of")
+    at = p.at.astimezone(timezone.utc)
+    if at > ctx.record.when + FUTURE_SLACK:
+        raise Unprocessable("an incident cannot be reported before it happens", field="at")
+    pt = _point(p.position, "position")
+    ctx.session.add(Incident(
+        id=p.id, idx=ctx.idx, operation=p.operation, account_of=p.account_of, at=at, lon=pt.x, lat=pt.y,
+        place=p.place, type=p.type, observed=p.observed, direction_deg=p.direction_deg, distance_m=p.distance_m,
+        killed=p.casualties.killed, wounded=p.casualties.wounded, description=p.description,
+        author=ctx.author.id, party=ctx.author_party.slug, audience=ctx.record.audience.text()))
+    if p.operation is not None:
+        op = ctx.session.get(Operation, p.operation)
+        assert op is not None
+        _event(ctx, op, "incident", at=at, position=[pt.x, pt.y], place=p.place, note=f"{p.type}: {p.id}")
+
+
+def apply_outcome(ctx: Context) -> None:
+    p: OutcomeReport = ctx.payload
+    _require_writer(ctx)
+    op = _operation(ctx, p.operation)
+    assert ctx.author is not None and ctx.author_party is not None
+    if ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list:
+        raise Forbidden("only the mediator or a party concerned reports an operation's outcome")
+    if op.status not in ("under_way", "suspended", "completed"):
+        raise Conflict(f"operation {op.id!r} is {op.status.replace('_', ' ')}; outcomes are reported once it has "
+                       "started", field="operation")
+    seen = set()
+    for i, m in enumerate(p.moved):
+        if (m.category, m.destination) in seen:
+            raise Unprocessable(f"{m.category} to {m.destination} is listed twice", field=f"moved.{i}")
+        seen.add((m.category, m.destination))
+        ctx.session.add(OutcomeFigure(idx=ctx.idx, line=i, operation=op.id, party=ctx.author_party.slug,
+                                      author=ctx.author.id, category=m.category, destination=m.destination,
+                                      count=m.count, note=p.note if i == 0 else "",
+                                      audience=ctx.record.audience.text()))
+    _event(ctx, op, "outcome_reported", note=f"{sum(m.count for m in p.moved)} persons")
+
+
+def apply_zone(ctx: Context) -> None:
+    p: ZoneDeclare = ctx.payload
+    _require_writer(ctx)
+    assert ctx.author is not None and ctx.author_party is not None
+    if ctx.session.get(Zone, p.id) is not None:
+        raise Conflict(f"zone {p.id!r} is already declared", field="id")
+    g = geo.geometry(p.geometry, "geometry", ("Polygon", "MultiPolygon"))
+    _in_region(ctx, g, "geometry")
+    start, end = p.valid_from.astimezone(timezone.utc), p.valid_until.astimezone(timezone.utc)
+    if end <= start:
+        raise Unprocessable("the zone's validity ends before it starts", field="valid_until")
+    ctx.session.add(Zone(id=p.id, idx=ctx.idx, kind=p.kind, name=p.name, geometry=json.dumps(geo.to_geojson(g)),
+                         valid_from=start, valid_until=end, note=p.note, author=ctx.author.id,
+                         party=ctx.author_party.slug, audience=ctx.record.audience.text()))
+
+
+def apply_zone_withdraw(ctx: Context) -> None:
+    p: ZoneWithdraw = ctx.payload
+    _require_writer(ctx)
+    z = ctx.session.get(Zone, p.id)
+    if z is None:
+        raise NotFound(f"no zone {p.id!r}", field="id")
+    if ctx.author_party is None or (z.party != ctx.author_party.slug and not ctx.is_mediator_admin()):
+        raise Forbidden("only the declaring party withdraws its zone")
+    if z.withdrawn_idx is not None:
+        raise Conflict(f"zone {p.id!r} was already withdrawn", field="id")
+    z.withdrawn_idx = ctx.idx
+
+
+def apply_channel_post(ctx: Context) -> None:
+    p: ChannelPost = ctx.payload
+    _require_writer(ctx)
+    op = _operation(ctx, p.operation)
+    assert ctx.author is not None and ctx.author_party is not None
+    members = [op.mediator, *op.party_list]
+    if ctx.author_party.slug not in members:
+        raise Forbidden("only the mediator and the parties concerned use an operation's channel")
+    _require_audience(ctx, op.party_list)
+    recipients = [x for x in members if x != ctx.author_party.slug]
+    ctx.session.add(ChannelMessage(idx=ctx.idx, operation=op.id, author=ctx.author.id, party=ctx.author_party.slug,
+                                   text=p.text, urgent=p.urgent, at=ctx.record.when, recipients=",".join(recipients),
+                                   audience=ctx.record.audience.text()))
+
+
+def apply_channel_receipt(ctx: Context) -> None:
+    p: ChannelReceiptPayload = ctx.payload
+    assert ctx.author is not None and ctx.author_party is not None
+    msg = ctx.session.get(ChannelMessage, p.message)
+    if msg is None:
+        raise NotFound(f"no channel message at record {p.message}", field="message")
+    party = ctx.author_party.slug
+    if party not in msg.recipients.split(","):
+        raise Forbidden("only a recipient party gives a receipt for a message", field="message")
+    if ctx.session.get(ChannelReceipt, (msg.idx, party, p.state)) is not None:
+        raise Conflict(f"party {party!r} already gave a {p.state} receipt for this message", field="state")
+    states = [p.state] if p.state == "delivered" or ctx.session.get(ChannelReceipt, (msg.idx, party, "delivered")) \
+        else ["delivered", "read"]  # reading a message implies it was delivered
+    for st in states:
+        ctx.session.add(ChannelReceipt(message=msg.idx, party=party, state=st, member=ctx.author.id, idx=ctx.idx,
+                                       at=ctx.record.when))
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("operation.rules", RulesSet, apply_rules, frozenset({"admin"}), "all"),
+    Kind("operation.propose", OperationPropose, apply_propose, WRITERS),
+    Kind("operation.answer", OperationAnswerPayload, apply_answer, WRITERS),
+    Kind("operation.status", OperationStatus, apply_status, WRITERS),
+    Kind("operation.movement", OperationMovement, apply_movement, WRITERS),
+    Kind("operation.outcome", OutcomeReport, apply_outcome, WRITERS),
+    Kind("incident.report", IncidentReport, apply_incident, WRITERS),
+    Kind("zone.declare", ZoneDeclare, apply_zone, WRITERS),
+    Kind("zone.withdraw", ZoneWithdraw, apply_zone_withdraw, WRITERS),
+    Kind("channel.post", ChannelPost, apply_channel_post, WRITERS),
+    Kind("channel.receipt", ChannelReceiptPayload, apply_channel_receipt),
+)
+
+
+def audience_for(op: Operation) -> list[str]:
+    """The audience a record about ``op`` uses by default: its mediator and every party concerned."""
+    return sorted({f"party:{op.mediator}", *(f"party:{p}" for p in op.party_list)})
+
+
+def local_time(t: datetime, tz: str) -> datetime:
+    return t.astimezone(zoneinfo.ZoneInfo(tz))
+
+
+__all__ = ["KINDS", "Audience", "CATEGORIES", "INCIDENT_TYPES", "OBSERVED", "ZONE_KINDS", "OPERATION_KINDS",
+           "ACTIVE", "ACTIONS", "MOVEMENTS", "rules", "audience_for", "local_time"]

@@ -1,0 +1,215 @@
+"""Projection tables of humanitarian operations, zones, incidents, outcomes and liaison channels.
+
+Every row is written by a record's ``apply`` (``operations/kinds.py``) and carries the audience and
+author party of the record that wrote it, so reads filter exactly as the log does. Times are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from parley.db import Base
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC on every database; read back as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+UTC_DT = UTCDateTime()
+
+
+class OperationRules(Base):
+    """Notice and answer periods the parties work to, set by a mediator's signed record (one row)."""
+
+    __tablename__ = "operation_rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    notice_hours: Mapped[int] = mapped_column(Integer, nullable=False)
+    emergency_notice_hours: Mapped[int] = mapped_column(Integer, nullable=False)
+    answer_hours: Mapped[int] = mapped_column(Integer, nullable=False)
+    emergency_answer_hours: Mapped[int] = mapped_column(Integer, nullable=False)
+    urgent_read_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    region: Mapped[str | None] = mapped_column(String(200), nullable=True)  # "w,s,e,n" or none
+    set_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class Operation(Base):
+    __tablename__ = "operation"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    mediator: Mapped[str] = mapped_column(String(64), ForeignKey("party.slug"), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)  # the current version
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)  # author party of the first version
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    parties: Mapped[str] = mapped_column(Text, nullable=False)  # belligerents concerned, comma-separated
+    created_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    @property
+    def party_list(self) -> list[str]:
+        return [p for p in self.parties.split(",") if p]
+
+
+class OperationVersion(Base):
+    """One proposal or counter-proposal: the whole plan as signed, plus the fields queries need."""
+
+    __tablename__ = "operation_version"
+    operation: Mapped[str] = mapped_column(String(64), ForeignKey("operation.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    proposed_at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    window_start: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    window_end: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    answer_by: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    emergency: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    time_zone: Mapped[str] = mapped_column(String(64), nullable=False)
+    buffer_m: Mapped[int] = mapped_column(Integer, nullable=False)
+    plan: Mapped[str] = mapped_column(Text, nullable=False)  # the payload's proposal, canonical JSON
+    footprint: Mapped[str] = mapped_column(Text, nullable=False)  # buffered route/area, GeoJSON
+    min_lon: Mapped[float] = mapped_column(Float, nullable=False)
+    min_lat: Mapped[float] = mapped_column(Float, nullable=False)
+    max_lon: Mapped[float] = mapped_column(Float, nullable=False)
+    max_lat: Mapped[float] = mapped_column(Float, nullable=False)
+    counter_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class OperationAnswer(Base):
+    """A belligerent party's answer to one version. Acknowledgement is not permission."""
+
+    __tablename__ = "operation_answer"
+    operation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    party: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16), nullable=False)  # acknowledged | declined | counter | proposer
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    late: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class OperationEvent(Base):
+    """The timeline: status changes and movements, each with its time and, where known, its position."""
+
+    __tablename__ = "operation_event"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # several per record
+    operation: Mapped[str] = mapped_column(String(64), ForeignKey("operation.id"), nullable=False, index=True)
+    event: Mapped[str] = mapped_column(String(32), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Incident(Base):
+    """One party's account of an incident; another party's account of the same incident names it in
+    ``account_of`` and both are kept side by side."""
+
+    __tablename__ = "incident"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    operation: Mapped[str | None] = mapped_column(String(64), ForeignKey("operation.id"), nullable=True, index=True)
+    account_of: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    type: Mapped[str] = mapped_column(String(32), nullable=False)
+    observed: Mapped[str] = mapped_column(String(16), nullable=False)
+    direction_deg: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    distance_m: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    killed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    wounded: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class OutcomeFigure(Base):
+    """Persons moved, by category and destination, as one party reported them in one record. A party's
+    newer report replaces its older one in the comparison; every report stays in the log."""
+
+    __tablename__ = "outcome_figure"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    operation: Mapped[str] = mapped_column(String(64), ForeignKey("operation.id"), nullable=False, index=True)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    category: Mapped[str] = mapped_column(String(32), nullable=False)
+    destination: Mapped[str] = mapped_column(String(200), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Zone(Base):
+    __tablename__ = "zone"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    geometry: Mapped[str] = mapped_column(Text, nullable=False)  # GeoJSON
+    valid_from: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    valid_until: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    withdrawn_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ChannelMessage(Base):
+    __tablename__ = "channel_message"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    operation: Mapped[str] = mapped_column(String(64), ForeignKey("operation.id"), nullable=False, index=True)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    recipients: Mapped[str] = mapped_column(Text, nullable=False)  # parties, comma-separated
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ChannelReceipt(Base):
+    """A recipient party's delivery or read receipt for one message, signed by the member who read it."""
+
+    __tablename__ = "channel_receipt"
+    message: Mapped[int] = mapped_column(BigInteger, ForeignKey("channel_message.idx"), primary_key=True)
+    party: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)  # delivered | read
+    member: Mapped[str] = mapped_column(String(130), nullable=False)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+
+
+TABLES = (OperationRules, Operation, OperationVersion, OperationAnswer, OperationEvent, Incident, OutcomeFigure,
+          Zone, ChannelMessage, ChannelReceipt)
