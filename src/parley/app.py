@@ -28,6 +28,16 @@ _MACHINE_PATHS = ("/api/", "/log/checkpoint", "/log/key", "/log/tile/")
 log = logging.getLogger(__name__)
 
 
+def _leaflet_dir() -> Path:
+    """Leaflet's files from the installed package (django-js-lib-leaflet ships them as plain static files)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("js_lib_leaflet")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the Leaflet package (django-js-lib-leaflet) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "static" / "js_lib_leaflet"
+
+
 class BodyLimit:
     """Refuses request bodies over the limit before they are read into memory."""
 
@@ -142,15 +152,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return JSONResponse(app.openapi())
 
     from parley.log.api import router as log_router
+    from parley.operations.api import router as operations_router
     from parley.parties.api import router as parties_router
     from parley.records.api import router as records_router
 
     app.include_router(log_router)
     app.include_router(parties_router)
     app.include_router(records_router)
+    app.include_router(operations_router)
     from parley.web.routes import router as web_router
 
     app.include_router(web_router)
+    app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="parley_session",

@@ -1,0 +1,289 @@
+"""HTTP API of operations, zones, incidents and liaison channels.
+
+Reads are filtered by audience. Every write is a record signed with the caller's custodial key and
+appended through the pipeline (``sign_and_submit``); members holding their own keys sign the same
+payloads themselves and post them to ``/api/records``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
+from parley.errors import NotFound
+from parley.operations import kinds as k
+from parley.operations import service as svc
+from parley.operations.geo import to_geojson
+from parley.records.api import sign_and_submit
+from parley.records.kinds import KINDS as ALL_KINDS
+from parley.records.kinds import parse_payload
+from parley.records.pipeline import Receipt
+
+router = APIRouter(prefix="/api", tags=["operations"])
+
+Audience = Annotated[list[str] | None, Field(min_length=1, max_length=64)]
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
+def _answer(receipt: Receipt, **extra: Any) -> JSONResponse:
+    return JSONResponse({**receipt.as_dict(), **extra}, status_code=200 if receipt.duplicate else 201)
+
+
+def _dt(t: datetime | None) -> str | None:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+
+
+def operation_json(s: Any, who: Principal, op: Any, *, full: bool = False) -> dict[str, Any]:
+    v, rows = svc.board(s, op)
+    plan = svc.plan_of(v)
+    out: dict[str, Any] = {
+        "id": op.id, "kind": op.kind, "title": op.title, "status": op.status, "mediator": op.mediator,
+        "parties": op.party_list, "version": op.version, "proposed_by": op.author,
+        "window": {"start": _dt(v.window_start), "end": _dt(v.window_end)}, "time_zone": v.time_zone,
+        "answer_by": _dt(v.answer_by), "emergency": v.emergency,
+        "board": [{"party": r.party, "state": r.state, "reason": r.reason, "at": _dt(r.at), "late": r.late,
+                   "seconds_left": r.seconds_left} for r in rows],
+        "footprint": json.loads(v.footprint),
+    }
+    if not full:
+        return out
+    out["plan"] = plan
+    out["versions"] = [{"version": x.version, "record": x.idx, "by": x.author, "at": _dt(x.proposed_at),
+                        "counter_to": x.counter_to} for x in svc.versions(s, op)]
+    out["timeline"] = [{"record": e.idx, "event": e.event, "at": _dt(e.at), "position": [e.lon, e.lat]
+                        if e.lon is not None else None, "place": e.place, "note": e.note, "by": e.author}
+                       for e in svc.timeline(s, who, op)]
+    t = svc.outcomes(s, who, op)
+    out["outcomes"] = {"parties": t.parties, "totals": t.totals, "rows": [
+        {"category": c, "destination": d, "figures": f, "differ": diff} for c, d, f, diff in t.rows]}
+    out["incidents"] = [[incident_json(i) for i in g] for g in svc.incidents(s, who, operation_id=op.id)]
+    d = svc.conflicts_of(s, who, op)
+    out["conflicts"] = conflicts_json(d)
+    return out
+
+
+def incident_json(i: Any) -> dict[str, Any]:
+    return {"id": i.id, "record": i.idx, "operation": i.operation, "account_of": i.account_of, "at": _dt(i.at),
+            "position": [i.lon, i.lat], "place": i.place, "type": i.type, "observed": i.observed,
+            "direction_deg": i.direction_deg, "distance_m": i.distance_m,
+            "casualties": {"killed": i.killed, "wounded": i.wounded}, "description": i.description,
+            "party": i.party, "by": i.author}
+
+
+def conflicts_json(d: svc.Deconfliction) -> dict[str, Any]:
+    return {"hidden": d.hidden, "conflicts": [
+        {"kind": c.kind, "id": c.id, "name": c.name, "what": c.what, "party": c.party,
+         "overlap_km2": c.overlap_km, "start": _dt(c.start), "end": _dt(c.end)} for c in d.conflicts]}
+
+
+# --- reads -----------------------------------------------------------------------------------------
+
+@router.get("/operations")
+def list_operations(s: DbSession, who: CurrentPrincipal,
+                    status: Annotated[str | None, Query(max_length=16)] = None) -> dict[str, Any]:
+    return {"operations": [operation_json(s, who, o) for o in svc.operations(s, who, status=status)]}
+
+
+@router.get("/operations/{op_id}")
+def get_operation(op_id: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    return operation_json(s, who, svc.operation(s, who, op_id), full=True)
+
+
+@router.get("/operations/{op_id}/channel")
+def get_channel(op_id: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    op = svc.operation(s, who, op_id)
+    return {"messages": [{"record": m.row.idx, "by": m.row.author, "party": m.row.party, "text": m.row.text,
+                          "urgent": m.row.urgent, "at": _dt(m.row.at), "recipients": m.row.recipients.split(","),
+                          "receipts": {p: {st: _dt(t) for st, t in r.items()} for p, r in m.receipts.items()},
+                          "overdue": m.overdue} for m in svc.channel(s, who, op)]}
+
+
+@router.get("/escalations")
+def get_escalations(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    return {"escalations": [{"kind": e.kind, "operation": e.operation, "title": e.title, "party": e.party,
+                             "since": _dt(e.since), "message": e.message} for e in svc.escalations(s, who)]}
+
+
+@router.get("/zones")
+def list_zones(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    return {"zones": [{"id": z.id, "record": z.idx, "kind": z.kind, "name": z.name,
+                       "geometry": json.loads(z.geometry), "valid_from": _dt(z.valid_from),
+                       "valid_until": _dt(z.valid_until), "party": z.party, "note": z.note}
+                      for z in svc.zones(s, who)]}
+
+
+@router.get("/incidents")
+def list_incidents(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    return {"incidents": [[incident_json(i) for i in g] for g in svc.incidents(s, who)]}
+
+
+@router.get("/operations-rules")
+def get_rules(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    return k.rules(s)
+
+
+class CheckBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    plan: dict[str, Any]
+    operation: str | None = None
+
+
+@router.post("/deconfliction/check")
+def check(body: CheckBody, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    plan = parse_payload(ALL_KINDS["operation.propose"], {"operation": "check", "plan": body.plan}).plan  # type: ignore[attr-defined]
+    fp = svc.footprint_of(plan)
+    return {"footprint": to_geojson(fp), **conflicts_json(svc.check_plan(s, who, plan, body.operation))}
+
+
+# --- writes ----------------------------------------------------------------------------------------
+
+async def _submit(rt: Any, s: Any, who: Principal, kind: str, audience: list[str], payload: Any) -> Receipt:
+    return await run_in_threadpool(sign_and_submit, rt, s, who, kind, audience, payload)
+
+
+def _op_audience(s: Any, who: Principal, op_id: str, given: list[str] | None) -> list[str]:
+    if given:
+        return given
+    return k.audience_for(svc.operation(s, who, op_id))
+
+
+class ProposeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    operation: Annotated[str | None, Field(max_length=64)] = None
+    plan: dict[str, Any]
+    supersedes: int | None = None
+    audience: Audience = None
+
+
+@router.post("/operations", status_code=201)
+async def propose(body: ProposeBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    op_id = body.operation or new_id("op")
+    payload: dict[str, Any] = {"operation": op_id, "plan": body.plan}
+    if body.supersedes is not None:
+        payload["supersedes"] = body.supersedes
+    parties = body.plan.get("parties") if isinstance(body.plan.get("parties"), list) else []
+    audience = body.audience or sorted({f"party:{p}" for p in [body.plan.get("mediator"), *parties]
+                                        if isinstance(p, str)} or {f"party:{who.party}"})
+    return _answer(await _submit(rt, s, who, "operation.propose", audience, payload), operation=op_id)
+
+
+class AnswerBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    answer: str
+    reason: str = ""
+    plan: dict[str, Any] | None = None
+
+
+@router.post("/operations/{op_id}/answers", status_code=201)
+async def answer(op_id: str, body: AnswerBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    payload = {"operation": op_id, **body.model_dump(exclude_none=True)}
+    return _answer(await _submit(rt, s, who, "operation.answer", _op_audience(s, who, op_id, None), payload))
+
+
+class StatusBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: str
+    reason: str = ""
+
+
+@router.post("/operations/{op_id}/status", status_code=201)
+async def status(op_id: str, body: StatusBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    payload = {"operation": op_id, **body.model_dump()}
+    return _answer(await _submit(rt, s, who, "operation.status", _op_audience(s, who, op_id, None), payload))
+
+
+@router.post("/operations/{op_id}/movements", status_code=201)
+async def movement(op_id: str, body: dict[str, Any], rt: CurrentRuntime, s: DbSession,
+                   who: CurrentPrincipal) -> JSONResponse:
+    payload = {**body, "operation": op_id}
+    return _answer(await _submit(rt, s, who, "operation.movement", _op_audience(s, who, op_id, None), payload))
+
+
+@router.post("/operations/{op_id}/outcomes", status_code=201)
+async def outcome(op_id: str, body: dict[str, Any], rt: CurrentRuntime, s: DbSession,
+                  who: CurrentPrincipal) -> JSONResponse:
+    payload = {**body, "operation": op_id}
+    return _answer(await _submit(rt, s, who, "operation.outcome", _op_audience(s, who, op_id, None), payload))
+
+
+class PostBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    urgent: bool = False
+
+
+@router.post("/operations/{op_id}/channel", status_code=201)
+async def post(op_id: str, body: PostBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    payload = {"operation": op_id, **body.model_dump()}
+    return _answer(await _submit(rt, s, who, "channel.post", _op_audience(s, who, op_id, None), payload))
+
+
+class ReceiptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: str
+
+
+@router.post("/operations/{op_id}/channel/{message}/receipts", status_code=201)
+async def receipt(op_id: str, message: int, body: ReceiptBody, rt: CurrentRuntime, s: DbSession,
+                  who: CurrentPrincipal) -> JSONResponse:
+    op = svc.operation(s, who, op_id)
+    if message not in {m.row.idx for m in svc.channel(s, who, op)}:
+        raise NotFound(f"no message {message} in the channel of {op_id!r}")
+    payload = {"message": message, "state": body.state}
+    return _answer(await _submit(rt, s, who, "channel.receipt", k.audience_for(op), payload))
+
+
+class IncidentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    incident: dict[str, Any]
+    audience: Audience = None
+
+
+@router.post("/incidents", status_code=201)
+async def report_incident(body: IncidentBody, rt: CurrentRuntime, s: DbSession,
+                          who: CurrentPrincipal) -> JSONResponse:
+    payload = {"id": new_id("inc"), **body.incident}
+    audience = body.audience
+    if audience is None:
+        op_id = payload.get("operation")
+        audience = _op_audience(s, who, op_id, None) if isinstance(op_id, str) else ["all"]
+    return _answer(await _submit(rt, s, who, "incident.report", audience, payload), incident=payload["id"])
+
+
+class ZoneBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    zone: dict[str, Any]
+    audience: Audience = None
+
+
+@router.post("/zones", status_code=201)
+async def declare_zone(body: ZoneBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    payload = {"id": new_id("zone"), **body.zone}
+    return _answer(await _submit(rt, s, who, "zone.declare", body.audience or ["all"], payload), zone=payload["id"])
+
+
+@router.post("/zones/{zone_id}/withdraw", status_code=201)
+async def withdraw_zone(zone_id: str, body: dict[str, Any], rt: CurrentRuntime, s: DbSession,
+                        who: CurrentPrincipal) -> JSONResponse:
+    z = next((z for z in svc.zones(s, who) if z.id == zone_id), None)
+    if z is None:
+        raise NotFound(f"no zone {zone_id!r}")
+    payload = {"id": zone_id, "reason": str(body.get("reason", ""))[:4000]}
+    return _answer(await _submit(rt, s, who, "zone.withdraw", z.audience.split(","), payload))
+
+
+@router.post("/operations-rules", status_code=201)
+async def set_rules(body: dict[str, Any], rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    return _answer(await _submit(rt, s, who, "operation.rules", ["all"], body))
