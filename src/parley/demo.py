@@ -3,7 +3,12 @@ a few records, loaded through the one write path; one witness per party cosignin
 
 Public facts come from the seed reports: the second round of talks in Belarus on 3 March 2022 reached
 an understanding on humanitarian corridors with a temporary ceasefire for the duration of each
-operation. Every person named here is invented.
+operation; the Azovstal evacuations of April–May 2022 follow (``operations/scenario.py``). Every person
+named here is invented.
+
+The demo is a reconstruction: its records carry the times of the events they reconstruct (2022), so it
+is loaded as a historical import, without the check that a record's time is close to the log's clock.
+Everything written afterwards through the web, the API or the CLI carries the present time.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from parley.db import writing
 from parley.errors import ParleyError
 from parley.log.note import Signer
+from parley.operations.scenario import records as operations_scenario
 from parley.parties.credentials import hash_password, new_token, set_custody_signer, token_hash, credential
 from parley.records.compose import compose
 from parley.records.pipeline import Pipeline
@@ -88,10 +94,18 @@ def _at(day: str) -> datetime:
 def scenario_records(origin: str, members: dict[str, DemoMember]) -> list[tuple[bytes, Any]]:
     """The demo's records in log order, each signed by its author."""
     out: list[tuple[bytes, Any]] = []
+    clock = [datetime(2022, 3, 1, 9, 0, tzinfo=timezone.utc)]
 
-    def add(author: str, kind: str, audience: str, payload: Any, refs: tuple[str, ...] = ()) -> None:
+    def add(author: str, kind: str, audience: str, payload: Any, time: datetime | None = None,
+            refs: tuple[str, ...] = ()) -> int:
+        # Setup records tick one second apart from 1 March 2022; scenario records give their own time.
+        if time is None:
+            clock[0] += timedelta(seconds=1)
+        else:
+            clock[0] = time
         out.append((compose(members[author].signer, origin=origin, kind=kind, audience=audience,
-                            payload=payload, refs=refs), payload))
+                            payload=payload, refs=refs, time=clock[0]), payload))
+        return len(out) - 1
 
     first = members["icrc/admin"]
     add("icrc/admin", "deployment.init", "all", {
@@ -106,6 +120,7 @@ def scenario_records(origin: str, members: dict[str, DemoMember]) -> list[tuple[
         admin = f"{m.party}/admin" if f"{m.party}/admin" in members and m.handle != "admin" else "icrc/admin"
         add(admin, "member.create", "all", {"party": m.party, "handle": m.handle, "display_name": m.display_name,
                                             "roles": m.roles, "vkey": m.signer.vkey()})
+    clock[0] = _at("2022-03-03T18:00:00")
     add("ua/negotiator", "record.note", "all", {"text": (
         "Second round of talks, Belarus, 3 March 2022: understanding reached on the joint provision of "
         "humanitarian corridors for evacuating civilians and delivering food and medicine, with a temporary "
@@ -116,6 +131,7 @@ def scenario_records(origin: str, members: dict[str, DemoMember]) -> list[tuple[
     add("ua/liaison", "record.note", "party:ua,party:icrc", {"text": (
         "Internal to the Ukrainian side and the ICRC: liaison contact list for corridor operations to be "
         "exchanged through the mediator.")})
+    operations_scenario(add)
     return out
 
 
@@ -132,7 +148,8 @@ def build_members() -> dict[str, DemoMember]:
 def load_demo(pipeline: Pipeline, sessions: sessionmaker, secret: str, origin: str, data_dir: Path) -> list[dict[str, Any]]:
     """Load the scenario into an empty log and write ``demo-credentials.json``; return the sign-ins."""
     members = build_members()
-    results = pipeline.submit_many(scenario_records(origin, members))
+    # A historical reconstruction: the records' own 2022 times are kept (see the module's docstring).
+    results = pipeline.submit_many(scenario_records(origin, members), replay=True)
     errors = [r for r in results if isinstance(r, ParleyError)]
     if errors:
         raise RuntimeError(f"the demo scenario was refused: {errors[0].message}")

@@ -1,0 +1,270 @@
+"""``parley ops``, ``parley zone``, ``parley incident`` and ``parley channel``: operations from the
+command line, through the server's HTTP API with your API token (the server signs with the key it
+holds for you). To sign with your own key instead, write the same payloads with ``parley record submit``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Humanitarian operations: propose, answer, run and report.", no_args_is_help=True)
+zone_app = typer.Typer(help="Zones: active hostilities, mined areas, no-go areas.", no_args_is_help=True)
+incident_app = typer.Typer(help="Incidents and ceasefire violations.", no_args_is_help=True)
+channel_app = typer.Typer(help="The liaison channel of an operation.", no_args_is_help=True)
+console = Console(stderr=True)
+out = Console()
+
+Url = Annotated[str, typer.Option(envvar="PARLEY_URL", help="The Parley server")]
+Token = Annotated[str, typer.Option(envvar="PARLEY_TOKEN", help="Your API token")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the server's JSON")]
+
+
+def _call(url: str, token: str, method: str, path: str, body: Any = None) -> Any:
+    import httpx
+
+    if not token:
+        console.print("[red]an API token is required (--token or PARLEY_TOKEN)[/red]")
+        raise typer.Exit(2)
+    try:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
+            r = c.request(method, path, json=body)
+    except httpx.HTTPError as exc:
+        console.print(f"[red]cannot reach {url}: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if r.status_code >= 400:
+        try:
+            err = r.json()
+            field = f" [{err['field']}]" if err.get("field") else ""
+            console.print(f"[red]refused ({r.status_code}){field}: {err.get('message', r.text)}[/red]")
+        except ValueError:
+            console.print(f"[red]{r.status_code}: {r.text}[/red]")
+        raise typer.Exit(1)
+    return r.json()
+
+
+def _load(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        console.print(f"[red]{path}: {exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _receipt(r: dict[str, Any], what: str = "") -> None:
+    extra = f" {what}" if what else ""
+    out.print(f"recorded{extra} at log index {r['index']}{' (already recorded)' if r.get('duplicate') else ''}")
+
+
+@app.command("list")
+def list_ops(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False,
+             status: Annotated[Optional[str], typer.Option(help="Only this status")] = None) -> None:
+    """The operations you may read."""
+    data = _call(url, token, "GET", "/api/operations" + (f"?status={status}" if status else ""))
+    if as_json:
+        out.print_json(data=data)
+        return
+    t = Table("id", "title", "status", "window (UTC)", "answers")
+    for o in data["operations"]:
+        ok = sum(1 for b in o["board"] if b["state"] in ("acknowledged", "proposer"))
+        t.add_row(o["id"], o["title"], o["status"], f"{o['window']['start']} → {o['window']['end']}",
+                  f"{ok}/{len(o['board'])}")
+    out.print(t)
+
+
+@app.command("show")
+def show(op_id: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False) -> None:
+    """An operation: its board, timeline, outcomes by party and conflicts."""
+    o = _call(url, token, "GET", f"/api/operations/{op_id}")
+    if as_json:
+        out.print_json(data=o)
+        return
+    out.print(f"[bold]{o['title']}[/bold] ({o['id']}, version {o['version']}): {o['status']}")
+    out.print(f"window {o['window']['start']} → {o['window']['end']} UTC, time zone {o['time_zone']}; "
+              f"answers due by {o['answer_by']}")
+    out.print("Acknowledgement is not permission; silence is not consent.")
+    b = Table("party", "answer", "reason", "at")
+    for row in o["board"]:
+        state = row["state"] + (" (late)" if row["late"] else "")
+        if row["state"] == "awaiting":
+            state += f", {row['seconds_left'] // 3600} h {row['seconds_left'] % 3600 // 60} min left"
+        b.add_row(row["party"], state, row["reason"], row["at"] or "")
+    out.print(b)
+    tl = Table("at (UTC)", "event", "place", "note", "by")
+    for e in o["timeline"]:
+        tl.add_row(e["at"], e["event"], e["place"], e["note"], e["by"])
+    out.print(tl)
+    oc = o["outcomes"]
+    if oc["parties"]:
+        t = Table("category", "destination", *oc["parties"], "differ")
+        for r in oc["rows"]:
+            t.add_row(r["category"], r["destination"], *[str(r["figures"][p]) if r["figures"][p] is not None else "—"
+                                                         for p in oc["parties"]], "yes" if r["differ"] else "")
+        t.add_row("total", "", *[str(oc["totals"][p]) for p in oc["parties"]], "")
+        out.print(t)
+    for c in o["conflicts"]["conflicts"]:
+        out.print(f"[yellow]conflict with {c['kind']} {c['id']} ({c['what']}, {c['party']}): "
+                  f"{c['overlap_km2']} km² overlap[/yellow]")
+    if o["conflicts"]["hidden"]:
+        out.print(f"[yellow]{o['conflicts']['hidden']} more conflicts you may not see; the mediator sees them[/yellow]")
+
+
+@app.command("check")
+def check(plan: Annotated[Path, typer.Argument(help="The plan, as JSON")], url: Url = "http://127.0.0.1:8000",
+          token: Token = "") -> None:
+    """Deconflict a plan against zones and other operations before proposing it."""
+    r = _call(url, token, "POST", "/api/deconfliction/check", {"plan": _load(plan)})
+    if not r["conflicts"] and not r["hidden"]:
+        out.print("no conflicts with zones or operations valid during the window")
+    for c in r["conflicts"]:
+        out.print(f"conflict with {c['kind']} {c['id']} ({c['what']}, declared by {c['party']}): "
+                  f"{c['overlap_km2']} km² overlap, {c['start']} → {c['end']}")
+    if r["hidden"]:
+        out.print(f"{r['hidden']} more conflicts you may not see; the mediator sees them")
+    raise typer.Exit(1 if r["conflicts"] or r["hidden"] else 0)
+
+
+@app.command("propose")
+def propose(plan: Annotated[Path, typer.Argument(help="The plan, as JSON")],
+            op_id: Annotated[Optional[str], typer.Option("--id", help="Operation id (default: generated)")] = None,
+            supersedes: Annotated[Optional[int], typer.Option(help="Revise: the version this replaces")] = None,
+            url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Propose an operation, or a new version of one."""
+    body: dict[str, Any] = {"plan": _load(plan)}
+    if op_id:
+        body["operation"] = op_id
+    if supersedes:
+        body["supersedes"] = supersedes
+    r = _call(url, token, "POST", "/api/operations", body)
+    _receipt(r, f"operation {r['operation']}")
+
+
+@app.command("answer")
+def answer(op_id: str, version: Annotated[int, typer.Option(help="The version you answer")],
+           acknowledge: Annotated[bool, typer.Option("--acknowledge", help="Acknowledge receipt (not permission)")] = False,
+           decline: Annotated[Optional[str], typer.Option(help="Decline, giving the reason")] = None,
+           counter: Annotated[Optional[Path], typer.Option(help="Counter-propose this plan (JSON)")] = None,
+           reason: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Answer the current version: acknowledge, decline with a reason, or counter-propose."""
+    chosen = [x for x in (acknowledge, decline is not None, counter is not None) if x]
+    if len(chosen) != 1:
+        console.print("[red]give exactly one of --acknowledge, --decline REASON, --counter PLAN.json[/red]")
+        raise typer.Exit(2)
+    body: dict[str, Any] = {"version": version, "reason": reason}
+    if acknowledge:
+        body["answer"] = "acknowledged"
+    elif decline is not None:
+        body.update(answer="declined", reason=decline)
+    else:
+        assert counter is not None
+        body.update(answer="counter", plan=_load(counter))
+    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/answers", body))
+
+
+@app.command("status")
+def status(op_id: str, action: Annotated[str, typer.Argument(help="start, suspend, resume, complete or abort")],
+           reason: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Change an operation's status (the organising mediator)."""
+    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/status", {"action": action, "reason": reason}))
+
+
+@app.command("move")
+def move(op_id: str, event: Annotated[str, typer.Argument(help="departed, checkpoint_passed, arrived, halted, other")],
+         at: Annotated[str, typer.Option(help="When, e.g. 2026-05-01T10:00:00Z")],
+         lon: Optional[float] = None, lat: Optional[float] = None, place: str = "", note: str = "",
+         url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Report a movement of the convoy."""
+    body: dict[str, Any] = {"event": event, "at": at, "place": place, "note": note}
+    if lon is not None and lat is not None:
+        body["position"] = [lon, lat]
+    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/movements", body))
+
+
+@app.command("outcome")
+def outcome(op_id: str, moved: Annotated[list[str], typer.Option(
+        help="category:destination:count, repeatable (categories: women, children, elderly, wounded, "
+             "other_civilians, servicemen)")],
+            note: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Report your party's figures of persons moved."""
+    rows = []
+    for m in moved:
+        parts = m.split(":")
+        if len(parts) != 3 or not parts[2].isdigit():
+            console.print(f"[red]{m!r}: write category:destination:count[/red]")
+            raise typer.Exit(2)
+        rows.append({"category": parts[0], "destination": parts[1], "count": int(parts[2])})
+    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/outcomes", {"moved": rows, "note": note}))
+
+
+@app.command("escalations")
+def escalations(url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """What the mediator must chase: silence past a deadline, urgent messages left unread."""
+    data = _call(url, token, "GET", "/api/escalations")["escalations"]
+    if not data:
+        out.print("nothing to escalate")
+    for e in data:
+        what = "no answer" if e["kind"] == "no_answer" else f"urgent message {e['message']} unread"
+        out.print(f"{e['operation']} ({e['title']}): {e['party']}: {what} since {e['since']}")
+
+
+@zone_app.command("declare")
+def zone_declare(zone: Annotated[Path, typer.Argument(help="The zone, as JSON")],
+                 audience: Annotated[str, typer.Option(help="Comma-separated audience tokens")] = "all",
+                 url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Declare a zone (active hostilities, mined, no-go) with its validity window."""
+    r = _call(url, token, "POST", "/api/zones", {"zone": _load(zone), "audience": audience.split(",")})
+    _receipt(r, f"zone {r['zone']}")
+
+
+@zone_app.command("list")
+def zone_list(url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    t = Table("id", "kind", "name", "valid (UTC)", "party")
+    for z in _call(url, token, "GET", "/api/zones")["zones"]:
+        t.add_row(z["id"], z["kind"], z["name"], f"{z['valid_from']} → {z['valid_until']}", z["party"])
+    out.print(t)
+
+
+@incident_app.command("report")
+def incident_report(incident: Annotated[Path, typer.Argument(help="The incident, as JSON")],
+                    audience: Annotated[Optional[str], typer.Option(help="Audience (default: the operation's)")] = None,
+                    url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Report an incident or a ceasefire violation, or your party's account of one already reported."""
+    body: dict[str, Any] = {"incident": _load(incident)}
+    if audience:
+        body["audience"] = audience.split(",")
+    r = _call(url, token, "POST", "/api/incidents", body)
+    _receipt(r, f"incident {r['incident']}")
+
+
+@channel_app.command("post")
+def channel_post(op_id: str, text: str, urgent: bool = False, url: Url = "http://127.0.0.1:8000",
+                 token: Token = "") -> None:
+    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/channel", {"text": text, "urgent": urgent}))
+
+
+@channel_app.command("show")
+def channel_show(op_id: str, read: Annotated[bool, typer.Option(help="Send read receipts for what is shown")] = False,
+                 url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """The channel's messages with their receipts."""
+    msgs = _call(url, token, "GET", f"/api/operations/{op_id}/channel")["messages"]
+    for m in msgs:
+        flags = (" [red]URGENT[/red]" if m["urgent"] else "") + (" [red]overdue[/red]" if m["overdue"] else "")
+        receipts = ", ".join(f"{p}: {'read' if 'read' in r else 'delivered'}" for p, r in m["receipts"].items())
+        out.print(f"#{m['record']} {m['at']} {m['by']}{flags}: {m['text']}  ({receipts or 'no receipts'})")
+        if read:
+            try:
+                _call(url, token, "POST", f"/api/operations/{op_id}/channel/{m['record']}/receipts", {"state": "read"})
+            except typer.Exit:
+                pass  # not a recipient, or already read
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="ops")
+    root.add_typer(zone_app, name="zone")
+    root.add_typer(incident_app, name="incident")
+    root.add_typer(channel_app, name="channel")
