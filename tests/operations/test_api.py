@@ -53,6 +53,15 @@ def test_reads_follow_the_audience_per_role(client, demo):
     assert zid in {z["id"] for z in client.get("/api/zones", headers=h("ru/negotiator")).json()["zones"]}
 
 
+def test_time_zone_defaults_to_the_origins(client, demo):
+    p = plan()
+    del p["time_zone"]
+    r = client.post("/api/operations", json={"plan": p}, headers=demo.headers("ua/negotiator"))
+    assert r.status_code == 201, r.text
+    got = client.get(f"/api/operations/{r.json()['operation']}", headers=demo.headers("ru/liaison")).json()
+    assert got["time_zone"] == "Europe/Kyiv"
+
+
 def test_deconfliction_finds_zones_in_time_and_other_operations(client, demo):
     h = demo.headers
     client.post("/api/zones", json={"zone": zone()}, headers=h("icrc/mediator"))

@@ -21,7 +21,7 @@ from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.errors import NotFound
 from parley.operations import kinds as k
 from parley.operations import service as svc
-from parley.operations.geo import to_geojson
+from parley.operations.geo import time_zone_at, to_geojson
 from parley.records.api import sign_and_submit
 from parley.records.kinds import KINDS as ALL_KINDS
 from parley.records.kinds import parse_payload
@@ -169,7 +169,15 @@ class ProposeBody(BaseModel):
 @router.post("/operations", status_code=201)
 async def propose(body: ProposeBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     op_id = body.operation or new_id("op")
-    payload: dict[str, Any] = {"operation": op_id, "plan": body.plan}
+    plan = dict(body.plan)
+    origin = plan.get("origin")
+    if "time_zone" not in plan and isinstance(origin, dict):
+        # Times are shown in the place's time zone: take the origin's unless the proposer named one.
+        pos = origin.get("position")
+        if isinstance(pos, list) and len(pos) == 2 and all(isinstance(v, int | float) for v in pos) \
+                and -180 <= pos[0] <= 180 and -90 <= pos[1] <= 90:
+            plan["time_zone"] = time_zone_at(float(pos[0]), float(pos[1]))
+    payload: dict[str, Any] = {"operation": op_id, "plan": plan}
     if body.supersedes is not None:
         payload["supersedes"] = body.supersedes
     parties = body.plan.get("parties") if isinstance(body.plan.get("parties"), list) else []

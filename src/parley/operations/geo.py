@@ -227,3 +227,15 @@ class Index:
 
 def epoch(t: datetime) -> float:
     return t.timestamp()
+
+
+@lru_cache(maxsize=1)
+def _zone_finder() -> Any:
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
+
+
+def time_zone_at(lon: float, lat: float) -> str:
+    """The IANA time zone of a place (offline data from timezonefinder), or UTC at sea."""
+    return _zone_finder().timezone_at(lng=lon, lat=lat) or "UTC"
