@@ -202,3 +202,11 @@ def test_command_line_runs_an_operation(live, tmp_path):
     assert data["outcomes"]["totals"] == {"ru": 57, "ua": 60}
     bad = runner.invoke(app, ["status", "op-cli", "resume", "--url", url, "--token", demo.token("icrc/mediator")])
     assert bad.exit_code == 1 and "cannot resume" in bad.output
+    # Notice periods are a record only a mediator's admin writes; the new period applies at once.
+    assert json.loads(cli("ua/negotiator", "rules"))["notice_hours"] == 48
+    denied = runner.invoke(app, ["rules", "--notice-hours", "30", "--url", url, "--token", demo.token("ua/admin")])
+    assert denied.exit_code == 1 and "mediator" in denied.output
+    cli("icrc/admin", "rules", "--notice-hours", "72")
+    short = runner.invoke(app, ["propose", str(plan_file), "--url", url, "--token", demo.token("ua/negotiator")])
+    assert short.exit_code == 1 and "[plan.window.start]" in short.output
+    assert "the notice period is 72 h" in " ".join(short.output.split())

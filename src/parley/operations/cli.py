@@ -11,6 +11,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(help="Humanitarian operations: propose, answer, run and report.", no_args_is_help=True)
@@ -41,9 +42,9 @@ def _call(url: str, token: str, method: str, path: str, body: Any = None) -> Any
         try:
             err = r.json()
             field = f" [{err['field']}]" if err.get("field") else ""
-            console.print(f"[red]refused ({r.status_code}){field}: {err.get('message', r.text)}[/red]")
+            console.print(f"refused ({r.status_code}){field}: {err.get('message', r.text)}", style="red", markup=False)
         except ValueError:
-            console.print(f"[red]{r.status_code}: {r.text}[/red]")
+            console.print(f"{r.status_code}: {r.text}", style="red", markup=False)
         raise typer.Exit(1)
     return r.json()
 
@@ -84,7 +85,7 @@ def show(op_id: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_j
     if as_json:
         out.print_json(data=o)
         return
-    out.print(f"[bold]{o['title']}[/bold] ({o['id']}, version {o['version']}): {o['status']}")
+    out.print(f"[bold]{escape(o['title'])}[/bold] ({o['id']}, version {o['version']}): {o['status']}")
     out.print(f"window {o['window']['start']} → {o['window']['end']} UTC, time zone {o['time_zone']}; "
               f"answers due by {o['answer_by']}")
     out.print("Acknowledgement is not permission; silence is not consent.")
@@ -109,7 +110,7 @@ def show(op_id: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_j
         out.print(t)
     for c in o["conflicts"]["conflicts"]:
         out.print(f"[yellow]conflict with {c['kind']} {c['id']} ({c['what']}, {c['party']}): "
-                  f"{c['overlap_km2']} km² overlap[/yellow]")
+                  f"{c['overlap_km2']} km² overlap, {escape(c['name'])}[/yellow]")
     if o["conflicts"]["hidden"]:
         out.print(f"[yellow]{o['conflicts']['hidden']} more conflicts you may not see; the mediator sees them[/yellow]")
 
@@ -123,7 +124,7 @@ def check(plan: Annotated[Path, typer.Argument(help="The plan, as JSON")], url: 
         out.print("no conflicts with zones or operations valid during the window")
     for c in r["conflicts"]:
         out.print(f"conflict with {c['kind']} {c['id']} ({c['what']}, declared by {c['party']}): "
-                  f"{c['overlap_km2']} km² overlap, {c['start']} → {c['end']}")
+                  f"{c['overlap_km2']} km² overlap, {c['start']} → {c['end']}: {c['name']}", markup=False)
     if r["hidden"]:
         out.print(f"{r['hidden']} more conflicts you may not see; the mediator sees them")
     raise typer.Exit(1 if r["conflicts"] or r["hidden"] else 0)
@@ -201,6 +202,30 @@ def outcome(op_id: str, moved: Annotated[list[str], typer.Option(
     _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/outcomes", {"moved": rows, "note": note}))
 
 
+@app.command("rules")
+def set_rules(notice_hours: Annotated[Optional[int], typer.Option(help="Ordinary notice period")] = None,
+              emergency_notice_hours: Optional[int] = None, answer_hours: Optional[int] = None,
+              emergency_answer_hours: Optional[int] = None, urgent_read_minutes: Optional[int] = None,
+              region: Annotated[Optional[str], typer.Option(help="Area of operations: west,south,east,north")] = None,
+              url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Show the notice and answer periods; with options, set them (an admin of a mediator party)."""
+    current = _call(url, token, "GET", "/api/operations-rules")
+    given = {"notice_hours": notice_hours, "emergency_notice_hours": emergency_notice_hours,
+             "answer_hours": answer_hours, "emergency_answer_hours": emergency_answer_hours,
+             "urgent_read_minutes": urgent_read_minutes}
+    if all(v is None for v in given.values()) and region is None:
+        out.print_json(data=current)
+        return
+    body = {**current, **{k: v for k, v in given.items() if v is not None}}
+    if region is not None:
+        try:
+            body["region"] = [float(x) for x in region.split(",")]
+        except ValueError:
+            console.print("[red]--region is west,south,east,north in degrees[/red]")
+            raise typer.Exit(2) from None
+    _receipt(_call(url, token, "POST", "/api/operations-rules", body))
+
+
 @app.command("escalations")
 def escalations(url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """What the mediator must chase: silence past a deadline, urgent messages left unread."""
@@ -209,7 +234,7 @@ def escalations(url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
         out.print("nothing to escalate")
     for e in data:
         what = "no answer" if e["kind"] == "no_answer" else f"urgent message {e['message']} unread"
-        out.print(f"{e['operation']} ({e['title']}): {e['party']}: {what} since {e['since']}")
+        out.print(f"{e['operation']} ({e['title']}): {e['party']}: {what} since {e['since']}", markup=False)
 
 
 @zone_app.command("declare")
@@ -255,7 +280,7 @@ def channel_show(op_id: str, read: Annotated[bool, typer.Option(help="Send read 
     for m in msgs:
         flags = (" [red]URGENT[/red]" if m["urgent"] else "") + (" [red]overdue[/red]" if m["overdue"] else "")
         receipts = ", ".join(f"{p}: {'read' if 'read' in r else 'delivered'}" for p, r in m["receipts"].items())
-        out.print(f"#{m['record']} {m['at']} {m['by']}{flags}: {m['text']}  ({receipts or 'no receipts'})")
+        out.print(f"#{m['record']} {m['at']} {m['by']}{flags}: {escape(m['text'])}  ({receipts or 'no receipts'})")
         if read:
             try:
                 _call(url, token, "POST", f"/api/operations/{op_id}/channel/{m['record']}/receipts", {"state": "read"})
