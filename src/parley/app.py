@@ -162,6 +162,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(operations_router)
     from parley.web.routes import router as web_router
 
+    app.include_router(__import__("parley.web.operations", fromlist=["router"]).router)
     app.include_router(web_router)
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")

@@ -1,0 +1,612 @@
+"""Pages of humanitarian operations: the map and list, proposing an operation with its route drawn on the
+map, one operation's acknowledgement board, status, movements, outcomes and liaison channel, incidents
+and zones. Reads go through ``operations.service`` (audience-filtered); every write is a record signed
+with the member's web key (``sign_and_submit``), refusals are shown beside the field."""
+
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parley.auth import Principal
+from parley.errors import ParleyError
+from parley.operations import kinds as k
+from parley.operations import service as svc
+from parley.operations.api import new_id
+from parley.operations.models import Operation
+from parley.parties.models import Party
+from parley.records.api import sign_and_submit
+from parley.records.kinds import KINDS as ALL_KINDS
+from parley.records.kinds import parse_payload
+from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render
+
+router = APIRouter(include_in_schema=False)
+
+TIME_ZONES = ("Europe/Kyiv", "Europe/Moscow", "Europe/Minsk", "Europe/Warsaw", "Europe/Istanbul", "Europe/Geneva",
+              "UTC")
+DEFAULT_REGION = [22.0, 44.0, 41.0, 53.0]
+STATUSES = ("proposed", "acknowledged", "under_way", "suspended", "completed", "aborted")
+
+# Codes of the domain → English labels (translated in the templates with _()).
+LABELS: dict[str, str] = {
+    # statuses and timeline events
+    "proposed": "Proposed", "acknowledged": "Acknowledged by all", "under_way": "Under way",
+    "suspended": "Suspended", "completed": "Completed", "aborted": "Aborted", "revised": "Revised",
+    "answer_acknowledged": "Acknowledgement received", "answer_declined": "Declined",
+    "answer_counter": "Counter-proposal", "incident": "Incident", "outcome_reported": "Outcome reported",
+    # operation kinds
+    "evacuation": "Evacuation", "aid_delivery": "Aid delivery", "remains_recovery": "Recovery of remains",
+    "transfer_of_persons": "Transfer of persons",
+    # board states
+    "proposer": "Proposer", "declined": "Declined", "counter": "Counter-proposal", "awaiting": "Awaiting answer",
+    "no_answer": "No answer",
+    # status actions
+    "start": "Start", "suspend": "Suspend", "resume": "Resume", "complete": "Complete", "abort": "Abort",
+    # movements
+    "departed": "Departed", "checkpoint_passed": "Checkpoint passed", "arrived": "Arrived", "halted": "Halted",
+    "other": "Other",
+    # categories
+    "women": "Women", "children": "Children", "elderly": "Elderly", "wounded": "Wounded",
+    "other_civilians": "Other civilians", "servicemen": "Servicemen",
+    # incidents
+    "shelling": "Shelling", "small_arms_fire": "Small-arms fire", "air_strike": "Air strike",
+    "blocked_route": "Blocked route", "mines": "Mines", "detention_of_convoy": "Detention of a convoy",
+    "attack_on_convoy": "Attack on a convoy", "heard": "Heard", "seen": "Seen", "camera": "Camera",
+    "reported": "Reported by others",
+    # zones
+    "active_hostilities": "Active hostilities", "mined": "Mined area", "no_go": "No-go area",
+    # escalations
+    "unread_urgent": "Urgent message unread",
+}
+# Messages this module puts in ``errors`` (translated in the templates).
+MESSAGES = (
+    "Draw the route on the map: click at least two points.", "Enter a date and time.",
+    "Enter longitude, latitude (for example 37.61, 47.10).", "Choose at least one party concerned.",
+    "Enter at least one count.", "Enter a whole number.", "Pick the position on the map or enter it.",
+    "Draw the zone on the map: click at least three points.", "Choose a time zone.",
+)
+
+
+def label(code: str | None) -> str:
+    return LABELS.get(code or "", code or "")
+
+
+def _tz(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def local(t: datetime | None, tz: str = "UTC") -> str:
+    if t is None:
+        return ""
+    lt = t.astimezone(_tz(tz))
+    return f"{lt:%Y-%m-%d %H:%M} {lt.tzname()}"
+
+
+def utc(t: datetime | None) -> str:
+    return f"{t.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC" if t else ""
+
+
+def iso(t: datetime | None) -> str:
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    h, m = divmod(max(seconds, 0) // 60, 60)
+    return f"{h} h {m:02d} min"
+
+
+def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    return render(request, name, status, label=label, local=local, utc=utc, iso=iso, duration=duration, **ctx)
+
+
+def _parties(s: Session, lang: str) -> dict[str, str]:
+    return svc.party_names(s, lang)
+
+
+def _parse_local(value: str, tz: str) -> str | None:
+    """A datetime-local value in ``tz`` → ISO 8601 UTC, or None if it does not parse."""
+    try:
+        t = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=_tz(tz))
+    return iso(t)
+
+
+def _position(value: str) -> list[float] | None:
+    parts = [p for p in re.split(r"[,\s;]+", value.strip()) if p]
+    if len(parts) != 2:
+        return None
+    try:
+        lon, lat = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    return [lon, lat]
+
+
+def _geojson(value: str, kind: str) -> dict[str, Any] | None:
+    try:
+        g = json.loads(value)
+    except (ValueError, TypeError):
+        return None
+    return g if isinstance(g, dict) and g.get("type") == kind else None
+
+
+def _field(err: ParleyError, known: set[str], aliases: dict[str, str] | None = None) -> str:
+    f = err.field or ""
+    for prefix in ("plan.", "payload."):
+        if f.startswith(prefix):
+            f = f[len(prefix):]
+    f = re.sub(r"\.\d+$", "", f).replace(".", "_")
+    f = (aliases or {}).get(f, f)
+    return f if f in known else "form"
+
+
+async def _submit(request: Request, s: Session, who: Principal, kind: str, audience: list[str], payload: Any) -> Any:
+    return await run_in_threadpool(sign_and_submit, request.app.state.runtime, s, who, kind, audience, payload)
+
+
+def _is_writer(who: Principal) -> bool:
+    return bool(who.roles & k.WRITERS)
+
+
+def _region(s: Session) -> list[float]:
+    return k.rules(s)["region"] or DEFAULT_REGION
+
+
+def _op_feature(s: Session, op: Operation, lang_parties: dict[str, str], link: bool = True) -> dict[str, Any]:
+    v = svc.current(s, op)
+    plan = svc.plan_of(v)
+    return {"id": op.id, "title": op.title, "status": op.status, "url": f"/operations/{op.id}" if link else None,
+            "footprint": json.loads(v.footprint), "route": plan.get("route"), "area": plan.get("area"),
+            "origin": plan.get("origin"), "destination": plan.get("destination")}
+
+
+def _zone_feature(z: Any) -> dict[str, Any]:
+    return {"id": z.id, "name": z.name, "kind": z.kind, "geometry": json.loads(z.geometry)}
+
+
+def _incident_feature(i: Any) -> dict[str, Any]:
+    return {"id": i.id, "position": [i.lon, i.lat], "type": i.type, "party": i.party, "place": i.place,
+            "at": utc(i.at), "url": f"/operations/{i.operation}" if i.operation else "/incidents"}
+
+
+def _map_labels(request: Request) -> dict[str, str]:
+    from parley.web import i18n
+
+    lang = lang_of(request)
+    return {code: i18n.gettext(lang, text) for code, text in LABELS.items()}
+
+
+# -- the list and map ------------------------------------------------------------------------------
+@router.get("/operations", response_class=HTMLResponse)
+def operations_page(request: Request, s: Db, who: Who, status: str = "", kind: str = "") -> HTMLResponse:
+    lang = lang_of(request)
+    names = _parties(s, lang)
+    rows = []
+    features = []
+    for op in svc.operations(s, who):
+        v, board = svc.board(s, op)
+        acked = sum(1 for r in board if r.state in ("acknowledged", "proposer"))
+        if (status and op.status != status) or (kind and op.kind != kind):
+            continue
+        features.append(_op_feature(s, op, names))
+        rows.append({"op": op, "v": v, "acked": acked, "total": len(board),
+                     "no_answer": sum(1 for r in board if r.state == "no_answer"),
+                     "declined": sum(1 for r in board if r.state in ("declined", "counter"))})
+    zones = svc.zones(s, who)
+    incidents = [i for g in svc.incidents(s, who) for i in g]
+    escalations = svc.escalations(s, who) if who.reads_everything else None
+    data = {"mode": "view", "lang": lang, "labels": _map_labels(request), "region": _region(s),
+            "operations": features, "zones": [_zone_feature(z) for z in zones],
+            "incidents": [_incident_feature(i) for i in incidents]}
+    return page(request, "operations.html", who=who, rows=rows, names=names, escalations=escalations,
+                filters={"status": status, "kind": kind}, statuses=STATUSES,
+                kinds=k.OPERATION_KINDS, map_data=data, can_propose=_is_writer(who))
+
+
+# -- proposing -------------------------------------------------------------------------------------
+PROPOSE_FIELDS = {"kind", "title", "mediator", "parties", "origin_name", "origin_position", "destination_name",
+                  "destination_position", "route", "window_start", "window_end", "time_zone", "buffer_m", "vehicles",
+                  "convoy_description", "markings", "emergency", "notes", *(f"expected_{c}" for c in k.CATEGORIES)}
+PROPOSE_ALIASES = {"convoy_vehicles": "vehicles", "convoy_markings": "markings", "audience": "parties",
+                   "window": "window_start"}
+
+
+def _new_form(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
+              errors: dict[str, str] | None = None, conflicts: Any = None) -> HTMLResponse:
+    lang = lang_of(request)
+    parties = list(s.execute(select(Party).order_by(Party.slug)).scalars())
+    mediators = [p for p in parties if p.kind == "mediator"]
+    belligerents = [p for p in parties if p.kind == "belligerent"]
+    defaults = {"kind": "evacuation", "mediator": who.party if who.party_kind == "mediator" else
+                (mediators[0].slug if mediators else ""), "parties": [p.slug for p in belligerents],
+                "time_zone": "Europe/Kyiv", "buffer_m": "1000", "vehicles": "0"}
+    values = {**defaults, **(values or {})}
+    data = {"mode": "route", "lang": lang, "labels": _map_labels(request), "region": _region(s),
+            "zones": [_zone_feature(z) for z in svc.zones(s, who)]}
+    return page(request, "operation_new.html", status, who=who, values=values, errors=errors or {},
+                mediators=mediators, belligerents=belligerents, time_zones=TIME_ZONES, kinds=k.OPERATION_KINDS,
+                categories=k.CATEGORIES, map_data=data, conflicts=conflicts, notice=k.rules(s))
+
+
+@router.get("/operations/new", response_class=HTMLResponse)
+def new_operation(request: Request, s: Db, who: Who) -> HTMLResponse:
+    return _new_form(request, s, who)
+
+
+@router.post("/operations/new", response_class=HTMLResponse)
+async def propose(request: Request, s: Db, who: Who) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values: dict[str, Any] = {f: str(form.get(f, ""))[:4000] for f in PROPOSE_FIELDS if f != "parties"}
+    values["parties"] = [str(p) for p in form.getlist("parties")][:8]
+    values["emergency"] = bool(form.get("emergency"))
+    errors: dict[str, str] = {}
+    tz = values["time_zone"] or "Europe/Kyiv"
+    if tz not in TIME_ZONES:
+        errors["time_zone"] = "Choose a time zone."
+    route = _geojson(values["route"], "LineString")
+    if route is None or len(route.get("coordinates") or []) < 2:
+        errors["route"] = "Draw the route on the map: click at least two points."
+    positions = {}
+    for name in ("origin_position", "destination_position"):
+        pos = _position(values[name])
+        if pos is None:
+            if route is not None and len(route.get("coordinates") or []) >= 2:
+                pos = route["coordinates"][0 if name == "origin_position" else -1]
+                values[name] = f"{pos[0]:.5f}, {pos[1]:.5f}"
+            elif values[name]:
+                errors[name] = "Enter longitude, latitude (for example 37.61, 47.10)."
+        positions[name] = pos
+    window = {}
+    for name in ("window_start", "window_end"):
+        t = _parse_local(values[name], tz) if values[name] else None
+        if t is None:
+            errors[name] = "Enter a date and time."
+        window[name] = t
+    if not values["parties"]:
+        errors["parties"] = "Choose at least one party concerned."
+    numbers: dict[str, int] = {}
+    for name in ("buffer_m", "vehicles", *(f"expected_{c}" for c in k.CATEGORIES)):
+        raw = values[name].strip()
+        if not raw:
+            numbers[name] = 0 if name != "buffer_m" else 1000
+            continue
+        try:
+            numbers[name] = int(raw)
+        except ValueError:
+            errors[name] = "Enter a whole number."
+    conflicts = None
+    if not errors:
+        plan = {
+            "kind": values["kind"], "title": values["title"], "mediator": values["mediator"],
+            "parties": values["parties"], "route": route,
+            "origin": {"name": values["origin_name"], "position": positions["origin_position"]},
+            "destination": {"name": values["destination_name"], "position": positions["destination_position"]},
+            "window": {"start": window["window_start"], "end": window["window_end"]}, "time_zone": tz,
+            "buffer_m": numbers["buffer_m"],
+            "convoy": {"vehicles": numbers["vehicles"], "description": values["convoy_description"],
+                       "markings": values["markings"]},
+            "expected": {c: numbers[f"expected_{c}"] for c in k.CATEGORIES},
+            "emergency": values["emergency"], "notes": values["notes"],
+        }
+        if form.get("intent") == "check":
+            try:
+                parsed = parse_payload(ALL_KINDS["operation.propose"], {"operation": "check", "plan": plan})
+                conflicts = svc.check_plan(s, who, parsed.plan)  # type: ignore[attr-defined]
+            except ParleyError as exc:
+                errors[_field(exc, PROPOSE_FIELDS, PROPOSE_ALIASES)] = exc.message
+            return _new_form(request, s, who, 400 if errors else 200, values, errors, conflicts)
+        op_id = new_id("op")
+        audience = sorted({f"party:{p}" for p in [values["mediator"], *values["parties"]] if p})
+        try:
+            await _submit(request, s, who, "operation.propose", audience, {"operation": op_id, "plan": plan})
+        except ParleyError as exc:
+            errors[_field(exc, PROPOSE_FIELDS, PROPOSE_ALIASES)] = exc.message
+        else:
+            return RedirectResponse(f"/operations/{op_id}", status_code=303)
+    return _new_form(request, s, who, 400, values, errors)
+
+
+# -- one operation ---------------------------------------------------------------------------------
+def _mark_read(request: Request, s: Session, who: Principal, op: Operation) -> None:
+    """Opening the page is reading the channel: one signed read receipt per unread message to the party."""
+    if who.party not in [op.mediator, *op.party_list]:
+        return
+    rt = request.app.state.runtime
+    wrote = False
+    for idx in svc.unreceipted(s, who, op, "read"):
+        try:
+            sign_and_submit(rt, s, who, "channel.receipt", k.audience_for(op), {"message": idx, "state": "read"})
+            wrote = True
+        except ParleyError:
+            break  # no web key, or not allowed: the page still shows
+    if wrote:
+        s.expire_all()
+
+
+def _operation_page(request: Request, s: Session, who: Principal, op_id: str, status: int = 200,
+                    errors: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> HTMLResponse:
+    try:
+        op = svc.operation(s, who, op_id)
+    except ParleyError:
+        return not_found(request, who, "There is no such operation, or you may not read it.")
+    if request.method == "GET":
+        _mark_read(request, s, who, op)
+    lang = lang_of(request)
+    names = _parties(s, lang)
+    v, board = svc.board(s, op)
+    plan = svc.plan_of(v)
+    tz = v.time_zone
+    events = svc.timeline(s, who, op)
+    incidents = svc.incidents(s, who, operation_id=op.id)
+    outcomes = svc.outcomes(s, who, op)
+    messages = svc.channel(s, who, op)
+    versions = svc.versions(s, op)
+    conflicts = svc.conflicts_of(s, who, op)
+    writer = _is_writer(who)
+    member_of = who.party in [op.mediator, *op.party_list]
+    answered = {r.party: r.state for r in board}
+    can_answer = (writer and who.party in op.party_list and op.status in ("proposed", "acknowledged")
+                  and answered.get(who.party) in ("awaiting", "no_answer"))
+    actions = [a for a, (allowed, _) in k.ACTIONS.items() if op.status in allowed] \
+        if writer and who.party == op.mediator else []
+    feature = _op_feature(s, op, names, link=False)
+    data = {"mode": "view", "lang": lang, "labels": _map_labels(request), "region": _region(s),
+            "operations": [feature],
+            "events": [{"position": [e.lon, e.lat], "event": e.event, "at": local(e.at, tz), "place": e.place}
+                       for e in events if e.lon is not None and e.event != "incident"],
+            "incidents": [_incident_feature(i) for g in incidents for i in g]}
+    destinations = sorted({d for _, d, _, _ in outcomes.rows} | {plan["destination"]["name"]})
+    return page(request, "operation.html", status, who=who, op=op, v=v, plan=plan, tz=tz, board=board, names=names,
+                events=events, incidents=incidents, outcomes=outcomes, messages=messages, versions=versions,
+                conflicts=conflicts, can_answer=can_answer, actions=actions,
+                can_move=writer and member_of and op.status in ("under_way", "suspended"),
+                can_report=writer and member_of and op.status in ("under_way", "suspended", "completed"),
+                can_post=writer and member_of, categories=k.CATEGORIES, movements=k.MOVEMENTS,
+                destination=plan["destination"]["name"], destinations=destinations,
+                errors=errors or {}, values=values or {}, map_data=data)
+
+
+@router.get("/operations/{op_id}", response_class=HTMLResponse)
+def operation_page(request: Request, s: Db, who: Who, op_id: str) -> HTMLResponse:
+    return _operation_page(request, s, who, op_id)
+
+
+async def _op_write(request: Request, s: Session, who: Principal, op_id: str, kind: str, payload: dict[str, Any],
+                    form_name: str, known: set[str], values: dict[str, Any], anchor: str) -> Response:
+    try:
+        op = svc.operation(s, who, op_id)
+    except ParleyError:
+        return not_found(request, who, "There is no such operation, or you may not read it.")
+    try:
+        await _submit(request, s, who, kind, k.audience_for(op), payload)
+    except ParleyError as exc:
+        s.rollback()
+        f = _field(exc, known)
+        return _operation_page(request, s, who, op_id, 400, errors={f"{form_name}.{f}": exc.message},
+                               values={form_name: values})
+    return RedirectResponse(f"/operations/{op_id}#{anchor}", status_code=303)
+
+
+@router.post("/operations/{op_id}/answer", response_class=HTMLResponse)
+async def answer(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    reason = str(form.get("reason", ""))[:4000]
+    op = s.get(Operation, op_id)
+    payload = {"operation": op_id, "version": op.version if op else 1, "answer": str(form.get("answer", "")),
+               "reason": reason}
+    return await _op_write(request, s, who, op_id, "operation.answer", payload, "answer", {"answer", "reason"},
+                           {"reason": reason}, "board")
+
+
+@router.post("/operations/{op_id}/status", response_class=HTMLResponse)
+async def set_status(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    reason = str(form.get("reason", ""))[:4000]
+    payload = {"operation": op_id, "action": str(form.get("action", "")), "reason": reason}
+    return await _op_write(request, s, who, op_id, "operation.status", payload, "status", {"action", "reason"},
+                           {"reason": reason}, "status")
+
+
+@router.post("/operations/{op_id}/movement", response_class=HTMLResponse)
+async def movement(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values = {f: str(form.get(f, ""))[:4000] for f in ("event", "at", "place", "position", "note")}
+    op = s.get(Operation, op_id)
+    tz = svc.current(s, op).time_zone if op else "UTC"
+    at = _parse_local(values["at"], tz) if values["at"] else iso(svc.now_utc())
+    errors = {}
+    if at is None:
+        errors["movement.at"] = "Enter a date and time."
+    pos = _position(values["position"]) if values["position"].strip() else None
+    if values["position"].strip() and pos is None:
+        errors["movement.position"] = "Enter longitude, latitude (for example 37.61, 47.10)."
+    if errors:
+        return _operation_page(request, s, who, op_id, 400, errors=errors, values={"movement": values})
+    payload: dict[str, Any] = {"operation": op_id, "event": values["event"], "at": at, "place": values["place"],
+                               "note": values["note"]}
+    if pos is not None:
+        payload["position"] = pos
+    return await _op_write(request, s, who, op_id, "operation.movement", payload, "movement",
+                           {"event", "at", "place", "position", "note"}, values, "timeline")
+
+
+@router.post("/operations/{op_id}/outcome", response_class=HTMLResponse)
+async def outcome(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values: dict[str, Any] = {"note": str(form.get("note", ""))[:4000]}
+    moved = []
+    errors = {}
+    for c in k.CATEGORIES:
+        dest = str(form.get(f"dest_{c}", ""))[:200].strip()
+        count = str(form.get(f"count_{c}", "")).strip()
+        values[f"dest_{c}"], values[f"count_{c}"] = dest, count
+        if not count:
+            continue
+        if not count.isdigit():
+            errors[f"outcome.count_{c}"] = "Enter a whole number."
+            continue
+        moved.append({"category": c, "destination": dest, "count": int(count)})
+    if not moved and not errors:
+        errors["outcome.form"] = "Enter at least one count."
+    if errors:
+        return _operation_page(request, s, who, op_id, 400, errors=errors, values={"outcome": values})
+    payload = {"operation": op_id, "moved": moved, "note": values["note"]}
+    return await _op_write(request, s, who, op_id, "operation.outcome", payload, "outcome", {"note"}, values,
+                           "outcomes")
+
+
+@router.post("/operations/{op_id}/channel", response_class=HTMLResponse)
+async def post_message(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    text = str(form.get("text", ""))[:4000]
+    payload = {"operation": op_id, "text": text, "urgent": bool(form.get("urgent"))}
+    return await _op_write(request, s, who, op_id, "channel.post", payload, "channel", {"text"},
+                           {"text": text, "urgent": bool(form.get("urgent"))}, "channel")
+
+
+# -- incidents -------------------------------------------------------------------------------------
+INCIDENT_FIELDS = {"type", "observed", "at", "position", "place", "direction_deg", "distance_m", "killed", "wounded",
+                   "description", "operation", "account_of"}
+
+
+def _incidents_page(request: Request, s: Session, who: Principal, status: int = 200,
+                    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> HTMLResponse:
+    lang = lang_of(request)
+    groups = svc.incidents(s, who)
+    ops = svc.operations(s, who)
+    data = {"mode": "point", "lang": lang, "labels": _map_labels(request), "region": _region(s),
+            "incidents": [_incident_feature(i) for g in groups for i in g],
+            "operations": [_op_feature(s, o, {}) for o in ops if o.status in k.ACTIVE]}
+    firsts = [g[0] for g in groups if g and g[0].account_of is None and g[0].party != who.party]
+    return page(request, "incidents.html", status, who=who, groups=groups, names=_parties(s, lang), ops=ops,
+                firsts=firsts, types=k.INCIDENT_TYPES, observed=k.OBSERVED, values=values or {"observed": "seen"},
+                errors=errors or {}, map_data=data, can_report=_is_writer(who), time_zones=TIME_ZONES)
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents_page(request: Request, s: Db, who: Who) -> HTMLResponse:
+    return _incidents_page(request, s, who)
+
+
+@router.post("/incidents", response_class=HTMLResponse)
+async def report_incident(request: Request, s: Db, who: Who) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values = {f: str(form.get(f, ""))[:4000] for f in INCIDENT_FIELDS | {"time_zone"}}
+    errors: dict[str, str] = {}
+    tz = values["time_zone"] if values["time_zone"] in TIME_ZONES else "Europe/Kyiv"
+    at = _parse_local(values["at"], tz) if values["at"] else None
+    if at is None:
+        errors["at"] = "Enter a date and time."
+    pos = _position(values["position"])
+    if pos is None:
+        errors["position"] = "Pick the position on the map or enter it."
+    numbers: dict[str, int | None] = {}
+    for f in ("direction_deg", "distance_m", "killed", "wounded"):
+        raw = values[f].strip()
+        if not raw:
+            numbers[f] = None
+        elif raw.isdigit():
+            numbers[f] = int(raw)
+        else:
+            errors[f] = "Enter a whole number."
+    if errors:
+        return _incidents_page(request, s, who, 400, values, errors)
+    payload: dict[str, Any] = {"id": new_id("inc"), "at": at, "position": pos, "place": values["place"],
+                               "type": values["type"], "observed": values["observed"],
+                               "casualties": {"killed": numbers["killed"], "wounded": numbers["wounded"]},
+                               "description": values["description"]}
+    for f in ("direction_deg", "distance_m"):
+        if numbers[f] is not None:
+            payload[f] = numbers[f]
+    audience = ["all"]
+    if values["operation"]:
+        payload["operation"] = values["operation"]
+        try:
+            audience = k.audience_for(svc.operation(s, who, values["operation"]))
+        except ParleyError as exc:
+            return _incidents_page(request, s, who, 400, values, {"operation": exc.message})
+    if values["account_of"]:
+        payload["account_of"] = values["account_of"]
+        first = next((g[0] for g in svc.incidents(s, who) if g and g[0].id == values["account_of"]), None)
+        if first is not None and not values["operation"]:
+            audience = first.audience.split(",")
+    try:
+        await _submit(request, s, who, "incident.report", audience, payload)
+    except ParleyError as exc:
+        s.rollback()
+        return _incidents_page(request, s, who, 400, values, {_field(exc, INCIDENT_FIELDS,
+                                                                     {"casualties_killed": "killed",
+                                                                      "casualties_wounded": "wounded"}): exc.message})
+    return RedirectResponse("/incidents", status_code=303)
+
+
+# -- zones -----------------------------------------------------------------------------------------
+ZONE_FIELDS = {"kind", "name", "geometry", "valid_from", "valid_until", "note", "audience", "time_zone"}
+
+
+def _zones_page(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
+                errors: dict[str, str] | None = None) -> HTMLResponse:
+    lang = lang_of(request)
+    zones = svc.zones(s, who)
+    data = {"mode": "polygon", "lang": lang, "labels": _map_labels(request), "region": _region(s),
+            "zones": [_zone_feature(z) for z in zones]}
+    return page(request, "zones.html", status, who=who, zones=zones, names=_parties(s, lang), kinds=k.ZONE_KINDS,
+                values=values or {"audience": "all", "time_zone": "Europe/Kyiv", "kind": "active_hostilities"},
+                errors=errors or {}, map_data=data, can_declare=_is_writer(who), time_zones=TIME_ZONES)
+
+
+@router.get("/zones", response_class=HTMLResponse)
+def zones_page(request: Request, s: Db, who: Who) -> HTMLResponse:
+    return _zones_page(request, s, who)
+
+
+@router.post("/zones", response_class=HTMLResponse)
+async def declare_zone(request: Request, s: Db, who: Who) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values = {f: str(form.get(f, ""))[:20000] for f in ZONE_FIELDS}
+    errors: dict[str, str] = {}
+    tz = values["time_zone"] if values["time_zone"] in TIME_ZONES else "Europe/Kyiv"
+    geometry = _geojson(values["geometry"], "Polygon")
+    if geometry is None or len((geometry.get("coordinates") or [[]])[0]) < 4:
+        errors["geometry"] = "Draw the zone on the map: click at least three points."
+    times = {}
+    for f in ("valid_from", "valid_until"):
+        times[f] = _parse_local(values[f], tz) if values[f] else None
+        if times[f] is None:
+            errors[f] = "Enter a date and time."
+    if errors:
+        return _zones_page(request, s, who, 400, values, errors)
+    payload = {"id": new_id("zone"), "kind": values["kind"], "name": values["name"], "geometry": geometry,
+               "valid_from": times["valid_from"], "valid_until": times["valid_until"], "note": values["note"]}
+    audience = [f"party:{who.party}"] if values["audience"] == "party" else ["all"]
+    try:
+        await _submit(request, s, who, "zone.declare", audience, payload)
+    except ParleyError as exc:
+        s.rollback()
+        return _zones_page(request, s, who, 400, values, {_field(exc, ZONE_FIELDS): exc.message})
+    return RedirectResponse("/zones", status_code=303)

@@ -1,0 +1,284 @@
+"""The pages of humanitarian operations through HTTP: proposing through the form (errors beside the field),
+answering, status, outcomes side by side, audiences per role, zones, incidents and read receipts."""
+
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from parley.log.models import LogEntry
+from parley.operations.models import ChannelMessage, ChannelReceipt, Incident, Operation, Zone
+from parley.web import i18n
+from parley.web.operations import LABELS, MESSAGES
+from tests.operations.test_lifecycle import AUD, plan, submit
+from tests.web.test_pages import csrf, sign_in
+
+KYIV = zoneinfo.ZoneInfo("Europe/Kyiv")
+ROUTE = {"type": "LineString", "coordinates": [[37.6122, 47.0967], [37.3003, 47.0558], [36.7903, 46.7558],
+                                               [35.1396, 47.8388]]}
+
+
+def local_input(hours: float) -> str:
+    return (datetime.now(KYIV) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
+
+
+def proposal(**over: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "kind": "evacuation", "title": "Evacuation through the web form", "mediator": "icrc", "parties": ["ru", "ua"],
+        "origin_name": "Azovstal", "origin_position": "", "destination_name": "Zaporizhzhia",
+        "destination_position": "", "route": json.dumps(ROUTE), "window_start": local_input(60),
+        "window_end": local_input(84), "time_zone": "Europe/Kyiv", "buffer_m": "2000", "vehicles": "12",
+        "convoy_description": "buses", "markings": "ICRC emblem", "expected_women": "40", "expected_children": "20",
+        "notes": "", "intent": "propose"}
+    data.update(over)
+    return data
+
+
+def sign_out(client):  # type: ignore[no-untyped-def]
+    client.post("/signout", data={"csrf": csrf(client, "/")})
+
+
+def as_member(client, demo, member):  # type: ignore[no-untyped-def]
+    sign_out(client)
+    return sign_in(client, demo, member)
+
+
+def count(runtime, model) -> int:  # type: ignore[no-untyped-def]
+    with runtime.sessions() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def status_of(runtime, op_id: str) -> str:  # type: ignore[no-untyped-def]
+    with runtime.sessions() as s:
+        return s.get(Operation, op_id).status
+
+
+def test_pages_need_sign_in(client):
+    for path in ["/operations", "/operations/new", "/operations/azovstal-wounded", "/incidents", "/zones"]:
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/signin?next="), path
+
+
+def test_propose_answer_start_outcomes_complete(client, demo, runtime):
+    sign_in(client, demo, "ua/negotiator")
+    form = client.get("/operations/new").text
+    assert 'id="route-map"' in form and 'name="route"' in form and "Acknowledgement is not permission" in form
+    token = csrf(client, "/operations/new")
+    before, logged = count(runtime, Operation), count(runtime, LogEntry)
+    # An invalid window: refused, the error beside the window field, the user's input kept, nothing stored.
+    bad = client.post("/operations/new", data={**proposal(window_end=local_input(50)), "csrf": token})
+    assert bad.status_code == 400
+    assert 'id="window_end-error"' in bad.text and "ends before it starts" in bad.text
+    assert 'value="Evacuation through the web form"' in bad.text
+    assert count(runtime, Operation) == before and count(runtime, LogEntry) == logged
+    # Too short a notice: the error is beside the start of the window.
+    short = client.post("/operations/new", data={**proposal(window_start=local_input(5)), "csrf": token})
+    assert short.status_code == 400 and 'id="window_start-error"' in short.text and "notice period" in short.text
+    # No route drawn.
+    none = client.post("/operations/new", data={**proposal(route=""), "csrf": token})
+    assert none.status_code == 400 and 'id="route-error"' in none.text
+    # Checking for conflicts writes nothing; the demo zone of Mariupol is in the past, so no conflict.
+    chk = client.post("/operations/new", data={**proposal(intent="check"), "csrf": token})
+    assert chk.status_code == 200 and 'id="conflicts"' in chk.text
+    assert count(runtime, LogEntry) == logged
+    # A valid proposal: redirected to the operation's page.
+    r = client.post("/operations/new", data={**proposal(), "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    op_id = r.headers["location"].rsplit("/", 1)[1]
+    assert status_of(runtime, op_id) == "proposed"
+    page = client.get(f"/operations/{op_id}").text
+    assert "Evacuation through the web form" in page and 'id="answer-form"' not in page  # the proposer's party
+    assert "Proposer" in page and "Awaiting answer" in page and "Time left" in page
+    assert "EET" in page or "EEST" in page  # the plan in Kyiv time
+    assert "UTC" in page
+    # Russia's liaison officer acknowledges through the form.
+    as_member(client, demo, "ru/liaison")
+    page = client.get(f"/operations/{op_id}").text
+    assert 'id="answer-form"' in page
+    token = csrf(client, f"/operations/{op_id}")
+    r = client.post(f"/operations/{op_id}/answer", data={"answer": "acknowledged", "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert status_of(runtime, op_id) == "acknowledged"
+    assert 'id="answer-form"' not in client.get(f"/operations/{op_id}").text
+    # Only the organising mediator sees the status buttons.
+    assert 'id="status-form"' not in client.get(f"/operations/{op_id}").text
+    as_member(client, demo, "icrc/mediator")
+    page = client.get(f"/operations/{op_id}").text
+    assert 'value="start"' in page and 'value="complete"' not in page
+    token = csrf(client, f"/operations/{op_id}")
+    r = client.post(f"/operations/{op_id}/status", data={"action": "start", "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303 and status_of(runtime, op_id) == "under_way"
+    # Suspending needs a reason: shown beside the reason field.
+    r = client.post(f"/operations/{op_id}/status", data={"action": "suspend", "reason": "", "csrf": token})
+    assert r.status_code == 400 and 'id="status-reason-error"' in r.text
+    r = client.post(f"/operations/{op_id}/movement", data={"event": "departed", "at": "", "place": "Azovstal",
+                                                           "position": "37.6122, 47.0967", "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    r = client.post(f"/operations/{op_id}/outcome", data={
+        "dest_women": "Zaporizhzhia", "count_women": "41", "dest_children": "Zaporizhzhia", "count_children": "19",
+        "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    empty = client.post(f"/operations/{op_id}/outcome", data={"csrf": token})
+    assert empty.status_code == 400 and "Enter at least one count." in empty.text
+    as_member(client, demo, "ua/liaison")
+    token = csrf(client, f"/operations/{op_id}")
+    r = client.post(f"/operations/{op_id}/outcome", data={
+        "dest_women": "Zaporizhzhia", "count_women": "38", "dest_children": "Zaporizhzhia", "count_children": "19",
+        "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    as_member(client, demo, "icrc/mediator")
+    token = csrf(client, f"/operations/{op_id}")
+    r = client.post(f"/operations/{op_id}/status", data={"action": "complete", "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303 and status_of(runtime, op_id) == "completed"
+    page = client.get(f"/operations/{op_id}").text
+    table = re.search(r'<table class="data outcomes" id="outcome-table">(.*?)</table>', page, re.DOTALL).group(1)
+    assert 'data-party="icrc"' in table and 'data-party="ua"' in table
+    women = re.search(r'<tr class="differ">\s*<td>Women</td>(.*?)</tr>', table, re.DOTALL).group(1)
+    assert ">41<" in women and ">38<" in women
+    children = re.search(r'<tr class="">\s*<td>Children</td>(.*?)</tr>', table, re.DOTALL).group(1)
+    assert children.count(">19<") == 2
+    assert 'class="total differ"' in table  # 60 against 57
+    # The timeline has every step, in the operation's time zone.
+    for event in ("Proposed", "Acknowledgement received", "Under way", "Departed", "Outcome reported", "Completed"):
+        assert event in page, event
+    # The list shows it with its translated status and the answers.
+    listing = client.get("/operations?status=completed").text
+    assert "Evacuation through the web form" in listing and "2/2 acknowledged" in listing
+    assert "Evacuation through the web form" not in client.get("/operations?status=proposed").text
+
+
+def test_decline_needs_a_reason_beside_the_field(client, demo, runtime):
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-d", "plan": plan()})
+    sign_in(client, demo, "ru/negotiator")
+    token = csrf(client, "/operations/op-web-d")
+    r = client.post("/operations/op-web-d/answer", data={"answer": "declined", "reason": "", "csrf": token})
+    assert r.status_code == 400 and "reason" in r.text and 'class="error"' in r.text
+    r = client.post("/operations/op-web-d/answer", data={"answer": "declined", "reason": "shelling continues",
+                                                         "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/operations/op-web-d").text
+    assert "shelling continues" in page and "Declined" in page
+
+
+def test_operations_per_role(client, demo, runtime):
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-aud", "plan": plan()},
+           audience=AUD)
+    sign_in(client, demo, "tr/observer")
+    assert client.get("/operations/op-web-aud").status_code == 404
+    assert client.get("/operations/azovstal-wounded").status_code == 404
+    assert "op-web-aud" not in client.get("/operations").text
+    for member in ("ua/press", "ru/liaison", "icrc/auditor", "un-ocha/liaison"):
+        as_member(client, demo, member)
+        assert client.get("/operations/op-web-aud").status_code == 200, member
+        assert "/operations/op-web-aud" in client.get("/operations").text
+    # Escalations are for mediators.
+    assert 'id="escalations"' in client.get("/operations").text
+    as_member(client, demo, "ru/liaison")
+    assert 'id="escalations"' not in client.get("/operations").text
+
+
+def test_zone_declared_for_one_party_is_not_shown_to_the_other(client, demo, runtime):
+    sign_in(client, demo, "ru/negotiator")
+    token = csrf(client, "/zones")
+    poly = {"type": "Polygon", "coordinates": [[[37.8, 47.2], [38.0, 47.2], [38.0, 47.3], [37.8, 47.2]]]}
+    bad = client.post("/zones", data={"kind": "mined", "name": "Field east of Mariupol", "geometry": "",
+                                      "valid_from": local_input(1), "valid_until": local_input(100),
+                                      "time_zone": "Europe/Kyiv", "audience": "party", "csrf": token})
+    assert bad.status_code == 400 and 'id="geometry-error"' in bad.text
+    bad = client.post("/zones", data={"kind": "mined", "name": "Field east of Mariupol", "geometry": json.dumps(poly),
+                                      "valid_from": local_input(100), "valid_until": local_input(1),
+                                      "time_zone": "Europe/Kyiv", "audience": "party", "csrf": token})
+    assert bad.status_code == 400 and 'id="valid_until-error"' in bad.text
+    r = client.post("/zones", data={"kind": "mined", "name": "Field east of Mariupol", "geometry": json.dumps(poly),
+                                    "valid_from": local_input(1), "valid_until": local_input(100),
+                                    "time_zone": "Europe/Kyiv", "audience": "party", "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    with runtime.sessions() as s:
+        z = s.execute(select(Zone).where(Zone.name == "Field east of Mariupol")).scalar_one()
+        assert z.audience == "party:ru"
+    assert "Field east of Mariupol" in client.get("/zones").text
+    as_member(client, demo, "ua/negotiator")
+    page = client.get("/zones").text
+    assert "Field east of Mariupol" not in page and "Mariupol: encircled city" in page
+    assert "Field east of Mariupol" not in client.get("/operations").text
+    as_member(client, demo, "icrc/mediator")
+    assert "Field east of Mariupol" in client.get("/zones").text
+
+
+def test_incident_reported_through_the_form_and_answered(client, demo, runtime):
+    sign_in(client, demo, "ua/liaison")
+    token = csrf(client, "/incidents")
+    bad = client.post("/incidents", data={"type": "shelling", "observed": "heard", "at": local_input(-1),
+                                          "time_zone": "Europe/Kyiv", "position": "", "csrf": token})
+    assert bad.status_code == 400 and 'id="position-error"' in bad.text
+    r = client.post("/incidents", data={"type": "shelling", "observed": "heard", "at": local_input(-1),
+                                        "time_zone": "Europe/Kyiv", "position": "37.55, 47.10", "place": "Port",
+                                        "direction_deg": "90", "distance_m": "800", "killed": "", "wounded": "2",
+                                        "description": "Shelling near the port", "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    with runtime.sessions() as s:
+        first = s.execute(select(Incident).where(Incident.description == "Shelling near the port")).scalar_one().id
+    as_member(client, demo, "ru/liaison")
+    page = client.get("/incidents").text
+    assert "Shelling near the port" in page and f'value="{first}"' in page
+    token = csrf(client, "/incidents")
+    r = client.post("/incidents", data={"type": "other", "observed": "seen", "at": local_input(-1),
+                                        "time_zone": "Europe/Kyiv", "position": "37.56, 47.10",
+                                        "account_of": first, "description": "No firing observed", "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/incidents").text
+    group = re.search(rf'<div class="accounts" id="incident-{first}">(.*?)</div>', page, re.DOTALL).group(1)
+    assert "Shelling near the port" in group and "No firing observed" in group
+
+
+def test_opening_the_page_gives_read_receipts(client, demo, runtime):
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-ch", "plan": plan()})
+    sign_in(client, demo, "icrc/mediator")
+    token = csrf(client, "/operations/op-web-ch")
+    r = client.post("/operations/op-web-ch/channel", data={"text": "Convoy ready at 06:00", "urgent": "1",
+                                                           "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    with runtime.sessions() as s:
+        message = s.scalar(select(func.max(ChannelMessage.idx)).where(ChannelMessage.operation == "op-web-ch"))
+        assert s.scalar(select(func.count()).select_from(ChannelReceipt).where(ChannelReceipt.message == message)) == 0
+    # The mediator's own view gives no receipt; a Ukrainian liaison officer's does, once.
+    client.get("/operations/op-web-ch")
+    as_member(client, demo, "ua/liaison")
+    page = client.get("/operations/op-web-ch").text
+    assert "Convoy ready at 06:00" in page
+    client.get("/operations/op-web-ch")
+    with runtime.sessions() as s:
+        rows = s.execute(select(ChannelReceipt.party, ChannelReceipt.state, ChannelReceipt.member)
+                         .where(ChannelReceipt.message == message).order_by(ChannelReceipt.state)).all()
+    assert rows == [("ua", "delivered", "ua/liaison"), ("ua", "read", "ua/liaison")]
+    as_member(client, demo, "icrc/mediator")
+    page = client.get("/operations/op-web-ch").text
+    receipts = re.search(r'<ul class="receipts">(.*?)</ul>', page, re.DOTALL).group(1)
+    assert re.search(r'data-party="ua">.*?read', receipts, re.DOTALL)
+    assert re.search(r'data-party="ru">.*?not yet delivered', receipts, re.DOTALL)
+
+
+def test_pages_in_three_languages(client, demo):
+    sign_in(client, demo, "icrc/mediator")
+    for lang, word in (("uk", "Гуманітарні операції"), ("ru", "Гуманитарные операции"), ("en", "Humanitarian operations")):
+        assert word in client.get(f"/operations?lang={lang}").text
+        for path in ("/operations/new", "/operations/azovstal-wounded", "/incidents", "/zones"):
+            r = client.get(path)
+            assert r.status_code == 200 and f'<html lang="{lang}">' in r.text, path
+    assert "Евакуація" in client.get("/operations/azovstal-wounded?lang=uk").text
+
+
+def test_labels_and_messages_are_translated():
+    for lang in ("uk", "ru"):
+        cat = i18n.catalogue(lang)
+        missing = sorted(m for m in [*LABELS.values(), *MESSAGES] if m not in cat)
+        assert missing == [], lang
