@@ -35,7 +35,10 @@ def _position(p: Any, field: str) -> tuple[float, float]:
         raise _fail("a position is [longitude, latitude] (RFC 7946)", field)
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in p):
         raise _fail("coordinates must be numbers", field)
-    lon, lat = float(p[0]), float(p[1])
+    try:
+        lon, lat = float(p[0]), float(p[1])
+    except OverflowError:
+        raise _fail("coordinates must be finite numbers", field) from None
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise _fail("coordinates must be finite numbers", field)
     if not -180 <= lon <= 180:
@@ -78,7 +81,7 @@ def geometry(obj: Any, field: str, allowed: Sequence[str]) -> BaseGeometry:
     coords = obj.get("coordinates")
     if not isinstance(coords, list):
         raise _fail("geometry has no coordinates", field)
-    count = _count(coords)
+    count = _count(coords, field)
     if count > MAX_VERTICES:
         raise _fail(f"geometry has {count} positions; at most {MAX_VERTICES} are accepted", field)
     if kind == "Point":
@@ -112,11 +115,14 @@ def geometry(obj: Any, field: str, allowed: Sequence[str]) -> BaseGeometry:
     return geom
 
 
-def _count(coords: Any, depth: int = 0) -> int:
+def _count(coords: Any, field: str, depth: int = 0) -> int:
+    """Positions in a coordinates array; refuses arrays that mix positions with other members."""
     if depth > 4:
-        raise _fail("coordinates are nested too deeply", "geometry")
+        raise _fail("coordinates are nested too deeply", field)
     if coords and isinstance(coords[0], list):
-        return sum(_count(c, depth + 1) for c in coords)
+        if not all(isinstance(c, list) for c in coords):
+            raise _fail("coordinates mix positions [longitude, latitude] with other values", field)
+        return sum(_count(c, field, depth + 1) for c in coords)
     return 1
 
 
@@ -237,5 +243,5 @@ def _zone_finder() -> Any:
 
 
 def time_zone_at(lon: float, lat: float) -> str:
-    """The IANA time zone of a place (offline data from timezonefinder), or UTC at sea."""
+    """The IANA time zone of a place (offline data from timezonefinder): Etc/GMT±n at sea, UTC if none."""
     return _zone_finder().timezone_at(lng=lon, lat=lat) or "UTC"
