@@ -282,3 +282,95 @@ def test_labels_and_messages_are_translated():
         cat = i18n.catalogue(lang)
         missing = sorted(m for m in [*LABELS.values(), *MESSAGES] if m not in cat)
         assert missing == [], lang
+
+
+def test_counter_proposal_through_the_form_is_a_new_version_needing_fresh_answers(client, demo, runtime):
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-c", "plan": plan()})
+    # The mediator, who proposed it, is not offered a counter-proposal; neither is a party not concerned.
+    sign_in(client, demo, "icrc/mediator")
+    assert 'id="counter-link"' not in client.get("/operations/op-web-c").text
+    assert client.get("/operations/op-web-c/counter").status_code == 403
+    as_member(client, demo, "ru/negotiator")
+    page = client.get("/operations/op-web-c").text
+    assert 'href="/operations/op-web-c/counter"' in page
+    form = client.get("/operations/op-web-c/counter")
+    assert form.status_code == 200
+    # The form holds the current plan: its route on the map, its window in the plan's time zone.
+    assert 'action="/operations/op-web-c/counter"' in form.text and "version 2" in form.text
+    assert "&#34;LineString&#34;" in form.text or "&quot;LineString&quot;" in form.text
+    assert 'id="mediator" name="mediator"' in form.text and "disabled" in form.text
+    token = csrf(client, "/operations/op-web-c/counter")
+    current = plan()
+    tz = zoneinfo.ZoneInfo(current["time_zone"])
+    start = datetime.fromisoformat(current["window"]["start"].replace("Z", "+00:00")).astimezone(tz)
+    later = (start + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M")
+    end = (start + timedelta(hours=36)).strftime("%Y-%m-%dT%H:%M")
+    fields = proposal(title="Later window, fewer vehicles", window_start=later, window_end=end, vehicles="6",
+                      time_zone=current["time_zone"], route=json.dumps(current["route"]),
+                      reason="the road through Vasylivka is not yet cleared")
+    fields.pop("mediator"), fields.pop("parties")  # disabled in the form: the browser does not send them
+    logged = count(runtime, LogEntry)
+    # An error stays beside its field and nothing is stored.
+    bad = client.post("/operations/op-web-c/counter", data={**fields, "vehicles": "six", "csrf": token})
+    assert bad.status_code == 400 and 'id="vehicles-error"' in bad.text
+    assert "the road through Vasylivka is not yet cleared" in bad.text  # the reason is kept
+    assert count(runtime, LogEntry) == logged
+    r = client.post("/operations/op-web-c/counter", data={**fields, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/operations/op-web-c#board"
+    with runtime.sessions() as s:
+        op = s.get(Operation, "op-web-c")
+        assert op.version == 2 and op.status == "proposed" and op.title == "Later window, fewer vehicles"
+        assert sorted(op.party_list) == ["ru", "ua"] and op.mediator == "icrc"
+    with runtime.sessions() as s:
+        from parley.operations import service as svc
+
+        v, board = svc.board(s, s.get(Operation, "op-web-c"))
+        revised = svc.plan_of(v)
+    assert revised["convoy"]["vehicles"] == 6
+    assert revised["window"]["start"].startswith((start + timedelta(hours=12)).astimezone(zoneinfo.ZoneInfo("UTC"))
+                                                 .strftime("%Y-%m-%dT%H:%M"))
+    # The version is new: Russia proposed it, Ukraine must answer it afresh, and may itself counter it.
+    assert {r.party: r.state for r in board} == {"ru": "proposer", "ua": "awaiting"}
+    page = client.get("/operations/op-web-c").text
+    assert "the road through Vasylivka is not yet cleared" in page
+    assert client.get("/operations/op-web-c/counter").status_code == 403  # it proposed this version
+    as_member(client, demo, "ua/negotiator")
+    assert 'id="counter-link"' in client.get("/operations/op-web-c").text
+
+
+def test_zone_withdrawn_through_the_page_only_by_its_declaring_party(client, demo, runtime):
+    sign_in(client, demo, "ua/negotiator")
+    token = csrf(client, "/zones")
+    poly = {"type": "Polygon", "coordinates": [[[36.8, 47.3], [37.0, 47.3], [37.0, 47.4], [36.8, 47.3]]]}
+    r = client.post("/zones", data={"kind": "no_go", "name": "Bridge under repair", "geometry": json.dumps(poly),
+                                    "valid_from": local_input(1), "valid_until": local_input(100),
+                                    "time_zone": "Europe/Kyiv", "audience": "all", "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    with runtime.sessions() as s:
+        zone_id = s.execute(select(Zone.id).where(Zone.name == "Bridge under repair")).scalar_one()
+    # Russia reads the zone but is not offered to withdraw it; forcing the form is refused beside the row.
+    as_member(client, demo, "ru/negotiator")
+    page = client.get("/zones").text
+    assert "Bridge under repair" in page and f'action="/zones/{zone_id}/withdraw"' not in page
+    logged = count(runtime, LogEntry)
+    r = client.post(f"/zones/{zone_id}/withdraw", data={"reason": "not theirs", "csrf": csrf(client, "/zones")})
+    assert r.status_code == 400 and f'id="withdraw-{zone_id}-error"' in r.text and "declaring party" in r.text
+    assert count(runtime, LogEntry) == logged
+    # A press officer cannot write at all, and sees no withdrawal forms.
+    as_member(client, demo, "ua/press")
+    assert 'class="inline withdraw-form"' not in client.get("/zones").text
+    # Ukraine withdraws it: it leaves the list and the map, and stays in the log.
+    as_member(client, demo, "ua/negotiator")
+    page = client.get("/zones").text
+    assert f'action="/zones/{zone_id}/withdraw"' in page
+    r = client.post(f"/zones/{zone_id}/withdraw", data={"reason": "repaired", "csrf": csrf(client, "/zones")},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert "Bridge under repair" not in client.get("/zones").text
+    with runtime.sessions() as s:
+        assert s.get(Zone, zone_id).withdrawn_idx is not None
+        assert s.execute(select(LogEntry).where(LogEntry.kind == "zone.withdraw")).scalars().first() is not None
+    again = client.post(f"/zones/{zone_id}/withdraw", data={"reason": "", "csrf": csrf(client, "/zones")})
+    assert again.status_code == 404

@@ -229,7 +229,8 @@ PROPOSE_ALIASES = {"convoy_vehicles": "vehicles", "convoy_markings": "markings",
 
 
 def _new_form(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
-              errors: dict[str, str] | None = None, conflicts: Any = None) -> HTMLResponse:
+              errors: dict[str, str] | None = None, conflicts: Any = None,
+              counter: Operation | None = None) -> HTMLResponse:
     lang = lang_of(request)
     parties = list(s.execute(select(Party).order_by(Party.slug)).scalars())
     mediators = [p for p in parties if p.kind == "mediator"]
@@ -240,9 +241,11 @@ def _new_form(request: Request, s: Session, who: Principal, status: int = 200, v
     values = {**defaults, **(values or {})}
     data = {"mode": "route", "lang": lang, "labels": _map_labels(request), "region": _region(s),
             "zones": [_zone_feature(z) for z in svc.zones(s, who)]}
+    zones = TIME_ZONES if values["time_zone"] in TIME_ZONES else (values["time_zone"], *TIME_ZONES)
     return page(request, "operation_new.html", status, who=who, values=values, errors=errors or {},
-                mediators=mediators, belligerents=belligerents, time_zones=TIME_ZONES, kinds=k.OPERATION_KINDS,
-                categories=k.CATEGORIES, map_data=data, conflicts=conflicts, notice=k.rules(s))
+                mediators=mediators, belligerents=belligerents, time_zones=zones, kinds=k.OPERATION_KINDS,
+                categories=k.CATEGORIES, map_data=data, conflicts=conflicts, notice=k.rules(s), counter=counter,
+                action=f"/operations/{counter.id}/counter" if counter else "/operations/new")
 
 
 @router.get("/operations/new", response_class=HTMLResponse)
@@ -250,19 +253,33 @@ def new_operation(request: Request, s: Db, who: Who) -> HTMLResponse:
     return _new_form(request, s, who)
 
 
-@router.post("/operations/new", response_class=HTMLResponse)
-async def propose(request: Request, s: Db, who: Who) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")))
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _read_plan(form: Any, route_optional: bool = False,
+               fixed: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str], dict[str, Any] | None]:
+    """The propose form's values, the errors beside each field, and the plan when there are none.
+
+    ``route_optional``: a counter-proposal to an operation defined by its area may leave the route undrawn.
+    ``fixed``: values the form shows but does not let the user change (a counter-proposal's parties).
+    """
     values: dict[str, Any] = {f: str(form.get(f, ""))[:4000] for f in PROPOSE_FIELDS if f != "parties"}
     values["parties"] = [str(p) for p in form.getlist("parties")][:8]
     values["emergency"] = bool(form.get("emergency"))
+    values.update(fixed or {})
     errors: dict[str, str] = {}
     tz = values["time_zone"] or "Europe/Kyiv"
-    if tz not in TIME_ZONES:
+    if tz not in TIME_ZONES and not (len(tz) < 64 and "/" in tz and _known_zone(tz)):
         errors["time_zone"] = "Choose a time zone."
     route = _geojson(values["route"], "LineString")
-    if route is None or len(route.get("coordinates") or []) < 2:
+    if route is not None and len(route.get("coordinates") or []) < 2:
+        route = None
+    if route is None and not (route_optional and not values["route"].strip()):
         errors["route"] = "Draw the route on the map: click at least two points."
     positions = {}
     for name in ("origin_position", "destination_position"):
@@ -271,7 +288,7 @@ async def propose(request: Request, s: Db, who: Who) -> Response:
             if route is not None and len(route.get("coordinates") or []) >= 2:
                 pos = route["coordinates"][0 if name == "origin_position" else -1]
                 values[name] = f"{pos[0]:.5f}, {pos[1]:.5f}"
-            elif values[name]:
+            elif values[name] or route_optional:
                 errors[name] = "Enter longitude, latitude (for example 37.61, 47.10)."
         positions[name] = pos
     window = {}
@@ -292,26 +309,40 @@ async def propose(request: Request, s: Db, who: Who) -> Response:
             numbers[name] = int(raw)
         except ValueError:
             errors[name] = "Enter a whole number."
-    conflicts = None
-    if not errors:
-        plan = {
-            "kind": values["kind"], "title": values["title"], "mediator": values["mediator"],
-            "parties": values["parties"], "route": route,
-            "origin": {"name": values["origin_name"], "position": positions["origin_position"]},
-            "destination": {"name": values["destination_name"], "position": positions["destination_position"]},
-            "window": {"start": window["window_start"], "end": window["window_end"]}, "time_zone": tz,
-            "buffer_m": numbers["buffer_m"],
-            "convoy": {"vehicles": numbers["vehicles"], "description": values["convoy_description"],
-                       "markings": values["markings"]},
-            "expected": {c: numbers[f"expected_{c}"] for c in k.CATEGORIES},
-            "emergency": values["emergency"], "notes": values["notes"],
-        }
+    if errors:
+        return values, errors, None
+    plan = {
+        "kind": values["kind"], "title": values["title"], "mediator": values["mediator"],
+        "parties": values["parties"], "route": route,
+        "origin": {"name": values["origin_name"], "position": positions["origin_position"]},
+        "destination": {"name": values["destination_name"], "position": positions["destination_position"]},
+        "window": {"start": window["window_start"], "end": window["window_end"]}, "time_zone": tz,
+        "buffer_m": numbers["buffer_m"],
+        "convoy": {"vehicles": numbers["vehicles"], "description": values["convoy_description"],
+                   "markings": values["markings"]},
+        "expected": {c: numbers[f"expected_{c}"] for c in k.CATEGORIES},
+        "emergency": values["emergency"], "notes": values["notes"],
+    }
+    return values, errors, plan
+
+
+def _check(s: Session, who: Principal, plan: dict[str, Any], errors: dict[str, str]) -> Any:
+    try:
+        parsed = parse_payload(ALL_KINDS["operation.propose"], {"operation": "check", "plan": plan})
+        return svc.check_plan(s, who, parsed.plan)  # type: ignore[attr-defined]
+    except ParleyError as exc:
+        errors[_field(exc, PROPOSE_FIELDS, PROPOSE_ALIASES)] = exc.message
+        return None
+
+
+@router.post("/operations/new", response_class=HTMLResponse)
+async def propose(request: Request, s: Db, who: Who) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values, errors, plan = _read_plan(form)
+    if plan is not None:
         if form.get("intent") == "check":
-            try:
-                parsed = parse_payload(ALL_KINDS["operation.propose"], {"operation": "check", "plan": plan})
-                conflicts = svc.check_plan(s, who, parsed.plan)  # type: ignore[attr-defined]
-            except ParleyError as exc:
-                errors[_field(exc, PROPOSE_FIELDS, PROPOSE_ALIASES)] = exc.message
+            conflicts = _check(s, who, plan, errors)
             return _new_form(request, s, who, 400 if errors else 200, values, errors, conflicts)
         op_id = new_id("op")
         audience = sorted({f"party:{p}" for p in [values["mediator"], *values["parties"]] if p})
@@ -322,6 +353,89 @@ async def propose(request: Request, s: Db, who: Who) -> Response:
         else:
             return RedirectResponse(f"/operations/{op_id}", status_code=303)
     return _new_form(request, s, who, 400, values, errors)
+
+
+# -- a counter-proposal: the current plan, revised, as a new version -------------------------------
+def _local_input(iso_value: str, tz: str) -> str:
+    t = datetime.fromisoformat(iso_value.replace("Z", "+00:00"))
+    return t.astimezone(_tz(tz)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _values_of(plan: dict[str, Any]) -> dict[str, Any]:
+    """A stored plan as the values of the propose form, times in the plan's own time zone."""
+    tz = plan.get("time_zone") or "UTC"
+    convoy = plan.get("convoy") or {}
+    pos = lambda p: f"{p[0]:.5f}, {p[1]:.5f}" if p else ""  # noqa: E731
+    values: dict[str, Any] = {
+        "kind": plan["kind"], "title": plan["title"], "mediator": plan["mediator"], "parties": plan["parties"],
+        "route": json.dumps(plan["route"]) if plan.get("route") else "",
+        "origin_name": plan["origin"]["name"], "origin_position": pos(plan["origin"].get("position")),
+        "destination_name": plan["destination"]["name"],
+        "destination_position": pos(plan["destination"].get("position")),
+        "window_start": _local_input(plan["window"]["start"], tz),
+        "window_end": _local_input(plan["window"]["end"], tz),
+        "time_zone": tz, "buffer_m": str(plan.get("buffer_m", 1000)), "vehicles": str(convoy.get("vehicles", 0)),
+        "convoy_description": convoy.get("description", ""), "markings": convoy.get("markings", ""),
+        "emergency": bool(plan.get("emergency")), "notes": plan.get("notes", ""),
+    }
+    for c in k.CATEGORIES:
+        values[f"expected_{c}"] = str((plan.get("expected") or {}).get(c, 0))
+    return values
+
+
+def _counter_target(request: Request, s: Session, who: Principal, op_id: str) -> Operation | HTMLResponse:
+    try:
+        op = svc.operation(s, who, op_id)
+    except ParleyError:
+        return not_found(request, who, "There is no such operation, or you may not read it.")
+    _, board = svc.board(s, op)
+    state = {r.party: r.state for r in board}.get(who.party or "")
+    if not (_is_writer(who) and who.party in op.party_list and op.status in ("proposed", "acknowledged")
+            and state in ("awaiting", "no_answer")):
+        return render(request, "error.html", 403, who=who, title="Not allowed",
+                      message="Only a party concerned may counter-propose, while the operation is proposed.")
+    return op
+
+
+@router.get("/operations/{op_id}/counter", response_class=HTMLResponse)
+def counter_form(request: Request, s: Db, who: Who, op_id: str) -> HTMLResponse:
+    op = _counter_target(request, s, who, op_id)
+    if not isinstance(op, Operation):
+        return op
+    v, _ = svc.board(s, op)
+    return _new_form(request, s, who, values=_values_of(svc.plan_of(v)), counter=op)
+
+
+@router.post("/operations/{op_id}/counter", response_class=HTMLResponse)
+async def counter(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    op = _counter_target(request, s, who, op_id)
+    if not isinstance(op, Operation):
+        return op
+    v, _ = svc.board(s, op)
+    current = svc.plan_of(v)
+    # A counter-proposal keeps the operation's mediator and parties; the form shows them, fixed.
+    values, errors, plan = _read_plan(form, route_optional=current.get("area") is not None,
+                                      fixed={"mediator": op.mediator, "parties": op.party_list})
+    reason = str(form.get("reason", ""))[:4000]
+    values["reason"] = reason
+    if plan is not None:
+        # What the form does not edit (the area, the named waypoints) stays as it was.
+        plan["area"], plan["waypoints"] = current.get("area"), current.get("waypoints") or []
+        if form.get("intent") == "check":
+            conflicts = _check(s, who, plan, errors)
+            return _new_form(request, s, who, 400 if errors else 200, values, errors, conflicts, counter=op)
+        try:
+            await _submit(request, s, who, "operation.answer", k.audience_for(op),
+                          {"operation": op.id, "version": op.version, "answer": "counter", "reason": reason,
+                           "plan": plan})
+        except ParleyError as exc:
+            s.rollback()
+            errors[_field(exc, PROPOSE_FIELDS | {"reason"}, PROPOSE_ALIASES)] = exc.message
+        else:
+            return RedirectResponse(f"/operations/{op.id}#board", status_code=303)
+    return _new_form(request, s, who, 400, values, errors, counter=op)
 
 
 # -- one operation ---------------------------------------------------------------------------------
@@ -582,6 +696,22 @@ def _zones_page(request: Request, s: Session, who: Principal, status: int = 200,
 @router.get("/zones", response_class=HTMLResponse)
 def zones_page(request: Request, s: Db, who: Who) -> HTMLResponse:
     return _zones_page(request, s, who)
+
+
+@router.post("/zones/{zone_id}/withdraw", response_class=HTMLResponse)
+async def withdraw_zone(request: Request, s: Db, who: Who, zone_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    z = next((z for z in svc.zones(s, who) if z.id == zone_id), None)
+    if z is None:
+        return not_found(request, who, "There is no such zone, or you may not read it.")
+    try:
+        await _submit(request, s, who, "zone.withdraw", z.audience.split(","),
+                      {"id": z.id, "reason": str(form.get("reason", ""))[:4000]})
+    except ParleyError as exc:
+        s.rollback()
+        return _zones_page(request, s, who, 400, errors={f"withdraw.{zone_id}": exc.message})
+    return RedirectResponse("/zones", status_code=303)
 
 
 @router.post("/zones", response_class=HTMLResponse)
