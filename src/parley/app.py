@@ -23,6 +23,7 @@ from parley.runtime import Runtime, open_runtime
 from parley.settings import Settings
 
 # Paths read by programs (auditors, witnesses, clients): their errors are JSON, never pages.
+UPLOAD_PATHS = ("/api/lists", "/api/lists/preview", "/people/import", "/people/import/preview")
 _MACHINE_PATHS = ("/api/", "/log/checkpoint", "/log/key", "/log/tile/")
 
 log = logging.getLogger(__name__)
@@ -39,31 +40,36 @@ def _leaflet_dir() -> Path:
 
 
 class BodyLimit:
-    """Refuses request bodies over the limit before they are read into memory."""
+    """Refuses request bodies over the limit before they are read into memory.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    Spreadsheets of persons are uploaded to a few paths only (``upload_paths``), which get the larger
+    ``upload_limit``; every other body keeps the small one.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int = 0, upload_paths: tuple[str, ...] = ()) -> None:
+        self.app, self.limit, self.upload_limit, self.upload_paths = app, limit, max(limit, upload_limit), upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.upload_limit if scope.get("path", "") in self.upload_paths else self.limit
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            return await _too_large(send, self.limit)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return await _too_large(send, limit)
         seen = 0
 
         async def limited() -> Message:
             nonlocal seen
             msg = await receive()
             seen += len(msg.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise _BodyTooLarge
             return msg
 
         try:
             await self.app(scope, limited, send)
         except _BodyTooLarge:
-            await _too_large(send, self.limit)
+            await _too_large(send, limit)
 
 
 class _BodyTooLarge(Exception):
@@ -160,6 +166,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(parties_router)
     app.include_router(records_router)
     app.include_router(operations_router)
+    from parley.people.api import router as people_router
+
+    app.include_router(people_router)
     from parley.web.routes import router as web_router
 
     app.include_router(__import__("parley.web.operations", fromlist=["router"]).router)
@@ -170,5 +179,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="parley_session",
                        max_age=int(settings.session_max_age.total_seconds()), same_site="strict",
                        https_only=settings.cookie_secure)
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes,
+                       upload_paths=UPLOAD_PATHS)
     return app

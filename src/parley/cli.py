@@ -273,11 +273,13 @@ def log_replay(target: Annotated[str, typer.Option(help="URL of an EMPTY databas
 def _register_commands() -> None:
     from parley.log.audit_cli import verify
     from parley.operations.cli import register as register_operations
+    from parley.people.cli import register_commands as register_people
     from parley.witness.cli import app as witness_app
 
     log_app.command("verify")(verify)
     app.add_typer(witness_app, name="witness", help="Run a witness that cosigns consistent checkpoints.")
     register_operations(app)
+    register_people(app)
 
 
 def main() -> None:

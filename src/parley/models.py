@@ -3,9 +3,10 @@
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, LogNode, WitnessProgress
 from parley.operations.models import TABLES as OPERATION_TABLES
 from parley.parties.models import Annotation, Credential, Member, MemberKey, Party
+from parley.people.models import TABLES as PEOPLE_TABLES
 
 LOG_TABLES = (LogHead, LogEntry, LogNode, LogCheckpoint, LogCosignature, WitnessProgress)
-PROJECTION_TABLES = (Party, Member, MemberKey, Annotation, *OPERATION_TABLES)
+PROJECTION_TABLES = (Party, Member, MemberKey, Annotation, *OPERATION_TABLES, *PEOPLE_TABLES)
 LOCAL_TABLES = (Credential,)
 
 __all__ = [

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     # Records appended in one durable transaction at most (group commit).
     append_batch: int = 512
     max_request_bytes: int = 1 << 20
+    max_upload_bytes: int = 20 << 20  # spreadsheets of persons (PARLEY_MAX_UPLOAD_BYTES)
 
     @field_validator("secret_key")
     @classmethod

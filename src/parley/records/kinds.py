@@ -289,7 +289,10 @@ KINDS: dict[str, Kind] = {
 # Capabilities built on the spine add their kinds here; the import sits below the names it uses.
 from parley.operations.kinds import KINDS as _OPERATION_KINDS  # noqa: E402
 
+from parley.people.kinds import KINDS as _PEOPLE_KINDS  # noqa: E402
+
 KINDS.update((k.name, k) for k in _OPERATION_KINDS)
+KINDS.update((k.name, k) for k in _PEOPLE_KINDS)
 
 
 def parse_payload(kind: Kind, payload: Any) -> Payload:

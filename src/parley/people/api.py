@@ -1,0 +1,317 @@
+"""HTTP API of the registry of persons, lists, the review queue and families' inquiries.
+
+Reads are filtered by audience and role (``service.READERS``). Every write is a record signed with the
+caller's custodial key; a list import is one record per accepted row plus one for the list and its
+report, each acknowledged only after its commit. ``/api/family/inquiry`` is the one route without a
+member: a family reads its own inquiry with its reference and secret.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
+from parley.errors import Unprocessable
+from parley.people import kinds as k
+from parley.people import service as svc
+from parley.people.models import Person
+from parley.records.api import sign_and_submit
+from parley.records.compose import compose
+from parley.records.pipeline import Receipt
+
+router = APIRouter(prefix="/api", tags=["people"])
+MAX_UPLOAD = 20 << 20  # the same as Settings.max_upload_bytes; the body limit refuses larger bodies first
+
+
+def _answer(receipt: Receipt, **extra: Any) -> JSONResponse:
+    return JSONResponse({**receipt.as_dict(), **extra}, status_code=200 if receipt.duplicate else 201)
+
+
+def person_json(p: Person, *, full: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": p.id, "category": p.category, "party": p.party, "own_party": p.own_party,
+                           "surname": p.surname, "first_name": p.first_name, "patronymic": p.patronymic,
+                           "birth_date": p.birth_date, "status": p.status, "status_date": p.status_date,
+                           "seriously_wounded": p.seriously_wounded, "list": p.list_id}
+    if full:
+        out.update({f: getattr(p, f) for f in k.PERSON_FIELDS})
+        out["audience"] = p.audience.split(",")
+    return out
+
+
+def submitter(rt: Any, s: Any, who: Principal):  # type: ignore[no-untyped-def]
+    """(submit_many, submit_one) signing with the member's custodial key."""
+    from parley.parties.credentials import custody_signer
+
+    def many(items: list[tuple[str, list[str], dict[str, Any]]]) -> list[Any]:
+        signer = custody_signer(s, rt.settings.secret_key, who.member)
+        if signer is None:
+            raise Unprocessable("the server holds no signing key for you; sign records with your own key")
+        notes = [(compose(signer, origin=rt.settings.log_origin, kind=kind, audience=aud, payload=payload), payload)
+                 for kind, aud, payload in items]
+        out = rt.pipeline.submit_many(notes)
+        s.expire_all()
+        return out
+
+    def one(kind: str, audience: list[str], payload: dict[str, Any]) -> Any:
+        r = sign_and_submit(rt, s, who, kind, audience, payload)
+        s.expire_all()
+        return r
+
+    return many, one
+
+
+# -- persons ---------------------------------------------------------------------------------------
+@router.get("/persons")
+def list_persons(s: DbSession, who: CurrentPrincipal, q: Annotated[str, Query(max_length=200)] = "",
+                 category: Annotated[str, Query(max_length=16)] = "", party: Annotated[str, Query(max_length=64)] = "",
+                 wounded: bool | None = None) -> dict[str, Any]:
+    if q.strip():
+        found = svc.search(s, who, q)
+        return {"persons": [{**person_json(p), "score": round(score, 3)} for p, score in found
+                            if (not category or p.category == category) and (not party or p.party == party)]}
+    return {"persons": [person_json(p) for p in svc.persons(s, who, category=category or None, party=party or None,
+                                                            wounded=wounded, limit=2000)]}
+
+
+class RegisterBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str | None, Field(max_length=64)] = None
+    category: str
+    own_party: str | None = None
+    person: dict[str, Any]
+    seriously_wounded: bool = False
+    audience: Annotated[list[str] | None, Field(min_length=1, max_length=8)] = None
+
+
+@router.post("/persons", status_code=201)
+async def register(body: RegisterBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    pid = body.id or svc.new_person_id()
+    payload: dict[str, Any] = {"id": pid, "category": body.category, "person": body.person,
+                               "seriously_wounded": body.seriously_wounded}
+    if body.own_party:
+        payload["own_party"] = body.own_party
+    audience = body.audience or k.person_audience(who.party, body.own_party)
+    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "person.register", audience, payload)
+    return _answer(receipt, person=pid)
+
+
+@router.get("/persons/{pid}")
+def get_person(pid: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    p = svc.person(s, who, pid)
+    return {**person_json(p, full=True),
+            "events": [{"event": e.event, "date": e.date, "place": e.place, "note": e.note, "party": e.party,
+                        "index": e.idx} for e in svc.events(s, who, p)],
+            "same_as": [person_json(x) for x in svc.same_as(s, who, p)],
+            "decisions": [{"left": d.left, "right": d.right, "decision": d.decision, "party": d.party,
+                           "current": d.current, "index": d.idx} for d in svc.decisions(s, who, p)]}
+
+
+class EventBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event: str
+    date: str = ""
+    place: str = ""
+    note: str = ""
+    seriously_wounded: bool | None = None
+
+
+@router.post("/persons/{pid}/events", status_code=201)
+async def add_event(pid: str, body: EventBody, rt: CurrentRuntime, s: DbSession,
+                    who: CurrentPrincipal) -> JSONResponse:
+    p = svc.person(s, who, pid)
+    payload = {"person": p.id, **body.model_dump(exclude_none=True)}
+    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "person.event", p.audience.split(","), payload)
+    return _answer(receipt)
+
+
+@router.get("/persons.{fmt}")
+def export_persons(fmt: str, s: DbSession, who: CurrentPrincipal, category: str = "", list: str = "") -> Response:
+    rows = svc.persons(s, who, category=category or None, list_id=list or None, limit=1_000_000)
+    return _export(fmt, rows, "persons")
+
+
+def _export(fmt: str, rows: list[Person], name: str) -> Response:
+    from parley.people import spreadsheet as sp
+
+    fields = ["id", "category", "status", "seriously_wounded", *k.PERSON_FIELDS]
+    headers = fields
+    data = svc.export_rows(rows)
+    if fmt == "csv":
+        return Response(sp.write_csv(data, fields, headers), media_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "xlsx":
+        return Response(sp.write_xlsx(data, fields, headers),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"content-disposition": f'attachment; filename="{name}.xlsx"'})
+    raise Unprocessable("export as csv or xlsx", field="format")
+
+
+# -- lists -----------------------------------------------------------------------------------------
+def _mapping(text: str) -> dict[int, str] | None:
+    import json
+
+    if not text.strip():
+        return None
+    try:
+        raw = json.loads(text)
+        return {int(i): str(f) for i, f in raw.items() if f}
+    except (ValueError, AttributeError, TypeError):
+        raise Unprocessable("mapping is a JSON object of column number to field", field="mapping") from None
+
+
+async def _read_upload(file: UploadFile) -> bytes:
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise Unprocessable(f"the file is over {MAX_UPLOAD >> 20} MB", field="file")
+    if not data:
+        raise Unprocessable("the file is empty", field="file")
+    return data
+
+
+def preview_json(pv: svc.Preview) -> dict[str, Any]:
+    return {"filename": pv.filename, "sha256": pv.sha256, "headers": pv.sheet.headers,
+            "mapping": {str(i): f for i, f in pv.mapping.items()}, "warnings": pv.sheet.warnings,
+            "rows": [{"row": r.row, "status": r.status, "reason": r.reason, "field": r.field} for r in pv.rows]}
+
+
+@router.post("/lists/preview")
+async def preview_list(who: CurrentPrincipal, file: Annotated[UploadFile, File()],
+                       mapping: Annotated[str, Form(max_length=5000)] = "",
+                       default_category: Annotated[str, Form(max_length=16)] = "") -> dict[str, Any]:
+    svc.require_reader(who)
+    data = await _read_upload(file)
+    pv = await run_in_threadpool(svc.preview, data, file.filename or "list", _mapping(mapping), default_category or None)
+    return preview_json(pv)
+
+
+@router.post("/lists", status_code=201)
+async def import_list(rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal, file: Annotated[UploadFile, File()],
+                      title: Annotated[str, Form(max_length=200)] = "",
+                      mapping: Annotated[str, Form(max_length=5000)] = "",
+                      default_category: Annotated[str, Form(max_length=16)] = "",
+                      own_party: Annotated[str, Form(max_length=64)] = "") -> JSONResponse:
+    svc.require_reader(who)
+    data = await _read_upload(file)
+    pv = await run_in_threadpool(svc.preview, data, file.filename or "list", _mapping(mapping), default_category or None)
+    many, one = submitter(rt, s, who)
+    result = await run_in_threadpool(svc.import_rows, s, who, many, one, pv, title=title, own_party=own_party or None)
+    return JSONResponse({"list": result.list_id, "accepted": result.accepted, "duplicates": result.duplicates,
+                         "rejected": result.rejected, "report": result.report}, status_code=201)
+
+
+@router.get("/lists")
+def get_lists(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    return {"lists": [{"id": x.id, "title": x.title, "party": x.party, "filename": x.filename, "rows": x.rows,
+                       "accepted": x.accepted, "duplicates": x.duplicates, "rejected": x.rejected, "index": x.idx}
+                      for x in svc.lists(s, who)]}
+
+
+@router.get("/lists/{list_id}")
+def get_list(list_id: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    import json
+
+    x = svc.person_list(s, who, list_id)
+    return {"id": x.id, "title": x.title, "party": x.party, "filename": x.filename, "sha256": x.sha256,
+            "rows": x.rows, "accepted": x.accepted, "duplicates": x.duplicates, "rejected": x.rejected,
+            "report": json.loads(x.report)}
+
+
+# -- review queue and decisions --------------------------------------------------------------------
+@router.get("/review")
+def review(s: DbSession, who: CurrentPrincipal, threshold: Annotated[float, Query(ge=0.05, le=1)] = 0.5) -> dict[str, Any]:
+    pairs = svc.review_queue(s, who, threshold=threshold)
+    return {"pairs": [{"left": person_json(p.left, full=True), "right": person_json(p.right, full=True),
+                       "probability": round(p.probability, 4), "differences": p.differences} for p in pairs]}
+
+
+class DecideBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    left: str
+    right: str
+    decision: str
+    probability: float | None = None
+    note: str = ""
+
+
+@router.post("/matches", status_code=201)
+async def decide(body: DecideBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    left, right = svc.person(s, who, body.left), svc.person(s, who, body.right)
+    audience = svc.decision_audience(left, right)
+    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "match.decide", audience,
+                                      body.model_dump(exclude_none=True))
+    return _answer(receipt)
+
+
+# -- inquiries -------------------------------------------------------------------------------------
+class InquiryBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sought: dict[str, Any]
+    relationship: str = ""
+    contact: str = ""
+
+
+@router.post("/inquiries", status_code=201)
+async def file_inquiry(body: InquiryBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    ref, secret = svc.new_reference(), svc.new_secret()
+    payload = {"id": ref, "secret_hash": svc.hash_secret(secret), "sought": body.sought,
+               "relationship": body.relationship, "contact": body.contact}
+    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "inquiry.file", [f"party:{who.party}"], payload)
+    # The secret is shown once, to be handed to the family; only its hash is stored.
+    return _answer(receipt, reference=ref, secret=secret)
+
+
+@router.get("/inquiries")
+def get_inquiries(s: DbSession, who: CurrentPrincipal, status: str = "") -> dict[str, Any]:
+    return {"inquiries": [{"reference": i.id, "status": i.status, "party": i.party, "sought": svc.sought_of(i),
+                           "index": i.created_idx} for i in svc.inquiries(s, who, status=status or None)]}
+
+
+@router.get("/inquiries/{ref}")
+def get_inquiry(ref: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    i = svc.inquiry(s, who, ref)
+    sought = svc.sought_of(i)
+    return {"reference": i.id, "status": i.status, "party": i.party, "sought": sought,
+            "relationship": i.relationship,
+            "decisions": [{"decision": d.decision, "person": d.person, "message": d.message, "party": d.party,
+                           "index": d.idx} for d in svc.inquiry_decisions(s, i)],
+            "candidates": [{**person_json(p), "probability": round(prob, 4)}
+                           for p, prob in svc.candidates_for(s, who, sought)]}
+
+
+class InquiryDecideBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: str
+    person: str | None = None
+    message: str = ""
+
+
+@router.post("/inquiries/{ref}/decisions", status_code=201)
+async def decide_inquiry(ref: str, body: InquiryDecideBody, rt: CurrentRuntime, s: DbSession,
+                         who: CurrentPrincipal) -> JSONResponse:
+    i = svc.inquiry(s, who, ref)
+    payload = {"inquiry": i.id, **body.model_dump(exclude_none=True)}
+    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "inquiry.decide", i.audience.split(","), payload)
+    return _answer(receipt)
+
+
+class FamilyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reference: Annotated[str, Field(max_length=40)]
+    secret: Annotated[str, Field(max_length=100)]
+
+
+@router.post("/family/inquiry")
+def family(body: FamilyBody, s: DbSession) -> JSONResponse:
+    view = svc.family_view(s, body.reference, body.secret)
+    if view is None:
+        return JSONResponse({"error": "not_found", "message": "no inquiry with this reference and secret"},
+                            status_code=404)
+    return JSONResponse({"reference": view.reference, "status": view.status, "sought": view.sought_name,
+                         "messages": [{"at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "message": m}
+                                      for at, m in view.messages]})
+

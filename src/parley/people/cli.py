@@ -1,0 +1,261 @@
+"""``parley person``, ``parley list``, ``parley review`` and ``parley inquiry``: the registry from the
+command line, through the server's HTTP API with your API token. ``parley match`` and ``parley dedupe``
+(``linkcli.py``) work on CSV files alone, without a server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from parley.operations.cli import AsJson, Token, Url, _call, _receipt
+
+person_app = typer.Typer(help="The registry of prisoners of war, detained civilians, the missing and the dead.",
+                         no_args_is_help=True)
+list_app = typer.Typer(help="Lists of persons: import from XLSX or CSV with a report for every row; export.",
+                       no_args_is_help=True)
+inquiry_app = typer.Typer(help="Families' inquiries about sought persons.", no_args_is_help=True)
+console = Console(stderr=True)
+out = Console()
+
+
+def _upload(url: str, token: str, path: str, file: Path, form: dict[str, str]) -> Any:
+    import httpx
+
+    if not token:
+        console.print("[red]an API token is required (--token or PARLEY_TOKEN)[/red]")
+        raise typer.Exit(2)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        console.print(f"{file}: {exc}", style="red", markup=False)
+        raise typer.Exit(2) from None
+    try:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as c:
+            r = c.post(path, data=form, files={"file": (file.name, data)})
+    except httpx.HTTPError as exc:
+        console.print(f"[red]cannot reach {url}: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if r.status_code >= 400:
+        try:
+            err = r.json()
+            field = f" [{err['field']}]" if err.get("field") else ""
+            console.print(f"refused ({r.status_code}){field}: {err.get('message', r.text)}", style="red", markup=False)
+        except ValueError:
+            console.print(f"{r.status_code}: {r.text}", style="red", markup=False)
+        raise typer.Exit(1)
+    return r.json()
+
+
+def _name(p: dict[str, Any]) -> str:
+    return " ".join(x for x in (p.get("surname"), p.get("first_name"), p.get("patronymic")) if x)
+
+
+@person_app.command("list")
+def list_persons(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False,
+                 query: Annotated[str, typer.Option("--query", "-q", help="A name in any script or spelling")] = "",
+                 category: Annotated[str, typer.Option(help="pow, civilian, missing or deceased")] = "") -> None:
+    """Persons you may read, or those matching a name."""
+    from urllib.parse import urlencode
+
+    data = _call(url, token, "GET", "/api/persons?" + urlencode({"q": query, "category": category}))
+    if as_json:
+        out.print_json(data=data)
+        return
+    t = Table("id", "name", "born", "category", "status", "reported by", *(["score"] if query else []))
+    for p in data["persons"]:
+        t.add_row(p["id"], _name(p), p["birth_date"], p["category"], p["status"], p["party"],
+                  *([str(p.get("score", ""))] if query else []))
+    out.print(t)
+
+
+@person_app.command("show")
+def show_person(pid: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False) -> None:
+    """One person: the fields, the status history, and the other parties' records of the same person."""
+    p = _call(url, token, "GET", f"/api/persons/{pid}")
+    if as_json:
+        out.print_json(data=p)
+        return
+    out.print(f"{_name(p)} — {p['category']}, {p['status']}"
+              f"{' — seriously wounded or sick' if p['seriously_wounded'] else ''}", markup=False)
+    for f in ("birth_date", "birth_place", "rank", "service_number", "unit", "held_at", "capture_date",
+              "death_date", "burial_place"):
+        if p.get(f):
+            out.print(f"  {f}: {p[f]}", markup=False)
+    for e in p["events"]:
+        out.print(f"  {e['date'] or '—':10}  {e['event']:<18} {e['place']}  ({e['party']})", markup=False)
+    for o in p["same_as"]:
+        out.print(f"  same person as {o['id']} reported by {o['party']}: {_name(o)}", markup=False)
+
+
+@person_app.command("register")
+def register(file: Annotated[Path, typer.Argument(help="JSON: {category, own_party?, person: {...}, "
+                                                       "seriously_wounded?}")],
+             url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Register a person from a JSON file."""
+    try:
+        body = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        console.print(f"{file}: {exc}", style="red", markup=False)
+        raise typer.Exit(2) from None
+    r = _call(url, token, "POST", "/api/persons", body)
+    _receipt(r, f"person {r['person']}")
+
+
+@person_app.command("event")
+def event(pid: str, kind: Annotated[str, typer.Argument(help="captured, held_at, transferred, visited, "
+                                                             "hospitalised, released, repatriated, died, …")],
+          date: Annotated[str, typer.Option(help="yyyy-mm-dd, yyyy-mm or yyyy")] = "",
+          place: str = "", note: str = "",
+          wounded: Annotated[Optional[bool], typer.Option("--wounded/--not-wounded")] = None,
+          url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Record a step of a person's status history."""
+    body: dict[str, Any] = {"event": kind, "date": date, "place": place, "note": note}
+    if wounded is not None:
+        body["seriously_wounded"] = wounded
+    _receipt(_call(url, token, "POST", f"/api/persons/{pid}/events", body))
+
+
+def _report_table(rows: list[dict[str, Any]]) -> Table:
+    t = Table("row", "result", "person / duplicate of", "reason")
+    for r in rows:
+        t.add_row(str(r["row"]), r["status"], r.get("person") or r.get("of") or
+                  (f"row {r['of_row']}" if r.get("of_row") else ""), r.get("reason", ""))
+    return t
+
+
+@list_app.command("import")
+def import_list(file: Path, url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False,
+                title: str = "", category: Annotated[str, typer.Option(help="Category of rows without one")] = "",
+                own_party: Annotated[str, typer.Option(help="The party the listed persons depend on")] = "",
+                mapping: Annotated[str, typer.Option(help='Corrected columns, JSON: {"0": "surname", …}')] = "",
+                preview: Annotated[bool, typer.Option(help="Only show how the rows would be read")] = False) -> None:
+    """Import a list of persons (XLSX or CSV): every row is accepted, a duplicate, or rejected with its reason."""
+    form = {"title": title or file.name, "default_category": category, "own_party": own_party, "mapping": mapping}
+    path = "/api/lists/preview" if preview else "/api/lists"
+    data = _upload(url, token, path, file, {k: v for k, v in form.items() if v})
+    if as_json:
+        out.print_json(data=data)
+        return
+    if preview:
+        t = Table("column", "header", "read as")
+        for i, h in enumerate(data["headers"]):
+            t.add_row(str(i), h, data["mapping"].get(str(i), "—"))
+        out.print(t)
+        for w in data["warnings"]:
+            out.print(f"warning: {w}", markup=False)
+        out.print(_report_table([{"row": r["row"], "status": r["status"], "reason": r["reason"]} for r in data["rows"]]))
+        return
+    out.print(_report_table(data["report"]))
+    out.print(f"list {data['list']}: {data['accepted']} accepted, {data['duplicates']} duplicates, "
+              f"{data['rejected']} rejected")
+
+
+@list_app.command("show")
+def show_list(list_id: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False) -> None:
+    """An imported list and the report of every row."""
+    data = _call(url, token, "GET", f"/api/lists/{list_id}")
+    if as_json:
+        out.print_json(data=data)
+        return
+    out.print(f"{data['title']} ({data['filename']}, sha256 {data['sha256'][:16]}…)", markup=False)
+    out.print(_report_table(data["report"]))
+
+
+@list_app.command("export")
+def export(dest: Path, url: Url = "http://127.0.0.1:8000", token: Token = "",
+           list_id: Annotated[str, typer.Option("--list", help="Only the persons of this list")] = "",
+           category: str = "") -> None:
+    """Export the persons you may read to XLSX or CSV (by the file's extension); no cell is ever a formula."""
+    import httpx
+    from urllib.parse import urlencode
+
+    fmt = dest.suffix.lstrip(".").lower()
+    if fmt not in ("xlsx", "csv"):
+        console.print("[red]the file name must end in .xlsx or .csv[/red]")
+        raise typer.Exit(2)
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as c:
+        r = c.get(f"/api/persons.{fmt}?" + urlencode({"list": list_id, "category": category}))
+    if r.status_code >= 400:
+        console.print(f"refused ({r.status_code}): {r.text}", style="red", markup=False)
+        raise typer.Exit(1)
+    dest.write_bytes(r.content)
+    out.print(f"wrote {dest} ({len(r.content)} bytes)", markup=False)
+
+
+def review(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False,
+           threshold: float = 0.5) -> None:
+    """Candidate pairs of records that may be the same person, for a registrar to decide."""
+    data = _call(url, token, "GET", f"/api/review?threshold={threshold}")
+    if as_json:
+        out.print_json(data=data)
+        return
+    t = Table("probability", "left", "right", "differ in")
+    for p in data["pairs"]:
+        t.add_row(f"{p['probability']:.3f}", f"{p['left']['id']} {_name(p['left'])} ({p['left']['party']})",
+                  f"{p['right']['id']} {_name(p['right'])} ({p['right']['party']})", ", ".join(p["differences"]))
+    out.print(t)
+
+
+def decide(left: str, right: str, decision: Annotated[str, typer.Argument(help="same or different")],
+           note: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Decide whether two records are the same person (a signed record; it trains the model)."""
+    _receipt(_call(url, token, "POST", "/api/matches", {"left": left, "right": right, "decision": decision,
+                                                         "note": note}))
+
+
+@inquiry_app.command("file")
+def file_inquiry(surname: str, first_name: str = "", patronymic: str = "",
+                 birth_date: Annotated[str, typer.Option(help="yyyy-mm-dd, yyyy-mm or yyyy")] = "",
+                 birth_place: str = "", service_number: str = "", relationship: str = "", contact: str = "",
+                 url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """File a family's inquiry; prints the reference and the secret to hand to the family (shown once)."""
+    sought = {k: v for k, v in {"surname": surname, "first_name": first_name, "patronymic": patronymic,
+                                "birth_date": birth_date, "birth_place": birth_place,
+                                "service_number": service_number}.items() if v}
+    r = _call(url, token, "POST", "/api/inquiries", {"sought": sought, "relationship": relationship,
+                                                     "contact": contact})
+    _receipt(r, f"inquiry {r['reference']}")
+    out.print(f"reference: {r['reference']}\nsecret:    {r['secret']}   (give it to the family; it is not stored)",
+              markup=False)
+
+
+@inquiry_app.command("show")
+def show_inquiry(ref: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False) -> None:
+    """An inquiry, its decisions, and the registry's candidates, best first."""
+    data = _call(url, token, "GET", f"/api/inquiries/{ref}")
+    if as_json:
+        out.print_json(data=data)
+        return
+    out.print(f"{data['reference']} ({data['status']}): {_name(data['sought'])} {data['sought'].get('birth_date', '')}",
+              markup=False)
+    t = Table("probability", "id", "name", "born", "status", "reported by")
+    for c in data["candidates"]:
+        t.add_row(f"{c['probability']:.3f}", c["id"], _name(c), c["birth_date"], c["status"], c["party"])
+    out.print(t)
+
+
+@inquiry_app.command("decide")
+def decide_inquiry(ref: str, decision: Annotated[str, typer.Argument(help="confirmed, rejected, message, closed")],
+                   person: str = "", message: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Confirm or reject a candidate, or tell the family something."""
+    body = {"decision": decision, "message": message, **({"person": person} if person else {})}
+    _receipt(_call(url, token, "POST", f"/api/inquiries/{ref}/decisions", body))
+
+
+def register_commands(root: typer.Typer) -> None:
+    root.add_typer(person_app, name="person")
+    root.add_typer(list_app, name="list")
+    root.add_typer(inquiry_app, name="inquiry")
+    root.command("review")(review)
+    root.command("decide")(decide)
+    try:
+        from parley.people.linkcli import register as register_link
+    except ImportError:  # pragma: no cover - the matcher ships with Parley
+        return
+    register_link(root)

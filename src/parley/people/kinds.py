@@ -1,0 +1,469 @@
+"""Record kinds of the registry of persons: registering a person, correcting one's own report, status
+events, imported lists, match decisions, families' inquiries and the decisions on them.
+
+Need to know: a person's records are read by the party that reported the person, the person's own party
+(the power the person depends on) and the mediators; never by the public or by a role across parties.
+``_person_audience`` enforces that on every record that carries personal data. Personal data never goes
+into log lines or error messages: errors name fields, never values.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+from sqlalchemy import select
+
+from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
+from parley.parties.models import Party
+from parley.people.models import (
+    PERSON_FIELDS, Inquiry, InquiryDecision, MatchDecision, Person, PersonEvent, PersonList,
+)
+from parley.records.format import SLUG
+from parley.records.kinds import Context, Kind, Payload
+
+Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
+Short = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
+Text = Annotated[str, StringConstraints(max_length=4000)]
+PartialDate = Annotated[str, StringConstraints(pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$")]
+
+CATEGORIES = ("pow", "civilian", "missing", "deceased")
+EVENTS = ("captured", "detained", "missing", "held_at", "transferred", "visited", "hospitalised", "released",
+          "repatriated", "died", "remains_recovered", "remains_returned")
+FIRST_EVENT = {"pow": "captured", "civilian": "detained", "missing": "missing", "deceased": "died"}
+WRITERS = frozenset({"registrar", "admin"})
+DECIDERS = frozenset({"registrar", "admin", "negotiator"})
+DATE_FIELDS = ("birth_date", "capture_date", "death_date")
+
+
+def check_partial_date(value: str, field: str, *, not_after: date | None = None) -> str:
+    """``yyyy``, ``yyyy-mm`` or ``yyyy-mm-dd``: a real date, from 1900, not after ``not_after``."""
+    if not value:
+        return value
+    parts = [int(x) for x in value.split("-")]
+    try:
+        d = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise Unprocessable("no such date", field=field) from None
+    if d.year < 1900:
+        raise Unprocessable("dates before 1900 are not accepted", field=field)
+    if not_after is not None and d > not_after:
+        raise Unprocessable("the date lies after the record's own time", field=field)
+    return value
+
+
+class PersonFields(Payload):
+    surname: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    first_name: Short = ""
+    patronymic: Short = ""
+    mother_maiden_name: Short = ""
+    sex: Literal["", "m", "f"] = ""
+    birth_date: PartialDate = ""
+    birth_place: Short = ""
+    citizenship: Short = ""
+    rank: Short = ""
+    service_number: Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)] = ""
+    unit: Short = ""
+    power_depended_on: Short = ""
+    capture_date: PartialDate = ""
+    capture_place: Short = ""
+    held_at: Short = ""
+    health: Text = ""
+    death_date: PartialDate = ""
+    death_place: Short = ""
+    cause_of_death: Text = ""
+    burial_place: Short = ""
+    grave_marking: Short = ""
+    person_to_inform: Text = ""
+    notes: Text = ""
+    external_id: Annotated[str, StringConstraints(max_length=100, strip_whitespace=True)] = ""
+
+
+class ListRef(Payload):
+    id: Slug
+    row: Annotated[int, Field(ge=1, le=10_000_000)]
+
+
+class PersonRegister(Payload):
+    id: Slug
+    category: Literal["pow", "civilian", "missing", "deceased"]
+    own_party: Slug | None = None
+    person: PersonFields
+    seriously_wounded: bool = False
+    list: ListRef | None = None
+
+
+class PersonUpdate(Payload):
+    id: Slug
+    category: Literal["pow", "civilian", "missing", "deceased"] | None = None
+    own_party: Slug | None = None
+    person: PersonFields
+    seriously_wounded: bool = False
+    reason: Text = ""
+
+
+class PersonEventPayload(Payload):
+    person: Slug
+    event: Literal[EVENTS]  # type: ignore[valid-type]
+    date: PartialDate = ""
+    place: Short = ""
+    note: Text = ""
+    seriously_wounded: bool | None = None
+
+
+class RowReport(Payload):
+    row: Annotated[int, Field(ge=1, le=10_000_000)]
+    status: Literal["accepted", "duplicate", "rejected"]
+    person: Slug | None = None  # the person registered from this row
+    of: Slug | None = None  # the person it duplicates
+    of_row: int | None = None  # or the earlier row of the same file
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+    field: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class ListImport(Payload):
+    id: Slug
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    filename: Annotated[str, StringConstraints(max_length=200)]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    mapping: dict[Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=200)]]
+    report: Annotated[list[RowReport], Field(max_length=200_000)]
+
+
+class MatchDecide(Payload):
+    left: Slug
+    right: Slug
+    decision: Literal["same", "different"]
+    probability: Annotated[float, Field(ge=0, le=1)] | None = None
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _two(self) -> "MatchDecide":
+        if self.left == self.right:
+            raise ValueError("a decision concerns two different person records")
+        return self
+
+
+class Sought(Payload):
+    surname: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    first_name: Short = ""
+    patronymic: Short = ""
+    birth_date: PartialDate = ""
+    birth_place: Short = ""
+    service_number: Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)] = ""
+    rank: Short = ""
+    unit: Short = ""
+    last_seen_date: PartialDate = ""
+    last_seen_place: Short = ""
+    category: Literal["", "pow", "civilian", "missing", "deceased"] = ""
+    notes: Text = ""
+
+
+class InquiryFile(Payload):
+    id: Annotated[str, StringConstraints(pattern=r"^INQ-[0-9A-Z]{4}-[0-9A-Z]{4}$")]
+    secret_hash: Annotated[str, StringConstraints(min_length=20, max_length=200)]
+    sought: Sought
+    relationship: Short = ""
+    contact: Text = ""  # how the family is reached; read by the registrars only
+
+    @field_validator("secret_hash")
+    @classmethod
+    def _argon2(cls, v: str) -> str:
+        if not v.startswith("$argon2"):
+            raise ValueError("the family's secret is stored as an Argon2 hash, never in clear")
+        return v
+
+
+class InquiryDecide(Payload):
+    inquiry: Annotated[str, StringConstraints(pattern=r"^INQ-[0-9A-Z]{4}-[0-9A-Z]{4}$")]
+    decision: Literal["confirmed", "rejected", "message", "closed"]
+    person: Slug | None = None
+    message: Text = ""
+
+    @model_validator(mode="after")
+    def _person(self) -> "InquiryDecide":
+        if self.decision in ("confirmed", "rejected") and self.person is None:
+            raise ValueError("confirming or rejecting a candidate names the person")
+        if self.decision in ("message", "closed") and not self.message.strip():
+            raise ValueError("say what the family is told")
+        return self
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _require(ctx: Context, roles: frozenset[str], what: str) -> None:
+    if not (ctx.roles & roles):
+        raise Forbidden(f"only {', '.join(sorted(roles))} members {what}")
+
+
+def _party_slug(ctx: Context) -> str:
+    assert ctx.author_party is not None
+    return ctx.author_party.slug
+
+
+def _is_mediator(ctx: Context) -> bool:
+    return bool(ctx.author_party and ctx.author_party.kind == "mediator")
+
+
+def _person_audience(ctx: Context, reporter: str, own: str | None) -> None:
+    """Only parties' tokens, and only of the reporting party and the person's own party (mediators read all)."""
+    allowed = {reporter, *([own] if own else [])}
+    for t in ctx.record.audience.tokens:
+        kind, _, rest = t.partition(":")
+        party = rest.partition("/")[0]
+        if kind != "party" or party not in allowed:
+            raise Unprocessable("records about a person are read only by the reporting party, the person's own "
+                                f"party and the mediators; {t!r} is not allowed", field="audience")
+    if own and own != reporter:
+        party = ctx.session.get(Party, own)
+        if party is not None and not ctx.record.audience.admits(own, party.kind, frozenset({"registrar"}), reporter):
+            raise Unprocessable(f"the person's own party {own!r} must be in the audience", field="audience")
+
+
+def _own_party(ctx: Context, slug: str | None) -> str | None:
+    if slug is None:
+        return None
+    p = ctx.session.get(Party, slug)
+    if p is None:
+        raise NotFound(f"no party {slug!r}", field="own_party")
+    if p.kind != "belligerent":
+        raise Unprocessable("a person's own party is a belligerent party", field="own_party")
+    return slug
+
+
+def _keys(fields: PersonFields) -> dict[str, str]:
+    from parley.people.names import features
+
+    f = features(fields.surname, fields.first_name, fields.patronymic)
+    return {"surname_key": f["surname_key"][:200] or "-", "first_key": f["first_key"][:200],
+            "patronymic_key": f["patronymic_key"][:200], "birth_year": fields.birth_date[:4]}
+
+
+def _check_fields(ctx: Context, fields: PersonFields, category: str) -> None:
+    today = ctx.record.when.date()
+    for name in DATE_FIELDS:
+        check_partial_date(getattr(fields, name), f"person.{name}", not_after=today)
+    if fields.birth_date and fields.death_date and fields.death_date < fields.birth_date:
+        raise Unprocessable("the date of death lies before the date of birth", field="person.death_date")
+    if fields.birth_date and fields.capture_date and fields.capture_date < fields.birth_date:
+        raise Unprocessable("the date of capture lies before the date of birth", field="person.capture_date")
+
+
+def _person(ctx: Context, pid: str, field: str = "person") -> Person:
+    p = ctx.session.get(Person, pid)
+    if p is None:
+        raise NotFound(f"no person {pid!r}", field=field)
+    return p
+
+
+def _may_read(ctx: Context, p: Person) -> bool:
+    if _is_mediator(ctx) or "auditor" in ctx.roles:
+        return True
+    return _party_slug(ctx) in (p.party, p.own_party)
+
+
+# -- apply -----------------------------------------------------------------------------------------
+def apply_register(ctx: Context) -> None:
+    p: PersonRegister = ctx.payload
+    _require(ctx, WRITERS, "register persons")
+    assert ctx.author is not None
+    reporter = _party_slug(ctx)
+    if ctx.author_party is not None and ctx.author_party.kind != "belligerent" and not _is_mediator(ctx):
+        raise Forbidden("only parties register persons")
+    own = _own_party(ctx, p.own_party)
+    _person_audience(ctx, reporter, own)
+    if ctx.session.get(Person, p.id) is not None:
+        raise Conflict(f"person {p.id!r} is already registered", field="id")
+    _check_fields(ctx, p.person, p.category)
+    status = FIRST_EVENT[p.category]
+    status_date = {"pow": p.person.capture_date, "civilian": p.person.capture_date,
+                   "deceased": p.person.death_date}.get(p.category, "")
+    row = Person(id=p.id, category=p.category, party=reporter, own_party=own, author=ctx.author.id,
+                 audience=ctx.record.audience.text(), seriously_wounded=p.seriously_wounded, status=status,
+                 status_date=status_date, list_id=p.list.id if p.list else None,
+                 list_row=p.list.row if p.list else None, created_idx=ctx.idx, updated_idx=ctx.idx,
+                 created_at=ctx.record.when, **p.person.model_dump(), **_keys(p.person))
+    ctx.session.add(row)
+    ctx.session.add(PersonEvent(idx=ctx.idx, person=p.id, event=status, date=status_date,
+                                place={"pow": p.person.capture_place, "civilian": p.person.capture_place,
+                                       "deceased": p.person.death_place}.get(p.category, ""),
+                                party=reporter, author=ctx.author.id, audience=row.audience, at=ctx.record.when))
+
+
+def apply_update(ctx: Context) -> None:
+    p: PersonUpdate = ctx.payload
+    _require(ctx, WRITERS, "correct person records")
+    row = _person(ctx, p.id, "id")
+    if _party_slug(ctx) != row.party:
+        raise Forbidden("only the reporting party corrects its report; another party registers its own")
+    own = _own_party(ctx, p.own_party) if p.own_party is not None else row.own_party
+    _person_audience(ctx, row.party, own)
+    category = p.category or row.category
+    _check_fields(ctx, p.person, category)
+    for name, value in {**p.person.model_dump(), **_keys(p.person)}.items():
+        setattr(row, name, value)
+    row.category, row.own_party, row.seriously_wounded = category, own, p.seriously_wounded
+    row.audience = ctx.record.audience.text()
+    row.updated_idx = ctx.idx
+
+
+def apply_event(ctx: Context) -> None:
+    p: PersonEventPayload = ctx.payload
+    _require(ctx, WRITERS, "record a person's status")
+    assert ctx.author is not None
+    row = _person(ctx, p.person)
+    if not _may_read(ctx, row):
+        raise NotFound(f"no person {p.person!r}", field="person")
+    _person_audience(ctx, row.party, row.own_party)
+    check_partial_date(p.date, "date", not_after=ctx.record.when.date())
+    if p.date and row.birth_date and p.date < row.birth_date:
+        raise Unprocessable("the event lies before the person's date of birth", field="date")
+    if row.status in ("repatriated", "remains_returned") and p.event not in ("visited", "hospitalised", "died"):
+        raise Conflict(f"the person is already {row.status.replace('_', ' ')}", field="event")
+    ctx.session.add(PersonEvent(idx=ctx.idx, person=row.id, event=p.event, date=p.date, place=p.place, note=p.note,
+                                party=_party_slug(ctx), author=ctx.author.id, audience=ctx.record.audience.text(),
+                                at=ctx.record.when))
+    if p.date >= row.status_date or not p.date:
+        row.status, row.status_date = p.event, p.date or row.status_date
+    if p.event == "held_at" or (p.event == "transferred" and p.place):
+        row.held_at = p.place
+    if p.event == "died" and row.category != "deceased":
+        row.death_date = row.death_date or p.date
+        row.death_place = row.death_place or p.place
+    if p.seriously_wounded is not None:
+        row.seriously_wounded = p.seriously_wounded
+    row.updated_idx = ctx.idx
+
+
+def apply_list(ctx: Context) -> None:
+    p: ListImport = ctx.payload
+    _require(ctx, WRITERS, "import lists")
+    assert ctx.author is not None
+    reporter = _party_slug(ctx)
+    if ctx.session.get(PersonList, p.id) is not None:
+        raise Conflict(f"list {p.id!r} is already recorded", field="id")
+    rows = [r.row for r in p.report]
+    if len(set(rows)) != len(rows):
+        raise Unprocessable("each row of the file appears once in the report", field="report")
+    for i, r in enumerate(p.report):
+        if r.status == "accepted":
+            person = ctx.session.get(Person, r.person) if r.person else None
+            if person is None or person.list_id != p.id or person.list_row != r.row or person.party != reporter:
+                raise Unprocessable("an accepted row names the person registered from it in this list",
+                                    field=f"report.{i}.person")
+        elif r.status == "duplicate" and not (r.of or r.of_row):
+            raise Unprocessable("a duplicate row names whom it duplicates", field=f"report.{i}.of")
+        elif r.status == "rejected" and not r.reason:
+            raise Unprocessable("a rejected row gives its reason", field=f"report.{i}.reason")
+    for t in ctx.record.audience.tokens:
+        if t in ("public", "all") or t.startswith("role:"):
+            raise Unprocessable("a list's report is read by parties and mediators only", field="audience")
+    count = {s: sum(1 for r in p.report if r.status == s) for s in ("accepted", "duplicate", "rejected")}
+    ctx.session.add(PersonList(id=p.id, party=reporter, author=ctx.author.id, audience=ctx.record.audience.text(),
+                               title=p.title, filename=p.filename, sha256=p.sha256, rows=len(p.report),
+                               accepted=count["accepted"], duplicates=count["duplicate"], rejected=count["rejected"],
+                               report=json.dumps([r.model_dump(exclude_none=True) for r in p.report]), idx=ctx.idx,
+                               at=ctx.record.when))
+
+
+def apply_match(ctx: Context) -> None:
+    p: MatchDecide = ctx.payload
+    _require(ctx, DECIDERS, "decide matches")
+    assert ctx.author is not None
+    left, right = _person(ctx, p.left, "left"), _person(ctx, p.right, "right")
+    for side, row in (("left", left), ("right", right)):
+        if not _may_read(ctx, row):
+            raise NotFound(f"no person {row.id!r}", field=side)
+    allowed = {left.party, right.party, *(x for x in (left.own_party, right.own_party) if x)}
+    for t in ctx.record.audience.tokens:
+        kind, _, rest = t.partition(":")
+        if kind != "party" or rest.partition("/")[0] not in allowed:
+            raise Unprocessable(f"a match decision is read only by the parties of the two records; {t!r} is not "
+                                "allowed", field="audience")
+    a, b = sorted((p.left, p.right))
+    for old in ctx.session.execute(select(MatchDecision).where(MatchDecision.left == a, MatchDecision.right == b,
+                                                               MatchDecision.current.is_(True))).scalars():
+        if old.decision == p.decision and old.party == _party_slug(ctx):
+            raise Conflict(f"these two records are already decided {p.decision!r}", field="decision")
+        old.current = False
+    ctx.session.add(MatchDecision(idx=ctx.idx, left=a, right=b, decision=p.decision,
+                                  probability="" if p.probability is None else f"{p.probability:.4f}", note=p.note,
+                                  party=_party_slug(ctx), author=ctx.author.id, audience=ctx.record.audience.text(),
+                                  at=ctx.record.when, current=True))
+
+
+def apply_inquiry(ctx: Context) -> None:
+    p: InquiryFile = ctx.payload
+    _require(ctx, WRITERS, "file inquiries")
+    assert ctx.author is not None
+    reporter = _party_slug(ctx)
+    for t in ctx.record.audience.tokens:
+        kind, _, rest = t.partition(":")
+        if kind != "party":
+            raise Unprocessable(f"an inquiry is read only by parties and mediators; {t!r} is not allowed",
+                                field="audience")
+    if not ctx.record.audience.admits(reporter, ctx.author_party.kind if ctx.author_party else "belligerent",
+                                      frozenset({"registrar"}), "-"):
+        raise Unprocessable("the filing party's registrars must be in the audience", field="audience")
+    if ctx.session.get(Inquiry, p.id) is not None:
+        raise Conflict(f"inquiry {p.id!r} already exists", field="id")
+    for name in ("birth_date", "last_seen_date"):
+        check_partial_date(getattr(p.sought, name), f"sought.{name}", not_after=ctx.record.when.date())
+    from parley.people.names import features
+
+    key = features(p.sought.surname, p.sought.first_name, p.sought.patronymic)["surname_key"][:200] or "-"
+    ctx.session.add(Inquiry(id=p.id, party=reporter, author=ctx.author.id, audience=ctx.record.audience.text(),
+                            secret_hash=p.secret_hash, sought=json.dumps({**p.sought.model_dump(), "contact": p.contact},
+                                                                         ensure_ascii=False),
+                            surname_key=key, relationship=p.relationship, status="open", created_idx=ctx.idx,
+                            at=ctx.record.when))
+
+
+def apply_inquiry_decide(ctx: Context) -> None:
+    p: InquiryDecide = ctx.payload
+    _require(ctx, WRITERS, "answer inquiries")
+    assert ctx.author is not None
+    inq = ctx.session.get(Inquiry, p.inquiry)
+    if inq is None:
+        raise NotFound(f"no inquiry {p.inquiry!r}", field="inquiry")
+    party = _party_slug(ctx)
+    if party != inq.party and not _is_mediator(ctx):
+        raise NotFound(f"no inquiry {p.inquiry!r}", field="inquiry")
+    if inq.status == "closed":
+        raise Conflict("the inquiry is closed", field="inquiry")
+    if p.person is not None:
+        person = _person(ctx, p.person)
+        if not _may_read(ctx, person):
+            raise NotFound(f"no person {p.person!r}", field="person")
+    if ctx.record.audience.text() != inq.audience:
+        raise Unprocessable("a decision on an inquiry has the inquiry's audience", field="audience")
+    ctx.session.add(InquiryDecision(idx=ctx.idx, inquiry=inq.id, person=p.person, decision=p.decision,
+                                    message=p.message, party=party, author=ctx.author.id, at=ctx.record.when))
+    if p.decision == "closed":
+        inq.status = "closed"
+    elif p.decision in ("confirmed", "message"):
+        inq.status = "answered"
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("person.register", PersonRegister, apply_register, WRITERS),
+    Kind("person.update", PersonUpdate, apply_update, WRITERS),
+    Kind("person.event", PersonEventPayload, apply_event, WRITERS),
+    Kind("list.import", ListImport, apply_list, WRITERS),
+    Kind("match.decide", MatchDecide, apply_match, DECIDERS),
+    Kind("inquiry.file", InquiryFile, apply_inquiry, WRITERS),
+    Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS),
+)
+
+
+def person_audience(reporter: str, own: str | None) -> list[str]:
+    return sorted({f"party:{reporter}", *([f"party:{own}"] if own else [])})
+
+
+def person_payload(values: dict[str, Any]) -> dict[str, Any]:
+    """The ``person`` object of a register or update payload from a flat dict of fields (empty ones dropped)."""
+    return {k: str(values[k]).strip() for k in PERSON_FIELDS if values.get(k) not in (None, "")}
+
+
+__all__ = ["KINDS", "CATEGORIES", "EVENTS", "FIRST_EVENT", "person_audience", "person_payload", "check_partial_date"]

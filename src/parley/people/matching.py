@@ -1,0 +1,825 @@
+"""Probabilistic matching of persons across lists: the same prisoner of war, missing or dead person written
+in Ukrainian Cyrillic, in Russian Cyrillic with the Russian form of the given name, or in one of several
+Latin transliterations.
+
+The model is a Fellegi-Sunter model run by Splink 5 on DuckDB. The comparison features (canonical name keys
+that agree across scripts and across the Ukrainian and Russian forms of a given name, Latin spellings for
+Jaro-Winkler, a short surname key for blocking) come from :mod:`parley.people.names`; :func:`prepare` adds the
+date, place and service-number features.
+
+Public API
+    ``prepare(df)``                     input columns -> feature columns (vectorised, names cached per triple)
+    ``settings(link_type)``             THE model definition (a ``splink.SettingsCreator``, engine-agnostic)
+    ``train(linker, labelled=None)``    lambda, u, m by EM, and m from registrars' decisions
+    ``dedupe(df)``                      -> (pairs, clusters)
+    ``link(left, right)``               -> left_id, right_id, probability
+    ``candidates(row, registry)`` and ``Matcher``   an inquiry against the registry, best first
+    ``match_files`` / ``dedupe_file``   the batch commands ``parley match`` and ``parley dedupe``
+
+Registrars' decisions (``labelled``: left_id, right_id, match 0/1) feed back twice: the confirmed matches
+(``match == 1``) are used to estimate the m probabilities (``estimate_m_from_pairwise_labels``), and every
+decision overrides the model's score for that very pair (1.0 for a confirmed match; a rejected pair is never
+linked directly).
+
+Missing values: :func:`prepare` returns ``""`` for a missing text feature (and ``<NA>`` for ``birth_year``);
+the frame handed to Splink must carry SQL NULL instead, otherwise every record without a service number
+would block with every other one. :func:`splink_frame` does that conversion.
+
+Running the same model on Spark (the settings use only portable SQL and Splink's dialect-aware levels)::
+
+    from pyspark.sql import SparkSession
+    from splink import Linker, SparkAPI
+    from parley.people.matching import prepare, settings, splink_frame, train
+
+    spark = SparkSession.builder.getOrCreate()
+    spark_df = spark.createDataFrame(splink_frame(prepare(pandas_df)))  # or build the features in Spark
+    db_api = SparkAPI(spark_session=spark)
+    linker = Linker(db_api.register(spark_df), settings("dedupe_only"), log_level=None)
+    train(linker)  # or Linker(..., saved_model_dict) to reuse a model trained on DuckDB
+    predictions = linker.inference.predict(threshold_match_probability=0.9)
+
+(With Splink 5 a table is registered with its database API first; ``Linker(spark_df, settings(...),
+SparkAPI(spark_session=spark))`` was the Splink 3 spelling. Jaro-Winkler on Spark needs Splink's
+similarity jar, which ``SparkAPI`` registers by default.)
+
+Isolation: every DuckDB connection made here is in memory, spills only into its own temporary directory
+(removed on close), never installs or auto-loads extensions, and has external access (files, HTTP) switched
+off once the input is registered.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+try:
+    from parley.people import names
+except ImportError:  # TEMPORARY development shim -- remove once parley.people.names exists
+    import sys as _sys
+    _sys.path.insert(0, "/tmp/parley_dev")
+    import shim as names  # type: ignore[no-redef]
+
+logger = logging.getLogger(__name__)
+
+INPUT_COLUMNS = ("id", "surname", "first_name", "patronymic", "birth_date", "birth_place", "service_number")
+
+NAME_FEATURES = (
+    "surname_clean", "first_clean", "patronymic_clean",
+    "surname_key", "first_key", "patronymic_key",
+    "surname_latin", "first_latin", "patronymic_latin",
+    "surname_sx", "first_initial", "script", "names_swapped_key",
+)
+FEATURE_COLUMNS = (
+    "unique_id", *NAME_FEATURES, "birth_year", "birth_ym", "birth_full", "birth_place_key", "service_number_norm",
+)
+STAGES = ("prepare", "train", "predict", "cluster")
+
+Progress = Callable[[str, float], None]
+
+# Pairs below this probability are not kept by ``predict`` (the public threshold is applied afterwards).
+_PREDICT_FLOOR = 0.01
+# u sampling: enough pairs for stable u on 10^6 records while training stays well under two minutes.
+_U_MAX_PAIRS = 3e6
+# EM: cap the number of blocked pairs per training session (Splink 5 samples records deterministically).
+_EM_MAX_PAIRS = 2e6
+
+
+class InputError(ValueError):
+    """A list that cannot be matched: unreadable file, no id column, duplicate or empty ids."""
+
+
+# --------------------------------------------------------------------------------------------------------
+# Features
+# --------------------------------------------------------------------------------------------------------
+
+_PLACE_PREFIX = re.compile(
+    r"^\s*(?:(?:м|г|с|смт|пгт|сел|пос|п|х|ст|m|g|s|c|smt|pgt|st)\.\s*|"
+    r"(?:місто|город|село|селище|поселок|посёлок|смт|пгт|хутор|станица|станиця|city|town|village|of)\s+)+",
+    re.IGNORECASE,
+)
+_HOMOGLYPHS = str.maketrans({
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "У": "Y", "Х": "X", "І": "I", "Ї": "I", "Ё": "E", "Є": "E",
+})
+_ISO_DATE = re.compile(r"^\s*(\d{4})(?:[-./](\d{1,2})(?:[-./](\d{1,2}))?)?(?:[T ].*)?\s*$")
+_DMY_DATE = re.compile(r"^\s*(?:(\d{1,2})[./-])?(\d{1,2})[./-](\d{4})\s*$")
+
+
+def _text(series: pd.Series | None, n: int) -> pd.Series:
+    """A column as stripped text, "" for missing; integral floats (ids read as numbers) without ".0"."""
+    if series is None:
+        return pd.Series([""] * n, dtype=object)
+    s = series
+    if pd.api.types.is_float_dtype(s.dtype):
+        f = s.to_numpy(dtype="float64", na_value=np.nan)
+        if np.all(np.isnan(f) | (f == np.floor(f))):
+            s = pd.Series(f, index=series.index).astype("Int64")
+    s = s.astype(object).where(s.notna(), "")
+    return s.map(str).str.strip().astype(object)
+
+
+def _birth_columns(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(birth_year Int64, birth_ym "yyyy-mm" | "", birth_full "yyyy-mm-dd" | "") from ISO, partial ISO,
+    dd.mm.yyyy or mm.yyyy text. Impossible dates keep only the parts that are valid."""
+    n = len(raw)
+    iso = raw.str.extract(_ISO_DATE)
+    dmy = raw.str.extract(_DMY_DATE)
+    year = pd.to_numeric(iso[0].fillna(dmy[2]), errors="coerce")
+    month = pd.to_numeric(iso[1].where(iso[0].notna(), dmy[1]), errors="coerce")
+    day = pd.to_numeric(iso[2].where(iso[0].notna(), dmy[0]), errors="coerce")
+    year = year.where((year >= 1880) & (year <= 2100))
+    month = month.where(year.notna() & (month >= 1) & (month <= 12))
+    day = day.where(month.notna() & (day >= 1) & (day <= 31))
+    y = year.astype("Int64")
+    ys = y.astype("string")
+    ym = (ys + "-" + month.astype("Int64").astype("string").str.zfill(2)).astype(object)
+    full = (ym + "-" + day.astype("Int64").astype("string").str.zfill(2)).astype(object)
+    # 31 April and friends: keep year and month, drop the day
+    checked = pd.to_datetime(full.where(full.notna(), None), format="%Y-%m-%d", errors="coerce")
+    full = full.where(checked.notna())
+    return (
+        pd.Series(y.to_numpy(), index=raw.index, dtype="Int64"),
+        pd.Series(ym.where(ym.notna(), "").to_numpy(), index=raw.index, dtype=object),
+        pd.Series(full.where(full.notna(), "").to_numpy(), index=raw.index, dtype=object),
+    ) if n else (pd.Series([], dtype="Int64"), pd.Series([], dtype=object), pd.Series([], dtype=object))
+
+
+def _skeleton(latin: str) -> str:
+    """First letter and consonants of a Latin key: Kharkiv/Kharkov, Kyiv/Kiev, Lviv/Lvov agree."""
+    s = re.sub(r"[^a-z]", "", latin.lower())
+    if not s:
+        return ""
+    for a, b in (("shch", "sch"), ("kh", "h"), ("zh", "z"), ("ts", "c"), ("tz", "c"), ("g", "h"), ("w", "v")):
+        s = s.replace(a, b)
+    head = "a" if s[0] in "aeiouy" else s[0]
+    return head + re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouyj]", "", s[1:]))
+
+
+def _place_key(place: str) -> str:
+    rest = _PLACE_PREFIX.sub("", place)
+    m = re.search(r"[^\W\d_][\w'’ʼ-]*", rest)
+    if not m:
+        return ""
+    return _skeleton(names.to_latin(m.group(0)))
+
+
+def _name_features(surname: pd.Series, first: pd.Series, patronymic: pd.Series) -> pd.DataFrame:
+    """names.features for every row, computed once per distinct (surname, first, patronymic)."""
+    triples = pd.DataFrame({"s": surname.to_numpy(), "f": first.to_numpy(), "p": patronymic.to_numpy()})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(triples))
+    rows = []
+    empty = {k: "" for k in NAME_FEATURES}
+    for s, f, p in uniques:
+        if not (s or f or p):
+            rows.append(empty)
+            continue
+        feats = names.features(s or None, f or None, p or None)
+        rows.append({k: ("" if feats.get(k) is None else str(feats.get(k))) for k in NAME_FEATURES})
+    table = pd.DataFrame.from_records(rows, columns=list(NAME_FEATURES)) if rows else pd.DataFrame(
+        columns=list(NAME_FEATURES))
+    out = table.iloc[codes].reset_index(drop=True) if len(codes) else table
+    out.index = surname.index
+    return out
+
+
+def prepare(df: pd.DataFrame) -> pd.DataFrame:
+    """The feature columns of a list of persons.
+
+    Reads INPUT_COLUMNS (any may be missing or empty; ``birth_date`` as yyyy-mm-dd, yyyy-mm, yyyy,
+    dd.mm.yyyy or mm.yyyy) and returns ``id``, ``unique_id`` (the id as text), the ``names.features``
+    columns, ``birth_year`` (Int64), ``birth_ym``, ``birth_full`` (ISO or ""), ``birth_place_key`` (the first
+    word of the place without "м."/"г."/"с." and the like, through ``names.to_latin`` and reduced to its
+    consonant skeleton so that Харків, Харьков and Kharkiv agree) and ``service_number_norm`` (upper-case
+    letters and digits only, Cyrillic look-alike letters as Latin)."""
+    n = len(df)
+    cols = {c: _text(df[c] if c in df.columns else None, n) for c in INPUT_COLUMNS}
+    if "id" not in df.columns:
+        cols["id"] = pd.Series([str(i) for i in range(n)], dtype=object)
+    for c in INPUT_COLUMNS:
+        cols[c].index = range(n)
+    out = pd.DataFrame({"id": cols["id"], "unique_id": cols["id"]})
+    feats = _name_features(cols["surname"], cols["first_name"], cols["patronymic"])
+    for k in NAME_FEATURES:
+        out[k] = feats[k].to_numpy(dtype=object)
+    out["birth_year"], out["birth_ym"], out["birth_full"] = _birth_columns(cols["birth_date"])
+    places = cols["birth_place"]
+    uniq = pd.unique(places)
+    place_map = {p: (_place_key(p) if p else "") for p in uniq}
+    out["birth_place_key"] = places.map(place_map).to_numpy(dtype=object)
+    out["service_number_norm"] = (
+        cols["service_number"].str.upper().str.translate(_HOMOGLYPHS).str.replace(r"[^0-9A-Z]", "", regex=True)
+    ).to_numpy(dtype=object)
+    return out
+
+
+def splink_frame(prepared: pd.DataFrame) -> pd.DataFrame:
+    """The prepared features as Splink wants them: SQL NULL (None) for a missing value instead of ""."""
+    out = pd.DataFrame({"unique_id": prepared["unique_id"].astype(object)})
+    for c in FEATURE_COLUMNS[1:]:
+        col = prepared[c]
+        if c == "birth_year":
+            out[c] = col.astype("Int64")
+        else:
+            v = col.astype(object)
+            out[c] = v.where(v.notna() & (v != ""), None)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------------------
+
+
+def settings(link_type: str = "dedupe_only") -> Any:
+    """THE model definition, engine-agnostic (portable SQL and Splink's dialect-aware levels only).
+
+    link_type: "dedupe_only" (one list, or the registry), "link_only" (two lists) or "link_and_dedupe".
+    The m and u values given here are priors: training refines them, and a list too small to train on is
+    scored with them."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    def lvl(level: Any, m: float, u: float, **kw: Any) -> Any:
+        return level.configure(m_probability=m, u_probability=u, **kw)
+
+    swapped = "surname_key_l = first_key_r AND first_key_l = surname_key_r"
+    surname = cl.CustomComparison(
+        output_column_name="surname",
+        comparison_description="surname: canonical key, names swapped, Jaro-Winkler of the Latin spelling",
+        comparison_levels=[
+            cll.NullLevel("surname_key"),
+            lvl(cll.ExactMatchLevel("surname_key", term_frequency_adjustments=True), 0.86, 0.002),
+            lvl(cll.CustomLevel(swapped, "surname and first name swapped"), 0.02, 0.00001),
+            lvl(cll.JaroWinklerLevel("surname_latin", 0.92), 0.07, 0.003),
+            lvl(cll.JaroWinklerLevel("surname_latin", 0.85), 0.03, 0.02),
+            lvl(cll.ElseLevel(), 0.02, 0.975),
+        ],
+    )
+    first = cl.CustomComparison(
+        output_column_name="first_name",
+        comparison_description="first name: canonical key (Олександр = Александр = Oleksandr), swapped, "
+                               "Jaro-Winkler, an initial against a full name",
+        comparison_levels=[
+            cll.NullLevel("first_initial"),
+            lvl(cll.ExactMatchLevel("first_key", term_frequency_adjustments=True), 0.9, 0.02),
+            lvl(cll.CustomLevel(swapped, "surname and first name swapped"), 0.02, 0.00001),
+            lvl(cll.JaroWinklerLevel("first_latin", 0.92), 0.04, 0.005),
+            lvl(cll.CustomLevel(
+                "first_initial_l = first_initial_r AND "
+                "(length(first_clean_l) <= 1 OR length(first_clean_r) <= 1)",
+                "initial only, agrees"), 0.03, 0.002),
+            # A different given name: twins and brothers share everything else, which Fellegi-Sunter's
+            # independence assumption cannot see; so this level is fixed, not learnt.
+            lvl(cll.ElseLevel(), 1e-5, 0.97, fix_m_probability=True),
+        ],
+    )
+    patronymic = cl.CustomComparison(
+        output_column_name="patronymic",
+        comparison_levels=[
+            cll.NullLevel("patronymic_key"),
+            lvl(cll.ExactMatchLevel("patronymic_key"), 0.9, 0.03),
+            lvl(cll.JaroWinklerLevel("patronymic_latin", 0.92), 0.06, 0.01),
+            lvl(cll.ElseLevel(), 0.04, 0.96),
+        ],
+    )
+    birth = cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_description="birth date at the precision both sides have",
+        comparison_levels=[
+            cll.NullLevel("birth_year"),
+            lvl(cll.ExactMatchLevel("birth_full"), 0.75, 0.0001),
+            lvl(cll.ExactMatchLevel("birth_ym"), 0.04, 0.002),
+            lvl(cll.CustomLevel(
+                "birth_year_l = birth_year_r AND (birth_full_l IS NULL OR birth_full_r IS NULL)",
+                "same year, one side year (or month) only"), 0.15, 0.005),
+            lvl(cll.CustomLevel("birth_year_l = birth_year_r", "same year, other day"), 0.03, 0.02),
+            lvl(cll.CustomLevel("abs(birth_year_l - birth_year_r) <= 1", "year +/- 1"), 0.02, 0.05),
+            lvl(cll.ElseLevel(), 0.01, 0.92),
+        ],
+    )
+    service = cl.CustomComparison(
+        output_column_name="service_number",
+        comparison_levels=[
+            cll.NullLevel("service_number_norm"),
+            lvl(cll.ExactMatchLevel("service_number_norm"), 0.95, 0.00001),
+            lvl(cll.ElseLevel(), 0.05, 0.99999),
+        ],
+    )
+    place = cl.CustomComparison(
+        output_column_name="birth_place",
+        comparison_levels=[
+            cll.NullLevel("birth_place_key"),
+            lvl(cll.ExactMatchLevel("birth_place_key"), 0.85, 0.02),
+            lvl(cll.ElseLevel(), 0.15, 0.98),
+        ],
+    )
+    return SettingsCreator(
+        link_type=link_type,
+        comparisons=[surname, first, patronymic, birth, service, place],
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        probability_two_random_records_match=1e-4,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        unique_id_column_name="unique_id",
+        em_convergence=0.001,
+        max_iterations=20,
+    )
+
+
+def blocking_rules() -> list[Any]:
+    """Blocking rules for prediction: a pair is scored if it agrees on any of these."""
+    from splink import block_on
+
+    return [
+        block_on("surname_sx", "birth_year"),
+        block_on("first_key", "birth_year"),
+        block_on("surname_key", "first_initial"),
+        block_on("service_number_norm"),
+        block_on("names_swapped_key"),
+    ]
+
+
+def candidate_blocking_rules() -> list[Any]:
+    """Blocking for one inquiry against the registry: looser, since a family may know little."""
+    from splink import block_on
+
+    return [*blocking_rules(), block_on("surname_key"), block_on("surname_sx", "first_initial"),
+            block_on("first_key", "patronymic_key")]
+
+
+def _call(progress: Progress | None, stage: str, fraction: float) -> None:
+    if progress is not None:
+        progress(stage, max(0.0, min(1.0, fraction)))
+
+
+def train(linker: Any, labelled: pd.DataFrame | None = None, *, progress: Progress | None = None) -> None:
+    """Estimate the model's parameters on the linker's data.
+
+    1. probability_two_random_records_match from deterministic rules (same service number; same surname,
+       first name and full birth date) with a recall guess of 0.6;
+    2. u by random sampling (at most _U_MAX_PAIRS pairs, fixed seed);
+    3. m by EM, blocked on the full birth date and then on surname and first name (each session at most
+       _EM_MAX_PAIRS pairs);
+    4. if ``labelled`` (left_id, right_id, match 0/1) is given, m from the confirmed matches as well
+       (``estimate_m_from_pairwise_labels``; Splink averages it with the EM estimates)."""
+    from splink import block_on
+    from splink.internals.exceptions import SplinkException
+
+    sett = linker._settings_obj
+    n_records = _linker_record_count(linker)
+    _call(progress, "train", 0.02)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("service_number_norm"), block_on("surname_key", "first_key", "birth_full")], recall=0.6)
+    except (ValueError, SplinkException) as exc:
+        logger.info("prior from deterministic rules failed: %s", exc)
+    lam = sett._probability_two_random_records_match
+    if not lam or lam <= 0 or lam >= 0.5:
+        # no deterministic match at all, or a tiny list: about one duplicate per ten records
+        sett._probability_two_random_records_match = min(0.1, 0.1 / max(1, n_records - 1))
+    _call(progress, "train", 0.15)
+    if n_records >= 20:
+        linker.training.estimate_u_using_random_sampling(max_pairs=_U_MAX_PAIRS, seed=42)
+    _call(progress, "train", 0.45)
+    for i, rule in enumerate((block_on("birth_full"), block_on("surname_key", "first_key"))):
+        try:
+            if n_records >= 50:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, max_pairs=_EM_MAX_PAIRS if n_records > 50_000 else None,
+                    record_sample_proportion=0.05)
+        except (ValueError, SplinkException, ZeroDivisionError) as exc:
+            logger.info("EM on %s skipped: %s", rule, exc)
+        _call(progress, "train", 0.45 + 0.25 * (i + 1))
+    if labelled is not None and len(labelled):
+        _train_from_labels(linker, labelled)
+    _call(progress, "train", 1.0)
+
+
+def _linker_record_count(linker: Any) -> int:
+    total = 0
+    for sdf in linker._input_tables_dict.values():
+        total += int(linker._db_api._execute_sql_against_backend(
+            f"select count(*) from {sdf.physical_name}").fetchone()[0])
+    return total
+
+
+def _labels(labelled: pd.DataFrame) -> pd.DataFrame:
+    missing = {"left_id", "right_id", "match"} - set(labelled.columns)
+    if missing:
+        raise InputError(f"labelled decisions need the columns left_id, right_id, match (missing {sorted(missing)})")
+    lab = pd.DataFrame({
+        "left_id": _text(labelled["left_id"], len(labelled)).to_numpy(),
+        "right_id": _text(labelled["right_id"], len(labelled)).to_numpy(),
+        "match": pd.to_numeric(labelled["match"], errors="coerce").fillna(0).astype(int).clip(0, 1).to_numpy(),
+    })
+    return lab[(lab.left_id != "") & (lab.right_id != "") & (lab.left_id != lab.right_id)]
+
+
+def _train_from_labels(linker: Any, labelled: pd.DataFrame) -> None:
+    lab = _labels(labelled)
+    pos = lab[lab.match == 1]
+    if pos.empty:
+        return
+    sds = list(linker._input_tables_dict.values())
+    table = pd.DataFrame({"unique_id_l": pos.left_id.to_numpy(), "unique_id_r": pos.right_id.to_numpy()})
+    if linker._settings_obj._link_type != "dedupe_only":
+        names_ = [s.dataset_display_name for s in sds]
+        table.insert(0, "source_dataset_l", names_[0])
+        table.insert(2, "source_dataset_r", names_[-1])
+    name = f"__parley_labels_{hashlib.sha1(pd.util.hash_pandas_object(table).values.tobytes()).hexdigest()[:10]}"
+    labels = linker.table_management.register_table(table, name, overwrite=True)
+    linker.training.estimate_m_from_pairwise_labels(labels)
+
+
+# --------------------------------------------------------------------------------------------------------
+# DuckDB: an isolated, offline connection
+# --------------------------------------------------------------------------------------------------------
+
+
+class _Engine:
+    """An in-memory DuckDB connection that spills only into its own temporary directory, with extension
+    auto-install/auto-load disabled; external access is switched off after the first registration."""
+
+    def __init__(self) -> None:
+        import duckdb
+        from splink import DuckDBAPI
+
+        self.tmpdir = tempfile.mkdtemp(prefix="parley-match-")
+        self.con = duckdb.connect(":memory:", config={
+            "temp_directory": self.tmpdir,
+            "extension_directory": self.tmpdir,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+        })
+        self.con.execute("SET enable_external_access = false")
+        self.db_api = DuckDBAPI(connection=self.con)
+
+    def register(self, frame: pd.DataFrame, name: str) -> Any:
+        return self.db_api.register(frame, dataset_display_name=name)
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def __enter__(self) -> _Engine:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _check_ids(prepared: pd.DataFrame, what: str) -> None:
+    ids = prepared["unique_id"]
+    if (ids == "").any():
+        raise InputError(f"{what}: {int((ids == '').sum())} row(s) without an id")
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise InputError(f"{what}: duplicate id(s) {', '.join(map(str, dup.unique()[:5]))}")
+
+
+def _linker(sdfs: Any, model: Any) -> Any:
+    from splink import Linker
+
+    return Linker(sdfs, model, log_level=None)
+
+
+def _override(pairs: pd.DataFrame, labelled: pd.DataFrame | None, *, symmetric: bool) -> pd.DataFrame:
+    """Registrars' decisions win over the model for the pairs they decided."""
+    if labelled is None or not len(labelled):
+        return pairs
+    lab = _labels(labelled)
+    if symmetric:
+        a = np.where(lab.left_id < lab.right_id, lab.left_id, lab.right_id)
+        b = np.where(lab.left_id < lab.right_id, lab.right_id, lab.left_id)
+        lab = pd.DataFrame({"left_id": a, "right_id": b, "match": lab.match.to_numpy()})
+        pa = np.where(pairs.left_id < pairs.right_id, pairs.left_id, pairs.right_id)
+        pb = np.where(pairs.left_id < pairs.right_id, pairs.right_id, pairs.left_id)
+        pairs = pd.DataFrame({"left_id": pa, "right_id": pb, "probability": pairs.probability.to_numpy()})
+    lab = lab.drop_duplicates(["left_id", "right_id"], keep="last")
+    merged = pairs.merge(lab, on=["left_id", "right_id"], how="outer")
+    merged["probability"] = np.where(merged["match"].notna(), merged["match"].fillna(0).astype(float),
+                                     merged["probability"])
+    return merged[["left_id", "right_id", "probability"]]
+
+
+def _predictions(linker: Any, floor: float) -> pd.DataFrame:
+    pred = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+    rel = pred.as_duckdbpyrelation()
+    cols = set(rel.columns)
+    sel = "unique_id_l, unique_id_r, match_probability"
+    if "source_dataset_l" in cols:
+        sel = "source_dataset_l, " + sel + ", source_dataset_r"
+    df = rel.select(sel).df() if hasattr(rel, "select") else pred.as_pandas_dataframe()
+    pred.drop_table_from_database_and_remove_from_cache()
+    return df
+
+
+def dedupe(
+    df: pd.DataFrame, *, threshold: float = 0.9, labelled: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Find the records of one list that describe the same person.
+
+    Returns (pairs: left_id, right_id, probability >= threshold, best first) and (clusters: id, cluster_id
+    for every input id; a record matched to nothing is its own cluster, cluster_id = its id)."""
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    _call(progress, "prepare", 0.0)
+    prepared = prepare(df)
+    _check_ids(prepared, "list")
+    _call(progress, "prepare", 1.0)
+    ids = prepared["unique_id"]
+    empty_pairs = pd.DataFrame({"left_id": pd.Series(dtype=object), "right_id": pd.Series(dtype=object),
+                                "probability": pd.Series(dtype=float)})
+    if len(prepared) < 2:
+        for st in STAGES[1:]:
+            _call(progress, st, 1.0)
+        return empty_pairs, pd.DataFrame({"id": ids.to_numpy(), "cluster_id": ids.to_numpy()})
+    with _Engine() as eng:
+        sdf = eng.register(splink_frame(prepared), "records")
+        linker = _linker(sdf, settings("dedupe_only"))
+        train(linker, labelled, progress=progress)
+        _call(progress, "predict", 0.05)
+        raw = _predictions(linker, min(threshold, _PREDICT_FLOOR) if labelled is not None else threshold)
+        pairs = pd.DataFrame({"left_id": raw["unique_id_l"].astype(str).to_numpy(),
+                              "right_id": raw["unique_id_r"].astype(str).to_numpy(),
+                              "probability": raw["match_probability"].astype(float).to_numpy()})
+        pairs = _override(pairs, labelled, symmetric=True)
+        pairs = pairs[pairs.probability >= threshold]
+        pairs = pairs.sort_values(["probability", "left_id", "right_id"], ascending=[False, True, True],
+                                  ignore_index=True)
+        _call(progress, "predict", 1.0)
+        _call(progress, "cluster", 0.05)
+        edges = pd.DataFrame({"unique_id_l": pairs.left_id.to_numpy(dtype=object),
+                              "unique_id_r": pairs.right_id.to_numpy(dtype=object),
+                              "match_probability": pairs.probability.to_numpy(dtype=float)})
+        nodes = pd.DataFrame({"unique_id": ids.to_numpy(dtype=object)})
+        cc = cluster_pairwise_predictions_at_threshold(
+            nodes, edges, eng.db_api, node_id_column_name="unique_id",
+            threshold_match_probability=threshold)
+        clusters = cc.as_pandas_dataframe()
+        _call(progress, "cluster", 1.0)
+    got = dict(zip(clusters["unique_id"].astype(str), clusters["cluster_id"].astype(str), strict=False))
+    out = pd.DataFrame({"id": ids.to_numpy(), "cluster_id": [got.get(i, i) for i in ids]})
+    return pairs, out
+
+
+def link(
+    left: pd.DataFrame, right: pd.DataFrame, *, threshold: float = 0.9, labelled: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """The pairs (left_id, right_id, probability >= threshold, best first) of records in ``left`` and
+    ``right`` that describe the same person. Ids may repeat between the two lists (Splink keeps a
+    source_dataset column); within a list they must be unique."""
+    _call(progress, "prepare", 0.0)
+    lp, rp = prepare(left), prepare(right)
+    _check_ids(lp, "left list")
+    _check_ids(rp, "right list")
+    _call(progress, "prepare", 1.0)
+    out_cols = {"left_id": pd.Series(dtype=object), "right_id": pd.Series(dtype=object),
+                "probability": pd.Series(dtype=float)}
+    if not len(lp) or not len(rp):
+        _call(progress, "train", 1.0)
+        _call(progress, "predict", 1.0)
+        return pd.DataFrame(out_cols)
+    with _Engine() as eng:
+        ls = eng.register(splink_frame(lp), "left")
+        rs = eng.register(splink_frame(rp), "right")
+        linker = _linker([ls, rs], settings("link_only"))
+        train(linker, labelled, progress=progress)
+        _call(progress, "predict", 0.05)
+        raw = _predictions(linker, min(threshold, _PREDICT_FLOOR) if labelled is not None else threshold)
+    flip = (raw["source_dataset_l"] != "left").to_numpy() if len(raw) else np.zeros(0, dtype=bool)
+    l_ids = raw["unique_id_l"].astype(str).to_numpy()
+    r_ids = raw["unique_id_r"].astype(str).to_numpy()
+    pairs = pd.DataFrame({
+        "left_id": np.where(flip, r_ids, l_ids),
+        "right_id": np.where(flip, l_ids, r_ids),
+        "probability": raw["match_probability"].astype(float).to_numpy(),
+    })
+    pairs = _override(pairs, labelled, symmetric=False)
+    pairs = pairs[pairs.probability >= threshold].sort_values(
+        ["probability", "left_id", "right_id"], ascending=[False, True, True], ignore_index=True)
+    _call(progress, "predict", 1.0)
+    return pairs
+
+
+# --------------------------------------------------------------------------------------------------------
+# Inquiries against the registry
+# --------------------------------------------------------------------------------------------------------
+
+_QUERY_ID = "__inquiry__"
+
+
+class Matcher:
+    """The registry, trained once, answering inquiries.
+
+    ``Matcher(registry_df)`` prepares the registry and trains the model on it (or takes a saved model:
+    ``model=`` a settings dict or the path of a JSON file written by :meth:`save_model`, then nothing is
+    trained). ``candidates(row)`` scores one inquiry against the registry; ``refresh(registry_df)`` swaps in
+    the new registry and keeps the trained model (``retrain=True`` to train again, e.g. after new
+    registrars' decisions). Thread-safe: one inquiry at a time per Matcher."""
+
+    def __init__(self, registry_df: pd.DataFrame, labelled: pd.DataFrame | None = None, *,
+                 model: dict[str, Any] | str | Path | None = None) -> None:
+        self._lock = threading.RLock()
+        self._engine: _Engine | None = None
+        self._linker: Any = None
+        self._registry: Any = None
+        self._ids: set[str] = set()
+        self._model: dict[str, Any] | None = None
+        if model is not None:
+            self._model = json.loads(Path(model).read_text(encoding="utf-8")) if isinstance(
+                model, (str, Path)) else deepcopy(model)
+        self.refresh(registry_df, labelled=labelled)
+
+    @property
+    def model(self) -> dict[str, Any]:
+        """The trained model (Splink settings dict with m, u and lambda), to save and reuse."""
+        assert self._model is not None
+        return deepcopy(self._model)
+
+    def save_model(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.model, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    def refresh(self, registry_df: pd.DataFrame, *, labelled: pd.DataFrame | None = None,
+                retrain: bool = False) -> None:
+        prepared = prepare(registry_df)
+        _check_ids(prepared, "registry")
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+            self._engine = _Engine()
+            self._registry = self._engine.register(splink_frame(prepared), "registry")
+            self._ids = set(prepared["unique_id"])
+            if self._model is None or retrain or labelled is not None:
+                linker = _linker(self._registry, settings("dedupe_only"))
+                if len(prepared) >= 2:
+                    train(linker, labelled)
+                self._model = linker.misc.save_model_to_json()
+                self._model.pop("linker_uid", None)
+            self._linker = _linker(self._registry, self._model)
+            for col in ("surname_key", "first_key"):
+                self._linker.table_management.compute_tf_table(col)
+
+    def candidates(self, row: dict[str, Any], top: int = 10) -> list[tuple[str, float]]:
+        """The registry ids most probably describing the person of ``row`` (any of INPUT_COLUMNS), with
+        that probability, best first."""
+        query = {c: row.get(c) for c in INPUT_COLUMNS if c != "id"}
+        query["id"] = _QUERY_ID
+        prepared = prepare(pd.DataFrame([query]))
+        with self._lock:
+            assert self._engine is not None
+            sdf = self._engine.db_api.register(splink_frame(prepared))
+            try:
+                pred = self._linker.inference.predict_between(
+                    self._registry, sdf, blocking_rules_to_generate_predictions=candidate_blocking_rules(),
+                    warning_mode="never")
+                res = pred.as_duckdbpyrelation().select(
+                    "unique_id_l, unique_id_r, match_probability").fetchall()
+                pred.drop_table_from_database_and_remove_from_cache()
+            finally:
+                sdf.drop_table_from_database_and_remove_from_cache()
+        best: dict[str, float] = {}
+        for a, b, p in res:
+            rid = str(b) if str(a) == _QUERY_ID else str(a)
+            if rid in self._ids:
+                best[rid] = max(best.get(rid, 0.0), float(p))
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+        return ranked[:top]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+_MATCHERS: OrderedDict[str, Matcher] = OrderedDict()
+_MATCHERS_LOCK = threading.Lock()
+
+
+def _fingerprint(df: pd.DataFrame) -> str:
+    cols = [c for c in INPUT_COLUMNS if c in df.columns]
+    h = hashlib.sha1(",".join(cols).encode())
+    if len(df):
+        h.update(pd.util.hash_pandas_object(df[cols].astype(str), index=False).values.tobytes())
+    return h.hexdigest()
+
+
+def candidates(query_row: dict[str, Any], registry_df: pd.DataFrame, *, top: int = 10) -> list[tuple[str, float]]:
+    """The registry ids with the probability that they describe the person of ``query_row``, best first.
+    The trained Matcher is cached per registry content (the last two registries)."""
+    key = _fingerprint(registry_df)
+    with _MATCHERS_LOCK:
+        matcher = _MATCHERS.get(key)
+        if matcher is not None:
+            _MATCHERS.move_to_end(key)
+    if matcher is None:
+        matcher = Matcher(registry_df)
+        with _MATCHERS_LOCK:
+            _MATCHERS[key] = matcher
+            while len(_MATCHERS) > 2:
+                _MATCHERS.popitem(last=False)[1].close()
+    return matcher.candidates(query_row, top=top)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------------------------
+
+
+def read_list(path: str | Path) -> pd.DataFrame:
+    """A CSV list (UTF-8 with or without BOM; comma, semicolon or tab) as text columns; INPUT_COLUMNS are
+    looked up case-insensitively, missing ones are empty, other columns are dropped."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if not p.is_file():
+        raise InputError(f"{p}: not a file")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+    first = text.split("\n", 1)[0]
+    sep = max((",", ";", "\t"), key=first.count)
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL,
+                         skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{p}: not a readable CSV list ({str(exc).strip()})") from None
+    rename = {c: str(c).strip().lower() for c in df.columns}
+    df = df.rename(columns=rename)
+    if "id" not in df.columns:
+        raise InputError(f"{p}: no 'id' column (found: {', '.join(map(str, df.columns)) or 'none'})")
+    keep = [c for c in INPUT_COLUMNS if c in df.columns]
+    return df.loc[:, ~df.columns.duplicated()][keep]
+
+
+def match_files(left_csv: Path, right_csv: Path, out_csv: Path, *, threshold: float = 0.9,
+                progress: Progress | None = None) -> int:
+    """Link two CSV lists; writes left_id,right_id,probability to ``out_csv``; returns the number of links."""
+    left, right = read_list(left_csv), read_list(right_csv)
+    pairs = link(left, right, threshold=threshold, progress=progress)
+    pairs.to_csv(out_csv, index=False, columns=["left_id", "right_id", "probability"], float_format="%.6f")
+    return len(pairs)
+
+
+def dedupe_file(in_csv: Path, out_csv: Path, *, threshold: float = 0.9, progress: Progress | None = None) -> int:
+    """Deduplicate one CSV list; writes id,cluster_id to ``out_csv``; returns the number of clusters."""
+    df = read_list(in_csv)
+    _, clusters = dedupe(df, threshold=threshold, progress=progress)
+    clusters.to_csv(out_csv, index=False, columns=["id", "cluster_id"])
+    return int(clusters["cluster_id"].nunique())
+
+
+def comparison_counts(df: pd.DataFrame, *, rules: Iterable[Any] | None = None,
+                      record_sample_proportion: float = 1.0) -> pd.DataFrame:
+    """Splink's count of the comparisons the blocking rules generate on one list (marginal and cumulative
+    per rule; ``record_sample_proportion`` < 1 estimates from a sample, for lists of 10^6)."""
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    prepared = prepare(df)
+    with _Engine() as eng:
+        sdf = eng.register(splink_frame(prepared), "records")
+        recs = count_comparisons_from_blocking_rules(
+            sdf, blocking_rules=list(rules) if rules is not None else blocking_rules(), link_type="dedupe_only",
+            record_sample_proportion=record_sample_proportion)
+    return pd.DataFrame(recs)[["blocking_rule", "marginal_comparison_count", "cumulative_comparison_count",
+                               "total_possible_comparison_count"]]
+
+
+__all__ = [
+    "INPUT_COLUMNS", "FEATURE_COLUMNS", "STAGES", "InputError", "Matcher", "blocking_rules", "candidates",
+    "comparison_counts", "dedupe", "dedupe_file", "link", "match_files", "prepare", "read_list", "settings", "splink_frame", "train",
+]

@@ -1,0 +1,164 @@
+"""Projection tables of the registry of persons: prisoners of war, detained civilians, the missing and the
+dead; their status history; the lists they were imported from; families' inquiries; registrars' decisions
+on candidate matches.
+
+Every row is written by a record's ``apply`` (``people/kinds.py``) and carries the audience of that record,
+so reads filter exactly as the log does. A person reported by two parties is two rows, one per report:
+each side's record is kept, and a confirmed match links them without overwriting either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from parley.db import Base
+from parley.operations.models import UTC_DT
+
+# The fields of a person record, in the order of the Geneva Conventions' lists (GC III Art. 17, 70, 120,
+# 122; GC I Art. 16-17; GC IV Art. 136-138). Dates are ISO text: "yyyy-mm-dd", "yyyy-mm" or "yyyy".
+PERSON_FIELDS = (
+    "surname", "first_name", "patronymic", "mother_maiden_name", "sex", "birth_date", "birth_place",
+    "citizenship", "rank", "service_number", "unit", "power_depended_on", "capture_date", "capture_place",
+    "held_at", "health", "death_date", "death_place", "cause_of_death", "burial_place", "grave_marking",
+    "person_to_inform", "notes", "external_id",
+)
+
+
+class Person(Base):
+    __tablename__ = "person"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), nullable=False, index=True)  # pow | civilian | missing | deceased
+    party: Mapped[str] = mapped_column(String(64), nullable=False, index=True)  # the reporting party
+    own_party: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the party the person depends on
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    surname: Mapped[str] = mapped_column(String(200), nullable=False)
+    first_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    patronymic: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    mother_maiden_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    sex: Mapped[str] = mapped_column(String(8), nullable=False, default="")
+    birth_date: Mapped[str] = mapped_column(String(10), nullable=False, default="")
+    birth_place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    citizenship: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    rank: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    service_number: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    unit: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    power_depended_on: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    capture_date: Mapped[str] = mapped_column(String(10), nullable=False, default="")
+    capture_place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    held_at: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    health: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    seriously_wounded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    death_date: Mapped[str] = mapped_column(String(10), nullable=False, default="")
+    death_place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    cause_of_death: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    burial_place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    grave_marking: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    person_to_inform: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    external_id: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # the latest status event
+    status_date: Mapped[str] = mapped_column(String(10), nullable=False, default="")
+    # Normalised keys (parley.people.names), for search in any script and for exact duplicates.
+    surname_key: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    first_key: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    patronymic_key: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    birth_year: Mapped[str] = mapped_column(String(4), nullable=False, default="")
+    list_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    list_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+
+
+Index("ix_person_keys", Person.surname_key, Person.first_key, Person.birth_year)
+
+
+class PersonEvent(Base):
+    """One step of a person's status history, with the party that stated it and its date."""
+
+    __tablename__ = "person_event"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    person: Mapped[str] = mapped_column(String(64), ForeignKey("person.id"), nullable=False, index=True)
+    event: Mapped[str] = mapped_column(String(16), nullable=False)
+    date: Mapped[str] = mapped_column(String(10), nullable=False, default="")
+    place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+
+
+class PersonList(Base):
+    """An imported list: the file's digest, the mapping used and the report of every row."""
+
+    __tablename__ = "person_list"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    party: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    accepted: Mapped[int] = mapped_column(Integer, nullable=False)
+    duplicates: Mapped[int] = mapped_column(Integer, nullable=False)
+    rejected: Mapped[int] = mapped_column(Integer, nullable=False)
+    report: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: [{row, status, person, of, reason, field}]
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+
+
+class MatchDecision(Base):
+    """A registrar's or mediator's decision that two person records are, or are not, the same person."""
+
+    __tablename__ = "match_decision"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    left: Mapped[str] = mapped_column(String(64), ForeignKey("person.id"), nullable=False, index=True)
+    right: Mapped[str] = mapped_column(String(64), ForeignKey("person.id"), nullable=False, index=True)
+    decision: Mapped[str] = mapped_column(String(16), nullable=False)  # same | different
+    probability: Mapped[str] = mapped_column(String(16), nullable=False, default="")  # the model's, when shown
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    current: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)  # a later decision supersedes
+
+
+class Inquiry(Base):
+    """A family's inquiry about a sought person, filed through a registrar or by the family directly."""
+
+    __tablename__ = "inquiry"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the reference the family keeps
+    party: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+    sought: Mapped[str] = mapped_column(Text, nullable=False)  # JSON of the sought person's fields
+    surname_key: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    relationship: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # open | answered | closed
+    created_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+
+
+class InquiryDecision(Base):
+    """A registrar's decision on one candidate of an inquiry, with what the family is told."""
+
+    __tablename__ = "inquiry_decision"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    inquiry: Mapped[str] = mapped_column(String(64), ForeignKey("inquiry.id"), nullable=False, index=True)
+    person: Mapped[str | None] = mapped_column(String(64), ForeignKey("person.id"), nullable=True)
+    decision: Mapped[str] = mapped_column(String(16), nullable=False)  # confirmed | rejected | message | closed
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")  # for the family
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+
+
+TABLES = (Person, PersonEvent, PersonList, MatchDecision, Inquiry, InquiryDecision)

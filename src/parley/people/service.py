@@ -1,0 +1,483 @@
+"""The registry as a member may read it, and the writes that need more than one record: importing a list,
+filing an inquiry. Reads filter by audience and role; writes go through signed records only.
+
+Personal data is read by registrars, negotiators, admins and auditors of the parties in a record's
+audience, and by the mediators; press officers and liaison officers do not read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from parley.auth import Principal
+from parley.errors import Forbidden, NotFound, ParleyError, Unprocessable
+from parley.people import kinds as k
+from parley.people.models import (
+    PERSON_FIELDS, Inquiry, InquiryDecision, MatchDecision, Person, PersonEvent, PersonList,
+)
+
+READERS = frozenset({"registrar", "negotiator", "admin", "auditor"})
+_hasher = PasswordHasher()
+REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over a telephone
+
+
+def may_read_people(who: Principal) -> bool:
+    return bool(who.roles & READERS)
+
+
+def require_reader(who: Principal) -> None:
+    if not may_read_people(who):
+        raise Forbidden("the registry is read by registrars, negotiators, admins and auditors only")
+
+
+def can_read(who: Principal, audience: str, party: str) -> bool:
+    return may_read_people(who) and (who.reads_everything or who.may_read(audience, party))
+
+
+# -- persons ---------------------------------------------------------------------------------------
+def new_person_id() -> str:
+    return "p-" + uuid.uuid4().hex[:16]
+
+
+def decision_audience(a: Person, b: Person) -> list[str]:
+    """A match decision is read by the parties of both records (and the mediators)."""
+    return sorted({f"party:{x}" for x in (a.party, b.party, a.own_party, b.own_party) if x})
+
+
+def persons(s: Session, who: Principal, *, category: str | None = None, party: str | None = None,
+            wounded: bool | None = None, list_id: str | None = None, limit: int = 5000) -> list[Person]:
+    require_reader(who)
+    q = select(Person).order_by(Person.created_idx.desc())
+    if category:
+        q = q.where(Person.category == category)
+    if party:
+        q = q.where(Person.party == party)
+    if wounded is not None:
+        q = q.where(Person.seriously_wounded.is_(wounded))
+    if list_id:
+        q = q.where(Person.list_id == list_id)
+    out = []
+    for p in s.execute(q).scalars():
+        if can_read(who, p.audience, p.party):
+            out.append(p)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def person(s: Session, who: Principal, pid: str) -> Person:
+    require_reader(who)
+    p = s.get(Person, pid)
+    if p is None or not can_read(who, p.audience, p.party):
+        raise NotFound(f"no person {pid!r}")
+    return p
+
+
+def events(s: Session, who: Principal, p: Person) -> list[PersonEvent]:
+    rows = s.execute(select(PersonEvent).where(PersonEvent.person == p.id).order_by(PersonEvent.idx)).scalars()
+    return [e for e in rows if can_read(who, e.audience, e.party)]
+
+
+def decisions(s: Session, who: Principal, p: Person) -> list[MatchDecision]:
+    rows = s.execute(select(MatchDecision).where(or_(MatchDecision.left == p.id, MatchDecision.right == p.id))
+                     .order_by(MatchDecision.idx.desc())).scalars()
+    return [d for d in rows if can_read(who, d.audience, d.party)]
+
+
+def same_as(s: Session, who: Principal, p: Person) -> list[Person]:
+    """The other parties' records of this person, as registrars decided (current decisions only)."""
+    others = []
+    for d in decisions(s, who, p):
+        if d.current and d.decision == "same":
+            other = d.right if d.left == p.id else d.left
+            try:
+                others.append(person(s, who, other))
+            except NotFound:
+                continue
+    return others
+
+
+def search(s: Session, who: Principal, query: str, *, limit: int = 50) -> list[tuple[Person, float]]:
+    """Persons whose name matches ``query`` written in any script or spelling, best first.
+
+    The query is split into surname, given name and patronymic; each token is compared through the
+    canonical keys of ``parley.people.names`` (exact) and the Latin phonetic form (Jaro-Winkler), so
+    "Kovalyov Oleksandr", "Ковалёв Александр" and "Ковальов" all find Ковальов Олександр.
+    """
+    from rapidfuzz.distance import JaroWinkler
+
+    from parley.people import names
+
+    require_reader(who)
+    tokens = [t for t in names.clean(query).split() if t]
+    if not tokens:
+        return []
+    year = next((t for t in tokens if t.isdigit() and len(t) == 4), "")
+    words = [t for t in tokens if not t.isdigit()][:4]
+    keys = [(names.canonical_surname(w), names.canonical_given(w), names.canonical_patronymic(w), names.to_latin(w))
+            for w in words]
+    scored: list[tuple[Person, float]] = []
+    for p in persons(s, who, limit=1_000_000):
+        own = [p.surname_key, p.first_key, p.patronymic_key]
+        latin = [names.to_latin(p.surname), names.to_latin(p.first_name), names.to_latin(p.patronymic)]
+        score = 0.0
+        for sk, gk, pk, lat in keys:
+            best = 0.0
+            for i, (key, form) in enumerate(zip(own, latin, strict=True)):
+                if not key:
+                    continue
+                if key in (sk, gk, pk):
+                    best = max(best, 1.0 if i == 0 else 0.9)
+                elif lat and form:
+                    sim = JaroWinkler.similarity(lat, form)
+                    if sim >= 0.88:
+                        best = max(best, sim * (0.85 if i == 0 else 0.75))
+            score += best
+        if not words:
+            score = 0.5
+        if year:
+            score += 0.3 if p.birth_year == year else -0.5
+        if score >= 0.8 * max(1, len(words)) - (0.3 if len(words) > 1 else 0):
+            scored.append((p, score))
+    scored.sort(key=lambda x: (-x[1], x[0].surname))
+    return scored[:limit]
+
+
+# -- matching: candidates and the review queue -----------------------------------------------------
+def frame(rows: Iterable[Person]):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    return pd.DataFrame([{"id": p.id, "surname": p.surname, "first_name": p.first_name, "patronymic": p.patronymic,
+                          "birth_date": p.birth_date, "birth_place": p.birth_place,
+                          "service_number": p.service_number} for p in rows],
+                        columns=["id", "surname", "first_name", "patronymic", "birth_date", "birth_place",
+                                 "service_number"])
+
+
+def labelled(s: Session):  # type: ignore[no-untyped-def]
+    """Registrars' current decisions, as training labels for the model."""
+    import pandas as pd
+
+    rows = s.execute(select(MatchDecision).where(MatchDecision.current.is_(True))).scalars()
+    return pd.DataFrame([{"left_id": d.left, "right_id": d.right, "match": 1 if d.decision == "same" else 0}
+                         for d in rows], columns=["left_id", "right_id", "match"])
+
+
+@dataclass
+class _Cached:
+    stamp: tuple[Any, ...] = ()
+    matcher: Any = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_MATCHERS: dict[str, _Cached] = {}
+
+
+def matcher(s: Session) -> Any:
+    """The trained model over the whole registry, retrained when a person or a decision is recorded."""
+    from sqlalchemy import func
+
+    from parley.people.matching import Matcher
+
+    url = str(s.get_bind().url)
+    cache = _MATCHERS.setdefault(url, _Cached())
+    stamp = (s.scalar(select(func.max(Person.updated_idx))), s.scalar(select(func.count()).select_from(Person)),
+             s.scalar(select(func.max(MatchDecision.idx))))
+    with cache.lock:
+        if cache.matcher is None or cache.stamp != stamp:
+            rows = list(s.execute(select(Person)).scalars())
+            lab = labelled(s)
+            cache.matcher = Matcher(frame(rows), labelled=lab if len(lab) else None) if rows else None
+            cache.stamp = stamp
+        return cache.matcher
+
+
+def candidates_for(s: Session, who: Principal, sought: dict[str, str], *, top: int = 10) -> list[tuple[Person, float]]:
+    """Registry entries the member may read that may be the sought person, best first."""
+    require_reader(who)
+    m = matcher(s)
+    if m is None:
+        return []
+    out = []
+    for pid, prob in m.candidates({c: sought.get(c, "") for c in
+                                   ("surname", "first_name", "patronymic", "birth_date", "birth_place",
+                                    "service_number")}, top=top * 3):
+        p = s.get(Person, pid)
+        if p is not None and can_read(who, p.audience, p.party):
+            out.append((p, float(prob)))
+        if len(out) >= top:
+            break
+    return out
+
+
+@dataclass
+class Pair:
+    left: Person
+    right: Person
+    probability: float
+    differences: list[str]
+
+
+def review_queue(s: Session, who: Principal, *, threshold: float = 0.5, limit: int = 200) -> list[Pair]:
+    """Candidate pairs of records from different reports that no one has decided, best first.
+
+    Only pairs whose two records the member may read, and where one of them is the member's own
+    party's (mediators see every pair).
+    """
+    from parley.people.matching import dedupe
+
+    require_reader(who)
+    rows = persons(s, who, limit=1_000_000)
+    if len(rows) < 2:
+        return []
+    by_id = {p.id: p for p in rows}
+    decided = {(d.left, d.right) for d in s.execute(select(MatchDecision).where(MatchDecision.current.is_(True)))
+               .scalars()}
+    lab = labelled(s)
+    pairs, _ = dedupe(frame(rows), threshold=threshold, labelled=lab if len(lab) else None)
+    out = []
+    for left_id, right_id, prob in pairs[["left_id", "right_id", "probability"]].itertuples(index=False):
+        a, b = sorted((str(left_id), str(right_id)))
+        if (a, b) in decided:
+            continue
+        left, right = by_id[a], by_id[b]
+        if left.party == right.party and left.list_id == right.list_id and left.list_id is not None:
+            continue  # the same list's rows were deduplicated when it was imported
+        if not who.reads_everything and who.party not in (left.party, right.party):
+            continue
+        out.append(Pair(left, right, float(prob), differences(left, right)))
+    out.sort(key=lambda p: -p.probability)
+    return out[:limit]
+
+
+COMPARED = ("surname", "first_name", "patronymic", "birth_date", "birth_place", "service_number", "rank", "unit",
+            "category", "held_at")
+
+
+def differences(a: Person, b: Person) -> list[str]:
+    """The fields that differ once names are normalised (so a spelling across scripts is not a difference)."""
+    out = []
+    for f in COMPARED:
+        x, y = getattr(a, f) or "", getattr(b, f) or ""
+        if not x or not y or x == y:
+            continue
+        if f == "surname" and a.surname_key == b.surname_key:
+            continue
+        if f == "first_name" and a.first_key == b.first_key:
+            continue
+        if f == "patronymic" and a.patronymic_key == b.patronymic_key:
+            continue
+        if f == "birth_date" and (x.startswith(y) or y.startswith(x)):
+            continue
+        out.append(f)
+    return out
+
+
+# -- lists -----------------------------------------------------------------------------------------
+@dataclass
+class Preview:
+    sheet: Any
+    mapping: dict[int, str]
+    rows: list[Any]  # spreadsheet.RowResult
+    sha256: str
+    filename: str
+
+
+def preview(data: bytes, filename: str, mapping: dict[int, str] | None = None,
+            default_category: str | None = None) -> Preview:
+    from parley.people import spreadsheet as sp
+
+    try:
+        sheet = sp.read_table(data, filename)
+    except sp.SpreadsheetError as exc:
+        raise Unprocessable(str(exc), field="file") from None
+    used = mapping if mapping is not None else sp.guess_mapping(sheet.headers)
+    rows = sp.parse_rows(sheet, used, default_category=default_category)
+    return Preview(sheet, used, rows, hashlib.sha256(data).hexdigest(), filename[-200:])
+
+
+def _dup_key(values: dict[str, str]) -> tuple[str, ...]:
+    from parley.people.names import features
+
+    f = features(values.get("surname"), values.get("first_name"), values.get("patronymic"))
+    return (f["surname_key"], f["first_key"], f["patronymic_key"], (values.get("birth_date") or "")[:4])
+
+
+def _compatible(a: dict[str, str] | Person, b: dict[str, str]) -> bool:
+    """Same keys already; no conflicting full dates, patronymics or service numbers."""
+    get = (lambda f: getattr(a, f) or "") if isinstance(a, Person) else (lambda f: a.get(f) or "")
+    for f in ("birth_date", "service_number"):
+        x, y = get(f), b.get(f) or ""
+        if x and y and not (x.startswith(y) or y.startswith(x)):
+            return False
+    return True
+
+
+@dataclass
+class ImportResult:
+    list_id: str
+    report: list[dict[str, Any]]
+    accepted: int
+    duplicates: int
+    rejected: int
+
+
+def import_rows(s: Session, who: Principal, submit_many: Callable[[list[tuple[str, list[str], dict[str, Any]]]],
+                                                                   list[Any]],
+                submit_one: Callable[[str, list[str], dict[str, Any]], Any], pv: Preview, *, title: str,
+                own_party: str | None, audience_roles: tuple[str, ...] = ()) -> ImportResult:
+    """Register every good row of a previewed list as a signed person record, then record the list and its
+    report. Rows already in the registry (the same party's report of the same person) or repeated in the
+    file are duplicates; rows the record pipeline refuses are rejected with its reason."""
+    list_id = "list-" + uuid.uuid4().hex[:12]
+    audience = k.person_audience(who.party, own_party)
+    existing: dict[tuple[str, ...], list[Person]] = {}
+    for p in s.execute(select(Person).where(Person.party == who.party)).scalars():
+        existing.setdefault((p.surname_key, p.first_key, p.patronymic_key, p.birth_year), []).append(p)
+    seen: dict[tuple[str, ...], list[tuple[int, dict[str, str]]]] = {}
+    report: dict[int, dict[str, Any]] = {}
+    batch: list[tuple[int, str, dict[str, Any]]] = []
+    for r in pv.rows:
+        if r.status != "ok":
+            report[r.row] = {"row": r.row, "status": "rejected", "reason": r.reason[:500],
+                             **({"field": r.field} if r.field else {})}
+            continue
+        key = _dup_key(r.values)
+        twin = next((p for p in existing.get(key, []) if _compatible(p, r.values)), None)
+        if twin is not None:
+            report[r.row] = {"row": r.row, "status": "duplicate", "of": twin.id,
+                             "reason": "already in the registry from your party"}
+            continue
+        earlier = next((row for row, v in seen.get(key, []) if _compatible(v, r.values)), None)
+        if earlier is not None:
+            report[r.row] = {"row": r.row, "status": "duplicate", "of_row": earlier,
+                             "reason": f"repeats row {earlier} of this file"}
+            continue
+        seen.setdefault(key, []).append((r.row, r.values))
+        pid = new_person_id()
+        category = r.values.get("category") or "missing"
+        payload = {"id": pid, "category": category, "person": k.person_payload(r.values),
+                   "seriously_wounded": r.values.get("seriously_wounded") == "true",
+                   "list": {"id": list_id, "row": r.row}}
+        if own_party:
+            payload["own_party"] = own_party
+        batch.append((r.row, pid, payload))
+    results = submit_many([("person.register", audience, payload) for _, _, payload in batch]) if batch else []
+    for (row, pid, _), res in zip(batch, results, strict=True):
+        if isinstance(res, ParleyError):
+            report[row] = {"row": row, "status": "rejected", "reason": res.message[:500],
+                           **({"field": res.field.removeprefix("person.")} if res.field else {})}
+        else:
+            report[row] = {"row": row, "status": "accepted", "person": pid}
+    ordered = [report[r] for r in sorted(report)]
+    mapping = {str(i): f for i, f in sorted(pv.mapping.items())}
+    submit_one("list.import", audience, {"id": list_id, "title": title[:200] or pv.filename or "list",
+                                         "filename": pv.filename, "sha256": pv.sha256, "mapping": mapping,
+                                         "report": ordered})
+    count = {st: sum(1 for r in ordered if r["status"] == st) for st in ("accepted", "duplicate", "rejected")}
+    return ImportResult(list_id, ordered, count["accepted"], count["duplicate"], count["rejected"])
+
+
+def lists(s: Session, who: Principal) -> list[PersonList]:
+    require_reader(who)
+    rows = s.execute(select(PersonList).order_by(PersonList.idx.desc())).scalars()
+    return [x for x in rows if can_read(who, x.audience, x.party)]
+
+
+def person_list(s: Session, who: Principal, list_id: str) -> PersonList:
+    require_reader(who)
+    x = s.get(PersonList, list_id)
+    if x is None or not can_read(who, x.audience, x.party):
+        raise NotFound(f"no list {list_id!r}")
+    return x
+
+
+def export_rows(rows: Iterable[Person]) -> list[dict[str, str]]:
+    out = []
+    for p in rows:
+        d = {f: getattr(p, f) or "" for f in PERSON_FIELDS}
+        d.update(category=p.category, seriously_wounded="true" if p.seriously_wounded else "false", id=p.id,
+                 status=p.status)
+        out.append(d)
+    return out
+
+
+# -- inquiries -------------------------------------------------------------------------------------
+def new_reference() -> str:
+    pick = lambda n: "".join(secrets.choice(REF_ALPHABET) for _ in range(n))  # noqa: E731
+    return f"INQ-{pick(4)}-{pick(4)}"
+
+
+def new_secret() -> str:
+    return "-".join("".join(secrets.choice(REF_ALPHABET) for _ in range(4)) for _ in range(4))
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher.hash(secret.strip().upper())
+
+
+def inquiries(s: Session, who: Principal, *, status: str | None = None) -> list[Inquiry]:
+    require_reader(who)
+    q = select(Inquiry).order_by(Inquiry.created_idx.desc())
+    if status:
+        q = q.where(Inquiry.status == status)
+    return [i for i in s.execute(q).scalars() if can_read(who, i.audience, i.party)]
+
+
+def inquiry(s: Session, who: Principal, ref: str) -> Inquiry:
+    require_reader(who)
+    i = s.get(Inquiry, ref)
+    if i is None or not can_read(who, i.audience, i.party):
+        raise NotFound(f"no inquiry {ref!r}")
+    return i
+
+
+def inquiry_decisions(s: Session, i: Inquiry) -> list[InquiryDecision]:
+    return list(s.execute(select(InquiryDecision).where(InquiryDecision.inquiry == i.id)
+                          .order_by(InquiryDecision.idx)).scalars())
+
+
+def sought_of(i: Inquiry) -> dict[str, str]:
+    return json.loads(i.sought)
+
+
+@dataclass
+class FamilyView:
+    reference: str
+    status: str
+    filed_at: Any
+    sought_name: str
+    messages: list[tuple[Any, str]]
+
+
+_DUMMY_HASH = _hasher.hash("not-a-secret-of-any-inquiry")
+
+
+def family_view(s: Session, reference: str, secret: str) -> FamilyView | None:
+    """What the family sees with its reference and secret: the status and the registrars' messages to it,
+    nothing about any other person or inquiry. ``None`` for a wrong reference or secret (the same work
+    is done either way, so timing does not tell which was wrong)."""
+    ref = reference.strip().upper()
+    i = s.get(Inquiry, ref) if len(ref) <= 20 else None
+    try:
+        _hasher.verify(i.secret_hash if i else _DUMMY_HASH, secret.strip().upper()[:100])
+    except (VerificationError, InvalidHashError):
+        return None
+    if i is None:
+        return None
+    sought = sought_of(i)
+    messages = [(d.at, d.message) for d in inquiry_decisions(s, i) if d.message and d.decision != "rejected"]
+    name = " ".join(x for x in (sought.get("surname"), sought.get("first_name"), sought.get("patronymic")) if x)
+    return FamilyView(i.id, i.status, i.at, name, messages)
