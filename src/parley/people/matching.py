@@ -68,12 +68,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-try:
-    from parley.people import names
-except ImportError:  # TEMPORARY development shim -- remove once parley.people.names exists
-    import sys as _sys
-    _sys.path.insert(0, "/tmp/parley_dev")
-    import shim as names  # type: ignore[no-redef]
+from parley.people import names
 
 logger = logging.getLogger(__name__)
 

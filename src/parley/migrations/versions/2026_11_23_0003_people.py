@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('relationship', sa.String(length=100), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_idx', sa.BigInteger(), nullable=False),
-    sa.Column('at', parley.operations.models.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inquiry'))
     )
     with op.batch_alter_table('inquiry', schema=None) as batch_op:
@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.Column('list_row', sa.Integer(), nullable=True),
     sa.Column('created_idx', sa.BigInteger(), nullable=False),
     sa.Column('updated_idx', sa.BigInteger(), nullable=False),
-    sa.Column('created_at', parley.operations.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person'))
     )
     with op.batch_alter_table('person', schema=None) as batch_op:
@@ -102,7 +102,7 @@ def upgrade() -> None:
     sa.Column('rejected', sa.Integer(), nullable=False),
     sa.Column('report', sa.Text(), nullable=False),
     sa.Column('idx', sa.BigInteger(), nullable=False),
-    sa.Column('at', parley.operations.models.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person_list')),
     sa.UniqueConstraint('idx', name=op.f('uq_person_list_idx'))
     )
@@ -117,7 +117,7 @@ def upgrade() -> None:
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('party', sa.String(length=64), nullable=False),
     sa.Column('author', sa.String(length=130), nullable=False),
-    sa.Column('at', parley.operations.models.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['inquiry'], ['inquiry.id'], name=op.f('fk_inquiry_decision_inquiry_inquiry')),
     sa.ForeignKeyConstraint(['person'], ['person.id'], name=op.f('fk_inquiry_decision_person_person')),
     sa.PrimaryKeyConstraint('idx', name=op.f('pk_inquiry_decision'))
@@ -135,7 +135,7 @@ def upgrade() -> None:
     sa.Column('party', sa.String(length=64), nullable=False),
     sa.Column('author', sa.String(length=130), nullable=False),
     sa.Column('audience', sa.Text(), nullable=False),
-    sa.Column('at', parley.operations.models.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('current', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['left'], ['person.id'], name=op.f('fk_match_decision_left_person')),
     sa.ForeignKeyConstraint(['right'], ['person.id'], name=op.f('fk_match_decision_right_person')),
@@ -155,7 +155,7 @@ def upgrade() -> None:
     sa.Column('party', sa.String(length=64), nullable=False),
     sa.Column('author', sa.String(length=130), nullable=False),
     sa.Column('audience', sa.Text(), nullable=False),
-    sa.Column('at', parley.operations.models.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['person'], ['person.id'], name=op.f('fk_person_event_person_person')),
     sa.PrimaryKeyConstraint('idx', name=op.f('pk_person_event'))
     )

@@ -1,0 +1,314 @@
+"""Names across scripts: the same person written in Ukrainian Cyrillic, in Russian Cyrillic with the Russian
+form of the given name, and in Latin spellings of either (Ukraine's national system of 2010, the Russian
+passport rules of 1997 and 2010/ICAO Doc 9303, GOST, BGN/PCGN, German and French spellings).
+
+Three layers, each usable alone:
+
+``clean(text)``
+    Unicode NFKC, one apostrophe, lower case, letters of mixed scripts repaired (a Latin "о" typed into a
+    Cyrillic word), everything but letters, digits, apostrophes, hyphens and spaces removed.
+
+``to_latin(word)``
+    One plain ASCII spelling of a word in any script, for string similarity (Jaro-Winkler): Cyrillic by a
+    fixed table, Latin with its diacritics resolved (š → sh, ž → zh, ŝ → shch, ï → i).
+
+``phonetic(word)``
+    Parley's Slavic phonetic key: the sounds that the transliteration systems disagree on fall into one
+    class each, so every system's spelling of a name gives the same key. Classes: hushing sibilants
+    ж ш ч щ (zh sh ch tch tsch sch shch cz sz š ž č ŝ, French j) → ``Z``; hissing с з ц (s z c ts tz) →
+    ``S``; г ґ х (g h kh gh, German ch) → ``G``; к (k c ck q) → ``K``; в (v w) → ``V``; ф (f ph) → ``F``;
+    x → ``KS`` (or ``G`` where it stands for х); the other consonants as themselves. Vowels and й (a e i o u y j, ie/ye/je, ia/ya/ja …) are
+    dropped, except that a word starting with a vowel starts with ``A``; repeated classes collapse. So
+    Ковальов, Ковалёв, Kovalov, Kovalyov, Kovalev and Kowaljow are all ``KVLV``; Щербак, Shcherbak,
+    Schtscherbak, Chtcherbak and Ŝerbak are all ``ZRBK``. Which spelling tradition a Latin word follows is
+    read from the word itself (German: "sch", "w", an initial "ch" before a consonant; French: "ou"),
+    because "ch" is ч in English, ш in French and х in German.
+
+``canonical_given / canonical_patronymic / canonical_surname(word)``
+    The key of the Russian form of the name: a Ukrainian Cyrillic name is first translated with the
+    ``names_translator`` dictionaries (Микола → Николай, Олексійович → Алексеевич, Ковальов → Ковалев),
+    and a Latin given name or patronymic is mapped through the keys of the same dictionaries
+    (Mykola → ``MKL`` → ``NKL``). So Микола, Mykola, Николай and Nikolay share a key.
+
+``features(surname, first_name, patronymic)`` gathers everything the matcher compares.
+
+A ``Normaliser`` can be built with part of the dictionaries hidden (``exclude``): the linkage benchmark
+holds out names that way, to measure the matcher on names its dictionaries do not know.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+_APOSTROPHES = str.maketrans({c: "'" for c in "`’ʼ´‘ʹʻ′"})
+_UK_ONLY = set("іїєґ")
+_RU_ONLY = set("ыэъё")
+_CYR = re.compile(r"[а-яёіїєґ]")
+_LAT = re.compile(r"[a-z]")
+# Letters that look alike in the two scripts (what is typed by mistake on the other keyboard layout).
+_LAT_TO_CYR = str.maketrans("aceiopxykmthb", "асеіорхукмтнв")
+_CYR_TO_LAT = str.maketrans("асеіорхукмтнв", "aceiopxykmthb")
+_NOT_NAME = re.compile(r"[^\w' -]+")
+
+_CYR_TABLE = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ё": "io", "ж": "zh",
+    "з": "z", "и": "i", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia", "'": "",
+}
+_UK_TABLE = {**_CYR_TABLE, "г": "h", "и": "y"}
+_LATIN_SPECIAL = {
+    "š": "sh", "ž": "zh", "č": "ch", "ŝ": "shch", "ć": "ch", "ś": "s", "ź": "z", "ż": "zh", "ł": "l",
+    "ß": "ss", "ä": "a", "ö": "o", "ü": "u", "ǵ": "g", "ẑ": "zh", "ĉ": "ch", "ħ": "kh", "ĥ": "kh",
+    "ŭ": "u", "ĭ": "i", "ė": "e", "è": "e", "é": "e", "ë": "e", "ï": "i", "î": "i", "ì": "i", "ò": "o",
+    "ó": "o", "ô": "o", "à": "a", "á": "a", "â": "a", "ù": "u", "ú": "u", "û": "u", "ÿ": "y", "ñ": "n",
+    "ǎ": "a", "ě": "e", "ę": "e", "ą": "a", "ň": "n", "ř": "r", "ť": "t", "ď": "d", "ɡ": "g",
+}
+
+# (pattern, class) for Latin, tried longest first at each position.
+_COMMON = [
+    ("schtsch", "Z"), ("shtch", "Z"), ("shch", "Z"), ("chtch", "Z"), ("szcz", "Z"), ("sch", "Z"),
+    ("tsch", "Z"), ("tch", "Z"), ("shh", "Z"), ("zh", "Z"), ("sh", "Z"), ("cz", "Z"), ("sz", "Z"),
+    ("kh", "G"), ("gh", "G"), ("ts", "S"), ("tz", "S"), ("tc", "S"), ("ph", "F"), ("th", "T"),
+    ("q", "K"), ("w", "V"),
+]
+_SINGLE = {"g": "G", "h": "G", "k": "K", "s": "S", "z": "S", "v": "V", "f": "F", "b": "B", "d": "D",
+           "l": "L", "m": "M", "n": "N", "p": "P", "r": "R", "t": "T"}
+_VOWELS = set("aeiouyj")
+
+
+def _style(word: str) -> str:
+    """Which Latin spelling tradition a word follows, as far as the word shows it."""
+    if "sch" in word or "w" in word or re.match(r"ch[^aeiouy]", word):
+        return "de"
+    if "ou" in word:
+        return "fr"
+    return "en"
+
+
+@lru_cache(maxsize=1 << 18)
+def phonetic(word: str) -> str:
+    """Parley's Slavic phonetic key of one word (any script); "" for a word without letters."""
+    w = to_latin(word)
+    w = re.sub(r"[^a-z]", "", w)
+    if not w:
+        return ""
+    style = _style(w)
+    out: list[str] = []
+    i, n = 0, len(w)
+    while i < n:
+        for pat, cls in _COMMON:
+            if w.startswith(pat, i):
+                out.append(cls)
+                i += len(pat)
+                break
+        else:
+            c = w[i]
+            if c == "c":
+                nxt = w[i + 1] if i + 1 < n else ""
+                if nxt == "h":
+                    out.append("G" if style == "de" else "Z")
+                    i += 2
+                    continue
+                # c is ц (ISO 9, GOST, Polish spellings) except before a, o, u, l, r, t: Nicolai, Victor
+                out.append("K" if nxt in ("a", "o", "u", "l", "r", "t") else "S")
+            elif c == "x":
+                # x is кс (Alexei, Maxim) except where it stands for х (ISO 9: Xmel'nyc'kyj, Xarkiv)
+                nxt = w[i + 1] if i + 1 < n else ""
+                initial_h = i == 0 and nxt not in ("e", "")
+                out.append("G" if initial_h or (nxt and nxt not in _VOWELS and nxt != "s") else "KS")
+            elif c == "j" and style == "fr":
+                out.append("Z")
+            elif c in _VOWELS:
+                out.append("a" if i == 0 else "")
+            else:
+                out.append(_SINGLE.get(c, ""))
+            i += 1
+    key = "".join(out)
+    key = ("A" + key[1:]) if key.startswith("a") else key
+    key = key.replace("a", "")
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+def _fix_mixed(word: str) -> str:
+    cyr, lat = len(_CYR.findall(word)), len(_LAT.findall(word))
+    if cyr and lat:
+        return word.translate(_LAT_TO_CYR) if cyr >= lat else word.translate(_CYR_TO_LAT)
+    return word
+
+
+@lru_cache(maxsize=1 << 16)
+def clean(text: str | None) -> str:
+    """Lower-case words with one kind of apostrophe, mixed scripts repaired, no punctuation but ' and -."""
+    if not text:
+        return ""
+    t = unicodedata.normalize("NFKC", str(text)).translate(_APOSTROPHES).lower()
+    t = _NOT_NAME.sub(" ", t.replace("_", " "))
+    words = [_fix_mixed(w.strip("'-")) for w in t.split()]
+    return " ".join(w for w in words if w)
+
+
+def script(text: str | None) -> str:
+    """"uk" (Ukrainian letters), "ru" (Russian letters), "cyr" (Cyrillic, either), "lat", or ""."""
+    t = clean(text)
+    if _CYR.search(t):
+        letters = set(t)
+        if letters & _UK_ONLY:
+            return "uk"
+        if letters & _RU_ONLY:
+            return "ru"
+        return "cyr"
+    return "lat" if _LAT.search(t) else ""
+
+
+@lru_cache(maxsize=1 << 18)
+def to_latin(word: str) -> str:
+    """One plain ASCII spelling of ``word``: Cyrillic by Parley's fixed table, Latin without diacritics."""
+    w = clean(word)
+    if _CYR.search(w):
+        table = _UK_TABLE if set(w) & _UK_ONLY else _CYR_TABLE
+        return "".join(table.get(c, c) for c in w)
+    w = "".join(_LATIN_SPECIAL.get(c, c) for c in w)
+    w = unicodedata.normalize("NFKD", w)
+    return "".join(c for c in w if not unicodedata.combining(c) and c != "'").encode("ascii", "ignore").decode()
+
+
+class Normaliser:
+    """Canonical keys of names, from the ``names_translator`` dictionaries (all of them, or all but the
+    entries ``exclude`` hides: ``exclude(pool, ukrainian, russian) -> True`` for a pair of the pool
+    "first", "patronymic" or "last", both in ``clean`` form)."""
+
+    POOLS = {"surname": "last", "given": "first", "patronymic": "patronymic"}
+
+    def __init__(self, exclude: Callable[[str, str], bool] | None = None) -> None:
+        from names_translator.dicts import default_dicts
+
+        self._dicts = default_dicts()
+        self._exclude = exclude
+        self._maps: dict[str, dict[str, str]] = {}
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str], str] = {}
+
+    # Ukrainian → Russian form of one Cyrillic word
+    def russian_form(self, word: str, kind: str) -> str:
+        w = clean(word)
+        if not w or not _CYR.search(w) or set(w) & _RU_ONLY:
+            return w
+        pool = self.POOLS[kind]
+        found = self._dicts.lookup_key(w, pool)
+        if not found:
+            return w
+        ru = clean(found[0])
+        return w if self._exclude is not None and self._exclude(pool, w, ru) else ru
+
+    def _keymap(self, kind: str) -> dict[str, str]:
+        """Phonetic key of a Ukrainian given name or patronymic → key of its Russian form, where they differ
+        (for Latin spellings, which the dictionaries cannot look up)."""
+        if kind not in self._maps:
+            with self._lock:
+                if kind not in self._maps:
+                    self._maps[kind] = self._build_keymap(kind)
+        return self._maps[kind]
+
+    def _build_keymap(self, kind: str) -> dict[str, str]:
+        pool = self.POOLS[kind]
+        votes: dict[str, Counter[str]] = defaultdict(Counter)
+        for uk, forms in self._dicts.as_dict(pool).items():
+            if not forms or (self._exclude is not None and self._exclude(pool, uk, clean(forms[0]))):
+                continue
+            ru_key = phonetic(forms[0])
+            uk_key = phonetic(uk)
+            if uk_key and ru_key and uk_key != ru_key:
+                votes[uk_key][ru_key] += 1
+        # Every Ukrainian key goes to the Russian key most of its names translate to, even where some rare
+        # Russian name has the Ukrainian key too (КТРН: Катерина is also a Russian form of Екатерина): the
+        # map is applied to every spelling, Cyrillic or Latin, so the two merge consistently.
+        out = {uk_key: c.most_common(1)[0][0] for uk_key, c in votes.items()}
+        # no chains: a target that is itself mapped is resolved once
+        return {k: out.get(v, v) for k, v in out.items()}
+
+    def key(self, word: str, kind: str) -> str:
+        """The canonical key of one name (several words joined by spaces), ``kind`` surname, given or
+        patronymic."""
+        ck = (word, kind)
+        hit = self._cache.get(ck)
+        if hit is not None:
+            return hit
+        parts = []
+        for w in clean(word).replace("-", " ").split():
+            k = phonetic(self.russian_form(w, kind))
+            if kind != "surname":
+                k = self._keymap(kind).get(k, k)
+            if k:
+                parts.append(k)
+        out = " ".join(parts)
+        if len(self._cache) > 500_000:
+            self._cache.clear()
+        self._cache[ck] = out
+        return out
+
+    def latin(self, word: str, kind: str) -> str:
+        """The Latin spelling compared by Jaro-Winkler: of the Russian form for Cyrillic, as written for Latin."""
+        return " ".join(to_latin(self.russian_form(w, kind)) for w in clean(word).replace("-", " ").split())
+
+    def features(self, surname: str | None, first_name: str | None, patronymic: str | None) -> dict[str, Any]:
+        s, f, p = clean(surname), clean(first_name), clean(patronymic)
+        sk, fk, pk = self.key(s, "surname"), self.key(f, "given"), self.key(p, "patronymic")
+        scripts = {script(x) for x in (s, f, p)} - {""}
+        return {
+            "surname_clean": s, "first_clean": f, "patronymic_clean": p,
+            "surname_key": sk, "first_key": fk, "patronymic_key": pk,
+            "surname_latin": self.latin(s, "surname"), "first_latin": self.latin(f, "given"),
+            "patronymic_latin": self.latin(p, "patronymic"),
+            "surname_sx": sk.replace(" ", "")[:3], "first_initial": (fk or phonetic(f))[:1],
+            "script": "lat" if scripts == {"lat"} else ("uk" if "uk" in scripts else
+                                                        ("ru" if "ru" in scripts else
+                                                         ("cyr" if scripts else ""))),
+            "names_swapped_key": "|".join(sorted((sk, fk))) if sk and fk else "",
+        }
+
+
+_default: Normaliser | None = None
+_default_lock = threading.Lock()
+
+
+def default() -> Normaliser:
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Normaliser()
+    return _default
+
+
+def use(normaliser: Normaliser | None) -> None:
+    """Make ``normaliser`` the one the module functions use (``None``: back to the full dictionaries)."""
+    global _default
+    _default = normaliser
+
+
+def canonical_surname(word: str) -> str:
+    return default().key(word, "surname")
+
+
+def canonical_given(word: str) -> str:
+    return default().key(word, "given")
+
+
+def canonical_patronymic(word: str) -> str:
+    return default().key(word, "patronymic")
+
+
+def features(surname: str | None, first_name: str | None, patronymic: str | None) -> dict[str, Any]:
+    """Every feature the matcher compares, for one person's name (any part may be empty)."""
+    return default().features(surname, first_name, patronymic)
+
+
+__all__ = ["Normaliser", "canonical_given", "canonical_patronymic", "canonical_surname", "clean", "default",
+           "features", "phonetic", "script", "to_latin", "use"]
