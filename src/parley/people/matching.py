@@ -411,7 +411,7 @@ def _linker_record_count(linker: Any) -> int:
     total = 0
     for sdf in linker._input_tables_dict.values():
         total += int(linker._db_api._execute_sql_against_backend(
-            f"select count(*) from {sdf.physical_name}").fetchone()[0])
+            f'select count(*) from "{sdf.physical_name}"').fetchall()[0][0])
     return total
 
 
@@ -598,13 +598,13 @@ def link(
         _call(progress, "predict", 1.0)
         return pd.DataFrame(out_cols)
     with _Engine() as eng:
-        ls = eng.register(splink_frame(lp), "left")
-        rs = eng.register(splink_frame(rp), "right")
+        ls = eng.register(splink_frame(lp), "left_list")
+        rs = eng.register(splink_frame(rp), "right_list")
         linker = _linker([ls, rs], settings("link_only"))
         train(linker, labelled, progress=progress)
         _call(progress, "predict", 0.05)
         raw = _predictions(linker, min(threshold, _PREDICT_FLOOR) if labelled is not None else threshold)
-    flip = (raw["source_dataset_l"] != "left").to_numpy() if len(raw) else np.zeros(0, dtype=bool)
+    flip = (raw["source_dataset_l"] != "left_list").to_numpy() if len(raw) else np.zeros(0, dtype=bool)
     l_ids = raw["unique_id_l"].astype(str).to_numpy()
     r_ids = raw["unique_id_r"].astype(str).to_numpy()
     pairs = pd.DataFrame({
