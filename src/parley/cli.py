@@ -176,6 +176,9 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     for si in signins:
         out.print(f"  {si['party']:8} {si['member']:16} {si['role']:20} {si['password']:18} {si['api_token']}",
                   highlight=False, soft_wrap=True)
+    for fam in json.loads(creds.read_text()).get("family_inquiries", []):
+        out.print(f"  family view {url}family — reference {fam['reference']}, secret {fam['secret']}",
+                  highlight=False, soft_wrap=True)
     out.print(f"Parley demo: [bold]{url}[/bold]   log key: {log_signer.vkey()}")
     if exit_after_load:
         for srv in servers:

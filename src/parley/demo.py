@@ -3,8 +3,9 @@ a few records, loaded through the one write path; one witness per party cosignin
 
 Public facts come from the seed reports: the second round of talks in Belarus on 3 March 2022 reached
 an understanding on humanitarian corridors with a temporary ceasefire for the duration of each
-operation; the Azovstal evacuations of April–May 2022 follow (``operations/scenario.py``). Every person
-named here is invented.
+operation; the Azovstal evacuations of April–May 2022 follow (``operations/scenario.py``), then the
+registry of the servicemen taken prisoner after the evacuation of 16–17 May (``people/scenario.py``).
+Every person named here is invented.
 
 The demo is a reconstruction: its records carry the times of the events they reconstruct (2022), so it
 is loaded as a historical import, without the check that a record's time is close to the log's clock.
@@ -27,6 +28,7 @@ from parley.db import writing
 from parley.errors import ParleyError
 from parley.log.note import Signer
 from parley.operations.scenario import records as operations_scenario
+from parley.people import scenario as people_scenario
 from parley.parties.credentials import hash_password, new_token, set_custody_signer, token_hash, credential
 from parley.records.compose import compose
 from parley.records.pipeline import Pipeline
@@ -91,8 +93,10 @@ def _at(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
 
 
-def scenario_records(origin: str, members: dict[str, DemoMember]) -> list[tuple[bytes, Any]]:
-    """The demo's records in log order, each signed by its author."""
+def scenario_records(origin: str, members: dict[str, DemoMember],
+                     inquiries: dict[str, str] | None = None) -> list[tuple[bytes, Any]]:
+    """The demo's records in log order, each signed by its author; ``inquiries`` receives the demo
+    families' references and secrets."""
     out: list[tuple[bytes, Any]] = []
     clock = [datetime(2022, 3, 1, 9, 0, tzinfo=timezone.utc)]
 
@@ -132,6 +136,12 @@ def scenario_records(origin: str, members: dict[str, DemoMember]) -> list[tuple[
         "Internal to the Ukrainian side and the ICRC: liaison contact list for corridor operations to be "
         "exchanged through the mediator.")})
     operations_scenario(add)
+    people_scenario.records(add)
+    from parley.people.service import hash_secret
+
+    found = people_scenario.inquiries(add, hash_secret)
+    if inquiries is not None:
+        inquiries.update(found)
     return out
 
 
@@ -149,7 +159,8 @@ def load_demo(pipeline: Pipeline, sessions: sessionmaker, secret: str, origin: s
     """Load the scenario into an empty log and write ``demo-credentials.json``; return the sign-ins."""
     members = build_members()
     # A historical reconstruction: the records' own 2022 times are kept (see the module's docstring).
-    results = pipeline.submit_many(scenario_records(origin, members), replay=True)
+    families: dict[str, str] = {}
+    results = pipeline.submit_many(scenario_records(origin, members, families), replay=True)
     errors = [r for r in results if isinstance(r, ParleyError)]
     if errors:
         raise RuntimeError(f"the demo scenario was refused: {errors[0].message}")
@@ -172,5 +183,7 @@ def load_demo(pipeline: Pipeline, sessions: sessionmaker, secret: str, origin: s
     path = data_dir / "demo-credentials.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
-        json.dump({"sign_ins": signins}, f, ensure_ascii=False, indent=2)
+        json.dump({"sign_ins": signins, "family_inquiries": [{"reference": r, "secret": sec}
+                                                             for r, sec in families.items()]},
+                  f, ensure_ascii=False, indent=2)
     return signins

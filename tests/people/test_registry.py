@@ -60,6 +60,11 @@ def missing_ua(pid: str = "p-ua-0001", **person: Any) -> dict[str, Any]:
     return {"id": pid, "category": "missing", "person": fields}
 
 
+def mine(rows) -> set[str]:  # type: ignore[no-untyped-def]
+    """The persons this test registered (the demo has its own registry, ids ``azov-…``)."""
+    return {x.id for x in rows if x.id.startswith("p-")}
+
+
 def principal(s, member: str):  # type: ignore[no-untyped-def]
     from parley.auth import load_principal
 
@@ -77,9 +82,10 @@ def test_register_and_read_per_party_and_role(runtime, demo):
         assert ev.event == "captured" and ev.party == "ru" and ev.place == "Мариуполь"
         # The person's own party reads Russia's report; Russia does not read Ukraine's list of its missing.
         ua, ru, icrc = principal(s, "ua/registrar"), principal(s, "ru/registrar"), principal(s, "icrc/mediator")
-        assert {x.id for x in svc.persons(s, ua)} == {"p-ru-0001", "p-ua-0001"}
-        assert {x.id for x in svc.persons(s, ru)} == {"p-ru-0001"}
-        assert {x.id for x in svc.persons(s, icrc)} == {"p-ru-0001", "p-ua-0001"}
+        assert mine(svc.persons(s, ua)) == {"p-ru-0001", "p-ua-0001"}
+        assert mine(svc.persons(s, ru)) == {"p-ru-0001"}
+        assert mine(svc.persons(s, icrc)) == {"p-ru-0001", "p-ua-0001"}
+        assert all(x.party == "ru" or x.own_party == "ru" for x in svc.persons(s, ru))
         with pytest.raises(ParleyError):
             svc.person(s, ru, "p-ua-0001")
         # Press and liaison officers do not read personal data, even of their own party's reports.
@@ -94,10 +100,10 @@ def test_search_across_scripts(runtime, demo):
     with runtime.sessions() as s:
         ua = principal(s, "ua/registrar")
         for q in ("Ковальов Олександр", "Kovalyov Oleksandr", "Kovalev", "KOWALJOW", "Ковалев Александр 1991"):
-            found = [p.id for p, _ in svc.search(s, ua, q)]
+            found = [p.id for p, _ in svc.search(s, ua, q) if p.id.startswith("p-")]
             assert found[:1] == ["p-ru-0001"], q
-        assert svc.search(s, ua, "Шевчук") == []
-        assert [p.id for p, _ in svc.search(s, ua, "Ковальов 1985")] == []
+        assert svc.search(s, ua, "Чорновол") == []
+        assert [p.id for p, _ in svc.search(s, ua, "Ковальов 1985") if p.id.startswith("p-")] == []
 
 
 def test_audience_keeps_personal_data_to_the_parties_concerned(runtime, demo):
@@ -190,7 +196,8 @@ def test_match_decisions_are_kept_and_superseded(runtime, demo):
     submit(runtime, demo, "ua/registrar", "match.decide", {"left": "p-ru-0001", "right": "p-ua-0001",
                                                           "decision": "different", "note": "other unit"}, UA_RU)
     with runtime.sessions() as s:
-        rows = list(s.execute(select(MatchDecision).order_by(MatchDecision.idx)).scalars())
+        rows = list(s.execute(select(MatchDecision).where(MatchDecision.left.like("p-%"))
+                              .order_by(MatchDecision.idx)).scalars())
         assert [(d.decision, d.current) for d in rows] == [("same", False), ("different", True)]
         assert svc.same_as(s, principal(s, "ua/registrar"), s.get(Person, "p-ua-0001")) == []
 
@@ -225,7 +232,7 @@ def test_inquiry_secret_and_family_view(runtime, demo):
         assert view.status == "answered"
         assert [m for _, m in view.messages] == [
             "Your son is registered as a prisoner of war; the ICRC visited him in June 2022."]
-        assert len(s.execute(select(InquiryDecision)).scalars().all()) == 2
+        assert len(s.execute(select(InquiryDecision).where(InquiryDecision.inquiry == ref)).scalars().all()) == 2
     submit(runtime, demo, "ua/registrar", "inquiry.decide", {"inquiry": ref, "decision": "closed",
                                                             "message": "Closed at the family's request."}, "party:ua")
     refused(runtime, demo, "ua/registrar", "inquiry.decide", {"inquiry": ref, "decision": "message",

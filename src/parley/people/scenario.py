@@ -1,0 +1,154 @@
+"""The demo's registry of persons, after the evacuation of wounded servicemen from Azovstal on 16–17 May 2022
+(seeds 000 and 004): the seriously wounded taken to a medical facility in Novoazovsk, the others to Olenivka
+(Yelenovka); their relatives asking after them; the parties' lists written in different scripts.
+
+Every person here is invented: the names are combinations drawn with a fixed seed from common given names,
+patronymics and surnames, the dates of birth and service numbers are random. Only the places, the dates of
+the operation and the mechanism are public facts. The scenario is small on purpose (it is loaded into every
+demo): Russia's list of prisoners of war in Russian forms, Ukraine's list of servicemen missing after the
+evacuation in Ukrainian forms, partly the same men written differently (the other script, the Russian form
+of the given name, a typo, a year of birth only), ICRC visits, a transfer, and two families' inquiries.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+Add = Callable[..., int]
+
+GIVEN = ["Олександр", "Андрій", "Сергій", "Дмитро", "Микола", "Володимир", "Олексій", "Юрій", "Віталій",
+         "Богдан", "Тарас", "Павло", "Петро", "Іван", "Максим", "Євген", "Ігор", "Роман", "Василь", "Григорій",
+         "Михайло", "Артем", "Денис", "Віктор", "Костянтин", "Ярослав", "Олег", "Антон", "Валерій", "Федір"]
+PATRONYMIC = ["Олександрович", "Андрійович", "Сергійович", "Миколайович", "Володимирович", "Олексійович",
+              "Юрійович", "Іванович", "Петрович", "Васильович", "Михайлович", "Григорович", "Вікторович",
+              "Федорович", "Павлович", "Богданович"]
+SURNAME = ["Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Шевчук", "Поліщук", "Мельник",
+           "Ковальчук", "Гнатюк", "Савчук", "Марченко", "Руденко", "Левченко", "Мороз", "Лисенко", "Кузьменко",
+           "Гончаренко", "Білоус", "Дорошенко", "Ковальов", "Яковенко", "Зінченко", "Приходько", "Остапчук",
+           "Клименко", "Пономаренко", "Литвиненко", "Головко", "Сидоренко"]
+PLACES = [("Маріуполь", "Мариуполь"), ("Запоріжжя", "Запорожье"), ("Бердянськ", "Бердянск"),
+          ("Харків", "Харьков"), ("Київ", "Киев"), ("Дніпро", "Днепр"), ("Полтава", "Полтава"),
+          ("Вінниця", "Винница"), ("Львів", "Львов"), ("Одеса", "Одесса")]
+RANKS = [("солдат", "солдат"), ("старший солдат", "старший солдат"), ("сержант", "сержант"),
+         ("старший сержант", "старший сержант"), ("лейтенант", "лейтенант"), ("старший лейтенант",
+                                                                           "старший лейтенант")]
+# The place of detention as each side writes it.
+OLENIVKA = "Оленівка, Донецька область"
+YELENOVKA = "Еленовка, Донецкая область"
+NOVOAZOVSK_RU = "Новоазовск, больница"
+
+RU_LIST = 40  # Russia's list of prisoners of war (invented men)
+SERIOUSLY_WOUNDED = 9  # of them, taken to Novoazovsk
+UA_OVERLAP = 16  # of Russia's list, also on Ukraine's list of the missing
+UA_ONLY = 8  # on Ukraine's list only
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def _russian(word: str, kind: str) -> str:
+    from names_translator.dicts import default_dicts
+
+    found = default_dicts().lookup(word, {"given": "first", "patronymic": "patronymic", "surname": "last"}[kind])
+    return found[0] if found else word
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+
+def people(seed: int = 20220517) -> list[dict[str, Any]]:
+    """The invented servicemen: Ukrainian forms, date and place of birth, rank, service number."""
+    rng = random.Random(seed)
+    seen: set[tuple[str, str]] = set()
+    out = []
+    while len(out) < RU_LIST + UA_ONLY:
+        s, g = rng.choice(SURNAME), rng.choice(GIVEN)
+        if (s, g) in seen:
+            continue
+        seen.add((s, g))
+        place = rng.choice(PLACES)
+        out.append({
+            "surname": s, "first_name": g, "patronymic": rng.choice(PATRONYMIC),
+            "birth_date": f"{rng.randint(1968, 2003)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "birth_place": place, "rank": rng.choice(RANKS),
+            "service_number": f"{rng.choice('АБВГДЕ')}{rng.choice('АБВГДЕ')}{rng.randint(100000, 999999)}",
+        })
+    return out
+
+
+def records(add: Add) -> None:
+    """Append the registry scenario through ``add(author, kind, audience, payload, time)``."""
+    rng = random.Random(17)
+    men = people()
+    both = "party:ru,party:ua"
+    # 17-20 May 2022: Russia registers the men taken from Azovstal as prisoners of war, in Russian forms.
+    for i, m in enumerate(men[:RU_LIST]):
+        wounded = i < SERIOUSLY_WOUNDED
+        person = {
+            "surname": _russian(m["surname"], "surname"), "first_name": _russian(m["first_name"], "given"),
+            "patronymic": _russian(m["patronymic"], "patronymic"), "birth_date": m["birth_date"],
+            "birth_place": m["birth_place"][1], "rank": m["rank"][1], "service_number": m["service_number"],
+            "power_depended_on": "Украина", "capture_date": "2022-05-17", "capture_place": "Мариуполь, Азовсталь",
+            "held_at": NOVOAZOVSK_RU if wounded else YELENOVKA,
+            "health": "тяжёлое ранение" if wounded else "",
+        }
+        add("ru/registrar", "person.register", both, {
+            "id": f"azov-ru-{i + 1:04d}", "category": "pow", "own_party": "ua", "person": person,
+            "seriously_wounded": wounded}, at(f"2022-05-{18 + i // 20}T{8 + i % 10:02d}:{i % 60:02d}:00"))
+    # ICRC delegates visit; one wounded man is moved from Novoazovsk to Olenivka once treated.
+    for i in (0, 3, 12, 25):
+        add("ru/registrar", "person.event", both, {
+            "person": f"azov-ru-{i + 1:04d}", "event": "visited", "date": "2022-05-26", "place": YELENOVKA
+            if i >= SERIOUSLY_WOUNDED else NOVOAZOVSK_RU, "note": "Посещение делегатами МККК."},
+            at(f"2022-05-26T1{i % 8}:00:00"))
+    add("ru/registrar", "person.event", both, {
+        "person": "azov-ru-0002", "event": "transferred", "date": "2022-06-02", "place": YELENOVKA,
+        "note": "Переведён после лечения.", "seriously_wounded": False}, at("2022-06-02T09:00:00"))
+    # Ukraine's list of servicemen missing after the evacuation, in Ukrainian forms: some of Russia's
+    # prisoners written differently, and men Russia has not reported.
+    ua_men = [(j, men[j]) for j in range(UA_OVERLAP)] + [(RU_LIST + j, men[RU_LIST + j]) for j in range(UA_ONLY)]
+    for n, (j, m) in enumerate(ua_men):
+        person = {"surname": m["surname"], "first_name": m["first_name"], "patronymic": m["patronymic"],
+                  "birth_date": m["birth_date"], "birth_place": m["birth_place"][0], "rank": m["rank"][0],
+                  "unit": "військова частина А0000 (вигадана)", "capture_place": "Маріуполь"}
+        if n % 4 == 1:
+            person["birth_date"] = m["birth_date"][:4]  # the family knew only the year
+        if n % 5 == 2:
+            person["surname"] = _typo(m["surname"], rng)
+        if n % 3 == 0:
+            person["service_number"] = m["service_number"]
+        add("ua/registrar", "person.register", "party:ua", {
+            "id": f"azov-ua-{n + 1:04d}", "category": "missing", "person": person},
+            at(f"2022-05-{21 + n // 12}T{9 + n % 8:02d}:{n % 60:02d}:00"))
+    # A registrar of each side already confirmed one pair as the same man.
+    add("ua/registrar", "match.decide", both, {"left": "azov-ru-0001", "right": "azov-ua-0001", "decision": "same",
+                                                "note": "Confirmed with the family's photograph."},
+        at("2022-06-01T10:00:00"))
+
+
+def inquiries(add: Add, hash_secret: Callable[[str], str]) -> dict[str, str]:
+    """Two families' inquiries filed through Ukraine's registrar; returns reference → secret for the demo's
+    credentials file (the secret is otherwise shown once, to the family)."""
+    men = people()
+    out = {}
+    for ref, secret, j, relationship, known in (
+        ("INQ-DEMO-0001", "DEMO-FAMI-LY01-0001", 4, "mother", ("surname", "first_name", "birth_date")),
+        ("INQ-DEMO-0002", "DEMO-FAMI-LY02-0002", 20, "wife", ("surname", "first_name", "patronymic")),
+    ):
+        m = men[j]
+        sought = {f: m[f] for f in known}
+        add("ua/registrar", "inquiry.file", "party:ua", {
+            "id": ref, "secret_hash": hash_secret(secret), "sought": sought, "relationship": relationship,
+            "contact": "via the Coordination Headquarters hotline"}, at(f"2022-06-0{3 + len(out)}T11:00:00"))
+        out[ref] = secret
+    add("ua/registrar", "inquiry.decide", "party:ua", {
+        "inquiry": "INQ-DEMO-0001", "decision": "message",
+        "message": "Your inquiry is registered. We are checking the lists exchanged through the ICRC."},
+        at("2022-06-04T09:00:00"))
+    return out
