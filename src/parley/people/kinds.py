@@ -363,7 +363,7 @@ def apply_list(ctx: Context) -> None:
     ctx.session.add(PersonList(id=p.id, party=reporter, author=ctx.author.id, audience=ctx.record.audience.text(),
                                title=p.title, filename=p.filename, sha256=p.sha256, rows=len(p.report),
                                accepted=count["accepted"], duplicates=count["duplicate"], rejected=count["rejected"],
-                               report=json.dumps([r.model_dump(exclude_none=True) for r in p.report]), idx=ctx.idx,
+                               report=json.dumps([r.model_dump(exclude_defaults=True) for r in p.report]), idx=ctx.idx,
                                at=ctx.record.when))
 
 

@@ -178,30 +178,73 @@ def labelled(s: Session):  # type: ignore[no-untyped-def]
 @dataclass
 class _Cached:
     stamp: tuple[Any, ...] = ()
+    trained_on: int = 0
+    decisions: Any = None
     matcher: Any = None
+    pairs: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _MATCHERS: dict[str, _Cached] = {}
+_PAIRS: dict[str, _Cached] = {}
+RETRAIN_GROWTH = 1.2  # retrain the model when the registry has grown by a fifth since it was trained
+
+
+def _stamp(s: Session) -> tuple[Any, ...]:
+    from sqlalchemy import func
+
+    return (s.scalar(select(func.max(Person.updated_idx))), s.scalar(select(func.count()).select_from(Person)),
+            s.scalar(select(func.max(MatchDecision.idx))))
 
 
 def matcher(s: Session) -> Any:
-    """The trained model over the whole registry, retrained when a person or a decision is recorded."""
-    from sqlalchemy import func
-
+    """The model over the whole registry. A new person is scored with the model already trained (the
+    registry is refreshed, not relearnt); the model is retrained when registrars decide (their decisions
+    are training labels) or when the registry has grown by a fifth since the last training."""
     from parley.people.matching import Matcher
 
-    url = str(s.get_bind().url)
-    cache = _MATCHERS.setdefault(url, _Cached())
-    stamp = (s.scalar(select(func.max(Person.updated_idx))), s.scalar(select(func.count()).select_from(Person)),
-             s.scalar(select(func.max(MatchDecision.idx))))
+    cache = _MATCHERS.setdefault(str(s.get_bind().url), _Cached())
+    stamp = _stamp(s)
     with cache.lock:
-        if cache.matcher is None or cache.stamp != stamp:
-            rows = list(s.execute(select(Person)).scalars())
-            lab = labelled(s)
-            cache.matcher = Matcher(frame(rows), labelled=lab if len(lab) else None) if rows else None
-            cache.stamp = stamp
+        if cache.matcher is not None and cache.stamp == stamp:
+            return cache.matcher
+        rows = list(s.execute(select(Person)).scalars())
+        if not rows:
+            cache.matcher, cache.stamp = None, stamp
+            return None
+        lab = labelled(s)
+        if (cache.matcher is None or cache.decisions != stamp[2]
+                or len(rows) > RETRAIN_GROWTH * max(1, cache.trained_on)):
+            if cache.matcher is not None:
+                cache.matcher.close()
+            cache.matcher = Matcher(frame(rows), labelled=lab if len(lab) else None)
+            cache.trained_on, cache.decisions = len(rows), stamp[2]
+        else:
+            cache.matcher.refresh(frame(rows))
+        cache.stamp = stamp
         return cache.matcher
+
+
+def candidate_pairs(s: Session, threshold: float) -> Any:
+    """Every pair of records in the registry the model scores at or above ``threshold`` (registrars'
+    decisions override the model), computed once per state of the registry and shared by all readers:
+    each reader then sees only the pairs whose two records it may read."""
+    from parley.people.matching import dedupe
+
+    cache = _PAIRS.setdefault(f"{s.get_bind().url}|{threshold}", _Cached())
+    stamp = _stamp(s)
+    with cache.lock:
+        if cache.pairs is None or cache.stamp != stamp:
+            rows = list(s.execute(select(Person)).scalars())
+            if len(rows) < 2:
+                import pandas as pd
+
+                cache.pairs = pd.DataFrame({"left_id": [], "right_id": [], "probability": []})
+            else:
+                lab = labelled(s)
+                cache.pairs, _ = dedupe(frame(rows), threshold=threshold, labelled=lab if len(lab) else None)
+            cache.stamp = stamp
+        return cache.pairs
 
 
 def candidates_for(s: Session, who: Principal, sought: dict[str, str], *, top: int = 10) -> list[tuple[Person, float]]:
@@ -236,30 +279,29 @@ def review_queue(s: Session, who: Principal, *, threshold: float = 0.5, limit: i
     Only pairs whose two records the member may read, and where one of them is the member's own
     party's (mediators see every pair).
     """
-    from parley.people.matching import dedupe
-
     require_reader(who)
-    rows = persons(s, who, limit=1_000_000)
-    if len(rows) < 2:
-        return []
-    by_id = {p.id: p for p in rows}
     decided = {(d.left, d.right) for d in s.execute(select(MatchDecision).where(MatchDecision.current.is_(True)))
                .scalars()}
-    lab = labelled(s)
-    pairs, _ = dedupe(frame(rows), threshold=threshold, labelled=lab if len(lab) else None)
+    pairs = candidate_pairs(s, threshold)
     out = []
     for left_id, right_id, prob in pairs[["left_id", "right_id", "probability"]].itertuples(index=False):
         a, b = sorted((str(left_id), str(right_id)))
         if (a, b) in decided:
             continue
-        left, right = by_id[a], by_id[b]
+        left, right = s.get(Person, a), s.get(Person, b)
+        if left is None or right is None:
+            continue
+        if not (can_read(who, left.audience, left.party) and can_read(who, right.audience, right.party)):
+            continue
         if left.party == right.party and left.list_id == right.list_id and left.list_id is not None:
             continue  # the same list's rows were deduplicated when it was imported
         if not who.reads_everything and who.party not in (left.party, right.party):
             continue
         out.append(Pair(left, right, float(prob), differences(left, right)))
+        if len(out) >= limit:
+            break
     out.sort(key=lambda p: -p.probability)
-    return out[:limit]
+    return out
 
 
 COMPARED = ("surname", "first_name", "patronymic", "birth_date", "birth_place", "service_number", "rank", "unit",

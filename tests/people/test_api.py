@@ -1,0 +1,194 @@
+"""The people API per role: audience on every read, list import with a report for every row (good rows kept
+beside bad ones), exports without formula injection, the review queue and decisions, inquiries and the
+family's own view, and hostile input. Runs on SQLite and PostgreSQL. Every person is invented."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import openpyxl
+
+CSV_UA = (
+    "Прізвище;Ім'я;По батькові;Дата народження;Місце народження;Звання;Особистий номер;Категорія\n"
+    "Чорновол;Остап;Тарасович;03.04.1990;Полтава;солдат;ВЕ445566;військовополонений\n"
+    "Чорновол;Остап;Тарасович;03.04.1990;Полтава;солдат;ВЕ445566;військовополонений\n"
+    ";Іван;Петрович;1988;Київ;;;зниклий безвісти\n"
+    "Гайовий;Назар;Ігорович;31.02.1991;Львів;;;зниклий безвісти\n"
+    "Гайовий;Назар;Ігорович;1991;Львів;;;зниклий безвісти\n"
+    "=HYPERLINK(\"http://x\");Денис;;1995;;;;зниклий безвісти\n"
+)
+
+
+def upload(client, member, demo, text: str, name: str = "list.csv", **form):  # type: ignore[no-untyped-def]
+    return client.post("/api/lists", headers=demo.headers(member), data={"title": "Test list", **form},
+                       files={"file": (name, text.encode("utf-8"), "text/csv")})
+
+
+def test_import_reports_every_row_and_keeps_the_good_ones(client, demo):
+    r = upload(client, "ua/registrar", demo, CSV_UA)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    report = {row["row"]: row for row in body["report"]}
+    assert sorted(report) == [2, 3, 4, 5, 6, 7]
+    assert report[2]["status"] == "accepted" and report[2]["person"]
+    assert report[3]["status"] == "duplicate" and report[3]["of_row"] == 2
+    assert report[4]["status"] == "rejected" and report[4]["field"] == "surname"
+    assert report[5]["status"] == "rejected" and report[5]["field"] == "birth_date"
+    assert report[6]["status"] == "accepted"
+    assert report[7]["status"] == "rejected" and "formula" in report[7]["reason"]
+    assert (body["accepted"], body["duplicates"], body["rejected"]) == (2, 1, 3)
+    # The reasons never quote what the cells held.
+    assert "Гайовий" not in json.dumps(body["report"], ensure_ascii=False)
+    # The list and its report are a record; the accepted persons are readable, with their list row.
+    got = client.get(f"/api/lists/{body['list']}", headers=demo.headers("ua/registrar")).json()
+    assert got["rows"] == 6 and got["report"] == body["report"]
+    person = client.get(f"/api/persons/{report[2]['person']}", headers=demo.headers("ua/registrar")).json()
+    assert person["surname"] == "Чорновол" and person["birth_date"] == "1990-04-03" and person["category"] == "pow"
+    assert person["service_number"] == "ВЕ445566" and person["list"] == body["list"]
+    # The same file again: every good row is now a duplicate of the registry, nothing is registered twice.
+    again = upload(client, "ua/registrar", demo, CSV_UA).json()
+    assert again["accepted"] == 0 and {r["status"] for r in again["report"]} == {"duplicate", "rejected"}
+    assert next(r for r in again["report"] if r["row"] == 2)["of"] == report[2]["person"]
+    # Russia does not read Ukraine's list.
+    assert client.get(f"/api/lists/{body['list']}", headers=demo.headers("ru/registrar")).status_code == 404
+
+
+def test_preview_and_corrected_mapping(client, demo):
+    text = "Col A,Col B,Born\nШевченко,Тарас,09.03.1984\n"
+    r = client.post("/api/lists/preview", headers=demo.headers("ua/registrar"), data={"default_category": "missing"},
+                    files={"file": ("x.csv", text.encode(), "text/csv")})
+    assert r.status_code == 200, r.text
+    pv = r.json()
+    assert pv["headers"] == ["Col A", "Col B", "Born"] and pv["rows"][0]["status"] == "rejected"
+    fixed = json.dumps({"0": "surname", "1": "first_name", "2": "birth_date"})
+    r = client.post("/api/lists/preview", headers=demo.headers("ua/registrar"),
+                    data={"default_category": "missing", "mapping": fixed},
+                    files={"file": ("x.csv", text.encode(), "text/csv")})
+    assert r.json()["rows"][0]["status"] == "ok"
+    r = client.post("/api/lists", headers=demo.headers("ua/registrar"),
+                    data={"default_category": "missing", "mapping": fixed, "title": "Corrected"},
+                    files={"file": ("x.csv", text.encode(), "text/csv")})
+    assert r.status_code == 201 and r.json()["accepted"] == 1
+    bad = client.post("/api/lists/preview", headers=demo.headers("ua/registrar"), data={"mapping": "{not json"},
+                      files={"file": ("x.csv", text.encode(), "text/csv")})
+    assert bad.status_code == 422 and bad.json()["field"] == "mapping"
+
+
+def test_hostile_and_oversized_files_are_refused(client, demo):
+    h = demo.headers("ua/registrar")
+    for data, name in ((b"", "empty.csv"), (bytes(range(256)) * 50, "noise.xlsx"), (b"PK\x03\x04broken", "x.xlsx")):
+        r = client.post("/api/lists", headers=h, files={"file": (name, data, "application/octet-stream")})
+        assert r.status_code == 422 and r.json()["field"] == "file", (name, r.text)
+    big = b"a" * (21 << 20)
+    r = client.post("/api/lists", headers=h, files={"file": ("big.csv", big, "text/csv")})
+    assert r.status_code in (413, 422)
+    assert client.get("/api/lists", headers=h).json()["lists"] == [] or all(
+        x["title"] != "big.csv" for x in client.get("/api/lists", headers=h).json()["lists"])
+
+
+def test_reads_per_role_and_party(client, demo):
+    r = client.post("/api/persons", headers=demo.headers("ru/registrar"), json={
+        "category": "pow", "own_party": "ua", "seriously_wounded": True,
+        "person": {"surname": "Кравец", "first_name": "Николай", "patronymic": "Иванович", "birth_date": "1989-11-02",
+                   "held_at": "Еленовка"}})
+    assert r.status_code == 201, r.text
+    pid = r.json()["person"]
+    for member, status in (("ua/registrar", 200), ("ua/negotiator", 200), ("ru/registrar", 200),
+                           ("icrc/mediator", 200), ("icrc/auditor", 200), ("ua/press", 403), ("ua/liaison", 403),
+                           ("ru/liaison", 403), ("tr/observer", 404)):
+        got = client.get(f"/api/persons/{pid}", headers=demo.headers(member))
+        assert got.status_code == status, (member, got.text)
+    assert client.get(f"/api/persons/{pid}").status_code == 401
+    # Search in another script and spelling finds him; the public never does.
+    found = client.get("/api/persons", params={"q": "Kravets Mykola"}, headers=demo.headers("ua/registrar")).json()
+    assert pid in [p["id"] for p in found["persons"]][:3]
+    # A Ukrainian registrar cannot register a person for Russia's audience only, nor use the public.
+    r = client.post("/api/persons", headers=demo.headers("ua/registrar"), json={
+        "category": "missing", "person": {"surname": "Тест"}, "audience": ["all"]})
+    assert r.status_code == 422 and r.json()["field"] == "audience"
+    r = client.post("/api/persons", headers=demo.headers("ua/registrar"), json={
+        "category": "unknown", "person": {"surname": "Тест"}})
+    assert r.status_code == 422
+    r = client.post(f"/api/persons/{pid}/events", headers=demo.headers("ua/registrar"),
+                    json={"event": "visited", "date": "2099-01-01"})
+    assert r.status_code == 422 and r.json()["field"] == "date"
+
+
+def test_export_is_inert_in_csv_and_xlsx(client, demo):
+    r = client.post("/api/persons", headers=demo.headers("ua/registrar"), json={
+        "category": "missing", "person": {"surname": "Мороз", "first_name": "Іван", "notes": "=1+2 (as reported)"}})
+    assert r.status_code == 201, r.text
+    pid = r.json()["person"]
+    got = client.get("/api/persons.csv", headers=demo.headers("ua/registrar"))
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
+    mine = next(r for r in rows if r["id"] == pid)
+    assert mine["notes"] == "'=1+2 (as reported)" and mine["surname"] == "Мороз"
+    got = client.get("/api/persons.xlsx", headers=demo.headers("ua/registrar"))
+    wb = openpyxl.load_workbook(io.BytesIO(got.content))
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("id")].value == pid:
+            cell = row[header.index("notes")]
+            assert cell.data_type == "s" and cell.value.endswith("=1+2 (as reported)")
+            break
+    else:
+        raise AssertionError("exported person missing")
+    # Russia's registrar's export does not contain Ukraine's list of its missing.
+    ru = client.get("/api/persons.csv", headers=demo.headers("ru/registrar")).content.decode("utf-8-sig")
+    assert pid not in ru
+    assert client.get("/api/persons.pdf", headers=demo.headers("ua/registrar")).status_code == 422
+
+
+def test_review_queue_and_decision(client, demo):
+    h = demo.headers
+    # The demo's registry: Russia's list in Russian forms, Ukraine's in Ukrainian forms.
+    q = client.get("/api/review", headers=h("ua/registrar"))
+    assert q.status_code == 200, q.text
+    pairs = q.json()["pairs"]
+    assert pairs, "the demo's lists share men written differently"
+    top = pairs[0]
+    assert {top["left"]["party"], top["right"]["party"]} == {"ru", "ua"} and top["probability"] >= 0.5
+    assert "surname" not in top["differences"] or top["left"]["surname"] != top["right"]["surname"]
+    # Russia's registrar may not read Ukraine's list: the pair is not in its queue.
+    ru_pairs = client.get("/api/review", headers=h("ru/registrar")).json()["pairs"]
+    assert all(p["left"]["party"] == "ru" and p["right"]["party"] == "ru" for p in ru_pairs)
+    assert client.get("/api/review", headers=h("ua/press")).status_code == 403
+    r = client.post("/api/matches", headers=h("ua/registrar"), json={
+        "left": top["left"]["id"], "right": top["right"]["id"], "decision": "same", "probability": top["probability"]})
+    assert r.status_code == 201, r.text
+    after = client.get("/api/review", headers=h("ua/registrar")).json()["pairs"]
+    assert not any({p["left"]["id"], p["right"]["id"]} == {top["left"]["id"], top["right"]["id"]} for p in after)
+    ua_side = top["left"] if top["left"]["party"] == "ua" else top["right"]
+    ru_side = top["right"] if ua_side is top["left"] else top["left"]
+    person = client.get(f"/api/persons/{ua_side['id']}", headers=h("ua/registrar")).json()
+    assert ru_side["id"] in [x["id"] for x in person["same_as"]]
+
+
+def test_inquiry_candidates_and_family_view(client, demo):
+    h = demo.headers
+    r = client.post("/api/inquiries", headers=h("ua/registrar"), json={
+        "sought": {"surname": "Kravets", "first_name": "Mykola", "birth_date": "1989"}, "relationship": "sister"})
+    assert r.status_code == 201, r.text
+    ref, secret = r.json()["reference"], r.json()["secret"]
+    reg = client.post("/api/persons", headers=h("ru/registrar"), json={
+        "category": "pow", "own_party": "ua",
+        "person": {"surname": "Кравец", "first_name": "Николай", "patronymic": "Иванович", "birth_date": "1989-11-02"}})
+    pid = reg.json()["person"]
+    got = client.get(f"/api/inquiries/{ref}", headers=h("ua/registrar")).json()
+    assert got["candidates"][0]["id"] == pid and got["candidates"][0]["probability"] > 0.5
+    assert client.get(f"/api/inquiries/{ref}", headers=h("ru/registrar")).status_code == 404
+    r = client.post(f"/api/inquiries/{ref}/decisions", headers=h("ua/registrar"), json={
+        "decision": "confirmed", "person": pid, "message": "He is registered as a prisoner of war."})
+    assert r.status_code == 201, r.text
+    fam = client.post("/api/family/inquiry", json={"reference": ref, "secret": secret})
+    assert fam.status_code == 200
+    assert fam.json()["status"] == "answered"
+    assert [m["message"] for m in fam.json()["messages"]] == ["He is registered as a prisoner of war."]
+    assert "Кравец" not in fam.text and pid not in fam.text
+    wrong = client.post("/api/family/inquiry", json={"reference": ref, "secret": "AAAA-BBBB-CCCC-DDDD"})
+    assert wrong.status_code == 404
+    assert client.post("/api/family/inquiry", json={"reference": ref}).status_code == 422
