@@ -13,3 +13,7 @@ Modules:
     models, kinds, service, api, cli, scenario
                  the registry on the spine's one write path: signed records, audiences, reads
 """
+
+# The record kinds of every capability are registered by parley.records.kinds, which imports this
+# package's kinds at its end: importing it first lets ``import parley.people.kinds`` work on its own.
+import parley.records.kinds  # noqa: E402,F401
