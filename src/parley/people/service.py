@@ -274,7 +274,9 @@ class Pair:
 
 
 def review_queue(s: Session, who: Principal, *, threshold: float = 0.5, limit: int = 200) -> list[Pair]:
-    """Candidate pairs of records from different reports that no one has decided, best first.
+    """Candidate pairs of records that no one has decided, best first: the same person in two parties'
+    reports, a list's row and the registry, or two rows of one list that differ by more than the exact
+    duplicates the import already reported.
 
     Only pairs whose two records the member may read, and where one of them is the member's own
     party's (mediators see every pair).
@@ -293,8 +295,6 @@ def review_queue(s: Session, who: Principal, *, threshold: float = 0.5, limit: i
             continue
         if not (can_read(who, left.audience, left.party) and can_read(who, right.audience, right.party)):
             continue
-        if left.party == right.party and left.list_id == right.list_id and left.list_id is not None:
-            continue  # the same list's rows were deduplicated when it was imported
         if not who.reads_everything and who.party not in (left.party, right.party):
             continue
         out.append(Pair(left, right, float(prob), differences(left, right)))
