@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from parley.log.models import LogEntry
-from parley.operations.models import ChannelMessage, ChannelReceipt, Incident, Operation, Zone
+from parley.operations.models import ChannelMessage, ChannelReceipt, Incident, Operation, OperationAnswer, Zone
 from parley.web import i18n
 from parley.web.operations import LABELS, MESSAGES
 from tests.operations.test_lifecycle import AUD, plan, submit
@@ -100,7 +100,7 @@ def test_propose_answer_start_outcomes_complete(client, demo, runtime):
     page = client.get(f"/operations/{op_id}").text
     assert 'id="answer-form"' in page
     token = csrf(client, f"/operations/{op_id}")
-    r = client.post(f"/operations/{op_id}/answer", data={"answer": "acknowledged", "csrf": token},
+    r = client.post(f"/operations/{op_id}/answer", data={"answer": "acknowledged", "version": "1", "csrf": token},
                     follow_redirects=False)
     assert r.status_code == 303
     assert status_of(runtime, op_id) == "acknowledged"
@@ -157,10 +157,11 @@ def test_decline_needs_a_reason_beside_the_field(client, demo, runtime):
     submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-d", "plan": plan()})
     sign_in(client, demo, "ru/negotiator")
     token = csrf(client, "/operations/op-web-d")
-    r = client.post("/operations/op-web-d/answer", data={"answer": "declined", "reason": "", "csrf": token})
+    r = client.post("/operations/op-web-d/answer", data={"answer": "declined", "reason": "", "version": "1",
+                                                         "csrf": token})
     assert r.status_code == 400 and "reason" in r.text and 'class="error"' in r.text
     r = client.post("/operations/op-web-d/answer", data={"answer": "declined", "reason": "shelling continues",
-                                                         "csrf": token}, follow_redirects=False)
+                                                         "version": "1", "csrf": token}, follow_redirects=False)
     assert r.status_code == 303
     page = client.get("/operations/op-web-d").text
     assert "shelling continues" in page and "Declined" in page
@@ -307,7 +308,8 @@ def test_counter_proposal_through_the_form_is_a_new_version_needing_fresh_answer
     end = (start + timedelta(hours=36)).strftime("%Y-%m-%dT%H:%M")
     fields = proposal(title="Later window, fewer vehicles", window_start=later, window_end=end, vehicles="6",
                       time_zone=current["time_zone"], route=json.dumps(current["route"]),
-                      reason="the road through Vasylivka is not yet cleared")
+                      reason="the road through Vasylivka is not yet cleared", version="1")
+    assert 'name="version" value="1"' in form.text
     fields.pop("mediator"), fields.pop("parties")  # disabled in the form: the browser does not send them
     logged = count(runtime, LogEntry)
     # An error stays beside its field and nothing is stored.
@@ -374,3 +376,64 @@ def test_zone_withdrawn_through_the_page_only_by_its_declaring_party(client, dem
         assert s.execute(select(LogEntry).where(LogEntry.kind == "zone.withdraw")).scalars().first() is not None
     again = client.post(f"/zones/{zone_id}/withdraw", data={"reason": "", "csrf": csrf(client, "/zones")})
     assert again.status_code == 404
+
+
+def test_an_answer_is_to_the_version_shown_never_to_a_newer_one(client, demo, runtime):
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-v", "plan": plan()})
+    sign_in(client, demo, "ru/liaison")
+    page = client.get("/operations/op-web-v").text
+    assert 'name="version" value="1"' in page
+    token = csrf(client, "/operations/op-web-v")
+    # While the page is open, the mediator revises the plan: version 2, which Russia has not seen.
+    submit(runtime, demo, "icrc/mediator", "operation.propose",
+           {"operation": "op-web-v", "supersedes": 1, "plan": plan(buffer_m=4000)})
+    logged = count(runtime, LogEntry)
+    r = client.post("/operations/op-web-v/answer", data={"answer": "acknowledged", "version": "1", "csrf": token})
+    assert r.status_code == 400 and "not the current version" in r.text
+    assert count(runtime, LogEntry) == logged and status_of(runtime, "op-web-v") == "proposed"
+    # A form without the version acknowledges nothing either.
+    r = client.post("/operations/op-web-v/answer", data={"answer": "acknowledged", "csrf": token})
+    assert r.status_code == 400 and count(runtime, LogEntry) == logged
+    page = client.get("/operations/op-web-v").text
+    assert 'name="version" value="2"' in page
+    r = client.post("/operations/op-web-v/answer", data={"answer": "acknowledged", "version": "2",
+                                                         "csrf": csrf(client, "/operations/op-web-v")},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    with runtime.sessions() as s:
+        assert s.get(OperationAnswer, ("op-web-v", 2, "ru")).answer == "acknowledged"
+        assert s.get(OperationAnswer, ("op-web-v", 1, "ru")) is None
+
+
+def test_a_counter_proposal_to_a_superseded_version_is_refused(client, demo, runtime):
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-cv", "plan": plan()})
+    sign_in(client, demo, "ru/negotiator")
+    form = client.get("/operations/op-web-cv/counter").text
+    assert 'name="version" value="1"' in form
+    token = csrf(client, "/operations/op-web-cv/counter")
+    submit(runtime, demo, "icrc/mediator", "operation.propose",
+           {"operation": "op-web-cv", "supersedes": 1, "plan": plan(buffer_m=4000)})
+    current = plan()
+    fields = proposal(route=json.dumps(current["route"]), reason="later", version="1")
+    fields.pop("mediator"), fields.pop("parties")
+    logged = count(runtime, LogEntry)
+    r = client.post("/operations/op-web-cv/counter", data={**fields, "csrf": token})
+    assert r.status_code == 400 and "not the current version" in r.text and 'name="version" value="1"' in r.text
+    assert count(runtime, LogEntry) == logged
+
+
+def test_an_auditor_or_a_press_officer_reading_the_page_gives_no_receipt(client, demo, runtime):
+    submit(runtime, demo, "ua/negotiator", "operation.propose", {"operation": "op-web-ar", "plan": plan()})
+    r = submit(runtime, demo, "ua/liaison", "channel.post", {"operation": "op-web-ar", "text": "Ready?",
+                                                             "urgent": True})
+    for member in ("icrc/auditor", "ru/registrar"):
+        as_member(client, demo, member)
+        assert "Ready?" in client.get("/operations/op-web-ar").text
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ChannelReceipt)
+                        .where(ChannelReceipt.message == r.index)) == 0
+    as_member(client, demo, "ru/liaison")
+    client.get("/operations/op-web-ar")
+    with runtime.sessions() as s:
+        assert set(s.execute(select(ChannelReceipt.party, ChannelReceipt.state)
+                             .where(ChannelReceipt.message == r.index)).all()) == {("ru", "delivered"), ("ru", "read")}

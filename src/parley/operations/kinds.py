@@ -368,6 +368,14 @@ def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_
     _event(ctx, op, "proposed" if version == 1 else "revised", note=f"version {version}")
 
 
+def _same_parties(op: Operation, plan: Plan, what: str) -> None:
+    if plan.mediator != op.mediator:
+        raise Unprocessable(f"{what} keeps the same mediator ({op.mediator})", field="plan.mediator")
+    if set(plan.parties) != set(op.party_list):
+        raise Unprocessable(f"{what} keeps the same parties concerned ({', '.join(op.party_list)})",
+                            field="plan.parties")
+
+
 def _settle(ctx: Context, op: Operation) -> None:
     """Move a proposed operation to acknowledged once every party concerned has acknowledged this version."""
     if op.status != "proposed":
@@ -434,6 +442,8 @@ def apply_propose(ctx: Context) -> None:
         raise Conflict(f"operation {op.id!r} is {op.status}; it can no longer be changed", field="operation")
     if ctx.author_party is None or (ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list):
         raise Forbidden("only the organising mediator or a party concerned changes an operation")
+    # A revision cannot drop a party (whose acknowledgement would then never be asked) or swap the mediator.
+    _same_parties(op, p.plan, "a revision")
     _add_version(ctx, op, p.plan, op.version + 1, None, "plan")
 
 
@@ -465,8 +475,7 @@ def apply_answer(ctx: Context) -> None:
     _event(ctx, op, f"answer_{p.answer}", note=p.reason)
     if p.answer == "counter":
         assert p.plan is not None
-        if set(p.plan.parties) != set(op.party_list) or p.plan.mediator != op.mediator:
-            raise Unprocessable("a counter-proposal keeps the same mediator and parties", field="plan.parties")
+        _same_parties(op, p.plan, "a counter-proposal")
         ctx.session.flush()
         _add_version(ctx, op, p.plan, op.version + 1, op.version, "plan")
         return
@@ -486,6 +495,13 @@ def apply_status(ctx: Context) -> None:
                        field="action")
     if p.action in ("suspend", "abort") and not p.reason.strip():
         raise Unprocessable(f"say why the operation is to {p.action}", field="reason")
+    _require_audience(ctx, op.party_list)  # every party concerned learns of a start, suspension or end
+    if p.action in ("start", "resume"):
+        v = ctx.session.get(OperationVersion, (op.id, op.version))
+        assert v is not None
+        if ctx.record.when >= v.window_end:
+            raise Conflict(f"the window acknowledged for this operation ended at {v.window_end:%Y-%m-%d %H:%M} UTC; "
+                           "propose a new version with a new window", field="action")
     op.status = to
     op.updated_idx = ctx.idx
     _event(ctx, op, to, note=p.reason)
@@ -503,6 +519,7 @@ def apply_movement(ctx: Context) -> None:
     at = p.at.astimezone(timezone.utc)
     if at > ctx.record.when + FUTURE_SLACK:
         raise Unprocessable("a movement cannot be reported before it happens", field="at")
+    _require_audience(ctx, op.party_list)
     pos = None
     if p.position is not None:
         _point(p.position, "position")
@@ -574,6 +591,9 @@ def apply_zone(ctx: Context) -> None:
     start, end = p.valid_from.astimezone(timezone.utc), p.valid_until.astimezone(timezone.utc)
     if end <= start:
         raise Unprocessable("the zone's validity ends before it starts", field="valid_until")
+    if end <= ctx.record.when:
+        raise Unprocessable(f"the zone's validity ended before it was declared ({end:%Y-%m-%d %H:%M} UTC)",
+                            field="valid_until")
     ctx.session.add(Zone(id=p.id, idx=ctx.idx, kind=p.kind, name=p.name, geometry=json.dumps(geo.to_geojson(g)),
                          valid_from=start, valid_until=end, note=p.note, author=ctx.author.id,
                          party=ctx.author_party.slug, audience=ctx.record.audience.text()))
@@ -636,7 +656,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("zone.declare", ZoneDeclare, apply_zone, WRITERS),
     Kind("zone.withdraw", ZoneWithdraw, apply_zone_withdraw, WRITERS),
     Kind("channel.post", ChannelPost, apply_channel_post, WRITERS),
-    Kind("channel.receipt", ChannelReceiptPayload, apply_channel_receipt),
+    # Receipts are the liaison officers' (and the mediator's writers'): an auditor or a registrar who opens
+    # the page has not read the message for the party.
+    Kind("channel.receipt", ChannelReceiptPayload, apply_channel_receipt, WRITERS),
 )
 
 

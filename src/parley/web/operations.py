@@ -420,6 +420,8 @@ async def counter(request: Request, s: Db, who: Who, op_id: str) -> Response:
                                       fixed={"mediator": op.mediator, "parties": op.party_list})
     reason = str(form.get("reason", ""))[:4000]
     values["reason"] = reason
+    if _version(form):
+        values["version"] = _version(form)  # the version the member revised, kept across a refusal
     if plan is not None:
         # What the form does not edit (the area, the named waypoints) stays as it was.
         plan["area"], plan["waypoints"] = current.get("area"), current.get("waypoints") or []
@@ -428,7 +430,7 @@ async def counter(request: Request, s: Db, who: Who, op_id: str) -> Response:
             return _new_form(request, s, who, 400 if errors else 200, values, errors, conflicts, counter=op)
         try:
             await _submit(request, s, who, "operation.answer", k.audience_for(op),
-                          {"operation": op.id, "version": op.version, "answer": "counter", "reason": reason,
+                          {"operation": op.id, "version": _version(form), "answer": "counter", "reason": reason,
                            "plan": plan})
         except ParleyError as exc:
             s.rollback()
@@ -441,8 +443,8 @@ async def counter(request: Request, s: Db, who: Who, op_id: str) -> Response:
 # -- one operation ---------------------------------------------------------------------------------
 def _mark_read(request: Request, s: Session, who: Principal, op: Operation) -> None:
     """Opening the page is reading the channel: one signed read receipt per unread message to the party."""
-    if who.party not in [op.mediator, *op.party_list]:
-        return
+    if who.party not in [op.mediator, *op.party_list] or not _is_writer(who):
+        return  # an auditor, registrar or press officer reading the page has not read it for the party
     rt = request.app.state.runtime
     wrote = False
     for idx in svc.unreceipted(s, who, op, "read"):
@@ -519,13 +521,19 @@ async def _op_write(request: Request, s: Session, who: Principal, op_id: str, ki
     return RedirectResponse(f"/operations/{op_id}#{anchor}", status_code=303)
 
 
+def _version(form: Any) -> int:
+    raw = str(form.get("version", "")).strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+
+
 @router.post("/operations/{op_id}/answer", response_class=HTMLResponse)
 async def answer(request: Request, s: Db, who: Who, op_id: str) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     reason = str(form.get("reason", ""))[:4000]
-    op = s.get(Operation, op_id)
-    payload = {"operation": op_id, "version": op.version if op else 1, "answer": str(form.get("answer", "")),
+    # The answer is to the version the member was shown: if a newer one has come since, the record is refused
+    # ("not the current version") rather than acknowledging a plan the member never saw.
+    payload = {"operation": op_id, "version": _version(form), "answer": str(form.get("answer", "")),
                "reason": reason}
     return await _op_write(request, s, who, op_id, "operation.answer", payload, "answer", {"answer", "reason"},
                            {"reason": reason}, "board")
