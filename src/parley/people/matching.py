@@ -8,12 +8,15 @@ Jaro-Winkler, a short surname key for blocking) come from :mod:`parley.people.na
 date, place and service-number features.
 
 Public API
-    ``prepare(df)``                     input columns -> feature columns (vectorised, names cached per triple)
+    ``prepare(df)``                     input columns -> feature columns (vectorised; each distinct name part,
+                                        date and place is normalised once)
     ``settings(link_type)``             THE model definition (a ``splink.SettingsCreator``, engine-agnostic)
     ``train(linker, labelled=None)``    lambda, u, m by EM, and m from registrars' decisions
-    ``dedupe(df)``                      -> (pairs, clusters)
+    ``dedupe(df)``                      -> (pairs, clusters); ``cluster`` grows clusters from the links without
+                                        joining records that contradict each other (twins, brothers)
     ``link(left, right)``               -> left_id, right_id, probability
     ``candidates(row, registry)`` and ``Matcher``   an inquiry against the registry, best first
+                                        (``Matcher.candidates_many`` for a batch in one pass)
     ``match_files`` / ``dedupe_file``   the batch commands ``parley match`` and ``parley dedupe``
 
 Registrars' decisions (``labelled``: left_id, right_id, match 0/1) feed back twice: the confirmed matches
@@ -58,10 +61,10 @@ import re
 import shutil
 import tempfile
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from copy import deepcopy
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +83,9 @@ NAME_FEATURES = (
     "surname_latin", "first_latin", "patronymic_latin",
     "surname_sx", "first_initial", "script", "names_swapped_key",
 )
+SWAP_FEATURES = ("swap_surname_key", "swap_first_key")
 FEATURE_COLUMNS = (
-    "unique_id", *NAME_FEATURES, "birth_year", "birth_ym", "birth_full", "birth_place_key", "service_number_norm",
+    "unique_id", *NAME_FEATURES, *SWAP_FEATURES, "birth_year", "birth_ym", "birth_full", "birth_place_key", "service_number_norm",
 )
 STAGES = ("prepare", "train", "predict", "cluster")
 
@@ -93,6 +97,11 @@ _PREDICT_FLOOR = 0.01
 _U_MAX_PAIRS = 3e6
 # EM: cap the number of blocked pairs per training session (Splink 5 samples records deterministically).
 _EM_MAX_PAIRS = 2e6
+# Below this many records u and m are not estimated (a few dozen records give noisy estimates worse than
+# the priors in ``settings``); the prior probability of a match is still estimated.
+_MIN_TRAIN = 500
+# DuckDB's memory limit per connection (it spills to its temporary directory above it).
+_DUCKDB_MEMORY = "4GB"
 
 
 class InputError(ValueError):
@@ -129,41 +138,48 @@ def _text(series: pd.Series | None, n: int) -> pd.Series:
     return s.map(str).str.strip().astype(object)
 
 
+def _parse_date(text: str) -> tuple[int | None, str, str]:
+    """(year, "yyyy-mm" | "", "yyyy-mm-dd" | "") of one date written as ISO, partial ISO, dd.mm.yyyy or
+    mm.yyyy; impossible dates keep only the parts that are valid."""
+    m = _ISO_DATE.match(text)
+    if m:
+        y, mo, d = m.group(1), m.group(2), m.group(3)
+    else:
+        m = _DMY_DATE.match(text)
+        if not m:
+            return None, "", ""
+        d, mo, y = m.group(1), m.group(2), m.group(3)
+    year = int(y)
+    if not 1880 <= year <= 2100:
+        return None, "", ""
+    month = int(mo) if mo else 0
+    if not 1 <= month <= 12:
+        return year, "", ""
+    ym = f"{year:04d}-{month:02d}"
+    day = int(d) if d else 0
+    if not 1 <= day <= 31:
+        return year, ym, ""
+    try:
+        date(year, month, day)
+    except ValueError:  # 31 April and friends: keep year and month, drop the day
+        return year, ym, ""
+    return year, ym, f"{ym}-{day:02d}"
+
+
 def _birth_columns(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(birth_year Int64, birth_ym "yyyy-mm" | "", birth_full "yyyy-mm-dd" | "") from ISO, partial ISO,
-    dd.mm.yyyy or mm.yyyy text. Impossible dates keep only the parts that are valid."""
-    n = len(raw)
-    iso = raw.str.extract(_ISO_DATE)
-    dmy = raw.str.extract(_DMY_DATE)
-    year = pd.to_numeric(iso[0].fillna(dmy[2]), errors="coerce")
-    month = pd.to_numeric(iso[1].where(iso[0].notna(), dmy[1]), errors="coerce")
-    day = pd.to_numeric(iso[2].where(iso[0].notna(), dmy[0]), errors="coerce")
-    year = year.where((year >= 1880) & (year <= 2100))
-    month = month.where(year.notna() & (month >= 1) & (month <= 12))
-    day = day.where(month.notna() & (day >= 1) & (day <= 31))
-    y = year.astype("Int64")
-    ys = y.astype("string")
-    ym = (ys + "-" + month.astype("Int64").astype("string").str.zfill(2)).astype(object)
-    full = (ym + "-" + day.astype("Int64").astype("string").str.zfill(2)).astype(object)
-    # 31 April and friends: keep year and month, drop the day
-    checked = pd.to_datetime(full.where(full.notna(), None), format="%Y-%m-%d", errors="coerce")
-    full = full.where(checked.notna())
+    dd.mm.yyyy or mm.yyyy text, parsed once per distinct value."""
+    values = raw.astype(object).where(raw.notna(), "").map(str).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)
+    parsed = [_parse_date(u) for u in uniques]
+    years = np.array([np.nan if p[0] is None else float(p[0]) for p in parsed] + [np.nan], dtype="float64")
+    yms = np.array([p[1] for p in parsed] + [""], dtype=object)
+    fulls = np.array([p[2] for p in parsed] + [""], dtype=object)
     return (
-        pd.Series(y.to_numpy(), index=raw.index, dtype="Int64"),
-        pd.Series(ym.where(ym.notna(), "").to_numpy(), index=raw.index, dtype=object),
-        pd.Series(full.where(full.notna(), "").to_numpy(), index=raw.index, dtype=object),
-    ) if n else (pd.Series([], dtype="Int64"), pd.Series([], dtype=object), pd.Series([], dtype=object))
-
-
-def _skeleton(latin: str) -> str:
-    """First letter and consonants of a Latin key: Kharkiv/Kharkov, Kyiv/Kiev, Lviv/Lvov agree."""
-    s = re.sub(r"[^a-z]", "", latin.lower())
-    if not s:
-        return ""
-    for a, b in (("shch", "sch"), ("kh", "h"), ("zh", "z"), ("ts", "c"), ("tz", "c"), ("g", "h"), ("w", "v")):
-        s = s.replace(a, b)
-    head = "a" if s[0] in "aeiouy" else s[0]
-    return head + re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouyj]", "", s[1:]))
+        pd.Series(pd.array(years[codes], dtype="Int64"), index=raw.index),
+        pd.Series(yms[codes], index=raw.index, dtype=object),
+        pd.Series(fulls[codes], index=raw.index, dtype=object),
+    )
 
 
 def _place_key(place: str) -> str:
@@ -171,25 +187,47 @@ def _place_key(place: str) -> str:
     m = re.search(r"[^\W\d_][\w'’ʼ-]*", rest)
     if not m:
         return ""
-    return _skeleton(names.to_latin(m.group(0)))
+    return names.phonetic(m.group(0)).lower()
 
 
 def _name_features(surname: pd.Series, first: pd.Series, patronymic: pd.Series) -> pd.DataFrame:
-    """names.features for every row, computed once per distinct (surname, first, patronymic)."""
-    triples = pd.DataFrame({"s": surname.to_numpy(), "f": first.to_numpy(), "p": patronymic.to_numpy()})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(triples))
-    rows = []
-    empty = {k: "" for k in NAME_FEATURES}
-    for s, f, p in uniques:
-        if not (s or f or p):
-            rows.append(empty)
-            continue
-        feats = names.features(s or None, f or None, p or None)
-        rows.append({k: ("" if feats.get(k) is None else str(feats.get(k))) for k in NAME_FEATURES})
-    table = pd.DataFrame.from_records(rows, columns=list(NAME_FEATURES)) if rows else pd.DataFrame(
-        columns=list(NAME_FEATURES))
-    out = table.iloc[codes].reset_index(drop=True) if len(codes) else table
-    out.index = surname.index
+    """names.features for every row, vectorised: each name part is normalised once per distinct text, the
+    parts are combined with array operations."""
+    norm = names.default()
+    cols: dict[str, np.ndarray] = {}
+    scripts = []
+    for series, kind, prefix in ((surname, "surname", "surname"), (first, "given", "first"),
+                                 (patronymic, "patronymic", "patronymic")):
+        codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+        parts = [norm.part(u, kind) for u in uniques]
+        for i, name in enumerate(("clean", "key", "latin", "script")):
+            arr = np.array([p[i] for p in parts] + [""], dtype=object)[codes]
+            if name == "script":
+                scripts.append(arr)
+            else:
+                cols[f"{prefix}_{name}"] = arr
+        if kind == "given":
+            initials = np.array([(p[1] or names.phonetic(p[0]))[:1] for p in parts] + [""], dtype=object)
+            cols["first_initial"] = initials[codes]
+    sk, fk = cols["surname_key"], cols["first_key"]
+    cols["surname_sx"] = pd.Series(sk).str.replace(" ", "", regex=False).str[:3].to_numpy(dtype=object)
+    ss, fs, ps = scripts
+    combos = pd.factorize(pd.Series(ss).str.cat([pd.Series(fs), pd.Series(ps)], sep="|").to_numpy(dtype=object))
+    combo_script = np.array([names.Normaliser.combine_scripts(*c.split("|")) for c in combos[1]] + [""],
+                            dtype=object)
+    cols["script"] = combo_script[combos[0]]
+    both = (sk != "") & (fk != "")
+    lo = np.where(sk <= fk, sk, fk)
+    hi = np.where(sk <= fk, fk, sk)
+    swapped = np.full(len(sk), "", dtype=object)
+    if both.any():
+        swapped[both] = (pd.Series(lo[both]) + "|" + pd.Series(hi[both])).to_numpy(dtype=object)
+    cols["names_swapped_key"] = swapped
+    # the keys the two names would have if the surname and first name were written the other way round
+    for series, kind, col in ((first, "surname", "swap_surname_key"), (surname, "given", "swap_first_key")):
+        codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+        cols[col] = np.array([norm.part(u, kind)[1] for u in uniques] + [""], dtype=object)[codes]
+    out = pd.DataFrame({k: cols[k] for k in (*NAME_FEATURES, *SWAP_FEATURES)}, index=surname.index)
     return out
 
 
@@ -199,8 +237,8 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     Reads INPUT_COLUMNS (any may be missing or empty; ``birth_date`` as yyyy-mm-dd, yyyy-mm, yyyy,
     dd.mm.yyyy or mm.yyyy) and returns ``id``, ``unique_id`` (the id as text), the ``names.features``
     columns, ``birth_year`` (Int64), ``birth_ym``, ``birth_full`` (ISO or ""), ``birth_place_key`` (the first
-    word of the place without "м."/"г."/"с." and the like, through ``names.to_latin`` and reduced to its
-    consonant skeleton so that Харків, Харьков and Kharkiv agree) and ``service_number_norm`` (upper-case
+    word of the place without "м."/"г."/"с." and the like, as its ``names.phonetic`` key, so that Харків,
+    Харьков, Kharkiv and Kharkov agree) and ``service_number_norm`` (upper-case
     letters and digits only, Cyrillic look-alike letters as Latin)."""
     n = len(df)
     cols = {c: _text(df[c] if c in df.columns else None, n) for c in INPUT_COLUMNS}
@@ -210,7 +248,7 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
         cols[c].index = range(n)
     out = pd.DataFrame({"id": cols["id"], "unique_id": cols["id"]})
     feats = _name_features(cols["surname"], cols["first_name"], cols["patronymic"])
-    for k in NAME_FEATURES:
+    for k in (*NAME_FEATURES, *SWAP_FEATURES):
         out[k] = feats[k].to_numpy(dtype=object)
     out["birth_year"], out["birth_ym"], out["birth_full"] = _birth_columns(cols["birth_date"])
     places = cols["birth_place"]
@@ -249,12 +287,13 @@ def settings(link_type: str = "dedupe_only") -> Any:
     scored with them."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
+    from splink import SettingsCreator
 
     def lvl(level: Any, m: float, u: float, **kw: Any) -> Any:
         return level.configure(m_probability=m, u_probability=u, **kw)
 
-    swapped = "surname_key_l = first_key_r AND first_key_l = surname_key_r"
+    swapped = ("(surname_key_l = swap_surname_key_r AND first_key_l = swap_first_key_r) OR "
+               "(swap_surname_key_l = surname_key_r AND swap_first_key_l = first_key_r)")
     surname = cl.CustomComparison(
         output_column_name="surname",
         comparison_description="surname: canonical key, names swapped, Jaro-Winkler of the Latin spelling",
@@ -276,13 +315,18 @@ def settings(link_type: str = "dedupe_only") -> Any:
             lvl(cll.ExactMatchLevel("first_key", term_frequency_adjustments=True), 0.9, 0.02),
             lvl(cll.CustomLevel(swapped, "surname and first name swapped"), 0.02, 0.00001),
             lvl(cll.JaroWinklerLevel("first_latin", 0.92), 0.04, 0.005),
+            # one slip of the keyboard in a short name (Foka/Foa, Ivan/Ivxn) is still the same name
+            lvl(cll.DamerauLevenshteinLevel("first_latin", 1), 0.02, 0.002),
+            # a slip on top of a transliteration (Леогтій / Leontiy)
+            lvl(cll.JaroWinklerLevel("first_latin", 0.85), 0.01, 0.01),
             lvl(cll.CustomLevel(
                 "first_initial_l = first_initial_r AND "
                 "(length(first_clean_l) <= 1 OR length(first_clean_r) <= 1)",
                 "initial only, agrees"), 0.03, 0.002),
             # A different given name: twins and brothers share everything else, which Fellegi-Sunter's
             # independence assumption cannot see; so this level is fixed, not learnt.
-            lvl(cll.ElseLevel(), 1e-5, 0.97, fix_m_probability=True),
+            # (1e-9: twins agree on everything else, worth some +40 bits on a large list.)
+            lvl(cll.ElseLevel(), 1e-9, 0.97, fix_m_probability=True),
         ],
     )
     patronymic = cl.CustomComparison(
@@ -348,6 +392,12 @@ def blocking_rules() -> list[Any]:
         block_on("surname_key", "first_initial"),
         block_on("service_number_norm"),
         block_on("names_swapped_key"),
+        # surname and first name written the other way round (keys of each name read as the other kind)
+        "l.surname_key = r.swap_surname_key",
+        "l.swap_surname_key = r.surname_key",
+        # a slip in the surname: the full birth date, or first name, patronymic and the surname's first sound
+        block_on("birth_full", "first_initial"),
+        block_on("substr(surname_key, 1, 1)", "first_key", "patronymic_key"),
     ]
 
 
@@ -390,12 +440,12 @@ def train(linker: Any, labelled: pd.DataFrame | None = None, *, progress: Progre
         # no deterministic match at all, or a tiny list: about one duplicate per ten records
         sett._probability_two_random_records_match = min(0.1, 0.1 / max(1, n_records - 1))
     _call(progress, "train", 0.15)
-    if n_records >= 20:
+    if n_records >= _MIN_TRAIN:
         linker.training.estimate_u_using_random_sampling(max_pairs=_U_MAX_PAIRS, seed=42)
     _call(progress, "train", 0.45)
     for i, rule in enumerate((block_on("birth_full"), block_on("surname_key", "first_key"))):
         try:
-            if n_records >= 50:
+            if n_records >= _MIN_TRAIN:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     rule, max_pairs=_EM_MAX_PAIRS if n_records > 50_000 else None,
                     record_sample_proportion=0.05)
@@ -463,6 +513,9 @@ class _Engine:
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
             "allow_community_extensions": False,
+            # bounded: beyond this DuckDB spills to tmpdir instead of growing (10^6 records need it)
+            "memory_limit": _DUCKDB_MEMORY,
+            "preserve_insertion_order": False,
         })
         self.con.execute("SET enable_external_access = false")
         self.db_api = DuckDBAPI(connection=self.con)
@@ -509,19 +562,24 @@ def _override(pairs: pd.DataFrame, labelled: pd.DataFrame | None, *, symmetric: 
         lab = pd.DataFrame({"left_id": a, "right_id": b, "match": lab.match.to_numpy()})
         pa = np.where(pairs.left_id < pairs.right_id, pairs.left_id, pairs.right_id)
         pb = np.where(pairs.left_id < pairs.right_id, pairs.right_id, pairs.left_id)
-        pairs = pd.DataFrame({"left_id": pa, "right_id": pb, "probability": pairs.probability.to_numpy()})
+        pairs = pairs.assign(left_id=pa, right_id=pb)
     lab = lab.drop_duplicates(["left_id", "right_id"], keep="last")
     merged = pairs.merge(lab, on=["left_id", "right_id"], how="outer")
-    merged["probability"] = np.where(merged["match"].notna(), merged["match"].fillna(0).astype(float),
-                                     merged["probability"])
-    return merged[["left_id", "right_id", "probability"]]
+    decided = merged["match"].notna()
+    merged["probability"] = np.where(decided, merged["match"].fillna(0).astype(float), merged["probability"])
+    keep = ["left_id", "right_id", "probability"]
+    if "weight" in merged.columns:
+        merged["weight"] = np.where(decided, np.where(merged["match"].fillna(0) > 0, np.inf, -np.inf),
+                                    merged["weight"])
+        keep.append("weight")
+    return merged[keep]
 
 
 def _predictions(linker: Any, floor: float) -> pd.DataFrame:
     pred = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
     rel = pred.as_duckdbpyrelation()
     cols = set(rel.columns)
-    sel = "unique_id_l, unique_id_r, match_probability"
+    sel = "unique_id_l, unique_id_r, match_probability, match_weight"
     if "source_dataset_l" in cols:
         sel = "source_dataset_l, " + sel + ", source_dataset_r"
     df = rel.select(sel).df() if hasattr(rel, "select") else pred.as_pandas_dataframe()
@@ -535,10 +593,11 @@ def dedupe(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Find the records of one list that describe the same person.
 
-    Returns (pairs: left_id, right_id, probability >= threshold, best first) and (clusters: id, cluster_id
-    for every input id; a record matched to nothing is its own cluster, cluster_id = its id)."""
-    from splink.clustering import cluster_pairwise_predictions_at_threshold
-
+    Returns (pairs: left_id, right_id, probability >= threshold, best first: the model's links) and
+    (clusters: id, cluster_id for every input id; a record matched to nothing is its own cluster,
+    cluster_id = its id; otherwise the smallest id of its cluster). Clusters are grown from the links, best
+    first, but two groups are never joined if a record of one contradicts a record of the other (see
+    :func:`cluster`): a record with only an initial does not chain two twins into one person."""
     _call(progress, "prepare", 0.0)
     prepared = prepare(df)
     _check_ids(prepared, "list")
@@ -556,27 +615,141 @@ def dedupe(
         train(linker, labelled, progress=progress)
         _call(progress, "predict", 0.05)
         raw = _predictions(linker, min(threshold, _PREDICT_FLOOR) if labelled is not None else threshold)
-        pairs = pd.DataFrame({"left_id": raw["unique_id_l"].astype(str).to_numpy(),
-                              "right_id": raw["unique_id_r"].astype(str).to_numpy(),
-                              "probability": raw["match_probability"].astype(float).to_numpy()})
-        pairs = _override(pairs, labelled, symmetric=True)
-        pairs = pairs[pairs.probability >= threshold]
-        pairs = pairs.sort_values(["probability", "left_id", "right_id"], ascending=[False, True, True],
-                                  ignore_index=True)
-        _call(progress, "predict", 1.0)
-        _call(progress, "cluster", 0.05)
-        edges = pd.DataFrame({"unique_id_l": pairs.left_id.to_numpy(dtype=object),
-                              "unique_id_r": pairs.right_id.to_numpy(dtype=object),
-                              "match_probability": pairs.probability.to_numpy(dtype=float)})
-        nodes = pd.DataFrame({"unique_id": ids.to_numpy(dtype=object)})
-        cc = cluster_pairwise_predictions_at_threshold(
-            nodes, edges, eng.db_api, node_id_column_name="unique_id",
-            threshold_match_probability=threshold)
-        clusters = cc.as_pandas_dataframe()
-        _call(progress, "cluster", 1.0)
-    got = dict(zip(clusters["unique_id"].astype(str), clusters["cluster_id"].astype(str), strict=False))
-    out = pd.DataFrame({"id": ids.to_numpy(), "cluster_id": [got.get(i, i) for i in ids]})
-    return pairs, out
+    pairs = pd.DataFrame({"left_id": raw["unique_id_l"].astype(str).to_numpy(),
+                          "right_id": raw["unique_id_r"].astype(str).to_numpy(),
+                          "probability": raw["match_probability"].astype(float).to_numpy(),
+                          "weight": raw["match_weight"].astype(float).to_numpy()})
+    pairs = _override(pairs, labelled, symmetric=True)
+    pairs = pairs[pairs.probability >= threshold]
+    pairs = pairs.sort_values(["probability", "weight", "left_id", "right_id"],
+                              ascending=[False, False, True, True], ignore_index=True)
+    _call(progress, "predict", 1.0)
+    _call(progress, "cluster", 0.05)
+    clusters = cluster(prepared, pairs, labelled)
+    _call(progress, "cluster", 1.0)
+    return pairs[["left_id", "right_id", "probability"]], clusters
+
+
+def _jw(a: str, b: str) -> float:
+    from rapidfuzz.distance import JaroWinkler
+
+    return float(JaroWinkler.similarity(a, b))
+
+
+def _dl(a: str, b: str) -> int:
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    return int(DamerauLevenshtein.distance(a, b))
+
+
+class _Contradiction:
+    """Whether two records clearly describe different persons, by the model's own strongest negative
+    evidence: first names that the model puts in its "different given name" level (neither the same
+    canonical key, nor swapped with the surname, nor Jaro-Winkler >= 0.85, nor one edit apart, nor an
+    agreeing initial), full
+    patronymics that differ the same way, or birth years more than a year apart."""
+
+    def __init__(self, prepared: pd.DataFrame) -> None:
+        self.first_key = prepared["first_key"].to_numpy(dtype=object)
+        self.first_latin = prepared["first_latin"].to_numpy(dtype=object)
+        self.first_clean = prepared["first_clean"].to_numpy(dtype=object)
+        self.first_initial = prepared["first_initial"].to_numpy(dtype=object)
+        self.surname_key = prepared["surname_key"].to_numpy(dtype=object)
+        self.pat_key = prepared["patronymic_key"].to_numpy(dtype=object)
+        self.pat_latin = prepared["patronymic_latin"].to_numpy(dtype=object)
+        self.pat_clean = prepared["patronymic_clean"].to_numpy(dtype=object)
+        years = prepared["birth_year"]
+        self.year = years.fillna(-10_000).astype("int64").to_numpy()
+
+    def __call__(self, a: int, b: int) -> bool:
+        ia, ib = self.first_initial[a], self.first_initial[b]
+        if ia and ib:
+            fa, fb = self.first_key[a], self.first_key[b]
+            swapped = fa == self.surname_key[b] and fb == self.surname_key[a]
+            if fa != fb and not swapped:
+                short = len(self.first_clean[a]) <= 1 or len(self.first_clean[b]) <= 1
+                if short:
+                    if ia != ib:
+                        return True
+                elif (_jw(self.first_latin[a], self.first_latin[b]) < 0.85
+                      and _dl(self.first_latin[a], self.first_latin[b]) > 1):
+                    return True
+        pa, pb = self.pat_key[a], self.pat_key[b]
+        if (pa and pb and pa != pb and len(self.pat_clean[a]) > 2 and len(self.pat_clean[b]) > 2
+                and _jw(self.pat_latin[a], self.pat_latin[b]) < 0.85):
+            return True
+        ya, yb = self.year[a], self.year[b]
+        return ya > 0 and yb > 0 and abs(int(ya) - int(yb)) > 1
+
+
+def cluster(prepared: pd.DataFrame, pairs: pd.DataFrame, labelled: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Clusters (id, cluster_id) from links (left_id, right_id, probability; taken in the order given, best
+    first): each link joins the two records' groups unless a record of one group contradicts a record of
+    the other (:class:`_Contradiction`) or a registrar rejected a pair between them. Links a registrar
+    confirmed are joined first, unconditionally. cluster_id is the smallest id of the group."""
+    ids = prepared["unique_id"].to_numpy(dtype=object)
+    pos = {i: k for k, i in enumerate(ids)}
+    n = len(ids)
+    parent = list(range(n))
+    members: list[list[int]] = [[k] for k in range(n)]
+    rejected: set[tuple[int, int]] = set()
+    forced: list[tuple[int, int]] = []
+    if labelled is not None and len(labelled):
+        lab = _labels(labelled)
+        for a, b, m in lab[["left_id", "right_id", "match"]].itertuples(index=False):
+            if a in pos and b in pos:
+                ka, kb = pos[a], pos[b]
+                if m:
+                    forced.append((ka, kb))
+                else:
+                    rejected.add((min(ka, kb), max(ka, kb)))
+    contradicts = _Contradiction(prepared)
+    # the model's own links are its judgement on those pairs: never a contradiction
+    left = pairs["left_id"].to_numpy(dtype=object)
+    right = pairs["right_id"].to_numpy(dtype=object)
+    linked = {(min(pos[a], pos[b]), max(pos[a], pos[b])) for a, b in zip(left, right, strict=True)
+              if a in pos and b in pos}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(ra: int, rb: int) -> None:
+        if len(members[ra]) < len(members[rb]):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        members[ra].extend(members[rb])
+        members[rb] = []
+
+    for ka, kb in forced:
+        ra, rb = find(ka), find(kb)
+        if ra != rb:
+            union(ra, rb)
+    for a, b in zip(left, right, strict=True):
+        ka, kb = pos.get(a), pos.get(b)
+        if ka is None or kb is None:
+            continue
+        ra, rb = find(ka), find(kb)
+        if ra == rb:
+            continue
+        ma, mb = members[ra], members[rb]
+        if len(ma) * len(mb) > 10_000:
+            continue  # a group this size is not one person; leave it for review
+        if any((min(x, y), max(x, y)) in rejected
+               or ((min(x, y), max(x, y)) not in linked and contradicts(x, y)) for x in ma for y in mb):
+            continue
+        union(ra, rb)
+    label = np.empty(n, dtype=object)
+    for k in range(n):
+        r = find(k)
+        if members[r]:
+            best = min(ids[m] for m in members[r])
+            for m in members[r]:
+                label[m] = best
+            members[r] = []
+    return pd.DataFrame({"id": ids, "cluster_id": label})
 
 
 def link(
@@ -680,9 +853,16 @@ class Matcher:
     def candidates(self, row: dict[str, Any], top: int = 10) -> list[tuple[str, float]]:
         """The registry ids most probably describing the person of ``row`` (any of INPUT_COLUMNS), with
         that probability, best first."""
-        query = {c: row.get(c) for c in INPUT_COLUMNS if c != "id"}
-        query["id"] = _QUERY_ID
-        prepared = prepare(pd.DataFrame([query]))
+        return self.candidates_many([row], top=top)[0]
+
+    def candidates_many(self, rows: list[dict[str, Any]], top: int = 10) -> list[list[tuple[str, float]]]:
+        """:meth:`candidates` for several inquiries at once (one scoring pass), in the order given."""
+        if not rows:
+            return []
+        qids = [f"{_QUERY_ID}{k}" for k in range(len(rows))]
+        frame = pd.DataFrame([{**{c: row.get(c) for c in INPUT_COLUMNS if c != "id"}, "id": qid}
+                              for row, qid in zip(rows, qids, strict=True)])
+        prepared = prepare(frame)
         with self._lock:
             assert self._engine is not None
             sdf = self._engine.db_api.register(splink_frame(prepared))
@@ -694,14 +874,20 @@ class Matcher:
                     "unique_id_l, unique_id_r, match_probability").fetchall()
                 pred.drop_table_from_database_and_remove_from_cache()
             finally:
-                sdf.drop_table_from_database_and_remove_from_cache()
-        best: dict[str, float] = {}
+                sdf.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+        index = {q: k for k, q in enumerate(qids)}
+        best: list[dict[str, float]] = [{} for _ in rows]
         for a, b, p in res:
-            rid = str(b) if str(a) == _QUERY_ID else str(a)
-            if rid in self._ids:
-                best[rid] = max(best.get(rid, 0.0), float(p))
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
-        return ranked[:top]
+            a, b = str(a), str(b)
+            if b in index and a in self._ids:
+                k, rid = index[b], a
+            elif a in index and b in self._ids:
+                k, rid = index[a], b
+            else:
+                continue
+            if p > best[k].get(rid, -1.0):
+                best[k][rid] = float(p)
+        return [sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:top] for d in best]
 
     def close(self) -> None:
         with self._lock:
@@ -816,5 +1002,5 @@ def comparison_counts(df: pd.DataFrame, *, rules: Iterable[Any] | None = None,
 
 __all__ = [
     "INPUT_COLUMNS", "FEATURE_COLUMNS", "STAGES", "InputError", "Matcher", "blocking_rules", "candidates",
-    "comparison_counts", "dedupe", "dedupe_file", "link", "match_files", "prepare", "read_list", "settings", "splink_frame", "train",
+    "cluster", "comparison_counts", "dedupe", "dedupe_file", "link", "match_files", "prepare", "read_list", "settings", "splink_frame", "train",
 ]

@@ -92,48 +92,48 @@ def _style(word: str) -> str:
     return "en"
 
 
+_TOKEN = re.compile("|".join(re.escape(p) for p, _ in _COMMON) + "|ch|.")
+_COMMON_CLASS = dict(_COMMON)
+_NOT_LOWER = re.compile(r"[^a-z]")
+_REPEAT = re.compile(r"(.)\1+")
+
+
 @lru_cache(maxsize=1 << 18)
 def phonetic(word: str) -> str:
     """Parley's Slavic phonetic key of one word (any script); "" for a word without letters."""
-    w = to_latin(word)
-    w = re.sub(r"[^a-z]", "", w)
+    w = _NOT_LOWER.sub("", to_latin(word))
     if not w:
         return ""
     style = _style(w)
     out: list[str] = []
-    i, n = 0, len(w)
-    while i < n:
-        for pat, cls in _COMMON:
-            if w.startswith(pat, i):
-                out.append(cls)
-                i += len(pat)
-                break
+    tokens = _TOKEN.findall(w)
+    n = len(tokens)
+    for i, t in enumerate(tokens):
+        cls = _COMMON_CLASS.get(t)
+        if cls is not None:
+            out.append(cls)
+            continue
+        if t == "ch":
+            out.append("G" if style == "de" else "Z")
+            continue
+        nxt = tokens[i + 1][0] if i + 1 < n else ""
+        if t == "c":
+            # c is ц (ISO 9, GOST, Polish spellings) except before a, o, u, l, r, t: Nicolai, Victor
+            out.append("K" if nxt in ("a", "o", "u", "l", "r", "t") else "S")
+        elif t == "x":
+            # x is кс (Alexei, Maxim) except where it stands for х (ISO 9: Xmel'nyc'kyj, Xarkiv)
+            initial_h = i == 0 and nxt not in ("e", "")
+            out.append("G" if initial_h or (nxt and nxt not in _VOWELS and nxt != "s") else "KS")
+        elif t == "j" and style == "fr":
+            out.append("Z")
+        elif t in _VOWELS:
+            out.append("a" if i == 0 else "")
         else:
-            c = w[i]
-            if c == "c":
-                nxt = w[i + 1] if i + 1 < n else ""
-                if nxt == "h":
-                    out.append("G" if style == "de" else "Z")
-                    i += 2
-                    continue
-                # c is ц (ISO 9, GOST, Polish spellings) except before a, o, u, l, r, t: Nicolai, Victor
-                out.append("K" if nxt in ("a", "o", "u", "l", "r", "t") else "S")
-            elif c == "x":
-                # x is кс (Alexei, Maxim) except where it stands for х (ISO 9: Xmel'nyc'kyj, Xarkiv)
-                nxt = w[i + 1] if i + 1 < n else ""
-                initial_h = i == 0 and nxt not in ("e", "")
-                out.append("G" if initial_h or (nxt and nxt not in _VOWELS and nxt != "s") else "KS")
-            elif c == "j" and style == "fr":
-                out.append("Z")
-            elif c in _VOWELS:
-                out.append("a" if i == 0 else "")
-            else:
-                out.append(_SINGLE.get(c, ""))
-            i += 1
+            out.append(_SINGLE.get(t, ""))
     key = "".join(out)
     key = ("A" + key[1:]) if key.startswith("a") else key
     key = key.replace("a", "")
-    return re.sub(r"(.)\1+", r"\1", key)
+    return _REPEAT.sub(r"\1", key)
 
 
 def _fix_mixed(word: str) -> str:
@@ -194,6 +194,9 @@ class Normaliser:
         self._maps: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], str] = {}
+        self._parts: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+        self._bulk: dict[str, dict[str, str]] = {}
+        self._lookups: dict[str, int] = {}
 
     # Ukrainian → Russian form of one Cyrillic word
     def russian_form(self, word: str, kind: str) -> str:
@@ -201,11 +204,34 @@ class Normaliser:
         if not w or not _CYR.search(w) or set(w) & _RU_ONLY:
             return w
         pool = self.POOLS[kind]
-        found = self._dicts.lookup_key(w, pool)
+        found = self._lookup(w, pool)
         if not found:
             return w
-        ru = clean(found[0])
+        ru = clean(found)
         return w if self._exclude is not None and self._exclude(pool, w, ru) else ru
+
+    # After this many look-ups in one pool, the whole pool is loaded as a dict (a few seconds once, then
+    # O(1) instead of a DAWG walk per word; a list of 10^6 persons has 10^5 distinct surnames).
+    _BULK_AFTER = 20_000
+
+    def _lookup(self, w: str, pool: str) -> str | None:
+        """The first Russian form of the Ukrainian ``w`` (``clean`` form) in ``pool`` (or the legacy pool),
+        as ``names_translator``'s ``lookup_key`` gives it."""
+        bulk = self._bulk.get(pool)
+        if bulk is None:
+            n = self._lookups[pool] = self._lookups.get(pool, 0) + 1
+            if n > self._BULK_AFTER:
+                with self._lock:
+                    from names_translator.dicts import LEGACY
+
+                    self._bulk.setdefault(LEGACY, {k: v[0] for k, v in self._dicts.as_dict(LEGACY).items() if v})
+                    self._bulk[pool] = {k: v[0] for k, v in self._dicts.as_dict(pool).items() if v}
+                return self._lookup(w, pool)
+            found = self._dicts.lookup_key(w, pool)
+            return found[0] if found else None
+        from names_translator.dicts import LEGACY
+
+        return bulk.get(w) or self._bulk[LEGACY].get(w)
 
     def _keymap(self, kind: str) -> dict[str, str]:
         """Phonetic key of a Ukrainian given name or patronymic → key of its Russian form, where they differ
@@ -257,19 +283,52 @@ class Normaliser:
         """The Latin spelling compared by Jaro-Winkler: of the Russian form for Cyrillic, as written for Latin."""
         return " ".join(to_latin(self.russian_form(w, kind)) for w in clean(word).replace("-", " ").split())
 
+    def part(self, text: str | None, kind: str) -> tuple[str, str, str, str]:
+        """(clean, canonical key, Latin spelling, script) of one name part; ``kind`` surname, given or
+        patronymic. Computed once per distinct text (the lists repeat names a lot)."""
+        ck = (text or "", "part:" + kind)
+        hit = self._parts.get(ck)
+        if hit is not None:
+            return hit
+        c = clean(text)
+        keys, latins = [], []
+        keymap = self._keymap(kind) if kind != "surname" else None
+        for w in c.replace("-", " ").split():
+            r = self.russian_form(w, kind)
+            k = phonetic(r)
+            if keymap is not None:
+                k = keymap.get(k, k)
+            if k:
+                keys.append(k)
+            latins.append(to_latin(r))
+        out = (c, " ".join(keys), " ".join(latins), script(c))
+        if len(self._parts) > 1_000_000:
+            self._parts.clear()
+        self._parts[ck] = out
+        return out
+
+    @staticmethod
+    def combine_scripts(*scripts: str) -> str:
+        """The script of a whole name from the scripts of its parts."""
+        found = set(scripts) - {""}
+        if found == {"lat"}:
+            return "lat"
+        if "uk" in found:
+            return "uk"
+        if "ru" in found:
+            return "ru"
+        return "cyr" if found else ""
+
     def features(self, surname: str | None, first_name: str | None, patronymic: str | None) -> dict[str, Any]:
-        s, f, p = clean(surname), clean(first_name), clean(patronymic)
-        sk, fk, pk = self.key(s, "surname"), self.key(f, "given"), self.key(p, "patronymic")
-        scripts = {script(x) for x in (s, f, p)} - {""}
+        s, sk, sl, ss = self.part(surname, "surname")
+        f, fk, fl, fs = self.part(first_name, "given")
+        p, pk, pl, ps = self.part(patronymic, "patronymic")
         return {
             "surname_clean": s, "first_clean": f, "patronymic_clean": p,
             "surname_key": sk, "first_key": fk, "patronymic_key": pk,
-            "surname_latin": self.latin(s, "surname"), "first_latin": self.latin(f, "given"),
-            "patronymic_latin": self.latin(p, "patronymic"),
+            "surname_latin": sl, "first_latin": fl, "patronymic_latin": pl,
             "surname_sx": sk.replace(" ", "")[:3], "first_initial": (fk or phonetic(f))[:1],
-            "script": "lat" if scripts == {"lat"} else ("uk" if "uk" in scripts else
-                                                        ("ru" if "ru" in scripts else
-                                                         ("cyr" if scripts else ""))),
+            "script": self.combine_scripts(ss, fs, ps),
             "names_swapped_key": "|".join(sorted((sk, fk))) if sk and fk else "",
         }
 
