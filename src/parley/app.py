@@ -23,7 +23,7 @@ from parley.runtime import Runtime, open_runtime
 from parley.settings import Settings
 
 # Paths read by programs (auditors, witnesses, clients): their errors are JSON, never pages.
-UPLOAD_PATHS = ("/api/lists", "/api/lists/preview", "/people/import", "/people/import/preview")
+UPLOAD_PATHS = ("/api/lists", "/api/lists/preview", "/lists/import")
 _MACHINE_PATHS = ("/api/", "/log/checkpoint", "/log/key", "/log/tile/")
 
 log = logging.getLogger(__name__)
@@ -172,6 +172,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     from parley.web.routes import router as web_router
 
     app.include_router(__import__("parley.web.operations", fromlist=["router"]).router)
+    app.include_router(__import__("parley.web.people", fromlist=["router"]).router)
     app.include_router(web_router)
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
