@@ -689,6 +689,31 @@ PEOPLE: dict[str, tuple[str, str]] = {
     "— not imported —": ("— не імпортується —", "— не импортируется —"),
 }
 MESSAGES.update({en: tr for en, tr in PEOPLE.items() if en not in MESSAGES})
+# Reasons a row of a list is refused (spreadsheet.py and service.import_rows), shown in the row report.
+REASONS: dict[str, tuple[str, str]] = {
+    "looks like a formula": ("схоже на формулу", "похоже на формулу"),
+    "contains control characters": ("містить керівні символи", "содержит управляющие символы"),
+    "sex not recognised; write m or f": ("стать не розпізнано; напишіть ч або ж", "пол не распознан; напишите м или ж"),
+    "unknown category; write pow, civilian, missing or deceased":
+        ("невідома категорія; напишіть військовополонений, цивільний, зниклий безвісти або загиблий",
+         "неизвестная категория; напишите военнопленный, гражданский, пропавший без вести или погибший"),
+    "no surname": ("немає прізвища", "нет фамилии"),
+    "no category, and no default category was chosen":
+        ("немає категорії, і категорію за замовчуванням не обрано",
+         "нет категории, и категория по умолчанию не выбрана"),
+    "the year has two digits; write it with four":
+        ("рік записано двома цифрами; напишіть чотирма", "год записан двумя цифрами; напишите четырьмя"),
+    "not a date; write day.month.year, month.year or the year":
+        ("це не дата; напишіть день.місяць.рік, місяць.рік або рік",
+         "это не дата; напишите день.месяц.год, месяц.год или год"),
+    "no such date (the order is day, month, year)":
+        ("такої дати не існує (порядок: день, місяць, рік)", "такой даты не существует (порядок: день, месяц, год)"),
+    "dates before 1900 are not accepted": ("дати до 1900 року не приймаються", "даты до 1900 года не принимаются"),
+    "the date lies in the future": ("дата в майбутньому", "дата в будущем"),
+    "already in the registry from your party":
+        ("уже є в реєстрі від вашої сторони", "уже есть в реестре от вашей стороны"),
+}
+MESSAGES.update({en: tr for en, tr in REASONS.items() if en not in MESSAGES})
 
 
 def main() -> None:

@@ -192,3 +192,24 @@ def test_inquiry_candidates_and_family_view(client, demo):
     wrong = client.post("/api/family/inquiry", json={"reference": ref, "secret": "AAAA-BBBB-CCCC-DDDD"})
     assert wrong.status_code == 404
     assert client.post("/api/family/inquiry", json={"reference": ref}).status_code == 422
+
+
+def test_places_in_two_scripts_are_not_differences_and_exports_filter(client, demo, runtime):
+    from parley.people import service as svc
+    from parley.people.models import Person
+
+    h = demo.headers
+    a = client.post("/api/persons", headers=h("ru/registrar"), json={"category": "pow", "own_party": "ua", "person": {
+        "surname": "Левченко", "first_name": "Юрий", "birth_place": "Львов", "held_at": "Еленовка, Донецкая область",
+        "birth_date": "1990-02-02"}}).json()["person"]
+    b = client.post("/api/persons", headers=h("ua/registrar"), json={"category": "missing", "person": {
+        "surname": "Левченко", "first_name": "Юрій", "birth_place": "Львів", "held_at": "Оленівка, Донецька область",
+        "birth_date": "1991-02-02"}}).json()["person"]
+    with runtime.sessions() as s:
+        assert svc.differences(s.get(Person, a), s.get(Person, b)) == ["birth_date", "category"]
+    # The export takes the same filters as the list, a name in another script included.
+    got = client.get("/api/persons.csv", params={"q": "Levchenko Yurii", "party": "ru"}, headers=h("ua/registrar"))
+    ids = [r["id"] for r in csv.DictReader(io.StringIO(got.content.decode("utf-8-sig")))]
+    assert a in ids and b not in ids
+    listed = client.get("/api/persons", params={"q": "Levchenko", "wounded": "false"}, headers=h("ua/registrar"))
+    assert {a, b} <= {p["id"] for p in listed.json()["persons"]}

@@ -69,13 +69,13 @@ def submitter(rt: Any, s: Any, who: Principal):  # type: ignore[no-untyped-def]
 @router.get("/persons")
 def list_persons(s: DbSession, who: CurrentPrincipal, q: Annotated[str, Query(max_length=200)] = "",
                  category: Annotated[str, Query(max_length=16)] = "", party: Annotated[str, Query(max_length=64)] = "",
-                 wounded: bool | None = None) -> dict[str, Any]:
-    if q.strip():
-        found = svc.search(s, who, q)
-        return {"persons": [{**person_json(p), "score": round(score, 3)} for p, score in found
-                            if (not category or p.category == category) and (not party or p.party == party)]}
-    return {"persons": [person_json(p) for p in svc.persons(s, who, category=category or None, party=party or None,
-                                                            wounded=wounded, limit=2000)]}
+                 wounded: bool | None = None, list: Annotated[str, Query(max_length=64)] = "") -> dict[str, Any]:
+    """Persons you may read: every one (newest first, at most 2,000), or those matching a name written in any
+    script (``q``, best first, with a score)."""
+    rows = svc.select_persons(s, who, q=q, category=category or None, party=party or None, wounded=wounded,
+                              list_id=list or None, limit=2000)
+    return {"persons": [{**person_json(p), **({"score": round(score, 3)} if score is not None else {})}
+                        for p, score in rows]}
 
 
 class RegisterBody(BaseModel):
@@ -130,8 +130,13 @@ async def add_event(pid: str, body: EventBody, rt: CurrentRuntime, s: DbSession,
 
 
 @router.get("/persons.{fmt}")
-def export_persons(fmt: str, s: DbSession, who: CurrentPrincipal, category: str = "", list: str = "") -> Response:
-    rows = svc.persons(s, who, category=category or None, list_id=list or None, limit=1_000_000)
+def export_persons(fmt: str, s: DbSession, who: CurrentPrincipal, q: Annotated[str, Query(max_length=200)] = "",
+                   category: Annotated[str, Query(max_length=16)] = "",
+                   party: Annotated[str, Query(max_length=64)] = "", wounded: bool | None = None,
+                   list: Annotated[str, Query(max_length=64)] = "") -> Response:
+    """The same selection as ``GET /api/persons``, every row, as CSV or XLSX (no cell is ever a formula)."""
+    rows = [p for p, _ in svc.select_persons(s, who, q=q, category=category or None, party=party or None,
+                                             wounded=wounded, list_id=list or None, limit=1_000_000)]
     return _export(fmt, rows, "persons")
 
 

@@ -77,6 +77,25 @@ def persons(s: Session, who: Principal, *, category: str | None = None, party: s
     return out
 
 
+def select_persons(s: Session, who: Principal, *, q: str = "", category: str | None = None,
+                   party: str | None = None, wounded: bool | None = None, list_id: str | None = None,
+                   limit: int = 5000) -> list[tuple[Person, float | None]]:
+    """The registry as a table is filtered: a name in any script (scored, best first) or every person the
+    member may read (newest first), narrowed by category, reporting party, the seriously wounded flag and
+    the list. The web table, its export and the API all read through here."""
+    if not q.strip():
+        return [(p, None) for p in persons(s, who, category=category, party=party, wounded=wounded,
+                                           list_id=list_id, limit=limit)]
+    out: list[tuple[Person, float | None]] = []
+    for p, score in search(s, who, q, limit=1_000_000):
+        if ((not category or p.category == category) and (not party or p.party == party)
+                and (wounded is None or p.seriously_wounded == wounded) and (not list_id or p.list_id == list_id)):
+            out.append((p, score))
+            if len(out) >= limit:
+                break
+    return out
+
+
 def person(s: Session, who: Principal, pid: str) -> Person:
     require_reader(who)
     p = s.get(Person, pid)
@@ -247,8 +266,12 @@ def candidate_pairs(s: Session, threshold: float) -> Any:
         return cache.pairs
 
 
+MIN_CANDIDATE = 0.01  # below this a registry entry is not shown as a candidate at all
+
+
 def candidates_for(s: Session, who: Principal, sought: dict[str, str], *, top: int = 10) -> list[tuple[Person, float]]:
-    """Registry entries the member may read that may be the sought person, best first."""
+    """Registry entries the member may read that may be the sought person, best first (probability at least
+    ``MIN_CANDIDATE``)."""
     require_reader(who)
     m = matcher(s)
     if m is None:
@@ -258,6 +281,8 @@ def candidates_for(s: Session, who: Principal, sought: dict[str, str], *, top: i
                                    ("surname", "first_name", "patronymic", "birth_date", "birth_place",
                                     "service_number")}, top=top * 3):
         p = s.get(Person, pid)
+        if prob < MIN_CANDIDATE:
+            break
         if p is not None and can_read(who, p.audience, p.party):
             out.append((p, float(prob)))
         if len(out) >= top:
@@ -308,6 +333,15 @@ COMPARED = ("surname", "first_name", "patronymic", "birth_date", "birth_place", 
             "category", "held_at")
 
 
+PLACES = ("birth_place", "held_at")
+
+
+def _place(text: str) -> str:
+    from parley.people import names
+
+    return " ".join(names.phonetic(w) for w in names.clean(text).replace("-", " ").split())
+
+
 def differences(a: Person, b: Person) -> list[str]:
     """The fields that differ once names are normalised (so a spelling across scripts is not a difference)."""
     out = []
@@ -323,6 +357,8 @@ def differences(a: Person, b: Person) -> list[str]:
             continue
         if f == "birth_date" and (x.startswith(y) or y.startswith(x)):
             continue
+        if f in PLACES and _place(x) == _place(y):
+            continue  # Львів and Львов, Бердянськ and Berdiansk: one place written in two ways
         out.append(f)
     return out
 

@@ -192,16 +192,9 @@ def _parties(s: Session) -> tuple[list[Party], list[Party]]:
 # -- the registry ----------------------------------------------------------------------------------
 def _filtered(s: Session, who: Principal, q: str, category: str, party: str, wounded: str,
               list_id: str = "") -> tuple[list[tuple[Person, float | None]], bool]:
-    flag = {"yes": True, "no": False}.get(wounded)
-    if q.strip():
-        found = svc.search(s, who, q, limit=PAGE_ROWS + 1)
-        rows: list[tuple[Person, float | None]] = [
-            (p, score) for p, score in found
-            if (not category or p.category == category) and (not party or p.party == party)
-            and (flag is None or p.seriously_wounded == flag) and (not list_id or p.list_id == list_id)]
-    else:
-        rows = [(p, None) for p in svc.persons(s, who, category=category or None, party=party or None, wounded=flag,
-                                                list_id=list_id or None, limit=PAGE_ROWS + 1)]
+    rows = svc.select_persons(s, who, q=q, category=category or None, party=party or None,
+                              wounded={"yes": True, "no": False}.get(wounded), list_id=list_id or None,
+                              limit=PAGE_ROWS + 1)
     return rows[:PAGE_ROWS], len(rows) > PAGE_ROWS
 
 
@@ -230,13 +223,9 @@ def export_people(request: Request, s: Db, who: Who, fmt: str, q: str = "", cate
     if fmt not in ("csv", "xlsx"):
         return not_found(request, who, "There is no such page.")
     flag = {"yes": True, "no": False}.get(wounded[:3])
-    if q.strip():
-        rows = [p for p, _ in svc.search(s, who, q[:200], limit=1_000_000)
-                if (not category or p.category == category) and (not party or p.party == party)
-                and (flag is None or p.seriously_wounded == flag) and (not list or p.list_id == list)]
-    else:
-        rows = svc.persons(s, who, category=category[:16] or None, party=party[:64] or None, wounded=flag,
-                           list_id=list[:64] or None, limit=1_000_000)
+    rows = [p for p, _ in svc.select_persons(s, who, q=q[:200], category=category[:16] or None,
+                                             party=party[:64] or None, wounded=flag, list_id=list[:64] or None,
+                                             limit=1_000_000)]
     return _export(fmt, rows, "persons")
 
 
