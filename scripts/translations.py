@@ -195,6 +195,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("записи, адресовані вам, вашій стороні чи ролі",
          "записи, адресованные вам, вашей стороне или роли"),
     "registrar": ("реєстратор", "регистратор"),
+    "intake": ("приймання звернень", "приём обращений"),
     "revoked": ("відкликано", "отозван"),
     "web key": ("вебключ", "веб-ключ"),
     "yes": ("так", "да"),
@@ -714,6 +715,31 @@ REASONS: dict[str, tuple[str, str]] = {
         ("уже є в реєстрі від вашої сторони", "уже есть в реестре от вашей стороны"),
 }
 MESSAGES.update({en: tr for en, tr in REASONS.items() if en not in MESSAGES})
+# The family's own inquiry form (/family/new).
+DIRECT: dict[str, tuple[str, str]] = {
+    "Ask about a relative": ("Запитати про родича", "Спросить о родственнике"),
+    "Write what you know about the person you are looking for, as you would write it; names are searched in every script and spelling. Your inquiry is read only by the registrars of the party you ask and by the mediators. You will receive a reference and a secret with which you follow your inquiry on the page {url}.":
+        ("Напишіть, що ви знаєте про людину, яку шукаєте, так, як ви це пишете; імена шукаються в усіх абетках і написаннях. Ваше звернення читають лише реєстратори сторони, до якої ви звертаєтеся, і посередники. Ви отримаєте номер і секретний код, з якими стежитимете за зверненням на сторінці {url}.",
+         "Напишите, что вы знаете о человеке, которого ищете, так, как вы это пишете; имена ищутся во всех алфавитах и написаниях. Ваше обращение читают только регистраторы стороны, к которой вы обращаетесь, и посредники. Вы получите номер и секретный код, с которыми будете следить за обращением на странице {url}."),
+    "Whom you ask": ("До кого ви звертаєтеся", "К кому вы обращаетесь"),
+    "Choose whom you ask.": ("Оберіть, до кого звертаєтеся.", "Выберите, к кому обращаетесь."),
+    "Too many inquiries from your address. Wait an hour and try again.":
+        ("Забагато звернень з вашої адреси. Зачекайте годину й спробуйте знову.",
+         "Слишком много обращений с вашего адреса. Подождите час и попробуйте снова."),
+    "Send the inquiry": ("Надіслати звернення", "Отправить обращение"),
+    "Your inquiry is filed": ("Ваше звернення подано", "Ваше обращение подано"),
+    "It is read by the registrars of: {party}.": ("Його читають реєстратори: {party}.", "Его читают регистраторы: {party}."),
+    "Write both down now: the secret is shown only this once.":
+        ("Запишіть обидва зараз: секретний код показується лише один раз.",
+         "Запишите оба сейчас: секретный код показывается только один раз."),
+    "Parley keeps only a hash of it and cannot show it again. With the reference and the secret you follow your inquiry on the page {url}.":
+        ("Parley зберігає лише його геш і не може показати його знову. З номером і секретним кодом ви стежите за зверненням на сторінці {url}.",
+         "Parley хранит только его хеш и не может показать его снова. С номером и секретным кодом вы следите за обращением на странице {url}."),
+    "Follow my inquiry": ("Стежити за моїм зверненням", "Следить за моим обращением"),
+    "No reference yet?": ("Ще немає номера?", "Ещё нет номера?"),
+    "Filed by the family through the public form": ("Подано родиною через публічну форму", "Подано семьёй через публичную форму"),
+}
+MESSAGES.update({en: tr for en, tr in DIRECT.items() if en not in MESSAGES})
 
 
 def main() -> None:

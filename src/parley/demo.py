@@ -70,6 +70,9 @@ MEMBERS: list[tuple[str, str, str, list[str]]] = [
     ("ru", "negotiator", "Pavel Zimin (demo)", ["negotiator"]),
     ("ru", "registrar", "Nadezhda Orlova (demo)", ["registrar"]),
     ("ru", "liaison", "Gleb Morozov (demo)", ["liaison"]),
+    # Each belligerent's public inquiry form: a service account that files what families send directly.
+    ("ua", "family-desk", "Public inquiry form (service account)", ["intake"]),
+    ("ru", "family-desk", "Public inquiry form (service account)", ["intake"]),
     ("tr", "observer", "Elif Aydın (demo)", ["negotiator"]),
 ]
 

@@ -213,3 +213,35 @@ def test_places_in_two_scripts_are_not_differences_and_exports_filter(client, de
     assert a in ids and b not in ids
     listed = client.get("/api/persons", params={"q": "Levchenko", "wounded": "false"}, headers=h("ua/registrar"))
     assert {a, b} <= {p["id"] for p in listed.json()["persons"]}
+
+
+def test_a_family_files_directly_through_the_public_form(client, demo):
+    assert client.get("/api/family/parties").json()["parties"] == ["ru", "ua"]
+    body = {"party": "ua", "sought": {"surname": "Ковальчук", "first_name": "Денис", "birth_date": "1996"},
+            "relationship": "mother", "contact": "+380 00 000 0000 (invented)"}
+    r = client.post("/api/family/inquiries", json=body)
+    assert r.status_code == 201, r.text
+    ref, secret = r.json()["reference"], r.json()["secret"]
+    # Ukraine's registrars read it (filed by the party's intake member); Russia's do not.
+    got = client.get(f"/api/inquiries/{ref}", headers=demo.headers("ua/registrar"))
+    assert got.status_code == 200 and got.json()["sought"]["surname"] == "Ковальчук"
+    assert client.get(f"/api/inquiries/{ref}", headers=demo.headers("ru/registrar")).status_code == 404
+    assert client.post("/api/family/inquiry", json={"reference": ref, "secret": secret}).json()["status"] == "open"
+    # The intake account files inquiries and nothing else, and reads no personal data.
+    assert client.get("/api/persons", headers=demo.headers("ua/family-desk")).status_code == 403
+    r = client.post("/api/persons", headers=demo.headers("ua/family-desk"),
+                    json={"category": "missing", "person": {"surname": "Тест"}})
+    assert r.status_code == 403
+    # Bad requests: an unknown party, a party that is no belligerent, a missing surname, unknown fields.
+    for bad, field in (({**body, "party": "xx"}, "party"), ({**body, "party": "icrc"}, "party"),
+                       ({**body, "sought": {"first_name": "Денис"}}, "sought.surname")):
+        r = client.post("/api/family/inquiries", json=bad)
+        assert r.status_code in (404, 422) and r.json()["field"].endswith(field), r.text
+    assert client.post("/api/family/inquiries", json={**body, "admin": True}).status_code == 422
+    # Flooding the form from one address is braked.
+    from parley.people import service as svc
+
+    svc.FILINGS.clear()
+    codes = [client.post("/api/family/inquiries", json=body).status_code for _ in range(7)]
+    assert codes[:5] == [201] * 5 and codes[5:] == [429, 429]
+    svc.FILINGS.clear()

@@ -367,3 +367,33 @@ def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):
     web.FAMILY.clear()
     r = sqlite_client.post("/family", data={"reference": "INQ-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
     assert r.status_code == 200 and "We are checking the lists" in r.text
+
+
+def test_a_family_asks_directly_without_an_account(sqlite_client, sqlite_demo, sqlite_runtime):
+    from parley.people import service as svc
+
+    svc.FILINGS.clear()
+    client = sqlite_client
+    page = client.get("/family/new")
+    assert page.status_code == 200 and 'name="party"' in page.text and "Ask about a relative" in page.text
+    token = csrf(client, "/family/new")
+    r = client.post("/family/new", data={"surname": "", "party": "", "birth_date": "31.02.1990", "csrf": token})
+    assert r.status_code == 400
+    for f in ("surname", "party", "birth_date"):
+        assert f'id="{f}-error"' in r.text, f
+    r = client.post("/family/new", data={"surname": "Гнатюк", "first_name": "Роман", "birth_date": "1994",
+                                         "party": "ua", "relationship": "брат", "csrf": token})
+    assert r.status_code == 201 and r.headers["cache-control"] == "no-store"
+    ref = re.search(r'id="reference">([A-Z0-9-]+)<', r.text).group(1)
+    secret = re.search(r'id="secret">([A-Z0-9-]+)<', r.text).group(1)
+    with sqlite_runtime.sessions() as s:
+        inquiry = s.get(Inquiry, ref)
+        assert inquiry.party == "ua" and inquiry.author == "ua/family-desk" and secret not in inquiry.secret_hash
+    # The family follows it; Ukraine's registrar sees that the family filed it through the form.
+    followed = client.post("/family", data={"reference": ref, "secret": secret, "csrf": csrf(client, "/family")})
+    assert followed.status_code == 200 and 'id="family-status"' in followed.text
+    as_member(client, sqlite_demo, "ua/registrar")
+    assert 'id="filed-directly"' in client.get(f"/inquiries/{ref}").text
+    # In Ukrainian too.
+    assert "Запитати про родича" in client.get("/family/new?lang=uk").text
+    svc.FILINGS.clear()

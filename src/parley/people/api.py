@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -310,13 +310,58 @@ class FamilyBody(BaseModel):
     secret: Annotated[str, Field(max_length=100)]
 
 
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def _too_many() -> JSONResponse:
+    return JSONResponse({"error": "too_many_requests", "message": "too many attempts from your address; wait and "
+                         "try again"}, status_code=429)
+
+
 @router.post("/family/inquiry")
-def family(body: FamilyBody, s: DbSession) -> JSONResponse:
+def family(body: FamilyBody, request: Request, s: DbSession) -> JSONResponse:
+    """A family reads its own inquiry with its reference and secret (no account): the status and the messages
+    the registrars wrote for it, nothing else."""
+    address = _address(request)
+    if svc.FAMILY.blocked(address):
+        return _too_many()
     view = svc.family_view(s, body.reference, body.secret)
     if view is None:
+        svc.FAMILY.count(address)
         return JSONResponse({"error": "not_found", "message": "no inquiry with this reference and secret"},
                             status_code=404)
     return JSONResponse({"reference": view.reference, "status": view.status, "sought": view.sought_name,
                          "messages": [{"at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "message": m}
                                       for at, m in view.messages]})
 
+
+class DirectInquiryBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    party: Annotated[str, Field(max_length=64)]
+    sought: dict[str, Any]
+    relationship: Annotated[str, Field(max_length=200)] = ""
+    contact: Annotated[str, Field(max_length=4000)] = ""
+
+
+@router.get("/family/parties")
+def family_parties(s: DbSession) -> dict[str, Any]:
+    """The parties that take inquiries from families directly."""
+    return {"parties": svc.intake_parties(s)}
+
+
+@router.post("/family/inquiries", status_code=201)
+async def family_files(body: DirectInquiryBody, request: Request, rt: CurrentRuntime, s: DbSession) -> JSONResponse:
+    """A family files an inquiry itself (no account). It is signed by the party's intake member, read by that
+    party's registrars and the mediators; the answer carries the reference and the secret, shown this once."""
+    address = _address(request)
+    if svc.FILINGS.blocked(address):
+        return _too_many()
+    svc.FILINGS.count(address)
+
+    def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any]) -> Receipt:
+        return sign_and_submit(rt, s, who, kind, audience, payload)
+
+    ref, secret, receipt = await run_in_threadpool(svc.file_directly, s, submit, body.party, body.sought,
+                                                   body.relationship, body.contact)
+    return JSONResponse({"reference": ref, "secret": secret, "index": receipt.index}, status_code=201)

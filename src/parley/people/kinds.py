@@ -35,6 +35,9 @@ EVENTS = ("captured", "detained", "missing", "held_at", "transferred", "visited"
 FIRST_EVENT = {"pow": "captured", "civilian": "detained", "missing": "missing", "deceased": "died"}
 WRITERS = frozenset({"registrar", "admin"})
 DECIDERS = frozenset({"registrar", "admin", "negotiator"})
+# A party's public inquiry form is a member of its own with the role "intake" (a service account whose key the
+# server holds): it files the inquiries families send directly, and writes nothing else.
+FILERS = WRITERS | {"intake"}
 DATE_FIELDS = ("birth_date", "capture_date", "death_date")
 
 
@@ -395,7 +398,7 @@ def apply_match(ctx: Context) -> None:
 
 def apply_inquiry(ctx: Context) -> None:
     p: InquiryFile = ctx.payload
-    _require(ctx, WRITERS, "file inquiries")
+    _require(ctx, FILERS, "file inquiries")
     assert ctx.author is not None
     reporter = _party_slug(ctx)
     for t in ctx.record.audience.tokens:
@@ -452,7 +455,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("person.event", PersonEventPayload, apply_event, WRITERS),
     Kind("list.import", ListImport, apply_list, WRITERS),
     Kind("match.decide", MatchDecide, apply_match, DECIDERS),
-    Kind("inquiry.file", InquiryFile, apply_inquiry, WRITERS),
+    Kind("inquiry.file", InquiryFile, apply_inquiry, FILERS),
     Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS),
 )
 

@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import time
+from collections import deque
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
@@ -493,6 +496,93 @@ def export_rows(rows: Iterable[Person]) -> list[dict[str, str]]:
 
 
 # -- inquiries -------------------------------------------------------------------------------------
+class Attempts:
+    """Attempts per client address in a sliding window: a brake on guessing families' secrets (on top of the
+    Argon2 check's own cost) and on flooding the public inquiry form. Per process; bounded in size."""
+
+    def __init__(self, limit: int, window: float, size: int = 10_000) -> None:
+        self.limit, self.window, self.size = limit, window, size
+        self.seen: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self.seen.get(key) or deque()
+        while q and q[0] < now - self.window:
+            q.popleft()
+        return q
+
+    def blocked(self, key: str) -> bool:
+        with self.lock:
+            return len(self._recent(key, time.monotonic())) >= self.limit
+
+    def count(self, key: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            q = self._recent(key, now)
+            q.append(now)
+            self.seen[key] = q
+            if len(self.seen) > self.size:
+                for old in list(self.seen)[: len(self.seen) - self.size]:
+                    del self.seen[old]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.seen.clear()
+
+
+FAMILY_ATTEMPTS, FAMILY_WINDOW = 10, 900  # wrong reference or secret: 10 per quarter of an hour per address
+FAMILY = Attempts(FAMILY_ATTEMPTS, FAMILY_WINDOW)
+FILINGS = Attempts(5, 3600)  # inquiries filed through the public form: 5 an hour per address
+
+
+def intake_member(s: Session, party: str) -> str | None:
+    """The member that files the inquiries families send ``party`` directly (role "intake"), if it takes them."""
+    from parley.parties.models import Member, Party
+
+    p = s.get(Party, party)
+    if p is None or p.kind != "belligerent":
+        return None
+    for m in s.execute(select(Member).where(Member.party == party, Member.active.is_(True))
+                       .order_by(Member.id)).scalars():
+        if "intake" in m.role_set:
+            return m.id
+    return None
+
+
+def intake_parties(s: Session) -> list[str]:
+    """The parties that take inquiries from families directly."""
+    from parley.parties.models import Party
+
+    return [p.slug for p in s.execute(select(Party).where(Party.kind == "belligerent").order_by(Party.slug))
+            .scalars() if intake_member(s, p.slug)]
+
+
+def file_directly(s: Session, submit: Callable[[Principal, str, list[str], dict[str, Any]], Any], party: str,
+                  sought: dict[str, Any], relationship: str, contact: str) -> tuple[str, str, Any]:
+    """A family's own inquiry to ``party``: signed by the party's intake member (a service account whose key
+    the server holds; its records say the family wrote through the public form), read by that party's
+    registrars and the mediators. Returns (reference, secret, receipt); the secret is shown to the family
+    once and only its hash is kept."""
+    from parley.auth import load_principal
+
+    member = intake_member(s, party)
+    who = load_principal(s, member) if member else None
+    if who is None:
+        raise NotFound("this party does not take inquiries from families directly", field="party")
+    ref, secret = new_reference(), new_secret()
+    payload = {"id": ref, "secret_hash": hash_secret(secret), "sought": sought, "relationship": relationship,
+               "contact": contact}
+    receipt = submit(who, "inquiry.file", [f"party:{party}"], payload)
+    return ref, secret, receipt
+
+
+def filed_directly(s: Session, i: Inquiry) -> bool:
+    from parley.parties.models import Member
+
+    m = s.get(Member, i.author)
+    return bool(m and "intake" in m.role_set)
+
+
 def new_reference() -> str:
     pick = lambda n: "".join(secrets.choice(REF_ALPHABET) for _ in range(n))  # noqa: E731
     return f"INQ-{pick(4)}-{pick(4)}"

@@ -36,7 +36,7 @@ AUTHOR_RE = re.compile(rf"({SLUG})/({SLUG})\Z")
 KIND_RE = re.compile(r"[a-z][a-z_]{0,30}\.[a-z][a-z_]{0,30}\Z")
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
-ROLES = ("negotiator", "liaison", "registrar", "press", "auditor", "admin")
+ROLES = ("negotiator", "liaison", "registrar", "press", "auditor", "admin", "intake")
 PARTY_KINDS = ("belligerent", "mediator", "observer")
 
 

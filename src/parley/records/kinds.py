@@ -21,7 +21,7 @@ from parley.records.format import ROLES, SLUG, RecordText
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-Role = Literal["negotiator", "liaison", "registrar", "press", "auditor", "admin"]
+Role = Literal["negotiator", "liaison", "registrar", "press", "auditor", "admin", "intake"]
 VKey = Annotated[str, StringConstraints(min_length=10, max_length=300)]
 
 

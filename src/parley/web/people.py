@@ -14,9 +14,7 @@ import json
 import logging
 import re
 import secrets
-import threading
 import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -44,8 +42,6 @@ PAGE_ROWS = 500
 UPLOAD_TTL = 3600  # seconds an uploaded list waits for its import
 MAX_UPLOAD = 20 << 20
 SAMPLE_ROWS = 8
-FAMILY_ATTEMPTS = 10  # failed attempts per address ...
-FAMILY_WINDOW = 900  # ... per this many seconds
 
 CATEGORY_LABELS = {"pow": "Prisoner of war", "civilian": "Detained civilian", "missing": "Missing person",
                    "deceased": "Deceased (remains)"}
@@ -676,20 +672,7 @@ async def file_inquiry(request: Request, s: Db, who: Who) -> Response:
         return forbidden(request, who)
     if not _writer(who):
         return forbidden(request, who, NOT_WRITER)
-    values = {f: str(form.get(f, ""))[:4000].strip() for f in (*SOUGHT_FIELDS, "relationship", "contact")}
-    errors: dict[str, str] = {}
-    sought = {f: values[f] for f in SOUGHT_FIELDS if values[f]}
-    for f in ("birth_date", "last_seen_date"):
-        if values[f]:
-            iso = _date(values[f])
-            if iso is None:
-                errors[f] = "Enter a date as 14.03.1991, 1991-03-14, 03.1991 or a year; not in the future."
-            else:
-                sought[f] = iso
-    if not values["surname"]:
-        errors["surname"] = "Enter the surname."
-    if values["category"] and values["category"] not in k.CATEGORIES:
-        errors["category"] = "Choose a category."
+    values, sought, errors = _sought(form)
     if errors:
         return _inquiry_form(request, s, who, 400, values, errors)
     ref, secret = svc.new_reference(), svc.new_secret()
@@ -706,6 +689,25 @@ async def file_inquiry(request: Request, s: Db, who: Who) -> Response:
                     sought=sought)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _sought(form: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(values as typed, the sought person's fields, errors beside the field) from an inquiry form."""
+    values = {f: str(form.get(f, ""))[:4000].strip() for f in (*SOUGHT_FIELDS, "relationship", "contact")}
+    errors: dict[str, str] = {}
+    sought = {f: values[f] for f in SOUGHT_FIELDS if values[f]}
+    for f in ("birth_date", "last_seen_date"):
+        if values[f]:
+            iso = _date(values[f])
+            if iso is None:
+                errors[f] = "Enter a date as 14.03.1991, 1991-03-14, 03.1991 or a year; not in the future."
+            else:
+                sought[f] = iso
+    if not values["surname"]:
+        errors["surname"] = "Enter the surname."
+    if values["category"] and values["category"] not in k.CATEGORIES:
+        errors["category"] = "Choose a category."
+    return values, sought, errors
 
 
 def _inquiry_page(request: Request, s: Session, who: Principal, ref: str, status: int = 200,
@@ -738,7 +740,8 @@ def _inquiry_page(request: Request, s: Session, who: Principal, ref: str, status
     may_decide = _writer(who) and i.status != "closed" and (who.party == i.party or who.party_kind == "mediator")
     return page(request, s, "inquiry.html", status, who=who, i=i, sought=sought, decisions=decisions,
                 candidates=candidates, latest=latest, matched=matched, may_decide=may_decide,
-                values=values or {}, errors=errors or {}, sought_fields=SOUGHT_FIELDS)
+                values=values or {}, errors=errors or {}, sought_fields=SOUGHT_FIELDS,
+                direct=svc.filed_directly(s, i))
 
 
 @router.get("/inquiries/{ref}", response_class=HTMLResponse)
@@ -778,41 +781,8 @@ async def decide_inquiry(request: Request, s: Db, who: Who, ref: str) -> Respons
 
 
 # -- the family's page -----------------------------------------------------------------------------
-class _Attempts:
-    """Failed attempts per client address in a sliding window: a cheap brake on guessing secrets, on top of
-    the Argon2 check's own cost. Per process; bounded in size."""
-
-    def __init__(self, limit: int, window: float, size: int = 10_000) -> None:
-        self.limit, self.window, self.size = limit, window, size
-        self.seen: dict[str, deque[float]] = {}
-        self.lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self.seen.get(key) or deque()
-        while q and q[0] < now - self.window:
-            q.popleft()
-        return q
-
-    def blocked(self, key: str) -> bool:
-        with self.lock:
-            return len(self._recent(key, time.monotonic())) >= self.limit
-
-    def failed(self, key: str) -> None:
-        now = time.monotonic()
-        with self.lock:
-            q = self._recent(key, now)
-            q.append(now)
-            self.seen[key] = q
-            if len(self.seen) > self.size:
-                for old in list(self.seen)[: len(self.seen) - self.size]:
-                    del self.seen[old]
-
-    def clear(self) -> None:
-        with self.lock:
-            self.seen.clear()
-
-
-FAMILY = _Attempts(FAMILY_ATTEMPTS, FAMILY_WINDOW)
+FAMILY = svc.FAMILY
+FAMILY_ATTEMPTS = svc.FAMILY_ATTEMPTS
 
 
 def _family(request: Request, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -827,6 +797,53 @@ def family_form(request: Request) -> HTMLResponse:
     return _family(request)
 
 
+def _direct_form(request: Request, s: Session, status: int = 200, values: dict[str, Any] | None = None,
+                 errors: dict[str, str] | None = None) -> HTMLResponse:
+    parties = [p for p in (s.get(Party, slug) for slug in svc.intake_parties(s)) if p is not None]
+    response = page(request, s, "inquiry_new.html", status, who=None, public=True, parties=parties,
+                      values=values or {}, errors=errors or {}, categories=k.CATEGORIES)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/family/new", response_class=HTMLResponse)
+def family_new(request: Request, s: Db) -> HTMLResponse:
+    """A family files its inquiry itself, without an account, to a party that takes them directly."""
+    return _direct_form(request, s)
+
+
+@router.post("/family/new", response_class=HTMLResponse)
+async def family_file(request: Request, s: Db) -> Response:
+    form = await request.form(max_fields=30)
+    check_csrf(request, str(form.get("csrf", "")))
+    values, sought, errors = _sought(form)
+    values["party"] = str(form.get("party", ""))[:64]
+    if values["party"] not in svc.intake_parties(s):
+        errors["party"] = "Choose whom you ask."
+    address = request.client.host if request.client else "-"
+    if not errors and svc.FILINGS.blocked(address):
+        errors["form"] = "Too many inquiries from your address. Wait an hour and try again."
+    if errors:
+        return _direct_form(request, s, 429 if "form" in errors else 400, values, errors)
+    svc.FILINGS.count(address)
+    rt = request.app.state.runtime
+
+    def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any]) -> Any:
+        return sign_and_submit(rt, s, who, kind, audience, payload)
+
+    try:
+        ref, secret, _ = await run_in_threadpool(svc.file_directly, s, submit, values["party"], sought,
+                                                 values["relationship"][:200], values["contact"])
+    except ParleyError as exc:
+        s.rollback()
+        return _direct_form(request, s, 400, values,
+                            {_field(exc, {*SOUGHT_FIELDS, "relationship", "contact", "party"}): exc.message})
+    party = s.get(Party, values["party"])
+    response = page(request, s, "family_filed.html", 201, who=None, reference=ref, secret=secret, party=party)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @router.post("/family", response_class=HTMLResponse)
 async def family_page(request: Request, s: Db) -> Response:
     form = await request.form(max_fields=10)
@@ -839,7 +856,7 @@ async def family_page(request: Request, s: Db) -> Response:
             "secret": "Too many wrong attempts from your address. Wait a quarter of an hour and try again."})
     view = await run_in_threadpool(svc.family_view, s, reference, secret)
     if view is None:
-        FAMILY.failed(address)
+        FAMILY.count(address)
         return _family(request, 400, values={"reference": reference},
                        errors={"secret": "No inquiry has this reference and secret."})
     return _family(request, view=view)
