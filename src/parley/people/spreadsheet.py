@@ -518,11 +518,9 @@ def guess_mapping(headers: Sequence[str]) -> dict[int, str]:
 
 def _letters(index: int) -> str:
     """Excel's letters for a 0-based column index: 0 → "A", 27 → "AB"."""
-    n, letters = index + 1, ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def _column(index: int) -> str:

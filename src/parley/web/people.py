@@ -125,11 +125,9 @@ def probability(p: float | None) -> str:
 
 def col_letter(index: int) -> str:
     """Excel's letters of a 0-based column index: 0 → A, 27 → AB."""
-    n, out = index + 1, ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def page(request: Request, s: Session, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -144,6 +142,15 @@ def page(request: Request, s: Session, name: str, status: int = 200, **ctx: Any)
                   name_of=name_of, probability=probability, field_groups=FIELD_GROUPS,
                   can_write=bool(ctx["who"].roles & k.WRITERS) if ctx.get("who") else False,
                   can_decide=bool(ctx["who"].roles & k.DECIDERS) if ctx.get("who") else False, **ctx)
+
+
+def _refuse_non_writer(request: Request, who: Principal) -> HTMLResponse | None:
+    """The refusal page for a member who may not read the registry or may not write to it, else None."""
+    if not _reader(who):
+        return forbidden(request, who)
+    if not _writer(who):
+        return forbidden(request, who, NOT_WRITER)
+    return None
 
 
 def forbidden(request: Request, who: Principal | None, message: str = NOT_READER) -> HTMLResponse:
@@ -236,10 +243,8 @@ def _new_form(request: Request, s: Session, who: Principal, status: int = 200, v
 
 @router.get("/people/new", response_class=HTMLResponse)
 def new_person(request: Request, s: Db, who: Who) -> HTMLResponse:
-    if not _reader(who):
-        return forbidden(request, who)
-    if not _writer(who):
-        return forbidden(request, who, NOT_WRITER)
+    if (refused := _refuse_non_writer(request, who)) is not None:
+        return refused
     return _new_form(request, s, who)
 
 
@@ -247,10 +252,8 @@ def new_person(request: Request, s: Db, who: Who) -> HTMLResponse:
 async def register_person(request: Request, s: Db, who: Who) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
-    if not _reader(who):
-        return forbidden(request, who)
-    if not _writer(who):
-        return forbidden(request, who, NOT_WRITER)
+    if (refused := _refuse_non_writer(request, who)) is not None:
+        return refused
     values: dict[str, Any] = {f: str(form.get(f, ""))[:4000].strip() for f in PERSON_FIELDS}
     values["category"] = str(form.get("category", ""))[:16]
     values["own_party"] = str(form.get("own_party", ""))[:64]
@@ -516,10 +519,8 @@ def _wizard(request: Request, s: Session, who: Principal, status: int = 200, val
 
 @router.get("/lists/import", response_class=HTMLResponse)
 def import_form(request: Request, s: Db, who: Who) -> HTMLResponse:
-    if not _reader(who):
-        return forbidden(request, who)
-    if not _writer(who):
-        return forbidden(request, who, NOT_WRITER)
+    if (refused := _refuse_non_writer(request, who)) is not None:
+        return refused
     return _wizard(request, s, who)
 
 
@@ -535,10 +536,8 @@ async def upload_list(request: Request, s: Db, who: Who) -> Response:
     header."""
     form = await request.form(max_files=1, max_fields=20)
     check_csrf(request, str(form.get("csrf", "")))
-    if not _reader(who):
-        return forbidden(request, who)
-    if not _writer(who):
-        return forbidden(request, who, NOT_WRITER)
+    if (refused := _refuse_non_writer(request, who)) is not None:
+        return refused
     values = _list_values(form)
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
@@ -567,10 +566,8 @@ async def import_step(request: Request, s: Db, who: Who, token: str) -> Response
 
     form = await request.form(max_fields=600)
     check_csrf(request, str(form.get("csrf", "")))
-    if not _reader(who):
-        return forbidden(request, who)
-    if not _writer(who):
-        return forbidden(request, who, NOT_WRITER)
+    if (refused := _refuse_non_writer(request, who)) is not None:
+        return refused
     values = _list_values(form)
     kept = _load_upload(request, who, token)
     if kept is None:
@@ -657,10 +654,8 @@ def _inquiry_form(request: Request, s: Session, who: Principal, status: int = 20
 
 @router.get("/inquiries/new", response_class=HTMLResponse)
 def new_inquiry(request: Request, s: Db, who: Who) -> HTMLResponse:
-    if not _reader(who):
-        return forbidden(request, who)
-    if not _writer(who):
-        return forbidden(request, who, NOT_WRITER)
+    if (refused := _refuse_non_writer(request, who)) is not None:
+        return refused
     return _inquiry_form(request, s, who)
 
 
@@ -668,10 +663,8 @@ def new_inquiry(request: Request, s: Db, who: Who) -> HTMLResponse:
 async def file_inquiry(request: Request, s: Db, who: Who) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
-    if not _reader(who):
-        return forbidden(request, who)
-    if not _writer(who):
-        return forbidden(request, who, NOT_WRITER)
+    if (refused := _refuse_non_writer(request, who)) is not None:
+        return refused
     values, sought, errors = _sought(form)
     if errors:
         return _inquiry_form(request, s, who, 400, values, errors)
