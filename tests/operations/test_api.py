@@ -210,3 +210,23 @@ def test_command_line_runs_an_operation(live, tmp_path):
     short = runner.invoke(app, ["propose", str(plan_file), "--url", url, "--token", demo.token("ua/negotiator")])
     assert short.exit_code == 1 and "[plan.window.start]" in short.output
     assert "the notice period is 72 h" in " ".join(short.output.split())
+
+
+def test_fetching_the_channel_delivers_it_and_reading_is_a_second_receipt(client, demo):
+    h = demo.headers
+    r = client.post("/api/operations", json={"plan": plan()}, headers=h("ua/negotiator"))
+    op = r.json()["operation"]
+    r = client.post(f"/api/operations/{op}/channel", json={"text": "Convoy at the checkpoint"},
+                    headers=h("ua/liaison"))
+    assert r.status_code == 201, r.text
+
+    def receipts(member: str) -> dict:
+        return client.get(f"/api/operations/{op}/channel", headers=h(member)).json()["messages"][0]["receipts"]
+
+    # A registrar of Russia reading the page is not Russia's liaison receiving it: nothing is signed.
+    assert "ru" not in receipts("icrc/auditor")
+    assert set(receipts("ru/liaison").get("ru", {})) == {"delivered"}
+    assert set(receipts("ru/liaison")["ru"]) == {"delivered"}  # once, not again on every fetch
+    idx = client.get(f"/api/operations/{op}/channel", headers=h("ru/liaison")).json()["messages"][0]["record"]
+    client.post(f"/api/operations/{op}/channel/{idx}/receipts", json={"state": "read"}, headers=h("ru/liaison"))
+    assert set(receipts("ua/liaison")["ru"]) == {"delivered", "read"}

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
-from parley.errors import NotFound
+from parley.errors import NotFound, ParleyError
 from parley.operations import kinds as k
 from parley.operations import service as svc
 from parley.operations.geo import time_zone_at, to_geojson
@@ -101,8 +101,22 @@ def get_operation(op_id: str, s: DbSession, who: CurrentPrincipal) -> dict[str, 
 
 
 @router.get("/operations/{op_id}/channel")
-def get_channel(op_id: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+def get_channel(op_id: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    """The liaison channel. Fetched by a liaison officer, negotiator or admin of a party the messages are
+    addressed to, it is delivered to that party: one signed ``delivered`` receipt per message not yet
+    delivered (reading is a separate receipt, ``POST …/receipts`` with ``read``)."""
     op = svc.operation(s, who, op_id)
+    if who.roles & k.WRITERS and who.party in (op.mediator, *op.party_list):
+        wrote = False
+        for idx in svc.unreceipted(s, who, op, "delivered"):
+            try:
+                sign_and_submit(rt, s, who, "channel.receipt", k.audience_for(op), {"message": idx,
+                                                                                     "state": "delivered"})
+                wrote = True
+            except ParleyError:
+                break  # no key held for the member: the channel is still shown
+        if wrote:
+            s.rollback()  # end the read transaction begun before the receipts, so they are read back
     return {"messages": [{"record": m.row.idx, "by": m.row.author, "party": m.row.party, "text": m.row.text,
                           "urgent": m.row.urgent, "at": _dt(m.row.at), "recipients": m.row.recipients.split(","),
                           "receipts": {p: {st: _dt(t) for st, t in r.items()} for p, r in m.receipts.items()},
