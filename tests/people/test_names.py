@@ -107,3 +107,15 @@ def test_held_out_entries_are_unknown_to_a_normaliser() -> None:
     assert blind.key("Микола", "given") != blind.key("Николай", "given")
     assert blind.key("Mykola", "given") != blind.key("Nikolay", "given")
     assert blind.key("Олександр", "given") == blind.key("Александр", "given")
+
+
+def test_prefetch_loads_a_pool_only_for_a_large_batch() -> None:
+    from parley.people.names import Normaliser
+
+    norm = Normaliser()
+    norm.prefetch("surname", 10)
+    assert "last" not in norm._bulk
+    norm.prefetch("given", 50_000)
+    assert "first" in norm._bulk
+    # the same answers with the pool loaded as with a DAWG walk per word
+    assert norm.russian_form("микола", "given") == Normaliser().russian_form("микола", "given") == "николай"

@@ -44,7 +44,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 _APOSTROPHES = str.maketrans({c: "'" for c in "`’ʼ´‘ʹʻ′"})
 _UK_ONLY = set("іїєґ")
@@ -98,7 +98,7 @@ _NOT_LOWER = re.compile(r"[^a-z]")
 _REPEAT = re.compile(r"(.)\1+")
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 20)
 def phonetic(word: str) -> str:
     """Parley's Slavic phonetic key of one word (any script); "" for a word without letters."""
     w = _NOT_LOWER.sub("", to_latin(word))
@@ -143,7 +143,7 @@ def _fix_mixed(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 20)
 def clean(text: str | None) -> str:
     """Lower-case words with one kind of apostrophe, mixed scripts repaired, no punctuation but ' and -."""
     if not text:
@@ -167,7 +167,7 @@ def script(text: str | None) -> str:
     return "lat" if _LAT.search(t) else ""
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 20)
 def to_latin(word: str) -> str:
     """One plain ASCII spelling of ``word``: Cyrillic by Parley's fixed table, Latin without diacritics."""
     w = clean(word)
@@ -210,9 +210,27 @@ class Normaliser:
         ru = clean(found)
         return w if self._exclude is not None and self._exclude(pool, w, ru) else ru
 
-    # After this many look-ups in one pool, the whole pool is loaded as a dict (a few seconds once, then
-    # O(1) instead of a DAWG walk per word; a list of 10^6 persons has 10^5 distinct surnames).
+    # After this many look-ups in one pool, the whole pool is loaded as a dict (O(1) instead of a DAWG walk
+    # per word, about 50 µs). Loading costs as much as some 10^5 walks for the surnames (a few seconds) and
+    # a few 10^4 for the other pools; :meth:`prefetch` loads at once when a batch will need that many.
     _BULK_AFTER = 20_000
+    _BULK_WORTH: ClassVar[dict[str, int]] = {"last": 90_000}
+
+    def prefetch(self, kind: str, lookups: int) -> None:
+        """About ``lookups`` distinct words of ``kind`` are coming: load the whole pool now if that is
+        cheaper than looking each word up (it is already loaded after ``_BULK_AFTER`` look-ups)."""
+        pool = self.POOLS[kind]
+        if pool not in self._bulk and lookups >= self._BULK_WORTH.get(pool, self._BULK_AFTER):
+            self._load_bulk(pool)
+
+    def _load_bulk(self, pool: str) -> None:
+        from names_translator.dicts import LEGACY
+
+        with self._lock:
+            if LEGACY not in self._bulk:
+                self._bulk[LEGACY] = {k: v[0] for k, v in self._dicts.as_dict(LEGACY).items() if v}
+            if pool not in self._bulk:
+                self._bulk[pool] = {k: v[0] for k, v in self._dicts.as_dict(pool).items() if v}
 
     def _lookup(self, w: str, pool: str) -> str | None:
         """The first Russian form of the Ukrainian ``w`` (``clean`` form) in ``pool`` (or the legacy pool),
@@ -220,12 +238,8 @@ class Normaliser:
         bulk = self._bulk.get(pool)
         if bulk is None:
             n = self._lookups[pool] = self._lookups.get(pool, 0) + 1
-            if n > self._BULK_AFTER:
-                with self._lock:
-                    from names_translator.dicts import LEGACY
-
-                    self._bulk.setdefault(LEGACY, {k: v[0] for k, v in self._dicts.as_dict(LEGACY).items() if v})
-                    self._bulk[pool] = {k: v[0] for k, v in self._dicts.as_dict(pool).items() if v}
+            if n > self._BULK_WORTH.get(pool, self._BULK_AFTER):
+                self._load_bulk(pool)
                 return self._lookup(w, pool)
             found = self._dicts.lookup_key(w, pool)
             return found[0] if found else None
