@@ -131,12 +131,31 @@ def same_as(s: Session, who: Principal, p: Person) -> list[Person]:
     return others
 
 
+def _search_rows(s: Session, keys: list[tuple[str, str, str, str]], year: str) -> Iterable[Person]:
+    """The rows that can reach the search's threshold, found through the indexed keys: an exact key of any
+    word in any name part, or a surname whose key starts like a word's (a slip later in the name)."""
+    from sqlalchemy import and_
+
+    exact = {k for sk, gk, pk, _ in keys for k in (sk, gk, pk) if k}
+    conds = []
+    if exact:
+        conds += [Person.surname_key.in_(exact), Person.first_key.in_(exact), Person.patronymic_key.in_(exact)]
+    for prefix in {sk.replace(" ", "")[:2] for sk, _, _, _ in keys if len(sk.replace(" ", "")) >= 2}:
+        conds.append(and_(Person.surname_key >= prefix, Person.surname_key < prefix[:-1] + chr(ord(prefix[-1]) + 1)))
+    if not conds and year:
+        conds.append(Person.birth_year == year)
+    if not conds:
+        return []
+    return s.execute(select(Person).where(or_(*conds)).order_by(Person.created_idx.desc())).scalars()
+
+
 def search(s: Session, who: Principal, query: str, *, limit: int = 50) -> list[tuple[Person, float]]:
     """Persons whose name matches ``query`` written in any script or spelling, best first.
 
     The query is split into surname, given name and patronymic; each token is compared through the
     canonical keys of ``parley.people.names`` (exact) and the Latin phonetic form (Jaro-Winkler), so
-    "Kovalyov Oleksandr", "Ковалёв Александр" and "Ковальов" all find Ковальов Олександр.
+    "Kovalyov Oleksandr", "Ковалёв Александр" and "Ковальов" all find Ковальов Олександр. Only the rows
+    the keys can reach are read (an indexed lookup, not a scan of the registry).
     """
     from rapidfuzz.distance import JaroWinkler
 
@@ -151,7 +170,9 @@ def search(s: Session, who: Principal, query: str, *, limit: int = 50) -> list[t
     keys = [(names.canonical_surname(w), names.canonical_given(w), names.canonical_patronymic(w), names.to_latin(w))
             for w in words]
     scored: list[tuple[Person, float]] = []
-    for p in persons(s, who, limit=1_000_000):
+    for p in _search_rows(s, keys, year):
+        if not can_read(who, p.audience, p.party):
+            continue
         own = [p.surname_key, p.first_key, p.patronymic_key]
         latin = [names.to_latin(p.surname), names.to_latin(p.first_name), names.to_latin(p.patronymic)]
         score = 0.0
