@@ -366,7 +366,7 @@ def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):
     assert r.status_code == 429 and "Too many wrong attempts" in r.text
     web.FAMILY.clear()
     r = sqlite_client.post("/family", data={"reference": "INQ-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
-    assert r.status_code == 200 and "We are checking the lists" in r.text
+    assert r.status_code == 200 and "Ми перевіряємо списки" in r.text
 
 
 def test_a_family_asks_directly_without_an_account(sqlite_client, sqlite_demo, sqlite_runtime):

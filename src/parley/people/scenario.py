@@ -128,7 +128,7 @@ def records(add: Add) -> None:
             at(f"2022-05-{21 + n // 12}T{9 + n % 8:02d}:{n % 60:02d}:00"))
     # A registrar of each side already confirmed one pair as the same man.
     add("ua/registrar", "match.decide", both, {"left": "azov-ru-0001", "right": "azov-ua-0001", "decision": "same",
-                                                "note": "Confirmed with the family's photograph."},
+                                                "note": "Підтверджено за фотографією, наданою родиною."},
         at("2022-06-01T10:00:00"))
 
 
@@ -138,17 +138,17 @@ def inquiries(add: Add, hash_secret: Callable[[str], str]) -> dict[str, str]:
     men = people()
     out = {}
     for ref, secret, j, relationship, known in (
-        ("INQ-DEMO-0001", "DEMO-FAMI-LY01-0001", 4, "mother", ("surname", "first_name", "birth_date")),
-        ("INQ-DEMO-0002", "DEMO-FAMI-LY02-0002", 20, "wife", ("surname", "first_name", "patronymic")),
+        ("INQ-DEMO-0001", "DEMO-FAMI-LY01-0001", 4, "мати", ("surname", "first_name", "birth_date")),
+        ("INQ-DEMO-0002", "DEMO-FAMI-LY02-0002", 20, "дружина", ("surname", "first_name", "patronymic")),
     ):
         m = men[j]
         sought = {f: m[f] for f in known}
         add("ua/registrar", "inquiry.file", "party:ua", {
             "id": ref, "secret_hash": hash_secret(secret), "sought": sought, "relationship": relationship,
-            "contact": "via the Coordination Headquarters hotline"}, at(f"2022-06-0{3 + len(out)}T11:00:00"))
+            "contact": "через гарячу лінію Координаційного штабу"}, at(f"2022-06-0{3 + len(out)}T11:00:00"))
         out[ref] = secret
     add("ua/registrar", "inquiry.decide", "party:ua", {
         "inquiry": "INQ-DEMO-0001", "decision": "message",
-        "message": "Your inquiry is registered. We are checking the lists exchanged through the ICRC."},
+        "message": "Ваше звернення зареєстровано. Ми перевіряємо списки, передані через МКЧХ."},
         at("2022-06-04T09:00:00"))
     return out
