@@ -245,3 +245,25 @@ def test_a_family_files_directly_through_the_public_form(client, demo):
     codes = [client.post("/api/family/inquiries", json=body).status_code for _ in range(7)]
     assert codes[:5] == [201] * 5 and codes[5:] == [429, 429]
     svc.FILINGS.clear()
+
+
+def test_personal_data_never_reaches_the_logs(client, demo, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    h = demo.headers
+    marker = "Задорожнюк"  # an invented surname that appears nowhere else
+    r = client.post("/api/persons", headers=h("ru/registrar"), json={
+        "category": "pow", "own_party": "ua", "person": {"surname": marker, "first_name": "Ілля",
+                                                        "birth_date": "2099-01-01"}})
+    assert r.status_code == 422  # refused: the error names the field, not the value
+    assert marker not in r.text and "2099" not in r.text
+    r = client.post("/api/persons", headers=h("ru/registrar"), json={
+        "category": "pow", "own_party": "ua", "person": {"surname": marker, "first_name": "Ілля"}})
+    assert r.status_code == 201
+    upload(client, "ua/registrar", demo, f"Прізвище;Ім'я;Дата народження\n{marker};Ілля;31.02.1990\n{marker};Ілля;1990\n")
+    client.get("/api/persons", params={"q": marker}, headers=h("ua/registrar"))
+    client.get("/api/review", headers=h("ua/registrar"))
+    client.post("/api/inquiries", headers=h("ua/registrar"), json={"sought": {"surname": marker}})
+    logged = "\n".join(f"{rec.getMessage()} {rec.exc_text or ''}" for rec in caplog.records)
+    assert marker not in logged and "Ілля" not in logged
