@@ -1,0 +1,23 @@
+"""deconfliction: bounded, recorded checks against zones and operations a member may not read
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01 21:30:00
+"""
+
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
