@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from parley.errors import Forbidden, Unauthorized
 from parley.parties.credentials import member_for_token
 from parley.parties.models import Member, Party
-from parley.records.format import Audience
 from parley.runtime import Runtime
 
 
@@ -25,11 +24,10 @@ class Principal:
     display_name: str
 
     @property
-    def reads_everything(self) -> bool:
-        return self.party_kind == "mediator" or "auditor" in self.roles
-
-    def may_read(self, audience: str, author_party: str) -> bool:
-        return Audience(tuple(audience.split(","))).admits(self.party, self.party_kind, self.roles, author_party)
+    def is_mediator(self) -> bool:
+        """A member of a mediator party: every audience admits them (``policy.reads_every_party``);
+        what each kind lets their roles read still applies."""
+        return self.party_kind == "mediator"
 
 
 def runtime(request: Request) -> Runtime:

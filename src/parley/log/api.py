@@ -17,6 +17,7 @@ from parley.log import merkle, tiles
 from parley.log.models import LogCheckpoint, LogEntry, LogNode
 from parley.log.store import (DbNodes, b64, checkpoint_with_cosignatures, cosigners_by_size, latest_checkpoint,
                                proof_checkpoint, tlog_proof)
+from parley.records import policy
 
 router = APIRouter()
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -51,8 +52,8 @@ def get_tile(path: str, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal)
     width = ref.width or tiles.TILE_WIDTH
     start = ref.n * tiles.TILE_WIDTH
     if ref.level < 0:
-        if not who.reads_everything:
-            raise Forbidden("entry bundles hold every record; only mediators and auditors may read them")
+        if not policy.may_read_bundles(who):
+            raise Forbidden("entry bundles hold every record's signed text; only a mediator's auditors read them")
         if start + width > size:
             raise NotFound("beyond the published tree")
         notes = s.execute(
@@ -92,7 +93,8 @@ def record_json(row: LogEntry, canonical: bool = False) -> dict[str, Any]:
 
 
 def readable(who: Principal, row: LogEntry) -> bool:
-    return who.reads_everything or who.may_read(row.audience, row.party)
+    """The signed record itself, payload and all (``policy.may_read_record``)."""
+    return policy.may_read_record(who, row.kind, row.audience, row.party)
 
 
 @router.get("/api/log/records", tags=["log"])

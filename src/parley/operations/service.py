@@ -24,27 +24,29 @@ from parley.operations.models import (
     OutcomeFigure, Zone,
 )
 from parley.parties.models import Party
+from parley.records import policy
 
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def can_read(who: Principal, audience: str, party: str) -> bool:
-    return who.reads_everything or who.may_read(audience, party)
+def can_read(who: Principal, kind: str, row: Any) -> bool:
+    """The read policy for a projection row made by records of ``kind``."""
+    return policy.may_read(who, kind, row.audience, row.party)
 
 
 def operations(s: Session, who: Principal, *, status: str | None = None) -> list[Operation]:
     q = select(Operation).order_by(Operation.created_idx.desc())
     if status:
         q = q.where(Operation.status == status)
-    return [o for o in s.execute(q).scalars() if can_read(who, o.audience, o.party)]
+    return [o for o in s.execute(q).scalars() if can_read(who, "operation.propose", o)]
 
 
 def operation(s: Session, who: Principal, op_id: str) -> Operation:
     op = s.get(Operation, op_id)
     # An operation the member may not read does not exist for them.
-    if op is None or not can_read(who, op.audience, op.party):
+    if op is None or not can_read(who, "operation.propose", op):
         raise NotFound(f"no operation {op_id!r}")
     return op
 
@@ -109,7 +111,7 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
     """What the mediator must chase: parties silent past their deadline, urgent messages left unread."""
     now = now or now_utc()
     out: list[Escalation] = []
-    ops = [o for o in operations(s, who) if o.status in ACTIVE and (who.party == o.mediator or who.reads_everything)]
+    ops = [o for o in operations(s, who) if o.status in ACTIVE and (who.party == o.mediator or who.is_mediator)]
     for op in ops:
         if op.status == "proposed":
             v, rows = board(s, op, now)
@@ -119,7 +121,7 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
     for m in s.execute(select(ChannelMessage).where(ChannelMessage.urgent.is_(True),
                                                     ChannelMessage.at < now - limit)).scalars():
         op = s.get(Operation, m.operation)
-        if op is None or not (who.party == op.mediator or who.reads_everything):
+        if op is None or not (who.party == op.mediator or who.is_mediator):
             continue
         read = set(s.execute(select(ChannelReceipt.party).where(ChannelReceipt.message == m.idx,
                                                                 ChannelReceipt.state == "read")).scalars())
@@ -131,7 +133,7 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
 def timeline(s: Session, who: Principal, op: Operation) -> list[OperationEvent]:
     rows = s.execute(select(OperationEvent).where(OperationEvent.operation == op.id)
                      .order_by(OperationEvent.idx, OperationEvent.seq)).scalars()
-    return [e for e in rows if can_read(who, e.audience, e.party)]
+    return [e for e in rows if can_read(who, "operation.status", e)]
 
 
 @dataclass
@@ -146,7 +148,7 @@ def outcomes(s: Session, who: Principal, op: Operation) -> OutcomeTable:
     """Each party's latest figures side by side; a difference is shown, never resolved by overwriting."""
     figs = [f for f in s.execute(select(OutcomeFigure).where(OutcomeFigure.operation == op.id)
                                  .order_by(OutcomeFigure.idx, OutcomeFigure.line)).scalars()
-            if can_read(who, f.audience, f.party)]
+            if can_read(who, "operation.outcome", f)]
     latest: dict[str, int] = {}
     for f in figs:
         latest[f.party] = max(latest.get(f.party, -1), f.idx)
@@ -171,7 +173,7 @@ def incidents(s: Session, who: Principal, *, operation_id: str | None = None) ->
     if operation_id is not None:
         firsts = select(Incident.id).where(Incident.operation == operation_id)
         q = q.where(or_(Incident.operation == operation_id, Incident.account_of.in_(firsts)))
-    rows = [i for i in s.execute(q).scalars() if can_read(who, i.audience, i.party)]
+    rows = [i for i in s.execute(q).scalars() if can_read(who, "incident.report", i)]
     groups: dict[str, list[Incident]] = {}
     for i in rows:
         if i.account_of is None:
@@ -193,7 +195,7 @@ def channel(s: Session, who: Principal, op: Operation, now: datetime | None = No
     now = now or now_utc()
     limit = timedelta(minutes=rules(s)["urgent_read_minutes"])
     msgs = [m for m in s.execute(select(ChannelMessage).where(ChannelMessage.operation == op.id)
-                                 .order_by(ChannelMessage.idx)).scalars() if can_read(who, m.audience, m.party)]
+                                 .order_by(ChannelMessage.idx)).scalars() if can_read(who, "channel.post", m)]
     out = []
     for m in msgs:
         rec: dict[str, dict[str, datetime]] = {}
@@ -217,7 +219,7 @@ def zones(s: Session, who: Principal, *, include_withdrawn: bool = False) -> lis
     q = select(Zone).order_by(Zone.idx.desc())
     if not include_withdrawn:
         q = q.where(Zone.withdrawn_idx.is_(None))
-    return [z for z in s.execute(q).scalars() if can_read(who, z.audience, z.party)]
+    return [z for z in s.execute(q).scalars() if can_read(who, "zone.declare", z)]
 
 
 # --- deconfliction ---------------------------------------------------------------------------------
@@ -283,7 +285,7 @@ def deconflict(s: Session, who: Principal, footprint: Any, start: datetime, end:
     hidden = 0
     for i in index.query(footprint, start.timestamp(), end.timestamp()):
         z = rows[i]
-        if not can_read(who, z.audience, z.party):
+        if not can_read(who, "zone.declare", z):
             hidden += 1
             continue
         found.append(Conflict("zone", z.id, z.name, z.kind, z.party,
@@ -300,7 +302,7 @@ def deconflict(s: Session, who: Principal, footprint: Any, start: datetime, end:
         other = geo.from_geojson(json.loads(v.footprint))
         if not other.intersects(footprint):
             continue
-        if not can_read(who, op.audience, op.party):
+        if not can_read(who, "operation.propose", op):
             hidden += 1
             continue
         found.append(Conflict("operation", op.id, op.title, op.status, op.party, _overlap(footprint, other),

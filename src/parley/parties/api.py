@@ -33,7 +33,7 @@ def key_json(k: MemberKey, party: str) -> dict[str, Any]:
 @router.get("/me")
 def me(who: CurrentPrincipal) -> dict[str, Any]:
     return {"member": who.member, "party": who.party, "party_kind": who.party_kind, "roles": sorted(who.roles),
-            "display_name": who.display_name, "reads_everything": who.reads_everything}
+            "display_name": who.display_name, "mediator": who.is_mediator}
 
 
 @router.get("/parties")

@@ -1,6 +1,6 @@
 """HTTP API of the registry of persons, lists, the review queue and families' inquiries.
 
-Reads are filtered by audience and role (``service.READERS``). Every write is a record signed with the
+Reads are filtered by audience and role (``parley.records.policy``). Every write is a record signed with the
 caller's custodial key; a list import is one record per accepted row plus one for the list and its
 report, each acknowledged only after its commit. ``/api/family/inquiry`` is the one route without a
 member: a family reads its own inquiry with its reference and secret.
@@ -272,18 +272,18 @@ async def file_inquiry(body: InquiryBody, rt: CurrentRuntime, s: DbSession, who:
 
 @router.get("/inquiries")
 def get_inquiries(s: DbSession, who: CurrentPrincipal, status: str = "") -> dict[str, Any]:
-    return {"inquiries": [{"reference": i.id, "status": i.status, "party": i.party, "sought": svc.sought_of(i),
+    return {"inquiries": [{"reference": i.id, "status": i.status, "party": i.party, "sought": svc.sought_of(i, who),
                            "index": i.created_idx} for i in svc.inquiries(s, who, status=status or None)]}
 
 
 @router.get("/inquiries/{ref}")
 def get_inquiry(ref: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
     i = svc.inquiry(s, who, ref)
-    sought = svc.sought_of(i)
+    sought = svc.sought_of(i, who)
     return {"reference": i.id, "status": i.status, "party": i.party, "sought": sought,
             "relationship": i.relationship,
             "decisions": [{"decision": d.decision, "person": d.person, "message": d.message, "party": d.party,
-                           "index": d.idx} for d in svc.inquiry_decisions(s, i)],
+                           "index": d.idx} for d in svc.inquiry_decisions(s, who, i)],
             "candidates": [{**person_json(p), "probability": round(prob, 4)}
                            for p, prob in svc.candidates_for(s, who, sought)]}
 

@@ -21,8 +21,9 @@ from parley.parties.models import Party
 from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, MatchDecision, Person, PersonEvent, PersonList,
 )
+from parley.records import policy
 from parley.records.format import SLUG
-from parley.records.kinds import Context, Kind, Payload
+from parley.records.kinds import Context, Kind, Payload, Readers
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Short = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
@@ -261,9 +262,8 @@ def _person(ctx: Context, pid: str, field: str = "person") -> Person:
 
 
 def _may_read(ctx: Context, p: Person) -> bool:
-    if _is_mediator(ctx) or "auditor" in ctx.roles:
-        return True
-    return _party_slug(ctx) in (p.party, p.own_party)
+    """A record may name only a person its author may read (the one read policy)."""
+    return policy.may_read(ctx, "person.register", p.audience, p.party)
 
 
 # -- apply -----------------------------------------------------------------------------------------
@@ -449,14 +449,20 @@ def apply_inquiry_decide(ctx: Context) -> None:
         inq.status = "answered"
 
 
+# Personal data is read by these roles, in the parties a record's audience admits (mediators read every
+# audience); press officers, liaison officers and the public inquiry form read none of it.
+PERSONAL = Readers(frozenset({"registrar", "negotiator", "admin", "auditor"}))
+# A family's contact details: registrars only.
+INQUIRY = Readers(PERSONAL.roles, fields=(("contact", frozenset({"registrar"})),))
+
 KINDS: tuple[Kind, ...] = (
-    Kind("person.register", PersonRegister, apply_register, WRITERS),
-    Kind("person.update", PersonUpdate, apply_update, WRITERS),
-    Kind("person.event", PersonEventPayload, apply_event, WRITERS),
-    Kind("list.import", ListImport, apply_list, WRITERS),
-    Kind("match.decide", MatchDecide, apply_match, DECIDERS),
-    Kind("inquiry.file", InquiryFile, apply_inquiry, FILERS),
-    Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS),
+    Kind("person.register", PersonRegister, apply_register, WRITERS, readers=PERSONAL),
+    Kind("person.update", PersonUpdate, apply_update, WRITERS, readers=PERSONAL),
+    Kind("person.event", PersonEventPayload, apply_event, WRITERS, readers=PERSONAL),
+    Kind("list.import", ListImport, apply_list, WRITERS, readers=PERSONAL),
+    Kind("match.decide", MatchDecide, apply_match, DECIDERS, readers=PERSONAL),
+    Kind("inquiry.file", InquiryFile, apply_inquiry, FILERS, readers=INQUIRY),
+    Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS, readers=PERSONAL),
 )
 
 

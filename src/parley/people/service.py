@@ -30,23 +30,28 @@ from parley.people import kinds as k
 from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, MatchDecision, Person, PersonEvent, PersonList,
 )
+from parley.records import policy
 
-READERS = frozenset({"registrar", "negotiator", "admin", "auditor"})
 _hasher = PasswordHasher()
 REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over a telephone
 
 
+PERSON = "person.register"
+
+
 def may_read_people(who: Principal) -> bool:
-    return bool(who.roles & READERS)
+    return bool(who.roles & policy.readers(PERSON).roles)
 
 
 def require_reader(who: Principal) -> None:
     if not may_read_people(who):
-        raise Forbidden("the registry is read by registrars, negotiators, admins and auditors only")
+        roles = ", ".join(sorted(policy.readers(PERSON).roles))
+        raise Forbidden(f"the registry is read by members with one of the roles {roles} only")
 
 
-def can_read(who: Principal, audience: str, party: str) -> bool:
-    return may_read_people(who) and (who.reads_everything or who.may_read(audience, party))
+def can_read(who: Principal, kind: str, row: Any) -> bool:
+    """The read policy for a projection row made by records of ``kind``."""
+    return policy.may_read(who, kind, row.audience, row.party)
 
 
 # -- persons ---------------------------------------------------------------------------------------
@@ -73,7 +78,7 @@ def persons(s: Session, who: Principal, *, category: str | None = None, party: s
         q = q.where(Person.list_id == list_id)
     out = []
     for p in s.execute(q).scalars():
-        if can_read(who, p.audience, p.party):
+        if can_read(who, PERSON, p):
             out.append(p)
             if len(out) >= limit:
                 break
@@ -102,20 +107,20 @@ def select_persons(s: Session, who: Principal, *, q: str = "", category: str | N
 def person(s: Session, who: Principal, pid: str) -> Person:
     require_reader(who)
     p = s.get(Person, pid)
-    if p is None or not can_read(who, p.audience, p.party):
+    if p is None or not can_read(who, PERSON, p):
         raise NotFound(f"no person {pid!r}")
     return p
 
 
 def events(s: Session, who: Principal, p: Person) -> list[PersonEvent]:
     rows = s.execute(select(PersonEvent).where(PersonEvent.person == p.id).order_by(PersonEvent.idx)).scalars()
-    return [e for e in rows if can_read(who, e.audience, e.party)]
+    return [e for e in rows if can_read(who, "person.event", e)]
 
 
 def decisions(s: Session, who: Principal, p: Person) -> list[MatchDecision]:
     rows = s.execute(select(MatchDecision).where(or_(MatchDecision.left == p.id, MatchDecision.right == p.id))
                      .order_by(MatchDecision.idx.desc())).scalars()
-    return [d for d in rows if can_read(who, d.audience, d.party)]
+    return [d for d in rows if can_read(who, "match.decide", d)]
 
 
 def same_as(s: Session, who: Principal, p: Person) -> list[Person]:
@@ -171,7 +176,7 @@ def search(s: Session, who: Principal, query: str, *, limit: int = 50) -> list[t
             for w in words]
     scored: list[tuple[Person, float]] = []
     for p in _search_rows(s, keys, year):
-        if not can_read(who, p.audience, p.party):
+        if not can_read(who, PERSON, p):
             continue
         own = [p.surname_key, p.first_key, p.patronymic_key]
         latin = [names.to_latin(p.surname), names.to_latin(p.first_name), names.to_latin(p.patronymic)]
@@ -307,7 +312,7 @@ def candidates_for(s: Session, who: Principal, sought: dict[str, str], *, top: i
         p = s.get(Person, pid)
         if prob < MIN_CANDIDATE:
             break
-        if p is not None and can_read(who, p.audience, p.party):
+        if p is not None and can_read(who, PERSON, p):
             out.append((p, float(prob)))
         if len(out) >= top:
             break
@@ -342,9 +347,9 @@ def review_queue(s: Session, who: Principal, *, threshold: float = 0.5, limit: i
         left, right = s.get(Person, a), s.get(Person, b)
         if left is None or right is None:
             continue
-        if not (can_read(who, left.audience, left.party) and can_read(who, right.audience, right.party)):
+        if not (can_read(who, PERSON, left) and can_read(who, PERSON, right)):
             continue
-        if not who.reads_everything and who.party not in (left.party, right.party):
+        if not who.is_mediator and who.party not in (left.party, right.party):
             continue
         out.append(Pair(left, right, float(prob), differences(left, right)))
         if len(out) >= limit:
@@ -495,13 +500,13 @@ def import_rows(s: Session, who: Principal, submit_many: Callable[[list[tuple[st
 def lists(s: Session, who: Principal) -> list[PersonList]:
     require_reader(who)
     rows = s.execute(select(PersonList).order_by(PersonList.idx.desc())).scalars()
-    return [x for x in rows if can_read(who, x.audience, x.party)]
+    return [x for x in rows if can_read(who, "list.import", x)]
 
 
 def person_list(s: Session, who: Principal, list_id: str) -> PersonList:
     require_reader(who)
     x = s.get(PersonList, list_id)
-    if x is None or not can_read(who, x.audience, x.party):
+    if x is None or not can_read(who, "list.import", x):
         raise NotFound(f"no list {list_id!r}")
     return x
 
@@ -622,24 +627,35 @@ def inquiries(s: Session, who: Principal, *, status: str | None = None) -> list[
     q = select(Inquiry).order_by(Inquiry.created_idx.desc())
     if status:
         q = q.where(Inquiry.status == status)
-    return [i for i in s.execute(q).scalars() if can_read(who, i.audience, i.party)]
+    return [i for i in s.execute(q).scalars() if can_read(who, INQUIRY, i)]
 
 
 def inquiry(s: Session, who: Principal, ref: str) -> Inquiry:
     require_reader(who)
     i = s.get(Inquiry, ref)
-    if i is None or not can_read(who, i.audience, i.party):
+    if i is None or not can_read(who, INQUIRY, i):
         raise NotFound(f"no inquiry {ref!r}")
     return i
 
 
-def inquiry_decisions(s: Session, i: Inquiry) -> list[InquiryDecision]:
-    return list(s.execute(select(InquiryDecision).where(InquiryDecision.inquiry == i.id)
-                          .order_by(InquiryDecision.idx)).scalars())
+def inquiry_decisions(s: Session, who: Principal | None, i: Inquiry) -> list[InquiryDecision]:
+    """The decisions on an inquiry that ``who`` may read (``None``: all, for the family's own view)."""
+    rows = s.execute(select(InquiryDecision).where(InquiryDecision.inquiry == i.id)
+                     .order_by(InquiryDecision.idx)).scalars()
+    # A decision has its inquiry's audience (``people.kinds.apply_inquiry_decide``).
+    return [d for d in rows if who is None or policy.may_read(who, "inquiry.decide", i.audience, d.party)]
 
 
-def sought_of(i: Inquiry) -> dict[str, str]:
-    return json.loads(i.sought)
+INQUIRY = "inquiry.file"
+
+
+def sought_of(i: Inquiry, who: Principal | None = None) -> dict[str, str]:
+    """Whom the family seeks, and how the family is reached only for the roles that read it (``who``
+    None: the server's own use, such as matching)."""
+    sought: dict[str, str] = json.loads(i.sought)
+    if who is not None and not policy.may_read_field(who, INQUIRY, "contact"):
+        sought.pop("contact", None)
+    return sought
 
 
 @dataclass
@@ -667,6 +683,6 @@ def family_view(s: Session, reference: str, secret: str) -> FamilyView | None:
     if i is None:
         return None
     sought = sought_of(i)
-    messages = [(d.at, d.message) for d in inquiry_decisions(s, i) if d.message and d.decision != "rejected"]
+    messages = [(d.at, d.message) for d in inquiry_decisions(s, None, i) if d.message and d.decision != "rejected"]
     name = " ".join(x for x in (sought.get("surname"), sought.get("first_name"), sought.get("patronymic")) if x)
     return FamilyView(i.id, i.status, i.at, name, messages)

@@ -42,7 +42,9 @@ PARTY_KINDS = ("belligerent", "mediator", "observer")
 
 @dataclass(frozen=True)
 class Audience:
-    """Who may read a record. Mediators and auditors read every record; its author's party always does."""
+    """Which parties and roles a record is addressed to. Its author's party always reads it, and the
+    mediators read every audience; the record's kind may narrow this to some roles
+    (``parley.records.policy``)."""
 
     tokens: tuple[str, ...]
 
@@ -68,7 +70,7 @@ class Audience:
         return ",".join(self.tokens)
 
     def admits(self, party: str, party_kind: str, roles: frozenset[str], author_party: str) -> bool:
-        if party_kind == "mediator" or "auditor" in roles or party == author_party:
+        if party_kind == "mediator" or party == author_party:
             return True
         for t in self.tokens:
             if t in ("public", "all"):

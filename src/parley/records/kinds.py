@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -106,15 +107,77 @@ class Context:
     def roles(self) -> frozenset[str]:
         return self.author.role_set if self.author else frozenset()
 
+    # The author as a reader (``parley.records.policy.Reader``): what it may refer to, it must be able to read.
+    @property
+    def party(self) -> str:
+        return self.author_party.slug if self.author_party else self.record.party
+
+    @property
+    def party_kind(self) -> str:
+        return self.author_party.kind if self.author_party else ""
+
     def is_mediator_admin(self) -> bool:
         return bool(self.author_party and self.author_party.kind == "mediator" and "admin" in self.roles)
 
-    def require_admin_of(self, party: str) -> None:
-        if self.is_mediator_admin():
-            return
-        if self.author and self.author.party == party and "admin" in self.roles:
-            return
-        raise Forbidden(f"only an admin of party {party!r} or of a mediator may do this")
+    def require_manager_of(self, party: str) -> None:
+        if not manages(self.session, self, party):
+            raise Forbidden(f"only an admin of party {party!r} manages its members and keys"
+                            + ("" if self.party == party else
+                               " (a mediator's admin does so only while the party has no admin of its own)"))
+
+
+class Manager(Protocol):
+    @property
+    def party(self) -> str: ...
+
+    @property
+    def party_kind(self) -> str: ...
+
+    @property
+    def roles(self) -> frozenset[str]: ...
+
+
+def has_active_admin(s: Session, party: str) -> bool:
+    rows = s.execute(select(Member.roles).where(Member.party == party, Member.active.is_(True))).scalars()
+    return any("admin" in r.split(",") for r in rows)
+
+
+def manages(s: Session, who: Manager, party: str) -> bool:
+    """May ``who`` manage the members and keys of ``party``? Its own admins do. A mediator's admin does
+    only while the party has no active admin of its own: it sets a party up, then the party runs itself,
+    so that a mediator never acts as a belligerent's member. ``parley log verify`` lists every
+    membership or key record authored outside its party."""
+    if "admin" not in who.roles:
+        return False
+    if who.party == party:
+        return True
+    return who.party_kind == "mediator" and not has_active_admin(s, party)
+
+
+# Who reads records of a kind (``Kind.readers``). The intake role is a party's public inquiry form:
+# it files what families send and reads nothing but the membership every member sees.
+EVERY_ROLE = frozenset(ROLES)
+STAFF = EVERY_ROLE - {"intake"}
+
+
+@dataclass(frozen=True)
+class Readers:
+    """Which roles read records of a kind, inside the parties the record's audience admits.
+
+    ``roles``: a member reads a record of this kind only with one of these roles (a mediator's member
+    too). ``fields``: payload fields that fewer roles still read, by dotted name; a member outside
+    them reads the kind's projection without those fields, and never the signed record itself (its
+    payload carries them). ``parley.records.policy`` is the one place that applies this.
+    """
+
+    roles: frozenset[str] = STAFF
+    fields: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def field_roles(self, name: str) -> frozenset[str] | None:
+        return next((roles for f, roles in self.fields if f == name), None)
+
+
+MEMBERSHIP = Readers(EVERY_ROLE)
 
 
 @dataclass(frozen=True)
@@ -123,11 +186,13 @@ class Kind:
     schema: type[Payload]
     apply: Callable[[Context], None]
     # Roles allowed to author this kind at all; finer checks happen in apply.
-    roles: frozenset[str] = frozenset(ROLES)
+    roles: frozenset[str] = STAFF
     # Readers every record of this kind must admit: membership data is visible to every member.
     min_audience: str | None = None
     # False only where apply cannot fail after it has written, so the record needs no savepoint.
     savepoint: bool = True
+    # Who reads it, within its audience (see ``Readers``).
+    readers: Readers = Readers()
 
 
 def _verifier(vkey: str, expected_name: str) -> notes.Verifier:
@@ -190,7 +255,7 @@ def apply_party_update(ctx: Context) -> None:
     party = ctx.session.get(Party, p.slug)
     if party is None:
         raise NotFound(f"no party {p.slug!r}", field="slug")
-    ctx.require_admin_of(p.slug)
+    ctx.require_manager_of(p.slug)
     party.name_en, party.name_uk, party.name_ru = p.names.en, p.names.uk, p.names.ru
     party.updated_idx = ctx.idx
 
@@ -199,7 +264,7 @@ def apply_member_create(ctx: Context) -> None:
     p: MemberCreate = ctx.payload
     if ctx.session.get(Party, p.party) is None:
         raise NotFound(f"no party {p.party!r}", field="party")
-    ctx.require_admin_of(p.party)
+    ctx.require_manager_of(p.party)
     mid = f"{p.party}/{p.handle}"
     if ctx.session.get(Member, mid) is not None:
         raise Conflict(f"member {mid!r} already exists", field="handle")
@@ -213,11 +278,15 @@ def apply_member_create(ctx: Context) -> None:
 def apply_member_update(ctx: Context) -> None:
     p: MemberUpdate = ctx.payload
     m = _member(ctx, p.member)
-    ctx.require_admin_of(m.party)
+    ctx.require_manager_of(m.party)
     if p.display_name is None and p.roles is None and p.active is None:
         raise Unprocessable("nothing to change")
-    if m.id == (ctx.author.id if ctx.author else None) and (p.active is False or (p.roles and "admin" not in p.roles)):
-        raise Conflict("an admin cannot deactivate or demote themself; ask another admin")
+    if m.id == (ctx.author.id if ctx.author else None):
+        if p.active is False or (p.roles and "admin" not in p.roles):
+            raise Conflict("an admin cannot deactivate or demote themself; ask another admin")
+        if p.roles and not set(p.roles) <= m.role_set:
+            raise Forbidden("nobody widens their own powers: another admin of your party gives you a role",
+                            field="roles")
     if p.display_name is not None:
         m.display_name = p.display_name
     if p.roles is not None:
@@ -230,7 +299,7 @@ def apply_member_update(ctx: Context) -> None:
 def _require_owner_or_admin(ctx: Context, member: Member) -> None:
     if ctx.author and ctx.author.id == member.id:
         return
-    ctx.require_admin_of(member.party)
+    ctx.require_manager_of(member.party)
 
 
 def apply_key_register(ctx: Context) -> None:
@@ -274,14 +343,14 @@ def apply_record_note(ctx: Context) -> None:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("deployment.init", DeploymentInit, apply_deployment_init, min_audience="all"),
-        Kind("party.create", PartyCreate, apply_party_create, frozenset({"admin"}), "all"),
-        Kind("party.update", PartyUpdate, apply_party_update, frozenset({"admin"}), "all"),
-        Kind("member.create", MemberCreate, apply_member_create, frozenset({"admin"}), "all"),
-        Kind("member.update", MemberUpdate, apply_member_update, frozenset({"admin"}), "all"),
-        Kind("key.register", KeyRegister, apply_key_register, min_audience="all"),
-        Kind("key.revoke", KeyRevoke, apply_key_revoke, min_audience="all"),
-        Kind("key.rotate", KeyRotate, apply_key_rotate, min_audience="all"),
+        Kind("deployment.init", DeploymentInit, apply_deployment_init, min_audience="all", readers=MEMBERSHIP),
+        Kind("party.create", PartyCreate, apply_party_create, frozenset({"admin"}), "all", readers=MEMBERSHIP),
+        Kind("party.update", PartyUpdate, apply_party_update, frozenset({"admin"}), "all", readers=MEMBERSHIP),
+        Kind("member.create", MemberCreate, apply_member_create, frozenset({"admin"}), "all", readers=MEMBERSHIP),
+        Kind("member.update", MemberUpdate, apply_member_update, frozenset({"admin"}), "all", readers=MEMBERSHIP),
+        Kind("key.register", KeyRegister, apply_key_register, min_audience="all", readers=MEMBERSHIP),
+        Kind("key.revoke", KeyRevoke, apply_key_revoke, min_audience="all", readers=MEMBERSHIP),
+        Kind("key.rotate", KeyRotate, apply_key_rotate, min_audience="all", readers=MEMBERSHIP),
         Kind("record.note", RecordNote, apply_record_note, savepoint=False),
     )
 }

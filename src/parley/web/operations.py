@@ -211,7 +211,7 @@ def operations_page(request: Request, s: Db, who: Who, status: str = "", kind: s
                      "declined": sum(1 for r in board if r.state in ("declined", "counter"))})
     zones = svc.zones(s, who)
     incidents = [i for g in svc.incidents(s, who) for i in g]
-    escalations = svc.escalations(s, who) if who.reads_everything else None
+    escalations = svc.escalations(s, who) if who.is_mediator else None
     data = {"mode": "view", "lang": lang, "labels": _map_labels(request), "region": _region(s),
             "operations": features, "zones": [_zone_feature(z) for z in zones],
             "incidents": [_incident_feature(i) for i in incidents]}

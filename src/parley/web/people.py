@@ -304,7 +304,7 @@ def _person_page(request: Request, s: Session, who: Principal, pid: str, status:
         except ParleyError:
             other = None
         decisions.append((d, other_id, other))
-    may_event = _writer(who) and (who.reads_everything or who.party in (p.party, p.own_party))
+    may_event = _writer(who) and (who.is_mediator or who.party in (p.party, p.own_party))
     return page(request, s, "person.html", status, who=who, p=p, events=svc.events(s, who, p),
                 same=svc.same_as(s, who, p), decisions=decisions, event_kinds=k.EVENTS, may_event=may_event,
                 values=values or {}, errors=errors or {})
@@ -630,7 +630,7 @@ def list_page(request: Request, s: Db, who: Who, list_id: str, status: str = "")
     report = json.loads(x.report)
     ids = {r.get("person") or r.get("of") for r in report} - {None}
     people = {p.id: p for p in s.execute(select(Person).where(Person.id.in_(ids))).scalars()} if ids else {}
-    readable = {pid: p for pid, p in people.items() if svc.can_read(who, p.audience, p.party)}
+    readable = {pid: p for pid, p in people.items() if svc.can_read(who, svc.PERSON, p)}
     shown = [r for r in report if not status or r.get("status") == status]
     counts = {st: sum(1 for r in report if r.get("status") == st) for st in ("accepted", "duplicate", "rejected")}
     return page(request, s, "list.html", who=who, x=x, report=shown, people=readable, shown_status=status[:16],
@@ -642,7 +642,7 @@ def list_page(request: Request, s: Db, who: Who, list_id: str, status: str = "")
 def inquiries_page(request: Request, s: Db, who: Who, status: str = "") -> HTMLResponse:
     if not _reader(who):
         return forbidden(request, who)
-    rows = [(i, svc.sought_of(i)) for i in svc.inquiries(s, who, status=status[:16] or None)]
+    rows = [(i, svc.sought_of(i, who)) for i in svc.inquiries(s, who, status=status[:16] or None)]
     return page(request, s, "inquiries.html", who=who, rows=rows, shown_status=status[:16], statuses=tuple(STATUS_LABELS))
 
 
@@ -709,8 +709,8 @@ def _inquiry_page(request: Request, s: Session, who: Principal, ref: str, status
         i = svc.inquiry(s, who, ref)
     except ParleyError:
         return not_found(request, who, "There is no such inquiry, or you may not read it.")
-    sought = svc.sought_of(i)
-    decisions = svc.inquiry_decisions(s, i)
+    sought = svc.sought_of(i, who)
+    decisions = svc.inquiry_decisions(s, who, i)
     latest: dict[str, str] = {}
     for d in decisions:
         if d.person and d.decision in ("confirmed", "rejected"):

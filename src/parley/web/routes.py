@@ -45,6 +45,7 @@ from parley.parties.credentials import (
 from parley.parties.models import Credential, Member, MemberKey, Party
 from parley.records.api import sign_and_submit
 from parley.records.format import ROLES, SLUG_RE
+from parley.records.kinds import manages
 from parley.runtime import Runtime
 from parley.web import i18n
 
@@ -218,8 +219,9 @@ async def create_party(request: Request, s: Db, who: Who, csrf: Annotated[str, F
     return RedirectResponse(f"/parties/{slug.strip()}", status_code=303)
 
 
-def _can_admin(who: Principal, party: str) -> bool:
-    return _mediator_admin(who) or (who.party == party and "admin" in who.roles)
+def _can_admin(s: Session, who: Principal, party: str) -> bool:
+    """Whether to offer the forms that manage ``party``'s members (the records' own rule decides)."""
+    return manages(s, who, party)
 
 
 @router.get("/parties/{slug}", response_class=HTMLResponse)
@@ -228,7 +230,7 @@ def party_page(request: Request, s: Db, who: Who, slug: str) -> HTMLResponse:
     if p is None:
         return not_found(request, who, "There is no such party.")
     members = s.execute(select(Member).where(Member.party == slug).order_by(Member.handle)).scalars().all()
-    return render(request, "party.html", who=who, party=p, members=members, can_admin=_can_admin(who, slug),
+    return render(request, "party.html", who=who, party=p, members=members, can_admin=_can_admin(s, who, slug),
                   roles=ROLES, errors={}, values={"roles": []})
 
 
@@ -265,7 +267,7 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
             errors[field if field in ("handle", "display_name", "roles") else "form"] = message
     if errors:
         members = s.execute(select(Member).where(Member.party == slug).order_by(Member.handle)).scalars().all()
-        return render(request, "party.html", 400, who=who, party=p, members=members, can_admin=_can_admin(who, slug),
+        return render(request, "party.html", 400, who=who, party=p, members=members, can_admin=_can_admin(s, who, slug),
                       roles=ROLES, errors=errors, values=values)
     assert signer is not None
     with writing(rt.sessions) as w:
@@ -286,7 +288,7 @@ def _member_page(request: Request, s: Session, who: Principal, party: str, handl
     ctx = {"errors": {}, "values": {}, "new_token": None, **extra}
     return render(request, "member.html", status, who=who, member=m, party=s.get(Party, m.party), keys=keys,
                   web_key=cred.custody_key_id if cred else None,
-                  can_manage=who.member == m.id or _can_admin(who, m.party), is_self=who.member == m.id, **ctx)
+                  can_manage=who.member == m.id or _can_admin(s, who, m.party), is_self=who.member == m.id, **ctx)
 
 
 @router.get("/members/{party}/{handle}", response_class=HTMLResponse)
@@ -297,7 +299,7 @@ def member_page(request: Request, s: Db, who: Who, party: str, handle: str) -> H
 async def _member_action(request: Request, s: Session, who: Principal, party: str, handle: str, kind: str,
                          payload: dict[str, Any], field: str, values: dict[str, str] | None = None) -> Response:
     member = f"{party}/{handle}"
-    if not (who.member == member or _can_admin(who, party)):
+    if not (who.member == member or _can_admin(s, who, party)):
         return render(request, "error.html", 403, who=who, title="Not allowed",
                       message="Only the member or an admin of their party may do this.")
     try:
@@ -329,7 +331,7 @@ async def rotate_web_key(request: Request, s: Db, who: Who, party: str, handle: 
     check_csrf(request, csrf)
     rt: Runtime = request.app.state.runtime
     member = f"{party}/{handle}"
-    if not (who.member == member or _can_admin(who, party)):
+    if not (who.member == member or _can_admin(s, who, party)):
         return render(request, "error.html", 403, who=who, title="Not allowed",
                       message="Only the member or an admin of their party may do this.")
     old = custody_signer(s, rt.settings.secret_key, member)
