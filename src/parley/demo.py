@@ -97,21 +97,21 @@ def _at(day: str) -> datetime:
 
 
 def scenario_records(origin: str, members: dict[str, DemoMember],
-                     inquiries: dict[str, str] | None = None) -> list[tuple[bytes, Any]]:
+                     inquiries: dict[str, str] | None = None) -> list[tuple[bytes, Any, dict[str, Any] | None]]:
     """The demo's records in log order, each signed by its author; ``inquiries`` receives the demo
     families' references and secrets."""
-    out: list[tuple[bytes, Any]] = []
+    out: list[tuple[bytes, Any, dict[str, Any] | None]] = []
     clock = [datetime(2022, 3, 1, 9, 0, tzinfo=timezone.utc)]
 
     def add(author: str, kind: str, audience: str, payload: Any, time: datetime | None = None,
-            refs: tuple[str, ...] = ()) -> int:
+            refs: tuple[str, ...] = (), local: dict[str, Any] | None = None) -> int:
         # Setup records tick one second apart from 1 March 2022; scenario records give their own time.
         if time is None:
             clock[0] += timedelta(seconds=1)
         else:
             clock[0] = time
         out.append((compose(members[author].signer, origin=origin, kind=kind, audience=audience,
-                            payload=payload, refs=refs, time=clock[0]), payload))
+                            payload=payload, refs=refs, time=clock[0]), payload, local))
         return len(out) - 1
 
     first = members["icrc/admin"]
@@ -140,9 +140,9 @@ def scenario_records(origin: str, members: dict[str, DemoMember],
         "exchanged through the mediator.")})
     operations_scenario(add)
     people_scenario.records(add)
-    from parley.people.service import hash_secret
+    from parley.people.service import local_secret
 
-    found = people_scenario.inquiries(add, hash_secret)
+    found = people_scenario.inquiries(add, local_secret)
     if inquiries is not None:
         inquiries.update(found)
     return out

@@ -13,3 +13,10 @@ __all__ = [
     "Annotation", "Credential", "LogCheckpoint", "LogCosignature", "LogEntry", "LogHead", "LogNode",
     "Member", "MemberKey", "Party", "WitnessProgress", "LOG_TABLES", "PROJECTION_TABLES", "LOCAL_TABLES",
 ]
+
+# Capabilities' local tables (never in the log, not rebuilt by replay): families' secret verifiers, the
+# record of dry-run deconfliction checks.
+from parley.operations.models import LOCAL_TABLES as _OPERATION_LOCAL  # noqa: E402
+from parley.people.models import LOCAL_TABLES as _PEOPLE_LOCAL  # noqa: E402
+
+LOCAL_TABLES = (*LOCAL_TABLES, *_OPERATION_LOCAL, *_PEOPLE_LOCAL)

@@ -58,7 +58,7 @@ def status_of(runtime, op_id: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_pages_need_sign_in(client):
-    for path in ["/operations", "/operations/new", "/operations/azovstal-wounded", "/incidents", "/zones"]:
+    for path in ["/operations", "/operations/new", "/operations/icrc-azovstal-wounded", "/incidents", "/zones"]:
         r = client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/signin?next="), path
 
@@ -172,7 +172,7 @@ def test_operations_per_role(client, demo, runtime):
            audience=AUD)
     sign_in(client, demo, "tr/observer")
     assert client.get("/operations/op-web-aud").status_code == 404
-    assert client.get("/operations/azovstal-wounded").status_code == 404
+    assert client.get("/operations/icrc-azovstal-wounded").status_code == 404
     assert "op-web-aud" not in client.get("/operations").text
     for member in ("ua/press", "ru/liaison", "icrc/auditor", "un-ocha/liaison"):
         as_member(client, demo, member)
@@ -272,10 +272,10 @@ def test_pages_in_three_languages(client, demo):
     sign_in(client, demo, "icrc/mediator")
     for lang, word in (("uk", "Гуманітарні операції"), ("ru", "Гуманитарные операции"), ("en", "Humanitarian operations")):
         assert word in client.get(f"/operations?lang={lang}").text
-        for path in ("/operations/new", "/operations/azovstal-wounded", "/incidents", "/zones"):
+        for path in ("/operations/new", "/operations/icrc-azovstal-wounded", "/incidents", "/zones"):
             r = client.get(path)
             assert r.status_code == 200 and f'<html lang="{lang}">' in r.text, path
-    assert "Евакуація" in client.get("/operations/azovstal-wounded?lang=uk").text
+    assert "Евакуація" in client.get("/operations/icrc-azovstal-wounded?lang=uk").text
 
 
 def test_labels_and_messages_are_translated():

@@ -42,8 +42,8 @@ def register(client, demo, member: str = "ru/registrar", **over: str) -> str:  #
     return r.headers["location"].rsplit("/", 1)[1]
 
 
-PAGES = ["/people", "/people/new", "/people/azov-ru-0001", "/lists", "/lists/import", "/review", "/inquiries",
-         "/inquiries/new", "/inquiries/INQ-DEMO-0001"]
+PAGES = ["/people", "/people/new", "/people/ru-azov-0001", "/lists", "/lists/import", "/review", "/inquiries",
+         "/inquiries/new", "/inquiries/INQ-UA-DEMO-0001"]
 
 
 def test_pages_need_sign_in_but_the_familys_does_not(sqlite_client):
@@ -126,7 +126,7 @@ def test_register_form_shows_errors_beside_the_field(client, demo, runtime):
 
 def test_person_page_timeline_same_person_and_a_status_event(client, demo):
     as_member(client, demo, "ua/registrar")
-    page = client.get("/people/azov-ru-0001?lang=en").text
+    page = client.get("/people/ru-azov-0001?lang=en").text
     assert 'id="wounded-flag"' in page and "Seriously wounded or sick" in page
     for label in ("Surname", "Father's first name (patronymic)", "Mother's maiden name", "Service or identity number",
                   "Power on which the person depends", "Place of detention", "Person to be informed",
@@ -134,18 +134,18 @@ def test_person_page_timeline_same_person_and_a_status_event(client, demo):
         assert str(escape(label)) in page, label
     assert 'id="events"' in page and "Visited" in page and "Captured" in page
     same = re.search(r'<table class="data" id="same-as">(.*?)</table>', page, re.DOTALL).group(1)
-    assert 'href="/people/azov-ua-0001"' in same  # the demo's confirmed pair
-    token = csrf(client, "/people/azov-ru-0001")
-    r = client.post("/people/azov-ru-0001/events", data={"event": "visited", "date": "32.13.2022", "csrf": token})
+    assert 'href="/people/ua-azov-0001"' in same  # the demo's confirmed pair
+    token = csrf(client, "/people/ru-azov-0001")
+    r = client.post("/people/ru-azov-0001/events", data={"event": "visited", "date": "32.13.2022", "csrf": token})
     assert r.status_code == 400 and 'id="date-error"' in r.text
-    r = client.post("/people/azov-ru-0001/events", data={"event": "visited", "date": "1960", "csrf": token})
+    r = client.post("/people/ru-azov-0001/events", data={"event": "visited", "date": "1960", "csrf": token})
     assert r.status_code == 400 and 'id="date-error"' in r.text and "before" in r.text
-    r = client.post("/people/azov-ru-0001/events", data={"event": "hospitalised", "date": "03.06.2022",
+    r = client.post("/people/ru-azov-0001/events", data={"event": "hospitalised", "date": "03.06.2022",
                                                         "place": "Донецк", "note": "visit by the ICRC",
                                                         "seriously_wounded": "yes", "csrf": token},
                     follow_redirects=False)
     assert r.status_code == 303
-    page = client.get("/people/azov-ru-0001").text
+    page = client.get("/people/ru-azov-0001").text
     assert "2022-06-03" in page and "Hospitalised" in page and "Донецк" in page
 
 
@@ -162,21 +162,21 @@ def test_press_and_liaison_officers_get_a_clear_refusal_and_readers_read(sqlite_
     for member in ("ua/registrar", "ua/negotiator", "icrc/mediator", "icrc/auditor", "ru/registrar", "ru/admin"):
         as_member(sqlite_client, sqlite_demo, member)
         assert 'href="/people"' in sqlite_client.get("/").text, member
-        assert "/people/azov-ru-0001" in sqlite_client.get("/people").text, member
+        assert "/people/ru-azov-0001" in sqlite_client.get("/people").text, member
 
 
 def test_the_other_belligerent_does_not_see_what_it_may_not_read(sqlite_client, sqlite_demo):
     as_member(sqlite_client, sqlite_demo, "ru/registrar")
     page = sqlite_client.get("/people").text
-    assert "/people/azov-ru-0001" in page and "/people/azov-ua-" not in page  # Ukraine's list of its missing
-    r = sqlite_client.get("/people/azov-ua-0001")
+    assert "/people/ru-azov-0001" in page and "/people/ua-azov-" not in page  # Ukraine's list of its missing
+    r = sqlite_client.get("/people/ua-azov-0001")
     assert r.status_code == 404 and "may not read" in r.text
-    assert sqlite_client.get("/inquiries/INQ-DEMO-0001").status_code == 404
+    assert sqlite_client.get("/inquiries/INQ-UA-DEMO-0001").status_code == 404
     assert "INQ-DEMO" not in sqlite_client.get("/inquiries").text
     # Its own record's page does not show the other side's record it cannot read, even if decided the same.
-    assert "/people/azov-ua-0001" not in sqlite_client.get("/people/azov-ru-0001").text
+    assert "/people/ua-azov-0001" not in sqlite_client.get("/people/ru-azov-0001").text
     csv = sqlite_client.get("/people.csv").content.decode("utf-8-sig")
-    assert "azov-ru-0001" in csv and "azov-ua-" not in csv
+    assert "ru-azov-0001" in csv and "ua-azov-" not in csv
 
 
 def mapping_of(page: str) -> dict[str, str]:
@@ -197,7 +197,7 @@ def _upload(client, name: str, content: bytes, **fields: str):  # type: ignore[n
 
 def test_import_wizard_preview_mapping_and_row_report(client, demo, runtime):
     as_member(client, demo, "ua/registrar")
-    twin = demo_men()[40]  # on Ukraine's demo list already (azov-ua-0017)
+    twin = demo_men()[40]  # on Ukraine's demo list already (ua-azov-0017)
     y, m, d = twin["birth_date"].split("-")
     rows = [
         "№;Прізвище;Ім'я;По батькові;Дата народження;Місце народження;Де служив",
@@ -246,7 +246,7 @@ def test_import_wizard_preview_mapping_and_row_report(client, demo, runtime):
     assert statuses == {"2": "accepted", "3": "rejected", "4": "duplicate", "5": "duplicate", "6": "rejected",
                         "7": "accepted"}
     row = lambda n: re.search(rf'data-row="{n}".*?</tr>', report, re.DOTALL).group(0)
-    assert 'href="/people/azov-ua-0017"' in row(5)  # a duplicate of whom
+    assert 'href="/people/ua-azov-0017"' in row(5)  # a duplicate of whom
     assert "row 2" in row(4)
     assert "Date of birth" in row(3) and "Surname" in row(6)
     assert "список.csv" in client.get("/lists").text
@@ -304,7 +304,7 @@ def test_review_queue_side_by_side_and_deciding(client, demo, runtime):
     assert 'id="same-none"' in page and "superseded" in page
     # Russia cannot decide about a record of Ukraine's it may not read.
     as_member(client, demo, "ru/registrar")
-    r = client.post("/review/decide", data={"left": "azov-ru-0002", "right": "azov-ua-0002", "decision": "same",
+    r = client.post("/review/decide", data={"left": "ru-azov-0002", "right": "ua-azov-0002", "decision": "same",
                                             "csrf": csrf(client, "/")})
     assert r.status_code == 400
 
@@ -327,7 +327,7 @@ def test_inquiry_filed_answered_and_followed_by_the_family(client, demo, runtime
         assert secret not in s.get(Inquiry, ref).secret_hash
     page = client.get(f"/inquiries/{ref}").text
     assert man["surname"] in page and 'id="candidate-table"' in page
-    candidate = re.search(r'<tr data-id="(azov-ru-\d+)"', page)
+    candidate = re.search(r'<tr data-id="(ru-azov-\d+)"', page)
     assert candidate, "the registry's record is a candidate"
     pid = candidate.group(1)
     r = client.post(f"/inquiries/{ref}/decide", data={"decision": "confirmed", "person": pid, "csrf": token},
@@ -358,14 +358,14 @@ def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):
     web.FAMILY.clear()
     token = csrf(sqlite_client, "/family")
     for _ in range(web.FAMILY_ATTEMPTS):
-        r = sqlite_client.post("/family", data={"reference": "INQ-DEMO-0001", "secret": "GUES-SGUE-SSGU-ESSX",
+        r = sqlite_client.post("/family", data={"reference": "INQ-UA-DEMO-0001", "secret": "GUES-SGUE-SSGU-ESSX",
                                          "csrf": token})
         assert r.status_code == 400
     # Even the right secret is refused now, from this address, for a while.
-    r = sqlite_client.post("/family", data={"reference": "INQ-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
+    r = sqlite_client.post("/family", data={"reference": "INQ-UA-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
     assert r.status_code == 429 and "Too many wrong attempts" in r.text
     web.FAMILY.clear()
-    r = sqlite_client.post("/family", data={"reference": "INQ-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
+    r = sqlite_client.post("/family", data={"reference": "INQ-UA-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
     assert r.status_code == 200 and "Ми перевіряємо списки" in r.text
 
 

@@ -3,12 +3,16 @@
 Reads are filtered by audience. Every write is a record signed with the caller's custodial key and
 appended through the pipeline (``sign_and_submit``); members holding their own keys sign the same
 payloads themselves and post them to ``/api/records``.
+
+Deconfliction answers with the conflicts the caller may read, nothing about the others. Dry-run checks are
+recorded and limited per member (429 beyond); a proposal that meets something its proposer may not read
+answers ``unseen_conflict: true`` and nothing more, and the owner and the mediators read the alert
+(``/api/deconfliction/alerts``).
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,6 +26,7 @@ from parley.errors import NotFound, ParleyError
 from parley.operations import kinds as k
 from parley.operations import service as svc
 from parley.operations.geo import time_zone_at, to_geojson
+from parley.records import ids
 from parley.records.api import sign_and_submit
 from parley.records.kinds import KINDS as ALL_KINDS
 from parley.records.kinds import parse_payload
@@ -32,12 +37,21 @@ router = APIRouter(prefix="/api", tags=["operations"])
 Audience = Annotated[list[str] | None, Field(min_length=1, max_length=64)]
 
 
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4)}"
+def new_id(party: str, what: str) -> str:
+    """A new object's id in the author's party's namespace, e.g. ``ua-op-1f2e3d4c`` (``records/ids.py``)."""
+    return ids.new_id(party, what)
 
 
 def _answer(receipt: Receipt, **extra: Any) -> JSONResponse:
     return JSONResponse({**receipt.as_dict(), **extra}, status_code=200 if receipt.duplicate else 201)
+
+
+def _unseen(s: Any, receipt: Receipt) -> dict[str, Any]:
+    """The one bit a proposal gives its proposer, with what it means."""
+    s.rollback()  # end the read transaction begun before the record, so its alerts are read back
+    if not svc.unseen_at(s, receipt.index):
+        return {"unseen_conflict": False}
+    return {"unseen_conflict": True, "notice": svc.UNSEEN_NOTICE}
 
 
 def _dt(t: datetime | None) -> str | None:
@@ -59,8 +73,10 @@ def operation_json(s: Any, who: Principal, op: Any, *, full: bool = False) -> di
     if not full:
         return out
     out["plan"] = plan
+    # For the versions the reader's party proposed: did it meet something the party may not read (one bit)?
     out["versions"] = [{"version": x.version, "record": x.idx, "by": x.author, "at": _dt(x.proposed_at),
-                        "counter_to": x.counter_to} for x in svc.versions(s, op)]
+                        "counter_to": x.counter_to, "unseen_conflict": svc.meets_unseen(s, who, op, x.version)}
+                       for x in svc.versions(s, op)]
     out["timeline"] = [{"record": e.idx, "event": e.event, "at": _dt(e.at), "position": [e.lon, e.lat]
                         if e.lon is not None else None, "place": e.place, "note": e.note, "by": e.author}
                        for e in svc.timeline(s, who, op)]
@@ -70,6 +86,7 @@ def operation_json(s: Any, who: Principal, op: Any, *, full: bool = False) -> di
     out["incidents"] = [[incident_json(i) for i in g] for g in svc.incidents(s, who, operation_id=op.id)]
     d = svc.conflicts_of(s, who, op)
     out["conflicts"] = conflicts_json(d)
+    out["alerts"] = [alert_json(a) for a in svc.alerts(s, who, operation_id=op.id)]
     return out
 
 
@@ -82,9 +99,22 @@ def incident_json(i: Any) -> dict[str, Any]:
 
 
 def conflicts_json(d: svc.Deconfliction) -> dict[str, Any]:
-    return {"hidden": d.hidden, "conflicts": [
+    return {"conflicts": [
         {"kind": c.kind, "id": c.id, "name": c.name, "what": c.what, "party": c.party,
          "overlap_km2": c.overlap_km, "start": _dt(c.start), "end": _dt(c.end)} for c in d.conflicts]}
+
+
+def alert_json(a: svc.Alert) -> dict[str, Any]:
+    """An alert as its reader (the owner of the zone or operation met, or a mediator) may read it: the proposal's
+    operation, proposer and window only when the reader may read that operation."""
+    r = a.row
+    out: dict[str, Any] = {"record": r.idx, "at": _dt(r.at), "mediator": r.mediator, "target_kind": r.target_kind,
+                           "target": r.target, "target_name": a.target_name, "owner": r.owner,
+                           "overlap_km2": r.overlap_km2, "operation": None}
+    if a.operation is not None:
+        out.update(operation=r.operation, title=a.operation.title, version=r.version, proposer=r.proposer,
+                   party=r.party, window={"start": _dt(r.window_start), "end": _dt(r.window_end)})
+    return out
 
 
 # --- reads -----------------------------------------------------------------------------------------
@@ -154,10 +184,30 @@ class CheckBody(BaseModel):
 
 
 @router.post("/deconfliction/check")
-def check(body: CheckBody, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+def check(body: CheckBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    """A dry run: the conflicts of a plan that you may read, and nothing about the others. Recorded, and at most
+    ``CHECK_LIMIT`` an hour per member (429 beyond)."""
     plan = parse_payload(ALL_KINDS["operation.propose"], {"operation": "check", "plan": body.plan}).plan  # type: ignore[attr-defined]
     fp = svc.footprint_of(plan)
-    return {"footprint": to_geojson(fp), **conflicts_json(svc.check_plan(s, who, plan, body.operation))}
+    d = svc.check_plan(rt.sessions, s, who, plan, body.operation)
+    return {"footprint": to_geojson(fp), **conflicts_json(d)}
+
+
+@router.get("/deconfliction/alerts")
+def get_alerts(s: DbSession, who: CurrentPrincipal, operation: Annotated[str | None, Query(max_length=64)] = None,
+               target: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+    """Proposals that met a zone or an operation their proposer may not read: read by its owner and the mediators."""
+    return {"alerts": [alert_json(a) for a in svc.alerts(s, who, operation_id=operation, target=target)]}
+
+
+@router.get("/deconfliction/checks")
+def get_checks(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+    """The recorded dry-run checks: everyone's for a mediator's members, your own otherwise."""
+    return {"limit_per_hour": svc.CHECK_LIMIT, "checks": [
+        {"member": c.member, "party": c.party, "at": _dt(c.at), "bbox": [c.min_lon, c.min_lat, c.max_lon, c.max_lat],
+         "window": {"start": _dt(c.window_start), "end": _dt(c.window_end)}, "operation": c.operation,
+         "shown": c.shown, "refused": c.refused, **({"unseen": c.unseen} if who.is_mediator else {})}
+        for c in svc.checks(s, who)]}
 
 
 # --- writes ----------------------------------------------------------------------------------------
@@ -182,7 +232,7 @@ class ProposeBody(BaseModel):
 
 @router.post("/operations", status_code=201)
 async def propose(body: ProposeBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
-    op_id = body.operation or new_id("op")
+    op_id = body.operation or new_id(who.party, "op")
     plan = dict(body.plan)
     origin = plan.get("origin")
     if "time_zone" not in plan and isinstance(origin, dict):
@@ -197,7 +247,8 @@ async def propose(body: ProposeBody, rt: CurrentRuntime, s: DbSession, who: Curr
     parties = body.plan.get("parties") if isinstance(body.plan.get("parties"), list) else []
     audience = body.audience or sorted({f"party:{p}" for p in [body.plan.get("mediator"), *parties]
                                         if isinstance(p, str)} or {f"party:{who.party}"})
-    return _answer(await _submit(rt, s, who, "operation.propose", audience, payload), operation=op_id)
+    receipt = await _submit(rt, s, who, "operation.propose", audience, payload)
+    return _answer(receipt, operation=op_id, **_unseen(s, receipt))
 
 
 class AnswerBody(BaseModel):
@@ -211,7 +262,8 @@ class AnswerBody(BaseModel):
 @router.post("/operations/{op_id}/answers", status_code=201)
 async def answer(op_id: str, body: AnswerBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     payload = {"operation": op_id, **body.model_dump(exclude_none=True)}
-    return _answer(await _submit(rt, s, who, "operation.answer", _op_audience(s, who, op_id, None), payload))
+    receipt = await _submit(rt, s, who, "operation.answer", _op_audience(s, who, op_id, None), payload)
+    return _answer(receipt, **(_unseen(s, receipt) if body.answer == "counter" else {}))
 
 
 class StatusBody(BaseModel):
@@ -276,7 +328,7 @@ class IncidentBody(BaseModel):
 @router.post("/incidents", status_code=201)
 async def report_incident(body: IncidentBody, rt: CurrentRuntime, s: DbSession,
                           who: CurrentPrincipal) -> JSONResponse:
-    payload = {"id": new_id("inc"), **body.incident}
+    payload = {"id": new_id(who.party, "inc"), **body.incident}
     audience = body.audience
     if audience is None:
         op_id = payload.get("operation")
@@ -292,7 +344,7 @@ class ZoneBody(BaseModel):
 
 @router.post("/zones", status_code=201)
 async def declare_zone(body: ZoneBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
-    payload = {"id": new_id("zone"), **body.zone}
+    payload = {"id": new_id(who.party, "zone"), **body.zone}
     return _answer(await _submit(rt, s, who, "zone.declare", body.audience or ["all"], payload), zone=payload["id"])
 
 

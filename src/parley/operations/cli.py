@@ -111,28 +111,61 @@ def show(op_id: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_j
     for c in o["conflicts"]["conflicts"]:
         out.print(f"[yellow]conflict with {c['kind']} {c['id']} ({c['what']}, {c['party']}): "
                   f"{c['overlap_km2']} km² overlap, {escape(c['name'])}[/yellow]")
-    if o["conflicts"]["hidden"]:
-        out.print(f"[yellow]{o['conflicts']['hidden']} more conflicts you may not see; the mediator sees them[/yellow]")
+    for v in o["versions"]:
+        if v.get("unseen_conflict"):
+            out.print(f"[yellow]version {v['version']} meets a zone or an operation you cannot see; "
+                      "the mediator has been told[/yellow]")
+    for a in o.get("alerts", []):
+        _print_alert(a)
 
 
 @app.command("check")
 def check(plan: Annotated[Path, typer.Argument(help="The plan, as JSON")], url: Url = "http://127.0.0.1:8000",
           token: Token = "") -> None:
-    """Deconflict a plan against zones and other operations before proposing it."""
+    """Deconflict a plan against the zones and other operations you may read, before proposing it. Checks are
+    recorded and limited per hour; zones and operations you may not read are not shown (a proposal that meets
+    one tells you so, and the mediator is told)."""
     r = _call(url, token, "POST", "/api/deconfliction/check", {"plan": _load(plan)})
-    if not r["conflicts"] and not r["hidden"]:
-        out.print("no conflicts with zones or operations valid during the window")
+    if not r["conflicts"]:
+        out.print("no conflicts with the zones and operations you may read, valid during the window")
     for c in r["conflicts"]:
         out.print(f"conflict with {c['kind']} {c['id']} ({c['what']}, declared by {c['party']}): "
                   f"{c['overlap_km2']} km² overlap, {c['start']} → {c['end']}: {c['name']}", markup=False)
-    if r["hidden"]:
-        out.print(f"{r['hidden']} more conflicts you may not see; the mediator sees them")
-    raise typer.Exit(1 if r["conflicts"] or r["hidden"] else 0)
+    raise typer.Exit(1 if r["conflicts"] else 0)
+
+
+def _unseen(r: dict[str, Any]) -> None:
+    if r.get("unseen_conflict"):
+        out.print(r.get("notice") or "The plan meets a zone or an operation you cannot see; the mediator has been "
+                  "told.", style="yellow", markup=False)
+
+
+def _print_alert(a: dict[str, Any]) -> None:
+    what = (f"operation {a['operation']} (version {a['version']}, proposed by {a['party']})" if a.get("operation")
+            else "a proposal you may not read")
+    target = f"{a['target_kind']} {a['target']}" + (f" ({a['target_name']})" if a.get("target_name") else "")
+    out.print(f"{a['at']}: {what} meets {target} of {a['owner']}, which the proposer cannot see; mediator "
+              f"{a['mediator']}", markup=False)
+
+
+@app.command("alerts")
+def alerts(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False,
+           operation: Annotated[Optional[str], typer.Option(help="Only about this operation")] = None) -> None:
+    """Proposals that met a zone or an operation their proposer may not read (for the owner and the mediators)."""
+    data = _call(url, token, "GET", "/api/deconfliction/alerts" + (f"?operation={operation}" if operation else ""))
+    if as_json:
+        out.print_json(data=data)
+        return
+    if not data["alerts"]:
+        out.print("no alerts")
+    for a in data["alerts"]:
+        _print_alert(a)
 
 
 @app.command("propose")
 def propose(plan: Annotated[Path, typer.Argument(help="The plan, as JSON")],
-            op_id: Annotated[Optional[str], typer.Option("--id", help="Operation id (default: generated)")] = None,
+            op_id: Annotated[Optional[str], typer.Option(
+                "--id", help="Operation id, starting with your party's slug and a dash (default: generated)")] = None,
             supersedes: Annotated[Optional[int], typer.Option(help="Revise: the version this replaces")] = None,
             url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Propose an operation, or a new version of one."""
@@ -143,6 +176,7 @@ def propose(plan: Annotated[Path, typer.Argument(help="The plan, as JSON")],
         body["supersedes"] = supersedes
     r = _call(url, token, "POST", "/api/operations", body)
     _receipt(r, f"operation {r['operation']}")
+    _unseen(r)
 
 
 @app.command("answer")
@@ -164,7 +198,9 @@ def answer(op_id: str, version: Annotated[int, typer.Option(help="The version yo
     else:
         assert counter is not None
         body.update(answer="counter", plan=_load(counter))
-    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/answers", body))
+    r = _call(url, token, "POST", f"/api/operations/{op_id}/answers", body)
+    _receipt(r)
+    _unseen(r)
 
 
 @app.command("status")
@@ -233,7 +269,8 @@ def escalations(url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     if not data:
         out.print("nothing to escalate")
     for e in data:
-        what = "no answer" if e["kind"] == "no_answer" else f"urgent message {e['message']} unread"
+        what = {"no_answer": "no answer", "unseen_conflict": "the current version meets a zone or an operation of "
+                "this party that the proposer cannot see"}.get(e["kind"], f"urgent message {e['message']} unread")
         out.print(f"{e['operation']} ({e['title']}): {e['party']}: {what} since {e['since']}", markup=False)
 
 

@@ -3,6 +3,13 @@ events, incidents, outcomes, zones and the liaison channel. Each is a signed rec
 path; ``apply`` checks it against the current state and the record's own time (never the server's
 clock), so replaying the log anywhere gives the same tables.
 
+Every object a record names (an operation, an incident, a zone, a channel message) must be one its author
+may read (``parley.records.policy``); one it may not read is refused exactly as an absent one ("no
+operation 'x'"). A new object's id lies in its author's party's namespace (``parley.records.ids``), so
+"already exists" never tells of an object the author may not read. A proposal whose plan meets a zone or
+an operation its proposer may not read is recorded with an alert for that object's owner and the
+mediators (``DeconflictionAlert``); the proposer learns only that it met something.
+
 Acknowledgement is not permission: an ``acknowledged`` answer says a party received the plan and
 passed it on, nothing more. Silence is never turned into an answer; the board shows it as "no answer"
 once ``answer_by`` has passed and the mediator sees it escalated.
@@ -19,11 +26,13 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator, m
 
 from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
 from parley.operations import geo
+from parley.operations.deconfliction import meets
 from parley.operations.models import (
-    ChannelMessage, ChannelReceipt, Incident, Operation, OperationAnswer, OperationEvent, OperationRules,
-    OperationVersion, OutcomeFigure, Zone,
+    ACTIVE, ChannelMessage, ChannelReceipt, DeconflictionAlert, Incident, Operation, OperationAnswer, OperationEvent,
+    OperationRules, OperationVersion, OutcomeFigure, Zone,
 )
 from parley.parties.models import Party
+from parley.records import ids, policy
 from parley.records.format import SLUG, Audience, canonical_payload
 from parley.records.kinds import Context, Kind, Payload
 
@@ -39,7 +48,6 @@ INCIDENT_TYPES = ("shelling", "small_arms_fire", "air_strike", "blocked_route", 
                   "attack_on_convoy", "other")
 OBSERVED = ("heard", "seen", "camera", "reported")
 ZONE_KINDS = ("active_hostilities", "mined", "no_go")
-ACTIVE = ("proposed", "acknowledged", "under_way", "suspended")
 ACTIONS = {  # action → (statuses it may follow, status it leads to)
     "start": (("acknowledged",), "under_way"),
     "suspend": (("under_way",), "suspended"),
@@ -249,10 +257,25 @@ def _require_writer(ctx: Context) -> None:
 
 
 def _operation(ctx: Context, op_id: str, field: str = "operation") -> Operation:
+    """The operation a record names: one its author may read, or refused exactly as an absent one."""
     op = ctx.session.get(Operation, op_id)
-    if op is None:
+    if op is None or not policy.may_read(ctx, "operation.propose", op.audience, op.party):
         raise NotFound(f"no operation {op_id!r}", field=field)
     return op
+
+
+def _incident(ctx: Context, incident_id: str, field: str) -> Incident:
+    i = ctx.session.get(Incident, incident_id)
+    if i is None or not policy.may_read(ctx, "incident.report", i.audience, i.party):
+        raise NotFound(f"no incident {incident_id!r}", field=field)
+    return i
+
+
+def _zone(ctx: Context, zone_id: str, field: str) -> Zone:
+    z = ctx.session.get(Zone, zone_id)
+    if z is None or not policy.may_read(ctx, "zone.declare", z.audience, z.party):
+        raise NotFound(f"no zone {zone_id!r}", field=field)
+    return z
 
 
 def _party(ctx: Context, slug: str, field: str) -> Party:
@@ -364,8 +387,25 @@ def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_
                                         answer="proposer", reason="", author=ctx.author.id, idx=ctx.idx,
                                         at=ctx.record.when, late=False))
     ctx.session.flush()
+    _alert_unseen(ctx, op, version, footprint, plan)
     _settle(ctx, op)
     _event(ctx, op, "proposed" if version == 1 else "revised", note=f"version {version}")
+
+
+def _alert_unseen(ctx: Context, op: Operation, version: int, footprint: Any, plan: Plan) -> None:
+    """Record what this plan meets that its proposer may not read: one alert per zone or operation, read by
+    its owner and the mediators. The proposer is told no more than that there is at least one."""
+    assert ctx.author is not None and ctx.author_party is not None
+    start, end = plan.window.start.astimezone(timezone.utc), plan.window.end.astimezone(timezone.utc)
+    unseen = [h for h in meets(ctx.session, footprint, start, end, exclude=op.id)
+              if not policy.may_read(ctx, h.record_kind, h.audience, h.party)]
+    for seq, h in enumerate(unseen):
+        readers = {f"party:{h.party}", f"party:{plan.mediator}", *([f"party:{h.mediator}"] if h.mediator else [])}
+        ctx.session.add(DeconflictionAlert(
+            idx=ctx.idx, seq=seq, operation=op.id, version=version, proposer=ctx.author.id,
+            party=ctx.author_party.slug, mediator=plan.mediator, target_kind=h.kind, target=h.id, owner=h.party,
+            audience=",".join(sorted(readers)), at=ctx.record.when, window_start=start, window_end=end,
+            overlap_km2=h.overlap_km2))
 
 
 def _same_parties(op: Operation, plan: Plan, what: str) -> None:
@@ -419,10 +459,12 @@ def apply_rules(ctx: Context) -> None:
 def apply_propose(ctx: Context) -> None:
     p: OperationPropose = ctx.payload
     _require_writer(ctx)
-    op = ctx.session.get(Operation, p.operation)
-    if op is None:
-        if p.supersedes is not None:
-            raise NotFound(f"no operation {p.operation!r} to revise", field="operation")
+    if p.supersedes is None:
+        # A new operation: its id in the proposer's namespace, so "already exists" names only its own party's.
+        ids.require_own(ctx, p.operation, "operation", "operation")
+        if ctx.session.get(Operation, p.operation) is not None:
+            raise Conflict(f"operation {p.operation!r} already exists; a change names the version it supersedes",
+                           field="operation")
         assert ctx.author is not None
         op = Operation(id=p.operation, kind=p.plan.kind, title=p.plan.title, mediator=p.plan.mediator,
                        status="proposed", version=1, author=ctx.author.id, party=ctx.author.party,
@@ -433,9 +475,7 @@ def apply_propose(ctx: Context) -> None:
         ctx.session.flush()
         _add_version(ctx, op, p.plan, 1, None, "plan")
         return
-    if p.supersedes is None:
-        raise Conflict(f"operation {p.operation!r} already exists; a change names the version it supersedes",
-                       field="operation")
+    op = _operation(ctx, p.operation)
     if p.supersedes != op.version:
         raise Conflict(f"version {p.supersedes} is not the current version ({op.version})", field="supersedes")
     if op.status not in ("proposed", "acknowledged", "suspended"):
@@ -531,14 +571,12 @@ def apply_incident(ctx: Context) -> None:
     p: IncidentReport = ctx.payload
     _require_writer(ctx)
     assert ctx.author is not None and ctx.author_party is not None
+    ids.require_own(ctx, p.id, "id", "incident")
     if ctx.session.get(Incident, p.id) is not None:
         raise Conflict(f"incident {p.id!r} is already recorded", field="id")
-    if p.operation is not None:
-        _operation(ctx, p.operation)
+    op = _operation(ctx, p.operation) if p.operation is not None else None
     if p.account_of is not None:
-        other = ctx.session.get(Incident, p.account_of)
-        if other is None:
-            raise NotFound(f"no incident {p.account_of!r}", field="account_of")
+        other = _incident(ctx, p.account_of, "account_of")
         if other.account_of is not None:
             raise Unprocessable("name the first account of the incident, not another account", field="account_of")
         if other.party == ctx.author_party.slug:
@@ -552,9 +590,7 @@ def apply_incident(ctx: Context) -> None:
         place=p.place, type=p.type, observed=p.observed, direction_deg=p.direction_deg, distance_m=p.distance_m,
         killed=p.casualties.killed, wounded=p.casualties.wounded, description=p.description,
         author=ctx.author.id, party=ctx.author_party.slug, audience=ctx.record.audience.text()))
-    if p.operation is not None:
-        op = ctx.session.get(Operation, p.operation)
-        assert op is not None
+    if op is not None:
         _event(ctx, op, "incident", at=at, position=[pt.x, pt.y], place=p.place, note=f"{p.type}: {p.id}")
 
 
@@ -584,6 +620,7 @@ def apply_zone(ctx: Context) -> None:
     p: ZoneDeclare = ctx.payload
     _require_writer(ctx)
     assert ctx.author is not None and ctx.author_party is not None
+    ids.require_own(ctx, p.id, "id", "zone")
     if ctx.session.get(Zone, p.id) is not None:
         raise Conflict(f"zone {p.id!r} is already declared", field="id")
     g = geo.geometry(p.geometry, "geometry", ("Polygon", "MultiPolygon"))
@@ -602,9 +639,7 @@ def apply_zone(ctx: Context) -> None:
 def apply_zone_withdraw(ctx: Context) -> None:
     p: ZoneWithdraw = ctx.payload
     _require_writer(ctx)
-    z = ctx.session.get(Zone, p.id)
-    if z is None:
-        raise NotFound(f"no zone {p.id!r}", field="id")
+    z = _zone(ctx, p.id, "id")
     if ctx.author_party is None or (z.party != ctx.author_party.slug and not ctx.is_mediator_admin()):
         raise Forbidden("only the declaring party withdraws its zone")
     if z.withdrawn_idx is not None:
@@ -631,7 +666,7 @@ def apply_channel_receipt(ctx: Context) -> None:
     p: ChannelReceiptPayload = ctx.payload
     assert ctx.author is not None and ctx.author_party is not None
     msg = ctx.session.get(ChannelMessage, p.message)
-    if msg is None:
+    if msg is None or not policy.may_read(ctx, "channel.post", msg.audience, msg.party):
         raise NotFound(f"no channel message at record {p.message}", field="message")
     party = ctx.author_party.slug
     if party not in msg.recipients.split(","):

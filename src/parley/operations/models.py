@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -48,6 +48,10 @@ class OperationRules(Base):
     urgent_read_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
     region: Mapped[str | None] = mapped_column(String(200), nullable=True)  # "w,s,e,n" or none
     set_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# Statuses of an operation not yet over: what deconfliction meets and the mediator chases.
+ACTIVE = ("proposed", "acknowledged", "under_way", "suspended")
 
 
 class Operation(Base):
@@ -211,5 +215,59 @@ class ChannelReceipt(Base):
     at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
 
 
+class DeconflictionAlert(Base):
+    """A proposal or counter-proposal whose plan meets a zone or an operation its proposer may not read.
+
+    Written by the proposal's ``apply`` from the state at that point of the log, so replay rebuilds it. The
+    proposer's party learns one bit ("the plan meets something you cannot see"); the alert itself is read,
+    through the read policy, by the party the hidden zone or operation belongs to (``owner``) and by the
+    mediators (``audience``), never by the proposer's party."""
+
+    __tablename__ = "deconfliction_alert"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # the proposal's record
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    operation: Mapped[str] = mapped_column(String(64), ForeignKey("operation.id"), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    proposer: Mapped[str] = mapped_column(String(130), nullable=False)  # the member who stated the plan
+    party: Mapped[str] = mapped_column(String(64), nullable=False)  # the proposer's party
+    mediator: Mapped[str] = mapped_column(String(64), nullable=False)  # the proposal's organising mediator
+    target_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # zone | operation
+    target: Mapped[str] = mapped_column(String(64), nullable=False)
+    owner: Mapped[str] = mapped_column(String(64), nullable=False, index=True)  # the target's declaring party
+    audience: Mapped[str] = mapped_column(Text, nullable=False)  # who reads the alert: owner and mediators
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    window_start: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    window_end: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    overlap_km2: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class DeconflictionCheck(Base):
+    """One dry-run deconfliction check (``POST /api/deconfliction/check``, the propose forms' preview, ``parley
+    ops check``): who asked, when, the footprint's bounding box and the window, and how many conflicts it met,
+    shown and unseen (the member is shown only the first). Checks are limited per member and hour; a check
+    beyond the limit is recorded as refused. Local: not a record, never in the log, not rebuilt by replay."""
+
+    __tablename__ = "deconfliction_check"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False, index=True)
+    min_lon: Mapped[float] = mapped_column(Float, nullable=False)
+    min_lat: Mapped[float] = mapped_column(Float, nullable=False)
+    max_lon: Mapped[float] = mapped_column(Float, nullable=False)
+    max_lat: Mapped[float] = mapped_column(Float, nullable=False)
+    window_start: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    window_end: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    operation: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the operation being revised
+    shown: Mapped[int | None] = mapped_column(Integer, nullable=True)  # conflicts the member may read
+    unseen: Mapped[int | None] = mapped_column(Integer, nullable=True)  # conflicts the member may not read
+    refused: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # beyond the limit
+
+
+Index("ix_deconfliction_check_member_at", DeconflictionCheck.member, DeconflictionCheck.at)
+
+
 TABLES = (OperationRules, Operation, OperationVersion, OperationAnswer, OperationEvent, Incident, OutcomeFigure,
-          Zone, ChannelMessage, ChannelReceipt)
+          Zone, ChannelMessage, ChannelReceipt, DeconflictionAlert)
+# Local tables: written beside the log, never part of it, not rebuilt by replay.
+LOCAL_TABLES = (DeconflictionCheck,)

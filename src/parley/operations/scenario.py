@@ -52,7 +52,7 @@ def records(add: Add) -> None:
         "notice_hours": 48, "emergency_notice_hours": 24, "answer_hours": 24, "emergency_answer_hours": 6,
         "urgent_read_minutes": 30, "region": REGION}, at("2022-03-04T10:00:00"))
     add("icrc/mediator", "zone.declare", "all", {
-        "id": "mariupol-hostilities", "kind": "active_hostilities", "name": "Mariupol: encircled city",
+        "id": "icrc-mariupol-hostilities", "kind": "active_hostilities", "name": "Mariupol: encircled city",
         "geometry": {"type": "Polygon", "coordinates": [[
             [37.45, 47.03], [37.70, 47.03], [37.70, 47.17], [37.45, 47.17], [37.45, 47.03]]]},
         "valid_from": "2022-03-02T00:00:00Z", "valid_until": "2022-05-21T00:00:00Z",
@@ -60,7 +60,7 @@ def records(add: Add) -> None:
         at("2022-03-05T09:00:00"))
 
     # 1. UN/ICRC evacuation of civilians from Azovstal, 29 April – 3 May 2022.
-    op1 = "azovstal-civilians-1"
+    op1 = "un-ocha-azovstal-civilians-1"
     add("un-ocha/liaison", "operation.propose", ALL_SIDES, {"operation": op1, "plan": _plan(
         kind="evacuation", title="Evacuation of civilians from Azovstal and Mariupol to Zaporizhzhia",
         mediator="un-ocha",
@@ -103,7 +103,7 @@ def records(add: Add) -> None:
         at("2022-05-03T18:00:00"))
 
     # 2. The second evacuation, first week of May 2022 (emergency notice).
-    op2 = "azovstal-civilians-2"
+    op2 = "icrc-azovstal-civilians-2"
     add("icrc/mediator", "operation.propose", ALL_SIDES, {"operation": op2, "plan": _plan(
         kind="evacuation", title="Second evacuation of civilians from Azovstal", mediator="icrc",
         route={"type": "LineString", "coordinates": [AZOVSTAL, MARIUPOL, MANHUSH, BERDIANSK, TOKMAK, VASYLIVKA,
@@ -125,13 +125,13 @@ def records(add: Add) -> None:
     add("icrc/mediator", "operation.status", ALL_SIDES, {"operation": op2, "action": "complete"},
         at("2022-05-08T12:00:00"))
     add("ua/liaison", "incident.report", "all", {
-        "id": "azovstal-shelling-2022-05-08", "operation": op2, "at": "2022-05-08T14:00:00Z", "position": AZOVSTAL,
+        "id": "ua-azovstal-shelling-2022-05-08", "operation": op2, "at": "2022-05-08T14:00:00Z", "position": AZOVSTAL,
         "place": "Azovstal iron and steel works", "type": "shelling", "observed": "reported",
         "description": "Shelling of the plant resumed once the civilians had been evacuated; servicemen remain "
                        "inside."}, at("2022-05-08T15:00:00"))
 
     # 3. Evacuation of wounded servicemen, 16–17 May 2022.
-    op3 = "azovstal-wounded"
+    op3 = "icrc-azovstal-wounded"
     add("icrc/mediator", "operation.propose", ALL_SIDES, {"operation": op3, "plan": _plan(
         kind="evacuation", title="Evacuation of wounded servicemen from Azovstal", mediator="icrc",
         route={"type": "LineString", "coordinates": [AZOVSTAL, [37.62, 47.25], [37.64, 47.55], OLENIVKA]},

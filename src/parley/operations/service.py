@@ -1,7 +1,14 @@
 """Reading operations as a member may see them: audience-filtered lists, the acknowledgement board,
 escalations, each side's outcome figures, incidents side by side, the channel, and deconfliction.
 
-Everything here reads the projection tables; nothing writes. Writes go through records (``kinds.py``).
+Everything here reads the projection tables; writes go through records (``kinds.py``). The one exception is
+the record of dry-run deconfliction checks (``check_plan``), a local table that bounds and records them.
+
+Deconfliction shows a member only the conflicts it may read: never a count or a hint of the zones and
+operations it may not read. A dry-run check could otherwise be asked of any polygon and window until it
+located them (122 checks recovered a hidden zone's bounding box and validity). A real proposal that meets
+something its proposer may not read tells the proposer that much and no more (``meets_unseen``), and leaves
+an alert for that object's owner and the mediators (``alerts``).
 """
 
 from __future__ import annotations
@@ -13,15 +20,17 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from parley.auth import Principal
-from parley.errors import NotFound
+from parley.db import writing
+from parley.errors import NotFound, TooManyRequests
 from parley.operations import geo
+from parley.operations.deconfliction import Hit, meets
 from parley.operations.kinds import ACTIVE, Plan, rules
 from parley.operations.models import (
-    ChannelMessage, ChannelReceipt, Incident, Operation, OperationAnswer, OperationEvent, OperationVersion,
-    OutcomeFigure, Zone,
+    ChannelMessage, ChannelReceipt, DeconflictionAlert, DeconflictionCheck, Incident, Operation, OperationAnswer,
+    OperationEvent, OperationVersion, OutcomeFigure, Zone,
 )
 from parley.parties.models import Party
 from parley.records import policy
@@ -99,7 +108,7 @@ def board(s: Session, op: Operation, now: datetime | None = None) -> tuple[Opera
 
 @dataclass
 class Escalation:
-    kind: str  # no_answer | unread_urgent
+    kind: str  # no_answer | unread_urgent | unseen_conflict
     operation: str
     title: str
     party: str
@@ -127,6 +136,15 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
                                                                 ChannelReceipt.state == "read")).scalars())
         out += [Escalation("unread_urgent", op.id, op.title, p, m.at + limit, m.idx)
                 for p in m.recipients.split(",") if p and p not in read]
+    # The current version of an operation it organises meets a zone or an operation a party may not read.
+    for op in ops:
+        seen: set[str] = set()
+        for a in s.execute(select(DeconflictionAlert).where(DeconflictionAlert.operation == op.id,
+                                                            DeconflictionAlert.version == op.version)
+                           .order_by(DeconflictionAlert.seq)).scalars():
+            if a.owner not in seen and may_read_alert(who, a):
+                seen.add(a.owner)
+                out.append(Escalation("unseen_conflict", op.id, op.title, a.owner, a.at))
     return sorted(out, key=lambda e: e.since)
 
 
@@ -258,56 +276,36 @@ class Conflict:
     name: str
     what: str  # zone kind or operation status
     party: str
-    overlap_km: float  # length of route inside, or area overlap in km² for areas
+    overlap_km: float  # area of the footprint's overlap, in km²
     start: datetime
     end: datetime
 
 
 @dataclass
 class Deconfliction:
+    """The conflicts a member may read, and nothing about the others."""
+
     conflicts: list[Conflict]
-    hidden: int  # conflicts with zones or operations this member may not read (the mediator sees them)
 
 
-def _overlap(a: Any, b: Any) -> float:
-    inter = a.intersection(b)
-    if inter.is_empty:
-        return 0.0
-    return round(geo.area_km2(inter), 3)
+def _hits(s: Session, footprint: Any, start: datetime, end: datetime, exclude: str | None) -> list[Hit]:
+    return meets(s, footprint, start, end, exclude, index=ZONES.get(s))
+
+
+def _readable(who: Principal, h: Hit) -> bool:
+    return policy.may_read(who, h.record_kind, h.audience, h.party)
+
+
+def _shown(who: Principal, hits: list[Hit]) -> Deconfliction:
+    return Deconfliction([Conflict(h.kind, h.id, h.name, h.what, h.party, h.overlap_km2, h.start, h.end)
+                          for h in hits if _readable(who, h)])
 
 
 def deconflict(s: Session, who: Principal, footprint: Any, start: datetime, end: datetime,
                exclude: str | None = None) -> Deconfliction:
-    """Every zone valid during [start, end) and every active operation overlapping in time whose shape
-    meets the buffered footprint."""
-    index, rows = ZONES.get(s)
-    found: list[Conflict] = []
-    hidden = 0
-    for i in index.query(footprint, start.timestamp(), end.timestamp()):
-        z = rows[i]
-        if not can_read(who, "zone.declare", z):
-            hidden += 1
-            continue
-        found.append(Conflict("zone", z.id, z.name, z.kind, z.party,
-                              _overlap(footprint, index.shapes[i]), z.valid_from, z.valid_until))
-    minx, miny, maxx, maxy = footprint.bounds
-    q = (select(Operation, OperationVersion).join(OperationVersion, (OperationVersion.operation == Operation.id)
-                                                  & (OperationVersion.version == Operation.version))
-         .where(Operation.status.in_(ACTIVE), OperationVersion.window_start < end, OperationVersion.window_end > start,
-                OperationVersion.min_lon <= maxx, OperationVersion.max_lon >= minx,
-                OperationVersion.min_lat <= maxy, OperationVersion.max_lat >= miny))
-    for op, v in s.execute(q).all():
-        if op.id == exclude:
-            continue
-        other = geo.from_geojson(json.loads(v.footprint))
-        if not other.intersects(footprint):
-            continue
-        if not can_read(who, "operation.propose", op):
-            hidden += 1
-            continue
-        found.append(Conflict("operation", op.id, op.title, op.status, op.party, _overlap(footprint, other),
-                              v.window_start, v.window_end))
-    return Deconfliction(found, hidden)
+    """The zones valid during [start, end) and the active operations overlapping in time whose shape meets the
+    buffered footprint, those ``who`` may read only."""
+    return _shown(who, _hits(s, footprint, start, end, exclude))
 
 
 def footprint_of(plan: Plan) -> Any:
@@ -321,13 +319,120 @@ def footprint_of(plan: Plan) -> Any:
     return geo.buffer_m(base, plan.buffer_m)
 
 
-def check_plan(s: Session, who: Principal, plan: Plan, exclude: str | None = None) -> Deconfliction:
-    return deconflict(s, who, footprint_of(plan), plan.window.start, plan.window.end, exclude)
+# Dry-run checks per member and hour. A real proposal is always checked, whatever the count.
+CHECK_LIMIT, CHECK_WINDOW = 30, timedelta(hours=1)
+
+
+def checks_used(s: Session, who: Principal, now: datetime) -> int:
+    return s.scalar(select(func.count()).select_from(DeconflictionCheck).where(
+        DeconflictionCheck.member == who.member, DeconflictionCheck.at > now - CHECK_WINDOW,
+        DeconflictionCheck.refused.is_(False))) or 0
+
+
+def _too_many() -> TooManyRequests:
+    return TooManyRequests(f"at most {CHECK_LIMIT} conflict checks an hour per member; wait, or propose the plan "
+                           "(a proposal is always checked)", field="plan")
+
+
+def check_plan(sessions: sessionmaker, s: Session, who: Principal, plan: Plan, exclude: str | None = None,
+               now: datetime | None = None) -> Deconfliction:
+    """A dry-run check of a plan before proposing it: the conflicts ``who`` may read. Every check is recorded
+    (``DeconflictionCheck``: who, when, the footprint's bounding box, the window, how many conflicts were shown
+    and how many were not) and at most ``CHECK_LIMIT`` an hour are answered per member (``TooManyRequests``
+    beyond; the refused check is recorded too)."""
+    now = now or now_utc()
+    footprint = footprint_of(plan)
+    start, end = plan.window.start.astimezone(timezone.utc), plan.window.end.astimezone(timezone.utc)
+    minx, miny, maxx, maxy = footprint.bounds
+    row = dict(member=who.member, party=who.party, at=now, min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy,
+               window_start=start, window_end=end, operation=exclude[:64] if exclude else None)
+    hits: list[Hit] | None = None
+    if checks_used(s, who, now) < CHECK_LIMIT:
+        hits = _hits(s, footprint, start, end, exclude)
+    shown = _shown(who, hits) if hits is not None else None
+    with writing(sessions) as w:
+        # Counted again where the record is written: another request of the same member may have come between.
+        refused = shown is None or checks_used(w, who, now) >= CHECK_LIMIT
+        w.add(DeconflictionCheck(**row, refused=refused, shown=None if refused else len(shown.conflicts),  # type: ignore[union-attr]
+                                 unseen=None if refused else len(hits) - len(shown.conflicts)))  # type: ignore[arg-type,union-attr]
+    if refused or shown is None:
+        raise _too_many()
+    return shown
+
+
+def checks(s: Session, who: Principal, *, limit: int = 500) -> list[DeconflictionCheck]:
+    """The recorded dry-run checks: every member's for a mediator's members (who read every zone and operation),
+    one's own otherwise."""
+    q = select(DeconflictionCheck).order_by(DeconflictionCheck.id.desc()).limit(limit)
+    if not policy.reads_every_party(who):
+        q = q.where(DeconflictionCheck.member == who.member)
+    return list(s.execute(q).scalars())
 
 
 def conflicts_of(s: Session, who: Principal, op: Operation) -> Deconfliction:
+    """The conflicts of an operation's current version that ``who`` may read (its footprint is the signed
+    proposal's, so nothing can be probed through it)."""
     v = current(s, op)
     return deconflict(s, who, geo.from_geojson(json.loads(v.footprint)), v.window_start, v.window_end, op.id)
+
+
+# --- alerts: what a real proposal met that its proposer may not read ---------------------------------
+
+UNSEEN_NOTICE = "The plan meets a zone or an operation you cannot see; the mediator has been told."
+
+
+def may_read_alert(who: Principal, a: DeconflictionAlert) -> bool:
+    """An alert is read, through the read policy, by the party the zone or operation belongs to and the
+    mediators; never by the proposer's party (unless it is the owner, which it then reads anyway)."""
+    return policy.may_read(who, "operation.propose", a.audience, a.owner)
+
+
+def meets_unseen(s: Session, who: Principal, op: Operation, version: int) -> bool | None:
+    """The one bit a proposal gives its proposer: did ``version`` meet a zone or an operation the proposing
+    party may not read? ``None`` unless ``who`` belongs to the party that proposed that version."""
+    v = s.get(OperationVersion, (op.id, version))
+    if v is None or v.party != who.party:
+        return None
+    return s.scalar(select(func.count()).select_from(DeconflictionAlert).where(
+        DeconflictionAlert.operation == op.id, DeconflictionAlert.version == version)) != 0
+
+
+def unseen_at(s: Session, idx: int) -> bool:
+    """Did the proposal recorded at ``idx`` meet something its proposer may not read? (The proposer's bit.)"""
+    return s.scalar(select(func.count()).select_from(DeconflictionAlert).where(DeconflictionAlert.idx == idx)) != 0
+
+
+@dataclass
+class Alert:
+    row: DeconflictionAlert
+    target_name: str  # the zone's or operation's name
+    operation: Operation | None  # the proposal's operation, when the reader may read it
+
+
+def alerts(s: Session, who: Principal, *, operation_id: str | None = None, target: str | None = None,
+           limit: int = 500) -> list[Alert]:
+    """The alerts ``who`` may read, newest first: each names the owner's zone or operation that a proposal
+    met, and the proposal's operation only to a reader that may read it."""
+    q = select(DeconflictionAlert).order_by(DeconflictionAlert.idx.desc(), DeconflictionAlert.seq)
+    if operation_id is not None:
+        q = q.where(DeconflictionAlert.operation == operation_id)
+    if target is not None:
+        q = q.where(DeconflictionAlert.target == target)
+    out: list[Alert] = []
+    for a in s.execute(q).scalars():
+        if not may_read_alert(who, a):
+            continue
+        if a.target_kind == "zone":
+            z = s.get(Zone, a.target)
+            name = z.name if z is not None and can_read(who, "zone.declare", z) else ""
+        else:
+            o = s.get(Operation, a.target)
+            name = o.title if o is not None and can_read(who, "operation.propose", o) else ""
+        op = s.get(Operation, a.operation)
+        out.append(Alert(a, name, op if op is not None and can_read(who, "operation.propose", op) else None))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def party_names(s: Session, lang: str = "en") -> dict[str, str]:

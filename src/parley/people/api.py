@@ -90,7 +90,7 @@ class RegisterBody(BaseModel):
 
 @router.post("/persons", status_code=201)
 async def register(body: RegisterBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
-    pid = body.id or svc.new_person_id()
+    pid = body.id or svc.new_person_id(who.party)
     payload: dict[str, Any] = {"id": pid, "category": body.category, "person": body.person,
                                "seriously_wounded": body.seriously_wounded}
     if body.own_party:
@@ -262,11 +262,13 @@ class InquiryBody(BaseModel):
 
 @router.post("/inquiries", status_code=201)
 async def file_inquiry(body: InquiryBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
-    ref, secret = svc.new_reference(), svc.new_secret()
-    payload = {"id": ref, "secret_hash": svc.hash_secret(secret), "sought": body.sought,
-               "relationship": body.relationship, "contact": body.contact}
-    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "inquiry.file", [f"party:{who.party}"], payload)
-    # The secret is shown once, to be handed to the family; only its hash is stored.
+    ref, secret = svc.new_reference(who.party), svc.new_secret()
+    payload = {"id": ref, "sought": body.sought, "relationship": body.relationship, "contact": body.contact}
+    local = await run_in_threadpool(svc.local_secret, secret)
+    receipt = await run_in_threadpool(lambda: sign_and_submit(rt, s, who, "inquiry.file", [f"party:{who.party}"],
+                                                              payload, local=local))
+    # The secret is shown once, to be handed to the family; only its hash is kept, beside the record and never
+    # in the log.
     return _answer(receipt, reference=ref, secret=secret)
 
 
@@ -306,7 +308,7 @@ async def decide_inquiry(ref: str, body: InquiryDecideBody, rt: CurrentRuntime, 
 
 class FamilyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reference: Annotated[str, Field(max_length=40)]
+    reference: Annotated[str, Field(max_length=80)]
     secret: Annotated[str, Field(max_length=100)]
 
 
@@ -359,8 +361,9 @@ async def family_files(body: DirectInquiryBody, request: Request, rt: CurrentRun
         return _too_many()
     svc.FILINGS.count(address)
 
-    def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any]) -> Receipt:
-        return sign_and_submit(rt, s, who, kind, audience, payload)
+    def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any],
+               local: dict[str, Any]) -> Receipt:
+        return sign_and_submit(rt, s, who, kind, audience, payload, local=local)
 
     ref, secret, receipt = await run_in_threadpool(svc.file_directly, s, submit, body.party, body.sought,
                                                    body.relationship, body.contact)

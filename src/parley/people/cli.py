@@ -221,7 +221,7 @@ def file_inquiry(surname: str, first_name: str = "", patronymic: str = "",
     r = _call(url, token, "POST", "/api/inquiries", {"sought": sought, "relationship": relationship,
                                                      "contact": contact})
     _receipt(r, f"inquiry {r['reference']}")
-    out.print(f"reference: {r['reference']}\nsecret:    {r['secret']}   (give it to the family; it is not stored)",
+    out.print(f"reference: {r['reference']}\nsecret:    {r['secret']}   (give it to the family: the server keeps only its hash, never in the log)",
               markup=False)
 
 

@@ -13,15 +13,15 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, model_validator
 from sqlalchemy import select
 
 from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
 from parley.parties.models import Party
 from parley.people.models import (
-    PERSON_FIELDS, Inquiry, InquiryDecision, MatchDecision, Person, PersonEvent, PersonList,
+    PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
-from parley.records import policy
+from parley.records import ids, policy
 from parley.records.format import SLUG
 from parley.records.kinds import Context, Kind, Payload, Readers
 
@@ -37,8 +37,10 @@ FIRST_EVENT = {"pow": "captured", "civilian": "detained", "missing": "missing", 
 WRITERS = frozenset({"registrar", "admin"})
 DECIDERS = frozenset({"registrar", "admin", "negotiator"})
 # A party's public inquiry form is a member of its own with the role "intake" (a service account whose key the
-# server holds): it files the inquiries families send directly, and writes nothing else.
+# server holds): it files the inquiries families send directly, read by its own party only, and writes
+# nothing else (every other kind leaves "intake" out of its writers).
 FILERS = WRITERS | {"intake"}
+Reference = Annotated[str, StringConstraints(pattern=ids.REFERENCE)]
 DATE_FIELDS = ("birth_date", "capture_date", "death_date")
 
 
@@ -166,22 +168,18 @@ class Sought(Payload):
 
 
 class InquiryFile(Payload):
-    id: Annotated[str, StringConstraints(pattern=r"^INQ-[0-9A-Z]{4}-[0-9A-Z]{4}$")]
-    secret_hash: Annotated[str, StringConstraints(min_length=20, max_length=200)]
+    """A family's inquiry. The verifier of the family's secret is not part of it: it is local data the server
+    keeps beside the record (``Context.local["secret_hash"]``, table ``inquiry_secret``), never signed or
+    shipped with the record."""
+
+    id: Reference  # INQ-<filing party>-XXXX-XXXX
     sought: Sought
     relationship: Short = ""
     contact: Text = ""  # how the family is reached; read by the registrars only
 
-    @field_validator("secret_hash")
-    @classmethod
-    def _argon2(cls, v: str) -> str:
-        if not v.startswith("$argon2"):
-            raise ValueError("the family's secret is stored as an Argon2 hash, never in clear")
-        return v
-
 
 class InquiryDecide(Payload):
-    inquiry: Annotated[str, StringConstraints(pattern=r"^INQ-[0-9A-Z]{4}-[0-9A-Z]{4}$")]
+    inquiry: Reference
     decision: Literal["confirmed", "rejected", "message", "closed"]
     person: Slug | None = None
     message: Text = ""
@@ -254,16 +252,17 @@ def _check_fields(ctx: Context, fields: PersonFields, category: str) -> None:
         raise Unprocessable("the date of capture lies before the date of birth", field="person.capture_date")
 
 
-def _person(ctx: Context, pid: str, field: str = "person") -> Person:
-    p = ctx.session.get(Person, pid)
-    if p is None:
-        raise NotFound(f"no person {pid!r}", field=field)
-    return p
-
-
 def _may_read(ctx: Context, p: Person) -> bool:
     """A record may name only a person its author may read (the one read policy)."""
     return policy.may_read(ctx, "person.register", p.audience, p.party)
+
+
+def _readable_person(ctx: Context, pid: str, field: str = "person") -> Person:
+    """The person ``pid`` if its author may read it; otherwise refused exactly as for an absent one."""
+    p = ctx.session.get(Person, pid)
+    if p is None or not _may_read(ctx, p):
+        raise NotFound(f"no person {pid!r}", field=field)
+    return p
 
 
 # -- apply -----------------------------------------------------------------------------------------
@@ -274,6 +273,9 @@ def apply_register(ctx: Context) -> None:
     reporter = _party_slug(ctx)
     if ctx.author_party is not None and ctx.author_party.kind != "belligerent" and not _is_mediator(ctx):
         raise Forbidden("only parties register persons")
+    ids.require_own(ctx, p.id, "id", "person record")
+    if p.list is not None:
+        ids.require_own(ctx, p.list.id, "list.id", "list")
     own = _own_party(ctx, p.own_party)
     _person_audience(ctx, reporter, own)
     if ctx.session.get(Person, p.id) is not None:
@@ -297,7 +299,7 @@ def apply_register(ctx: Context) -> None:
 def apply_update(ctx: Context) -> None:
     p: PersonUpdate = ctx.payload
     _require(ctx, WRITERS, "correct person records")
-    row = _person(ctx, p.id, "id")
+    row = _readable_person(ctx, p.id, "id")
     if _party_slug(ctx) != row.party:
         raise Forbidden("only the reporting party corrects its report; another party registers its own")
     own = _own_party(ctx, p.own_party) if p.own_party is not None else row.own_party
@@ -315,9 +317,7 @@ def apply_event(ctx: Context) -> None:
     p: PersonEventPayload = ctx.payload
     _require(ctx, WRITERS, "record a person's status")
     assert ctx.author is not None
-    row = _person(ctx, p.person)
-    if not _may_read(ctx, row):
-        raise NotFound(f"no person {p.person!r}", field="person")
+    row = _readable_person(ctx, p.person)
     _person_audience(ctx, row.party, row.own_party)
     check_partial_date(p.date, "date", not_after=ctx.record.when.date())
     if p.date and row.birth_date and p.date < row.birth_date:
@@ -344,6 +344,7 @@ def apply_list(ctx: Context) -> None:
     _require(ctx, WRITERS, "import lists")
     assert ctx.author is not None
     reporter = _party_slug(ctx)
+    ids.require_own(ctx, p.id, "id", "list")
     if ctx.session.get(PersonList, p.id) is not None:
         raise Conflict(f"list {p.id!r} is already recorded", field="id")
     rows = [r.row for r in p.report]
@@ -357,6 +358,8 @@ def apply_list(ctx: Context) -> None:
                                     field=f"report.{i}.person")
         elif r.status == "duplicate" and not (r.of or r.of_row):
             raise Unprocessable("a duplicate row names whom it duplicates", field=f"report.{i}.of")
+        elif r.status == "duplicate" and r.of:
+            _readable_person(ctx, r.of, f"report.{i}.of")
         elif r.status == "rejected" and not r.reason:
             raise Unprocessable("a rejected row gives its reason", field=f"report.{i}.reason")
     for t in ctx.record.audience.tokens:
@@ -374,10 +377,7 @@ def apply_match(ctx: Context) -> None:
     p: MatchDecide = ctx.payload
     _require(ctx, DECIDERS, "decide matches")
     assert ctx.author is not None
-    left, right = _person(ctx, p.left, "left"), _person(ctx, p.right, "right")
-    for side, row in (("left", left), ("right", right)):
-        if not _may_read(ctx, row):
-            raise NotFound(f"no person {row.id!r}", field=side)
+    left, right = _readable_person(ctx, p.left, "left"), _readable_person(ctx, p.right, "right")
     allowed = {left.party, right.party, *(x for x in (left.own_party, right.own_party) if x)}
     for t in ctx.record.audience.tokens:
         kind, _, rest = t.partition(":")
@@ -401,6 +401,12 @@ def apply_inquiry(ctx: Context) -> None:
     _require(ctx, FILERS, "file inquiries")
     assert ctx.author is not None
     reporter = _party_slug(ctx)
+    if not (ctx.roles & WRITERS) and ctx.record.audience.tokens != (f"party:{reporter}",):
+        # The public inquiry form speaks for its own party only: what a family sends it is read by that
+        # party's registrars and the mediators, never addressed by the form to another party.
+        raise Forbidden(f"the public inquiry form files inquiries for its own party only (audience party:{reporter})",
+                        field="audience")
+    ids.require_own_reference(ctx, p.id, "id")
     for t in ctx.record.audience.tokens:
         kind, _, rest = t.partition(":")
         if kind != "party":
@@ -416,11 +422,19 @@ def apply_inquiry(ctx: Context) -> None:
     from parley.people.names import features
 
     key = features(p.sought.surname, p.sought.first_name, p.sought.patronymic)["surname_key"][:200] or "-"
+    verifier = ctx.local.get("secret_hash")
+    if verifier is not None and not (isinstance(verifier, str) and verifier.startswith("$argon2")
+                                     and len(verifier) <= 200):
+        raise Unprocessable("the family's secret is kept as an Argon2 hash, never in clear", field="secret")
     ctx.session.add(Inquiry(id=p.id, party=reporter, author=ctx.author.id, audience=ctx.record.audience.text(),
-                            secret_hash=p.secret_hash, sought=json.dumps({**p.sought.model_dump(), "contact": p.contact},
-                                                                         ensure_ascii=False),
+                            sought=json.dumps({**p.sought.model_dump(), "contact": p.contact}, ensure_ascii=False),
                             surname_key=key, relationship=p.relationship, status="open", created_idx=ctx.idx,
                             at=ctx.record.when))
+    if verifier is not None:
+        # Local data, in the record's own transaction: never in the log, not rebuilt by replay. An inquiry
+        # signed elsewhere and submitted without it has no family view until a registrar files a new one.
+        ctx.session.flush()
+        ctx.session.add(InquirySecret(inquiry=p.id, secret_hash=verifier))
 
 
 def apply_inquiry_decide(ctx: Context) -> None:
@@ -428,17 +442,15 @@ def apply_inquiry_decide(ctx: Context) -> None:
     _require(ctx, WRITERS, "answer inquiries")
     assert ctx.author is not None
     inq = ctx.session.get(Inquiry, p.inquiry)
-    if inq is None:
+    if inq is None or not policy.may_read(ctx, "inquiry.file", inq.audience, inq.party):
         raise NotFound(f"no inquiry {p.inquiry!r}", field="inquiry")
     party = _party_slug(ctx)
     if party != inq.party and not _is_mediator(ctx):
-        raise NotFound(f"no inquiry {p.inquiry!r}", field="inquiry")
+        raise Forbidden("only the filing party's registrars and the mediators answer an inquiry", field="inquiry")
     if inq.status == "closed":
         raise Conflict("the inquiry is closed", field="inquiry")
     if p.person is not None:
-        person = _person(ctx, p.person)
-        if not _may_read(ctx, person):
-            raise NotFound(f"no person {p.person!r}", field="person")
+        _readable_person(ctx, p.person)
     if ctx.record.audience.text() != inq.audience:
         raise Unprocessable("a decision on an inquiry has the inquiry's audience", field="audience")
     ctx.session.add(InquiryDecision(idx=ctx.idx, inquiry=inq.id, person=p.person, decision=p.decision,

@@ -138,7 +138,6 @@ class Inquiry(Base):
     party: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     author: Mapped[str] = mapped_column(String(130), nullable=False)
     audience: Mapped[str] = mapped_column(Text, nullable=False)
-    secret_hash: Mapped[str] = mapped_column(String(200), nullable=False)
     sought: Mapped[str] = mapped_column(Text, nullable=False)  # JSON of the sought person's fields
     surname_key: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     relationship: Mapped[str] = mapped_column(String(100), nullable=False, default="")
@@ -161,4 +160,14 @@ class InquiryDecision(Base):
     at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
 
 
+class InquirySecret(Base):
+    """The verifier of a family's secret (an Argon2 hash): local data kept beside the ``inquiry.file`` record,
+    written in the same transaction, never in the log nor shipped to any reader; replay cannot rebuild it."""
+
+    __tablename__ = "inquiry_secret"
+    inquiry: Mapped[str] = mapped_column(String(64), ForeignKey("inquiry.id"), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
 TABLES = (Person, PersonEvent, PersonList, MatchDecision, Inquiry, InquiryDecision)
+LOCAL_TABLES = (InquirySecret,)

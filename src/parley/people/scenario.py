@@ -99,16 +99,16 @@ def records(add: Add) -> None:
             "health": "тяжёлое ранение" if wounded else "",
         }
         add("ru/registrar", "person.register", both, {
-            "id": f"azov-ru-{i + 1:04d}", "category": "pow", "own_party": "ua", "person": person,
+            "id": f"ru-azov-{i + 1:04d}", "category": "pow", "own_party": "ua", "person": person,
             "seriously_wounded": wounded}, at(f"2022-05-{18 + i // 20}T{8 + i % 10:02d}:{i % 60:02d}:00"))
     # ICRC delegates visit; one wounded man is moved from Novoazovsk to Olenivka once treated.
     for i in (0, 3, 12, 25):
         add("ru/registrar", "person.event", both, {
-            "person": f"azov-ru-{i + 1:04d}", "event": "visited", "date": "2022-05-26", "place": YELENOVKA
+            "person": f"ru-azov-{i + 1:04d}", "event": "visited", "date": "2022-05-26", "place": YELENOVKA
             if i >= SERIOUSLY_WOUNDED else NOVOAZOVSK_RU, "note": "Посещение делегатами МККК."},
             at(f"2022-05-26T1{i % 8}:00:00"))
     add("ru/registrar", "person.event", both, {
-        "person": "azov-ru-0002", "event": "transferred", "date": "2022-06-02", "place": YELENOVKA,
+        "person": "ru-azov-0002", "event": "transferred", "date": "2022-06-02", "place": YELENOVKA,
         "note": "Переведён после лечения.", "seriously_wounded": False}, at("2022-06-02T09:00:00"))
     # Ukraine's list of servicemen missing after the evacuation, in Ukrainian forms: some of Russia's
     # prisoners written differently, and men Russia has not reported.
@@ -124,31 +124,33 @@ def records(add: Add) -> None:
         if n % 3 == 0:
             person["service_number"] = m["service_number"]
         add("ua/registrar", "person.register", "party:ua", {
-            "id": f"azov-ua-{n + 1:04d}", "category": "missing", "person": person},
+            "id": f"ua-azov-{n + 1:04d}", "category": "missing", "person": person},
             at(f"2022-05-{21 + n // 12}T{9 + n % 8:02d}:{n % 60:02d}:00"))
     # A registrar of each side already confirmed one pair as the same man.
-    add("ua/registrar", "match.decide", both, {"left": "azov-ru-0001", "right": "azov-ua-0001", "decision": "same",
+    add("ua/registrar", "match.decide", both, {"left": "ru-azov-0001", "right": "ua-azov-0001", "decision": "same",
                                                 "note": "Підтверджено за фотографією, наданою родиною."},
         at("2022-06-01T10:00:00"))
 
 
-def inquiries(add: Add, hash_secret: Callable[[str], str]) -> dict[str, str]:
+def inquiries(add: Add, local_secret: Callable[[str], dict[str, str]]) -> dict[str, str]:
     """Two families' inquiries filed through Ukraine's registrar; returns reference → secret for the demo's
-    credentials file (the secret is otherwise shown once, to the family)."""
+    credentials file (the secret is otherwise shown once, to the family). The secret's verifier is local data
+    beside each record (``local_secret``), never in the log."""
     men = people()
     out = {}
     for ref, secret, j, relationship, known in (
-        ("INQ-DEMO-0001", "DEMO-FAMI-LY01-0001", 4, "мати", ("surname", "first_name", "birth_date")),
-        ("INQ-DEMO-0002", "DEMO-FAMI-LY02-0002", 20, "дружина", ("surname", "first_name", "patronymic")),
+        ("INQ-UA-DEMO-0001", "DEMO-FAMI-LY01-0001", 4, "мати", ("surname", "first_name", "birth_date")),
+        ("INQ-UA-DEMO-0002", "DEMO-FAMI-LY02-0002", 20, "дружина", ("surname", "first_name", "patronymic")),
     ):
         m = men[j]
         sought = {f: m[f] for f in known}
         add("ua/registrar", "inquiry.file", "party:ua", {
-            "id": ref, "secret_hash": hash_secret(secret), "sought": sought, "relationship": relationship,
-            "contact": "через гарячу лінію Координаційного штабу"}, at(f"2022-06-0{3 + len(out)}T11:00:00"))
+            "id": ref, "sought": sought, "relationship": relationship,
+            "contact": "через гарячу лінію Координаційного штабу"}, at(f"2022-06-0{3 + len(out)}T11:00:00"),
+            local=local_secret(secret))
         out[ref] = secret
     add("ua/registrar", "inquiry.decide", "party:ua", {
-        "inquiry": "INQ-DEMO-0001", "decision": "message",
+        "inquiry": "INQ-UA-DEMO-0001", "decision": "message",
         "message": "Ваше звернення зареєстровано. Ми перевіряємо списки, передані через МКЧХ."},
         at("2022-06-04T09:00:00"))
     return out

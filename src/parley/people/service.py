@@ -28,12 +28,12 @@ from parley.auth import Principal
 from parley.errors import Forbidden, NotFound, ParleyError, Unprocessable
 from parley.people import kinds as k
 from parley.people.models import (
-    PERSON_FIELDS, Inquiry, InquiryDecision, MatchDecision, Person, PersonEvent, PersonList,
+    PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
-from parley.records import policy
+from parley.records import ids, policy
 
 _hasher = PasswordHasher()
-REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over a telephone
+REF_ALPHABET = ids.REF_ALPHABET
 
 
 PERSON = "person.register"
@@ -55,8 +55,9 @@ def can_read(who: Principal, kind: str, row: Any) -> bool:
 
 
 # -- persons ---------------------------------------------------------------------------------------
-def new_person_id() -> str:
-    return "p-" + uuid.uuid4().hex[:16]
+def new_person_id(party: str) -> str:
+    """A new person record's id, in the reporting party's namespace (``records/ids.py``)."""
+    return f"{party}-p-{uuid.uuid4().hex[:16]}"
 
 
 def decision_audience(a: Person, b: Person) -> list[str]:
@@ -448,7 +449,7 @@ def import_rows(s: Session, who: Principal, submit_many: Callable[[list[tuple[st
     """Register every good row of a previewed list as a signed person record, then record the list and its
     report. Rows already in the registry (the same party's report of the same person) or repeated in the
     file are duplicates; rows the record pipeline refuses are rejected with its reason."""
-    list_id = "list-" + uuid.uuid4().hex[:12]
+    list_id = f"{who.party}-list-{uuid.uuid4().hex[:12]}"
     audience = k.person_audience(who.party, own_party)
     existing: dict[tuple[str, ...], list[Person]] = {}
     for p in s.execute(select(Person).where(Person.party == who.party)).scalars():
@@ -473,7 +474,7 @@ def import_rows(s: Session, who: Principal, submit_many: Callable[[list[tuple[st
                              "reason": f"repeats row {earlier} of this file"}
             continue
         seen.setdefault(key, []).append((r.row, r.values))
-        pid = new_person_id()
+        pid = new_person_id(who.party)
         category = r.values.get("category") or "missing"
         payload = {"id": pid, "category": category, "person": k.person_payload(r.values),
                    "seriously_wounded": r.values.get("seriously_wounded") == "true",
@@ -583,22 +584,23 @@ def intake_parties(s: Session) -> list[str]:
             .scalars() if intake_member(s, p.slug)]
 
 
-def file_directly(s: Session, submit: Callable[[Principal, str, list[str], dict[str, Any]], Any], party: str,
+def file_directly(s: Session, submit: Callable[[Principal, str, list[str], dict[str, Any], dict[str, Any]], Any],
+                  party: str,
                   sought: dict[str, Any], relationship: str, contact: str) -> tuple[str, str, Any]:
     """A family's own inquiry to ``party``: signed by the party's intake member (a service account whose key
     the server holds; its records say the family wrote through the public form), read by that party's
     registrars and the mediators. Returns (reference, secret, receipt); the secret is shown to the family
-    once and only its hash is kept."""
+    once and only its hash is kept, as local data beside the record (``submit``'s last argument), never in
+    the log."""
     from parley.auth import load_principal
 
     member = intake_member(s, party)
     who = load_principal(s, member) if member else None
     if who is None:
         raise NotFound("this party does not take inquiries from families directly", field="party")
-    ref, secret = new_reference(), new_secret()
-    payload = {"id": ref, "secret_hash": hash_secret(secret), "sought": sought, "relationship": relationship,
-               "contact": contact}
-    receipt = submit(who, "inquiry.file", [f"party:{party}"], payload)
+    ref, secret = new_reference(party), new_secret()
+    payload = {"id": ref, "sought": sought, "relationship": relationship, "contact": contact}
+    receipt = submit(who, "inquiry.file", [f"party:{party}"], payload, local_secret(secret))
     return ref, secret, receipt
 
 
@@ -609,9 +611,9 @@ def filed_directly(s: Session, i: Inquiry) -> bool:
     return bool(m and "intake" in m.role_set)
 
 
-def new_reference() -> str:
-    pick = lambda n: "".join(secrets.choice(REF_ALPHABET) for _ in range(n))  # noqa: E731
-    return f"INQ-{pick(4)}-{pick(4)}"
+def new_reference(party: str) -> str:
+    """A new inquiry reference of ``party``, e.g. ``INQ-UA-7K3P-Q9XZ`` (the filing party's namespace)."""
+    return ids.new_reference(party)
 
 
 def new_secret() -> str:
@@ -620,6 +622,12 @@ def new_secret() -> str:
 
 def hash_secret(secret: str) -> str:
     return _hasher.hash(secret.strip().upper())
+
+
+def local_secret(secret: str) -> dict[str, str]:
+    """The local data an ``inquiry.file`` record carries for the family's secret: its Argon2 verifier, stored
+    beside the record in the same transaction and never in the log (``records/pipeline.py``)."""
+    return {"secret_hash": hash_secret(secret)}
 
 
 def inquiries(s: Session, who: Principal, *, status: str | None = None) -> list[Inquiry]:
@@ -675,11 +683,12 @@ def family_view(s: Session, reference: str, secret: str) -> FamilyView | None:
     nothing about any other person or inquiry. ``None`` for a wrong reference or secret (the same work
     is done either way, so timing does not tell which was wrong)."""
     ref = reference.strip().upper()
-    i = s.get(Inquiry, ref) if len(ref) <= 20 else None
+    verifier = s.get(InquirySecret, ref) if len(ref) <= 64 else None
     try:
-        _hasher.verify(i.secret_hash if i else _DUMMY_HASH, secret.strip().upper()[:100])
+        _hasher.verify(verifier.secret_hash if verifier else _DUMMY_HASH, secret.strip().upper()[:100])
     except (VerificationError, InvalidHashError):
         return None
+    i = s.get(Inquiry, ref) if verifier else None
     if i is None:
         return None
     sought = sought_of(i)

@@ -4,7 +4,7 @@ only after the record is durable."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -57,13 +57,14 @@ async def submit_record(body: SignedRecord, rt: CurrentRuntime, who: CurrentPrin
 
 
 def sign_and_submit(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
-                    refs: Sequence[str] = ()) -> Receipt:
-    """Sign a record with the member's custodial key and append it through the pipeline."""
+                    refs: Sequence[str] = (), *, local: Mapping[str, Any] | None = None) -> Receipt:
+    """Sign a record with the member's custodial key and append it through the pipeline (``local``: data kept
+    beside the record that never enters the log, see ``records/pipeline.py``)."""
     signer = custody_signer(s, rt.settings.secret_key, who.member)
     if signer is None:
         raise Unprocessable("the server holds no signing key for you; sign records with your own key")
     note = compose(signer, origin=rt.settings.log_origin, kind=kind, audience=audience, payload=payload, refs=refs)
-    return rt.pipeline.submit(note, payload)
+    return rt.pipeline.submit(note, payload, local=local)
 
 
 @router.post("/actions", status_code=201)

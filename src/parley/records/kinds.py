@@ -7,8 +7,8 @@ were checked; it validates against the current state and raises a ``ParleyError`
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -102,6 +102,7 @@ class Context:
     idx: int
     author: Member | None  # None only for deployment.init
     author_party: Party | None
+    local: Mapping[str, Any] = field(default_factory=dict)  # never in the log: see records/pipeline.py
 
     @property
     def roles(self) -> frozenset[str]:

@@ -5,6 +5,12 @@ then acknowledged with a receipt.
 Submissions from many requests are gathered by one appender thread and committed together (group
 commit), so each fsync acknowledges a batch; a refused record never affects the others in its batch
 because each is applied inside its own savepoint.
+
+A submission may carry **local data that never enters the log** (``local``): what the server keeps beside
+a record but must not sign or ship, such as the verifier of a family's secret. The record's ``apply``
+receives it as ``Context.local`` and stores it in a local table in the same transaction as the record, so
+there is no moment when one exists without the other. Replay (``parley log replay``) has only the log and
+cannot rebuild it.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -56,6 +62,8 @@ class Submission:
     note: bytes
     payload: Any
     replay: bool = False
+    # Local data that never enters the log (see the module's docstring); given to the kind's apply only.
+    local: Mapping[str, Any] | None = None
     future: Future = field(default_factory=Future)
     # Filled in by the stateless checks before the batch.
     record: RecordText | None = None
@@ -112,11 +120,13 @@ class Pipeline:
         self._verifiers: dict[tuple[str, str], notes.Verifier] = {}
 
     # -- public -------------------------------------------------------------------------------
-    def submit(self, note: bytes, payload: Any, *, timeout: float = 60.0) -> Receipt:
-        return self.submit_async(note, payload).result(timeout)
+    def submit(self, note: bytes, payload: Any, *, timeout: float = 60.0,
+               local: Mapping[str, Any] | None = None) -> Receipt:
+        return self.submit_async(note, payload, local=local).result(timeout)
 
-    def submit_async(self, note: bytes, payload: Any, *, replay: bool = False) -> Future:
-        sub = Submission(note=note, payload=payload, replay=replay)
+    def submit_async(self, note: bytes, payload: Any, *, replay: bool = False,
+                     local: Mapping[str, Any] | None = None) -> Future:
+        sub = Submission(note=note, payload=payload, replay=replay, local=local)
         try:
             precheck(sub, self.origin)
         except ParleyError as exc:
@@ -126,11 +136,13 @@ class Pipeline:
         self._queue.put(sub)
         return sub.future
 
-    def submit_many(self, items: Iterable[tuple[bytes, Any]], *, replay: bool = False) -> list[Receipt | ParleyError]:
-        """Append in order, in batches, on the calling thread (loaders, replay, benchmarks)."""
+    def submit_many(self, items: Iterable[tuple[bytes, Any] | tuple[bytes, Any, Mapping[str, Any] | None]], *,
+                    replay: bool = False) -> list[Receipt | ParleyError]:
+        """Append in order, in batches, on the calling thread (loaders, replay, benchmarks). Each item is
+        (note, payload) or (note, payload, local data)."""
         subs: list[Submission] = []
-        for note, payload in items:
-            sub = Submission(note=note, payload=payload, replay=replay)
+        for note, payload, *rest in items:
+            sub = Submission(note=note, payload=payload, replay=replay, local=rest[0] if rest else None)
             try:
                 precheck(sub, self.origin)
             except ParleyError as exc:
@@ -319,4 +331,5 @@ class Pipeline:
                 if pending else set()
             if len(found) != len(pending):
                 raise Unprocessable("a ref names a record that is not in the log", field="refs")
-        kind.apply(Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party))
+        kind.apply(Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party,
+                           local=sub.local or {}))

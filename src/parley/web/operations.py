@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.auth import Principal
-from parley.errors import ParleyError
+from parley.errors import ParleyError, TooManyRequests
 from parley.operations import kinds as k
 from parley.operations import service as svc
 from parley.operations.api import new_id
@@ -65,7 +65,7 @@ LABELS: dict[str, str] = {
     # zones
     "active_hostilities": "Active hostilities", "mined": "Mined area", "no_go": "No-go area",
     # escalations
-    "unread_urgent": "Urgent message unread",
+    "unread_urgent": "Urgent message unread", "unseen_conflict": "Meets what a party cannot see",
 }
 # Messages this module puts in ``errors`` (translated in the templates).
 MESSAGES = (
@@ -73,6 +73,7 @@ MESSAGES = (
     "Enter longitude, latitude (for example 37.61, 47.10).", "Choose at least one party concerned.",
     "Enter at least one count.", "Enter a whole number.", "Pick the position on the map or enter it.",
     "Draw the zone on the map: click at least three points.", "Choose a time zone.",
+    "Too many conflict checks this hour. Wait, or propose the plan: a proposal is always checked.",
 )
 
 
@@ -326,13 +327,24 @@ def _read_plan(form: Any, route_optional: bool = False,
     return values, errors, plan
 
 
-def _check(s: Session, who: Principal, plan: dict[str, Any], errors: dict[str, str]) -> Any:
+def _check(request: Request, s: Session, who: Principal, plan: dict[str, Any], errors: dict[str, str],
+           exclude: str | None = None) -> Any:
+    """The form's dry run: recorded and limited per member like ``POST /api/deconfliction/check``."""
     try:
         parsed = parse_payload(ALL_KINDS["operation.propose"], {"operation": "check", "plan": plan})
-        return svc.check_plan(s, who, parsed.plan)  # type: ignore[attr-defined]
+        return svc.check_plan(request.app.state.runtime.sessions, s, who, parsed.plan, exclude)  # type: ignore[attr-defined]
+    except TooManyRequests:
+        errors["form"] = "Too many conflict checks this hour. Wait, or propose the plan: a proposal is always checked."
+        return None
     except ParleyError as exc:
         errors[_field(exc, PROPOSE_FIELDS, PROPOSE_ALIASES)] = exc.message
         return None
+
+
+def _check_status(errors: dict[str, str]) -> int:
+    if not errors:
+        return 200
+    return 429 if errors.get("form", "").startswith("Too many conflict checks") else 400
 
 
 @router.post("/operations/new", response_class=HTMLResponse)
@@ -342,9 +354,9 @@ async def propose(request: Request, s: Db, who: Who) -> Response:
     values, errors, plan = _read_plan(form)
     if plan is not None:
         if form.get("intent") == "check":
-            conflicts = _check(s, who, plan, errors)
-            return _new_form(request, s, who, 400 if errors else 200, values, errors, conflicts)
-        op_id = new_id("op")
+            conflicts = _check(request, s, who, plan, errors)
+            return _new_form(request, s, who, _check_status(errors), values, errors, conflicts)
+        op_id = new_id(who.party, "op")
         audience = sorted({f"party:{p}" for p in [values["mediator"], *values["parties"]] if p})
         try:
             await _submit(request, s, who, "operation.propose", audience, {"operation": op_id, "plan": plan})
@@ -426,8 +438,8 @@ async def counter(request: Request, s: Db, who: Who, op_id: str) -> Response:
         # What the form does not edit (the area, the named waypoints) stays as it was.
         plan["area"], plan["waypoints"] = current.get("area"), current.get("waypoints") or []
         if form.get("intent") == "check":
-            conflicts = _check(s, who, plan, errors)
-            return _new_form(request, s, who, 400 if errors else 200, values, errors, conflicts, counter=op)
+            conflicts = _check(request, s, who, plan, errors, exclude=op.id)
+            return _new_form(request, s, who, _check_status(errors), values, errors, conflicts, counter=op)
         try:
             await _submit(request, s, who, "operation.answer", k.audience_for(op),
                           {"operation": op.id, "version": _version(form), "answer": "counter", "reason": reason,
@@ -476,6 +488,9 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
     messages = svc.channel(s, who, op)
     versions = svc.versions(s, op)
     conflicts = svc.conflicts_of(s, who, op)
+    # The proposer's party learns one bit per version it proposed; the owners and the mediators read the alerts.
+    unseen = {x.version: svc.meets_unseen(s, who, op, x.version) for x in versions}
+    alerts = svc.alerts(s, who, operation_id=op.id)
     writer = _is_writer(who)
     member_of = who.party in [op.mediator, *op.party_list]
     answered = {r.party: r.state for r in board}
@@ -492,7 +507,7 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
     destinations = sorted({d for _, d, _, _ in outcomes.rows} | {plan["destination"]["name"]})
     return page(request, "operation.html", status, who=who, op=op, v=v, plan=plan, tz=tz, board=board, names=names,
                 events=events, incidents=incidents, outcomes=outcomes, messages=messages, versions=versions,
-                conflicts=conflicts, can_answer=can_answer, actions=actions,
+                conflicts=conflicts, unseen=unseen, alerts=alerts, can_answer=can_answer, actions=actions,
                 can_move=writer and member_of and op.status in ("under_way", "suspended"),
                 can_report=writer and member_of and op.status in ("under_way", "suspended", "completed"),
                 can_post=writer and member_of, categories=k.CATEGORIES, movements=k.MOVEMENTS,
@@ -657,7 +672,7 @@ async def report_incident(request: Request, s: Db, who: Who) -> Response:
             errors[f] = "Enter a whole number."
     if errors:
         return _incidents_page(request, s, who, 400, values, errors)
-    payload: dict[str, Any] = {"id": new_id("inc"), "at": at, "position": pos, "place": values["place"],
+    payload: dict[str, Any] = {"id": new_id(who.party, "inc"), "at": at, "position": pos, "place": values["place"],
                                "type": values["type"], "observed": values["observed"],
                                "casualties": {"killed": numbers["killed"], "wounded": numbers["wounded"]},
                                "description": values["description"]}
@@ -696,7 +711,9 @@ def _zones_page(request: Request, s: Session, who: Principal, status: int = 200,
     zones = svc.zones(s, who)
     data = {"mode": "polygon", "lang": lang, "labels": _map_labels(request), "region": _region(s),
             "zones": [_zone_feature(z) for z in zones]}
+    alerts = [a for a in svc.alerts(s, who) if a.row.target_kind == "zone"]
     return page(request, "zones.html", status, who=who, zones=zones, names=_parties(s, lang), kinds=k.ZONE_KINDS,
+                alerts=alerts,
                 values=values or {"audience": "all", "time_zone": "Europe/Kyiv", "kind": "active_hostilities"},
                 errors=errors or {}, map_data=data, can_declare=_is_writer(who), time_zones=TIME_ZONES)
 
@@ -739,7 +756,7 @@ async def declare_zone(request: Request, s: Db, who: Who) -> Response:
             errors[f] = "Enter a date and time."
     if errors:
         return _zones_page(request, s, who, 400, values, errors)
-    payload = {"id": new_id("zone"), "kind": values["kind"], "name": values["name"], "geometry": geometry,
+    payload = {"id": new_id(who.party, "zone"), "kind": values["kind"], "name": values["name"], "geometry": geometry,
                "valid_from": times["valid_from"], "valid_until": times["valid_until"], "note": values["note"]}
     audience = [f"party:{who.party}"] if values["audience"] == "party" else ["all"]
     try:

@@ -182,8 +182,10 @@ def _field(exc: ParleyError, known: set[str] | tuple[str, ...]) -> str:
     return f if f in known else "form"
 
 
-async def _submit(request: Request, s: Session, who: Principal, kind: str, audience: list[str], payload: Any) -> Any:
-    return await run_in_threadpool(sign_and_submit, request.app.state.runtime, s, who, kind, audience, payload)
+async def _submit(request: Request, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
+                  local: dict[str, Any] | None = None) -> Any:
+    rt = request.app.state.runtime
+    return await run_in_threadpool(lambda: sign_and_submit(rt, s, who, kind, audience, payload, local=local))
 
 
 def _parties(s: Session) -> tuple[list[Party], list[Party]]:
@@ -272,7 +274,7 @@ async def register_person(request: Request, s: Db, who: Who) -> Response:
         errors["category"] = "Choose a category."
     if errors:
         return _new_form(request, s, who, 400, values, errors)
-    pid = svc.new_person_id()
+    pid = svc.new_person_id(who.party)
     payload: dict[str, Any] = {"id": pid, "category": values["category"], "person": k.person_payload(fields),
                                "seriously_wounded": values["seriously_wounded"]}
     own = values["own_party"] or None
@@ -668,11 +670,11 @@ async def file_inquiry(request: Request, s: Db, who: Who) -> Response:
     values, sought, errors = _sought(form)
     if errors:
         return _inquiry_form(request, s, who, 400, values, errors)
-    ref, secret = svc.new_reference(), svc.new_secret()
-    payload = {"id": ref, "secret_hash": await run_in_threadpool(svc.hash_secret, secret), "sought": sought,
-               "relationship": values["relationship"][:200], "contact": values["contact"]}
+    ref, secret = svc.new_reference(who.party), svc.new_secret()
+    payload = {"id": ref, "sought": sought, "relationship": values["relationship"][:200], "contact": values["contact"]}
+    local = await run_in_threadpool(svc.local_secret, secret)  # the secret's verifier: beside the record, not in it
     try:
-        await _submit(request, s, who, "inquiry.file", [f"party:{who.party}"], payload)
+        await _submit(request, s, who, "inquiry.file", [f"party:{who.party}"], payload, local=local)
     except ParleyError as exc:
         s.rollback()
         return _inquiry_form(request, s, who, 400, values,
@@ -821,8 +823,8 @@ async def family_file(request: Request, s: Db) -> Response:
     svc.FILINGS.count(address)
     rt = request.app.state.runtime
 
-    def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any]) -> Any:
-        return sign_and_submit(rt, s, who, kind, audience, payload)
+    def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any], local: dict[str, Any]) -> Any:
+        return sign_and_submit(rt, s, who, kind, audience, payload, local=local)
 
     try:
         ref, secret, _ = await run_in_threadpool(svc.file_directly, s, submit, values["party"], sought,
@@ -841,7 +843,7 @@ async def family_file(request: Request, s: Db) -> Response:
 async def family_page(request: Request, s: Db) -> Response:
     form = await request.form(max_fields=10)
     check_csrf(request, str(form.get("csrf", "")))
-    reference = str(form.get("reference", ""))[:40].strip()
+    reference = str(form.get("reference", ""))[:80].strip()
     secret = str(form.get("secret", ""))[:100]
     address = request.client.host if request.client else "-"
     if FAMILY.blocked(address):
