@@ -74,74 +74,74 @@ def op(rt, op_id: str) -> Operation:
 
 def test_full_lifecycle(runtime, demo):
     rt = runtime
-    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-1", "plan": plan()})
-    assert op(rt, "op-1").status == "proposed"
+    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-1", "plan": plan()})
+    assert op(rt, "ua-op-1").status == "proposed"
     # The proposer's own party needs no acknowledgement; Russia's answer is awaited.
-    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "op-1", "version": 1, "answer": "acknowledged"})
-    o = op(rt, "op-1")
+    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-1", "version": 1, "answer": "acknowledged"})
+    o = op(rt, "ua-op-1")
     assert o.status == "acknowledged"
-    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "op-1", "action": "start"})
+    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-1", "action": "start"})
     submit(rt, demo, "icrc/mediator", "operation.movement",
-           {"operation": "op-1", "event": "departed", "at": iso(NOW), "position": [37.6122, 47.0967],
+           {"operation": "ua-op-1", "event": "departed", "at": iso(NOW), "position": [37.6122, 47.0967],
             "place": "Azovstal"})
     submit(rt, demo, "ua/liaison", "operation.outcome",
-           {"operation": "op-1", "moved": [{"category": "women", "destination": "Zaporizhzhia", "count": 41},
+           {"operation": "ua-op-1", "moved": [{"category": "women", "destination": "Zaporizhzhia", "count": 41},
                                            {"category": "children", "destination": "Zaporizhzhia", "count": 19}]})
     submit(rt, demo, "ru/liaison", "operation.outcome",
-           {"operation": "op-1", "moved": [{"category": "women", "destination": "Zaporizhzhia", "count": 38},
+           {"operation": "ua-op-1", "moved": [{"category": "women", "destination": "Zaporizhzhia", "count": 38},
                                            {"category": "children", "destination": "Bezimenne", "count": 3}]})
-    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "op-1", "action": "complete"})
-    assert op(rt, "op-1").status == "completed"
+    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-1", "action": "complete"})
+    assert op(rt, "ua-op-1").status == "completed"
     with rt.sessions() as s:
         figures = s.execute(select(OutcomeFigure.party, OutcomeFigure.category, OutcomeFigure.count)
-                            .where(OutcomeFigure.operation == "op-1").order_by(OutcomeFigure.party, OutcomeFigure.category)).all()
+                            .where(OutcomeFigure.operation == "ua-op-1").order_by(OutcomeFigure.party, OutcomeFigure.category)).all()
         assert figures == [("ru", "children", 3), ("ru", "women", 38), ("ua", "children", 19), ("ua", "women", 41)]
-        events = s.execute(select(OperationEvent.event).where(OperationEvent.operation == "op-1")
+        events = s.execute(select(OperationEvent.event).where(OperationEvent.operation == "ua-op-1")
                            .order_by(OperationEvent.idx, OperationEvent.seq)).scalars().all()
         assert events == ["proposed", "answer_acknowledged", "acknowledged", "under_way", "departed",
                           "outcome_reported", "outcome_reported", "completed"]
     # Answers are closed once the operation is completed.
     refused(rt, demo, "ru/liaison", "operation.answer",
-            {"operation": "op-1", "version": 1, "answer": "declined", "reason": "late"}, 409, "answers are closed")
+            {"operation": "ua-op-1", "version": 1, "answer": "declined", "reason": "late"}, 409, "answers are closed")
 
 
 def test_counter_proposal_needs_fresh_acknowledgements(runtime, demo):
     rt = runtime
-    submit(rt, demo, "icrc/mediator", "operation.propose", {"operation": "op-2", "plan": plan()})
-    submit(rt, demo, "ua/liaison", "operation.answer", {"operation": "op-2", "version": 1, "answer": "acknowledged"})
-    assert op(rt, "op-2").status == "proposed"  # Russia has not answered
+    submit(rt, demo, "icrc/mediator", "operation.propose", {"operation": "icrc-op-2", "plan": plan()})
+    submit(rt, demo, "ua/liaison", "operation.answer", {"operation": "icrc-op-2", "version": 1, "answer": "acknowledged"})
+    assert op(rt, "icrc-op-2").status == "proposed"  # Russia has not answered
     later = plan(buffer_m=3000)
     submit(rt, demo, "ru/negotiator", "operation.answer",
-           {"operation": "op-2", "version": 1, "answer": "counter", "reason": "wider buffer", "plan": later})
-    o = op(rt, "op-2")
+           {"operation": "icrc-op-2", "version": 1, "answer": "counter", "reason": "wider buffer", "plan": later})
+    o = op(rt, "icrc-op-2")
     assert (o.version, o.status) == (2, "proposed")
     # Ukraine's acknowledgement of version 1 does not carry over; answering version 1 now is refused.
     refused(rt, demo, "ua/liaison", "operation.answer",
-            {"operation": "op-2", "version": 1, "answer": "acknowledged", "reason": "again"}, 409,
+            {"operation": "icrc-op-2", "version": 1, "answer": "acknowledged", "reason": "again"}, 409,
             "not the current version")
-    submit(rt, demo, "ua/liaison", "operation.answer", {"operation": "op-2", "version": 2, "answer": "acknowledged"})
-    assert op(rt, "op-2").status == "acknowledged"
+    submit(rt, demo, "ua/liaison", "operation.answer", {"operation": "icrc-op-2", "version": 2, "answer": "acknowledged"})
+    assert op(rt, "icrc-op-2").status == "acknowledged"
     with rt.sessions() as s:
         answers = s.execute(select(OperationAnswer.version, OperationAnswer.party, OperationAnswer.answer)
-                            .where(OperationAnswer.operation == "op-2").order_by(OperationAnswer.version, OperationAnswer.party)).all()
+                            .where(OperationAnswer.operation == "icrc-op-2").order_by(OperationAnswer.version, OperationAnswer.party)).all()
         assert answers == [(1, "ru", "counter"), (1, "ua", "acknowledged"), (2, "ru", "proposer"),
                            (2, "ua", "acknowledged")]
-        assert s.get(OperationVersion, ("op-2", 2)).counter_to == 1
+        assert s.get(OperationVersion, ("icrc-op-2", 2)).counter_to == 1
 
 
 def test_a_decline_blocks_the_start(runtime, demo):
     rt = runtime
-    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-3", "plan": plan()})
-    refused(rt, demo, "ru/liaison", "operation.answer", {"operation": "op-3", "version": 1, "answer": "declined"},
+    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-3", "plan": plan()})
+    refused(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-3", "version": 1, "answer": "declined"},
             422, "reason")
     # The same signed answer sent twice is one record with one receipt, not a second answer.
-    payload = {"operation": "op-3", "version": 1, "answer": "declined", "reason": "route crosses active fighting"}
+    payload = {"operation": "ua-op-3", "version": 1, "answer": "declined", "reason": "route crosses active fighting"}
     note = compose(demo.signer("ru/liaison"), origin=ORIGIN, kind="operation.answer", audience=AUD, payload=payload)
     first, again = rt.pipeline.submit(note, payload), rt.pipeline.submit(note, payload)
     assert not first.duplicate and again.duplicate and again.index == first.index
-    refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "op-3", "action": "start"}, 409,
+    refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-3", "action": "start"}, 409,
             "must be acknowledged", field="action")
-    refused(rt, demo, "ru/liaison", "operation.answer", {"operation": "op-3", "version": 1, "answer": "acknowledged"},
+    refused(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-3", "version": 1, "answer": "acknowledged"},
             409, "already answered")
 
 
@@ -172,37 +172,41 @@ def test_bad_geometry_and_windows_are_refused_and_nothing_is_stored(runtime, dem
     ]
     for payload_plan, words, field in cases:
         status = 422
-        refused(rt, demo, who, kind, {"operation": "op-bad", "plan": payload_plan}, status, words, field=field)
+        refused(rt, demo, who, kind, {"operation": "ua-op-bad", "plan": payload_plan}, status, words, field=field)
     # Emergency operations have the shorter notice period.
-    submit(rt, demo, who, kind, {"operation": "op-urgent", "plan": plan(
+    submit(rt, demo, who, kind, {"operation": "ua-op-urgent", "plan": plan(
         emergency=True, window={"start": iso(NOW + timedelta(hours=25)), "end": iso(NOW + timedelta(hours=30))})})
     with rt.sessions() as s:
-        assert s.get(Operation, "op-bad") is None
-        v = s.get(OperationVersion, ("op-urgent", 1))
+        assert s.get(Operation, "ua-op-bad") is None
+        v = s.get(OperationVersion, ("ua-op-urgent", 1))
         assert v.answer_by == v.proposed_at + timedelta(hours=6)
 
 
 def test_parties_roles_and_audience(runtime, demo):
     rt = runtime
-    refused(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-4", "plan": plan()}, 422,
+    refused(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-4", "plan": plan()}, 422,
             "must include party 'ru'", audience="party:icrc,party:ua")
-    refused(rt, demo, "tr/observer", "operation.propose", {"operation": "op-4", "plan": plan()}, 403,
+    refused(rt, demo, "tr/observer", "operation.propose", {"operation": "tr-op-4", "plan": plan()}, 403,
             "organising mediator or a party concerned")
-    refused(rt, demo, "ua/registrar", "operation.propose", {"operation": "op-4", "plan": plan()}, 403, "role")
-    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-4", "plan": plan()})
-    refused(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-4", "plan": plan(buffer_m=500)}, 409,
+    # A new operation's id lies in its proposer's party's namespace.
+    refused(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-4", "plan": plan()}, 422,
+            "starts with your party's slug", field="operation")
+    refused(rt, demo, "ua/registrar", "operation.propose", {"operation": "ua-op-4", "plan": plan()}, 403, "role")
+    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-4", "plan": plan()})
+    refused(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-4", "plan": plan(buffer_m=500)}, 409,
             "already exists")
-    refused(rt, demo, "tr/observer", "operation.answer", {"operation": "op-4", "version": 1, "answer": "acknowledged"},
-            403, "not concerned")
-    refused(rt, demo, "ua/liaison", "operation.answer", {"operation": "op-4", "version": 1, "answer": "acknowledged"},
+    # An observer may not read the operation: answering it is refused as for one that does not exist.
+    refused(rt, demo, "tr/observer", "operation.answer", {"operation": "ua-op-4", "version": 1, "answer": "acknowledged"},
+            404, "no operation 'ua-op-4'", field="operation")
+    refused(rt, demo, "ua/liaison", "operation.answer", {"operation": "ua-op-4", "version": 1, "answer": "acknowledged"},
             409, "proposed this version")
-    refused(rt, demo, "ua/negotiator", "operation.status", {"operation": "op-4", "action": "abort", "reason": "x"},
+    refused(rt, demo, "ua/negotiator", "operation.status", {"operation": "ua-op-4", "action": "abort", "reason": "x"},
             403, "only the organising mediator")
     refused(rt, demo, "icrc/mediator", "operation.movement",
-            {"operation": "op-4", "event": "departed", "at": iso(NOW)}, 409, "under way")
-    refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "op-4", "action": "abort"}, 422, "say why")
-    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "op-4", "action": "abort", "reason": "no agreement"})
-    refused(rt, demo, "ru/liaison", "operation.answer", {"operation": "op-4", "version": 1, "answer": "acknowledged"},
+            {"operation": "ua-op-4", "event": "departed", "at": iso(NOW)}, 409, "under way")
+    refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-4", "action": "abort"}, 422, "say why")
+    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-4", "action": "abort", "reason": "no agreement"})
+    refused(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-4", "version": 1, "answer": "acknowledged"},
             409, "aborted")
 
 
@@ -211,36 +215,38 @@ def test_incidents_keep_each_sides_account(runtime, demo):
     base = {"at": iso(NOW - timedelta(hours=1)), "position": [37.6122, 47.0967], "place": "Azovstal",
             "type": "shelling", "observed": "heard", "direction_deg": 90, "distance_m": 1500,
             "casualties": {"wounded": 2}}
-    submit(rt, demo, "ua/liaison", "incident.report", {"id": "inc-1", **base}, audience="all")
+    submit(rt, demo, "ua/liaison", "incident.report", {"id": "ua-inc-1", **base}, audience="all")
     submit(rt, demo, "ru/liaison", "incident.report",
-           {"id": "inc-1-ru", "account_of": "inc-1", **base, "type": "small_arms_fire", "observed": "reported",
+           {"id": "ru-inc-1", "account_of": "ua-inc-1", **base, "type": "small_arms_fire", "observed": "reported",
             "casualties": {}}, audience="all")
-    refused(rt, demo, "ua/negotiator", "incident.report", {"id": "inc-2", "account_of": "inc-1", **base}, 409,
+    refused(rt, demo, "ua/negotiator", "incident.report", {"id": "ua-inc-2", "account_of": "ua-inc-1", **base}, 409,
             "one account", audience="all")
-    refused(rt, demo, "ua/negotiator", "incident.report", {"id": "inc-1", **base}, 409, "already recorded",
+    refused(rt, demo, "ua/negotiator", "incident.report", {"id": "ua-inc-1", **base}, 409, "already recorded",
             audience="all")
     refused(rt, demo, "ua/negotiator", "incident.report",
-            {"id": "inc-3", **base, "at": iso(NOW + timedelta(hours=2))}, 422, "before it happens", audience="all")
-    refused(rt, demo, "ua/negotiator", "incident.report", {"id": "inc-3", **base, "position": [200, 47]}, 422,
+            {"id": "ua-inc-3", **base, "at": iso(NOW + timedelta(hours=2))}, 422, "before it happens", audience="all")
+    refused(rt, demo, "ua/negotiator", "incident.report", {"id": "ua-inc-3", **base, "position": [200, 47]}, 422,
             "longitude", audience="all")
     with rt.sessions() as s:
-        rows = s.execute(select(Incident.id, Incident.party, Incident.type).where(Incident.id.like("inc-%"))
+        rows = s.execute(select(Incident.id, Incident.party, Incident.type).where(Incident.id.like("%-inc-%"))
                          .order_by(Incident.idx)).all()
-        assert rows == [("inc-1", "ua", "shelling"), ("inc-1-ru", "ru", "small_arms_fire")]
+        assert rows == [("ua-inc-1", "ua", "shelling"), ("ru-inc-1", "ru", "small_arms_fire")]
 
 
 def test_zones_and_channel_receipts(runtime, demo):
     rt = runtime
     square = {"type": "Polygon", "coordinates": [[[37.2, 47.0], [37.4, 47.0], [37.4, 47.2], [37.2, 47.2], [37.2, 47.0]]]}
-    zone = {"id": "z-1", "kind": "mined", "name": "Mined fields west of Manhush", "geometry": square,
+    zone = {"id": "ru-z-1", "kind": "mined", "name": "Mined fields west of Manhush", "geometry": square,
             "valid_from": iso(NOW), "valid_until": iso(NOW + timedelta(days=30))}
     submit(rt, demo, "ru/liaison", "zone.declare", zone, audience="party:ru,party:icrc")
     bad = copy.deepcopy(zone)
-    bad["id"], bad["valid_until"] = "z-2", iso(NOW - timedelta(days=1))
+    bad["id"], bad["valid_until"] = "ru-z-2", iso(NOW - timedelta(days=1))
     refused(rt, demo, "ru/liaison", "zone.declare", bad, 422, "ends before it starts", audience="party:ru")
-    refused(rt, demo, "ua/liaison", "zone.withdraw", {"id": "z-1"}, 403, "declaring party")
-    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-5", "plan": plan()})
-    r = submit(rt, demo, "ua/liaison", "channel.post", {"operation": "op-5", "text": "Convoy ready", "urgent": True})
+    # Ukraine may not read Russia's zone: withdrawing it is refused as for a zone that does not exist.
+    refused(rt, demo, "ua/liaison", "zone.withdraw", {"id": "ru-z-1"}, 404, "no zone 'ru-z-1'", field="id")
+    refused(rt, demo, "ua/liaison", "zone.withdraw", {"id": "ru-z-9"}, 404, "no zone 'ru-z-9'", field="id")
+    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-5", "plan": plan()})
+    r = submit(rt, demo, "ua/liaison", "channel.post", {"operation": "ua-op-5", "text": "Convoy ready", "urgent": True})
     refused(rt, demo, "ua/liaison", "channel.receipt", {"message": r.index, "state": "read"}, 403, "recipient")
     submit(rt, demo, "ru/liaison", "channel.receipt", {"message": r.index, "state": "read"})
     refused(rt, demo, "ru/liaison", "channel.receipt", {"message": r.index, "state": "delivered"}, 409, "already")
@@ -248,4 +254,4 @@ def test_zones_and_channel_receipts(runtime, demo):
         states = s.execute(select(ChannelReceipt.party, ChannelReceipt.state).where(ChannelReceipt.message == r.index)
                            .order_by(ChannelReceipt.state)).all()
         assert states == [("ru", "delivered"), ("ru", "read")]
-        assert s.get(Zone, "z-1").party == "ru"
+        assert s.get(Zone, "ru-z-1").party == "ru"

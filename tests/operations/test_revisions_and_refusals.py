@@ -19,65 +19,68 @@ SQUARE = {"type": "Polygon", "coordinates": [[[37.2, 47.0], [37.4, 47.0], [37.4,
 
 def test_a_revision_is_a_new_version_needing_fresh_acknowledgements(runtime, demo):
     rt = runtime
-    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-rev", "plan": plan()})
-    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "op-rev", "version": 1, "answer": "acknowledged"})
-    assert op(rt, "op-rev").status == "acknowledged"
+    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-rev", "plan": plan()})
+    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-rev", "version": 1, "answer": "acknowledged"})
+    assert op(rt, "ua-op-rev").status == "acknowledged"
     refused(rt, demo, "ua/negotiator", "operation.propose",
-            {"operation": "op-rev", "supersedes": 2, "plan": plan(buffer_m=3000)}, 409, "not the current version",
+            {"operation": "ua-op-rev", "supersedes": 2, "plan": plan(buffer_m=3000)}, 409, "not the current version",
             field="supersedes")
     submit(rt, demo, "ua/negotiator", "operation.propose",
-           {"operation": "op-rev", "supersedes": 1, "plan": plan(buffer_m=3000)})
-    o = op(rt, "op-rev")
+           {"operation": "ua-op-rev", "supersedes": 1, "plan": plan(buffer_m=3000)})
+    o = op(rt, "ua-op-rev")
     assert (o.version, o.status) == (2, "proposed")  # Russia's acknowledgement of version 1 does not carry over
-    refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "op-rev", "action": "start"}, 409,
+    refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-rev", "action": "start"}, 409,
             "must be acknowledged")
-    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "op-rev", "version": 2, "answer": "acknowledged"})
-    assert op(rt, "op-rev").status == "acknowledged"
+    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-rev", "version": 2, "answer": "acknowledged"})
+    assert op(rt, "ua-op-rev").status == "acknowledged"
 
 
 def test_a_revision_cannot_drop_a_party_or_swap_the_mediator(runtime, demo):
     rt = runtime
-    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-drop", "plan": plan()})
+    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-drop", "plan": plan()})
     # Dropping Russia would leave only the proposer, "acknowledged by all" without Russia ever answering.
     refused(rt, demo, "ua/negotiator", "operation.propose",
-            {"operation": "op-drop", "supersedes": 1, "plan": plan(parties=["ua"])}, 422, "same parties",
+            {"operation": "ua-op-drop", "supersedes": 1, "plan": plan(parties=["ua"])}, 422, "same parties",
             audience="party:icrc,party:ua", field="plan.parties")
     refused(rt, demo, "ua/negotiator", "operation.propose",
-            {"operation": "op-drop", "supersedes": 1, "plan": plan(mediator="un-ocha")}, 422, "same mediator",
+            {"operation": "ua-op-drop", "supersedes": 1, "plan": plan(mediator="un-ocha")}, 422, "same mediator",
             audience="party:icrc,party:ru,party:ua,party:un-ocha", field="plan.mediator")
     refused(rt, demo, "ru/negotiator", "operation.answer",
-            {"operation": "op-drop", "version": 1, "answer": "counter", "plan": plan(parties=["ru"])}, 422,
+            {"operation": "ua-op-drop", "version": 1, "answer": "counter", "plan": plan(parties=["ru"])}, 422,
             "same parties", field="plan.parties")
-    o = op(rt, "op-drop")
+    o = op(rt, "ua-op-drop")
     assert (o.version, o.status, o.party_list) == (1, "proposed", ["ru", "ua"])
     with rt.sessions() as s:
-        assert s.get(OperationAnswer, ("op-drop", 1, "ru")) is None
+        assert s.get(OperationAnswer, ("ua-op-drop", 1, "ru")) is None
 
 
 def test_status_and_movements_reach_every_party_concerned(runtime, demo):
     rt = runtime
-    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-aud", "plan": plan()})
-    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "op-aud", "version": 1, "answer": "acknowledged"})
-    refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "op-aud", "action": "start"}, 422,
+    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-aud", "plan": plan()})
+    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-aud", "version": 1, "answer": "acknowledged"})
+    refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-aud", "action": "start"}, 422,
             "must include party 'ru'", audience="party:icrc,party:ua", field="audience")
-    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "op-aud", "action": "start"})
+    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-aud", "action": "start"})
     refused(rt, demo, "icrc/mediator", "operation.movement",
-            {"operation": "op-aud", "event": "departed", "at": iso(NOW)}, 422, "must include party 'ua'",
+            {"operation": "ua-op-aud", "event": "departed", "at": iso(NOW)}, 422, "must include party 'ua'",
             audience="party:icrc,party:ru", field="audience")
 
 
 def test_zones_already_over_or_declared_twice_are_refused(runtime, demo):
     rt = runtime
-    zone = {"id": "z-past", "kind": "mined", "name": "Cleared last week", "geometry": SQUARE,
+    zone = {"id": "ru-z-past", "kind": "mined", "name": "Cleared last week", "geometry": SQUARE,
             "valid_from": iso(NOW - timedelta(days=9)), "valid_until": iso(NOW - timedelta(days=2))}
     refused(rt, demo, "ru/liaison", "zone.declare", zone, 422, "ended before it was declared", audience="all",
             field="valid_until")
-    ok = {**zone, "id": "z-now", "valid_until": iso(NOW + timedelta(days=2))}  # begun in the past: accepted
+    ok = {**zone, "id": "ru-z-now", "valid_until": iso(NOW + timedelta(days=2))}  # begun in the past: accepted
     submit(rt, demo, "ru/liaison", "zone.declare", ok, audience="all")
-    refused(rt, demo, "ua/liaison", "zone.declare", {**ok, "name": "Another"}, 409, "already declared",
+    refused(rt, demo, "ru/negotiator", "zone.declare", {**ok, "name": "Another"}, 409, "already declared",
+            audience="all", field="id")
+    # Another party cannot pick an id in Russia's namespace, taken or not.
+    refused(rt, demo, "ua/liaison", "zone.declare", {**ok, "name": "Another"}, 422, "starts with your party's slug",
             audience="all", field="id")
     with rt.sessions() as s:
-        assert s.get(Zone, "z-past") is None and s.get(Zone, "z-now").party == "ru"
+        assert s.get(Zone, "ru-z-past") is None and s.get(Zone, "ru-z-now").party == "ru"
 
 
 def test_coordinates_in_the_wrong_order_but_in_range_are_refused(runtime, demo):
@@ -86,10 +89,10 @@ def test_coordinates_in_the_wrong_order_but_in_range_are_refused(runtime, demo):
     p = plan(route={"type": "LineString", "coordinates": [swapped, [47.8388, 35.1396]]},
              origin={"name": "Azovstal", "position": swapped},
              destination={"name": "Zaporizhzhia", "position": [47.8388, 35.1396]})
-    err = refused(runtime, demo, "ua/negotiator", "operation.propose", {"operation": "op-swap", "plan": p}, 422,
+    err = refused(runtime, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-swap", "plan": p}, 422,
                   "swapped", field="plan.origin.position")
     assert "longitude first" in err.message
-    zone = {"id": "z-swap", "kind": "no_go", "name": "Swapped", "valid_from": iso(NOW),
+    zone = {"id": "ua-z-swap", "kind": "no_go", "name": "Swapped", "valid_from": iso(NOW),
             "valid_until": iso(NOW + timedelta(days=1)),
             "geometry": {"type": "Polygon", "coordinates": [[[47.0, 37.2], [47.2, 37.2], [47.2, 37.4], [47.0, 37.2]]]}}
     refused(runtime, demo, "ua/liaison", "zone.declare", zone, 422, "swapped", audience="all", field="geometry")
@@ -97,8 +100,8 @@ def test_coordinates_in_the_wrong_order_but_in_range_are_refused(runtime, demo):
 
 def test_only_liaison_officers_and_negotiators_give_receipts(runtime, demo):
     rt = runtime
-    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "op-rcpt", "plan": plan()})
-    r = submit(rt, demo, "ua/liaison", "channel.post", {"operation": "op-rcpt", "text": "Ready?", "urgent": True})
+    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-rcpt", "plan": plan()})
+    r = submit(rt, demo, "ua/liaison", "channel.post", {"operation": "ua-op-rcpt", "text": "Ready?", "urgent": True})
     # An auditor of the mediator or a registrar has not read the message for its party.
     refused(rt, demo, "icrc/auditor", "channel.receipt", {"message": r.index, "state": "read"}, 403, "role")
     refused(rt, demo, "ru/registrar", "channel.receipt", {"message": r.index, "state": "read"}, 403, "role")
@@ -112,15 +115,15 @@ def test_only_liaison_officers_and_negotiators_give_receipts(runtime, demo):
 def test_an_operation_whose_window_has_ended_cannot_start(runtime, demo):
     # Proposed and acknowledged 100 hours ago (a historical import) for a window that ended 40 hours ago.
     then = NOW - timedelta(hours=100)
-    p = {"operation": "op-late", "plan": plan(window={"start": iso(NOW - timedelta(hours=50)),
+    p = {"operation": "ua-op-late", "plan": plan(window={"start": iso(NOW - timedelta(hours=50)),
                                                      "end": iso(NOW - timedelta(hours=40))})}
-    ack = {"operation": "op-late", "version": 1, "answer": "acknowledged"}
+    ack = {"operation": "ua-op-late", "version": 1, "answer": "acknowledged"}
     notes = [(compose(demo.signer("ua/negotiator"), origin=ORIGIN, kind="operation.propose", audience=AUD,
                       payload=p, time=then), p),
              (compose(demo.signer("ru/liaison"), origin=ORIGIN, kind="operation.answer", audience=AUD,
                       payload=ack, time=then + timedelta(hours=1)), ack)]
     runtime.pipeline.submit_many(notes, replay=True)
-    assert op(runtime, "op-late").status == "acknowledged"
-    refused(runtime, demo, "icrc/mediator", "operation.status", {"operation": "op-late", "action": "start"}, 409,
+    assert op(runtime, "ua-op-late").status == "acknowledged"
+    refused(runtime, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-late", "action": "start"}, 409,
             "window acknowledged for this operation ended", field="action")
-    assert op(runtime, "op-late").status == "acknowledged"
+    assert op(runtime, "ua-op-late").status == "acknowledged"

@@ -154,30 +154,30 @@ def test_propose_answer_start_outcomes_complete(client, demo, runtime):
 
 
 def test_decline_needs_a_reason_beside_the_field(client, demo, runtime):
-    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-d", "plan": plan()})
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "icrc-op-web-d", "plan": plan()})
     sign_in(client, demo, "ru/negotiator")
-    token = csrf(client, "/operations/op-web-d")
-    r = client.post("/operations/op-web-d/answer", data={"answer": "declined", "reason": "", "version": "1",
+    token = csrf(client, "/operations/icrc-op-web-d")
+    r = client.post("/operations/icrc-op-web-d/answer", data={"answer": "declined", "reason": "", "version": "1",
                                                          "csrf": token})
     assert r.status_code == 400 and "reason" in r.text and 'class="error"' in r.text
-    r = client.post("/operations/op-web-d/answer", data={"answer": "declined", "reason": "shelling continues",
+    r = client.post("/operations/icrc-op-web-d/answer", data={"answer": "declined", "reason": "shelling continues",
                                                          "version": "1", "csrf": token}, follow_redirects=False)
     assert r.status_code == 303
-    page = client.get("/operations/op-web-d").text
+    page = client.get("/operations/icrc-op-web-d").text
     assert "shelling continues" in page and "Declined" in page
 
 
 def test_operations_per_role(client, demo, runtime):
-    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-aud", "plan": plan()},
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "icrc-op-web-aud", "plan": plan()},
            audience=AUD)
     sign_in(client, demo, "tr/observer")
-    assert client.get("/operations/op-web-aud").status_code == 404
+    assert client.get("/operations/icrc-op-web-aud").status_code == 404
     assert client.get("/operations/icrc-azovstal-wounded").status_code == 404
-    assert "op-web-aud" not in client.get("/operations").text
+    assert "icrc-op-web-aud" not in client.get("/operations").text
     for member in ("ua/press", "ru/liaison", "icrc/auditor", "un-ocha/liaison"):
         as_member(client, demo, member)
-        assert client.get("/operations/op-web-aud").status_code == 200, member
-        assert "/operations/op-web-aud" in client.get("/operations").text
+        assert client.get("/operations/icrc-op-web-aud").status_code == 200, member
+        assert "/operations/icrc-op-web-aud" in client.get("/operations").text
     # Escalations are for mediators.
     assert 'id="escalations"' in client.get("/operations").text
     as_member(client, demo, "ru/liaison")
@@ -242,27 +242,27 @@ def test_incident_reported_through_the_form_and_answered(client, demo, runtime):
 
 
 def test_opening_the_page_gives_read_receipts(client, demo, runtime):
-    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-ch", "plan": plan()})
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "icrc-op-web-ch", "plan": plan()})
     sign_in(client, demo, "icrc/mediator")
-    token = csrf(client, "/operations/op-web-ch")
-    r = client.post("/operations/op-web-ch/channel", data={"text": "Convoy ready at 06:00", "urgent": "1",
+    token = csrf(client, "/operations/icrc-op-web-ch")
+    r = client.post("/operations/icrc-op-web-ch/channel", data={"text": "Convoy ready at 06:00", "urgent": "1",
                                                            "csrf": token}, follow_redirects=False)
     assert r.status_code == 303
     with runtime.sessions() as s:
-        message = s.scalar(select(func.max(ChannelMessage.idx)).where(ChannelMessage.operation == "op-web-ch"))
+        message = s.scalar(select(func.max(ChannelMessage.idx)).where(ChannelMessage.operation == "icrc-op-web-ch"))
         assert s.scalar(select(func.count()).select_from(ChannelReceipt).where(ChannelReceipt.message == message)) == 0
     # The mediator's own view gives no receipt; a Ukrainian liaison officer's does, once.
-    client.get("/operations/op-web-ch")
+    client.get("/operations/icrc-op-web-ch")
     as_member(client, demo, "ua/liaison")
-    page = client.get("/operations/op-web-ch").text
+    page = client.get("/operations/icrc-op-web-ch").text
     assert "Convoy ready at 06:00" in page
-    client.get("/operations/op-web-ch")
+    client.get("/operations/icrc-op-web-ch")
     with runtime.sessions() as s:
         rows = s.execute(select(ChannelReceipt.party, ChannelReceipt.state, ChannelReceipt.member)
                          .where(ChannelReceipt.message == message).order_by(ChannelReceipt.state)).all()
     assert rows == [("ua", "delivered", "ua/liaison"), ("ua", "read", "ua/liaison")]
     as_member(client, demo, "icrc/mediator")
-    page = client.get("/operations/op-web-ch").text
+    page = client.get("/operations/icrc-op-web-ch").text
     receipts = re.search(r'<ul class="receipts">(.*?)</ul>', page, re.DOTALL).group(1)
     assert re.search(r'data-party="ua">.*?read', receipts, re.DOTALL)
     assert re.search(r'data-party="ru">.*?not yet delivered', receipts, re.DOTALL)
@@ -286,21 +286,21 @@ def test_labels_and_messages_are_translated():
 
 
 def test_counter_proposal_through_the_form_is_a_new_version_needing_fresh_answers(client, demo, runtime):
-    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-c", "plan": plan()})
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "icrc-op-web-c", "plan": plan()})
     # The mediator, who proposed it, is not offered a counter-proposal; neither is a party not concerned.
     sign_in(client, demo, "icrc/mediator")
-    assert 'id="counter-link"' not in client.get("/operations/op-web-c").text
-    assert client.get("/operations/op-web-c/counter").status_code == 403
+    assert 'id="counter-link"' not in client.get("/operations/icrc-op-web-c").text
+    assert client.get("/operations/icrc-op-web-c/counter").status_code == 403
     as_member(client, demo, "ru/negotiator")
-    page = client.get("/operations/op-web-c").text
-    assert 'href="/operations/op-web-c/counter"' in page
-    form = client.get("/operations/op-web-c/counter")
+    page = client.get("/operations/icrc-op-web-c").text
+    assert 'href="/operations/icrc-op-web-c/counter"' in page
+    form = client.get("/operations/icrc-op-web-c/counter")
     assert form.status_code == 200
     # The form holds the current plan: its route on the map, its window in the plan's time zone.
-    assert 'action="/operations/op-web-c/counter"' in form.text and "version 2" in form.text
+    assert 'action="/operations/icrc-op-web-c/counter"' in form.text and "version 2" in form.text
     assert "&#34;LineString&#34;" in form.text or "&quot;LineString&quot;" in form.text
     assert 'id="mediator" name="mediator"' in form.text and "disabled" in form.text
-    token = csrf(client, "/operations/op-web-c/counter")
+    token = csrf(client, "/operations/icrc-op-web-c/counter")
     current = plan()
     tz = zoneinfo.ZoneInfo(current["time_zone"])
     start = datetime.fromisoformat(current["window"]["start"].replace("Z", "+00:00")).astimezone(tz)
@@ -313,32 +313,32 @@ def test_counter_proposal_through_the_form_is_a_new_version_needing_fresh_answer
     fields.pop("mediator"), fields.pop("parties")  # disabled in the form: the browser does not send them
     logged = count(runtime, LogEntry)
     # An error stays beside its field and nothing is stored.
-    bad = client.post("/operations/op-web-c/counter", data={**fields, "vehicles": "six", "csrf": token})
+    bad = client.post("/operations/icrc-op-web-c/counter", data={**fields, "vehicles": "six", "csrf": token})
     assert bad.status_code == 400 and 'id="vehicles-error"' in bad.text
     assert "the road through Vasylivka is not yet cleared" in bad.text  # the reason is kept
     assert count(runtime, LogEntry) == logged
-    r = client.post("/operations/op-web-c/counter", data={**fields, "csrf": token}, follow_redirects=False)
+    r = client.post("/operations/icrc-op-web-c/counter", data={**fields, "csrf": token}, follow_redirects=False)
     assert r.status_code == 303, r.text
-    assert r.headers["location"] == "/operations/op-web-c#board"
+    assert r.headers["location"] == "/operations/icrc-op-web-c#board"
     with runtime.sessions() as s:
-        op = s.get(Operation, "op-web-c")
+        op = s.get(Operation, "icrc-op-web-c")
         assert op.version == 2 and op.status == "proposed" and op.title == "Later window, fewer vehicles"
         assert sorted(op.party_list) == ["ru", "ua"] and op.mediator == "icrc"
     with runtime.sessions() as s:
         from parley.operations import service as svc
 
-        v, board = svc.board(s, s.get(Operation, "op-web-c"))
+        v, board = svc.board(s, s.get(Operation, "icrc-op-web-c"))
         revised = svc.plan_of(v)
     assert revised["convoy"]["vehicles"] == 6
     assert revised["window"]["start"].startswith((start + timedelta(hours=12)).astimezone(zoneinfo.ZoneInfo("UTC"))
                                                  .strftime("%Y-%m-%dT%H:%M"))
     # The version is new: Russia proposed it, Ukraine must answer it afresh, and may itself counter it.
     assert {r.party: r.state for r in board} == {"ru": "proposer", "ua": "awaiting"}
-    page = client.get("/operations/op-web-c").text
+    page = client.get("/operations/icrc-op-web-c").text
     assert "the road through Vasylivka is not yet cleared" in page
-    assert client.get("/operations/op-web-c/counter").status_code == 403  # it proposed this version
+    assert client.get("/operations/icrc-op-web-c/counter").status_code == 403  # it proposed this version
     as_member(client, demo, "ua/negotiator")
-    assert 'id="counter-link"' in client.get("/operations/op-web-c").text
+    assert 'id="counter-link"' in client.get("/operations/icrc-op-web-c").text
 
 
 def test_zone_withdrawn_through_the_page_only_by_its_declaring_party(client, demo, runtime):
@@ -379,61 +379,61 @@ def test_zone_withdrawn_through_the_page_only_by_its_declaring_party(client, dem
 
 
 def test_an_answer_is_to_the_version_shown_never_to_a_newer_one(client, demo, runtime):
-    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-v", "plan": plan()})
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "icrc-op-web-v", "plan": plan()})
     sign_in(client, demo, "ru/liaison")
-    page = client.get("/operations/op-web-v").text
+    page = client.get("/operations/icrc-op-web-v").text
     assert 'name="version" value="1"' in page
-    token = csrf(client, "/operations/op-web-v")
+    token = csrf(client, "/operations/icrc-op-web-v")
     # While the page is open, the mediator revises the plan: version 2, which Russia has not seen.
     submit(runtime, demo, "icrc/mediator", "operation.propose",
-           {"operation": "op-web-v", "supersedes": 1, "plan": plan(buffer_m=4000)})
+           {"operation": "icrc-op-web-v", "supersedes": 1, "plan": plan(buffer_m=4000)})
     logged = count(runtime, LogEntry)
-    r = client.post("/operations/op-web-v/answer", data={"answer": "acknowledged", "version": "1", "csrf": token})
+    r = client.post("/operations/icrc-op-web-v/answer", data={"answer": "acknowledged", "version": "1", "csrf": token})
     assert r.status_code == 400 and "not the current version" in r.text
-    assert count(runtime, LogEntry) == logged and status_of(runtime, "op-web-v") == "proposed"
+    assert count(runtime, LogEntry) == logged and status_of(runtime, "icrc-op-web-v") == "proposed"
     # A form without the version acknowledges nothing either.
-    r = client.post("/operations/op-web-v/answer", data={"answer": "acknowledged", "csrf": token})
+    r = client.post("/operations/icrc-op-web-v/answer", data={"answer": "acknowledged", "csrf": token})
     assert r.status_code == 400 and count(runtime, LogEntry) == logged
-    page = client.get("/operations/op-web-v").text
+    page = client.get("/operations/icrc-op-web-v").text
     assert 'name="version" value="2"' in page
-    r = client.post("/operations/op-web-v/answer", data={"answer": "acknowledged", "version": "2",
-                                                         "csrf": csrf(client, "/operations/op-web-v")},
+    r = client.post("/operations/icrc-op-web-v/answer", data={"answer": "acknowledged", "version": "2",
+                                                         "csrf": csrf(client, "/operations/icrc-op-web-v")},
                     follow_redirects=False)
     assert r.status_code == 303
     with runtime.sessions() as s:
-        assert s.get(OperationAnswer, ("op-web-v", 2, "ru")).answer == "acknowledged"
-        assert s.get(OperationAnswer, ("op-web-v", 1, "ru")) is None
+        assert s.get(OperationAnswer, ("icrc-op-web-v", 2, "ru")).answer == "acknowledged"
+        assert s.get(OperationAnswer, ("icrc-op-web-v", 1, "ru")) is None
 
 
 def test_a_counter_proposal_to_a_superseded_version_is_refused(client, demo, runtime):
-    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "op-web-cv", "plan": plan()})
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "icrc-op-web-cv", "plan": plan()})
     sign_in(client, demo, "ru/negotiator")
-    form = client.get("/operations/op-web-cv/counter").text
+    form = client.get("/operations/icrc-op-web-cv/counter").text
     assert 'name="version" value="1"' in form
-    token = csrf(client, "/operations/op-web-cv/counter")
+    token = csrf(client, "/operations/icrc-op-web-cv/counter")
     submit(runtime, demo, "icrc/mediator", "operation.propose",
-           {"operation": "op-web-cv", "supersedes": 1, "plan": plan(buffer_m=4000)})
+           {"operation": "icrc-op-web-cv", "supersedes": 1, "plan": plan(buffer_m=4000)})
     current = plan()
     fields = proposal(route=json.dumps(current["route"]), reason="later", version="1")
     fields.pop("mediator"), fields.pop("parties")
     logged = count(runtime, LogEntry)
-    r = client.post("/operations/op-web-cv/counter", data={**fields, "csrf": token})
+    r = client.post("/operations/icrc-op-web-cv/counter", data={**fields, "csrf": token})
     assert r.status_code == 400 and "not the current version" in r.text and 'name="version" value="1"' in r.text
     assert count(runtime, LogEntry) == logged
 
 
 def test_an_auditor_or_a_press_officer_reading_the_page_gives_no_receipt(client, demo, runtime):
-    submit(runtime, demo, "ua/negotiator", "operation.propose", {"operation": "op-web-ar", "plan": plan()})
-    r = submit(runtime, demo, "ua/liaison", "channel.post", {"operation": "op-web-ar", "text": "Ready?",
+    submit(runtime, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-web-ar", "plan": plan()})
+    r = submit(runtime, demo, "ua/liaison", "channel.post", {"operation": "ua-op-web-ar", "text": "Ready?",
                                                              "urgent": True})
     for member in ("icrc/auditor", "ru/registrar"):
         as_member(client, demo, member)
-        assert "Ready?" in client.get("/operations/op-web-ar").text
+        assert "Ready?" in client.get("/operations/ua-op-web-ar").text
     with runtime.sessions() as s:
         assert s.scalar(select(func.count()).select_from(ChannelReceipt)
                         .where(ChannelReceipt.message == r.index)) == 0
     as_member(client, demo, "ru/liaison")
-    client.get("/operations/op-web-ar")
+    client.get("/operations/ua-op-web-ar")
     with runtime.sessions() as s:
         assert set(s.execute(select(ChannelReceipt.party, ChannelReceipt.state)
                              .where(ChannelReceipt.message == r.index)).all()) == {("ru", "delivered"), ("ru", "read")}
