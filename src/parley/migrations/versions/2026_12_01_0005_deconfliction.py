@@ -73,18 +73,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('inquiry', name=op.f('pk_inquiry_secret'))
     )
     # Families keep following their inquiries: the verifiers move to the local table before the column goes.
+    # ALTER TABLE … DROP COLUMN in place (SQLite 3.35+), not a batch copy of the table: other tables refer to
+    # ``inquiry``, and dropping it for a copy would break their foreign keys.
     op.execute("INSERT INTO inquiry_secret (inquiry, secret_hash) SELECT id, secret_hash FROM inquiry")
-    with op.batch_alter_table('inquiry', schema=None) as batch_op:
-        batch_op.drop_column('secret_hash')
+    op.drop_column('inquiry', 'secret_hash')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('inquiry', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('secret_hash', sa.String(length=200), nullable=False, server_default=''))
+    # In place as well (see upgrade); an inquiry without a verifier gets an empty one, which matches no secret.
+    op.add_column('inquiry', sa.Column('secret_hash', sa.String(length=200), nullable=False, server_default=''))
     op.execute("UPDATE inquiry SET secret_hash = (SELECT s.secret_hash FROM inquiry_secret s "
                "WHERE s.inquiry = inquiry.id) WHERE id IN (SELECT inquiry FROM inquiry_secret)")
-    with op.batch_alter_table('inquiry', schema=None) as batch_op:
-        batch_op.alter_column('secret_hash', server_default=None)
     op.drop_table('inquiry_secret')
 
     with op.batch_alter_table('deconfliction_alert', schema=None) as batch_op:
