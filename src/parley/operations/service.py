@@ -323,10 +323,11 @@ def footprint_of(plan: Plan) -> Any:
 CHECK_LIMIT, CHECK_WINDOW = 30, timedelta(hours=1)
 
 
-def checks_used(s: Session, who: Principal, now: datetime) -> int:
+def checks_used(s: Session, who: Principal, now: datetime, *, refused: bool = False) -> int:
+    """The member's checks answered (or, with ``refused``, refused) in the last ``CHECK_WINDOW``."""
     return s.scalar(select(func.count()).select_from(DeconflictionCheck).where(
         DeconflictionCheck.member == who.member, DeconflictionCheck.at > now - CHECK_WINDOW,
-        DeconflictionCheck.refused.is_(False))) or 0
+        DeconflictionCheck.refused.is_(refused))) or 0
 
 
 def _too_many() -> TooManyRequests:
@@ -339,23 +340,26 @@ def check_plan(sessions: sessionmaker, s: Session, who: Principal, plan: Plan, e
     """A dry-run check of a plan before proposing it: the conflicts ``who`` may read. Every check is recorded
     (``DeconflictionCheck``: who, when, the footprint's bounding box, the window, how many conflicts were shown
     and how many were not) and at most ``CHECK_LIMIT`` an hour are answered per member (``TooManyRequests``
-    beyond; the refused check is recorded too)."""
+    beyond; refused checks are recorded too, up to ``CHECK_LIMIT`` of them an hour)."""
     now = now or now_utc()
     footprint = footprint_of(plan)
     start, end = plan.window.start.astimezone(timezone.utc), plan.window.end.astimezone(timezone.utc)
     minx, miny, maxx, maxy = footprint.bounds
     row = dict(member=who.member, party=who.party, at=now, min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy,
                window_start=start, window_end=end, operation=exclude[:64] if exclude else None)
-    hits: list[Hit] | None = None
-    if checks_used(s, who, now) < CHECK_LIMIT:
-        hits = _hits(s, footprint, start, end, exclude)
-    shown = _shown(who, hits) if hits is not None else None
+    # Nothing is computed for a check beyond the limit; the count is taken again where the check is recorded,
+    # since another request of the same member may have come in between.
+    hits = _hits(s, footprint, start, end, exclude) if checks_used(s, who, now) < CHECK_LIMIT else None
+    shown = _shown(who, hits) if hits is not None else Deconfliction([])
     with writing(sessions) as w:
-        # Counted again where the record is written: another request of the same member may have come between.
-        refused = shown is None or checks_used(w, who, now) >= CHECK_LIMIT
-        w.add(DeconflictionCheck(**row, refused=refused, shown=None if refused else len(shown.conflicts),  # type: ignore[union-attr]
-                                 unseen=None if refused else len(hits) - len(shown.conflicts)))  # type: ignore[arg-type,union-attr]
-    if refused or shown is None:
+        refused = hits is None or checks_used(w, who, now) >= CHECK_LIMIT
+        counts = {} if refused or hits is None else {"shown": len(shown.conflicts),
+                                                     "unseen": len(hits) - len(shown.conflicts)}
+        # Refused checks are recorded too, up to as many again an hour: beyond that the member is only
+        # hammering, and each further row would cost the server more than the member.
+        if not refused or checks_used(w, who, now, refused=True) < CHECK_LIMIT:
+            w.add(DeconflictionCheck(**row, refused=refused, **counts))
+    if refused:
         raise _too_many()
     return shown
 
