@@ -219,6 +219,10 @@ async def create_party(request: Request, s: Db, who: Who, csrf: Annotated[str, F
     return RedirectResponse(f"/parties/{slug.strip()}", status_code=303)
 
 
+MANAGERS_ONLY = ("Only an admin of this party manages its members and keys; a mediator's admin does so only "
+                 "while the party has no admin of its own.")
+
+
 def _can_admin(s: Session, who: Principal, party: str) -> bool:
     """Whether to offer the forms that manage ``party``'s members (the records' own rule decides)."""
     return manages(s, who, party)
@@ -246,6 +250,8 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
     p = s.get(Party, slug)
     if p is None:
         return not_found(request, who, "There is no such party.")
+    if not _can_admin(s, who, slug):
+        return render(request, "error.html", 403, who=who, title="Not allowed", message=MANAGERS_ONLY)
     handle = handle.strip()
     values = {"handle": handle, "display_name": display_name, "roles": roles}
     errors: dict[str, str] = {}
