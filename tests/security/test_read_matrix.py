@@ -453,3 +453,6 @@ def test_the_matrix_has_something_to_find(world):
     restricted = [v for v, who in world.values.items() if who != set(world.principals)]
     assert len(restricted) > 100 and "Семья Жаворонковских, телефон 8-900-000-00-17" in restricted
     assert world.values["Семья Жаворонковских, телефон 8-900-000-00-17"] == {"ru/registrar"}
+    # A note Ukraine's negotiator addressed to Ukraine's registrars: its own party reads it in that role only.
+    mediators = {"icrc/admin", "icrc/mediator", "icrc/auditor", "un-ocha/liaison"}
+    assert world.values["Для реєстраторів: перелік свідків з Маріупольського порту"] == {"ua/registrar", *mediators}
