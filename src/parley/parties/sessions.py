@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from parley.db import writing
 from parley.errors import Forbidden
 from parley.parties.models import Member, SignInFailure, WebSession
+from parley.records.format import AUTHOR_RE
 from parley.settings import Settings
 
 COOKIE = "parley_session"
@@ -357,7 +358,7 @@ class SignInLimits:
     @staticmethod
     def member_key(s: Session, member: str) -> str:
         # What was typed may be a password typed in the wrong field: an unknown name is kept only as a hash.
-        if s.get(Member, member) is not None:
+        if AUTHOR_RE.match(member) and s.get(Member, member) is not None:
             return member
         return "?" + hashlib.sha256(member.encode()).hexdigest()[:40]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,7 +47,7 @@ from parley.parties.credentials import (
 from parley.parties.models import Credential, Member, MemberKey, Party
 from parley.parties.sessions import STATE, SignInLimits, address_key, agent_label, client_address
 from parley.records.api import sign_and_submit
-from parley.records.format import ROLES, SLUG_RE
+from parley.records.format import AUTHOR_RE, ROLES, SLUG_RE
 from parley.runtime import Runtime
 from parley.web import i18n
 
@@ -169,7 +170,7 @@ def signin(request: Request, s: Db, member: Annotated[str, Form(max_length=130)]
     if attempt is None:
         return _signin_refused(request, next, member, 429, wait, errors={
             "password": "Too many failed sign-ins for this member or from your address."})
-    cred = s.get(Credential, member)
+    cred = s.get(Credential, member) if AUTHOR_RE.match(member) else None  # no lookup for NUL bytes and such
     try:
         ok = check_password(cred.password_hash if cred else None, password)
     except HashBusy as exc:
@@ -406,11 +407,14 @@ def end_session(request: Request, s: Db, who: Who, party: str, handle: str, key:
     if who.member != f"{party}/{handle}":
         return render(request, "error.html", 403, who=who, title="Not allowed",
                       message="Members end their own sessions; an admin deactivates a member to end theirs.")
+    if not re.fullmatch(r"[0-9a-f]{64}", key):
+        return _member_page(request, s, who, party, handle, 404,
+                            errors={"sessions": "This session has ended already."})
     state = request.scope.get(STATE)
     if state is not None and key == state.key:
         store.sign_out(request, rt.sessions)
         return RedirectResponse("/signin", status_code=303)
-    if not store.end(rt.sessions, key[:64], member=who.member):
+    if not store.end(rt.sessions, key, member=who.member):
         return _member_page(request, s, who, party, handle, 404,
                             errors={"sessions": "This session has ended already."})
     return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
