@@ -207,11 +207,17 @@ def test_families_share_the_gate(client, demo):
             page = client.post("/family", data={"reference": "INQ-AAAA-BBBB", "secret": "x",
                                                 "csrf": csrf(client, "/family")}, headers={"Accept-Language": "ru"})
             assert page.status_code == 503 and "Сервер занят" in page.text
+            svc.FILINGS.clear()
+            filed = client.post("/family/new", data={"surname": "Гнатюк", "first_name": "Роман", "party": "ua",
+                                                     "csrf": csrf(client, "/family/new")},
+                                headers={"Accept-Language": "ru"})
+            assert filed.status_code == 503 and 'id="form-error"' in filed.text and "Сервер занят" in filed.text
             signin = attempt(client, "ua/admin", demo.password("ua/admin"))
             assert signin.status_code == 503 and "The server is busy" in signin.text
     finally:
         HASHING.configure(2, 8, 3.0)
         svc.FAMILY.clear()
+        svc.FILINGS.clear()
     assert attempt(client, "ua/admin", demo.password("ua/admin")).status_code == 303
 
 

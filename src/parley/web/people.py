@@ -829,6 +829,10 @@ async def family_file(request: Request, s: Db) -> Response:
     try:
         ref, secret, _ = await run_in_threadpool(svc.file_directly, s, submit, values["party"], sought,
                                                  values["relationship"][:200], values["contact"])
+    except HashBusy as exc:
+        response = _direct_form(request, s, 503, values, {"form": "The server is busy. Try again in a moment."})
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except ParleyError as exc:
         s.rollback()
         return _direct_form(request, s, 400, values,
