@@ -15,12 +15,16 @@ from sqlalchemy import text
 
 from parley.db import make_engine, migrate
 from parley.log.note import Signer
+from parley.parties import credentials
 from parley.runtime import Runtime, create_log_key, open_runtime
 from parley.settings import Settings
 
 PG_URL = os.environ.get("PARLEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-" + "k" * 40
 ORIGIN = "test.parley.local/log"
+
+# Cheap Argon2 in tests (a hash in about a millisecond); the server keeps argon2-cffi's t=3, 64 MiB.
+credentials.use_hash_cost(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def _pg_available() -> bool:

@@ -13,12 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley import __version__
 from parley.errors import ParleyError
 from parley.log import merkle, note
+from parley.parties.credentials import HASHING
+from parley.parties.sessions import SessionMiddleware, SignInLimits, WebSessions
 from parley.runtime import Runtime, open_runtime
 from parley.settings import Settings
 
@@ -108,10 +109,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                   description="The shared, verifiable record of humanitarian agreements.")
     app.state.runtime = runtime
     app.state.settings = settings
+    app.state.web_sessions = WebSessions(settings)
+    app.state.signin_limits = SignInLimits(settings)
+    HASHING.configure(settings.password_hash_slots, settings.password_hash_queue,
+                      settings.password_hash_wait.total_seconds())
 
     @app.exception_handler(ParleyError)
     async def parley_error(_: Request, exc: ParleyError) -> JSONResponse:
-        return JSONResponse(exc.as_dict(), status_code=exc.status)
+        return JSONResponse(exc.as_dict(), status_code=exc.status, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(merkle.ProofError)
     async def proof_error(_: Request, exc: merkle.ProofError) -> JSONResponse:
@@ -149,6 +154,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
         )
+        if settings.cookie_secure:  # served over HTTPS (secure cookies): browsers keep to HTTPS for a year
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     from parley.auth import CurrentPrincipal
@@ -177,9 +184,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="parley_session",
-                       max_age=int(settings.session_max_age.total_seconds()), same_site="strict",
-                       https_only=settings.cookie_secure)
+    app.add_middleware(SessionMiddleware, store=app.state.web_sessions)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes,
                        upload_paths=UPLOAD_PATHS)
     return app

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from parley.errors import Forbidden, Unauthorized
 from parley.parties.credentials import member_for_token
 from parley.parties.models import Member, Party
+from parley.parties.sessions import STATE, check_api_write
 from parley.runtime import Runtime
 
 
@@ -61,9 +62,12 @@ def optional_principal(request: Request, s: Annotated[Session, Depends(db_sessio
         if p is None:
             raise Unauthorized("this member is not active")
         return p
-    member = request.session.get("member") if "session" in request.scope else None
-    if member:
-        return load_principal(s, member)
+    # The session cookie, resolved by parley.parties.sessions.SessionMiddleware (expired, idle and inactive
+    # members' sessions are refused there). Writes under /api with it need the CSRF token and this site's Origin.
+    state = request.scope.get(STATE)
+    if state is not None and state.member:
+        check_api_write(request)
+        return load_principal(s, state.member)
     return None
 
 

@@ -8,11 +8,14 @@ import os
 import secrets
 import socket
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
+
+if TYPE_CHECKING:
+    from parley.settings import Settings
 
 app = typer.Typer(help="Parley: the shared, verifiable record of humanitarian agreements.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -105,7 +108,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     from parley.app import create_app
 
     settings = _settings(**_data_overrides(data))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
+                **proxy_options(settings))
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn believes X-Forwarded-For/-Proto only from PARLEY_TRUSTED_PROXIES; by default from nobody
+    (uvicorn's own default trusts 127.0.0.1, which lets a local client pick its address for the limits)."""
+    proxies = settings.trusted_proxy_list
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies)}
 
 
 def _free_port(host: str) -> int:
@@ -186,7 +197,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
         rt.close()
         return
     try:
-        uvicorn.run(create_app(settings, rt), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings, rt), host=host, port=port, log_level="warning", **proxy_options(settings))
     finally:
         for srv in servers:
             srv.should_exit = True

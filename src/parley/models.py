@@ -2,16 +2,17 @@
 
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, LogNode, WitnessProgress
 from parley.operations.models import TABLES as OPERATION_TABLES
-from parley.parties.models import Annotation, Credential, Member, MemberKey, Party
+from parley.parties.models import Annotation, Credential, Member, MemberKey, Party, SignInFailure, WebSession
 from parley.people.models import TABLES as PEOPLE_TABLES
 
 LOG_TABLES = (LogHead, LogEntry, LogNode, LogCheckpoint, LogCosignature, WitnessProgress)
 PROJECTION_TABLES = (Party, Member, MemberKey, Annotation, *OPERATION_TABLES, *PEOPLE_TABLES)
-LOCAL_TABLES = (Credential,)
+LOCAL_TABLES = (Credential, WebSession, SignInFailure)
 
 __all__ = [
     "Annotation", "Credential", "LogCheckpoint", "LogCosignature", "LogEntry", "LogHead", "LogNode",
-    "Member", "MemberKey", "Party", "WitnessProgress", "LOG_TABLES", "PROJECTION_TABLES", "LOCAL_TABLES",
+    "Member", "MemberKey", "Party", "SignInFailure", "WebSession", "WitnessProgress", "LOG_TABLES",
+    "PROJECTION_TABLES", "LOCAL_TABLES",
 ]
 
 # Capabilities' local tables (never in the log, not rebuilt by replay): families' secret verifiers, the

@@ -5,6 +5,7 @@ Nothing here connects to anything; the app, CLI and tests build as many ``Settin
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,8 +29,23 @@ class Settings(BaseSettings):
     # Witness URLs to ask for cosignatures, "name=url" each.
     witness_urls: dict[str, str] = Field(default_factory=dict)
     publish_interval: timedelta = timedelta(seconds=1)
+    # Web sessions live in the database: a session ends at sign-out, after session_max_age from sign-in,
+    # or after session_idle_timeout without a request, whichever comes first.
     session_max_age: timedelta = timedelta(hours=8)
+    session_idle_timeout: timedelta = timedelta(hours=1)
     cookie_secure: bool = True
+    # Failed sign-ins counted per member and per client address (IPv6: per /64) in a sliding window;
+    # at the limit, sign-in is refused (429) until the oldest counted failure leaves the window.
+    signin_failures_per_member: int = 10
+    signin_failures_per_address: int = 20
+    signin_failure_window: timedelta = timedelta(minutes=15)
+    # Argon2 hashes at once in this process (64 MiB each), requests that may wait for one, and how long.
+    password_hash_slots: int = 2
+    password_hash_queue: int = 8
+    password_hash_wait: timedelta = timedelta(seconds=3)
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed,
+    # comma-separated (PARLEY_TRUSTED_PROXIES="10.0.0.5,10.1.0.0/16"). Empty: no proxy header is believed.
+    trusted_proxies: str = ""
     # Records appended in one durable transaction at most (group commit).
     append_batch: int = 512
     max_request_bytes: int = 1 << 20
@@ -52,12 +68,40 @@ class Settings(BaseSettings):
             raise ValueError("log_origin must be non-empty without spaces or '+'")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in _items(value):
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"PARLEY_TRUSTED_PROXIES: {item!r} is not an IP address or network") from None
+        return ",".join(_items(value))
+
     @model_validator(mode="after")
     def _positive_batch(self) -> "Settings":
         if self.append_batch < 1:
             raise ValueError("append_batch must be positive")
+        for name in ("signin_failures_per_member", "signin_failures_per_address", "password_hash_slots"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive")
+        if self.password_hash_queue < 0:
+            raise ValueError("password_hash_queue must not be negative")
+        for name in ("session_max_age", "session_idle_timeout", "signin_failure_window"):
+            if getattr(self, name).total_seconds() <= 0:
+                raise ValueError(f"{name} must be positive")
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _items(self.trusted_proxies)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _items(value: str) -> list[str]:
+    return [x.strip() for x in value.split(",") if x.strip()]

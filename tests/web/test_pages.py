@@ -110,7 +110,7 @@ def test_non_admin_cannot_add_members_or_parties(sqlite_client, sqlite_demo):
     token = csrf(sqlite_client, "/parties/ua")
     r = sqlite_client.post("/parties/ua/members", data={"handle": "mole", "display_name": "M", "roles": ["press"],
                                                         "password": "long enough pass", "csrf": token})
-    assert r.status_code == 400 and "admin" in r.text  # refused by the pipeline, shown on the form
+    assert r.status_code == 403 and "Only an admin of this party" in r.text  # refused before anything is signed
     r = sqlite_client.post("/parties", data={"slug": "zz", "kind": "observer", "name_en": "Z", "name_uk": "З",
                                              "name_ru": "З", "csrf": token})
     assert r.status_code == 403

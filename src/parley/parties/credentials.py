@@ -1,5 +1,6 @@
 """Members' local secrets: argon2 password hashes, API tokens (stored as SHA-256), and the web signing
 key the server holds for each member, wrapped with AES-GCM under a key derived from the server secret.
+Every Argon2 hash in the process (passwords and families' secrets) goes through one gate, ``HASHING``.
 
 None of this is a record: secrets never enter the log, and replay does not rebuild them.
 """
@@ -10,6 +11,9 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -19,23 +23,100 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from parley.errors import ParleyError
 from parley.log.note import Signer
 from parley.parties.models import Credential
 
+
+class HashBusy(ParleyError):
+    """Every Argon2 slot is taken and the queue is full (or the wait ran out): the request is refused, not queued."""
+
+    status, code = 503, "busy"
+
+    def __init__(self, retry_after: int = 2) -> None:
+        super().__init__("the server is busy; try again in a moment")
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class HashGate:
+    """Bounds the Argon2 hashes computed at once in this process (each takes 64 MiB and a core for a fraction
+    of a second). A request waits up to ``wait`` seconds for a slot; when ``queue`` requests already wait, it
+    is refused at once, so a flood of sign-ins costs neither memory nor the server's threads."""
+
+    def __init__(self, slots: int = 2, queue: int = 8, wait: float = 3.0) -> None:
+        self._cond = threading.Condition()
+        self.active = self.waiting = 0
+        self.configure(slots, queue, wait)
+
+    def configure(self, slots: int, queue: int, wait: float) -> None:
+        with self._cond:
+            self.slots, self.queue, self.wait = max(1, slots), max(0, queue), wait
+            self._cond.notify_all()
+
+    @contextmanager
+    def slot(self, *, bounded: bool = True) -> Iterator[None]:
+        """A slot for one hash. ``bounded=False`` (an admin creating a password) waits as long as it takes."""
+        with self._cond:
+            if self.active >= self.slots:
+                if bounded and self.waiting >= self.queue:
+                    raise HashBusy()
+                self.waiting += 1
+                try:
+                    free = self._cond.wait_for(lambda: self.active < self.slots, self.wait if bounded else None)
+                finally:
+                    self.waiting -= 1
+                if not free:
+                    raise HashBusy()
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.active -= 1
+                self._cond.notify()
+
+
+# One gate for the process: web sign-in, families' secrets and new passwords share it.
+HASHING = HashGate()
 _hasher = PasswordHasher()
-# Compared against when the member is unknown, so sign-in takes as long either way.
-_DUMMY_HASH = _hasher.hash("parley-no-such-member")
+_dummy: dict[tuple[int, int, int], str] = {}
+
+
+def use_hash_cost(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
+    """Argon2 parameters for new hashes (tests use cheap ones; the default is argon2-cffi's: t=3, 64 MiB)."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def _dummy_hash() -> str:
+    # Compared against when there is nothing to compare with, so the answer takes as long either way.
+    key = (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)
+    if key not in _dummy:
+        _dummy[key] = _hasher.hash("parley-no-such-secret")
+    return _dummy[key]
+
+
+def argon2_hash(secret: str, *, bounded: bool = True) -> str:
+    with HASHING.slot(bounded=bounded):
+        return _hasher.hash(secret)
+
+
+def argon2_verify(stored: str | None, secret: str) -> bool:
+    """True if ``secret`` matches ``stored``; the same work is done when ``stored`` is None. May raise HashBusy."""
+    with HASHING.slot():
+        try:
+            return _hasher.verify(stored or _dummy_hash(), secret) and stored is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return argon2_hash(password, bounded=False)
 
 
 def check_password(stored: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    return argon2_verify(stored, password)
 
 
 def new_token() -> str:

@@ -1,9 +1,11 @@
 """Projection tables for parties, members and their signing keys (rebuilt by replaying the log),
-and the local credentials table, which holds secrets and is never part of the log."""
+and the local tables, never part of the log: credentials (secrets), web sessions and failed sign-ins."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, LargeBinary, String, Text
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.db import Base
@@ -56,6 +58,34 @@ class Credential(Base):
     # The member's web signing key, wrapped with AES-GCM under a key derived from the server secret.
     custody_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     custody_key_id: Mapped[str | None] = mapped_column(String(8), nullable=True)
+
+
+class WebSession(Base):
+    """A signed-in browser. Its cookie holds a random id; this table holds only the id's SHA-256, so a copy
+    of the table signs nobody in. Times are UTC."""
+
+    __tablename__ = "web_session"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member: Mapped[str] = mapped_column(String(130), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)  # the client's address at sign-in
+    user_agent: Mapped[str] = mapped_column(String(200), nullable=False)  # shortened
+    data: Mapped[str] = mapped_column(Text, nullable=False, default="{}")  # what pages keep between requests
+
+
+class SignInFailure(Base):
+    """One failed (or still running) sign-in: counted per member and per address for the lockout. ``member`` is
+    the member id when it exists, otherwise a hash of what was typed (it may be a mistyped password)."""
+
+    __tablename__ = "signin_failure"
+    __table_args__ = (Index("ix_signin_failure_member_at", "member", "at"),
+                      Index("ix_signin_failure_address_at", "address", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member: Mapped[str] = mapped_column(String(130), nullable=False)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
 
 
 class Annotation(Base):

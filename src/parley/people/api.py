@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.errors import Unprocessable
+from parley.parties.sessions import address_key, client_address
 from parley.people import kinds as k
 from parley.people import service as svc
 from parley.people.models import Person
@@ -313,7 +314,7 @@ class FamilyBody(BaseModel):
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    return address_key(client_address(request))
 
 
 def _too_many() -> JSONResponse:

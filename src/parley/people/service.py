@@ -19,20 +19,18 @@ from typing import Any
 import time
 from collections import deque
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from parley.auth import Principal
 from parley.errors import Forbidden, NotFound, ParleyError, Unprocessable
+from parley.parties.credentials import argon2_hash, argon2_verify
 from parley.people import kinds as k
 from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
 from parley.records import ids, policy
 
-_hasher = PasswordHasher()
 REF_ALPHABET = ids.REF_ALPHABET
 
 
@@ -621,7 +619,8 @@ def new_secret() -> str:
 
 
 def hash_secret(secret: str) -> str:
-    return _hasher.hash(secret.strip().upper())
+    """Argon2 through the process's one hashing gate (raises HashBusy, a 503, when it is saturated)."""
+    return argon2_hash(secret.strip().upper())
 
 
 def local_secret(secret: str) -> dict[str, str]:
@@ -675,18 +674,14 @@ class FamilyView:
     messages: list[tuple[Any, str]]
 
 
-_DUMMY_HASH = _hasher.hash("not-a-secret-of-any-inquiry")
-
-
 def family_view(s: Session, reference: str, secret: str) -> FamilyView | None:
     """What the family sees with its reference and secret: the status and the registrars' messages to it,
     nothing about any other person or inquiry. ``None`` for a wrong reference or secret (the same work
-    is done either way, so timing does not tell which was wrong)."""
+    is done either way, so timing does not tell which was wrong). The check shares the sign-in's hashing gate
+    and raises HashBusy (503) when it is saturated."""
     ref = reference.strip().upper()
     verifier = s.get(InquirySecret, ref) if len(ref) <= 64 else None
-    try:
-        _hasher.verify(verifier.secret_hash if verifier else _DUMMY_HASH, secret.strip().upper()[:100])
-    except (VerificationError, InvalidHashError):
+    if not argon2_verify(verifier.secret_hash if verifier else None, secret.strip().upper()[:100]):
         return None
     i = s.get(Inquiry, ref) if verifier else None
     if i is None:

@@ -42,9 +42,9 @@ PARTY_KINDS = ("belligerent", "mediator", "observer")
 
 @dataclass(frozen=True)
 class Audience:
-    """Which parties and roles a record is addressed to. Its author's party always reads it, and the
-    mediators read every audience; the record's kind may narrow this to some roles
-    (``parley.records.policy``)."""
+    """Which parties and roles a record is addressed to. Its author's party reads it (only in the roles
+    named, if the audience names the author's party only with roles), and the mediators read every
+    audience; the record's kind may narrow this to some roles (``parley.records.policy``)."""
 
     tokens: tuple[str, ...]
 
@@ -70,7 +70,7 @@ class Audience:
         return ",".join(self.tokens)
 
     def admits(self, party: str, party_kind: str, roles: frozenset[str], author_party: str) -> bool:
-        if party_kind == "mediator" or party == author_party:
+        if party_kind == "mediator" or (party == author_party and not self.narrows(party)):
             return True
         for t in self.tokens:
             if t in ("public", "all"):
@@ -83,6 +83,12 @@ class Audience:
                 if p == party and (not role or role in roles):
                     return True
         return False
+
+    def narrows(self, party: str) -> bool:
+        """Does the audience name ``party`` only with roles (``party:ua/registrar``)? Then the author's own
+        party reads it only in those roles, as its author asked."""
+        own = [t for t in self.tokens if t == f"party:{party}" or t.startswith(f"party:{party}/")]
+        return bool(own) and all("/" in t for t in own)
 
     @property
     def is_public(self) -> bool:

@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 
 from parley.auth import Principal
 from parley.errors import ParleyError
+from parley.parties.credentials import HashBusy
 from parley.parties.models import Party
+from parley.parties.sessions import address_key, client_address
 from parley.people import kinds as k
 from parley.people import service as svc
 from parley.people.models import PERSON_FIELDS, Person
@@ -815,7 +817,7 @@ async def family_file(request: Request, s: Db) -> Response:
     values["party"] = str(form.get("party", ""))[:64]
     if values["party"] not in svc.intake_parties(s):
         errors["party"] = "Choose whom you ask."
-    address = request.client.host if request.client else "-"
+    address = address_key(client_address(request))
     if not errors and svc.FILINGS.blocked(address):
         errors["form"] = "Too many inquiries from your address. Wait an hour and try again."
     if errors:
@@ -829,6 +831,10 @@ async def family_file(request: Request, s: Db) -> Response:
     try:
         ref, secret, _ = await run_in_threadpool(svc.file_directly, s, submit, values["party"], sought,
                                                  values["relationship"][:200], values["contact"])
+    except HashBusy as exc:
+        response = _direct_form(request, s, 503, values, {"form": "The server is busy. Try again in a moment."})
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except ParleyError as exc:
         s.rollback()
         return _direct_form(request, s, 400, values,
@@ -845,11 +851,17 @@ async def family_page(request: Request, s: Db) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     reference = str(form.get("reference", ""))[:80].strip()
     secret = str(form.get("secret", ""))[:100]
-    address = request.client.host if request.client else "-"
+    address = address_key(client_address(request))
     if FAMILY.blocked(address):
         return _family(request, 429, values={"reference": reference}, errors={
             "secret": "Too many wrong attempts from your address. Wait a quarter of an hour and try again."})
-    view = await run_in_threadpool(svc.family_view, s, reference, secret)
+    try:
+        view = await run_in_threadpool(svc.family_view, s, reference, secret)
+    except HashBusy as exc:
+        response = _family(request, 503, values={"reference": reference}, errors={
+            "secret": "The server is busy. Try again in a moment."})
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if view is None:
         FAMILY.count(address)
         return _family(request, 400, values={"reference": reference},

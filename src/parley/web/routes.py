@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,6 +35,7 @@ from parley.log.store import (
     tlog_proof,
 )
 from parley.parties.credentials import (
+    HashBusy,
     check_password,
     credential,
     custody_signer,
@@ -43,8 +45,9 @@ from parley.parties.credentials import (
     token_hash,
 )
 from parley.parties.models import Credential, Member, MemberKey, Party
+from parley.parties.sessions import STATE, SignInLimits, address_key, agent_label, client_address
 from parley.records.api import sign_and_submit
-from parley.records.format import ROLES, SLUG_RE
+from parley.records.format import AUTHOR_RE, ROLES, SLUG_RE
 from parley.records.kinds import manages
 from parley.runtime import Runtime
 from parley.web import i18n
@@ -147,27 +150,56 @@ def signin_form(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "signin.html", who=None, next=_local(next), errors={}, values={})
 
 
+def _signin_refused(request: Request, next_url: str, member: str, status: int, retry_after: int,
+                    errors: dict[str, str]) -> HTMLResponse:
+    response = render(request, "signin.html", status, who=None, next=_local(next_url), values={"member": member},
+                      errors=errors, retry_minutes=max(1, -(-retry_after // 60)))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 @router.post("/signin", response_class=HTMLResponse)
 def signin(request: Request, s: Db, member: Annotated[str, Form(max_length=130)] = "",
            password: Annotated[str, Form(max_length=1000)] = "", csrf: Annotated[str, Form()] = "",
            next: Annotated[str, Form()] = "/") -> Response:
     check_csrf(request, csrf)
-    cred = s.get(Credential, member.strip())
-    ok = check_password(cred.password_hash if cred else None, password)
-    who = load_principal(s, member.strip()) if ok else None
+    rt: Runtime = request.app.state.runtime
+    limits: SignInLimits = request.app.state.signin_limits
+    member = member.strip()
+    # Counted before the (costly) check, refused while locked even with the right password.
+    attempt, wait = limits.begin(rt.sessions, member, address_key(client_address(request)))
+    if attempt is None:
+        return _signin_refused(request, next, member, 429, wait, errors={
+            "password": "Too many failed sign-ins for this member or from your address."})
+    cred = s.get(Credential, member) if AUTHOR_RE.match(member) else None  # no lookup for NUL bytes and such
+    try:
+        ok = check_password(cred.password_hash if cred else None, password)
+    except HashBusy as exc:
+        limits.abandon(rt.sessions, attempt)
+        return _signin_refused(request, next, member, 503, exc.retry_after, errors={
+            "password": "The server is busy. Try again in a moment."})
+    who = load_principal(s, member) if ok else None
     if who is None:
         return render(request, "signin.html", 400, who=None, next=_local(next), values={"member": member},
                       errors={"password": "Unknown member or wrong password."})
-    request.session.clear()
-    request.session["member"] = who.member
-    request.session["csrf"] = secrets.token_urlsafe(32)
+    limits.succeeded(rt.sessions, who.member)
+    request.app.state.web_sessions.sign_in(request, rt.sessions, who.member)
     return RedirectResponse(_local(next), status_code=303)
 
 
 @router.post("/signout")
 def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    """Ends this session on the server: a copy of the cookie no longer signs anyone in."""
     check_csrf(request, csrf)
-    request.session.clear()
+    request.app.state.web_sessions.sign_out(request, request.app.state.runtime.sessions)
+    return RedirectResponse("/signin", status_code=303)
+
+
+@router.post("/signout/everywhere")
+def signout_everywhere(request: Request, who: Who, csrf: Annotated[str, Form()] = "") -> Response:
+    """Ends every session of the member signed in here, this one included."""
+    check_csrf(request, csrf)
+    request.app.state.web_sessions.sign_out(request, request.app.state.runtime.sessions, everywhere=True)
     return RedirectResponse("/signin", status_code=303)
 
 
@@ -219,6 +251,10 @@ async def create_party(request: Request, s: Db, who: Who, csrf: Annotated[str, F
     return RedirectResponse(f"/parties/{slug.strip()}", status_code=303)
 
 
+MANAGERS_ONLY = ("Only an admin of this party manages its members and keys; a mediator's admin does so only "
+                 "while the party has no admin of its own.")
+
+
 def _can_admin(s: Session, who: Principal, party: str) -> bool:
     """Whether to offer the forms that manage ``party``'s members (the records' own rule decides)."""
     return manages(s, who, party)
@@ -246,6 +282,8 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
     p = s.get(Party, slug)
     if p is None:
         return not_found(request, who, "There is no such party.")
+    if not _can_admin(s, who, slug):
+        return render(request, "error.html", 403, who=who, title="Not allowed", message=MANAGERS_ONLY)
     handle = handle.strip()
     values = {"handle": handle, "display_name": display_name, "roles": roles}
     errors: dict[str, str] = {}
@@ -286,9 +324,14 @@ def _member_page(request: Request, s: Session, who: Principal, party: str, handl
     keys = s.execute(select(MemberKey).where(MemberKey.member == m.id).order_by(MemberKey.registered_idx)).scalars().all()
     cred = s.get(Credential, m.id)
     ctx = {"errors": {}, "values": {}, "new_token": None, **extra}
+    # Members see their own sessions only (an address is personal): when and where, and each can be ended.
+    state = request.scope.get(STATE)
+    sessions = request.app.state.web_sessions.active(s, m.id) if who.member == m.id else []
     return render(request, "member.html", status, who=who, member=m, party=s.get(Party, m.party), keys=keys,
                   web_key=cred.custody_key_id if cred else None,
-                  can_manage=who.member == m.id or _can_admin(s, who, m.party), is_self=who.member == m.id, **ctx)
+                  can_manage=who.member == m.id or _can_admin(s, who, m.party), is_self=who.member == m.id,
+                  sessions=sessions, this_session=state.key if state and state.member else None,
+                  agent_label=agent_label, **ctx)
 
 
 @router.get("/members/{party}/{handle}", response_class=HTMLResponse)
@@ -361,6 +404,28 @@ def create_token(request: Request, s: Db, who: Who, party: str, handle: str,
     with writing(rt.sessions) as w:
         credential(w, who.member).token_hash = token_hash(token)
     return _member_page(request, s, who, party, handle, new_token=token)
+
+
+@router.post("/members/{party}/{handle}/sessions/{key}/end", response_class=HTMLResponse)
+def end_session(request: Request, s: Db, who: Who, party: str, handle: str, key: str,
+                csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    rt: Runtime = request.app.state.runtime
+    store = request.app.state.web_sessions
+    if who.member != f"{party}/{handle}":
+        return render(request, "error.html", 403, who=who, title="Not allowed",
+                      message="Members end their own sessions; an admin deactivates a member to end theirs.")
+    if not re.fullmatch(r"[0-9a-f]{64}", key):
+        return _member_page(request, s, who, party, handle, 404,
+                            errors={"sessions": "This session has ended already."})
+    state = request.scope.get(STATE)
+    if state is not None and key == state.key:
+        store.sign_out(request, rt.sessions)
+        return RedirectResponse("/signin", status_code=303)
+    if not store.end(rt.sessions, key, member=who.member):
+        return _member_page(request, s, who, party, handle, 404,
+                            errors={"sessions": "This session has ended already."})
+    return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
 
 
 # -- the log explorer -----------------------------------------------------------------------------
