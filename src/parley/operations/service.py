@@ -416,7 +416,8 @@ class Alert:
 def alerts(s: Session, who: Principal, *, operation_id: str | None = None, target: str | None = None,
            limit: int = 500) -> list[Alert]:
     """The alerts ``who`` may read, newest first: each names the owner's zone or operation that a proposal
-    met, and the proposal's operation only to a reader that may read it."""
+    met (to the members who read that zone or operation, and the mediators), and the proposal's operation only
+    to a reader that may read it."""
     q = select(DeconflictionAlert).order_by(DeconflictionAlert.idx.desc(), DeconflictionAlert.seq)
     if operation_id is not None:
         q = q.where(DeconflictionAlert.operation == operation_id)
@@ -426,12 +427,17 @@ def alerts(s: Session, who: Principal, *, operation_id: str | None = None, targe
     for a in s.execute(q).scalars():
         if not may_read_alert(who, a):
             continue
+        # Within the owner's party, only the members who read the zone or operation met read of it.
+        target: Zone | Operation | None
         if a.target_kind == "zone":
-            z = s.get(Zone, a.target)
-            name = z.name if z is not None and can_read(who, "zone.declare", z) else ""
+            target = s.get(Zone, a.target)
+            readable = target is not None and can_read(who, "zone.declare", target)
         else:
-            o = s.get(Operation, a.target)
-            name = o.title if o is not None and can_read(who, "operation.propose", o) else ""
+            target = s.get(Operation, a.target)
+            readable = target is not None and can_read(who, "operation.propose", target)
+        if not readable or target is None:
+            continue
+        name = target.name if isinstance(target, Zone) else target.title
         op = s.get(Operation, a.operation)
         out.append(Alert(a, name, op if op is not None and can_read(who, "operation.propose", op) else None))
         if len(out) >= limit:
