@@ -355,3 +355,21 @@ def test_party_namespaces_take_the_longest_slug(small_client, small, runtime):
     assert r.status_code == 422 and r.json()["field"] == "operation" and "(un-ocha-…)" in r.json()["message"]
     r = client.post("/api/operations", json={"plan": plan(mediator="un-ocha")}, headers=small.headers("un-ocha/liaison"))
     assert r.status_code == 201 and r.json()["operation"].startswith("un-ocha-op-")
+
+
+def test_within_the_owners_party_only_those_who_read_the_zone_read_the_alert(small_client, small):
+    client = small_client
+    r = act(client, small, "ua/liaison", "zone.declare", {
+        "id": "ua-zone-liaison", "kind": "no_go", "name": "Liaison officers' own no-go area", "geometry": SECRET_AREA,
+        "valid_from": iso(NOW), "valid_until": iso(NOW + timedelta(days=30))}, ["party:ua/liaison"])
+    assert r.status_code == 201, r.text
+    r = client.post("/api/operations", json={"operation": "ru-op-narrow", "plan": plan(parties=["ru"])},
+                    headers=small.headers("ru/negotiator"))
+    assert r.json()["unseen_conflict"] is True
+
+    def alerts(member: str) -> list[str]:
+        got = client.get("/api/deconfliction/alerts", headers=small.headers(member)).json()["alerts"]
+        return [a["target"] for a in got]
+
+    assert alerts("ua/liaison") == ["ua-zone-liaison"] and alerts("icrc/mediator") == ["ua-zone-liaison"]
+    assert alerts("ua/negotiator") == [] and alerts("ru/negotiator") == []

@@ -97,7 +97,7 @@ def test_propose_by_drawing_acknowledge_start_and_differing_outcomes(server, bro
     ua.fill("#expected_children", "20")
     ua.screenshot(path=str(shots / "operation_new.png"), full_page=True)
     ua.click("#propose")
-    ua.wait_for_url(f"{base}/operations/op-*")
+    ua.wait_for_url(f"{base}/operations/ua-op-*")
     op_url = ua.url
     wait_for_map(ua, "#op-map")
     assert ua.locator("#op-map path.route").count() >= 1
