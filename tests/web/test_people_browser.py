@@ -41,7 +41,7 @@ def test_import_review_and_confirm_the_same_person(server, browser, tmp_path):  
                          "rank": "сержант", "capture_date": "17.05.2022", "held_at": "Еленовка"}.items():
         ru.fill(f"#{field}", value)
     ru.click("#register")
-    ru.wait_for_url(re.compile(r".*/people/p-[0-9a-f]+$"))
+    ru.wait_for_url(re.compile(r".*/people/ru-p-[0-9a-f]+$"))
     ru_id = ru.url.rsplit("/", 1)[1]
     assert ru.locator("#wounded-flag").is_visible()
     assert ru.locator("dd[data-field='birth_date']").inner_text() == "1991-03-14"
@@ -66,7 +66,7 @@ def test_import_review_and_confirm_the_same_person(server, browser, tmp_path):  
     assert "1 will be rejected" in ua.locator("#preview-counts").inner_text()
     ua.screenshot(path=str(shots / "list_import.png"), full_page=True)
     ua.click("#import")
-    ua.wait_for_url(re.compile(r".*/lists/list-[0-9a-f]+$"))
+    ua.wait_for_url(re.compile(r".*/lists/ua-list-[0-9a-f]+$"))
     assert ua.locator("#count-rows").inner_text() == "3"
     assert ua.locator("#count-accepted").inner_text() == "2"
     assert ua.locator("#count-rejected").inner_text() == "1"
