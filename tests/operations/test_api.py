@@ -184,7 +184,26 @@ def test_command_line_runs_an_operation(live, tmp_path):
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(json.dumps(plan()))
     assert "no conflicts" in cli("ua/negotiator", "check", str(plan_file))
-    assert "operation ua-op-cli" in cli("ua/negotiator", "propose", str(plan_file), "--id", "ua-op-cli")
+    # Russia declares a zone across the route for itself alone: Ukraine's proposal gets one bit, the mediator and
+    # Russia read the alert.
+    from parley.operations.cli import zone_app
+
+    zone_file = tmp_path / "zone.json"
+    zone_file.write_text(json.dumps(zone(name="Russian minefield")))
+    declared = runner.invoke(zone_app, ["declare", str(zone_file), "--audience", "party:ru", "--url", url,
+                                        "--token", demo.token("ru/liaison")])
+    assert declared.exit_code == 0 and "zone ru-zone-" in declared.output, declared.output
+    assert "no conflicts" in cli("ua/negotiator", "check", str(plan_file))
+    proposed = " ".join(cli("ua/negotiator", "propose", str(plan_file), "--id", "ua-op-cli").split())
+    assert "operation ua-op-cli" in proposed and "cannot see; the mediator has been told" in proposed
+    assert "Russian minefield" not in proposed and "ru-zone-" not in proposed
+    assert cli("ua/negotiator", "alerts").strip() == "no alerts"
+    told = " ".join(cli("icrc/mediator", "alerts").split())
+    assert "operation ua-op-cli (version 1, proposed by ua) meets zone ru-zone-" in told
+    assert "(Russian minefield) of ru" in " ".join(cli("ru/liaison", "alerts").split())
+    assert "version 1 meets a zone or an operation you cannot see" in " ".join(
+        cli("ua/negotiator", "show", "ua-op-cli").split())
+    assert "cannot see" in " ".join(cli("icrc/mediator", "escalations").split())
     refused = runner.invoke(app, ["answer", "ua-op-cli", "--version", "1", "--acknowledge", "--url", url,
                                   "--token", demo.token("ua/liaison")])
     assert refused.exit_code == 1 and "proposed this version" in refused.output
