@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sysconfig
 import tempfile
 import traceback
 from collections import deque
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import IO
 
 import anyio
@@ -212,13 +214,15 @@ def _route(scope: Scope) -> str:
 
 
 def _where(exc: BaseException) -> str:
-    """The innermost frame of Parley's own code the exception went through: file and line, no values."""
+    """The innermost frame of the application's own code (not the standard library's or an installed
+    package's) that the exception went through: file and line, never a value."""
+    libraries = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
     frames = traceback.extract_tb(exc.__traceback__)
-    own = [f for f in frames if "/parley/" in f.filename.replace("\\", "/")] or frames
+    own = [f for f in frames if not f.filename.startswith(libraries) or "parley" in Path(f.filename).parts] or frames
     if not own:
         return "?"
     f = own[-1]
-    return f"{f.filename.replace(chr(92), '/').rsplit('/parley/', 1)[-1]}:{f.lineno} in {f.name}"
+    return f"{'/'.join(Path(f.filename).parts[-2:])}:{f.lineno} in {f.name}"
 
 
 def _unavailable(exc: BaseException) -> bool:

@@ -11,28 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from parley.db import writing
-from parley.demo import build_members, scenario_records
-from parley.parties.credentials import credential, hash_password, set_custody_signer, token_hash
 from parley.runtime import Runtime
+from tests.robust.conftest import small_deployment
 from tests.robust.load import free_port, parley_serve, storm
-
-# deployment.init, four party.create and fifteen member.create: the demo's parties and members, nothing else.
-SETUP_RECORDS = 20
-
-
-def small_deployment(rt: Runtime) -> dict[str, str]:
-    """The demo's parties and members with their credentials (API token by member), loaded in a second."""
-    members = build_members()
-    records = scenario_records(rt.settings.log_origin, members)[:SETUP_RECORDS]
-    assert all(not isinstance(r, Exception) for r in rt.pipeline.submit_many(records, replay=True))
-    with writing(rt.sessions) as s:
-        for m in members.values():
-            cred = credential(s, m.id)
-            cred.password_hash = hash_password(m.password)
-            cred.token_hash = token_hash(m.token)
-            set_custody_signer(s, rt.settings.secret_key, m.signer)
-    return {m.id: m.token for m in members.values()}
 
 
 def serve_env(rt: Runtime) -> dict[str, str]:

@@ -363,7 +363,7 @@ def create_token(request: Request, s: Db, who: Who, party: str, handle: str,
 # -- the log explorer -----------------------------------------------------------------------------
 @router.get("/log", response_class=HTMLResponse)
 def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", author: str = "",
-            start: Annotated[int | None, Query(le=MAX_DB_INT)] = None,
+            start: Annotated[int | None, Query(ge=0, le=MAX_DB_INT - 1)] = None,  # start + 1 is a bound too
             limit: Annotated[int, Query(le=MAX_DB_INT)] = PAGE) -> HTMLResponse:
     """Newest first; ``start`` is the index to start from going back, so pages stay stable as the log grows."""
     limit = max(1, min(limit, MAX_PAGE))
@@ -419,7 +419,7 @@ def record(request: Request, s: Db, who: Who, index: str) -> HTMLResponse:
 
 @router.get("/log/checkpoints", response_class=HTMLResponse)
 def checkpoints(request: Request, s: Db, who: Who,
-                before: Annotated[int | None, Query(le=MAX_DB_INT)] = None) -> HTMLResponse:
+                before: Annotated[int | None, Query(ge=0, le=MAX_DB_INT)] = None) -> HTMLResponse:
     q = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(50)
     if before:
         q = q.where(LogCheckpoint.size < before)
