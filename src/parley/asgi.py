@@ -218,7 +218,8 @@ def _where(exc: BaseException) -> str:
     package's) that the exception went through: file and line, never a value."""
     libraries = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
     frames = traceback.extract_tb(exc.__traceback__)
-    own = [f for f in frames if not f.filename.startswith(libraries) or "parley" in Path(f.filename).parts] or frames
+    own = [f for f in frames if not f.filename.startswith((*libraries, "<"))
+           or "parley" in Path(f.filename).parts] or frames
     if not own:
         return "?"
     f = own[-1]
