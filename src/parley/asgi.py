@@ -4,6 +4,9 @@
 application runs: no dependency takes a database connection while a client trickles its body in, and
 handlers read the body from memory (or from a spool file for spreadsheet uploads).
 
+``WriteAdmission`` lets a bounded number of writing requests into the application, per credential and in
+all; the others wait their turn holding nothing, so a flood of writes cannot crowd out reads.
+
 ``Guard`` is the outermost layer: it puts the security headers on every response, the server's own
 errors included, and turns an unhandled exception into a plain 500 (503 when the database is busy or
 unreachable) that logs the exception's type, the route and the code location only, never request data.
@@ -90,10 +93,9 @@ class BodyLimit:
 
 def _replay(chunks: list[bytes], spool: IO[bytes] | None, receive: Receive) -> Receive:
     """A ``receive`` that hands the body read already, then waits on the real one (for a disconnect)."""
+    body = b"".join(chunks)
     if spool is not None:
         spool.seek(0)
-    else:
-        body = b"".join(chunks)
     done = False
 
     async def replay() -> Message:
