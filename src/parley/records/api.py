@@ -66,8 +66,11 @@ async def submit_record(body: SignedRecord, rt: CurrentRuntime, who: CurrentPrin
 async def receipt_of(future: Future) -> Receipt:
     """Wait for the appender on the event loop: no thread and no database connection is held meanwhile.
     A client that goes away does not cancel the submission (shield): the appender still answers it."""
+    answer = asyncio.wrap_future(future)
+    # Read the outcome even when nobody waits any more, so it is not logged as "never retrieved".
+    answer.add_done_callback(lambda f: f.cancelled() or f.exception())
     try:
-        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), SUBMIT_TIMEOUT)
+        return await asyncio.wait_for(asyncio.shield(answer), SUBMIT_TIMEOUT)
     except asyncio.TimeoutError:
         raise Unavailable("the log did not confirm the record in time; it may still be appended: "
                           "submit the same record again for its receipt") from None
