@@ -45,3 +45,6 @@ def test_slow_bodies_and_many_writers_do_not_stop_other_members(runtime: Runtime
     assert set(result.writes.statuses) <= {201}, result.report()
     assert set(result.probe_writes.statuses) == {201}, result.report()
     assert result.writes.count > 256, result.report()
+    # And the server logged no error doing it.
+    log = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in log and "ERROR" not in log and "unhandled" not in log, log[-3000:]
