@@ -7,7 +7,8 @@
     ├── NotFound (404)
     ├── Conflict (409)        valid input that contradicts the current state
     ├── TooLarge (413)
-    └── Unprocessable (422)   well-formed but invalid: schema or signature failures
+    ├── Unprocessable (422)   well-formed but invalid: schema or signature failures
+    └── Unavailable (503)     the server is too busy or its database unreachable: retry later
 """
 
 from __future__ import annotations
@@ -55,3 +56,7 @@ class TooLarge(ParleyError):
 
 class Unprocessable(ParleyError):
     status, code = 422, "unprocessable"
+
+
+class Unavailable(ParleyError):
+    status, code = 503, "unavailable"
