@@ -13,9 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley import __version__
+from parley.asgi import MACHINE_PATHS, BodyLimit, Guard, WriteAdmission
+from parley.auth import CurrentPrincipal
 from parley.errors import ParleyError
 from parley.log import merkle, note
 from parley.parties.credentials import HASHING
@@ -25,7 +26,7 @@ from parley.settings import Settings
 
 # Paths read by programs (auditors, witnesses, clients): their errors are JSON, never pages.
 UPLOAD_PATHS = ("/api/lists", "/api/lists/preview", "/lists/import")
-_MACHINE_PATHS = ("/api/", "/log/checkpoint", "/log/key", "/log/tile/")
+_MACHINE_PATHS = MACHINE_PATHS
 
 log = logging.getLogger(__name__)
 
@@ -40,56 +41,13 @@ def _leaflet_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "static" / "js_lib_leaflet"
 
 
-class BodyLimit:
-    """Refuses request bodies over the limit before they are read into memory.
-
-    Spreadsheets of persons are uploaded to a few paths only (``upload_paths``), which get the larger
-    ``upload_limit``; every other body keeps the small one.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int, upload_limit: int = 0, upload_paths: tuple[str, ...] = ()) -> None:
-        self.app, self.limit, self.upload_limit, self.upload_paths = app, limit, max(limit, upload_limit), upload_paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        limit = self.upload_limit if scope.get("path", "") in self.upload_paths else self.limit
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return await _too_large(send, limit)
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            msg = await receive()
-            seen += len(msg.get("body", b""))
-            if seen > limit:
-                raise _BodyTooLarge
-            return msg
-
-        try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
-            await _too_large(send, limit)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = f'{{"error":"too_large","message":"request body over {limit} bytes"}}'.encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = app.state.runtime is None
         if own:
             app.state.runtime = open_runtime(settings)
+        _size_thread_pool(settings, app.state.runtime)
         publisher = None
         if settings.witness_policy:
             from parley.log.publish import Publisher
@@ -144,21 +102,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return JSONResponse({"error": "invalid", "message": "the request is invalid", "errors": errors},
                             status_code=422)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
+    # On every response, errors included (``Guard``, the outermost layer, adds those a response lacks).
+    security_headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy":
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-        )
-        if settings.cookie_secure:  # served over HTTPS (secure cookies): browsers keep to HTTPS for a year
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
-
-    from parley.auth import CurrentPrincipal
+    }
+    if settings.cookie_secure:  # served over HTTPS (secure cookies): browsers keep to HTTPS for a year
+        security_headers["Strict-Transport-Security"] = "max-age=31536000"
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(_: CurrentPrincipal) -> JSONResponse:
@@ -185,6 +138,21 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
     app.add_middleware(SessionMiddleware, store=app.state.web_sessions)
+    app.add_middleware(WriteAdmission, in_flight=settings.writes_in_flight, per_client=settings.writes_per_client)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes,
-                       upload_paths=UPLOAD_PATHS)
+                       upload_paths=UPLOAD_PATHS, timeout=settings.body_timeout.total_seconds(),
+                       upload_timeout=settings.upload_timeout.total_seconds())
+    app.add_middleware(Guard, headers=security_headers)
     return app
+
+
+def _size_thread_pool(settings: Settings, rt: Runtime) -> None:
+    """At most ``worker_threads`` threads run handlers and database work, and never more than the
+    database pool can serve at once: a thread never waits for a connection."""
+    import anyio.to_thread
+    from sqlalchemy.pool import QueuePool
+
+    tokens = settings.worker_threads
+    if isinstance(rt.engine.pool, QueuePool):
+        tokens = max(2, min(tokens, rt.engine.pool.size()))
+    anyio.to_thread.current_default_thread_limiter().total_tokens = tokens

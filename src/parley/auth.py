@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from parley.db import release
 from parley.errors import Forbidden, Unauthorized
 from parley.parties.credentials import member_for_token
 from parley.parties.models import Member, Party
@@ -31,13 +33,24 @@ class Principal:
         return self.party_kind == "mediator"
 
 
-def runtime(request: Request) -> Runtime:
+# Dependencies that do no I/O are ``async``: a sync one costs a trip through the worker threads, where
+# it would queue behind database work under load.
+async def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def db_session(request: Request):  # type: ignore[no-untyped-def]
-    with request.app.state.runtime.sessions() as s:
+async def db_session(request: Request):  # type: ignore[no-untyped-def]
+    """The request's session. It holds a pooled connection only while a query's transaction is open:
+    ``DbSession`` closes it when the handler returns, before the response is sent (scope "function"), and
+    the principal lookup and ``sign_and_submit`` end their transactions (``db.release``)."""
+    s = request.app.state.runtime.sessions()  # connects to nothing until its first query
+    try:
         yield s
+    finally:
+        if s.in_transaction():  # a connection to give back (a rollback): on a thread of its own
+            await anyio.to_thread.run_sync(s.close, limiter=anyio.CapacityLimiter(1))
+        else:
+            s.close()
 
 
 def load_principal(s: Session, member_id: str) -> Principal | None:
@@ -49,7 +62,14 @@ def load_principal(s: Session, member_id: str) -> Principal | None:
     return Principal(member=m.id, party=p.slug, party_kind=p.kind, roles=m.role_set, display_name=m.display_name)
 
 
-def optional_principal(request: Request, s: Annotated[Session, Depends(db_session)]) -> Principal | None:
+def optional_principal(request: Request, s: DbSession) -> Principal | None:
+    try:
+        return _principal_of(request, s)
+    finally:
+        release(s)  # the handler may wait on its body or a thread next: not with a connection checked out
+
+
+def _principal_of(request: Request, s: Session) -> Principal | None:
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, token = auth.partition(" ")
@@ -71,14 +91,14 @@ def optional_principal(request: Request, s: Annotated[Session, Depends(db_sessio
     return None
 
 
-def principal(p: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def principal(p: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if p is None:
         raise Unauthorized("sign in or send an API token")
     return p
 
 
 def require_role(*roles: str):  # type: ignore[no-untyped-def]
-    def dep(p: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def dep(p: Annotated[Principal, Depends(principal)]) -> Principal:
         if not (p.roles & set(roles)):
             raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
         return p
@@ -87,5 +107,5 @@ def require_role(*roles: str):  # type: ignore[no-untyped-def]
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal)]
-DbSession = Annotated[Session, Depends(db_session)]
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 CurrentRuntime = Annotated[Runtime, Depends(runtime)]

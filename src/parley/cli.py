@@ -68,13 +68,14 @@ def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLi
          admin_name: Annotated[str, typer.Option(help="The first admin's full name")] = "") -> None:
     """Create the schema and the log's key; with --party, also the first record: the operating party
     and its first admin, whose password and API token are printed once."""
-    from parley.db import make_engine, migrate
+    from parley.db import make_engine, migrate, private_dir
     from parley.errors import ParleyError
     from parley.log.models import LogHead
     from parley.parties.bootstrap import bootstrap
     from parley.runtime import create_log_key, open_runtime
 
     settings = _settings(**_data_overrides(data))
+    private_dir(settings.data_dir, narrow=True)
     engine = make_engine(settings.database_url)
     migrate(engine)
     signer = create_log_key(settings)
@@ -106,10 +107,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     import uvicorn
 
     from parley.app import create_app
+    from parley.serving import server_options
 
     settings = _settings(**_data_overrides(data))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
-                **proxy_options(settings))
+                **server_options(settings), **proxy_options(settings))
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
@@ -145,11 +147,12 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     import uvicorn
 
     from parley.app import create_app
-    from parley.db import make_engine, migrate
+    from parley.db import make_engine, migrate, private_dir
     from parley.demo import load_demo
     from parley.runtime import create_log_key, open_runtime
+    from parley.serving import server_options
 
-    data.mkdir(parents=True, exist_ok=True)
+    private_dir(data, narrow=True)
     origin = "demo.parley.local/log"
     base = dict(_data_overrides(data), secret_key=_secret(data / "secret.key"), log_origin=origin,
                 cookie_secure=False)
@@ -197,7 +200,8 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
         rt.close()
         return
     try:
-        uvicorn.run(create_app(settings, rt), host=host, port=port, log_level="warning", **proxy_options(settings))
+        uvicorn.run(create_app(settings, rt), host=host, port=port, log_level="warning", **server_options(settings),
+                    **proxy_options(settings))
     finally:
         for srv in servers:
             srv.should_exit = True

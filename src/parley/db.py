@@ -6,6 +6,8 @@ PostgreSQL is the production database. The schema changes only through Alembic m
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +16,19 @@ from typing import Any
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+# The largest value an INTEGER/BIGINT column holds (SQLite and PostgreSQL): every integer a request
+# carries into a query is bounded by it, so an oversized one is refused (422) instead of overflowing.
+MAX_DB_INT = 2**63 - 1
+# Connections per engine: as many as the worker threads that run database work, plus headroom for the
+# request handlers that query on the event loop and the publisher. Nothing holds a connection while it
+# waits on a client or on the appender, so a request that still finds the pool empty fails after
+# POOL_TIMEOUT seconds (503) instead of queueing for 30 s.
+DEFAULT_POOL_SIZE = 48
+POOL_OVERFLOW = 8
+POOL_TIMEOUT = 5.0
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,11 +59,46 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("parley_write") else "BEGIN")
 
 
+def private_dir(path: Path, *, narrow: bool = False) -> None:
+    """Create ``path`` for its owner only (0700). An existing directory is left as it is unless ``narrow``
+    (Parley's own data directory: ``parley init``, ``parley demo``, a witness's state directory)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if narrow and path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+        log.warning("%s was open to others; narrowed to 0700", path.name)
+
+
+def private_file(path: Path) -> None:
+    """Make sure ``path`` exists and only its owner may read it (0600). SQLite gives a database's -wal and
+    -shm files the database file's mode, so creating the database 0600 first keeps all three private;
+    files an older version left readable by others are narrowed, with their -wal and -shm."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            if p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+                log.warning("%s was readable by others; narrowed to 0600", p.name)
+        except FileNotFoundError:
+            pass
+
+
+def _pool(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"pool_size": DEFAULT_POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_timeout": POOL_TIMEOUT, **kwargs}
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = url.split("///", 1)[-1].split("?", 1)[0]
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # Every person is in this file in clear: the data directory and the database are the owner's only.
+            if not Path(path).parent.exists():
+                private_dir(Path(path).parent)
+            private_file(Path(path))
+            kwargs = _pool(kwargs)
         # hide_parameters: a failed statement's error must never carry payloads (personal data) into logs.
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -56,11 +106,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **_pool(kwargs))
 
 
 def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def release(s: Session) -> None:
+    """End ``s``'s transaction so its pooled connection goes back to the pool, keeping the objects it
+    loaded. Request sessions only read (every change is a record appended by the pipeline), so ending the
+    transaction changes nothing; the next query takes a connection again, for as long as it runs. Call it
+    before waiting on anything slow: the appender, a client, another thread."""
+    if not s.in_transaction():
+        return
+    try:
+        s.commit()  # expire_on_commit=False: what was loaded stays loaded
+    except Exception:
+        s.rollback()
+        raise
 
 
 @contextmanager

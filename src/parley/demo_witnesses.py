@@ -12,6 +12,7 @@ from typing import Any
 
 import uvicorn
 
+from parley.serving import witness_server_options
 from parley.witness.server import create_witness_app
 from parley.witness.store import WitnessStore
 
@@ -40,7 +41,8 @@ def start_witnesses(directory: Path, host: str, origin: str, log_vkey: str, part
         store = WitnessStore(directory / party, f"witness.{party}.demo.parley.local")
         store.add_log(origin, [log_vkey])
         port = free_port(host)
-        server = uvicorn.Server(uvicorn.Config(create_witness_app(store), host=host, port=port, log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(create_witness_app(store), host=host, port=port, log_level="warning",
+                                               **witness_server_options()))
         threading.Thread(target=server.run, name=f"witness-{party}", daemon=True).start()
         servers.append(server)
         witnesses[party] = (store.vkey(), f"http://{host}:{port}")

@@ -8,7 +8,8 @@
     ├── Conflict (409)        valid input that contradicts the current state
     ├── TooLarge (413)
     ├── Unprocessable (422)   well-formed but invalid: schema or signature failures
-    └── TooManyRequests (429) a limit per member or address was reached; wait and retry
+    ├── TooManyRequests (429) a limit per member or address was reached; wait and retry
+    └── Unavailable (503)     the server is too busy or its database unreachable: retry later
 """
 
 from __future__ import annotations
@@ -60,3 +61,7 @@ class Unprocessable(ParleyError):
 
 class TooManyRequests(ParleyError):
     status, code = 429, "too_many_requests"
+
+
+class Unavailable(ParleyError):
+    status, code = 503, "unavailable"

@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     append_batch: int = 512
     max_request_bytes: int = 1 << 20
     max_upload_bytes: int = 20 << 20  # spreadsheets of persons (PARLEY_MAX_UPLOAD_BYTES)
+    # Availability (docs/threat-model.md): threads that run database work, at most; the database pool
+    # is sized above it. A request's headers must arrive within header_timeout and its body within
+    # body_timeout (upload_timeout for spreadsheets), or the connection is closed (408 for a body).
+    worker_threads: int = Field(default=40, ge=4, le=256)
+    header_timeout: timedelta = timedelta(seconds=10)
+    body_timeout: timedelta = timedelta(seconds=20)
+    upload_timeout: timedelta = timedelta(seconds=120)
+    keep_alive_timeout: timedelta = timedelta(seconds=5)
+    # Requests that write (any method but GET/HEAD/OPTIONS) in progress at once: in all, and per API token
+    # or session (per address without one); the rest wait their turn without holding anything.
+    writes_in_flight: int = Field(default=64, ge=1, le=4096)
+    writes_per_client: int = Field(default=4, ge=1, le=256)
 
     @field_validator("secret_key")
     @classmethod

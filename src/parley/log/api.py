@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import select
 
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
+from parley.db import MAX_DB_INT
 from parley.errors import BadRequest, Forbidden, NotFound
 from parley.log import merkle, tiles
 from parley.log.models import LogCheckpoint, LogEntry, LogNode
@@ -98,7 +99,7 @@ def readable(who: Principal, row: LogEntry) -> bool:
 
 
 @router.get("/api/log/records", tags=["log"])
-def list_records(s: DbSession, who: CurrentPrincipal, start: Annotated[int, Query(ge=0)] = 0,
+def list_records(s: DbSession, who: CurrentPrincipal, start: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
                  limit: Annotated[int, Query(ge=1, le=5000)] = 500,
                  kind: Annotated[str | None, Query(max_length=64)] = None,
                  payload: Annotated[str, Query(pattern="^(json|canonical)$")] = "json") -> dict[str, Any]:
@@ -127,7 +128,7 @@ def list_records(s: DbSession, who: CurrentPrincipal, start: Annotated[int, Quer
 
 
 @router.get("/api/log/records/{index}", tags=["log"])
-def get_record(index: int, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> dict[str, Any]:
+def get_record(index: Annotated[int, Path(ge=0, le=MAX_DB_INT)], s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> dict[str, Any]:
     row = s.get(LogEntry, index)
     if row is None or not readable(who, row):
         raise NotFound(f"no record {index} that you may read")
@@ -140,8 +141,8 @@ def get_record(index: int, s: DbSession, rt: CurrentRuntime, who: CurrentPrincip
 
 
 @router.get("/api/log/consistency", tags=["log"])
-def get_consistency(s: DbSession, rt: CurrentRuntime, _: CurrentPrincipal, old: Annotated[int, Query(ge=1)],
-                    new: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
+def get_consistency(s: DbSession, rt: CurrentRuntime, _: CurrentPrincipal, old: Annotated[int, Query(ge=1, le=MAX_DB_INT)],
+                    new: Annotated[int, Query(ge=1, le=MAX_DB_INT)]) -> dict[str, Any]:
     cp = latest_checkpoint(s)
     if old > new or cp is None or new > cp.size:
         raise BadRequest("need 1 <= old <= new <= the current tree size")
@@ -152,7 +153,7 @@ def get_consistency(s: DbSession, rt: CurrentRuntime, _: CurrentPrincipal, old: 
 @router.get("/api/log/checkpoints", tags=["log"])
 def list_checkpoints(s: DbSession, _: CurrentPrincipal, published_only: bool = False,
                      limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                     before: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+                     before: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None) -> dict[str, Any]:
     q = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(limit)
     if published_only:
         q = q.where(LogCheckpoint.published.is_(True))

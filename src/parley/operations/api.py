@@ -16,18 +16,18 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
+from parley.db import MAX_DB_INT
 from parley.errors import NotFound, ParleyError
 from parley.operations import kinds as k
 from parley.operations import service as svc
 from parley.operations.geo import time_zone_at, to_geojson
 from parley.records import ids
-from parley.records.api import sign_and_submit
+from parley.records.api import sign_and_submit, submit_signed
 from parley.records.kinds import KINDS as ALL_KINDS
 from parley.records.kinds import parse_payload
 from parley.records.pipeline import Receipt
@@ -213,7 +213,7 @@ def get_checks(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
 # --- writes ----------------------------------------------------------------------------------------
 
 async def _submit(rt: Any, s: Any, who: Principal, kind: str, audience: list[str], payload: Any) -> Receipt:
-    return await run_in_threadpool(sign_and_submit, rt, s, who, kind, audience, payload)
+    return await submit_signed(rt, s, who, kind, audience, payload)
 
 
 def _op_audience(s: Any, who: Principal, op_id: str, given: list[str] | None) -> list[str]:
@@ -310,8 +310,8 @@ class ReceiptBody(BaseModel):
 
 
 @router.post("/operations/{op_id}/channel/{message}/receipts", status_code=201)
-async def receipt(op_id: str, message: int, body: ReceiptBody, rt: CurrentRuntime, s: DbSession,
-                  who: CurrentPrincipal) -> JSONResponse:
+async def receipt(op_id: str, message: Annotated[int, Path(ge=0, le=MAX_DB_INT)], body: ReceiptBody,
+                  rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     op = svc.operation(s, who, op_id)
     if message not in {m.row.idx for m in svc.channel(s, who, op)}:
         raise NotFound(f"no message {message} in the channel of {op_id!r}")

@@ -21,7 +21,7 @@ from parley.parties.sessions import address_key, client_address
 from parley.people import kinds as k
 from parley.people import service as svc
 from parley.people.models import Person
-from parley.records.api import sign_and_submit
+from parley.records.api import sign_and_submit, submit_signed
 from parley.records.compose import compose
 from parley.records.pipeline import Receipt
 
@@ -97,7 +97,7 @@ async def register(body: RegisterBody, rt: CurrentRuntime, s: DbSession, who: Cu
     if body.own_party:
         payload["own_party"] = body.own_party
     audience = body.audience or k.person_audience(who.party, body.own_party)
-    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "person.register", audience, payload)
+    receipt = await submit_signed(rt, s, who, "person.register", audience, payload)
     return _answer(receipt, person=pid)
 
 
@@ -126,7 +126,7 @@ async def add_event(pid: str, body: EventBody, rt: CurrentRuntime, s: DbSession,
                     who: CurrentPrincipal) -> JSONResponse:
     p = svc.person(s, who, pid)
     payload = {"person": p.id, **body.model_dump(exclude_none=True)}
-    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "person.event", p.audience.split(","), payload)
+    receipt = await submit_signed(rt, s, who, "person.event", p.audience.split(","), payload)
     return _answer(receipt)
 
 
@@ -248,8 +248,8 @@ class DecideBody(BaseModel):
 async def decide(body: DecideBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     left, right = svc.person(s, who, body.left), svc.person(s, who, body.right)
     audience = svc.decision_audience(left, right)
-    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "match.decide", audience,
-                                      body.model_dump(exclude_none=True))
+    receipt = await submit_signed(rt, s, who, "match.decide", audience,
+                                  body.model_dump(exclude_none=True))
     return _answer(receipt)
 
 
@@ -266,8 +266,7 @@ async def file_inquiry(body: InquiryBody, rt: CurrentRuntime, s: DbSession, who:
     ref, secret = svc.new_reference(who.party), svc.new_secret()
     payload = {"id": ref, "sought": body.sought, "relationship": body.relationship, "contact": body.contact}
     local = await run_in_threadpool(svc.local_secret, secret)
-    receipt = await run_in_threadpool(lambda: sign_and_submit(rt, s, who, "inquiry.file", [f"party:{who.party}"],
-                                                              payload, local=local))
+    receipt = await submit_signed(rt, s, who, "inquiry.file", [f"party:{who.party}"], payload, local=local)
     # The secret is shown once, to be handed to the family; only its hash is kept, beside the record and never
     # in the log.
     return _answer(receipt, reference=ref, secret=secret)
@@ -303,7 +302,7 @@ async def decide_inquiry(ref: str, body: InquiryDecideBody, rt: CurrentRuntime, 
                          who: CurrentPrincipal) -> JSONResponse:
     i = svc.inquiry(s, who, ref)
     payload = {"inquiry": i.id, **body.model_dump(exclude_none=True)}
-    receipt = await run_in_threadpool(sign_and_submit, rt, s, who, "inquiry.decide", i.audience.split(","), payload)
+    receipt = await submit_signed(rt, s, who, "inquiry.decide", i.audience.split(","), payload)
     return _answer(receipt)
 
 

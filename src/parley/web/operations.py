@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ from parley.operations import service as svc
 from parley.operations.api import new_id
 from parley.operations.models import Operation
 from parley.parties.models import Party
-from parley.records.api import sign_and_submit
+from parley.records.api import sign_and_submit, submit_signed
 from parley.records.kinds import KINDS as ALL_KINDS
 from parley.records.kinds import parse_payload
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render
@@ -159,7 +158,7 @@ def _field(err: ParleyError, known: set[str], aliases: dict[str, str] | None = N
 
 
 async def _submit(request: Request, s: Session, who: Principal, kind: str, audience: list[str], payload: Any) -> Any:
-    return await run_in_threadpool(sign_and_submit, request.app.state.runtime, s, who, kind, audience, payload)
+    return await submit_signed(request.app.state.runtime, s, who, kind, audience, payload)
 
 
 def _is_writer(who: Principal) -> bool:

@@ -33,7 +33,7 @@ from parley.parties.sessions import address_key, client_address
 from parley.people import kinds as k
 from parley.people import service as svc
 from parley.people.models import PERSON_FIELDS, Person
-from parley.records.api import sign_and_submit
+from parley.records.api import sign_and_submit, submit_signed
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render, templates
 
 log = logging.getLogger(__name__)
@@ -186,8 +186,7 @@ def _field(exc: ParleyError, known: set[str] | tuple[str, ...]) -> str:
 
 async def _submit(request: Request, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
                   local: dict[str, Any] | None = None) -> Any:
-    rt = request.app.state.runtime
-    return await run_in_threadpool(lambda: sign_and_submit(rt, s, who, kind, audience, payload, local=local))
+    return await submit_signed(request.app.state.runtime, s, who, kind, audience, payload, local=local)
 
 
 def _parties(s: Session) -> tuple[list[Party], list[Party]]:

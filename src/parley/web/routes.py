@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from parley.auth import Principal, db_session, load_principal, optional_principal
-from parley.db import writing
+from parley.db import MAX_DB_INT, writing
 from parley.errors import ParleyError
 from parley.log.api import readable
 from parley.log.models import LogCheckpoint, LogEntry
@@ -46,7 +45,7 @@ from parley.parties.credentials import (
 )
 from parley.parties.models import Credential, Member, MemberKey, Party
 from parley.parties.sessions import STATE, SignInLimits, address_key, agent_label, client_address
-from parley.records.api import sign_and_submit
+from parley.records.api import submit_signed
 from parley.records.format import AUTHOR_RE, ROLES, SLUG_RE
 from parley.records.kinds import manages
 from parley.runtime import Runtime
@@ -62,7 +61,7 @@ KIND_LABELS = {
     "key.revoke": "Key revoked", "key.rotate": "Key rotated", "record.note": "Note",
 }
 
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def lang_of(request: Request) -> str:
@@ -241,7 +240,7 @@ async def create_party(request: Request, s: Db, who: Who, csrf: Annotated[str, F
     values = {"slug": slug, "kind": kind, "name_en": name_en, "name_uk": name_uk, "name_ru": name_ru}
     payload = {"slug": slug.strip(), "kind": kind, "names": {"en": name_en, "uk": name_uk, "ru": name_ru}}
     try:
-        await run_in_threadpool(sign_and_submit, request.app.state.runtime, s, who, "party.create", ["all"], payload)
+        await submit_signed(request.app.state.runtime, s, who, "party.create", ["all"], payload)
     except (ParleyError, NoteError) as exc:
         field, message = refusal(exc)
         field = {"en": "name_en", "uk": "name_uk", "ru": "name_ru"}.get(field or "", field)
@@ -299,7 +298,7 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
         payload = {"party": slug, "handle": handle, "display_name": display_name, "roles": roles,
                    "vkey": signer.vkey()}
         try:
-            await run_in_threadpool(sign_and_submit, rt, s, who, "member.create", ["all"], payload)
+            await submit_signed(rt, s, who, "member.create", ["all"], payload)
         except ParleyError as exc:
             field, message = refusal(exc)
             errors[field if field in ("handle", "display_name", "roles") else "form"] = message
@@ -346,7 +345,7 @@ async def _member_action(request: Request, s: Session, who: Principal, party: st
         return render(request, "error.html", 403, who=who, title="Not allowed",
                       message="Only the member or an admin of their party may do this.")
     try:
-        await run_in_threadpool(sign_and_submit, request.app.state.runtime, s, who, kind, ["all"], payload)
+        await submit_signed(request.app.state.runtime, s, who, kind, ["all"], payload)
     except ParleyError as exc:
         return _member_page(request, s, who, party, handle, 400, errors={field: exc.message}, values=values or {})
     return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
@@ -383,8 +382,8 @@ async def rotate_web_key(request: Request, s: Db, who: Who, party: str, handle: 
                             errors={"rotate": "The server holds no web key for this member."})
     new = Signer.generate(member)
     try:
-        await run_in_threadpool(sign_and_submit, rt, s, who, "key.rotate",
-                                ["all"], {"member": member, "old_key_id": old.key_id.hex(), "vkey": new.vkey()})
+        await submit_signed(rt, s, who, "key.rotate",
+                            ["all"], {"member": member, "old_key_id": old.key_id.hex(), "vkey": new.vkey()})
     except ParleyError as exc:
         return _member_page(request, s, who, party, handle, 400, errors={"rotate": exc.message})
     with writing(rt.sessions) as w:
@@ -431,7 +430,8 @@ def end_session(request: Request, s: Db, who: Who, party: str, handle: str, key:
 # -- the log explorer -----------------------------------------------------------------------------
 @router.get("/log", response_class=HTMLResponse)
 def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", author: str = "",
-            start: int | None = None, limit: int = PAGE) -> HTMLResponse:
+            start: Annotated[int | None, Query(ge=0, le=MAX_DB_INT - 1)] = None,  # start + 1 is a bound too
+            limit: Annotated[int, Query(le=MAX_DB_INT)] = PAGE) -> HTMLResponse:
     """Newest first; ``start`` is the index to start from going back, so pages stay stable as the log grows."""
     limit = max(1, min(limit, MAX_PAGE))
     q = select(LogEntry).order_by(LogEntry.idx.desc())
@@ -485,7 +485,8 @@ def record(request: Request, s: Db, who: Who, index: str) -> HTMLResponse:
 
 
 @router.get("/log/checkpoints", response_class=HTMLResponse)
-def checkpoints(request: Request, s: Db, who: Who, before: int | None = None) -> HTMLResponse:
+def checkpoints(request: Request, s: Db, who: Who,
+                before: Annotated[int | None, Query(ge=0, le=MAX_DB_INT)] = None) -> HTMLResponse:
     q = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(50)
     if before:
         q = q.where(LogCheckpoint.size < before)

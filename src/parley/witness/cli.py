@@ -65,10 +65,11 @@ def serve(directory: Annotated[Path, typer.Option("--dir", help="The witness's s
     """Serve C2SP tlog-witness add-checkpoint (creates the key on first run)."""
     import uvicorn
 
+    from parley.serving import witness_server_options
     from parley.witness.server import create_witness_app
 
     store = _open(directory, name or None, log)
     if not store.logs():
         typer.echo("warning: this witness knows no log yet; pass --log ORIGIN=VKEY", err=True)
     typer.echo(f"witness {store.name}: {store.vkey()}")
-    uvicorn.run(create_witness_app(store), host=host, port=port, log_level="warning")
+    uvicorn.run(create_witness_app(store), host=host, port=port, log_level="warning", **witness_server_options())

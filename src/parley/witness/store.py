@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from parley.db import private_dir, private_file
 from parley.log.note import ALG_ED25519, Cosigner, NoteError, Verifier
 
 SCHEMA = """
@@ -64,7 +65,9 @@ def _state(origin: str, vkeys: str, size: int, root: bytes | None) -> LogState:
 class WitnessStore:
     def __init__(self, directory: Path, name: str | None = None) -> None:
         self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        # The state directory and its database (with its -wal and -shm) are the witness operator's only.
+        private_dir(self.dir, narrow=True)
+        private_file(self.dir / "witness.db")
         # One connection shared by the server's worker threads; the lock keeps their statements apart.
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.dir / "witness.db", isolation_level=None, check_same_thread=False,
