@@ -338,16 +338,17 @@ def test_objects_the_author_may_not_read_are_refused_exactly_as_absent_ones(smal
 
 
 def test_party_namespaces_take_the_longest_slug(small_client, small, runtime):
-    """``un`` could otherwise pick ``un-ocha-…`` ids and meet un-ocha's objects."""
+    """``un`` could otherwise pick ``un-ocha-…`` ids and meet un-ocha's objects: no such party is created,
+    and ids belong to the longest slug they start with."""
     client = small_client
     r = act(client, small, "icrc/admin", "party.create", {"slug": "un", "kind": "belligerent",
                                                           "names": {"en": "U", "uk": "U", "ru": "U"}}, ["all"])
-    assert r.status_code == 201, r.text
+    assert r.status_code == 409 and r.json()["field"] == "slug", r.text
     from parley.records import ids
 
     with runtime.sessions() as s:
         assert ids.owner(s, "un-ocha-op-1") == "un-ocha"
-        assert ids.owner(s, "un-op-1") == "un"
+        assert ids.owner(s, "un-op-1") is None
         assert ids.owner(s, "ua-op-1") == "ua"
         assert ids.owner(s, "zz-op-1") is None and ids.owner(s, "ua") is None
     r = client.post("/api/operations", json={"operation": "icrc-op-1", "plan": plan()},

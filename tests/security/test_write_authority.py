@@ -132,6 +132,9 @@ def test_a_mediator_sets_a_party_up_then_the_party_runs_itself(client, demo, run
     refused(client, demo, runtime, "icrc/admin", "member.create", {
         "party": "qa", "handle": "second", "display_name": "Second", "roles": ["negotiator"],
         "vkey": Signer.generate("qa/second").vkey()}, 403, "no admin of its own")
+    # No slug may extend another's with a dash: ids are namespaced by the party's slug and a dash.
+    refused(client, demo, runtime, "icrc/admin", "party.create", {"slug": "un", "kind": "mediator", "names": NAMES},
+            409, "would share the id prefix of party 'un-ocha'")
     # Parties without an admin of their own (the demo's observer) are still set up by the mediator.
     r = act(client, demo, "icrc/admin", "member.create", {"party": "tr", "handle": "second", "display_name": "Second",
                                                           "roles": ["negotiator"],

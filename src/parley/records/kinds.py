@@ -247,6 +247,11 @@ def apply_party_create(ctx: Context) -> None:
         raise Forbidden("only an admin of a mediator party may create parties")
     if ctx.session.get(Party, p.slug) is not None:
         raise Conflict(f"party {p.slug!r} already exists", field="slug")
+    # Ids a record picks start with its author's party and a dash (``records.ids``): no slug may extend
+    # another's that way, or one party could pick ids in another's name.
+    for other in ctx.session.execute(select(Party.slug)).scalars():
+        if p.slug.startswith(other + "-") or other.startswith(p.slug + "-"):
+            raise Conflict(f"party {p.slug!r} would share the id prefix of party {other!r}", field="slug")
     ctx.session.add(Party(slug=p.slug, kind=p.kind, name_en=p.names.en, name_uk=p.names.uk,
                           name_ru=p.names.ru, created_idx=ctx.idx, updated_idx=ctx.idx))
 
