@@ -17,7 +17,7 @@ from parley.errors import BadRequest, Forbidden, NotFound
 from parley.log import merkle, tiles
 from parley.log.models import LogCheckpoint, LogEntry, LogNode
 from parley.log.store import (DbNodes, b64, checkpoint_with_cosignatures, cosigners_by_size, latest_checkpoint,
-                               proof_checkpoint, tlog_proof)
+                               proof_checkpoint, released_size, tlog_proof)
 from parley.records import policy
 
 router = APIRouter()
@@ -159,8 +159,45 @@ def list_checkpoints(s: DbSession, _: CurrentPrincipal, published_only: bool = F
         q = q.where(LogCheckpoint.published.is_(True))
     if before:
         q = q.where(LogCheckpoint.size < before)
+    released = released_size(s)
+    if released is not None:  # a checkpoint committed but not yet in the state file is not shown yet
+        q = q.where(LogCheckpoint.size <= released)
     cps = s.execute(q).scalars().all()
     cosigs = cosigners_by_size(s, [c.size for c in cps])
     return {"checkpoints": [{"size": c.size, "root_hash": b64(c.root_hash), "published": c.published,
                              "created_at": c.created_at.isoformat(), "cosigned_by": cosigs.get(c.size, []),
                              "note": checkpoint_with_cosignatures(s, c).decode()} for c in cps]}
+
+
+# -- the log's own health (log/selfcheck.py) -----------------------------------------------------------------
+
+def _writes(rt: Any) -> tuple[bool, str]:
+    refusal = rt.pipeline.refusal
+    last = rt.integrity.last if rt.integrity is not None else None
+    status = "refusing_writes" if refusal else ("ok" if last is not None and last.ok else "unchecked")
+    return refusal is None, status
+
+
+@router.get("/api/health", tags=["log"])
+def health(rt: CurrentRuntime) -> Response:
+    """For load balancers and monitors, without credentials: 200 while the log accepts writes, 503 once it
+    refuses them (a failed self-check, a database behind what the log released). Details: /api/log/integrity."""
+    accepting, status = _writes(rt)
+    return Response(json.dumps({"status": status}), status_code=200 if accepting else 503,
+                    media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/log/integrity", tags=["log"])
+def integrity(rt: CurrentRuntime, _: CurrentPrincipal) -> dict[str, Any]:
+    """The log's self-check: the last report, whether writes are refused and why, the released size."""
+    accepting, status = _writes(rt)
+    last = rt.integrity.last if rt.integrity is not None else None
+    released = None
+    if rt.state is not None:
+        try:
+            released = rt.state.released_size()
+        except RuntimeError:
+            released = None
+    return {"status": status, "writes": "accepted" if accepting else "refused", "refusal": rt.pipeline.refusal,
+            "released_size": released, "running": bool(rt.integrity and rt.integrity.running),
+            "last_check": last.as_dict() if last is not None else None}
