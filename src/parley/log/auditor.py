@@ -437,8 +437,8 @@ class Auditor:
             except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
                 problem = f"malformed record in the listing: {exc!r}"
             report.records_checked += 1
-            if readable is not None:
-                readable.append(last)
+            if readable is not None and not problem:
+                readable.append(last)  # its proof is checked too
             if problem:
                 failures.append((last, problem))
                 if _kind_of(rec) in STANDING_KINDS:
