@@ -11,8 +11,6 @@ log, as a party's auditor does.
 
 from __future__ import annotations
 
-import base64
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import and_, delete, or_, select, text, update
+from sqlalchemy import and_, delete, select, update
 
 from parley.app import create_app
 from parley.db import make_engine, session_factory
@@ -29,7 +27,6 @@ from parley.log.auditor import AuditError, Auditor, ForkDetected, TileMismatch
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, LogNode
 from parley.log.note import Signer, Verifier
 from parley.log.selfcheck import check_log
-from parley.log.state import LogUnavailable, StateError
 from parley.log.store import NodeCache
 from parley.parties.models import Annotation, MemberKey
 from parley.people.models import Person
@@ -227,9 +224,10 @@ def t_key_bytes(c: Copy) -> None:
         s.commit()
 
 
-def roll_back(c: Copy, to: int) -> None:
+def roll_back(c: Any, to: int) -> None:
     """What restoring an older backup amounts to: the last entries, their nodes, checkpoints,
-    cosignatures and projection rows gone, the head set back."""
+    cosignatures and projection rows (here: the notes' annotations) gone, the head set back.
+    ``c.sessions()`` opens a session on the database."""
     with c.sessions() as s:
         s.execute(delete(LogEntry).where(LogEntry.idx >= to))
         nodes = s.execute(select(LogNode.level, LogNode.idx)).all()
