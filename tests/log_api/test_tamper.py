@@ -357,3 +357,35 @@ def test_tampering_is_detected(copy, case):
 
 def test_fifteen_cases():
     assert len(CASES) == 15 and all(c.self_check or c.verify for c in CASES)
+
+
+def test_verify_sees_served_edits_on_both_databases(runtime, demo, tmp_path):
+    """The edits only `parley log verify` can see (served projections, listed fields, key bytes, inner
+    nodes behind the proofs), on SQLite and PostgreSQL alike, against a rogue server on the same tables."""
+    rt = runtime
+    signer = load_log_key(rt.settings)
+    sessions = session_factory(rt.engine)
+    rogue = Runtime(settings=rt.settings, engine=rt.engine, sessions=sessions, log_signer=signer,
+                    pipeline=Pipeline(sessions, signer, ORIGIN), cache=NodeCache())
+
+    def verify(member: str, **options: Any):  # type: ignore[no-untyped-def]
+        with TestClient(create_app(rt.settings, rogue)) as client:
+            return Auditor("", signer.vkey(), tmp_path / member.replace("/", "-"), demo.token(member), client=client,
+                           **{"proofs": 0, "details": 0, **options}).run()
+
+    assert verify("icrc/auditor").ok and verify("ru/negotiator").ok
+    with rt.sessions() as s:
+        internal = s.execute(select(LogEntry.idx).where(LogEntry.audience == "party:icrc,party:ua")).scalar_one()
+        s.execute(update(LogEntry).where(LogEntry.idx == internal).values(audience="all"))
+        s.execute(update(Person).where(Person.id == SURNAME_OF).values(surname="Tampered"))
+        s.execute(update(LogNode).where(LogNode.level == 2, LogNode.idx == 3).values(hash=b"\x07" * 32))
+        forged = Signer.generate("ru/liaison")
+        s.execute(update(MemberKey).where(MemberKey.name == "ru/liaison").values(vkey=forged.vkey()))
+        s.commit()
+    russia = verify("ru/negotiator")
+    assert (internal, "the server lists this record with another audience than its signed text") in russia.failures
+    mediator = verify("icrc/auditor", proofs=1000)
+    found = [why for _, why in mediator.failures] + mediator.problems
+    assert any(f"person '{SURNAME_OF}' differently from its signed records: surname" in w for w in found), found
+    assert any("key" in w and "of ru/liaison is listed with other key bytes" in w for w in found), found
+    assert any("inclusion proof the server serves for this record does not verify" in w for w in found), found
