@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -195,7 +196,7 @@ class Shadow:
                 kind.apply(Context(session=s, record=rec, payload=parsed, idx=idx, author=author, author_party=party))
                 s.flush()
             self.applied += 1
-        except (ParleyError, ValueError, LookupError, AssertionError, AttributeError):
+        except (ParleyError, SQLAlchemyError, ValueError, LookupError, AssertionError, AttributeError):
             self.taint(rec.kind, payload)
 
     def complete(self, family: str) -> bool:

@@ -37,6 +37,11 @@ retries it through the "database ahead" path. Between the commit and the state w
 row exists that is not yet released: the store never hands out a checkpoint beyond
 ``released_size()`` (``store.latest_checkpoint``), so it is neither served nor sent to witnesses.
 
+Backups: the log key is backed up; the state file is never restored from a backup. Restoring it with
+an older database would make the server sign over sizes it already released, exactly what it exists
+to prevent; kept live, it makes the server refuse the older database until one holding the released
+size is restored.
+
 Several processes appending to one database write the file under an exclusive ``flock`` on
 ``log.state.lock`` and only ever forward: appends are ordered by the database's write lock, the file by
 this lock. The data directory must be local to the processes that share it.
