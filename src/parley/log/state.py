@@ -59,7 +59,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from parley.errors import ParleyError
+from parley.errors import Unavailable
 from parley.log import merkle
 from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import NoteError, Signer, Verifier, open_note, sign_note
@@ -73,10 +73,10 @@ class StateError(RuntimeError):
     """The database and the log's state file disagree in a way the log must not paper over."""
 
 
-class LogUnavailable(ParleyError):
+class LogUnavailable(Unavailable):
     """The log refuses writes: its self-check failed or its database is behind what it released."""
 
-    status, code = 503, "log_unavailable"
+    code = "log_unavailable"
 
 
 @dataclass(frozen=True)
