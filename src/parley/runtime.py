@@ -158,6 +158,15 @@ def open_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime
         conn.execute(text("SELECT 1"))
     signer = load_log_key(settings)
     state = log_state(settings, signer)
+    if not state.exists():
+        # A new, empty database starts its state file; an existing one is adopted only by `parley init`,
+        # after the self-check (create_log_state), never silently.
+        from parley.log.models import LogHead
+
+        with session_factory(engine)() as s:
+            head = s.get(LogHead, 1)
+            if head is not None and head.size == 0:
+                state.create(empty_checkpoint(signer, settings.log_origin))
     sessions = session_factory(engine)
     # Sessions carry the state so the store hands out released checkpoints only (``log/store.py``).
     sessions.configure(info={"log_state": state})

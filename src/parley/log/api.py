@@ -171,33 +171,22 @@ def list_checkpoints(s: DbSession, _: CurrentPrincipal, published_only: bool = F
 
 # -- the log's own health (log/selfcheck.py) -----------------------------------------------------------------
 
-def _writes(rt: Any) -> tuple[bool, str]:
+@router.get("/api/health", tags=["log"])
+def health(rt: CurrentRuntime, _: CurrentPrincipal) -> Response:
+    """The log's health, for members and their monitors (an API token): 200 while it accepts writes, 503
+    once it refuses them (a failed self-check, a database behind what the log released), with the reason,
+    the last self-check's report and the size last released."""
     refusal = rt.pipeline.refusal
     last = rt.integrity.last if rt.integrity is not None else None
     status = "refusing_writes" if refusal else ("ok" if last is not None and last.ok else "unchecked")
-    return refusal is None, status
-
-
-@router.get("/api/health", tags=["log"])
-def health(rt: CurrentRuntime) -> Response:
-    """For load balancers and monitors, without credentials: 200 while the log accepts writes, 503 once it
-    refuses them (a failed self-check, a database behind what the log released). Details: /api/log/integrity."""
-    accepting, status = _writes(rt)
-    return Response(json.dumps({"status": status}), status_code=200 if accepting else 503,
-                    media_type="application/json", headers={"Cache-Control": "no-store"})
-
-
-@router.get("/api/log/integrity", tags=["log"])
-def integrity(rt: CurrentRuntime, _: CurrentPrincipal) -> dict[str, Any]:
-    """The log's self-check: the last report, whether writes are refused and why, the released size."""
-    accepting, status = _writes(rt)
-    last = rt.integrity.last if rt.integrity is not None else None
     released = None
     if rt.state is not None:
         try:
             released = rt.state.released_size()
         except RuntimeError:
             released = None
-    return {"status": status, "writes": "accepted" if accepting else "refused", "refusal": rt.pipeline.refusal,
-            "released_size": released, "running": bool(rt.integrity and rt.integrity.running),
+    body = {"status": status, "writes": "refused" if refusal else "accepted", "refusal": refusal,
+            "released_size": released, "self_check_running": bool(rt.integrity and rt.integrity.running),
             "last_check": last.as_dict() if last is not None else None}
+    return Response(json.dumps(body), status_code=503 if refusal else 200, media_type="application/json",
+                    headers={"Cache-Control": "no-store"})

@@ -18,7 +18,7 @@ the nodes of each chunk compared level by level and only the chunks' roots kept 
 scheduled run sleeps between chunks (``pause``) so that appends and requests keep most of the CPU.
 
 A failed check makes the pipeline refuse writes (with the reason in the server's log and at
-``/api/health`` and ``/api/log/integrity``); at start-up it stops the server from starting. Problems
+``/api/health``, for members and their monitors); at start-up it stops the server from starting. Problems
 name indices, levels, sizes and columns, never a record's content.
 """
 
