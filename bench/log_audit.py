@@ -48,10 +48,16 @@ def main() -> None:
             assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
             time.sleep(0.1)
 
-    auditor = Auditor(f"http://127.0.0.1:{port}", rt.log_signer.vkey(), tmp / "audit", demo.token("icrc/auditor"))
+    # The record checks alone (what the ratio is about), then the whole default audit: the signed
+    # checkpoints listed, 256 inclusion proofs, the persons and operations served.
+    auditor = Auditor(f"http://127.0.0.1:{port}", rt.log_signer.vkey(), tmp / "audit", demo.token("icrc/auditor"),
+                      projections=False, proofs=0)
     report = auditor.run()
     assert report.ok, report.failures[:3]
     audit_rate = report.records_checked / report.seconds
+    full = Auditor(f"http://127.0.0.1:{port}", rt.log_signer.vkey(), tmp / "audit-full",
+                   demo.token("icrc/auditor")).run()
+    assert full.ok, (full.failures[:3], full.problems[:3])
 
     # Baseline: verify the same signatures with nothing else around them.
     verifiers = {s.name: Verifier.from_vkey(s.vkey()) for s in signers}
@@ -67,9 +73,12 @@ def main() -> None:
     server.wait()
     print(f"audited {report.records_checked} records of a {report.size}-record log in {report.seconds:.2f} s "
           "(checkpoint, tiles, leaf hashes, signatures, payload hashes, over HTTP)")
+    print(f"the whole default audit: {full.seconds:.2f} s ({full.checkpoints_checked} checkpoints, "
+          f"{full.proofs_checked} proofs, {full.projections_compared} compared)")
     print(f"raw Ed25519 verifications: {raw_rate:,.0f}/s")
     ratio = audit_rate / raw_rate
     last_line(records=report.records_checked, audit_per_s=round(audit_rate), raw_verify_per_s=round(raw_rate),
+              full_audit_s=round(full.seconds, 2),
               ratio=round(ratio, 3), target_ratio=0.7, meets_target=ratio >= 0.7)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from parley.db import make_engine, migrate
 from parley.log.note import Signer
 from parley.parties import credentials
-from parley.runtime import Runtime, create_log_key, open_runtime
+from parley.runtime import Runtime, create_log_key, create_log_state, open_runtime
 from parley.settings import Settings
 
 PG_URL = os.environ.get("PARLEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -79,6 +79,7 @@ def make_runtime(url: str, data_dir: Path, **extra: Any) -> Runtime:
     engine = make_engine(url)
     migrate(engine)
     create_log_key(settings)
+    create_log_state(settings, engine)
     return open_runtime(settings, engine=engine)
 
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -48,6 +49,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         if own:
             app.state.runtime = open_runtime(settings)
         _size_thread_pool(settings, app.state.runtime)
+        rt = app.state.runtime
+        if rt.integrity is not None:
+            # The log checks itself before serving (log/selfcheck.py), then on a schedule.
+            if settings.self_check_on_start:
+                report = await run_in_threadpool(rt.integrity.run_once)
+                if not report.ok:
+                    if own:
+                        rt.close()
+                    raise RuntimeError(f"refusing to start: {report.summary}")
+            rt.integrity.start(settings.self_check_interval.total_seconds())
         publisher = None
         if settings.witness_policy:
             from parley.log.publish import Publisher
@@ -59,6 +70,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         finally:
             if publisher:
                 publisher.stop()
+            if rt.integrity is not None:
+                rt.integrity.stop()
             if own:
                 app.state.runtime.close()
 

@@ -72,7 +72,8 @@ def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLi
     from parley.errors import ParleyError
     from parley.log.models import LogHead
     from parley.parties.bootstrap import bootstrap
-    from parley.runtime import create_log_key, open_runtime
+    from parley.log.state import StateError
+    from parley.runtime import create_log_key, create_log_state, open_runtime
 
     settings = _settings(**_data_overrides(data))
     private_dir(settings.data_dir, narrow=True)
@@ -80,6 +81,12 @@ def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLi
     migrate(engine)
     signer = create_log_key(settings)
     out.print(f"log key: {signer.vkey()}", highlight=False)
+    try:
+        released = create_log_state(settings, engine)
+    except StateError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    out.print(f"log state: {settings.data_dir / 'log.state'} (released size {released.size})", highlight=False)
     if not party:
         return
     rt = open_runtime(settings, engine=engine)
@@ -103,15 +110,36 @@ def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLi
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
           data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None) -> None:
-    """Run the Parley server with the settings from the environment (PARLEY_*)."""
+    """Run the Parley server with the settings from the environment (PARLEY_*). It first checks its
+    database against the log's state file and runs the log's self-check, and refuses to start if either fails."""
     import uvicorn
 
     from parley.app import create_app
+    from parley.runtime import open_runtime
     from parley.serving import server_options
 
     settings = _settings(**_data_overrides(data))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False,
-                **server_options(settings), **proxy_options(settings))
+    try:
+        rt = open_runtime(settings)
+    except RuntimeError as exc:  # no schema, no key, no state file, or a database behind the state file
+        console.print(f"[red]refusing to start: {exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        if settings.self_check_on_start and rt.integrity is not None:
+            with console.status("checking the log…"):
+                report = rt.integrity.run_once()
+            if not report.ok:
+                console.print(f"[red]refusing to start: {report.summary}[/red]", highlight=False)
+                for why in report.problems[1:10]:
+                    console.print(f"[red]  {why}[/red]", highlight=False)
+                raise typer.Exit(1)
+            console.print(report.summary, highlight=False)
+        # Checked above: the app's start-up need not check again.
+        app_settings = settings.model_copy(update={"self_check_on_start": False})
+        uvicorn.run(create_app(app_settings, rt), host=host, port=port, log_level="info", access_log=False,
+                    **server_options(settings), **proxy_options(settings))
+    finally:
+        rt.close()
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
@@ -149,7 +177,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     from parley.app import create_app
     from parley.db import make_engine, migrate, private_dir
     from parley.demo import load_demo
-    from parley.runtime import create_log_key, open_runtime
+    from parley.runtime import create_log_key, create_log_state, open_runtime
     from parley.serving import server_options
 
     private_dir(data, narrow=True)
@@ -160,6 +188,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     engine = make_engine(settings.database_url)
     migrate(engine)
     log_signer = create_log_key(settings)
+    create_log_state(settings, engine)
     servers: list[Any] = []
     if witnesses:
         from parley.demo_witnesses import start_witnesses
@@ -256,6 +285,34 @@ def record_submit(
         console.print(f"[red]{r.status_code}: {r.text}[/red]")
         raise typer.Exit(1)
     out.print_json(r.text)
+
+
+@log_app.command("check")
+def log_check(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None) -> None:
+    """Run the log's self-check now: every entry, inner node and checkpoint against the entries, and the
+    database against the log's state file. Exit 1 if anything is wrong."""
+    from parley.log.note import Verifier
+    from parley.log.selfcheck import check_log
+    from parley.runtime import load_log_key, log_state
+    from parley.db import make_engine, session_factory
+
+    settings = _settings(**_data_overrides(data))
+    signer = load_log_key(settings)
+    state = log_state(settings, signer)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("checking the log", total=None)
+        report = check_log(session_factory(make_engine(settings.database_url)), Verifier.from_vkey(signer.vkey()),
+                           settings.log_origin, state if state.exists() else None,
+                           progress=lambda done, total: progress.update(task, completed=done, total=total))
+    if not state.exists():
+        console.print(f"[yellow]no state file at {state.path}; run 'parley init' to create it[/yellow]")
+    for why in report.problems:
+        console.print(f"[red]{why}[/red]", highlight=False)
+    if report.problem_count > len(report.problems):
+        console.print(f"[red]… and {report.problem_count - len(report.problems)} more[/red]")
+    out.print(f"{report.summary} (size {report.size}, state file at {report.state_size})", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @log_app.command("replay")

@@ -1,10 +1,15 @@
-"""A running Parley: settings, engine, the log's signing key and the pipeline, built from settings.
+"""A running Parley: settings, engine, the log's signing key, its state file and the pipeline, built
+from settings.
 
-Building one connects to nothing until it is used; ``open_runtime`` checks the schema is current.
+``open_runtime`` checks the schema is current and the database against the log's state file
+(``log/state.py``): it refuses a database behind what the log released, and moves the state forward
+over a batch committed just before a crash. The full self-check (``log/selfcheck.py``) runs when the
+server starts (``app.py``) and then on a schedule.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +19,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from parley.db import make_engine, private_dir, session_factory
-from parley.log.note import Signer
+from parley.log.note import Signer, Verifier
+from parley.log.selfcheck import IntegrityMonitor, check_log
+from parley.log.state import LogState, Released, StateError, empty_checkpoint
 from parley.log.store import NodeCache
 from parley.records.pipeline import Pipeline
 from parley.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def log_key_path(settings: Settings) -> Path:
@@ -46,6 +55,36 @@ def load_log_key(settings: Settings) -> Signer:
     return signer
 
 
+def log_state(settings: Settings, signer: Signer) -> LogState:
+    return LogState.for_signer(settings.data_dir, signer, settings.log_origin)
+
+
+def create_log_state(settings: Settings, engine: Engine) -> Released:
+    """Create the log's state file if it is missing (``parley init``, the demo, test deployments): the
+    empty log's checkpoint for a new database; for an existing one (a deployment upgraded to state
+    files) its newest checkpoint, adopted only after the full self-check passes."""
+    signer = load_log_key(settings)
+    state = log_state(settings, signer)
+    if state.exists():
+        return state.current()
+    from parley.log.models import LogCheckpoint, LogHead
+
+    sessions = session_factory(engine)
+    with sessions() as s:
+        head = s.get(LogHead, 1)
+        size = head.size if head is not None else 0
+        newest = s.get(LogCheckpoint, size) if size else None
+        note = newest.note if newest is not None else None
+    if size == 0:
+        return state.create(empty_checkpoint(signer, settings.log_origin))
+    report = check_log(sessions, Verifier.from_vkey(signer.vkey()), settings.log_origin)
+    if not report.ok or note is None:
+        raise StateError(f"refusing to record this database's newest checkpoint as released: {report.summary}")
+    released = state.create(note)
+    log.warning("created the log's state file at size %d from the database (self-check passed)", released.size)
+    return released
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -56,8 +95,12 @@ class Runtime:
     cache: NodeCache = field(default_factory=NodeCache)
     # The appender's own engine, so it never waits for a connection behind the requests it serves.
     writer_engine: Engine | None = None
+    state: LogState | None = None
+    integrity: IntegrityMonitor | None = None
 
     def close(self) -> None:
+        if self.integrity is not None:
+            self.integrity.stop()
         self.pipeline.close()
         self.engine.dispose()
         if self.writer_engine is not None:
@@ -73,17 +116,67 @@ def writer_engine_for(engine: Engine) -> Engine:
     return make_engine(url.render_as_string(hide_password=False), pool_size=1, max_overflow=1)
 
 
+def reconcile(sessions: sessionmaker, state: LogState) -> Released:
+    """Compare the database with the state file before serving: refuse a database behind it (or one
+    whose tree at the released size has another root); after a crash between a commit and the state
+    write, check the newer checkpoint extends the released one and record it."""
+    from parley.log import merkle
+    from parley.log.checkpoint import Checkpoint, CheckpointError
+    from parley.log.models import LogCheckpoint, LogHead
+    from parley.log.note import NoteError, open_note
+    from parley.log.store import DbNodes
+
+    with sessions() as s:
+        head = s.get(LogHead, 1)
+        size = head.size if head is not None else 0
+        row = s.get(LogCheckpoint, size) if size else None
+        if size and row is None:
+            raise StateError(f"the database's log has {size} entries but no checkpoint for them: its tables "
+                             "were altered")
+        root = row.root_hash if row is not None else merkle.EMPTY_ROOT
+        cur = state.check_database(DbNodes(s, NodeCache()), size, root)
+        note = row.note if row is not None else b""
+    if size > cur.size:
+        try:
+            text, _, _ = open_note(note, [state.verifier])
+            cp = Checkpoint.parse(text)
+        except (NoteError, CheckpointError) as exc:
+            raise StateError(f"the database's newest checkpoint ({size}) is not signed by the log key") from exc
+        if (cp.origin, cp.size, cp.root_hash) != (state.origin, size, root):
+            raise StateError(f"the database's newest checkpoint ({size}) does not match its row")
+        cur = state.advance(note)
+        log.warning("the database was ahead of the log's state file (a batch committed just before a stop): "
+                    "checked it extends the released size and recorded size %d", size)
+    return cur
+
+
 def open_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     engine = engine or make_engine(settings.database_url, pool_size=settings.worker_threads + 8)
     with engine.connect() as conn:
         if "alembic_version" not in inspect(conn).get_table_names():
             raise RuntimeError("the database has no schema; run 'parley init' (or 'parley db upgrade')")
         conn.execute(text("SELECT 1"))
-    sessions = session_factory(engine)
     signer = load_log_key(settings)
+    state = log_state(settings, signer)
+    if not state.exists():
+        # A new, empty database starts its state file; an existing one is adopted only by `parley init`,
+        # after the self-check (create_log_state), never silently.
+        from parley.log.models import LogHead
+
+        with session_factory(engine)() as s:
+            head = s.get(LogHead, 1)
+            if head is not None and head.size == 0:
+                state.create(empty_checkpoint(signer, settings.log_origin))
+    sessions = session_factory(engine)
+    # Sessions carry the state so the store hands out released checkpoints only (``log/store.py``).
+    sessions.configure(info={"log_state": state})
+    reconcile(sessions, state)
     cache = NodeCache()
     writer = writer_engine_for(engine)
     pipeline = Pipeline(session_factory(writer), signer, settings.log_origin, batch=settings.append_batch,
-                        cache=cache, auto_publish=not settings.witness_policy)
+                        cache=cache, auto_publish=not settings.witness_policy, state=state)
+    integrity = IntegrityMonitor(sessions, Verifier.from_vkey(signer.vkey()), settings.log_origin, state,
+                                 pipeline.refuse)
     return Runtime(settings=settings, engine=engine, sessions=sessions, log_signer=signer, pipeline=pipeline,
-                   cache=cache, writer_engine=writer if writer is not engine else None)
+                   cache=cache, writer_engine=writer if writer is not engine else None, state=state,
+                   integrity=integrity)

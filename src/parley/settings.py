@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     # Witness URLs to ask for cosignatures, "name=url" each.
     witness_urls: dict[str, str] = Field(default_factory=dict)
     publish_interval: timedelta = timedelta(seconds=1)
+    # The log's self-check (log/selfcheck.py): when the server starts (it refuses to start if the check
+    # fails), then every interval in the background (0 turns the schedule off).
+    self_check_on_start: bool = True
+    self_check_interval: timedelta = timedelta(hours=1)
     # Web sessions live in the database: a session ends at sign-out, after session_max_age from sign-in,
     # or after session_idle_timeout without a request, whichever comes first.
     session_max_age: timedelta = timedelta(hours=8)

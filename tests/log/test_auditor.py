@@ -4,6 +4,7 @@ saves evidence of a fork."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from sqlalchemy import update
 from parley.app import create_app
 from parley.log.auditor import AuditError, Auditor, ForkDetected
 from parley.log.models import LogEntry
+from parley.log.state import StateError
 from parley.records.compose import compose
 from tests.conftest import ORIGIN, load_demo_into, make_runtime
 
@@ -39,7 +41,9 @@ def test_audit_passes_and_remembers(sqlite_runtime, sqlite_demo, tmp_path):
     # registrars only (parley.records.policy).
     with rt.sessions() as s:
         inquiries = s.query(LogEntry).filter(LogEntry.kind == "inquiry.file").count()
-    assert inquiries > 0 and everything.records_checked == everything.size - inquiries
+    assert inquiries > 0 and everything.ok and everything.records_checked == everything.size - inquiries
+    assert everything.proofs_checked == everything.records_checked and everything.checkpoints_checked == 2
+    assert everything.projections_compared["person"] > 50 and everything.projections_compared["operation"] == 3
 
 
 def test_edited_payload_is_detected(sqlite_runtime, sqlite_demo, tmp_path):
@@ -85,7 +89,13 @@ def test_fork_is_detected_and_evidence_saved(tmp_path):
     # Two deployments with the same log key: the operator shows the auditor two histories.
     a = make_runtime(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)
     demo_a = load_demo_into(a)
-    b = make_runtime(f"sqlite:///{tmp_path / 'b.db'}", tmp_path)  # same data dir: same log key
+    # The log's state file refuses a second database behind what it released...
+    with pytest.raises(StateError, match="rolled back"):
+        make_runtime(f"sqlite:///{tmp_path / 'b.db'}", tmp_path)
+    # ... so the operator copies the log key to a data directory of its own.
+    (tmp_path / "b").mkdir()
+    shutil.copy(tmp_path / "log.key", tmp_path / "b" / "log.key")
+    b = make_runtime(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "b")
     demo_b = load_demo_into(b)
     state = tmp_path / "state"
     assert audit(a, demo_a, state).ok

@@ -5,6 +5,7 @@ rollbacks, a missing witness quorum; and the exit codes of ``parley log verify``
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -55,6 +56,8 @@ class FakeLog:
         self.note_edit: dict[int, bytes] = {}
         self.tile_edit: dict[str, bytes] = {}
         self.cosigners: list[Cosigner] = []
+        self.listed_checkpoints: list[bytes] = []  # signed checkpoints listed beside the current one
+        self.serve_everything_to_ua = False  # a read policy that leaks
         admin = self.signers["icrc/admin"] = Signer.generate("icrc/admin")
         self.add("deployment.init", "icrc/admin", {"party": "icrc", "party_kind": "mediator", "names": NAMES,
                                                    "member": "admin", "display_name": "Admin",
@@ -103,7 +106,44 @@ class FakeLog:
             return authorization.split()[1]
 
         def readable(who: str, i: int) -> bool:
+            if who == "ua" and self.serve_everything_to_ua:
+                return True
             return who == "mediator" or self.audiences[i] in ("all", "public", f"party:{who}")
+
+        @app.get("/api/me")
+        def me(authorization: str | None = Header(None)) -> dict[str, Any]:
+            if reader(authorization) == "mediator":
+                return {"member": "icrc/auditor", "party": "icrc", "party_kind": "mediator", "roles": ["auditor"]}
+            return {"member": "ua/negotiator", "party": "ua", "party_kind": "belligerent", "roles": ["negotiator"]}
+
+        @app.get("/api/log/checkpoints")
+        def checkpoints() -> dict[str, Any]:
+            import base64
+
+            out = []
+            for note in [self.checkpoint(), *self.listed_checkpoints]:
+                cp = Checkpoint.parse(note.decode().split("\n\n")[0] + "\n")
+                out.append({"size": cp.size, "root_hash": base64.b64encode(cp.root_hash).decode(),
+                            "note": note.decode()})
+            return {"checkpoints": sorted(out, key=lambda c: -c["size"])}
+
+        @app.get("/api/log/records/{index}")
+        def record(index: int, authorization: str | None = Header(None)) -> dict[str, Any]:
+            from parley.log.proof import TlogProof, format_tlog_proof
+
+            if not readable(reader(authorization), index):
+                raise HTTPException(404)
+            proof = merkle.inclusion_proof(self.tree, index, self.tree.size)
+            return {"index": index, "note": self.note_edit.get(index, self.notes[index]).decode(),
+                    "proof": format_tlog_proof(TlogProof(index, tuple(proof), self.checkpoint())).decode()}
+
+        @app.get("/api/persons")
+        def persons() -> dict[str, Any]:
+            return {"persons": []}
+
+        @app.get("/api/operations")
+        def operations() -> dict[str, Any]:
+            return {"operations": []}
 
         @app.get("/log/checkpoint")
         def checkpoint() -> Response:
@@ -346,3 +386,76 @@ def test_cli_exit_codes(cli, tmp_path):
     pol = tmp_path / "policy"
     pol.write_text("this is not a policy\n")
     assert cli(a, tmp_path / "s2", "--policy", str(pol)).exit_code == 3
+
+
+def test_membership_records_authored_outside_the_party(tmp_path):
+    """A party's members and keys are managed by its own admins; a mediator's admin sets a party up only
+    while it has no active admin (records.kinds.manages), and nobody widens their own roles."""
+    log = FakeLog(Signer.generate(ORIGIN))
+    log.party("ua")
+    log.party("tr", kind="observer")
+    log.member("tr/observer", ["negotiator"])  # tr has no admin: the mediator still manages it
+    log.member("ua/admin", ["admin"])  # the bootstrap: ua's first admin, by the mediator's admin
+    log.member("ua/negotiator", ["negotiator"], by="ua/admin")
+    assert audit(log, tmp_path / "ok").ok
+    created = log.tree.size
+    mole = log.member("ua/mole", ["admin", "negotiator"])  # ua has an admin now: not the mediator's to do
+    planted = Signer.generate("ua/negotiator")
+    key = log.add("key.register", "icrc/admin", {"member": "ua/negotiator", "vkey": planted.vkey()})
+    log._key(planted, key)
+    renamed = log.add("party.update", "icrc/admin", {"slug": "ua", "names": NAMES})
+    widened = log.add("member.update", "ua/admin", {"member": "ua/admin", "roles": ["admin", "auditor"]})
+    report = audit(log, tmp_path / "s")
+    listing = [why for _, why in report.failures if why.startswith("the server's key listing")]
+    by_index = dict((i, why) for i, why in report.failures if why not in listing)
+    # The keys the refused records gave are still listed by the server: the listing disagrees, pointing back.
+    assert listing and listing[0].endswith(f"(after record {created} failed)")
+    assert by_index[created] == ("icrc/admin may not create members of party ua: a party's members and keys are "
+                                 "managed by its own admins (a mediator's admin only while the party has no "
+                                 "active admin of its own)")
+    assert by_index[key].startswith("icrc/admin may not change the keys of ua/negotiator")
+    assert by_index[renamed].startswith("icrc/admin may not update party ua")
+    assert by_index[widened].startswith("ua/admin widened its own roles (to admin, auditor): nobody widens their "
+                                        "own powers")
+    assert mole.name == "ua/mole" and set(by_index) == {created, key, renamed, widened}
+
+
+def test_a_record_the_caller_may_not_read_is_reported(tmp_path):
+    log = small_log()  # three notes addressed to the ICRC only
+    log.serve_everything_to_ua = True
+    report = audit(log, tmp_path / "s", token="ua")
+    hidden = [i for i, a in enumerate(log.audiences) if a == "party:icrc"]
+    assert [i for i, _ in report.failures] == hidden
+    assert report.failures[0][1] == ("the server sent you this record, but its signed audience (party:icrc) and "
+                                     "kind (record.note) do not admit ua/negotiator")
+
+
+def test_a_listed_checkpoint_of_another_history_is_a_fork(tmp_path):
+    a, b = _two_histories(30, 10)
+    a.listed_checkpoints = [b.checkpoint()]  # signed by the same log key, for another tree of size 12
+    with pytest.raises(ForkDetected, match="not a checkpoint of the tree") as info:
+        audit(a, tmp_path / "s")
+    assert (info.value.evidence / "old.checkpoint").read_bytes() == b.checkpoint()
+
+
+def test_a_listed_checkpoint_with_another_root_is_reported(tmp_path, monkeypatch):
+    log = small_log()
+    real = log.app
+
+    def app():  # type: ignore[no-untyped-def]
+        inner = real()
+
+        @inner.middleware("http")
+        async def lie(request, call_next):  # type: ignore[no-untyped-def]
+            response = await call_next(request)
+            if request.url.path != "/api/log/checkpoints":
+                return response
+            body = json.loads(b"".join([c async for c in response.body_iterator]))
+            body["checkpoints"][0]["root_hash"] = base64.b64encode(b"\0" * 32).decode()
+            return Response(json.dumps(body), media_type="application/json")
+
+        return inner
+
+    monkeypatch.setattr(log, "app", app)
+    report = audit(log, tmp_path / "s")
+    assert report.problems == [f"checkpoint {log.tree.size}: the listed root differs from the root its note signs"]

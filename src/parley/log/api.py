@@ -17,7 +17,7 @@ from parley.errors import BadRequest, Forbidden, NotFound
 from parley.log import merkle, tiles
 from parley.log.models import LogCheckpoint, LogEntry, LogNode
 from parley.log.store import (DbNodes, b64, checkpoint_with_cosignatures, cosigners_by_size, latest_checkpoint,
-                               proof_checkpoint, tlog_proof)
+                               proof_checkpoint, released_size, tlog_proof)
 from parley.records import policy
 
 router = APIRouter()
@@ -159,8 +159,34 @@ def list_checkpoints(s: DbSession, _: CurrentPrincipal, published_only: bool = F
         q = q.where(LogCheckpoint.published.is_(True))
     if before:
         q = q.where(LogCheckpoint.size < before)
+    released = released_size(s)
+    if released is not None:  # a checkpoint committed but not yet in the state file is not shown yet
+        q = q.where(LogCheckpoint.size <= released)
     cps = s.execute(q).scalars().all()
     cosigs = cosigners_by_size(s, [c.size for c in cps])
     return {"checkpoints": [{"size": c.size, "root_hash": b64(c.root_hash), "published": c.published,
                              "created_at": c.created_at.isoformat(), "cosigned_by": cosigs.get(c.size, []),
                              "note": checkpoint_with_cosignatures(s, c).decode()} for c in cps]}
+
+
+# -- the log's own health (log/selfcheck.py) -----------------------------------------------------------------
+
+@router.get("/api/health", tags=["log"])
+def health(rt: CurrentRuntime, _: CurrentPrincipal) -> Response:
+    """The log's health, for members and their monitors (an API token): 200 while it accepts writes, 503
+    once it refuses them (a failed self-check, a database behind what the log released), with the reason,
+    the last self-check's report and the size last released."""
+    refusal = rt.pipeline.refusal
+    last = rt.integrity.last if rt.integrity is not None else None
+    status = "refusing_writes" if refusal else ("ok" if last is not None and last.ok else "unchecked")
+    released = None
+    if rt.state is not None:
+        try:
+            released = rt.state.released_size()
+        except RuntimeError:
+            released = None
+    body = {"status": status, "writes": "refused" if refusal else "accepted", "refusal": refusal,
+            "released_size": released, "self_check_running": bool(rt.integrity and rt.integrity.running),
+            "last_check": last.as_dict() if last is not None else None}
+    return Response(json.dumps(body), status_code=503 if refusal else 200, media_type="application/json",
+                    headers={"Cache-Control": "no-store"})

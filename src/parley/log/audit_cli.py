@@ -25,8 +25,13 @@ def verify(url: Annotated[str, typer.Option(help="The Parley server, e.g. https:
            key: Annotated[str, typer.Option(help="The log's verifier key (name+id+base64)")],
            state: Annotated[Path, typer.Option(help="Directory that keeps the last verified checkpoint")],
            token: Annotated[str, typer.Option(envvar="PARLEY_TOKEN", help="Your API token")] = "",
-           policy: Annotated[Path | None, typer.Option(help="C2SP tlog-policy file to require")] = None) -> None:
-    """Audit the log on your own: checkpoint, consistency, tiles and every record you may read."""
+           policy: Annotated[Path | None, typer.Option(help="C2SP tlog-policy file to require")] = None,
+           projections: Annotated[bool, typer.Option(help="Compare the persons and operations the server serves "
+                                                          "with the records you read")] = True,
+           proofs: Annotated[int, typer.Option(help="Records whose inclusion proofs to check (all if fewer)")] = 256,
+           details: Annotated[int, typer.Option(help="Persons and operations to compare one by one")] = 100) -> None:
+    """Audit the log on your own: checkpoint, consistency, tiles, every record you may read, the signed
+    checkpoints listed, inclusion proofs, keys, and the persons and operations served to you."""
     from parley.log.auditor import AuditError, Auditor, ForkDetected, TileMismatch
     from parley.log.policy import PolicyError, parse_policy
 
@@ -37,7 +42,8 @@ def verify(url: Annotated[str, typer.Option(help="The Parley server, e.g. https:
                       TimeRemainingColumn(), console=console, transient=True) as progress:
             task = progress.add_task("verifying records", total=None)
             auditor = Auditor(*auditor_args,
-                              progress=lambda done, total: progress.update(task, completed=done, total=total))
+                              progress=lambda done, total: progress.update(task, completed=done, total=total),
+                              projections=projections, proofs=proofs, details=details)
             report = auditor.run()
     except ForkDetected as fork:
         console.print(f"[bold red]FORK: {fork}[/bold red]")
@@ -56,10 +62,16 @@ def verify(url: Annotated[str, typer.Option(help="The Parley server, e.g. https:
         console.print(f"[red]record {idx}: {why}[/red]", highlight=False)
     if len(report.failures) > MAX_LISTED_FAILURES:
         console.print(f"[red]… and {len(report.failures) - MAX_LISTED_FAILURES} more[/red]")
+    for why in report.problems[:MAX_LISTED_FAILURES]:
+        console.print(f"[red]{why}[/red]", highlight=False)
     witnesses = f", cosigned by {', '.join(report.cosigned_by)}" if report.cosigned_by else ""
+    compared = ", ".join(f"{n} {family}s" for family, n in sorted(report.projections_compared.items()))
     summary = (f"{report.origin}: size {report.size} (last verified {report.old_size}){witnesses}, "
-               f"{report.records_checked} records checked in {report.seconds:.2f} s")
-    if report.failures:
-        console.print(f"[red]FAILED[/red] {summary}; {len(report.failures)} failures", highlight=False)
+               f"{report.records_checked} records, {report.checkpoints_checked} checkpoints and "
+               f"{report.proofs_checked} proofs checked" + (f", {compared} compared" if compared else "")
+               + f" in {report.seconds:.2f} s")
+    if not report.ok:
+        count = len(report.failures) + len(report.problems)
+        console.print(f"[red]FAILED[/red] {summary}; {count} failures", highlight=False)
         raise typer.Exit(1)
     typer.echo(f"OK {summary}")

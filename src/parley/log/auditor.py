@@ -8,8 +8,20 @@ key, an optional witness policy and its own state directory:
    tiles equals the checkpoint's, so every leaf hash used below is bound to the signed root;
 4. every record the caller may read hashes to its leaf, is a record of this log by an active member
    of its party, carries a valid signature by a key its author held at that index, and commits to
-   its payload. Key history and standing come from the log's own key and member records, in log
-   order (every member may read them); the server's ``/api/keys`` listing is only compared with it.
+   its payload; the listing's own fields (kind, author, party, time, audience, record hash) are the
+   signed ones, and the record's signed audience and kind admit the caller (``/api/me``), so a record
+   the server should not have sent is reported. Key history and standing come from the log's own key
+   and member records, in log order (every member may read them), under the rules of
+   ``records/kinds.py``: a party's members and keys are managed by its own admins (a member manages
+   its own keys), a mediator's admin only while the party has no active admin, and nobody widens
+   their own roles. The server's ``/api/keys`` listing (status and key bytes) is compared with it;
+5. every signed checkpoint the server lists (``/api/log/checkpoints``, back to the last verified
+   size): its listed root is the root its note signs, and it is a checkpoint of the same tree as the
+   published one (root from the tiles, or a consistency proof for a newer one), else a fork;
+6. the inclusion proofs the server serves (``/api/log/records/<i>``) for a sample of the records,
+   all if few: they come from the server's stored inner nodes, which no tile carries;
+7. what the server serves about persons and operations equals what the records read give
+   (``log/projections.py``).
 
 Only a clean audit moves the stored checkpoint forward.
 """
@@ -28,6 +40,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import random
+
 import httpx
 import rfc8785
 
@@ -35,13 +49,21 @@ from parley.log import merkle
 from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import NoteError, Verifier, open_note, parse_note
 from parley.log.policy import Policy, PolicyError
+from parley.log.proof import TlogProofError, parse_tlog_proof, verify_tlog_proof
 from parley.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeSource
 
 PAGE = 5000
 # The first page is small so checking starts while the server still builds the big ones.
 FIRST_PAGE = 500
+CHECKPOINT_PAGE = 500
+# Newer checkpoints than the published one are each checked with a consistency proof: at most this many.
+NEWER_CHECKPOINTS = 100
 KEY_KINDS = {"deployment.init", "member.create", "key.register", "key.rotate", "key.revoke"}
-STANDING_KINDS = KEY_KINDS | {"party.create", "member.update"}
+STANDING_KINDS = KEY_KINDS | {"party.create", "party.update", "member.update"}
+MANAGED_BY = ("a party's members and keys are managed by its own admins (a mediator's admin only while the "
+              "party has no active admin of its own)")
+# The listing's fields that repeat the signed text.
+LISTED_FIELDS = ("kind", "author", "party", "time", "audience")
 
 
 class AuditError(Exception):
@@ -64,13 +86,18 @@ class AuditReport:
     old_size: int = 0
     size: int = 0
     records_checked: int = 0
-    failures: list[tuple[int, str]] = field(default_factory=list)
+    failures: list[tuple[int, str]] = field(default_factory=list)  # (record index, why)
+    problems: list[str] = field(default_factory=list)  # checkpoints, keys, projections
     seconds: float = 0.0
     cosigned_by: list[str] = field(default_factory=list)
+    checkpoints_checked: int = 0
+    proofs_checked: int = 0
+    projections_compared: dict[str, int] = field(default_factory=dict)
+    projections_skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.problems
 
 
 def _safe(origin: str) -> str:
@@ -107,12 +134,20 @@ class _Standing:
         # A failed key or member record makes later ones fail too: point at the cause.
         return f"{why} (after record {self.broken[0]} failed)" if self.broken else why
 
+    def has_active_admin(self, party: str) -> bool:
+        return any(active and "admin" in roles for mid, (roles, active) in self.members.items()
+                   if mid.partition("/")[0] == party)
+
     def admin_of(self, author: str, party: str) -> bool:
+        """May ``author`` manage the members and keys of ``party`` (``records.kinds.manages``)? Its own
+        admins may; a mediator's admin only while the party has no active admin (setting it up)."""
         m = self.members.get(author)
         if m is None or "admin" not in m[0]:
             return False
         own = author.partition("/")[0]
-        return own == party or self.parties.get(own) == "mediator"
+        if own == party:
+            return True
+        return self.parties.get(own) == "mediator" and not self.has_active_admin(party)
 
     def owner_or_admin(self, author: str, member: str) -> bool:
         return author == member or self.admin_of(author, member.partition("/")[0])
@@ -121,7 +156,15 @@ class _Standing:
 class Auditor:
     def __init__(self, url: str, log_vkey: str, state_dir: Path, token: str | None = None,
                  policy: Policy | None = None, client: httpx.Client | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, *, projections: bool = True,
+                 proofs: int = 256, details: int = 100) -> None:
+        """``projections``: compare what the server serves about persons and operations; ``proofs``: how
+        many records' inclusion proofs to check (all if fewer); ``details``: how many persons and
+        operations to compare one by one (all if fewer)."""
+        self.projections = projections
+        self.proof_sample = proofs
+        self.details = details
+        self.rng = random.Random()
         try:
             self.log_key = Verifier.from_vkey(log_vkey)
         except NoteError as exc:
@@ -290,21 +333,79 @@ class Auditor:
                 raise TileMismatch(f"hash tiles are malformed: {exc}") from exc
             if root != cp.root_hash:
                 raise TileMismatch("the root computed from the hash tiles differs from the checkpoint's")
-        self._check_records(cp, tiles, report)
+        me = self._whoami()
+        shadow = None
+        if self.projections and me is not None:
+            from parley.log.projections import Shadow
+
+            shadow = Shadow(me)
+        try:
+            readable = self._check_records(cp, tiles, report, me, shadow)
+            self._check_checkpoints(new_note, cp, tiles, report)
+            self._check_proofs(cp, tiles, readable, report)
+            if shadow is not None:
+                self._check_projections(cp, shadow, report)
+        finally:
+            if shadow is not None:
+                shadow.close()
         if report.ok:
             _write_atomically(self._state_file, new_note)
         report.seconds = time.perf_counter() - t0
         return report
 
-    def _listed_keys(self) -> dict[tuple[str, str], bool]:
+    def _whoami(self) -> Any:
+        """The caller as a reader (``records.policy.Reader``), from ``/api/me``."""
+        from parley.auth import Principal
+
+        me = self._json("/api/me")
         try:
-            return {(k["name"], k["key_id"]): k["status"] == "revoked" for k in self._json("/api/keys")["keys"]}
+            return Principal(member=str(me["member"]), party=str(me["party"]), party_kind=str(me["party_kind"]),
+                             roles=frozenset(str(r) for r in me["roles"]), display_name=str(me.get("display_name", "")))
+        except (KeyError, TypeError) as exc:
+            raise AuditError(f"malformed answer from /api/me: {exc}") from exc
+
+    def _listed_keys(self) -> dict[tuple[str, str], tuple[bool, Any]]:
+        try:
+            out = {}
+            for k in self._json("/api/keys")["keys"]:
+                try:
+                    v = Verifier.from_vkey(k["vkey"])
+                    key = (v.name, v.alg, v.public_key)
+                except (NoteError, TypeError, AttributeError):
+                    key = None
+                out[(k["name"], k["key_id"])] = (k["status"] == "revoked", key)
+            return out
         except (KeyError, TypeError) as exc:
             raise AuditError(f"malformed key listing: {exc}") from exc
 
-    def _check_records(self, cp: Checkpoint, tiles: TileNodeSource, report: AuditReport) -> None:
+    def _compare_keys(self, cp: Checkpoint, standing: _Standing, report: AuditReport) -> None:
+        rebuilt = {(v.name, kid.hex()): (revoked, (v.name, v.alg, v.public_key))
+                   for (_, kid), (v, revoked) in standing.keys.items()}
+        listed = self._listed_keys()
+        if rebuilt == listed:
+            return
+        why = []
+        for name, kid in sorted(rebuilt.keys() | listed.keys()):
+            ours, theirs = rebuilt.get((name, kid)), listed.get((name, kid))
+            if theirs is None:
+                why.append(f"key {kid} of {name} is registered in the log but not listed")
+            elif ours is None:
+                why.append(f"key {kid} of {name} is listed but no record registered it")
+            elif ours[1] != theirs[1]:
+                why.append(f"key {kid} of {name} is listed with other key bytes than the log registered")
+            elif ours[0] != theirs[0]:
+                state = "revoked" if ours[0] else "active"
+                why.append(f"key {kid} of {name} is {state} in the log but listed otherwise")
+        more = f" (and {len(why) - 3} more)" if len(why) > 3 else ""
+        report.failures.append((cp.size - 1, standing.after_broken(
+            "the server's key listing (/api/keys) disagrees with the key records in the log: "
+            + "; ".join(why[:3]) + more)))
+
+    def _check_records(self, cp: Checkpoint, tiles: TileNodeSource, report: AuditReport, me: Any,
+                       shadow: Any) -> list[int]:
         standing = _Standing()
         last = -1
+        readable: list[int] = []
         # Pages and leaf tiles are fetched in the background while records are checked: the server
         # works on its core while this process verifies signatures on the other.
         with ThreadPoolExecutor(2) as pool:
@@ -313,16 +414,15 @@ class Auditor:
             while ahead is not None:
                 records, nxt = ahead.result()
                 ahead = pool.submit(self._page, nxt, PAGE) if nxt is not None and nxt < cp.size else None
-                last = self._check_page(records, cp, tiles, standing, last, report)
+                last = self._check_page(records, cp, tiles, standing, last, report, me, shadow, readable)
             tiles_checked.result()
         if report.records_checked:
-            rebuilt = {(v.name, kid.hex()): revoked for (_, kid), (v, revoked) in standing.keys.items()}
-            if rebuilt != self._listed_keys():
-                report.failures.append((cp.size - 1, standing.after_broken(
-                    "the server's key listing (/api/keys) disagrees with the key records in the log")))
+            self._compare_keys(cp, standing, report)
+        return readable
 
     def _check_page(self, records: list[dict[str, Any]], cp: Checkpoint, tiles: TileNodeSource,
-                    standing: _Standing, last: int, report: AuditReport) -> int:
+                    standing: _Standing, last: int, report: AuditReport, me: Any = None, shadow: Any = None,
+                    readable: list[int] | None = None) -> int:
         check, failures = self._check_record, report.failures
         for rec in records:
             try:
@@ -333,19 +433,29 @@ class Auditor:
                 if idx >= cp.size:
                     break
                 last = idx
-                problem = check(idx, rec, tiles, standing)
+                problem = check(idx, rec, tiles, standing, me)
             except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
                 problem = f"malformed record in the listing: {exc!r}"
             report.records_checked += 1
+            if readable is not None and not problem:
+                readable.append(last)  # its proof is checked too
             if problem:
                 failures.append((last, problem))
                 if _kind_of(rec) in STANDING_KINDS:
                     standing.broken.append(last)
+                if shadow is not None:
+                    try:
+                        shadow.taint(_kind_of(rec), self._payload(rec))
+                    except (KeyError, TypeError, ValueError):
+                        pass
+            elif shadow is not None:
+                shadow.apply(idx, rec["note"].split("\n\n", 1)[0] + "\n", self._payload(rec))
         if self.progress:
             self.progress(report.records_checked, cp.size)
         return last
 
-    def _check_record(self, idx: int, rec: dict[str, Any], tiles: TileNodeSource, standing: _Standing) -> str | None:
+    def _check_record(self, idx: int, rec: dict[str, Any], tiles: TileNodeSource, standing: _Standing,
+                      me: Any = None) -> str | None:
         note = rec["note"].encode()
         if merkle.leaf_hash(note) != tiles.node(0, idx):
             return "the record does not hash to its leaf in the tree"
@@ -359,6 +469,18 @@ class Auditor:
             return "not a record of this log"
         author = fields.get("author", "")
         kind = fields.get("kind")
+        # The listing repeats the signed text's fields: the server's copies must be the signed ones.
+        listed = [f for f in LISTED_FIELDS if f in rec and rec[f] != fields.get(f)]
+        if "record_hash" in rec and rec["record_hash"] != hashlib.sha256(note).hexdigest():
+            listed.append("record hash")
+        if listed:
+            return f"the server lists this record with another {', '.join(listed)} than its signed text"
+        if me is not None:
+            from parley.records import policy
+
+            if not policy.may_read_record(me, kind or "", fields.get("audience", ""), fields.get("party", "")):
+                return (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
+                        f"and kind ({kind}) do not admit {me.member}")
         genesis = idx == 0 and kind == "deployment.init"
         if not genesis:
             member = standing.members.get(author)
@@ -393,6 +515,126 @@ class Auditor:
             return standing.after_broken(problem) if problem else None
         return None
 
+    # -- what else the server serves ----------------------------------------------------------------
+
+    def _check_checkpoints(self, new_note: bytes, cp: Checkpoint, tiles: TileNodeSource,
+                           report: AuditReport) -> None:
+        """Every checkpoint the server lists, newest first, down to the size this auditor verified
+        before: the listed root is the signed one, and each is a checkpoint of the published tree."""
+        floor = report.old_size
+        before: int | None = None
+        newer: list[tuple[int, bytes, Checkpoint]] = []
+        while True:
+            q = f"/api/log/checkpoints?limit={CHECKPOINT_PAGE}" + (f"&before={before}" if before else "")
+            try:
+                items = self._json(q)["checkpoints"]
+                if not isinstance(items, list):
+                    raise TypeError("checkpoints must be a list")
+            except (KeyError, TypeError) as exc:
+                raise AuditError(f"malformed checkpoint listing: {exc}") from exc
+            for item in items:
+                try:
+                    size, note, listed_root = item["size"], item["note"].encode(), item["root_hash"]
+                    text, _, _ = open_note(note, [self.log_key])
+                    signed = Checkpoint.parse(text)
+                except (KeyError, TypeError, AttributeError, NoteError, CheckpointError) as exc:
+                    report.problems.append(f"the server lists a checkpoint ({item.get('size') if isinstance(item, dict) else '?'}) "
+                                           f"that the log did not sign: {exc}")
+                    continue
+                report.checkpoints_checked += 1
+                if signed.size != size or signed.origin != self.origin:
+                    report.problems.append(f"checkpoint {size}: the listing names another size or log than its note")
+                    continue
+                if listed_root != base64.b64encode(signed.root_hash).decode():
+                    report.problems.append(f"checkpoint {size}: the listed root differs from the root its note signs")
+                if size <= cp.size:
+                    if size and merkle.root_hash(tiles, size) != signed.root_hash:
+                        why = (f"the log signed a checkpoint for size {size} that is not a checkpoint of the tree "
+                               f"its published checkpoint ({cp.size}) commits to")
+                        raise ForkDetected(why, self._evidence(note, new_note, signed, cp, [], why))
+                else:
+                    newer.append((size, note, signed))
+            sizes = [i.get("size") for i in items if isinstance(i, dict) and isinstance(i.get("size"), int)]
+            if len(items) < CHECKPOINT_PAGE or not sizes or min(sizes) <= max(floor, 1):
+                break
+            before = min(sizes)
+        for size, note, signed in sorted(newer, key=lambda x: -x[0])[:NEWER_CHECKPOINTS]:
+            got = self._json(f"/api/log/consistency?old={cp.size}&new={size}") if cp.size else {"proof": []}
+            try:
+                proof = [str(p) for p in got["proof"]]
+                if cp.size:
+                    merkle.verify_consistency(cp.size, size, [base64.b64decode(p, validate=True) for p in proof],
+                                              cp.root_hash, signed.root_hash)
+            except (KeyError, TypeError) as exc:
+                raise AuditError(f"malformed consistency proof answer: {exc}") from exc
+            except (merkle.ProofError, ValueError) as exc:
+                why = f"the log signed a checkpoint for size {size} inconsistent with its published one ({cp.size}): {exc}"
+                raise ForkDetected(why, self._evidence(new_note, note, cp, signed, proof, why)) from None
+
+    def _check_proofs(self, cp: Checkpoint, tiles: TileNodeSource, readable: list[int], report: AuditReport) -> None:
+        """The inclusion proofs the server serves with records: built from its stored inner nodes."""
+        sample = readable if len(readable) <= self.proof_sample else sorted(self.rng.sample(readable, self.proof_sample))
+        for idx in sample:
+            rec = self._json(f"/api/log/records/{idx}")
+            try:
+                note = rec["note"].encode()
+                proof = parse_tlog_proof(rec["proof"].encode())
+                if proof.index != idx:
+                    raise TlogProofError(f"the proof is for record {proof.index}")
+                signed = verify_tlog_proof(proof, note, self.log_key)
+            except (KeyError, TypeError, AttributeError, TlogProofError, merkle.ProofError) as exc:
+                report.failures.append((idx, f"the inclusion proof the server serves for this record does not "
+                                             f"verify: {exc}"))
+                continue
+            report.proofs_checked += 1
+            if merkle.leaf_hash(note) != tiles.node(0, idx):
+                report.failures.append((idx, "the server serves this record with another note than the one in the tree"))
+            elif signed.size <= cp.size and merkle.root_hash(tiles, signed.size) != signed.root_hash:
+                report.failures.append((idx, f"this record's proof is against a checkpoint ({signed.size}) that is "
+                                             "not one of the published tree"))
+
+    def _check_projections(self, cp: Checkpoint, shadow: Any, report: AuditReport) -> None:
+        """Persons and operations as the server serves them, against the records this audit verified.
+        Objects that records beyond the verified checkpoint touch (seen before and after the comparison,
+        as the log may grow meanwhile) are not compared."""
+        pos = self._taint_tail(cp.size, shadow)
+        result = shadow.compare(self._json, details=self.details, rng=self.rng)
+        self._taint_tail(pos, shadow)
+        report.projections_compared = result.compared
+        report.projections_skipped = result.skipped
+        for family, oid, why in result.problems:
+            if (family, oid) not in shadow.tainted:
+                report.problems.append(why)
+
+    def _taint_tail(self, start: int, shadow: Any) -> int:
+        """Mark what the records from ``start`` on touch (those the server has beyond the verified
+        checkpoint, author-signed); returns where the listing ended."""
+        pos: int | None = start
+        while pos is not None:
+            page = self._json(f"/api/log/records?start={pos}&limit={PAGE}&payload=canonical")
+            try:
+                records, nxt = page["records"], page["next"]
+            except (KeyError, TypeError) as exc:
+                raise AuditError(f"malformed record listing at {pos}: {exc}") from exc
+            if nxt is not None and (not isinstance(nxt, int) or nxt <= pos):
+                raise AuditError(f"malformed record listing at {pos}: next must move forward")
+            for rec in records:
+                try:
+                    note = rec["note"].encode()
+                    text, _ = parse_note(note)
+                    fields = dict(line.split(" ", 1) for line in text.split("\n")[1:-1] if " " in line)
+                    digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
+                    if fields.get("payload") == f"sha256:{digest}":
+                        shadow.taint(fields.get("kind"), json.loads(rec["payload_canonical"]))
+                except (KeyError, TypeError, ValueError, AttributeError, NoteError):
+                    continue
+            try:
+                start = max(start, int(page.get("size", start)))
+            except (TypeError, ValueError):
+                pass
+            pos = nxt
+        return start
+
     @staticmethod
     def _payload(rec: dict[str, Any]) -> Any:
         return rec["payload"] if "payload" in rec else json.loads(rec["payload_canonical"])
@@ -406,7 +648,8 @@ class Auditor:
     def _apply_standing(self, kind: str, idx: int, author: str, rec: dict[str, Any], st: _Standing) -> str | None:
         """Replay who may do what (the rules of ``parley.records.kinds``) for the records that give
         keys, roles and parties: a key the log says a member holds must have been given by someone
-        allowed to give it."""
+        allowed to give it, and a party's members by its own admins (or a mediator's admin while the
+        party had none)."""
         try:
             p = self._payload(rec)
             new_key: tuple[str, str] | None = None  # (member it is for, vkey)
@@ -420,30 +663,46 @@ class Auditor:
                 st.members[member] = [frozenset({"admin"}), True]
                 new_key = (member, p["vkey"])
             elif kind == "party.create":
-                if not st.admin_of(author, author.partition("/")[0]) or \
+                if "admin" not in st.members.get(author, [frozenset()])[0] or \
                         st.parties.get(author.partition("/")[0]) != "mediator":
                     return "only an admin of a mediator party may create parties"
                 st.parties[p["slug"]] = p["kind"]
+            elif kind == "party.update":
+                if p["slug"] not in st.parties:
+                    return f"updates unknown party {p['slug']!r}"
+                if not st.admin_of(author, p["slug"]):
+                    return f"{author} may not update party {p['slug']}, which is not its own: {MANAGED_BY}"
             elif kind == "member.create":
                 if p["party"] not in st.parties:
                     return f"creates a member of unknown party {p['party']!r}"
                 if not st.admin_of(author, p["party"]):
-                    return f"{author} may not create members of {p['party']}"
+                    return f"{author} may not create members of party {p['party']}: {MANAGED_BY}"
                 member = f"{p['party']}/{p['handle']}"
                 st.members[member] = [frozenset(p["roles"]), True]
                 new_key = (member, p["vkey"])
             elif kind == "member.update":
                 m = st.members.get(p["member"])
-                if m is None or not st.admin_of(author, p["member"].partition("/")[0]):
-                    return f"{author} may not update {p['member']}"
-                if p.get("roles") is not None:
-                    m[0] = frozenset(p["roles"])
+                if m is None:
+                    return f"updates unknown member {p['member']!r}"
+                if not st.admin_of(author, p["member"].partition("/")[0]):
+                    return f"{author} may not update {p['member']}: {MANAGED_BY}"
+                roles = frozenset(p["roles"]) if p.get("roles") is not None else None
+                if p["member"] == author:
+                    if p.get("active") is False or (roles is not None and "admin" not in roles):
+                        return f"{author} deactivated or demoted itself, which the rules refuse"
+                    if roles is not None and not roles <= m[0]:
+                        return (f"{author} widened its own roles (to {', '.join(sorted(roles))}): nobody widens "
+                                "their own powers")
+                if roles is not None:
+                    m[0] = roles
                 if p.get("active") is not None:
                     m[1] = bool(p["active"])
             else:  # key.register, key.revoke, key.rotate
                 member = p["member"]
-                if member not in st.members or not st.owner_or_admin(author, member):
-                    return f"{author} may not change the keys of {member}"
+                if member not in st.members:
+                    return f"{author} changes the keys of unknown member {member!r}"
+                if not st.owner_or_admin(author, member):
+                    return f"{author} may not change the keys of {member}: {MANAGED_BY}, and a member its own"
                 if kind in ("key.revoke", "key.rotate"):
                     old = bytes.fromhex(p["old_key_id"] if kind == "key.rotate" else p["key_id"])
                     entry = st.keys.get((member, old))

@@ -1,5 +1,10 @@
 """The log's storage: Merkle nodes read from the database, an in-process cache of committed nodes
-(full subtrees never change once written), checkpoints signed by the log key, and receipts."""
+(full subtrees never change once written), checkpoints signed by the log key, and receipts.
+
+Checkpoints are handed out only once released: a session made by a runtime carries the log's state
+(``session.info["log_state"]``, see ``log/state.py``), and ``latest_checkpoint`` and
+``proof_checkpoint`` never return a checkpoint larger than the state file's, so one committed but not
+yet recorded there is neither served, nor proven against, nor sent to witnesses."""
 
 from __future__ import annotations
 
@@ -86,10 +91,20 @@ def new_checkpoint(session: Session, signer: Signer, origin: str, size: int, roo
     return cp
 
 
+def released_size(session: Session) -> int | None:
+    """The size of the last released checkpoint, if this session belongs to a log with a state file."""
+    state = session.info.get("log_state")
+    return state.released_size() if state is not None else None
+
+
 def latest_checkpoint(session: Session, *, published: bool = False) -> LogCheckpoint | None:
+    """The newest released checkpoint (``published``: the newest also cosigned per the policy)."""
     q = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)
     if published:
         q = q.where(LogCheckpoint.published.is_(True))
+    limit = released_size(session)
+    if limit is not None:
+        q = q.where(LogCheckpoint.size <= limit)
     return session.execute(q).scalar_one_or_none()
 
 

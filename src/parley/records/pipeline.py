@@ -34,7 +34,8 @@ from parley.errors import BadRequest, Conflict, Forbidden, ParleyError, TooLarge
 from parley.log import merkle
 from parley.log import note as notes
 from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
-from parley.log.store import DbNodes, NodeCache, b64, latest_checkpoint, new_checkpoint, tlog_proof
+from parley.log.state import LogState, LogUnavailable, StateError
+from parley.log.store import DbNodes, NodeCache, b64, new_checkpoint, tlog_proof
 from parley.parties.models import Member, MemberKey, Party
 from parley.records.format import MAX_RECORD_BYTES, RecordText, canonical_payload, record_hash
 from parley.records.kinds import KINDS, Context, parse_payload
@@ -106,8 +107,13 @@ class Pipeline:
     """Owns appends to one log. ``submit`` is thread-safe and blocks until the record is durable."""
 
     def __init__(self, sessions: sessionmaker, log_signer: notes.Signer, origin: str, *, batch: int = 512,
-                 cache: NodeCache | None = None, auto_publish: bool = True) -> None:
+                 cache: NodeCache | None = None, auto_publish: bool = True, state: LogState | None = None) -> None:
         self.sessions = sessions
+        # What the log last released (``log/state.py``): every batch is checked against it and recorded
+        # in it before any receipt. None only for a replay into a new database.
+        self.state = state
+        # Why the log refuses writes (a failed self-check, a database behind the state file), if it does.
+        self.refusal: str | None = None
         # Without a witness policy a checkpoint is published as soon as it is signed.
         self.auto_publish = auto_publish
         self.signer = log_signer
@@ -120,6 +126,12 @@ class Pipeline:
         self._verifiers: dict[tuple[str, str], notes.Verifier] = {}
 
     # -- public -------------------------------------------------------------------------------
+    def refuse(self, reason: str) -> None:
+        """Refuse every write from now on (until the process restarts), saying why."""
+        if self.refusal is None:
+            log.error("the log refuses writes: %s", reason)
+            self.refusal = reason
+
     def submit(self, note: bytes, payload: Any, *, timeout: float = 60.0,
                local: Mapping[str, Any] | None = None) -> Receipt:
         return self.submit_async(note, payload, local=local).result(timeout)
@@ -192,9 +204,18 @@ class Pipeline:
 
     def _append(self, batch: Sequence[Submission]) -> None:
         try:
+            if self.refusal is not None:
+                raise LogUnavailable(f"the log refuses writes: {self.refusal}")
             self._append_batch(batch)
+        except StateError as exc:  # the database is behind, or forked from, what the log released
+            self.refuse(str(exc))
+            err: Exception = LogUnavailable(f"the log refuses writes: {exc}")
+            for s in batch:
+                if not s.future.done():
+                    s.future.set_exception(err)
         except Exception as exc:  # the whole transaction failed: nothing was stored, say so to everyone
-            log.error("append batch of %d failed: %s", len(batch), type(exc).__name__)
+            if not isinstance(exc, LogUnavailable):
+                log.error("append batch of %d failed: %s", len(batch), type(exc).__name__)
             err = exc if isinstance(exc, ParleyError) else Conflict("the log could not store this batch; retry")
             for s in batch:
                 if not s.future.done():
@@ -207,6 +228,12 @@ class Pipeline:
             head = s.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one()
             start = size = head.size
             nodes = DbNodes(s, self.cache, pending)
+            prev = s.get(LogCheckpoint, start) if start else None
+            if start and prev is None:
+                raise Conflict("the log's previous checkpoint is missing; refusing to extend it")
+            if self.state is not None:
+                # Never extend a tree that is not the released one or an extension of it (a rollback).
+                self.state.check_database(nodes, start, prev.root_hash if prev else merkle.EMPTY_ROOT)
             known: dict[str, int] = dict(s.execute(
                 select(LogEntry.record_hash, LogEntry.idx).where(LogEntry.record_hash.in_([b.hash for b in batch]))
             ).all())
@@ -248,18 +275,15 @@ class Pipeline:
                 if new_nodes:
                     s.execute(insert(LogNode), new_nodes)
                 root = merkle.root_hash(nodes, size)
-                if start:
-                    prev = s.get(LogCheckpoint, start)
-                    if prev is None:
-                        raise Conflict("the log's previous checkpoint is missing; refusing to extend it")
-                    # Never sign a checkpoint inconsistent with the one before it.
+                if prev is not None:
+                    # Never sign a checkpoint inconsistent with the one before it (and so, by the check
+                    # above, with the one released).
                     merkle.verify_consistency(start, size, merkle.consistency_proof(nodes, start, size),
                                               prev.root_hash, root)
                 cp_note = new_checkpoint(s, self.signer, self.origin, size, root, published=self.auto_publish).note
                 head.size = size
-            else:
-                latest = latest_checkpoint(s)
-                cp_note = latest.note if latest else b""
+            else:  # duplicates only: their receipts are against the head's checkpoint
+                cp_note = prev.note if prev is not None else b""
             receipts: list[tuple[Submission, Receipt | ParleyError]] = []
             for sub, res, dup in results:
                 if isinstance(res, ParleyError):
@@ -269,7 +293,18 @@ class Pipeline:
                     index=res, record_hash=sub.hash, leaf_hash=b64(merkle.leaf_hash(sub.note)),
                     checkpoint=cp_note.decode(), proof=tlog_proof(nodes, res, size, cp_note), duplicate=dup,
                 )))
-        # Committed and durable: only now acknowledge.
+        # Committed and durable. Record the checkpoint as released before anyone may hold it.
+        if self.state is not None and cp_note:
+            try:
+                self.state.advance(cp_note)
+            except OSError as exc:
+                # Stored but not released: the next append records it (the database is then ahead).
+                log.error("the log's state file could not be written: %s", exc.strerror or type(exc).__name__)
+                err = LogUnavailable("the record was stored but the log could not record its checkpoint; "
+                                     "retry later to get its receipt")
+                for sub, _ in receipts:
+                    sub.future.set_exception(err)
+                return
         self.cache.update(pending)
         for sub, res in receipts:
             if isinstance(res, ParleyError):
