@@ -203,12 +203,12 @@ def t_checkpoint_root(c: Copy) -> None:
     edit_latest_checkpoint(c, root_hash=lambda r: flip(r, 0))
 
 
-SURNAME_OF = "azov-ru-0001"
+SURNAME_OF = "ru-azov-0001"
 
 
 def t_projection(c: Copy) -> None:
     with c.sessions() as s:
-        s.execute(update(Person).where(Person.id == SURNAME_OF).values(surname="Tampered"))
+        assert s.execute(update(Person).where(Person.id == SURNAME_OF).values(surname="Tampered")).rowcount == 1
         s.commit()
 
 
@@ -377,7 +377,7 @@ def test_verify_sees_served_edits_on_both_databases(runtime, demo, tmp_path):
     with rt.sessions() as s:
         internal = s.execute(select(LogEntry.idx).where(LogEntry.audience == "party:icrc,party:ua")).scalar_one()
         s.execute(update(LogEntry).where(LogEntry.idx == internal).values(audience="all"))
-        s.execute(update(Person).where(Person.id == SURNAME_OF).values(surname="Tampered"))
+        assert s.execute(update(Person).where(Person.id == SURNAME_OF).values(surname="Tampered")).rowcount == 1
         s.execute(update(LogNode).where(LogNode.level == 2, LogNode.idx == 3).values(hash=b"\x07" * 32))
         forged = Signer.generate("ru/liaison")
         s.execute(update(MemberKey).where(MemberKey.name == "ru/liaison").values(vkey=forged.vkey()))
