@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,11 @@ def pg_ok() -> bool:
     return ok
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'parley.db'}"
+@contextmanager
+def database(request: pytest.FixtureRequest, kind: str, directory: Path) -> Iterator[str]:
+    """A new, empty database of ``kind``: a file in ``directory``, or a schema of its own on PostgreSQL."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'parley.db'}"
         return
     if not request.getfixturevalue("pg_ok"):
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
@@ -58,10 +60,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.begin() as c:
         c.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database(request, request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -17,12 +17,10 @@ registrars only). Then, generated from the policy:
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
 import re
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,16 +28,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from parley.auth import Principal, load_principal
-from parley.db import make_engine
 from parley.log.models import LogEntry
 from parley.operations.models import Operation, Zone
 from parley.parties.models import Member, Party
 from parley.people.models import Inquiry, Person, PersonList
 from parley.records import policy
-from tests.conftest import PG_URL, Demo, load_demo_into, make_runtime
+from tests.conftest import Demo, database, load_demo_into, make_runtime
 
 ANONYMOUS = "anonymous"
 # GET routes anyone may open without signing in, and why they carry no record content.
@@ -84,23 +81,6 @@ class World:
         return self.cache[(who, url)]
 
 
-def _module_db(request: pytest.FixtureRequest, tmp: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp / 'parley.db'}"
-        return
-    if not request.getfixturevalue("pg_ok"):
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = make_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from fastapi.testclient import TestClient
@@ -108,25 +88,22 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     from parley.app import create_app
 
     tmp = tmp_path_factory.mktemp("matrix")
-    gen = _module_db(request, tmp)
-    url = next(gen)
-    rt = make_runtime(url, tmp)
-    demo = load_demo_into(rt)
-    try:
-        with TestClient(create_app(rt.settings, rt)) as client:
-            w = World(client, rt, demo)
-            _narrow_records(w)
-            with rt.sessions() as s:
-                for m in s.execute(select(Member.id)).scalars():
-                    p = load_principal(s, m)
-                    assert p is not None
-                    w.principals[m] = p
-            _index_values(w)
-            yield w
-    finally:
-        rt.close()
-        for _ in gen:
-            pass
+    with database(request, request.param, tmp) as url:
+        rt = make_runtime(url, tmp)
+        demo = load_demo_into(rt)
+        try:
+            with TestClient(create_app(rt.settings, rt)) as client:
+                w = World(client, rt, demo)
+                _narrow_records(w)
+                with rt.sessions() as s:
+                    for m in s.execute(select(Member.id)).scalars():
+                        p = load_principal(s, m)
+                        assert p is not None
+                        w.principals[m] = p
+                _index_values(w)
+                yield w
+        finally:
+            rt.close()
 
 
 def _post(w: World, who: str, path: str, body: Any = None, **kw: Any) -> dict[str, Any]:
