@@ -4,8 +4,9 @@ app and of a witness, and the code spans of README.md and docs/*.md where the do
 from __future__ import annotations
 
 import re
+import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,7 +71,7 @@ class Command:
         for p in self.command.params:
             helptext = p.help or ""
             hint = hints.get(p.name)
-            is_path = hint is Path or (typing.get_origin(hint) in (typing.Union, getattr(__import__("types"), "UnionType"))
+            is_path = hint is Path or (typing.get_origin(hint) in (typing.Union, types.UnionType)
                                        and Path in typing.get_args(hint))
             if ("JSON" in helptext and is_path) or "@file" in helptext:
                 out.append(p.opts[0] if p.param_type_name == "option" else p.name.upper())
@@ -158,10 +159,10 @@ def witness_routes() -> frozenset[tuple[str, str]]:
             store.close()
 
 
-def documented_routes() -> dict[tuple[str, str], Span]:
+def documented_routes(spans: Iterable[Span] | None = None) -> dict[tuple[str, str], Span]:
     """``METHOD /path`` named in a code span (a query string after the path is left out)."""
     out: dict[tuple[str, str], Span] = {}
-    for span in code_spans():
+    for span in code_spans() if spans is None else spans:
         for m in re.finditer(rf"\b({'|'.join(METHODS)}) (/[^\s`?]*)", span.text):
             out.setdefault((m.group(1), m.group(2)), span)
     return out
