@@ -59,7 +59,8 @@ def test_persons_lists_review_and_inquiries(parley, client, demo):
     shows_whole(parley("ua/registrar", "review", columns=WIDTH).output,
                 [p[side]["id"] for p in pairs for side in ("left", "right")])
 
-    refs = [i["reference"] for i in client.get("/api/inquiries", headers=demo.headers("ua/registrar")).json()["inquiries"]]
+    inquiries = client.get("/api/inquiries", headers=demo.headers("ua/registrar")).json()["inquiries"]
+    refs = [i["reference"] for i in inquiries]
     assert refs
     for ref in refs:
         inquiry = json.loads(parley("ua/registrar", "inquiry", "show", ref, "--json").output)

@@ -164,7 +164,8 @@ def test_the_examples_are_accepted(parley, client, demo, tmp_path):
     out = parley("ua/negotiator", "ops", "propose", plan_file, "--id", "ua-op-vasylivka").output
     assert "operation ua-op-vasylivka" in out and "cannot see" not in out
     op = json.loads(parley("ru/liaison", "ops", "show", "ua-op-vasylivka", "--json").output)
-    assert (op["title"], op["kind"], op["mediator"], op["parties"]) == (plan["title"], "evacuation", "icrc", ["ru", "ua"])
+    assert (op["title"], op["kind"], op["mediator"]) == (plan["title"], "evacuation", "icrc")
+    assert op["parties"] == ["ru", "ua"]
     assert op["window"] == plan["window"] and op["plan"]["expected"]["children"] == 25 and op["status"] == "proposed"
     assert [(b["party"], b["state"]) for b in op["board"]] == [("ru", "awaiting"), ("ua", "proposer")]
 

@@ -69,9 +69,9 @@ def test_the_docs_name_only_commands_and_options_that_exist():
 
 
 def test_the_checks_catch_what_they_are_for():
-    fake = [Span("fake.md", 1, t) for t in ("parley ops propse PLAN.json", "parley opps list",
-                                            "parley ops propose PLAN.json --ident X", ".venv/bin/parley person list -q X",
-                                            "parley decide A B same --note N && parley review --treshold 0.5")]
+    fake = [Span("fake.md", 1, t) for t in (
+        "parley ops propse PLAN.json", "parley opps list", "parley ops propose PLAN.json --ident X",
+        ".venv/bin/parley person list -q X", "parley decide A B same --note N && parley review --treshold 0.5")]
     assert wrong_commands(fake) == [
         "fake.md:1: parley ops propse PLAN.json: no command 'ops propse'",
         "fake.md:1: parley opps list: no command 'opps'",

@@ -244,7 +244,8 @@ def show_inquiry(ref: str, url: Url = "http://127.0.0.1:8000", token: Token = ""
     out.print(f"{data['reference']} ({data['status']}): {_name(data['sought'])} {data['sought'].get('birth_date', '')}",
               markup=False)
     t = Table(Column("probability", overflow="fold"), Column("id", no_wrap=True), Column("name", overflow="fold"),
-              Column("born", overflow="fold"), Column("status", overflow="fold"), Column("reported by", overflow="fold"))
+              Column("born", overflow="fold"), Column("status", overflow="fold"),
+              Column("reported by", overflow="fold"))
     for c in data["candidates"]:
         t.add_row(f"{c['probability']:.3f}", c["id"], _name(c), c["birth_date"], c["status"], c["party"])
     out.print(t)
