@@ -7,9 +7,13 @@ import json
 import re
 from collections.abc import Iterable
 
+import pytest
+
 from tests.docs.reference import EXAMPLES
 
 WIDTH = 60
+# What a table prints does not depend on the database.
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def shows_whole(output: str, values: Iterable[str]) -> None:
