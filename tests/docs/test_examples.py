@@ -147,6 +147,17 @@ def moved(data: dict[str, Any], paths: list[str], lead: str, earliest: datetime)
     return shifted(data, paths, timedelta(weeks=weeks))
 
 
+def test_moving_the_examples_dates_keeps_the_day_time_and_length():
+    plan = load("plan.json")
+    start, end = _at(plan["window"]["start"]), _at(plan["window"]["end"])
+    assert moved(plan, ["window.start", "window.end"], "window.start", start - timedelta(days=3)) == plan
+    later = moved(plan, ["window.start", "window.end"], "window.start", start + timedelta(days=400))
+    new_start, new_end = _at(later["window"]["start"]), _at(later["window"]["end"])
+    assert start + timedelta(days=400) <= new_start < start + timedelta(days=407)
+    assert (new_start - start) % timedelta(weeks=1) == timedelta(0) and new_end - new_start == end - start
+    assert {k: v for k, v in later.items() if k != "window"} == {k: v for k, v in plan.items() if k != "window"}
+
+
 def write(tmp: Path, name: str, data: dict[str, Any]) -> Path:
     path = tmp / name
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
