@@ -1,4 +1,4 @@
-"""The published vectors in ../shared/vectors, loaded as they are."""
+"""The published vectors in tests/vectors, loaded as they are."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from parley.log.note import (
     verify_cosignature,
 )
 
-VECTORS = Path(os.environ.get("PARLEY_VECTORS", Path(__file__).resolve().parents[2].parent / "shared" / "vectors"))
+# The published vectors shipped in tests/vectors (see its README); PARLEY_VECTORS points at another copy.
+VECTORS = Path(os.environ.get("PARLEY_VECTORS") or Path(__file__).resolve().parents[1] / "vectors")
 RFC6962 = sorted((VECTORS / "rfc6962").rglob("*.json"))
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 app = typer.Typer(help="Humanitarian operations: propose, answer, run and report.", no_args_is_help=True)
 zone_app = typer.Typer(help="Zones: active hostilities, mined areas, no-go areas.", no_args_is_help=True)
@@ -70,7 +70,9 @@ def list_ops(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJ
     if as_json:
         out.print_json(data=data)
         return
-    t = Table("id", "title", "status", "window (UTC)", "answers")
+    # Ids are never wrapped or cut (the next command needs them whole); long text folds, never ellipsized.
+    t = Table(Column("id", no_wrap=True), Column("title", overflow="fold"), Column("status", overflow="fold"),
+              Column("window (UTC)", overflow="fold"), Column("answers", overflow="fold"))
     for o in data["operations"]:
         ok = sum(1 for b in o["board"] if b["state"] in ("acknowledged", "proposer"))
         t.add_row(o["id"], o["title"], o["status"], f"{o['window']['start']} → {o['window']['end']}",
@@ -89,20 +91,23 @@ def show(op_id: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_j
     out.print(f"window {o['window']['start']} → {o['window']['end']} UTC, time zone {o['time_zone']}; "
               f"answers due by {o['answer_by']}")
     out.print("Acknowledgement is not permission; silence is not consent.")
-    b = Table("party", "answer", "reason", "at")
+    b = Table(Column("party", no_wrap=True), Column("answer", overflow="fold"), Column("reason", overflow="fold"),
+              Column("at", overflow="fold"))
     for row in o["board"]:
         state = row["state"] + (" (late)" if row["late"] else "")
         if row["state"] == "awaiting":
             state += f", {row['seconds_left'] // 3600} h {row['seconds_left'] % 3600 // 60} min left"
         b.add_row(row["party"], state, row["reason"], row["at"] or "")
     out.print(b)
-    tl = Table("at (UTC)", "event", "place", "note", "by")
+    tl = Table(Column("at (UTC)", overflow="fold"), Column("event", overflow="fold"), Column("place", overflow="fold"),
+               Column("note", overflow="fold"), Column("by", no_wrap=True))
     for e in o["timeline"]:
         tl.add_row(e["at"], e["event"], e["place"], e["note"], e["by"])
     out.print(tl)
     oc = o["outcomes"]
     if oc["parties"]:
-        t = Table("category", "destination", *oc["parties"], "differ")
+        t = Table(Column("category", overflow="fold"), Column("destination", overflow="fold"),
+                  *(Column(p, no_wrap=True) for p in oc["parties"]), Column("differ", no_wrap=True))
         for r in oc["rows"]:
             t.add_row(r["category"], r["destination"], *[str(r["figures"][p]) if r["figures"][p] is not None else "—"
                                                          for p in oc["parties"]], "yes" if r["differ"] else "")
@@ -285,7 +290,8 @@ def zone_declare(zone: Annotated[Path, typer.Argument(help="The zone, as JSON")]
 
 @zone_app.command("list")
 def zone_list(url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
-    t = Table("id", "kind", "name", "valid (UTC)", "party")
+    t = Table(Column("id", no_wrap=True), Column("kind", overflow="fold"), Column("name", overflow="fold"),
+              Column("valid (UTC)", overflow="fold"), Column("party", no_wrap=True))
     for z in _call(url, token, "GET", "/api/zones")["zones"]:
         t.add_row(z["id"], z["kind"], z["name"], f"{z['valid_from']} → {z['valid_until']}", z["party"])
     out.print(t)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from parley.operations.cli import AsJson, Token, Url, _call, _receipt
 
@@ -67,7 +67,10 @@ def list_persons(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json:
     if as_json:
         out.print_json(data=data)
         return
-    t = Table("id", "name", "born", "category", "status", "reported by", *(["score"] if query else []))
+    # Ids are never wrapped or cut (the next command needs them whole); long text folds, never ellipsized.
+    t = Table(Column("id", no_wrap=True), Column("name", overflow="fold"), Column("born", overflow="fold"),
+              Column("category", overflow="fold"), Column("status", overflow="fold"),
+              Column("reported by", overflow="fold"), *([Column("score", no_wrap=True)] if query else []))
     for p in data["persons"]:
         t.add_row(p["id"], _name(p), p["birth_date"], p["category"], p["status"], p["party"],
                   *([str(p.get("score", ""))] if query else []))
@@ -122,7 +125,8 @@ def event(pid: str, kind: Annotated[str, typer.Argument(help="captured, held_at,
 
 
 def _report_table(rows: list[dict[str, Any]]) -> Table:
-    t = Table("row", "result", "person / duplicate of", "reason")
+    t = Table(Column("row", no_wrap=True), Column("result", overflow="fold"),
+              Column("person / duplicate of", no_wrap=True), Column("reason", overflow="fold"))
     for r in rows:
         t.add_row(str(r["row"]), r["status"], r.get("person") or r.get("of") or
                   (f"row {r['of_row']}" if r.get("of_row") else ""), r.get("reason", ""))
@@ -143,7 +147,8 @@ def import_list(file: Path, url: Url = "http://127.0.0.1:8000", token: Token = "
         out.print_json(data=data)
         return
     if preview:
-        t = Table("column", "header", "read as")
+        # "read as": the field names a corrected --mapping uses, whole.
+        t = Table(Column("column", no_wrap=True), Column("header", overflow="fold"), Column("read as", no_wrap=True))
         for i, h in enumerate(data["headers"]):
             t.add_row(str(i), h, data["mapping"].get(str(i), "—"))
         out.print(t)
@@ -195,10 +200,14 @@ def review(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJso
     if as_json:
         out.print_json(data=data)
         return
-    t = Table("probability", "left", "right", "differ in")
+    # The two records one above the other, each line starting with its id: the column is never narrower than an
+    # id, so both stay whole for `parley decide LEFT RIGHT` on a narrow terminal.
+    widest = max((len(p[side]["id"]) for p in data["pairs"] for side in ("left", "right")), default=1)
+    t = Table(Column("probability", overflow="fold"), Column("records: left, right", min_width=widest, overflow="fold"),
+              Column("differ in", overflow="fold"))
     for p in data["pairs"]:
-        t.add_row(f"{p['probability']:.3f}", f"{p['left']['id']} {_name(p['left'])} ({p['left']['party']})",
-                  f"{p['right']['id']} {_name(p['right'])} ({p['right']['party']})", ", ".join(p["differences"]))
+        t.add_row(f"{p['probability']:.3f}", "\n".join(f"{p[side]['id']} {_name(p[side])} ({p[side]['party']})"
+                                                       for side in ("left", "right")), ", ".join(p["differences"]))
     out.print(t)
 
 
@@ -234,7 +243,9 @@ def show_inquiry(ref: str, url: Url = "http://127.0.0.1:8000", token: Token = ""
         return
     out.print(f"{data['reference']} ({data['status']}): {_name(data['sought'])} {data['sought'].get('birth_date', '')}",
               markup=False)
-    t = Table("probability", "id", "name", "born", "status", "reported by")
+    t = Table(Column("probability", overflow="fold"), Column("id", no_wrap=True), Column("name", overflow="fold"),
+              Column("born", overflow="fold"), Column("status", overflow="fold"),
+              Column("reported by", overflow="fold"))
     for c in data["candidates"]:
         t.add_row(f"{c['probability']:.3f}", c["id"], _name(c), c["birth_date"], c["status"], c["party"])
     out.print(t)

@@ -1,0 +1,72 @@
+"""The command line's tables on a narrow terminal (60 columns): every id, reference and member a next
+command needs is printed whole, on one line, never cut or broken by the table."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+import pytest
+
+from tests.docs.reference import EXAMPLES
+
+WIDTH = 60
+# What a table prints does not depend on the database.
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def shows_whole(output: str, values: Iterable[str]) -> None:
+    lines = output.splitlines()
+    assert max(len(line) for line in lines) <= WIDTH, "the table is wider than the terminal: COLUMNS was ignored"
+    # Rich draws its tables with box characters; a value broken or cut shows as a part of itself.
+    missing = [v for v in values if not any(re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", line) for line in lines)]
+    assert not missing, f"not shown whole at {WIDTH} columns: {missing}\n{output}"
+
+
+def test_operations_and_zones(parley, client, demo):
+    ops = json.loads(parley("icrc/mediator", "ops", "list", "--json").output)["operations"]
+    assert ops
+    shows_whole(parley("icrc/mediator", "ops", "list", columns=WIDTH).output, [o["id"] for o in ops])
+
+    op = json.loads(parley("icrc/mediator", "ops", "show", "un-ocha-azovstal-civilians-1", "--json").output)
+    shown = parley("icrc/mediator", "ops", "show", "un-ocha-azovstal-civilians-1", columns=WIDTH).output
+    shows_whole(shown, [op["id"], *(b["party"] for b in op["board"]), *(e["by"] for e in op["timeline"])])
+
+    zones = client.get("/api/zones", headers=demo.headers("ua/negotiator")).json()["zones"]
+    assert zones
+    shows_whole(parley("ua/negotiator", "zone", "list", columns=WIDTH).output, [z["id"] for z in zones])
+
+
+def test_persons_lists_review_and_inquiries(parley, client, demo):
+    # A list first, so that the registry also holds ids of the full length the server gives (ua-p-…).
+    preview = parley("ua/registrar", "list", "import", EXAMPLES / "list.csv", "--preview", columns=WIDTH).output
+    shows_whole(preview, ["Дата народження", "birth_date", "external_id"])
+    report = parley("ua/registrar", "list", "import", EXAMPLES / "list.csv", "--own-party", "ua", columns=WIDTH).output
+    list_id = re.search(r"list (ua-[\w-]+):", report).group(1)
+    data = json.loads(parley("ua/registrar", "list", "show", list_id, "--json").output)
+    accepted = [r["person"] for r in data["report"] if r["status"] == "accepted"]
+    assert len(accepted) == 2
+    shows_whole(report, accepted)
+    shows_whole(parley("ua/registrar", "list", "show", list_id, columns=WIDTH).output, accepted)
+
+    persons = json.loads(parley("ua/registrar", "person", "list", "--json").output)["persons"]
+    assert len(persons) > 10
+    shows_whole(parley("ua/registrar", "person", "list", columns=WIDTH).output, [p["id"] for p in persons])
+    found = json.loads(parley("ua/registrar", "person", "list", "-q", "Yaroshenko Maksym", "--json").output)["persons"]
+    assert found
+    shows_whole(parley("ua/registrar", "person", "list", "-q", "Yaroshenko Maksym", columns=WIDTH).output,
+                [p["id"] for p in found])
+
+    pairs = json.loads(parley("ua/registrar", "review", "--json").output)["pairs"]
+    assert pairs
+    shows_whole(parley("ua/registrar", "review", columns=WIDTH).output,
+                [p[side]["id"] for p in pairs for side in ("left", "right")])
+
+    inquiries = client.get("/api/inquiries", headers=demo.headers("ua/registrar")).json()["inquiries"]
+    refs = [i["reference"] for i in inquiries]
+    assert refs
+    for ref in refs:
+        inquiry = json.loads(parley("ua/registrar", "inquiry", "show", ref, "--json").output)
+        shows_whole(parley("ua/registrar", "inquiry", "show", ref, columns=WIDTH).output,
+                    [ref, *(c["id"] for c in inquiry["candidates"])])
