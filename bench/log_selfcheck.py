@@ -36,7 +36,7 @@ from parley.log.note import Signer, Verifier
 from parley.log.selfcheck import CHUNK_BITS, check_log
 from parley.log.store import sign_checkpoint
 from parley.records.compose import compose
-from parley.runtime import open_runtime
+from parley.assembly import open_runtime
 from tests.conftest import ORIGIN, make_runtime, make_settings
 
 CHUNK = 20_000

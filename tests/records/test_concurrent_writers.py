@@ -14,7 +14,7 @@ from parley.log.note import Verifier
 from parley.log.proof import parse_tlog_proof, verify_tlog_proof
 from parley.log.store import DbNodes, NodeCache
 from parley.records.compose import compose
-from parley.runtime import open_runtime
+from parley.assembly import open_runtime
 from tests.conftest import ORIGIN
 
 

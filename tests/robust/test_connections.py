@@ -17,8 +17,9 @@ from sqlalchemy import select
 from parley.auth import Principal
 from parley.db import make_engine, migrate
 from parley.log.models import LogHead
-from parley.records.api import sign_and_submit
-from parley.runtime import Runtime, create_log_key, open_runtime
+from parley.submit import sign_and_submit
+from parley.assembly import open_runtime
+from parley.runtime import Runtime, create_log_key
 from tests.conftest import make_settings
 from tests.robust.conftest import bearer, small_deployment
 
