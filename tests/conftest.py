@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from parley.assembly import open_runtime
 from parley.db import make_engine, migrate
 from parley.log.note import Signer
 from parley.parties import credentials
-from parley.assembly import open_runtime
 from parley.runtime import Runtime, create_log_key, create_log_state
 from parley.settings import Settings
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from parley.db import make_engine
 from parley.log import merkle
 from parley.log.models import LogEntry
-from parley.logserver.replay import replay
 from parley.log.store import DbNodes, NodeCache, latest_checkpoint
+from parley.logserver.replay import replay
 from parley.records.compose import compose
 from tests.conftest import ORIGIN, SECRET, load_demo_into, make_runtime
 

@@ -14,14 +14,14 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from parley.app import create_app
+from parley.assembly import open_runtime
 from parley.db import make_engine, session_factory
 from parley.log.checkpoint import Checkpoint
 from parley.log.models import LogCheckpoint, LogHead, LogNode
 from parley.log.note import Signer, open_note, sign_note
-from parley.logserver.replay import replay
 from parley.log.state import LogUnavailable, StateError
+from parley.logserver.replay import replay
 from parley.records.compose import compose
-from parley.assembly import open_runtime
 from tests.conftest import ORIGIN, SECRET, load_demo_into, make_runtime, make_settings
 from tests.log_api.test_tamper import roll_back
 

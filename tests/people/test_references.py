@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from parley.assembly import kinds
 from parley.errors import ParleyError
 from parley.log.models import LogEntry
 from parley.log.note import Signer
 from parley.people import service as svc
 from parley.people.models import Inquiry, InquirySecret, Person, PersonList
 from parley.records.compose import compose
-from parley.assembly import kinds
 from tests.conftest import ORIGIN
 from tests.small import Small, small, small_client  # noqa: F401  (fixtures)
 

@@ -9,8 +9,8 @@ import pytest
 from parley.demo_witnesses import start_witnesses
 from parley.log.note import Verifier
 from parley.log.policy import parse_policy
-from parley.logserver.publish import Publisher
 from parley.log.store import latest_checkpoint
+from parley.logserver.publish import Publisher
 from parley.records.compose import compose
 from tests.conftest import ORIGIN, load_demo_into, make_runtime
 

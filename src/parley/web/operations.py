@@ -23,8 +23,8 @@ from parley.operations.models import Operation
 from parley.parties.models import Party
 from parley.parties.principal import Principal
 from parley.records.ids import new_id
-from parley.submit import sign_and_submit, submit_signed
 from parley.records.kinds import parse_payload
+from parley.submit import sign_and_submit, submit_signed
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render
 
 router = APIRouter(include_in_schema=False)

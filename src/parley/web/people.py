@@ -564,8 +564,8 @@ async def upload_list(request: Request, s: Db, who: Who) -> Response:
 @router.post("/lists/import/{token}", response_class=HTMLResponse)
 async def import_step(request: Request, s: Db, who: Who, token: str) -> Response:
     """Step 2 again with a corrected mapping ("remap"), or step 3: the import and its row report ("import")."""
-    from parley.submit import submitter
     from parley.people.spreadsheet import FIELDS
+    from parley.submit import submitter
 
     form = await request.form(max_fields=600)
     check_csrf(request, str(form.get("csrf", "")))
