@@ -55,7 +55,8 @@ LAYERS = (
     Layer("shared base", ("parley.db", "parley.settings", "parley.errors", "parley.serving", "parley.asgi",
                           "parley.client", "parley"), siblings=True),
 )
-__doc__ = (__doc__ or "") + "\n".join(f"    {i + 1:2}. {', '.join(layer.units)}: {layer.name}" for i, layer in enumerate(LAYERS))
+__doc__ = (__doc__ or "") + "\n".join(f"    {i + 1:2}. {', '.join(layer.units)}: {layer.name}"
+                                      for i, layer in enumerate(LAYERS))
 
 RANK = {unit: i for i, layer in enumerate(LAYERS) for unit in layer.units}
 SIBLINGS = {unit: layer.siblings for layer in LAYERS for unit in layer.units}
