@@ -18,8 +18,8 @@ import time
 import httpx
 from _common import fresh_deployment, last_line, signed_notes
 
-from parley.log.auditor import Auditor
 from parley.log.note import Verifier, parse_note
+from parley.logserver.audit import Auditor
 from tests.conftest import ORIGIN, SECRET
 
 def main() -> None:
@@ -51,12 +51,12 @@ def main() -> None:
     # The record checks alone (what the ratio is about), then the whole default audit: the signed
     # checkpoints listed, 256 inclusion proofs, the persons and operations served.
     auditor = Auditor(f"http://127.0.0.1:{port}", rt.log_signer.vkey(), tmp / "audit", demo.token("icrc/auditor"),
-                      projections=False, proofs=0)
+                      projections=False, proofs=0, kinds=rt.kinds)
     report = auditor.run()
     assert report.ok, report.failures[:3]
     audit_rate = report.records_checked / report.seconds
     full = Auditor(f"http://127.0.0.1:{port}", rt.log_signer.vkey(), tmp / "audit-full",
-                   demo.token("icrc/auditor")).run()
+                   demo.token("icrc/auditor"), kinds=rt.kinds).run()
     assert full.ok, (full.failures[:3], full.problems[:3])
 
     # Baseline: verify the same signatures with nothing else around them.

@@ -30,13 +30,13 @@ from _common import last_line  # noqa: F401  (puts the repo root on sys.path)
 
 from sqlalchemy import insert, select, update
 
+from parley.assembly import open_runtime
 from parley.log import merkle
 from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from parley.log.note import Signer, Verifier
 from parley.log.selfcheck import CHUNK_BITS, check_log
 from parley.log.store import sign_checkpoint
 from parley.records.compose import compose
-from parley.runtime import open_runtime
 from tests.conftest import ORIGIN, make_runtime, make_settings
 
 CHUNK = 20_000

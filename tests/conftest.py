@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from parley.assembly import open_runtime
 from parley.db import make_engine, migrate
 from parley.log.note import Signer
 from parley.parties import credentials
-from parley.runtime import Runtime, create_log_key, create_log_state, open_runtime
+from parley.runtime import Runtime, create_log_key, create_log_state
 from parley.settings import Settings
 
 PG_URL = os.environ.get("PARLEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -1,5 +1,6 @@
 """The web application: an object built from settings (or a ready runtime), so tests build as many as
-they like. It serves the HTTP API, the log's C2SP endpoints and the web interface."""
+they like. It serves the HTTP API, the log's C2SP endpoints and the web interface: every router that
+``parley.assembly.routers`` gathers, behind the body limit, write admission, sessions and the headers."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley import __version__
 from parley.asgi import MACHINE_PATHS, BodyLimit, Guard, WriteAdmission
+from parley.assembly import open_runtime, routers
 from parley.auth import CurrentPrincipal
 from parley.errors import ParleyError
 from parley.log import merkle, note
 from parley.parties.credentials import HASHING
 from parley.parties.sessions import SessionMiddleware, SignInLimits, WebSessions
-from parley.runtime import Runtime, open_runtime
+from parley.runtime import Runtime
 from parley.settings import Settings
 
 # Paths read by programs (auditors, witnesses, clients): their errors are JSON, never pages.
@@ -61,7 +63,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             rt.integrity.start(settings.self_check_interval.total_seconds())
         publisher = None
         if settings.witness_policy:
-            from parley.log.publish import Publisher
+            from parley.logserver.publish import Publisher
 
             publisher = Publisher(app.state.runtime)
             publisher.start()
@@ -130,23 +132,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     def openapi(_: CurrentPrincipal) -> JSONResponse:
         return JSONResponse(app.openapi())
 
-    from parley.log.api import router as log_router
-    from parley.operations.api import router as operations_router
-    from parley.parties.api import router as parties_router
-    from parley.records.api import router as records_router
-
-    app.include_router(log_router)
-    app.include_router(parties_router)
-    app.include_router(records_router)
-    app.include_router(operations_router)
-    from parley.people.api import router as people_router
-
-    app.include_router(people_router)
-    from parley.web.routes import router as web_router
-
-    app.include_router(__import__("parley.web.operations", fromlist=["router"]).router)
-    app.include_router(__import__("parley.web.people", fromlist=["router"]).router)
-    app.include_router(web_router)
+    for router in routers():
+        app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 

@@ -1,9 +1,9 @@
 """Who is calling: an API token (``Authorization: Bearer``) or a web session cookie, resolved to an
-active member and their party. Every route but the public ones depends on ``principal``."""
+active member and their party (``parley.parties.principal.Principal``). Every route but the public ones
+depends on ``principal``; the dependency aliases below are what every router takes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 import anyio
@@ -13,24 +13,9 @@ from sqlalchemy.orm import Session
 from parley.db import release
 from parley.errors import Forbidden, Unauthorized
 from parley.parties.credentials import member_for_token
-from parley.parties.models import Member, Party
+from parley.parties.principal import Principal, load_principal
 from parley.parties.sessions import STATE, check_api_write
 from parley.runtime import Runtime
-
-
-@dataclass(frozen=True)
-class Principal:
-    member: str
-    party: str
-    party_kind: str
-    roles: frozenset[str]
-    display_name: str
-
-    @property
-    def is_mediator(self) -> bool:
-        """A member of a mediator party: every audience admits them (``policy.reads_every_party``);
-        what each kind lets their roles read still applies."""
-        return self.party_kind == "mediator"
 
 
 # Dependencies that do no I/O are ``async``: a sync one costs a trip through the worker threads, where
@@ -51,15 +36,6 @@ async def db_session(request: Request):  # type: ignore[no-untyped-def]
             await anyio.to_thread.run_sync(s.close, limiter=anyio.CapacityLimiter(1))
         else:
             s.close()
-
-
-def load_principal(s: Session, member_id: str) -> Principal | None:
-    m = s.get(Member, member_id)
-    if m is None or not m.active:
-        return None
-    p = s.get(Party, m.party)
-    assert p is not None
-    return Principal(member=m.id, party=p.slug, party_kind=p.kind, roles=m.role_set, display_name=m.display_name)
 
 
 def optional_principal(request: Request, s: DbSession) -> Principal | None:

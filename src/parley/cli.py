@@ -1,5 +1,6 @@
 """The ``parley`` command line: set up a deployment, run the server or the demo, write records with
-your own key, and audit or replay the log."""
+your own key, and audit or replay the log; each capability's commands are added by
+``parley.assembly.register_commands``."""
 
 from __future__ import annotations
 
@@ -68,12 +69,13 @@ def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLi
          admin_name: Annotated[str, typer.Option(help="The first admin's full name")] = "") -> None:
     """Create the schema and the log's key; with --party, also the first record: the operating party
     and its first admin, whose password and API token are printed once."""
+    from parley.assembly import open_runtime
     from parley.db import make_engine, migrate, private_dir
     from parley.errors import ParleyError
     from parley.log.models import LogHead
-    from parley.parties.bootstrap import bootstrap
     from parley.log.state import StateError
-    from parley.runtime import create_log_key, create_log_state, open_runtime
+    from parley.logserver.bootstrap import bootstrap
+    from parley.runtime import create_log_key, create_log_state
 
     settings = _settings(**_data_overrides(data))
     private_dir(settings.data_dir, narrow=True)
@@ -115,7 +117,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     import uvicorn
 
     from parley.app import create_app
-    from parley.runtime import open_runtime
+    from parley.assembly import open_runtime
     from parley.serving import server_options
 
     settings = _settings(**_data_overrides(data))
@@ -175,9 +177,10 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     import uvicorn
 
     from parley.app import create_app
+    from parley.assembly import open_runtime
     from parley.db import make_engine, migrate, private_dir
     from parley.demo import load_demo
-    from parley.runtime import create_log_key, create_log_state, open_runtime
+    from parley.runtime import create_log_key, create_log_state
     from parley.serving import server_options
 
     private_dir(data, narrow=True)
@@ -208,7 +211,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     else:
         signins = json.loads(creds.read_text())["sign_ins"]
     if witnesses:
-        from parley.log.publish import Publisher
+        from parley.logserver.publish import Publisher
 
         with console.status("asking the witnesses to cosign…"):
             ok = Publisher(rt).publish_once()
@@ -320,8 +323,9 @@ def log_replay(target: Annotated[str, typer.Option(help="URL of an EMPTY databas
                data: Annotated[Optional[Path], typer.Option(help="Data directory of the source (SQLite)")] = None,
                check: Annotated[bool, typer.Option(help="Compare the rebuilt tables with the source")] = True) -> None:
     """Rebuild every table from the log into an empty database, re-verifying every record."""
+    from parley.assembly import kinds
     from parley.db import make_engine
-    from parley.log.replay import differences, replay
+    from parley.logserver.replay import differences, replay
     from parley.models import PROJECTION_TABLES, LogCheckpoint, LogEntry, LogNode
     from parley.runtime import load_log_key
 
@@ -329,7 +333,7 @@ def log_replay(target: Annotated[str, typer.Option(help="URL of an EMPTY databas
     src, dst = make_engine(settings.database_url), make_engine(target)
     with Progress(console=console) as progress:
         task = progress.add_task("replaying", total=None)
-        report = replay(src, dst, load_log_key(settings), settings.log_origin,
+        report = replay(src, dst, load_log_key(settings), settings.log_origin, kinds=kinds(),
                         progress=lambda done, total: progress.update(task, completed=done, total=total))
     for p in report.problems:
         console.print(f"[red]{p}[/red]")
@@ -346,15 +350,13 @@ def log_replay(target: Annotated[str, typer.Option(help="URL of an EMPTY databas
 
 
 def _register_commands() -> None:
-    from parley.log.audit_cli import verify
-    from parley.operations.cli import register as register_operations
-    from parley.people.cli import register_commands as register_people
+    from parley.assembly import kinds, register_commands
+    from parley.logserver.audit_cli import verify_command
     from parley.witness.cli import app as witness_app
 
-    log_app.command("verify")(verify)
+    log_app.command("verify")(verify_command(kinds))
     app.add_typer(witness_app, name="witness", help="Run a witness that cosigns consistent checkpoints.")
-    register_operations(app)
-    register_people(app)
+    register_commands(app)
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ a few records, loaded through the one write path; one witness per party cosignin
 Public facts come from the seed reports: the second round of talks in Belarus on 3 March 2022 reached
 an understanding on humanitarian corridors with a temporary ceasefire for the duration of each
 operation; the Azovstal evacuations of April–May 2022 follow (``operations/scenario.py``), then the
-registry of the servicemen taken prisoner after the evacuation of 16–17 May (``people/scenario.py``).
+registry of the servicemen taken prisoner after the evacuation of 16–17 May (``people/scenario.py``):
+each capability's part, in the order ``parley.assembly.scenario`` runs them.
 Every person named here is invented.
 
 The demo is a reconstruction: its records carry the times of the events they reconstruct (2022), so it
@@ -24,12 +25,11 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from parley.assembly import scenario
 from parley.db import writing
 from parley.errors import ParleyError
 from parley.log.note import Signer
-from parley.operations.scenario import records as operations_scenario
-from parley.people import scenario as people_scenario
-from parley.parties.credentials import hash_password, new_token, set_custody_signer, token_hash, credential
+from parley.parties.credentials import credential, hash_password, new_token, set_custody_signer, token_hash
 from parley.records.compose import compose
 from parley.records.pipeline import Pipeline
 
@@ -138,11 +138,7 @@ def scenario_records(origin: str, members: dict[str, DemoMember],
     add("ua/liaison", "record.note", "party:ua,party:icrc", {"text": (
         "Internal to the Ukrainian side and the ICRC: liaison contact list for corridor operations to be "
         "exchanged through the mediator.")})
-    operations_scenario(add)
-    people_scenario.records(add)
-    from parley.people.service import local_secret
-
-    found = people_scenario.inquiries(add, local_secret)
+    found = scenario(add)  # each capability's part of the demo
     if inquiries is not None:
         inquiries.update(found)
     return out

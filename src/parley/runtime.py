@@ -1,5 +1,6 @@
 """A running Parley: settings, engine, the log's signing key, its state file and the pipeline, built
-from settings.
+from settings and the record kinds the log accepts. ``parley.assembly.open_runtime`` opens one with every
+capability's kinds; this module knows none of them.
 
 ``open_runtime`` checks the schema is current and the database against the log's state file
 (``log/state.py``): it refuses a database behind what the log released, and moves the state forward
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import inspect, text
@@ -23,7 +26,9 @@ from parley.log.note import Signer, Verifier
 from parley.log.selfcheck import IntegrityMonitor, check_log
 from parley.log.state import LogState, Released, StateError, empty_checkpoint
 from parley.log.store import NodeCache
+from parley.records.kinds import Kind
 from parley.records.pipeline import Pipeline
+from parley.records.policy import ReadPolicy
 from parley.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -98,6 +103,17 @@ class Runtime:
     state: LogState | None = None
     integrity: IntegrityMonitor | None = None
 
+    @property
+    def kinds(self) -> Mapping[str, Kind]:
+        """The record kinds this log accepts (the pipeline's)."""
+        return self.pipeline.kinds
+
+    @cached_property
+    def policy(self) -> ReadPolicy:
+        """The read policy over every kind this log accepts: what the log's listings, record pages and
+        entry bundles serve to whom."""
+        return ReadPolicy(self.kinds)
+
     def close(self) -> None:
         if self.integrity is not None:
             self.integrity.stop()
@@ -150,7 +166,8 @@ def reconcile(sessions: sessionmaker, state: LogState) -> Released:
     return cur
 
 
-def open_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
+def open_runtime(settings: Settings, kinds: Mapping[str, Kind], *, engine: Engine | None = None) -> Runtime:
+    """The deployment ``settings`` name, its log accepting ``kinds`` (``parley.assembly.kinds()``)."""
     engine = engine or make_engine(settings.database_url, pool_size=settings.worker_threads + 8)
     with engine.connect() as conn:
         if "alembic_version" not in inspect(conn).get_table_names():
@@ -173,8 +190,9 @@ def open_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime
     reconcile(sessions, state)
     cache = NodeCache()
     writer = writer_engine_for(engine)
-    pipeline = Pipeline(session_factory(writer), signer, settings.log_origin, batch=settings.append_batch,
-                        cache=cache, auto_publish=not settings.witness_policy, state=state)
+    pipeline = Pipeline(session_factory(writer), signer, settings.log_origin, kinds=kinds,
+                        batch=settings.append_batch, cache=cache, auto_publish=not settings.witness_policy,
+                        state=state)
     integrity = IntegrityMonitor(sessions, Verifier.from_vkey(signer.vkey()), settings.log_origin, state,
                                  pipeline.refuse)
     return Runtime(settings=settings, engine=engine, sessions=sessions, log_signer=signer, pipeline=pipeline,

@@ -11,16 +11,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from parley.app import create_app
-from parley.log.auditor import AuditError, Auditor, ForkDetected
 from parley.log.models import LogEntry
 from parley.log.state import StateError
+from parley.logserver.audit import AuditError, Auditor, ForkDetected
 from parley.records.compose import compose
 from tests.conftest import ORIGIN, load_demo_into, make_runtime
 
 
 def audit(rt, demo, state, member="ru/negotiator"):
     client = TestClient(create_app(rt.settings, rt))
-    return Auditor("", rt.log_signer.vkey(), state, demo.token(member), client=client).run()
+    return Auditor("", rt.log_signer.vkey(), state, demo.token(member), client=client, kinds=rt.kinds).run()
 
 
 def test_audit_passes_and_remembers(sqlite_runtime, sqlite_demo, tmp_path):

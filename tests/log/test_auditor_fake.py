@@ -20,14 +20,15 @@ from fastapi.responses import PlainTextResponse, Response
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from parley.assembly import kinds
 from parley.log import auditor as auditor_mod
 from parley.log import merkle
-from parley.log.audit_cli import verify
-from parley.log.auditor import AuditError, Auditor, ForkDetected, TileMismatch
 from parley.log.checkpoint import Checkpoint
 from parley.log.note import Cosigner, Signer, format_note, sign_note
 from parley.log.policy import parse_policy
 from parley.log.tiles import TILE_WIDTH, hash_tile, parse_tile_path
+from parley.logserver.audit import AuditError, Auditor, ForkDetected, TileMismatch
+from parley.logserver.audit_cli import verify_command
 
 ORIGIN = "fake.parley.test/log"
 NAMES = {"en": "X", "uk": "X", "ru": "X"}
@@ -206,7 +207,7 @@ def small_log(notes: int = 20) -> FakeLog:
 
 
 def audit(log: FakeLog, state: Path, token: str = "mediator", **kw: Any):  # type: ignore[no-untyped-def]
-    return Auditor("", log.log_key.vkey(), state, token, client=TestClient(log.app()), **kw).run()
+    return Auditor("", log.log_key.vkey(), state, token, client=TestClient(log.app()), kinds=kinds(), **kw).run()
 
 
 def state_file(state: Path) -> Path:
@@ -327,7 +328,8 @@ def test_fork_or_rollback_saves_evidence_and_keeps_state(tmp_path, n_b, why):
 def test_wrong_log_key_and_policy_quorum(tmp_path):
     log = small_log()
     with pytest.raises(AuditError, match="does not verify"):
-        Auditor("", Signer.generate(ORIGIN).vkey(), tmp_path / "s", "mediator", client=TestClient(log.app())).run()
+        Auditor("", Signer.generate(ORIGIN).vkey(), tmp_path / "s", "mediator", client=TestClient(log.app()),
+                kinds=kinds()).run()
     w1, w2 = Cosigner.generate("witness.ua.test"), Cosigner.generate("witness.icrc.test")
     policy = parse_policy(f"log {log.log_key.vkey()}\nwitness ua {w1.vkey()}\nwitness icrc {w2.vkey()}\n"
                           "group both all ua icrc\nquorum both\n")
@@ -342,7 +344,7 @@ def test_wrong_log_key_and_policy_quorum(tmp_path):
     other.cosigners = [w1, w2]
     with pytest.raises(AuditError):
         Auditor("", log.log_key.vkey(), tmp_path / "t", "mediator", client=TestClient(other.app()),
-                policy=parse_policy(f"log {other.log_key.vkey()}\nquorum none\n")).run()
+                policy=parse_policy(f"log {other.log_key.vkey()}\nquorum none\n"), kinds=kinds()).run()
 
 
 def test_refused_token_is_an_audit_error(tmp_path):
@@ -360,7 +362,7 @@ def cli(monkeypatch):
 
     monkeypatch.setattr(auditor_mod.httpx, "Client", client)
     app = typer.Typer()
-    app.command()(verify)
+    app.command()(verify_command(kinds))
 
     def run(log: FakeLog, state: Path, *extra: str):  # type: ignore[no-untyped-def]
         servers["current"] = log

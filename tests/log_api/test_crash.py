@@ -19,8 +19,8 @@ from sqlalchemy import select
 from parley.db import make_engine
 from parley.log import merkle
 from parley.log.models import LogEntry
-from parley.log.replay import replay
 from parley.log.store import DbNodes, NodeCache, latest_checkpoint
+from parley.logserver.replay import replay
 from parley.records.compose import compose
 from tests.conftest import ORIGIN, SECRET, load_demo_into, make_runtime
 
@@ -98,9 +98,10 @@ def test_sigkill_during_burst_loses_no_acknowledged_record(tmp_path):
         cp = latest_checkpoint(s)
         assert cp.size == len(stored)
         assert merkle.root_hash(DbNodes(s, NodeCache()), cp.size) == cp.root_hash
+    from parley.assembly import kinds
     from parley.runtime import load_log_key
     from tests.conftest import make_settings
 
     report = replay(engine, make_engine(f"sqlite:///{tmp_path / 'replayed.db'}"),
-                    load_log_key(make_settings(url, tmp_path)), ORIGIN)
+                    load_log_key(make_settings(url, tmp_path)), ORIGIN, kinds=kinds())
     assert report.problems == []

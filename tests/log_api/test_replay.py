@@ -9,7 +9,7 @@ from sqlalchemy import update
 from parley.db import make_engine
 from parley.log.models import LogEntry
 from parley.log.note import Signer
-from parley.log.replay import differences, replay
+from parley.logserver.replay import differences, replay
 from parley.models import PROJECTION_TABLES, LogCheckpoint, LogEntry as Entry, LogNode
 from parley.records.compose import compose
 from tests.conftest import ORIGIN
@@ -39,7 +39,7 @@ def _activity(rt, demo):
 def test_replay_rebuilds_every_table(runtime, demo, tmp_path):
     _activity(runtime, demo)
     target = make_engine(f"sqlite:///{tmp_path / 'rebuilt.db'}")
-    report = replay(runtime.engine, target, runtime.log_signer, ORIGIN)
+    report = replay(runtime.engine, target, runtime.log_signer, ORIGIN, kinds=runtime.kinds)
     assert report.problems == []
     assert report.records > 20
     assert differences(runtime.engine, target, (*PROJECTION_TABLES, Entry, LogNode, LogCheckpoint)) == []
@@ -52,7 +52,8 @@ def test_replay_detects_an_edited_payload(runtime, demo, tmp_path):
         payload["names"]["en"] = "Someone else"
         s.execute(update(LogEntry).where(LogEntry.idx == 2).values(payload=json.dumps(payload)))
         s.commit()
-    report = replay(runtime.engine, make_engine(f"sqlite:///{tmp_path / 'rebuilt.db'}"), runtime.log_signer, ORIGIN)
+    report = replay(runtime.engine, make_engine(f"sqlite:///{tmp_path / 'rebuilt.db'}"), runtime.log_signer, ORIGIN,
+                    kinds=runtime.kinds)
     assert report.problems and "record 2" in report.problems[0]
 
 
@@ -60,4 +61,4 @@ def test_replay_refuses_a_non_empty_target(runtime, demo):
     import pytest
 
     with pytest.raises(RuntimeError):
-        replay(runtime.engine, runtime.engine, runtime.log_signer, ORIGIN)
+        replay(runtime.engine, runtime.engine, runtime.log_signer, ORIGIN, kinds=runtime.kinds)

@@ -14,14 +14,14 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from parley.app import create_app
+from parley.assembly import open_runtime
 from parley.db import make_engine, session_factory
 from parley.log.checkpoint import Checkpoint
 from parley.log.models import LogCheckpoint, LogHead, LogNode
 from parley.log.note import Signer, open_note, sign_note
-from parley.log.replay import replay
 from parley.log.state import LogUnavailable, StateError
+from parley.logserver.replay import replay
 from parley.records.compose import compose
-from parley.runtime import open_runtime
 from tests.conftest import ORIGIN, SECRET, load_demo_into, make_runtime, make_settings
 from tests.log_api.test_tamper import roll_back
 
@@ -244,7 +244,7 @@ def test_replay_into_a_new_database_keeps_the_log_going(sqlite_runtime, sqlite_d
     rt, demo = sqlite_runtime, sqlite_demo
     rt.pipeline.submit(*note(demo, 1))
     target = f"sqlite:///{tmp_path / 'rebuilt.db'}"
-    report = replay(rt.engine, make_engine(target), rt.log_signer, ORIGIN)
+    report = replay(rt.engine, make_engine(target), rt.log_signer, ORIGIN, kinds=rt.kinds)
     assert report.problems == []
     rt.close()
     # The rebuilt database, with the same data directory: the state file accepts it, and appends go on.

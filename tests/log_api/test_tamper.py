@@ -22,17 +22,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import and_, delete, select, update
 
 from parley.app import create_app
+from parley.assembly import kinds, open_runtime
 from parley.db import make_engine, session_factory
-from parley.log.auditor import AuditError, Auditor, ForkDetected, TileMismatch
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, LogNode
 from parley.log.note import Signer, Verifier
 from parley.log.selfcheck import check_log
 from parley.log.store import NodeCache
+from parley.logserver.audit import AuditError, Auditor, ForkDetected, TileMismatch
 from parley.parties.models import Annotation, MemberKey
 from parley.people.models import Person
 from parley.records.compose import compose
 from parley.records.pipeline import Pipeline
-from parley.runtime import Runtime, load_log_key, log_state, open_runtime
+from parley.runtime import Runtime, load_log_key, log_state
 from tests.conftest import ORIGIN, Demo, load_demo_into, make_runtime, make_settings
 
 EXTRA = 141  # notes after the demo's 129 records: 270 entries, a full leaf tile
@@ -67,7 +68,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Pristine:
         for member in ("icrc/auditor", "ru/negotiator", "ua/registrar"):
             states[member] = base / "auditors" / member.replace("/", "-")
             report = Auditor("", rt.log_signer.vkey(), states[member], demo.token(member), client=client,
-                             proofs=0, details=0).run()
+                             proofs=0, details=0, kinds=rt.kinds).run()
             assert report.ok, (member, report.failures, report.problems)
     rt.close()
     return Pristine(base, demo, size, states)
@@ -95,7 +96,7 @@ class Copy:
         sessions = session_factory(self.engine)
         cache = NodeCache()
         return Runtime(settings=self.settings, engine=self.engine, sessions=sessions, log_signer=signer,
-                       pipeline=Pipeline(sessions, signer, ORIGIN, cache=cache), cache=cache)
+                       pipeline=Pipeline(sessions, signer, ORIGIN, kinds=kinds(), cache=cache), cache=cache)
 
     def verify(self, member: str = "icrc/auditor", **options: Any):  # type: ignore[no-untyped-def]
         rt = self.rogue()
@@ -105,7 +106,7 @@ class Copy:
         try:
             with TestClient(create_app(self.settings, rt)) as client:
                 return Auditor("", rt.log_signer.vkey(), state, self.pristine.demo.token(member), client=client,
-                               **options).run()
+                               kinds=rt.kinds, **options).run()
         finally:
             rt.pipeline.close()
 
@@ -366,12 +367,12 @@ def test_verify_sees_served_edits_on_both_databases(runtime, demo, tmp_path):
     signer = load_log_key(rt.settings)
     sessions = session_factory(rt.engine)
     rogue = Runtime(settings=rt.settings, engine=rt.engine, sessions=sessions, log_signer=signer,
-                    pipeline=Pipeline(sessions, signer, ORIGIN), cache=NodeCache())
+                    pipeline=Pipeline(sessions, signer, ORIGIN, kinds=rt.kinds), cache=NodeCache())
 
     def verify(member: str, **options: Any):  # type: ignore[no-untyped-def]
         with TestClient(create_app(rt.settings, rogue)) as client:
             return Auditor("", signer.vkey(), tmp_path / member.replace("/", "-"), demo.token(member), client=client,
-                           **{"proofs": 0, "details": 0, **options}).run()
+                           kinds=rt.kinds, **{"proofs": 0, "details": 0, **options}).run()
 
     assert verify("icrc/auditor").ok and verify("ru/negotiator").ok
     with rt.sessions() as s:

@@ -218,11 +218,11 @@ def test_a_proposal_meeting_what_its_proposer_cannot_see_gives_one_bit_and_alert
         ("ru-op-west", 1, "ru", zone, "ua"), ("icrc-op-both", 2, "ru", zone, "ua")]
     # Alerts are projections of the proposals: replay rebuilds them from the log alone.
     from parley.db import make_engine
-    from parley.log.replay import differences, replay
+    from parley.logserver.replay import differences, replay
     from tests.conftest import ORIGIN
 
     target = make_engine(f"sqlite:///{tmp_path / 'rebuilt.db'}")
-    assert replay(runtime.engine, target, runtime.log_signer, ORIGIN).problems == []
+    assert replay(runtime.engine, target, runtime.log_signer, ORIGIN, kinds=runtime.kinds).problems == []
     assert differences(runtime.engine, target, (DeconflictionAlert,)) == []
 
 

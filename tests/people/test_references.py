@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from parley.assembly import kinds
 from parley.errors import ParleyError
 from parley.log.models import LogEntry
 from parley.log.note import Signer
 from parley.people import service as svc
 from parley.people.models import Inquiry, InquirySecret, Person, PersonList
 from parley.records.compose import compose
-from parley.records.kinds import KINDS
 from tests.conftest import ORIGIN
 from tests.small import Small, small, small_client  # noqa: F401  (fixtures)
 
@@ -111,7 +111,7 @@ def test_persons_lists_and_inquiries_the_author_may_not_read_are_refused_as_abse
 def test_an_intake_account_files_its_own_partys_inquiries_and_nothing_else(small_client, small, runtime):
     client = small_client
     # Every kind but inquiry.file leaves the intake role out of its writers.
-    assert sorted(k.name for k in KINDS.values() if "intake" in k.roles) == ["inquiry.file"]
+    assert sorted(k.name for k in kinds().values() if "intake" in k.roles) == ["inquiry.file"]
     n = logged(runtime)
     desk = "ua/family-desk"
     for kind, payload, audience in [
@@ -174,10 +174,10 @@ def test_the_signed_inquiry_carries_no_secret_and_the_family_still_follows_it(sm
         assert s.get(InquirySecret, "INQ-UA-REFU-SED1") is None and s.get(Inquiry, "INQ-UA-REFU-SED1") is None
     # Replay rebuilds the inquiries from the log, but not the verifiers, which were never in it.
     from parley.db import make_engine
-    from parley.log.replay import differences, replay
+    from parley.logserver.replay import differences, replay
 
     target = make_engine(f"sqlite:///{tmp_path / 'rebuilt.db'}")
-    assert replay(runtime.engine, target, runtime.log_signer, ORIGIN).problems == []
+    assert replay(runtime.engine, target, runtime.log_signer, ORIGIN, kinds=runtime.kinds).problems == []
     assert differences(runtime.engine, target, (Inquiry,)) == []
     with target.connect() as c:
         assert c.execute(select(func.count()).select_from(InquirySecret)).scalar() == 0

@@ -254,7 +254,7 @@ def test_inquiry_secret_and_family_view(runtime, demo):
 
 def test_replay_rebuilds_the_registry(runtime, demo, tmp_path):
     from parley.db import make_engine
-    from parley.log.replay import differences, replay
+    from parley.logserver.replay import differences, replay
     from parley.people.models import TABLES
 
     submit(runtime, demo, "ru/registrar", "person.register", pow_ru(), UA_RU)
@@ -264,6 +264,6 @@ def test_replay_rebuilds_the_registry(runtime, demo, tmp_path):
     submit(runtime, demo, "ua/registrar", "match.decide", {"left": "ua-p-0001", "right": "ru-p-0001",
                                                           "decision": "same"}, UA_RU)
     target = make_engine(f"sqlite:///{tmp_path / 'rebuilt.db'}")
-    report = replay(runtime.engine, target, runtime.log_signer, ORIGIN)
+    report = replay(runtime.engine, target, runtime.log_signer, ORIGIN, kinds=runtime.kinds)
     assert report.problems == []
     assert differences(runtime.engine, target, TABLES) == []

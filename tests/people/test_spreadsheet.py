@@ -336,7 +336,6 @@ def test_values_are_stripped_and_overlong_ones_rejected() -> None:
 
 def test_the_limits_are_the_registers() -> None:
     """A value the register would refuse is refused at the preview already, never later."""
-    import parley.records.kinds  # noqa: F401 - first: importing parley.people.kinds alone is circular
     from parley.people.kinds import PersonFields
     from parley.people.models import Person
 

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
+from parley.assembly import open_runtime
 from parley.db import make_engine
 from parley.log import merkle
 from parley.log.models import LogCheckpoint, LogEntry
@@ -14,7 +15,6 @@ from parley.log.note import Verifier
 from parley.log.proof import parse_tlog_proof, verify_tlog_proof
 from parley.log.store import DbNodes, NodeCache
 from parley.records.compose import compose
-from parley.runtime import open_runtime
 from tests.conftest import ORIGIN
 
 

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from parley.assembly import open_runtime
 from parley.auth import Principal
 from parley.db import make_engine, migrate
 from parley.log.models import LogHead
-from parley.records.api import sign_and_submit
-from parley.runtime import Runtime, create_log_key, open_runtime
+from parley.runtime import Runtime, create_log_key
+from parley.submit import sign_and_submit
 from tests.conftest import make_settings
 from tests.robust.conftest import bearer, small_deployment
 

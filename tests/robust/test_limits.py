@@ -28,7 +28,7 @@ BODY_TIMEOUT = 1.0
 def server(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[int, Runtime]]:
     """The app on a real uvicorn in a thread, with short timeouts and a database pool of two connections."""
     from parley.db import make_engine, migrate
-    from parley.runtime import open_runtime
+    from parley.assembly import open_runtime
 
     rt0 = make_runtime(sqlite_url, tmp_path)
     rt0.close()

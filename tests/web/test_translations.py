@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.records.format import PARTY_KINDS, ROLES
+from parley.parties.naming import PARTY_KINDS, ROLES
 from parley.web import i18n
 from parley.web.routes import KIND_LABELS
 

@@ -9,8 +9,8 @@ import pytest
 from parley.demo_witnesses import start_witnesses
 from parley.log.note import Verifier
 from parley.log.policy import parse_policy
-from parley.log.publish import Publisher
 from parley.log.store import latest_checkpoint
+from parley.logserver.publish import Publisher
 from parley.records.compose import compose
 from tests.conftest import ORIGIN, load_demo_into, make_runtime
 
@@ -73,14 +73,14 @@ def test_auditor_requires_the_policy_quorum(witnessed, tmp_path):
     from fastapi.testclient import TestClient
 
     from parley.app import create_app
-    from parley.log.auditor import AuditError, Auditor
+    from parley.logserver.audit import AuditError, Auditor
 
     rt, policy, _servers = witnessed
     demo = load_demo_into(rt)
     assert Publisher(rt).publish_once()
     client = TestClient(create_app(rt.settings, rt))
     report = Auditor("", rt.log_signer.vkey(), tmp_path / "a", demo.token("ua/negotiator"),
-                     policy=parse_policy(policy), client=client).run()
+                     policy=parse_policy(policy), client=client, kinds=rt.kinds).run()
     assert report.ok
     # A policy naming a witness that never cosigned this log is not met: the audit refuses the checkpoint.
     from parley.log.note import Cosigner
@@ -90,4 +90,4 @@ def test_auditor_requires_the_policy_quorum(witnessed, tmp_path):
                               "quorum strict")
     with pytest.raises(AuditError):
         Auditor("", rt.log_signer.vkey(), tmp_path / "b", demo.token("ua/negotiator"),
-                policy=parse_policy(stricter), client=client).run()
+                policy=parse_policy(stricter), client=client, kinds=rt.kinds).run()

@@ -1,5 +1,6 @@
-"""Humanitarian operations: corridors and pauses, acknowledgements, deconfliction, status, outcomes."""
+"""Humanitarian operations: corridors and pauses, acknowledgements, deconfliction, status, outcomes.
 
-# The record kinds of every capability are registered by parley.records.kinds, which imports this
-# package's kinds at its end: importing it first lets ``import parley.operations.kinds`` work on its own.
-import parley.records.kinds  # noqa: E402,F401
+A capability (``parley.assembly`` registers it): record kinds in ``kinds``, tables in ``models``, reads
+in ``service``, the HTTP API in ``api``, commands in ``cli``, the demo's part in ``scenario``; ``geo`` and
+``deconfliction`` are its pure geometry.
+"""

@@ -26,20 +26,14 @@ from parley.errors import NotFound, ParleyError
 from parley.operations import kinds as k
 from parley.operations import service as svc
 from parley.operations.geo import time_zone_at, to_geojson
-from parley.records import ids
-from parley.records.api import sign_and_submit, submit_signed
-from parley.records.kinds import KINDS as ALL_KINDS
+from parley.records.ids import new_id
 from parley.records.kinds import parse_payload
 from parley.records.pipeline import Receipt
+from parley.submit import sign_and_submit, submit_signed
 
 router = APIRouter(prefix="/api", tags=["operations"])
 
 Audience = Annotated[list[str] | None, Field(min_length=1, max_length=64)]
-
-
-def new_id(party: str, what: str) -> str:
-    """A new object's id in the author's party's namespace, e.g. ``ua-op-1f2e3d4c`` (``records/ids.py``)."""
-    return ids.new_id(party, what)
 
 
 def _answer(receipt: Receipt, **extra: Any) -> JSONResponse:
@@ -187,7 +181,7 @@ class CheckBody(BaseModel):
 def check(body: CheckBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
     """A dry run: the conflicts of a plan that you may read, and nothing about the others. Recorded, and at most
     ``CHECK_LIMIT`` an hour per member (429 beyond)."""
-    plan = parse_payload(ALL_KINDS["operation.propose"], {"operation": "check", "plan": body.plan}).plan  # type: ignore[attr-defined]
+    plan = parse_payload(k.KIND["operation.propose"], {"operation": "check", "plan": body.plan}).plan  # type: ignore[attr-defined]
     fp = svc.footprint_of(plan)
     d = svc.check_plan(rt.sessions, s, who, plan, body.operation)
     return {"footprint": to_geojson(fp), **conflicts_json(d)}

@@ -5,7 +5,6 @@ holds for you). To sign with your own key instead, write the same payloads with 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -14,52 +13,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
+# Shared with every client command (``parley.client``); the short names are this module's own.
+from parley.client import AsJson, Token, Url
+from parley.client import call as _call
+from parley.client import load_json as _load
+from parley.client import receipt as _receipt
+
 app = typer.Typer(help="Humanitarian operations: propose, answer, run and report.", no_args_is_help=True)
 zone_app = typer.Typer(help="Zones: active hostilities, mined areas, no-go areas.", no_args_is_help=True)
 incident_app = typer.Typer(help="Incidents and ceasefire violations.", no_args_is_help=True)
 channel_app = typer.Typer(help="The liaison channel of an operation.", no_args_is_help=True)
 console = Console(stderr=True)
 out = Console()
-
-Url = Annotated[str, typer.Option(envvar="PARLEY_URL", help="The Parley server")]
-Token = Annotated[str, typer.Option(envvar="PARLEY_TOKEN", help="Your API token")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the server's JSON")]
-
-
-def _call(url: str, token: str, method: str, path: str, body: Any = None) -> Any:
-    import httpx
-
-    if not token:
-        console.print("[red]an API token is required (--token or PARLEY_TOKEN)[/red]")
-        raise typer.Exit(2)
-    try:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
-            r = c.request(method, path, json=body)
-    except httpx.HTTPError as exc:
-        console.print(f"[red]cannot reach {url}: {exc}[/red]")
-        raise typer.Exit(2) from None
-    if r.status_code >= 400:
-        try:
-            err = r.json()
-            field = f" [{err['field']}]" if err.get("field") else ""
-            console.print(f"refused ({r.status_code}){field}: {err.get('message', r.text)}", style="red", markup=False)
-        except ValueError:
-            console.print(f"{r.status_code}: {r.text}", style="red", markup=False)
-        raise typer.Exit(1)
-    return r.json()
-
-
-def _load(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        console.print(f"[red]{path}: {exc}[/red]")
-        raise typer.Exit(2) from None
-
-
-def _receipt(r: dict[str, Any], what: str = "") -> None:
-    extra = f" {what}" if what else ""
-    out.print(f"recorded{extra} at log index {r['index']}{' (already recorded)' if r.get('duplicate') else ''}")
 
 
 @app.command("list")

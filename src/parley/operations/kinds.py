@@ -32,9 +32,11 @@ from parley.operations.models import (
     OperationRules, OperationVersion, OutcomeFigure, Zone,
 )
 from parley.parties.models import Party
-from parley.records import ids, policy
-from parley.records.format import SLUG, Audience, canonical_payload
-from parley.records.kinds import Context, Kind, Payload
+from parley.parties.naming import SLUG
+from parley.records import ids
+from parley.records.format import Audience, canonical_payload
+from parley.records.kinds import Context, Kind, Payload, Registry
+from parley.records.policy import ReadPolicy
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -259,21 +261,21 @@ def _require_writer(ctx: Context) -> None:
 def _operation(ctx: Context, op_id: str, field: str = "operation") -> Operation:
     """The operation a record names: one its author may read, or refused exactly as an absent one."""
     op = ctx.session.get(Operation, op_id)
-    if op is None or not policy.may_read(ctx, "operation.propose", op.audience, op.party):
+    if op is None or not POLICY.may_read(ctx, "operation.propose", op.audience, op.party):
         raise NotFound(f"no operation {op_id!r}", field=field)
     return op
 
 
 def _incident(ctx: Context, incident_id: str, field: str) -> Incident:
     i = ctx.session.get(Incident, incident_id)
-    if i is None or not policy.may_read(ctx, "incident.report", i.audience, i.party):
+    if i is None or not POLICY.may_read(ctx, "incident.report", i.audience, i.party):
         raise NotFound(f"no incident {incident_id!r}", field=field)
     return i
 
 
 def _zone(ctx: Context, zone_id: str, field: str) -> Zone:
     z = ctx.session.get(Zone, zone_id)
-    if z is None or not policy.may_read(ctx, "zone.declare", z.audience, z.party):
+    if z is None or not POLICY.may_read(ctx, "zone.declare", z.audience, z.party):
         raise NotFound(f"no zone {zone_id!r}", field=field)
     return z
 
@@ -398,7 +400,7 @@ def _alert_unseen(ctx: Context, op: Operation, version: int, footprint: Any, pla
     assert ctx.author is not None and ctx.author_party is not None
     start, end = plan.window.start.astimezone(timezone.utc), plan.window.end.astimezone(timezone.utc)
     unseen = [h for h in meets(ctx.session, footprint, start, end, exclude=op.id)
-              if not policy.may_read(ctx, h.record_kind, h.audience, h.party)]
+              if not POLICY.may_read(ctx, h.record_kind, h.audience, h.party)]
     for seq, h in enumerate(unseen):
         readers = {f"party:{h.party}", f"party:{plan.mediator}", *([f"party:{h.mediator}"] if h.mediator else [])}
         ctx.session.add(DeconflictionAlert(
@@ -666,7 +668,7 @@ def apply_channel_receipt(ctx: Context) -> None:
     p: ChannelReceiptPayload = ctx.payload
     assert ctx.author is not None and ctx.author_party is not None
     msg = ctx.session.get(ChannelMessage, p.message)
-    if msg is None or not policy.may_read(ctx, "channel.post", msg.audience, msg.party):
+    if msg is None or not POLICY.may_read(ctx, "channel.post", msg.audience, msg.party):
         raise NotFound(f"no channel message at record {p.message}", field="message")
     party = ctx.author_party.slug
     if party not in msg.recipients.split(","):
@@ -695,6 +697,10 @@ KINDS: tuple[Kind, ...] = (
     # the page has not read the message for the party.
     Kind("channel.receipt", ChannelReceiptPayload, apply_channel_receipt, WRITERS),
 )
+# These kinds by name, and the read policy over them: what this capability's records and reads refer to is
+# always one of its own kinds (``parley.assembly`` registers them with every other capability's).
+KIND = Registry(KINDS)
+POLICY = ReadPolicy(KIND)
 
 
 def audience_for(op: Operation) -> list[str]:
@@ -706,5 +712,5 @@ def local_time(t: datetime, tz: str) -> datetime:
     return t.astimezone(zoneinfo.ZoneInfo(tz))
 
 
-__all__ = ["KINDS", "Audience", "CATEGORIES", "INCIDENT_TYPES", "OBSERVED", "ZONE_KINDS", "OPERATION_KINDS",
-           "ACTIVE", "ACTIONS", "MOVEMENTS", "rules", "audience_for", "local_time"]
+__all__ = ["KINDS", "KIND", "POLICY", "Audience", "CATEGORIES", "INCIDENT_TYPES", "OBSERVED", "ZONE_KINDS",
+           "OPERATION_KINDS", "ACTIVE", "ACTIONS", "MOVEMENTS", "rules", "audience_for", "local_time"]

@@ -22,18 +22,18 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from parley.auth import Principal
 from parley.db import writing
 from parley.errors import NotFound, TooManyRequests
 from parley.operations import geo
 from parley.operations.deconfliction import Hit, meets
-from parley.operations.kinds import ACTIVE, Plan, rules
+from parley.operations.kinds import ACTIVE, POLICY, Plan, rules
 from parley.operations.models import (
     ChannelMessage, ChannelReceipt, DeconflictionAlert, DeconflictionCheck, Incident, Operation, OperationAnswer,
     OperationEvent, OperationVersion, OutcomeFigure, Zone,
 )
 from parley.parties.models import Party
-from parley.records import policy
+from parley.parties.principal import Principal
+from parley.records.policy import reads_every_party
 
 
 def now_utc() -> datetime:
@@ -42,7 +42,7 @@ def now_utc() -> datetime:
 
 def can_read(who: Principal, kind: str, row: Any) -> bool:
     """The read policy for a projection row made by records of ``kind``."""
-    return policy.may_read(who, kind, row.audience, row.party)
+    return POLICY.may_read(who, kind, row.audience, row.party)
 
 
 def operations(s: Session, who: Principal, *, status: str | None = None) -> list[Operation]:
@@ -293,7 +293,7 @@ def _hits(s: Session, footprint: Any, start: datetime, end: datetime, exclude: s
 
 
 def _readable(who: Principal, h: Hit) -> bool:
-    return policy.may_read(who, h.record_kind, h.audience, h.party)
+    return POLICY.may_read(who, h.record_kind, h.audience, h.party)
 
 
 def _shown(who: Principal, hits: list[Hit]) -> Deconfliction:
@@ -368,7 +368,7 @@ def checks(s: Session, who: Principal, *, limit: int = 500) -> list[Deconflictio
     """The recorded dry-run checks: every member's for a mediator's members (who read every zone and operation),
     one's own otherwise."""
     q = select(DeconflictionCheck).order_by(DeconflictionCheck.id.desc()).limit(limit)
-    if not policy.reads_every_party(who):
+    if not reads_every_party(who):
         q = q.where(DeconflictionCheck.member == who.member)
     return list(s.execute(q).scalars())
 
@@ -388,7 +388,7 @@ UNSEEN_NOTICE = "The plan meets a zone or an operation you cannot see; the media
 def may_read_alert(who: Principal, a: DeconflictionAlert) -> bool:
     """An alert is read, through the read policy, by the party the zone or operation belongs to and the
     mediators; never by the proposer's party (unless it is the owner, which it then reads anyway)."""
-    return policy.may_read(who, "operation.propose", a.audience, a.owner)
+    return POLICY.may_read(who, "operation.propose", a.audience, a.owner)
 
 
 def meets_unseen(s: Session, who: Principal, op: Operation, version: int) -> bool | None:

@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from parley.db import writing
 from parley.errors import Forbidden
 from parley.parties.models import Member, SignInFailure, WebSession
-from parley.records.format import AUTHOR_RE
+from parley.parties.naming import AUTHOR_RE
 from parley.settings import Settings
 
 COOKIE = "parley_session"

@@ -10,10 +10,7 @@ Modules:
     matching     the probabilistic model (Splink on DuckDB; the same settings run on Spark): dedupe a
                  list, link a list or an inquiry to the registry; the batch commands `parley match` and
                  `parley dedupe`
-    models, kinds, service, api, cli, scenario
-                 the registry on the spine's one write path: signed records, audiences, reads
+    models, kinds, service, api, cli, scenario, export
+                 the registry on the spine's one write path: signed records, audiences, reads; a
+                 capability that ``parley.assembly`` registers
 """
-
-# The record kinds of every capability are registered by parley.records.kinds, which imports this
-# package's kinds at its end: importing it first lets ``import parley.people.kinds`` work on its own.
-import parley.records.kinds  # noqa: E402,F401

@@ -20,10 +20,10 @@ from parley.errors import Unprocessable
 from parley.parties.sessions import address_key, client_address
 from parley.people import kinds as k
 from parley.people import service as svc
+from parley.people.export import persons_file
 from parley.people.models import Person
-from parley.records.api import sign_and_submit, submit_signed
-from parley.records.compose import compose
 from parley.records.pipeline import Receipt
+from parley.submit import sign_and_submit, submit_signed, submitter
 
 router = APIRouter(prefix="/api", tags=["people"])
 MAX_UPLOAD = 20 << 20  # the same as Settings.max_upload_bytes; the body limit refuses larger bodies first
@@ -42,28 +42,6 @@ def person_json(p: Person, *, full: bool = False) -> dict[str, Any]:
         out.update({f: getattr(p, f) for f in k.PERSON_FIELDS})
         out["audience"] = p.audience.split(",")
     return out
-
-
-def submitter(rt: Any, s: Any, who: Principal):  # type: ignore[no-untyped-def]
-    """(submit_many, submit_one) signing with the member's custodial key."""
-    from parley.parties.credentials import custody_signer
-
-    def many(items: list[tuple[str, list[str], dict[str, Any]]]) -> list[Any]:
-        signer = custody_signer(s, rt.settings.secret_key, who.member)
-        if signer is None:
-            raise Unprocessable("the server holds no signing key for you; sign records with your own key")
-        notes = [(compose(signer, origin=rt.settings.log_origin, kind=kind, audience=aud, payload=payload), payload)
-                 for kind, aud, payload in items]
-        out = rt.pipeline.submit_many(notes)
-        s.expire_all()
-        return out
-
-    def one(kind: str, audience: list[str], payload: dict[str, Any]) -> Any:
-        r = sign_and_submit(rt, s, who, kind, audience, payload)
-        s.expire_all()
-        return r
-
-    return many, one
 
 
 # -- persons ---------------------------------------------------------------------------------------
@@ -138,23 +116,7 @@ def export_persons(fmt: str, s: DbSession, who: CurrentPrincipal, q: Annotated[s
     """The same selection as ``GET /api/persons``, every row, as CSV or XLSX (no cell is ever a formula)."""
     rows = [p for p, _ in svc.select_persons(s, who, q=q, category=category or None, party=party or None,
                                              wounded=wounded, list_id=list or None, limit=1_000_000)]
-    return _export(fmt, rows, "persons")
-
-
-def _export(fmt: str, rows: list[Person], name: str) -> Response:
-    from parley.people import spreadsheet as sp
-
-    fields = ["id", "category", "status", "seriously_wounded", *k.PERSON_FIELDS]
-    headers = fields
-    data = svc.export_rows(rows)
-    if fmt == "csv":
-        return Response(sp.write_csv(data, fields, headers), media_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": f'attachment; filename="{name}.csv"'})
-    if fmt == "xlsx":
-        return Response(sp.write_xlsx(data, fields, headers),
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"content-disposition": f'attachment; filename="{name}.xlsx"'})
-    raise Unprocessable("export as csv or xlsx", field="format")
+    return persons_file(fmt, rows, "persons")
 
 
 # -- lists -----------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from parley.operations.cli import AsJson, Token, Url, _call, _receipt
+from parley.client import AsJson, Token, Url
+from parley.client import call as _call
+from parley.client import receipt as _receipt
 
 person_app = typer.Typer(help="The registry of prisoners of war, detained civilians, the missing and the dead.",
                          no_args_is_help=True)

@@ -18,12 +18,13 @@ from sqlalchemy import select
 
 from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
 from parley.parties.models import Party
+from parley.parties.naming import SLUG
 from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
-from parley.records import ids, policy
-from parley.records.format import SLUG
-from parley.records.kinds import Context, Kind, Payload, Readers
+from parley.records import ids
+from parley.records.kinds import Context, Kind, Payload, Readers, Registry
+from parley.records.policy import ReadPolicy
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Short = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
@@ -254,7 +255,7 @@ def _check_fields(ctx: Context, fields: PersonFields, category: str) -> None:
 
 def _may_read(ctx: Context, p: Person) -> bool:
     """A record may name only a person its author may read (the one read policy)."""
-    return policy.may_read(ctx, "person.register", p.audience, p.party)
+    return POLICY.may_read(ctx, "person.register", p.audience, p.party)
 
 
 def _readable_person(ctx: Context, pid: str, field: str = "person") -> Person:
@@ -442,7 +443,7 @@ def apply_inquiry_decide(ctx: Context) -> None:
     _require(ctx, WRITERS, "answer inquiries")
     assert ctx.author is not None
     inq = ctx.session.get(Inquiry, p.inquiry)
-    if inq is None or not policy.may_read(ctx, "inquiry.file", inq.audience, inq.party):
+    if inq is None or not POLICY.may_read(ctx, "inquiry.file", inq.audience, inq.party):
         raise NotFound(f"no inquiry {p.inquiry!r}", field="inquiry")
     party = _party_slug(ctx)
     if party != inq.party and not _is_mediator(ctx):
@@ -476,6 +477,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("inquiry.file", InquiryFile, apply_inquiry, FILERS, readers=INQUIRY),
     Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS, readers=PERSONAL),
 )
+# These kinds by name, and the read policy over them: what this capability's records and reads refer to is
+# always one of its own kinds (``parley.assembly`` registers them with every other capability's).
+KIND = Registry(KINDS)
+POLICY = ReadPolicy(KIND)
 
 
 def person_audience(reporter: str, own: str | None) -> list[str]:
@@ -487,4 +492,4 @@ def person_payload(values: dict[str, Any]) -> dict[str, Any]:
     return {k: str(values[k]).strip() for k in PERSON_FIELDS if values.get(k) not in (None, "")}
 
 
-__all__ = ["KINDS", "CATEGORIES", "EVENTS", "FIRST_EVENT", "person_audience", "person_payload", "check_partial_date"]
+__all__ = ["KINDS", "KIND", "POLICY", "CATEGORIES", "EVENTS", "FIRST_EVENT", "person_audience", "person_payload", "check_partial_date"]

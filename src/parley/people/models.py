@@ -14,8 +14,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.db import Base
-from parley.operations.models import UTC_DT
+from parley.db import UTC_DT, Base
 
 # The fields of a person record, in the order of the Geneva Conventions' lists (GC III Art. 17, 70, 120,
 # 122; GC I Art. 16-17; GC IV Art. 136-138). Dates are ISO text: "yyyy-mm-dd", "yyyy-mm" or "yyyy".

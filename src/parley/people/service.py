@@ -22,14 +22,14 @@ from collections import deque
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from parley.auth import Principal
 from parley.errors import Forbidden, NotFound, ParleyError, Unprocessable
 from parley.parties.credentials import argon2_hash, argon2_verify
+from parley.parties.principal import Principal
 from parley.people import kinds as k
 from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
-from parley.records import ids, policy
+from parley.records import ids
 
 REF_ALPHABET = ids.REF_ALPHABET
 
@@ -38,18 +38,18 @@ PERSON = "person.register"
 
 
 def may_read_people(who: Principal) -> bool:
-    return bool(who.roles & policy.readers(PERSON).roles)
+    return bool(who.roles & k.POLICY.readers(PERSON).roles)
 
 
 def require_reader(who: Principal) -> None:
     if not may_read_people(who):
-        roles = ", ".join(sorted(policy.readers(PERSON).roles))
+        roles = ", ".join(sorted(k.POLICY.readers(PERSON).roles))
         raise Forbidden(f"the registry is read by members with one of the roles {roles} only")
 
 
 def can_read(who: Principal, kind: str, row: Any) -> bool:
     """The read policy for a projection row made by records of ``kind``."""
-    return policy.may_read(who, kind, row.audience, row.party)
+    return k.POLICY.may_read(who, kind, row.audience, row.party)
 
 
 # -- persons ---------------------------------------------------------------------------------------
@@ -590,7 +590,7 @@ def file_directly(s: Session, submit: Callable[[Principal, str, list[str], dict[
     registrars and the mediators. Returns (reference, secret, receipt); the secret is shown to the family
     once and only its hash is kept, as local data beside the record (``submit``'s last argument), never in
     the log."""
-    from parley.auth import load_principal
+    from parley.parties.principal import load_principal
 
     member = intake_member(s, party)
     who = load_principal(s, member) if member else None
@@ -650,7 +650,7 @@ def inquiry_decisions(s: Session, who: Principal | None, i: Inquiry) -> list[Inq
     rows = s.execute(select(InquiryDecision).where(InquiryDecision.inquiry == i.id)
                      .order_by(InquiryDecision.idx)).scalars()
     # A decision has its inquiry's audience (``people.kinds.apply_inquiry_decide``).
-    return [d for d in rows if who is None or policy.may_read(who, "inquiry.decide", i.audience, d.party)]
+    return [d for d in rows if who is None or k.POLICY.may_read(who, "inquiry.decide", i.audience, d.party)]
 
 
 INQUIRY = "inquiry.file"
@@ -660,7 +660,7 @@ def sought_of(i: Inquiry, who: Principal | None = None) -> dict[str, str]:
     """Whom the family seeks, and how the family is reached only for the roles that read it (``who``
     None: the server's own use, such as matching)."""
     sought: dict[str, str] = json.loads(i.sought)
-    if who is not None and not policy.may_read_field(who, INQUIRY, "contact"):
+    if who is not None and not k.POLICY.may_read_field(who, INQUIRY, "contact"):
         sought.pop("contact", None)
     return sought
 

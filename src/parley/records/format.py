@@ -26,18 +26,14 @@ from typing import Any
 import rfc8785
 
 from parley.errors import BadRequest
+from parley.parties.naming import AUTHOR_RE, ROLES, SLUG_RE
 
 HEADER = "parley.record/v1"
 MAX_RECORD_BYTES = 65535  # the C2SP entry-bundle limit: a uint16 length prefix
 MAX_REFS = 64
-SLUG = r"[a-z0-9][a-z0-9_-]{0,62}"
-SLUG_RE = re.compile(SLUG + r"\Z")
-AUTHOR_RE = re.compile(rf"({SLUG})/({SLUG})\Z")
 KIND_RE = re.compile(r"[a-z][a-z_]{0,30}\.[a-z][a-z_]{0,30}\Z")
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
-ROLES = ("negotiator", "liaison", "registrar", "press", "auditor", "admin", "intake")
-PARTY_KINDS = ("belligerent", "mediator", "observer")
 
 
 @dataclass(frozen=True)

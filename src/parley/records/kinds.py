@@ -1,5 +1,10 @@
-"""Every kind of record the log accepts: its payload schema, who may write it, and how it changes
-the projection tables. Adding a capability means adding kinds here, never another write path.
+"""Record kinds: what a kind is (its payload schema, who may write it, who reads it, how it changes the
+projection tables), the spine's own kinds (the deployment, parties, members, keys and notes), and the
+``Registry`` of every kind a log accepts.
+
+This module knows no capability. Each capability declares its kinds in its own ``kinds.py`` (a tuple
+``KINDS``); ``parley.assembly`` puts the spine's and theirs in one ``Registry`` and hands it to the
+pipeline, the read policy and replay. Adding a capability means adding kinds, never another write path.
 
 Each ``apply`` runs inside the append transaction, after the signature and the author's standing
 were checked; it validates against the current state and raises a ``ParleyError`` to refuse.
@@ -7,7 +12,7 @@ were checked; it validates against the current state and raises a ``ParleyError`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Protocol
 
@@ -18,7 +23,8 @@ from sqlalchemy.orm import Session
 from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
 from parley.log import note as notes
 from parley.parties.models import Annotation, Member, MemberKey, Party
-from parley.records.format import ROLES, SLUG, RecordText
+from parley.parties.naming import ROLES, SLUG
+from parley.records.format import RecordText
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -346,28 +352,43 @@ def apply_record_note(ctx: Context) -> None:
                                refs=",".join(ctx.record.refs)))
 
 
-KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in (
-        Kind("deployment.init", DeploymentInit, apply_deployment_init, min_audience="all", readers=MEMBERSHIP),
-        Kind("party.create", PartyCreate, apply_party_create, frozenset({"admin"}), "all", readers=MEMBERSHIP),
-        Kind("party.update", PartyUpdate, apply_party_update, frozenset({"admin"}), "all", readers=MEMBERSHIP),
-        Kind("member.create", MemberCreate, apply_member_create, frozenset({"admin"}), "all", readers=MEMBERSHIP),
-        Kind("member.update", MemberUpdate, apply_member_update, frozenset({"admin"}), "all", readers=MEMBERSHIP),
-        Kind("key.register", KeyRegister, apply_key_register, min_audience="all", readers=MEMBERSHIP),
-        Kind("key.revoke", KeyRevoke, apply_key_revoke, min_audience="all", readers=MEMBERSHIP),
-        Kind("key.rotate", KeyRotate, apply_key_rotate, min_audience="all", readers=MEMBERSHIP),
-        Kind("record.note", RecordNote, apply_record_note, savepoint=False),
-    )
-}
+# The spine's own kinds: the deployment, parties, members, keys and notes.
+SPINE_KINDS: tuple[Kind, ...] = (
+    Kind("deployment.init", DeploymentInit, apply_deployment_init, min_audience="all", readers=MEMBERSHIP),
+    Kind("party.create", PartyCreate, apply_party_create, frozenset({"admin"}), "all", readers=MEMBERSHIP),
+    Kind("party.update", PartyUpdate, apply_party_update, frozenset({"admin"}), "all", readers=MEMBERSHIP),
+    Kind("member.create", MemberCreate, apply_member_create, frozenset({"admin"}), "all", readers=MEMBERSHIP),
+    Kind("member.update", MemberUpdate, apply_member_update, frozenset({"admin"}), "all", readers=MEMBERSHIP),
+    Kind("key.register", KeyRegister, apply_key_register, min_audience="all", readers=MEMBERSHIP),
+    Kind("key.revoke", KeyRevoke, apply_key_revoke, min_audience="all", readers=MEMBERSHIP),
+    Kind("key.rotate", KeyRotate, apply_key_rotate, min_audience="all", readers=MEMBERSHIP),
+    Kind("record.note", RecordNote, apply_record_note, savepoint=False),
+)
 
-# Capabilities built on the spine add their kinds here; the import sits below the names it uses.
-from parley.operations.kinds import KINDS as _OPERATION_KINDS  # noqa: E402
 
-from parley.people.kinds import KINDS as _PEOPLE_KINDS  # noqa: E402
+class Registry(Mapping[str, Kind]):
+    """Record kinds by name: the kinds a log accepts (``parley.assembly.kinds``: the spine's and every
+    capability's), or one capability's own. A name registered twice is refused."""
 
-KINDS.update((k.name, k) for k in _OPERATION_KINDS)
-KINDS.update((k.name, k) for k in _PEOPLE_KINDS)
+    def __init__(self, *groups: Iterable[Kind]) -> None:
+        self._kinds: dict[str, Kind] = {}
+        for group in groups:
+            for kind in group:
+                if kind.name in self._kinds:
+                    raise ValueError(f"record kind {kind.name!r} is registered twice")
+                self._kinds[kind.name] = kind
+
+    def __getitem__(self, name: str) -> Kind:
+        return self._kinds[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def __repr__(self) -> str:
+        return f"Registry({', '.join(self._kinds)})"
 
 
 def parse_payload(kind: Kind, payload: Any) -> Payload:

@@ -38,7 +38,7 @@ from parley.log.state import LogState, LogUnavailable, StateError
 from parley.log.store import DbNodes, NodeCache, b64, new_checkpoint, tlog_proof
 from parley.parties.models import Member, MemberKey, Party
 from parley.records.format import MAX_RECORD_BYTES, RecordText, canonical_payload, record_hash
-from parley.records.kinds import KINDS, Context, parse_payload
+from parley.records.kinds import Context, Kind, parse_payload
 
 log = logging.getLogger(__name__)
 MAX_CLOCK_SKEW = timedelta(minutes=10)
@@ -74,8 +74,9 @@ class Submission:
     hash: str = ""
 
 
-def precheck(sub: Submission, origin: str, now: datetime | None = None) -> None:
-    """Checks that need no database: size, note syntax, record text, payload hash, clock."""
+def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datetime | None = None) -> None:
+    """Checks that need no database: size, note syntax, record text, a kind this log accepts, payload hash,
+    clock."""
     if len(sub.note) > MAX_RECORD_BYTES:
         raise TooLarge(f"a record is at most {MAX_RECORD_BYTES} bytes; this one is {len(sub.note)}")
     try:
@@ -85,7 +86,7 @@ def precheck(sub: Submission, origin: str, now: datetime | None = None) -> None:
     rec = RecordText.parse(text)
     if rec.origin != origin:
         raise Unprocessable(f"record is for log {rec.origin!r}, this log is {origin!r}", field="origin")
-    if rec.kind not in KINDS:
+    if rec.kind not in kinds:
         raise Unprocessable(f"unknown record kind {rec.kind!r}", field="kind")
     own = [s for s in sigs if s.name == rec.author]
     if len(own) != 1:
@@ -106,9 +107,13 @@ def precheck(sub: Submission, origin: str, now: datetime | None = None) -> None:
 class Pipeline:
     """Owns appends to one log. ``submit`` is thread-safe and blocks until the record is durable."""
 
-    def __init__(self, sessions: sessionmaker, log_signer: notes.Signer, origin: str, *, batch: int = 512,
-                 cache: NodeCache | None = None, auto_publish: bool = True, state: LogState | None = None) -> None:
+    def __init__(self, sessions: sessionmaker, log_signer: notes.Signer, origin: str, *, kinds: Mapping[str, Kind],
+                 batch: int = 512, cache: NodeCache | None = None, auto_publish: bool = True,
+                 state: LogState | None = None) -> None:
         self.sessions = sessions
+        # The record kinds this log accepts, by name (``parley.assembly.kinds``: the spine's and every
+        # capability's): their schemas, writers and ``apply``.
+        self.kinds = kinds
         # What the log last released (``log/state.py``): every batch is checked against it and recorded
         # in it before any receipt. None only for a replay into a new database.
         self.state = state
@@ -140,7 +145,7 @@ class Pipeline:
                      local: Mapping[str, Any] | None = None) -> Future:
         sub = Submission(note=note, payload=payload, replay=replay, local=local)
         try:
-            precheck(sub, self.origin)
+            precheck(sub, self.origin, self.kinds)
         except ParleyError as exc:
             sub.future.set_exception(exc)
             return sub.future
@@ -156,7 +161,7 @@ class Pipeline:
         for note, payload, *rest in items:
             sub = Submission(note=note, payload=payload, replay=replay, local=rest[0] if rest else None)
             try:
-                precheck(sub, self.origin)
+                precheck(sub, self.origin, self.kinds)
             except ParleyError as exc:
                 sub.future.set_exception(exc)
             subs.append(sub)
@@ -247,7 +252,7 @@ class Pipeline:
                     results.append((sub, known[sub.hash], True))
                     continue
                 try:
-                    if KINDS[sub.record.kind].savepoint:  # type: ignore[union-attr]
+                    if self.kinds[sub.record.kind].savepoint:  # type: ignore[union-attr]
                         with s.begin_nested():
                             self._check_and_apply(s, sub, size, known, hold)
                             s.flush()
@@ -322,7 +327,7 @@ class Pipeline:
                          hold: list[Any]) -> None:
         rec, sig = sub.record, sub.signature
         assert rec is not None and sig is not None
-        kind = KINDS[rec.kind]
+        kind = self.kinds[rec.kind]
         payload = parse_payload(kind, json.loads(sub.canonical))
         text = sub.text.encode()
         author: Member | None = None

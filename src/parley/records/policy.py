@@ -20,10 +20,11 @@ creates parties: no role a belligerent's admin can give reads another party's re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from parley.records.format import Audience
-from parley.records.kinds import KINDS, Readers
+from parley.records.kinds import Kind, Readers
 
 _NOBODY = Readers(frozenset())
 
@@ -41,30 +42,35 @@ class Reader(Protocol):
     def roles(self) -> frozenset[str]: ...
 
 
-def readers(kind: str) -> Readers:
-    k = KINDS.get(kind)
-    return k.readers if k is not None else _NOBODY
+class ReadPolicy:
+    """The read policy over a set of record kinds, whose ``readers`` it applies. Built by the composition
+    root over every kind (``parley.assembly.kinds``, carried by the runtime as ``Runtime.policy``), and by
+    each capability over its own kinds for its own reads. A kind it does not know is read by nobody."""
+
+    def __init__(self, kinds: Mapping[str, Kind]) -> None:
+        self.kinds = kinds
+
+    def readers(self, kind: str) -> Readers:
+        k = self.kinds.get(kind)
+        return k.readers if k is not None else _NOBODY
+
+    def may_read(self, who: Reader, kind: str, audience: str, author_party: str) -> bool:
+        """May ``who`` read what a record of ``kind`` states (its projection), fields aside?"""
+        return bool(who.roles & self.readers(kind).roles) and in_audience(who, audience, author_party)
+
+    def may_read_field(self, who: Reader, kind: str, name: str) -> bool:
+        """May ``who`` read the payload field ``name`` of a record of ``kind`` it may read?"""
+        roles = self.readers(kind).field_roles(name)
+        return roles is None or bool(who.roles & roles)
+
+    def may_read_record(self, who: Reader, kind: str, audience: str, author_party: str) -> bool:
+        """May ``who`` read the signed record itself, every payload field included?"""
+        r = self.readers(kind)
+        return self.may_read(who, kind, audience, author_party) and all(who.roles & roles for _, roles in r.fields)
 
 
 def in_audience(who: Reader, audience: str, author_party: str) -> bool:
     return Audience(tuple(audience.split(","))).admits(who.party, who.party_kind, who.roles, author_party)
-
-
-def may_read(who: Reader, kind: str, audience: str, author_party: str) -> bool:
-    """May ``who`` read what a record of ``kind`` states (its projection), fields aside?"""
-    return bool(who.roles & readers(kind).roles) and in_audience(who, audience, author_party)
-
-
-def may_read_field(who: Reader, kind: str, name: str) -> bool:
-    """May ``who`` read the payload field ``name`` of a record of ``kind`` it may read?"""
-    roles = readers(kind).field_roles(name)
-    return roles is None or bool(who.roles & roles)
-
-
-def may_read_record(who: Reader, kind: str, audience: str, author_party: str) -> bool:
-    """May ``who`` read the signed record itself, every payload field included?"""
-    r = readers(kind)
-    return may_read(who, kind, audience, author_party) and all(who.roles & roles for _, roles in r.fields)
 
 
 def reads_every_party(who: Reader) -> bool:

@@ -16,16 +16,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parley.auth import Principal
 from parley.errors import ParleyError, TooManyRequests
 from parley.operations import kinds as k
 from parley.operations import service as svc
-from parley.operations.api import new_id
 from parley.operations.models import Operation
 from parley.parties.models import Party
-from parley.records.api import sign_and_submit, submit_signed
-from parley.records.kinds import KINDS as ALL_KINDS
+from parley.parties.principal import Principal
+from parley.records.ids import new_id
 from parley.records.kinds import parse_payload
+from parley.submit import sign_and_submit, submit_signed
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render
 
 router = APIRouter(include_in_schema=False)
@@ -330,7 +329,7 @@ def _check(request: Request, s: Session, who: Principal, plan: dict[str, Any], e
            exclude: str | None = None) -> Any:
     """The form's dry run: recorded and limited per member like ``POST /api/deconfliction/check``."""
     try:
-        parsed = parse_payload(ALL_KINDS["operation.propose"], {"operation": "check", "plan": plan})
+        parsed = parse_payload(k.KIND["operation.propose"], {"operation": "check", "plan": plan})
         return svc.check_plan(request.app.state.runtime.sessions, s, who, parsed.plan, exclude)  # type: ignore[attr-defined]
     except TooManyRequests:
         errors["form"] = "Too many conflict checks this hour. Wait, or propose the plan: a proposal is always checked."

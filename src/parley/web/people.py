@@ -25,15 +25,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parley.auth import Principal
 from parley.errors import ParleyError
 from parley.parties.credentials import HashBusy
 from parley.parties.models import Party
+from parley.parties.principal import Principal
 from parley.parties.sessions import address_key, client_address
 from parley.people import kinds as k
 from parley.people import service as svc
 from parley.people.models import PERSON_FIELDS, Person
-from parley.records.api import sign_and_submit, submit_signed
+from parley.submit import sign_and_submit, submit_signed
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render, templates
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ def people_page(request: Request, s: Db, who: Who, q: str = "", category: str = 
 def export_people(request: Request, s: Db, who: Who, fmt: str, q: str = "", category: str = "", party: str = "",
                   wounded: str = "", list: str = "") -> Response:
     """The table as shown (same filters), as CSV or XLSX, through the API's export (formula-safe)."""
-    from parley.people.api import _export
+    from parley.people.export import persons_file
 
     if not _reader(who):
         return forbidden(request, who)
@@ -232,7 +232,7 @@ def export_people(request: Request, s: Db, who: Who, fmt: str, q: str = "", cate
     rows = [p for p, _ in svc.select_persons(s, who, q=q[:200], category=category[:16] or None,
                                              party=party[:64] or None, wounded=flag, list_id=list[:64] or None,
                                              limit=1_000_000)]
-    return _export(fmt, rows, "persons")
+    return persons_file(fmt, rows, "persons")
 
 
 # -- registering a person --------------------------------------------------------------------------
@@ -564,8 +564,8 @@ async def upload_list(request: Request, s: Db, who: Who) -> Response:
 @router.post("/lists/import/{token}", response_class=HTMLResponse)
 async def import_step(request: Request, s: Db, who: Who, token: str) -> Response:
     """Step 2 again with a corrected mapping ("remap"), or step 3: the import and its row report ("import")."""
-    from parley.people.api import submitter
     from parley.people.spreadsheet import FIELDS
+    from parley.submit import submitter
 
     form = await request.form(max_fields=600)
     check_csrf(request, str(form.get("csrf", "")))

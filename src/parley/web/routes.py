@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from parley.auth import Principal, db_session, load_principal, optional_principal
 from parley.db import MAX_DB_INT, writing
 from parley.errors import ParleyError
-from parley.log.api import readable
 from parley.log.models import LogCheckpoint, LogEntry
 from parley.log.note import NoteError, Signer
 from parley.log.store import (
@@ -33,6 +32,7 @@ from parley.log.store import (
     proof_checkpoint,
     tlog_proof,
 )
+from parley.logserver.api import readable
 from parley.parties.credentials import (
     HashBusy,
     check_password,
@@ -44,11 +44,11 @@ from parley.parties.credentials import (
     token_hash,
 )
 from parley.parties.models import Credential, Member, MemberKey, Party
+from parley.parties.naming import AUTHOR_RE, ROLES, SLUG_RE
 from parley.parties.sessions import STATE, SignInLimits, address_key, agent_label, client_address
-from parley.records.api import submit_signed
-from parley.records.format import AUTHOR_RE, ROLES, SLUG_RE
 from parley.records.kinds import manages
 from parley.runtime import Runtime
+from parley.submit import submit_signed
 from parley.web import i18n
 
 router = APIRouter(include_in_schema=False)
@@ -449,7 +449,7 @@ def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", 
         batch = s.execute((q.where(LogEntry.idx < cursor) if cursor is not None else q).limit(500)).scalars().all()
         for row in batch:
             cursor = row.idx
-            if readable(who, row):
+            if readable(request.app.state.runtime.policy, who, row):
                 if len(rows) == limit:
                     more = row.idx
                     break
@@ -470,7 +470,7 @@ def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", 
 @router.get("/log/records/{index}", response_class=HTMLResponse)
 def record(request: Request, s: Db, who: Who, index: str) -> HTMLResponse:
     row = s.get(LogEntry, int(index)) if index.isdigit() and len(index) < 19 else None
-    if row is None or not readable(who, row):
+    if row is None or not readable(request.app.state.runtime.policy, who, row):
         return not_found(request, who, "There is no record with this number that you may read.")
     rt: Runtime = request.app.state.runtime
     payload = json.dumps(json.loads(row.payload), ensure_ascii=False, indent=2, sort_keys=True)

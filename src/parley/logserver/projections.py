@@ -1,9 +1,10 @@
 """What the server serves about persons and operations, recomputed by an auditor from the signed records
 it read (``parley log verify``).
 
-The auditor runs each record it verified through the kind's own ``apply`` (``records/kinds.py`` and the
-capabilities' kinds) into a private in-memory database, then renders the API's answers from it with the
-server's own route functions, as the member it is, and compares them with what the server answered.
+The auditor runs each record it verified through the kind's own ``apply`` (the kinds it is handed:
+``parley.assembly.kinds()``, the spine's and every capability's) into a private in-memory database, then
+renders the API's answers from it with the server's own route functions, as the member it is, and
+compares them with what the server answered.
 An edited projection row (a surname, a status, an answer on an operation's board) is then a difference
 between the two, reported by object and field names, never by value (they hold personal data).
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from parley.db import Base
 from parley.errors import ParleyError
+from parley.log.auditor import Caller
+from parley.models import PROJECTION_TABLES
+from parley.parties.models import Member, Party
+from parley.parties.principal import Principal
+from parley.records.format import RecordText
+from parley.records.kinds import Context, Kind, parse_payload
+from parley.records.policy import ReadPolicy, reads_every_party
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +164,11 @@ class ProjectionReport:
 class Shadow:
     """The projection tables as the records an auditor read make them."""
 
-    def __init__(self, who: Any) -> None:
-        from parley.db import Base
-        from parley.models import PROJECTION_TABLES
-
-        self.who = who
+    def __init__(self, me: Caller, kinds: Mapping[str, Kind]) -> None:
+        self.who = Principal(member=me.member, party=me.party, party_kind=me.party_kind, roles=me.roles,
+                             display_name=me.display_name)
+        self.kinds = kinds
+        self.policy = ReadPolicy(kinds)
         self.engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
         Base.metadata.create_all(self.engine, tables=[t.__table__ for t in PROJECTION_TABLES])
         self.session = Session(self.engine)
@@ -176,18 +185,14 @@ class Shadow:
 
     def apply(self, idx: int, text: str, payload: Any) -> None:
         """Apply a verified record; one that cannot be applied here marks what it touches as unknown."""
-        from parley.parties.models import Member, Party
-        from parley.records.format import RecordText
-        from parley.records.kinds import KINDS, Context, parse_payload
-
         try:
             rec = RecordText.parse(text)
         except ParleyError:
             return
-        if rec.kind not in APPLIED or rec.kind not in KINDS:
+        if rec.kind not in APPLIED or rec.kind not in self.kinds:
             return
         s = self.session
-        kind = KINDS[rec.kind]
+        kind = self.kinds[rec.kind]
         try:
             parsed = parse_payload(kind, payload)
             author = s.get(Member, rec.author) if rec.kind != "deployment.init" else None
@@ -201,15 +206,11 @@ class Shadow:
 
     def complete(self, family: str) -> bool:
         """Does this reader read every record of the family (so a missing object is the server's doing)?"""
-        from parley.records import policy
-
         who = self.who
-        return policy.reads_every_party(who) and all(who.roles & policy.readers(k).roles for k in FAMILIES[family])
+        return reads_every_party(who) and all(who.roles & self.policy.readers(k).roles for k in FAMILIES[family])
 
     def may_read(self, family: str) -> bool:
-        from parley.records import policy
-
-        return bool(self.who.roles & policy.readers(FAMILIES[family][0]).roles)
+        return bool(self.who.roles & self.policy.readers(FAMILIES[family][0]).roles)
 
     def compare(self, get_json: Callable[[str], Any], *, details: int = 100,
                 rng: random.Random | None = None) -> ProjectionReport:

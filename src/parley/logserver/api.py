@@ -18,7 +18,7 @@ from parley.log import merkle, tiles
 from parley.log.models import LogCheckpoint, LogEntry, LogNode
 from parley.log.store import (DbNodes, b64, checkpoint_with_cosignatures, cosigners_by_size, latest_checkpoint,
                                proof_checkpoint, released_size, tlog_proof)
-from parley.records import policy
+from parley.records.policy import ReadPolicy, may_read_bundles
 
 router = APIRouter()
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -53,7 +53,7 @@ def get_tile(path: str, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal)
     width = ref.width or tiles.TILE_WIDTH
     start = ref.n * tiles.TILE_WIDTH
     if ref.level < 0:
-        if not policy.may_read_bundles(who):
+        if not may_read_bundles(who):
             raise Forbidden("entry bundles hold every record's signed text; only a mediator's auditors read them")
         if start + width > size:
             raise NotFound("beyond the published tree")
@@ -93,13 +93,14 @@ def record_json(row: LogEntry, canonical: bool = False) -> dict[str, Any]:
     return out
 
 
-def readable(who: Principal, row: LogEntry) -> bool:
-    """The signed record itself, payload and all (``policy.may_read_record``)."""
+def readable(policy: ReadPolicy, who: Principal, row: LogEntry) -> bool:
+    """May ``who`` read the signed record itself, payload and all (``ReadPolicy.may_read_record``, over
+    every kind the log accepts: ``Runtime.policy``)?"""
     return policy.may_read_record(who, row.kind, row.audience, row.party)
 
 
 @router.get("/api/log/records", tags=["log"])
-def list_records(s: DbSession, who: CurrentPrincipal, start: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
+def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal, start: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
                  limit: Annotated[int, Query(ge=1, le=5000)] = 500,
                  kind: Annotated[str | None, Query(max_length=64)] = None,
                  payload: Annotated[str, Query(pattern="^(json|canonical)$")] = "json") -> dict[str, Any]:
@@ -120,7 +121,7 @@ def list_records(s: DbSession, who: CurrentPrincipal, start: Annotated[int, Quer
         for row in rows:
             pos = row.idx + 1
             scanned += 1
-            if readable(who, row):
+            if readable(rt.policy, who, row):
                 out.append(record_json(row, payload == "canonical"))
                 if len(out) == limit:
                     break
@@ -130,7 +131,7 @@ def list_records(s: DbSession, who: CurrentPrincipal, start: Annotated[int, Quer
 @router.get("/api/log/records/{index}", tags=["log"])
 def get_record(index: Annotated[int, Path(ge=0, le=MAX_DB_INT)], s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> dict[str, Any]:
     row = s.get(LogEntry, index)
-    if row is None or not readable(who, row):
+    if row is None or not readable(rt.policy, who, row):
         raise NotFound(f"no record {index} that you may read")
     cp = proof_checkpoint(s, index)
     out = record_json(row)

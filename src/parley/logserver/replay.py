@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
@@ -18,6 +18,7 @@ from parley.log import merkle
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, WitnessProgress
 from parley.log.note import Signer
 from parley.log.store import DbNodes, NodeCache
+from parley.records.kinds import Kind
 from parley.records.pipeline import Pipeline, Receipt
 
 
@@ -28,8 +29,10 @@ class ReplayReport:
     problems: list[str] = field(default_factory=list)
 
 
-def replay(source: Engine, target: Engine, signer: Signer, origin: str, *, chunk: int = 2000,
-           progress: Callable[[int, int], None] | None = None) -> ReplayReport:
+def replay(source: Engine, target: Engine, signer: Signer, origin: str, *, kinds: Mapping[str, Kind],
+           chunk: int = 2000, progress: Callable[[int, int], None] | None = None) -> ReplayReport:
+    """Rebuild ``target`` (empty) from ``source``'s log; ``kinds``: the record kinds the log accepts
+    (``parley.assembly.kinds()``, or ``Runtime.kinds``)."""
     migrate(target)
     tsessions = session_factory(target)
     with tsessions() as t:
@@ -37,7 +40,7 @@ def replay(source: Engine, target: Engine, signer: Signer, origin: str, *, chunk
             raise RuntimeError("the target database is not empty")
     ssessions = session_factory(source)
     report = ReplayReport()
-    pipeline = Pipeline(tsessions, signer, origin, batch=chunk, cache=NodeCache())
+    pipeline = Pipeline(tsessions, signer, origin, kinds=kinds, batch=chunk, cache=NodeCache())
     with ssessions() as s:
         total = s.get(LogHead, 1).size  # type: ignore[union-attr]
         pos = 0

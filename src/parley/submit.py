@@ -1,66 +1,30 @@
-"""Submitting records over HTTP: either a note the client signed with its own key, or a payload the
-server signs with the member's custodial key. Both go through the one pipeline and answer with a receipt
-only after the record is durable."""
+"""Writing as a member through the one pipeline: a record signed with the member's custodial key (the
+key the server keeps for them, wrapped under its secret), appended, and answered with its receipt only
+once it is durable. The API (``/api/actions``, each capability's endpoints), the pages and the
+capabilities' services write this way; a note the member signed themself goes through
+``/api/records`` (``parley.logserver.records``)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.db import release
-from parley.errors import Forbidden, Unavailable, Unprocessable
+from parley.errors import ParleyError, Unavailable, Unprocessable
 from parley.parties.credentials import custody_signer
+from parley.parties.principal import Principal
 from parley.records.compose import compose
-from parley.records.format import MAX_RECORD_BYTES
 from parley.records.pipeline import Receipt
 from parley.runtime import Runtime
 
-router = APIRouter(prefix="/api", tags=["records"])
 # How long a request waits for the appender before answering 503 (the record may still be appended:
 # submitting the same signed record again answers its receipt).
 SUBMIT_TIMEOUT = 60.0
-
-
-class SignedRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: Annotated[str, Field(max_length=MAX_RECORD_BYTES * 2)]
-    payload: Any
-
-
-class Action(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Annotated[str, Field(max_length=64)]
-    audience: Annotated[list[str], Field(min_length=1, max_length=64)]
-    payload: Any
-    refs: Annotated[list[str], Field(max_length=64)] = []
-
-
-def _answer(receipt: Receipt) -> JSONResponse:
-    return JSONResponse(receipt.as_dict(), status_code=200 if receipt.duplicate else 201)
-
-
-@router.post("/records", status_code=201)
-async def submit_record(body: SignedRecord, rt: CurrentRuntime, who: CurrentPrincipal) -> JSONResponse:
-    note = body.note.encode()
-    # The token says who is sending; the signature says who is stating. They must be the same member.
-    try:
-        author = note.split(b"\nauthor ", 1)[1].split(b"\n", 1)[0].decode()
-    except (IndexError, UnicodeDecodeError):
-        author = ""
-    if author and author != who.member:
-        raise Forbidden("a member may only submit records they authored")
-    # The stateless checks (parse, canonical payload, hash) run on a worker thread, not the event loop.
-    receipt = await receipt_of(await run_in_threadpool(rt.pipeline.submit_async, note, body.payload))
-    return _answer(receipt)
 
 
 async def receipt_of(future: Future) -> Receipt:
@@ -113,8 +77,27 @@ async def submit_signed(rt: Runtime, s: Session, who: Principal, kind: str, audi
     return await receipt_of(await run_in_threadpool(queue))
 
 
-@router.post("/actions", status_code=201)
-async def act(body: Annotated[Action, Body()], rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
-    receipt = await submit_signed(rt, s, who, body.kind, body.audience, body.payload, body.refs)
-    return _answer(receipt)
+Many = Callable[[list[tuple[str, list[str], dict[str, Any]]]], list[Receipt | ParleyError]]
+One = Callable[[str, list[str], dict[str, Any]], Receipt]
 
+
+def submitter(rt: Runtime, s: Session, who: Principal) -> tuple[Many, One]:
+    """(submit_many, submit_one) signing with the member's custodial key, for a service that writes many
+    records at once (a list import). ``s`` is read again afresh after each write."""
+
+    def many(items: list[tuple[str, list[str], dict[str, Any]]]) -> list[Receipt | ParleyError]:
+        signer = custody_signer(s, rt.settings.secret_key, who.member)
+        if signer is None:
+            raise Unprocessable("the server holds no signing key for you; sign records with your own key")
+        notes = [(compose(signer, origin=rt.settings.log_origin, kind=kind, audience=aud, payload=payload), payload)
+                 for kind, aud, payload in items]
+        out = rt.pipeline.submit_many(notes)
+        s.expire_all()
+        return out
+
+    def one(kind: str, audience: list[str], payload: dict[str, Any]) -> Receipt:
+        r = sign_and_submit(rt, s, who, kind, audience, payload)
+        s.expire_all()
+        return r
+
+    return many, one

@@ -1,0 +1,92 @@
+"""The composition root: the one place that knows every capability and puts Parley together.
+
+A capability (``parley.operations``, ``parley.people``; next talks, exchanges, the press desk) is a
+package that contributes, each from its own module:
+
+- its record kinds (``kinds.KINDS``), registered here with the spine's in ``kinds()``: the pipeline,
+  replay, the log's read policy and the auditor are handed this registry, and know no capability;
+- its HTTP API (``api.router``) and its pages (``parley.web.<capability>.router``), included in the app
+  by ``routers()``;
+- its commands (``cli.register``), added to ``parley`` by ``register_commands()``;
+- its part of the demo (``scenario``), run in log order by ``scenario()``;
+- its tables (``models.TABLES`` and ``models.LOCAL_TABLES``), gathered for Alembic and replay by
+  ``parley.models`` (beside its migration under ``parley/migrations/versions``).
+
+Nothing else imports a capability for its side effects, and nothing below imports this module: the
+layers are drawn in ``docs/architecture.md`` and checked by ``tests/test_architecture.py``. Each part
+imports what it assembles when it is asked for, so ``parley --help`` loads no capability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
+    from sqlalchemy.engine import Engine
+
+    from parley.records.kinds import Registry
+    from parley.runtime import Runtime
+    from parley.settings import Settings
+
+
+@cache
+def kinds() -> Registry:
+    """Every record kind the log accepts: the spine's (deployment, parties, members, keys, notes) and each
+    capability's. A kind registered twice is refused."""
+    from parley.operations.kinds import KINDS as operations
+    from parley.people.kinds import KINDS as people
+    from parley.records.kinds import SPINE_KINDS, Registry
+
+    return Registry(SPINE_KINDS, operations, people)
+
+
+def open_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
+    """The deployment ``settings`` name, its log accepting every kind (``kinds()``)."""
+    from parley import runtime
+
+    return runtime.open_runtime(settings, kinds(), engine=engine)
+
+
+def routers() -> list[APIRouter]:
+    """Every router the app serves, in this order: the log, members and records (the spine), each
+    capability's API, each capability's pages, then the spine's pages (sign-in, overview, parties, the
+    log explorer)."""
+    from parley.logserver.api import router as log
+    from parley.logserver.parties import router as parties
+    from parley.logserver.records import router as records
+    from parley.operations.api import router as operations
+    from parley.people.api import router as people
+    from parley.web.operations import router as operations_pages
+    from parley.web.people import router as people_pages
+    from parley.web.routes import router as pages
+
+    return [log, parties, records, operations, people, operations_pages, people_pages, pages]
+
+
+def register_commands(app: typer.Typer) -> None:
+    """Each capability's commands under ``parley`` (``parley ops …``, ``parley person …``)."""
+    from parley.operations.cli import register as operations
+    from parley.people.cli import register_commands as people
+
+    operations(app)
+    people(app)
+
+
+def scenario(add: Callable[..., int]) -> dict[str, str]:
+    """Each capability's part of the demo, in log order, after the spine's parties, members and notes
+    (``parley.demo``). ``add(author, kind, audience, payload, …)`` signs and queues one record. Returns the
+    demo families' inquiry references and their secrets."""
+    from parley.operations.scenario import records as operations
+    from parley.people import scenario as people
+    from parley.people.service import local_secret
+
+    operations(add)
+    people.records(add)
+    return people.inquiries(add, local_secret)
+
+
+__all__ = ["kinds", "open_runtime", "register_commands", "routers", "scenario"]

@@ -1,0 +1,58 @@
+"""What the client commands share (``parley ops``, ``parley person``, … and every command a capability
+adds): the server's address and the member's API token as options, calling the server's HTTP API with
+them, reading a JSON file, and telling the member where their record landed. The server signs with the
+key it holds for the member; ``parley record submit`` signs with the member's own key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+out = Console()
+
+Url = Annotated[str, typer.Option(envvar="PARLEY_URL", help="The Parley server")]
+Token = Annotated[str, typer.Option(envvar="PARLEY_TOKEN", help="Your API token")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the server's JSON")]
+
+
+def call(url: str, token: str, method: str, path: str, body: Any = None) -> Any:
+    """The server's JSON answer; a refusal is printed with its field and ends the command (exit 1), as
+    does a server out of reach or a missing token (exit 2)."""
+    import httpx
+
+    if not token:
+        console.print("[red]an API token is required (--token or PARLEY_TOKEN)[/red]")
+        raise typer.Exit(2)
+    try:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
+            r = c.request(method, path, json=body)
+    except httpx.HTTPError as exc:
+        console.print(f"[red]cannot reach {url}: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if r.status_code >= 400:
+        try:
+            err = r.json()
+            field = f" [{err['field']}]" if err.get("field") else ""
+            console.print(f"refused ({r.status_code}){field}: {err.get('message', r.text)}", style="red", markup=False)
+        except ValueError:
+            console.print(f"{r.status_code}: {r.text}", style="red", markup=False)
+        raise typer.Exit(1)
+    return r.json()
+
+
+def load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        console.print(f"[red]{path}: {exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def receipt(r: dict[str, Any], what: str = "") -> None:
+    extra = f" {what}" if what else ""
+    out.print(f"recorded{extra} at log index {r['index']}{' (already recorded)' if r.get('duplicate') else ''}")

@@ -1,0 +1,59 @@
+"""Submitting records over HTTP: either a note the client signed with its own key, or a payload the
+server signs with the member's custodial key (``parley.submit``). Both go through the one pipeline and
+answer with a receipt only after the record is durable."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession
+from parley.errors import Forbidden
+from parley.records.format import MAX_RECORD_BYTES
+from parley.records.pipeline import Receipt
+from parley.submit import receipt_of, submit_signed
+
+router = APIRouter(prefix="/api", tags=["records"])
+
+
+class SignedRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Annotated[str, Field(max_length=MAX_RECORD_BYTES * 2)]
+    payload: Any
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Annotated[str, Field(max_length=64)]
+    audience: Annotated[list[str], Field(min_length=1, max_length=64)]
+    payload: Any
+    refs: Annotated[list[str], Field(max_length=64)] = []
+
+
+def _answer(receipt: Receipt) -> JSONResponse:
+    return JSONResponse(receipt.as_dict(), status_code=200 if receipt.duplicate else 201)
+
+
+@router.post("/records", status_code=201)
+async def submit_record(body: SignedRecord, rt: CurrentRuntime, who: CurrentPrincipal) -> JSONResponse:
+    note = body.note.encode()
+    # The token says who is sending; the signature says who is stating. They must be the same member.
+    try:
+        author = note.split(b"\nauthor ", 1)[1].split(b"\n", 1)[0].decode()
+    except (IndexError, UnicodeDecodeError):
+        author = ""
+    if author and author != who.member:
+        raise Forbidden("a member may only submit records they authored")
+    # The stateless checks (parse, canonical payload, hash) run on a worker thread, not the event loop.
+    receipt = await receipt_of(await run_in_threadpool(rt.pipeline.submit_async, note, body.payload))
+    return _answer(receipt)
+
+
+@router.post("/actions", status_code=201)
+async def act(body: Annotated[Action, Body()], rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    receipt = await submit_signed(rt, s, who, body.kind, body.audience, body.payload, body.refs)
+    return _answer(receipt)
