@@ -74,8 +74,10 @@ def field_names(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
 
 def file_models() -> dict[str, list[tuple[str, type[BaseModel]]]]:
     """What each example file is, as the server reads it: (prefix, model) pairs."""
+    from parley.assembly import kinds
     from parley.people.api import RegisterBody
-    from parley.records.kinds import KINDS
+
+    KINDS = kinds()
 
     def payload(kind: str) -> type[BaseModel]:
         return KINDS[kind].schema
