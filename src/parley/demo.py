@@ -26,10 +26,9 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 
 from parley.assembly import scenario
-from parley.db import writing
 from parley.errors import ParleyError
 from parley.log.note import Signer
-from parley.parties.credentials import credential, hash_password, new_token, set_custody_signer, token_hash
+from parley.parties.credentials import hash_password, local_credential, new_token, token_hash
 from parley.records.compose import compose
 from parley.records.pipeline import Pipeline
 
@@ -96,10 +95,19 @@ def _at(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
 
 
-def scenario_records(origin: str, members: dict[str, DemoMember],
-                     inquiries: dict[str, str] | None = None) -> list[tuple[bytes, Any, dict[str, Any] | None]]:
+def scenario_records(origin: str, members: dict[str, DemoMember], inquiries: dict[str, str] | None = None,
+                     secret: str | None = None) -> list[tuple[bytes, Any, dict[str, Any] | None]]:
     """The demo's records in log order, each signed by its author; ``inquiries`` receives the demo
-    families' references and secrets."""
+    families' references and secrets. With the server's ``secret``, each member's record carries the
+    member's credential (password and token hashes, the custodial key) as local data, kept in its
+    transaction."""
+
+    def credential_of(m: DemoMember) -> dict[str, Any] | None:
+        if secret is None:
+            return None
+        return local_credential(secret, signer=m.signer, password_hash=hash_password(m.password),
+                                token_hash=token_hash(m.token))
+
     out: list[tuple[bytes, Any, dict[str, Any] | None]] = []
     clock = [datetime(2022, 3, 1, 9, 0, tzinfo=timezone.utc)]
 
@@ -117,7 +125,7 @@ def scenario_records(origin: str, members: dict[str, DemoMember],
     first = members["icrc/admin"]
     add("icrc/admin", "deployment.init", "all", {
         "party": "icrc", "party_kind": "mediator", "names": PARTIES[0]["names"], "member": "admin",
-        "display_name": first.display_name, "vkey": first.signer.vkey()})
+        "display_name": first.display_name, "vkey": first.signer.vkey()}, local=credential_of(first))
     for p in PARTIES[1:]:
         add("icrc/admin", "party.create", "all", {"slug": p["slug"], "kind": p["kind"], "names": p["names"]})
     for m in members.values():
@@ -126,7 +134,7 @@ def scenario_records(origin: str, members: dict[str, DemoMember],
         # A party's first admin is registered by the mediator operating the deployment; the rest by their own admin.
         admin = f"{m.party}/admin" if f"{m.party}/admin" in members and m.handle != "admin" else "icrc/admin"
         add(admin, "member.create", "all", {"party": m.party, "handle": m.handle, "display_name": m.display_name,
-                                            "roles": m.roles, "vkey": m.signer.vkey()})
+                                            "roles": m.roles, "vkey": m.signer.vkey()}, local=credential_of(m))
     clock[0] = _at("2022-03-03T18:00:00")
     add("ua/negotiator", "record.note", "all", {"text": (
         "Second round of talks, Belarus, 3 March 2022: understanding reached on the joint provision of "
@@ -159,16 +167,10 @@ def load_demo(pipeline: Pipeline, sessions: sessionmaker, secret: str, origin: s
     members = build_members()
     # A historical reconstruction: the records' own 2022 times are kept (see the module's docstring).
     families: dict[str, str] = {}
-    results = pipeline.submit_many(scenario_records(origin, members, families), replay=True)
+    results = pipeline.submit_many(scenario_records(origin, members, families, secret), replay=True)
     errors = [r for r in results if isinstance(r, ParleyError)]
     if errors:
         raise RuntimeError(f"the demo scenario was refused: {errors[0].message}")
-    with writing(sessions) as s:
-        for m in members.values():
-            cred = credential(s, m.id)
-            cred.password_hash = hash_password(m.password)
-            cred.token_hash = token_hash(m.token)
-            set_custody_signer(s, secret, m.signer)
     keys = data_dir / "keys"
     keys.mkdir(parents=True, exist_ok=True)
     signins = []

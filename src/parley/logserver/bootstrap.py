@@ -6,10 +6,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from parley.db import writing
 from parley.errors import ParleyError
 from parley.log.note import Signer
-from parley.parties.credentials import credential, hash_password, new_token, set_custody_signer, token_hash
+from parley.parties.credentials import hash_password, local_credential, new_token, token_hash
 from parley.records.compose import compose
 from parley.runtime import Runtime
 
@@ -28,13 +27,11 @@ def bootstrap(rt: Runtime, *, party: str, party_kind: str, names: dict[str, str]
     payload = {"party": party, "party_kind": party_kind, "names": names, "member": admin,
                "display_name": display_name, "vkey": signer.vkey()}
     note = compose(signer, origin=rt.settings.log_origin, kind="deployment.init", audience="all", payload=payload)
-    result = rt.pipeline.submit_many([(note, payload)])[0]
+    password, token = secrets.token_urlsafe(15), new_token()
+    # The first admin's credential is kept in the record's own transaction.
+    local = local_credential(rt.settings.secret_key, signer=signer, password_hash=hash_password(password),
+                             token_hash=token_hash(token))
+    result = rt.pipeline.submit_many([(note, payload, local)])[0]
     if isinstance(result, ParleyError):
         raise result
-    password, token = secrets.token_urlsafe(15), new_token()
-    with writing(rt.sessions) as s:
-        cred = credential(s, signer.name)
-        cred.password_hash = hash_password(password)
-        cred.token_hash = token_hash(token)
-        set_custody_signer(s, rt.settings.secret_key, signer)
     return FirstAdmin(member=signer.name, password=password, token=token, vkey=signer.vkey())

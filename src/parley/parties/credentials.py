@@ -12,8 +12,9 @@ import hmac
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -23,7 +24,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parley.errors import ParleyError
+from parley.errors import ParleyError, Unprocessable
 from parley.log.note import Signer
 from parley.parties.models import Credential
 
@@ -165,6 +166,35 @@ def custody_signer(session: Session, secret: str, member: str) -> Signer | None:
 
     seed = unwrap_seed(secret, member, cred.custody_key)
     return Signer.from_private_key(member, Ed25519PrivateKey.from_private_bytes(seed))
+
+
+def local_credential(secret: str, *, signer: Signer | None = None, password_hash: str | None = None,
+                     token_hash: str | None = None) -> dict[str, Any]:
+    """Local data (``records.pipeline``: kept beside a record in its transaction, never in the log) for a
+    record that gives a member a key — ``deployment.init``, ``member.create``, ``key.register``,
+    ``key.rotate``: the member's password hash, API token hash, and the server-held signing key ``signer``
+    wrapped under the server's secret. The record's ``apply`` keeps it (``keep_credential``), so the
+    record and the credential it needs are stored together or not at all."""
+    data: dict[str, Any] = {}
+    if password_hash is not None:
+        data["password_hash"] = password_hash
+    if token_hash is not None:
+        data["token_hash"] = token_hash
+    if signer is not None:
+        data["custody_key"] = wrap_seed(secret, signer.name, signer.seed())
+        data["custody_key_id"] = signer.key_id.hex()
+    return {"credential": data}
+
+
+def keep_credential(session: Session, member: str, data: Mapping[str, Any], key_id: str) -> None:
+    """Store ``local_credential``'s data for ``member``, whose key ``key_id`` the record just registered: a
+    custodial key must be that key."""
+    if "custody_key" in data and data.get("custody_key_id") != key_id:
+        raise Unprocessable("the key the server is to hold is not the key this record registers", field="vkey")
+    cred = credential(session, member)
+    for name in ("password_hash", "token_hash", "custody_key", "custody_key_id"):
+        if name in data:
+            setattr(cred, name, data[name])
 
 
 def set_custody_signer(session: Session, secret: str, signer: Signer) -> None:

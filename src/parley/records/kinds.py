@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
 from parley.log import note as notes
+from parley.parties.credentials import keep_credential
 from parley.parties.models import Annotation, Member, MemberKey, Party
 from parley.parties.naming import ROLES, SLUG
 from parley.records.format import RecordText
@@ -220,6 +221,11 @@ def _add_key(ctx: Context, member: str, vkey: str) -> None:
     if ctx.session.get(MemberKey, (kid, member)) is not None:
         raise Conflict("this key is already registered", field="vkey")
     ctx.session.add(MemberKey(key_id=kid, name=member, member=member, vkey=vkey, registered_idx=ctx.idx))
+    # The credential the server keeps for this member and key (a password's hash, a token's, the custodial
+    # signing key), in this record's transaction: the record is never stored without it, nor it without
+    # the record.
+    if "credential" in ctx.local:
+        keep_credential(ctx.session, member, ctx.local["credential"], kid)
 
 
 def _member(ctx: Context, member_id: str) -> Member:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
@@ -39,8 +40,8 @@ from parley.parties.credentials import (
     credential,
     custody_signer,
     hash_password,
+    local_credential,
     new_token,
-    set_custody_signer,
     token_hash,
 )
 from parley.parties.models import Credential, Member, MemberKey, Party
@@ -292,13 +293,15 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
         errors["password"] = "At least 12 characters."
     if not roles:
         errors["roles"] = "Choose at least one role."
-    signer = None
     if not errors:
         signer = Signer.generate(f"{slug}/{handle}")
         payload = {"party": slug, "handle": handle, "display_name": display_name, "roles": roles,
                    "vkey": signer.vkey()}
+        # The password's hash and the web key go in the record's own transaction (local data, never logged).
+        password_hash = await run_in_threadpool(hash_password, password)
+        local = local_credential(rt.settings.secret_key, signer=signer, password_hash=password_hash)
         try:
-            await submit_signed(rt, s, who, "member.create", ["all"], payload)
+            await submit_signed(rt, s, who, "member.create", ["all"], payload, local=local)
         except ParleyError as exc:
             field, message = refusal(exc)
             errors[field if field in ("handle", "display_name", "roles") else "form"] = message
@@ -306,11 +309,6 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
         members = s.execute(select(Member).where(Member.party == slug).order_by(Member.handle)).scalars().all()
         return render(request, "party.html", 400, who=who, party=p, members=members, can_admin=_can_admin(s, who, slug),
                       roles=ROLES, errors=errors, values=values)
-    assert signer is not None
-    with writing(rt.sessions) as w:
-        cred = credential(w, signer.name)
-        cred.password_hash = hash_password(password)
-        set_custody_signer(w, rt.settings.secret_key, signer)
     return RedirectResponse(f"/members/{slug}/{handle}", status_code=303)
 
 
@@ -382,12 +380,11 @@ async def rotate_web_key(request: Request, s: Db, who: Who, party: str, handle: 
                             errors={"rotate": "The server holds no web key for this member."})
     new = Signer.generate(member)
     try:
-        await submit_signed(rt, s, who, "key.rotate",
-                            ["all"], {"member": member, "old_key_id": old.key_id.hex(), "vkey": new.vkey()})
+        await submit_signed(rt, s, who, "key.rotate", ["all"],
+                            {"member": member, "old_key_id": old.key_id.hex(), "vkey": new.vkey()},
+                            local=local_credential(rt.settings.secret_key, signer=new))
     except ParleyError as exc:
         return _member_page(request, s, who, party, handle, 400, errors={"rotate": exc.message})
-    with writing(rt.sessions) as w:
-        set_custody_signer(w, rt.settings.secret_key, new)
     return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
 
 
