@@ -124,8 +124,7 @@ def _raises(module: object) -> list[tuple[int, re.Pattern[str]]]:
 def test_every_refusal_of_the_record_kinds_has_a_page_message():
     """A refusal a record kind raises (its module, its validators, ids and geometry) is matched by an entry of
     ``refusals.PATTERNS``. A new refusal in a record kind needs one there (or, better, a code)."""
-    modules = {inspect.getmodule(k.apply) for k in KINDS.values()} | {inspect.getmodule(k.schema) for k in KINDS.values()}
-    modules |= {ids, geo}
+    modules = {inspect.getmodule(x) for k in KINDS.values() for x in (k.apply, k.schema)} | {ids, geo}
     samples = [re.sub(r"{\w+}", "1", english) for english, _ in refusals.PATTERNS]
     unmatched = [f"{m.__name__}:{line}" for m in modules if m is not None for line, raised in _raises(m)
                  if not any(raised.fullmatch(s) for s in samples)]
