@@ -130,3 +130,18 @@ def test_every_refusal_of_the_record_kinds_has_a_page_message():
                  if not any(raised.fullmatch(s) for s in samples)]
     assert unmatched == []
     assert len(modules) >= 5
+
+
+@pytest.mark.parametrize(("data", "name", "uk"), [
+    (b"", "list.csv", "Файл порожній."),
+    (b"PK\x03\x04 not really a zip", "list.xlsx", "Книгу XLSX пошкоджено"),
+    (b"<html><body>list</body></html>", "list.xlsx", "Файл названо як книгу XLSX, але це не вона"),
+    (b"<!DOCTYPE html><html><body>list</body></html>", "list.csv", "Це вебсторінка (HTML)"),
+])
+def test_a_list_file_the_reader_refuses_is_named_in_the_language(data, name, uk):
+    from parley.people.service import preview
+
+    with pytest.raises(ParleyError) as info:
+        preview(data, name, None, None)
+    assert shown(info.value, "uk").startswith(uk), (info.value.message, shown(info.value, "uk"))
+    assert not shown(info.value, "ru").isascii()

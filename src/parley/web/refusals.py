@@ -369,6 +369,21 @@ PATTERNS: tuple[tuple[str, str | tuple[str, str]], ...] = (
     ("the file has more than {limit} lines, more than Excel can open",
      N_("The file has more than {limit} lines, more than Excel can open.")),
     ("the CSV file cannot be read after row {row}: {why}", N_("The CSV file cannot be read after row {row}.")),
+    *((text, N_("The XLSX workbook is damaged; save it again from Excel as .xlsx, or as CSV.")) for text in (
+        "the file looks like an XLSX workbook but its zip archive is damaged",
+        "the XLSX workbook is damaged or is not an Excel workbook",
+        "the XLSX workbook is damaged: a worksheet cannot be read",
+        "the sheet has rows beyond row {row}, Excel's last row; the file is damaged")),
+    *((text, N_("The workbook is built in a way that is refused, as a zip bomb would be; save it again from Excel "
+                "as .xlsx, or as CSV.")) for text in (
+        "the XLSX archive has more than {n} parts, which is refused",
+        "the XLSX archive uses a compression method Excel does not write, which is refused",
+        "the workbook would unpack to more than {n} MB, which is refused (a zip bomb, or a list far larger than one "
+        "import)",
+        "a part of the workbook is compressed more than {n} to 1, the mark of a zip bomb, which is refused",
+        "the file contains XML entity declarations, which are refused")),
+    ("XLSX files cannot be read safely on this server (the XML parser is not protected by defusedxml); save the "
+     "list as CSV", N_("XLSX files cannot be read safely on this server; save the list as CSV.")),
     # -- rows of a list (reasons in the import's report) ------------------------------------------------------
     ("looks like a formula", N_("looks like a formula")),
     ("contains control characters", N_("contains control characters")),
