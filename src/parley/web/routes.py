@@ -509,7 +509,9 @@ def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", 
     filters = {"kind": kind, "party": party, "author": author}
     older = "/log?" + urlencode({**{k: v for k, v in filters.items() if v}, "start": more,
                                   **({"limit": limit} if limit != PAGE else {})}) if more is not None else None
-    return render(request, "records.html", who=who, rows=rows, kinds=sorted(KINDS), parties=parties,
+    lang = lang_of(request)  # every kind the log accepts, by its name in the reader's language
+    kinds = sorted(KINDS, key=lambda k: i18n.gettext(lang, KIND_LABELS.get(k, k)).casefold())
+    return render(request, "records.html", who=who, rows=rows, kinds=kinds, parties=parties,
                   filters=filters, older=older, newest=start is None, size=head.size if head else 0)
 
 
