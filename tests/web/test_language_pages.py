@@ -141,6 +141,8 @@ def test_operations_and_the_log_in_the_readers_language(sqlite_client, sqlite_de
     options = dict(re.findall(r'<option value="([a-z]+\.[a-z]+)"[^>]*>([^<]+)</option>', raw))
     assert set(options) == set(KINDS)
     assert all(html.unescape(options[k]) == i18n.gettext(lang, KIND_LABELS[k]) != KIND_LABELS[k] for k in KINDS)
+    names = [html.unescape(name) for name in options.values()]
+    assert names == sorted(names, key=str.casefold)  # in the order of their names, not of their codes
     text = mediator.get("/log?kind=operation.status")
     assert i18n.gettext(lang, "Status of an operation changed") in text
     raw = sqlite_client.get(with_lang("/log?kind=operation.status", lang), headers=mediator.headers).text
