@@ -104,10 +104,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         # Pages answer pages; the API and the log's endpoints answer JSON.
         if exc.status_code >= 400 and not request.url.path.startswith(_MACHINE_PATHS) \
                 and "text/html" in request.headers.get("accept", ""):
-            from parley.web.routes import render
+            from parley.web.routes import error_page
 
-            return render(request, "error.html", exc.status_code, who=None,
-                          title="Not allowed" if exc.status_code == 403 else "Not found", message=str(exc.detail))
+            # Titled by its status, in the reader's language, with the navigation of whoever is signed in.
+            return await run_in_threadpool(error_page, request, exc.status_code, exc.detail,
+                                           getattr(exc, "headers", None))
         return JSONResponse({"error": "http", "message": str(exc.detail)}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

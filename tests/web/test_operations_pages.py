@@ -93,7 +93,8 @@ def test_propose_answer_start_outcomes_complete(client, demo, runtime):
     page = client.get(f"/operations/{op_id}").text
     assert "Evacuation through the web form" in page and 'id="answer-form"' not in page  # the proposer's party
     assert "Proposer" in page and "Awaiting answer" in page and "Time left" in page
-    assert "EET" in page or "EEST" in page  # the plan in Kyiv time
+    assert "UTC+2" in page or "UTC+3" in page  # the plan in Kyiv time, its offset shown
+    assert "Time (Kyiv)" in page
     assert "UTC" in page
     # Russia's liaison officer acknowledges through the form.
     as_member(client, demo, "ru/liaison")
@@ -358,7 +359,8 @@ def test_zone_withdrawn_through_the_page_only_by_its_declaring_party(client, dem
     assert "Bridge under repair" in page and f'action="/zones/{zone_id}/withdraw"' not in page
     logged = count(runtime, LogEntry)
     r = client.post(f"/zones/{zone_id}/withdraw", data={"reason": "not theirs", "csrf": csrf(client, "/zones")})
-    assert r.status_code == 400 and f'id="withdraw-{zone_id}-error"' in r.text and "declaring party" in r.text
+    assert r.status_code == 400 and f'id="withdraw-{zone_id}-error"' in r.text \
+        and "Only the party that declared a zone withdraws it." in r.text
     assert count(runtime, LogEntry) == logged
     # A press officer cannot write at all, and sees no withdrawal forms.
     as_member(client, demo, "ua/press")
@@ -389,7 +391,7 @@ def test_an_answer_is_to_the_version_shown_never_to_a_newer_one(client, demo, ru
            {"operation": "icrc-op-web-v", "supersedes": 1, "plan": plan(buffer_m=4000)})
     logged = count(runtime, LogEntry)
     r = client.post("/operations/icrc-op-web-v/answer", data={"answer": "acknowledged", "version": "1", "csrf": token})
-    assert r.status_code == 400 and "not the current version" in r.text
+    assert r.status_code == 400 and "Version 1 is no longer the current one" in r.text
     assert count(runtime, LogEntry) == logged and status_of(runtime, "icrc-op-web-v") == "proposed"
     # A form without the version acknowledges nothing either.
     r = client.post("/operations/icrc-op-web-v/answer", data={"answer": "acknowledged", "csrf": token})
@@ -418,7 +420,8 @@ def test_a_counter_proposal_to_a_superseded_version_is_refused(client, demo, run
     fields.pop("mediator"), fields.pop("parties")
     logged = count(runtime, LogEntry)
     r = client.post("/operations/icrc-op-web-cv/counter", data={**fields, "csrf": token})
-    assert r.status_code == 400 and "not the current version" in r.text and 'name="version" value="1"' in r.text
+    assert r.status_code == 400 and "Version 1 is no longer the current one" in r.text \
+        and 'name="version" value="1"' in r.text
     assert count(runtime, LogEntry) == logged
 
 

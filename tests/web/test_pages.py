@@ -149,7 +149,7 @@ def test_key_forms_write_records(sqlite_client, sqlite_demo):
     assert r.status_code == 303
     assert own.key_id.hex() in sqlite_client.get("/members/ru/liaison").text
     bad = sqlite_client.post("/members/ru/liaison/keys", data={"vkey": "ru/liaison+00000000+notbase64!!", "csrf": token})
-    assert bad.status_code == 400 and "malformed" in bad.text
+    assert bad.status_code == 400 and "This is not a verifier key." in bad.text
     r = sqlite_client.post(f"/members/ru/liaison/keys/{own.key_id.hex()}/revoke", data={"reason": "test", "csrf": token},
                            follow_redirects=False)
     assert r.status_code == 303

@@ -14,6 +14,7 @@ an alert for that object's owner and the mediators (``alerts``).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -152,6 +153,30 @@ def timeline(s: Session, who: Principal, op: Operation) -> list[OperationEvent]:
     rows = s.execute(select(OperationEvent).where(OperationEvent.operation == op.id)
                      .order_by(OperationEvent.idx, OperationEvent.seq)).scalars()
     return [e for e in rows if can_read(who, "operation.status", e)]
+
+
+# The notes the log's own timeline events carry (``operations.kinds`` writes them), by event: a code and its
+# parameters, for a page or a client to word in its reader's language.
+_OWN_NOTES: dict[str, tuple[re.Pattern[str], str]] = {
+    "proposed": (re.compile(r"version (?P<version>\d+)"), "version"),
+    "revised": (re.compile(r"version (?P<version>\d+)"), "version"),
+    "acknowledged": (re.compile(r"version (?P<version>\d+) acknowledged by every party concerned"),
+                     "acknowledged_version"),
+    "outcome_reported": (re.compile(r"(?P<n>\d+) persons"), "persons_moved"),
+    "incident": (re.compile(r"(?P<type>[a-z_]+): (?P<id>\S+)"), "incident"),
+}
+
+
+def event_note(e: OperationEvent) -> tuple[str, dict[str, Any]]:
+    """What a timeline event's note says: ``("version", {"version": 2})``,
+    ``("acknowledged_version", {"version": 2})``, ``("persons_moved", {"n": 41})``,
+    ``("incident", {"type": "shelling", "id": …})`` for the events the log writes itself, and
+    ``("text", {"text": note})`` for a note as its author wrote it (a reason, a movement's note)."""
+    own = _OWN_NOTES.get(e.event)
+    m = own[0].fullmatch(e.note or "") if own else None
+    if own is None or m is None:
+        return "text", {"text": e.note or ""}
+    return own[1], {k: int(v) if v.isdigit() else v for k, v in m.groupdict().items()}
 
 
 @dataclass

@@ -25,6 +25,10 @@ from parley.parties.principal import Principal
 from parley.records.ids import new_id
 from parley.records.kinds import parse_payload
 from parley.submit import sign_and_submit, submit_signed
+from parley.web import i18n
+from parley.web.i18n import N_, NP_, Message, Plural, Verbatim
+from parley.web.labels import BOARD_LABELS, OPERATION_LABELS
+from parley.web.refusals import refusal
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,48 +39,26 @@ DEFAULT_REGION = [22.0, 44.0, 41.0, 53.0]
 STATUSES = ("proposed", "acknowledged", "under_way", "suspended", "completed", "aborted")
 
 # Codes of the domain → English labels (translated in the templates with _()).
-LABELS: dict[str, str] = {
-    # statuses and timeline events
-    "proposed": "Proposed", "acknowledged": "Acknowledged by all", "under_way": "Under way",
-    "suspended": "Suspended", "completed": "Completed", "aborted": "Aborted", "revised": "Revised",
-    "answer_acknowledged": "Acknowledgement received", "answer_declined": "Declined",
-    "answer_counter": "Counter-proposal", "incident": "Incident", "outcome_reported": "Outcome reported",
-    # operation kinds
-    "evacuation": "Evacuation", "aid_delivery": "Aid delivery", "remains_recovery": "Recovery of remains",
-    "transfer_of_persons": "Transfer of persons",
-    # board states
-    "proposer": "Proposer", "declined": "Declined", "counter": "Counter-proposal", "awaiting": "Awaiting answer",
-    "no_answer": "No answer",
-    # status actions
-    "start": "Start", "suspend": "Suspend", "resume": "Resume", "complete": "Complete", "abort": "Abort",
-    # movements
-    "departed": "Departed", "checkpoint_passed": "Checkpoint passed", "arrived": "Arrived", "halted": "Halted",
-    "other": "Other",
-    # categories
-    "women": "Women", "children": "Children", "elderly": "Elderly", "wounded": "Wounded",
-    "other_civilians": "Other civilians", "servicemen": "Servicemen",
-    # incidents
-    "shelling": "Shelling", "small_arms_fire": "Small-arms fire", "air_strike": "Air strike",
-    "blocked_route": "Blocked route", "mines": "Mines", "detention_of_convoy": "Detention of a convoy",
-    "attack_on_convoy": "Attack on a convoy", "heard": "Heard", "seen": "Seen", "camera": "Camera",
-    "reported": "Reported by others",
-    # zones
-    "active_hostilities": "Active hostilities", "mined": "Mined area", "no_go": "No-go area",
-    # escalations
-    "unread_urgent": "Urgent message unread", "unseen_conflict": "Meets what a party cannot see",
-}
+LABELS = OPERATION_LABELS
 # Messages this module puts in ``errors`` (translated in the templates).
+DRAW_ROUTE = N_("Draw the route on the map: click at least two points.")
+ENTER_TIME = N_("Enter a date and time.")
+ENTER_POSITION = N_("Enter longitude, latitude (for example 37.61, 47.10).")
+ENTER_NUMBER = N_("Enter a whole number.")
+TOO_MANY_CHECKS = N_("Too many conflict checks this hour. Wait, or propose the plan: a proposal is always checked.")
 MESSAGES = (
-    "Draw the route on the map: click at least two points.", "Enter a date and time.",
-    "Enter longitude, latitude (for example 37.61, 47.10).", "Choose at least one party concerned.",
-    "Enter at least one count.", "Enter a whole number.", "Pick the position on the map or enter it.",
-    "Draw the zone on the map: click at least three points.", "Choose a time zone.",
-    "Too many conflict checks this hour. Wait, or propose the plan: a proposal is always checked.",
+    DRAW_ROUTE, ENTER_TIME, ENTER_POSITION, N_("Choose at least one party concerned."),
+    N_("Enter at least one count."), ENTER_NUMBER, N_("Pick the position on the map or enter it."),
+    N_("Draw the zone on the map: click at least three points."), N_("Choose a time zone."), TOO_MANY_CHECKS,
 )
 
 
 def label(code: str | None) -> str:
     return LABELS.get(code or "", code or "")
+
+
+def board_label(code: str | None) -> str:
+    return BOARD_LABELS.get(code or "", code or "")
 
 
 def _tz(name: str) -> zoneinfo.ZoneInfo:
@@ -86,30 +68,50 @@ def _tz(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def local(t: datetime | None, tz: str = "UTC") -> str:
-    if t is None:
-        return ""
-    lt = t.astimezone(_tz(tz))
-    return f"{lt:%Y-%m-%d %H:%M} {lt.tzname()}"
+def local(t: datetime | None, tz: str = "UTC", lang: str = "en") -> str:
+    return i18n.local_time(lang, t, tz)
 
 
-def utc(t: datetime | None) -> str:
-    return f"{t.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC" if t else ""
+def utc(t: datetime | None, lang: str = "en") -> str:
+    return i18n.utc_time(lang, t)
 
 
 def iso(t: datetime | None) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
 
 
-def duration(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    h, m = divmod(max(seconds, 0) // 60, 60)
-    return f"{h} h {m:02d} min"
+def duration(seconds: int | None, lang: str = "en") -> str:
+    return i18n.duration(lang, seconds)
+
+
+# The notes the timeline's own events carry (``operations.service.event_note``) → what a page shows.
+EVENT_NOTES: dict[str, str | tuple[str, str]] = {
+    "version": N_("version {version}"),
+    "acknowledged_version": N_("version {version} acknowledged by every party concerned"),
+    "persons_moved": NP_("{n} person", "{n} persons"),
+}
+
+
+def event_note(e: Any) -> Any:
+    """The note of a timeline event as a page shows it: a message for the events the log writes itself, the
+    note as its author wrote it otherwise."""
+    code, params = svc.event_note(e)
+    if code == "text":
+        return Verbatim(params["text"])
+    if code == "incident":
+        return Message(N_("{type}: {id}"), type=Message(label(params["type"])), id=params["id"])
+    target = EVENT_NOTES[code]
+    if isinstance(target, tuple):
+        return Plural(target[0], target[1], params["n"])
+    return Message(target, **params)
 
 
 def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-    return render(request, name, status, label=label, local=local, utc=utc, iso=iso, duration=duration, **ctx)
+    lang = lang_of(request)
+    return render(request, name, status, label=label, board_label=board_label,
+                  local=lambda t, tz="UTC": local(t, tz, lang), utc=lambda t: utc(t, lang), iso=iso,
+                  duration=lambda seconds: duration(seconds, lang), event_note=event_note,
+                  zone_name=lambda tz: i18n.zone_name(lang, tz), **ctx)
 
 
 def _parties(s: Session, lang: str) -> dict[str, str]:
@@ -180,14 +182,12 @@ def _zone_feature(z: Any) -> dict[str, Any]:
     return {"id": z.id, "name": z.name, "kind": z.kind, "geometry": json.loads(z.geometry)}
 
 
-def _incident_feature(i: Any) -> dict[str, Any]:
+def _incident_feature(i: Any, lang: str = "en") -> dict[str, Any]:
     return {"id": i.id, "position": [i.lon, i.lat], "type": i.type, "party": i.party, "place": i.place,
-            "at": utc(i.at), "url": f"/operations/{i.operation}" if i.operation else "/incidents"}
+            "at": utc(i.at, lang), "url": f"/operations/{i.operation}" if i.operation else "/incidents"}
 
 
 def _map_labels(request: Request) -> dict[str, str]:
-    from parley.web import i18n
-
     lang = lang_of(request)
     return {code: i18n.gettext(lang, text) for code, text in LABELS.items()}
 
@@ -213,7 +213,7 @@ def operations_page(request: Request, s: Db, who: Who, status: str = "", kind: s
     escalations = svc.escalations(s, who) if who.is_mediator else None
     data = {"mode": "view", "lang": lang, "labels": _map_labels(request), "region": _region(s),
             "operations": features, "zones": [_zone_feature(z) for z in zones],
-            "incidents": [_incident_feature(i) for i in incidents]}
+            "incidents": [_incident_feature(i, lang) for i in incidents]}
     return page(request, "operations.html", who=who, rows=rows, names=names, escalations=escalations,
                 filters={"status": status, "kind": kind}, statuses=STATUSES,
                 kinds=k.OPERATION_KINDS, map_data=data, can_propose=_is_writer(who))
@@ -228,7 +228,7 @@ PROPOSE_ALIASES = {"convoy_vehicles": "vehicles", "convoy_markings": "markings",
 
 
 def _new_form(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
-              errors: dict[str, str] | None = None, conflicts: Any = None,
+              errors: dict[str, Any] | None = None, conflicts: Any = None,
               counter: Operation | None = None) -> HTMLResponse:
     lang = lang_of(request)
     parties = list(s.execute(select(Party).order_by(Party.slug)).scalars())
@@ -271,15 +271,15 @@ def _read_plan(form: Any, route_optional: bool = False,
     values["parties"] = [str(p) for p in form.getlist("parties")][:8]
     values["emergency"] = bool(form.get("emergency"))
     values.update(fixed or {})
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     tz = values["time_zone"] or "Europe/Kyiv"
     if tz not in TIME_ZONES and not (len(tz) < 64 and "/" in tz and _known_zone(tz)):
-        errors["time_zone"] = "Choose a time zone."
+        errors["time_zone"] = N_("Choose a time zone.")
     route = _geojson(values["route"], "LineString")
     if route is not None and len(route.get("coordinates") or []) < 2:
         route = None
     if route is None and not (route_optional and not values["route"].strip()):
-        errors["route"] = "Draw the route on the map: click at least two points."
+        errors["route"] = DRAW_ROUTE
     positions = {}
     for name in ("origin_position", "destination_position"):
         pos = _position(values[name])
@@ -288,16 +288,16 @@ def _read_plan(form: Any, route_optional: bool = False,
                 pos = route["coordinates"][0 if name == "origin_position" else -1]
                 values[name] = f"{pos[0]:.5f}, {pos[1]:.5f}"
             elif values[name] or route_optional:
-                errors[name] = "Enter longitude, latitude (for example 37.61, 47.10)."
+                errors[name] = ENTER_POSITION
         positions[name] = pos
     window = {}
     for name in ("window_start", "window_end"):
         t = _parse_local(values[name], tz) if values[name] else None
         if t is None:
-            errors[name] = "Enter a date and time."
+            errors[name] = ENTER_TIME
         window[name] = t
     if not values["parties"]:
-        errors["parties"] = "Choose at least one party concerned."
+        errors["parties"] = N_("Choose at least one party concerned.")
     numbers: dict[str, int] = {}
     for name in ("buffer_m", "vehicles", *(f"expected_{c}" for c in k.CATEGORIES)):
         raw = values[name].strip()
@@ -307,7 +307,7 @@ def _read_plan(form: Any, route_optional: bool = False,
         try:
             numbers[name] = int(raw)
         except ValueError:
-            errors[name] = "Enter a whole number."
+            errors[name] = ENTER_NUMBER
     if errors:
         return values, errors, None
     plan = {
@@ -325,24 +325,26 @@ def _read_plan(form: Any, route_optional: bool = False,
     return values, errors, plan
 
 
-def _check(request: Request, s: Session, who: Principal, plan: dict[str, Any], errors: dict[str, str],
+def _check(request: Request, s: Session, who: Principal, plan: dict[str, Any], errors: dict[str, Any],
            exclude: str | None = None) -> Any:
     """The form's dry run: recorded and limited per member like ``POST /api/deconfliction/check``."""
     try:
         parsed = parse_payload(k.KIND["operation.propose"], {"operation": "check", "plan": plan})
         return svc.check_plan(request.app.state.runtime.sessions, s, who, parsed.plan, exclude)  # type: ignore[attr-defined]
     except TooManyRequests:
-        errors["form"] = "Too many conflict checks this hour. Wait, or propose the plan: a proposal is always checked."
+        errors["form"] = TOO_MANY_CHECKS
         return None
     except ParleyError as exc:
-        errors[_field(exc, PROPOSE_FIELDS, PROPOSE_ALIASES)] = exc.message
+        errors[_field(exc, PROPOSE_FIELDS, PROPOSE_ALIASES)] = refusal(exc)
         return None
 
 
-def _check_status(errors: dict[str, str]) -> int:
+def _check_status(errors: dict[str, Any]) -> int:
     if not errors:
         return 200
-    return 429 if errors.get("form", "").startswith("Too many conflict checks") else 400
+    form = errors.get("form")
+    too_many = form == TOO_MANY_CHECKS or (isinstance(form, Message) and form.id == TOO_MANY_CHECKS)
+    return 429 if too_many else 400
 
 
 @router.post("/operations/new", response_class=HTMLResponse)
@@ -359,7 +361,7 @@ async def propose(request: Request, s: Db, who: Who) -> Response:
         try:
             await _submit(request, s, who, "operation.propose", audience, {"operation": op_id, "plan": plan})
         except ParleyError as exc:
-            errors[_field(exc, PROPOSE_FIELDS, PROPOSE_ALIASES)] = exc.message
+            errors[_field(exc, PROPOSE_FIELDS, PROPOSE_ALIASES)] = refusal(exc)
         else:
             return RedirectResponse(f"/operations/{op_id}", status_code=303)
     return _new_form(request, s, who, 400, values, errors)
@@ -397,13 +399,13 @@ def _counter_target(request: Request, s: Session, who: Principal, op_id: str) ->
     try:
         op = svc.operation(s, who, op_id)
     except ParleyError:
-        return not_found(request, who, "There is no such operation, or you may not read it.")
+        return not_found(request, who, N_("There is no such operation, or you may not read it."))
     _, board = svc.board(s, op)
     state = {r.party: r.state for r in board}.get(who.party or "")
     if not (_is_writer(who) and who.party in op.party_list and op.status in ("proposed", "acknowledged")
             and state in ("awaiting", "no_answer")):
-        return render(request, "error.html", 403, who=who, title="Not allowed",
-                      message="Only a party concerned may counter-propose, while the operation is proposed.")
+        return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
+                      message=N_("Only a party concerned may counter-propose, while the operation is proposed."))
     return op
 
 
@@ -444,7 +446,7 @@ async def counter(request: Request, s: Db, who: Who, op_id: str) -> Response:
                            "plan": plan})
         except ParleyError as exc:
             s.rollback()
-            errors[_field(exc, PROPOSE_FIELDS | {"reason"}, PROPOSE_ALIASES)] = exc.message
+            errors[_field(exc, PROPOSE_FIELDS | {"reason"}, PROPOSE_ALIASES)] = refusal(exc)
         else:
             return RedirectResponse(f"/operations/{op.id}#board", status_code=303)
     return _new_form(request, s, who, 400, values, errors, counter=op)
@@ -468,11 +470,11 @@ def _mark_read(request: Request, s: Session, who: Principal, op: Operation) -> N
 
 
 def _operation_page(request: Request, s: Session, who: Principal, op_id: str, status: int = 200,
-                    errors: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> HTMLResponse:
+                    errors: dict[str, Any] | None = None, values: dict[str, Any] | None = None) -> HTMLResponse:
     try:
         op = svc.operation(s, who, op_id)
     except ParleyError:
-        return not_found(request, who, "There is no such operation, or you may not read it.")
+        return not_found(request, who, N_("There is no such operation, or you may not read it."))
     if request.method == "GET":
         _mark_read(request, s, who, op)
     lang = lang_of(request)
@@ -499,9 +501,9 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
     feature = _op_feature(s, op, names, link=False)
     data = {"mode": "view", "lang": lang, "labels": _map_labels(request), "region": _region(s),
             "operations": [feature],
-            "events": [{"position": [e.lon, e.lat], "event": e.event, "at": local(e.at, tz), "place": e.place}
+            "events": [{"position": [e.lon, e.lat], "event": e.event, "at": local(e.at, tz, lang), "place": e.place}
                        for e in events if e.lon is not None and e.event != "incident"],
-            "incidents": [_incident_feature(i) for g in incidents for i in g]}
+            "incidents": [_incident_feature(i, lang) for g in incidents for i in g]}
     destinations = sorted({d for _, d, _, _ in outcomes.rows} | {plan["destination"]["name"]})
     return page(request, "operation.html", status, who=who, op=op, v=v, plan=plan, tz=tz, board=board, names=names,
                 events=events, incidents=incidents, outcomes=outcomes, messages=messages, versions=versions,
@@ -523,13 +525,13 @@ async def _op_write(request: Request, s: Session, who: Principal, op_id: str, ki
     try:
         op = svc.operation(s, who, op_id)
     except ParleyError:
-        return not_found(request, who, "There is no such operation, or you may not read it.")
+        return not_found(request, who, N_("There is no such operation, or you may not read it."))
     try:
         await _submit(request, s, who, kind, k.audience_for(op), payload)
     except ParleyError as exc:
         s.rollback()
         f = _field(exc, known)
-        return _operation_page(request, s, who, op_id, 400, errors={f"{form_name}.{f}": exc.message},
+        return _operation_page(request, s, who, op_id, 400, errors={f"{form_name}.{f}": refusal(exc)},
                                values={form_name: values})
     return RedirectResponse(f"/operations/{op_id}#{anchor}", status_code=303)
 
@@ -572,10 +574,10 @@ async def movement(request: Request, s: Db, who: Who, op_id: str) -> Response:
     at = _parse_local(values["at"], tz) if values["at"] else iso(svc.now_utc())
     errors = {}
     if at is None:
-        errors["movement.at"] = "Enter a date and time."
+        errors["movement.at"] = ENTER_TIME
     pos = _position(values["position"]) if values["position"].strip() else None
     if values["position"].strip() and pos is None:
-        errors["movement.position"] = "Enter longitude, latitude (for example 37.61, 47.10)."
+        errors["movement.position"] = ENTER_POSITION
     if errors:
         return _operation_page(request, s, who, op_id, 400, errors=errors, values={"movement": values})
     payload: dict[str, Any] = {"operation": op_id, "event": values["event"], "at": at, "place": values["place"],
@@ -600,11 +602,11 @@ async def outcome(request: Request, s: Db, who: Who, op_id: str) -> Response:
         if not count:
             continue
         if not count.isdigit():
-            errors[f"outcome.count_{c}"] = "Enter a whole number."
+            errors[f"outcome.count_{c}"] = ENTER_NUMBER
             continue
         moved.append({"category": c, "destination": dest, "count": int(count)})
     if not moved and not errors:
-        errors["outcome.form"] = "Enter at least one count."
+        errors["outcome.form"] = N_("Enter at least one count.")
     if errors:
         return _operation_page(request, s, who, op_id, 400, errors=errors, values={"outcome": values})
     payload = {"operation": op_id, "moved": moved, "note": values["note"]}
@@ -628,12 +630,12 @@ INCIDENT_FIELDS = {"type", "observed", "at", "position", "place", "direction_deg
 
 
 def _incidents_page(request: Request, s: Session, who: Principal, status: int = 200,
-                    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> HTMLResponse:
+                    values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None) -> HTMLResponse:
     lang = lang_of(request)
     groups = svc.incidents(s, who)
     ops = svc.operations(s, who)
     data = {"mode": "point", "lang": lang, "labels": _map_labels(request), "region": _region(s),
-            "incidents": [_incident_feature(i) for g in groups for i in g],
+            "incidents": [_incident_feature(i, lang) for g in groups for i in g],
             "operations": [_op_feature(s, o, {}) for o in ops if o.status in k.ACTIVE]}
     firsts = [g[0] for g in groups if g and g[0].account_of is None and g[0].party != who.party]
     return page(request, "incidents.html", status, who=who, groups=groups, names=_parties(s, lang), ops=ops,
@@ -651,14 +653,14 @@ async def report_incident(request: Request, s: Db, who: Who) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     values = {f: str(form.get(f, ""))[:4000] for f in INCIDENT_FIELDS | {"time_zone"}}
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     tz = values["time_zone"] if values["time_zone"] in TIME_ZONES else "Europe/Kyiv"
     at = _parse_local(values["at"], tz) if values["at"] else None
     if at is None:
-        errors["at"] = "Enter a date and time."
+        errors["at"] = ENTER_TIME
     pos = _position(values["position"])
     if pos is None:
-        errors["position"] = "Pick the position on the map or enter it."
+        errors["position"] = N_("Pick the position on the map or enter it.")
     numbers: dict[str, int | None] = {}
     for f in ("direction_deg", "distance_m", "killed", "wounded"):
         raw = values[f].strip()
@@ -667,7 +669,7 @@ async def report_incident(request: Request, s: Db, who: Who) -> Response:
         elif raw.isdigit():
             numbers[f] = int(raw)
         else:
-            errors[f] = "Enter a whole number."
+            errors[f] = ENTER_NUMBER
     if errors:
         return _incidents_page(request, s, who, 400, values, errors)
     payload: dict[str, Any] = {"id": new_id(who.party, "inc"), "at": at, "position": pos, "place": values["place"],
@@ -683,7 +685,7 @@ async def report_incident(request: Request, s: Db, who: Who) -> Response:
         try:
             audience = k.audience_for(svc.operation(s, who, values["operation"]))
         except ParleyError as exc:
-            return _incidents_page(request, s, who, 400, values, {"operation": exc.message})
+            return _incidents_page(request, s, who, 400, values, {"operation": refusal(exc)})
     if values["account_of"]:
         payload["account_of"] = values["account_of"]
         first = next((g[0] for g in svc.incidents(s, who) if g and g[0].id == values["account_of"]), None)
@@ -695,7 +697,7 @@ async def report_incident(request: Request, s: Db, who: Who) -> Response:
         s.rollback()
         return _incidents_page(request, s, who, 400, values, {_field(exc, INCIDENT_FIELDS,
                                                                      {"casualties_killed": "killed",
-                                                                      "casualties_wounded": "wounded"}): exc.message})
+                                                                      "casualties_wounded": "wounded"}): refusal(exc)})
     return RedirectResponse("/incidents", status_code=303)
 
 
@@ -704,7 +706,7 @@ ZONE_FIELDS = {"kind", "name", "geometry", "valid_from", "valid_until", "note", 
 
 
 def _zones_page(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
-                errors: dict[str, str] | None = None) -> HTMLResponse:
+                errors: dict[str, Any] | None = None) -> HTMLResponse:
     lang = lang_of(request)
     zones = svc.zones(s, who)
     data = {"mode": "polygon", "lang": lang, "labels": _map_labels(request), "region": _region(s),
@@ -727,13 +729,13 @@ async def withdraw_zone(request: Request, s: Db, who: Who, zone_id: str) -> Resp
     check_csrf(request, str(form.get("csrf", "")))
     z = next((z for z in svc.zones(s, who) if z.id == zone_id), None)
     if z is None:
-        return not_found(request, who, "There is no such zone, or you may not read it.")
+        return not_found(request, who, N_("There is no such zone, or you may not read it."))
     try:
         await _submit(request, s, who, "zone.withdraw", z.audience.split(","),
                       {"id": z.id, "reason": str(form.get("reason", ""))[:4000]})
     except ParleyError as exc:
         s.rollback()
-        return _zones_page(request, s, who, 400, errors={f"withdraw.{zone_id}": exc.message})
+        return _zones_page(request, s, who, 400, errors={f"withdraw.{zone_id}": refusal(exc)})
     return RedirectResponse("/zones", status_code=303)
 
 
@@ -742,16 +744,16 @@ async def declare_zone(request: Request, s: Db, who: Who) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     values = {f: str(form.get(f, ""))[:20000] for f in ZONE_FIELDS}
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     tz = values["time_zone"] if values["time_zone"] in TIME_ZONES else "Europe/Kyiv"
     geometry = _geojson(values["geometry"], "Polygon")
     if geometry is None or len((geometry.get("coordinates") or [[]])[0]) < 4:
-        errors["geometry"] = "Draw the zone on the map: click at least three points."
+        errors["geometry"] = N_("Draw the zone on the map: click at least three points.")
     times = {}
     for f in ("valid_from", "valid_until"):
         times[f] = _parse_local(values[f], tz) if values[f] else None
         if times[f] is None:
-            errors[f] = "Enter a date and time."
+            errors[f] = ENTER_TIME
     if errors:
         return _zones_page(request, s, who, 400, values, errors)
     payload = {"id": new_id(who.party, "zone"), "kind": values["kind"], "name": values["name"], "geometry": geometry,
@@ -761,5 +763,5 @@ async def declare_zone(request: Request, s: Db, who: Who) -> Response:
         await _submit(request, s, who, "zone.declare", audience, payload)
     except ParleyError as exc:
         s.rollback()
-        return _zones_page(request, s, who, 400, values, {_field(exc, ZONE_FIELDS): exc.message})
+        return _zones_page(request, s, who, 400, values, {_field(exc, ZONE_FIELDS): refusal(exc)})
     return RedirectResponse("/zones", status_code=303)

@@ -34,6 +34,13 @@ from parley.people import kinds as k
 from parley.people import service as svc
 from parley.people.models import PERSON_FIELDS, Person
 from parley.submit import sign_and_submit, submit_signed
+from parley.web import i18n
+from parley.web.i18n import N_
+from parley.web.labels import (
+    CATEGORY_LABELS, DECISION_LABELS, EVENT_LABELS, FIELD_LABELS, ROW_LABELS, SEX_LABELS, STATUS_LABELS,
+)
+from parley.web.refusals import reason as row_reason
+from parley.web.refusals import refusal
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render, templates
 
 log = logging.getLogger(__name__)
@@ -45,43 +52,17 @@ UPLOAD_TTL = 3600  # seconds an uploaded list waits for its import
 MAX_UPLOAD = 20 << 20
 SAMPLE_ROWS = 8
 
-CATEGORY_LABELS = {"pow": "Prisoner of war", "civilian": "Detained civilian", "missing": "Missing person",
-                   "deceased": "Deceased (remains)"}
-EVENT_LABELS = {
-    "captured": "Captured", "detained": "Detained", "missing": "Reported missing", "held_at": "Held at",
-    "transferred": "Transferred", "visited": "Visited", "hospitalised": "Hospitalised", "released": "Released",
-    "repatriated": "Repatriated", "died": "Died", "remains_recovered": "Remains recovered",
-    "remains_returned": "Remains returned",
-}
-FIELD_LABELS = {
-    "surname": "Surname", "first_name": "First names", "patronymic": "Father's first name (patronymic)",
-    "mother_maiden_name": "Mother's maiden name", "sex": "Sex", "birth_date": "Date of birth",
-    "birth_place": "Place of birth", "citizenship": "Citizenship", "rank": "Rank",
-    "service_number": "Service or identity number", "unit": "Unit", "power_depended_on": "Power on which the person depends",
-    "capture_date": "Date of capture or detention", "capture_place": "Place of capture or detention",
-    "held_at": "Place of detention", "health": "State of health", "death_date": "Date of death",
-    "death_place": "Place of death", "cause_of_death": "Cause of death", "burial_place": "Place of burial",
-    "grave_marking": "Grave marking", "person_to_inform": "Person to be informed", "notes": "Notes",
-    "external_id": "Number in the party's list", "category": "Category", "seriously_wounded": "Seriously wounded or sick",
-    "full_name": "Full name (surname, first names, patronymic)", "last_seen_date": "Last seen (date)",
-    "last_seen_place": "Last seen (place)",
-}
 # The Geneva Conventions' fields of a person, grouped as the person page and the form show them.
 FIELD_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Identity", "GC III Art. 17, 70, 122; GC IV Art. 138",
+    (N_("Identity"), N_("GC III Art. 17, 70, 122; GC IV Art. 138"),
      ("surname", "first_name", "patronymic", "mother_maiden_name", "sex", "birth_date", "birth_place", "citizenship")),
-    ("Service", "GC III Art. 17", ("rank", "service_number", "unit", "power_depended_on")),
-    ("Capture and detention", "GC III Art. 70, 122; GC IV Art. 136-138",
+    (N_("Service"), N_("GC III Art. 17"), ("rank", "service_number", "unit", "power_depended_on")),
+    (N_("Capture and detention"), N_("GC III Art. 70, 122; GC IV Art. 136-138"),
      ("capture_date", "capture_place", "held_at", "health", "person_to_inform")),
-    ("Death and burial", "GC I Art. 16-17; GC III Art. 120",
+    (N_("Death and burial"), N_("GC I Art. 16-17; GC III Art. 120"),
      ("death_date", "death_place", "cause_of_death", "burial_place", "grave_marking")),
-    ("Other", "", ("external_id", "notes")),
+    (N_("Other"), "", ("external_id", "notes")),
 )
-SEX_LABELS = {"m": "Male", "f": "Female"}
-STATUS_LABELS = {"open": "Open", "answered": "Answered", "closed": "Closed"}
-DECISION_LABELS = {"same": "Same person", "different": "Different persons", "confirmed": "Candidate confirmed",
-                   "rejected": "Candidate rejected", "message": "Message to the family", "closed": "Inquiry closed"}
-ROW_LABELS = {"accepted": "Accepted", "duplicate": "Duplicate", "rejected": "Rejected", "ok": "Can be imported"}
 TEXT_FIELDS = ("health", "cause_of_death", "person_to_inform", "notes")
 DATE_FIELDS = ("birth_date", "capture_date", "death_date", "last_seen_date")
 SOUGHT_FIELDS = ("surname", "first_name", "patronymic", "birth_date", "birth_place", "service_number", "rank", "unit",
@@ -91,23 +72,24 @@ REVIEW_FIELDS = ("surname", "first_name", "patronymic", "birth_date", "birth_pla
                  "unit", "category", "held_at", "capture_date", "capture_place")
 
 # Messages this module puts in ``errors`` or passes as a page's title or message (translated in templates).
-NOT_READER = ("Personal data in the registry is read by registrars, negotiators, admins, auditors and mediators "
-              "only. Press and liaison officers see the figures their party releases, never the persons.")
-NOT_WRITER = "Only registrars and admins register persons, import lists and answer inquiries."
+NOT_READER = N_("Personal data in the registry is read by registrars, negotiators, admins, auditors and mediators "
+                "only. Press and liaison officers see the figures their party releases, never the persons.")
+NOT_WRITER = N_("Only registrars and admins register persons, import lists and answer inquiries.")
+ENTER_DATE = N_("Enter a date as 14.03.1991, 1991-03-14, 03.1991 or a year; not in the future.")
 MESSAGES = (
-    NOT_READER, NOT_WRITER, "Not allowed", "Not found",
-    "There is no such person, or you may not read this record.",
-    "There is no such list, or you may not read it.",
-    "There is no such inquiry, or you may not read it.",
-    "Enter a date as 14.03.1991, 1991-03-14, 03.1991 or a year; not in the future.",
-    "Enter the surname.", "Choose a category.", "Choose a file (XLSX or CSV).",
-    "The file is over 20 MB.", "The file is empty.",
-    "The uploaded file has expired or belongs to another session; upload it again.",
-    "This field is already read from column {col}.",
-    "Map a column to the surname or to the full name.",
-    "Write what the family is told.",
-    "No inquiry has this reference and secret.",
-    "Too many wrong attempts from your address. Wait a quarter of an hour and try again.",
+    NOT_READER, NOT_WRITER, N_("Not allowed"), N_("Not found"),
+    N_("There is no such person, or you may not read this record."),
+    N_("There is no such list, or you may not read it."),
+    N_("There is no such inquiry, or you may not read it."),
+    ENTER_DATE,
+    N_("Enter the surname."), N_("Choose a category."), N_("Choose a file (XLSX or CSV)."),
+    N_("The file is over 20 MB."), N_("The file is empty."),
+    N_("The uploaded file has expired or belongs to another session; upload it again."),
+    N_("This field is already read from column {col}."),
+    N_("Map a column to the surname or to the full name."),
+    N_("Write what the family is told."),
+    N_("No inquiry has this reference and secret."),
+    N_("Too many wrong attempts from your address. Wait a quarter of an hour and try again."),
 )
 
 
@@ -115,14 +97,15 @@ def name_of(p: Any) -> str:
     return " ".join(x for x in (p.surname, p.first_name, p.patronymic) if x)
 
 
-def probability(p: float | None) -> str:
+def probability(p: float | None, lang: str = "en") -> str:
+    """A probability as a percentage, written as the language writes numbers: "99,4 %" in uk and ru."""
     if p is None:
         return "—"
     if p < 0.0005:
-        return "< 0.1 %"
+        return f"< {i18n.decimal(lang, 0.1, 1)} %"
     if p >= 0.9995:
-        return "> 99.9 %"
-    return f"{p * 100:.1f} %"
+        return f"> {i18n.decimal(lang, 99.9, 1)} %"
+    return f"{i18n.decimal(lang, p * 100, 1)} %"
 
 
 def col_letter(index: int) -> str:
@@ -141,7 +124,8 @@ def page(request: Request, s: Session, name: str, status: int = 200, **ctx: Any)
                   field_label=lambda f: FIELD_LABELS.get(f or "", f or ""),
                   sex_label=lambda x: SEX_LABELS.get(x or "", x or ""), status_label=lambda x: STATUS_LABELS.get(x, x),
                   decision_label=lambda x: DECISION_LABELS.get(x, x), row_label=lambda x: ROW_LABELS.get(x, x),
-                  name_of=name_of, probability=probability, field_groups=FIELD_GROUPS,
+                  row_reason=row_reason, name_of=name_of, probability=lambda p: probability(p, lang),
+                  decimal=lambda v, digits=2: i18n.decimal(lang, v, digits), field_groups=FIELD_GROUPS,
                   can_write=bool(ctx["who"].roles & k.WRITERS) if ctx.get("who") else False,
                   can_decide=bool(ctx["who"].roles & k.DECIDERS) if ctx.get("who") else False, **ctx)
 
@@ -156,7 +140,7 @@ def _refuse_non_writer(request: Request, who: Principal) -> HTMLResponse | None:
 
 
 def forbidden(request: Request, who: Principal | None, message: str = NOT_READER) -> HTMLResponse:
-    return render(request, "error.html", 403, who=who, title="Not allowed", message=message)
+    return render(request, "error.html", 403, who=who, title=N_("Not allowed"), message=message)
 
 
 def _reader(who: Principal) -> bool:
@@ -227,7 +211,7 @@ def export_people(request: Request, s: Db, who: Who, fmt: str, q: str = "", cate
     if not _reader(who):
         return forbidden(request, who)
     if fmt not in ("csv", "xlsx"):
-        return not_found(request, who, "There is no such page.")
+        return not_found(request, who, N_("There is no such page."))
     flag = {"yes": True, "no": False}.get(wounded[:3])
     rows = [p for p, _ in svc.select_persons(s, who, q=q[:200], category=category[:16] or None,
                                              party=party[:64] or None, wounded=flag, list_id=list[:64] or None,
@@ -237,7 +221,7 @@ def export_people(request: Request, s: Db, who: Who, fmt: str, q: str = "", cate
 
 # -- registering a person --------------------------------------------------------------------------
 def _new_form(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
-              errors: dict[str, str] | None = None) -> HTMLResponse:
+              errors: dict[str, Any] | None = None) -> HTMLResponse:
     _, belligerents = _parties(s)
     defaults: dict[str, Any] = {"category": "pow", "own_party": ""}
     return page(request, s, "person_new.html", status, who=who, values={**defaults, **(values or {})},
@@ -261,18 +245,18 @@ async def register_person(request: Request, s: Db, who: Who) -> Response:
     values["category"] = str(form.get("category", ""))[:16]
     values["own_party"] = str(form.get("own_party", ""))[:64]
     values["seriously_wounded"] = bool(form.get("seriously_wounded"))
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     fields = dict(values)
     for f in ("birth_date", "capture_date", "death_date"):
         if values[f]:
             iso = _date(values[f])
             if iso is None:
-                errors[f] = "Enter a date as 14.03.1991, 1991-03-14, 03.1991 or a year; not in the future."
+                errors[f] = ENTER_DATE
             fields[f] = iso or ""
     if not values["surname"]:
-        errors["surname"] = "Enter the surname."
+        errors["surname"] = N_("Enter the surname.")
     if values["category"] not in k.CATEGORIES:
-        errors["category"] = "Choose a category."
+        errors["category"] = N_("Choose a category.")
     if errors:
         return _new_form(request, s, who, 400, values, errors)
     pid = svc.new_person_id(who.party)
@@ -288,17 +272,17 @@ async def register_person(request: Request, s: Db, who: Who) -> Response:
         f = _field(exc, {*PERSON_FIELDS, "category", "own_party", "seriously_wounded"})
         if (exc.field or "") == "audience":
             f = "own_party"
-        return _new_form(request, s, who, 400, values, {f: exc.message})
+        return _new_form(request, s, who, 400, values, {f: refusal(exc)})
     return RedirectResponse(f"/people/{pid}", status_code=303)
 
 
 # -- a person --------------------------------------------------------------------------------------
 def _person_page(request: Request, s: Session, who: Principal, pid: str, status: int = 200,
-                 values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> HTMLResponse:
+                 values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None) -> HTMLResponse:
     try:
         p = svc.person(s, who, pid)
     except ParleyError:
-        return not_found(request, who, "There is no such person, or you may not read this record.")
+        return not_found(request, who, N_("There is no such person, or you may not read this record."))
     decisions = []
     for d in svc.decisions(s, who, p):
         other_id = d.right if d.left == p.id else d.left
@@ -330,13 +314,13 @@ async def add_event(request: Request, s: Db, who: Who, pid: str) -> Response:
     try:
         p = svc.person(s, who, pid[:64])
     except ParleyError:
-        return not_found(request, who, "There is no such person, or you may not read this record.")
-    errors: dict[str, str] = {}
+        return not_found(request, who, N_("There is no such person, or you may not read this record."))
+    errors: dict[str, Any] = {}
     iso = ""
     if values["date"]:
         iso = _date(values["date"]) or ""
         if not iso:
-            errors["date"] = "Enter a date as 14.03.1991, 1991-03-14, 03.1991 or a year; not in the future."
+            errors["date"] = ENTER_DATE
     if errors:
         return _person_page(request, s, who, p.id, 400, values, errors)
     payload: dict[str, Any] = {"person": p.id, "event": values["event"], "date": iso, "place": values["place"],
@@ -348,7 +332,7 @@ async def add_event(request: Request, s: Db, who: Who, pid: str) -> Response:
     except ParleyError as exc:
         s.rollback()
         return _person_page(request, s, who, p.id, 400, values,
-                            {_field(exc, {"event", "date", "place", "note", "seriously_wounded"}): exc.message})
+                            {_field(exc, {"event", "date", "place", "note", "seriously_wounded"}): refusal(exc)})
     return RedirectResponse(f"/people/{p.id}#timeline", status_code=303)
 
 
@@ -359,7 +343,7 @@ async def _decide(request: Request, s: Session, who: Principal, form: Any) -> tu
     try:
         a, b = svc.person(s, who, left), svc.person(s, who, right)
     except ParleyError as exc:
-        return exc.message, key
+        return refusal(exc), key
     payload: dict[str, Any] = {"left": a.id, "right": b.id, "decision": str(form.get("decision", ""))[:16],
                                "note": str(form.get("note", ""))[:4000]}
     raw = str(form.get("probability", ""))[:20]
@@ -373,7 +357,7 @@ async def _decide(request: Request, s: Session, who: Principal, form: Any) -> tu
         await _submit(request, s, who, "match.decide", svc.decision_audience(a, b), payload)
     except ParleyError as exc:
         s.rollback()
-        return exc.message, key
+        return refusal(exc), key
     return None, key
 
 
@@ -408,7 +392,7 @@ def _state(f: str, x: str, y: str, differences: list[str]) -> str:
 
 
 def _review_page(request: Request, s: Session, who: Principal, status: int = 200,
-                 errors: dict[str, str] | None = None, threshold: float = 0.5, decided: str = "") -> HTMLResponse:
+                 errors: dict[str, Any] | None = None, threshold: float = 0.5, decided: str = "") -> HTMLResponse:
     pairs = svc.review_queue(s, who, threshold=threshold)
     rows = []
     for pair in pairs:
@@ -501,7 +485,7 @@ def _drop_upload(request: Request, token: str) -> None:
 
 
 def _wizard(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
-            errors: dict[str, str] | None = None, pv: Any = None, token: str = "",
+            errors: dict[str, Any] | None = None, pv: Any = None, token: str = "",
             chosen: dict[int, str] | None = None) -> HTMLResponse:
     from parley.people.spreadsheet import FIELDS
 
@@ -544,17 +528,17 @@ async def upload_list(request: Request, s: Db, who: Who) -> Response:
     values = _list_values(form)
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return _wizard(request, s, who, 400, values, {"file": "Choose a file (XLSX or CSV)."})
+        return _wizard(request, s, who, 400, values, {"file": N_("Choose a file (XLSX or CSV).")})
     data = await upload.read(MAX_UPLOAD + 1)
     filename = (upload.filename or "list")[-200:]
     if len(data) > MAX_UPLOAD:
-        return _wizard(request, s, who, 400, values, {"file": "The file is over 20 MB."})
+        return _wizard(request, s, who, 400, values, {"file": N_("The file is over 20 MB.")})
     if not data:
-        return _wizard(request, s, who, 400, values, {"file": "The file is empty."})
+        return _wizard(request, s, who, 400, values, {"file": N_("The file is empty.")})
     try:
         pv = await run_in_threadpool(svc.preview, data, filename, None, values["default_category"] or None)
     except ParleyError as exc:
-        return _wizard(request, s, who, 400, values, {"file": exc.message})
+        return _wizard(request, s, who, 400, values, {"file": refusal(exc)})
     token = _save_upload(request, who, data, filename)
     if not values["title"]:
         values["title"] = filename.rsplit(".", 1)[0][:200]
@@ -575,11 +559,11 @@ async def import_step(request: Request, s: Db, who: Who, token: str) -> Response
     kept = _load_upload(request, who, token)
     if kept is None:
         return _wizard(request, s, who, 400, values,
-                       {"file": "The uploaded file has expired or belongs to another session; upload it again."})
+                       {"file": N_("The uploaded file has expired or belongs to another session; upload it again.")})
     data, filename = kept
     mapping: dict[int, str] = {}
     chosen: dict[int, str] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     where: dict[str, int] = {}
     for name, raw in form.multi_items():
         if not name.startswith("col_") or not name[4:].isdigit() or len(name) > 9:
@@ -589,17 +573,17 @@ async def import_step(request: Request, s: Db, who: Who, token: str) -> Response
             continue
         chosen[i] = f
         if f in where:
-            errors[f"col_{i}"] = "This field is already read from column {col}."
+            errors[f"col_{i}"] = N_("This field is already read from column {col}.")
             errors[f"col_{i}.col"] = col_letter(where[f])
             continue
         where[f] = i
         mapping[i] = f
     if "surname" not in where and "full_name" not in where:
-        errors["mapping"] = "Map a column to the surname or to the full name."
+        errors["mapping"] = N_("Map a column to the surname or to the full name.")
     try:
         pv = await run_in_threadpool(svc.preview, data, filename, mapping, values["default_category"] or None)
     except ParleyError as exc:
-        return _wizard(request, s, who, 400, values, {"file": exc.message})
+        return _wizard(request, s, who, 400, values, {"file": refusal(exc)})
     if errors or form.get("intent") != "import":
         return _wizard(request, s, who, 400 if errors else 200, values, errors, pv, token, chosen)
     rt = request.app.state.runtime
@@ -610,7 +594,7 @@ async def import_step(request: Request, s: Db, who: Who, token: str) -> Response
     except ParleyError as exc:
         s.rollback()
         f = "own_party" if (exc.field or "") in ("audience", "own_party") else "form"
-        return _wizard(request, s, who, 400, values, {f: exc.message}, pv, token, chosen)
+        return _wizard(request, s, who, 400, values, {f: refusal(exc)}, pv, token, chosen)
     _drop_upload(request, token)
     return RedirectResponse(f"/lists/{result.list_id}", status_code=303)
 
@@ -629,7 +613,7 @@ def list_page(request: Request, s: Db, who: Who, list_id: str, status: str = "")
     try:
         x = svc.person_list(s, who, list_id[:64])
     except ParleyError:
-        return not_found(request, who, "There is no such list, or you may not read it.")
+        return not_found(request, who, N_("There is no such list, or you may not read it."))
     report = json.loads(x.report)
     ids = {r.get("person") or r.get("of") for r in report} - {None}
     people = {p.id: p for p in s.execute(select(Person).where(Person.id.in_(ids))).scalars()} if ids else {}
@@ -650,7 +634,7 @@ def inquiries_page(request: Request, s: Db, who: Who, status: str = "") -> HTMLR
 
 
 def _inquiry_form(request: Request, s: Session, who: Principal, status: int = 200,
-                  values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> HTMLResponse:
+                  values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None) -> HTMLResponse:
     return page(request, s, "inquiry_new.html", status, who=who, values=values or {}, errors=errors or {},
                 categories=k.CATEGORIES)
 
@@ -679,7 +663,7 @@ async def file_inquiry(request: Request, s: Db, who: Who) -> Response:
     except ParleyError as exc:
         s.rollback()
         return _inquiry_form(request, s, who, 400, values,
-                             {_field(exc, {*SOUGHT_FIELDS, "relationship", "contact"}): exc.message})
+                             {_field(exc, {*SOUGHT_FIELDS, "relationship", "contact"}): refusal(exc)})
     # The secret is shown this once, to be handed to the family; only its hash is kept.
     response = page(request, s, "inquiry_filed.html", 201, who=who, reference=ref, secret=secret,
                     sought=sought)
@@ -690,28 +674,28 @@ async def file_inquiry(request: Request, s: Db, who: Who) -> Response:
 def _sought(form: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """(values as typed, the sought person's fields, errors beside the field) from an inquiry form."""
     values = {f: str(form.get(f, ""))[:4000].strip() for f in (*SOUGHT_FIELDS, "relationship", "contact")}
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     sought = {f: values[f] for f in SOUGHT_FIELDS if values[f]}
     for f in ("birth_date", "last_seen_date"):
         if values[f]:
             iso = _date(values[f])
             if iso is None:
-                errors[f] = "Enter a date as 14.03.1991, 1991-03-14, 03.1991 or a year; not in the future."
+                errors[f] = ENTER_DATE
             else:
                 sought[f] = iso
     if not values["surname"]:
-        errors["surname"] = "Enter the surname."
+        errors["surname"] = N_("Enter the surname.")
     if values["category"] and values["category"] not in k.CATEGORIES:
-        errors["category"] = "Choose a category."
+        errors["category"] = N_("Choose a category.")
     return values, sought, errors
 
 
 def _inquiry_page(request: Request, s: Session, who: Principal, ref: str, status: int = 200,
-                  values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> HTMLResponse:
+                  values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None) -> HTMLResponse:
     try:
         i = svc.inquiry(s, who, ref)
     except ParleyError:
-        return not_found(request, who, "There is no such inquiry, or you may not read it.")
+        return not_found(request, who, N_("There is no such inquiry, or you may not read it."))
     sought = svc.sought_of(i, who)
     decisions = svc.inquiry_decisions(s, who, i)
     latest: dict[str, str] = {}
@@ -756,14 +740,14 @@ async def decide_inquiry(request: Request, s: Db, who: Who, ref: str) -> Respons
     try:
         i = svc.inquiry(s, who, ref[:40])
     except ParleyError:
-        return not_found(request, who, "There is no such inquiry, or you may not read it.")
+        return not_found(request, who, N_("There is no such inquiry, or you may not read it."))
     decision = str(form.get("decision", ""))[:16]
     message = str(form.get("message", ""))[:4000].strip()
     person = str(form.get("person", ""))[:64] or None
     form_name = "answer" if decision in ("message", "closed") else "candidate"
     values = {"message": message, "form": form_name}
     if decision in ("message", "closed") and not message:
-        return _inquiry_page(request, s, who, i.id, 400, values, {f"{decision}.message": "Write what the family is told."})
+        return _inquiry_page(request, s, who, i.id, 400, values, {f"{decision}.message": N_("Write what the family is told.")})
     payload: dict[str, Any] = {"inquiry": i.id, "decision": decision, "message": message}
     if person:
         payload["person"] = person
@@ -772,7 +756,7 @@ async def decide_inquiry(request: Request, s: Db, who: Who, ref: str) -> Respons
     except ParleyError as exc:
         s.rollback()
         key = f"{decision}.message" if decision in ("message", "closed") else "candidate"
-        return _inquiry_page(request, s, who, i.id, 400, values, {key: exc.message})
+        return _inquiry_page(request, s, who, i.id, 400, values, {key: refusal(exc)})
     return RedirectResponse(f"/inquiries/{i.id}", status_code=303)
 
 
@@ -794,7 +778,7 @@ def family_form(request: Request) -> HTMLResponse:
 
 
 def _direct_form(request: Request, s: Session, status: int = 200, values: dict[str, Any] | None = None,
-                 errors: dict[str, str] | None = None) -> HTMLResponse:
+                 errors: dict[str, Any] | None = None) -> HTMLResponse:
     parties = [p for p in (s.get(Party, slug) for slug in svc.intake_parties(s)) if p is not None]
     response = page(request, s, "inquiry_new.html", status, who=None, public=True, parties=parties,
                       values=values or {}, errors=errors or {}, categories=k.CATEGORIES)
@@ -815,10 +799,10 @@ async def family_file(request: Request, s: Db) -> Response:
     values, sought, errors = _sought(form)
     values["party"] = str(form.get("party", ""))[:64]
     if values["party"] not in svc.intake_parties(s):
-        errors["party"] = "Choose whom you ask."
+        errors["party"] = N_("Choose whom you ask.")
     address = address_key(client_address(request))
     if not errors and svc.FILINGS.blocked(address):
-        errors["form"] = "Too many inquiries from your address. Wait an hour and try again."
+        errors["form"] = N_("Too many inquiries from your address. Wait an hour and try again.")
     if errors:
         return _direct_form(request, s, 429 if "form" in errors else 400, values, errors)
     svc.FILINGS.count(address)
@@ -831,13 +815,13 @@ async def family_file(request: Request, s: Db) -> Response:
         ref, secret, _ = await run_in_threadpool(svc.file_directly, s, submit, values["party"], sought,
                                                  values["relationship"][:200], values["contact"])
     except HashBusy as exc:
-        response = _direct_form(request, s, 503, values, {"form": "The server is busy. Try again in a moment."})
+        response = _direct_form(request, s, 503, values, {"form": N_("The server is busy. Try again in a moment.")})
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except ParleyError as exc:
         s.rollback()
         return _direct_form(request, s, 400, values,
-                            {_field(exc, {*SOUGHT_FIELDS, "relationship", "contact", "party"}): exc.message})
+                            {_field(exc, {*SOUGHT_FIELDS, "relationship", "contact", "party"}): refusal(exc)})
     party = s.get(Party, values["party"])
     response = page(request, s, "family_filed.html", 201, who=None, reference=ref, secret=secret, party=party)
     response.headers["Cache-Control"] = "no-store"
@@ -853,16 +837,16 @@ async def family_page(request: Request, s: Db) -> Response:
     address = address_key(client_address(request))
     if FAMILY.blocked(address):
         return _family(request, 429, values={"reference": reference}, errors={
-            "secret": "Too many wrong attempts from your address. Wait a quarter of an hour and try again."})
+            "secret": N_("Too many wrong attempts from your address. Wait a quarter of an hour and try again.")})
     try:
         view = await run_in_threadpool(svc.family_view, s, reference, secret)
     except HashBusy as exc:
         response = _family(request, 503, values={"reference": reference}, errors={
-            "secret": "The server is busy. Try again in a moment."})
+            "secret": N_("The server is busy. Try again in a moment.")})
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     if view is None:
         FAMILY.count(address)
         return _family(request, 400, values={"reference": reference},
-                       errors={"secret": "No inquiry has this reference and secret."})
+                       errors={"secret": N_("No inquiry has this reference and secret.")})
     return _family(request, view=view)

@@ -51,16 +51,14 @@ from parley.records.kinds import manages
 from parley.runtime import Runtime
 from parley.submit import submit_signed
 from parley.web import i18n
+from parley.web.i18n import N_, Message
+from parley.web.labels import KIND_LABELS, PARTY_KIND_LABELS, ROLE_LABELS
+from parley.web.refusals import refusal as refusal_message
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PAGE = 100
 MAX_PAGE = 500
-KIND_LABELS = {
-    "deployment.init": "Deployment created", "party.create": "Party created", "party.update": "Party renamed",
-    "member.create": "Member added", "member.update": "Member changed", "key.register": "Key registered",
-    "key.revoke": "Key revoked", "key.rotate": "Key rotated", "record.note": "Note",
-}
 
 Db = Annotated[Session, Depends(db_session, scope="function")]
 
@@ -94,22 +92,28 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, sent: str) -> None:
     token = request.session.get("csrf", "")
     if not token or not hmac.compare_digest(token, sent or ""):
-        raise HTTPException(403, "The form has expired or did not come from this site; reload the page and try again.")
+        raise HTTPException(403, N_("The form has expired or did not come from this site; reload the page and try "
+                                    "again."))
 
 
 def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     lang = lang_of(request)
     rt: Runtime = request.app.state.runtime
 
-    def _(message: str, **values: object) -> str:
+    def _(message: Any, **values: object) -> str:
         return i18n.gettext(lang, message, **values)
+
+    def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+        return i18n.ngettext(lang, singular, plural, n, **values)
 
     def party_name(p: Party) -> str:
         return {"uk": p.name_uk, "ru": p.name_ru}.get(lang, p.name_en)
 
     response = templates.TemplateResponse(request, name, {
-        "_": _, "lang": lang, "languages": i18n.NAMES, "csrf": csrf_token(request), "when": lambda v: i18n.when(lang, v),
-        "party_name": party_name, "kind_label": lambda k: _(KIND_LABELS.get(k, k)), "origin": rt.settings.log_origin,
+        "_": _, "ngettext": ngettext, "lang": lang, "languages": i18n.NAMES, "csrf": csrf_token(request),
+        "when": lambda v: i18n.when(lang, v), "party_name": party_name,
+        "kind_label": lambda k: _(KIND_LABELS.get(k, k)), "role_label": lambda r: _(ROLE_LABELS.get(r, r)),
+        "party_kind_label": lambda k: _(PARTY_KIND_LABELS.get(k, k)), "origin": rt.settings.log_origin,
         "path": request.url.path, "here": _here(request),
         "keep": [(k, v) for k, v in request.query_params.multi_items() if k != "lang"],
         **ctx}, status_code=status)
@@ -127,13 +131,55 @@ def _here(request: Request) -> str:
 
 
 def not_found(request: Request, who: Principal | None, message: str) -> HTMLResponse:
-    return render(request, "error.html", 404, who=who, title="Not found", message=message)
+    return render(request, "error.html", 404, who=who, title=N_("Not found"), message=message)
 
 
-def refusal(exc: Exception) -> tuple[str | None, str]:
+def refusal(exc: Exception) -> tuple[str | None, Message | Any]:
+    """(the field a refusal names, the message a page shows for it, in the page's language)."""
     if isinstance(exc, ParleyError):
-        return exc.field.split(".")[-1] if exc.field else None, exc.message
-    return None, str(exc)
+        return exc.field.split(".")[-1] if exc.field else None, refusal_message(exc)
+    return None, refusal_message(exc)
+
+
+# Error pages: their title and, when the error says nothing a person can use, their message.
+ERROR_TITLES = {
+    400: N_("The request could not be read"), 401: N_("Sign-in needed"), 403: N_("Not allowed"),
+    404: N_("Not found"), 405: N_("Method not allowed"), 408: N_("The request took too long"),
+    413: N_("Too large"), 429: N_("Too many requests"), 503: N_("Unavailable"),
+}
+ERROR_MESSAGES = {
+    400: N_("The request could not be read. Go back and try again."),
+    401: N_("Sign in to open this page."),
+    403: N_("You may not open this page."),
+    404: N_("There is no such page."),
+    405: N_("This address receives a form; it is not a page to open. Go back to the page with the form and "
+            "send it from there."),
+    408: N_("The request took too long to arrive. Try again."),
+    413: N_("The request is too large."),
+    429: N_("Too many requests; wait a while and try again."),
+    503: N_("The server is busy. Try again in a moment."),
+}
+
+
+def error_page(request: Request, status: int, detail: Any, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """The page of an HTTP error, in the reader's language, with the navigation of a signed-in member. The
+    error's own text is shown when it is a message of the catalogue (ours), else the status's message."""
+    who = None
+    s = request.app.state.runtime.sessions()
+    try:
+        who = optional_principal(request, s)
+    except ParleyError:
+        who = None
+    finally:
+        s.close()
+    title = ERROR_TITLES.get(status, N_("Error") if status < 500 else N_("Server error"))
+    known = isinstance(detail, str) and detail in i18n.catalogue("uk")
+    message = detail if known else ERROR_MESSAGES.get(
+        status, N_("The request could not be answered.") if status < 500 else N_("The server failed to answer."))
+    response = render(request, "error.html", status, who=who, title=title, message=message)
+    for k, v in (headers or {}).items():
+        response.headers.setdefault(k, v)
+    return response
 
 
 # -- sign-in ---------------------------------------------------------------------------------------
@@ -151,7 +197,7 @@ def signin_form(request: Request, next: str = "/") -> HTMLResponse:
 
 
 def _signin_refused(request: Request, next_url: str, member: str, status: int, retry_after: int,
-                    errors: dict[str, str]) -> HTMLResponse:
+                    errors: dict[str, Any]) -> HTMLResponse:
     response = render(request, "signin.html", status, who=None, next=_local(next_url), values={"member": member},
                       errors=errors, retry_minutes=max(1, -(-retry_after // 60)))
     response.headers["Retry-After"] = str(retry_after)
@@ -170,18 +216,18 @@ def signin(request: Request, s: Db, member: Annotated[str, Form(max_length=130)]
     attempt, wait = limits.begin(rt.sessions, member, address_key(client_address(request)))
     if attempt is None:
         return _signin_refused(request, next, member, 429, wait, errors={
-            "password": "Too many failed sign-ins for this member or from your address."})
+            "password": N_("Too many failed sign-ins for this member or from your address.")})
     cred = s.get(Credential, member) if AUTHOR_RE.match(member) else None  # no lookup for NUL bytes and such
     try:
         ok = check_password(cred.password_hash if cred else None, password)
     except HashBusy as exc:
         limits.abandon(rt.sessions, attempt)
         return _signin_refused(request, next, member, 503, exc.retry_after, errors={
-            "password": "The server is busy. Try again in a moment."})
+            "password": N_("The server is busy. Try again in a moment.")})
     who = load_principal(s, member) if ok else None
     if who is None:
         return render(request, "signin.html", 400, who=None, next=_local(next), values={"member": member},
-                      errors={"password": "Unknown member or wrong password."})
+                      errors={"password": N_("Unknown member or wrong password.")})
     limits.succeeded(rt.sessions, who.member)
     request.app.state.web_sessions.sign_in(request, rt.sessions, who.member)
     return RedirectResponse(_local(next), status_code=303)
@@ -251,8 +297,8 @@ async def create_party(request: Request, s: Db, who: Who, csrf: Annotated[str, F
     return RedirectResponse(f"/parties/{slug.strip()}", status_code=303)
 
 
-MANAGERS_ONLY = ("Only an admin of this party manages its members and keys; a mediator's admin does so only "
-                 "while the party has no admin of its own.")
+MANAGERS_ONLY = N_("Only an admin of this party manages its members and keys; a mediator's admin does so only "
+                    "while the party has no admin of its own.")
 
 
 def _can_admin(s: Session, who: Principal, party: str) -> bool:
@@ -264,7 +310,7 @@ def _can_admin(s: Session, who: Principal, party: str) -> bool:
 def party_page(request: Request, s: Db, who: Who, slug: str) -> HTMLResponse:
     p = s.get(Party, slug)
     if p is None:
-        return not_found(request, who, "There is no such party.")
+        return not_found(request, who, N_("There is no such party."))
     members = s.execute(select(Member).where(Member.party == slug).order_by(Member.handle)).scalars().all()
     return render(request, "party.html", who=who, party=p, members=members, can_admin=_can_admin(s, who, slug),
                   roles=ROLES, errors={}, values={"roles": []})
@@ -281,18 +327,18 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
     rt: Runtime = request.app.state.runtime
     p = s.get(Party, slug)
     if p is None:
-        return not_found(request, who, "There is no such party.")
+        return not_found(request, who, N_("There is no such party."))
     if not _can_admin(s, who, slug):
-        return render(request, "error.html", 403, who=who, title="Not allowed", message=MANAGERS_ONLY)
+        return render(request, "error.html", 403, who=who, title=N_("Not allowed"), message=MANAGERS_ONLY)
     handle = handle.strip()
     values = {"handle": handle, "display_name": display_name, "roles": roles}
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     if not SLUG_RE.match(handle):
-        errors["handle"] = "Use lowercase Latin letters, digits, '-' or '_'."
+        errors["handle"] = N_("Use lowercase Latin letters, digits, '-' or '_'.")
     if len(password) < 12:
-        errors["password"] = "At least 12 characters."
+        errors["password"] = N_("At least 12 characters.")
     if not roles:
-        errors["roles"] = "Choose at least one role."
+        errors["roles"] = N_("Choose at least one role.")
     if not errors:
         signer = Signer.generate(f"{slug}/{handle}")
         payload = {"party": slug, "handle": handle, "display_name": display_name, "roles": roles,
@@ -317,7 +363,7 @@ def _member_page(request: Request, s: Session, who: Principal, party: str, handl
                  **extra: Any) -> HTMLResponse:
     m = s.get(Member, f"{party}/{handle}")
     if m is None:
-        return not_found(request, who, "There is no such member.")
+        return not_found(request, who, N_("There is no such member."))
     keys = s.execute(select(MemberKey).where(MemberKey.member == m.id).order_by(MemberKey.registered_idx)).scalars().all()
     cred = s.get(Credential, m.id)
     ctx = {"errors": {}, "values": {}, "new_token": None, **extra}
@@ -340,12 +386,12 @@ async def _member_action(request: Request, s: Session, who: Principal, party: st
                          payload: dict[str, Any], field: str, values: dict[str, str] | None = None) -> Response:
     member = f"{party}/{handle}"
     if not (who.member == member or _can_admin(s, who, party)):
-        return render(request, "error.html", 403, who=who, title="Not allowed",
-                      message="Only the member or an admin of their party may do this.")
+        return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
+                      message=N_("Only the member or an admin of their party may do this."))
     try:
         await submit_signed(request.app.state.runtime, s, who, kind, ["all"], payload)
     except ParleyError as exc:
-        return _member_page(request, s, who, party, handle, 400, errors={field: exc.message}, values=values or {})
+        return _member_page(request, s, who, party, handle, 400, errors={field: refusal_message(exc)}, values=values or {})
     return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
 
 
@@ -372,19 +418,19 @@ async def rotate_web_key(request: Request, s: Db, who: Who, party: str, handle: 
     rt: Runtime = request.app.state.runtime
     member = f"{party}/{handle}"
     if not (who.member == member or _can_admin(s, who, party)):
-        return render(request, "error.html", 403, who=who, title="Not allowed",
-                      message="Only the member or an admin of their party may do this.")
+        return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
+                      message=N_("Only the member or an admin of their party may do this."))
     old = custody_signer(s, rt.settings.secret_key, member)
     if old is None:
         return _member_page(request, s, who, party, handle, 400,
-                            errors={"rotate": "The server holds no web key for this member."})
+                            errors={"rotate": N_("The server holds no web key for this member.")})
     new = Signer.generate(member)
     try:
         await submit_signed(rt, s, who, "key.rotate", ["all"],
                             {"member": member, "old_key_id": old.key_id.hex(), "vkey": new.vkey()},
                             local=local_credential(rt.settings.secret_key, signer=new))
     except ParleyError as exc:
-        return _member_page(request, s, who, party, handle, 400, errors={"rotate": exc.message})
+        return _member_page(request, s, who, party, handle, 400, errors={"rotate": refusal_message(exc)})
     return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
 
 
@@ -394,8 +440,8 @@ def create_token(request: Request, s: Db, who: Who, party: str, handle: str,
     check_csrf(request, csrf)
     rt: Runtime = request.app.state.runtime
     if who.member != f"{party}/{handle}":
-        return render(request, "error.html", 403, who=who, title="Not allowed",
-                      message="Each member creates their own API token.")
+        return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
+                      message=N_("Each member creates their own API token."))
     token = new_token()
     with writing(rt.sessions) as w:
         credential(w, who.member).token_hash = token_hash(token)
@@ -409,18 +455,18 @@ def end_session(request: Request, s: Db, who: Who, party: str, handle: str, key:
     rt: Runtime = request.app.state.runtime
     store = request.app.state.web_sessions
     if who.member != f"{party}/{handle}":
-        return render(request, "error.html", 403, who=who, title="Not allowed",
-                      message="Members end their own sessions; an admin deactivates a member to end theirs.")
+        return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
+                      message=N_("Members end their own sessions; an admin deactivates a member to end theirs."))
     if not re.fullmatch(r"[0-9a-f]{64}", key):
         return _member_page(request, s, who, party, handle, 404,
-                            errors={"sessions": "This session has ended already."})
+                            errors={"sessions": N_("This session has ended already.")})
     state = request.scope.get(STATE)
     if state is not None and key == state.key:
         store.sign_out(request, rt.sessions)
         return RedirectResponse("/signin", status_code=303)
     if not store.end(rt.sessions, key, member=who.member):
         return _member_page(request, s, who, party, handle, 404,
-                            errors={"sessions": "This session has ended already."})
+                            errors={"sessions": N_("This session has ended already.")})
     return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
 
 
@@ -460,7 +506,9 @@ def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", 
     filters = {"kind": kind, "party": party, "author": author}
     older = "/log?" + urlencode({**{k: v for k, v in filters.items() if v}, "start": more,
                                   **({"limit": limit} if limit != PAGE else {})}) if more is not None else None
-    return render(request, "records.html", who=who, rows=rows, kinds=sorted(KIND_LABELS), parties=parties,
+    lang = lang_of(request)  # every kind the log accepts, by its name in the reader's language
+    kinds = sorted(request.app.state.runtime.kinds, key=lambda k: i18n.gettext(lang, KIND_LABELS.get(k, k)).casefold())
+    return render(request, "records.html", who=who, rows=rows, kinds=kinds, parties=parties,
                   filters=filters, older=older, newest=start is None, size=head.size if head else 0)
 
 
@@ -468,7 +516,7 @@ def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", 
 def record(request: Request, s: Db, who: Who, index: str) -> HTMLResponse:
     row = s.get(LogEntry, int(index)) if index.isdigit() and len(index) < 19 else None
     if row is None or not readable(request.app.state.runtime.policy, who, row):
-        return not_found(request, who, "There is no record with this number that you may read.")
+        return not_found(request, who, N_("There is no record with this number that you may read."))
     rt: Runtime = request.app.state.runtime
     payload = json.dumps(json.loads(row.payload), ensure_ascii=False, indent=2, sort_keys=True)
     try:

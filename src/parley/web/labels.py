@@ -1,0 +1,153 @@
+"""Human names, in English, of the codes the record kinds use: record kinds, roles, kinds of party, fields of
+a payload, statuses and events of operations and persons. Pages translate them where they show them
+(``_(label)`` in templates); each is marked with ``N_`` so that it is extracted into the catalogue.
+
+A code without a name here is shown as it is, and the translation test names it
+(``tests/web/test_translations.py``): every record kind the log accepts has one.
+"""
+
+from __future__ import annotations
+
+from parley.web.i18n import N_
+
+# Every kind of record (``parley.assembly.kinds()``), as the log explorer lists and filters them.
+KIND_LABELS: dict[str, str] = {
+    "deployment.init": N_("Deployment created"), "party.create": N_("Party created"),
+    "party.update": N_("Party renamed"), "member.create": N_("Member added"), "member.update": N_("Member changed"),
+    "key.register": N_("Key registered"), "key.revoke": N_("Key revoked"), "key.rotate": N_("Key rotated"),
+    "record.note": N_("Note"),
+    "operation.rules": N_("Notice and answer periods set"), "operation.propose": N_("Operation proposed"),
+    "operation.answer": N_("Answer to an operation"), "operation.status": N_("Status of an operation changed"),
+    "operation.movement": N_("Movement of a convoy"), "operation.outcome": N_("Outcome of an operation"),
+    "incident.report": N_("Incident reported"), "zone.declare": N_("Zone declared"),
+    "zone.withdraw": N_("Zone withdrawn"), "channel.post": N_("Message in a liaison channel"),
+    "channel.receipt": N_("Receipt of a message"),
+    "person.register": N_("Person registered"), "person.update": N_("Report on a person corrected"),
+    "person.event": N_("Status event of a person"), "list.import": N_("List imported"),
+    "match.decide": N_("Match decision"), "inquiry.file": N_("Inquiry filed"),
+    "inquiry.decide": N_("Decision on an inquiry"),
+}
+
+ROLE_LABELS: dict[str, str] = {
+    "negotiator": N_("negotiator"), "liaison": N_("liaison"), "registrar": N_("registrar"), "press": N_("press"),
+    "auditor": N_("auditor"), "admin": N_("admin"), "intake": N_("intake"),
+}
+PARTY_KIND_LABELS: dict[str, str] = {
+    "belligerent": N_("belligerent"), "mediator": N_("mediator"), "observer": N_("observer"),
+}
+
+# -- operations ------------------------------------------------------------------------------------
+# Codes of the operations' records → English labels (translated in the templates with _()).
+OPERATION_LABELS: dict[str, str] = {
+    # statuses and timeline events
+    "proposed": N_("Proposed"), "acknowledged": N_("Acknowledged by all"), "under_way": N_("Under way"),
+    "suspended": N_("Suspended"), "completed": N_("Completed"), "aborted": N_("Aborted"), "revised": N_("Revised"),
+    "answer_acknowledged": N_("Acknowledgement received"), "answer_declined": N_("Declined"),
+    "answer_counter": N_("Counter-proposal"), "incident": N_("Incident"), "outcome_reported": N_("Outcome reported"),
+    # operation kinds
+    "evacuation": N_("Evacuation"), "aid_delivery": N_("Aid delivery"), "remains_recovery": N_("Recovery of remains"),
+    "transfer_of_persons": N_("Transfer of persons"),
+    # board states
+    "proposer": N_("Proposer"), "declined": N_("Declined"), "counter": N_("Counter-proposal"),
+    "awaiting": N_("Awaiting answer"), "no_answer": N_("No answer"),
+    # status actions
+    "start": N_("Start"), "suspend": N_("Suspend"), "resume": N_("Resume"), "complete": N_("Complete"),
+    "abort": N_("Abort"),
+    # movements
+    "departed": N_("Departed"), "checkpoint_passed": N_("Checkpoint passed"), "arrived": N_("Arrived"),
+    "halted": N_("Halted"), "other": N_("Other"),
+    # categories
+    "women": N_("Women"), "children": N_("Children"), "elderly": N_("Elderly"), "wounded": N_("Wounded"),
+    "other_civilians": N_("Other civilians"), "servicemen": N_("Servicemen"),
+    # incidents
+    "shelling": N_("Shelling"), "small_arms_fire": N_("Small-arms fire"), "air_strike": N_("Air strike"),
+    "blocked_route": N_("Blocked route"), "mines": N_("Mines"), "detention_of_convoy": N_("Detention of a convoy"),
+    "attack_on_convoy": N_("Attack on a convoy"), "heard": N_("Heard"), "seen": N_("Seen"), "camera": N_("Camera"),
+    "reported": N_("Reported by others"),
+    # zones
+    "active_hostilities": N_("Active hostilities"), "mined": N_("Mined area"), "no_go": N_("No-go area"),
+    # escalations
+    "unread_urgent": N_("Urgent message unread"), "unseen_conflict": N_("Meets what a party cannot see"),
+    # receipts
+    "delivered": N_("delivered"), "read": N_("read"),
+}
+# The acknowledgement board names each party's own answer: one party acknowledging is not "by all".
+BOARD_LABELS: dict[str, str] = {**OPERATION_LABELS, "acknowledged": N_("Acknowledged")}
+
+# -- persons ---------------------------------------------------------------------------------------
+CATEGORY_LABELS: dict[str, str] = {
+    "pow": N_("Prisoner of war"), "civilian": N_("Detained civilian"), "missing": N_("Missing person"),
+    "deceased": N_("Deceased (remains)"),
+}
+EVENT_LABELS: dict[str, str] = {
+    "captured": N_("Captured"), "detained": N_("Detained"), "missing": N_("Reported missing"), "held_at": N_("Held at"),
+    "transferred": N_("Transferred"), "visited": N_("Visited"), "hospitalised": N_("Hospitalised"),
+    "released": N_("Released"), "repatriated": N_("Repatriated"), "died": N_("Died"),
+    "remains_recovered": N_("Remains recovered"), "remains_returned": N_("Remains returned"),
+}
+FIELD_LABELS: dict[str, str] = {
+    "surname": N_("Surname"), "first_name": N_("First names"), "patronymic": N_("Father's first name (patronymic)"),
+    "mother_maiden_name": N_("Mother's maiden name"), "sex": N_("Sex"), "birth_date": N_("Date of birth"),
+    "birth_place": N_("Place of birth"), "citizenship": N_("Citizenship"), "rank": N_("Rank"),
+    "service_number": N_("Service or identity number"), "unit": N_("Unit"),
+    "power_depended_on": N_("Power on which the person depends"),
+    "capture_date": N_("Date of capture or detention"), "capture_place": N_("Place of capture or detention"),
+    "held_at": N_("Place of detention"), "health": N_("State of health"), "death_date": N_("Date of death"),
+    "death_place": N_("Place of death"), "cause_of_death": N_("Cause of death"), "burial_place": N_("Place of burial"),
+    "grave_marking": N_("Grave marking"), "person_to_inform": N_("Person to be informed"), "notes": N_("Notes"),
+    "external_id": N_("Number in the party's list"), "category": N_("Category"),
+    "seriously_wounded": N_("Seriously wounded or sick"),
+    "full_name": N_("Full name (surname, first names, patronymic)"), "last_seen_date": N_("Last seen (date)"),
+    "last_seen_place": N_("Last seen (place)"),
+}
+SEX_LABELS = {"m": N_("Male"), "f": N_("Female")}
+STATUS_LABELS = {"open": N_("Open"), "answered": N_("Answered"), "closed": N_("Closed")}
+DECISION_LABELS = {"same": N_("Same person"), "different": N_("Different persons"),
+                   "confirmed": N_("Candidate confirmed"), "rejected": N_("Candidate rejected"),
+                   "message": N_("Message to the family"), "closed": N_("Inquiry closed")}
+ROW_LABELS = {"accepted": N_("Accepted"), "duplicate": N_("Duplicate"), "rejected": N_("Rejected"),
+              "ok": N_("Can be imported")}
+
+# -- fields of a payload, as a refusal names them ----------------------------------------------------
+# The last name of a refusal's field path (``plan.window.start`` → ``start`` under ``window``) → its label.
+# Paths are tried longest first: ``window.start`` before ``start``.
+FIELD_NAMES: dict[str, str] = {
+    **FIELD_LABELS,
+    # parties, members, keys
+    "slug": N_("Short name"), "kind": N_("Kind"), "names": N_("Names"), "en": N_("Name in English"),
+    "uk": N_("Name in Ukrainian"), "ru": N_("Name in Russian"), "handle": N_("Short name"),
+    "display_name": N_("Full name"), "roles": N_("Roles"), "vkey": N_("Verifier key"), "key_id": N_("Key"),
+    "member": N_("Member"), "party": N_("Party"), "active": N_("Active"),
+    # operations
+    "operation": N_("Operation"), "version": N_("Version"), "supersedes": N_("Version"), "answer": N_("Answer"),
+    "reason": N_("Reason"), "action": N_("Action"), "plan": N_("Plan"), "title": N_("Title"),
+    "mediator": N_("Mediator"), "parties": N_("Parties concerned"), "route": N_("Route"), "area": N_("Area"),
+    "origin": N_("Origin"), "destination": N_("Destination"), "waypoints": N_("Waypoint"),
+    "window": N_("Window"), "window.start": N_("Window start"), "window.end": N_("Window end"),
+    "time_zone": N_("Time zone"), "buffer_m": N_("Buffer (metres)"), "convoy": N_("Convoy"),
+    "vehicles": N_("Vehicles"), "description": N_("Description"), "markings": N_("Markings"),
+    "expected": N_("Persons expected"), "emergency": N_("Emergency"), "event": N_("Event"), "at": N_("Time"),
+    "position": N_("Position"), "place": N_("Place"), "note": N_("Note"), "moved": N_("Figures"),
+    "count": N_("Count"), "type": N_("Type"), "observed": N_("Observed how"),
+    "direction_deg": N_("Direction (degrees)"), "distance_m": N_("Distance (metres)"),
+    "casualties": N_("Casualties"), "killed": N_("Killed"), "wounded": N_("Wounded"),
+    "account_of": N_("Account of"), "name": N_("Name"), "geometry": N_("Zone"), "valid_from": N_("Valid from"),
+    "valid_until": N_("Valid until"), "text": N_("Message"), "urgent": N_("Urgent"), "message": N_("Message"),
+    "state": N_("State"), "audience": N_("Audience"), "id": N_("Identifier"),
+    # persons, lists, inquiries
+    "person": N_("Person"), "own_party": N_("Own party"), "date": N_("Date"), "list": N_("List"),
+    "left": N_("Record"), "right": N_("Record"), "decision": N_("Decision"), "probability": N_("Probability"),
+    "inquiry": N_("Inquiry"), "sought": N_("Sought person"), "relationship": N_("Relationship to the sought person"),
+    "contact": N_("How the family is reached"), "file": N_("File"), "mapping": N_("Columns"),
+    "report": N_("Report"), "filename": N_("File"), "sha256": N_("File"),
+}
+
+
+def field_name(path: str | None) -> str | None:
+    """The label of a refusal's field (``plan.window.start``, ``person.birth_date``, ``moved.0``), or None."""
+    parts = [p for p in (path or "").split(".") if p and not p.isdigit()]
+    for i in range(len(parts)):
+        key = ".".join(parts[i:])
+        if key in FIELD_NAMES:
+            return FIELD_NAMES[key]
+    return None
