@@ -15,14 +15,14 @@ from functools import cache
 import pytest
 
 from parley.assembly import kinds
-
-KINDS = kinds()
 from parley.web import i18n
 from parley.web.labels import KIND_LABELS
 from tests.operations.test_lifecycle import plan, submit
 from tests.web.test_operations_pages import as_member
 from tests.web.test_pages import csrf
 from tests.web.test_translations import PLACEHOLDER, extracted
+
+KINDS = kinds()
 
 LANGS = ("uk", "ru")
 

@@ -15,9 +15,9 @@ from parley.errors import Conflict, Forbidden, NotFound, ParleyError, Unprocessa
 from parley.operations import geo
 from parley.records import ids
 from parley.records.kinds import parse_payload
+from parley.web import i18n, refusals
 
 KINDS = kinds()
-from parley.web import i18n, refusals
 
 RAW = re.compile(r"Value error|payload of|validation error|Field required|Input should|String should")
 

@@ -381,7 +381,7 @@ class Registry(Mapping[str, Kind]):
         for group in groups:
             for kind in group:
                 if kind.name in self._kinds:
-                    raise ValueError(f"record kind {kind.name!r} is registered twice")
+                    raise RuntimeError(f"record kind {kind.name!r} is registered twice")  # a build error, not a refusal
                 self._kinds[kind.name] = kind
 
     def __getitem__(self, name: str) -> Kind:
