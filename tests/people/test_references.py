@@ -139,8 +139,8 @@ def test_an_intake_account_files_its_own_partys_inquiries_and_nothing_else(small
 
 def test_the_signed_inquiry_carries_no_secret_and_the_family_still_follows_it(small_client, small, runtime, tmp_path):
     client = small_client
-    svc.FAMILY.clear()
-    svc.FILINGS.clear()
+    svc.public_limits(client.app.state).family.clear()
+    svc.public_limits(client.app.state).filings.clear()
     r = client.post("/api/inquiries", json={"sought": {"surname": "Тестенко"}, "relationship": "мати",
                                             "contact": "+380 00 000 0000"}, headers=small.headers("ua/registrar"))
     filed = ok(r)
@@ -162,8 +162,8 @@ def test_the_signed_inquiry_carries_no_secret_and_the_family_still_follows_it(sm
                                   (direct.json()["reference"], direct.json()["secret"], 200)):
         got = client.post("/api/family/inquiry", json={"reference": ref_, "secret": secret_})
         assert got.status_code == status, (ref_, got.text)
-    svc.FAMILY.clear()
-    svc.FILINGS.clear()
+    svc.public_limits(client.app.state).family.clear()
+    svc.public_limits(client.app.state).filings.clear()
     # Local data is stored with its record or not at all: a refused record leaves no verifier behind.
     refused = {"id": "INQ-UA-REFU-SED1", "sought": {"surname": "Тестенко"}}
     note = compose(small.signer("ua/registrar"), origin=ORIGIN, kind="inquiry.file", audience="all", payload=refused)

@@ -15,6 +15,7 @@ from parley.people.models import Inquiry, InquirySecret, Person, PersonList
 from parley.people.scenario import people as demo_men
 from parley.web import i18n
 from parley.web import people as web
+from parley.people import service as svc
 from tests.web.test_operations_pages import as_member
 from tests.web.test_pages import csrf, sign_in
 
@@ -319,7 +320,7 @@ def test_review_queue_side_by_side_and_deciding(client, demo, runtime):
 
 
 def test_inquiry_filed_answered_and_followed_by_the_family(client, demo, runtime):
-    web.FAMILY.clear()
+    svc.public_limits(client.app.state).family.clear()
     as_member(client, demo, "ua/registrar")
     token = csrf(client, "/inquiries/new")
     r = client.post("/inquiries/new", data={"surname": "", "birth_date": "1991-02-30", "csrf": token})
@@ -364,7 +365,7 @@ def test_inquiry_filed_answered_and_followed_by_the_family(client, demo, runtime
 
 
 def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):
-    web.FAMILY.clear()
+    svc.public_limits(sqlite_client.app.state).family.clear()
     token = csrf(sqlite_client, "/family")
     for _ in range(web.FAMILY_ATTEMPTS):
         r = sqlite_client.post("/family", data={"reference": "INQ-UA-DEMO-0001", "secret": "GUES-SGUE-SSGU-ESSX",
@@ -373,7 +374,7 @@ def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):
     # Even the right secret is refused now, from this address, for a while.
     r = sqlite_client.post("/family", data={"reference": "INQ-UA-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
     assert r.status_code == 429 and "Too many wrong attempts" in r.text
-    web.FAMILY.clear()
+    svc.public_limits(sqlite_client.app.state).family.clear()
     r = sqlite_client.post("/family", data={"reference": "INQ-UA-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
     assert r.status_code == 200 and "Ми перевіряємо списки" in r.text
 
@@ -381,7 +382,7 @@ def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):
 def test_a_family_asks_directly_without_an_account(sqlite_client, sqlite_demo, sqlite_runtime):
     from parley.people import service as svc
 
-    svc.FILINGS.clear()
+    svc.public_limits(sqlite_client.app.state).filings.clear()
     client = sqlite_client
     page = client.get("/family/new")
     assert page.status_code == 200 and 'name="party"' in page.text and "Ask about a relative" in page.text
@@ -405,4 +406,4 @@ def test_a_family_asks_directly_without_an_account(sqlite_client, sqlite_demo, s
     assert 'id="filed-directly"' in client.get(f"/inquiries/{ref}").text
     # In Ukrainian too.
     assert "Запитати про родича" in client.get("/family/new?lang=uk").text
-    svc.FILINGS.clear()
+    svc.public_limits(client.app.state).filings.clear()

@@ -199,7 +199,7 @@ def test_families_share_the_gate(client, demo):
     """The family's secret check takes the same slots: when they are taken it answers 503, not a hash."""
     from parley.people import service as svc
 
-    svc.FAMILY.clear()
+    svc.public_limits(client.app.state).family.clear()
     HASHING.configure(1, 0, 0)
     try:
         with HASHING.slot():
@@ -208,7 +208,7 @@ def test_families_share_the_gate(client, demo):
             page = client.post("/family", data={"reference": "INQ-AAAA-BBBB", "secret": "x",
                                                 "csrf": csrf(client, "/family")}, headers={"Accept-Language": "ru"})
             assert page.status_code == 503 and "Сервер занят" in page.text
-            svc.FILINGS.clear()
+            svc.public_limits(client.app.state).filings.clear()
             filed = client.post("/family/new", data={"surname": "Гнатюк", "first_name": "Роман", "party": "ua",
                                                      "csrf": csrf(client, "/family/new")},
                                 headers={"Accept-Language": "ru"})
@@ -217,8 +217,8 @@ def test_families_share_the_gate(client, demo):
             assert signin.status_code == 503 and "The server is busy" in signin.text
     finally:
         HASHING.configure(2, 8, 3.0)
-        svc.FAMILY.clear()
-        svc.FILINGS.clear()
+        svc.public_limits(client.app.state).family.clear()
+        svc.public_limits(client.app.state).filings.clear()
     assert attempt(client, "ua/admin", demo.password("ua/admin")).status_code == 303
 
 
@@ -455,13 +455,13 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(client, demo, runti
     assert r.status_code == 429
     assert {f.address for f in rows(runtime, SignInFailure)} == {"127.0.0.1"}
     # The family's limit reads the same address: rotating the header does not reset it.
-    svc.FAMILY.clear()
+    svc.public_limits(client.app.state).family.clear()
     try:
         codes = [direct.post("/api/family/inquiry", json={"reference": "INQ-AAAA-BBBB", "secret": "X"},
                              headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(12)]
         assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
     finally:
-        svc.FAMILY.clear()
+        svc.public_limits(client.app.state).family.clear()
     # Behind a trusted proxy, the forwarded address is the client's.
     proxied = server(trusted)
     r = proxied.post("/signin", data={"member": "ru/admin", "password": "x", "csrf": csrf(proxied)},

@@ -288,11 +288,12 @@ def family(body: FamilyBody, request: Request, s: DbSession) -> JSONResponse:
     """A family reads its own inquiry with its reference and secret (no account): the status and the messages
     the registrars wrote for it, nothing else."""
     address = _address(request)
-    if svc.FAMILY.blocked(address):
+    attempts = svc.public_limits(request.app.state).family
+    if attempts.blocked(address):
         return _too_many()
     view = svc.family_view(s, body.reference, body.secret)
     if view is None:
-        svc.FAMILY.count(address)
+        attempts.count(address)
         return JSONResponse({"error": "not_found", "message": "no inquiry with this reference and secret"},
                             status_code=404)
     return JSONResponse({"reference": view.reference, "status": view.status, "sought": view.sought_name,
@@ -319,9 +320,10 @@ async def family_files(body: DirectInquiryBody, request: Request, rt: CurrentRun
     """A family files an inquiry itself (no account). It is signed by the party's intake member, read by that
     party's registrars and the mediators; the answer carries the reference and the secret, shown this once."""
     address = _address(request)
-    if svc.FILINGS.blocked(address):
+    filings = svc.public_limits(request.app.state).filings
+    if filings.blocked(address):
         return _too_many()
-    svc.FILINGS.count(address)
+    filings.count(address)
 
     def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any],
                local: dict[str, Any]) -> Receipt:

@@ -556,8 +556,32 @@ class Attempts:
 
 
 FAMILY_ATTEMPTS, FAMILY_WINDOW = 10, 900  # wrong reference or secret: 10 per quarter of an hour per address
-FAMILY = Attempts(FAMILY_ATTEMPTS, FAMILY_WINDOW)
-FILINGS = Attempts(5, 3600)  # inquiries filed through the public form: 5 an hour per address
+FILINGS_PER_HOUR = 5  # inquiries filed through the public form, per address
+
+
+@dataclass
+class PublicLimits:
+    """The brakes on what families do without an account, one set per application (not per process, so two
+    deployments served by one process, or two tests, never count each other's attempts)."""
+    family: Attempts = field(default_factory=lambda: Attempts(FAMILY_ATTEMPTS, FAMILY_WINDOW))
+    filings: Attempts = field(default_factory=lambda: Attempts(FILINGS_PER_HOUR, 3600))
+
+    def clear(self) -> None:
+        self.family.clear()
+        self.filings.clear()
+
+
+_LIMITS_LOCK = threading.Lock()
+
+
+def public_limits(state: Any) -> PublicLimits:
+    """The application's limits (``app.state``), made on first use."""
+    with _LIMITS_LOCK:
+        limits = getattr(state, "public_limits", None)
+        if limits is None:
+            limits = PublicLimits()
+            state.public_limits = limits
+        return limits
 
 
 def intake_member(s: Session, party: str) -> str | None:

@@ -761,7 +761,6 @@ async def decide_inquiry(request: Request, s: Db, who: Who, ref: str) -> Respons
 
 
 # -- the family's page -----------------------------------------------------------------------------
-FAMILY = svc.FAMILY
 FAMILY_ATTEMPTS = svc.FAMILY_ATTEMPTS
 
 
@@ -801,11 +800,12 @@ async def family_file(request: Request, s: Db) -> Response:
     if values["party"] not in svc.intake_parties(s):
         errors["party"] = N_("Choose whom you ask.")
     address = address_key(client_address(request))
-    if not errors and svc.FILINGS.blocked(address):
+    limits = svc.public_limits(request.app.state)
+    if not errors and limits.filings.blocked(address):
         errors["form"] = N_("Too many inquiries from your address. Wait an hour and try again.")
     if errors:
         return _direct_form(request, s, 429 if "form" in errors else 400, values, errors)
-    svc.FILINGS.count(address)
+    limits.filings.count(address)
     rt = request.app.state.runtime
 
     def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any], local: dict[str, Any]) -> Any:
@@ -835,7 +835,8 @@ async def family_page(request: Request, s: Db) -> Response:
     reference = str(form.get("reference", ""))[:80].strip()
     secret = str(form.get("secret", ""))[:100]
     address = address_key(client_address(request))
-    if FAMILY.blocked(address):
+    family_attempts = svc.public_limits(request.app.state).family
+    if family_attempts.blocked(address):
         return _family(request, 429, values={"reference": reference}, errors={
             "secret": N_("Too many wrong attempts from your address. Wait a quarter of an hour and try again.")})
     try:
@@ -846,7 +847,7 @@ async def family_page(request: Request, s: Db) -> Response:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     if view is None:
-        FAMILY.count(address)
+        family_attempts.count(address)
         return _family(request, 400, values={"reference": reference},
                        errors={"secret": N_("No inquiry has this reference and secret.")})
     return _family(request, view=view)
