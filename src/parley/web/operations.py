@@ -33,8 +33,8 @@ from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render
 
 router = APIRouter(include_in_schema=False)
 
-TIME_ZONES = ("Europe/Kyiv", "Europe/Moscow", "Europe/Minsk", "Europe/Warsaw", "Europe/Istanbul", "Europe/Geneva",
-              "UTC")
+TIME_ZONES = ("Europe/Kyiv", "Europe/Moscow", "Europe/Minsk", "Europe/Warsaw", "Europe/Istanbul",
+              "Europe/Zurich", "UTC")  # Geneva keeps Zurich's time
 DEFAULT_REGION = [22.0, 44.0, 41.0, 53.0]
 STATUSES = ("proposed", "acknowledged", "under_way", "suspended", "completed", "aborted")
 
