@@ -27,7 +27,7 @@ from parley.records.kinds import parse_payload
 from parley.submit import sign_and_submit, submit_signed
 from parley.web import i18n
 from parley.web.i18n import N_, NP_, Message, Plural, Verbatim
-from parley.web.labels import BOARD_LABELS, OPERATION_LABELS
+from parley.web.labels import BOARD_LABELS, MAP_CONTROLS, OPERATION_LABELS
 from parley.web.refusals import refusal
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render
 
@@ -189,7 +189,7 @@ def _incident_feature(i: Any, lang: str = "en") -> dict[str, Any]:
 
 def _map_labels(request: Request) -> dict[str, str]:
     lang = lang_of(request)
-    return {code: i18n.gettext(lang, text) for code, text in LABELS.items()}
+    return {code: i18n.gettext(lang, text) for code, text in {**LABELS, **MAP_CONTROLS}.items()}
 
 
 # -- the list and map ------------------------------------------------------------------------------
