@@ -505,14 +505,21 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
                        for e in events if e.lon is not None and e.event != "incident"],
             "incidents": [_incident_feature(i, lang) for g in incidents for i in g]}
     destinations = sorted({d for _, d, _, _ in outcomes.rows} | {plan["destination"]["name"]})
+    shown = {"answer": can_answer, "status": bool(actions),
+             "movement": writer and member_of and op.status in ("under_way", "suspended"),
+             "outcome": writer and member_of and op.status in ("under_way", "suspended", "completed"),
+             "channel": writer and member_of}
+    errors = dict(errors or {})
+    # A refusal for a form the page no longer shows (the operation moved on meanwhile) is shown at the top.
+    for key in [key for key in errors if key.split(".", 1)[0] in shown and not shown[key.split(".", 1)[0]]]:
+        errors.setdefault("form", errors.pop(key))
     return page(request, "operation.html", status, who=who, op=op, v=v, plan=plan, tz=tz, board=board, names=names,
                 events=events, incidents=incidents, outcomes=outcomes, messages=messages, versions=versions,
                 conflicts=conflicts, unseen=unseen, alerts=alerts, can_answer=can_answer, actions=actions,
-                can_move=writer and member_of and op.status in ("under_way", "suspended"),
-                can_report=writer and member_of and op.status in ("under_way", "suspended", "completed"),
-                can_post=writer and member_of, categories=k.CATEGORIES, movements=k.MOVEMENTS,
+                can_move=shown["movement"], can_report=shown["outcome"], can_post=shown["channel"],
+                categories=k.CATEGORIES, movements=k.MOVEMENTS,
                 destination=plan["destination"]["name"], destinations=destinations,
-                errors=errors or {}, values=values or {}, map_data=data)
+                errors=errors, values=values or {}, map_data=data)
 
 
 @router.get("/operations/{op_id}", response_class=HTMLResponse)
