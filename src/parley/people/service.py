@@ -248,7 +248,7 @@ def matcher(s: Session) -> Any:
     """The model over the whole registry. A new person is scored with the model already trained (the
     registry is refreshed, not relearnt); the model is retrained when registrars decide (their decisions
     are training labels) or when the registry has grown by a fifth since the last training."""
-    from parley.people.matching import Matcher
+    from parley.people.matching.matcher import Matcher
 
     cache = _MATCHERS.setdefault(str(s.get_bind().url), _Cached())
     stamp = _stamp(s)
@@ -276,7 +276,7 @@ def candidate_pairs(s: Session, threshold: float) -> Any:
     """Every pair of records in the registry the model scores at or above ``threshold`` (registrars'
     decisions override the model), computed once per state of the registry and shared by all readers:
     each reader then sees only the pairs whose two records it may read."""
-    from parley.people.matching import dedupe
+    from parley.people.matching.engine import dedupe
 
     cache = _PAIRS.setdefault(f"{s.get_bind().url}|{threshold}", _Cached())
     stamp = _stamp(s)
