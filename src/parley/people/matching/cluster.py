@@ -10,6 +10,7 @@ import pandas as pd
 
 from parley.people.matching.features import labels
 
+
 def _jaro_winkler(a: str, b: str) -> float:
     from rapidfuzz.distance import JaroWinkler
 
@@ -26,8 +27,7 @@ class Contradiction:
     """Whether two records clearly describe different persons, by the model's own strongest negative
     evidence: first names that the model puts in its "different given name" level (neither the same
     canonical key, nor swapped with the surname, nor Jaro-Winkler >= 0.85, nor one edit apart, nor an
-    agreeing initial), full
-    patronymics that differ the same way, or birth years more than a year apart."""
+    agreeing initial), full patronymics that differ the same way, or birth years more than a year apart."""
 
     def __init__(self, prepared: pd.DataFrame) -> None:
         self.first_key = prepared["first_key"].to_numpy(dtype=object)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from parley.people import names
 
+
 INPUT_COLUMNS = ("id", "surname", "first_name", "patronymic", "birth_date", "birth_place", "service_number")
 
 NAME_FEATURES = (

@@ -16,6 +16,7 @@ from parley.people.matching.engine import Engine, dedupe, link
 from parley.people.matching.features import INPUT_COLUMNS, InputError, prepare, splink_frame
 from parley.people.matching.model import Progress, blocking_rules
 
+
 def read_list(path: str | Path) -> pd.DataFrame:
     """A CSV list (UTF-8 with or without BOM; comma, semicolon or tab) as text columns; INPUT_COLUMNS are
     looked up case-insensitively, missing ones are empty, other columns are dropped."""

@@ -17,6 +17,7 @@ from parley.people.matching.engine import Engine
 from parley.people.matching.features import INPUT_COLUMNS, check_ids, prepare, splink_frame
 from parley.people.matching.model import candidate_blocking_rules, new_linker, settings, train
 
+
 _QUERY_ID = "__inquiry__"
 
 
