@@ -23,10 +23,10 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
-from _common import last_line  # noqa: F401  (puts the repo root on sys.path)
+from _common import last_line  # also puts the repo root on sys.path
 
 from sqlalchemy import insert, select, update
 
@@ -75,7 +75,7 @@ def build(size: int, every: int, tmp: Path):  # type: ignore[no-untyped-def]
                 root = tree.root(i + 1)
                 last_note = sign_checkpoint(rt.log_signer, ORIGIN, i + 1, root)
                 cps.append({"size": i + 1, "root_hash": root, "note": last_note,
-                            "created_at": datetime.now(timezone.utc), "published": True})
+                            "created_at": datetime.now(UTC), "published": True})
             if len(entries) == CHUNK:
                 conn.execute(insert(LogEntry), entries)
                 conn.execute(insert(LogNode), nodes)

@@ -4,7 +4,7 @@ incidents; every refusal leaves nothing behind. Runs on SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from parley.records.compose import compose
 from tests.conftest import ORIGIN
 
 AUD = "party:icrc,party:ru,party:ua"
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def iso(t: datetime) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from sqlalchemy import func, select
@@ -174,7 +174,7 @@ def test_state_validation(runtime, demo):
 
 def test_clock_and_size_limits(runtime, demo):
     signer = demo.signer("ua/negotiator")
-    old = datetime.now(timezone.utc) - timedelta(days=2)
+    old = datetime.now(UTC) - timedelta(days=2)
     refused(runtime, compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload={"text": "late"},
                              time=old), {"text": "late"}, Unprocessable)
     big = {"text": "я" * 19_000}

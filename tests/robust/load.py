@@ -86,7 +86,7 @@ async def timed(conn: Conn, tally: Tally, timeout: float, method: str, path: str
     t = time.perf_counter()
     try:
         status, _, _ = await asyncio.wait_for(conn.request(method, path, headers, body), timeout)
-    except (asyncio.TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
         conn.close()
         status = 0
     tally.add(status, time.perf_counter() - t)

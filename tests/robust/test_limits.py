@@ -67,7 +67,7 @@ def closed_after(s: socket.socket, limit: float, trickle: bytes = b"") -> tuple[
     while time.monotonic() - t < limit:
         try:
             chunk = s.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             if sent < len(trickle):
                 try:
                     s.sendall(trickle[sent:sent + 1])

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from sqlalchemy import func, select
@@ -227,7 +227,7 @@ def check_log(sessions: sessionmaker, verifier: Verifier, origin: str, state: Lo
                 report.nodes += len(stored)
                 _compare_nodes(report, level, 0, computed, stored)
     report.seconds = time.perf_counter() - t0
-    report.finished_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report.finished_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return report
 
 

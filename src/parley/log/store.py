@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -86,7 +86,7 @@ def sign_checkpoint(signer: Signer, origin: str, size: int, root: bytes) -> byte
 def new_checkpoint(session: Session, signer: Signer, origin: str, size: int, root: bytes, *,
                    published: bool = False) -> LogCheckpoint:
     cp = LogCheckpoint(size=size, root_hash=root, note=sign_checkpoint(signer, origin, size, root),
-                       created_at=datetime.now(timezone.utc), published=published)
+                       created_at=datetime.now(UTC), published=published)
     session.add(cp)
     return cp
 

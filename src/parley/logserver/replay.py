@@ -5,7 +5,7 @@ checkpoints and cosignatures are then carried over, each checked against the reb
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -93,7 +93,7 @@ def table_rows(engine: Engine, tables: Iterable[type[Base]]) -> dict[str, list[t
 def _comparable(value: object) -> object:
     # SQLite returns naive datetimes, PostgreSQL aware ones: compare both in UTC.
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 

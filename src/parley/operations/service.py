@@ -17,7 +17,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -38,7 +38,7 @@ from parley.records.policy import reads_every_party
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def can_read(who: Principal, kind: str, row: Any) -> bool:
@@ -368,7 +368,7 @@ def check_plan(sessions: sessionmaker, s: Session, who: Principal, plan: Plan, e
     beyond; refused checks are recorded too, up to ``CHECK_LIMIT`` of them an hour)."""
     now = now or now_utc()
     footprint = footprint_of(plan)
-    start, end = plan.window.start.astimezone(timezone.utc), plan.window.end.astimezone(timezone.utc)
+    start, end = plan.window.start.astimezone(UTC), plan.window.end.astimezone(UTC)
     minx, miny, maxx, maxy = footprint.bounds
     row = dict(member=who.member, party=who.party, at=now, min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy,
                window_start=start, window_end=end, operation=exclude[:64] if exclude else None)

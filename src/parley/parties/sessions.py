@@ -27,8 +27,9 @@ import json
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import datetime, timedelta, UTC
+from typing import Any
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, TimestampSigner
@@ -57,7 +58,7 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     """Naive UTC, as the DateTime columns store it on SQLite and PostgreSQL alike."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # -- the client ------------------------------------------------------------------------------------

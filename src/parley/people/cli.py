@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -117,7 +117,7 @@ def event(pid: str, kind: Annotated[str, typer.Argument(help="captured, held_at,
                                                              "hospitalised, released, repatriated, died, …")],
           date: Annotated[str, typer.Option(help="yyyy-mm-dd, yyyy-mm or yyyy")] = "",
           place: str = "", note: str = "",
-          wounded: Annotated[Optional[bool], typer.Option("--wounded/--not-wounded")] = None,
+          wounded: Annotated[bool | None, typer.Option("--wounded/--not-wounded")] = None,
           url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Record a step of a person's status history."""
     body: dict[str, Any] = {"event": kind, "date": date, "place": place, "note": note}

@@ -147,7 +147,7 @@ class MatchDecide(Payload):
     note: Text = ""
 
     @model_validator(mode="after")
-    def _two(self) -> "MatchDecide":
+    def _two(self) -> MatchDecide:
         if self.left == self.right:
             raise ValueError("a decision concerns two different person records")
         return self
@@ -186,7 +186,7 @@ class InquiryDecide(Payload):
     message: Text = ""
 
     @model_validator(mode="after")
-    def _person(self) -> "InquiryDecide":
+    def _person(self) -> InquiryDecide:
         if self.decision in ("confirmed", "rejected") and self.person is None:
             raise ValueError("confirming or rejecting a candidate names the person")
         if self.decision in ("message", "closed") and not self.message.strip():

@@ -46,7 +46,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, ClassVar
 
-_APOSTROPHES = str.maketrans({c: "'" for c in "`’ʼ´‘ʹʻ′"})
+_APOSTROPHES = str.maketrans(dict.fromkeys("`’ʼ´‘ʹʻ′", "'"))
 _UK_ONLY = set("іїєґ")
 _RU_ONLY = set("ыэъё")
 _CYR = re.compile(r"[а-яёіїєґ]")

@@ -81,12 +81,12 @@ _DATE_FIELDS = ("birth_date", "capture_date", "death_date")
 _NAME_FIELDS = ("surname", "first_name", "patronymic", "mother_maiden_name", "full_name")
 _CODED_FIELDS = (*_DATE_FIELDS, "sex", "category", "seriously_wounded")  # read into a code, not kept as written
 MAX_LENGTH: dict[str, int] = {
-    **{f: 200 for f in PERSON_FIELDS},
-    **{f: 4000 for f in _TEXT_FIELDS},
+    **dict.fromkeys(PERSON_FIELDS, 200),
+    **dict.fromkeys(_TEXT_FIELDS, 4000),
     "service_number": 64,
     "external_id": 100,
     "full_name": 600,  # three names of 200
-    **{f: 100 for f in _CODED_FIELDS},  # what is written in the cell; the code stored is short
+    **dict.fromkeys(_CODED_FIELDS, 100),  # what is written in the cell; the code stored is short
 }
 
 Status = Literal["ok", "rejected"]

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -96,7 +96,7 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
         raise Unprocessable("payload does not match the record's payload hash", field="payload")
     if not sub.replay:
         when = rec.when
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         if abs(when - now) > MAX_CLOCK_SKEW:
             raise Unprocessable(f"record time {rec.time} is more than {MAX_CLOCK_SKEW} from the log's clock",
                                 field="time")

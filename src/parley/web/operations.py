@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import zoneinfo
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -77,7 +77,7 @@ def utc(t: datetime | None, lang: str = "en") -> str:
 
 
 def iso(t: datetime | None) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
 
 
 def duration(seconds: int | None, lang: str = "en") -> str:
