@@ -215,7 +215,8 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
 
         with console.status("asking the witnesses to cosign…"):
             ok = Publisher(rt).publish_once()
-        console.print("checkpoint cosigned by every party's witness" if ok else "[yellow]checkpoint not yet cosigned[/yellow]")
+        console.print("checkpoint cosigned by every party's witness" if ok
+                      else "[yellow]checkpoint not yet cosigned[/yellow]")
     url = f"http://{host}:{port}/"
     out.print(f"Demo sign-ins (also in {creds}, with each member's signing-key file):")
     out.print(f"  {'party':8} {'member':16} {'role':20} {'password':18} API token", highlight=False)
@@ -257,7 +258,7 @@ def record_submit(
     kind: Annotated[str, typer.Option(help="Record kind, e.g. record.note")],
     payload: Annotated[str, typer.Option(help="Payload as JSON, or @file.json")],
     audience: Annotated[str, typer.Option(help="Comma-separated audience tokens")] = "all",
-    ref: Annotated[list[str], typer.Option(help="Hash of an earlier record (repeatable)")] = [],
+    ref: Annotated[list[str] | None, typer.Option(help="Hash of an earlier record (repeatable)")] = None,
     key_file: Annotated[Path, typer.Option(envvar="PARLEY_KEY_FILE", help="Your signing key")] = Path("parley.key"),
     url: Annotated[str, typer.Option(envvar="PARLEY_URL")] = "http://127.0.0.1:8000",
     token: Annotated[str, typer.Option(envvar="PARLEY_TOKEN", help="Your API token")] = "",
@@ -282,7 +283,7 @@ def record_submit(
             r = client.get("/log/key")
             r.raise_for_status()
             origin = r.text.strip().split("+", 1)[0]
-        note = compose(signer, origin=origin, kind=kind, audience=audience.split(","), payload=data, refs=ref)
+        note = compose(signer, origin=origin, kind=kind, audience=audience.split(","), payload=data, refs=ref or [])
         r = client.post("/api/records", json={"note": note.decode(), "payload": data})
     if r.status_code >= 400:
         console.print(f"[red]{r.status_code}: {r.text}[/red]")

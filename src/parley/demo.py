@@ -162,7 +162,8 @@ def build_members() -> dict[str, DemoMember]:
     return out
 
 
-def load_demo(pipeline: Pipeline, sessions: sessionmaker, secret: str, origin: str, data_dir: Path) -> list[dict[str, Any]]:
+def load_demo(pipeline: Pipeline, sessions: sessionmaker, secret: str, origin: str,
+              data_dir: Path) -> list[dict[str, Any]]:
     """Load the scenario into an empty log and write ``demo-credentials.json``; return the sign-ins."""
     members = build_members()
     # A historical reconstruction: the records' own 2022 times are kept (see the module's docstring).

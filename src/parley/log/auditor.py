@@ -189,7 +189,7 @@ class Auditor:
         self.shadow = shadow
         self.proof_sample = proofs
         self.details = details
-        self.rng = random.Random()
+        self.rng = random.SystemRandom()  # which proofs are sampled must not be predictable by the server
         try:
             self.log_key = Verifier.from_vkey(log_vkey)
         except NoteError as exc:
@@ -496,10 +496,10 @@ class Auditor:
             listed.append("record hash")
         if listed:
             return f"the server lists this record with another {', '.join(listed)} than its signed text"
-        if me is not None and self.admits is not None:
-            if not self.admits(me, kind or "", fields.get("audience", ""), fields.get("party", "")):
-                return (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
-                        f"and kind ({kind}) do not admit {me.member}")
+        if (me is not None and self.admits is not None
+                and not self.admits(me, kind or "", fields.get("audience", ""), fields.get("party", ""))):
+            return (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
+                    f"and kind ({kind}) do not admit {me.member}")
         genesis = idx == 0 and kind == "deployment.init"
         if not genesis:
             member = standing.members.get(author)
@@ -557,8 +557,8 @@ class Auditor:
                     text, _, _ = open_note(note, [self.log_key])
                     signed = Checkpoint.parse(text)
                 except (KeyError, TypeError, AttributeError, NoteError, CheckpointError) as exc:
-                    report.problems.append(f"the server lists a checkpoint ({item.get('size') if isinstance(item, dict) else '?'}) "
-                                           f"that the log did not sign: {exc}")
+                    shown = item.get("size") if isinstance(item, dict) else "?"
+                    report.problems.append(f"the server lists a checkpoint ({shown}) that the log did not sign: {exc}")
                     continue
                 report.checkpoints_checked += 1
                 if signed.size != size or signed.origin != self.origin:
@@ -587,12 +587,14 @@ class Auditor:
             except (KeyError, TypeError) as exc:
                 raise AuditError(f"malformed consistency proof answer: {exc}") from exc
             except (merkle.ProofError, ValueError) as exc:
-                why = f"the log signed a checkpoint for size {size} inconsistent with its published one ({cp.size}): {exc}"
+                why = (f"the log signed a checkpoint for size {size} inconsistent with its published one "
+                       f"({cp.size}): {exc}")
                 raise ForkDetected(why, self._evidence(new_note, note, cp, signed, proof, why)) from None
 
     def _check_proofs(self, cp: Checkpoint, tiles: TileNodeSource, readable: list[int], report: AuditReport) -> None:
         """The inclusion proofs the server serves with records: built from its stored inner nodes."""
-        sample = readable if len(readable) <= self.proof_sample else sorted(self.rng.sample(readable, self.proof_sample))
+        sample = (readable if len(readable) <= self.proof_sample
+                  else sorted(self.rng.sample(readable, self.proof_sample)))
         for idx in sample:
             rec = self._json(f"/api/log/records/{idx}")
             try:
@@ -607,7 +609,8 @@ class Auditor:
                 continue
             report.proofs_checked += 1
             if merkle.leaf_hash(note) != tiles.node(0, idx):
-                report.failures.append((idx, "the server serves this record with another note than the one in the tree"))
+                report.failures.append((idx, "the server serves this record with another note than the one in the "
+                                             "tree"))
             elif signed.size <= cp.size and merkle.root_hash(tiles, signed.size) != signed.root_hash:
                 report.failures.append((idx, f"this record's proof is against a checkpoint ({signed.size}) that is "
                                              "not one of the published tree"))

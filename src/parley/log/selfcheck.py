@@ -98,7 +98,7 @@ def _entry_problem(origin: str, row: Any) -> str | None:
     if not text.startswith(head):
         lines = text.decode(errors="replace").split("\n")
         values = (origin, kind, author, party, when, audience)
-        wrong = [c for i, (c, v) in enumerate(zip(_COLUMNS, values)) if i + 1 >= len(lines)
+        wrong = [c for i, (c, v) in enumerate(zip(_COLUMNS, values, strict=True)) if i + 1 >= len(lines)
                  or lines[i + 1] != f"{c} {v}"]
         if wrong == ["origin"]:
             return f"entry {idx}: its signed text is not a record of this log"

@@ -151,7 +151,8 @@ def propose(plan: Annotated[Path, typer.Argument(help="The plan, as JSON")],
 
 @app.command("answer")
 def answer(op_id: str, version: Annotated[int, typer.Option(help="The version you answer")],
-           acknowledge: Annotated[bool, typer.Option("--acknowledge", help="Acknowledge receipt (not permission)")] = False,
+           acknowledge: Annotated[bool, typer.Option("--acknowledge",
+                                                     help="Acknowledge receipt (not permission)")] = False,
            decline: Annotated[str | None, typer.Option(help="Decline, giving the reason")] = None,
            counter: Annotated[Path | None, typer.Option(help="Counter-propose this plan (JSON)")] = None,
            reason: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:

@@ -99,7 +99,7 @@ class Plan(Payload):
     area: dict[str, Any] | None = None
     origin: Place
     destination: Place
-    waypoints: Annotated[list[Place], Field(max_length=100)] = []
+    waypoints: Annotated[list[Place], Field(max_length=100)] = []  # noqa: RUF012 — pydantic copies defaults
     window: Window
     time_zone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
     buffer_m: Annotated[int, Field(ge=0, le=geo.MAX_BUFFER_M)] = 1000
@@ -482,7 +482,8 @@ def apply_propose(ctx: Context) -> None:
         raise Conflict(f"version {p.supersedes} is not the current version ({op.version})", field="supersedes")
     if op.status not in ("proposed", "acknowledged", "suspended"):
         raise Conflict(f"operation {op.id!r} is {op.status}; it can no longer be changed", field="operation")
-    if ctx.author_party is None or (ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list):
+    if ctx.author_party is None or (ctx.author_party.slug != op.mediator
+                                    and ctx.author_party.slug not in op.party_list):
         raise Forbidden("only the organising mediator or a party concerned changes an operation")
     # A revision cannot drop a party (whose acknowledgement would then never be asked) or swap the mediator.
     _same_parties(op, p.plan, "a revision")
@@ -553,7 +554,8 @@ def apply_movement(ctx: Context) -> None:
     p: OperationMovement = ctx.payload
     _require_writer(ctx)
     op = _operation(ctx, p.operation)
-    if ctx.author_party is None or (ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list):
+    if ctx.author_party is None or (ctx.author_party.slug != op.mediator
+                                    and ctx.author_party.slug not in op.party_list):
         raise Forbidden("only the mediator or a party concerned reports the convoy's movements")
     if op.status not in ("under_way", "suspended"):
         raise Conflict(f"operation {op.id!r} is {op.status.replace('_', ' ')}; movements are reported while it is "

@@ -204,7 +204,7 @@ def outcomes(s: Session, who: Principal, op: Operation) -> OutcomeTable:
     rows = []
     for (cat, dest), per in sorted(cells.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
         full = {p: per.get(p) for p in parties}
-        values = {v for v in full.values()}
+        values = set(full.values())
         rows.append((cat, dest, full, len(values) > 1))
     totals = {p: sum(f.count for f in figs if f.party == p) for p in parties}
     return OutcomeTable(parties, rows, totals, latest)

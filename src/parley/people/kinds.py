@@ -409,7 +409,7 @@ def apply_inquiry(ctx: Context) -> None:
                         field="audience")
     ids.require_own_reference(ctx, p.id, "id")
     for t in ctx.record.audience.tokens:
-        kind, _, rest = t.partition(":")
+        kind = t.partition(":")[0]
         if kind != "party":
             raise Unprocessable(f"an inquiry is read only by parties and mediators; {t!r} is not allowed",
                                 field="audience")
@@ -492,4 +492,5 @@ def person_payload(values: dict[str, Any]) -> dict[str, Any]:
     return {k: str(values[k]).strip() for k in PERSON_FIELDS if values.get(k) not in (None, "")}
 
 
-__all__ = ["KINDS", "KIND", "POLICY", "CATEGORIES", "EVENTS", "FIRST_EVENT", "person_audience", "person_payload", "check_partial_date"]
+__all__ = ["KINDS", "KIND", "POLICY", "CATEGORIES", "EVENTS", "FIRST_EVENT", "person_audience", "person_payload",
+           "check_partial_date"]

@@ -113,7 +113,7 @@ def records(add: Add) -> None:
     # Ukraine's list of servicemen missing after the evacuation, in Ukrainian forms: some of Russia's
     # prisoners written differently, and men Russia has not reported.
     ua_men = [(j, men[j]) for j in range(UA_OVERLAP)] + [(RU_LIST + j, men[RU_LIST + j]) for j in range(UA_ONLY)]
-    for n, (j, m) in enumerate(ua_men):
+    for n, (_j, m) in enumerate(ua_men):
         person = {"surname": m["surname"], "first_name": m["first_name"], "patronymic": m["patronymic"],
                   "birth_date": m["birth_date"], "birth_place": m["birth_place"][0], "rank": m["rank"][0],
                   "unit": "військова частина А0000 (вигадана)", "capture_place": "Маріуполь"}

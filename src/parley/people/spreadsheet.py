@@ -820,8 +820,8 @@ def write_xlsx(rows: Iterable[Mapping[str, Any]], fields: Sequence[str], headers
         ws.column_dimensions[_letters(i)].width = 18
     for number, cells in enumerate(_table_out(rows, fields, headers)):
         out = []
-        for text in cells:
-            text = _XML_ILLEGAL.sub("", text)[:32767]
+        for raw in cells:
+            text = _XML_ILLEGAL.sub("", raw)[:32767]
             cell = WriteOnlyCell(ws, value=text)
             cell.data_type = "s"  # openpyxl makes "=..." a formula otherwise
             if text.startswith(_TRIGGERS):

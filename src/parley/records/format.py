@@ -137,7 +137,7 @@ class RecordText:
             raise BadRequest(f"record text must start with {HEADER!r}")
         fixed = ("origin", "kind", "author", "party", "time", "audience")
         values: dict[str, str] = {}
-        for key, line in zip(fixed, lines[1:7]):
+        for key, line in zip(fixed, lines[1:7], strict=True):
             k, sep, v = line.partition(" ")
             if k != key or not sep or not v:
                 raise BadRequest(f"record line {key!r} is missing or out of order")

@@ -218,7 +218,7 @@ class Pipeline:
             for s in batch:
                 if not s.future.done():
                     s.future.set_exception(err)
-        except Exception as exc:  # the whole transaction failed: nothing was stored, say so to everyone
+        except Exception as exc:  # noqa: BLE001 — the whole transaction failed: nothing was stored, say so to everyone
             if not isinstance(exc, LogUnavailable):
                 log.error("append batch of %d failed: %s", len(batch), type(exc).__name__)
             err = exc if isinstance(exc, ParleyError) else Conflict("the log could not store this batch; retry")

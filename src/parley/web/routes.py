@@ -364,7 +364,8 @@ def _member_page(request: Request, s: Session, who: Principal, party: str, handl
     m = s.get(Member, f"{party}/{handle}")
     if m is None:
         return not_found(request, who, N_("There is no such member."))
-    keys = s.execute(select(MemberKey).where(MemberKey.member == m.id).order_by(MemberKey.registered_idx)).scalars().all()
+    keys = s.execute(select(MemberKey).where(MemberKey.member == m.id)
+                     .order_by(MemberKey.registered_idx)).scalars().all()
     cred = s.get(Credential, m.id)
     ctx = {"errors": {}, "values": {}, "new_token": None, **extra}
     # Members see their own sessions only (an address is personal): when and where, and each can be ended.
@@ -391,7 +392,8 @@ async def _member_action(request: Request, s: Session, who: Principal, party: st
     try:
         await submit_signed(request.app.state.runtime, s, who, kind, ["all"], payload)
     except ParleyError as exc:
-        return _member_page(request, s, who, party, handle, 400, errors={field: refusal_message(exc)}, values=values or {})
+        return _member_page(request, s, who, party, handle, 400, errors={field: refusal_message(exc)},
+                            values=values or {})
     return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
 
 
