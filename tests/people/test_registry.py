@@ -133,7 +133,8 @@ def test_bad_person_records_are_refused_and_nothing_is_stored(runtime, demo):
     refused(runtime, demo, "ru/registrar", "person.register", pow_ru(surname="К" * 201), UA_RU, 422, "")
     # Only registrars and admins register persons.
     refused(runtime, demo, "ru/negotiator", "person.register", pow_ru(), UA_RU, 403, "may not write person.register")
-    refused(runtime, demo, "ua/press", "person.register", missing_ua(), "party:ua", 403, "may not write person.register")
+    refused(runtime, demo, "ua/press", "person.register",
+            missing_ua(), "party:ua", 403, "may not write person.register")
     submit(runtime, demo, "ru/registrar", "person.register", pow_ru(), UA_RU)
     refused(runtime, demo, "ru/registrar", "person.register", pow_ru(first_name="Иван"), UA_RU, 409,
             "already registered", field="id")

@@ -268,7 +268,8 @@ def test_deactivating_a_member_ends_their_sessions(client, demo, runtime):
     assert attempt(second, "ua/press", demo.password("ua/press")).status_code == 303
     assert len(rows(runtime, WebSession, WebSession.member == "ua/press")) == 2
     r = client.post("/api/actions", headers=demo.headers("ua/admin"),
-                    json={"kind": "member.update", "audience": ["all"], "payload": {"member": "ua/press", "active": False}})
+                    json={"kind": "member.update", "audience": ["all"],
+                          "payload": {"member": "ua/press", "active": False}})
     assert r.status_code == 201, r.text
     assert client.get("/api/me").status_code == 401
     assert client.get("/", follow_redirects=False).status_code == 303
