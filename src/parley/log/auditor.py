@@ -126,7 +126,8 @@ def _safe(origin: str) -> str:
 
 def _kind_of(rec: Any) -> str | None:
     try:
-        return next(line[5:] for line in rec["note"].split("\n") if line.startswith("kind "))
+        kind: str = next(line[5:] for line in rec["note"].split("\n") if line.startswith("kind "))
+        return kind
     except (KeyError, TypeError, AttributeError, StopIteration):
         return None
 
@@ -431,7 +432,7 @@ class Auditor:
         # works on its core while this process verifies signatures on the other.
         with ThreadPoolExecutor(2) as pool:
             tiles_checked = pool.submit(self._check_tiles, tiles, cp.size)
-            ahead: Future | None = pool.submit(self._page, 0, FIRST_PAGE) if cp.size else None
+            ahead: Future[Any] | None = pool.submit(self._page, 0, FIRST_PAGE) if cp.size else None
             while ahead is not None:
                 records, nxt = ahead.result()
                 ahead = pool.submit(self._page, nxt, PAGE) if nxt is not None and nxt < cp.size else None
@@ -573,7 +574,7 @@ class Auditor:
                         raise ForkDetected(why, self._evidence(note, new_note, signed, cp, [], why))
                 else:
                     newer.append((size, note, signed))
-            sizes = [i.get("size") for i in items if isinstance(i, dict) and isinstance(i.get("size"), int)]
+            sizes: list[int] = [i["size"] for i in items if isinstance(i, dict) and isinstance(i.get("size"), int)]
             if len(items) < CHECKPOINT_PAGE or not sizes or min(sizes) <= max(floor, 1):
                 break
             before = min(sizes)

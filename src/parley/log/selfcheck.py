@@ -37,7 +37,7 @@ from datetime import datetime, UTC
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from parley.log import merkle
 from parley.log.checkpoint import Checkpoint, CheckpointError
@@ -126,7 +126,7 @@ def _checkpoint_problem(verifier: Verifier, origin: str, size: int, stored_root:
     return None
 
 
-def check_log(sessions: sessionmaker, verifier: Verifier, origin: str, state: LogState | None = None, *,
+def check_log(sessions: sessionmaker[Session], verifier: Verifier, origin: str, state: LogState | None = None, *,
               chunk_bits: int = CHUNK_BITS, pause: float = 0.0, stop: threading.Event | None = None,
               progress: Callable[[int, int], None] | None = None,
               verified: dict[int, bytes] | None = None) -> SelfCheckReport:
@@ -232,7 +232,7 @@ def check_log(sessions: sessionmaker, verifier: Verifier, origin: str, state: Lo
 
 
 @contextmanager
-def _snapshot(sessions: sessionmaker) -> Iterator[Any]:
+def _snapshot(sessions: sessionmaker[Session]) -> Iterator[Any]:
     """One consistent read of the head and the tables' extents (appends may run meanwhile)."""
     with sessions() as s:
         if s.get_bind().dialect.name == "postgresql":
@@ -328,7 +328,7 @@ class IntegrityMonitor:
     """Runs the self-check for a runtime, keeps the last report, and makes the pipeline refuse writes
     when it fails. ``start`` runs it on a schedule in a background thread."""
 
-    def __init__(self, sessions: sessionmaker, verifier: Verifier, origin: str, state: LogState | None,
+    def __init__(self, sessions: sessionmaker[Session], verifier: Verifier, origin: str, state: LogState | None,
                  refuse: Callable[[str], None]) -> None:
         self.sessions, self.verifier, self.origin, self.state = sessions, verifier, origin, state
         self._refuse = refuse

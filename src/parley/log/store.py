@@ -68,8 +68,8 @@ class DbNodes:
         if inner:
             # An OR of primary-key lookups: SQLite scans the table for a row-value IN list.
             cond = or_(*(and_(LogNode.level == lv, LogNode.idx == i) for lv, i in inner))
-            rows = self.session.execute(select(LogNode.level, LogNode.idx, LogNode.hash).where(cond))
-            fetched.update(((lv, i), h) for lv, i, h in rows)
+            nodes = self.session.execute(select(LogNode.level, LogNode.idx, LogNode.hash).where(cond))
+            fetched.update(((lv, i), h) for lv, i, h in nodes)
         if fetched:
             self.cache.update(fetched)
             found.update(fetched)

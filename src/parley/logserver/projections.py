@@ -25,9 +25,9 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import create_engine
+from sqlalchemy import Table, create_engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
@@ -170,7 +170,7 @@ class Shadow:
         self.kinds = kinds
         self.policy = ReadPolicy(kinds)
         self.engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-        Base.metadata.create_all(self.engine, tables=[t.__table__ for t in PROJECTION_TABLES])
+        Base.metadata.create_all(self.engine, tables=[cast(Table, t.__table__) for t in PROJECTION_TABLES])
         self.session = Session(self.engine)
         self.tainted: set[tuple[str, str]] = set()
         self.applied = 0

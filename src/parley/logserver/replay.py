@@ -9,7 +9,9 @@ from datetime import datetime, UTC
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from typing import cast
+
+from sqlalchemy import Table, delete, select
 from sqlalchemy.engine import Engine
 
 from parley.db import Base, migrate, session_factory, writing
@@ -83,7 +85,7 @@ def table_rows(engine: Engine, tables: Iterable[type[Base]]) -> dict[str, list[t
     out: dict[str, list[tuple]] = {}
     with engine.connect() as conn:
         for model in tables:
-            t = model.__table__
+            t = cast(Table, model.__table__)
             cols = list(t.columns)
             rows = conn.execute(select(*cols).order_by(*t.primary_key.columns)).all()
             out[t.name] = [tuple(_comparable(v) for v in r) for r in rows]

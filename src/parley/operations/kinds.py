@@ -677,8 +677,8 @@ def apply_channel_receipt(ctx: Context) -> None:
         raise Forbidden("only a recipient party gives a receipt for a message", field="message")
     if ctx.session.get(ChannelReceipt, (msg.idx, party, p.state)) is not None:
         raise Conflict(f"party {party!r} already gave a {p.state} receipt for this message", field="state")
-    states = [p.state] if p.state == "delivered" or ctx.session.get(ChannelReceipt, (msg.idx, party, "delivered")) \
-        else ["delivered", "read"]  # reading a message implies it was delivered
+    delivered = p.state == "delivered" or ctx.session.get(ChannelReceipt, (msg.idx, party, "delivered")) is not None
+    states = [p.state] if delivered else ["delivered", "read"]  # reading a message implies it was delivered
     for st in states:
         ctx.session.add(ChannelReceipt(message=msg.idx, party=party, state=st, member=ctx.author.id, idx=ctx.idx,
                                        at=ctx.record.when))

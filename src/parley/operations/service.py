@@ -130,12 +130,12 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
     limit = timedelta(minutes=rules(s)["urgent_read_minutes"])
     for m in s.execute(select(ChannelMessage).where(ChannelMessage.urgent.is_(True),
                                                     ChannelMessage.at < now - limit)).scalars():
-        op = s.get(Operation, m.operation)
-        if op is None or not (who.party == op.mediator or who.is_mediator):
+        about = s.get(Operation, m.operation)
+        if about is None or not (who.party == about.mediator or who.is_mediator):
             continue
         read = set(s.execute(select(ChannelReceipt.party).where(ChannelReceipt.message == m.idx,
                                                                 ChannelReceipt.state == "read")).scalars())
-        out += [Escalation("unread_urgent", op.id, op.title, p, m.at + limit, m.idx)
+        out += [Escalation("unread_urgent", about.id, about.title, p, m.at + limit, m.idx)
                 for p in m.recipients.split(",") if p and p not in read]
     # The current version of an operation it organises meets a zone or an operation a party may not read.
     for op in ops:
@@ -453,16 +453,16 @@ def alerts(s: Session, who: Principal, *, operation_id: str | None = None, targe
         if not may_read_alert(who, a):
             continue
         # Within the owner's party, only the members who read the zone or operation met read of it.
-        target: Zone | Operation | None
+        met: Zone | Operation | None
         if a.target_kind == "zone":
-            target = s.get(Zone, a.target)
-            readable = target is not None and can_read(who, "zone.declare", target)
+            met = s.get(Zone, a.target)
+            readable = met is not None and can_read(who, "zone.declare", met)
         else:
-            target = s.get(Operation, a.target)
-            readable = target is not None and can_read(who, "operation.propose", target)
-        if not readable or target is None:
+            met = s.get(Operation, a.target)
+            readable = met is not None and can_read(who, "operation.propose", met)
+        if not readable or met is None:
             continue
-        name = target.name if isinstance(target, Zone) else target.title
+        name = met.name if isinstance(met, Zone) else met.title
         op = s.get(Operation, a.operation)
         out.append(Alert(a, name, op if op is not None and can_read(who, "operation.propose", op) else None))
         if len(out) >= limit:

@@ -153,7 +153,7 @@ def credential(session: Session, member: str) -> Credential:
 def member_for_token(session: Session, token: str) -> str | None:
     h = token_hash(token)
     row = session.execute(select(Credential.member, Credential.token_hash).where(Credential.token_hash == h)).first()
-    if row is None or not hmac.compare_digest(row[1], h):
+    if row is None or row[1] is None or not hmac.compare_digest(row[1], h):
         return None
     return row[0]
 

@@ -219,8 +219,9 @@ def _person_audience(ctx: Context, reporter: str, own: str | None) -> None:
             raise Unprocessable("records about a person are read only by the reporting party, the person's own "
                                 f"party and the mediators; {t!r} is not allowed", field="audience")
     if own and own != reporter:
-        party = ctx.session.get(Party, own)
-        if party is not None and not ctx.record.audience.admits(own, party.kind, frozenset({"registrar"}), reporter):
+        own_party = ctx.session.get(Party, own)
+        if own_party is not None and not ctx.record.audience.admits(own, own_party.kind, frozenset({"registrar"}),
+                                                                    reporter):
             raise Unprocessable(f"the person's own party {own!r} must be in the audience", field="audience")
 
 

@@ -187,7 +187,7 @@ class Normaliser:
 
     POOLS: ClassVar[dict[str, str]] = {"surname": "last", "given": "first", "patronymic": "patronymic"}
 
-    def __init__(self, exclude: Callable[[str, str], bool] | None = None) -> None:
+    def __init__(self, exclude: Callable[[str, str, str], bool] | None = None) -> None:
         from names_translator.dicts import default_dicts
 
         self._dicts = default_dicts()

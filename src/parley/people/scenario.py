@@ -66,7 +66,7 @@ def people(seed: int = 20220517) -> list[dict[str, Any]]:
     """The invented servicemen: Ukrainian forms, date and place of birth, rank, service number."""
     rng = random.Random(seed)
     seen: set[tuple[str, str]] = set()
-    out = []
+    out: list[dict[str, Any]] = []
     while len(out) < RU_LIST + UA_ONLY:
         s, g = rng.choice(SURNAME), rng.choice(GIVEN)
         if (s, g) in seen:
@@ -137,7 +137,7 @@ def inquiries(add: Add, local_secret: Callable[[str], dict[str, str]]) -> dict[s
     credentials file (the secret is otherwise shown once, to the family). The secret's verifier is local data
     beside each record (``local_secret``), never in the log."""
     men = people()
-    out = {}
+    out: dict[str, str] = {}
     for ref, secret, j, relationship, known in (
         ("INQ-UA-DEMO-0001", "DEMO-FAMI-LY01-0001", 4, "мати", ("surname", "first_name", "birth_date")),
         ("INQ-UA-DEMO-0002", "DEMO-FAMI-LY02-0002", 20, "дружина", ("surname", "first_name", "patronymic")),

@@ -19,7 +19,7 @@ from typing import Any
 import time
 from collections import deque
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from parley.errors import Forbidden, NotFound, ParleyError, Unprocessable
@@ -141,7 +141,7 @@ def _search_rows(s: Session, keys: list[tuple[str, str, str, str]], year: str) -
     from sqlalchemy import and_
 
     exact = {k for sk, gk, pk, _ in keys for k in (sk, gk, pk) if k}
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if exact:
         conds += [Person.surname_key.in_(exact), Person.first_key.in_(exact), Person.patronymic_key.in_(exact)]
     for prefix in {sk.replace(" ", "")[:2] for sk, _, _, _ in keys if len(sk.replace(" ", "")) >= 2}:
@@ -250,7 +250,7 @@ def matcher(s: Session) -> Any:
     are training labels) or when the registry has grown by a fifth since the last training."""
     from parley.people.matching import Matcher
 
-    cache = _MATCHERS.setdefault(str(s.get_bind().url), _Cached())
+    cache = _MATCHERS.setdefault(str(s.get_bind().engine.url), _Cached())
     stamp = _stamp(s)
     with cache.lock:
         if cache.matcher is not None and cache.stamp == stamp:
@@ -278,7 +278,7 @@ def candidate_pairs(s: Session, threshold: float) -> Any:
     each reader then sees only the pairs whose two records it may read."""
     from parley.people.matching import dedupe
 
-    cache = _PAIRS.setdefault(f"{s.get_bind().url}|{threshold}", _Cached())
+    cache = _PAIRS.setdefault(f"{s.get_bind().engine.url}|{threshold}", _Cached())
     stamp = _stamp(s)
     with cache.lock:
         if cache.pairs is None or cache.stamp != stamp:

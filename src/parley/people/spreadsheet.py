@@ -550,9 +550,9 @@ def _checked_mapping(sheet: Sheet, mapping: Mapping[int, str]) -> dict[int, str]
     for index, header in enumerate(sheet.headers):
         if index in used or not header.strip():
             continue
-        f = field_for_header(header)
-        if f is not None and f in where:
-            sheet.warn(f"column {_column(index)} also looks like {f}; only column {_column(where[f])} is read")
+        guess = field_for_header(header)
+        if guess is not None and guess in where:
+            sheet.warn(f"column {_column(index)} also looks like {guess}; only column {_column(where[guess])} is read")
         else:
             unread.append(_column(index))
     if unread:

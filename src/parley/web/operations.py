@@ -261,7 +261,7 @@ def _known_zone(name: str) -> bool:
 
 
 def _read_plan(form: Any, route_optional: bool = False,
-               fixed: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str], dict[str, Any] | None]:
+               fixed: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """The propose form's values, the errors beside each field, and the plan when there are none.
 
     ``route_optional``: a counter-proposal to an operation defined by its area may leave the route undrawn.

@@ -336,7 +336,7 @@ async def add_event(request: Request, s: Db, who: Who, pid: str) -> Response:
     return RedirectResponse(f"/people/{p.id}#timeline", status_code=303)
 
 
-async def _decide(request: Request, s: Session, who: Principal, form: Any) -> tuple[str | None, str]:
+async def _decide(request: Request, s: Session, who: Principal, form: Any) -> tuple[Any | None, str]:
     """Record a match decision from a form; (error or None, the pair's key)."""
     left, right = str(form.get("left", ""))[:64], str(form.get("right", ""))[:64]
     key = f"{left}|{right}"
