@@ -5,7 +5,7 @@ passwords (unless asked for). Loads in a fraction of a second, where the demo ta
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest

@@ -4,7 +4,7 @@ incidents; every refusal leaves nothing behind. Runs on SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest

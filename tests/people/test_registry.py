@@ -4,7 +4,7 @@ every refusal leaves nothing behind. Runs on SQLite and PostgreSQL. All persons 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest

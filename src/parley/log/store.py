@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Sequence
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session

@@ -5,10 +5,9 @@ checkpoints and cosignatures are then carried over, each checked against the reb
 from __future__ import annotations
 
 import json
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-
 from typing import cast
 
 from sqlalchemy import Table, delete, select

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator

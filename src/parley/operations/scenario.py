@@ -15,7 +15,7 @@ member named in the demo is invented. Times are UTC (Kyiv was UTC+3 in May 2022)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from typing import Any
 
 Add = Callable[..., int]

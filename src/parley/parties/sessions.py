@@ -26,10 +26,10 @@ import ipaddress
 import json
 import math
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta, UTC
-from typing import Any, cast
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, TimestampSigner

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import zoneinfo
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
