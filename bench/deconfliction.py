@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 import shapely
-from _common import last_line  # noqa: F401  (puts the repo root on sys.path)
+from _common import last_line  # also puts the repo root on sys.path
 from shapely.geometry import LineString
 
 from parley.operations.geo import Index, buffer_m

@@ -479,7 +479,8 @@ def make_persons(n_target_records: int, pools: dict, plc: tuple[list[str], list[
         elif r < 0.09:  # a brother: same surname, patronymic and birth place, other first name and date
             while (gb := int(pools[("given", "m")].draw(nrng, 1)[0])) == p.g:
                 pass
-            q = Person(len(persons), "m", p.s, gb, p.p if sx == "m" else int(pools[("patronymic", "m")].draw(nrng, 1)[0]),
+            q = Person(len(persons), "m", p.s, gb,
+                       p.p if sx == "m" else int(pools[("patronymic", "m")].draw(nrng, 1)[0]),
                        p.year + rng.choice([-5, -4, -3, -2, -1, 1, 2, 3, 4, 5]), rng.randint(1, 12),
                        rng.randint(1, 28), pu, p.place, service(), pu)
             persons.append(q)
@@ -540,7 +541,8 @@ def build(n: int, seed: int) -> Bench:
             uk, ru = names.clean(pool.uk[idx]), names.clean(pool.ru[idx])
             used[POOLS[kind]].add((uk, ru))
             if kind == "surname" and p.sex == "f":
-                used["last"].add((names.clean(feminine(pool.uk[idx], False)), names.clean(feminine(pool.ru[idx], True))))
+                used["last"].add((names.clean(feminine(pool.uk[idx], False)),
+                                  names.clean(feminine(pool.ru[idx], True))))
     heldout: dict[str, set[tuple[str, str]]] = {}
     for pool, pairs in used.items():
         ordered = sorted(pairs)
@@ -711,7 +713,8 @@ def main() -> None:
 
     res = run_dedupe(bench)
     stage_txt = ", ".join(f"{k[:-2]} {res[k]:.1f} s" for k in STAGE_KEYS if k in res)
-    print(f"dedupe of {len(bench.records)}: {res['dedupe_s']:.1f} s ({stage_txt}); peak RSS {res['peak_rss_gb']:.2f} GB; "
+    print(f"dedupe of {len(bench.records)}: {res['dedupe_s']:.1f} s ({stage_txt}); "
+          f"peak RSS {res['peak_rss_gb']:.2f} GB; "
           f"{res['links']} links, {res['clusters']} clusters; pairwise precision {res['precision']:.4f} recall "
           f"{res['recall']:.4f} F1 {res['f1']:.4f} ({res['true_pairs']} true pairs, {res['pred_pairs']} predicted)")
     ho_mask = np.zeros(len(bench.records), dtype=bool)
@@ -757,7 +760,8 @@ def main() -> None:
         hits5 += i in ps[:5]
     r1, r5 = hits1 / len(sample), hits5 / len(sample)
     ho_q = [k for k, i in enumerate(sample) if i in ho_persons]
-    r1_ho = (sum(1 for k in ho_q if answers[k] and id_person[answers[k][0][0]] == sample[k]) / len(ho_q)) if ho_q else float("nan")
+    r1_ho = ((sum(1 for k in ho_q if answers[k] and id_person[answers[k][0][0]] == sample[k]) / len(ho_q))
+             if ho_q else float("nan"))
     print(f"inquiries: {len(sample)} against {len(bench.records)} records: recall@1 {r1:.4f} recall@5 {r5:.4f} "
           f"(of them {len(ho_q)} with held-out names: recall@1 {r1_ho:.4f}); Matcher trained in {train_s:.1f} s, "
           f"{q_s:.1f} s for the batch ({q_s / len(sample) * 1e3:.1f} ms a query), one query alone median "
@@ -766,8 +770,10 @@ def main() -> None:
     figures: dict[str, object] = {
         "n": len(bench.records), "persons": n_persons, "f1": round(res["f1"], 4),
         "precision": round(res["precision"], 4), "recall": round(res["recall"], 4), "recall_at_1": round(r1, 4),
-        "recall_at_5": round(r5, 4), "dedupe_s": round(res["dedupe_s"], 1), "peak_rss_gb": round(res["peak_rss_gb"], 2),
-        "heldout_records": bench.heldout_records, "heldout_recall": round(hr, 4), "heldout_recall_at_1": round(r1_ho, 4),
+        "recall_at_5": round(r5, 4), "dedupe_s": round(res["dedupe_s"], 1),
+        "peak_rss_gb": round(res["peak_rss_gb"], 2),
+        "heldout_records": bench.heldout_records, "heldout_recall": round(hr, 4),
+        "heldout_recall_at_1": round(r1_ho, 4),
         **{k: round(res[k], 1) for k in STAGE_KEYS if k in res},
     }
     if not args.no_baseline:
@@ -789,7 +795,8 @@ def main() -> None:
         names.use(names.Normaliser(exclude=exclude_for(big.heldout)))
         res = run_dedupe(big)
         stage_txt = ", ".join(f"{k[:-2]} {res[k]:.1f} s" for k in STAGE_KEYS if k in res)
-        print(f"dedupe of {len(big.records)}: {res['dedupe_s']:.1f} s ({stage_txt}); peak RSS {res['peak_rss_gb']:.2f} GB; "
+        print(f"dedupe of {len(big.records)}: {res['dedupe_s']:.1f} s ({stage_txt}); "
+              f"peak RSS {res['peak_rss_gb']:.2f} GB; "
               f"precision {res['precision']:.4f} recall {res['recall']:.4f} F1 {res['f1']:.4f}")
         figures.update(n_1m=len(big.records), dedupe_1m_s=round(res["dedupe_s"], 1),
                        peak_rss_1m_gb=round(res["peak_rss_gb"], 2), f1_1m=round(res["f1"], 4),

@@ -24,7 +24,7 @@ def main() -> None:
     ap.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = ap.parse_args()
     tmp, rt, demo = fresh_deployment(args.database_url)
-    items, signers = signed_notes(demo, args.records, ORIGIN)
+    items, _signers = signed_notes(demo, args.records, ORIGIN)
     # Warm up (caches, JIT of nothing, first fsyncs).
     for note, payload in items[:200]:
         rt.pipeline.submit(note, payload)
@@ -35,7 +35,7 @@ def main() -> None:
     elapsed = time.perf_counter() - t0
     rate = len(body) / elapsed
     with rt.sessions() as s:
-        stored = {i: h for i, h in s.query(LogEntry.idx, LogEntry.record_hash)}
+        stored = dict(s.query(LogEntry.idx, LogEntry.record_hash).tuples())
     lost = sum(1 for r in receipts if stored.get(r.index) != r.record_hash)
     batch = rt.settings.append_batch
     rt.close()

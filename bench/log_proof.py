@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import last_line  # noqa: F401  (puts the repo root on sys.path)
+from _common import last_line  # also puts the repo root on sys.path
 
 from sqlalchemy import insert
 

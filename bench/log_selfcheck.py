@@ -23,10 +23,10 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import last_line  # noqa: F401  (puts the repo root on sys.path)
+from _common import last_line  # also puts the repo root on sys.path
 
 from sqlalchemy import insert, select, update
 
@@ -58,9 +58,9 @@ def build(size: int, every: int, tmp: Path):  # type: ignore[no-untyped-def]
     last_note = b""
     with rt.engine.begin() as conn:
         for i in range(1, size):
-            canonical = ('{"text":"Liaison note %d: corridor status checked at checkpoint %d."}' % (i, i % 17))
+            canonical = f'{{"text":"Liaison note {i}: corridor status checked at checkpoint {i % 17}."}}'
             digest = hashlib.sha256(canonical.encode()).hexdigest()
-            when = "2026-01-01T%02d:%02d:%02dZ" % (i // 3600 % 24, i // 60 % 60, i % 60)
+            when = f"2026-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
             text = (f"parley.record/v1\norigin {ORIGIN}\nkind record.note\nauthor icrc/admin\nparty icrc\n"
                     f"time {when}\naudience all\npayload sha256:{digest}\n")
             note = (text + "\n" + sig_line).encode()
@@ -75,7 +75,7 @@ def build(size: int, every: int, tmp: Path):  # type: ignore[no-untyped-def]
                 root = tree.root(i + 1)
                 last_note = sign_checkpoint(rt.log_signer, ORIGIN, i + 1, root)
                 cps.append({"size": i + 1, "root_hash": root, "note": last_note,
-                            "created_at": datetime.now(timezone.utc), "published": True})
+                            "created_at": datetime.now(UTC), "published": True})
             if len(entries) == CHUNK:
                 conn.execute(insert(LogEntry), entries)
                 conn.execute(insert(LogNode), nodes)

@@ -36,7 +36,7 @@ def _pg_available() -> bool:
             c.execute(text("SELECT 1"))
         eng.dispose()
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001 — whatever stops the connection, there is no PostgreSQL to test against
         return False
 
 

@@ -5,7 +5,7 @@ passwords (unless asked for). Loads in a fraction of a second, where the demo ta
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -45,7 +45,7 @@ def load_small_into(rt: Runtime, *, passwords: Iterable[str] = ()) -> Small:
     on the web (an Argon2 hash each, so only those a test needs)."""
     members = build_members()
     items: list[tuple[bytes, Any]] = []
-    clock = [datetime.now(timezone.utc) - timedelta(minutes=5)]
+    clock = [datetime.now(UTC) - timedelta(minutes=5)]
 
     def add(author: str, kind: str, payload: Any) -> None:
         clock[0] += timedelta(milliseconds=10)

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-import parley.models  # noqa: F401  (every table on Base.metadata)
+import parley.models  # every table on Base.metadata
 from parley.db import Base, make_engine, migrate
 
 

@@ -78,8 +78,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 app.state.runtime.close()
 
     # No /docs or /redoc: FastAPI's pages load their scripts from a CDN. The description is /openapi.json.
-    app = FastAPI(title="Parley", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
-                  description="The shared, verifiable record of humanitarian agreements.")
+    app = FastAPI(title="Parley", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None, description="The shared, verifiable record of humanitarian agreements.")
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.web_sessions = WebSessions(settings)

@@ -64,7 +64,7 @@ class BodyLimit:
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             return await _too_large(send, limit)
-        spool: IO[bytes] | None = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) if upload else None
+        spool: IO[bytes] | None = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) if upload else None  # noqa: SIM115 — closed in the finally below, after the app read it
         chunks: list[bytes] = []
         seen = 0
         try:

@@ -9,7 +9,7 @@ import os
 import secrets
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -42,14 +42,14 @@ def _settings(**overrides: Any):  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
-def _data_overrides(data: Optional[Path]) -> dict[str, Any]:
+def _data_overrides(data: Path | None) -> dict[str, Any]:
     if data is None:
         return {}
     return {"data_dir": data, "database_url": f"sqlite:///{(data / 'parley.db').resolve()}"}
 
 
 @db_app.command("upgrade")
-def db_upgrade(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None) -> None:
+def db_upgrade(data: Annotated[Path | None, typer.Option(help="Data directory (SQLite)")] = None) -> None:
     """Apply the Alembic migrations to the configured database."""
     from parley.db import make_engine, migrate
 
@@ -59,7 +59,7 @@ def db_upgrade(data: Annotated[Optional[Path], typer.Option(help="Data directory
 
 
 @app.command()
-def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None,
+def init(data: Annotated[Path | None, typer.Option(help="Data directory (SQLite)")] = None,
          party: Annotated[str, typer.Option(help="Short name of the operating party")] = "",
          party_kind: Annotated[str, typer.Option(help="belligerent, mediator or observer")] = "mediator",
          name_en: Annotated[str, typer.Option(help="The party's name in English")] = "",
@@ -111,7 +111,7 @@ def init(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLi
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
-          data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None) -> None:
+          data: Annotated[Path | None, typer.Option(help="Data directory (SQLite)")] = None) -> None:
     """Run the Parley server with the settings from the environment (PARLEY_*). It first checks its
     database against the log's state file and runs the log's self-check, and refuses to start if either fails."""
     import uvicorn
@@ -215,7 +215,8 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
 
         with console.status("asking the witnesses to cosign…"):
             ok = Publisher(rt).publish_once()
-        console.print("checkpoint cosigned by every party's witness" if ok else "[yellow]checkpoint not yet cosigned[/yellow]")
+        console.print("checkpoint cosigned by every party's witness" if ok
+                      else "[yellow]checkpoint not yet cosigned[/yellow]")
     url = f"http://{host}:{port}/"
     out.print(f"Demo sign-ins (also in {creds}, with each member's signing-key file):")
     out.print(f"  {'party':8} {'member':16} {'role':20} {'password':18} API token", highlight=False)
@@ -257,11 +258,11 @@ def record_submit(
     kind: Annotated[str, typer.Option(help="Record kind, e.g. record.note")],
     payload: Annotated[str, typer.Option(help="Payload as JSON, or @file.json")],
     audience: Annotated[str, typer.Option(help="Comma-separated audience tokens")] = "all",
-    ref: Annotated[list[str], typer.Option(help="Hash of an earlier record (repeatable)")] = [],
+    ref: Annotated[list[str] | None, typer.Option(help="Hash of an earlier record (repeatable)")] = None,
     key_file: Annotated[Path, typer.Option(envvar="PARLEY_KEY_FILE", help="Your signing key")] = Path("parley.key"),
     url: Annotated[str, typer.Option(envvar="PARLEY_URL")] = "http://127.0.0.1:8000",
     token: Annotated[str, typer.Option(envvar="PARLEY_TOKEN", help="Your API token")] = "",
-    origin: Annotated[Optional[str], typer.Option(help="Log origin (default: asked from the server)")] = None,
+    origin: Annotated[str | None, typer.Option(help="Log origin (default: asked from the server)")] = None,
 ) -> None:
     """Sign a record with your own key and submit it; prints the receipt."""
     import httpx
@@ -282,7 +283,7 @@ def record_submit(
             r = client.get("/log/key")
             r.raise_for_status()
             origin = r.text.strip().split("+", 1)[0]
-        note = compose(signer, origin=origin, kind=kind, audience=audience.split(","), payload=data, refs=ref)
+        note = compose(signer, origin=origin, kind=kind, audience=audience.split(","), payload=data, refs=ref or [])
         r = client.post("/api/records", json={"note": note.decode(), "payload": data})
     if r.status_code >= 400:
         console.print(f"[red]{r.status_code}: {r.text}[/red]")
@@ -291,7 +292,7 @@ def record_submit(
 
 
 @log_app.command("check")
-def log_check(data: Annotated[Optional[Path], typer.Option(help="Data directory (SQLite)")] = None) -> None:
+def log_check(data: Annotated[Path | None, typer.Option(help="Data directory (SQLite)")] = None) -> None:
     """Run the log's self-check now: every entry, inner node and checkpoint against the entries, and the
     database against the log's state file. Exit 1 if anything is wrong."""
     from parley.log.note import Verifier
@@ -320,7 +321,7 @@ def log_check(data: Annotated[Optional[Path], typer.Option(help="Data directory 
 
 @log_app.command("replay")
 def log_replay(target: Annotated[str, typer.Option(help="URL of an EMPTY database to rebuild into")],
-               data: Annotated[Optional[Path], typer.Option(help="Data directory of the source (SQLite)")] = None,
+               data: Annotated[Path | None, typer.Option(help="Data directory of the source (SQLite)")] = None,
                check: Annotated[bool, typer.Option(help="Compare the rebuilt tables with the source")] = True) -> None:
     """Rebuild every table from the log into an empty database, re-verifying every record."""
     from parley.assembly import kinds

@@ -19,7 +19,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,7 @@ class DemoMember:
 
 
 def _at(day: str) -> datetime:
-    return datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
 
 
 def scenario_records(origin: str, members: dict[str, DemoMember], inquiries: dict[str, str] | None = None,
@@ -109,7 +109,7 @@ def scenario_records(origin: str, members: dict[str, DemoMember], inquiries: dic
                                 token_hash=token_hash(m.token))
 
     out: list[tuple[bytes, Any, dict[str, Any] | None]] = []
-    clock = [datetime(2022, 3, 1, 9, 0, tzinfo=timezone.utc)]
+    clock = [datetime(2022, 3, 1, 9, 0, tzinfo=UTC)]
 
     def add(author: str, kind: str, audience: str, payload: Any, time: datetime | None = None,
             refs: tuple[str, ...] = (), local: dict[str, Any] | None = None) -> int:
@@ -162,7 +162,8 @@ def build_members() -> dict[str, DemoMember]:
     return out
 
 
-def load_demo(pipeline: Pipeline, sessions: sessionmaker, secret: str, origin: str, data_dir: Path) -> list[dict[str, Any]]:
+def load_demo(pipeline: Pipeline, sessions: sessionmaker, secret: str, origin: str,
+              data_dir: Path) -> list[dict[str, Any]]:
     """Load the scenario into an empty log and write ``demo-credentials.json``; return the sign-ins."""
     members = build_members()
     # A historical reconstruction: the records' own 2022 times are kept (see the module's docstring).

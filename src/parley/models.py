@@ -1,5 +1,6 @@
 """Every table, gathered for Alembic and for replay's table-by-table comparison."""
 
+from parley.db import Base
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, LogNode, WitnessProgress
 from parley.operations.models import TABLES as OPERATION_TABLES
 from parley.parties.models import Annotation, Credential, Member, MemberKey, Party, SignInFailure, WebSession
@@ -7,7 +8,7 @@ from parley.people.models import TABLES as PEOPLE_TABLES
 
 LOG_TABLES = (LogHead, LogEntry, LogNode, LogCheckpoint, LogCosignature, WitnessProgress)
 PROJECTION_TABLES = (Party, Member, MemberKey, Annotation, *OPERATION_TABLES, *PEOPLE_TABLES)
-LOCAL_TABLES = (Credential, WebSession, SignInFailure)
+LOCAL_TABLES: tuple[type[Base], ...] = (Credential, WebSession, SignInFailure)
 
 __all__ = [
     "Annotation", "Credential", "LogCheckpoint", "LogCosignature", "LogEntry", "LogHead", "LogNode",

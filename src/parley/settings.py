@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         return ",".join(_items(value))
 
     @model_validator(mode="after")
-    def _positive_batch(self) -> "Settings":
+    def _positive_batch(self) -> Settings:
         if self.append_batch < 1:
             raise ValueError("append_batch must be positive")
         for name in ("signin_failures_per_member", "signin_failures_per_address", "password_hash_slots"):

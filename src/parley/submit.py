@@ -35,7 +35,7 @@ async def receipt_of(future: Future) -> Receipt:
     answer.add_done_callback(lambda f: f.cancelled() or f.exception())
     try:
         return await asyncio.wait_for(asyncio.shield(answer), SUBMIT_TIMEOUT)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise Unavailable("the log did not confirm the record in time; it may still be appended: "
                           "submit the same record again for its receipt") from None
 

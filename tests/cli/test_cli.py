@@ -20,7 +20,7 @@ PARLEY = [sys.executable, "-m", "parley.cli"]
 
 
 def run(*args: str, env: dict[str, str] | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([*PARLEY, *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([*PARLEY, *args], capture_output=True, text=True, timeout=timeout, check=False,
                           env={**os.environ, **(env or {})})
 
 
@@ -32,7 +32,8 @@ def test_unsafe_secrets_refuse_to_start(secret):
 
 def test_serve_refuses_without_a_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
-    r = subprocess.run([*PARLEY, "serve", "--data", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run([*PARLEY, "serve", "--data", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60,
+                       check=False)
     assert r.returncode == 2 and "PARLEY_SECRET_KEY" in r.stderr
 
 

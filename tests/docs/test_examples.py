@@ -14,7 +14,7 @@ import re
 import types
 import typing
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,7 @@ def _at(text: str) -> datetime:
 
 
 def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def shifted(data: dict[str, Any], paths: list[str], by: timedelta) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def write(tmp: Path, name: str, data: dict[str, Any]) -> Path:
 
 
 def test_the_examples_are_accepted(parley, client, demo, tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # The demo's rules: 48 h notice (docs/cli.md); a day more so that the test never races the limit.
     plan = moved(load("plan.json"), ["window.start", "window.end"], "window.start", now + timedelta(hours=72))
     plan_file = write(tmp_path, "plan.json", plan)

@@ -409,7 +409,7 @@ def test_membership_records_authored_outside_the_party(tmp_path):
     widened = log.add("member.update", "ua/admin", {"member": "ua/admin", "roles": ["admin", "auditor"]})
     report = audit(log, tmp_path / "s")
     listing = [why for _, why in report.failures if why.startswith("the server's key listing")]
-    by_index = dict((i, why) for i, why in report.failures if why not in listing)
+    by_index = {i: why for i, why in report.failures if why not in listing}
     # The keys the refused records gave are still listed by the server: the listing disagrees, pointing back.
     assert listing and listing[0].endswith(f"(after record {created} failed)")
     assert by_index[created] == ("icrc/admin may not create members of party ua: a party's members and keys are "

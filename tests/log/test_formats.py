@@ -230,7 +230,8 @@ def test_tlog_proof_strictness():
     assert verify_tlog_proof(p, b"e3", Verifier.from_vkey(log.vkey())).size == 40
     one = base64.b64encode(p.proof[0]).decode()
     for bad in [data.replace(b"index 3", "index \u0663".encode()), data.replace(b"index 3", b"index +3"),
-                data.replace(one.encode(), one[:-1].encode() + b"B"), data.replace(b"index 3\n", b"index 3\nextra AA==\n"),
+                data.replace(one.encode(), one[:-1].encode() + b"B"),
+                data.replace(b"index 3\n", b"index 3\nextra AA==\n"),
                 data.replace(b"\n\n", b"\n"), b"c2sp.org/tlog-proof@v1\nextra !\nindex 0\n\n" + note]:
         with pytest.raises(TlogProofError):
             parse_tlog_proof(bad)
@@ -258,10 +259,12 @@ def test_policy_spec_rules():
     assert parse_policy(format_policy(ok)).groups == ok.groups
     assert parse_policy("quorum none\n").quorum is None
     bad = [f"{L}\n{W}\n", f"{L}\nquorum none\nquorum none", f"{L}\n{L}\nquorum none",
-           f"{W}\nwitness d {ws['a'].vkey()}\nquorum none", f"{W}\nwitness none {Cosigner.generate('n').vkey()}\nquorum none",
+           f"{W}\nwitness d {ws['a'].vkey()}\nquorum none",
+           f"{W}\nwitness none {Cosigner.generate('n').vkey()}\nquorum none",
            f"{W}\ngroup g 1 a a\nquorum g", f"{W}\ngroup g 0 a\nquorum g", f"{W}\ngroup g 02 a b\nquorum g",
            f"{W}\ngroup g \u0661 a\nquorum g", f"{W}\ngroup g any a none\nquorum g", f"{W}\nquorum g\ngroup g any a",
-           f"{L}\r\nquorum none", f"{L}\u00a0x\nquorum none", f"{L}\nquorum none\nlog", f"log {ws['a'].vkey()}x\nquorum none"]
+           f"{L}\r\nquorum none", f"{L}\u00a0x\nquorum none", f"{L}\nquorum none\nlog",
+           f"log {ws['a'].vkey()}x\nquorum none"]
     for text in bad:
         with pytest.raises(PolicyError):
             parse_policy(text)

@@ -75,7 +75,7 @@ def test_inclusion_proof_verifies_and_any_change_fails(case, bit, other):
             with pytest.raises(merkle.ProofError):
                 merkle.verify_inclusion(LEAVES[index], index, other, proof, root)
     with pytest.raises(merkle.ProofError):
-        merkle.verify_inclusion(LEAVES[index], index, size, proof + [root], root)
+        merkle.verify_inclusion(LEAVES[index], index, size, [*proof, root], root)
     if proof:
         with pytest.raises(merkle.ProofError):
             merkle.verify_inclusion(LEAVES[index], index, size, proof[:-1], root)
@@ -120,7 +120,7 @@ def test_consistency_proof_verifies_and_any_change_fails(case, bit, other):
     with pytest.raises(merkle.ProofError):
         merkle.verify_consistency(a, b, proof[:-1], ra, rb)
     with pytest.raises(merkle.ProofError):
-        merkle.verify_consistency(a, b, proof + [ra], ra, rb)
+        merkle.verify_consistency(a, b, [*proof, ra], ra, rb)
 
 
 @settings(max_examples=100, deadline=None)

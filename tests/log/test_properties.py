@@ -49,7 +49,7 @@ def test_inclusion_proofs_verify_and_are_tight(case):
         with pytest.raises(merkle.ProofError):
             merkle.verify_inclusion(LEAVES[index], (index + 1) % size, size, proof, root)
     with pytest.raises(merkle.ProofError):
-        merkle.verify_inclusion(LEAVES[index], index, size, proof + [root], root)
+        merkle.verify_inclusion(LEAVES[index], index, size, [*proof, root], root)
     for i in range(len(proof)):
         bad = list(proof)
         bad[i] = bytes([bad[i][0] ^ 1]) + bad[i][1:]

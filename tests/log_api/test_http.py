@@ -122,7 +122,8 @@ def test_oversized_body_is_refused_before_reading(client, demo):
 
 def test_custodial_signing_action(client, demo):
     h = demo.headers("ua/press")
-    r = client.post("/api/actions", json={"kind": "record.note", "audience": ["all"], "payload": {"text": "signed by the server for me"}}, headers=h)
+    r = client.post("/api/actions", json={"kind": "record.note", "audience": ["all"],
+                                          "payload": {"text": "signed by the server for me"}}, headers=h)
     assert r.status_code == 201, r.text
     rec = client.get(f"/api/log/records/{r.json()['index']}", headers=h).json()
     assert rec["author"] == "ua/press"

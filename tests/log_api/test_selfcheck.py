@@ -119,9 +119,9 @@ def test_a_failed_scheduled_check_stops_writes_and_says_why(sqlite_runtime, sqli
 def test_the_server_refuses_to_start_on_a_failed_check(sqlite_runtime, sqlite_demo):
     rt = sqlite_runtime
     edited(rt, LogEntry, LogEntry.idx == 5, "time", lambda t: "2020-01-01T00:00:00Z")
-    with pytest.raises(RuntimeError, match="refusing to start: log self-check failed: entry 5: its time column"):
-        with TestClient(create_app(rt.settings, rt)):
-            pass
+    with (pytest.raises(RuntimeError, match="refusing to start: log self-check failed: entry 5: its time column"),
+          TestClient(create_app(rt.settings, rt))):
+        pass
 
 
 def test_a_scheduled_check_yields_to_appends(sqlite_runtime, sqlite_demo):

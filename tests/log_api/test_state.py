@@ -77,8 +77,7 @@ def test_a_crash_between_commit_and_state_write(runtime, demo, caplog):
         cp = Checkpoint.parse(client.get("/log/checkpoint", headers=h).text.split("\n\n")[0] + "\n")
         assert cp.size == released.size
         assert client.get("/api/log/records", headers=h).json()["size"] == released.size
-        assert [c["size"] for c in client.get("/api/log/checkpoints", headers=h).json()["checkpoints"]][0] \
-            == released.size
+        assert client.get("/api/log/checkpoints", headers=h).json()["checkpoints"][0]["size"] == released.size
     del rt.state.advance  # the disk has room again
     # A second runtime starting now (a restart) checks and catches up.
     caplog.set_level(logging.WARNING)
@@ -186,7 +185,7 @@ def test_init_creates_the_state_file_and_adopts_an_existing_database(tmp_path, m
     started.close()
     # A deployment from before state files: the file is missing. The server refuses to guess...
     (data / "log.state").unlink()
-    with pytest.raises(StateError, match="missing; .* run 'parley init'"):
+    with pytest.raises(StateError, match=r"missing; .* run 'parley init'"):
         open_runtime(settings)
     # ... and `parley init` adopts the database's newest checkpoint once the self-check passes.
     again = CliRunner().invoke(app, ["init", "--data", str(data)])

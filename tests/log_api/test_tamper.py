@@ -267,8 +267,8 @@ def t_swapped(c: Copy) -> None:
         a, b = (s.execute(select(*[getattr(LogEntry, n) for n in cols]).where(LogEntry.idx == i)).one()
                 for i in (57, 58))
         s.execute(update(LogEntry).where(LogEntry.idx == 57).values(record_hash="x" * 64))
-        s.execute(update(LogEntry).where(LogEntry.idx == 58).values(dict(zip(cols, a))))
-        s.execute(update(LogEntry).where(LogEntry.idx == 57).values(dict(zip(cols, b))))
+        s.execute(update(LogEntry).where(LogEntry.idx == 58).values(dict(zip(cols, a, strict=True))))
+        s.execute(update(LogEntry).where(LogEntry.idx == 57).values(dict(zip(cols, b, strict=True))))
         s.commit()
 
 
@@ -337,7 +337,7 @@ def test_tampering_is_detected(copy, case):
         assert not report.ok and any(case.self_check in p for p in report.problems), report.problems
         detected.append("self-check")
         # ... and the server refuses to start on it.
-        with pytest.raises(RuntimeError, match="refusing to start|rolled back|different root"):
+        with pytest.raises(RuntimeError, match=r"refusing to start|rolled back|different root"):
             rt = open_runtime(copy.settings, engine=copy.engine)
             try:
                 with TestClient(create_app(copy.settings, rt)):

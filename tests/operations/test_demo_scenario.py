@@ -7,7 +7,8 @@ def test_azovstal_operations_with_each_sides_figures(client, demo):
     h = demo.headers("ua/registrar")
     ops = {o["id"]: o for o in client.get("/api/operations", headers=h).json()["operations"]}
     assert {i: o["status"] for i, o in ops.items()} == {
-        "un-ocha-azovstal-civilians-1": "completed", "icrc-azovstal-civilians-2": "completed", "icrc-azovstal-wounded": "completed"}
+        "un-ocha-azovstal-civilians-1": "completed", "icrc-azovstal-civilians-2": "completed",
+        "icrc-azovstal-wounded": "completed"}
     wounded = client.get("/api/operations/icrc-azovstal-wounded", headers=h).json()
     rows = {(r["category"], r["destination"]): r for r in wounded["outcomes"]["rows"]}
     # Seed 004: 53 seriously wounded to Novoazovsk and 211 to Olenivka (Ukraine); Russia announced 265,

@@ -96,7 +96,7 @@ def test_point_as_geojson_or_bare_position() -> None:
 
 
 def test_unclosed_ring() -> None:
-    msg = refused(polygon(SQUARE[:-1] + [[37.5, 47.05]]))
+    msg = refused(polygon([*SQUARE[:-1], [37.5, 47.05]]))
     assert "not closed" in msg
 
 
@@ -383,5 +383,5 @@ def test_time_zone_falls_back_to_utc(monkeypatch: pytest.MonkeyPatch) -> None:
         def timezone_at(self, *, lng: float, lat: float) -> None:
             return None
 
-    monkeypatch.setattr(geo, "_zone_finder", lambda: Nowhere())
+    monkeypatch.setattr(geo, "_zone_finder", Nowhere)
     assert time_zone_at(0.0, 0.0) == "UTC"

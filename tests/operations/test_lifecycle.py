@@ -4,7 +4,7 @@ incidents; every refusal leaves nothing behind. Runs on SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from parley.records.compose import compose
 from tests.conftest import ORIGIN
 
 AUD = "party:icrc,party:ru,party:ua"
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def iso(t: datetime) -> str:
@@ -94,7 +94,8 @@ def test_full_lifecycle(runtime, demo):
     assert op(rt, "ua-op-1").status == "completed"
     with rt.sessions() as s:
         figures = s.execute(select(OutcomeFigure.party, OutcomeFigure.category, OutcomeFigure.count)
-                            .where(OutcomeFigure.operation == "ua-op-1").order_by(OutcomeFigure.party, OutcomeFigure.category)).all()
+                            .where(OutcomeFigure.operation == "ua-op-1")
+                            .order_by(OutcomeFigure.party, OutcomeFigure.category)).all()
         assert figures == [("ru", "children", 3), ("ru", "women", 38), ("ua", "children", 19), ("ua", "women", 41)]
         events = s.execute(select(OperationEvent.event).where(OperationEvent.operation == "ua-op-1")
                            .order_by(OperationEvent.idx, OperationEvent.seq)).scalars().all()
@@ -108,7 +109,8 @@ def test_full_lifecycle(runtime, demo):
 def test_counter_proposal_needs_fresh_acknowledgements(runtime, demo):
     rt = runtime
     submit(rt, demo, "icrc/mediator", "operation.propose", {"operation": "icrc-op-2", "plan": plan()})
-    submit(rt, demo, "ua/liaison", "operation.answer", {"operation": "icrc-op-2", "version": 1, "answer": "acknowledged"})
+    submit(rt, demo, "ua/liaison", "operation.answer",
+           {"operation": "icrc-op-2", "version": 1, "answer": "acknowledged"})
     assert op(rt, "icrc-op-2").status == "proposed"  # Russia has not answered
     later = plan(buffer_m=3000)
     submit(rt, demo, "ru/negotiator", "operation.answer",
@@ -119,11 +121,13 @@ def test_counter_proposal_needs_fresh_acknowledgements(runtime, demo):
     refused(rt, demo, "ua/liaison", "operation.answer",
             {"operation": "icrc-op-2", "version": 1, "answer": "acknowledged", "reason": "again"}, 409,
             "not the current version")
-    submit(rt, demo, "ua/liaison", "operation.answer", {"operation": "icrc-op-2", "version": 2, "answer": "acknowledged"})
+    submit(rt, demo, "ua/liaison", "operation.answer",
+           {"operation": "icrc-op-2", "version": 2, "answer": "acknowledged"})
     assert op(rt, "icrc-op-2").status == "acknowledged"
     with rt.sessions() as s:
         answers = s.execute(select(OperationAnswer.version, OperationAnswer.party, OperationAnswer.answer)
-                            .where(OperationAnswer.operation == "icrc-op-2").order_by(OperationAnswer.version, OperationAnswer.party)).all()
+                            .where(OperationAnswer.operation == "icrc-op-2")
+                            .order_by(OperationAnswer.version, OperationAnswer.party)).all()
         assert answers == [(1, "ru", "counter"), (1, "ua", "acknowledged"), (2, "ru", "proposer"),
                            (2, "ua", "acknowledged")]
         assert s.get(OperationVersion, ("icrc-op-2", 2)).counter_to == 1
@@ -141,7 +145,8 @@ def test_a_decline_blocks_the_start(runtime, demo):
     assert not first.duplicate and again.duplicate and again.index == first.index
     refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-3", "action": "start"}, 409,
             "must be acknowledged", field="action")
-    refused(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-3", "version": 1, "answer": "acknowledged"},
+    refused(rt, demo, "ru/liaison", "operation.answer",
+            {"operation": "ua-op-3", "version": 1, "answer": "acknowledged"},
             409, "already answered")
 
 
@@ -149,7 +154,8 @@ def test_a_decline_blocks_the_start(runtime, demo):
 def test_bad_geometry_and_windows_are_refused_and_nothing_is_stored(runtime, demo):
     rt = runtime
     who, kind = "ua/negotiator", "operation.propose"
-    bowtie = {"type": "Polygon", "coordinates": [[[37.0, 47.0], [37.5, 47.5], [37.5, 47.0], [37.0, 47.5], [37.0, 47.0]]]}
+    bowtie = {"type": "Polygon",
+              "coordinates": [[[37.0, 47.0], [37.5, 47.5], [37.5, 47.0], [37.0, 47.5], [37.0, 47.0]]]}
     cases = [
         (plan(area=bowtie, route=None), "Self-intersection", "plan.area"),
         (plan(area={"type": "Polygon", "coordinates": [[[37.0, 47.0], [37.5, 47.5], [37.5, 47.0], [37.1, 47.0]]]},
@@ -196,17 +202,21 @@ def test_parties_roles_and_audience(runtime, demo):
     refused(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-4", "plan": plan(buffer_m=500)}, 409,
             "already exists")
     # An observer may not read the operation: answering it is refused as for one that does not exist.
-    refused(rt, demo, "tr/observer", "operation.answer", {"operation": "ua-op-4", "version": 1, "answer": "acknowledged"},
+    refused(rt, demo, "tr/observer", "operation.answer",
+            {"operation": "ua-op-4", "version": 1, "answer": "acknowledged"},
             404, "no operation 'ua-op-4'", field="operation")
-    refused(rt, demo, "ua/liaison", "operation.answer", {"operation": "ua-op-4", "version": 1, "answer": "acknowledged"},
+    refused(rt, demo, "ua/liaison", "operation.answer",
+            {"operation": "ua-op-4", "version": 1, "answer": "acknowledged"},
             409, "proposed this version")
     refused(rt, demo, "ua/negotiator", "operation.status", {"operation": "ua-op-4", "action": "abort", "reason": "x"},
             403, "only the organising mediator")
     refused(rt, demo, "icrc/mediator", "operation.movement",
             {"operation": "ua-op-4", "event": "departed", "at": iso(NOW)}, 409, "under way")
     refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-4", "action": "abort"}, 422, "say why")
-    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-4", "action": "abort", "reason": "no agreement"})
-    refused(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-4", "version": 1, "answer": "acknowledged"},
+    submit(rt, demo, "icrc/mediator", "operation.status",
+           {"operation": "ua-op-4", "action": "abort", "reason": "no agreement"})
+    refused(rt, demo, "ru/liaison", "operation.answer",
+            {"operation": "ua-op-4", "version": 1, "answer": "acknowledged"},
             409, "aborted")
 
 
@@ -235,7 +245,8 @@ def test_incidents_keep_each_sides_account(runtime, demo):
 
 def test_zones_and_channel_receipts(runtime, demo):
     rt = runtime
-    square = {"type": "Polygon", "coordinates": [[[37.2, 47.0], [37.4, 47.0], [37.4, 47.2], [37.2, 47.2], [37.2, 47.0]]]}
+    square = {"type": "Polygon",
+              "coordinates": [[[37.2, 47.0], [37.4, 47.0], [37.4, 47.2], [37.2, 47.2], [37.2, 47.0]]]}
     zone = {"id": "ru-z-1", "kind": "mined", "name": "Mined fields west of Manhush", "geometry": square,
             "valid_from": iso(NOW), "valid_until": iso(NOW + timedelta(days=30))}
     submit(rt, demo, "ru/liaison", "zone.declare", zone, audience="party:ru,party:icrc")

@@ -12,7 +12,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-import parley.models  # noqa: F401  (every table on Base.metadata)
+import parley.models  # every table on Base.metadata
 from parley.db import Base, make_engine, migrate
 
 

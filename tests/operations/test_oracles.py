@@ -354,7 +354,8 @@ def test_party_namespaces_take_the_longest_slug(small_client, small, runtime):
     r = client.post("/api/operations", json={"operation": "icrc-op-1", "plan": plan()},
                     headers=small.headers("un-ocha/liaison"))
     assert r.status_code == 422 and r.json()["field"] == "operation" and "(un-ocha-…)" in r.json()["message"]
-    r = client.post("/api/operations", json={"plan": plan(mediator="un-ocha")}, headers=small.headers("un-ocha/liaison"))
+    r = client.post("/api/operations", json={"plan": plan(mediator="un-ocha")},
+                    headers=small.headers("un-ocha/liaison"))
     assert r.status_code == 201 and r.json()["operation"].startswith("un-ocha-op-")
 
 

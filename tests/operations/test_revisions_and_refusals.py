@@ -20,7 +20,8 @@ SQUARE = {"type": "Polygon", "coordinates": [[[37.2, 47.0], [37.4, 47.0], [37.4,
 def test_a_revision_is_a_new_version_needing_fresh_acknowledgements(runtime, demo):
     rt = runtime
     submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-rev", "plan": plan()})
-    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-rev", "version": 1, "answer": "acknowledged"})
+    submit(rt, demo, "ru/liaison", "operation.answer",
+           {"operation": "ua-op-rev", "version": 1, "answer": "acknowledged"})
     assert op(rt, "ua-op-rev").status == "acknowledged"
     refused(rt, demo, "ua/negotiator", "operation.propose",
             {"operation": "ua-op-rev", "supersedes": 2, "plan": plan(buffer_m=3000)}, 409, "not the current version",
@@ -31,7 +32,8 @@ def test_a_revision_is_a_new_version_needing_fresh_acknowledgements(runtime, dem
     assert (o.version, o.status) == (2, "proposed")  # Russia's acknowledgement of version 1 does not carry over
     refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-rev", "action": "start"}, 409,
             "must be acknowledged")
-    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-rev", "version": 2, "answer": "acknowledged"})
+    submit(rt, demo, "ru/liaison", "operation.answer",
+           {"operation": "ua-op-rev", "version": 2, "answer": "acknowledged"})
     assert op(rt, "ua-op-rev").status == "acknowledged"
 
 
@@ -57,7 +59,8 @@ def test_a_revision_cannot_drop_a_party_or_swap_the_mediator(runtime, demo):
 def test_status_and_movements_reach_every_party_concerned(runtime, demo):
     rt = runtime
     submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-aud", "plan": plan()})
-    submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-aud", "version": 1, "answer": "acknowledged"})
+    submit(rt, demo, "ru/liaison", "operation.answer",
+           {"operation": "ua-op-aud", "version": 1, "answer": "acknowledged"})
     refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-aud", "action": "start"}, 422,
             "must include party 'ru'", audience="party:icrc,party:ua", field="audience")
     submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-aud", "action": "start"})

@@ -261,7 +261,8 @@ def test_personal_data_never_reaches_the_logs(client, demo, caplog):
     r = client.post("/api/persons", headers=h("ru/registrar"), json={
         "category": "pow", "own_party": "ua", "person": {"surname": marker, "first_name": "Ілля"}})
     assert r.status_code == 201
-    upload(client, "ua/registrar", demo, f"Прізвище;Ім'я;Дата народження\n{marker};Ілля;31.02.1990\n{marker};Ілля;1990\n")
+    upload(client, "ua/registrar", demo,
+           f"Прізвище;Ім'я;Дата народження\n{marker};Ілля;31.02.1990\n{marker};Ілля;1990\n")
     client.get("/api/persons", params={"q": marker}, headers=h("ua/registrar"))
     client.get("/api/review", headers=h("ua/registrar"))
     client.post("/api/inquiries", headers=h("ua/registrar"), json={"sought": {"surname": marker}})

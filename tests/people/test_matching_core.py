@@ -326,5 +326,5 @@ def test_the_cores_load_no_database_no_splink_and_no_duckdb():
             "heavy = [m for m in ('sqlalchemy', 'splink', 'duckdb', 'pydantic', 'fastapi', 'parley.records',"
             " 'parley.people.models', 'parley.people.matching.engine') if m in sys.modules]\n"
             "assert not heavy, heavy\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -4,7 +4,7 @@ every refusal leaves nothing behind. Runs on SQLite and PostgreSQL. All persons 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -120,7 +120,7 @@ def test_bad_person_records_are_refused_and_nothing_is_stored(runtime, demo):
     assert "1990" not in r.message  # errors name fields, never personal data
     refused(runtime, demo, "ru/registrar", "person.register", pow_ru(birth_date="1890"), UA_RU, 422, "1900",
             field="person.birth_date")
-    future = (datetime.now(timezone.utc) + timedelta(days=40)).strftime("%Y-%m-%d")
+    future = (datetime.now(UTC) + timedelta(days=40)).strftime("%Y-%m-%d")
     refused(runtime, demo, "ru/registrar", "person.register", pow_ru(capture_date=future), UA_RU, 422,
             "after the record's own time", field="person.capture_date")
     refused(runtime, demo, "ru/registrar", "person.register", pow_ru(death_date="1980"), UA_RU, 422,
@@ -133,7 +133,8 @@ def test_bad_person_records_are_refused_and_nothing_is_stored(runtime, demo):
     refused(runtime, demo, "ru/registrar", "person.register", pow_ru(surname="К" * 201), UA_RU, 422, "")
     # Only registrars and admins register persons.
     refused(runtime, demo, "ru/negotiator", "person.register", pow_ru(), UA_RU, 403, "may not write person.register")
-    refused(runtime, demo, "ua/press", "person.register", missing_ua(), "party:ua", 403, "may not write person.register")
+    refused(runtime, demo, "ua/press", "person.register",
+            missing_ua(), "party:ua", 403, "may not write person.register")
     submit(runtime, demo, "ru/registrar", "person.register", pow_ru(), UA_RU)
     refused(runtime, demo, "ru/registrar", "person.register", pow_ru(first_name="Иван"), UA_RU, 409,
             "already registered", field="id")

@@ -46,7 +46,8 @@ def test_the_same_model_runs_on_spark(tmp_path) -> None:  # pragma: no cover - n
     from splink.backends.spark import similarity_jar_location
 
     spark = (SparkSession.builder.master("local[1]").appName("parley-test")
-             .config("spark.jars", similarity_jar_location()).config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate())
+             .config("spark.jars", similarity_jar_location()).config("spark.ui.enabled", "false")
+             .config("spark.sql.shuffle.partitions", "2").getOrCreate())
     spark.sparkContext.setCheckpointDir(str(tmp_path / "checkpoints"))  # Splink checkpoints its tables
     try:
         prepared = splink_frame(prepare(pd.DataFrame(ROWS)))

@@ -52,7 +52,8 @@ def replaced(data: bytes, name: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
-CONTENT_TYPES = {"xl/sharedStrings.xml": b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"}
+CONTENT_TYPES = {
+    "xl/sharedStrings.xml": b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"}
 
 
 def table(text: str, encoding: str = "utf-8", name: str = "list.csv") -> sp.Sheet:

@@ -4,6 +4,7 @@ log at once: every record lands exactly once, indices are dense, and every check
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 from sqlalchemy import func, select
 
@@ -41,7 +42,7 @@ def test_two_writers_share_one_log(runtime, demo):
         with runtime.sessions() as s:
             cps = s.execute(select(LogCheckpoint).order_by(LogCheckpoint.size)).scalars().all()
             nodes = DbNodes(s, NodeCache())
-            for a, b in zip(cps, cps[1:]):
+            for a, b in pairwise(cps):
                 merkle.verify_consistency(a.size, b.size, merkle.consistency_proof(nodes, a.size, b.size),
                                           a.root_hash, b.root_hash)
             assert cps[-1].root_hash == merkle.root_hash(nodes, cps[-1].size)

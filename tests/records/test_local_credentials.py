@@ -16,7 +16,8 @@ from tests.conftest import ORIGIN
 
 def member_create(demo, handle: str, signer: Signer):  # type: ignore[no-untyped-def]
     payload = {"party": "ua", "handle": handle, "display_name": handle, "roles": ["registrar"], "vkey": signer.vkey()}
-    return compose(demo.signer("ua/admin"), origin=ORIGIN, kind="member.create", audience="all", payload=payload), payload
+    note = compose(demo.signer("ua/admin"), origin=ORIGIN, kind="member.create", audience="all", payload=payload)
+    return note, payload
 
 
 def stored(runtime, member: str) -> tuple[Member | None, Credential | None]:  # type: ignore[no-untyped-def]
@@ -67,7 +68,7 @@ def test_a_batch_that_fails_after_apply_stores_neither(runtime, demo, monkeypatc
         raise OSError("disk gone")
 
     monkeypatch.setattr(pipeline_module, "new_checkpoint", broken)
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict, match="could not store this batch"):
         runtime.pipeline.submit(note, payload, local=local_credential(runtime.settings.secret_key, signer=signer,
                                                                        password_hash=_hash("a long password")))
     monkeypatch.undo()

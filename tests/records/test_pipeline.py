@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -174,27 +174,29 @@ def test_state_validation(runtime, demo):
 
 def test_clock_and_size_limits(runtime, demo):
     signer = demo.signer("ua/negotiator")
-    old = datetime.now(timezone.utc) - timedelta(days=2)
+    old = datetime.now(UTC) - timedelta(days=2)
     refused(runtime, compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload={"text": "late"},
                              time=old), {"text": "late"}, Unprocessable)
     big = {"text": "я" * 19_000}
     note = compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload=big)
     assert len(note) < 65535  # the payload is stored beside the record, only its hash is in it
     many = compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload={"text": "x"},
-                   refs=["%064x" % i for i in range(65)])
+                   refs=[f"{i:064x}" for i in range(65)])
     refused(runtime, many, {"text": "x"}, BadRequest)
     huge = compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload={"text": "x"},
-                   refs=["%064x" % i for i in range(2000)])
+                   refs=[f"{i:064x}" for i in range(2000)])
     refused(runtime, huge, {"text": "x"}, TooLarge)
     raw = sign_note("parley.record/v1\n" + "x" * 70_000 + "\n", signer)
     refused(runtime, raw, {}, TooLarge)
 
 
 def test_refused_record_in_a_batch_does_not_affect_the_others(runtime, demo):
-    ok1 = compose(demo.signer("ua/negotiator"), origin=ORIGIN, kind="record.note", audience="all", payload={"text": "a"})
+    ok1 = compose(demo.signer("ua/negotiator"), origin=ORIGIN, kind="record.note", audience="all",
+                  payload={"text": "a"})
     bad = compose(demo.signer("ua/negotiator"), origin=ORIGIN, kind="party.create", audience="all",
                   payload={"slug": "zz", "kind": "observer", "names": {"en": "Z", "uk": "З", "ru": "З"}})
-    ok2 = compose(demo.signer("ru/negotiator"), origin=ORIGIN, kind="record.note", audience="all", payload={"text": "b"})
+    ok2 = compose(demo.signer("ru/negotiator"), origin=ORIGIN, kind="record.note", audience="all",
+                  payload={"text": "b"})
     before = size(runtime)
     res = runtime.pipeline.submit_many([(ok1, {"text": "a"}), (bad, {"slug": "zz", "kind": "observer",
                                         "names": {"en": "Z", "uk": "З", "ru": "З"}}), (ok2, {"text": "b"})])
@@ -216,7 +218,7 @@ def test_concurrent_submissions_are_group_committed(runtime, demo):
     assert sorted(r.index for r in receipts) == list(range(before, before + 200))
     assert size(runtime) == before + 200
     log_key = Verifier.from_vkey(runtime.log_signer.vkey())
-    for (note, _), r in zip(items, receipts):
+    for (note, _), r in zip(items, receipts, strict=True):
         verify_tlog_proof(parse_tlog_proof(r.proof.encode()), note, log_key)
 
 

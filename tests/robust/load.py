@@ -78,7 +78,8 @@ class Tally:
 
     def summary(self) -> str:
         return (f"n={self.count} statuses={dict(sorted(self.statuses.items()))} "
-                f"p50={self.pct(.5) * 1000:.0f}ms p95={self.pct(.95) * 1000:.0f}ms max={max(self.latencies or [0]) * 1000:.0f}ms")
+                f"p50={self.pct(.5) * 1000:.0f}ms p95={self.pct(.95) * 1000:.0f}ms "
+                f"max={max(self.latencies or [0]) * 1000:.0f}ms")
 
 
 async def timed(conn: Conn, tally: Tally, timeout: float, method: str, path: str, headers: dict[str, str],
@@ -86,7 +87,7 @@ async def timed(conn: Conn, tally: Tally, timeout: float, method: str, path: str
     t = time.perf_counter()
     try:
         status, _, _ = await asyncio.wait_for(conn.request(method, path, headers, body), timeout)
-    except (asyncio.TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
         conn.close()
         status = 0
     tally.add(status, time.perf_counter() - t)
@@ -96,7 +97,7 @@ async def timed(conn: Conn, tally: Tally, timeout: float, method: str, path: str
 async def slow_body(port: int, path: str, headers: dict[str, str], stop: asyncio.Event, length: int = 4096) -> None:
     """A form POST whose body never finishes: one byte every second until ``stop``."""
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
     except OSError:
         return
     head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {length}",
@@ -173,8 +174,8 @@ def parley_serve(env: dict[str, str], port: int, log: Path) -> Iterator[subproce
     import httpx
 
     with open(log, "wb") as f:
-        proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                env=env, stdout=f, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "serve", "--host", "127.0.0.1",
+                                 "--port", str(port)], env=env, stdout=f, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -43,8 +43,8 @@ def log_write_lock(url: str) -> Iterator[None]:
     the head row FOR UPDATE), so this process's appender waits."""
     engine = make_engine(url, pool_size=1, max_overflow=0)
     try:
-        with engine.connect() as conn:
-            conn = conn.execution_options(parley_write=True)
+        with engine.connect() as plain:
+            conn = plain.execution_options(parley_write=True)
             with conn.begin() as tx:
                 conn.execute(select(LogHead).with_for_update())
                 yield

@@ -24,7 +24,8 @@ def huge_integer_cases(op: Any) -> list[Any]:
     parameters get a placeholder): the class of V12 on every route, present or future."""
     params = list(op.iter_parameters())
     ints = [p for p in params if p.location.value in ("path", "query") and '"integer"' in _json(p.definition)]
-    base_path = {p.name: "1" if '"integer"' in _json(p.definition) else "x" for p in params if p.location.value == "path"}
+    base_path = {p.name: "1" if '"integer"' in _json(p.definition) else "x"
+                 for p in params if p.location.value == "path"}
     types = list(op.get_request_payload_content_types())
     body = {"body": {}, "media_type": "application/json"} if "application/json" in types else {}
     cases = []
@@ -64,12 +65,12 @@ def test_no_generated_request_gets_a_server_error(sqlite_runtime, sqlite_demo) -
                 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                           phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
                 @given(case=op.as_strategy(generation_mode=mode))
-                def call(case: Any) -> None:
-                    response = case.call(headers=auth)
+                def call(case: Any) -> None:  # called in this iteration, so the loop's values are the ones meant
+                    response = case.call(headers=auth)  # noqa: B023
                     calls[response.status_code] = calls.get(response.status_code, 0) + 1
                     if response.status_code >= 500:
-                        failures.append(f"{op.label} ({mode.value}) -> {response.status_code}: "
-                                        f"{case.as_curl_command(headers=auth)}")
+                        failures.append(f"{op.label} ({mode.value}) -> {response.status_code}: "  # noqa: B023
+                                        f"{case.as_curl_command(headers=auth)}")  # noqa: B023
 
                 try:
                     call()

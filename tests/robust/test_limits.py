@@ -67,7 +67,7 @@ def closed_after(s: socket.socket, limit: float, trickle: bytes = b"") -> tuple[
     while time.monotonic() - t < limit:
         try:
             chunk = s.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             if sent < len(trickle):
                 try:
                     s.sendall(trickle[sent:sent + 1])
@@ -120,7 +120,7 @@ def test_the_deadline_applies_to_each_request_of_a_kept_alive_connection(server:
 
 def test_a_complete_head_is_not_cut_off(server: tuple[int, Runtime]) -> None:
     port, _ = server
-    status, took = get(port, "/log/key")
+    status, _ = get(port, "/log/key")
     assert status == 401
     time.sleep(HEADER_TIMEOUT + 0.3)  # a new connection after the deadline of an earlier one
     status, _ = get(port, "/log/key")

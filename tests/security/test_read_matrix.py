@@ -151,7 +151,8 @@ def _narrow_records(w: World) -> None:
     _post(w, "icrc/mediator", f"/api/operations/{SECRETS['op_ua']}/channel",
           {"text": "Convoy leader reachable on channel sixteen after the checkpoint"})
     sheet = "surname,first_name,birth_date,birth_place\nЩеглов-Камышинский,Аркадий,1988-07-30,Камышин-Заречный\n"
-    r = w.client.post("/api/lists", headers=w.headers("ru/registrar"), data={"title": "Список Камышинского лагеря", "default_category": "civilian"},
+    r = w.client.post("/api/lists", headers=w.headers("ru/registrar"),
+                      data={"title": "Список Камышинского лагеря", "default_category": "civilian"},
                       files={"file": ("kamyshin.csv", sheet.encode(), "text/csv")})
     assert r.status_code == 201 and r.json()["accepted"] == 1, r.text
 

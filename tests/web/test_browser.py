@@ -75,7 +75,9 @@ def test_admin_walks_through_the_shell(server, page, tmp_path):
     assert page.locator("html").get_attribute("lang") == "uk"
     assert page.locator("h1").inner_text() == "Записи, доступні вам"
     # Sort the table by number, both ways.
-    first = lambda: page.locator("#records tbody tr td:first-child").first.inner_text()
+    def first() -> str:
+        return page.locator("#records tbody tr td:first-child").first.inner_text()
+
     top_desc = first()
     page.click("#records th:first-child")
     assert page.locator("#records th:first-child").get_attribute("aria-sort") == "ascending"

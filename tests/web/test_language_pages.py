@@ -54,8 +54,8 @@ def interface_english() -> tuple[str, ...]:
         english = message if isinstance(message, str) else message[1]
         if i18n.gettext("uk", english) == english and not isinstance(message, tuple):
             continue
-        for piece in PLACEHOLDER.split(english):
-            piece = piece.strip(" .,;:()«»—-")
+        for part in PLACEHOLDER.split(english):
+            piece = part.strip(" .,;:()«»—-")
             if len(piece) >= 16 and " " in piece:
                 pieces.add(piece)
     return tuple(sorted(pieces))

@@ -182,7 +182,8 @@ def test_zone_drawn_and_incident_picked_on_the_map(server, browser):  # noqa: F8
     page.goto(f"{base}/zones?lang=uk")
     wait_for_map(page, "#zone-map")
     page.wait_for_selector("#zone-map .leaflet-control-attribution .basemap-attribution")
-    assert "Тестове джерело — Кордони не схвалено" in page.locator("#zone-map .leaflet-control-attribution").inner_text()
+    attribution = page.locator("#zone-map .leaflet-control-attribution").inner_text()
+    assert "Тестове джерело — Кордони не схвалено" in attribution
     page.wait_for_selector("#zone-map .place-label")
     assert page.locator("#zone-map .place-label").inner_text() == "Маріуполь"
     # The map's own buttons speak the page's language too.

@@ -275,7 +275,8 @@ def test_opening_the_page_gives_read_receipts(client, demo, runtime):
 
 def test_pages_in_three_languages(client, demo):
     sign_in(client, demo, "icrc/mediator")
-    for lang, word in (("uk", "Гуманітарні операції"), ("ru", "Гуманитарные операции"), ("en", "Humanitarian operations")):
+    for lang, word in (("uk", "Гуманітарні операції"), ("ru", "Гуманитарные операции"),
+                       ("en", "Humanitarian operations")):
         assert word in client.get(f"/operations?lang={lang}").text
         for path in ("/operations/new", "/operations/icrc-azovstal-wounded", "/incidents", "/zones"):
             r = client.get(path)

@@ -76,7 +76,8 @@ def test_sign_in_returns_to_the_page_asked_for(sqlite_client, sqlite_demo):
 def test_every_page_in_three_languages(sqlite_client, sqlite_demo, lang, word):
     sign_in(sqlite_client, sqlite_demo, "icrc/admin")
     assert word in sqlite_client.get(f"/?lang={lang}").text
-    for path in ["/", "/parties", "/parties/ua", "/members/ua/negotiator", "/log", "/log/records/1", "/log/checkpoints"]:
+    for path in ["/", "/parties", "/parties/ua", "/members/ua/negotiator", "/log", "/log/records/1",
+                 "/log/checkpoints"]:
         r = sqlite_client.get(path)  # the cookie keeps the language
         assert r.status_code == 200 and f'<html lang="{lang}">' in r.text, path
         assert word in r.text
@@ -125,8 +126,9 @@ def test_admin_adds_a_member_who_then_signs_in(sqlite_client, sqlite_demo):
     for msg in ("Use lowercase Latin letters", "At least 12 characters.", "Choose at least one role."):
         assert msg in bad.text
     r = sqlite_client.post("/parties/ua/members", data={"handle": "registrar2", "display_name": "Halyna Demo",
-                                                        "roles": ["registrar", "press"], "password": "a good long password",
-                                                        "csrf": token}, follow_redirects=False)
+                                                        "roles": ["registrar", "press"],
+                                                        "password": "a good long password", "csrf": token},
+                           follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/members/ua/registrar2"
     # Its member.create record, signed by the admin, is in the log explorer.
     listing = sqlite_client.get("/log?kind=member.create&author=ua/admin").text
@@ -148,10 +150,11 @@ def test_key_forms_write_records(sqlite_client, sqlite_demo):
     r = sqlite_client.post("/members/ru/liaison/keys", data={"vkey": own.vkey(), "csrf": token}, follow_redirects=False)
     assert r.status_code == 303
     assert own.key_id.hex() in sqlite_client.get("/members/ru/liaison").text
-    bad = sqlite_client.post("/members/ru/liaison/keys", data={"vkey": "ru/liaison+00000000+notbase64!!", "csrf": token})
+    bad = sqlite_client.post("/members/ru/liaison/keys",
+                             data={"vkey": "ru/liaison+00000000+notbase64!!", "csrf": token})
     assert bad.status_code == 400 and "This is not a verifier key." in bad.text
-    r = sqlite_client.post(f"/members/ru/liaison/keys/{own.key_id.hex()}/revoke", data={"reason": "test", "csrf": token},
-                           follow_redirects=False)
+    r = sqlite_client.post(f"/members/ru/liaison/keys/{own.key_id.hex()}/revoke",
+                           data={"reason": "test", "csrf": token}, follow_redirects=False)
     assert r.status_code == 303
     r = sqlite_client.post("/members/ru/liaison/rotate", data={"csrf": token}, follow_redirects=False)
     assert r.status_code == 303
@@ -161,7 +164,8 @@ def test_key_forms_write_records(sqlite_client, sqlite_demo):
     # The rotated web key signs the next web action.
     r = sqlite_client.post("/members/ru/liaison/token", data={"csrf": token})
     new_token = re.search(r'<code class="token">([^<]+)</code>', r.text).group(1)
-    assert sqlite_client.get("/api/me", headers={"Authorization": f"Bearer {new_token}"}).json()["member"] == "ru/liaison"
+    me = sqlite_client.get("/api/me", headers={"Authorization": f"Bearer {new_token}"}).json()
+    assert me["member"] == "ru/liaison"
     # Another party's member cannot act on these keys.
     sqlite_client.post("/signout", data={"csrf": token})
     sign_in(sqlite_client, sqlite_demo, "ua/admin")

@@ -105,7 +105,8 @@ def test_import_review_and_confirm_the_same_person(server, browser, tmp_path):  
     ua.screenshot(path=str(shots / "person.png"), full_page=True)
     # Russia's registrar sees that its record was decided, but not Ukraine's list of its missing.
     ru.goto(f"{base}/people/{ru_id}")
-    assert "Same person" in ru.locator("#decisions").inner_text() or "То же лицо" in ru.locator("#decisions").inner_text()
+    decisions = ru.locator("#decisions").inner_text()
+    assert "Same person" in decisions or "То же лицо" in decisions
     assert ru.locator(f"a[href='/people/{ua_id}']").count() == 0
 
     assert watch.hosts <= {"127.0.0.1", "localhost", "data"}, watch.hosts

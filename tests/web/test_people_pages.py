@@ -255,7 +255,9 @@ def test_import_wizard_preview_mapping_and_row_report(client, demo, runtime):
     # Rows are numbered as the spreadsheet shows them: the header is row 1.
     assert statuses == {"2": "accepted", "3": "rejected", "4": "duplicate", "5": "duplicate", "6": "rejected",
                         "7": "accepted"}
-    row = lambda n: re.search(rf'data-row="{n}".*?</tr>', report, re.DOTALL).group(0)
+    def row(n: int) -> str:
+        return re.search(rf'data-row="{n}".*?</tr>', report, re.DOTALL).group(0)
+
     assert 'href="/people/ua-azov-0017"' in row(5)  # a duplicate of whom
     assert "row 2" in row(4)
     assert "Date of birth" in row(3) and "Surname" in row(6)
@@ -372,10 +374,12 @@ def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):
                                          "csrf": token})
         assert r.status_code == 400
     # Even the right secret is refused now, from this address, for a while.
-    r = sqlite_client.post("/family", data={"reference": "INQ-UA-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
+    r = sqlite_client.post("/family",
+                           data={"reference": "INQ-UA-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
     assert r.status_code == 429 and "Too many wrong attempts" in r.text
     svc.public_limits(sqlite_client.app.state).family.clear()
-    r = sqlite_client.post("/family", data={"reference": "INQ-UA-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
+    r = sqlite_client.post("/family",
+                           data={"reference": "INQ-UA-DEMO-0001", "secret": "DEMO-FAMI-LY01-0001", "csrf": token})
     assert r.status_code == 200 and "Ми перевіряємо списки" in r.text
 
 

@@ -182,13 +182,11 @@ def test_hashing_is_bounded_across_concurrent_sign_ins(client, demo, runtime, mo
 def test_the_gate_refuses_at_once_when_full_and_waits_for_no_one_past_its_time():
     gate = HashGate(slots=1, queue=0, wait=10)
     with gate.slot():
-        with pytest.raises(HashBusy):
-            with gate.slot():
-                pass
+        with pytest.raises(HashBusy), gate.slot():
+            pass
         gate.configure(1, 5, 0)  # room to wait, but no time to wait
-        with pytest.raises(HashBusy) as exc:
-            with gate.slot():
-                pass
+        with pytest.raises(HashBusy) as exc, gate.slot():
+            pass
         assert exc.value.status == 503 and exc.value.headers["Retry-After"]
     with gate.slot():  # released: free again
         assert gate.active == 1
@@ -270,7 +268,8 @@ def test_deactivating_a_member_ends_their_sessions(client, demo, runtime):
     assert attempt(second, "ua/press", demo.password("ua/press")).status_code == 303
     assert len(rows(runtime, WebSession, WebSession.member == "ua/press")) == 2
     r = client.post("/api/actions", headers=demo.headers("ua/admin"),
-                    json={"kind": "member.update", "audience": ["all"], "payload": {"member": "ua/press", "active": False}})
+                    json={"kind": "member.update", "audience": ["all"],
+                          "payload": {"member": "ua/press", "active": False}})
     assert r.status_code == 201, r.text
     assert client.get("/api/me").status_code == 401
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -397,7 +396,7 @@ def test_api_writes_with_the_cookie_need_the_token_and_this_site(client, demo):
                         headers={"X-CSRF-Token": token, **ok})
         assert r.status_code == 201, (ok, r.text)
     # The spreadsheet preview (multipart, finding C6) too; reads need nothing.
-    files = {"file": ("x.csv", "Surname\nShevchenko\n".encode(), "text/csv")}
+    files = {"file": ("x.csv", b"Surname\nShevchenko\n", "text/csv")}
     assert client.post("/api/lists/preview", files=files, headers={"Origin": "https://evil.example"}).status_code == 403
     registrar = browser(client)
     sign_in(registrar, demo, "ua/registrar")

@@ -62,24 +62,29 @@ def test_cosigns_consistent_growth_and_persists(tmp_path, log):
 def test_refuses_forks_and_bad_proofs(tmp_path, log):
     store, c = witness(tmp_path, log)
     t, other = tree(40), tree(40, b"forged")
-    assert c.post("/add-checkpoint", content=body(0, [], sign_checkpoint(log, ORIGIN, 20, t.root(20)))).status_code == 200
+    assert c.post("/add-checkpoint",
+                  content=body(0, [], sign_checkpoint(log, ORIGIN, 20, t.root(20)))).status_code == 200
     # The other history, same size: refused.
-    assert c.post("/add-checkpoint", content=body(20, [], sign_checkpoint(log, ORIGIN, 20, other.root(20)))).status_code == 409
+    assert c.post("/add-checkpoint",
+                  content=body(20, [], sign_checkpoint(log, ORIGIN, 20, other.root(20)))).status_code == 409
     # The other history, larger, with its own (inconsistent) proof: refused.
     fork = sign_checkpoint(log, ORIGIN, 40, other.root(40))
     assert c.post("/add-checkpoint", content=body(20, merkle.consistency_proof(other, 20, 40), fork)).status_code == 422
     assert store.get(ORIGIN).size == 20 and store.get(ORIGIN).root == t.root(20)
     # Same size and root again: cosigned again.
-    assert c.post("/add-checkpoint", content=body(20, [], sign_checkpoint(log, ORIGIN, 20, t.root(20)))).status_code == 200
+    assert c.post("/add-checkpoint",
+                  content=body(20, [], sign_checkpoint(log, ORIGIN, 20, t.root(20)))).status_code == 200
     # A smaller tree than the one cosigned.
-    assert c.post("/add-checkpoint", content=body(20, [], sign_checkpoint(log, ORIGIN, 5, t.root(5)))).status_code == 400
+    assert c.post("/add-checkpoint",
+                  content=body(20, [], sign_checkpoint(log, ORIGIN, 5, t.root(5)))).status_code == 400
 
 
 def test_refuses_unknown_logs_keys_and_malformed_bodies(tmp_path, log):
     store, c = witness(tmp_path, log)
     t = tree(5)
     impostor = Signer.generate(ORIGIN)
-    assert c.post("/add-checkpoint", content=body(0, [], sign_checkpoint(impostor, ORIGIN, 5, t.root(5)))).status_code == 403
+    assert c.post("/add-checkpoint",
+                  content=body(0, [], sign_checkpoint(impostor, ORIGIN, 5, t.root(5)))).status_code == 403
     stranger = Signer.generate("other.test/log")
     assert c.post("/add-checkpoint",
                   content=body(0, [], sign_checkpoint(stranger, "other.test/log", 5, t.root(5)))).status_code == 404
@@ -87,7 +92,8 @@ def test_refuses_unknown_logs_keys_and_malformed_bodies(tmp_path, log):
                 b"old 00\n\n" + sign_checkpoint(log, ORIGIN, 5, t.root(5)), b"\xff\xfe", b"old 0\n"]:
         assert c.post("/add-checkpoint", content=bad).status_code == 400, bad
     assert c.post("/add-checkpoint", content=b"x" * (65 * 1024)).status_code == 413
-    assert c.post("/add-checkpoint", content=body(0, [b"\x00" * 32], sign_checkpoint(log, ORIGIN, 5, t.root(5)))).status_code == 422
+    assert c.post("/add-checkpoint",
+                  content=body(0, [b"\x00" * 32], sign_checkpoint(log, ORIGIN, 5, t.root(5)))).status_code == 422
     assert store.get(ORIGIN).size == 0
     about = c.get("/").json()
     assert about["name"] == "witness.ua.test" and "PRIVATE" not in str(about)

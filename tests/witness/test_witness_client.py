@@ -101,7 +101,8 @@ def test_more_refusals(store, log):
     assert c.post("/add-checkpoint", content=body(0, [b"\x00" * 32] * 64, note)).status_code == 400
     # An empty tree must have the empty root.
     assert c.post("/add-checkpoint", content=body(0, [], sign_checkpoint(log, ORIGIN, 0, t.root(5)))).status_code == 422
-    assert c.post("/add-checkpoint", content=body(0, [], sign_checkpoint(log, ORIGIN, 0, merkle.EMPTY_ROOT))).status_code == 200
+    assert c.post("/add-checkpoint",
+                  content=body(0, [], sign_checkpoint(log, ORIGIN, 0, merkle.EMPTY_ROOT))).status_code == 200
     # Oversized by its declared length, without reading it.
     assert c.post("/add-checkpoint", content=b"x", headers={"content-length": "70000"}).status_code in (400, 413)
     assert store.get(ORIGIN).size == 0

@@ -126,7 +126,8 @@ def _safe(origin: str) -> str:
 
 def _kind_of(rec: Any) -> str | None:
     try:
-        return next(line[5:] for line in rec["note"].split("\n") if line.startswith("kind "))
+        kind: str = next(line[5:] for line in rec["note"].split("\n") if line.startswith("kind "))
+        return kind
     except (KeyError, TypeError, AttributeError, StopIteration):
         return None
 
@@ -189,7 +190,7 @@ class Auditor:
         self.shadow = shadow
         self.proof_sample = proofs
         self.details = details
-        self.rng = random.Random()
+        self.rng = random.SystemRandom()  # which proofs are sampled must not be predictable by the server
         try:
             self.log_key = Verifier.from_vkey(log_vkey)
         except NoteError as exc:
@@ -431,7 +432,7 @@ class Auditor:
         # works on its core while this process verifies signatures on the other.
         with ThreadPoolExecutor(2) as pool:
             tiles_checked = pool.submit(self._check_tiles, tiles, cp.size)
-            ahead: Future | None = pool.submit(self._page, 0, FIRST_PAGE) if cp.size else None
+            ahead: Future[Any] | None = pool.submit(self._page, 0, FIRST_PAGE) if cp.size else None
             while ahead is not None:
                 records, nxt = ahead.result()
                 ahead = pool.submit(self._page, nxt, PAGE) if nxt is not None and nxt < cp.size else None
@@ -496,10 +497,10 @@ class Auditor:
             listed.append("record hash")
         if listed:
             return f"the server lists this record with another {', '.join(listed)} than its signed text"
-        if me is not None and self.admits is not None:
-            if not self.admits(me, kind or "", fields.get("audience", ""), fields.get("party", "")):
-                return (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
-                        f"and kind ({kind}) do not admit {me.member}")
+        if (me is not None and self.admits is not None
+                and not self.admits(me, kind or "", fields.get("audience", ""), fields.get("party", ""))):
+            return (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
+                    f"and kind ({kind}) do not admit {me.member}")
         genesis = idx == 0 and kind == "deployment.init"
         if not genesis:
             member = standing.members.get(author)
@@ -557,8 +558,8 @@ class Auditor:
                     text, _, _ = open_note(note, [self.log_key])
                     signed = Checkpoint.parse(text)
                 except (KeyError, TypeError, AttributeError, NoteError, CheckpointError) as exc:
-                    report.problems.append(f"the server lists a checkpoint ({item.get('size') if isinstance(item, dict) else '?'}) "
-                                           f"that the log did not sign: {exc}")
+                    shown = item.get("size") if isinstance(item, dict) else "?"
+                    report.problems.append(f"the server lists a checkpoint ({shown}) that the log did not sign: {exc}")
                     continue
                 report.checkpoints_checked += 1
                 if signed.size != size or signed.origin != self.origin:
@@ -573,7 +574,7 @@ class Auditor:
                         raise ForkDetected(why, self._evidence(note, new_note, signed, cp, [], why))
                 else:
                     newer.append((size, note, signed))
-            sizes = [i.get("size") for i in items if isinstance(i, dict) and isinstance(i.get("size"), int)]
+            sizes: list[int] = [i["size"] for i in items if isinstance(i, dict) and isinstance(i.get("size"), int)]
             if len(items) < CHECKPOINT_PAGE or not sizes or min(sizes) <= max(floor, 1):
                 break
             before = min(sizes)
@@ -587,12 +588,14 @@ class Auditor:
             except (KeyError, TypeError) as exc:
                 raise AuditError(f"malformed consistency proof answer: {exc}") from exc
             except (merkle.ProofError, ValueError) as exc:
-                why = f"the log signed a checkpoint for size {size} inconsistent with its published one ({cp.size}): {exc}"
+                why = (f"the log signed a checkpoint for size {size} inconsistent with its published one "
+                       f"({cp.size}): {exc}")
                 raise ForkDetected(why, self._evidence(new_note, note, cp, signed, proof, why)) from None
 
     def _check_proofs(self, cp: Checkpoint, tiles: TileNodeSource, readable: list[int], report: AuditReport) -> None:
         """The inclusion proofs the server serves with records: built from its stored inner nodes."""
-        sample = readable if len(readable) <= self.proof_sample else sorted(self.rng.sample(readable, self.proof_sample))
+        sample = (readable if len(readable) <= self.proof_sample
+                  else sorted(self.rng.sample(readable, self.proof_sample)))
         for idx in sample:
             rec = self._json(f"/api/log/records/{idx}")
             try:
@@ -607,7 +610,8 @@ class Auditor:
                 continue
             report.proofs_checked += 1
             if merkle.leaf_hash(note) != tiles.node(0, idx):
-                report.failures.append((idx, "the server serves this record with another note than the one in the tree"))
+                report.failures.append((idx, "the server serves this record with another note than the one in the "
+                                             "tree"))
             elif signed.size <= cp.size and merkle.root_hash(tiles, signed.size) != signed.root_hash:
                 report.failures.append((idx, f"this record's proof is against a checkpoint ({signed.size}) that is "
                                              "not one of the published tree"))

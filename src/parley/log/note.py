@@ -155,7 +155,8 @@ class Cosigner(_Ed25519Key):
 def cosignature_timestamp(sig: Signature) -> int:
     if len(sig.sig) != 72:
         raise NoteError("not a cosignature")
-    return struct.unpack(">Q", sig.sig[:8])[0]
+    timestamp: int = struct.unpack(">Q", sig.sig[:8])[0]
+    return timestamp
 
 
 class Verifier:

@@ -33,11 +33,11 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from parley.log import merkle
 from parley.log.checkpoint import Checkpoint, CheckpointError
@@ -98,7 +98,7 @@ def _entry_problem(origin: str, row: Any) -> str | None:
     if not text.startswith(head):
         lines = text.decode(errors="replace").split("\n")
         values = (origin, kind, author, party, when, audience)
-        wrong = [c for i, (c, v) in enumerate(zip(_COLUMNS, values)) if i + 1 >= len(lines)
+        wrong = [c for i, (c, v) in enumerate(zip(_COLUMNS, values, strict=True)) if i + 1 >= len(lines)
                  or lines[i + 1] != f"{c} {v}"]
         if wrong == ["origin"]:
             return f"entry {idx}: its signed text is not a record of this log"
@@ -126,7 +126,7 @@ def _checkpoint_problem(verifier: Verifier, origin: str, size: int, stored_root:
     return None
 
 
-def check_log(sessions: sessionmaker, verifier: Verifier, origin: str, state: LogState | None = None, *,
+def check_log(sessions: sessionmaker[Session], verifier: Verifier, origin: str, state: LogState | None = None, *,
               chunk_bits: int = CHUNK_BITS, pause: float = 0.0, stop: threading.Event | None = None,
               progress: Callable[[int, int], None] | None = None,
               verified: dict[int, bytes] | None = None) -> SelfCheckReport:
@@ -227,12 +227,12 @@ def check_log(sessions: sessionmaker, verifier: Verifier, origin: str, state: Lo
                 report.nodes += len(stored)
                 _compare_nodes(report, level, 0, computed, stored)
     report.seconds = time.perf_counter() - t0
-    report.finished_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report.finished_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return report
 
 
 @contextmanager
-def _snapshot(sessions: sessionmaker) -> Iterator[Any]:
+def _snapshot(sessions: sessionmaker[Session]) -> Iterator[Any]:
     """One consistent read of the head and the tables' extents (appends may run meanwhile)."""
     with sessions() as s:
         if s.get_bind().dialect.name == "postgresql":
@@ -328,7 +328,7 @@ class IntegrityMonitor:
     """Runs the self-check for a runtime, keeps the last report, and makes the pipeline refuse writes
     when it fails. ``start`` runs it on a schedule in a background thread."""
 
-    def __init__(self, sessions: sessionmaker, verifier: Verifier, origin: str, state: LogState | None,
+    def __init__(self, sessions: sessionmaker[Session], verifier: Verifier, origin: str, state: LogState | None,
                  refuse: Callable[[str], None]) -> None:
         self.sessions, self.verifier, self.origin, self.state = sessions, verifier, origin, state
         self._refuse = refuse

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -68,8 +68,8 @@ class DbNodes:
         if inner:
             # An OR of primary-key lookups: SQLite scans the table for a row-value IN list.
             cond = or_(*(and_(LogNode.level == lv, LogNode.idx == i) for lv, i in inner))
-            rows = self.session.execute(select(LogNode.level, LogNode.idx, LogNode.hash).where(cond))
-            fetched.update(((lv, i), h) for lv, i, h in rows)
+            nodes = self.session.execute(select(LogNode.level, LogNode.idx, LogNode.hash).where(cond))
+            fetched.update(((lv, i), h) for lv, i, h in nodes)
         if fetched:
             self.cache.update(fetched)
             found.update(fetched)
@@ -86,7 +86,7 @@ def sign_checkpoint(signer: Signer, origin: str, size: int, root: bytes) -> byte
 def new_checkpoint(session: Session, signer: Signer, origin: str, size: int, root: bytes, *,
                    published: bool = False) -> LogCheckpoint:
     cp = LogCheckpoint(size=size, root_hash=root, note=sign_checkpoint(signer, origin, size, root),
-                       created_at=datetime.now(timezone.utc), published=published)
+                       created_at=datetime.now(UTC), published=published)
     session.add(cp)
     return cp
 

@@ -100,7 +100,8 @@ def readable(policy: ReadPolicy, who: Principal, row: LogEntry) -> bool:
 
 
 @router.get("/api/log/records", tags=["log"])
-def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal, start: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
+def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
+                 start: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
                  limit: Annotated[int, Query(ge=1, le=5000)] = 500,
                  kind: Annotated[str | None, Query(max_length=64)] = None,
                  payload: Annotated[str, Query(pattern="^(json|canonical)$")] = "json") -> dict[str, Any]:
@@ -129,7 +130,8 @@ def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal, start:
 
 
 @router.get("/api/log/records/{index}", tags=["log"])
-def get_record(index: Annotated[int, Path(ge=0, le=MAX_DB_INT)], s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> dict[str, Any]:
+def get_record(index: Annotated[int, Path(ge=0, le=MAX_DB_INT)], s: DbSession, rt: CurrentRuntime,
+               who: CurrentPrincipal) -> dict[str, Any]:
     row = s.get(LogEntry, index)
     if row is None or not readable(rt.policy, who, row):
         raise NotFound(f"no record {index} that you may read")
@@ -142,7 +144,8 @@ def get_record(index: Annotated[int, Path(ge=0, le=MAX_DB_INT)], s: DbSession, r
 
 
 @router.get("/api/log/consistency", tags=["log"])
-def get_consistency(s: DbSession, rt: CurrentRuntime, _: CurrentPrincipal, old: Annotated[int, Query(ge=1, le=MAX_DB_INT)],
+def get_consistency(s: DbSession, rt: CurrentRuntime, _: CurrentPrincipal,
+                    old: Annotated[int, Query(ge=1, le=MAX_DB_INT)],
                     new: Annotated[int, Query(ge=1, le=MAX_DB_INT)]) -> dict[str, Any]:
     cp = latest_checkpoint(s)
     if old > new or cp is None or new > cp.size:

@@ -25,9 +25,9 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import create_engine
+from sqlalchemy import Table, create_engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
@@ -140,7 +140,7 @@ def differences(ours: Any, theirs: Any, family: str, path: str = "") -> list[str
         if len(ours) != len(theirs):
             return [path or "(list)"]
         out = []
-        for i, (a, b) in enumerate(zip(ours, theirs)):
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             out += differences(a, b, family, f"{path}.{i}")
         return out
     return [] if ours == theirs else [path or "(value)"]
@@ -149,7 +149,7 @@ def differences(ours: Any, theirs: Any, family: str, path: str = "") -> list[str
 def _volatile(family: str, path: str) -> bool:
     for pattern in VOLATILE.get(family, ()):
         parts, have = pattern.split("."), path.split(".")
-        if len(have) == len(parts) and all(p in ("*", h) for p, h in zip(parts, have)):
+        if len(have) == len(parts) and all(p in ("*", h) for p, h in zip(parts, have, strict=True)):
             return True
     return False
 
@@ -170,7 +170,7 @@ class Shadow:
         self.kinds = kinds
         self.policy = ReadPolicy(kinds)
         self.engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-        Base.metadata.create_all(self.engine, tables=[t.__table__ for t in PROJECTION_TABLES])
+        Base.metadata.create_all(self.engine, tables=[cast(Table, t.__table__) for t in PROJECTION_TABLES])
         self.session = Session(self.engine)
         self.tainted: set[tuple[str, str]] = set()
         self.applied = 0
@@ -217,7 +217,7 @@ class Shadow:
         """Compare the server's answers with the ones rendered here. ``details``: how many objects of each
         family to fetch one by one (all if there are fewer; otherwise a random sample)."""
         report = ProjectionReport()
-        rng = rng or random.Random()
+        rng = rng or random.SystemRandom()  # the sample must not be predictable by the server
         for r in RENDER:
             if not self.may_read(r.family):
                 continue
@@ -252,8 +252,8 @@ class Shadow:
             if complete and full_listing:
                 for oid in sorted(set(ours) - set(theirs)):
                     if (r.family, oid) not in self.tainted:
-                        report.problems.append((r.family, oid, f"the server's listing {r.list_path} leaves out "
-                                                                   f"{r.family} {oid!r}, which the signed records give"))
+                        report.problems.append((r.family, oid, f"the server's listing {r.list_path} leaves "
+                                                f"out {r.family} {oid!r}, which the signed records give"))
             candidates = sorted(k for k in set(ours) & set(theirs) if (r.family, k) not in self.tainted)
             if len(candidates) > details:
                 candidates = sorted(rng.sample(candidates, details))

@@ -5,11 +5,12 @@ checkpoints and cosignatures are then carried over, each checked against the reb
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.engine import Engine
 
 from parley.db import Base, migrate, session_factory, writing
@@ -83,7 +84,7 @@ def table_rows(engine: Engine, tables: Iterable[type[Base]]) -> dict[str, list[t
     out: dict[str, list[tuple]] = {}
     with engine.connect() as conn:
         for model in tables:
-            t = model.__table__
+            t = cast(Table, model.__table__)
             cols = list(t.columns)
             rows = conn.execute(select(*cols).order_by(*t.primary_key.columns)).all()
             out[t.name] = [tuple(_comparable(v) for v in r) for r in rows]
@@ -93,7 +94,7 @@ def table_rows(engine: Engine, tables: Iterable[type[Base]]) -> dict[str, list[t
 def _comparable(value: object) -> object:
     # SQLite returns naive datetimes, PostgreSQL aware ones: compare both in UTC.
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 

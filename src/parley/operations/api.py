@@ -238,7 +238,7 @@ async def propose(body: ProposeBody, rt: CurrentRuntime, s: DbSession, who: Curr
     payload: dict[str, Any] = {"operation": op_id, "plan": plan}
     if body.supersedes is not None:
         payload["supersedes"] = body.supersedes
-    parties = body.plan.get("parties") if isinstance(body.plan.get("parties"), list) else []
+    parties = found if isinstance(found := body.plan.get("parties"), list) else []
     audience = body.audience or sorted({f"party:{p}" for p in [body.plan.get("mediator"), *parties]
                                         if isinstance(p, str)} or {f"party:{who.party}"})
     receipt = await _submit(rt, s, who, "operation.propose", audience, payload)

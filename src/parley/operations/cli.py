@@ -6,7 +6,7 @@ holds for you). To sign with your own key instead, write the same payloads with 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,7 +29,7 @@ out = Console()
 
 @app.command("list")
 def list_ops(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False,
-             status: Annotated[Optional[str], typer.Option(help="Only this status")] = None) -> None:
+             status: Annotated[str | None, typer.Option(help="Only this status")] = None) -> None:
     """The operations you may read."""
     data = _call(url, token, "GET", "/api/operations" + (f"?status={status}" if status else ""))
     if as_json:
@@ -120,7 +120,7 @@ def _print_alert(a: dict[str, Any]) -> None:
 
 @app.command("alerts")
 def alerts(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False,
-           operation: Annotated[Optional[str], typer.Option(help="Only about this operation")] = None) -> None:
+           operation: Annotated[str | None, typer.Option(help="Only about this operation")] = None) -> None:
     """Proposals that met a zone or an operation their proposer may not read (for the owner and the mediators)."""
     data = _call(url, token, "GET", "/api/deconfliction/alerts" + (f"?operation={operation}" if operation else ""))
     if as_json:
@@ -134,9 +134,9 @@ def alerts(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJso
 
 @app.command("propose")
 def propose(plan: Annotated[Path, typer.Argument(help="The plan, as JSON")],
-            op_id: Annotated[Optional[str], typer.Option(
+            op_id: Annotated[str | None, typer.Option(
                 "--id", help="Operation id, starting with your party's slug and a dash (default: generated)")] = None,
-            supersedes: Annotated[Optional[int], typer.Option(help="Revise: the version this replaces")] = None,
+            supersedes: Annotated[int | None, typer.Option(help="Revise: the version this replaces")] = None,
             url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Propose an operation, or a new version of one."""
     body: dict[str, Any] = {"plan": _load(plan)}
@@ -151,9 +151,10 @@ def propose(plan: Annotated[Path, typer.Argument(help="The plan, as JSON")],
 
 @app.command("answer")
 def answer(op_id: str, version: Annotated[int, typer.Option(help="The version you answer")],
-           acknowledge: Annotated[bool, typer.Option("--acknowledge", help="Acknowledge receipt (not permission)")] = False,
-           decline: Annotated[Optional[str], typer.Option(help="Decline, giving the reason")] = None,
-           counter: Annotated[Optional[Path], typer.Option(help="Counter-propose this plan (JSON)")] = None,
+           acknowledge: Annotated[bool, typer.Option("--acknowledge",
+                                                     help="Acknowledge receipt (not permission)")] = False,
+           decline: Annotated[str | None, typer.Option(help="Decline, giving the reason")] = None,
+           counter: Annotated[Path | None, typer.Option(help="Counter-propose this plan (JSON)")] = None,
            reason: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Answer the current version: acknowledge, decline with a reason, or counter-propose."""
     chosen = [x for x in (acknowledge, decline is not None, counter is not None) if x]
@@ -183,7 +184,7 @@ def status(op_id: str, action: Annotated[str, typer.Argument(help="start, suspen
 @app.command("move")
 def move(op_id: str, event: Annotated[str, typer.Argument(help="departed, checkpoint_passed, arrived, halted, other")],
          at: Annotated[str, typer.Option(help="When, e.g. 2026-05-01T10:00:00Z")],
-         lon: Optional[float] = None, lat: Optional[float] = None, place: str = "", note: str = "",
+         lon: float | None = None, lat: float | None = None, place: str = "", note: str = "",
          url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Report a movement of the convoy."""
     body: dict[str, Any] = {"event": event, "at": at, "place": place, "note": note}
@@ -209,10 +210,10 @@ def outcome(op_id: str, moved: Annotated[list[str], typer.Option(
 
 
 @app.command("rules")
-def set_rules(notice_hours: Annotated[Optional[int], typer.Option(help="Ordinary notice period")] = None,
-              emergency_notice_hours: Optional[int] = None, answer_hours: Optional[int] = None,
-              emergency_answer_hours: Optional[int] = None, urgent_read_minutes: Optional[int] = None,
-              region: Annotated[Optional[str], typer.Option(help="Area of operations: west,south,east,north")] = None,
+def set_rules(notice_hours: Annotated[int | None, typer.Option(help="Ordinary notice period")] = None,
+              emergency_notice_hours: int | None = None, answer_hours: int | None = None,
+              emergency_answer_hours: int | None = None, urgent_read_minutes: int | None = None,
+              region: Annotated[str | None, typer.Option(help="Area of operations: west,south,east,north")] = None,
               url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Show the notice and answer periods; with options, set them (an admin of a mediator party)."""
     current = _call(url, token, "GET", "/api/operations-rules")
@@ -264,7 +265,7 @@ def zone_list(url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
 
 @incident_app.command("report")
 def incident_report(incident: Annotated[Path, typer.Argument(help="The incident, as JSON")],
-                    audience: Annotated[Optional[str], typer.Option(help="Audience (default: the operation's)")] = None,
+                    audience: Annotated[str | None, typer.Option(help="Audience (default: the operation's)")] = None,
                     url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Report an incident or a ceasefire violation, or your party's account of one already reported."""
     body: dict[str, Any] = {"incident": _load(incident)}

@@ -172,7 +172,7 @@ def distance_m(a: BaseGeometry, b: BaseGeometry) -> float:
 
 
 def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
-    return mapping(geom)  # type: ignore[return-value]
+    return mapping(geom)
 
 
 def from_geojson(obj: dict[str, Any]) -> BaseGeometry:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
@@ -98,7 +98,7 @@ class Plan(Payload):
     area: dict[str, Any] | None = None
     origin: Place
     destination: Place
-    waypoints: Annotated[list[Place], Field(max_length=100)] = []
+    waypoints: Annotated[list[Place], Field(max_length=100)] = []  # noqa: RUF012 — pydantic copies defaults
     window: Window
     time_zone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
     buffer_m: Annotated[int, Field(ge=0, le=geo.MAX_BUFFER_M)] = 1000
@@ -117,7 +117,7 @@ class Plan(Payload):
         return v
 
     @model_validator(mode="after")
-    def _shape(self) -> "Plan":
+    def _shape(self) -> Plan:
         if self.route is None and self.area is None:
             raise ValueError("an operation needs a route, an area or both")
         if len(set(self.parties)) != len(self.parties):
@@ -139,7 +139,7 @@ class OperationAnswerPayload(Payload):
     plan: Plan | None = None
 
     @model_validator(mode="after")
-    def _counter(self) -> "OperationAnswerPayload":
+    def _counter(self) -> OperationAnswerPayload:
         if (self.answer == "counter") != (self.plan is not None):
             raise ValueError("a counter-proposal carries a plan; other answers do not")
         if self.answer == "declined" and not self.reason.strip():
@@ -219,7 +219,7 @@ class RulesSet(Payload):
     region: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
 
     @model_validator(mode="after")
-    def _order(self) -> "RulesSet":
+    def _order(self) -> RulesSet:
         if self.emergency_notice_hours > self.notice_hours:
             raise ValueError("the emergency notice period cannot be longer than the ordinary one")
         if self.region is not None:
@@ -359,8 +359,8 @@ def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_
     minx, miny, maxx, maxy = footprint.bounds
     ctx.session.add(OperationVersion(
         operation=op.id, version=version, idx=ctx.idx, author=ctx.author.id, party=ctx.author_party.slug,
-        proposed_at=ctx.record.when, window_start=plan.window.start.astimezone(timezone.utc),
-        window_end=plan.window.end.astimezone(timezone.utc), answer_by=answer_by, emergency=plan.emergency,
+        proposed_at=ctx.record.when, window_start=plan.window.start.astimezone(UTC),
+        window_end=plan.window.end.astimezone(UTC), answer_by=answer_by, emergency=plan.emergency,
         time_zone=plan.time_zone, buffer_m=plan.buffer_m,
         plan=canonical_payload(plan.model_dump(mode="json")).decode(),
         footprint=json.dumps(geo.to_geojson(footprint)), min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy,
@@ -384,7 +384,7 @@ def _alert_unseen(ctx: Context, op: Operation, version: int, footprint: Any, pla
     """Record what this plan meets that its proposer may not read: one alert per zone or operation, read by
     its owner and the mediators. The proposer is told no more than that there is at least one."""
     assert ctx.author is not None and ctx.author_party is not None
-    start, end = plan.window.start.astimezone(timezone.utc), plan.window.end.astimezone(timezone.utc)
+    start, end = plan.window.start.astimezone(UTC), plan.window.end.astimezone(UTC)
     unseen = [h for h in meets(ctx.session, footprint, start, end, exclude=op.id)
               if not POLICY.may_read(ctx, h.record_kind, h.audience, h.party)]
     for seq, h in enumerate(unseen):
@@ -468,7 +468,8 @@ def apply_propose(ctx: Context) -> None:
         raise Conflict(f"version {p.supersedes} is not the current version ({op.version})", field="supersedes")
     if op.status not in ("proposed", "acknowledged", "suspended"):
         raise Conflict(f"operation {op.id!r} is {op.status}; it can no longer be changed", field="operation")
-    if ctx.author_party is None or (ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list):
+    if ctx.author_party is None or (ctx.author_party.slug != op.mediator
+                                    and ctx.author_party.slug not in op.party_list):
         raise Forbidden("only the organising mediator or a party concerned changes an operation")
     # A revision cannot drop a party (whose acknowledgement would then never be asked) or swap the mediator.
     _same_parties(op, p.plan, "a revision")
@@ -537,12 +538,13 @@ def apply_movement(ctx: Context) -> None:
     p: OperationMovement = ctx.payload
     _require_writer(ctx)
     op = _operation(ctx, p.operation)
-    if ctx.author_party is None or (ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list):
+    if ctx.author_party is None or (ctx.author_party.slug != op.mediator
+                                    and ctx.author_party.slug not in op.party_list):
         raise Forbidden("only the mediator or a party concerned reports the convoy's movements")
     if op.status not in ("under_way", "suspended"):
         raise Conflict(f"operation {op.id!r} is {op.status.replace('_', ' ')}; movements are reported while it is "
                        "under way", field="operation")
-    at = p.at.astimezone(timezone.utc)
+    at = p.at.astimezone(UTC)
     if at > ctx.record.when + FUTURE_SLACK:
         raise Unprocessable("a movement cannot be reported before it happens", field="at")
     _require_audience(ctx, op.party_list)
@@ -567,7 +569,7 @@ def apply_incident(ctx: Context) -> None:
             raise Unprocessable("name the first account of the incident, not another account", field="account_of")
         if other.party == ctx.author_party.slug:
             raise Conflict("a party gives one account of an incident; correct it with a note", field="account_of")
-    at = p.at.astimezone(timezone.utc)
+    at = p.at.astimezone(UTC)
     if at > ctx.record.when + FUTURE_SLACK:
         raise Unprocessable("an incident cannot be reported before it happens", field="at")
     pt = _point(p.position, "position")
@@ -611,7 +613,7 @@ def apply_zone(ctx: Context) -> None:
         raise Conflict(f"zone {p.id!r} is already declared", field="id")
     g = geo.geometry(p.geometry, "geometry", ("Polygon", "MultiPolygon"))
     _in_region(ctx, g, "geometry")
-    start, end = p.valid_from.astimezone(timezone.utc), p.valid_until.astimezone(timezone.utc)
+    start, end = p.valid_from.astimezone(UTC), p.valid_until.astimezone(UTC)
     if end <= start:
         raise Unprocessable("the zone's validity ends before it starts", field="valid_until")
     if end <= ctx.record.when:
@@ -659,8 +661,8 @@ def apply_channel_receipt(ctx: Context) -> None:
         raise Forbidden("only a recipient party gives a receipt for a message", field="message")
     if ctx.session.get(ChannelReceipt, (msg.idx, party, p.state)) is not None:
         raise Conflict(f"party {party!r} already gave a {p.state} receipt for this message", field="state")
-    states = [p.state] if p.state == "delivered" or ctx.session.get(ChannelReceipt, (msg.idx, party, "delivered")) \
-        else ["delivered", "read"]  # reading a message implies it was delivered
+    delivered = p.state == "delivered" or ctx.session.get(ChannelReceipt, (msg.idx, party, "delivered")) is not None
+    states = [p.state] if delivered else ["delivered", "read"]  # reading a message implies it was delivered
     for st in states:
         ctx.session.add(ChannelReceipt(message=msg.idx, party=party, state=st, member=ctx.author.id, idx=ctx.idx,
                                        at=ctx.record.when))

@@ -18,7 +18,7 @@ so replaying the log anywhere reaches the same state. The record kinds (``kinds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from parley.errors import Conflict, Unprocessable
@@ -27,7 +27,7 @@ MAX_WINDOW = timedelta(days=14)
 
 
 def utc(t: datetime) -> datetime:
-    return t.astimezone(timezone.utc)
+    return t.astimezone(UTC)
 
 
 def check_window(start: datetime, end: datetime, when: datetime, field: str = "plan") -> tuple[datetime, datetime]:

@@ -15,7 +15,7 @@ member named in the demo is invented. Times are UTC (Kyiv was UTC+3 in May 2022)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 Add = Callable[..., int]
@@ -35,7 +35,7 @@ REGION = [22.0, 44.0, 41.0, 53.0]
 
 
 def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _plan(**kw: Any) -> dict[str, Any]:

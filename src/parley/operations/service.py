@@ -17,7 +17,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -38,7 +38,7 @@ from parley.records.policy import reads_every_party
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def can_read(who: Principal, kind: str, row: Any) -> bool:
@@ -130,12 +130,12 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
     limit = timedelta(minutes=rules(s)["urgent_read_minutes"])
     for m in s.execute(select(ChannelMessage).where(ChannelMessage.urgent.is_(True),
                                                     ChannelMessage.at < now - limit)).scalars():
-        op = s.get(Operation, m.operation)
-        if op is None or not (who.party == op.mediator or who.is_mediator):
+        about = s.get(Operation, m.operation)
+        if about is None or not (who.party == about.mediator or who.is_mediator):
             continue
         read = set(s.execute(select(ChannelReceipt.party).where(ChannelReceipt.message == m.idx,
                                                                 ChannelReceipt.state == "read")).scalars())
-        out += [Escalation("unread_urgent", op.id, op.title, p, m.at + limit, m.idx)
+        out += [Escalation("unread_urgent", about.id, about.title, p, m.at + limit, m.idx)
                 for p in m.recipients.split(",") if p and p not in read]
     # The current version of an operation it organises meets a zone or an operation a party may not read.
     for op in ops:
@@ -204,7 +204,7 @@ def outcomes(s: Session, who: Principal, op: Operation) -> OutcomeTable:
     rows = []
     for (cat, dest), per in sorted(cells.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
         full = {p: per.get(p) for p in parties}
-        values = {v for v in full.values()}
+        values = set(full.values())
         rows.append((cat, dest, full, len(values) > 1))
     totals = {p: sum(f.count for f in figs if f.party == p) for p in parties}
     return OutcomeTable(parties, rows, totals, latest)
@@ -368,7 +368,7 @@ def check_plan(sessions: sessionmaker, s: Session, who: Principal, plan: Plan, e
     beyond; refused checks are recorded too, up to ``CHECK_LIMIT`` of them an hour)."""
     now = now or now_utc()
     footprint = footprint_of(plan)
-    start, end = plan.window.start.astimezone(timezone.utc), plan.window.end.astimezone(timezone.utc)
+    start, end = plan.window.start.astimezone(UTC), plan.window.end.astimezone(UTC)
     minx, miny, maxx, maxy = footprint.bounds
     row = dict(member=who.member, party=who.party, at=now, min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy,
                window_start=start, window_end=end, operation=exclude[:64] if exclude else None)
@@ -453,16 +453,16 @@ def alerts(s: Session, who: Principal, *, operation_id: str | None = None, targe
         if not may_read_alert(who, a):
             continue
         # Within the owner's party, only the members who read the zone or operation met read of it.
-        target: Zone | Operation | None
+        met: Zone | Operation | None
         if a.target_kind == "zone":
-            target = s.get(Zone, a.target)
-            readable = target is not None and can_read(who, "zone.declare", target)
+            met = s.get(Zone, a.target)
+            readable = met is not None and can_read(who, "zone.declare", met)
         else:
-            target = s.get(Operation, a.target)
-            readable = target is not None and can_read(who, "operation.propose", target)
-        if not readable or target is None:
+            met = s.get(Operation, a.target)
+            readable = met is not None and can_read(who, "operation.propose", met)
+        if not readable or met is None:
             continue
-        name = target.name if isinstance(target, Zone) else target.title
+        name = met.name if isinstance(met, Zone) else met.title
         op = s.get(Operation, a.operation)
         out.append(Alert(a, name, op if op is not None and can_read(who, "operation.propose", op) else None))
         if len(out) >= limit:

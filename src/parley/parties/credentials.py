@@ -86,7 +86,7 @@ _dummy: dict[tuple[int, int, int], str] = {}
 
 def use_hash_cost(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
     """Argon2 parameters for new hashes (tests use cheap ones; the default is argon2-cffi's: t=3, 64 MiB)."""
-    global _hasher
+    global _hasher  # noqa: PLW0603 — the process-wide hasher, set once at start-up (or by tests)
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
 
 
@@ -153,7 +153,7 @@ def credential(session: Session, member: str) -> Credential:
 def member_for_token(session: Session, token: str) -> str | None:
     h = token_hash(token)
     row = session.execute(select(Credential.member, Credential.token_hash).where(Credential.token_hash == h)).first()
-    if row is None or not hmac.compare_digest(row[1], h):
+    if row is None or row[1] is None or not hmac.compare_digest(row[1], h):
         return None
     return row[0]
 

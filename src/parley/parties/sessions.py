@@ -26,13 +26,14 @@ import ipaddress
 import json
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, TimestampSigner
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -57,7 +58,7 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     """Naive UTC, as the DateTime columns store it on SQLite and PostgreSQL alike."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # -- the client ------------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ def client_address(conn: HTTPConnection | Scope) -> str:
     """The address of whoever sent the request. Proxy headers are believed only from PARLEY_TRUSTED_PROXIES,
     and that decision is uvicorn's (``proxy_headers``/``forwarded_allow_ips``, see ``parley.cli``): here the
     connection's peer is all there is, so X-Forwarded-For from anyone else changes nothing."""
-    client = conn.get("client") if isinstance(conn, dict) else conn.client
+    client = conn.client if isinstance(conn, HTTPConnection) else conn.get("client")
     host = client[0] if client else ""
     return str(host)[:64] or "-"
 
@@ -199,11 +200,12 @@ class WebSessions:
         if member is not None:
             q = q.where(WebSession.member == member)
         with writing(sessions) as w:
-            return bool(w.execute(q).rowcount)
+            return bool(cast(CursorResult[Any], w.execute(q)).rowcount)
 
     def end_member(self, sessions: sessionmaker, member: str) -> int:
         with writing(sessions) as w:
-            return int(w.execute(delete(WebSession).where(WebSession.member == member)).rowcount or 0)
+            done = cast(CursorResult[Any], w.execute(delete(WebSession).where(WebSession.member == member)))
+            return int(done.rowcount or 0)
 
     def active(self, s: Session, member: str) -> list[WebSession]:
         now = self.clock()

@@ -153,7 +153,8 @@ async def preview_list(who: CurrentPrincipal, file: Annotated[UploadFile, File()
                        default_category: Annotated[str, Form(max_length=16)] = "") -> dict[str, Any]:
     svc.require_reader(who)
     data = await _read_upload(file)
-    pv = await run_in_threadpool(svc.preview, data, file.filename or "list", _mapping(mapping), default_category or None)
+    pv = await run_in_threadpool(svc.preview, data, file.filename or "list", _mapping(mapping),
+                                 default_category or None)
     return preview_json(pv)
 
 
@@ -165,7 +166,8 @@ async def import_list(rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal, f
                       own_party: Annotated[str, Form(max_length=64)] = "") -> JSONResponse:
     svc.require_reader(who)
     data = await _read_upload(file)
-    pv = await run_in_threadpool(svc.preview, data, file.filename or "list", _mapping(mapping), default_category or None)
+    pv = await run_in_threadpool(svc.preview, data, file.filename or "list", _mapping(mapping),
+                                 default_category or None)
     many, one = submitter(rt, s, who)
     result = await run_in_threadpool(svc.import_rows, s, who, many, one, pv, title=title, own_party=own_party or None)
     return JSONResponse({"list": result.list_id, "accepted": result.accepted, "duplicates": result.duplicates,
@@ -191,7 +193,8 @@ def get_list(list_id: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any
 
 # -- review queue and decisions --------------------------------------------------------------------
 @router.get("/review")
-def review(s: DbSession, who: CurrentPrincipal, threshold: Annotated[float, Query(ge=0.05, le=1)] = 0.5) -> dict[str, Any]:
+def review(s: DbSession, who: CurrentPrincipal,
+           threshold: Annotated[float, Query(ge=0.05, le=1)] = 0.5) -> dict[str, Any]:
     pairs = svc.review_queue(s, who, threshold=threshold)
     return {"pairs": [{"left": person_json(p.left, full=True), "right": person_json(p.right, full=True),
                        "probability": round(p.probability, 4), "differences": p.differences} for p in pairs]}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -117,7 +117,7 @@ def event(pid: str, kind: Annotated[str, typer.Argument(help="captured, held_at,
                                                              "hospitalised, released, repatriated, died, …")],
           date: Annotated[str, typer.Option(help="yyyy-mm-dd, yyyy-mm or yyyy")] = "",
           place: str = "", note: str = "",
-          wounded: Annotated[Optional[bool], typer.Option("--wounded/--not-wounded")] = None,
+          wounded: Annotated[bool | None, typer.Option("--wounded/--not-wounded")] = None,
           url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Record a step of a person's status history."""
     body: dict[str, Any] = {"event": kind, "date": date, "place": place, "note": note}
@@ -156,7 +156,8 @@ def import_list(file: Path, url: Url = "http://127.0.0.1:8000", token: Token = "
         out.print(t)
         for w in data["warnings"]:
             out.print(f"warning: {w}", markup=False)
-        out.print(_report_table([{"row": r["row"], "status": r["status"], "reason": r["reason"]} for r in data["rows"]]))
+        out.print(_report_table([{"row": r["row"], "status": r["status"], "reason": r["reason"]}
+                                 for r in data["rows"]]))
         return
     out.print(_report_table(data["report"]))
     out.print(f"list {data['list']}: {data['accepted']} accepted, {data['duplicates']} duplicates, "
@@ -232,8 +233,8 @@ def file_inquiry(surname: str, first_name: str = "", patronymic: str = "",
     r = _call(url, token, "POST", "/api/inquiries", {"sought": sought, "relationship": relationship,
                                                      "contact": contact})
     _receipt(r, f"inquiry {r['reference']}")
-    out.print(f"reference: {r['reference']}\nsecret:    {r['secret']}   (give it to the family: the server keeps only its hash, never in the log)",
-              markup=False)
+    out.print(f"reference: {r['reference']}\nsecret:    {r['secret']}   "
+              "(give it to the family: the server keeps only its hash, never in the log)", markup=False)
 
 
 @inquiry_app.command("show")

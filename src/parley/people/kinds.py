@@ -147,7 +147,7 @@ class MatchDecide(Payload):
     note: Text = ""
 
     @model_validator(mode="after")
-    def _two(self) -> "MatchDecide":
+    def _two(self) -> MatchDecide:
         if self.left == self.right:
             raise ValueError("a decision concerns two different person records")
         return self
@@ -186,7 +186,7 @@ class InquiryDecide(Payload):
     message: Text = ""
 
     @model_validator(mode="after")
-    def _person(self) -> "InquiryDecide":
+    def _person(self) -> InquiryDecide:
         if self.decision in ("confirmed", "rejected") and self.person is None:
             raise ValueError("confirming or rejecting a candidate names the person")
         if self.decision in ("message", "closed") and not self.message.strip():
@@ -219,8 +219,9 @@ def _person_audience(ctx: Context, reporter: str, own: str | None) -> None:
             raise Unprocessable("records about a person are read only by the reporting party, the person's own "
                                 f"party and the mediators; {t!r} is not allowed", field="audience")
     if own and own != reporter:
-        party = ctx.session.get(Party, own)
-        if party is not None and not ctx.record.audience.admits(own, party.kind, frozenset({"registrar"}), reporter):
+        own_party = ctx.session.get(Party, own)
+        if own_party is not None and not ctx.record.audience.admits(own, own_party.kind, frozenset({"registrar"}),
+                                                                    reporter):
             raise Unprocessable(f"the person's own party {own!r} must be in the audience", field="audience")
 
 
@@ -409,7 +410,7 @@ def apply_inquiry(ctx: Context) -> None:
                         field="audience")
     ids.require_own_reference(ctx, p.id, "id")
     for t in ctx.record.audience.tokens:
-        kind, _, rest = t.partition(":")
+        kind = t.partition(":")[0]
         if kind != "party":
             raise Unprocessable(f"an inquiry is read only by parties and mediators; {t!r} is not allowed",
                                 field="audience")
@@ -492,4 +493,5 @@ def person_payload(values: dict[str, Any]) -> dict[str, Any]:
     return {k: str(values[k]).strip() for k in PERSON_FIELDS if values.get(k) not in (None, "")}
 
 
-__all__ = ["KINDS", "KIND", "POLICY", "CATEGORIES", "EVENTS", "FIRST_EVENT", "person_audience", "person_payload", "check_partial_date"]
+__all__ = ["KINDS", "KIND", "POLICY", "CATEGORIES", "EVENTS", "FIRST_EVENT", "person_audience", "person_payload",
+           "check_partial_date"]

@@ -42,8 +42,8 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
-def match(left: Annotated[Path, typer.Argument(help="CSV list")], right: Annotated[Path, typer.Argument(help="CSV list")],
-          out: Out, threshold: Threshold = 0.9) -> None:
+def match(left: Annotated[Path, typer.Argument(help="CSV list")],
+          right: Annotated[Path, typer.Argument(help="CSV list")], out: Out, threshold: Threshold = 0.9) -> None:
     """Link two lists: the pairs of records, one from each, that describe the same person."""
     from parley.people.matching.features import InputError
     from parley.people.matching.files import match_files

@@ -17,8 +17,9 @@ Three layers, each usable alone:
     class each, so every system's spelling of a name gives the same key. Classes: hushing sibilants
     ж ш ч щ (zh sh ch tch tsch sch shch cz sz š ž č ŝ, French j) → ``Z``; hissing с з ц (s z c ts tz) →
     ``S``; г ґ х (g h kh gh, German ch) → ``G``; к (k c ck q) → ``K``; в (v w) → ``V``; ф (f ph) → ``F``;
-    x → ``KS`` (or ``G`` where it stands for х); the other consonants as themselves. Vowels and й (a e i o u y j, ie/ye/je, ia/ya/ja …) are
-    dropped, except that a word starting with a vowel starts with ``A``; repeated classes collapse. So
+    x → ``KS`` (or ``G`` where it stands for х); the other consonants as themselves. Vowels and й
+    (a e i o u y j, ie/ye/je, ia/ya/ja …) are dropped, except that a word starting with a vowel starts with
+    ``A``; repeated classes collapse. So
     Ковальов, Ковалёв, Kovalov, Kovalyov, Kovalev and Kowaljow are all ``KVLV``; Щербак, Shcherbak,
     Schtscherbak, Chtcherbak and Ŝerbak are all ``ZRBK``. Which spelling tradition a Latin word follows is
     read from the word itself (German: "sch", "w", an initial "ch" before a consonant; French: "ou"),
@@ -46,7 +47,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, ClassVar
 
-_APOSTROPHES = str.maketrans({c: "'" for c in "`’ʼ´‘ʹʻ′"})
+_APOSTROPHES = str.maketrans(dict.fromkeys("`’ʼ´‘ʹʻ′", "'"))
 _UK_ONLY = set("іїєґ")
 _RU_ONLY = set("ыэъё")
 _CYR = re.compile(r"[а-яёіїєґ]")
@@ -184,9 +185,9 @@ class Normaliser:
     entries ``exclude`` hides: ``exclude(pool, ukrainian, russian) -> True`` for a pair of the pool
     "first", "patronymic" or "last", both in ``clean`` form)."""
 
-    POOLS = {"surname": "last", "given": "first", "patronymic": "patronymic"}
+    POOLS: ClassVar[dict[str, str]] = {"surname": "last", "given": "first", "patronymic": "patronymic"}
 
-    def __init__(self, exclude: Callable[[str, str], bool] | None = None) -> None:
+    def __init__(self, exclude: Callable[[str, str, str], bool] | None = None) -> None:
         from names_translator.dicts import default_dicts
 
         self._dicts = default_dicts()
@@ -352,7 +353,7 @@ _default_lock = threading.Lock()
 
 
 def default() -> Normaliser:
-    global _default
+    global _default  # noqa: PLW0603 — built once on first use, under the lock
     if _default is None:
         with _default_lock:
             if _default is None:
@@ -362,7 +363,7 @@ def default() -> Normaliser:
 
 def use(normaliser: Normaliser | None) -> None:
     """Make ``normaliser`` the one the module functions use (``None``: back to the full dictionaries)."""
-    global _default
+    global _default  # noqa: PLW0603 — the module functions' normaliser, swapped by tests and the benchmark
     _default = normaliser
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 Add = Callable[..., int]
@@ -47,7 +47,7 @@ UA_ONLY = 8  # on Ukraine's list only
 
 
 def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _russian(word: str, kind: str) -> str:
@@ -66,7 +66,7 @@ def people(seed: int = 20220517) -> list[dict[str, Any]]:
     """The invented servicemen: Ukrainian forms, date and place of birth, rank, service number."""
     rng = random.Random(seed)
     seen: set[tuple[str, str]] = set()
-    out = []
+    out: list[dict[str, Any]] = []
     while len(out) < RU_LIST + UA_ONLY:
         s, g = rng.choice(SURNAME), rng.choice(GIVEN)
         if (s, g) in seen:
@@ -113,7 +113,7 @@ def records(add: Add) -> None:
     # Ukraine's list of servicemen missing after the evacuation, in Ukrainian forms: some of Russia's
     # prisoners written differently, and men Russia has not reported.
     ua_men = [(j, men[j]) for j in range(UA_OVERLAP)] + [(RU_LIST + j, men[RU_LIST + j]) for j in range(UA_ONLY)]
-    for n, (j, m) in enumerate(ua_men):
+    for n, (_j, m) in enumerate(ua_men):
         person = {"surname": m["surname"], "first_name": m["first_name"], "patronymic": m["patronymic"],
                   "birth_date": m["birth_date"], "birth_place": m["birth_place"][0], "rank": m["rank"][0],
                   "unit": "військова частина А0000 (вигадана)", "capture_place": "Маріуполь"}
@@ -137,7 +137,7 @@ def inquiries(add: Add, local_secret: Callable[[str], dict[str, str]]) -> dict[s
     credentials file (the secret is otherwise shown once, to the family). The secret's verifier is local data
     beside each record (``local_secret``), never in the log."""
     men = people()
-    out = {}
+    out: dict[str, str] = {}
     for ref, secret, j, relationship, known in (
         ("INQ-UA-DEMO-0001", "DEMO-FAMI-LY01-0001", 4, "мати", ("surname", "first_name", "birth_date")),
         ("INQ-UA-DEMO-0002", "DEMO-FAMI-LY02-0002", 20, "дружина", ("surname", "first_name", "patronymic")),

@@ -19,7 +19,7 @@ from typing import Any
 import time
 from collections import OrderedDict, deque
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from parley.errors import Forbidden, NotFound, ParleyError, Unprocessable
@@ -142,7 +142,7 @@ def _search_rows(s: Session, keys: list[tuple[str, str, str, str]], year: str) -
     from sqlalchemy import and_
 
     exact = {k for sk, gk, pk, _ in keys for k in (sk, gk, pk) if k}
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if exact:
         conds += [Person.surname_key.in_(exact), Person.first_key.in_(exact), Person.patronymic_key.in_(exact)]
     for prefix in {sk.replace(" ", "")[:2] for sk, _, _, _ in keys if len(sk.replace(" ", "")) >= 2}:

@@ -81,12 +81,12 @@ _DATE_FIELDS = ("birth_date", "capture_date", "death_date")
 _NAME_FIELDS = ("surname", "first_name", "patronymic", "mother_maiden_name", "full_name")
 _CODED_FIELDS = (*_DATE_FIELDS, "sex", "category", "seriously_wounded")  # read into a code, not kept as written
 MAX_LENGTH: dict[str, int] = {
-    **{f: 200 for f in PERSON_FIELDS},
-    **{f: 4000 for f in _TEXT_FIELDS},
+    **dict.fromkeys(PERSON_FIELDS, 200),
+    **dict.fromkeys(_TEXT_FIELDS, 4000),
     "service_number": 64,
     "external_id": 100,
     "full_name": 600,  # three names of 200
-    **{f: 100 for f in _CODED_FIELDS},  # what is written in the cell; the code stored is short
+    **dict.fromkeys(_CODED_FIELDS, 100),  # what is written in the cell; the code stored is short
 }
 
 Status = Literal["ok", "rejected"]
@@ -550,9 +550,9 @@ def _checked_mapping(sheet: Sheet, mapping: Mapping[int, str]) -> dict[int, str]
     for index, header in enumerate(sheet.headers):
         if index in used or not header.strip():
             continue
-        f = field_for_header(header)
-        if f is not None and f in where:
-            sheet.warn(f"column {_column(index)} also looks like {f}; only column {_column(where[f])} is read")
+        guess = field_for_header(header)
+        if guess is not None and guess in where:
+            sheet.warn(f"column {_column(index)} also looks like {guess}; only column {_column(where[guess])} is read")
         else:
             unread.append(_column(index))
     if unread:
@@ -820,8 +820,8 @@ def write_xlsx(rows: Iterable[Mapping[str, Any]], fields: Sequence[str], headers
         ws.column_dimensions[_letters(i)].width = 18
     for number, cells in enumerate(_table_out(rows, fields, headers)):
         out = []
-        for text in cells:
-            text = _XML_ILLEGAL.sub("", text)[:32767]
+        for raw in cells:
+            text = _XML_ILLEGAL.sub("", raw)[:32767]
             cell = WriteOnlyCell(ws, value=text)
             cell.data_type = "s"  # openpyxl makes "=..." a formula otherwise
             if text.startswith(_TRIGGERS):

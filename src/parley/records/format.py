@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
@@ -45,7 +45,7 @@ class Audience:
     tokens: tuple[str, ...]
 
     @classmethod
-    def parse(cls, text: str) -> "Audience":
+    def parse(cls, text: str) -> Audience:
         tokens = tuple(t for t in text.split(",") if t)
         if not tokens or len(tokens) > 64 or len(set(tokens)) != len(tokens):
             raise BadRequest("audience must list 1 to 64 distinct tokens", field="audience")
@@ -128,7 +128,7 @@ class RecordText:
         return "\n".join(lines) + "\n"
 
     @classmethod
-    def parse(cls, text: str) -> "RecordText":
+    def parse(cls, text: str) -> RecordText:
         lines = text.split("\n")
         if lines[-1] != "" or len(lines) < 9:
             raise BadRequest("record text is incomplete")
@@ -137,7 +137,7 @@ class RecordText:
             raise BadRequest(f"record text must start with {HEADER!r}")
         fixed = ("origin", "kind", "author", "party", "time", "audience")
         values: dict[str, str] = {}
-        for key, line in zip(fixed, lines[1:7]):
+        for key, line in zip(fixed, lines[1:7], strict=True):
             k, sep, v = line.partition(" ")
             if k != key or not sep or not v:
                 raise BadRequest(f"record line {key!r} is missing or out of order")
@@ -192,4 +192,4 @@ def record_hash(note: bytes) -> str:
 
 
 def now_text(now: datetime | None = None) -> str:
-    return (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")

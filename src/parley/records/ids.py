@@ -67,5 +67,7 @@ def new_id(party: str, what: str, nbytes: int = 4) -> str:
 
 def new_reference(party: str) -> str:
     """A fresh inquiry reference for ``party``, e.g. ``INQ-UA-7K3P-Q9XZ`` (40 random bits)."""
-    pick = lambda n: "".join(secrets.choice(REF_ALPHABET) for _ in range(n))  # noqa: E731
+    def pick(n: int) -> str:
+        return "".join(secrets.choice(REF_ALPHABET) for _ in range(n))
+
     return f"INQ-{party.upper()}-{pick(4)}-{pick(4)}"

@@ -23,8 +23,8 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,7 +38,7 @@ from parley.log.state import LogState, LogUnavailable, StateError
 from parley.log.store import DbNodes, NodeCache, b64, new_checkpoint, tlog_proof
 from parley.parties.models import Member, MemberKey, Party
 from parley.records.format import MAX_RECORD_BYTES, RecordText, canonical_payload, record_hash
-from parley.records.kinds import Context, Kind, parse_payload
+from parley.records.kinds import Context, DeploymentInit, Kind, parse_payload
 
 log = logging.getLogger(__name__)
 MAX_CLOCK_SKEW = timedelta(minutes=10)
@@ -65,7 +65,7 @@ class Submission:
     replay: bool = False
     # Local data that never enters the log (see the module's docstring); given to the kind's apply only.
     local: Mapping[str, Any] | None = None
-    future: Future = field(default_factory=Future)
+    future: Future[Receipt] = field(default_factory=Future)
     # Filled in by the stateless checks before the batch.
     record: RecordText | None = None
     signature: notes.Signature | None = None
@@ -96,7 +96,7 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
         raise Unprocessable("payload does not match the record's payload hash", field="payload")
     if not sub.replay:
         when = rec.when
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         if abs(when - now) > MAX_CLOCK_SKEW:
             raise Unprocessable(f"record time {rec.time} is more than {MAX_CLOCK_SKEW} from the log's clock",
                                 field="time")
@@ -107,8 +107,8 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
 class Pipeline:
     """Owns appends to one log. ``submit`` is thread-safe and blocks until the record is durable."""
 
-    def __init__(self, sessions: sessionmaker, log_signer: notes.Signer, origin: str, *, kinds: Mapping[str, Kind],
-                 batch: int = 512, cache: NodeCache | None = None, auto_publish: bool = True,
+    def __init__(self, sessions: sessionmaker[Session], log_signer: notes.Signer, origin: str, *,
+                 kinds: Mapping[str, Kind], batch: int = 512, cache: NodeCache | None = None, auto_publish: bool = True,
                  state: LogState | None = None) -> None:
         self.sessions = sessions
         # The record kinds this log accepts, by name (``parley.assembly.kinds``: the spine's and every
@@ -142,7 +142,7 @@ class Pipeline:
         return self.submit_async(note, payload, local=local).result(timeout)
 
     def submit_async(self, note: bytes, payload: Any, *, replay: bool = False,
-                     local: Mapping[str, Any] | None = None) -> Future:
+                     local: Mapping[str, Any] | None = None) -> Future[Receipt]:
         sub = Submission(note=note, payload=payload, replay=replay, local=local)
         try:
             precheck(sub, self.origin, self.kinds)
@@ -171,8 +171,8 @@ class Pipeline:
                 self._append(live[i : i + self.batch])
         out: list[Receipt | ParleyError] = []
         for s in subs:
-            exc = s.future.exception()
-            out.append(exc if isinstance(exc, ParleyError) else s.future.result())
+            failed = s.future.exception()
+            out.append(failed if isinstance(failed, ParleyError) else s.future.result())
         return out
 
     def close(self) -> None:
@@ -218,7 +218,7 @@ class Pipeline:
             for s in batch:
                 if not s.future.done():
                     s.future.set_exception(err)
-        except Exception as exc:  # the whole transaction failed: nothing was stored, say so to everyone
+        except Exception as exc:  # noqa: BLE001 — the whole transaction failed: nothing was stored, say so to everyone
             if not isinstance(exc, LogUnavailable):
                 log.error("append batch of %d failed: %s", len(batch), type(exc).__name__)
             err = exc if isinstance(exc, ParleyError) else Conflict("the log could not store this batch; retry")
@@ -311,11 +311,11 @@ class Pipeline:
                     sub.future.set_exception(err)
                 return
         self.cache.update(pending)
-        for sub, res in receipts:
-            if isinstance(res, ParleyError):
-                sub.future.set_exception(res)
+        for sub, outcome in receipts:
+            if isinstance(outcome, ParleyError):
+                sub.future.set_exception(outcome)
             else:
-                sub.future.set_result(res)
+                sub.future.set_result(outcome)
 
     def _verifier(self, key: MemberKey) -> notes.Verifier:
         v = self._verifiers.get((key.name, key.key_id))
@@ -336,7 +336,7 @@ class Pipeline:
             if idx != 0:
                 raise Conflict("deployment.init is only valid as the first record of the log")
             try:
-                verifier = notes.Verifier.from_vkey(payload.vkey)
+                verifier = notes.Verifier.from_vkey(cast(DeploymentInit, payload).vkey)
             except (ValueError, notes.NoteError) as exc:
                 raise Unprocessable(f"malformed verifier key: {exc}", field="vkey") from exc
             if verifier.name != rec.author or verifier.key_id != sig.key_id:

@@ -24,7 +24,7 @@ import io
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ class Message:
     id: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def __init__(self, id: str, /, **params: Any) -> None:  # noqa: A002
+    def __init__(self, id: str, /, **params: Any) -> None:
         object.__setattr__(self, "id", id)
         object.__setattr__(self, "params", params)
 
@@ -262,7 +262,7 @@ def utc_time(lang: str, t: datetime | None) -> str:
     """A moment in UTC, as the language writes a date and time: "4 груд. 2026 р., 06:00 UTC"."""
     if t is None:
         return ""
-    return f"{_date_time(t.astimezone(timezone.utc), Locale.parse(lang))} UTC"
+    return f"{_date_time(t.astimezone(UTC), Locale.parse(lang))} UTC"
 
 
 def _date_time(t: datetime, locale: Locale) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import zoneinfo
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -77,7 +77,7 @@ def utc(t: datetime | None, lang: str = "en") -> str:
 
 
 def iso(t: datetime | None) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else ""
 
 
 def duration(seconds: int | None, lang: str = "en") -> str:
@@ -261,7 +261,7 @@ def _known_zone(name: str) -> bool:
 
 
 def _read_plan(form: Any, route_optional: bool = False,
-               fixed: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str], dict[str, Any] | None]:
+               fixed: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """The propose form's values, the errors beside each field, and the plan when there are none.
 
     ``route_optional``: a counter-proposal to an operation defined by its area may leave the route undrawn.

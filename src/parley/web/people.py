@@ -336,7 +336,7 @@ async def add_event(request: Request, s: Db, who: Who, pid: str) -> Response:
     return RedirectResponse(f"/people/{p.id}#timeline", status_code=303)
 
 
-async def _decide(request: Request, s: Session, who: Principal, form: Any) -> tuple[str | None, str]:
+async def _decide(request: Request, s: Session, who: Principal, form: Any) -> tuple[Any | None, str]:
     """Record a match decision from a form; (error or None, the pair's key)."""
     left, right = str(form.get("left", ""))[:64], str(form.get("right", ""))[:64]
     key = f"{left}|{right}"
@@ -630,7 +630,8 @@ def inquiries_page(request: Request, s: Db, who: Who, status: str = "") -> HTMLR
     if not _reader(who):
         return forbidden(request, who)
     rows = [(i, svc.sought_of(i, who)) for i in svc.inquiries(s, who, status=status[:16] or None)]
-    return page(request, s, "inquiries.html", who=who, rows=rows, shown_status=status[:16], statuses=tuple(STATUS_LABELS))
+    return page(request, s, "inquiries.html", who=who, rows=rows, shown_status=status[:16],
+                statuses=tuple(STATUS_LABELS))
 
 
 def _inquiry_form(request: Request, s: Session, who: Principal, status: int = 200,
@@ -747,7 +748,8 @@ async def decide_inquiry(request: Request, s: Db, who: Who, ref: str) -> Respons
     form_name = "answer" if decision in ("message", "closed") else "candidate"
     values = {"message": message, "form": form_name}
     if decision in ("message", "closed") and not message:
-        return _inquiry_page(request, s, who, i.id, 400, values, {f"{decision}.message": N_("Write what the family is told.")})
+        return _inquiry_page(request, s, who, i.id, 400, values,
+                             {f"{decision}.message": N_("Write what the family is told.")})
     payload: dict[str, Any] = {"inquiry": i.id, "decision": decision, "message": message}
     if person:
         payload["person"] = person

@@ -53,7 +53,7 @@ class Refusal(Message):
 
     original: str = ""
 
-    def __init__(self, id: str, /, original: str = "", **params: Any) -> None:  # noqa: A002
+    def __init__(self, id: str, /, original: str = "", **params: Any) -> None:
         super().__init__(id, **params)
         object.__setattr__(self, "original", original)
 

@@ -364,7 +364,8 @@ def _member_page(request: Request, s: Session, who: Principal, party: str, handl
     m = s.get(Member, f"{party}/{handle}")
     if m is None:
         return not_found(request, who, N_("There is no such member."))
-    keys = s.execute(select(MemberKey).where(MemberKey.member == m.id).order_by(MemberKey.registered_idx)).scalars().all()
+    keys = s.execute(select(MemberKey).where(MemberKey.member == m.id)
+                     .order_by(MemberKey.registered_idx)).scalars().all()
     cred = s.get(Credential, m.id)
     ctx = {"errors": {}, "values": {}, "new_token": None, **extra}
     # Members see their own sessions only (an address is personal): when and where, and each can be ended.
@@ -391,7 +392,8 @@ async def _member_action(request: Request, s: Session, who: Principal, party: st
     try:
         await submit_signed(request.app.state.runtime, s, who, kind, ["all"], payload)
     except ParleyError as exc:
-        return _member_page(request, s, who, party, handle, 400, errors={field: refusal_message(exc)}, values=values or {})
+        return _member_page(request, s, who, party, handle, 400, errors={field: refusal_message(exc)},
+                            values=values or {})
     return RedirectResponse(f"/members/{party}/{handle}", status_code=303)
 
 
@@ -507,7 +509,8 @@ def records(request: Request, s: Db, who: Who, kind: str = "", party: str = "", 
     older = "/log?" + urlencode({**{k: v for k, v in filters.items() if v}, "start": more,
                                   **({"limit": limit} if limit != PAGE else {})}) if more is not None else None
     lang = lang_of(request)  # every kind the log accepts, by its name in the reader's language
-    kinds = sorted(request.app.state.runtime.kinds, key=lambda k: i18n.gettext(lang, KIND_LABELS.get(k, k)).casefold())
+    kinds = sorted(request.app.state.runtime.kinds,
+                   key=lambda k: i18n.gettext(lang, KIND_LABELS.get(k) or k).casefold())
     return render(request, "records.html", who=who, rows=rows, kinds=kinds, parties=parties,
                   filters=filters, older=older, newest=start is None, size=head.size if head else 0)
 
@@ -519,6 +522,7 @@ def record(request: Request, s: Db, who: Who, index: str) -> HTMLResponse:
         return not_found(request, who, N_("There is no record with this number that you may read."))
     rt: Runtime = request.app.state.runtime
     payload = json.dumps(json.loads(row.payload), ensure_ascii=False, indent=2, sort_keys=True)
+    cp: LogCheckpoint | None
     try:
         cp = proof_checkpoint(s, row.idx)
     except LookupError:

@@ -1,7 +1,7 @@
 """the spine: log, parties, members, keys
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 01:02:58.670974
 """
 

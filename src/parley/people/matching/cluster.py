@@ -108,10 +108,10 @@ def cluster(prepared: pd.DataFrame, pairs: pd.DataFrame, labelled: pd.DataFrame 
         if ra != rb:
             union(ra, rb)
     for a, b in zip(left, right, strict=True):
-        ka, kb = pos.get(a), pos.get(b)
-        if ka is None or kb is None:
+        pa, pb = pos.get(a), pos.get(b)
+        if pa is None or pb is None:
             continue
-        ra, rb = find(ka), find(kb)
+        ra, rb = find(pa), find(pb)
         if ra == rb:
             continue
         ma, mb = members[ra], members[rb]

@@ -31,7 +31,8 @@ NAME_FEATURES = (
 )
 SWAP_FEATURES = ("swap_surname_key", "swap_first_key")
 FEATURE_COLUMNS = (
-    "unique_id", *NAME_FEATURES, *SWAP_FEATURES, "birth_year", "birth_ym", "birth_full", "birth_place_key", "service_number_norm",
+    "unique_id", *NAME_FEATURES, *SWAP_FEATURES, "birth_year", "birth_ym", "birth_full", "birth_place_key",
+    "service_number_norm",
 )
 
 
@@ -140,7 +141,8 @@ def _name_features(surname: pd.Series, first: pd.Series, patronymic: pd.Series) 
     sk, fk = cols["surname_key"], cols["first_key"]
     cols["surname_sx"] = pd.Series(sk).str.replace(" ", "", regex=False).str[:3].to_numpy(dtype=object)
     ss, fs, ps = scripts
-    combos = pd.factorize(pd.Series(ss).str.cat([pd.Series(fs), pd.Series(ps)], sep="|").to_numpy(dtype=object))
+    combos = pd.factorize(pd.Series(ss).str.cat([pd.Series(fs), pd.Series(ps)], sep="|")  # type: ignore[list-item]
+                         .to_numpy(dtype=object))
     combo_script = np.array([names.Normaliser.combine_scripts(*c.split("|")) for c in combos[1]] + [""],
                             dtype=object)
     cols["script"] = combo_script[combos[0]]
@@ -174,7 +176,7 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     if "id" not in df.columns:
         cols["id"] = pd.Series([str(i) for i in range(n)], dtype=object)
     for c in INPUT_COLUMNS:
-        cols[c].index = range(n)
+        cols[c].index = pd.RangeIndex(n)
     out = pd.DataFrame({"id": cols["id"], "unique_id": cols["id"]})
     feats = _name_features(cols["surname"], cols["first_name"], cols["patronymic"])
     for k in (*NAME_FEATURES, *SWAP_FEATURES):

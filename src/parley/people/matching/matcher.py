@@ -99,8 +99,8 @@ class Matcher:
                 sdf.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
         index = {q: k for k, q in enumerate(qids)}
         best: list[dict[str, float]] = [{} for _ in rows]
-        for a, b, p in res:
-            a, b = str(a), str(b)
+        for left, right, p in res:
+            a, b = str(left), str(right)
             if b in index and a in self._ids:
                 k, rid = index[b], a
             elif a in index and b in self._ids:
@@ -120,7 +120,7 @@ class Matcher:
     def __del__(self) -> None:  # pragma: no cover - best effort
         try:
             self.close()
-        except Exception:
+        except Exception:  # noqa: BLE001, S110 - at interpreter exit DuckDB may already be gone: nothing to report to
             pass
 
 

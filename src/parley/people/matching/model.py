@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -33,7 +33,7 @@ _EM_MAX_PAIRS = 2e6
 _MIN_TRAIN = 500
 
 
-def settings(link_type: str = "dedupe_only") -> Any:
+def settings(link_type: Literal["link_only", "link_and_dedupe", "dedupe_only"] = "dedupe_only") -> Any:
     """THE model definition, engine-agnostic (portable SQL and Splink's dialect-aware levels only).
 
     link_type: "dedupe_only" (one list, or the registry), "link_only" (two lists) or "link_and_dedupe".
@@ -239,7 +239,7 @@ def _linker_record_count(linker: Any) -> int:
     total = 0
     for sdf in linker._input_tables_dict.values():
         total += int(linker._db_api._execute_sql_against_backend(
-            f'select count(*) from "{sdf.physical_name}"').fetchall()[0][0])
+            f'select count(*) from "{sdf.physical_name}"').fetchall()[0][0])  # noqa: S608 - Splink's own table name
     return total
 
 
@@ -254,7 +254,7 @@ def _train_from_labels(linker: Any, labelled: pd.DataFrame) -> None:
         names_ = [s.dataset_display_name for s in sds]
         table.insert(0, "source_dataset_l", names_[0])
         table.insert(2, "source_dataset_r", names_[-1])
-    name = f"__parley_labels_{hashlib.sha1(pd.util.hash_pandas_object(table).values.tobytes()).hexdigest()[:10]}"
+    name = f"__parley_labels_{hashlib.sha256(pd.util.hash_pandas_object(table).to_numpy().tobytes()).hexdigest()[:10]}"
     registered = linker.table_management.register_table(table, name, overwrite=True)
     linker.training.estimate_m_from_pairwise_labels(registered)
 
