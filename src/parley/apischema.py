@@ -25,9 +25,12 @@ def answer(content: dict[str, Any], status_code: int = 200, headers: dict[str, s
 
 class ErrorBody(BaseModel):
     """Every refusal: ``error`` names the status (``not_found``, ``conflict``, …), ``message`` says why in
-    English, ``field`` names the field at fault when there is one."""
+    English, ``field`` names the field at fault when there is one. A refusal given a stable code carries it
+    (``code``, ``operation.answers_closed``) with the values its message names (``params``)."""
     model_config = ConfigDict(extra="allow")
     error: str
+    code: str | None = None
+    params: dict[str, Any] | None = None
     message: str
     field: str | None = None
 

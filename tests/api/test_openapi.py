@@ -242,8 +242,9 @@ def test_the_demo_answers_as_described(sqlite_client, sqlite_demo, described) ->
     post("/api/operations/{op_id}/channel/{message}/receipts", negotiator,
          f"/api/operations/{op_id}/channel/{last}/receipts", json={"state": "read"})
     post("/api/operations/{op_id}/status", press, f"/api/operations/{op_id}/status", json={"action": "start"})
-    post("/api/operations/{op_id}/answers", negotiator, f"/api/operations/{op_id}/answers",
-         json={"version": 1, "answer": "acknowledged"})
+    closed = post("/api/operations/{op_id}/answers", negotiator, f"/api/operations/{op_id}/answers",
+                  json={"version": 1, "answer": "acknowledged"}).json()
+    assert closed["code"] == "operation.answers_closed" and closed["params"]["operation"] == op_id, closed
     post("/api/operations/{op_id}/movements", negotiator, f"/api/operations/{op_id}/movements",
          json={"event": "departed", "at": "2030-01-01T00:00:00Z"})
     post("/api/operations/{op_id}/outcomes", negotiator, f"/api/operations/{op_id}/outcomes",

@@ -25,6 +25,7 @@ from parley.apischema import answer as json_answer
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.db import MAX_DB_INT
 from parley.errors import NotFound, ParleyError
+from parley.operations import codes as C
 from parley.operations import kinds as k
 from parley.operations import service as svc
 from parley.operations.geo import time_zone_at, to_geojson
@@ -560,7 +561,7 @@ async def receipt(op_id: str, message: Annotated[int, Path(ge=0, le=MAX_DB_INT)]
                   rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     op = svc.operation(s, who, op_id)
     if message not in {m.row.idx for m in svc.channel(s, who, op)}:
-        raise NotFound(f"no message {message} in the channel of {op_id!r}")
+        raise NotFound(C.NOT_IN_CHANNEL, record=message, operation=op_id)
     payload = {"message": message, "state": body.state}
     return _answer(await _submit(rt, s, who, "channel.receipt", k.audience_for(op), payload))
 
@@ -600,7 +601,7 @@ async def withdraw_zone(zone_id: str, body: Annotated[dict[str, Any], Body(json_
                         who: CurrentPrincipal) -> JSONResponse:
     z = next((z for z in svc.zones(s, who) if z.id == zone_id), None)
     if z is None:
-        raise NotFound(f"no zone {zone_id!r}")
+        raise NotFound(C.NO_ZONE, zone=zone_id)
     payload = {"id": zone_id, "reason": str(body.get("reason", ""))[:4000]}
     return _answer(await _submit(rt, s, who, "zone.withdraw", z.audience.split(","), payload))
 
