@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley import __version__
+from parley.apischema import OpenAPIDocument, refusals
 from parley.asgi import MACHINE_PATHS, BodyLimit, Guard, WriteAdmission
 from parley.assembly import open_runtime, routers
 from parley.auth import CurrentPrincipal
@@ -129,8 +130,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     if settings.cookie_secure:  # served over HTTPS (secure cookies): browsers keep to HTTPS for a year
         security_headers["Strict-Transport-Security"] = "max-age=31536000"
 
-    @app.get("/api/openapi.json", include_in_schema=False)
+    @app.get("/api/openapi.json", tags=["api"], response_model=OpenAPIDocument, responses=refusals(401, 503))
     def openapi(_: CurrentPrincipal) -> JSONResponse:
+        """This description of the API (OpenAPI 3.1)."""
         return JSONResponse(app.openapi())
 
     for router in routers():

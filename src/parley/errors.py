@@ -14,18 +14,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Code:
+    """A refusal's stable code (``operation.answers_closed``) and its English template (``str.format`` fields,
+    ``{status}``), declared once beside the capability that refuses (``parley.operations.codes``). Raised as
+    ``Conflict(ANSWERS_CLOSED, operation=…, status=…)``: the API answers the code, the parameters and the English
+    text; pages and the command line show the code's own message in the reader's language
+    (``parley.web.refusals.BY_CODE``)."""
+
+    code: str
+    template: str
+
+    def format(self, params: dict[str, Any]) -> str:
+        return self.template.format(**params)
+
 
 class ParleyError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Code, /, *, field: str | None = None, **params: Any) -> None:
+        # A refusal with a code (``Code``) and its parameters, or, not yet given one, an English sentence.
+        if isinstance(message, Code):
+            self.refusal: str | None = message.code
+            self.params: dict[str, Any] = params
+            text = message.format({"field": field, **params})  # a template may name the field at fault
+        else:
+            if params:
+                raise TypeError("parameters go with a refusal's Code, not with a sentence")
+            self.refusal, self.params, text = None, {}, message
+        super().__init__(text)
+        self.message = text
         self.field = field
 
-    def as_dict(self) -> dict[str, str]:
-        out = {"error": self.code, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"error": self.code}
+        if self.refusal is not None:
+            out["code"] = self.refusal
+            out["params"] = self.params
+        out["message"] = self.message
         if self.field:
             out["field"] = self.field
         return out

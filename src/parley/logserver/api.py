@@ -8,9 +8,11 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
+from parley.apischema import READ, answer, media, refusals
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.db import MAX_DB_INT
 from parley.errors import BadRequest, Forbidden, NotFound
@@ -22,6 +24,63 @@ from parley.records.policy import ReadPolicy, may_read_bundles
 
 router = APIRouter()
 IMMUTABLE = "public, max-age=31536000, immutable"
+NOTE = "text/plain"  # UTF-8
+
+
+class LogRecord(BaseModel):
+    """A record as stored: its signed text (``note``), the fields of its header and its payload — parsed, or
+    with ``payload=canonical`` the stored RFC 8785 text (``payload_canonical``)."""
+    index: int
+    record_hash: str
+    note: str
+    kind: str
+    author: str
+    party: str
+    time: str
+    audience: str
+    payload: Any = None
+    payload_canonical: str | None = None
+
+
+class RecordPage(BaseModel):
+    records: list[LogRecord]
+    next: int | None  # where the following page starts; null at the end of the log
+    size: int
+
+
+class ProvenRecord(LogRecord):
+    leaf_hash: str
+    checkpoint_size: int
+    proof: str  # C2SP tlog-proof, to the checkpoint of ``checkpoint_size``
+
+
+class Consistency(BaseModel):
+    old: int
+    new: int
+    proof: list[str]
+
+
+class CheckpointRow(BaseModel):
+    size: int
+    root_hash: str
+    published: bool
+    created_at: str
+    cosigned_by: list[str]
+    note: str
+
+
+class Checkpoints(BaseModel):
+    checkpoints: list[CheckpointRow]
+
+
+class Health(BaseModel):
+    """200 while the log accepts writes, 503 (the same body) once it refuses them."""
+    status: str  # ok, unchecked or refusing_writes
+    writes: str  # accepted or refused
+    refusal: str | None
+    released_size: int | None
+    self_check_running: bool
+    last_check: dict[str, Any] | None  # the last self-check's report
 
 
 def published(s: DbSession) -> LogCheckpoint:
@@ -31,19 +90,23 @@ def published(s: DbSession) -> LogCheckpoint:
     return cp
 
 
-@router.get("/log/checkpoint", response_class=PlainTextResponse, tags=["log"])
+@router.get("/log/checkpoint", response_class=Response, tags=["log"],
+            responses=media(NOTE, "the checkpoint, a C2SP signed note with the witnesses' cosignatures", 401, 404, 503))
 def get_checkpoint(s: DbSession, _: CurrentPrincipal) -> Response:
     cp = published(s)
     return Response(checkpoint_with_cosignatures(s, cp), media_type="text/plain; charset=utf-8",
                     headers={"Cache-Control": "no-store"})
 
 
-@router.get("/log/key", response_class=PlainTextResponse, tags=["log"])
+@router.get("/log/key", response_class=Response, tags=["log"],
+            responses=media(NOTE, "the log's verifier key, name+keyid+base64", 401))
 def get_log_key(rt: CurrentRuntime, _: CurrentPrincipal) -> Response:
     return Response(rt.log_signer.vkey() + "\n", media_type="text/plain; charset=utf-8")
 
 
-@router.get("/log/tile/{path:path}", tags=["log"])
+@router.get("/log/tile/{path:path}", tags=["log"], response_class=Response,
+            responses=media("application/octet-stream", "a C2SP tlog-tiles hash tile or entry bundle", *READ, 403, 404,
+                            schema={"type": "string", "format": "binary"}))
 def get_tile(path: str, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> Response:
     try:
         ref = tiles.parse_tile_path("tile/" + path)
@@ -99,12 +162,12 @@ def readable(policy: ReadPolicy, who: Principal, row: LogEntry) -> bool:
     return policy.may_read_record(who, row.kind, row.audience, row.party)
 
 
-@router.get("/api/log/records", tags=["log"])
+@router.get("/api/log/records", tags=["log"], response_model=RecordPage, responses=refusals(*READ))
 def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
                  start: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
                  limit: Annotated[int, Query(ge=1, le=5000)] = 500,
                  kind: Annotated[str | None, Query(max_length=64)] = None,
-                 payload: Annotated[str, Query(pattern="^(json|canonical)$")] = "json") -> dict[str, Any]:
+                 payload: Annotated[str, Query(pattern="^(json|canonical)$")] = "json") -> Response:
     size = latest_checkpoint(s)
     total = size.size if size else 0
     out: list[dict[str, Any]] = []
@@ -126,12 +189,12 @@ def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
                 out.append(record_json(row, payload == "canonical"))
                 if len(out) == limit:
                     break
-    return {"records": out, "next": pos if pos < total else None, "size": total}
+    return answer({"records": out, "next": pos if pos < total else None, "size": total})
 
 
-@router.get("/api/log/records/{index}", tags=["log"])
+@router.get("/api/log/records/{index}", tags=["log"], response_model=ProvenRecord, responses=refusals(*READ, 404))
 def get_record(index: Annotated[int, Path(ge=0, le=MAX_DB_INT)], s: DbSession, rt: CurrentRuntime,
-               who: CurrentPrincipal) -> dict[str, Any]:
+               who: CurrentPrincipal) -> Response:
     row = s.get(LogEntry, index)
     if row is None or not readable(rt.policy, who, row):
         raise NotFound(f"no record {index} that you may read")
@@ -140,24 +203,24 @@ def get_record(index: Annotated[int, Path(ge=0, le=MAX_DB_INT)], s: DbSession, r
     out["leaf_hash"] = b64(row.leaf_hash)
     out["checkpoint_size"] = cp.size
     out["proof"] = tlog_proof(DbNodes(s, rt.cache), index, cp.size, checkpoint_with_cosignatures(s, cp))
-    return out
+    return answer(out)
 
 
-@router.get("/api/log/consistency", tags=["log"])
+@router.get("/api/log/consistency", tags=["log"], response_model=Consistency, responses=refusals(*READ, 400))
 def get_consistency(s: DbSession, rt: CurrentRuntime, _: CurrentPrincipal,
                     old: Annotated[int, Query(ge=1, le=MAX_DB_INT)],
-                    new: Annotated[int, Query(ge=1, le=MAX_DB_INT)]) -> dict[str, Any]:
+                    new: Annotated[int, Query(ge=1, le=MAX_DB_INT)]) -> Response:
     cp = latest_checkpoint(s)
     if old > new or cp is None or new > cp.size:
         raise BadRequest("need 1 <= old <= new <= the current tree size")
     proof = merkle.consistency_proof(DbNodes(s, rt.cache), old, new)
-    return {"old": old, "new": new, "proof": [b64(h) for h in proof]}
+    return answer({"old": old, "new": new, "proof": [b64(h) for h in proof]})
 
 
-@router.get("/api/log/checkpoints", tags=["log"])
+@router.get("/api/log/checkpoints", tags=["log"], response_model=Checkpoints, responses=refusals(*READ))
 def list_checkpoints(s: DbSession, _: CurrentPrincipal, published_only: bool = False,
                      limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                     before: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None) -> dict[str, Any]:
+                     before: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None) -> Response:
     q = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(limit)
     if published_only:
         q = q.where(LogCheckpoint.published.is_(True))
@@ -168,14 +231,15 @@ def list_checkpoints(s: DbSession, _: CurrentPrincipal, published_only: bool = F
         q = q.where(LogCheckpoint.size <= released)
     cps = s.execute(q).scalars().all()
     cosigs = cosigners_by_size(s, [c.size for c in cps])
-    return {"checkpoints": [{"size": c.size, "root_hash": b64(c.root_hash), "published": c.published,
-                             "created_at": c.created_at.isoformat(), "cosigned_by": cosigs.get(c.size, []),
-                             "note": checkpoint_with_cosignatures(s, c).decode()} for c in cps]}
+    return answer({"checkpoints": [{"size": c.size, "root_hash": b64(c.root_hash), "published": c.published,
+                                    "created_at": c.created_at.isoformat(), "cosigned_by": cosigs.get(c.size, []),
+                                    "note": checkpoint_with_cosignatures(s, c).decode()} for c in cps]})
 
 
 # -- the log's own health (log/selfcheck.py) -----------------------------------------------------------------
 
-@router.get("/api/health", tags=["log"])
+@router.get("/api/health", tags=["log"], response_model=Health,
+            responses={503: {"model": Health, "description": "the log refuses writes, and why"}, **refusals(401)})
 def health(rt: CurrentRuntime, _: CurrentPrincipal) -> Response:
     """The log's health, for members and their monitors (an API token): 200 while it accepts writes, 503
     once it refuses them (a failed self-check, a database behind what the log released), with the reason,

@@ -82,28 +82,33 @@ def touched(kind: str, payload: Any) -> set[tuple[str, str]]:
 
 # -- rendering: the server's own route functions over the auditor's tables --------------------------------
 
+def _served(response: Any) -> Any:
+    """What a route answers, as its client reads it (the routes answer the JSON bytes they serve)."""
+    return json.loads(response.body)
+
+
 def _persons(s: Session, who: Any) -> list[dict[str, Any]]:
     from parley.people import api
 
-    return api.list_persons(s, who, q="", category="", party="", wounded=None, list="")["persons"]
+    return _served(api.list_persons(s, who, q="", category="", party="", wounded=None, list=""))["persons"]
 
 
 def _person(s: Session, who: Any, pid: str) -> dict[str, Any]:
     from parley.people import api
 
-    return api.get_person(pid, s, who)
+    return _served(api.get_person(pid, s, who))
 
 
 def _operations(s: Session, who: Any) -> list[dict[str, Any]]:
     from parley.operations import api
 
-    return api.list_operations(s, who, status=None)["operations"]
+    return _served(api.list_operations(s, who, status=None))["operations"]
 
 
 def _operation(s: Session, who: Any, op_id: str) -> dict[str, Any]:
     from parley.operations import api
 
-    return api.get_operation(op_id, s, who)
+    return _served(api.get_operation(op_id, s, who))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from parley.apischema import ReceiptBody, written
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession
 from parley.errors import Forbidden
 from parley.records.format import MAX_RECORD_BYTES
@@ -38,7 +39,7 @@ def _answer(receipt: Receipt) -> JSONResponse:
     return JSONResponse(receipt.as_dict(), status_code=200 if receipt.duplicate else 201)
 
 
-@router.post("/records", status_code=201)
+@router.post("/records", status_code=201, response_model=ReceiptBody, responses=written())
 async def submit_record(body: SignedRecord, rt: CurrentRuntime, who: CurrentPrincipal) -> JSONResponse:
     note = body.note.encode()
     # The token says who is sending; the signature says who is stating. They must be the same member.
@@ -53,7 +54,7 @@ async def submit_record(body: SignedRecord, rt: CurrentRuntime, who: CurrentPrin
     return _answer(receipt)
 
 
-@router.post("/actions", status_code=201)
+@router.post("/actions", status_code=201, response_model=ReceiptBody, responses=written())
 async def act(body: Annotated[Action, Body()], rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     receipt = await submit_signed(rt, s, who, body.kind, body.audience, body.payload, body.refs)
     return _answer(receipt)

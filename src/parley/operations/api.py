@@ -16,13 +16,16 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Path, Query
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from parley.apischema import READ, ReceiptBody, body_schema, refusals, written
+from parley.apischema import answer as json_answer
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.db import MAX_DB_INT
 from parley.errors import NotFound, ParleyError
+from parley.operations import codes as C
 from parley.operations import kinds as k
 from parley.operations import service as svc
 from parley.operations.geo import time_zone_at, to_geojson
@@ -34,6 +37,252 @@ from parley.submit import sign_and_submit, submit_signed
 router = APIRouter(prefix="/api", tags=["operations"])
 
 Audience = Annotated[list[str] | None, Field(min_length=1, max_length=64)]
+# Bodies taken as objects and checked by their record kind (``kinds.py``), described by the kind's payload
+# without the fields the route fills in.
+PlanObject = Annotated[dict[str, Any], Field(json_schema_extra=body_schema(k.Plan))]
+MOVEMENT = body_schema(k.OperationMovement, drop=("operation",))
+OUTCOME = body_schema(k.OutcomeReport, drop=("operation",))
+WITHDRAW = body_schema(k.ZoneWithdraw, drop=("id",))
+RULES = body_schema(k.RulesSet)
+# A dry run is refused as a write is, without a record's conflicts; beyond the hourly limit, 429.
+WRITE_REFUSALS = (400, 401, 403, 404, 413, 422, 503)
+
+
+# --- what the routes answer (the OpenAPI description; the handlers build the same shapes as dicts) ----------
+
+class Window(BaseModel):
+    start: str | None
+    end: str | None
+
+
+class BoardRowOut(BaseModel):
+    party: str
+    state: str  # proposer, acknowledged, declined, counter, awaiting or no_answer
+    reason: str
+    at: str | None
+    late: bool
+    seconds_left: int | None
+
+
+class OperationOut(BaseModel):
+    id: str
+    kind: str
+    title: str
+    status: str
+    mediator: str
+    parties: list[str]
+    version: int
+    proposed_by: str
+    window: Window
+    time_zone: str
+    answer_by: str | None
+    emergency: bool
+    board: list[BoardRowOut]
+    footprint: dict[str, Any]  # GeoJSON geometry
+
+
+class VersionOut(BaseModel):
+    version: int
+    record: int
+    by: str
+    at: str | None
+    counter_to: int | None
+    unseen_conflict: bool | None  # for the versions the reader's party proposed
+
+
+class TimelineEntry(BaseModel):
+    record: int
+    event: str
+    at: str | None
+    position: list[float] | None
+    place: str
+    note: str
+    by: str
+
+
+class OutcomeRow(BaseModel):
+    category: str
+    destination: str
+    figures: dict[str, int | None]  # party → persons moved, as that party reported
+    differ: bool
+
+
+class Outcomes(BaseModel):
+    parties: list[str]
+    totals: dict[str, int]
+    rows: list[OutcomeRow]
+
+
+class Casualties(BaseModel):
+    killed: int | None
+    wounded: int | None
+
+
+class IncidentOut(BaseModel):
+    id: str
+    record: int
+    operation: str | None
+    account_of: str | None
+    at: str | None
+    position: list[float]
+    place: str
+    type: str
+    observed: str
+    direction_deg: int | None
+    distance_m: int | None
+    casualties: Casualties
+    description: str
+    party: str
+    by: str
+
+
+class ConflictOut(BaseModel):
+    kind: str  # zone or operation
+    id: str
+    name: str
+    what: str
+    party: str
+    overlap_km2: float
+    start: str | None
+    end: str | None
+
+
+class Conflicts(BaseModel):
+    conflicts: list[ConflictOut]
+
+
+class AlertOut(BaseModel):
+    """The proposal's operation, title, version, proposer, party and window only to a reader of that operation."""
+    record: int
+    at: str | None
+    mediator: str
+    target_kind: str
+    target: str
+    target_name: str
+    owner: str
+    overlap_km2: float
+    operation: str | None
+    title: str | None = None
+    version: int | None = None
+    proposer: str | None = None
+    party: str | None = None
+    window: Window | None = None
+
+
+class OperationFull(OperationOut):
+    plan: dict[str, Any]
+    versions: list[VersionOut]
+    timeline: list[TimelineEntry]
+    outcomes: Outcomes
+    incidents: list[list[IncidentOut]]  # each incident: the first account, then the other parties'
+    conflicts: Conflicts  # those the reader may read
+    alerts: list[AlertOut]
+
+
+class Operations(BaseModel):
+    operations: list[OperationOut]
+
+
+class MessageOut(BaseModel):
+    record: int
+    by: str
+    party: str
+    text: str
+    urgent: bool
+    at: str | None
+    recipients: list[str]
+    receipts: dict[str, dict[str, str | None]]  # party → delivered/read → when
+    overdue: bool
+
+
+class Channel(BaseModel):
+    messages: list[MessageOut]
+
+
+class EscalationOut(BaseModel):
+    kind: str  # no_answer, unread_urgent or unseen_conflict
+    operation: str
+    title: str
+    party: str
+    since: str | None
+    message: int | None
+
+
+class Escalations(BaseModel):
+    escalations: list[EscalationOut]
+
+
+class ZoneOut(BaseModel):
+    id: str
+    record: int
+    kind: str
+    name: str
+    geometry: dict[str, Any]  # GeoJSON geometry
+    valid_from: str | None
+    valid_until: str | None
+    party: str
+    note: str
+
+
+class Zones(BaseModel):
+    zones: list[ZoneOut]
+
+
+class Incidents(BaseModel):
+    incidents: list[list[IncidentOut]]
+
+
+class Rules(BaseModel):
+    notice_hours: int
+    emergency_notice_hours: int
+    answer_hours: int
+    emergency_answer_hours: int
+    urgent_read_minutes: int
+    region: list[float] | None  # [west, south, east, north]
+
+
+class CheckOut(Conflicts):
+    footprint: dict[str, Any]  # GeoJSON geometry
+
+
+class Alerts(BaseModel):
+    alerts: list[AlertOut]
+
+
+class CheckRow(BaseModel):
+    member: str
+    party: str
+    at: str | None
+    bbox: list[float]
+    window: Window
+    operation: str | None
+    shown: int | None
+    refused: bool
+    unseen: int | None = None  # to a mediator's members only
+
+
+class Checks(BaseModel):
+    limit_per_hour: int
+    checks: list[CheckRow]
+
+
+class Proposed(ReceiptBody):
+    operation: str
+    unseen_conflict: bool
+    notice: str | None = None  # what an unseen conflict means, when there is one
+
+
+class Answered(ReceiptBody):
+    unseen_conflict: bool | None = None  # for a counter-proposal
+    notice: str | None = None
+
+
+class IncidentReported(ReceiptBody):
+    incident: str
+
+
+class ZoneDeclared(ReceiptBody):
+    zone: str
 
 
 def _answer(receipt: Receipt, **extra: Any) -> JSONResponse:
@@ -113,19 +362,19 @@ def alert_json(a: svc.Alert) -> dict[str, Any]:
 
 # --- reads -----------------------------------------------------------------------------------------
 
-@router.get("/operations")
+@router.get("/operations", response_model=Operations, responses=refusals(*READ))
 def list_operations(s: DbSession, who: CurrentPrincipal,
-                    status: Annotated[str | None, Query(max_length=16)] = None) -> dict[str, Any]:
-    return {"operations": [operation_json(s, who, o) for o in svc.operations(s, who, status=status)]}
+                    status: Annotated[str | None, Query(max_length=16)] = None) -> Response:
+    return json_answer({"operations": [operation_json(s, who, o) for o in svc.operations(s, who, status=status)]})
 
 
-@router.get("/operations/{op_id}")
-def get_operation(op_id: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
-    return operation_json(s, who, svc.operation(s, who, op_id), full=True)
+@router.get("/operations/{op_id}", response_model=OperationFull, responses=refusals(*READ, 404))
+def get_operation(op_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
+    return json_answer(operation_json(s, who, svc.operation(s, who, op_id), full=True))
 
 
-@router.get("/operations/{op_id}/channel")
-def get_channel(op_id: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/operations/{op_id}/channel", response_model=Channel, responses=refusals(*READ, 404))
+def get_channel(op_id: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> Response:
     """The liaison channel. Fetched by a liaison officer, negotiator or admin of a party the messages are
     addressed to, it is delivered to that party: one signed ``delivered`` receipt per message not yet
     delivered (reading is a separate receipt, ``POST …/receipts`` with ``read``)."""
@@ -141,67 +390,68 @@ def get_channel(op_id: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrinci
                 break  # no key held for the member: the channel is still shown
         if wrote:
             s.rollback()  # end the read transaction begun before the receipts, so they are read back
-    return {"messages": [{"record": m.row.idx, "by": m.row.author, "party": m.row.party, "text": m.row.text,
-                          "urgent": m.row.urgent, "at": _dt(m.row.at), "recipients": m.row.recipients.split(","),
-                          "receipts": {p: {st: _dt(t) for st, t in r.items()} for p, r in m.receipts.items()},
-                          "overdue": m.overdue} for m in svc.channel(s, who, op)]}
+    return json_answer({"messages": [
+        {"record": m.row.idx, "by": m.row.author, "party": m.row.party, "text": m.row.text, "urgent": m.row.urgent,
+         "at": _dt(m.row.at), "recipients": m.row.recipients.split(","),
+         "receipts": {p: {st: _dt(t) for st, t in r.items()} for p, r in m.receipts.items()},
+         "overdue": m.overdue} for m in svc.channel(s, who, op)]})
 
 
-@router.get("/escalations")
-def get_escalations(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
-    return {"escalations": [{"kind": e.kind, "operation": e.operation, "title": e.title, "party": e.party,
-                             "since": _dt(e.since), "message": e.message} for e in svc.escalations(s, who)]}
+@router.get("/escalations", response_model=Escalations, responses=refusals(401, 503))
+def get_escalations(s: DbSession, who: CurrentPrincipal) -> Response:
+    return json_answer({"escalations": [{"kind": e.kind, "operation": e.operation, "title": e.title, "party": e.party,
+                                    "since": _dt(e.since), "message": e.message} for e in svc.escalations(s, who)]})
 
 
-@router.get("/zones")
-def list_zones(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
-    return {"zones": [{"id": z.id, "record": z.idx, "kind": z.kind, "name": z.name,
-                       "geometry": json.loads(z.geometry), "valid_from": _dt(z.valid_from),
-                       "valid_until": _dt(z.valid_until), "party": z.party, "note": z.note}
-                      for z in svc.zones(s, who)]}
+@router.get("/zones", response_model=Zones, responses=refusals(401, 503))
+def list_zones(s: DbSession, who: CurrentPrincipal) -> Response:
+    return json_answer({"zones": [{"id": z.id, "record": z.idx, "kind": z.kind, "name": z.name,
+                              "geometry": json.loads(z.geometry), "valid_from": _dt(z.valid_from),
+                              "valid_until": _dt(z.valid_until), "party": z.party, "note": z.note}
+                             for z in svc.zones(s, who)]})
 
 
-@router.get("/incidents")
-def list_incidents(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
-    return {"incidents": [[incident_json(i) for i in g] for g in svc.incidents(s, who)]}
+@router.get("/incidents", response_model=Incidents, responses=refusals(401, 503))
+def list_incidents(s: DbSession, who: CurrentPrincipal) -> Response:
+    return json_answer({"incidents": [[incident_json(i) for i in g] for g in svc.incidents(s, who)]})
 
 
-@router.get("/operations-rules")
-def get_rules(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
-    return k.rules(s)
+@router.get("/operations-rules", response_model=Rules, responses=refusals(401, 503))
+def get_rules(s: DbSession, who: CurrentPrincipal) -> Response:
+    return json_answer(k.rules(s))
 
 
 class CheckBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    plan: dict[str, Any]
+    plan: PlanObject
     operation: str | None = None
 
 
-@router.post("/deconfliction/check")
-def check(body: CheckBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+@router.post("/deconfliction/check", response_model=CheckOut, responses=refusals(*WRITE_REFUSALS, 429))
+def check(body: CheckBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> Response:
     """A dry run: the conflicts of a plan that you may read, and nothing about the others. Recorded, and at most
     ``CHECK_LIMIT`` an hour per member (429 beyond)."""
     plan = parse_payload(k.KIND["operation.propose"], {"operation": "check", "plan": body.plan}).plan  # type: ignore[attr-defined]
     fp = svc.footprint_of(plan)
     d = svc.check_plan(rt.sessions, s, who, plan, body.operation)
-    return {"footprint": to_geojson(fp), **conflicts_json(d)}
+    return json_answer({"footprint": to_geojson(fp), **conflicts_json(d)})
 
 
-@router.get("/deconfliction/alerts")
+@router.get("/deconfliction/alerts", response_model=Alerts, responses=refusals(*READ))
 def get_alerts(s: DbSession, who: CurrentPrincipal, operation: Annotated[str | None, Query(max_length=64)] = None,
-               target: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+               target: Annotated[str | None, Query(max_length=64)] = None) -> Response:
     """Proposals that met a zone or an operation their proposer may not read: read by its owner and the mediators."""
-    return {"alerts": [alert_json(a) for a in svc.alerts(s, who, operation_id=operation, target=target)]}
+    return json_answer({"alerts": [alert_json(a) for a in svc.alerts(s, who, operation_id=operation, target=target)]})
 
 
-@router.get("/deconfliction/checks")
-def get_checks(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/deconfliction/checks", response_model=Checks, responses=refusals(401, 503))
+def get_checks(s: DbSession, who: CurrentPrincipal) -> Response:
     """The recorded dry-run checks: everyone's for a mediator's members, your own otherwise."""
-    return {"limit_per_hour": svc.CHECK_LIMIT, "checks": [
+    return json_answer({"limit_per_hour": svc.CHECK_LIMIT, "checks": [
         {"member": c.member, "party": c.party, "at": _dt(c.at), "bbox": [c.min_lon, c.min_lat, c.max_lon, c.max_lat],
          "window": {"start": _dt(c.window_start), "end": _dt(c.window_end)}, "operation": c.operation,
          "shown": c.shown, "refused": c.refused, **({"unseen": c.unseen} if who.is_mediator else {})}
-        for c in svc.checks(s, who)]}
+        for c in svc.checks(s, who)]})
 
 
 # --- writes ----------------------------------------------------------------------------------------
@@ -219,12 +469,12 @@ def _op_audience(s: Any, who: Principal, op_id: str, given: list[str] | None) ->
 class ProposeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     operation: Annotated[str | None, Field(max_length=64)] = None
-    plan: dict[str, Any]
+    plan: PlanObject
     supersedes: int | None = None
     audience: Audience = None
 
 
-@router.post("/operations", status_code=201)
+@router.post("/operations", status_code=201, response_model=Proposed, responses=written(Proposed))
 async def propose(body: ProposeBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     op_id = body.operation or new_id(who.party, "op")
     plan = dict(body.plan)
@@ -248,12 +498,12 @@ async def propose(body: ProposeBody, rt: CurrentRuntime, s: DbSession, who: Curr
 class AnswerBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int
-    answer: str
+    answer: Annotated[str, Field(description="acknowledged, declined or counter")]
     reason: str = ""
-    plan: dict[str, Any] | None = None
+    plan: PlanObject | None = None
 
 
-@router.post("/operations/{op_id}/answers", status_code=201)
+@router.post("/operations/{op_id}/answers", status_code=201, response_model=Answered, responses=written(Answered))
 async def answer(op_id: str, body: AnswerBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     payload = {"operation": op_id, **body.model_dump(exclude_none=True)}
     receipt = await _submit(rt, s, who, "operation.answer", _op_audience(s, who, op_id, None), payload)
@@ -262,25 +512,27 @@ async def answer(op_id: str, body: AnswerBody, rt: CurrentRuntime, s: DbSession,
 
 class StatusBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    action: str
+    action: Annotated[str, Field(description="start, suspend, resume, complete or abort")]
     reason: str = ""
 
 
-@router.post("/operations/{op_id}/status", status_code=201)
+@router.post("/operations/{op_id}/status", status_code=201, response_model=ReceiptBody, responses=written())
 async def status(op_id: str, body: StatusBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     payload = {"operation": op_id, **body.model_dump()}
     return _answer(await _submit(rt, s, who, "operation.status", _op_audience(s, who, op_id, None), payload))
 
 
-@router.post("/operations/{op_id}/movements", status_code=201)
-async def movement(op_id: str, body: dict[str, Any], rt: CurrentRuntime, s: DbSession,
+@router.post("/operations/{op_id}/movements", status_code=201, response_model=ReceiptBody, responses=written())
+async def movement(op_id: str, body: Annotated[dict[str, Any], Body(json_schema_extra=MOVEMENT)], rt: CurrentRuntime,
+                   s: DbSession,
                    who: CurrentPrincipal) -> JSONResponse:
     payload = {**body, "operation": op_id}
     return _answer(await _submit(rt, s, who, "operation.movement", _op_audience(s, who, op_id, None), payload))
 
 
-@router.post("/operations/{op_id}/outcomes", status_code=201)
-async def outcome(op_id: str, body: dict[str, Any], rt: CurrentRuntime, s: DbSession,
+@router.post("/operations/{op_id}/outcomes", status_code=201, response_model=ReceiptBody, responses=written())
+async def outcome(op_id: str, body: Annotated[dict[str, Any], Body(json_schema_extra=OUTCOME)], rt: CurrentRuntime,
+                  s: DbSession,
                   who: CurrentPrincipal) -> JSONResponse:
     payload = {**body, "operation": op_id}
     return _answer(await _submit(rt, s, who, "operation.outcome", _op_audience(s, who, op_id, None), payload))
@@ -292,34 +544,35 @@ class PostBody(BaseModel):
     urgent: bool = False
 
 
-@router.post("/operations/{op_id}/channel", status_code=201)
+@router.post("/operations/{op_id}/channel", status_code=201, response_model=ReceiptBody, responses=written())
 async def post(op_id: str, body: PostBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     payload = {"operation": op_id, **body.model_dump()}
     return _answer(await _submit(rt, s, who, "channel.post", _op_audience(s, who, op_id, None), payload))
 
 
-class ReceiptBody(BaseModel):
+class ReceiptStateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    state: str
+    state: Annotated[str, Field(description="delivered or read")]
 
 
-@router.post("/operations/{op_id}/channel/{message}/receipts", status_code=201)
-async def receipt(op_id: str, message: Annotated[int, Path(ge=0, le=MAX_DB_INT)], body: ReceiptBody,
+@router.post("/operations/{op_id}/channel/{message}/receipts", status_code=201, response_model=ReceiptBody,
+             responses=written())
+async def receipt(op_id: str, message: Annotated[int, Path(ge=0, le=MAX_DB_INT)], body: ReceiptStateBody,
                   rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     op = svc.operation(s, who, op_id)
     if message not in {m.row.idx for m in svc.channel(s, who, op)}:
-        raise NotFound(f"no message {message} in the channel of {op_id!r}")
+        raise NotFound(C.NOT_IN_CHANNEL, record=message, operation=op_id)
     payload = {"message": message, "state": body.state}
     return _answer(await _submit(rt, s, who, "channel.receipt", k.audience_for(op), payload))
 
 
 class IncidentBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    incident: dict[str, Any]
+    incident: Annotated[dict[str, Any], Field(json_schema_extra=body_schema(k.IncidentReport, drop=("id",)))]
     audience: Audience = None
 
 
-@router.post("/incidents", status_code=201)
+@router.post("/incidents", status_code=201, response_model=IncidentReported, responses=written(IncidentReported))
 async def report_incident(body: IncidentBody, rt: CurrentRuntime, s: DbSession,
                           who: CurrentPrincipal) -> JSONResponse:
     payload = {"id": new_id(who.party, "inc"), **body.incident}
@@ -332,26 +585,28 @@ async def report_incident(body: IncidentBody, rt: CurrentRuntime, s: DbSession,
 
 class ZoneBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    zone: dict[str, Any]
+    zone: Annotated[dict[str, Any], Field(json_schema_extra=body_schema(k.ZoneDeclare, drop=("id",)))]
     audience: Audience = None
 
 
-@router.post("/zones", status_code=201)
+@router.post("/zones", status_code=201, response_model=ZoneDeclared, responses=written(ZoneDeclared))
 async def declare_zone(body: ZoneBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     payload = {"id": new_id(who.party, "zone"), **body.zone}
     return _answer(await _submit(rt, s, who, "zone.declare", body.audience or ["all"], payload), zone=payload["id"])
 
 
-@router.post("/zones/{zone_id}/withdraw", status_code=201)
-async def withdraw_zone(zone_id: str, body: dict[str, Any], rt: CurrentRuntime, s: DbSession,
+@router.post("/zones/{zone_id}/withdraw", status_code=201, response_model=ReceiptBody, responses=written())
+async def withdraw_zone(zone_id: str, body: Annotated[dict[str, Any], Body(json_schema_extra=WITHDRAW)],
+                        rt: CurrentRuntime, s: DbSession,
                         who: CurrentPrincipal) -> JSONResponse:
     z = next((z for z in svc.zones(s, who) if z.id == zone_id), None)
     if z is None:
-        raise NotFound(f"no zone {zone_id!r}")
+        raise NotFound(C.NO_ZONE, zone=zone_id)
     payload = {"id": zone_id, "reason": str(body.get("reason", ""))[:4000]}
     return _answer(await _submit(rt, s, who, "zone.withdraw", z.audience.split(","), payload))
 
 
-@router.post("/operations-rules", status_code=201)
-async def set_rules(body: dict[str, Any], rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+@router.post("/operations-rules", status_code=201, response_model=ReceiptBody, responses=written())
+async def set_rules(body: Annotated[dict[str, Any], Body(json_schema_extra=RULES)], rt: CurrentRuntime, s: DbSession,
+                    who: CurrentPrincipal) -> JSONResponse:
     return _answer(await _submit(rt, s, who, "operation.rules", ["all"], body))

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
+from parley.operations import codes as C
 from parley.operations import geo, plan_rules
 from parley.operations.deconfliction import meets
 from parley.operations.models import (
@@ -261,28 +262,28 @@ def _operation(ctx: Context, op_id: str, field: str = "operation") -> Operation:
     """The operation a record names: one its author may read, or refused exactly as an absent one."""
     op = ctx.session.get(Operation, op_id)
     if op is None or not POLICY.may_read(ctx, "operation.propose", op.audience, op.party):
-        raise NotFound(f"no operation {op_id!r}", field=field)
+        raise NotFound(C.NO_OPERATION, operation=op_id, field=field)
     return op
 
 
 def _incident(ctx: Context, incident_id: str, field: str) -> Incident:
     i = ctx.session.get(Incident, incident_id)
     if i is None or not POLICY.may_read(ctx, "incident.report", i.audience, i.party):
-        raise NotFound(f"no incident {incident_id!r}", field=field)
+        raise NotFound(C.NO_INCIDENT, incident=incident_id, field=field)
     return i
 
 
 def _zone(ctx: Context, zone_id: str, field: str) -> Zone:
     z = ctx.session.get(Zone, zone_id)
     if z is None or not POLICY.may_read(ctx, "zone.declare", z.audience, z.party):
-        raise NotFound(f"no zone {zone_id!r}", field=field)
+        raise NotFound(C.NO_ZONE, zone=zone_id, field=field)
     return z
 
 
 def _party(ctx: Context, slug: str, field: str) -> Party:
     p = ctx.session.get(Party, slug)
     if p is None:
-        raise NotFound(f"no party {slug!r}", field=field)
+        raise NotFound(C.NO_PARTY, party=slug, field=field)
     return p
 
 
@@ -293,7 +294,7 @@ def _require_audience(ctx: Context, parties: list[str]) -> None:
         party = ctx.session.get(Party, p)
         kind = party.kind if party else "belligerent"
         if not aud.admits(p, kind, frozenset({"liaison", "negotiator"}), ctx.record.party):
-            raise Unprocessable(f"the audience must include party {p!r}, which this operation concerns",
+            raise Unprocessable(C.AUDIENCE, party=p,
                                 field="audience")
 
 
@@ -309,8 +310,8 @@ def _in_region(ctx: Context, geom: Any, field: str) -> None:
     minx, miny, maxx, maxy = geom.bounds
     if minx < w or maxx > e or miny < s or maxy > n:
         raise Unprocessable(
-            f"{field} lies outside the deployment's area of operations [{w}, {s}, {e}, {n}]; "
-            "are longitude and latitude swapped? GeoJSON puts longitude first", field=field)
+            C.OUTSIDE, w=w, s=s, e=e, n=n,
+            field=field)
 
 
 def _check_plan(ctx: Context, plan: Plan, field: str) -> tuple[Any, datetime]:
@@ -318,10 +319,10 @@ def _check_plan(ctx: Context, plan: Plan, field: str) -> tuple[Any, datetime]:
     when = ctx.record.when
     mediator = _party(ctx, plan.mediator, f"{field}.mediator")
     if mediator.kind != "mediator":
-        raise Unprocessable(f"{plan.mediator!r} is not a mediator party", field=f"{field}.mediator")
+        raise Unprocessable(C.NOT_MEDIATOR, party=plan.mediator, field=f"{field}.mediator")
     for i, p in enumerate(plan.parties):
         if _party(ctx, p, f"{field}.parties.{i}").kind != "belligerent":
-            raise Unprocessable(f"{p!r} is not a belligerent party; only belligerents acknowledge",
+            raise Unprocessable(C.NOT_BELLIGERENT, party=p,
                                 field=f"{field}.parties.{i}")
     shapes = []
     if plan.route is not None:
@@ -339,7 +340,7 @@ def _check_plan(ctx: Context, plan: Plan, field: str) -> tuple[Any, datetime]:
         for name, place in (("origin", plan.origin), ("destination", plan.destination)):
             gap = geo.distance_m(route, _point(place.position, name))
             if gap > max(plan.buffer_m, 2000):
-                raise Unprocessable(f"the route passes {gap / 1000:.1f} km from the {name}; it must reach it",
+                raise Unprocessable(C.ROUTE_MISSES, km=f"{gap / 1000:.1f}", place=name,
                                     field=f"{field}.{name}.position")
     start, _ = plan_rules.check_window(plan.window.start, plan.window.end, when, field)
     r = rules(ctx.session)
@@ -398,9 +399,9 @@ def _alert_unseen(ctx: Context, op: Operation, version: int, footprint: Any, pla
 
 def _same_parties(op: Operation, plan: Plan, what: str) -> None:
     if plan.mediator != op.mediator:
-        raise Unprocessable(f"{what} keeps the same mediator ({op.mediator})", field="plan.mediator")
+        raise Unprocessable(C.SAME_MEDIATOR, what=what, mediator=op.mediator, field="plan.mediator")
     if set(plan.parties) != set(op.party_list):
-        raise Unprocessable(f"{what} keeps the same parties concerned ({', '.join(op.party_list)})",
+        raise Unprocessable(C.SAME_PARTIES, what=what, parties=", ".join(op.party_list),
                             field="plan.parties")
 
 
@@ -451,7 +452,7 @@ def apply_propose(ctx: Context) -> None:
         # A new operation: its id in the proposer's namespace, so "already exists" names only its own party's.
         ids.require_own(ctx, p.operation, "operation", "operation")
         if ctx.session.get(Operation, p.operation) is not None:
-            raise Conflict(f"operation {p.operation!r} already exists; a change names the version it supersedes",
+            raise Conflict(C.EXISTS, operation=p.operation,
                            field="operation")
         assert ctx.author is not None
         op = Operation(id=p.operation, kind=p.plan.kind, title=p.plan.title, mediator=p.plan.mediator,
@@ -465,9 +466,9 @@ def apply_propose(ctx: Context) -> None:
         return
     op = _operation(ctx, p.operation)
     if p.supersedes != op.version:
-        raise Conflict(f"version {p.supersedes} is not the current version ({op.version})", field="supersedes")
+        raise Conflict(C.NOT_CURRENT, version=p.supersedes, current=op.version, field="supersedes")
     if op.status not in ("proposed", "acknowledged", "suspended"):
-        raise Conflict(f"operation {op.id!r} is {op.status}; it can no longer be changed", field="operation")
+        raise Conflict(C.UNCHANGEABLE, operation=op.id, status=op.status, field="operation")
     if ctx.author_party is None or (ctx.author_party.slug != op.mediator
                                     and ctx.author_party.slug not in op.party_list):
         raise Forbidden("only the organising mediator or a party concerned changes an operation")
@@ -483,17 +484,18 @@ def apply_answer(ctx: Context) -> None:
     assert ctx.author is not None and ctx.author_party is not None
     party = ctx.author_party.slug
     if party not in op.party_list:
-        raise Forbidden(f"party {party!r} is not concerned by operation {op.id!r}; only the parties it "
-                        "concerns answer", field="operation")
+        raise Forbidden(C.NOT_CONCERNED, party=party, operation=op.id,
+                        field="operation")
     if op.status not in ("proposed", "acknowledged"):
-        raise Conflict(f"operation {op.id!r} is {op.status.replace('_', ' ')}; answers are closed", field="operation")
+        raise Conflict(C.ANSWERS_CLOSED, operation=op.id, status=op.status.replace("_", " "), field="operation")
     if p.version != op.version:
-        raise Conflict(f"version {p.version} is not the current version ({op.version}); answer the current one",
+        raise Conflict(C.ANSWER_NOT_CURRENT, version=p.version, current=op.version,
                        field="version")
     existing = ctx.session.get(OperationAnswer, (op.id, op.version, party))
     if existing is not None:
-        what = "proposed this version" if existing.answer == "proposer" else f"already answered ({existing.answer})"
-        raise Conflict(f"party {party!r} {what}", field="answer")
+        if existing.answer == "proposer":
+            raise Conflict(C.PROPOSED_IT, party=party, field="answer")
+        raise Conflict(C.ANSWERED, party=party, answer=existing.answer, field="answer")
     _require_audience(ctx, op.party_list)
     version = ctx.session.get(OperationVersion, (op.id, op.version))
     assert version is not None
@@ -516,14 +518,14 @@ def apply_status(ctx: Context) -> None:
     _require_writer(ctx)
     op = _operation(ctx, p.operation)
     if ctx.author_party is None or ctx.author_party.slug != op.mediator:
-        raise Forbidden(f"only the organising mediator ({op.mediator}) changes the status of an operation")
+        raise Forbidden(C.STATUS_BY_MEDIATOR, mediator=op.mediator)
     allowed, to = ACTIONS[p.action]
     if op.status not in allowed:
         need = " or ".join(s.replace("_", " ") for s in allowed)
-        raise Conflict(f"cannot {p.action} an operation that is {op.status.replace('_', ' ')} (it must be {need})",
+        raise Conflict(C.CANNOT, action=p.action, status=op.status.replace("_", " "), need=need,
                        field="action")
     if p.action in ("suspend", "abort") and not p.reason.strip():
-        raise Unprocessable(f"say why the operation is to {p.action}", field="reason")
+        raise Unprocessable(C.SAY_WHY, action=p.action, field="reason")
     _require_audience(ctx, op.party_list)  # every party concerned learns of a start, suspension or end
     if p.action in ("start", "resume"):
         v = ctx.session.get(OperationVersion, (op.id, op.version))
@@ -542,8 +544,8 @@ def apply_movement(ctx: Context) -> None:
                                     and ctx.author_party.slug not in op.party_list):
         raise Forbidden("only the mediator or a party concerned reports the convoy's movements")
     if op.status not in ("under_way", "suspended"):
-        raise Conflict(f"operation {op.id!r} is {op.status.replace('_', ' ')}; movements are reported while it is "
-                       "under way", field="operation")
+        raise Conflict(C.MOVEMENTS_CLOSED, operation=op.id, status=op.status.replace("_", " "),
+                       field="operation")
     at = p.at.astimezone(UTC)
     if at > ctx.record.when + FUTURE_SLACK:
         raise Unprocessable("a movement cannot be reported before it happens", field="at")
@@ -561,7 +563,7 @@ def apply_incident(ctx: Context) -> None:
     assert ctx.author is not None and ctx.author_party is not None
     ids.require_own(ctx, p.id, "id", "incident")
     if ctx.session.get(Incident, p.id) is not None:
-        raise Conflict(f"incident {p.id!r} is already recorded", field="id")
+        raise Conflict(C.INCIDENT_EXISTS, incident=p.id, field="id")
     op = _operation(ctx, p.operation) if p.operation is not None else None
     if p.account_of is not None:
         other = _incident(ctx, p.account_of, "account_of")
@@ -590,12 +592,12 @@ def apply_outcome(ctx: Context) -> None:
     if ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list:
         raise Forbidden("only the mediator or a party concerned reports an operation's outcome")
     if op.status not in ("under_way", "suspended", "completed"):
-        raise Conflict(f"operation {op.id!r} is {op.status.replace('_', ' ')}; outcomes are reported once it has "
-                       "started", field="operation")
+        raise Conflict(C.OUTCOMES_CLOSED, operation=op.id, status=op.status.replace("_", " "),
+                       field="operation")
     seen = set()
     for i, m in enumerate(p.moved):
         if (m.category, m.destination) in seen:
-            raise Unprocessable(f"{m.category} to {m.destination} is listed twice", field=f"moved.{i}")
+            raise Unprocessable(C.LISTED_TWICE, category=m.category, destination=m.destination, field=f"moved.{i}")
         seen.add((m.category, m.destination))
         ctx.session.add(OutcomeFigure(idx=ctx.idx, line=i, operation=op.id, party=ctx.author_party.slug,
                                       author=ctx.author.id, category=m.category, destination=m.destination,
@@ -610,14 +612,14 @@ def apply_zone(ctx: Context) -> None:
     assert ctx.author is not None and ctx.author_party is not None
     ids.require_own(ctx, p.id, "id", "zone")
     if ctx.session.get(Zone, p.id) is not None:
-        raise Conflict(f"zone {p.id!r} is already declared", field="id")
+        raise Conflict(C.ZONE_EXISTS, zone=p.id, field="id")
     g = geo.geometry(p.geometry, "geometry", ("Polygon", "MultiPolygon"))
     _in_region(ctx, g, "geometry")
     start, end = p.valid_from.astimezone(UTC), p.valid_until.astimezone(UTC)
     if end <= start:
         raise Unprocessable("the zone's validity ends before it starts", field="valid_until")
     if end <= ctx.record.when:
-        raise Unprocessable(f"the zone's validity ended before it was declared ({end:%Y-%m-%d %H:%M} UTC)",
+        raise Unprocessable(C.ZONE_ENDED, end=f"{end:%Y-%m-%d %H:%M}",
                             field="valid_until")
     ctx.session.add(Zone(id=p.id, idx=ctx.idx, kind=p.kind, name=p.name, geometry=json.dumps(geo.to_geojson(g)),
                          valid_from=start, valid_until=end, note=p.note, author=ctx.author.id,
@@ -631,7 +633,7 @@ def apply_zone_withdraw(ctx: Context) -> None:
     if ctx.author_party is None or (z.party != ctx.author_party.slug and not ctx.is_mediator_admin()):
         raise Forbidden("only the declaring party withdraws its zone")
     if z.withdrawn_idx is not None:
-        raise Conflict(f"zone {p.id!r} was already withdrawn", field="id")
+        raise Conflict(C.ZONE_WITHDRAWN, zone=p.id, field="id")
     z.withdrawn_idx = ctx.idx
 
 
@@ -655,12 +657,12 @@ def apply_channel_receipt(ctx: Context) -> None:
     assert ctx.author is not None and ctx.author_party is not None
     msg = ctx.session.get(ChannelMessage, p.message)
     if msg is None or not POLICY.may_read(ctx, "channel.post", msg.audience, msg.party):
-        raise NotFound(f"no channel message at record {p.message}", field="message")
+        raise NotFound(C.NO_MESSAGE, index=p.message, field="message")
     party = ctx.author_party.slug
     if party not in msg.recipients.split(","):
         raise Forbidden("only a recipient party gives a receipt for a message", field="message")
     if ctx.session.get(ChannelReceipt, (msg.idx, party, p.state)) is not None:
-        raise Conflict(f"party {party!r} already gave a {p.state} receipt for this message", field="state")
+        raise Conflict(C.RECEIPT_GIVEN, party=party, state=p.state, field="state")
     delivered = p.state == "delivered" or ctx.session.get(ChannelReceipt, (msg.idx, party, "delivered")) is not None
     states = [p.state] if delivered else ["delivered", "read"]  # reading a message implies it was delivered
     for st in states:

@@ -18,10 +18,11 @@ so replaying the log anywhere reaches the same state. The record kinds (``kinds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from parley.errors import Conflict, Unprocessable
+from parley.operations import codes as C
 
 MAX_WINDOW = timedelta(days=14)
 
@@ -37,10 +38,10 @@ def check_window(start: datetime, end: datetime, when: datetime, field: str = "p
     if end <= start:
         raise Unprocessable("the window ends before it starts", field=f"{field}.window.end")
     if end - start > MAX_WINDOW:
-        raise Unprocessable(f"a window lasts at most {MAX_WINDOW.days} days", field=f"{field}.window.end")
+        raise Unprocessable(C.WINDOW_TOO_LONG, n=MAX_WINDOW.days, field=f"{field}.window.end")
     if start < when:
-        raise Unprocessable(f"the window starts in the past ({start:%Y-%m-%d %H:%M} UTC, "
-                            f"stated at {when:%Y-%m-%d %H:%M} UTC)", field=f"{field}.window.start")
+        raise Unprocessable(C.WINDOW_PAST, start=f"{start:%Y-%m-%d %H:%M}", when=f"{when:%Y-%m-%d %H:%M}",
+                            field=f"{field}.window.start")
     return start, end
 
 
@@ -55,9 +56,8 @@ def check_notice(start: datetime, when: datetime, rules: Mapping[str, Any], emer
     period is enough)."""
     if start - when < notice(rules, emergency):
         hours = (start - when).total_seconds() / 3600
-        raise Unprocessable(
-            f"the window starts {hours:.1f} h after the proposal; the notice period is {rules['notice_hours']} h "
-            f"({rules['emergency_notice_hours']} h for an emergency)", field=f"{field}.window.start")
+        raise Unprocessable(C.NOTICE, hours=f"{hours:.1f}", notice=rules["notice_hours"],
+                            emergency=rules["emergency_notice_hours"], field=f"{field}.window.start")
 
 
 def answer_by(when: datetime, start: datetime, rules: Mapping[str, Any], emergency: bool) -> datetime:
@@ -83,5 +83,4 @@ def unanswered(deadline: datetime, now: datetime) -> tuple[str, int]:
 def check_window_open(when: datetime, window_end: datetime) -> None:
     """Refuse starting (or resuming) at ``when`` an operation whose acknowledged window has ended."""
     if when >= window_end:
-        raise Conflict(f"the window acknowledged for this operation ended at {window_end:%Y-%m-%d %H:%M} UTC; "
-                       "propose a new version with a new window", field="action")
+        raise Conflict(C.WINDOW_ENDED, end=f"{window_end:%Y-%m-%d %H:%M}", field="action")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from parley.db import writing
 from parley.errors import NotFound, TooManyRequests
+from parley.operations import codes as C
 from parley.operations import geo, plan_rules
 from parley.operations.deconfliction import Hit, meets
 from parley.operations.kinds import ACTIVE, POLICY, Plan, rules
@@ -57,7 +58,7 @@ def operation(s: Session, who: Principal, op_id: str) -> Operation:
     op = s.get(Operation, op_id)
     # An operation the member may not read does not exist for them.
     if op is None or not can_read(who, "operation.propose", op):
-        raise NotFound(f"no operation {op_id!r}")
+        raise NotFound(C.NO_OPERATION, operation=op_id)
     return op
 
 
@@ -356,8 +357,7 @@ def checks_used(s: Session, who: Principal, now: datetime, *, refused: bool = Fa
 
 
 def _too_many() -> TooManyRequests:
-    return TooManyRequests(f"at most {CHECK_LIMIT} conflict checks an hour per member; wait, or propose the plan "
-                           "(a proposal is always checked)", field="plan")
+    return TooManyRequests(C.CHECKS_LIMIT, limit=CHECK_LIMIT, field="plan")
 
 
 def check_plan(sessions: sessionmaker, s: Session, who: Principal, plan: Plan, exclude: str | None = None,

@@ -15,6 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from parley.apischema import READ, WRITE, ReceiptBody, body_schema, refusals, written
+from parley.apischema import answer as json_answer
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.errors import Unprocessable
 from parley.parties.sessions import address_key, client_address
@@ -27,6 +29,204 @@ from parley.submit import sign_and_submit, submit_signed, submitter
 
 router = APIRouter(prefix="/api", tags=["people"])
 MAX_UPLOAD = 20 << 20  # the same as Settings.max_upload_bytes; the body limit refuses larger bodies first
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The person sought by an inquiry, taken as an object and checked by its record kind.
+SoughtObject = Annotated[dict[str, Any], Field(json_schema_extra=body_schema(k.Sought))]
+
+
+# --- what the routes answer (the OpenAPI description; the handlers build the same shapes as dicts) ----------
+
+class PersonOut(BaseModel):
+    id: str
+    category: str  # pow, civilian, missing or deceased
+    party: str  # the reporting party
+    own_party: str | None
+    surname: str
+    first_name: str
+    patronymic: str
+    birth_date: str
+    status: str
+    status_date: str
+    seriously_wounded: bool
+    list: str | None  # the list it came in with
+
+
+class FoundPerson(PersonOut):
+    score: float | None = None  # with ``q``: how well the name matches
+
+
+class PersonFull(PersonOut):
+    """Every field of the Geneva Conventions' record (``people.models.PERSON_FIELDS``) and the audience."""
+    model_config = ConfigDict(extra="allow")
+    audience: list[str]
+
+
+class Persons(BaseModel):
+    persons: list[FoundPerson]
+
+
+class EventOut(BaseModel):
+    event: str
+    date: str
+    place: str
+    note: str
+    party: str
+    index: int
+
+
+class DecisionOut(BaseModel):
+    left: str
+    right: str
+    decision: str  # same or different
+    party: str
+    current: bool
+    index: int
+
+
+class PersonPage(PersonFull):
+    events: list[EventOut]
+    same_as: list[PersonOut]  # the other parties' records of the same person
+    decisions: list[DecisionOut]
+
+
+class Registered(ReceiptBody):
+    person: str
+
+
+class PreviewRow(BaseModel):
+    row: int
+    status: str
+    reason: str
+    field: str | None
+
+
+class PreviewOut(BaseModel):
+    filename: str
+    sha256: str
+    headers: list[str]
+    mapping: dict[str, str]  # column number → field
+    warnings: list[str]
+    rows: list[PreviewRow]
+
+
+class ReportRow(BaseModel):
+    """One row of a list: accepted as ``person``, a duplicate ``of`` a person (or ``of_row``), or rejected."""
+    row: int
+    status: str  # accepted, duplicate or rejected
+    person: str | None = None
+    of: str | None = None
+    of_row: int | None = None
+    reason: str | None = None
+    field: str | None = None
+
+
+class Imported(BaseModel):
+    list_id: str = Field(alias="list")  # the answer's key is "list"; the attribute is not, so it shadows no type
+    accepted: int
+    duplicates: int
+    rejected: int
+    report: list[ReportRow]
+
+
+class ListOut(BaseModel):
+    id: str
+    title: str
+    party: str
+    filename: str
+    rows: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    index: int
+
+
+class Lists(BaseModel):
+    lists: list[ListOut]
+
+
+class ListReport(BaseModel):
+    id: str
+    title: str
+    party: str
+    filename: str
+    sha256: str
+    rows: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    report: list[ReportRow]
+
+
+class Pair(BaseModel):
+    left: PersonFull
+    right: PersonFull
+    probability: float
+    differences: list[str]
+
+
+class Review(BaseModel):
+    pairs: list[Pair]
+
+
+class Filed(ReceiptBody):
+    reference: str
+    secret: str  # shown this once
+
+
+class InquiryRow(BaseModel):
+    reference: str
+    status: str
+    party: str
+    sought: dict[str, Any]
+    index: int
+
+
+class Inquiries(BaseModel):
+    inquiries: list[InquiryRow]
+
+
+class InquiryDecisionOut(BaseModel):
+    decision: str
+    person: str | None
+    message: str
+    party: str
+    index: int
+
+
+class Candidate(PersonOut):
+    probability: float
+
+
+class InquiryOut(BaseModel):
+    reference: str
+    status: str
+    party: str
+    sought: dict[str, Any]
+    relationship: str
+    decisions: list[InquiryDecisionOut]
+    candidates: list[Candidate]  # best first
+
+
+class FamilyMessage(BaseModel):
+    at: str
+    message: str
+
+
+class FamilyInquiry(BaseModel):
+    reference: str
+    status: str
+    sought: str  # the sought person's name
+    messages: list[FamilyMessage]
+
+
+class FamilyParties(BaseModel):
+    parties: list[str]
+
+
+class FiledByFamily(BaseModel):
+    reference: str
+    secret: str  # shown this once
+    index: int
 
 
 def _answer(receipt: Receipt, **extra: Any) -> JSONResponse:
@@ -45,16 +245,16 @@ def person_json(p: Person, *, full: bool = False) -> dict[str, Any]:
 
 
 # -- persons ---------------------------------------------------------------------------------------
-@router.get("/persons")
+@router.get("/persons", response_model=Persons, responses=refusals(*READ, 403))
 def list_persons(s: DbSession, who: CurrentPrincipal, q: Annotated[str, Query(max_length=200)] = "",
                  category: Annotated[str, Query(max_length=16)] = "", party: Annotated[str, Query(max_length=64)] = "",
-                 wounded: bool | None = None, list: Annotated[str, Query(max_length=64)] = "") -> dict[str, Any]:
+                 wounded: bool | None = None, list: Annotated[str, Query(max_length=64)] = "") -> Response:
     """Persons you may read: every one (newest first, at most 2,000), or those matching a name written in any
     script (``q``, best first, with a score)."""
     rows = svc.select_persons(s, who, q=q, category=category or None, party=party or None, wounded=wounded,
                               list_id=list or None, limit=2000)
-    return {"persons": [{**person_json(p), **({"score": round(score, 3)} if score is not None else {})}
-                        for p, score in rows]}
+    return json_answer({"persons": [{**person_json(p), **({"score": round(score, 3)} if score is not None else {})}
+                                    for p, score in rows]})
 
 
 class RegisterBody(BaseModel):
@@ -62,12 +262,12 @@ class RegisterBody(BaseModel):
     id: Annotated[str | None, Field(max_length=64)] = None
     category: str
     own_party: str | None = None
-    person: dict[str, Any]
+    person: Annotated[dict[str, Any], Field(json_schema_extra=body_schema(k.PersonFields))]
     seriously_wounded: bool = False
     audience: Annotated[list[str] | None, Field(min_length=1, max_length=8)] = None
 
 
-@router.post("/persons", status_code=201)
+@router.post("/persons", status_code=201, response_model=Registered, responses=written(Registered))
 async def register(body: RegisterBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     pid = body.id or svc.new_person_id(who.party)
     payload: dict[str, Any] = {"id": pid, "category": body.category, "person": body.person,
@@ -79,15 +279,15 @@ async def register(body: RegisterBody, rt: CurrentRuntime, s: DbSession, who: Cu
     return _answer(receipt, person=pid)
 
 
-@router.get("/persons/{pid}")
-def get_person(pid: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/persons/{pid}", response_model=PersonPage, responses=refusals(*READ, 403, 404))
+def get_person(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
     p = svc.person(s, who, pid)
-    return {**person_json(p, full=True),
-            "events": [{"event": e.event, "date": e.date, "place": e.place, "note": e.note, "party": e.party,
-                        "index": e.idx} for e in svc.events(s, who, p)],
-            "same_as": [person_json(x) for x in svc.same_as(s, who, p)],
-            "decisions": [{"left": d.left, "right": d.right, "decision": d.decision, "party": d.party,
-                           "current": d.current, "index": d.idx} for d in svc.decisions(s, who, p)]}
+    return json_answer({**person_json(p, full=True),
+                        "events": [{"event": e.event, "date": e.date, "place": e.place, "note": e.note,
+                                    "party": e.party, "index": e.idx} for e in svc.events(s, who, p)],
+                        "same_as": [person_json(x) for x in svc.same_as(s, who, p)],
+                        "decisions": [{"left": d.left, "right": d.right, "decision": d.decision, "party": d.party,
+                                       "current": d.current, "index": d.idx} for d in svc.decisions(s, who, p)]})
 
 
 class EventBody(BaseModel):
@@ -99,7 +299,7 @@ class EventBody(BaseModel):
     seriously_wounded: bool | None = None
 
 
-@router.post("/persons/{pid}/events", status_code=201)
+@router.post("/persons/{pid}/events", status_code=201, response_model=ReceiptBody, responses=written())
 async def add_event(pid: str, body: EventBody, rt: CurrentRuntime, s: DbSession,
                     who: CurrentPrincipal) -> JSONResponse:
     p = svc.person(s, who, pid)
@@ -108,7 +308,11 @@ async def add_event(pid: str, body: EventBody, rt: CurrentRuntime, s: DbSession,
     return _answer(receipt)
 
 
-@router.get("/persons.{fmt}")
+@router.get("/persons.{fmt}", response_class=Response, responses={
+    200: {"description": "the persons as CSV (``csv``) or XLSX (``xlsx``); no cell is ever a formula",
+          "content": {"text/csv": {"schema": {"type": "string"}},
+                      XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+    **refusals(*READ, 403)})
 def export_persons(fmt: str, s: DbSession, who: CurrentPrincipal, q: Annotated[str, Query(max_length=200)] = "",
                    category: Annotated[str, Query(max_length=16)] = "",
                    party: Annotated[str, Query(max_length=64)] = "", wounded: bool | None = None,
@@ -147,18 +351,18 @@ def preview_json(pv: svc.Preview) -> dict[str, Any]:
             "rows": [{"row": r.row, "status": r.status, "reason": r.reason, "field": r.field} for r in pv.rows]}
 
 
-@router.post("/lists/preview")
+@router.post("/lists/preview", response_model=PreviewOut, responses=refusals(*WRITE))
 async def preview_list(who: CurrentPrincipal, file: Annotated[UploadFile, File()],
                        mapping: Annotated[str, Form(max_length=5000)] = "",
-                       default_category: Annotated[str, Form(max_length=16)] = "") -> dict[str, Any]:
+                       default_category: Annotated[str, Form(max_length=16)] = "") -> Response:
     svc.require_reader(who)
     data = await _read_upload(file)
     pv = await run_in_threadpool(svc.preview, data, file.filename or "list", _mapping(mapping),
                                  default_category or None)
-    return preview_json(pv)
+    return json_answer(preview_json(pv))
 
 
-@router.post("/lists", status_code=201)
+@router.post("/lists", status_code=201, response_model=Imported, responses=refusals(*WRITE))
 async def import_list(rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal, file: Annotated[UploadFile, File()],
                       title: Annotated[str, Form(max_length=200)] = "",
                       mapping: Annotated[str, Form(max_length=5000)] = "",
@@ -174,42 +378,42 @@ async def import_list(rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal, f
                          "rejected": result.rejected, "report": result.report}, status_code=201)
 
 
-@router.get("/lists")
-def get_lists(s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
-    return {"lists": [{"id": x.id, "title": x.title, "party": x.party, "filename": x.filename, "rows": x.rows,
-                       "accepted": x.accepted, "duplicates": x.duplicates, "rejected": x.rejected, "index": x.idx}
-                      for x in svc.lists(s, who)]}
+@router.get("/lists", response_model=Lists, responses=refusals(401, 403, 503))
+def get_lists(s: DbSession, who: CurrentPrincipal) -> Response:
+    return json_answer({"lists": [{"id": x.id, "title": x.title, "party": x.party, "filename": x.filename,
+                                   "rows": x.rows, "accepted": x.accepted, "duplicates": x.duplicates,
+                                   "rejected": x.rejected, "index": x.idx} for x in svc.lists(s, who)]})
 
 
-@router.get("/lists/{list_id}")
-def get_list(list_id: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/lists/{list_id}", response_model=ListReport, responses=refusals(*READ, 403, 404))
+def get_list(list_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
     import json
 
     x = svc.person_list(s, who, list_id)
-    return {"id": x.id, "title": x.title, "party": x.party, "filename": x.filename, "sha256": x.sha256,
-            "rows": x.rows, "accepted": x.accepted, "duplicates": x.duplicates, "rejected": x.rejected,
-            "report": json.loads(x.report)}
+    return json_answer({"id": x.id, "title": x.title, "party": x.party, "filename": x.filename, "sha256": x.sha256,
+                        "rows": x.rows, "accepted": x.accepted, "duplicates": x.duplicates, "rejected": x.rejected,
+                        "report": json.loads(x.report)})
 
 
 # -- review queue and decisions --------------------------------------------------------------------
-@router.get("/review")
-def review(s: DbSession, who: CurrentPrincipal,
-           threshold: Annotated[float, Query(ge=0.05, le=1)] = 0.5) -> dict[str, Any]:
+@router.get("/review", response_model=Review, responses=refusals(*READ, 403))
+def review(s: DbSession, who: CurrentPrincipal, threshold: Annotated[float, Query(ge=0.05, le=1)] = 0.5) -> Response:
     pairs = svc.review_queue(s, who, threshold=threshold)
-    return {"pairs": [{"left": person_json(p.left, full=True), "right": person_json(p.right, full=True),
-                       "probability": round(p.probability, 4), "differences": p.differences} for p in pairs]}
+    return json_answer({"pairs": [{"left": person_json(p.left, full=True), "right": person_json(p.right, full=True),
+                                   "probability": round(p.probability, 4), "differences": p.differences}
+                                  for p in pairs]})
 
 
 class DecideBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     left: str
     right: str
-    decision: str
+    decision: Annotated[str, Field(description="same or different")]
     probability: float | None = None
     note: str = ""
 
 
-@router.post("/matches", status_code=201)
+@router.post("/matches", status_code=201, response_model=ReceiptBody, responses=written())
 async def decide(body: DecideBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     left, right = svc.person(s, who, body.left), svc.person(s, who, body.right)
     audience = svc.decision_audience(left, right)
@@ -221,12 +425,12 @@ async def decide(body: DecideBody, rt: CurrentRuntime, s: DbSession, who: Curren
 # -- inquiries -------------------------------------------------------------------------------------
 class InquiryBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sought: dict[str, Any]
+    sought: SoughtObject
     relationship: str = ""
     contact: str = ""
 
 
-@router.post("/inquiries", status_code=201)
+@router.post("/inquiries", status_code=201, response_model=Filed, responses=written(Filed))
 async def file_inquiry(body: InquiryBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     ref, secret = svc.new_reference(who.party), svc.new_secret()
     payload = {"id": ref, "sought": body.sought, "relationship": body.relationship, "contact": body.contact}
@@ -237,32 +441,33 @@ async def file_inquiry(body: InquiryBody, rt: CurrentRuntime, s: DbSession, who:
     return _answer(receipt, reference=ref, secret=secret)
 
 
-@router.get("/inquiries")
-def get_inquiries(s: DbSession, who: CurrentPrincipal, status: str = "") -> dict[str, Any]:
-    return {"inquiries": [{"reference": i.id, "status": i.status, "party": i.party, "sought": svc.sought_of(i, who),
-                           "index": i.created_idx} for i in svc.inquiries(s, who, status=status or None)]}
+@router.get("/inquiries", response_model=Inquiries, responses=refusals(*READ, 403))
+def get_inquiries(s: DbSession, who: CurrentPrincipal, status: str = "") -> Response:
+    return json_answer({"inquiries": [{"reference": i.id, "status": i.status, "party": i.party,
+                                       "sought": svc.sought_of(i, who), "index": i.created_idx}
+                                      for i in svc.inquiries(s, who, status=status or None)]})
 
 
-@router.get("/inquiries/{ref}")
-def get_inquiry(ref: str, s: DbSession, who: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/inquiries/{ref}", response_model=InquiryOut, responses=refusals(*READ, 403, 404))
+def get_inquiry(ref: str, s: DbSession, who: CurrentPrincipal) -> Response:
     i = svc.inquiry(s, who, ref)
     sought = svc.sought_of(i, who)
-    return {"reference": i.id, "status": i.status, "party": i.party, "sought": sought,
-            "relationship": i.relationship,
-            "decisions": [{"decision": d.decision, "person": d.person, "message": d.message, "party": d.party,
-                           "index": d.idx} for d in svc.inquiry_decisions(s, who, i)],
-            "candidates": [{**person_json(p), "probability": round(prob, 4)}
-                           for p, prob in svc.candidates_for(s, who, sought)]}
+    return json_answer({"reference": i.id, "status": i.status, "party": i.party, "sought": sought,
+                        "relationship": i.relationship,
+                        "decisions": [{"decision": d.decision, "person": d.person, "message": d.message,
+                                       "party": d.party, "index": d.idx} for d in svc.inquiry_decisions(s, who, i)],
+                        "candidates": [{**person_json(p), "probability": round(prob, 4)}
+                                       for p, prob in svc.candidates_for(s, who, sought)]})
 
 
 class InquiryDecideBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision: str
+    decision: Annotated[str, Field(description="confirmed, rejected, message or closed")]
     person: str | None = None
     message: str = ""
 
 
-@router.post("/inquiries/{ref}/decisions", status_code=201)
+@router.post("/inquiries/{ref}/decisions", status_code=201, response_model=ReceiptBody, responses=written())
 async def decide_inquiry(ref: str, body: InquiryDecideBody, rt: CurrentRuntime, s: DbSession,
                          who: CurrentPrincipal) -> JSONResponse:
     i = svc.inquiry(s, who, ref)
@@ -286,7 +491,7 @@ def _too_many() -> JSONResponse:
                          "try again"}, status_code=429)
 
 
-@router.post("/family/inquiry")
+@router.post("/family/inquiry", response_model=FamilyInquiry, responses=refusals(404, 413, 422, 429, 503))
 def family(body: FamilyBody, request: Request, s: DbSession) -> JSONResponse:
     """A family reads its own inquiry with its reference and secret (no account): the status and the messages
     the registrars wrote for it, nothing else."""
@@ -307,18 +512,19 @@ def family(body: FamilyBody, request: Request, s: DbSession) -> JSONResponse:
 class DirectInquiryBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     party: Annotated[str, Field(max_length=64)]
-    sought: dict[str, Any]
+    sought: SoughtObject
     relationship: Annotated[str, Field(max_length=200)] = ""
     contact: Annotated[str, Field(max_length=4000)] = ""
 
 
-@router.get("/family/parties")
-def family_parties(s: DbSession) -> dict[str, Any]:
+@router.get("/family/parties", response_model=FamilyParties, responses=refusals(503))
+def family_parties(s: DbSession) -> Response:
     """The parties that take inquiries from families directly."""
-    return {"parties": svc.intake_parties(s)}
+    return json_answer({"parties": svc.intake_parties(s)})
 
 
-@router.post("/family/inquiries", status_code=201)
+@router.post("/family/inquiries", status_code=201, response_model=FiledByFamily,
+             responses=refusals(400, 403, 404, 409, 413, 422, 429, 503))
 async def family_files(body: DirectInquiryBody, request: Request, rt: CurrentRuntime, s: DbSession) -> JSONResponse:
     """A family files an inquiry itself (no account). It is signed by the party's intake member, read by that
     party's registrars and the mediators; the answer carries the reference and the secret, shown this once."""

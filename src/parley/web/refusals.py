@@ -25,9 +25,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from parley.errors import (
-    BadRequest, Conflict, Forbidden, NotFound, ParleyError, TooLarge, TooManyRequests, Unauthorized, Unavailable,
-    Unprocessable,
+    BadRequest, Code, Conflict, Forbidden, NotFound, ParleyError, TooLarge, TooManyRequests, Unauthorized,
+    Unavailable, Unprocessable,
 )
+from parley.operations import codes as operation_codes
 from parley.web import i18n
 from parley.web.i18n import N_, NP_, Message, Plural
 from parley.web.labels import (
@@ -132,6 +133,7 @@ PATTERNS: tuple[tuple[str, str | tuple[str, str]], ...] = (
     ("no incident '{incident}'", N_("There is no such incident, or you may not read it.")),
     ("no zone '{zone}'", N_("There is no such zone, or you may not read it.")),
     ("no channel message at record {index}", N_("There is no such message.")),
+    ("no message {record} in the channel of '{operation}'", N_("There is no such message.")),
     ("operation '{operation}' already exists; a change names the version it supersedes",
      N_("This operation already exists; a change names the version it replaces.")),
     ("version {version} is not the current version ({current}); answer the current one",
@@ -442,6 +444,22 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 _COMPILED = tuple((_compile(p), target) for p, target in PATTERNS)
 
+
+def _by_code(codes: tuple[Code, ...]) -> dict[str, str | tuple[str, str]]:
+    """Each code's page message: the entry above for its English template (a code without one fails here)."""
+    messages = dict(PATTERNS)
+    missing = [c.code for c in codes if c.template not in messages]
+    if missing:
+        raise RuntimeError(f"refusal codes without a page message in PATTERNS: {missing}")
+    return {c.code: messages[c.template] for c in codes}
+
+
+# The refusals that carry a code (``parley.errors.Code``) → the message a page shows; their parameters are
+# converted as a matched sentence's are (``CONVERT``). The others are still matched by their English (``_match``).
+CODES: tuple[Code, ...] = operation_codes.CODES
+BY_CODE: dict[str, str | tuple[str, str]] = _by_code(CODES)
+_NAMES_FIELD = {c.code for c in CODES if "{field}" in c.template}
+
 # Pydantic's error types → the message a page shows, with {field} (the field's label) and the error's context.
 PYDANTIC: dict[str, str | tuple[str, str]] = {
     "missing": N_("Fill in: {field}."),
@@ -503,19 +521,33 @@ GENERIC: tuple[tuple[type[Exception], str, str], ...] = (
 def _match(text: str) -> Message | Plural | None:
     for pattern, target in _COMPILED:
         m = pattern.fullmatch(text.strip())
-        if m is None:
-            continue
-        params: dict[str, Any] = {}
-        for name, value in m.groupdict().items():
-            try:
-                params[name] = CONVERT[name](value) if name in CONVERT else value
-            except ValueError:
-                params[name] = value
-        if isinstance(target, tuple):
-            n = params.pop("n", 0)
-            return Plural(target[0], target[1], n if isinstance(n, int) else 0, **params)
-        return Message(target, **params)
+        if m is not None:
+            return _message(target, m.groupdict())
     return None
+
+
+def _message(target: str | tuple[str, str], values: Mapping[str, Any]) -> Message | Plural:
+    params: dict[str, Any] = {}
+    for name, value in values.items():
+        try:
+            params[name] = CONVERT[name](value) if name in CONVERT else value
+        except ValueError:
+            params[name] = value
+    if isinstance(target, tuple):
+        n = params.pop("n", 0)
+        return Plural(target[0], target[1], n if isinstance(n, int) else 0, **params)
+    return Message(target, **params)
+
+
+def coded(code: str, params: Mapping[str, Any], field: str | None = None) -> Message | Plural | None:
+    """The page message of a refusal's code (``BY_CODE``) with its parameters, or None for a code it lacks: for
+    a refusal raised here, and for one the command line reads from the API (``code``, ``params``, ``field``)."""
+    target = BY_CODE.get(code)
+    if target is None:
+        return None
+    # As a matched sentence gives them: text, each converted by its name.
+    values = {name: str(value) for name, value in params.items()}
+    return _message(target, {**({"field": field} if field and code in _NAMES_FIELD else {}), **values})
 
 
 def _pydantic(exc: ValidationError) -> Message | Plural:
@@ -546,6 +578,10 @@ def refusal(exc: BaseException) -> Message | Plural:
         return _pydantic(cause)
     if isinstance(exc, ValidationError):
         return _pydantic(exc)
+    if isinstance(exc, ParleyError) and exc.refusal is not None:
+        found = coded(exc.refusal, exc.params, exc.field)
+        if found is not None:
+            return found
     text = exc.message if isinstance(exc, ParleyError) else str(exc)
     found = _match(text)
     if found is not None:
@@ -566,4 +602,5 @@ def reason(text: str) -> Message | Plural:
     return found if found is not None else Refusal(N_("The row cannot be read."), original=text)
 
 
-__all__ = ["FIELD_NAMES", "GENERIC", "PATTERNS", "PYDANTIC", "Labels", "Refusal", "reason", "refusal"]
+__all__ = ["BY_CODE", "FIELD_NAMES", "GENERIC", "PATTERNS", "PYDANTIC", "Labels", "Refusal", "coded", "reason",
+           "refusal"]

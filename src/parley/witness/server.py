@@ -14,9 +14,11 @@ import base64
 import binascii
 import time
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from parley.log import merkle
@@ -126,10 +128,43 @@ def _advance(store: WitnessStore, state: LogState, old: int, proof: list[bytes],
     return store.cosigner.cosign(text, int(now())).line()
 
 
+class LogSeen(BaseModel):
+    origin: str
+    size: int  # the last size cosigned
+    vkeys: list[str]
+    root_hash: str | None
+
+
+class About(BaseModel):
+    name: str
+    vkey: str  # the witness's verifier key
+    logs: list[LogSeen]
+
+
+def _text(why: str, media_type: str = "text/plain") -> dict[str, Any]:
+    return {"description": why, "content": {media_type: {"schema": {"type": "string"}}}}
+
+
+# What ``POST /add-checkpoint`` answers (C2SP tlog-witness): text, never JSON.
+ADD_CHECKPOINT: dict[int | str, dict[str, Any]] = {
+    200: _text("the witness's cosignature line"),
+    400: _text("a malformed request"),
+    403: _text("the log's signature does not verify"),
+    404: _text("a log the witness does not know"),
+    409: {"description": "``old`` is not the size last cosigned (the body is that size), or a fork",
+          "content": {SIZE_TYPE: {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}},
+    413: _text("the request is too large"),
+    422: _text("the consistency proof fails"),
+}
+
+
 def create_witness_app(store: WitnessStore, *, clock: Callable[[], float] = time.time) -> FastAPI:
     app = FastAPI(title=f"Parley witness {store.name}", docs_url=None, redoc_url=None, openapi_url=None)
 
-    @app.post("/add-checkpoint")
+    # The body is read by hand (``old SIZE``, proof lines, the checkpoint), so it is described here.
+    @app.post("/add-checkpoint", response_class=PlainTextResponse, responses=ADD_CHECKPOINT,
+              openapi_extra={"requestBody": {"required": True, "content": {"text/plain": {"schema": {
+                  "type": "string", "maxLength": MAX_BODY}}}}})
     async def add(request: Request) -> Response:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
@@ -149,7 +184,7 @@ def create_witness_app(store: WitnessStore, *, clock: Callable[[], float] = time
             return PlainTextResponse(r.message + "\n", status_code=r.status)
         return PlainTextResponse(line)
 
-    @app.get("/")
+    @app.get("/", response_model=About)
     def about() -> JSONResponse:
         return JSONResponse({"name": store.name, "vkey": store.vkey(),
                              "logs": [{"origin": s.origin, "size": s.size, "vkeys": list(s.vkeys),
