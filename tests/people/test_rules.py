@@ -35,7 +35,6 @@ def actors() -> list[Actor]:
            [Actor(p, kind, frozenset({"intake", "registrar"})) for p, kind in PARTIES.items()]
 
 
-
 def test_the_roles_that_write_the_registry():
     by_role = {r: Actor("ua", "belligerent", frozenset({r})) for r in ROLES}
     assert {r for r, a in by_role.items() if rules.may_record_event(a)} == {"registrar", "admin"}
