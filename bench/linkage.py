@@ -64,11 +64,12 @@ import numpy as np
 import pandas as pd
 from _common import last_line  # (puts the repo root on sys.path)
 
-from parley.people import matching, names
+from parley.people import names
+from parley.people.matching import engine, features, matcher, model
 
 HOLDOUT = 0.2
 THRESHOLD = 0.9
-STAGE_KEYS = tuple(f"{st}_s" for st in matching.STAGES)
+STAGE_KEYS = tuple(f"{st}_s" for st in model.STAGES)
 
 # --------------------------------------------------------------------------------------------------------
 # Memory
@@ -525,7 +526,7 @@ def build(n: int, seed: int) -> Bench:
     for p, c in zip(persons, counts, strict=True):
         for _ in range(int(c)):
             rows.append(write(p, pools, plc, rng))
-    df = pd.DataFrame(rows, columns=list(matching.INPUT_COLUMNS[1:]))
+    df = pd.DataFrame(rows, columns=list(features.INPUT_COLUMNS[1:]))
     order = nrng.permutation(len(df))  # lists are not sorted by person
     df = df.iloc[order].reset_index(drop=True)
     truth = truth[order]
@@ -607,7 +608,7 @@ def baseline(df: pd.DataFrame, comparisons_budget: int | None) -> tuple[np.ndarr
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
     t0 = time.perf_counter()
-    dates = matching._birth_columns(df["birth_date"].astype(str))
+    dates = features.birth_columns(df["birth_date"].astype(str))
     frame = pd.DataFrame({
         "unique_id": df["id"].to_numpy(),
         "surname": [ascii_name(x) or None for x in df["surname"]],
@@ -617,7 +618,7 @@ def baseline(df: pd.DataFrame, comparisons_budget: int | None) -> tuple[np.ndarr
         "birth_year": dates[0],
     })
     frame["sur3"] = frame["surname"].str[:3]
-    con = matching._Engine()
+    con = engine.Engine()
     try:
         db = con.db_api
         sdf = db.register(frame, dataset_display_name="baseline")
@@ -676,7 +677,7 @@ def run_dedupe(bench: Bench) -> dict[str, float]:
     gc.collect()
     with PeakRSS() as mem:
         t0 = time.perf_counter()
-        pairs, clusters = matching.dedupe(bench.records, threshold=THRESHOLD, progress=progress)
+        pairs, clusters = engine.dedupe(bench.records, threshold=THRESHOLD, progress=progress)
         dt = time.perf_counter() - t0
     if last[1] is not None:
         stages[last[1]] = stages.get(last[1], 0.0) + time.perf_counter() - last[0]
@@ -735,7 +736,7 @@ def main() -> None:
     queries = [write(bench.persons[i], bench.pools, plc, rng, inquiry=True) for i in sample]
     with PeakRSS() as qmem:
         t = time.perf_counter()
-        m = matching.Matcher(bench.records)
+        m = matcher.Matcher(bench.records)
         train_s = time.perf_counter() - t
         t = time.perf_counter()
         answers = m.candidates_many(queries, top=5)

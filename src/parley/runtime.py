@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from parley.db import make_engine, private_dir, session_factory
 from parley.log.note import Signer, Verifier
@@ -90,6 +92,69 @@ def create_log_state(settings: Settings, engine: Engine) -> Released:
     return released
 
 
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closeable)
+
+# The key of a runtime's sessions' ``info`` that carries its Resources (beside "log_state", ``log/store.py``).
+RESOURCES = "resources"
+
+
+class Resources:
+    """What capabilities keep for one running deployment (a trained model, results computed once for every
+    reader): each under a name, made on first use, closed with the runtime (``Runtime.close``), never shared
+    with another runtime in the same process.
+
+    Bounded: at most ``limit`` names, since a name is a capability's constant, never a value from a request;
+    each resource bounds what it holds itself. A closed Resources hands out nothing more."""
+
+    def __init__(self, limit: int = 16) -> None:
+        self.limit = limit
+        self._items: dict[str, Closeable] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def get(self, name: str, make: Callable[[], C]) -> C:
+        """The resource called ``name``, made by ``make()`` (cheap: no work beyond building the holder) the
+        first time it is asked for."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"the runtime is closed: no {name}")
+            item = self._items.get(name)
+            if item is None:
+                if len(self._items) >= self.limit:
+                    raise RuntimeError(f"more than {self.limit} per-runtime resources (asked for {name!r}): a "
+                                       "resource's name is a constant of its capability")
+                item = self._items[name] = make()
+            return item  # type: ignore[return-value]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def close(self) -> None:
+        """Close every resource, the last made first; one that fails to close does not keep the others open."""
+        with self._lock:
+            items = list(self._items.items())[::-1]
+            self._items.clear()
+            self._closed = True
+        for name, item in items:
+            try:
+                item.close()
+            except Exception:
+                log.exception("closing the runtime's %s failed", name)
+
+
+def resources_of(session: Session) -> Resources | None:
+    """The Resources of the runtime whose sessions made ``session`` (None for a session made elsewhere)."""
+    found = session.info.get(RESOURCES)
+    return found if isinstance(found, Resources) else None
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -102,6 +167,8 @@ class Runtime:
     writer_engine: Engine | None = None
     state: LogState | None = None
     integrity: IntegrityMonitor | None = None
+    # Capabilities' per-runtime caches, closed with it; its sessions carry it (``resources_of``).
+    resources: Resources = field(default_factory=Resources)
 
     @property
     def kinds(self) -> Mapping[str, Kind]:
@@ -117,6 +184,7 @@ class Runtime:
     def close(self) -> None:
         if self.integrity is not None:
             self.integrity.stop()
+        self.resources.close()
         self.pipeline.close()
         self.engine.dispose()
         if self.writer_engine is not None:
@@ -185,8 +253,10 @@ def open_runtime(settings: Settings, kinds: Mapping[str, Kind], *, engine: Engin
             if head is not None and head.size == 0:
                 state.create(empty_checkpoint(signer, settings.log_origin))
     sessions = session_factory(engine)
-    # Sessions carry the state so the store hands out released checkpoints only (``log/store.py``).
-    sessions.configure(info={"log_state": state})
+    # Sessions carry the state so the store hands out released checkpoints only (``log/store.py``), and the
+    # runtime's resources so a capability's caches are this runtime's (``resources_of``).
+    resources = Resources()
+    sessions.configure(info={"log_state": state, RESOURCES: resources})
     reconcile(sessions, state)
     cache = NodeCache()
     writer = writer_engine_for(engine)
@@ -197,4 +267,4 @@ def open_runtime(settings: Settings, kinds: Mapping[str, Kind], *, engine: Engin
                                  pipeline.refuse)
     return Runtime(settings=settings, engine=engine, sessions=sessions, log_signer=signer, pipeline=pipeline,
                    cache=cache, writer_engine=writer if writer is not engine else None, state=state,
-                   integrity=integrity)
+                   integrity=integrity, resources=resources)

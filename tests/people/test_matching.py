@@ -13,7 +13,11 @@ import typer
 from typer.testing import CliRunner
 
 from parley.people import linkcli
-from parley.people import matching as M
+from parley.people.matching.engine import dedupe, link
+from parley.people.matching.features import InputError, prepare
+from parley.people.matching.files import comparison_counts, dedupe_file, read_list
+from parley.people.matching.matcher import Matcher
+from parley.people.matching.model import blocking_rules
 
 COLS = ["id", "surname", "first_name", "patronymic", "birth_date", "birth_place", "service_number"]
 
@@ -63,7 +67,7 @@ def groups(clusters: pd.DataFrame) -> dict[str, set[str]]:
 
 @pytest.fixture(scope="module")
 def deduped() -> tuple[pd.DataFrame, pd.DataFrame]:
-    return M.dedupe(frame())
+    return dedupe(frame())
 
 
 def test_the_same_person_links_across_scripts_and_forms(deduped) -> None:  # type: ignore[no-untyped-def]
@@ -87,7 +91,7 @@ def test_twins_brothers_and_strangers_stay_apart(deduped) -> None:  # type: igno
 
 def test_registrars_decisions_override_the_model() -> None:
     labelled = pd.DataFrame({"left_id": ["k1", "t1"], "right_id": ["k3", "t3"], "match": [0, 1]})
-    pairs, clusters = M.dedupe(frame(), labelled=labelled)
+    pairs, clusters = dedupe(frame(), labelled=labelled)
     cid = dict(zip(clusters["id"], clusters["cluster_id"], strict=True))
     got = {tuple(sorted(p)): pr for *p, pr in pairs[["left_id", "right_id", "probability"]].itertuples(index=False)}
     assert ("k1", "k3") not in got  # rejected: never linked directly
@@ -98,14 +102,14 @@ def test_registrars_decisions_override_the_model() -> None:
 def test_link_two_lists() -> None:
     left = frame([r for r in ROWS if r[1] in ("k1", "s1", "t1", "t3", "b1", "u1")])
     right = frame([r for r in ROWS if r[1] in ("k3", "s3", "t4", "b3", "u2")])
-    pairs = M.link(left, right)
+    pairs = link(left, right)
     got = {(a, b) for a, b in zip(pairs["left_id"], pairs["right_id"], strict=True)}
     assert ("k1", "k3") in got and ("s1", "s3") in got and ("t3", "t4") in got
     assert all(TRUTH[a] == TRUTH[b] for a, b in got), got
 
 
 def test_inquiry_finds_the_person_first() -> None:
-    matcher = M.Matcher(frame())
+    matcher = Matcher(frame())
     try:
         # a family writes in Russian, with the Russian form of the name, and knows only the year
         best = matcher.candidates({"surname": "Ковалев", "first_name": "Николай", "birth_date": "1984"}, top=5)
@@ -152,18 +156,18 @@ def test_cli_writes_the_documented_columns(tmp_path: Path) -> None:
 def test_bad_input_is_refused_clearly(tmp_path: Path) -> None:
     no_id = tmp_path / "no_id.csv"
     no_id.write_text("surname,first_name\nКовальов,Микола\n", encoding="utf-8")
-    with pytest.raises(M.InputError, match="no 'id' column"):
-        M.read_list(no_id)
+    with pytest.raises(InputError, match="no 'id' column"):
+        read_list(no_id)
     dup = tmp_path / "dup.csv"
     dup.write_text("id,surname\n1,Ковальов\n1,Ковалёв\n2,Щербак\n", encoding="utf-8")
-    with pytest.raises(M.InputError, match="duplicate id"):
-        M.dedupe_file(dup, tmp_path / "out.csv")
+    with pytest.raises(InputError, match="duplicate id"):
+        dedupe_file(dup, tmp_path / "out.csv")
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("id,surname\n1,Kovaľov\n".encode("cp1250"))
-    with pytest.raises(M.InputError, match="not UTF-8"):
-        M.read_list(latin1)
-    with pytest.raises(M.InputError, match="no such file"):
-        M.read_list(tmp_path / "missing.csv")
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_list(latin1)
+    with pytest.raises(InputError, match="no such file"):
+        read_list(tmp_path / "missing.csv")
     # the CLI says so and exits with status 2, without a traceback
     res = CliRunner().invoke(_app(), ["dedupe", str(latin1), "--out", str(tmp_path / "c.csv")])
     said = " ".join(res.output.split())
@@ -171,7 +175,7 @@ def test_bad_input_is_refused_clearly(tmp_path: Path) -> None:
 
 
 def test_prepare_reads_the_date_formats_and_service_number_lookalikes() -> None:
-    p = M.prepare(pd.DataFrame({"id": ["a", "b", "c", "d", "e"],
+    p = prepare(pd.DataFrame({"id": ["a", "b", "c", "d", "e"],
                                 "birth_date": ["1984-03-12", "12.03.1984", "1984", "31.04.1984", ""],
                                 "service_number": ["АВ-123456", "AB123456", "", "", ""]}))
     assert list(p["birth_full"]) == ["1984-03-12", "1984-03-12", "", "", ""]
@@ -191,15 +195,15 @@ def test_blocking_keeps_the_pairs_that_matter_and_leaves_hopeless_ones_out() -> 
     ]
     common = [(f"c{i}", f"c{i}", "Коваленко", "Іван", "Петрович", f"{1950 + 3 * i}-01-01", "", "")
               for i in range(12)]
-    counts = M.comparison_counts(frame(rows + common))
+    counts = comparison_counts(frame(rows + common))
     assert counts["cumulative_comparison_count"].iloc[-1] < 20
-    pairs = M.link(frame(rows), frame(rows), threshold=0.0)  # link_only: every blocked pair is scored
+    pairs = link(frame(rows), frame(rows), threshold=0.0)  # link_only: every blocked pair is scored
     found = {tuple(sorted(p)) for p in zip(pairs.left_id, pairs.right_id, strict=True) if p[0] != p[1]}
     ids = [r[1] for r in rows]
     assert {(a, b) for a in ids for b in ids if a < b and {a, b} != {"k4", "k5"}} <= found
 
 
 def test_blocking_rules_are_portable_sql() -> None:
-    for rule in M.blocking_rules():
+    for rule in blocking_rules():
         sql = rule if isinstance(rule, str) else rule.get_blocking_rule("duckdb").blocking_rule_sql
         assert "l." in sql and "r." in sql

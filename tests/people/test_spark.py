@@ -1,4 +1,4 @@
-"""The model definition is engine-agnostic: the same ``matching.settings`` compiles to Spark SQL (always
+"""The model definition is engine-agnostic: the same ``matching.model.settings`` compiles to Spark SQL (always
 checked), and runs end to end on a local Spark session where PySpark and Java are installed (PySpark is
 not one of Parley's dependencies; the second test is skipped without it)."""
 
@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 import sqlglot
 
-from parley.people.matching import blocking_rules, prepare, settings, splink_frame
+from parley.people.matching.features import prepare, splink_frame
+from parley.people.matching.model import blocking_rules, settings
 
 ROWS = [
     {"id": "1", "surname": "Ковальов", "first_name": "Олександр", "patronymic": "Петрович", "birth_date": "1991-03-14"},

@@ -185,6 +185,9 @@ def test_zone_drawn_and_incident_picked_on_the_map(server, browser):  # noqa: F8
     assert "Тестове джерело — Кордони не схвалено" in page.locator("#zone-map .leaflet-control-attribution").inner_text()
     page.wait_for_selector("#zone-map .place-label")
     assert page.locator("#zone-map .place-label").inner_text() == "Маріуполь"
+    # The map's own buttons speak the page's language too.
+    assert page.get_attribute("#zone-map .leaflet-control-zoom-in", "title") == "Збільшити"
+    assert page.get_attribute("#zone-map .leaflet-control-zoom-out", "title") == "Зменшити"
     page.goto(f"{base}/zones?lang=en")
     wait_for_map(page, "#zone-map")
     box = page.locator("#zone-map").bounding_box()

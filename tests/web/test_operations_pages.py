@@ -137,6 +137,10 @@ def test_propose_answer_start_outcomes_complete(client, demo, runtime):
     token = csrf(client, f"/operations/{op_id}")
     r = client.post(f"/operations/{op_id}/status", data={"action": "complete", "csrf": token}, follow_redirects=False)
     assert r.status_code == 303 and status_of(runtime, op_id) == "completed"
+    # A suspension sent from a page opened before the completion: the status form is gone, the refusal is not.
+    late = client.post(f"/operations/{op_id}/status", data={"action": "suspend", "reason": "shelling", "csrf": token})
+    assert late.status_code == 400 and 'id="status-form"' not in late.text
+    assert 'class="error" role="alert"' in late.text and status_of(runtime, op_id) == "completed"
     page = client.get(f"/operations/{op_id}").text
     table = re.search(r'<table class="data outcomes" id="outcome-table">(.*?)</table>', page, re.DOTALL).group(1)
     assert 'data-party="icrc"' in table and 'data-party="ua"' in table

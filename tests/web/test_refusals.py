@@ -12,7 +12,7 @@ import pytest
 
 from parley.assembly import kinds
 from parley.errors import Conflict, Forbidden, NotFound, ParleyError, Unprocessable
-from parley.operations import geo
+from parley.operations import geo, plan_rules
 from parley.records import ids
 from parley.records.kinds import parse_payload
 from parley.web import i18n, refusals
@@ -127,7 +127,7 @@ def _raises(module: object) -> list[tuple[int, re.Pattern[str]]]:
 def test_every_refusal_of_the_record_kinds_has_a_page_message():
     """A refusal a record kind raises (its module, its validators, ids and geometry) is matched by an entry of
     ``refusals.PATTERNS``. A new refusal in a record kind needs one there (or, better, a code)."""
-    modules = {inspect.getmodule(x) for k in KINDS.values() for x in (k.apply, k.schema)} | {ids, geo}
+    modules = {inspect.getmodule(x) for k in KINDS.values() for x in (k.apply, k.schema)} | {ids, geo, plan_rules}
     samples = [re.sub(r"{\w+}", "1", english) for english, _ in refusals.PATTERNS]
     unmatched = [f"{m.__name__}:{line}" for m in modules if m is not None for line, raised in _raises(m)
                  if not any(raised.fullmatch(s) for s in samples)]

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
-from parley.operations import geo
+from parley.operations import geo, plan_rules
 from parley.operations.deconfliction import meets
 from parley.operations.rules import (
     ACTIONS, ANSWERABLE, MOVING, REPORTING, REVISABLE, WRITERS, action_follows, is_concerned, is_first_account,
@@ -58,7 +58,6 @@ ZONE_KINDS = ("active_hostilities", "mined", "no_go")
 MOVEMENTS = ("departed", "checkpoint_passed", "arrived", "halted", "other")
 DEFAULT_RULES = {"notice_hours": 48, "emergency_notice_hours": 24, "answer_hours": 24, "emergency_answer_hours": 6,
                  "urgent_read_minutes": 30, "region": None}
-MAX_WINDOW = timedelta(days=14)
 FUTURE_SLACK = timedelta(minutes=10)
 
 
@@ -339,24 +338,11 @@ def _check_plan(ctx: Context, plan: Plan, field: str) -> tuple[Any, datetime]:
             if gap > max(plan.buffer_m, 2000):
                 raise Unprocessable(f"the route passes {gap / 1000:.1f} km from the {name}; it must reach it",
                                     field=f"{field}.{name}.position")
-    start, end = plan.window.start.astimezone(timezone.utc), plan.window.end.astimezone(timezone.utc)
-    if end <= start:
-        raise Unprocessable("the window ends before it starts", field=f"{field}.window.end")
-    if end - start > MAX_WINDOW:
-        raise Unprocessable(f"a window lasts at most {MAX_WINDOW.days} days", field=f"{field}.window.end")
-    if start < when:
-        raise Unprocessable(f"the window starts in the past ({start:%Y-%m-%d %H:%M} UTC, "
-                            f"stated at {when:%Y-%m-%d %H:%M} UTC)", field=f"{field}.window.start")
+    start, _ = plan_rules.check_window(plan.window.start, plan.window.end, when, field)
     r = rules(ctx.session)
-    notice = timedelta(hours=r["emergency_notice_hours" if plan.emergency else "notice_hours"])
-    if start - when < notice:
-        hours = (start - when).total_seconds() / 3600
-        raise Unprocessable(
-            f"the window starts {hours:.1f} h after the proposal; the notice period is {r['notice_hours']} h "
-            f"({r['emergency_notice_hours']} h for an emergency)", field=f"{field}.window.start")
+    plan_rules.check_notice(start, when, r, plan.emergency, field)
     footprint = geo.buffer_m(shapes[0] if len(shapes) == 1 else shapes[0].union(shapes[1]), plan.buffer_m)
-    answer = timedelta(hours=r["emergency_answer_hours" if plan.emergency else "answer_hours"])
-    return footprint, min(when + answer, start)
+    return footprint, plan_rules.answer_by(when, start, r, plan.emergency)
 
 
 def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_to: int | None, field: str) -> None:
@@ -509,7 +495,7 @@ def apply_answer(ctx: Context) -> None:
     assert version is not None
     ctx.session.add(OperationAnswer(operation=op.id, version=op.version, party=party, answer=p.answer,
                                     reason=p.reason, author=ctx.author.id, idx=ctx.idx, at=ctx.record.when,
-                                    late=ctx.record.when > version.answer_by))
+                                    late=plan_rules.is_late(ctx.record.when, version.answer_by)))
     ctx.session.flush()
     _event(ctx, op, f"answer_{p.answer}", note=p.reason)
     if p.answer == "counter":
@@ -538,9 +524,7 @@ def apply_status(ctx: Context) -> None:
     if p.action in ("start", "resume"):
         v = ctx.session.get(OperationVersion, (op.id, op.version))
         assert v is not None
-        if ctx.record.when >= v.window_end:
-            raise Conflict(f"the window acknowledged for this operation ended at {v.window_end:%Y-%m-%d %H:%M} UTC; "
-                           "propose a new version with a new window", field="action")
+        plan_rules.check_window_open(ctx.record.when, v.window_end)
     op.status = to
     op.updated_idx = ctx.idx
     _event(ctx, op, to, note=p.reason)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from parley.db import writing
 from parley.errors import NotFound, TooManyRequests
-from parley.operations import geo
+from parley.operations import geo, plan_rules
 from parley.operations.deconfliction import Hit, meets
 from parley.operations.kinds import ACTIVE, POLICY, Plan, rules
 from parley.operations.models import (
@@ -100,8 +100,8 @@ def board(s: Session, op: Operation, now: datetime | None = None) -> tuple[Opera
         if a is not None:
             rows.append(BoardRow(p, a.answer, a.reason, a.at, a.author, a.late))
         elif op.status in ("proposed", "acknowledged"):
-            left = int((v.answer_by - now).total_seconds())
-            rows.append(BoardRow(p, "awaiting" if left > 0 else "no_answer", seconds_left=max(left, 0)))
+            state, left = plan_rules.unanswered(v.answer_by, now)
+            rows.append(BoardRow(p, state, seconds_left=left))
         else:
             rows.append(BoardRow(p, "no_answer"))
     return v, rows

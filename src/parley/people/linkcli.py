@@ -45,7 +45,8 @@ def _fail(exc: Exception) -> None:
 def match(left: Annotated[Path, typer.Argument(help="CSV list")], right: Annotated[Path, typer.Argument(help="CSV list")],
           out: Out, threshold: Threshold = 0.9) -> None:
     """Link two lists: the pairs of records, one from each, that describe the same person."""
-    from parley.people.matching import InputError, match_files
+    from parley.people.matching.features import InputError
+    from parley.people.matching.files import match_files
 
     started = time.monotonic()
     bar, report = _progress(("prepare", "train", "predict"))
@@ -59,7 +60,8 @@ def match(left: Annotated[Path, typer.Argument(help="CSV list")], right: Annotat
 
 def dedupe(file: Annotated[Path, typer.Argument(help="CSV list")], out: Out, threshold: Threshold = 0.9) -> None:
     """Deduplicate one list: each record's cluster of records describing the same person."""
-    from parley.people.matching import InputError, dedupe_file
+    from parley.people.matching.features import InputError
+    from parley.people.matching.files import dedupe_file
 
     started = time.monotonic()
     bar, report = _progress(("prepare", "train", "predict", "cluster"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import time
-from collections import deque
+from collections import OrderedDict, deque
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
 from parley.records import ids
+from parley.runtime import resources_of
 
 REF_ALPHABET = ids.REF_ALPHABET
 
@@ -224,6 +225,7 @@ def labelled(s: Session):  # type: ignore[no-untyped-def]
 
 @dataclass
 class _Cached:
+    """One computation over the registry and the registry's state (``_stamp``) it was made for."""
     stamp: tuple[Any, ...] = ()
     trained_on: int = 0
     decisions: Any = None
@@ -232,9 +234,47 @@ class _Cached:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_MATCHERS: dict[str, _Cached] = {}
-_PAIRS: dict[str, _Cached] = {}
 RETRAIN_GROWTH = 1.2  # retrain the model when the registry has grown by a fifth since it was trained
+PAIRS_KEPT = 4  # the review queue's pairs are kept for this many thresholds, the least recently asked dropped
+MATCHING = "people.matching"  # the name of the MatchCache among a runtime's resources
+
+
+class MatchCache:
+    """The model over the registry and the review queue's pairs, for one runtime (``Runtime.resources``):
+    one trained matcher, the pairs of at most ``PAIRS_KEPT`` thresholds; closed with the runtime, which
+    closes the matcher's DuckDB connection."""
+
+    def __init__(self) -> None:
+        self.trained = _Cached()
+        self._pairs: OrderedDict[float, _Cached] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def pairs(self, threshold: float) -> _Cached:
+        with self._lock:
+            cached = self._pairs.pop(threshold, None) or _Cached()
+            self._pairs[threshold] = cached
+            while len(self._pairs) > PAIRS_KEPT:
+                self._pairs.popitem(last=False)
+            return cached
+
+    def __len__(self) -> int:
+        """How many computations it holds: the matcher (if trained) and the pairs per threshold."""
+        return (self.trained.matcher is not None) + len(self._pairs)
+
+    def close(self) -> None:
+        with self.trained.lock:  # after a scoring under way
+            if self.trained.matcher is not None:
+                self.trained.matcher.close()
+            self.trained.matcher, self.trained.stamp = None, ()
+        with self._lock:
+            self._pairs.clear()
+
+
+def match_cache(s: Session) -> MatchCache:
+    """The MatchCache of the runtime whose session ``s`` is; for a session made outside a runtime, a new one
+    that lasts for this call only (nothing is kept, nothing shared)."""
+    resources = resources_of(s)
+    return MatchCache() if resources is None else resources.get(MATCHING, MatchCache)
 
 
 def _stamp(s: Session) -> tuple[Any, ...]:
@@ -248,9 +288,9 @@ def matcher(s: Session) -> Any:
     """The model over the whole registry. A new person is scored with the model already trained (the
     registry is refreshed, not relearnt); the model is retrained when registrars decide (their decisions
     are training labels) or when the registry has grown by a fifth since the last training."""
-    from parley.people.matching import Matcher
+    from parley.people.matching.matcher import Matcher
 
-    cache = _MATCHERS.setdefault(str(s.get_bind().url), _Cached())
+    cache = match_cache(s).trained
     stamp = _stamp(s)
     with cache.lock:
         if cache.matcher is not None and cache.stamp == stamp:
@@ -276,9 +316,9 @@ def candidate_pairs(s: Session, threshold: float) -> Any:
     """Every pair of records in the registry the model scores at or above ``threshold`` (registrars'
     decisions override the model), computed once per state of the registry and shared by all readers:
     each reader then sees only the pairs whose two records it may read."""
-    from parley.people.matching import dedupe
+    from parley.people.matching.engine import dedupe
 
-    cache = _PAIRS.setdefault(f"{s.get_bind().url}|{threshold}", _Cached())
+    cache = match_cache(s).pairs(threshold)
     stamp = _stamp(s)
     with cache.lock:
         if cache.pairs is None or cache.stamp != stamp:

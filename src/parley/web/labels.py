@@ -73,6 +73,8 @@ OPERATION_LABELS: dict[str, str] = {
 }
 # The acknowledgement board names each party's own answer: one party acknowledging is not "by all".
 BOARD_LABELS: dict[str, str] = {**OPERATION_LABELS, "acknowledged": N_("Acknowledged")}
+# The map's own controls (Leaflet's buttons carry these as their titles).
+MAP_CONTROLS: dict[str, str] = {"zoom_in": N_("Zoom in"), "zoom_out": N_("Zoom out")}
 
 # -- persons ---------------------------------------------------------------------------------------
 CATEGORY_LABELS: dict[str, str] = {

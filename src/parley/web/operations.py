@@ -28,14 +28,14 @@ from parley.records.kinds import parse_payload
 from parley.submit import sign_and_submit, submit_signed
 from parley.web import i18n
 from parley.web.i18n import N_, NP_, Message, Plural, Verbatim
-from parley.web.labels import BOARD_LABELS, OPERATION_LABELS
+from parley.web.labels import BOARD_LABELS, MAP_CONTROLS, OPERATION_LABELS
 from parley.web.refusals import refusal
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found, render
 
 router = APIRouter(include_in_schema=False)
 
-TIME_ZONES = ("Europe/Kyiv", "Europe/Moscow", "Europe/Minsk", "Europe/Warsaw", "Europe/Istanbul", "Europe/Geneva",
-              "UTC")
+TIME_ZONES = ("Europe/Kyiv", "Europe/Moscow", "Europe/Minsk", "Europe/Warsaw", "Europe/Istanbul",
+              "Europe/Zurich", "UTC")  # Geneva keeps Zurich's time
 DEFAULT_REGION = [22.0, 44.0, 41.0, 53.0]
 STATUSES = ("proposed", "acknowledged", "under_way", "suspended", "completed", "aborted")
 
@@ -186,7 +186,7 @@ def _incident_feature(i: Any, lang: str = "en") -> dict[str, Any]:
 
 def _map_labels(request: Request) -> dict[str, str]:
     lang = lang_of(request)
-    return {code: i18n.gettext(lang, text) for code, text in LABELS.items()}
+    return {code: i18n.gettext(lang, text) for code, text in {**LABELS, **MAP_CONTROLS}.items()}
 
 
 # -- the list and map ------------------------------------------------------------------------------
@@ -498,14 +498,21 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
                        for e in events if e.lon is not None and e.event != "incident"],
             "incidents": [_incident_feature(i, lang) for g in incidents for i in g]}
     destinations = sorted({d for _, d, _, _ in outcomes.rows} | {plan["destination"]["name"]})
+    actions = rules.status_actions(who, op)
+    shown = {"answer": rules.may_answer(who, op, _answered(board, who)), "status": bool(actions),
+             "movement": rules.may_report_movement(who, op), "outcome": rules.may_report_outcome(who, op),
+             "channel": rules.may_use_channel(who, op)}
+    errors = dict(errors or {})
+    # A refusal for a form the page no longer shows (the operation moved on meanwhile) is shown at the top.
+    for key in [key for key in errors if key.split(".", 1)[0] in shown and not shown[key.split(".", 1)[0]]]:
+        errors.setdefault("form", errors.pop(key))
     return page(request, "operation.html", status, who=who, op=op, v=v, plan=plan, tz=tz, board=board, names=names,
                 events=events, incidents=incidents, outcomes=outcomes, messages=messages, versions=versions,
-                conflicts=conflicts, unseen=unseen, alerts=alerts,
-                can_answer=rules.may_answer(who, op, _answered(board, who)), actions=rules.status_actions(who, op),
-                can_move=rules.may_report_movement(who, op), can_report=rules.may_report_outcome(who, op),
-                can_post=rules.may_use_channel(who, op), categories=k.CATEGORIES, movements=k.MOVEMENTS,
+                conflicts=conflicts, unseen=unseen, alerts=alerts, can_answer=shown["answer"], actions=actions,
+                can_move=shown["movement"], can_report=shown["outcome"], can_post=shown["channel"],
+                categories=k.CATEGORIES, movements=k.MOVEMENTS,
                 destination=plan["destination"]["name"], destinations=destinations,
-                errors=errors or {}, values=values or {}, map_data=data)
+                errors=errors, values=values or {}, map_data=data)
 
 
 @router.get("/operations/{op_id}", response_class=HTMLResponse)

@@ -197,7 +197,9 @@
     const source = document.getElementById(el.dataset.source);
     const data = source ? JSON.parse(source.textContent) : { mode: "view" };
     const lang = data.lang || document.documentElement.lang || "en";
-    const map = L.map(el, { zoomSnap: 0.25, worldCopyJump: false });
+    const map = L.map(el, { zoomSnap: 0.25, worldCopyJump: false, zoomControl: false });
+    const labels = data.labels || {};
+    L.control.zoom({ zoomInTitle: labels.zoom_in || "Zoom in", zoomOutTitle: labels.zoom_out || "Zoom out" }).addTo(map);
     map.attributionControl.setPrefix("Leaflet");
     el.parleyMap = map;
     window.parleyMaps = (window.parleyMaps || []).concat([map]);

@@ -1,0 +1,79 @@
+"""The matcher and the review queue's pairs belong to the runtime: two runtimes in one process (two
+deployments, or two tests) never share them, closing a runtime closes its matcher's DuckDB connection, and
+what is kept stays bounded however many thresholds readers ask for. SQLite only: the dialect plays no part."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from parley.people import service as svc
+from parley.runtime import Runtime
+from tests.conftest import load_demo_into, make_runtime
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Iterator[tuple[Runtime, Runtime]]:
+    made = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        rt = make_runtime(f"sqlite:///{tmp_path / name / 'parley.db'}", tmp_path / name)
+        made.append(rt)
+        load_demo_into(rt)
+    yield made[0], made[1]
+    for rt in made:
+        rt.close()
+
+
+QUERY = {"surname": "Ковальов", "first_name": "Олександр", "birth_date": "1991"}
+
+
+def test_two_runtimes_keep_their_own_matcher_and_closing_one_closes_only_its_own(two):
+    a, b = two
+    with a.sessions() as sa, b.sessions() as sb:
+        ma, mb = svc.matcher(sa), svc.matcher(sb)
+        assert ma is not None and mb is not None and ma is not mb
+        assert svc.matcher(sa) is ma  # kept between calls of one runtime
+        with a.sessions() as again:
+            assert svc.matcher(again) is ma  # and between its sessions
+        assert svc.match_cache(sa) is not svc.match_cache(sb)
+        assert svc.MATCHING in a.resources and svc.MATCHING in b.resources
+    assert not hasattr(svc, "_MATCHERS") and not hasattr(svc, "_PAIRS")  # nothing process-global
+
+    a.close()
+    assert ma._engine is None  # its DuckDB connection (and temporary directory) are gone
+    assert svc.MATCHING not in a.resources
+    with pytest.raises(RuntimeError, match="closed"), a.sessions() as late:
+        svc.matcher(late)
+    assert mb._engine is not None
+    assert mb.candidates(QUERY, top=3)  # the other runtime's matcher still scores
+
+
+def test_the_review_queues_pairs_are_kept_for_a_bounded_number_of_thresholds(sqlite_runtime, sqlite_demo):
+    rt = sqlite_runtime
+    thresholds = [0.5 + i / 100 for i in range(svc.PAIRS_KEPT + 5)]
+    with rt.sessions() as s:
+        first = svc.candidate_pairs(s, thresholds[0])
+        assert svc.candidate_pairs(s, thresholds[0]) is first  # computed once per state of the registry
+        for t in thresholds:
+            svc.candidate_pairs(s, t)
+        cache = svc.match_cache(s)
+        assert len(cache) == svc.PAIRS_KEPT  # no matcher trained here; the pairs of the last thresholds only
+        assert list(cache._pairs) == thresholds[-svc.PAIRS_KEPT:]
+        assert svc.candidate_pairs(s, thresholds[0]) is not first  # dropped, so computed again
+        svc.matcher(s)
+        assert len(cache) == svc.PAIRS_KEPT + 1
+    assert len(rt.resources) == 1  # one entry for the whole capability, however many calls
+
+
+def test_a_session_made_outside_a_runtime_keeps_nothing(sqlite_runtime, sqlite_demo):
+    rt = sqlite_runtime
+    with Session(rt.engine) as s:
+        assert svc.match_cache(s) is not svc.match_cache(s)
+        m = svc.matcher(s)
+        assert m is not None and m is not svc.matcher(s)
+        m.close()
+    assert svc.MATCHING not in rt.resources
