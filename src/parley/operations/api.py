@@ -27,6 +27,7 @@ from parley.db import MAX_DB_INT
 from parley.errors import NotFound, ParleyError
 from parley.operations import codes as C
 from parley.operations import kinds as k
+from parley.operations import rules
 from parley.operations import service as svc
 from parley.operations.geo import time_zone_at, to_geojson
 from parley.records.ids import new_id
@@ -379,7 +380,7 @@ def get_channel(op_id: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrinci
     addressed to, it is delivered to that party: one signed ``delivered`` receipt per message not yet
     delivered (reading is a separate receipt, ``POST …/receipts`` with ``read``)."""
     op = svc.operation(s, who, op_id)
-    if who.roles & k.WRITERS and who.party in (op.mediator, *op.party_list):
+    if rules.may_use_channel(who, op):
         wrote = False
         for idx in svc.unreceipted(s, who, op, "delivered"):
             try:

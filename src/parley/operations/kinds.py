@@ -28,6 +28,11 @@ from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
 from parley.operations import codes as C
 from parley.operations import geo, plan_rules
 from parley.operations.deconfliction import meets
+from parley.operations.rules import (
+    ACTIONS, ANSWERABLE, MOVING, REPORTING, REVISABLE, WRITERS, action_follows, is_concerned, is_first_account,
+    gives_other_account, may_give_receipt, may_set_rules, organises, proposes_plan, states_operations, takes_part,
+    withdraws,
+)
 from parley.operations.models import (
     ACTIVE, ChannelMessage, ChannelReceipt, DeconflictionAlert, Incident, Operation, OperationAnswer, OperationEvent,
     OperationRules, OperationVersion, OutcomeFigure, Zone,
@@ -51,15 +56,7 @@ INCIDENT_TYPES = ("shelling", "small_arms_fire", "air_strike", "blocked_route", 
                   "attack_on_convoy", "other")
 OBSERVED = ("heard", "seen", "camera", "reported")
 ZONE_KINDS = ("active_hostilities", "mined", "no_go")
-ACTIONS = {  # action → (statuses it may follow, status it leads to)
-    "start": (("acknowledged",), "under_way"),
-    "suspend": (("under_way",), "suspended"),
-    "resume": (("suspended",), "under_way"),
-    "complete": (("under_way", "suspended"), "completed"),
-    "abort": (("proposed", "acknowledged", "under_way", "suspended"), "aborted"),
-}
 MOVEMENTS = ("departed", "checkpoint_passed", "arrived", "halted", "other")
-WRITERS = frozenset({"negotiator", "liaison", "admin"})
 DEFAULT_RULES = {"notice_hours": 48, "emergency_notice_hours": 24, "answer_hours": 24, "emergency_answer_hours": 6,
                  "urgent_read_minutes": 30, "region": None}
 FUTURE_SLACK = timedelta(minutes=10)
@@ -254,7 +251,7 @@ def rules(s: Any) -> dict[str, Any]:
 
 
 def _require_writer(ctx: Context) -> None:
-    if not (ctx.roles & WRITERS):
+    if not states_operations(ctx):
         raise Forbidden("only negotiators, liaison officers and admins state operations")
 
 
@@ -354,7 +351,7 @@ def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_
     if ctx.author_party is None or ctx.author is None:
         raise Forbidden("only members state operations")
     concerned = set(plan.parties)
-    if ctx.author_party.slug != plan.mediator and ctx.author_party.slug not in concerned:
+    if not proposes_plan(ctx, plan.mediator, plan.parties):
         raise Forbidden("only the organising mediator or a party concerned proposes an operation")
     _require_audience(ctx, plan.parties)
     minx, miny, maxx, maxy = footprint.bounds
@@ -431,7 +428,7 @@ def _event(ctx: Context, op: Operation, event: str, *, at: datetime | None = Non
 
 def apply_rules(ctx: Context) -> None:
     p: RulesSet = ctx.payload
-    if not ctx.is_mediator_admin():
+    if not may_set_rules(ctx):
         raise Forbidden("only an admin of a mediator party sets the notice and answer periods")
     row = ctx.session.get(OperationRules, 1)
     values = dict(notice_hours=p.notice_hours, emergency_notice_hours=p.emergency_notice_hours,
@@ -467,10 +464,9 @@ def apply_propose(ctx: Context) -> None:
     op = _operation(ctx, p.operation)
     if p.supersedes != op.version:
         raise Conflict(C.NOT_CURRENT, version=p.supersedes, current=op.version, field="supersedes")
-    if op.status not in ("proposed", "acknowledged", "suspended"):
+    if op.status not in REVISABLE:
         raise Conflict(C.UNCHANGEABLE, operation=op.id, status=op.status, field="operation")
-    if ctx.author_party is None or (ctx.author_party.slug != op.mediator
-                                    and ctx.author_party.slug not in op.party_list):
+    if ctx.author_party is None or not takes_part(ctx, op):
         raise Forbidden("only the organising mediator or a party concerned changes an operation")
     # A revision cannot drop a party (whose acknowledgement would then never be asked) or swap the mediator.
     _same_parties(op, p.plan, "a revision")
@@ -483,10 +479,9 @@ def apply_answer(ctx: Context) -> None:
     op = _operation(ctx, p.operation)
     assert ctx.author is not None and ctx.author_party is not None
     party = ctx.author_party.slug
-    if party not in op.party_list:
-        raise Forbidden(C.NOT_CONCERNED, party=party, operation=op.id,
-                        field="operation")
-    if op.status not in ("proposed", "acknowledged"):
+    if not is_concerned(ctx, op):
+        raise Forbidden(C.NOT_CONCERNED, party=party, operation=op.id, field="operation")
+    if op.status not in ANSWERABLE:
         raise Conflict(C.ANSWERS_CLOSED, operation=op.id, status=op.status.replace("_", " "), field="operation")
     if p.version != op.version:
         raise Conflict(C.ANSWER_NOT_CURRENT, version=p.version, current=op.version,
@@ -517,10 +512,10 @@ def apply_status(ctx: Context) -> None:
     p: OperationStatus = ctx.payload
     _require_writer(ctx)
     op = _operation(ctx, p.operation)
-    if ctx.author_party is None or ctx.author_party.slug != op.mediator:
+    if ctx.author_party is None or not organises(ctx, op):
         raise Forbidden(C.STATUS_BY_MEDIATOR, mediator=op.mediator)
     allowed, to = ACTIONS[p.action]
-    if op.status not in allowed:
+    if not action_follows(op, p.action):
         need = " or ".join(s.replace("_", " ") for s in allowed)
         raise Conflict(C.CANNOT, action=p.action, status=op.status.replace("_", " "), need=need,
                        field="action")
@@ -540,10 +535,9 @@ def apply_movement(ctx: Context) -> None:
     p: OperationMovement = ctx.payload
     _require_writer(ctx)
     op = _operation(ctx, p.operation)
-    if ctx.author_party is None or (ctx.author_party.slug != op.mediator
-                                    and ctx.author_party.slug not in op.party_list):
+    if ctx.author_party is None or not takes_part(ctx, op):
         raise Forbidden("only the mediator or a party concerned reports the convoy's movements")
-    if op.status not in ("under_way", "suspended"):
+    if op.status not in MOVING:
         raise Conflict(C.MOVEMENTS_CLOSED, operation=op.id, status=op.status.replace("_", " "),
                        field="operation")
     at = p.at.astimezone(UTC)
@@ -567,9 +561,9 @@ def apply_incident(ctx: Context) -> None:
     op = _operation(ctx, p.operation) if p.operation is not None else None
     if p.account_of is not None:
         other = _incident(ctx, p.account_of, "account_of")
-        if other.account_of is not None:
+        if not is_first_account(other):
             raise Unprocessable("name the first account of the incident, not another account", field="account_of")
-        if other.party == ctx.author_party.slug:
+        if not gives_other_account(ctx, other):
             raise Conflict("a party gives one account of an incident; correct it with a note", field="account_of")
     at = p.at.astimezone(UTC)
     if at > ctx.record.when + FUTURE_SLACK:
@@ -589,9 +583,9 @@ def apply_outcome(ctx: Context) -> None:
     _require_writer(ctx)
     op = _operation(ctx, p.operation)
     assert ctx.author is not None and ctx.author_party is not None
-    if ctx.author_party.slug != op.mediator and ctx.author_party.slug not in op.party_list:
+    if not takes_part(ctx, op):
         raise Forbidden("only the mediator or a party concerned reports an operation's outcome")
-    if op.status not in ("under_way", "suspended", "completed"):
+    if op.status not in REPORTING:
         raise Conflict(C.OUTCOMES_CLOSED, operation=op.id, status=op.status.replace("_", " "),
                        field="operation")
     seen = set()
@@ -630,7 +624,7 @@ def apply_zone_withdraw(ctx: Context) -> None:
     p: ZoneWithdraw = ctx.payload
     _require_writer(ctx)
     z = _zone(ctx, p.id, "id")
-    if ctx.author_party is None or (z.party != ctx.author_party.slug and not ctx.is_mediator_admin()):
+    if ctx.author_party is None or not withdraws(ctx, z):
         raise Forbidden("only the declaring party withdraws its zone")
     if z.withdrawn_idx is not None:
         raise Conflict(C.ZONE_WITHDRAWN, zone=p.id, field="id")
@@ -643,7 +637,7 @@ def apply_channel_post(ctx: Context) -> None:
     op = _operation(ctx, p.operation)
     assert ctx.author is not None and ctx.author_party is not None
     members = [op.mediator, *op.party_list]
-    if ctx.author_party.slug not in members:
+    if not takes_part(ctx, op):
         raise Forbidden("only the mediator and the parties concerned use an operation's channel")
     _require_audience(ctx, op.party_list)
     recipients = [x for x in members if x != ctx.author_party.slug]
@@ -659,7 +653,7 @@ def apply_channel_receipt(ctx: Context) -> None:
     if msg is None or not POLICY.may_read(ctx, "channel.post", msg.audience, msg.party):
         raise NotFound(C.NO_MESSAGE, index=p.message, field="message")
     party = ctx.author_party.slug
-    if party not in msg.recipients.split(","):
+    if not may_give_receipt(ctx, msg.recipients.split(",")):
         raise Forbidden("only a recipient party gives a receipt for a message", field="message")
     if ctx.session.get(ChannelReceipt, (msg.idx, party, p.state)) is not None:
         raise Conflict(C.RECEIPT_GIVEN, party=party, state=p.state, field="state")

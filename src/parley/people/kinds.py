@@ -22,6 +22,8 @@ from parley.parties.naming import SLUG
 from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
+from parley.people import rules
+from parley.people.rules import DECIDERS, FILERS, WRITERS
 from parley.records import ids
 from parley.records.kinds import Context, Kind, Payload, Readers, Registry
 from parley.records.policy import ReadPolicy
@@ -35,12 +37,6 @@ CATEGORIES = ("pow", "civilian", "missing", "deceased")
 EVENTS = ("captured", "detained", "missing", "held_at", "transferred", "visited", "hospitalised", "released",
           "repatriated", "died", "remains_recovered", "remains_returned")
 FIRST_EVENT = {"pow": "captured", "civilian": "detained", "missing": "missing", "deceased": "died"}
-WRITERS = frozenset({"registrar", "admin"})
-DECIDERS = frozenset({"registrar", "admin", "negotiator"})
-# A party's public inquiry form is a member of its own with the role "intake" (a service account whose key the
-# server holds): it files the inquiries families send directly, read by its own party only, and writes
-# nothing else (every other kind leaves "intake" out of its writers).
-FILERS = WRITERS | {"intake"}
 Reference = Annotated[str, StringConstraints(pattern=ids.REFERENCE)]
 DATE_FIELDS = ("birth_date", "capture_date", "death_date")
 
@@ -195,18 +191,15 @@ class InquiryDecide(Payload):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _require(ctx: Context, roles: frozenset[str], what: str) -> None:
-    if not (ctx.roles & roles):
+def _require(ctx: Context, allowed: bool, roles: frozenset[str], what: str) -> None:
+    """Refuse unless ``allowed`` (the rule of ``people.rules`` over the author's roles), naming the roles."""
+    if not allowed:
         raise Forbidden(f"only {', '.join(sorted(roles))} members {what}")
 
 
 def _party_slug(ctx: Context) -> str:
     assert ctx.author_party is not None
     return ctx.author_party.slug
-
-
-def _is_mediator(ctx: Context) -> bool:
-    return bool(ctx.author_party and ctx.author_party.kind == "mediator")
 
 
 def _person_audience(ctx: Context, reporter: str, own: str | None) -> None:
@@ -270,10 +263,10 @@ def _readable_person(ctx: Context, pid: str, field: str = "person") -> Person:
 # -- apply -----------------------------------------------------------------------------------------
 def apply_register(ctx: Context) -> None:
     p: PersonRegister = ctx.payload
-    _require(ctx, WRITERS, "register persons")
+    _require(ctx, rules.writes_registry(ctx), WRITERS, "register persons")
     assert ctx.author is not None
     reporter = _party_slug(ctx)
-    if ctx.author_party is not None and ctx.author_party.kind != "belligerent" and not _is_mediator(ctx):
+    if ctx.author_party is not None and not rules.reports_persons(ctx):
         raise Forbidden("only parties register persons")
     ids.require_own(ctx, p.id, "id", "person record")
     if p.list is not None:
@@ -300,9 +293,9 @@ def apply_register(ctx: Context) -> None:
 
 def apply_update(ctx: Context) -> None:
     p: PersonUpdate = ctx.payload
-    _require(ctx, WRITERS, "correct person records")
+    _require(ctx, rules.writes_registry(ctx), WRITERS, "correct person records")
     row = _readable_person(ctx, p.id, "id")
-    if _party_slug(ctx) != row.party:
+    if not rules.reported(ctx, row):
         raise Forbidden("only the reporting party corrects its report; another party registers its own")
     own = _own_party(ctx, p.own_party) if p.own_party is not None else row.own_party
     _person_audience(ctx, row.party, own)
@@ -317,7 +310,7 @@ def apply_update(ctx: Context) -> None:
 
 def apply_event(ctx: Context) -> None:
     p: PersonEventPayload = ctx.payload
-    _require(ctx, WRITERS, "record a person's status")
+    _require(ctx, rules.may_record_event(ctx), WRITERS, "record a person's status")
     assert ctx.author is not None
     row = _readable_person(ctx, p.person)
     _person_audience(ctx, row.party, row.own_party)
@@ -343,7 +336,7 @@ def apply_event(ctx: Context) -> None:
 
 def apply_list(ctx: Context) -> None:
     p: ListImport = ctx.payload
-    _require(ctx, WRITERS, "import lists")
+    _require(ctx, rules.may_import_list(ctx), WRITERS, "import lists")
     assert ctx.author is not None
     reporter = _party_slug(ctx)
     ids.require_own(ctx, p.id, "id", "list")
@@ -377,7 +370,7 @@ def apply_list(ctx: Context) -> None:
 
 def apply_match(ctx: Context) -> None:
     p: MatchDecide = ctx.payload
-    _require(ctx, DECIDERS, "decide matches")
+    _require(ctx, rules.may_decide_match(ctx), DECIDERS, "decide matches")
     assert ctx.author is not None
     left, right = _readable_person(ctx, p.left, "left"), _readable_person(ctx, p.right, "right")
     allowed = {left.party, right.party, *(x for x in (left.own_party, right.own_party) if x)}
@@ -400,10 +393,10 @@ def apply_match(ctx: Context) -> None:
 
 def apply_inquiry(ctx: Context) -> None:
     p: InquiryFile = ctx.payload
-    _require(ctx, FILERS, "file inquiries")
+    _require(ctx, rules.may_file_inquiry(ctx), FILERS, "file inquiries")
     assert ctx.author is not None
     reporter = _party_slug(ctx)
-    if not (ctx.roles & WRITERS) and ctx.record.audience.tokens != (f"party:{reporter}",):
+    if rules.files_for_own_party_only(ctx) and ctx.record.audience.tokens != (f"party:{reporter}",):
         # The public inquiry form speaks for its own party only: what a family sends it is read by that
         # party's registrars and the mediators, never addressed by the form to another party.
         raise Forbidden(f"the public inquiry form files inquiries for its own party only (audience party:{reporter})",
@@ -441,15 +434,15 @@ def apply_inquiry(ctx: Context) -> None:
 
 def apply_inquiry_decide(ctx: Context) -> None:
     p: InquiryDecide = ctx.payload
-    _require(ctx, WRITERS, "answer inquiries")
+    _require(ctx, rules.writes_registry(ctx), WRITERS, "answer inquiries")
     assert ctx.author is not None
     inq = ctx.session.get(Inquiry, p.inquiry)
     if inq is None or not POLICY.may_read(ctx, "inquiry.file", inq.audience, inq.party):
         raise NotFound(f"no inquiry {p.inquiry!r}", field="inquiry")
     party = _party_slug(ctx)
-    if party != inq.party and not _is_mediator(ctx):
+    if not rules.answers_for(ctx, inq):
         raise Forbidden("only the filing party's registrars and the mediators answer an inquiry", field="inquiry")
-    if inq.status == "closed":
+    if not rules.is_open(inq):
         raise Conflict("the inquiry is closed", field="inquiry")
     if p.person is not None:
         _readable_person(ctx, p.person)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
 from parley.log import note as notes
 from parley.parties.credentials import keep_credential
 from parley.parties.models import Annotation, Member, MemberKey, Party
+from parley.parties import rules
 from parley.parties.naming import ROLES, SLUG
 from parley.records.format import RecordText
 
@@ -124,25 +125,25 @@ class Context:
     def party_kind(self) -> str:
         return self.author_party.kind if self.author_party else ""
 
+    @property
+    def member(self) -> str:
+        """The author's member id (``parties.rules.Self``); empty only for ``deployment.init``."""
+        return self.author.id if self.author else ""
+
     def is_mediator_admin(self) -> bool:
-        return bool(self.author_party and self.author_party.kind == "mediator" and "admin" in self.roles)
+        return rules.is_mediator_admin(self)
 
     def require_manager_of(self, party: str) -> None:
         if not manages(self.session, self, party):
-            raise Forbidden(f"only an admin of party {party!r} manages its members and keys"
-                            + ("" if self.party == party else
-                               " (a mediator's admin does so only while the party has no admin of its own)"))
+            raise self.not_manager(party)
+
+    def not_manager(self, party: str) -> Forbidden:
+        return Forbidden(f"only an admin of party {party!r} manages its members and keys"
+                         + ("" if self.party == party else
+                            " (a mediator's admin does so only while the party has no admin of its own)"))
 
 
-class Manager(Protocol):
-    @property
-    def party(self) -> str: ...
-
-    @property
-    def party_kind(self) -> str: ...
-
-    @property
-    def roles(self) -> frozenset[str]: ...
+Manager = rules.Actor
 
 
 def has_active_admin(s: Session, party: str) -> bool:
@@ -151,15 +152,15 @@ def has_active_admin(s: Session, party: str) -> bool:
 
 
 def manages(s: Session, who: Manager, party: str) -> bool:
-    """May ``who`` manage the members and keys of ``party``? Its own admins do. A mediator's admin does
-    only while the party has no active admin of its own: it sets a party up, then the party runs itself,
-    so that a mediator never acts as a belligerent's member. ``parley log verify`` lists every
-    membership or key record authored outside its party."""
-    if "admin" not in who.roles:
-        return False
-    if who.party == party:
-        return True
-    return who.party_kind == "mediator" and not has_active_admin(s, party)
+    """May ``who`` manage the members and keys of ``party`` (``parties.rules.may_manage``, with whether the
+    party has an active admin read from ``s``)?"""
+    return rules.may_manage(who, party, has_active_admin(s, party))
+
+
+def manages_keys(s: Session, who: rules.Self, member: str, party: str) -> bool:
+    """May ``who`` register, revoke or rotate the keys of ``member`` of ``party``
+    (``parties.rules.may_manage_keys``)?"""
+    return rules.may_manage_keys(who, member, party, has_active_admin(s, party))
 
 
 # Who reads records of a kind (``Kind.readers``). The intake role is a party's public inquiry form:
@@ -255,7 +256,7 @@ def apply_deployment_init(ctx: Context) -> None:
 
 def apply_party_create(ctx: Context) -> None:
     p: PartyCreate = ctx.payload
-    if not ctx.is_mediator_admin():
+    if not rules.may_create_party(ctx):
         raise Forbidden("only an admin of a mediator party may create parties")
     if ctx.session.get(Party, p.slug) is not None:
         raise Conflict(f"party {p.slug!r} already exists", field="slug")
@@ -315,9 +316,8 @@ def apply_member_update(ctx: Context) -> None:
 
 
 def _require_owner_or_admin(ctx: Context, member: Member) -> None:
-    if ctx.author and ctx.author.id == member.id:
-        return
-    ctx.require_manager_of(member.party)
+    if not (ctx.author and manages_keys(ctx.session, ctx, member.id, member.party)):
+        raise ctx.not_manager(member.party)
 
 
 def apply_key_register(ctx: Context) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from parley.errors import ParleyError, TooManyRequests
 from parley.operations import kinds as k
+from parley.operations import rules
 from parley.operations import service as svc
 from parley.operations.models import Operation
 from parley.parties.models import Party
@@ -162,10 +163,6 @@ async def _submit(request: Request, s: Session, who: Principal, kind: str, audie
     return await submit_signed(request.app.state.runtime, s, who, kind, audience, payload)
 
 
-def _is_writer(who: Principal) -> bool:
-    return bool(who.roles & k.WRITERS)
-
-
 def _region(s: Session) -> list[float]:
     return k.rules(s)["region"] or DEFAULT_REGION
 
@@ -216,7 +213,7 @@ def operations_page(request: Request, s: Db, who: Who, status: str = "", kind: s
             "incidents": [_incident_feature(i, lang) for i in incidents]}
     return page(request, "operations.html", who=who, rows=rows, names=names, escalations=escalations,
                 filters={"status": status, "kind": kind}, statuses=STATUSES,
-                kinds=k.OPERATION_KINDS, map_data=data, can_propose=_is_writer(who))
+                kinds=k.OPERATION_KINDS, map_data=data, can_propose=rules.may_propose(who))
 
 
 # -- proposing -------------------------------------------------------------------------------------
@@ -401,9 +398,7 @@ def _counter_target(request: Request, s: Session, who: Principal, op_id: str) ->
     except ParleyError:
         return not_found(request, who, N_("There is no such operation, or you may not read it."))
     _, board = svc.board(s, op)
-    state = {r.party: r.state for r in board}.get(who.party or "")
-    if not (_is_writer(who) and who.party in op.party_list and op.status in ("proposed", "acknowledged")
-            and state in ("awaiting", "no_answer")):
+    if not rules.may_answer(who, op, _answered(board, who)):
         return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
                       message=N_("Only a party concerned may counter-propose, while the operation is proposed."))
     return op
@@ -453,9 +448,14 @@ async def counter(request: Request, s: Db, who: Who, op_id: str) -> Response:
 
 
 # -- one operation ---------------------------------------------------------------------------------
+def _answered(board: list[svc.BoardRow], who: Principal) -> bool:
+    """Has ``who``'s party answered (or proposed) the current version, as the board shows it?"""
+    return any(r.party == who.party and r.state not in ("awaiting", "no_answer") for r in board)
+
+
 def _mark_read(request: Request, s: Session, who: Principal, op: Operation) -> None:
     """Opening the page is reading the channel: one signed read receipt per unread message to the party."""
-    if who.party not in [op.mediator, *op.party_list] or not _is_writer(who):
+    if not rules.may_use_channel(who, op):
         return  # an auditor, registrar or press officer reading the page has not read it for the party
     rt = request.app.state.runtime
     wrote = False
@@ -491,13 +491,6 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
     # The proposer's party learns one bit per version it proposed; the owners and the mediators read the alerts.
     unseen = {x.version: svc.meets_unseen(s, who, op, x.version) for x in versions}
     alerts = svc.alerts(s, who, operation_id=op.id)
-    writer = _is_writer(who)
-    member_of = who.party in [op.mediator, *op.party_list]
-    answered = {r.party: r.state for r in board}
-    can_answer = (writer and who.party in op.party_list and op.status in ("proposed", "acknowledged")
-                  and answered.get(who.party) in ("awaiting", "no_answer"))
-    actions = [a for a, (allowed, _) in k.ACTIONS.items() if op.status in allowed] \
-        if writer and who.party == op.mediator else []
     feature = _op_feature(s, op, names, link=False)
     data = {"mode": "view", "lang": lang, "labels": _map_labels(request), "region": _region(s),
             "operations": [feature],
@@ -505,17 +498,17 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
                        for e in events if e.lon is not None and e.event != "incident"],
             "incidents": [_incident_feature(i, lang) for g in incidents for i in g]}
     destinations = sorted({d for _, d, _, _ in outcomes.rows} | {plan["destination"]["name"]})
-    shown = {"answer": can_answer, "status": bool(actions),
-             "movement": writer and member_of and op.status in ("under_way", "suspended"),
-             "outcome": writer and member_of and op.status in ("under_way", "suspended", "completed"),
-             "channel": writer and member_of}
+    actions = rules.status_actions(who, op)
+    shown = {"answer": rules.may_answer(who, op, _answered(board, who)), "status": bool(actions),
+             "movement": rules.may_report_movement(who, op), "outcome": rules.may_report_outcome(who, op),
+             "channel": rules.may_use_channel(who, op)}
     errors = dict(errors or {})
     # A refusal for a form the page no longer shows (the operation moved on meanwhile) is shown at the top.
     for key in [key for key in errors if key.split(".", 1)[0] in shown and not shown[key.split(".", 1)[0]]]:
         errors.setdefault("form", errors.pop(key))
     return page(request, "operation.html", status, who=who, op=op, v=v, plan=plan, tz=tz, board=board, names=names,
                 events=events, incidents=incidents, outcomes=outcomes, messages=messages, versions=versions,
-                conflicts=conflicts, unseen=unseen, alerts=alerts, can_answer=can_answer, actions=actions,
+                conflicts=conflicts, unseen=unseen, alerts=alerts, can_answer=shown["answer"], actions=actions,
                 can_move=shown["movement"], can_report=shown["outcome"], can_post=shown["channel"],
                 categories=k.CATEGORIES, movements=k.MOVEMENTS,
                 destination=plan["destination"]["name"], destinations=destinations,
@@ -644,10 +637,10 @@ def _incidents_page(request: Request, s: Session, who: Principal, status: int = 
     data = {"mode": "point", "lang": lang, "labels": _map_labels(request), "region": _region(s),
             "incidents": [_incident_feature(i, lang) for g in groups for i in g],
             "operations": [_op_feature(s, o, {}) for o in ops if o.status in k.ACTIVE]}
-    firsts = [g[0] for g in groups if g and g[0].account_of is None and g[0].party != who.party]
+    firsts = [g[0] for g in groups if g and rules.may_give_account(who, g[0])]
     return page(request, "incidents.html", status, who=who, groups=groups, names=_parties(s, lang), ops=ops,
                 firsts=firsts, types=k.INCIDENT_TYPES, observed=k.OBSERVED, values=values or {"observed": "seen"},
-                errors=errors or {}, map_data=data, can_report=_is_writer(who), time_zones=TIME_ZONES)
+                errors=errors or {}, map_data=data, can_report=rules.may_report_incident(who), time_zones=TIME_ZONES)
 
 
 @router.get("/incidents", response_class=HTMLResponse)
@@ -722,7 +715,8 @@ def _zones_page(request: Request, s: Session, who: Principal, status: int = 200,
     return page(request, "zones.html", status, who=who, zones=zones, names=_parties(s, lang), kinds=k.ZONE_KINDS,
                 alerts=alerts,
                 values=values or {"audience": "all", "time_zone": "Europe/Kyiv", "kind": "active_hostilities"},
-                errors=errors or {}, map_data=data, can_declare=_is_writer(who), time_zones=TIME_ZONES)
+                errors=errors or {}, map_data=data, can_declare=rules.may_declare_zone(who),
+                may_withdraw=lambda z: rules.may_withdraw_zone(who, z), time_zones=TIME_ZONES)
 
 
 @router.get("/zones", response_class=HTMLResponse)

@@ -31,6 +31,7 @@ from parley.parties.models import Party
 from parley.parties.principal import Principal
 from parley.parties.sessions import address_key, client_address
 from parley.people import kinds as k
+from parley.people import rules
 from parley.people import service as svc
 from parley.people.models import PERSON_FIELDS, Person
 from parley.submit import sign_and_submit, submit_signed
@@ -126,15 +127,23 @@ def page(request: Request, s: Session, name: str, status: int = 200, **ctx: Any)
                   decision_label=lambda x: DECISION_LABELS.get(x, x), row_label=lambda x: ROW_LABELS.get(x, x),
                   row_reason=row_reason, name_of=name_of, probability=lambda p: probability(p, lang),
                   decimal=lambda v, digits=2: i18n.decimal(lang, v, digits), field_groups=FIELD_GROUPS,
-                  can_write=bool(ctx["who"].roles & k.WRITERS) if ctx.get("who") else False,
-                  can_decide=bool(ctx["who"].roles & k.DECIDERS) if ctx.get("who") else False, **ctx)
+                  **_offers(ctx.get("who")), **ctx)
 
 
-def _refuse_non_writer(request: Request, who: Principal) -> HTMLResponse | None:
-    """The refusal page for a member who may not read the registry or may not write to it, else None."""
+def _offers(who: Principal | None) -> dict[str, bool]:
+    """What every registry page offers ``who`` (links and forms), each by its rule in ``people.rules``."""
+    return {"can_register": who is not None and rules.may_register(who),
+            "can_import": who is not None and rules.may_import_list(who),
+            "can_file": who is not None and rules.may_file_inquiry(who),
+            "can_decide": who is not None and rules.may_decide_match(who)}
+
+
+def _refuse_non_writer(request: Request, who: Principal, allowed: bool) -> HTMLResponse | None:
+    """The refusal page for a member who may not read the registry, or may not do what the page is for
+    (``allowed``, a rule of ``people.rules``), else None."""
     if not _reader(who):
         return forbidden(request, who)
-    if not _writer(who):
+    if not allowed:
         return forbidden(request, who, NOT_WRITER)
     return None
 
@@ -145,10 +154,6 @@ def forbidden(request: Request, who: Principal | None, message: str = NOT_READER
 
 def _reader(who: Principal) -> bool:
     return svc.may_read_people(who)
-
-
-def _writer(who: Principal) -> bool:
-    return bool(who.roles & k.WRITERS)
 
 
 def _date(value: str) -> str | None:
@@ -230,7 +235,7 @@ def _new_form(request: Request, s: Session, who: Principal, status: int = 200, v
 
 @router.get("/people/new", response_class=HTMLResponse)
 def new_person(request: Request, s: Db, who: Who) -> HTMLResponse:
-    if (refused := _refuse_non_writer(request, who)) is not None:
+    if (refused := _refuse_non_writer(request, who, rules.may_register(who))) is not None:
         return refused
     return _new_form(request, s, who)
 
@@ -239,7 +244,7 @@ def new_person(request: Request, s: Db, who: Who) -> HTMLResponse:
 async def register_person(request: Request, s: Db, who: Who) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
-    if (refused := _refuse_non_writer(request, who)) is not None:
+    if (refused := _refuse_non_writer(request, who, rules.may_register(who))) is not None:
         return refused
     values: dict[str, Any] = {f: str(form.get(f, ""))[:4000].strip() for f in PERSON_FIELDS}
     values["category"] = str(form.get("category", ""))[:16]
@@ -291,9 +296,9 @@ def _person_page(request: Request, s: Session, who: Principal, pid: str, status:
         except ParleyError:
             other = None
         decisions.append((d, other_id, other))
-    may_event = _writer(who) and (who.is_mediator or who.party in (p.party, p.own_party))
     return page(request, s, "person.html", status, who=who, p=p, events=svc.events(s, who, p),
-                same=svc.same_as(s, who, p), decisions=decisions, event_kinds=k.EVENTS, may_event=may_event,
+                same=svc.same_as(s, who, p), decisions=decisions, event_kinds=k.EVENTS,
+                may_event=rules.may_record_event(who),
                 values=values or {}, errors=errors or {})
 
 
@@ -506,7 +511,7 @@ def _wizard(request: Request, s: Session, who: Principal, status: int = 200, val
 
 @router.get("/lists/import", response_class=HTMLResponse)
 def import_form(request: Request, s: Db, who: Who) -> HTMLResponse:
-    if (refused := _refuse_non_writer(request, who)) is not None:
+    if (refused := _refuse_non_writer(request, who, rules.may_import_list(who))) is not None:
         return refused
     return _wizard(request, s, who)
 
@@ -523,7 +528,7 @@ async def upload_list(request: Request, s: Db, who: Who) -> Response:
     header."""
     form = await request.form(max_files=1, max_fields=20)
     check_csrf(request, str(form.get("csrf", "")))
-    if (refused := _refuse_non_writer(request, who)) is not None:
+    if (refused := _refuse_non_writer(request, who, rules.may_import_list(who))) is not None:
         return refused
     values = _list_values(form)
     upload = form.get("file")
@@ -553,7 +558,7 @@ async def import_step(request: Request, s: Db, who: Who, token: str) -> Response
 
     form = await request.form(max_fields=600)
     check_csrf(request, str(form.get("csrf", "")))
-    if (refused := _refuse_non_writer(request, who)) is not None:
+    if (refused := _refuse_non_writer(request, who, rules.may_import_list(who))) is not None:
         return refused
     values = _list_values(form)
     kept = _load_upload(request, who, token)
@@ -642,7 +647,7 @@ def _inquiry_form(request: Request, s: Session, who: Principal, status: int = 20
 
 @router.get("/inquiries/new", response_class=HTMLResponse)
 def new_inquiry(request: Request, s: Db, who: Who) -> HTMLResponse:
-    if (refused := _refuse_non_writer(request, who)) is not None:
+    if (refused := _refuse_non_writer(request, who, rules.may_file_inquiry(who))) is not None:
         return refused
     return _inquiry_form(request, s, who)
 
@@ -651,7 +656,7 @@ def new_inquiry(request: Request, s: Db, who: Who) -> HTMLResponse:
 async def file_inquiry(request: Request, s: Db, who: Who) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
-    if (refused := _refuse_non_writer(request, who)) is not None:
+    if (refused := _refuse_non_writer(request, who, rules.may_file_inquiry(who))) is not None:
         return refused
     values, sought, errors = _sought(form)
     if errors:
@@ -718,9 +723,8 @@ def _inquiry_page(request: Request, s: Session, who: Principal, ref: str, status
             candidates.append((svc.person(s, who, pid), None))
         except ParleyError:
             continue
-    may_decide = _writer(who) and i.status != "closed" and (who.party == i.party or who.party_kind == "mediator")
     return page(request, s, "inquiry.html", status, who=who, i=i, sought=sought, decisions=decisions,
-                candidates=candidates, latest=latest, matched=matched, may_decide=may_decide,
+                candidates=candidates, latest=latest, matched=matched, may_decide=rules.may_decide(who, i),
                 values=values or {}, errors=errors or {}, sought_fields=SOUGHT_FIELDS,
                 direct=svc.filed_directly(s, i))
 

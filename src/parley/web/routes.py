@@ -47,7 +47,8 @@ from parley.parties.credentials import (
 from parley.parties.models import Credential, Member, MemberKey, Party
 from parley.parties.naming import AUTHOR_RE, ROLES, SLUG_RE
 from parley.parties.sessions import STATE, SignInLimits, address_key, agent_label, client_address
-from parley.records.kinds import manages
+from parley.parties import rules
+from parley.records.kinds import manages, manages_keys
 from parley.runtime import Runtime
 from parley.submit import submit_signed
 from parley.web import i18n
@@ -267,14 +268,10 @@ def _parties(s: Session) -> list[tuple[Party, int]]:
     return [(p, counts.get(p.slug, 0)) for p in s.execute(select(Party).order_by(Party.kind, Party.slug)).scalars()]
 
 
-def _mediator_admin(who: Principal) -> bool:
-    return who.party_kind == "mediator" and "admin" in who.roles
-
-
 @router.get("/parties", response_class=HTMLResponse)
 def parties(request: Request, s: Db, who: Who) -> HTMLResponse:
-    return render(request, "parties.html", who=who, parties=_parties(s), can_create=_mediator_admin(who), errors={},
-                  values={})
+    return render(request, "parties.html", who=who, parties=_parties(s), can_create=rules.may_create_party(who),
+                  errors={}, values={})
 
 
 @router.post("/parties", response_class=HTMLResponse)
@@ -292,7 +289,7 @@ async def create_party(request: Request, s: Db, who: Who, csrf: Annotated[str, F
         field, message = refusal(exc)
         field = {"en": "name_en", "uk": "name_uk", "ru": "name_ru"}.get(field or "", field)
         return render(request, "parties.html", 403 if getattr(exc, "status", 400) == 403 else 400, who=who,
-                      parties=_parties(s), can_create=_mediator_admin(who), values=values,
+                      parties=_parties(s), can_create=rules.may_create_party(who), values=values,
                       errors={field or "form": message})
     return RedirectResponse(f"/parties/{slug.strip()}", status_code=303)
 
@@ -301,18 +298,13 @@ MANAGERS_ONLY = N_("Only an admin of this party manages its members and keys; a 
                     "while the party has no admin of its own.")
 
 
-def _can_admin(s: Session, who: Principal, party: str) -> bool:
-    """Whether to offer the forms that manage ``party``'s members (the records' own rule decides)."""
-    return manages(s, who, party)
-
-
 @router.get("/parties/{slug}", response_class=HTMLResponse)
 def party_page(request: Request, s: Db, who: Who, slug: str) -> HTMLResponse:
     p = s.get(Party, slug)
     if p is None:
         return not_found(request, who, N_("There is no such party."))
     members = s.execute(select(Member).where(Member.party == slug).order_by(Member.handle)).scalars().all()
-    return render(request, "party.html", who=who, party=p, members=members, can_admin=_can_admin(s, who, slug),
+    return render(request, "party.html", who=who, party=p, members=members, can_admin=manages(s, who, slug),
                   roles=ROLES, errors={}, values={"roles": []})
 
 
@@ -328,7 +320,7 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
     p = s.get(Party, slug)
     if p is None:
         return not_found(request, who, N_("There is no such party."))
-    if not _can_admin(s, who, slug):
+    if not manages(s, who, slug):
         return render(request, "error.html", 403, who=who, title=N_("Not allowed"), message=MANAGERS_ONLY)
     handle = handle.strip()
     values = {"handle": handle, "display_name": display_name, "roles": roles}
@@ -353,7 +345,7 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
             errors[field if field in ("handle", "display_name", "roles") else "form"] = message
     if errors:
         members = s.execute(select(Member).where(Member.party == slug).order_by(Member.handle)).scalars().all()
-        return render(request, "party.html", 400, who=who, party=p, members=members, can_admin=_can_admin(s, who, slug),
+        return render(request, "party.html", 400, who=who, party=p, members=members, can_admin=manages(s, who, slug),
                       roles=ROLES, errors=errors, values=values)
     return RedirectResponse(f"/members/{slug}/{handle}", status_code=303)
 
@@ -370,10 +362,12 @@ def _member_page(request: Request, s: Session, who: Principal, party: str, handl
     ctx = {"errors": {}, "values": {}, "new_token": None, **extra}
     # Members see their own sessions only (an address is personal): when and where, and each can be ended.
     state = request.scope.get(STATE)
-    sessions = request.app.state.web_sessions.active(s, m.id) if who.member == m.id else []
+    can_end_sessions = rules.may_end_sessions(who, m.id)
+    sessions = request.app.state.web_sessions.active(s, m.id) if can_end_sessions else []
     return render(request, "member.html", status, who=who, member=m, party=s.get(Party, m.party), keys=keys,
                   web_key=cred.custody_key_id if cred else None,
-                  can_manage=who.member == m.id or _can_admin(s, who, m.party), is_self=who.member == m.id,
+                  can_manage=manages_keys(s, who, m.id, m.party), is_self=who.member == m.id,
+                  can_create_token=rules.may_create_token(who, m.id), can_end_sessions=can_end_sessions,
                   sessions=sessions, this_session=state.key if state and state.member else None,
                   agent_label=agent_label, **ctx)
 
@@ -385,8 +379,7 @@ def member_page(request: Request, s: Db, who: Who, party: str, handle: str) -> H
 
 async def _member_action(request: Request, s: Session, who: Principal, party: str, handle: str, kind: str,
                          payload: dict[str, Any], field: str, values: dict[str, str] | None = None) -> Response:
-    member = f"{party}/{handle}"
-    if not (who.member == member or _can_admin(s, who, party)):
+    if not manages_keys(s, who, f"{party}/{handle}", party):
         return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
                       message=N_("Only the member or an admin of their party may do this."))
     try:
@@ -419,7 +412,7 @@ async def rotate_web_key(request: Request, s: Db, who: Who, party: str, handle: 
     check_csrf(request, csrf)
     rt: Runtime = request.app.state.runtime
     member = f"{party}/{handle}"
-    if not (who.member == member or _can_admin(s, who, party)):
+    if not manages_keys(s, who, member, party):
         return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
                       message=N_("Only the member or an admin of their party may do this."))
     old = custody_signer(s, rt.settings.secret_key, member)
@@ -441,7 +434,7 @@ def create_token(request: Request, s: Db, who: Who, party: str, handle: str,
                  csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     rt: Runtime = request.app.state.runtime
-    if who.member != f"{party}/{handle}":
+    if not rules.may_create_token(who, f"{party}/{handle}"):
         return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
                       message=N_("Each member creates their own API token."))
     token = new_token()
@@ -456,7 +449,7 @@ def end_session(request: Request, s: Db, who: Who, party: str, handle: str, key:
     check_csrf(request, csrf)
     rt: Runtime = request.app.state.runtime
     store = request.app.state.web_sessions
-    if who.member != f"{party}/{handle}":
+    if not rules.may_end_sessions(who, f"{party}/{handle}"):
         return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
                       message=N_("Members end their own sessions; an admin deactivates a member to end theirs."))
     if not re.fullmatch(r"[0-9a-f]{64}", key):
