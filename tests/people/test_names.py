@@ -92,7 +92,8 @@ def test_clean_repairs_mixed_scripts_and_punctuation() -> None:
 def test_features_agree_across_scripts_and_detect_swaps() -> None:
     a = N.features("Ковальов", "Олександр", "Петрович")
     b = N.features("KOVALYOV", "Alexandr", "petrovich")
-    for f in ("surname_key", "first_key", "patronymic_key", "surname_sx", "first_initial", "names_swapped_key"):
+    for f in ("surname_key", "first_key", "patronymic_key", "surname_sx", "first_initial", "first_initial_alt",
+              "names_swapped_key"):
         assert a[f] == b[f], f
     swapped = N.features("Олександр", "Ковальов", "")
     assert swapped["names_swapped_key"] == a["names_swapped_key"] and swapped["surname_key"] != a["surname_key"]
@@ -107,6 +108,24 @@ def test_held_out_entries_are_unknown_to_a_normaliser() -> None:
     assert blind.key("Микола", "given") != blind.key("Николай", "given")
     assert blind.key("Mykola", "given") != blind.key("Nikolay", "given")
     assert blind.key("Олександр", "given") == blind.key("Александр", "given")
+    # nor are the initials of its other forms
+    assert full.initials("Николай") == ("N", "M") and blind.initials("Николай") == ("N", "")
+
+
+def test_the_initials_of_a_given_name_are_those_of_all_its_forms() -> None:
+    for name in ("Микола", "Николай", "Mykola", "Nikolay", "Nikolai", "MYKOLA"):
+        assert N.default().initials(name) == ("N", "M"), name
+        assert N.features("Ковальов", name, "")["first_initial_alt"] == "M", name
+    for name in ("Катерина", "Екатерина", "Kateryna", "Yekaterina", "Ekaterina"):
+        assert N.default().initials(name) == ("A", "K"), name
+    for name in ("Ганна", "Анна", "Hanna", "Anna"):
+        assert N.default().initials(name) == ("A", "G"), name
+    # names whose forms all start alike, initials themselves, nothing
+    assert N.default().initials("Дмитро") == N.default().initials("Dmitriy") == ("D", "")
+    assert N.default().initials("Михайло") == N.default().initials("Михаил") == ("M", "")
+    assert N.default().initials("М.") == N.default().initials("M") == ("M", "")
+    assert N.default().initials("Н.") == N.default().initials("n.") == ("N", "")
+    assert N.default().initials("") == ("", "")
 
 
 def test_prefetch_loads_a_pool_only_for_a_large_batch() -> None:

@@ -274,6 +274,46 @@ class Normaliser:
         # no chains: a target that is itself mapped is resolved once
         return {k: out.get(v, v) for k, v in out.items()}
 
+    def _initials_map(self) -> dict[str, str]:
+        """Canonical key of a given name → the initials its forms start with (sorted, as one string), where
+        they are more than one: Микола and Николай are both ``NKL``, written М/M and Н/N."""
+        if "initials" not in self._maps:
+            table = self._build_initials(self._keymap("given"))
+            with self._lock:
+                self._maps.setdefault("initials", table)
+        return self._maps["initials"]
+
+    def _build_initials(self, keymap: dict[str, str]) -> dict[str, str]:
+        pool = self.POOLS["given"]
+        found: dict[str, set[str]] = defaultdict(set)
+        for uk, forms in self._dicts.as_dict(pool).items():
+            if not forms or (self._exclude is not None and self._exclude(pool, uk, clean(forms[0]))):
+                continue
+            ru_key = phonetic(forms[0])
+            key = keymap.get(ru_key, ru_key)
+            if key:
+                found[key].update(k[:1] for k in (key, ru_key, phonetic(uk)) if k)
+        return {k: "".join(sorted(v)) for k, v in sorted(found.items()) if len(v) > 1}
+
+    def initials(self, text: str | None) -> tuple[str, str]:
+        """(initial, other initial) of a given name: the initial of its canonical key (``first_initial``) and
+        the other letter an equivalent form starts with, or "": Микола, Николай, Mykola and Nikolay all give
+        ("N", "M"), so that «М.» on a Ukrainian list and «Н.» on a Russian one agree with each of them. The
+        initials are phonetic classes (``phonetic``), so a Latin and a Cyrillic initial compare directly. A
+        name of one letter (an initial) has no other initial."""
+        c, key, _, _ = self.part(text, "given")
+        first = (key or phonetic(c))[:1]
+        words = c.replace("-", " ").split()
+        if not first or len(c) <= 1 or not words:
+            return first, ""
+        key1 = key.split()[0] if key else ""
+        options = set(self._initials_map().get(key1, ""))
+        options.add(phonetic(words[0])[:1])
+        options.add(phonetic(self.russian_form(words[0], "given"))[:1])
+        options -= {first, ""}
+        # the dictionaries give at most two initials per key; were there more, the first is kept
+        return first, min(options) if options else ""
+
     def key(self, word: str, kind: str) -> str:
         """The canonical key of one name (several words joined by spaces), ``kind`` surname, given or
         patronymic."""
@@ -338,11 +378,12 @@ class Normaliser:
         s, sk, sl, ss = self.part(surname, "surname")
         f, fk, fl, fs = self.part(first_name, "given")
         p, pk, pl, ps = self.part(patronymic, "patronymic")
+        first_initial, alt = self.initials(first_name)
         return {
             "surname_clean": s, "first_clean": f, "patronymic_clean": p,
             "surname_key": sk, "first_key": fk, "patronymic_key": pk,
             "surname_latin": sl, "first_latin": fl, "patronymic_latin": pl,
-            "surname_sx": sk.replace(" ", "")[:3], "first_initial": (fk or phonetic(f))[:1],
+            "surname_sx": sk.replace(" ", "")[:3], "first_initial": first_initial, "first_initial_alt": alt,
             "script": self.combine_scripts(ss, fs, ps),
             "names_swapped_key": "|".join(sorted((sk, fk))) if sk and fk else "",
         }
