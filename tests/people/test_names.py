@@ -128,6 +128,40 @@ def test_the_initials_of_a_given_name_are_those_of_all_its_forms() -> None:
     assert N.default().initials("") == ("", "")
 
 
+def _build_script():  # type: ignore[no-untyped-def]
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "build_name_keys.py"
+    spec = importlib.util.spec_from_file_location("build_name_keys", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_tables_are_what_the_script_writes_from_the_installed_dictionaries() -> None:
+    """``parley/people/_name_tables.py`` cannot go stale: after upgrading names_translator or changing
+    ``phonetic``, run ``scripts/build_name_keys.py``."""
+    script = _build_script()
+    assert script.OUT.read_text(encoding="utf-8") == script.render(), "run scripts/build_name_keys.py"
+
+
+def test_a_normaliser_uses_the_shipped_tables_unless_they_do_not_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    from parley.people import _name_tables
+
+    norm = N.Normaliser()
+    assert norm._keymap("given") is _name_tables.KEYMAPS["given"]
+    assert norm._keymap("patronymic") is _name_tables.KEYMAPS["patronymic"]
+    assert norm._initials_map() is _name_tables.INITIALS
+    assert norm.key("Mykola", "given") == norm.key("Николай", "given") == "NKL"
+    # hidden entries, or tables written for another names_translator: computed from the dictionaries
+    assert N.Normaliser(exclude=lambda pool, uk, ru: False)._shipped() is None
+    monkeypatch.setattr(N, "_SHIPPED", [])
+    monkeypatch.setattr(N, "_dictionaries_version", lambda: "0.0.0-other")
+    assert N.Normaliser()._shipped() is None
+
+
 def test_prefetch_loads_a_pool_only_for_a_large_batch() -> None:
     from parley.people.names import Normaliser
 

@@ -35,6 +35,11 @@ Three layers, each usable alone:
 
 A ``Normaliser`` can be built with part of the dictionaries hidden (``exclude``): the linkage benchmark
 holds out names that way, to measure the matcher on names its dictionaries do not know.
+
+The tables derived from the whole dictionaries (the key maps for Latin spellings, the initials of each
+given name's forms) are shipped precomputed in ``parley.people._name_tables`` (written by
+``scripts/build_name_keys.py``; a test checks it is current) and computed at first use only where they do
+not apply: entries hidden, or another version of ``names_translator`` installed.
 """
 
 from __future__ import annotations
@@ -254,8 +259,15 @@ class Normaliser:
         if kind not in self._maps:
             with self._lock:
                 if kind not in self._maps:
-                    self._maps[kind] = self._build_keymap(kind)
+                    shipped = self._shipped()
+                    self._maps[kind] = shipped.KEYMAPS[kind] if shipped else self._build_keymap(kind)
         return self._maps[kind]
+
+    def _shipped(self) -> Any:
+        """The tables precomputed from the installed dictionaries (``parley.people._name_tables``, written by
+        ``scripts/build_name_keys.py``), or None where they do not apply: some entries are hidden
+        (``exclude``), or the installed ``names_translator`` is not the one they were computed from."""
+        return None if self._exclude is not None else _shipped_tables()
 
     def _build_keymap(self, kind: str) -> dict[str, str]:
         pool = self.POOLS[kind]
@@ -278,7 +290,8 @@ class Normaliser:
         """Canonical key of a given name → the initials its forms start with (sorted, as one string), where
         they are more than one: Микола and Николай are both ``NKL``, written М/M and Н/N."""
         if "initials" not in self._maps:
-            table = self._build_initials(self._keymap("given"))
+            shipped = self._shipped()
+            table = shipped.INITIALS if shipped else self._build_initials(self._keymap("given"))
             with self._lock:
                 self._maps.setdefault("initials", table)
         return self._maps["initials"]
@@ -294,6 +307,12 @@ class Normaliser:
             if key:
                 found[key].update(k[:1] for k in (key, ru_key, phonetic(uk)) if k)
         return {k: "".join(sorted(v)) for k, v in sorted(found.items()) if len(v) > 1}
+
+    def tables(self) -> dict[str, Any]:
+        """The tables derived from the dictionaries, computed now (never the shipped ones): what
+        ``scripts/build_name_keys.py`` writes into ``parley.people._name_tables``."""
+        keymaps = {kind: dict(sorted(self._build_keymap(kind).items())) for kind in ("given", "patronymic")}
+        return {"KEYMAPS": keymaps, "INITIALS": self._build_initials(keymaps["given"])}
 
     def initials(self, text: str | None) -> tuple[str, str]:
         """(initial, other initial) of a given name: the initial of its canonical key (``first_initial``) and
@@ -387,6 +406,34 @@ class Normaliser:
             "script": self.combine_scripts(ss, fs, ps),
             "names_swapped_key": "|".join(sorted((sk, fk))) if sk and fk else "",
         }
+
+
+_SHIPPED: list[Any] = []
+
+
+def _dictionaries_version() -> str | None:
+    """The version of the installed ``names_translator`` (its dictionaries ship with it)."""
+    import names_translator
+
+    found = getattr(names_translator, "__version__", None)
+    if found:
+        return str(found)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("names_translator")
+    except PackageNotFoundError:
+        return None
+
+
+def _shipped_tables() -> Any:
+    """``parley.people._name_tables`` if it was computed from the installed ``names_translator``, else None
+    (then the tables are computed from the dictionaries on first use, as with ``exclude``)."""
+    if not _SHIPPED:
+        from parley.people import _name_tables
+
+        _SHIPPED.append(_name_tables if _dictionaries_version() == _name_tables.NAMES_TRANSLATOR else None)
+    return _SHIPPED[0]
 
 
 _default: Normaliser | None = None
