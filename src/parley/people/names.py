@@ -327,8 +327,7 @@ class Normaliser:
             return first, ""
         key1 = key.split()[0] if key else ""
         options = set(self._initials_map().get(key1, ""))
-        options.add(phonetic(words[0])[:1])
-        options.add(phonetic(self.russian_form(words[0], "given"))[:1])
+        options.add(phonetic(words[0])[:1])  # as written (the Russian form's initial is the key's or in the table)
         options -= {first, ""}
         # the dictionaries give at most two initials per key; were there more, the first is kept
         return first, min(options) if options else ""
