@@ -203,6 +203,23 @@ def test_blocking_keeps_the_pairs_that_matter_and_leaves_hopeless_ones_out() -> 
     assert {(a, b) for a in ids for b in ids if a < b and {a, b} != {"k4", "k5"}} <= found
 
 
+def test_an_initial_of_another_form_of_the_name_is_blocked_and_scored_as_agreeing() -> None:
+    """«М.» on a Ukrainian list (Микола) and Николай on a Russian one: the Russian form's key starts with N,
+    yet the pair is blocked (no birth year on one side: only the initial rules can bring it) and scores above
+    a different initial."""
+    left = frame([("x", "m", "Ковальов", "М.", "Олексійович", "", "", ""),
+                  ("y", "n", "Kovalov", "N.", "Oleksiyovych", "", "", ""),
+                  ("z", "d", "Ковальов", "Д.", "Олексійович", "", "", "")])
+    right = frame([("x", "ru", "Ковалёв", "Николай", "Алексеевич", "12.03.1984", "", ""),
+                   ("x", "lat", "Kovalov", "Mykola", "Oleksiyovych", "1984", "", "")])
+    pairs = link(left, right, threshold=0.0)
+    got = {(a, b): p for a, b, p in zip(pairs.left_id, pairs.right_id, pairs.probability, strict=True)}
+    for initial in ("m", "n"):
+        for full in ("ru", "lat"):
+            assert (initial, full) in got, (initial, full)
+            assert got[(initial, full)] > got.get(("d", full), 0.0), (initial, full)
+
+
 def test_blocking_rules_are_portable_sql() -> None:
     for rule in blocking_rules():
         sql = rule if isinstance(rule, str) else rule.get_blocking_rule("duckdb").blocking_rule_sql

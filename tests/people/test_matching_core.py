@@ -246,11 +246,89 @@ def test_what_contradicts(contradicts, a, b):
     assert contradicts(a, b)
 
 
-@pytest.mark.xfail(strict=True, reason="an initial is compared after the Ukrainian name is keyed to its Russian "
-                   "form (Микола -> NKL), so «М.» reads as another name; reported in issue 10")
 def test_an_initial_agrees_with_a_ukrainian_name_whose_russian_form_starts_otherwise():
     p = prepare(frame(("full", "Ковальов", "Микола"), ("initial", "Ковальов", "М.")))
     assert not Contradiction(p)(0, 1)
+
+
+# Микола (Ukrainian) is Николай (Russian), Mykola and Nikolay in Latin: its initial is any of М, Н, M, N.
+MYKOLA = frame(
+    ("uk", "Ковальов", "Микола", "", "1980"),
+    ("ru", "Ковалёв", "Николай", "", "1980"),
+    ("lat-uk", "Kovalov", "Mykola", "", "1980"),
+    ("lat-ru", "Kovalev", "Nikolay", "", "1980"),
+    ("m-uk", "Ковальов", "М."),
+    ("n-ru", "Ковалёв", "Н."),
+    ("m-lat", "Kovalov", "M."),
+    ("n-lat", "Kovalev", "N."),
+    ("d-uk", "Ковальов", "Д."),
+    ("d-lat", "Kovalov", "D."),
+    ("dmytro", "Ковальов", "Дмитро", "", "1980"),
+    ("mykhailo", "Ковальов", "Михайло", "", "1980"),
+    ("olena", "Ковальова", "Олена", "", "1980"),
+    ("katya-uk", "Ковальова", "Катерина", "", "1980"),
+    ("katya-ru", "Ковалёва", "Екатерина", "", "1980"),
+    ("k-uk", "Ковальова", "К."),
+    ("ye-ru", "Ковалёва", "Е."),
+    ("y-lat", "Kovalyova", "Y."),
+)
+
+
+@pytest.fixture(scope="module")
+def mykola():
+    p = prepare(MYKOLA)
+    c = Contradiction(p)
+    at = {i: k for k, i in enumerate(p["unique_id"])}
+
+    def both_ways(a: str, b: str) -> bool:
+        one, other = bool(c(at[a], at[b])), bool(c(at[b], at[a]))
+        assert one == other, f"a contradiction goes both ways: {a} {b}"
+        return one
+
+    return p.set_index("id"), both_ways
+
+
+def test_every_form_of_a_name_has_the_initials_of_all_its_forms(mykola):
+    p, _ = mykola
+    forms = p.loc[["uk", "ru", "lat-uk", "lat-ru"]]
+    assert set(forms.first_initial) == {"N"} and set(forms.first_initial_alt) == {"M"}
+    # a name whose forms all start alike has no other initial, nor has an initial
+    assert p.loc["dmytro"].first_initial == "D" and p.loc["dmytro"].first_initial_alt == ""
+    assert p.loc["m-uk"].first_initial == p.loc["m-lat"].first_initial == "M"
+    assert p.loc["m-uk"].first_initial_alt == p.loc["n-ru"].first_initial_alt == ""
+
+
+@pytest.mark.parametrize("full", ["uk", "ru", "lat-uk", "lat-ru"])
+@pytest.mark.parametrize("initial", ["m-uk", "n-ru", "m-lat", "n-lat"])
+def test_an_initial_of_any_form_agrees_with_every_form(mykola, full, initial):
+    # Cyrillic initial and Latin name, Latin initial and Cyrillic name, Russian initial and Ukrainian name
+    _, contradicts = mykola
+    assert not contradicts(full, initial)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("katya-uk", "k-uk"), ("katya-ru", "k-uk"),   # Катерина / Екатерина
+    ("katya-uk", "ye-ru"), ("katya-uk", "y-lat"),
+])
+def test_an_initial_agrees_across_other_forms_too(mykola, a, b):
+    _, contradicts = mykola
+    assert not contradicts(a, b)
+
+
+@pytest.mark.parametrize("full", ["uk", "ru", "lat-uk", "lat-ru"])
+@pytest.mark.parametrize("initial", ["d-uk", "d-lat"])
+def test_a_different_initial_still_contradicts(mykola, full, initial):
+    _, contradicts = mykola
+    assert contradicts(full, initial)
+
+
+def test_the_other_initial_does_not_make_other_names_agree(mykola):
+    _, contradicts = mykola
+    assert contradicts("mykhailo", "n-ru")   # Н. is not Михайло, though М. would be
+    assert not contradicts("mykhailo", "m-uk")
+    assert contradicts("uk", "mykhailo") and contradicts("ru", "dmytro")  # full names: as before
+    assert contradicts("m-uk", "n-ru") and contradicts("m-lat", "n-lat")  # two initials: as written
+    assert contradicts("olena", "k-uk")
 
 
 # -- clusters ---------------------------------------------------------------------------------------------

@@ -92,7 +92,8 @@ def test_clean_repairs_mixed_scripts_and_punctuation() -> None:
 def test_features_agree_across_scripts_and_detect_swaps() -> None:
     a = N.features("Ковальов", "Олександр", "Петрович")
     b = N.features("KOVALYOV", "Alexandr", "petrovich")
-    for f in ("surname_key", "first_key", "patronymic_key", "surname_sx", "first_initial", "names_swapped_key"):
+    for f in ("surname_key", "first_key", "patronymic_key", "surname_sx", "first_initial", "first_initial_alt",
+              "names_swapped_key"):
         assert a[f] == b[f], f
     swapped = N.features("Олександр", "Ковальов", "")
     assert swapped["names_swapped_key"] == a["names_swapped_key"] and swapped["surname_key"] != a["surname_key"]
@@ -107,6 +108,58 @@ def test_held_out_entries_are_unknown_to_a_normaliser() -> None:
     assert blind.key("Микола", "given") != blind.key("Николай", "given")
     assert blind.key("Mykola", "given") != blind.key("Nikolay", "given")
     assert blind.key("Олександр", "given") == blind.key("Александр", "given")
+    # nor are the initials of its other forms
+    assert full.initials("Николай") == ("N", "M") and blind.initials("Николай") == ("N", "")
+
+
+def test_the_initials_of_a_given_name_are_those_of_all_its_forms() -> None:
+    for name in ("Микола", "Николай", "Mykola", "Nikolay", "Nikolai", "MYKOLA"):
+        assert N.default().initials(name) == ("N", "M"), name
+        assert N.features("Ковальов", name, "")["first_initial_alt"] == "M", name
+    for name in ("Катерина", "Екатерина", "Kateryna", "Yekaterina", "Ekaterina"):
+        assert N.default().initials(name) == ("A", "K"), name
+    for name in ("Ганна", "Анна", "Hanna", "Anna"):
+        assert N.default().initials(name) == ("A", "G"), name
+    # names whose forms all start alike, initials themselves, nothing
+    assert N.default().initials("Дмитро") == N.default().initials("Dmitriy") == ("D", "")
+    assert N.default().initials("Михайло") == N.default().initials("Михаил") == ("M", "")
+    assert N.default().initials("М.") == N.default().initials("M") == ("M", "")
+    assert N.default().initials("Н.") == N.default().initials("n.") == ("N", "")
+    assert N.default().initials("") == ("", "")
+
+
+def _build_script():  # type: ignore[no-untyped-def]
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "build_name_keys.py"
+    spec = importlib.util.spec_from_file_location("build_name_keys", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_tables_are_what_the_script_writes_from_the_installed_dictionaries() -> None:
+    """``parley/people/_name_tables.py`` cannot go stale: after upgrading names_translator or changing
+    ``phonetic``, run ``scripts/build_name_keys.py``."""
+    script = _build_script()
+    assert script.OUT.read_text(encoding="utf-8") == script.render(), "run scripts/build_name_keys.py"
+
+
+def test_a_normaliser_uses_the_shipped_tables_unless_they_do_not_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    from parley.people import _name_tables
+
+    norm = N.Normaliser()
+    assert norm._keymap("given") is _name_tables.KEYMAPS["given"]
+    assert norm._keymap("patronymic") is _name_tables.KEYMAPS["patronymic"]
+    assert norm._initials_map() is _name_tables.INITIALS
+    assert norm.key("Mykola", "given") == norm.key("Николай", "given") == "NKL"
+    # hidden entries, or tables written for another names_translator: computed from the dictionaries
+    assert N.Normaliser(exclude=lambda pool, uk, ru: False)._shipped() is None
+    monkeypatch.setattr(N, "_SHIPPED", [])
+    monkeypatch.setattr(N, "_dictionaries_version", lambda: "0.0.0-other")
+    assert N.Normaliser()._shipped() is None
 
 
 def test_prefetch_loads_a_pool_only_for_a_large_batch() -> None:

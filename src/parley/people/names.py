@@ -35,6 +35,11 @@ Three layers, each usable alone:
 
 A ``Normaliser`` can be built with part of the dictionaries hidden (``exclude``): the linkage benchmark
 holds out names that way, to measure the matcher on names its dictionaries do not know.
+
+The tables derived from the whole dictionaries (the key maps for Latin spellings, the initials of each
+given name's forms) are shipped precomputed in ``parley.people._name_tables`` (written by
+``scripts/build_name_keys.py``; a test checks it is current) and computed at first use only where they do
+not apply: entries hidden, or another version of ``names_translator`` installed.
 """
 
 from __future__ import annotations
@@ -254,8 +259,15 @@ class Normaliser:
         if kind not in self._maps:
             with self._lock:
                 if kind not in self._maps:
-                    self._maps[kind] = self._build_keymap(kind)
+                    shipped = self._shipped()
+                    self._maps[kind] = shipped.KEYMAPS[kind] if shipped else self._build_keymap(kind)
         return self._maps[kind]
+
+    def _shipped(self) -> Any:
+        """The tables precomputed from the installed dictionaries (``parley.people._name_tables``, written by
+        ``scripts/build_name_keys.py``), or None where they do not apply: some entries are hidden
+        (``exclude``), or the installed ``names_translator`` is not the one they were computed from."""
+        return None if self._exclude is not None else _shipped_tables()
 
     def _build_keymap(self, kind: str) -> dict[str, str]:
         pool = self.POOLS[kind]
@@ -273,6 +285,52 @@ class Normaliser:
         out = {uk_key: c.most_common(1)[0][0] for uk_key, c in votes.items()}
         # no chains: a target that is itself mapped is resolved once
         return {k: out.get(v, v) for k, v in out.items()}
+
+    def _initials_map(self) -> dict[str, str]:
+        """Canonical key of a given name → the initials its forms start with (sorted, as one string), where
+        they are more than one: Микола and Николай are both ``NKL``, written М/M and Н/N."""
+        if "initials" not in self._maps:
+            shipped = self._shipped()
+            table = shipped.INITIALS if shipped else self._build_initials(self._keymap("given"))
+            with self._lock:
+                self._maps.setdefault("initials", table)
+        return self._maps["initials"]
+
+    def _build_initials(self, keymap: dict[str, str]) -> dict[str, str]:
+        pool = self.POOLS["given"]
+        found: dict[str, set[str]] = defaultdict(set)
+        for uk, forms in self._dicts.as_dict(pool).items():
+            if not forms or (self._exclude is not None and self._exclude(pool, uk, clean(forms[0]))):
+                continue
+            ru_key = phonetic(forms[0])
+            key = keymap.get(ru_key, ru_key)
+            if key:
+                found[key].update(k[:1] for k in (key, ru_key, phonetic(uk)) if k)
+        return {k: "".join(sorted(v)) for k, v in sorted(found.items()) if len(v) > 1}
+
+    def tables(self) -> dict[str, Any]:
+        """The tables derived from the dictionaries, computed now (never the shipped ones): what
+        ``scripts/build_name_keys.py`` writes into ``parley.people._name_tables``."""
+        keymaps = {kind: dict(sorted(self._build_keymap(kind).items())) for kind in ("given", "patronymic")}
+        return {"KEYMAPS": keymaps, "INITIALS": self._build_initials(keymaps["given"])}
+
+    def initials(self, text: str | None) -> tuple[str, str]:
+        """(initial, other initial) of a given name: the initial of its canonical key (``first_initial``) and
+        the other letter an equivalent form starts with, or "": Микола, Николай, Mykola and Nikolay all give
+        ("N", "M"), so that «М.» on a Ukrainian list and «Н.» on a Russian one agree with each of them. The
+        initials are phonetic classes (``phonetic``), so a Latin and a Cyrillic initial compare directly. A
+        name of one letter (an initial) has no other initial."""
+        c, key, _, _ = self.part(text, "given")
+        first = (key or phonetic(c))[:1]
+        words = c.replace("-", " ").split()
+        if not first or len(c) <= 1 or not words:
+            return first, ""
+        key1 = key.split()[0] if key else ""
+        options = set(self._initials_map().get(key1, ""))
+        options.add(phonetic(words[0])[:1])  # as written (the Russian form's initial is the key's or in the table)
+        options -= {first, ""}
+        # the dictionaries give at most two initials per key; were there more, the first is kept
+        return first, min(options) if options else ""
 
     def key(self, word: str, kind: str) -> str:
         """The canonical key of one name (several words joined by spaces), ``kind`` surname, given or
@@ -338,14 +396,43 @@ class Normaliser:
         s, sk, sl, ss = self.part(surname, "surname")
         f, fk, fl, fs = self.part(first_name, "given")
         p, pk, pl, ps = self.part(patronymic, "patronymic")
+        first_initial, alt = self.initials(first_name)
         return {
             "surname_clean": s, "first_clean": f, "patronymic_clean": p,
             "surname_key": sk, "first_key": fk, "patronymic_key": pk,
             "surname_latin": sl, "first_latin": fl, "patronymic_latin": pl,
-            "surname_sx": sk.replace(" ", "")[:3], "first_initial": (fk or phonetic(f))[:1],
+            "surname_sx": sk.replace(" ", "")[:3], "first_initial": first_initial, "first_initial_alt": alt,
             "script": self.combine_scripts(ss, fs, ps),
             "names_swapped_key": "|".join(sorted((sk, fk))) if sk and fk else "",
         }
+
+
+_SHIPPED: list[Any] = []
+
+
+def _dictionaries_version() -> str | None:
+    """The version of the installed ``names_translator`` (its dictionaries ship with it)."""
+    import names_translator
+
+    found = getattr(names_translator, "__version__", None)
+    if found:
+        return str(found)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("names_translator")
+    except PackageNotFoundError:
+        return None
+
+
+def _shipped_tables() -> Any:
+    """``parley.people._name_tables`` if it was computed from the installed ``names_translator``, else None
+    (then the tables are computed from the dictionaries on first use, as with ``exclude``)."""
+    if not _SHIPPED:
+        from parley.people import _name_tables
+
+        _SHIPPED.append(_name_tables if _dictionaries_version() == _name_tables.NAMES_TRANSLATOR else None)
+    return _SHIPPED[0]
 
 
 _default: Normaliser | None = None

@@ -27,19 +27,28 @@ class Contradiction:
     """Whether two records clearly describe different persons, by the model's own strongest negative
     evidence: first names that the model puts in its "different given name" level (neither the same
     canonical key, nor swapped with the surname, nor Jaro-Winkler >= 0.85, nor one edit apart, nor an
-    agreeing initial), full patronymics that differ the same way, or birth years more than a year apart."""
+    agreeing initial: one that the name as written, or one of its equivalent forms, starts with), full
+    patronymics that differ the same way, or birth years more than a year apart."""
 
     def __init__(self, prepared: pd.DataFrame) -> None:
         self.first_key = prepared["first_key"].to_numpy(dtype=object)
         self.first_latin = prepared["first_latin"].to_numpy(dtype=object)
         self.first_clean = prepared["first_clean"].to_numpy(dtype=object)
         self.first_initial = prepared["first_initial"].to_numpy(dtype=object)
+        self.first_initial_alt = prepared["first_initial_alt"].to_numpy(dtype=object)
         self.surname_key = prepared["surname_key"].to_numpy(dtype=object)
         self.pat_key = prepared["patronymic_key"].to_numpy(dtype=object)
         self.pat_latin = prepared["patronymic_latin"].to_numpy(dtype=object)
         self.pat_clean = prepared["patronymic_clean"].to_numpy(dtype=object)
         years = prepared["birth_year"]
         self.year = years.fillna(-10_000).astype("int64").to_numpy()
+
+    def initials_agree(self, a: int, b: int) -> bool:
+        """Whether the given names of two records can start with the same letter: the initial of either name
+        as written or of an equivalent form (Микола, Николай, Mykola: М, Н, M, N)."""
+        ia, ib = self.first_initial[a], self.first_initial[b]
+        xa, xb = self.first_initial_alt[a], self.first_initial_alt[b]
+        return ia == ib or (bool(xb) and ia == xb) or (bool(xa) and xa == ib) or (bool(xa) and xa == xb)
 
     def __call__(self, a: int, b: int) -> bool:
         ia, ib = self.first_initial[a], self.first_initial[b]
@@ -49,7 +58,7 @@ class Contradiction:
             if fa != fb and not swapped:
                 short = len(self.first_clean[a]) <= 1 or len(self.first_clean[b]) <= 1
                 if short:
-                    if ia != ib:
+                    if not self.initials_agree(a, b):
                         return True
                 elif (_jaro_winkler(self.first_latin[a], self.first_latin[b]) < 0.85
                       and _edit_distance(self.first_latin[a], self.first_latin[b]) > 1):

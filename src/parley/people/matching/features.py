@@ -27,7 +27,7 @@ NAME_FEATURES = (
     "surname_clean", "first_clean", "patronymic_clean",
     "surname_key", "first_key", "patronymic_key",
     "surname_latin", "first_latin", "patronymic_latin",
-    "surname_sx", "first_initial", "script", "names_swapped_key",
+    "surname_sx", "first_initial", "first_initial_alt", "script", "names_swapped_key",
 )
 SWAP_FEATURES = ("swap_surname_key", "swap_first_key")
 FEATURE_COLUMNS = (
@@ -136,8 +136,10 @@ def _name_features(surname: pd.Series, first: pd.Series, patronymic: pd.Series) 
             else:
                 cols[f"{prefix}_{name}"] = arr
         if kind == "given":
-            initials = np.array([(p[1] or names.phonetic(p[0]))[:1] for p in parts] + [""], dtype=object)
-            cols["first_initial"] = initials[codes]
+            # the initial of the canonical key, and the other one an equivalent form starts with (Микола: N, M)
+            pairs = [norm.initials(u) for u in uniques]
+            for i, name in enumerate(("first_initial", "first_initial_alt")):
+                cols[name] = np.array([p[i] for p in pairs] + [""], dtype=object)[codes]
     sk, fk = cols["surname_key"], cols["first_key"]
     cols["surname_sx"] = pd.Series(sk).str.replace(" ", "", regex=False).str[:3].to_numpy(dtype=object)
     ss, fs, ps = scripts

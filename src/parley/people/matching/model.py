@@ -33,6 +33,12 @@ _EM_MAX_PAIRS = 2e6
 _MIN_TRAIN = 500
 
 
+# The two records' given names can start with the same letter: the initial of the canonical key
+# (first_initial) or of another equivalent form (first_initial_alt, NULL for most names and every initial).
+_INITIALS_AGREE = ("first_initial_l = first_initial_r OR first_initial_l = first_initial_alt_r OR "
+                   "first_initial_alt_l = first_initial_r OR first_initial_alt_l = first_initial_alt_r")
+
+
 def settings(link_type: Literal["link_only", "link_and_dedupe", "dedupe_only"] = "dedupe_only") -> Any:
     """THE model definition, engine-agnostic (portable SQL and Splink's dialect-aware levels only).
 
@@ -73,9 +79,10 @@ def settings(link_type: Literal["link_only", "link_and_dedupe", "dedupe_only"] =
             lvl(cll.DamerauLevenshteinLevel("first_latin", 1), 0.02, 0.002),
             # a slip on top of a transliteration (Леогтій / Leontiy)
             lvl(cll.JaroWinklerLevel("first_latin", 0.85), 0.01, 0.01),
+            # an initial agrees with a name that it, or an equivalent form, starts with: «М.» on a
+            # Ukrainian list with Николай (first_initial N, first_initial_alt M)
             lvl(cll.CustomLevel(
-                "first_initial_l = first_initial_r AND "
-                "(length(first_clean_l) <= 1 OR length(first_clean_r) <= 1)",
+                f"({_INITIALS_AGREE}) AND (length(first_clean_l) <= 1 OR length(first_clean_r) <= 1)",
                 "initial only, agrees"), 0.03, 0.002),
             # A different given name: twins and brothers share everything else, which Fellegi-Sunter's
             # independence assumption cannot see; so this level is fixed, not learnt.
@@ -163,8 +170,11 @@ def blocking_rules() -> list[Any]:
         _rule("surname_sx", "birth_year"),
         # a slip in the surname's first sounds (rarely in its first letter)
         _rule("first_key", "birth_year", "substr(l.surname_key, 1, 1) = substr(r.surname_key, 1, 1)"),
-        # no birth year on one side, an initial or a slip in the first name
+        # no birth year on one side, an initial or a slip in the first name (an initial may be that of
+        # another form of the name: «М.» and Николай, first_initial N and first_initial_alt M)
         _rule("surname_key", "first_initial", near_year=True),
+        _rule("surname_key", "l.first_initial = r.first_initial_alt", near_year=True),
+        _rule("surname_key", "l.first_initial_alt = r.first_initial", near_year=True),
         _rule("service_number_norm"),
         _rule("names_swapped_key", near_year=True),
         # surname and first name written the other way round (keys of each name read as the other kind)
@@ -174,6 +184,8 @@ def blocking_rules() -> list[Any]:
               near_year=True),
         # a slip in the surname: the full birth date, or first name, patronymic and the surname's first sound
         _rule("birth_full", "first_initial"),
+        _rule("birth_full", "l.first_initial = r.first_initial_alt"),
+        _rule("birth_full", "l.first_initial_alt = r.first_initial"),
         _rule("substr(l.surname_key, 1, 1) = substr(r.surname_key, 1, 1)", "first_key", "patronymic_key",
               near_year=True),
     ]
@@ -184,6 +196,8 @@ def candidate_blocking_rules() -> list[Any]:
     from splink import block_on
 
     return [*blocking_rules(), block_on("surname_key"), block_on("surname_sx", "first_initial"),
+            _rule("surname_sx", "l.first_initial = r.first_initial_alt"),
+            _rule("surname_sx", "l.first_initial_alt = r.first_initial"),
             block_on("first_key", "patronymic_key")]
 
 
