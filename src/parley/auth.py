@@ -27,7 +27,7 @@ async def runtime(request: Request) -> Runtime:
 async def db_session(request: Request):  # type: ignore[no-untyped-def]
     """The request's session. It holds a pooled connection only while a query's transaction is open:
     ``DbSession`` closes it when the handler returns, before the response is sent (scope "function"), and
-    the principal lookup and ``sign_and_submit`` end their transactions (``db.release``)."""
+    the principal lookup and ``submit_as`` end their transactions (``db.release``)."""
     s = request.app.state.runtime.sessions()  # connects to nothing until its first query
     try:
         yield s

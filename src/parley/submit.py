@@ -1,8 +1,17 @@
-"""Writing as a member through the one pipeline: a record signed with the member's custodial key (the
-key the server keeps for them, wrapped under its secret), appended, and answered with its receipt only
+"""The one write service: a record signed as a member with their custodial key (the key the server keeps
+for them, wrapped under its secret), appended through the one pipeline, and answered with its receipt only
 once it is durable. The API (``/api/actions``, each capability's endpoints), the pages and the
-capabilities' services write this way; a note the member signed themself goes through
-``/api/records`` (``parley.logserver.records``)."""
+capabilities' services write this way; a note the member signed themself goes through ``/api/records``
+(``parley.logserver.records``), and the demo submits the notes its members signed in one batch.
+
+- ``submit_as(rt, s, who, kind, audience, payload, refs, local=…) -> Receipt``: on a worker thread;
+- ``submit_as_async(…)``: the same for handlers on the event loop (no thread or connection held waiting);
+- ``submit_many_as(rt, s, who, items) -> [Receipt | ParleyError]``: a batch (a list import), each record
+  accepted or refused on its own, appended in one group commit.
+
+``local``: data the record needs kept beside it but never in the log (a member's password hash, a token's
+hash, a custodial key, a family's secret verifier), stored by the record's own apply in the record's
+transaction, so the two are committed together or not at all."""
 
 from __future__ import annotations
 
@@ -52,10 +61,10 @@ def sign(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str]
     return compose(signer, origin=rt.settings.log_origin, kind=kind, audience=audience, payload=payload, refs=refs)
 
 
-def sign_and_submit(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
+def submit_as(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
                     refs: Sequence[str] = (), *, local: Mapping[str, Any] | None = None) -> Receipt:
     """Sign a record with the member's custodial key and append it through the pipeline, blocking this
-    thread (for code already on a worker thread; handlers on the event loop use ``submit_signed``). The
+    thread (for code already on a worker thread; handlers on the event loop use ``submit_as_async``). The
     session's connection is returned to the pool before the wait. ``local``: data kept beside the record that
     never enters the log (``records/pipeline.py``)."""
     note = sign(rt, s, who, kind, audience, payload, refs)
@@ -65,9 +74,9 @@ def sign_and_submit(rt: Runtime, s: Session, who: Principal, kind: str, audience
         raise Unavailable("the log did not confirm the record in time; it may still be appended") from None
 
 
-async def submit_signed(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
+async def submit_as_async(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
                         refs: Sequence[str] = (), *, local: Mapping[str, Any] | None = None) -> Receipt:
-    """``sign_and_submit`` for handlers on the event loop: signs on a worker thread, then waits for the
+    """``submit_as`` for handlers on the event loop: signs on a worker thread, then waits for the
     appender without a thread or a connection."""
     release(s)  # what the handler read so far: not held while waiting for a worker thread
 
@@ -81,22 +90,32 @@ Many = Callable[[list[tuple[str, list[str], dict[str, Any]]]], list[Receipt | Pa
 One = Callable[[str, list[str], dict[str, Any]], Receipt]
 
 
+def submit_many_as(rt: Runtime, s: Session, who: Principal,
+                   items: Sequence[tuple[str, list[str], dict[str, Any]]]) -> list[Receipt | ParleyError]:
+    """(kind, audience, payload) items signed as ``who`` and appended together: each answered with its receipt
+    or its own refusal, in order (one refused item does not refuse the others)."""
+    try:
+        signer = custody_signer(s, rt.settings.secret_key, who.member)
+    finally:
+        release(s)
+    if signer is None:
+        raise Unprocessable("the server holds no signing key for you; sign records with your own key")
+    notes = [(compose(signer, origin=rt.settings.log_origin, kind=kind, audience=aud, payload=payload), payload)
+             for kind, aud, payload in items]
+    return rt.pipeline.submit_many(notes)
+
+
 def submitter(rt: Runtime, s: Session, who: Principal) -> tuple[Many, One]:
-    """(submit_many, submit_one) signing with the member's custodial key, for a service that writes many
-    records at once (a list import). ``s`` is read again afresh after each write."""
+    """(submit_many, submit_one) as ``who``, for a service that writes many records at once (a list import).
+    ``s`` is read again afresh after each write."""
 
     def many(items: list[tuple[str, list[str], dict[str, Any]]]) -> list[Receipt | ParleyError]:
-        signer = custody_signer(s, rt.settings.secret_key, who.member)
-        if signer is None:
-            raise Unprocessable("the server holds no signing key for you; sign records with your own key")
-        notes = [(compose(signer, origin=rt.settings.log_origin, kind=kind, audience=aud, payload=payload), payload)
-                 for kind, aud, payload in items]
-        out = rt.pipeline.submit_many(notes)
+        out = submit_many_as(rt, s, who, items)
         s.expire_all()
         return out
 
     def one(kind: str, audience: list[str], payload: dict[str, Any]) -> Receipt:
-        r = sign_and_submit(rt, s, who, kind, audience, payload)
+        r = submit_as(rt, s, who, kind, audience, payload)
         s.expire_all()
         return r
 

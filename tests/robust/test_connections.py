@@ -19,7 +19,7 @@ from parley.auth import Principal
 from parley.db import make_engine, migrate
 from parley.log.models import LogHead
 from parley.runtime import Runtime, create_log_key
-from parley.submit import sign_and_submit
+from parley.submit import submit_as
 from tests.conftest import make_settings
 from tests.robust.conftest import bearer, small_deployment
 
@@ -110,7 +110,7 @@ def test_requests_waiting_for_the_appender_hold_no_connection(small_pool: Runtim
     assert answers == [201] * len(threads)
 
 
-def test_sign_and_submit_gives_the_connection_back_before_it_waits(small_pool: Runtime, db_url: str) -> None:
+def test_submit_as_gives_the_connection_back_before_it_waits(small_pool: Runtime, db_url: str) -> None:
     rt = small_pool
     small_deployment(rt)
     queued = spy_submissions(rt)
@@ -122,7 +122,7 @@ def test_sign_and_submit_gives_the_connection_back_before_it_waits(small_pool: R
         assert s.in_transaction() and rt.engine.pool.checkedout() == 1
         with log_write_lock(db_url):
             t = threading.Thread(target=lambda: out.append(
-                sign_and_submit(rt, s, who, "record.note", ["all"], {"text": "waiting"})))
+                submit_as(rt, s, who, "record.note", ["all"], {"text": "waiting"})))
             t.start()
             wait_for(lambda: len(queued) == 1)
             time.sleep(0.1)

@@ -16,7 +16,7 @@ from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession
 from parley.errors import Forbidden
 from parley.records.format import MAX_RECORD_BYTES
 from parley.records.pipeline import Receipt
-from parley.submit import receipt_of, submit_signed
+from parley.submit import receipt_of, submit_as_async
 
 router = APIRouter(prefix="/api", tags=["records"])
 
@@ -56,5 +56,5 @@ async def submit_record(body: SignedRecord, rt: CurrentRuntime, who: CurrentPrin
 
 @router.post("/actions", status_code=201, response_model=ReceiptBody, responses=written())
 async def act(body: Annotated[Action, Body()], rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
-    receipt = await submit_signed(rt, s, who, body.kind, body.audience, body.payload, body.refs)
+    receipt = await submit_as_async(rt, s, who, body.kind, body.audience, body.payload, body.refs)
     return _answer(receipt)

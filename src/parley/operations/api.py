@@ -1,7 +1,7 @@
 """HTTP API of operations, zones, incidents and liaison channels.
 
 Reads are filtered by audience. Every write is a record signed with the caller's custodial key and
-appended through the pipeline (``sign_and_submit``); members holding their own keys sign the same
+appended through the pipeline (``submit_as``); members holding their own keys sign the same
 payloads themselves and post them to ``/api/records``.
 
 Deconfliction answers with the conflicts the caller may read, nothing about the others. Dry-run checks are
@@ -33,7 +33,7 @@ from parley.operations.geo import time_zone_at, to_geojson
 from parley.records.ids import new_id
 from parley.records.kinds import parse_payload
 from parley.records.pipeline import Receipt
-from parley.submit import sign_and_submit, submit_signed
+from parley.submit import submit_as, submit_as_async
 
 router = APIRouter(prefix="/api", tags=["operations"])
 
@@ -384,7 +384,7 @@ def get_channel(op_id: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrinci
         wrote = False
         for idx in svc.unreceipted(s, who, op, "delivered"):
             try:
-                sign_and_submit(rt, s, who, "channel.receipt", k.audience_for(op), {"message": idx,
+                submit_as(rt, s, who, "channel.receipt", k.audience_for(op), {"message": idx,
                                                                                      "state": "delivered"})
                 wrote = True
             except ParleyError:
@@ -458,7 +458,7 @@ def get_checks(s: DbSession, who: CurrentPrincipal) -> Response:
 # --- writes ----------------------------------------------------------------------------------------
 
 async def _submit(rt: Any, s: Any, who: Principal, kind: str, audience: list[str], payload: Any) -> Receipt:
-    return await submit_signed(rt, s, who, kind, audience, payload)
+    return await submit_as_async(rt, s, who, kind, audience, payload)
 
 
 def _op_audience(s: Any, who: Principal, op_id: str, given: list[str] | None) -> list[str]:

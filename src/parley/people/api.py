@@ -25,7 +25,7 @@ from parley.people import service as svc
 from parley.people.export import persons_file
 from parley.people.models import Person
 from parley.records.pipeline import Receipt
-from parley.submit import sign_and_submit, submit_signed, submitter
+from parley.submit import submit_as, submit_as_async, submitter
 
 router = APIRouter(prefix="/api", tags=["people"])
 MAX_UPLOAD = 20 << 20  # the same as Settings.max_upload_bytes; the body limit refuses larger bodies first
@@ -275,7 +275,7 @@ async def register(body: RegisterBody, rt: CurrentRuntime, s: DbSession, who: Cu
     if body.own_party:
         payload["own_party"] = body.own_party
     audience = body.audience or k.person_audience(who.party, body.own_party)
-    receipt = await submit_signed(rt, s, who, "person.register", audience, payload)
+    receipt = await submit_as_async(rt, s, who, "person.register", audience, payload)
     return _answer(receipt, person=pid)
 
 
@@ -304,7 +304,7 @@ async def add_event(pid: str, body: EventBody, rt: CurrentRuntime, s: DbSession,
                     who: CurrentPrincipal) -> JSONResponse:
     p = svc.person(s, who, pid)
     payload = {"person": p.id, **body.model_dump(exclude_none=True)}
-    receipt = await submit_signed(rt, s, who, "person.event", p.audience.split(","), payload)
+    receipt = await submit_as_async(rt, s, who, "person.event", p.audience.split(","), payload)
     return _answer(receipt)
 
 
@@ -417,7 +417,7 @@ class DecideBody(BaseModel):
 async def decide(body: DecideBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     left, right = svc.person(s, who, body.left), svc.person(s, who, body.right)
     audience = svc.decision_audience(left, right)
-    receipt = await submit_signed(rt, s, who, "match.decide", audience,
+    receipt = await submit_as_async(rt, s, who, "match.decide", audience,
                                   body.model_dump(exclude_none=True))
     return _answer(receipt)
 
@@ -435,7 +435,7 @@ async def file_inquiry(body: InquiryBody, rt: CurrentRuntime, s: DbSession, who:
     ref, secret = svc.new_reference(who.party), svc.new_secret()
     payload = {"id": ref, "sought": body.sought, "relationship": body.relationship, "contact": body.contact}
     local = await run_in_threadpool(svc.local_secret, secret)
-    receipt = await submit_signed(rt, s, who, "inquiry.file", [f"party:{who.party}"], payload, local=local)
+    receipt = await submit_as_async(rt, s, who, "inquiry.file", [f"party:{who.party}"], payload, local=local)
     # The secret is shown once, to be handed to the family; only its hash is kept, beside the record and never
     # in the log.
     return _answer(receipt, reference=ref, secret=secret)
@@ -472,7 +472,7 @@ async def decide_inquiry(ref: str, body: InquiryDecideBody, rt: CurrentRuntime, 
                          who: CurrentPrincipal) -> JSONResponse:
     i = svc.inquiry(s, who, ref)
     payload = {"inquiry": i.id, **body.model_dump(exclude_none=True)}
-    receipt = await submit_signed(rt, s, who, "inquiry.decide", i.audience.split(","), payload)
+    receipt = await submit_as_async(rt, s, who, "inquiry.decide", i.audience.split(","), payload)
     return _answer(receipt)
 
 
@@ -536,7 +536,7 @@ async def family_files(body: DirectInquiryBody, request: Request, rt: CurrentRun
 
     def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any],
                local: dict[str, Any]) -> Receipt:
-        return sign_and_submit(rt, s, who, kind, audience, payload, local=local)
+        return submit_as(rt, s, who, kind, audience, payload, local=local)
 
     ref, secret, receipt = await run_in_threadpool(svc.file_directly, s, submit, body.party, body.sought,
                                                    body.relationship, body.contact)

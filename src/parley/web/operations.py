@@ -1,7 +1,7 @@
 """Pages of humanitarian operations: the map and list, proposing an operation with its route drawn on the
 map, one operation's acknowledgement board, status, movements, outcomes and liaison channel, incidents
 and zones. Reads go through ``operations.service`` (audience-filtered); every write is a record signed
-with the member's web key (``sign_and_submit``), refusals are shown beside the field."""
+with the member's web key (``submit_as``), refusals are shown beside the field."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from parley.parties.models import Party
 from parley.parties.principal import Principal
 from parley.records.ids import new_id
 from parley.records.kinds import parse_payload
-from parley.submit import sign_and_submit, submit_signed
+from parley.submit import submit_as, submit_as_async
 from parley.web import i18n
 from parley.web.i18n import N_, NP_, Message, Plural, Verbatim
 from parley.web.labels import BOARD_LABELS, MAP_CONTROLS, OPERATION_LABELS
@@ -160,7 +160,7 @@ def _field(err: ParleyError, known: set[str], aliases: dict[str, str] | None = N
 
 
 async def _submit(request: Request, s: Session, who: Principal, kind: str, audience: list[str], payload: Any) -> Any:
-    return await submit_signed(request.app.state.runtime, s, who, kind, audience, payload)
+    return await submit_as_async(request.app.state.runtime, s, who, kind, audience, payload)
 
 
 def _region(s: Session) -> list[float]:
@@ -461,7 +461,7 @@ def _mark_read(request: Request, s: Session, who: Principal, op: Operation) -> N
     wrote = False
     for idx in svc.unreceipted(s, who, op, "read"):
         try:
-            sign_and_submit(rt, s, who, "channel.receipt", k.audience_for(op), {"message": idx, "state": "read"})
+            submit_as(rt, s, who, "channel.receipt", k.audience_for(op), {"message": idx, "state": "read"})
             wrote = True
         except ParleyError:
             break  # no web key, or not allowed: the page still shows

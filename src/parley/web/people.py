@@ -34,7 +34,7 @@ from parley.people import kinds as k
 from parley.people import rules
 from parley.people import service as svc
 from parley.people.models import PERSON_FIELDS, Person
-from parley.submit import sign_and_submit, submit_signed
+from parley.submit import submit_as, submit_as_async
 from parley.web import i18n
 from parley.web.i18n import N_
 from parley.web.labels import (
@@ -175,7 +175,7 @@ def _field(exc: ParleyError, known: set[str] | tuple[str, ...]) -> str:
 
 async def _submit(request: Request, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
                   local: dict[str, Any] | None = None) -> Any:
-    return await submit_signed(request.app.state.runtime, s, who, kind, audience, payload, local=local)
+    return await submit_as_async(request.app.state.runtime, s, who, kind, audience, payload, local=local)
 
 
 def _parties(s: Session) -> tuple[list[Party], list[Party]]:
@@ -815,7 +815,7 @@ async def family_file(request: Request, s: Db) -> Response:
     rt = request.app.state.runtime
 
     def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any], local: dict[str, Any]) -> Any:
-        return sign_and_submit(rt, s, who, kind, audience, payload, local=local)
+        return submit_as(rt, s, who, kind, audience, payload, local=local)
 
     try:
         ref, secret, _ = await run_in_threadpool(svc.file_directly, s, submit, values["party"], sought,

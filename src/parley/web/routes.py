@@ -50,7 +50,7 @@ from parley.parties.sessions import STATE, SignInLimits, address_key, agent_labe
 from parley.parties import rules
 from parley.records.kinds import manages, manages_keys
 from parley.runtime import Runtime
-from parley.submit import submit_signed
+from parley.submit import submit_as_async
 from parley.web import i18n
 from parley.web.i18n import N_, Message
 from parley.web.labels import KIND_LABELS, PARTY_KIND_LABELS, ROLE_LABELS
@@ -284,7 +284,7 @@ async def create_party(request: Request, s: Db, who: Who, csrf: Annotated[str, F
     values = {"slug": slug, "kind": kind, "name_en": name_en, "name_uk": name_uk, "name_ru": name_ru}
     payload = {"slug": slug.strip(), "kind": kind, "names": {"en": name_en, "uk": name_uk, "ru": name_ru}}
     try:
-        await submit_signed(request.app.state.runtime, s, who, "party.create", ["all"], payload)
+        await submit_as_async(request.app.state.runtime, s, who, "party.create", ["all"], payload)
     except (ParleyError, NoteError) as exc:
         field, message = refusal(exc)
         field = {"en": "name_en", "uk": "name_uk", "ru": "name_ru"}.get(field or "", field)
@@ -339,7 +339,7 @@ async def add_member(request: Request, s: Db, who: Who, slug: str, csrf: Annotat
         password_hash = await run_in_threadpool(hash_password, password)
         local = local_credential(rt.settings.secret_key, signer=signer, password_hash=password_hash)
         try:
-            await submit_signed(rt, s, who, "member.create", ["all"], payload, local=local)
+            await submit_as_async(rt, s, who, "member.create", ["all"], payload, local=local)
         except ParleyError as exc:
             field, message = refusal(exc)
             errors[field if field in ("handle", "display_name", "roles") else "form"] = message
@@ -383,7 +383,7 @@ async def _member_action(request: Request, s: Session, who: Principal, party: st
         return render(request, "error.html", 403, who=who, title=N_("Not allowed"),
                       message=N_("Only the member or an admin of their party may do this."))
     try:
-        await submit_signed(request.app.state.runtime, s, who, kind, ["all"], payload)
+        await submit_as_async(request.app.state.runtime, s, who, kind, ["all"], payload)
     except ParleyError as exc:
         return _member_page(request, s, who, party, handle, 400, errors={field: refusal_message(exc)},
                             values=values or {})
@@ -421,7 +421,7 @@ async def rotate_web_key(request: Request, s: Db, who: Who, party: str, handle: 
                             errors={"rotate": N_("The server holds no web key for this member.")})
     new = Signer.generate(member)
     try:
-        await submit_signed(rt, s, who, "key.rotate", ["all"],
+        await submit_as_async(rt, s, who, "key.rotate", ["all"],
                             {"member": member, "old_key_id": old.key_id.hex(), "vkey": new.vkey()},
                             local=local_credential(rt.settings.secret_key, signer=new))
     except ParleyError as exc:
