@@ -15,6 +15,7 @@ from parley.errors import Forbidden, Unauthorized
 from parley.parties.credentials import member_for_token
 from parley.parties.principal import Principal, load_principal
 from parley.parties.sessions import STATE, check_api_write
+from parley.records import codes as C
 from parley.runtime import Runtime
 
 
@@ -50,13 +51,13 @@ def _principal_of(request: Request, s: Session) -> Principal | None:
     if auth:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("use 'Authorization: Bearer <token>'")
+            raise Unauthorized(C.BEARER)
         member = member_for_token(s, token.strip())
         if member is None:
-            raise Unauthorized("unknown API token")
+            raise Unauthorized(C.UNKNOWN_TOKEN)
         p = load_principal(s, member)
         if p is None:
-            raise Unauthorized("this member is not active")
+            raise Unauthorized(C.MEMBER_INACTIVE)
         return p
     # The session cookie, resolved by parley.parties.sessions.SessionMiddleware (expired, idle and inactive
     # members' sessions are refused there). Writes under /api with it need the CSRF token and this site's Origin.
@@ -69,14 +70,14 @@ def _principal_of(request: Request, s: Session) -> Principal | None:
 
 async def principal(p: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if p is None:
-        raise Unauthorized("sign in or send an API token")
+        raise Unauthorized(C.SIGN_IN)
     return p
 
 
 def require_role(*roles: str):  # type: ignore[no-untyped-def]
     async def dep(p: Annotated[Principal, Depends(principal)]) -> Principal:
         if not (p.roles & set(roles)):
-            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+            raise Forbidden(C.NEEDS_ROLE, roles=", ".join(roles))
         return p
 
     return dep

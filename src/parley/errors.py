@@ -33,6 +33,15 @@ class Code:
         return self.template.format(**params)
 
 
+class Invalid(ValueError):
+    """A payload validator's refusal with a code: pydantic words it "Value error, <the English>", and keeps the
+    exception, from which the pipeline (``record.payload_invalid``'s ``reason``) and the pages read the code."""
+
+    def __init__(self, code: Code, /, **params: Any) -> None:
+        super().__init__(code.format(params))
+        self.refusal, self.params = code.code, params
+
+
 class ParleyError(Exception):
     status = 400
     code = "bad_request"

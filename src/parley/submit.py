@@ -27,6 +27,7 @@ from parley.db import release
 from parley.errors import ParleyError, Unavailable, Unprocessable
 from parley.parties.credentials import custody_signer
 from parley.parties.principal import Principal
+from parley.records import codes as C
 from parley.records.compose import compose
 from parley.records.pipeline import Receipt
 from parley.runtime import Runtime
@@ -45,8 +46,7 @@ async def receipt_of(future: Future) -> Receipt:
     try:
         return await asyncio.wait_for(asyncio.shield(answer), SUBMIT_TIMEOUT)
     except TimeoutError:
-        raise Unavailable("the log did not confirm the record in time; it may still be appended: "
-                          "submit the same record again for its receipt") from None
+        raise Unavailable(C.NOT_CONFIRMED_RESUBMIT) from None
 
 
 def sign(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
@@ -57,7 +57,7 @@ def sign(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str]
     finally:
         release(s)
     if signer is None:
-        raise Unprocessable("the server holds no signing key for you; sign records with your own key")
+        raise Unprocessable(C.NO_CUSTODY_KEY)
     return compose(signer, origin=rt.settings.log_origin, kind=kind, audience=audience, payload=payload, refs=refs)
 
 
@@ -71,7 +71,7 @@ def submit_as(rt: Runtime, s: Session, who: Principal, kind: str, audience: list
     try:
         return rt.pipeline.submit(note, payload, timeout=SUBMIT_TIMEOUT, local=local)
     except TimeoutError:
-        raise Unavailable("the log did not confirm the record in time; it may still be appended") from None
+        raise Unavailable(C.NOT_CONFIRMED) from None
 
 
 async def submit_as_async(rt: Runtime, s: Session, who: Principal, kind: str, audience: list[str], payload: Any,
@@ -99,7 +99,7 @@ def submit_many_as(rt: Runtime, s: Session, who: Principal,
     finally:
         release(s)
     if signer is None:
-        raise Unprocessable("the server holds no signing key for you; sign records with your own key")
+        raise Unprocessable(C.NO_CUSTODY_KEY)
     notes = [(compose(signer, origin=rt.settings.log_origin, kind=kind, audience=aud, payload=payload), payload)
              for kind, aud, payload in items]
     return rt.pipeline.submit_many(notes)

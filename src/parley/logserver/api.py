@@ -18,6 +18,7 @@ from parley.db import MAX_DB_INT
 from parley.errors import BadRequest, Forbidden, NotFound
 from parley.log import merkle, tiles
 from parley.log.models import LogCheckpoint, LogEntry, LogNode
+from parley.records import codes as C
 from parley.log.store import (DbNodes, b64, checkpoint_with_cosignatures, cosigners_by_size, latest_checkpoint,
                                proof_checkpoint, released_size, tlog_proof)
 from parley.records.policy import ReadPolicy, may_read_bundles
@@ -86,7 +87,7 @@ class Health(BaseModel):
 def published(s: DbSession) -> LogCheckpoint:
     cp = latest_checkpoint(s, published=True)
     if cp is None:
-        raise NotFound("the log has no published checkpoint yet")
+        raise NotFound(C.NO_CHECKPOINT)
     return cp
 
 
@@ -111,22 +112,22 @@ def get_tile(path: str, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal)
     try:
         ref = tiles.parse_tile_path("tile/" + path)
     except ValueError as exc:
-        raise NotFound(f"no such tile: {exc}") from exc
+        raise NotFound(C.NO_TILE, why=str(exc)) from exc
     size = published(s).size
     width = ref.width or tiles.TILE_WIDTH
     start = ref.n * tiles.TILE_WIDTH
     if ref.level < 0:
         if not may_read_bundles(who):
-            raise Forbidden("entry bundles hold every record's signed text; only a mediator's auditors read them")
+            raise Forbidden(C.BUNDLES_AUDITORS)
         if start + width > size:
-            raise NotFound("beyond the published tree")
+            raise NotFound(C.BEYOND_TREE)
         notes = s.execute(
             select(LogEntry.note).where(LogEntry.idx >= start, LogEntry.idx < start + width).order_by(LogEntry.idx)
         ).scalars().all()
         body = tiles.encode_entry_bundle(notes)
     else:
         if start + width > size >> (ref.level * tiles.TILE_HEIGHT):
-            raise NotFound("beyond the published tree")
+            raise NotFound(C.BEYOND_TREE)
         body = _hash_tile(s, ref.level, start, width)
     headers = {"Cache-Control": IMMUTABLE} if ref.width is None else {}
     return Response(body, media_type="application/octet-stream", headers=headers)
@@ -141,7 +142,7 @@ def _hash_tile(s: DbSession, level: int, start: int, width: int) -> bytes:
                                         LogNode.idx < start + width).order_by(LogNode.idx))
     hashes = s.execute(q).scalars().all()
     if len(hashes) != width:
-        raise NotFound("the log is missing nodes of this tile")
+        raise NotFound(C.TILE_NODES)
     return b"".join(hashes)
 
 
@@ -197,7 +198,7 @@ def get_record(index: Annotated[int, Path(ge=0, le=MAX_DB_INT)], s: DbSession, r
                who: CurrentPrincipal) -> Response:
     row = s.get(LogEntry, index)
     if row is None or not readable(rt.policy, who, row):
-        raise NotFound(f"no record {index} that you may read")
+        raise NotFound(C.NO_RECORD, index=index)
     cp = proof_checkpoint(s, index)
     out = record_json(row)
     out["leaf_hash"] = b64(row.leaf_hash)
@@ -212,7 +213,7 @@ def get_consistency(s: DbSession, rt: CurrentRuntime, _: CurrentPrincipal,
                     new: Annotated[int, Query(ge=1, le=MAX_DB_INT)]) -> Response:
     cp = latest_checkpoint(s)
     if old > new or cp is None or new > cp.size:
-        raise BadRequest("need 1 <= old <= new <= the current tree size")
+        raise BadRequest(C.CONSISTENCY_RANGE)
     proof = merkle.consistency_proof(DbNodes(s, rt.cache), old, new)
     return answer({"old": old, "new": new, "proof": [b64(h) for h in proof]})
 

@@ -13,6 +13,7 @@ from parley.apischema import READ, answer, refusals
 from parley.auth import CurrentPrincipal, DbSession
 from parley.errors import NotFound
 from parley.parties.models import Member, MemberKey, Party
+from parley.records import codes as C
 
 router = APIRouter(prefix="/api", tags=["parties"])
 
@@ -108,7 +109,7 @@ def list_parties(s: DbSession, _: CurrentPrincipal) -> Response:
 def get_party(slug: str, s: DbSession, _: CurrentPrincipal) -> Response:
     p = s.get(Party, slug)
     if p is None:
-        raise NotFound(f"no party {slug!r}")
+        raise NotFound(C.NO_PARTY, party=slug)
     members = s.execute(select(Member).where(Member.party == slug).order_by(Member.id)).scalars()
     return answer({**party_json(p), "members": [member_json(m) for m in members]})
 

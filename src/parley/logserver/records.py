@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from parley.apischema import ReceiptBody, written
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession
 from parley.errors import Forbidden
+from parley.records import codes as C
 from parley.records.format import MAX_RECORD_BYTES
 from parley.records.pipeline import Receipt
 from parley.submit import receipt_of, submit_as_async
@@ -48,7 +49,7 @@ async def submit_record(body: SignedRecord, rt: CurrentRuntime, who: CurrentPrin
     except (IndexError, UnicodeDecodeError):
         author = ""
     if author and author != who.member:
-        raise Forbidden("a member may only submit records they authored")
+        raise Forbidden(C.OWN_RECORDS)
     # The stateless checks (parse, canonical payload, hash) run on a worker thread, not the event loop.
     receipt = await receipt_of(await run_in_threadpool(rt.pipeline.submit_async, note, body.payload))
     return _answer(receipt)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from parley.errors import ParleyError, Unprocessable
 from parley.log.note import Signer
+from parley.parties import codes as C
 from parley.parties.models import Credential
 
 
@@ -35,7 +36,7 @@ class HashBusy(ParleyError):
     status, code = 503, "busy"
 
     def __init__(self, retry_after: int = 2) -> None:
-        super().__init__("the server is busy; try again in a moment")
+        super().__init__(C.HASH_BUSY)
         self.retry_after = retry_after
         self.headers = {"Retry-After": str(retry_after)}
 
@@ -190,7 +191,7 @@ def keep_credential(session: Session, member: str, data: Mapping[str, Any], key_
     """Store ``local_credential``'s data for ``member``, whose key ``key_id`` the record just registered: a
     custodial key must be that key."""
     if "custody_key" in data and data.get("custody_key_id") != key_id:
-        raise Unprocessable("the key the server is to hold is not the key this record registers", field="vkey")
+        raise Unprocessable(C.CUSTODY_KEY_MISMATCH, field="vkey")
     cred = credential(session, member)
     for name in ("password_hash", "token_hash", "custody_key", "custody_key_id"):
         if name in data:

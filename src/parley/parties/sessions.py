@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley.db import writing
 from parley.errors import Forbidden
+from parley.parties import codes as C
 from parley.parties.models import Member, SignInFailure, WebSession
 from parley.parties.naming import AUTHOR_RE
 from parley.settings import Settings
@@ -250,11 +251,10 @@ def check_api_write(request: Request) -> None:
         return
     sent = request.headers.get(CSRF_HEADER, "").encode("latin-1")
     if not hmac.compare_digest(sent, str(request.session.get("csrf", "")).encode()):
-        raise CsrfRefused("a write with the session cookie needs the page's CSRF token in the X-CSRF-Token header "
-                          "(or use an API token: 'Authorization: Bearer')")
+        raise CsrfRefused(C.CSRF_TOKEN)
     origin = request.headers.get("origin") or request.headers.get("referer")
     if origin is not None and not same_site(origin, request):
-        raise CsrfRefused("this request comes from another site")
+        raise CsrfRefused(C.CSRF_SITE)
 
 
 def same_site(url: str, request: Request) -> bool:

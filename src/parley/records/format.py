@@ -26,6 +26,7 @@ from typing import Any
 import rfc8785
 
 from parley.errors import BadRequest
+from parley.records import codes as C
 from parley.parties.naming import AUTHOR_RE, ROLES, SLUG_RE
 
 HEADER = "parley.record/v1"
@@ -48,7 +49,7 @@ class Audience:
     def parse(cls, text: str) -> Audience:
         tokens = tuple(t for t in text.split(",") if t)
         if not tokens or len(tokens) > 64 or len(set(tokens)) != len(tokens):
-            raise BadRequest("audience must list 1 to 64 distinct tokens", field="audience")
+            raise BadRequest(C.AUDIENCE_SIZE, field="audience")
         for t in tokens:
             if t in ("public", "all"):
                 continue
@@ -59,7 +60,7 @@ class Audience:
                     continue
             elif kind == "role" and rest in ROLES:
                 continue
-            raise BadRequest(f"unknown audience token {t!r}", field="audience")
+            raise BadRequest(C.AUDIENCE_TOKEN, token=t, field="audience")
         return cls(tuple(sorted(tokens)))
 
     def text(self) -> str:
@@ -111,7 +112,7 @@ class RecordText:
         try:
             return datetime.fromisoformat(self.time)
         except ValueError as exc:
-            raise BadRequest(f"impossible time {self.time!r}", field="time") from exc
+            raise BadRequest(C.IMPOSSIBLE_TIME, time=self.time, field="time") from exc
 
     def text(self) -> str:
         lines = [
@@ -131,35 +132,35 @@ class RecordText:
     def parse(cls, text: str) -> RecordText:
         lines = text.split("\n")
         if lines[-1] != "" or len(lines) < 9:
-            raise BadRequest("record text is incomplete")
+            raise BadRequest(C.TEXT_INCOMPLETE)
         lines = lines[:-1]
         if lines[0] != HEADER:
-            raise BadRequest(f"record text must start with {HEADER!r}")
+            raise BadRequest(C.TEXT_HEADER, header=HEADER)
         fixed = ("origin", "kind", "author", "party", "time", "audience")
         values: dict[str, str] = {}
         for key, line in zip(fixed, lines[1:7], strict=True):
             k, sep, v = line.partition(" ")
             if k != key or not sep or not v:
-                raise BadRequest(f"record line {key!r} is missing or out of order")
+                raise BadRequest(C.TEXT_LINE, line=key)
             values[key] = v
         refs = []
         for line in lines[7:-1]:
             k, _, v = line.partition(" ")
             if k != "ref" or not HEX64.match(v):
-                raise BadRequest("malformed ref line: must be 'ref <64 lowercase hex>'")
+                raise BadRequest(C.REF_LINE)
             refs.append(v)
         if len(refs) > MAX_REFS or len(set(refs)) != len(refs):
-            raise BadRequest(f"at most {MAX_REFS} distinct refs")
+            raise BadRequest(C.TOO_MANY_REFS, limit=MAX_REFS)
         k, _, v = lines[-1].partition(" ")
         if k != "payload" or not v.startswith("sha256:") or not HEX64.match(v[7:]):
-            raise BadRequest("record must end with 'payload sha256:<64 hex>'")
+            raise BadRequest(C.PAYLOAD_LINE)
         m = AUTHOR_RE.match(values["author"])
         if not m or m.group(1) != values["party"]:
-            raise BadRequest("author must be '<party>/<member>' of the record's party", field="author")
+            raise BadRequest(C.AUTHOR_FORM, field="author")
         if not KIND_RE.match(values["kind"]):
-            raise BadRequest("malformed kind", field="kind")
+            raise BadRequest(C.KIND_FORM, field="kind")
         if not TIME_RE.match(values["time"]):
-            raise BadRequest("time must be YYYY-MM-DDTHH:MM:SSZ", field="time")
+            raise BadRequest(C.TIME_FORM, field="time")
         rec = cls(
             origin=values["origin"],
             kind=values["kind"],
@@ -172,7 +173,7 @@ class RecordText:
         )
         rec.when  # noqa: B018  (rejects impossible dates such as month 13)
         if rec.text() != text:
-            raise BadRequest("record text is not in canonical form")
+            raise BadRequest(C.NOT_CANONICAL)
         return rec
 
 
@@ -180,7 +181,7 @@ def canonical_payload(payload: Any) -> bytes:
     try:
         return rfc8785.dumps(payload)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise BadRequest(f"payload is not canonicalisable JSON: {exc}", field="payload") from exc
+        raise BadRequest(C.PAYLOAD_JSON, why=str(exc), field="payload") from exc
 
 
 def payload_hash(payload: Any) -> str:

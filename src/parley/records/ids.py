@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from parley.errors import Unprocessable
 from parley.parties.models import Party
+from parley.records import codes as C
 
 REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over a telephone
 REFERENCE = r"^INQ-[0-9A-Z][0-9A-Z_-]{0,62}-[0-9A-Z]{4}-[0-9A-Z]{4}$"
@@ -45,8 +46,7 @@ def owner(s: Session, ident: str) -> str | None:
 def require_own(ctx: Author, ident: str, field: str, what: str) -> None:
     """Refuse a new object's id outside its author's namespace (before looking whether the id is taken)."""
     if owner(ctx.session, ident) != ctx.party:
-        raise Unprocessable(f"the id of a new {what} starts with your party's slug and a dash "
-                            f"({ctx.party}-…)", field=field)
+        raise Unprocessable(C.ID_PREFIX, what=what, prefix=ctx.party, field=field)
 
 
 def reference_party(ref: str) -> str:
@@ -56,8 +56,7 @@ def reference_party(ref: str) -> str:
 
 def require_own_reference(ctx: Author, ref: str, field: str) -> None:
     if reference_party(ref) != ctx.party:
-        raise Unprocessable(f"an inquiry's reference names the filing party: INQ-{ctx.party.upper()}-…",
-                            field=field)
+        raise Unprocessable(C.INQUIRY_REF, party=ctx.party.upper(), field=field)
 
 
 def new_id(party: str, what: str, nbytes: int = 4) -> str:

@@ -20,12 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
+from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.log import note as notes
 from parley.parties.credentials import keep_credential
 from parley.parties.models import Annotation, Member, MemberKey, Party
 from parley.parties import rules
 from parley.parties.naming import ROLES, SLUG
+from parley.records import codes as C
 from parley.records.format import RecordText
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
@@ -138,9 +139,7 @@ class Context:
             raise self.not_manager(party)
 
     def not_manager(self, party: str) -> Forbidden:
-        return Forbidden(f"only an admin of party {party!r} manages its members and keys"
-                         + ("" if self.party == party else
-                            " (a mediator's admin does so only while the party has no admin of its own)"))
+        return Forbidden(C.NOT_MANAGER if self.party == party else C.NOT_MANAGER_MEDIATOR, party=party)
 
 
 Manager = rules.Actor
@@ -208,11 +207,11 @@ def _verifier(vkey: str, expected_name: str) -> notes.Verifier:
     try:
         v = notes.Verifier.from_vkey(vkey)
     except (ValueError, notes.NoteError) as exc:
-        raise Unprocessable(f"malformed verifier key: {exc}", field="vkey") from exc
+        raise Unprocessable(C.VKEY_MALFORMED, why=str(exc), field="vkey") from exc
     if v.alg != notes.ALG_ED25519:
-        raise Unprocessable("member keys must be Ed25519 note keys (algorithm 0x01)", field="vkey")
+        raise Unprocessable(C.VKEY_ALGORITHM, field="vkey")
     if v.name != expected_name:
-        raise Unprocessable(f"key name must be {expected_name!r}", field="vkey")
+        raise Unprocessable(C.VKEY_NAME, name=expected_name, field="vkey")
     return v
 
 
@@ -220,7 +219,7 @@ def _add_key(ctx: Context, member: str, vkey: str) -> None:
     v = _verifier(vkey, member)
     kid = v.key_id.hex()
     if ctx.session.get(MemberKey, (kid, member)) is not None:
-        raise Conflict("this key is already registered", field="vkey")
+        raise Conflict(C.KEY_EXISTS, field="vkey")
     ctx.session.add(MemberKey(key_id=kid, name=member, member=member, vkey=vkey, registered_idx=ctx.idx))
     # The credential the server keeps for this member and key (a password's hash, a token's, the custodial
     # signing key), in this record's transaction: the record is never stored without it, nor it without
@@ -232,16 +231,16 @@ def _add_key(ctx: Context, member: str, vkey: str) -> None:
 def _member(ctx: Context, member_id: str) -> Member:
     m = ctx.session.get(Member, member_id)
     if m is None:
-        raise NotFound(f"no member {member_id!r}", field="member")
+        raise NotFound(C.NO_MEMBER, member=member_id, field="member")
     return m
 
 
 def apply_deployment_init(ctx: Context) -> None:
     p: DeploymentInit = ctx.payload
     if ctx.idx != 0:
-        raise Conflict("deployment.init is only valid as the first record of the log")
+        raise Conflict(C.NOT_FIRST)
     if ctx.record.party != p.party or ctx.record.member_handle != p.member:
-        raise Unprocessable("deployment.init must be authored by the member it creates")
+        raise Unprocessable(C.INIT_AUTHOR)
     ctx.session.add(
         Party(slug=p.party, kind=p.party_kind, name_en=p.names.en, name_uk=p.names.uk, name_ru=p.names.ru,
               created_idx=ctx.idx, updated_idx=ctx.idx)
@@ -257,14 +256,14 @@ def apply_deployment_init(ctx: Context) -> None:
 def apply_party_create(ctx: Context) -> None:
     p: PartyCreate = ctx.payload
     if not rules.may_create_party(ctx):
-        raise Forbidden("only an admin of a mediator party may create parties")
+        raise Forbidden(C.CREATE_PARTIES)
     if ctx.session.get(Party, p.slug) is not None:
-        raise Conflict(f"party {p.slug!r} already exists", field="slug")
+        raise Conflict(C.PARTY_EXISTS, party=p.slug, field="slug")
     # Ids a record picks start with its author's party and a dash (``records.ids``): no slug may extend
     # another's that way, or one party could pick ids in another's name.
     for other in ctx.session.execute(select(Party.slug)).scalars():
         if p.slug.startswith(other + "-") or other.startswith(p.slug + "-"):
-            raise Conflict(f"party {p.slug!r} would share the id prefix of party {other!r}", field="slug")
+            raise Conflict(C.PARTY_PREFIX, party=p.slug, other=other, field="slug")
     ctx.session.add(Party(slug=p.slug, kind=p.kind, name_en=p.names.en, name_uk=p.names.uk,
                           name_ru=p.names.ru, created_idx=ctx.idx, updated_idx=ctx.idx))
 
@@ -273,7 +272,7 @@ def apply_party_update(ctx: Context) -> None:
     p: PartyUpdate = ctx.payload
     party = ctx.session.get(Party, p.slug)
     if party is None:
-        raise NotFound(f"no party {p.slug!r}", field="slug")
+        raise NotFound(C.NO_PARTY, party=p.slug, field="slug")
     ctx.require_manager_of(p.slug)
     party.name_en, party.name_uk, party.name_ru = p.names.en, p.names.uk, p.names.ru
     party.updated_idx = ctx.idx
@@ -282,11 +281,11 @@ def apply_party_update(ctx: Context) -> None:
 def apply_member_create(ctx: Context) -> None:
     p: MemberCreate = ctx.payload
     if ctx.session.get(Party, p.party) is None:
-        raise NotFound(f"no party {p.party!r}", field="party")
+        raise NotFound(C.NO_PARTY, party=p.party, field="party")
     ctx.require_manager_of(p.party)
     mid = f"{p.party}/{p.handle}"
     if ctx.session.get(Member, mid) is not None:
-        raise Conflict(f"member {mid!r} already exists", field="handle")
+        raise Conflict(C.MEMBER_EXISTS, member=mid, field="handle")
     ctx.session.add(Member(id=mid, party=p.party, handle=p.handle, display_name=p.display_name,
                            roles=",".join(sorted(set(p.roles))), active=True,
                            created_idx=ctx.idx, updated_idx=ctx.idx))
@@ -299,12 +298,12 @@ def apply_member_update(ctx: Context) -> None:
     m = _member(ctx, p.member)
     ctx.require_manager_of(m.party)
     if p.display_name is None and p.roles is None and p.active is None:
-        raise Unprocessable("nothing to change")
+        raise Unprocessable(C.NOTHING_TO_CHANGE)
     if m.id == (ctx.author.id if ctx.author else None):
         if p.active is False or (p.roles and "admin" not in p.roles):
-            raise Conflict("an admin cannot deactivate or demote themself; ask another admin")
+            raise Conflict(C.SELF_DEMOTE)
         if p.roles and not set(p.roles) <= m.role_set:
-            raise Forbidden("nobody widens their own powers: another admin of your party gives you a role",
+            raise Forbidden(C.SELF_WIDEN,
                             field="roles")
     if p.display_name is not None:
         m.display_name = p.display_name
@@ -330,9 +329,9 @@ def apply_key_register(ctx: Context) -> None:
 def _revoke(ctx: Context, member: str, key_id: str) -> None:
     k = ctx.session.get(MemberKey, (key_id, member))
     if k is None:
-        raise NotFound(f"member {member!r} has no key {key_id}", field="key_id")
+        raise NotFound(C.NO_KEY, member=member, key=key_id, field="key_id")
     if k.revoked_idx is not None:
-        raise Conflict(f"key {key_id} was already revoked", field="key_id")
+        raise Conflict(C.KEY_REVOKED, key=key_id, field="key_id")
     k.revoked_idx = ctx.idx
 
 
@@ -403,5 +402,20 @@ def parse_payload(kind: Kind, payload: Any) -> Payload:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(x) for x in first["loc"]) or None
-        raise Unprocessable(f"payload of {kind.name}: {loc or ''} {first['msg']}".strip(), field=loc) from exc
+        raise Unprocessable(C.PAYLOAD, kind=kind.name, detail=f"{loc or ''} {first['msg']}", field=loc,
+                            **payload_params(first)) from exc
+
+
+def payload_params(error: Any) -> dict[str, Any]:
+    """What a page or the command line needs to word pydantic's first error in the reader's language: its type,
+    the length or bound it names, and a validator's own code (``parley.errors.Invalid``) with its parameters."""
+    ctx = error.get("ctx") or {}
+    out: dict[str, Any] = {"type": error["type"]}
+    limit = next((ctx[k] for k in ("min_length", "max_length", "ge", "gt", "le", "lt") if k in ctx), None)
+    if limit is not None:
+        out["limit"] = limit if isinstance(limit, int | float) else str(limit)
+    cause = ctx.get("error")
+    if isinstance(cause, Invalid):
+        out["reason"], out["reason_params"] = cause.refusal, cause.params
+    return out
 

@@ -37,6 +37,7 @@ from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from parley.log.state import LogState, LogUnavailable, StateError
 from parley.log.store import DbNodes, NodeCache, b64, new_checkpoint, tlog_proof
 from parley.parties.models import Member, MemberKey, Party
+from parley.records import codes as C
 from parley.records.format import MAX_RECORD_BYTES, RecordText, canonical_payload, record_hash
 from parley.records.kinds import Context, DeploymentInit, Kind, parse_payload
 
@@ -78,28 +79,27 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
     """Checks that need no database: size, note syntax, record text, a kind this log accepts, payload hash,
     clock."""
     if len(sub.note) > MAX_RECORD_BYTES:
-        raise TooLarge(f"a record is at most {MAX_RECORD_BYTES} bytes; this one is {len(sub.note)}")
+        raise TooLarge(C.TOO_LARGE, limit=MAX_RECORD_BYTES, size=len(sub.note))
     try:
         text, sigs = notes.parse_note(sub.note)
     except notes.NoteError as exc:
-        raise BadRequest(f"malformed signed note: {exc}") from exc
+        raise BadRequest(C.NOTE_MALFORMED, why=str(exc)) from exc
     rec = RecordText.parse(text)
     if rec.origin != origin:
-        raise Unprocessable(f"record is for log {rec.origin!r}, this log is {origin!r}", field="origin")
+        raise Unprocessable(C.OTHER_LOG, origin=rec.origin, log=origin, field="origin")
     if rec.kind not in kinds:
-        raise Unprocessable(f"unknown record kind {rec.kind!r}", field="kind")
+        raise Unprocessable(C.UNKNOWN_KIND, kind=rec.kind, field="kind")
     own = [s for s in sigs if s.name == rec.author]
     if len(own) != 1:
-        raise Unauthorized("the record must carry exactly one signature by its author's key")
+        raise Unauthorized(C.ONE_SIGNATURE)
     canonical = canonical_payload(sub.payload)
     if hashlib.sha256(canonical).hexdigest() != rec.payload_hash:
-        raise Unprocessable("payload does not match the record's payload hash", field="payload")
+        raise Unprocessable(C.PAYLOAD_HASH, field="payload")
     if not sub.replay:
         when = rec.when
         now = now or datetime.now(UTC)
         if abs(when - now) > MAX_CLOCK_SKEW:
-            raise Unprocessable(f"record time {rec.time} is more than {MAX_CLOCK_SKEW} from the log's clock",
-                                field="time")
+            raise Unprocessable(C.CLOCK_SKEW, time=rec.time, skew=str(MAX_CLOCK_SKEW), field="time")
     sub.record, sub.signature, sub.text, sub.canonical = rec, own[0], text, canonical
     sub.hash = record_hash(sub.note)
 
@@ -210,18 +210,18 @@ class Pipeline:
     def _append(self, batch: Sequence[Submission]) -> None:
         try:
             if self.refusal is not None:
-                raise LogUnavailable(f"the log refuses writes: {self.refusal}")
+                raise LogUnavailable(C.REFUSES_WRITES, why=str(self.refusal))
             self._append_batch(batch)
         except StateError as exc:  # the database is behind, or forked from, what the log released
             self.refuse(str(exc))
-            err: Exception = LogUnavailable(f"the log refuses writes: {exc}")
+            err: Exception = LogUnavailable(C.REFUSES_WRITES, why=str(exc))
             for s in batch:
                 if not s.future.done():
                     s.future.set_exception(err)
         except Exception as exc:  # noqa: BLE001 — the whole transaction failed: nothing was stored, say so to everyone
             if not isinstance(exc, LogUnavailable):
                 log.error("append batch of %d failed: %s", len(batch), type(exc).__name__)
-            err = exc if isinstance(exc, ParleyError) else Conflict("the log could not store this batch; retry")
+            err = exc if isinstance(exc, ParleyError) else Conflict(C.BATCH_FAILED)
             for s in batch:
                 if not s.future.done():
                     s.future.set_exception(err)
@@ -235,7 +235,7 @@ class Pipeline:
             nodes = DbNodes(s, self.cache, pending)
             prev = s.get(LogCheckpoint, start) if start else None
             if start and prev is None:
-                raise Conflict("the log's previous checkpoint is missing; refusing to extend it")
+                raise Conflict(C.CHECKPOINT_MISSING)
             if self.state is not None:
                 # Never extend a tree that is not the released one or an extension of it (a rollback).
                 self.state.check_database(nodes, start, prev.root_hash if prev else merkle.EMPTY_ROOT)
@@ -305,8 +305,7 @@ class Pipeline:
             except OSError as exc:
                 # Stored but not released: the next append records it (the database is then ahead).
                 log.error("the log's state file could not be written: %s", exc.strerror or type(exc).__name__)
-                err = LogUnavailable("the record was stored but the log could not record its checkpoint; "
-                                     "retry later to get its receipt")
+                err = LogUnavailable(C.CHECKPOINT_NOT_RECORDED)
                 for sub, _ in receipts:
                     sub.future.set_exception(err)
                 return
@@ -334,42 +333,42 @@ class Pipeline:
         party: Party | None = None
         if rec.kind == "deployment.init":
             if idx != 0:
-                raise Conflict("deployment.init is only valid as the first record of the log")
+                raise Conflict(C.NOT_FIRST)
             try:
                 verifier = notes.Verifier.from_vkey(cast(DeploymentInit, payload).vkey)
             except (ValueError, notes.NoteError) as exc:
-                raise Unprocessable(f"malformed verifier key: {exc}", field="vkey") from exc
+                raise Unprocessable(C.VKEY_MALFORMED, why=str(exc), field="vkey") from exc
             if verifier.name != rec.author or verifier.key_id != sig.key_id:
-                raise Unauthorized("deployment.init must be signed by the key it registers")
+                raise Unauthorized(C.INIT_SIGNATURE)
         else:
             key = s.get(MemberKey, (sig.key_id.hex(), rec.author))
             if key is None:
-                raise Unauthorized(f"no key {sig.key_id.hex()} registered for {rec.author}")
+                raise Unauthorized(C.NO_SIGNING_KEY, key=sig.key_id.hex(), author=rec.author)
             if key.revoked_idx is not None:
-                raise Unauthorized(f"key {key.key_id} of {rec.author} was revoked at record {key.revoked_idx}")
+                raise Unauthorized(C.KEY_WAS_REVOKED, key=key.key_id, author=rec.author, index=key.revoked_idx)
             verifier = self._verifier(key)
             author = s.get(Member, rec.author)
             if author is None or not author.active:
-                raise Forbidden(f"{rec.author} is not an active member")
+                raise Forbidden(C.NOT_ACTIVE, author=rec.author)
             party = s.get(Party, author.party)
             hold.append((key, author, party))
             if not (author.role_set & kind.roles):
-                raise Forbidden(f"role {author.roles!r} may not write {rec.kind} records")
+                raise Forbidden(C.ROLE_KIND, roles=author.roles, kind=rec.kind)
         if not verifier.verify(text, sig.sig):
-            raise Unauthorized("the author's signature does not verify")
+            raise Unauthorized(C.BAD_SIGNATURE)
         if kind.min_audience and not ({kind.min_audience, "public"} & set(rec.audience.tokens)):
-            raise Unprocessable(f"{rec.kind} records must be readable by {kind.min_audience!r}", field="audience")
+            raise Unprocessable(C.MIN_AUDIENCE, kind=rec.kind, audience=kind.min_audience, field="audience")
         for t in rec.audience.tokens:
             if t.startswith("party:"):
                 slug = t[6:].partition("/")[0]
                 if s.get(Party, slug) is None and not (rec.kind == "deployment.init" and slug == rec.party):
-                    raise Unprocessable(f"audience names unknown party {slug!r}", field="audience")
+                    raise Unprocessable(C.AUDIENCE_PARTY, party=slug, field="audience")
         if rec.refs:
             # Earlier records of this batch are not inserted yet; ``known`` has them.
             pending = [r for r in rec.refs if r not in known]
             found = set(s.execute(select(LogEntry.record_hash).where(LogEntry.record_hash.in_(pending))).scalars()) \
                 if pending else set()
             if len(found) != len(pending):
-                raise Unprocessable("a ref names a record that is not in the log", field="refs")
+                raise Unprocessable(C.REF_UNKNOWN, field="refs")
         kind.apply(Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party,
                            local=sub.local or {}))
