@@ -9,11 +9,14 @@ import os
 import secrets
 import socket
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
+
+from parley import client as api_client
 
 if TYPE_CHECKING:
     from parley.settings import Settings
@@ -286,7 +289,7 @@ def record_submit(
         note = compose(signer, origin=origin, kind=kind, audience=audience.split(","), payload=data, refs=ref or [])
         r = client.post("/api/records", json={"note": note.decode(), "payload": data})
     if r.status_code >= 400:
-        console.print(f"[red]{r.status_code}: {r.text}[/red]")
+        api_client.refused(r.status_code, r.text)
         raise typer.Exit(1)
     out.print_json(r.text)
 
@@ -358,6 +361,39 @@ def _register_commands() -> None:
     log_app.command("verify")(verify_command(kinds))
     app.add_typer(witness_app, name="witness", help="Run a witness that cosigns consistent checkpoints.")
     register_commands(app)
+
+
+def language(environ: Mapping[str, str] | None = None) -> str:
+    """The language the command line speaks (uk, ru or en), from the locale as gettext reads it: the first of
+    ``LANGUAGE``'s list it knows, else ``LC_ALL``, ``LC_MESSAGES`` or ``LANG`` (the first set); English otherwise."""
+    env = os.environ if environ is None else environ
+    known = ("uk", "ru", "en")
+    for part in env.get("LANGUAGE", "").split(":"):
+        if part.split("_")[0].split(".")[0].lower() in known:
+            return part.split("_")[0].split(".")[0].lower()
+    value = next((env[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if env.get(v)), "")
+    lang = value.split("_")[0].split(".")[0].split("@")[0].lower()
+    return lang if lang in known else "en"
+
+
+def refusal_text(body: dict[str, Any], lang: str | None = None) -> str | None:
+    """A refusal the API answered, in the reader's language: its code's message with its parameters (the pages'
+    catalogue, ``parley.web.refusals``), or for a refusal without a code the generic sentence of its kind.
+    None in English for a refusal without a code: the server's own sentence says more."""
+    from parley.web import i18n, refusals
+
+    lang = lang or language()
+    code, params = body.get("code"), body.get("params")
+    found = refusals.coded(code, params if isinstance(params, dict) else {}, body.get("field")) \
+        if isinstance(code, str) else None
+    if found is None:
+        if lang == "en":
+            return None
+        found = refusals.generic_for(str(body.get("error", "")), body.get("field"))
+    return i18n.render(lang, found)
+
+
+api_client.translate = refusal_text
 
 
 def main() -> None:

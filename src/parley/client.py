@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -18,6 +19,11 @@ out = Console()
 Url = Annotated[str, typer.Option(envvar="PARLEY_URL", help="The Parley server")]
 Token = Annotated[str, typer.Option(envvar="PARLEY_TOKEN", help="Your API token")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the server's JSON")]
+
+# A refusal in the reader's language from what the API answered (``error``, ``code``, ``params``, ``message``,
+# ``field``), or None for the English the API gave. The command line sets it (``parley.cli``: the pages'
+# catalogue, in the language of the locale); this module, in the shared base, knows no catalogue.
+translate: Callable[[dict[str, Any]], str | None] | None = None
 
 
 def call(url: str, token: str, method: str, path: str, body: Any = None) -> Any:
@@ -35,14 +41,24 @@ def call(url: str, token: str, method: str, path: str, body: Any = None) -> Any:
         console.print(f"[red]cannot reach {url}: {exc}[/red]")
         raise typer.Exit(2) from None
     if r.status_code >= 400:
-        try:
-            err = r.json()
-            field = f" [{err['field']}]" if err.get("field") else ""
-            console.print(f"refused ({r.status_code}){field}: {err.get('message', r.text)}", style="red", markup=False)
-        except ValueError:
-            console.print(f"{r.status_code}: {r.text}", style="red", markup=False)
+        refused(r.status_code, r.text)
         raise typer.Exit(1)
     return r.json()
+
+
+def refused(status: int, text: str) -> None:
+    """Print the refusal the server answered: its field and its message in the reader's language (``translate``),
+    else the server's English; a body that is not a refusal is printed as it came."""
+    try:
+        err = json.loads(text)
+    except ValueError:
+        err = None
+    if not isinstance(err, dict) or "message" not in err:
+        console.print(f"{status}: {text}", style="red", markup=False)
+        return
+    field = f" [{err['field']}]" if err.get("field") else ""
+    shown = translate(err) if translate is not None else None
+    console.print(f"refused ({status}){field}: {shown or err['message']}", style="red", markup=False)
 
 
 def load_json(path: Path) -> Any:

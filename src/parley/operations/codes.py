@@ -6,8 +6,19 @@ show each code's own message in the reader's language (``parley.web.refusals.BY_
 from __future__ import annotations
 
 from parley.errors import Code
+from parley.records import codes as spine
 
 # -- who may ---------------------------------------------------------------------------------------------------
+STATE_ROLES = Code("operation.state_roles", "only negotiators, liaison officers and admins state operations")
+STATE_MEMBERS = Code("operation.state_members", "only members state operations")
+PROPOSE_WHO = Code("operation.propose_who", "only the organising mediator or a party concerned proposes an operation")
+CHANGE_WHO = Code("operation.change_who", "only the organising mediator or a party concerned changes an operation")
+RULES_WHO = Code("operation.rules_who", "only an admin of a mediator party sets the notice and answer periods")
+MOVEMENT_WHO = Code("operation.movement_who", "only the mediator or a party concerned reports the convoy's movements")
+OUTCOME_WHO = Code("operation.outcome_who", "only the mediator or a party concerned reports an operation's outcome")
+WITHDRAW_WHO = Code("zone.withdraw_who", "only the declaring party withdraws its zone")
+CHANNEL_WHO = Code("channel.who", "only the mediator and the parties concerned use an operation's channel")
+RECEIPT_WHO = Code("channel.receipt_who", "only a recipient party gives a receipt for a message")
 NOT_CONCERNED = Code("operation.party_not_concerned",
                      "party '{party}' is not concerned by operation '{operation}'; only the parties it concerns answer")
 STATUS_BY_MEDIATOR = Code("operation.status_by_mediator",
@@ -17,7 +28,6 @@ STATUS_BY_MEDIATOR = Code("operation.status_by_mediator",
 NO_OPERATION = Code("operation.not_found", "no operation '{operation}'")
 NO_INCIDENT = Code("incident.not_found", "no incident '{incident}'")
 NO_ZONE = Code("zone.not_found", "no zone '{zone}'")
-NO_PARTY = Code("party.not_found", "no party '{party}'")
 NO_MESSAGE = Code("channel.message_not_found", "no channel message at record {index}")
 NOT_IN_CHANNEL = Code("channel.not_in_channel", "no message {record} in the channel of '{operation}'")
 CHECKS_LIMIT = Code("operation.checks_limit", "at most {limit} conflict checks an hour per member; wait, or propose "
@@ -64,5 +74,51 @@ ZONE_EXISTS = Code("zone.exists", "zone '{zone}' is already declared")
 ZONE_ENDED = Code("zone.ended_before_declared", "the zone's validity ended before it was declared ({end} UTC)")
 ZONE_WITHDRAWN = Code("zone.withdrawn", "zone '{zone}' was already withdrawn")
 RECEIPT_GIVEN = Code("channel.receipt_given", "party '{party}' already gave a {state} receipt for this message")
+
+MOVEMENT_FUTURE = Code("operation.movement_in_future", "a movement cannot be reported before it happens")
+INCIDENT_FUTURE = Code("incident.in_future", "an incident cannot be reported before it happens")
+FIRST_ACCOUNT = Code("incident.first_account", "name the first account of the incident, not another account")
+ONE_ACCOUNT = Code("incident.one_account", "a party gives one account of an incident; correct it with a note")
+ZONE_ENDS_FIRST = Code("zone.ends_before_start", "the zone's validity ends before it starts")
+WINDOW_ENDS_FIRST = Code("operation.window_ends_before_start", "the window ends before it starts")
+
+# -- the payloads' own checks (raised in validators as ``parley.errors.Invalid``) ---------------------------------
+UNKNOWN_TIME_ZONE = Code("operation.unknown_time_zone", "unknown time zone {zone!r}")
+ROUTE_OR_AREA = Code("operation.route_or_area", "an operation needs a route, an area or both")
+PARTIES_TWICE = Code("operation.parties_twice", "parties are listed twice")
+PLAN_ONLY_COUNTER = Code("operation.plan_only_counter", "a counter-proposal carries a plan; other answers do not")
+DECLINE_REASON = Code("operation.decline_reason", "a declined answer gives its reason")
+EMERGENCY_NOTICE = Code("operation.emergency_notice",
+                        "the emergency notice period cannot be longer than the ordinary one")
+REGION_FORM = Code("operation.region_form", "region is [west, south, east, north] in degrees")
+
+# -- geometry (geo.py) -------------------------------------------------------------------------------------------
+POSITION = Code("geo.position", "a position is [longitude, latitude] (RFC 7946)")
+NUMBERS = Code("geo.numbers", "coordinates must be numbers")
+FINITE = Code("geo.finite", "coordinates must be finite numbers")
+LONGITUDE = Code("geo.longitude", "longitude {lon} is outside -180..180")
+LATITUDE_SWAPPED = Code("geo.latitude_swapped", "latitude {lat} is outside -90..90 (are longitude and latitude "
+                        "swapped? GeoJSON puts longitude first)")
+LATITUDE = Code("geo.latitude", "latitude {lat} is outside -90..90")
+NOT_POINT = Code("geo.not_point", "expected a GeoJSON Point")
+RING_SHORT = Code("geo.ring_short", "a polygon ring needs at least 4 positions, the last equal to the first")
+RING_OPEN = Code("geo.ring_open", "polygon ring is not closed: its last position must equal its first")
+RING_DISTINCT = Code("geo.ring_distinct", "polygon ring has fewer than 3 distinct positions")
+NOT_GEOMETRY = Code("geo.not_geometry", "expected a GeoJSON geometry object")
+GEOMETRY_TYPE = Code("geo.type_not_allowed", "geometry type must be one of {allowed}, not {kind!r}")
+GEOMETRY_MEMBERS = Code("geo.unexpected_members", "unexpected members in the geometry")
+NO_COORDINATES = Code("geo.no_coordinates", "geometry has no coordinates")
+TOO_MANY_POSITIONS = Code("geo.too_many_positions", "geometry has {count} positions; at most {limit} are accepted")
+ROUTE_SHORT = Code("geo.route_short", "a route needs at least two distinct positions")
+NO_RINGS = Code("geo.no_rings", "polygon has no rings")
+NO_POLYGONS = Code("geo.no_polygons", "multipolygon has no polygons")
+MEMBER_NO_RINGS = Code("geo.member_no_rings", "multipolygon member has no rings")
+UNSUPPORTED_TYPE = Code("geo.unsupported_type", "unsupported geometry type {kind!r}")
+INVALID_GEOMETRY = Code("geo.invalid", "invalid geometry: {why}")
+EMPTY_GEOMETRY = Code("geo.empty", "geometry is empty")
+NESTED = Code("geo.nested_too_deeply", "coordinates are nested too deeply")
+MIXED = Code("geo.mixed_positions", "coordinates mix positions [longitude, latitude] with other values")
+
+NO_PARTY = spine.NO_PARTY  # the spine's: a party is the spine's
 
 CODES: tuple[Code, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Code))

@@ -20,32 +20,32 @@ from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from parley.errors import Unprocessable
+from parley.errors import Code, Unprocessable
+from parley.operations import codes as C
 
 MAX_VERTICES = 5000  # per geometry; a route drawn on a map has tens, a surveyed zone hundreds
 MAX_BUFFER_M = 50_000
 
 
-def _fail(message: str, field: str) -> Unprocessable:
-    return Unprocessable(message, field=field)
+def _fail(code: Code, field: str, **params: Any) -> Unprocessable:
+    return Unprocessable(code, field=field, **params)
 
 
 def _position(p: Any, field: str) -> tuple[float, float]:
     if not isinstance(p, list | tuple) or len(p) not in (2, 3):
-        raise _fail("a position is [longitude, latitude] (RFC 7946)", field)
+        raise _fail(C.POSITION, field)
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in p):
-        raise _fail("coordinates must be numbers", field)
+        raise _fail(C.NUMBERS, field)
     try:
         lon, lat = float(p[0]), float(p[1])
     except OverflowError:
-        raise _fail("coordinates must be finite numbers", field) from None
+        raise _fail(C.FINITE, field) from None
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise _fail("coordinates must be finite numbers", field)
+        raise _fail(C.FINITE, field)
     if not -180 <= lon <= 180:
-        raise _fail(f"longitude {lon} is outside -180..180", field)
+        raise _fail(C.LONGITUDE, field, lon=lon)
     if not -90 <= lat <= 90:
-        hint = " (are longitude and latitude swapped? GeoJSON puts longitude first)" if -90 <= lon <= 90 else ""
-        raise _fail(f"latitude {lat} is outside -90..90{hint}", field)
+        raise _fail(C.LATITUDE_SWAPPED if -90 <= lon <= 90 else C.LATITUDE, field, lat=lat)
     return lon, lat
 
 
@@ -53,75 +53,75 @@ def point(obj: Any, field: str) -> Point:
     """A Point given as GeoJSON or as a bare [lon, lat]."""
     if isinstance(obj, dict):
         if obj.get("type") != "Point" or set(obj) - {"type", "coordinates"}:
-            raise _fail("expected a GeoJSON Point", field)
+            raise _fail(C.NOT_POINT, field)
         obj = obj.get("coordinates")
     return Point(_position(obj, field))
 
 
 def _ring(ring: Any, field: str) -> list[tuple[float, float]]:
     if not isinstance(ring, list) or len(ring) < 4:
-        raise _fail("a polygon ring needs at least 4 positions, the last equal to the first", field)
+        raise _fail(C.RING_SHORT, field)
     pts = [_position(p, field) for p in ring]
     if pts[0] != pts[-1]:
-        raise _fail("polygon ring is not closed: its last position must equal its first", field)
+        raise _fail(C.RING_OPEN, field)
     if len(set(pts)) < 3:
-        raise _fail("polygon ring has fewer than 3 distinct positions", field)
+        raise _fail(C.RING_DISTINCT, field)
     return pts
 
 
 def geometry(obj: Any, field: str, allowed: Sequence[str]) -> BaseGeometry:
     """Parse and validate a GeoJSON geometry; raise ``Unprocessable`` naming ``field`` on any defect."""
     if not isinstance(obj, dict):
-        raise _fail("expected a GeoJSON geometry object", field)
+        raise _fail(C.NOT_GEOMETRY, field)
     kind = obj.get("type")
     if kind not in allowed:
-        raise _fail(f"geometry type must be one of {', '.join(allowed)}, not {kind!r}", field)
+        raise _fail(C.GEOMETRY_TYPE, field, allowed=", ".join(allowed), kind=kind)
     if set(obj) - {"type", "coordinates", "bbox"}:
-        raise _fail("unexpected members in the geometry", field)
+        raise _fail(C.GEOMETRY_MEMBERS, field)
     coords = obj.get("coordinates")
     if not isinstance(coords, list):
-        raise _fail("geometry has no coordinates", field)
+        raise _fail(C.NO_COORDINATES, field)
     count = _count(coords, field)
     if count > MAX_VERTICES:
-        raise _fail(f"geometry has {count} positions; at most {MAX_VERTICES} are accepted", field)
+        raise _fail(C.TOO_MANY_POSITIONS, field, count=count, limit=MAX_VERTICES)
     if kind == "Point":
         return Point(_position(coords, field))
     if kind == "LineString":
         pts = [_position(p, field) for p in coords]
         if len(set(pts)) < 2:
-            raise _fail("a route needs at least two distinct positions", field)
+            raise _fail(C.ROUTE_SHORT, field)
         geom: BaseGeometry = LineString(pts)
     elif kind == "Polygon":
         if not coords:
-            raise _fail("polygon has no rings", field)
+            raise _fail(C.NO_RINGS, field)
         rings = [_ring(r, field) for r in coords]
         geom = Polygon(rings[0], rings[1:])
     elif kind == "MultiPolygon":
         if not coords:
-            raise _fail("multipolygon has no polygons", field)
+            raise _fail(C.NO_POLYGONS, field)
         polys = []
         for poly in coords:
             if not isinstance(poly, list) or not poly:
-                raise _fail("multipolygon member has no rings", field)
+                raise _fail(C.MEMBER_NO_RINGS, field)
             rings = [_ring(r, field) for r in poly]
             polys.append(Polygon(rings[0], rings[1:]))
         geom = MultiPolygon(polys)
     else:  # pragma: no cover - ``allowed`` only names the types above
-        raise _fail(f"unsupported geometry type {kind!r}", field)
+        raise _fail(C.UNSUPPORTED_TYPE, field, kind=kind)
     if not geom.is_valid:
-        raise _fail(f"invalid geometry: {shapely.is_valid_reason(geom)}", field)
+        raise _fail(C.INVALID_GEOMETRY, field, why=shapely.is_valid_reason(geom))
     if geom.is_empty:
-        raise _fail("geometry is empty", field)
+        raise _fail(C.EMPTY_GEOMETRY, field)
     return geom
 
 
 def _count(coords: Any, field: str, depth: int = 0) -> int:
     """Positions in a coordinates array; refuses arrays that mix positions with other members."""
     if depth > 4:
-        raise _fail("coordinates are nested too deeply", field)
+        raise _fail(C.NESTED, field)
     if coords and isinstance(coords[0], list):
         if not all(isinstance(c, list) for c in coords):
-            raise _fail("coordinates mix positions [longitude, latitude] with other values", field)
+            raise _fail(C.MIXED, field)
         return sum(_count(c, field, depth + 1) for c in coords)
     return 1
 

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
-from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
+from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.operations import codes as C
 from parley.operations import geo, plan_rules
 from parley.operations.deconfliction import meets
@@ -111,15 +111,15 @@ class Plan(Payload):
         try:
             zoneinfo.ZoneInfo(v)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r}") from exc
+            raise Invalid(C.UNKNOWN_TIME_ZONE, zone=v) from exc
         return v
 
     @model_validator(mode="after")
     def _shape(self) -> Plan:
         if self.route is None and self.area is None:
-            raise ValueError("an operation needs a route, an area or both")
+            raise Invalid(C.ROUTE_OR_AREA)
         if len(set(self.parties)) != len(self.parties):
-            raise ValueError("parties are listed twice")
+            raise Invalid(C.PARTIES_TWICE)
         return self
 
 
@@ -139,9 +139,9 @@ class OperationAnswerPayload(Payload):
     @model_validator(mode="after")
     def _counter(self) -> OperationAnswerPayload:
         if (self.answer == "counter") != (self.plan is not None):
-            raise ValueError("a counter-proposal carries a plan; other answers do not")
+            raise Invalid(C.PLAN_ONLY_COUNTER)
         if self.answer == "declined" and not self.reason.strip():
-            raise ValueError("a declined answer gives its reason")
+            raise Invalid(C.DECLINE_REASON)
         return self
 
 
@@ -219,11 +219,11 @@ class RulesSet(Payload):
     @model_validator(mode="after")
     def _order(self) -> RulesSet:
         if self.emergency_notice_hours > self.notice_hours:
-            raise ValueError("the emergency notice period cannot be longer than the ordinary one")
+            raise Invalid(C.EMERGENCY_NOTICE)
         if self.region is not None:
             w, s, e, n = self.region
             if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
-                raise ValueError("region is [west, south, east, north] in degrees")
+                raise Invalid(C.REGION_FORM)
         return self
 
 
@@ -252,7 +252,7 @@ def rules(s: Any) -> dict[str, Any]:
 
 def _require_writer(ctx: Context) -> None:
     if not states_operations(ctx):
-        raise Forbidden("only negotiators, liaison officers and admins state operations")
+        raise Forbidden(C.STATE_ROLES)
 
 
 def _operation(ctx: Context, op_id: str, field: str = "operation") -> Operation:
@@ -349,10 +349,10 @@ def _check_plan(ctx: Context, plan: Plan, field: str) -> tuple[Any, datetime]:
 def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_to: int | None, field: str) -> None:
     footprint, answer_by = _check_plan(ctx, plan, field)
     if ctx.author_party is None or ctx.author is None:
-        raise Forbidden("only members state operations")
+        raise Forbidden(C.STATE_MEMBERS)
     concerned = set(plan.parties)
     if not proposes_plan(ctx, plan.mediator, plan.parties):
-        raise Forbidden("only the organising mediator or a party concerned proposes an operation")
+        raise Forbidden(C.PROPOSE_WHO)
     _require_audience(ctx, plan.parties)
     minx, miny, maxx, maxy = footprint.bounds
     ctx.session.add(OperationVersion(
@@ -429,7 +429,7 @@ def _event(ctx: Context, op: Operation, event: str, *, at: datetime | None = Non
 def apply_rules(ctx: Context) -> None:
     p: RulesSet = ctx.payload
     if not may_set_rules(ctx):
-        raise Forbidden("only an admin of a mediator party sets the notice and answer periods")
+        raise Forbidden(C.RULES_WHO)
     row = ctx.session.get(OperationRules, 1)
     values = dict(notice_hours=p.notice_hours, emergency_notice_hours=p.emergency_notice_hours,
                   answer_hours=p.answer_hours, emergency_answer_hours=p.emergency_answer_hours,
@@ -467,7 +467,7 @@ def apply_propose(ctx: Context) -> None:
     if op.status not in REVISABLE:
         raise Conflict(C.UNCHANGEABLE, operation=op.id, status=op.status, field="operation")
     if ctx.author_party is None or not takes_part(ctx, op):
-        raise Forbidden("only the organising mediator or a party concerned changes an operation")
+        raise Forbidden(C.CHANGE_WHO)
     # A revision cannot drop a party (whose acknowledgement would then never be asked) or swap the mediator.
     _same_parties(op, p.plan, "a revision")
     _add_version(ctx, op, p.plan, op.version + 1, None, "plan")
@@ -536,13 +536,13 @@ def apply_movement(ctx: Context) -> None:
     _require_writer(ctx)
     op = _operation(ctx, p.operation)
     if ctx.author_party is None or not takes_part(ctx, op):
-        raise Forbidden("only the mediator or a party concerned reports the convoy's movements")
+        raise Forbidden(C.MOVEMENT_WHO)
     if op.status not in MOVING:
         raise Conflict(C.MOVEMENTS_CLOSED, operation=op.id, status=op.status.replace("_", " "),
                        field="operation")
     at = p.at.astimezone(UTC)
     if at > ctx.record.when + FUTURE_SLACK:
-        raise Unprocessable("a movement cannot be reported before it happens", field="at")
+        raise Unprocessable(C.MOVEMENT_FUTURE, field="at")
     _require_audience(ctx, op.party_list)
     pos = None
     if p.position is not None:
@@ -562,12 +562,12 @@ def apply_incident(ctx: Context) -> None:
     if p.account_of is not None:
         other = _incident(ctx, p.account_of, "account_of")
         if not is_first_account(other):
-            raise Unprocessable("name the first account of the incident, not another account", field="account_of")
+            raise Unprocessable(C.FIRST_ACCOUNT, field="account_of")
         if not gives_other_account(ctx, other):
-            raise Conflict("a party gives one account of an incident; correct it with a note", field="account_of")
+            raise Conflict(C.ONE_ACCOUNT, field="account_of")
     at = p.at.astimezone(UTC)
     if at > ctx.record.when + FUTURE_SLACK:
-        raise Unprocessable("an incident cannot be reported before it happens", field="at")
+        raise Unprocessable(C.INCIDENT_FUTURE, field="at")
     pt = _point(p.position, "position")
     ctx.session.add(Incident(
         id=p.id, idx=ctx.idx, operation=p.operation, account_of=p.account_of, at=at, lon=pt.x, lat=pt.y,
@@ -584,7 +584,7 @@ def apply_outcome(ctx: Context) -> None:
     op = _operation(ctx, p.operation)
     assert ctx.author is not None and ctx.author_party is not None
     if not takes_part(ctx, op):
-        raise Forbidden("only the mediator or a party concerned reports an operation's outcome")
+        raise Forbidden(C.OUTCOME_WHO)
     if op.status not in REPORTING:
         raise Conflict(C.OUTCOMES_CLOSED, operation=op.id, status=op.status.replace("_", " "),
                        field="operation")
@@ -611,7 +611,7 @@ def apply_zone(ctx: Context) -> None:
     _in_region(ctx, g, "geometry")
     start, end = p.valid_from.astimezone(UTC), p.valid_until.astimezone(UTC)
     if end <= start:
-        raise Unprocessable("the zone's validity ends before it starts", field="valid_until")
+        raise Unprocessable(C.ZONE_ENDS_FIRST, field="valid_until")
     if end <= ctx.record.when:
         raise Unprocessable(C.ZONE_ENDED, end=f"{end:%Y-%m-%d %H:%M}",
                             field="valid_until")
@@ -625,7 +625,7 @@ def apply_zone_withdraw(ctx: Context) -> None:
     _require_writer(ctx)
     z = _zone(ctx, p.id, "id")
     if ctx.author_party is None or not withdraws(ctx, z):
-        raise Forbidden("only the declaring party withdraws its zone")
+        raise Forbidden(C.WITHDRAW_WHO)
     if z.withdrawn_idx is not None:
         raise Conflict(C.ZONE_WITHDRAWN, zone=p.id, field="id")
     z.withdrawn_idx = ctx.idx
@@ -638,7 +638,7 @@ def apply_channel_post(ctx: Context) -> None:
     assert ctx.author is not None and ctx.author_party is not None
     members = [op.mediator, *op.party_list]
     if not takes_part(ctx, op):
-        raise Forbidden("only the mediator and the parties concerned use an operation's channel")
+        raise Forbidden(C.CHANNEL_WHO)
     _require_audience(ctx, op.party_list)
     recipients = [x for x in members if x != ctx.author_party.slug]
     ctx.session.add(ChannelMessage(idx=ctx.idx, operation=op.id, author=ctx.author.id, party=ctx.author_party.slug,
@@ -654,7 +654,7 @@ def apply_channel_receipt(ctx: Context) -> None:
         raise NotFound(C.NO_MESSAGE, index=p.message, field="message")
     party = ctx.author_party.slug
     if not may_give_receipt(ctx, msg.recipients.split(",")):
-        raise Forbidden("only a recipient party gives a receipt for a message", field="message")
+        raise Forbidden(C.RECEIPT_WHO, field="message")
     if ctx.session.get(ChannelReceipt, (msg.idx, party, p.state)) is not None:
         raise Conflict(C.RECEIPT_GIVEN, party=party, state=p.state, field="state")
     delivered = p.state == "delivered" or ctx.session.get(ChannelReceipt, (msg.idx, party, "delivered")) is not None

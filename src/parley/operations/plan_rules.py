@@ -36,7 +36,7 @@ def check_window(start: datetime, end: datetime, when: datetime, field: str = "p
     than ``MAX_WINDOW`` or starts before ``when``."""
     start, end = utc(start), utc(end)
     if end <= start:
-        raise Unprocessable("the window ends before it starts", field=f"{field}.window.end")
+        raise Unprocessable(C.WINDOW_ENDS_FIRST, field=f"{field}.window.end")
     if end - start > MAX_WINDOW:
         raise Unprocessable(C.WINDOW_TOO_LONG, n=MAX_WINDOW.days, field=f"{field}.window.end")
     if start < when:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from parley.errors import Code
 
-CUSTODY_KEY_MISMATCH = Code("key.custody_mismatch", "the key the server is to hold is not the key this record registers")
+CUSTODY_KEY_MISMATCH = Code("key.custody_mismatch",
+                            "the key the server is to hold is not the key this record registers")
 HASH_BUSY = Code("server.busy", "the server is busy; try again in a moment")
 CSRF_TOKEN = Code("session.csrf_token", "a write with the session cookie needs the page's CSRF token in the "
                   "X-CSRF-Token header (or use an API token: 'Authorization: Bearer')")

@@ -20,6 +20,7 @@ from parley.apischema import answer as json_answer
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.errors import Unprocessable
 from parley.parties.sessions import address_key, client_address
+from parley.people import codes as C
 from parley.people import kinds as k
 from parley.people import service as svc
 from parley.people.export import persons_file
@@ -333,15 +334,15 @@ def _mapping(text: str) -> dict[int, str] | None:
         raw = json.loads(text)
         return {int(i): str(f) for i, f in raw.items() if f}
     except (ValueError, AttributeError, TypeError):
-        raise Unprocessable("mapping is a JSON object of column number to field", field="mapping") from None
+        raise Unprocessable(C.MAPPING_FORM, field="mapping") from None
 
 
 async def _read_upload(file: UploadFile) -> bytes:
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise Unprocessable(f"the file is over {MAX_UPLOAD >> 20} MB", field="file")
+        raise Unprocessable(C.FILE_TOO_LARGE, mb=MAX_UPLOAD >> 20, field="file")
     if not data:
-        raise Unprocessable("the file is empty", field="file")
+        raise Unprocessable(C.FILE_EMPTY, field="file")
     return data
 
 

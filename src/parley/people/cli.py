@@ -16,6 +16,7 @@ from rich.table import Column, Table
 from parley.client import AsJson, Token, Url
 from parley.client import call as _call
 from parley.client import receipt as _receipt
+from parley.client import refused
 
 person_app = typer.Typer(help="The registry of prisoners of war, detained civilians, the missing and the dead.",
                          no_args_is_help=True)
@@ -44,12 +45,7 @@ def _upload(url: str, token: str, path: str, file: Path, form: dict[str, str]) -
         console.print(f"[red]cannot reach {url}: {exc}[/red]")
         raise typer.Exit(2) from None
     if r.status_code >= 400:
-        try:
-            err = r.json()
-            field = f" [{err['field']}]" if err.get("field") else ""
-            console.print(f"refused ({r.status_code}){field}: {err.get('message', r.text)}", style="red", markup=False)
-        except ValueError:
-            console.print(f"{r.status_code}: {r.text}", style="red", markup=False)
+        refused(r.status_code, r.text)
         raise typer.Exit(1)
     return r.json()
 
@@ -190,7 +186,7 @@ def export(dest: Path, url: Url = "http://127.0.0.1:8000", token: Token = "",
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as c:
         r = c.get(f"/api/persons.{fmt}?" + urlencode({"list": list_id, "category": category}))
     if r.status_code >= 400:
-        console.print(f"refused ({r.status_code}): {r.text}", style="red", markup=False)
+        refused(r.status_code, r.text)
         raise typer.Exit(1)
     dest.write_bytes(r.content)
     out.print(f"wrote {dest} ({len(r.content)} bytes)", markup=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from parley.errors import Unprocessable
+from parley.people import codes as C
 from parley.people import service as svc
 from parley.people.models import PERSON_FIELDS, Person
 
@@ -24,4 +25,4 @@ def persons_file(fmt: str, rows: list[Person], name: str) -> Response:
         return Response(sp.write_xlsx(data, fields, headers),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"content-disposition": f'attachment; filename="{name}.xlsx"'})
-    raise Unprocessable("export as csv or xlsx", field="format")
+    raise Unprocessable(C.EXPORT_FORMAT, field="format")

@@ -16,12 +16,13 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 from sqlalchemy import select
 
-from parley.errors import Conflict, Forbidden, NotFound, Unprocessable
+from parley.errors import Code, Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.parties.models import Party
 from parley.parties.naming import SLUG
 from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
+from parley.people import codes as C
 from parley.people import rules
 from parley.people.rules import DECIDERS, FILERS, WRITERS
 from parley.records import ids
@@ -49,11 +50,11 @@ def check_partial_date(value: str, field: str, *, not_after: date | None = None)
     try:
         d = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
-        raise Unprocessable("no such date", field=field) from None
+        raise Unprocessable(C.NO_SUCH_DATE, field=field) from None
     if d.year < 1900:
-        raise Unprocessable("dates before 1900 are not accepted", field=field)
+        raise Unprocessable(C.BEFORE_1900, field=field)
     if not_after is not None and d > not_after:
-        raise Unprocessable("the date lies after the record's own time", field=field)
+        raise Unprocessable(C.AFTER_RECORD, field=field)
     return value
 
 
@@ -145,7 +146,7 @@ class MatchDecide(Payload):
     @model_validator(mode="after")
     def _two(self) -> MatchDecide:
         if self.left == self.right:
-            raise ValueError("a decision concerns two different person records")
+            raise Invalid(C.TWO_RECORDS)
         return self
 
 
@@ -184,17 +185,17 @@ class InquiryDecide(Payload):
     @model_validator(mode="after")
     def _person(self) -> InquiryDecide:
         if self.decision in ("confirmed", "rejected") and self.person is None:
-            raise ValueError("confirming or rejecting a candidate names the person")
+            raise Invalid(C.CANDIDATE_PERSON)
         if self.decision in ("message", "closed") and not self.message.strip():
-            raise ValueError("say what the family is told")
+            raise Invalid(C.FAMILY_TOLD)
         return self
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _require(ctx: Context, allowed: bool, roles: frozenset[str], what: str) -> None:
+def _require(ctx: Context, allowed: bool, roles: frozenset[str], what: Code) -> None:
     """Refuse unless ``allowed`` (the rule of ``people.rules`` over the author's roles), naming the roles."""
     if not allowed:
-        raise Forbidden(f"only {', '.join(sorted(roles))} members {what}")
+        raise Forbidden(what, roles=", ".join(sorted(roles)))
 
 
 def _party_slug(ctx: Context) -> str:
@@ -209,13 +210,12 @@ def _person_audience(ctx: Context, reporter: str, own: str | None) -> None:
         kind, _, rest = t.partition(":")
         party = rest.partition("/")[0]
         if kind != "party" or party not in allowed:
-            raise Unprocessable("records about a person are read only by the reporting party, the person's own "
-                                f"party and the mediators; {t!r} is not allowed", field="audience")
+            raise Unprocessable(C.PERSON_AUDIENCE, token=t, field="audience")
     if own and own != reporter:
         own_party = ctx.session.get(Party, own)
         if own_party is not None and not ctx.record.audience.admits(own, own_party.kind, frozenset({"registrar"}),
                                                                     reporter):
-            raise Unprocessable(f"the person's own party {own!r} must be in the audience", field="audience")
+            raise Unprocessable(C.OWN_PARTY_AUDIENCE, party=own, field="audience")
 
 
 def _own_party(ctx: Context, slug: str | None) -> str | None:
@@ -223,9 +223,9 @@ def _own_party(ctx: Context, slug: str | None) -> str | None:
         return None
     p = ctx.session.get(Party, slug)
     if p is None:
-        raise NotFound(f"no party {slug!r}", field="own_party")
+        raise NotFound(C.NO_PARTY, party=slug, field="own_party")
     if p.kind != "belligerent":
-        raise Unprocessable("a person's own party is a belligerent party", field="own_party")
+        raise Unprocessable(C.OWN_PARTY_BELLIGERENT, field="own_party")
     return slug
 
 
@@ -242,9 +242,9 @@ def _check_fields(ctx: Context, fields: PersonFields, category: str) -> None:
     for name in DATE_FIELDS:
         check_partial_date(getattr(fields, name), f"person.{name}", not_after=today)
     if fields.birth_date and fields.death_date and fields.death_date < fields.birth_date:
-        raise Unprocessable("the date of death lies before the date of birth", field="person.death_date")
+        raise Unprocessable(C.DEATH_BEFORE_BIRTH, field="person.death_date")
     if fields.birth_date and fields.capture_date and fields.capture_date < fields.birth_date:
-        raise Unprocessable("the date of capture lies before the date of birth", field="person.capture_date")
+        raise Unprocessable(C.CAPTURE_BEFORE_BIRTH, field="person.capture_date")
 
 
 def _may_read(ctx: Context, p: Person) -> bool:
@@ -256,25 +256,25 @@ def _readable_person(ctx: Context, pid: str, field: str = "person") -> Person:
     """The person ``pid`` if its author may read it; otherwise refused exactly as for an absent one."""
     p = ctx.session.get(Person, pid)
     if p is None or not _may_read(ctx, p):
-        raise NotFound(f"no person {pid!r}", field=field)
+        raise NotFound(C.NO_PERSON, person=pid, field=field)
     return p
 
 
 # -- apply -----------------------------------------------------------------------------------------
 def apply_register(ctx: Context) -> None:
     p: PersonRegister = ctx.payload
-    _require(ctx, rules.writes_registry(ctx), WRITERS, "register persons")
+    _require(ctx, rules.writes_registry(ctx), WRITERS, C.REGISTER_ROLES)
     assert ctx.author is not None
     reporter = _party_slug(ctx)
     if ctx.author_party is not None and not rules.reports_persons(ctx):
-        raise Forbidden("only parties register persons")
+        raise Forbidden(C.PARTIES_REGISTER)
     ids.require_own(ctx, p.id, "id", "person record")
     if p.list is not None:
         ids.require_own(ctx, p.list.id, "list.id", "list")
     own = _own_party(ctx, p.own_party)
     _person_audience(ctx, reporter, own)
     if ctx.session.get(Person, p.id) is not None:
-        raise Conflict(f"person {p.id!r} is already registered", field="id")
+        raise Conflict(C.PERSON_EXISTS, person=p.id, field="id")
     _check_fields(ctx, p.person, p.category)
     status = FIRST_EVENT[p.category]
     status_date = {"pow": p.person.capture_date, "civilian": p.person.capture_date,
@@ -293,10 +293,10 @@ def apply_register(ctx: Context) -> None:
 
 def apply_update(ctx: Context) -> None:
     p: PersonUpdate = ctx.payload
-    _require(ctx, rules.writes_registry(ctx), WRITERS, "correct person records")
+    _require(ctx, rules.writes_registry(ctx), WRITERS, C.CORRECT_ROLES)
     row = _readable_person(ctx, p.id, "id")
     if not rules.reported(ctx, row):
-        raise Forbidden("only the reporting party corrects its report; another party registers its own")
+        raise Forbidden(C.REPORTER_CORRECTS)
     own = _own_party(ctx, p.own_party) if p.own_party is not None else row.own_party
     _person_audience(ctx, row.party, own)
     category = p.category or row.category
@@ -310,15 +310,15 @@ def apply_update(ctx: Context) -> None:
 
 def apply_event(ctx: Context) -> None:
     p: PersonEventPayload = ctx.payload
-    _require(ctx, rules.may_record_event(ctx), WRITERS, "record a person's status")
+    _require(ctx, rules.may_record_event(ctx), WRITERS, C.EVENT_ROLES)
     assert ctx.author is not None
     row = _readable_person(ctx, p.person)
     _person_audience(ctx, row.party, row.own_party)
     check_partial_date(p.date, "date", not_after=ctx.record.when.date())
     if p.date and row.birth_date and p.date < row.birth_date:
-        raise Unprocessable("the event lies before the person's date of birth", field="date")
+        raise Unprocessable(C.EVENT_BEFORE_BIRTH, field="date")
     if row.status in ("repatriated", "remains_returned") and p.event not in ("visited", "hospitalised", "died"):
-        raise Conflict(f"the person is already {row.status.replace('_', ' ')}", field="event")
+        raise Conflict(C.ALREADY_STATUS, person_status=row.status.replace("_", " "), field="event")
     ctx.session.add(PersonEvent(idx=ctx.idx, person=row.id, event=p.event, date=p.date, place=p.place, note=p.note,
                                 party=_party_slug(ctx), author=ctx.author.id, audience=ctx.record.audience.text(),
                                 at=ctx.record.when))
@@ -336,30 +336,30 @@ def apply_event(ctx: Context) -> None:
 
 def apply_list(ctx: Context) -> None:
     p: ListImport = ctx.payload
-    _require(ctx, rules.may_import_list(ctx), WRITERS, "import lists")
+    _require(ctx, rules.may_import_list(ctx), WRITERS, C.IMPORT_ROLES)
     assert ctx.author is not None
     reporter = _party_slug(ctx)
     ids.require_own(ctx, p.id, "id", "list")
     if ctx.session.get(PersonList, p.id) is not None:
-        raise Conflict(f"list {p.id!r} is already recorded", field="id")
+        raise Conflict(C.LIST_EXISTS, list=p.id, field="id")
     rows = [r.row for r in p.report]
     if len(set(rows)) != len(rows):
-        raise Unprocessable("each row of the file appears once in the report", field="report")
+        raise Unprocessable(C.REPORT_ROWS_ONCE, field="report")
     for i, r in enumerate(p.report):
         if r.status == "accepted":
             person = ctx.session.get(Person, r.person) if r.person else None
             if person is None or person.list_id != p.id or person.list_row != r.row or person.party != reporter:
-                raise Unprocessable("an accepted row names the person registered from it in this list",
+                raise Unprocessable(C.ACCEPTED_NAMES,
                                     field=f"report.{i}.person")
         elif r.status == "duplicate" and not (r.of or r.of_row):
-            raise Unprocessable("a duplicate row names whom it duplicates", field=f"report.{i}.of")
+            raise Unprocessable(C.DUPLICATE_NAMES, field=f"report.{i}.of")
         elif r.status == "duplicate" and r.of:
             _readable_person(ctx, r.of, f"report.{i}.of")
         elif r.status == "rejected" and not r.reason:
-            raise Unprocessable("a rejected row gives its reason", field=f"report.{i}.reason")
+            raise Unprocessable(C.REJECTED_REASON, field=f"report.{i}.reason")
     for t in ctx.record.audience.tokens:
         if t in ("public", "all") or t.startswith("role:"):
-            raise Unprocessable("a list's report is read by parties and mediators only", field="audience")
+            raise Unprocessable(C.LIST_AUDIENCE, field="audience")
     count = {s: sum(1 for r in p.report if r.status == s) for s in ("accepted", "duplicate", "rejected")}
     ctx.session.add(PersonList(id=p.id, party=reporter, author=ctx.author.id, audience=ctx.record.audience.text(),
                                title=p.title, filename=p.filename, sha256=p.sha256, rows=len(p.report),
@@ -370,20 +370,19 @@ def apply_list(ctx: Context) -> None:
 
 def apply_match(ctx: Context) -> None:
     p: MatchDecide = ctx.payload
-    _require(ctx, rules.may_decide_match(ctx), DECIDERS, "decide matches")
+    _require(ctx, rules.may_decide_match(ctx), DECIDERS, C.DECIDE_ROLES)
     assert ctx.author is not None
     left, right = _readable_person(ctx, p.left, "left"), _readable_person(ctx, p.right, "right")
     allowed = {left.party, right.party, *(x for x in (left.own_party, right.own_party) if x)}
     for t in ctx.record.audience.tokens:
         kind, _, rest = t.partition(":")
         if kind != "party" or rest.partition("/")[0] not in allowed:
-            raise Unprocessable(f"a match decision is read only by the parties of the two records; {t!r} is not "
-                                "allowed", field="audience")
+            raise Unprocessable(C.MATCH_AUDIENCE, token=t, field="audience")
     a, b = sorted((p.left, p.right))
     for old in ctx.session.execute(select(MatchDecision).where(MatchDecision.left == a, MatchDecision.right == b,
                                                                MatchDecision.current.is_(True))).scalars():
         if old.decision == p.decision and old.party == _party_slug(ctx):
-            raise Conflict(f"these two records are already decided {p.decision!r}", field="decision")
+            raise Conflict(C.ALREADY_DECIDED, decision=p.decision, field="decision")
         old.current = False
     ctx.session.add(MatchDecision(idx=ctx.idx, left=a, right=b, decision=p.decision,
                                   probability="" if p.probability is None else f"{p.probability:.4f}", note=p.note,
@@ -393,25 +392,23 @@ def apply_match(ctx: Context) -> None:
 
 def apply_inquiry(ctx: Context) -> None:
     p: InquiryFile = ctx.payload
-    _require(ctx, rules.may_file_inquiry(ctx), FILERS, "file inquiries")
+    _require(ctx, rules.may_file_inquiry(ctx), FILERS, C.FILE_ROLES)
     assert ctx.author is not None
     reporter = _party_slug(ctx)
     if rules.files_for_own_party_only(ctx) and ctx.record.audience.tokens != (f"party:{reporter}",):
         # The public inquiry form speaks for its own party only: what a family sends it is read by that
         # party's registrars and the mediators, never addressed by the form to another party.
-        raise Forbidden(f"the public inquiry form files inquiries for its own party only (audience party:{reporter})",
-                        field="audience")
+        raise Forbidden(C.PUBLIC_FORM_OWN, party=reporter, field="audience")
     ids.require_own_reference(ctx, p.id, "id")
     for t in ctx.record.audience.tokens:
         kind = t.partition(":")[0]
         if kind != "party":
-            raise Unprocessable(f"an inquiry is read only by parties and mediators; {t!r} is not allowed",
-                                field="audience")
+            raise Unprocessable(C.INQUIRY_AUDIENCE, token=t, field="audience")
     if not ctx.record.audience.admits(reporter, ctx.author_party.kind if ctx.author_party else "belligerent",
                                       frozenset({"registrar"}), "-"):
-        raise Unprocessable("the filing party's registrars must be in the audience", field="audience")
+        raise Unprocessable(C.FILERS_AUDIENCE, field="audience")
     if ctx.session.get(Inquiry, p.id) is not None:
-        raise Conflict(f"inquiry {p.id!r} already exists", field="id")
+        raise Conflict(C.INQUIRY_EXISTS, inquiry=p.id, field="id")
     for name in ("birth_date", "last_seen_date"):
         check_partial_date(getattr(p.sought, name), f"sought.{name}", not_after=ctx.record.when.date())
     from parley.people.names import features
@@ -420,7 +417,7 @@ def apply_inquiry(ctx: Context) -> None:
     verifier = ctx.local.get("secret_hash")
     if verifier is not None and not (isinstance(verifier, str) and verifier.startswith("$argon2")
                                      and len(verifier) <= 200):
-        raise Unprocessable("the family's secret is kept as an Argon2 hash, never in clear", field="secret")
+        raise Unprocessable(C.SECRET_HASHED, field="secret")
     ctx.session.add(Inquiry(id=p.id, party=reporter, author=ctx.author.id, audience=ctx.record.audience.text(),
                             sought=json.dumps({**p.sought.model_dump(), "contact": p.contact}, ensure_ascii=False),
                             surname_key=key, relationship=p.relationship, status="open", created_idx=ctx.idx,
@@ -434,20 +431,20 @@ def apply_inquiry(ctx: Context) -> None:
 
 def apply_inquiry_decide(ctx: Context) -> None:
     p: InquiryDecide = ctx.payload
-    _require(ctx, rules.writes_registry(ctx), WRITERS, "answer inquiries")
+    _require(ctx, rules.writes_registry(ctx), WRITERS, C.ANSWER_ROLES)
     assert ctx.author is not None
     inq = ctx.session.get(Inquiry, p.inquiry)
     if inq is None or not POLICY.may_read(ctx, "inquiry.file", inq.audience, inq.party):
-        raise NotFound(f"no inquiry {p.inquiry!r}", field="inquiry")
+        raise NotFound(C.NO_INQUIRY, inquiry=p.inquiry, field="inquiry")
     party = _party_slug(ctx)
     if not rules.answers_for(ctx, inq):
-        raise Forbidden("only the filing party's registrars and the mediators answer an inquiry", field="inquiry")
+        raise Forbidden(C.FILERS_ANSWER, field="inquiry")
     if not rules.is_open(inq):
-        raise Conflict("the inquiry is closed", field="inquiry")
+        raise Conflict(C.INQUIRY_CLOSED, field="inquiry")
     if p.person is not None:
         _readable_person(ctx, p.person)
     if ctx.record.audience.text() != inq.audience:
-        raise Unprocessable("a decision on an inquiry has the inquiry's audience", field="audience")
+        raise Unprocessable(C.DECISION_AUDIENCE, field="audience")
     ctx.session.add(InquiryDecision(idx=ctx.idx, inquiry=inq.id, person=p.person, decision=p.decision,
                                     message=p.message, party=party, author=ctx.author.id, at=ctx.record.when))
     if p.decision == "closed":

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from parley.errors import Forbidden, NotFound, ParleyError, Unprocessable
 from parley.parties.credentials import argon2_hash, argon2_verify
 from parley.parties.principal import Principal
+from parley.people import codes as C
 from parley.people import kinds as k
 from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
@@ -45,7 +46,7 @@ def may_read_people(who: Principal) -> bool:
 def require_reader(who: Principal) -> None:
     if not may_read_people(who):
         roles = ", ".join(sorted(k.POLICY.readers(PERSON).roles))
-        raise Forbidden(f"the registry is read by members with one of the roles {roles} only")
+        raise Forbidden(C.REGISTRY_READERS, roles=roles)
 
 
 def can_read(who: Principal, kind: str, row: Any) -> bool:
@@ -108,7 +109,7 @@ def person(s: Session, who: Principal, pid: str) -> Person:
     require_reader(who)
     p = s.get(Person, pid)
     if p is None or not can_read(who, PERSON, p):
-        raise NotFound(f"no person {pid!r}")
+        raise NotFound(C.NO_PERSON, person=pid)
     return p
 
 
@@ -448,7 +449,7 @@ def preview(data: bytes, filename: str, mapping: dict[int, str] | None = None,
     try:
         sheet = sp.read_table(data, filename)
     except sp.SpreadsheetError as exc:
-        raise Unprocessable(str(exc), field="file") from None
+        raise Unprocessable(exc.code, field="file", **exc.params) from None
     used = mapping if mapping is not None else sp.guess_mapping(sheet.headers)
     rows = sp.parse_rows(sheet, used, default_category=default_category)
     return Preview(sheet, used, rows, hashlib.sha256(data).hexdigest(), filename[-200:])
@@ -546,7 +547,7 @@ def person_list(s: Session, who: Principal, list_id: str) -> PersonList:
     require_reader(who)
     x = s.get(PersonList, list_id)
     if x is None or not can_read(who, "list.import", x):
-        raise NotFound(f"no list {list_id!r}")
+        raise NotFound(C.NO_LIST, list=list_id)
     return x
 
 
@@ -659,7 +660,7 @@ def file_directly(s: Session, submit: Callable[[Principal, str, list[str], dict[
     member = intake_member(s, party)
     who = load_principal(s, member) if member else None
     if who is None:
-        raise NotFound("this party does not take inquiries from families directly", field="party")
+        raise NotFound(C.NO_DIRECT_INQUIRIES, field="party")
     ref, secret = new_reference(party), new_secret()
     payload = {"id": ref, "sought": sought, "relationship": relationship, "contact": contact}
     receipt = submit(who, "inquiry.file", [f"party:{party}"], payload, local_secret(secret))
@@ -705,7 +706,7 @@ def inquiry(s: Session, who: Principal, ref: str) -> Inquiry:
     require_reader(who)
     i = s.get(Inquiry, ref)
     if i is None or not can_read(who, INQUIRY, i):
-        raise NotFound(f"no inquiry {ref!r}")
+        raise NotFound(C.NO_INQUIRY, inquiry=ref)
     return i
 
 

@@ -51,6 +51,8 @@ from dataclasses import field as _field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
+from parley.errors import Code
+from parley.people import codes as C
 from parley.people.models import PERSON_FIELDS
 
 __all__ = [
@@ -93,7 +95,12 @@ Status = Literal["ok", "rejected"]
 
 
 class SpreadsheetError(ValueError):
-    """A file that cannot be read at all. The message says why, in plain English, and never quotes the file."""
+    """A file that cannot be read at all. The message says why, in plain English, and never quotes the file;
+    ``code`` and ``params`` are its refusal's (``parley.people.codes``), with which the import refuses it."""
+
+    def __init__(self, code: Code, /, **params: Any) -> None:
+        super().__init__(code.format(params))
+        self.code, self.params = code, params
 
 
 @dataclass
@@ -131,7 +138,7 @@ _BINARY_MAGIC = {b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd
                  b"MZ": "a Windows program"}
 _EXCEL_NAMES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ENTITIES = "the file contains XML entity declarations, which are refused"
+_ENTITIES = C.ENTITIES
 
 
 def read_table(data: bytes, filename: str) -> Sheet:
@@ -141,21 +148,19 @@ def read_table(data: bytes, filename: str) -> Sheet:
     password-protected workbook, is a zip or XML bomb, or is larger than the limits of this module.
     """
     if not data or not data.strip(b" \t\r\n\x00"):
-        raise SpreadsheetError("the file is empty")
+        raise SpreadsheetError(C.SHEET_FILE_EMPTY)
     name = (filename or "").strip().lower()
     if data.startswith(_ZIP_MAGIC):
         raw, warnings = _xlsx_rows(data)
         kind = "xlsx"
     elif data.startswith(_OLE_MAGIC):
-        raise SpreadsheetError("this is an Excel 97-2003 (.xls) workbook or a password-protected one, which are "
-                               "not read; save it as .xlsx without a password, or as CSV")
+        raise SpreadsheetError(C.XLS)
     else:
         for magic, what in _BINARY_MAGIC.items():
             if data.startswith(magic):
-                raise SpreadsheetError(f"not an XLSX or CSV file ({what})")
+                raise SpreadsheetError(C.NOT_A_SHEET, what=what)
         if name.endswith(_EXCEL_NAMES):
-            raise SpreadsheetError("the file is named as an XLSX workbook but is not one; save it again from "
-                                   "Excel as .xlsx or as CSV")
+            raise SpreadsheetError(C.NAMED_XLSX)
         raw, warnings = _csv_rows(data)
         if name.endswith(".xls"):
             warnings.insert(0, "the file is named .xls but holds delimited text; it was read as CSV")
@@ -173,17 +178,15 @@ def _table(raw: Iterable[tuple[int, list[str]]], warnings: list[str], kind: str)
         if not cells:
             continue
         if len(cells) > MAX_COLUMNS:
-            raise SpreadsheetError(f"row {number} has values beyond column {MAX_COLUMNS}, the most that is read; "
-                                   "remove the columns that are not part of the list")
+            raise SpreadsheetError(C.TOO_MANY_COLUMNS, row=number, limit=MAX_COLUMNS)
         if headers is None:
             headers = [" ".join(c.split()) for c in cells]
             continue
         if len(rows) >= MAX_ROWS:
-            raise SpreadsheetError(f"the sheet has more than {MAX_ROWS:,} rows of data, the most that is read at "
-                                   "once; split the list into several files")
+            raise SpreadsheetError(C.TOO_MANY_ROWS, limit=MAX_ROWS)
         rows.append((number, cells))
     if headers is None:
-        raise SpreadsheetError("the sheet is empty")
+        raise SpreadsheetError(C.SHEET_EMPTY)
     width = max((len(c) for _, c in rows), default=0)
     if width > len(headers):
         warnings.append(f"some rows have values in columns without a header (up to column {_column(width - 1)})")
@@ -214,40 +217,36 @@ def _check_zip(data: bytes) -> None:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise SpreadsheetError("the file looks like an XLSX workbook but its zip archive is damaged") from None
+        raise SpreadsheetError(C.ZIP_DAMAGED) from None
     with zf:
         if len(infos) > MAX_MEMBERS:
-            raise SpreadsheetError(f"the XLSX archive has more than {MAX_MEMBERS:,} parts, which is refused")
+            raise SpreadsheetError(C.TOO_MANY_PARTS, n=MAX_MEMBERS)
         names = {i.filename for i in infos}
         if "mimetype" in names and zf.getinfo("mimetype").file_size < 200 \
                 and zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument"):
-            raise SpreadsheetError("OpenDocument spreadsheets (.ods) are not read; save the file as .xlsx or CSV")
+            raise SpreadsheetError(C.ODS)
         if "xl/workbook.bin" in names:
-            raise SpreadsheetError("binary Excel workbooks (.xlsb) are not read; save the file as .xlsx or CSV")
+            raise SpreadsheetError(C.XLSB)
         if "[Content_Types].xml" not in names:
-            raise SpreadsheetError("not an XLSX or CSV file (a zip archive that is not an Excel workbook)")
+            raise SpreadsheetError(C.NOT_A_SHEET, what="a zip archive that is not an Excel workbook")
         total = 0
         for info in infos:
             if info.flag_bits & 0x1:
-                raise SpreadsheetError("the workbook is password-protected; save it without a password")
+                raise SpreadsheetError(C.PASSWORD)
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise SpreadsheetError("the XLSX archive uses a compression method Excel does not write, which is "
-                                       "refused")
+                raise SpreadsheetError(C.COMPRESSION)
             total += info.file_size
             if total > MAX_UNZIPPED:
-                raise SpreadsheetError(f"the workbook would unpack to more than {MAX_UNZIPPED >> 20} MB, which is "
-                                       "refused (a zip bomb, or a list far larger than one import)")
+                raise SpreadsheetError(C.UNPACKS_TOO_LARGE, n=MAX_UNZIPPED >> 20)
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise SpreadsheetError(f"a part of the workbook is compressed more than {MAX_RATIO} to 1, the mark "
-                                       "of a zip bomb, which is refused")
+                raise SpreadsheetError(C.RATIO, n=MAX_RATIO)
 
 
 def _xlsx_rows(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], list[str]]:
     """Numbered rows of cell texts of the first visible worksheet, and warnings."""
     _check_zip(data)
     if not _xml_defused():
-        raise SpreadsheetError("XLSX files cannot be read safely on this server (the XML parser is not "
-                               "protected by defusedxml); save the list as CSV")
+        raise SpreadsheetError(C.NO_DEFUSEDXML)
     from defusedxml import DefusedXmlException
     from openpyxl import load_workbook
 
@@ -258,13 +257,13 @@ def _xlsx_rows(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], list[str]]
     except Exception as exc:  # noqa: BLE001 - openpyxl raises anything from KeyError to TypeError on a bad package
         if _caused_by(exc, DefusedXmlException):  # openpyxl wraps it in a ValueError
             raise SpreadsheetError(_ENTITIES) from None
-        raise SpreadsheetError("the XLSX workbook is damaged or is not an Excel workbook") from None
+        raise SpreadsheetError(C.XLSX_DAMAGED) from None
     warnings: list[str] = []
     try:
         sheets = wb.worksheets
         visible = [ws for ws in sheets if getattr(ws, "sheet_state", "visible") == "visible"]
         if not visible:
-            raise SpreadsheetError("the workbook has no visible worksheet")
+            raise SpreadsheetError(C.NO_VISIBLE_SHEET)
         ws = visible[0]
         count = len(wb.sheetnames)
         if count > 1:
@@ -275,8 +274,7 @@ def _xlsx_rows(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], list[str]]
         rows: list[tuple[int, list[str]]] = []
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             if number > MAX_SHEET_ROW:
-                raise SpreadsheetError(f"the sheet has rows beyond row {MAX_SHEET_ROW:,}, Excel's last row; "
-                                       "the file is damaged")
+                raise SpreadsheetError(C.BEYOND_LAST_ROW, row=MAX_SHEET_ROW)
             cells = [_cell_text(v) for v in values] if values else []
             if not any(c.strip() for c in cells):
                 continue
@@ -288,7 +286,7 @@ def _xlsx_rows(data: bytes) -> tuple[Iterator[tuple[int, list[str]]], list[str]]
     except Exception as exc:  # noqa: BLE001 - as above, while a worksheet is parsed
         if _caused_by(exc, DefusedXmlException):
             raise SpreadsheetError(_ENTITIES) from None
-        raise SpreadsheetError("the XLSX workbook is damaged: a worksheet cannot be read") from None
+        raise SpreadsheetError(C.WORKSHEET_DAMAGED) from None
     finally:
         wb.close()
     return iter(rows), warnings
@@ -344,16 +342,15 @@ def _decode(data: bytes) -> tuple[str, list[str]]:
                 warnings.append("the file is not UTF-8; it was read as Windows-1251 (Cyrillic). If names look "
                                 "wrong, save the file again as CSV UTF-8")
     except UnicodeDecodeError:
-        raise SpreadsheetError("not an XLSX or CSV file (the content is not text in a known encoding)") from None
+        raise SpreadsheetError(C.NOT_A_SHEET, what="the content is not text in a known encoding") from None
     sample = text[:65536]
     if "\x00" in text or len(_CONTROL.findall(sample)) > len(sample) // 100:
-        raise SpreadsheetError("not an XLSX or CSV file (the content is binary, not text)")
+        raise SpreadsheetError(C.NOT_A_SHEET, what="the content is binary, not text")
     head = text.lstrip()[:200].lower()
     if head.startswith(("<html", "<!doctype html", "<table")) or (head.startswith("<?xml") and "<html" in head):
-        raise SpreadsheetError("this is a web page (HTML) saved under a spreadsheet's name; open it in Excel and "
-                               "save it as .xlsx or CSV")
+        raise SpreadsheetError(C.HTML)
     if head.startswith("<?xml"):
-        raise SpreadsheetError("XML spreadsheets (Excel 2003 XML) are not read; save the file as .xlsx or CSV")
+        raise SpreadsheetError(C.XML_SHEET)
     return unicodedata.normalize("NFC", text), warnings
 
 
@@ -392,11 +389,11 @@ def _csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     try:
         for number, cells in enumerate(reader, start=1):
             if number > MAX_SHEET_ROW:
-                raise SpreadsheetError(f"the file has more than {MAX_SHEET_ROW:,} lines, more than Excel can open")
+                raise SpreadsheetError(C.TOO_MANY_LINES, limit=MAX_SHEET_ROW)
             yield number, cells
     except csv.Error as exc:
         why = "a cell is too long" if "field limit" in str(exc) else "the quoting is broken"
-        raise SpreadsheetError(f"the CSV file cannot be read after row {number}: {why}") from None
+        raise SpreadsheetError(C.CSV_UNREADABLE, row=number, why=why) from None
 
 
 # -- column mapping --------------------------------------------------------------------------------

@@ -1,18 +1,19 @@
-"""Refusals shown on pages, in the page's language.
+"""Refusals shown on pages and by the command line, in the reader's language.
 
-The record kinds refuse with ``ParleyError``s whose messages are English sentences for the API and the log
-(often f-strings), and pydantic refuses a payload with its own wording ("Value error, …"). A page never shows
-either as it is in Ukrainian or Russian. ``refusal(exc)`` gives the ``Message`` to show instead:
+Every refusal raised on purpose carries a stable code and its parameters (``parley.errors.Code``, declared once
+beside what refuses); the API answers the code, the parameters and the English. ``refusal(exc)`` gives the
+``Message`` a page shows, ``coded(code, params, field)`` the same from what the API answered (the command line):
 
-- a payload pydantic refused: by the error's type (``PYDANTIC``: required, too long, not a number …) with the
-  field's label, or for a validator's own sentence (``value_error``) the sentence's entry in ``PATTERNS``;
-- a ``ParleyError``: the entry of ``PATTERNS`` its message matches, with the message's values as named
-  parameters (a status, an action or a field is itself translated);
+- a refusal's code: its entry in ``BY_CODE`` with its parameters, converted by their names (``CONVERT``: a
+  status, an action, roles or a field is itself translated);
+- a payload pydantic refused (``record.payload_invalid``, or the ``ValidationError`` itself): a validator's own
+  code (``parley.errors.Invalid``), else the error's type (``PYDANTIC``: required, too long, not a number …)
+  with the field's label;
 - anything else: a translated generic sentence for its kind of refusal, naming the field (``GENERIC``); an
-  English page shows the original English sentence there, which names the problem more precisely.
+  English page shows the original English sentence there.
 
-``reason(text)`` does the same for the reasons a list import gives for a rejected row. This mapping of
-English text is a bridge: once every refusal carries a stable code and parameters, pages translate the code.
+``reason(text)`` gives the message for a reason a list import gives for a rejected row, or a warning about the
+file: those are not refusals but sentences written into the ``list.import`` record, matched by ``REASONS``.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from parley.errors import (
-    BadRequest, Code, Conflict, Forbidden, NotFound, ParleyError, TooLarge, TooManyRequests, Unauthorized,
+    BadRequest, Code, Conflict, Forbidden, Invalid, NotFound, ParleyError, TooLarge, TooManyRequests, Unauthorized,
     Unavailable, Unprocessable,
 )
 from parley.operations import codes as operation_codes
+from parley.parties import codes as party_codes
+from parley.people import codes as people_codes
+from parley.records import codes as record_codes
 from parley.web import i18n
 from parley.web.i18n import N_, NP_, Message, Plural
 from parley.web.labels import (
@@ -102,290 +106,14 @@ CONVERT: dict[str, Callable[[str], Any]] = {
     "n": int,
 }
 
-# English refusal (as the record kinds, the pipeline and the list reader word it; ``{name}`` stands for a
-# value) → the message a page shows. A plural message (``NP_``) counts its ``{n}``.
-PATTERNS: tuple[tuple[str, str | tuple[str, str]], ...] = (
-    # -- operations: who may ------------------------------------------------------------------------
-    ("only negotiators, liaison officers and admins state operations",
-     N_("Only negotiators, liaison officers and admins state operations.")),
-    ("only members state operations", N_("Only members state operations.")),
-    ("only the organising mediator or a party concerned proposes an operation",
-     N_("Only the organising mediator or a party concerned proposes an operation.")),
-    ("only the organising mediator or a party concerned changes an operation",
-     N_("Only the organising mediator or a party concerned changes an operation.")),
-    ("only an admin of a mediator party sets the notice and answer periods",
-     N_("Only an admin of a mediator party sets the notice and answer periods.")),
-    ("party '{party}' is not concerned by operation '{operation}'; only the parties it concerns answer",
-     N_("Your party is not concerned by this operation; only the parties it concerns answer.")),
-    ("only the organising mediator ({mediator}) changes the status of an operation",
-     N_("Only the organising mediator ({mediator}) changes the status of an operation.")),
-    ("only the mediator or a party concerned reports the convoy's movements",
-     N_("Only the mediator or a party concerned reports the convoy's movements.")),
-    ("only the mediator or a party concerned reports an operation's outcome",
-     N_("Only the mediator or a party concerned reports an operation's outcome.")),
-    ("only the declaring party withdraws its zone", N_("Only the party that declared a zone withdraws it.")),
-    ("only the mediator and the parties concerned use an operation's channel",
-     N_("Only the mediator and the parties concerned use an operation's channel.")),
-    ("only a recipient party gives a receipt for a message",
-     N_("Only a party the message was sent to gives a receipt for it.")),
-    # -- operations: state ---------------------------------------------------------------------------
-    ("no operation '{operation}'", N_("There is no such operation, or you may not read it.")),
-    ("no incident '{incident}'", N_("There is no such incident, or you may not read it.")),
-    ("no zone '{zone}'", N_("There is no such zone, or you may not read it.")),
-    ("no channel message at record {index}", N_("There is no such message.")),
-    ("no message {record} in the channel of '{operation}'", N_("There is no such message.")),
-    ("operation '{operation}' already exists; a change names the version it supersedes",
-     N_("This operation already exists; a change names the version it replaces.")),
-    ("version {version} is not the current version ({current}); answer the current one",
-     N_("Version {version} is no longer the current one (the current is version {current}). Reload the page and "
-        "answer the current version.")),
-    ("version {version} is not the current version ({current})",
-     N_("Version {version} is no longer the current one (the current is version {current}). Reload the page.")),
-    ("operation '{operation}' is {status}; it can no longer be changed",
-     N_("The operation's status is «{status}»; it can no longer be changed.")),
-    ("operation '{operation}' is {status}; answers are closed",
-     N_("The operation's status is «{status}»; answers are closed.")),
-    ("operation '{operation}' is {status}; movements are reported while it is under way",
-     N_("The operation's status is «{status}»; movements are reported while it is under way.")),
-    ("operation '{operation}' is {status}; outcomes are reported once it has started",
-     N_("The operation's status is «{status}»; outcomes are reported once it has started.")),
-    ("party '{party}' proposed this version", N_("Your party proposed this version; it does not answer it.")),
-    ("party '{party}' already answered ({answer})", N_("Your party has already answered this version: «{answer}».")),
-    ("cannot {action} an operation that is {status} (it must be {need})",
-     N_("«{action}» is not possible while the operation's status is «{status}»; it needs the status «{need}».")),
-    ("say why the operation is to {action}", N_("Give the reason.")),
-    ("the window acknowledged for this operation ended at {end} UTC; propose a new version with a new window",
-     N_("The window acknowledged for this operation ended at {end} UTC; propose a new version with a new window.")),
-    ("a movement cannot be reported before it happens", N_("A movement cannot be reported before it happens.")),
-    ("an incident cannot be reported before it happens", N_("An incident cannot be reported before it happens.")),
-    ("incident '{incident}' is already recorded", N_("This incident is already recorded.")),
-    ("name the first account of the incident, not another account",
-     N_("Choose the first account of the incident, not another party's account of it.")),
-    ("a party gives one account of an incident; correct it with a note",
-     N_("Your party has already given its account of this incident; correct it with a note.")),
-    ("{category} to {destination} is listed twice", N_("«{category}» to {destination} is listed twice.")),
-    ("zone '{zone}' is already declared", N_("This zone is already declared.")),
-    ("zone '{zone}' was already withdrawn", N_("This zone was already withdrawn.")),
-    ("the zone's validity ends before it starts", N_("The zone's validity ends before it starts.")),
-    ("the zone's validity ended before it was declared ({end} UTC)",
-     N_("The zone's validity ended before it was declared ({end} UTC).")),
-    ("party '{party}' already gave a {state} receipt for this message",
-     N_("Your party has already given this receipt («{state}»).")),
-    # -- operations: the plan --------------------------------------------------------------------------
-    ("{field} lies outside the deployment's area of operations [{w}, {s}, {e}, {n}]; are longitude and latitude "
-     "swapped? GeoJSON puts longitude first",
-     N_("This lies outside the area of operations ({w}–{e}° E, {s}–{n}° N). Are longitude and latitude "
-        "swapped? Longitude comes first.")),
-    ("'{party}' is not a mediator party", N_("{party} is not a mediator party.")),
-    ("'{party}' is not a belligerent party; only belligerents acknowledge",
-     N_("{party} is not a belligerent party; only belligerents acknowledge an operation.")),
-    ("the route passes {km} km from the {place}; it must reach it",
-     N_("The route passes {km} km from this place ({place}); it must reach it.")),
-    ("the window ends before it starts", N_("The window ends before it starts.")),
-    ("a window lasts at most {n} days", NP_("A window lasts at most {n} day.", "A window lasts at most {n} days.")),
-    ("the window starts in the past ({start} UTC, stated at {when} UTC)",
-     N_("The window starts in the past ({start} UTC; the record was stated at {when} UTC).")),
-    ("the window starts {hours} h after the proposal; the notice period is {notice} h ({emergency} h for an "
-     "emergency)",
-     N_("The window starts {hours} h after the proposal; the notice period is {notice} h ({emergency} h for an "
-        "emergency).")),
-    ("{what} keeps the same mediator ({mediator})", N_("A new version keeps the same mediator ({mediator}).")),
-    ("{what} keeps the same parties concerned ({parties})",
-     N_("A new version keeps the same parties concerned ({parties}).")),
-    ("the audience must include party '{party}', which this operation concerns",
-     N_("The record must be addressed to every party the operation concerns ({party} is missing).")),
-    ("an operation needs a route, an area or both", N_("Draw the route on the map: click at least two points.")),
-    ("parties are listed twice", N_("A party is listed twice.")),
-    ("a counter-proposal carries a plan; other answers do not",
-     N_("Only a counter-proposal carries a plan; other answers do not.")),
-    ("a declined answer gives its reason", N_("Give the reason for declining.")),
-    ("the emergency notice period cannot be longer than the ordinary one",
-     N_("The emergency notice period cannot be longer than the ordinary one.")),
-    ("region is [west, south, east, north] in degrees", N_("The region is west, south, east, north in degrees.")),
-    ("unknown time zone '{zone}'", N_("Choose a time zone.")),
-    ("at most {limit} conflict checks an hour per member; wait, or propose the plan (a proposal is always checked)",
-     N_("Too many conflict checks this hour. Wait, or propose the plan: a proposal is always checked.")),
-    # -- geometry --------------------------------------------------------------------------------------
-    ("a position is [longitude, latitude] (RFC 7946)", N_("A position is longitude, latitude.")),
-    ("coordinates must be numbers", N_("Coordinates must be numbers.")),
-    ("coordinates must be finite numbers", N_("Coordinates must be numbers.")),
-    ("longitude {lon} is outside -180..180", N_("The longitude {lon} is outside −180…180.")),
-    ("latitude {lat} is outside -90..90 (are longitude and latitude swapped? GeoJSON puts longitude first)",
-     N_("The latitude {lat} is outside −90…90. Are longitude and latitude swapped? Longitude comes first.")),
-    ("latitude {lat} is outside -90..90", N_("The latitude {lat} is outside −90…90.")),
-    ("a route needs at least two distinct positions", N_("Draw the route on the map: click at least two points.")),
-    ("a polygon ring needs at least 4 positions, the last equal to the first",
-     N_("Draw the zone on the map: click at least three points.")),
-    ("polygon ring has fewer than 3 distinct positions", N_("Draw the zone on the map: click at least three points.")),
-    ("polygon ring is not closed: its last position must equal its first",
-     N_("The zone's outline is not closed: its last point must be its first.")),
-    ("invalid geometry: {why}", N_("The shape drawn is not valid: its lines must not cross each other.")),
-    ("geometry has {count} positions; at most {limit} are accepted",
-     N_("The shape has {count} points; at most {limit} are accepted.")),
-    ("expected a GeoJSON geometry object", N_("Draw the shape on the map.")),
-    ("geometry is empty", N_("Draw the shape on the map.")),
-    ("geometry has no coordinates", N_("Draw the shape on the map.")),
-    *((text, N_("The shape drawn cannot be read; draw it again on the map.")) for text in (
-        "geometry type must be one of {allowed}, not '{kind}'", "unexpected members in the geometry",
-        "coordinates are nested too deeply", "expected a GeoJSON Point",
-        "coordinates mix positions [longitude, latitude] with other values", "polygon has no rings",
-        "unsupported geometry type '{kind}'", "multipolygon has no polygons", "multipolygon member has no rings")),
-    # -- persons ---------------------------------------------------------------------------------------
-    ("only {roles} members register persons", N_("Only members with one of these roles register persons: {roles}.")),
-    ("only {roles} members correct person records",
-     N_("Only members with one of these roles correct the records of persons: {roles}.")),
-    ("only {roles} members record a person's status",
-     N_("Only members with one of these roles record a person's status: {roles}.")),
-    ("only {roles} members import lists", N_("Only members with one of these roles import lists: {roles}.")),
-    ("only {roles} members decide matches", N_("Only members with one of these roles decide matches: {roles}.")),
-    ("only {roles} members file inquiries", N_("Only members with one of these roles file inquiries: {roles}.")),
-    ("only {roles} members answer inquiries", N_("Only members with one of these roles answer inquiries: {roles}.")),
-    ("no such date", N_("No such date (the order is day, month, year).")),
+# The reasons a list import gives for a rejected row, and its warnings about the file and the mapping, as the
+# list reader words them (``{name}`` stands for a value) → the message a page shows. They are not refusals: they
+# are written into the ``list.import`` record itself, so they stay English sentences there and are matched here.
+# A plural message (``NP_``) counts its ``{n}``.
+REASONS: tuple[tuple[str, str | tuple[str, str]], ...] = (
     ("no such date (the order is day, month, year)", N_("No such date (the order is day, month, year).")),
     ("dates before 1900 are not accepted", N_("Dates before 1900 are not accepted.")),
-    ("the date lies after the record's own time", N_("The date lies in the future.")),
     ("the date lies in the future", N_("The date lies in the future.")),
-    ("no party '{party}'", N_("There is no such party.")),
-    ("a person's own party is a belligerent party", N_("A person's own party is a belligerent party.")),
-    ("the date of death lies before the date of birth", N_("The date of death lies before the date of birth.")),
-    ("the date of capture lies before the date of birth", N_("The date of capture lies before the date of birth.")),
-    ("no person '{person}'", N_("There is no such person, or you may not read this record.")),
-    ("only parties register persons", N_("Only parties register persons.")),
-    ("person '{person}' is already registered", N_("This person is already registered.")),
-    ("only the reporting party corrects its report; another party registers its own",
-     N_("Only the reporting party corrects its report; another party registers its own.")),
-    ("the event lies before the person's date of birth", N_("The event lies before the person's date of birth.")),
-    ("the person is already {person_status}", N_("The person's status is already «{person_status}».")),
-    ("list '{list}' is already recorded", N_("This list is already recorded.")),
-    ("records about a person are read only by the reporting party, the person's own party and the mediators; "
-     "'{token}' is not allowed",
-     N_("Records about a person are read only by the reporting party, the person's own party and the mediators.")),
-    ("the person's own party '{party}' must be in the audience",
-     N_("The person's own party ({party}) must be among the readers of the record.")),
-    ("a decision concerns two different person records", N_("A decision concerns two different records.")),
-    ("these two records are already decided '{decision}'",
-     N_("These two records are already decided: «{decision}».")),
-    ("a match decision is read only by the parties of the two records; '{token}' is not allowed",
-     N_("A match decision is read only by the parties of the two records.")),
-    ("confirming or rejecting a candidate names the person",
-     N_("Confirming or rejecting a candidate names the person.")),
-    ("say what the family is told", N_("Write what the family is told.")),
-    ("no inquiry '{inquiry}'", N_("There is no such inquiry, or you may not read it.")),
-    ("only the filing party's registrars and the mediators answer an inquiry",
-     N_("Only the registrars of the party it was filed with and the mediators answer an inquiry.")),
-    ("the inquiry is closed", N_("The inquiry is closed.")),
-    ("inquiry '{inquiry}' already exists", N_("This inquiry already exists.")),
-    ("no list '{list}'", N_("There is no such list, or you may not read it.")),
-    ("each row of the file appears once in the report", N_("Each row of the file appears once in the report.")),
-    ("an accepted row names the person registered from it in this list",
-     N_("An accepted row names the person registered from it in this list.")),
-    ("a duplicate row names whom it duplicates", N_("A duplicate row names whom it duplicates.")),
-    ("a rejected row gives its reason", N_("A rejected row gives its reason.")),
-    ("a list's report is read by parties and mediators only",
-     N_("A list's report is read by parties and mediators only.")),
-    ("the public inquiry form files inquiries for its own party only (audience party:{party})",
-     N_("The public inquiry form files inquiries for its own party only.")),
-    ("an inquiry is read only by parties and mediators; '{token}' is not allowed",
-     N_("An inquiry is read only by parties and mediators.")),
-    ("the filing party's registrars must be in the audience",
-     N_("The registrars of the party the inquiry is filed with must be among its readers.")),
-    ("the family's secret is kept as an Argon2 hash, never in clear",
-     N_("The family's secret is kept only as a hash, never in clear.")),
-    ("a decision on an inquiry has the inquiry's audience",
-     N_("A decision on an inquiry is read by the inquiry's readers.")),
-    ("this party does not take inquiries from families directly",
-     N_("This party does not take inquiries from families directly.")),
-    ("the registry is read by members with one of the roles {roles} only", N_(
-        "Personal data in the registry is read by registrars, negotiators, admins, auditors and mediators only. "
-        "Press and liaison officers see the figures their party releases, never the persons.")),
-    # -- members, keys, parties -------------------------------------------------------------------------
-    ("only an admin of party '{party}' manages its members and keys",
-     N_("Only an admin of this party manages its members and keys.")),
-    ("only an admin of party '{party}' manages its members and keys (a mediator's admin does so only while the "
-     "party has no admin of its own)",
-     N_("Only an admin of this party manages its members and keys; a mediator's admin does so only while the "
-        "party has no admin of its own.")),
-    ("malformed verifier key: {why}", N_("This is not a verifier key.")),
-    ("member keys must be Ed25519 note keys (algorithm 0x01)", N_("A member's key is an Ed25519 note key.")),
-    ("key name must be '{name}'", N_("The key's name must be {name}.")),
-    ("this key is already registered", N_("This key is already registered.")),
-    ("no member '{member}'", N_("There is no such member.")),
-    ("only an admin of a mediator party may create parties", N_("Only an admin of a mediator party creates parties.")),
-    ("party '{party}' already exists", N_("A party with this short name already exists.")),
-    ("party '{party}' would share the id prefix of party '{other}'",
-     N_("This short name would begin the identifiers of party {other}; choose another.")),
-    ("member '{member}' already exists", N_("A member with this short name already exists.")),
-    ("nothing to change", N_("Nothing to change.")),
-    ("deployment.init is only valid as the first record of the log",
-     N_("The deployment is created by the first record of the log only.")),
-    ("deployment.init must be authored by the member it creates",
-     N_("The deployment's first record is signed by the member it creates.")),
-    ("an admin cannot deactivate or demote themself; ask another admin",
-     N_("An admin cannot deactivate or demote themself; ask another admin.")),
-    ("nobody widens their own powers: another admin of your party gives you a role",
-     N_("Nobody widens their own powers: another admin of your party gives you a role.")),
-    ("member '{member}' has no key {key}", N_("The member has no such key.")),
-    ("key {key} was already revoked", N_("This key was already revoked.")),
-    # -- identifiers, the pipeline -----------------------------------------------------------------------
-    ("the id of a new {what} starts with your party's slug and a dash ({prefix}-…)",
-     N_("A new identifier starts with your party's short name and a dash ({prefix}-…).")),
-    ("an inquiry's reference names the filing party: INQ-{party}-…",
-     N_("An inquiry's reference names the party it is filed with: INQ-{party}-…")),
-    ("{author} is not an active member", N_("Your membership is not active.")),
-    ("role '{roles}' may not write {kind} records", N_("Your roles do not allow this record.")),
-    ("audience names unknown party '{party}'", N_("There is no such party.")),
-    ("the server holds no signing key for you; sign records with your own key",
-     N_("The server holds no web key for you; sign records with your own key.")),
-    ("the log did not confirm the record in time; it may still be appended: submit the same record again for its "
-     "receipt", N_("The log did not confirm the record in time; it may still be appended. Reload the page to see.")),
-    ("the log did not confirm the record in time; it may still be appended",
-     N_("The log did not confirm the record in time; it may still be appended. Reload the page to see.")),
-    # -- files of a list (the first step of the import) ----------------------------------------------------
-    ("the file is empty", N_("The file is empty.")),
-    ("the sheet is empty", N_("The sheet is empty.")),
-    ("not an XLSX or CSV file ({what})", N_("This is not an XLSX or CSV file.")),
-    ("this is an Excel 97-2003 (.xls) workbook or a password-protected one, which are not read; save it as .xlsx "
-     "without a password, or as CSV",
-     N_("Excel 97-2003 (.xls) workbooks and password-protected ones are not read; save the file as .xlsx "
-        "without a password, or as CSV.")),
-    ("the file is named as an XLSX workbook but is not one; save it again from Excel as .xlsx or as CSV",
-     N_("The file is named as an XLSX workbook but is not one; save it again from Excel as .xlsx or as CSV.")),
-    ("this is a web page (HTML) saved under a spreadsheet's name; open it in Excel and save it as .xlsx or CSV",
-     N_("This is a web page (HTML) saved under a spreadsheet's name; open it in Excel and save it as .xlsx or "
-        "CSV.")),
-    ("XML spreadsheets (Excel 2003 XML) are not read; save the file as .xlsx or CSV",
-     N_("Excel 2003 XML spreadsheets are not read; save the file as .xlsx or CSV.")),
-    ("OpenDocument spreadsheets (.ods) are not read; save the file as .xlsx or CSV",
-     N_("OpenDocument spreadsheets (.ods) are not read; save the file as .xlsx or CSV.")),
-    ("binary Excel workbooks (.xlsb) are not read; save the file as .xlsx or CSV",
-     N_("Binary Excel workbooks (.xlsb) are not read; save the file as .xlsx or CSV.")),
-    ("the workbook is password-protected; save it without a password",
-     N_("The workbook is password-protected; save it without a password.")),
-    ("the workbook has no visible worksheet", N_("The workbook has no visible worksheet.")),
-    ("row {row} has values beyond column {limit}, the most that is read; remove the columns that are not part of "
-     "the list",
-     N_("Row {row} has values beyond column {limit}, the last that is read; remove the columns that are not part "
-        "of the list.")),
-    ("the sheet has more than {limit} rows of data, the most that is read at once; split the list into several "
-     "files", N_("The sheet has more than {limit} rows of data; split the list into several files.")),
-    ("the file has more than {limit} lines, more than Excel can open",
-     N_("The file has more than {limit} lines, more than Excel can open.")),
-    ("the CSV file cannot be read after row {row}: {why}", N_("The CSV file cannot be read after row {row}.")),
-    *((text, N_("The XLSX workbook is damaged; save it again from Excel as .xlsx, or as CSV.")) for text in (
-        "the file looks like an XLSX workbook but its zip archive is damaged",
-        "the XLSX workbook is damaged or is not an Excel workbook",
-        "the XLSX workbook is damaged: a worksheet cannot be read",
-        "the sheet has rows beyond row {row}, Excel's last row; the file is damaged")),
-    *((text, N_("The workbook is built in a way that is refused, as a zip bomb would be; save it again from Excel "
-                "as .xlsx, or as CSV.")) for text in (
-        "the XLSX archive has more than {n} parts, which is refused",
-        "the XLSX archive uses a compression method Excel does not write, which is refused",
-        "the workbook would unpack to more than {n} MB, which is refused (a zip bomb, or a list far larger than one "
-        "import)",
-        "a part of the workbook is compressed more than {n} to 1, the mark of a zip bomb, which is refused",
-        "the file contains XML entity declarations, which are refused")),
-    ("XLSX files cannot be read safely on this server (the XML parser is not protected by defusedxml); save the "
-     "list as CSV", N_("XLSX files cannot be read safely on this server; save the list as CSV.")),
     # -- rows of a list (reasons in the import's report) ------------------------------------------------------
     ("looks like a formula", N_("looks like a formula")),
     ("contains control characters", N_("contains control characters")),
@@ -429,7 +157,7 @@ PATTERNS: tuple[tuple[str, str | tuple[str, str]], ...] = (
      N_("The default category is not one of the four categories; it was ignored.")),
 )
 
-# The English of the patterns above as regular expressions, each value a named group.
+# The English of the reasons above as regular expressions, each value a named group.
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -442,22 +170,298 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
-_COMPILED = tuple((_compile(p), target) for p, target in PATTERNS)
+_COMPILED = tuple((_compile(p), target) for p, target in REASONS)
 
 
-def _by_code(codes: tuple[Code, ...]) -> dict[str, str | tuple[str, str]]:
-    """Each code's page message: the entry above for its English template (a code without one fails here)."""
-    messages = dict(PATTERNS)
-    missing = [c.code for c in codes if c.template not in messages]
-    if missing:
-        raise RuntimeError(f"refusal codes without a page message in PATTERNS: {missing}")
-    return {c.code: messages[c.template] for c in codes}
 
-
-# The refusals that carry a code (``parley.errors.Code``) → the message a page shows; their parameters are
-# converted as a matched sentence's are (``CONVERT``). The others are still matched by their English (``_match``).
-CODES: tuple[Code, ...] = operation_codes.CODES
-BY_CODE: dict[str, str | tuple[str, str]] = _by_code(CODES)
+# Every refusal's code (``parley.errors.Code``, declared once beside what refuses: the spine's in
+# ``parley.records.codes`` and ``parley.parties.codes``, each capability's in its ``codes``) → the message a page
+# shows; the parameters are converted by their names (``CONVERT``). A page or the command line never reads the
+# English of a refusal: a refusal without a code is shown as the generic sentence of its kind (``GENERIC``).
+BY_CODE: dict[str, str | tuple[str, str]] = {
+    # -- records -------------------------------------------------------------------------------------------------------
+    "record.audience_size": N_("The record's audience lists 1 to 64 distinct readers."),
+    "record.audience_token": N_("The audience names an unknown reader: {token}."),
+    "record.impossible_time": N_("The record's time {time} does not exist."),
+    "record.text_incomplete": N_("The record's text is incomplete."),
+    "record.text_header": N_("The record's text must start with {header}."),
+    "record.text_line": N_("The record's line {line} is missing or out of order."),
+    "record.ref_line": N_("A reference line of the record is malformed."),
+    "record.too_many_refs": N_("A record names at most {limit} other records."),
+    "record.payload_line": N_("The record's text must end with the hash of its content."),
+    "record.author_form": N_("The record's author must be a member of the record's party (party/member)."),
+    "record.kind_form": N_("The record's kind is malformed."),
+    "record.time_form": N_("The record's time must be written YYYY-MM-DDTHH:MM:SSZ."),
+    "record.not_canonical": N_("The record's text is not in canonical form."),
+    "record.payload_json": N_("The record's content is not valid JSON."),
+    "record.payload_invalid": N_("The form's values are not accepted."),
+    "record.too_large": N_("A record is at most {limit} bytes; this one is {size}."),
+    "record.note_malformed": N_("The signed record cannot be read."),
+    "record.other_log": N_("The record is for another log ({origin})."),
+    "record.unknown_kind": N_("This log does not accept records of the kind {kind}."),
+    "record.one_signature": N_("The record must carry exactly one signature by its author's key."),
+    "record.payload_hash": N_("The record's content does not match its hash."),
+    "record.clock_skew": N_("The record's time {time} is too far from the log's clock; check your computer's clock."),
+    "log.batch_failed": N_("The log could not store the record; try again."),
+    "log.checkpoint_missing":
+        N_("The log's previous checkpoint is missing; the log accepts no records until this is repaired."),
+    "log.refuses_writes": N_("The log accepts no records at the moment; try again later."),
+    "log.checkpoint_not_recorded":
+        N_("The record was stored, but its receipt is not ready; try again later to get it."),
+    "deployment.init_signature": N_("The deployment's first record is signed by the key it registers."),
+    "record.key_unknown": N_("The key that signed the record is not registered for {author}."),
+    "record.key_revoked": N_("The key that signed the record was revoked (at record {index})."),
+    "record.author_inactive": N_("Your membership is not active."),
+    "record.role_may_not_write": N_("Your roles do not allow this record."),
+    "record.bad_signature": N_("The record's signature does not verify."),
+    "record.min_audience": N_("Records of this kind must be readable by {audience}."),
+    "record.audience_party_unknown": N_("There is no such party."),
+    "record.ref_unknown": N_("The record names a record that is not in the log."),
+    "record.id_prefix": N_("A new identifier starts with your party's short name and a dash ({prefix}-…)."),
+    "record.inquiry_reference": N_("An inquiry's reference names the party it is filed with: INQ-{party}-…"),
+    "member.not_manager": N_("Only an admin of this party manages its members and keys."),
+    "member.not_manager_mediator":
+        N_("Only an admin of this party manages its members and keys; a mediator's admin does so only while "
+           "the party has no admin of its own."),
+    "key.malformed": N_("This is not a verifier key."),
+    "key.algorithm": N_("A member's key is an Ed25519 note key."),
+    "key.name": N_("The key's name must be {name}."),
+    "key.exists": N_("This key is already registered."),
+    "member.not_found": N_("There is no such member."),
+    "deployment.not_first": N_("The deployment is created by the first record of the log only."),
+    "deployment.init_author": N_("The deployment's first record is signed by the member it creates."),
+    "party.create_by_mediator": N_("Only an admin of a mediator party creates parties."),
+    "party.exists": N_("A party with this short name already exists."),
+    "party.shares_prefix": N_("This short name would begin the identifiers of party {other}; choose another."),
+    "party.not_found": N_("There is no such party."),
+    "member.exists": N_("A member with this short name already exists."),
+    "member.nothing_to_change": N_("Nothing to change."),
+    "member.self_demote": N_("An admin cannot deactivate or demote themself; ask another admin."),
+    "member.self_widen": N_("Nobody widens their own powers: another admin of your party gives you a role."),
+    "key.not_found": N_("The member has no such key."),
+    "key.already_revoked": N_("This key was already revoked."),
+    "submit.no_custody_key": N_("The server holds no web key for you; sign records with your own key."),
+    "submit.not_confirmed_resubmit":
+        N_("The log did not confirm the record in time; it may still be appended. Reload the page to see."),
+    "submit.not_confirmed":
+        N_("The log did not confirm the record in time; it may still be appended. Reload the page to see."),
+    "auth.bearer": N_("Send the API token as 'Authorization: Bearer <token>'."),
+    "auth.unknown_token": N_("This API token is unknown."),
+    "auth.member_inactive": N_("This member is not active."),
+    "auth.sign_in": N_("Sign in, or send an API token."),
+    "auth.needs_role": N_("This needs one of the roles: {roles}."),
+    "log.no_checkpoint": N_("The log has no published checkpoint yet."),
+    "log.no_tile": N_("There is no such tile."),
+    "log.bundles_auditors": N_("Entry bundles hold every record's signed text; only a mediator's auditors read them."),
+    "log.beyond_tree": N_("This lies beyond the published tree."),
+    "log.tile_nodes_missing": N_("The log is missing nodes of this tile."),
+    "log.record_not_found": N_("There is no record {index} that you may read."),
+    "log.consistency_range": N_("The sizes must satisfy 1 ≤ old ≤ new ≤ the current size of the tree."),
+    "record.not_author": N_("A member submits only records they signed themself."),
+    # -- parties -------------------------------------------------------------------------------------------------------
+    "key.custody_mismatch": N_("The key the server is to hold is not the key this record registers."),
+    "server.busy": N_("The server is busy. Try again in a moment."),
+    "session.csrf_token": N_("The page has expired; reload it and try again."),
+    "session.other_site": N_("This request comes from another site."),
+    # -- operations ----------------------------------------------------------------------------------------------------
+    "operation.state_roles": N_("Only negotiators, liaison officers and admins state operations."),
+    "operation.state_members": N_("Only members state operations."),
+    "operation.propose_who": N_("Only the organising mediator or a party concerned proposes an operation."),
+    "operation.change_who": N_("Only the organising mediator or a party concerned changes an operation."),
+    "operation.rules_who": N_("Only an admin of a mediator party sets the notice and answer periods."),
+    "operation.movement_who": N_("Only the mediator or a party concerned reports the convoy's movements."),
+    "operation.outcome_who": N_("Only the mediator or a party concerned reports an operation's outcome."),
+    "zone.withdraw_who": N_("Only the party that declared a zone withdraws it."),
+    "channel.who": N_("Only the mediator and the parties concerned use an operation's channel."),
+    "channel.receipt_who": N_("Only a party the message was sent to gives a receipt for it."),
+    "operation.party_not_concerned":
+        N_("Your party is not concerned by this operation; only the parties it concerns answer."),
+    "operation.status_by_mediator": N_("Only the organising mediator ({mediator}) changes the status of an operation."),
+    "operation.not_found": N_("There is no such operation, or you may not read it."),
+    "incident.not_found": N_("There is no such incident, or you may not read it."),
+    "zone.not_found": N_("There is no such zone, or you may not read it."),
+    "channel.message_not_found": N_("There is no such message."),
+    "channel.not_in_channel": N_("There is no such message."),
+    "operation.checks_limit":
+        N_("Too many conflict checks this hour. Wait, or propose the plan: a proposal is always checked."),
+    "operation.exists": N_("This operation already exists; a change names the version it replaces."),
+    "operation.version_not_current":
+        N_("Version {version} is no longer the current one (the current is version {current}). Reload the page."),
+    "operation.answer_not_current":
+        N_("Version {version} is no longer the current one (the current is version {current}). Reload the "
+           "page and answer the current version."),
+    "operation.unchangeable": N_("The operation's status is «{status}»; it can no longer be changed."),
+    "operation.answers_closed": N_("The operation's status is «{status}»; answers are closed."),
+    "operation.movements_closed":
+        N_("The operation's status is «{status}»; movements are reported while it is under way."),
+    "operation.outcomes_closed": N_("The operation's status is «{status}»; outcomes are reported once it has started."),
+    "operation.proposed_this_version": N_("Your party proposed this version; it does not answer it."),
+    "operation.already_answered": N_("Your party has already answered this version: «{answer}»."),
+    "operation.status_not_allowed":
+        N_("«{action}» is not possible while the operation's status is «{status}»; it needs the status «{need}»."),
+    "operation.reason_needed": N_("Give the reason."),
+    "operation.window_ended":
+        N_("The window acknowledged for this operation ended at {end} UTC; propose a new version with a new window."),
+    "operation.audience_lacks_party":
+        N_("The record must be addressed to every party the operation concerns ({party} is missing)."),
+    "operation.outside_region":
+        N_("This lies outside the area of operations ({w}–{e}° E, {s}–{n}° N). Are longitude and latitude "
+           "swapped? Longitude comes first."),
+    "operation.not_a_mediator": N_("{party} is not a mediator party."),
+    "operation.not_a_belligerent":
+        N_("{party} is not a belligerent party; only belligerents acknowledge an operation."),
+    "operation.route_misses_place": N_("The route passes {km} km from this place ({place}); it must reach it."),
+    "operation.window_too_long": NP_("A window lasts at most {n} day.", "A window lasts at most {n} days."),
+    "operation.window_in_the_past":
+        N_("The window starts in the past ({start} UTC; the record was stated at {when} UTC)."),
+    "operation.notice_too_short":
+        N_("The window starts {hours} h after the proposal; the notice period is {notice} h ({emergency} h "
+           "for an emergency)."),
+    "operation.same_mediator": N_("A new version keeps the same mediator ({mediator})."),
+    "operation.same_parties": N_("A new version keeps the same parties concerned ({parties})."),
+    "incident.exists": N_("This incident is already recorded."),
+    "operation.outcome_listed_twice": N_("«{category}» to {destination} is listed twice."),
+    "zone.exists": N_("This zone is already declared."),
+    "zone.ended_before_declared": N_("The zone's validity ended before it was declared ({end} UTC)."),
+    "zone.withdrawn": N_("This zone was already withdrawn."),
+    "channel.receipt_given": N_("Your party has already given this receipt («{state}»)."),
+    "operation.movement_in_future": N_("A movement cannot be reported before it happens."),
+    "incident.in_future": N_("An incident cannot be reported before it happens."),
+    "incident.first_account": N_("Choose the first account of the incident, not another party's account of it."),
+    "incident.one_account": N_("Your party has already given its account of this incident; correct it with a note."),
+    "zone.ends_before_start": N_("The zone's validity ends before it starts."),
+    "operation.window_ends_before_start": N_("The window ends before it starts."),
+    "operation.unknown_time_zone": N_("Choose a time zone."),
+    "operation.route_or_area": N_("Draw the route on the map: click at least two points."),
+    "operation.parties_twice": N_("A party is listed twice."),
+    "operation.plan_only_counter": N_("Only a counter-proposal carries a plan; other answers do not."),
+    "operation.decline_reason": N_("Give the reason for declining."),
+    "operation.emergency_notice": N_("The emergency notice period cannot be longer than the ordinary one."),
+    "operation.region_form": N_("The region is west, south, east, north in degrees."),
+    "geo.position": N_("A position is longitude, latitude."),
+    "geo.numbers": N_("Coordinates must be numbers."),
+    "geo.finite": N_("Coordinates must be numbers."),
+    "geo.longitude": N_("The longitude {lon} is outside −180…180."),
+    "geo.latitude_swapped":
+        N_("The latitude {lat} is outside −90…90. Are longitude and latitude swapped? Longitude comes first."),
+    "geo.latitude": N_("The latitude {lat} is outside −90…90."),
+    "geo.not_point": N_("The shape drawn cannot be read; draw it again on the map."),
+    "geo.ring_short": N_("Draw the zone on the map: click at least three points."),
+    "geo.ring_open": N_("The zone's outline is not closed: its last point must be its first."),
+    "geo.ring_distinct": N_("Draw the zone on the map: click at least three points."),
+    "geo.not_geometry": N_("Draw the shape on the map."),
+    "geo.type_not_allowed": N_("The shape drawn cannot be read; draw it again on the map."),
+    "geo.unexpected_members": N_("The shape drawn cannot be read; draw it again on the map."),
+    "geo.no_coordinates": N_("Draw the shape on the map."),
+    "geo.too_many_positions": N_("The shape has {count} points; at most {limit} are accepted."),
+    "geo.route_short": N_("Draw the route on the map: click at least two points."),
+    "geo.no_rings": N_("The shape drawn cannot be read; draw it again on the map."),
+    "geo.no_polygons": N_("The shape drawn cannot be read; draw it again on the map."),
+    "geo.member_no_rings": N_("The shape drawn cannot be read; draw it again on the map."),
+    "geo.unsupported_type": N_("The shape drawn cannot be read; draw it again on the map."),
+    "geo.invalid": N_("The shape drawn is not valid: its lines must not cross each other."),
+    "geo.empty": N_("Draw the shape on the map."),
+    "geo.nested_too_deeply": N_("The shape drawn cannot be read; draw it again on the map."),
+    "geo.mixed_positions": N_("The shape drawn cannot be read; draw it again on the map."),
+    # -- people --------------------------------------------------------------------------------------------------------
+    "person.register_roles": N_("Only members with one of these roles register persons: {roles}."),
+    "person.correct_roles": N_("Only members with one of these roles correct the records of persons: {roles}."),
+    "person.event_roles": N_("Only members with one of these roles record a person's status: {roles}."),
+    "list.import_roles": N_("Only members with one of these roles import lists: {roles}."),
+    "match.decide_roles": N_("Only members with one of these roles decide matches: {roles}."),
+    "inquiry.file_roles": N_("Only members with one of these roles file inquiries: {roles}."),
+    "inquiry.answer_roles": N_("Only members with one of these roles answer inquiries: {roles}."),
+    "person.parties_register": N_("Only parties register persons."),
+    "person.reporter_corrects": N_("Only the reporting party corrects its report; another party registers its own."),
+    "person.registry_readers":
+        N_("Personal data in the registry is read by registrars, negotiators, admins, auditors and "
+           "mediators only. Press and liaison officers see the figures their party releases, never the "
+           "persons."),
+    "inquiry.filers_answer":
+        N_("Only the registrars of the party it was filed with and the mediators answer an inquiry."),
+    "inquiry.public_form_own_party": N_("The public inquiry form files inquiries for its own party only."),
+    "person.no_such_date": N_("No such date (the order is day, month, year)."),
+    "person.date_before_1900": N_("Dates before 1900 are not accepted."),
+    "person.date_after_record": N_("The date lies in the future."),
+    "person.death_before_birth": N_("The date of death lies before the date of birth."),
+    "person.capture_before_birth": N_("The date of capture lies before the date of birth."),
+    "person.event_before_birth": N_("The event lies before the person's date of birth."),
+    "person.not_found": N_("There is no such person, or you may not read this record."),
+    "list.not_found": N_("There is no such list, or you may not read it."),
+    "inquiry.not_found": N_("There is no such inquiry, or you may not read it."),
+    "person.own_party_belligerent": N_("A person's own party is a belligerent party."),
+    "person.exists": N_("This person is already registered."),
+    "person.already_status": N_("The person's status is already «{person_status}»."),
+    "list.exists": N_("This list is already recorded."),
+    "inquiry.exists": N_("This inquiry already exists."),
+    "match.already_decided": N_("These two records are already decided: «{decision}»."),
+    "inquiry.closed": N_("The inquiry is closed."),
+    "inquiry.no_direct": N_("This party does not take inquiries from families directly."),
+    "person.audience":
+        N_("Records about a person are read only by the reporting party, the person's own party and the mediators."),
+    "person.own_party_audience": N_("The person's own party ({party}) must be among the readers of the record."),
+    "list.audience": N_("A list's report is read by parties and mediators only."),
+    "match.audience": N_("A match decision is read only by the parties of the two records."),
+    "inquiry.audience": N_("An inquiry is read only by parties and mediators."),
+    "inquiry.filers_audience": N_("The registrars of the party the inquiry is filed with must be among its readers."),
+    "inquiry.decision_audience": N_("A decision on an inquiry is read by the inquiry's readers."),
+    "list.rows_once": N_("Each row of the file appears once in the report."),
+    "list.accepted_names_person": N_("An accepted row names the person registered from it in this list."),
+    "list.duplicate_names_whom": N_("A duplicate row names whom it duplicates."),
+    "list.rejected_reason": N_("A rejected row gives its reason."),
+    "inquiry.secret_hashed": N_("The family's secret is kept only as a hash, never in clear."),
+    "match.two_records": N_("A decision concerns two different records."),
+    "inquiry.candidate_names_person": N_("Confirming or rejecting a candidate names the person."),
+    "inquiry.family_told": N_("Write what the family is told."),
+    "list.mapping_form": N_("The column mapping cannot be read."),
+    "list.file_too_large": N_("The file is larger than {mb} MB."),
+    "list.file_empty": N_("The file is empty."),
+    "person.export_format": N_("Export as CSV or XLSX."),
+    # -- the files of a list ---------------------------------------------------------------------------------------
+    "list.sheet_file_empty": N_("The file is empty."),
+    "list.xls":
+        N_("Excel 97-2003 (.xls) workbooks and password-protected ones are not read; save the file as .xlsx "
+           "without a password, or as CSV."),
+    "list.not_a_sheet": N_("This is not an XLSX or CSV file."),
+    "list.named_xlsx":
+        N_("The file is named as an XLSX workbook but is not one; save it again from Excel as .xlsx or as CSV."),
+    "list.too_many_columns":
+        N_("Row {row} has values beyond column {limit}, the last that is read; remove the columns that are "
+           "not part of the list."),
+    "list.too_many_rows": N_("The sheet has more than {limit} rows of data; split the list into several files."),
+    "list.sheet_empty": N_("The sheet is empty."),
+    "list.zip_damaged": N_("The XLSX workbook is damaged; save it again from Excel as .xlsx, or as CSV."),
+    "list.too_many_parts":
+        N_("The workbook is built in a way that is refused, as a zip bomb would be; save it again from "
+           "Excel as .xlsx, or as CSV."),
+    "list.ods": N_("OpenDocument spreadsheets (.ods) are not read; save the file as .xlsx or CSV."),
+    "list.xlsb": N_("Binary Excel workbooks (.xlsb) are not read; save the file as .xlsx or CSV."),
+    "list.password": N_("The workbook is password-protected; save it without a password."),
+    "list.compression":
+        N_("The workbook is built in a way that is refused, as a zip bomb would be; save it again from "
+           "Excel as .xlsx, or as CSV."),
+    "list.unpacks_too_large":
+        N_("The workbook is built in a way that is refused, as a zip bomb would be; save it again from "
+           "Excel as .xlsx, or as CSV."),
+    "list.compression_ratio":
+        N_("The workbook is built in a way that is refused, as a zip bomb would be; save it again from "
+           "Excel as .xlsx, or as CSV."),
+    "list.no_defusedxml": N_("XLSX files cannot be read safely on this server; save the list as CSV."),
+    "list.xml_entities":
+        N_("The workbook is built in a way that is refused, as a zip bomb would be; save it again from "
+           "Excel as .xlsx, or as CSV."),
+    "list.xlsx_damaged": N_("The XLSX workbook is damaged; save it again from Excel as .xlsx, or as CSV."),
+    "list.no_visible_sheet": N_("The workbook has no visible worksheet."),
+    "list.beyond_last_row": N_("The XLSX workbook is damaged; save it again from Excel as .xlsx, or as CSV."),
+    "list.worksheet_damaged": N_("The XLSX workbook is damaged; save it again from Excel as .xlsx, or as CSV."),
+    "list.html":
+        N_("This is a web page (HTML) saved under a spreadsheet's name; open it in Excel and save it as .xlsx or CSV."),
+    "list.xml_sheet": N_("Excel 2003 XML spreadsheets are not read; save the file as .xlsx or CSV."),
+    "list.too_many_lines": N_("The file has more than {limit} lines, more than Excel can open."),
+    "list.csv_unreadable": N_("The CSV file cannot be read after row {row}."),
+}
+CODES: tuple[Code, ...] = tuple({c.code: c for m in (record_codes, party_codes, operation_codes, people_codes)
+                                 for c in m.CODES}.values())
 _NAMES_FIELD = {c.code for c in CODES if "{field}" in c.template}
 
 # Pydantic's error types → the message a page shows, with {field} (the field's label) and the error's context.
@@ -542,33 +546,44 @@ def _message(target: str | tuple[str, str], values: Mapping[str, Any]) -> Messag
 def coded(code: str, params: Mapping[str, Any], field: str | None = None) -> Message | Plural | None:
     """The page message of a refusal's code (``BY_CODE``) with its parameters, or None for a code it lacks: for
     a refusal raised here, and for one the command line reads from the API (``code``, ``params``, ``field``)."""
+    if code == record_codes.PAYLOAD.code:  # a payload its schema refused: pydantic's error, or a validator's code
+        return _payload(str(params.get("type", "")), field, params.get("limit"), params.get("reason"),
+                        params.get("reason_params"))
     target = BY_CODE.get(code)
     if target is None:
         return None
-    # As a matched sentence gives them: text, each converted by its name.
+    # Parameters as text, each converted by its name (a status, an action or a field is itself translated).
     values = {name: str(value) for name, value in params.items()}
     return _message(target, {**({"field": field} if field and code in _NAMES_FIELD else {}), **values})
 
 
-def _pydantic(exc: ValidationError) -> Message | Plural:
-    first = exc.errors()[0]
-    kind, ctx = first.get("type", ""), first.get("ctx") or {}
-    path = ".".join(str(x) for x in first.get("loc", ()))
-    label = field_name(path)
-    field: Any = Message(label) if label else None
-    if kind in ("value_error", "assertion_error"):
-        found = _match(str(ctx.get("error", "")))
+def _payload(kind: str, path: str | None, limit: Any = None, reason: Any = None,
+             reason_params: Any = None) -> Message | Plural:
+    """A payload pydantic refused: a validator's own code (``parley.errors.Invalid``), else the error's type
+    (``PYDANTIC``) with the field's label and the length or bound it names."""
+    if isinstance(reason, str):
+        found = coded(reason, reason_params if isinstance(reason_params, Mapping) else {})
         if found is not None:
             return found
-        return Message(VALUE_NOT_ACCEPTED, field=field) if field else Message(PYDANTIC_FORM)
+    label = field_name(path)
+    field: Any = Message(label) if label else None
     target = PYDANTIC.get(kind)
     if target is None or field is None:
         return Message(VALUE_NOT_ACCEPTED, field=field) if field else Message(PYDANTIC_FORM)
-    limit = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), "")
     if isinstance(target, tuple):
-        n = ctx.get("min_length", ctx.get("max_length", 0))
-        return Plural(target[0], target[1], int(n), field=field)
-    return Message(target, field=field, limit=limit)
+        return Plural(target[0], target[1], int(limit) if isinstance(limit, int | float) else 0, field=field)
+    return Message(target, field=field, limit="" if limit is None else limit)
+
+
+def _pydantic(exc: ValidationError) -> Message | Plural:
+    first = exc.errors()[0]
+    ctx = first.get("ctx") or {}
+    path = ".".join(str(x) for x in first.get("loc", ()))
+    limit = next((ctx[k] for k in ("min_length", "max_length", "ge", "gt", "le", "lt") if k in ctx), None)
+    cause = ctx.get("error")
+    if isinstance(cause, Invalid):
+        return _payload(first.get("type", ""), path, limit, cause.refusal, cause.params)
+    return _payload(first.get("type", ""), path, limit)
 
 
 def refusal(exc: BaseException) -> Message | Plural:
@@ -582,12 +597,15 @@ def refusal(exc: BaseException) -> Message | Plural:
         found = coded(exc.refusal, exc.params, exc.field)
         if found is not None:
             return found
+    # A refusal without a code (none is raised on purpose: tests/api/test_refusal_codes.py), or another error.
+    return generic(exc)
+
+
+def generic(exc: BaseException) -> Refusal:
+    """The generic sentence for a refusal's kind (``GENERIC``), naming its field; an English page shows the
+    original English sentence instead, which names the problem more precisely."""
     text = exc.message if isinstance(exc, ParleyError) else str(exc)
-    found = _match(text)
-    if found is not None:
-        return found
-    path = exc.field if isinstance(exc, ParleyError) else None
-    label = field_name(path)
+    label = field_name(exc.field if isinstance(exc, ParleyError) else None)
     for cls, plain, with_field in GENERIC:
         if isinstance(exc, cls):
             if label:
@@ -596,11 +614,20 @@ def refusal(exc: BaseException) -> Message | Plural:
     raise AssertionError("unreachable: Exception matches every refusal")  # pragma: no cover
 
 
+def generic_for(error: str, field: str | None = None) -> Message:
+    """The generic sentence for a refusal the API answered without a code, by its kind (``error``: ``conflict``,
+    ``not_found`` …), naming its field: what the command line shows in Ukrainian or Russian."""
+    cls = next((c for c, _, _ in GENERIC if getattr(c, "code", None) == error), Exception)
+    label = field_name(field)
+    plain, with_field = next((p, w) for c, p, w in GENERIC if c is cls)
+    return Message(with_field, field=Message(label)) if label else Message(plain)
+
+
 def reason(text: str) -> Message | Plural:
     """The reason a list import gives for a rejected row, as a page shows it."""
     found = _match(text)
     return found if found is not None else Refusal(N_("The row cannot be read."), original=text)
 
 
-__all__ = ["BY_CODE", "FIELD_NAMES", "GENERIC", "PATTERNS", "PYDANTIC", "Labels", "Refusal", "coded", "reason",
-           "refusal"]
+__all__ = ["BY_CODE", "CODES", "FIELD_NAMES", "GENERIC", "PYDANTIC", "REASONS", "Labels", "Refusal", "coded",
+           "generic", "generic_for", "reason", "refusal"]
