@@ -378,17 +378,17 @@ def language(environ: Mapping[str, str] | None = None) -> str:
 
 def refusal_text(body: dict[str, Any], lang: str | None = None) -> str | None:
     """A refusal the API answered, in the reader's language: its code's message with its parameters (the pages'
-    catalogue, ``parley.web.refusals``), or for a refusal without a code the generic sentence of its kind.
-    None in English for a refusal without a code: the server's own sentence says more."""
+    catalogue, ``parley.web.refusals``), or for a refusal without a code the generic sentence of its kind. None in
+    English: the server's own sentence is printed, as precise as the log's."""
     from parley.web import i18n, refusals
 
     lang = lang or language()
+    if lang == "en":
+        return None
     code, params = body.get("code"), body.get("params")
     found = refusals.coded(code, params if isinstance(params, dict) else {}, body.get("field")) \
         if isinstance(code, str) else None
     if found is None:
-        if lang == "en":
-            return None
         found = refusals.generic_for(str(body.get("error", "")), body.get("field"))
     return i18n.render(lang, found)
 
