@@ -146,7 +146,8 @@ def refusal(exc: Exception) -> tuple[str | None, Message | Any]:
 ERROR_TITLES = {
     400: N_("The request could not be read"), 401: N_("Sign-in needed"), 403: N_("Not allowed"),
     404: N_("Not found"), 405: N_("Method not allowed"), 408: N_("The request took too long"),
-    413: N_("Too large"), 429: N_("Too many requests"), 503: N_("Unavailable"),
+    413: N_("Too large"), 422: N_("The address is not valid"), 429: N_("Too many requests"),
+    503: N_("Unavailable"),
 }
 ERROR_MESSAGES = {
     400: N_("The request could not be read. Go back and try again."),
@@ -157,6 +158,7 @@ ERROR_MESSAGES = {
             "send it from there."),
     408: N_("The request took too long to arrive. Try again."),
     413: N_("The request is too large."),
+    422: N_("This address holds a value the page cannot use. Check the link, or go back and try again."),
     429: N_("Too many requests; wait a while and try again."),
     503: N_("The server is busy. Try again in a moment."),
 }
