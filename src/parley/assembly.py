@@ -62,13 +62,15 @@ def routers() -> list[APIRouter]:
     from parley.logserver.records import router as records
     from parley.operations.api import router as operations
     from parley.people.api import router as people
+    from parley.web import explorer, routes
+    from parley.web import parties as party_pages
     from parley.web.operations import board, incidents, operation, propose, zones
     from parley.web.people import family, inquiries, lists, registry, review
-    from parley.web.routes import router as pages
 
     operations_pages = [board.router, propose.router, operation.router, incidents.router, zones.router]
     people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router]
-    return [log, parties, records, operations, people, *operations_pages, *people_pages, pages]
+    return [log, parties, records, operations, people, *operations_pages, *people_pages,
+            routes.router, party_pages.router, explorer.router]
 
 
 def register_commands(app: typer.Typer) -> None:
