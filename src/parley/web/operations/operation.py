@@ -73,7 +73,7 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
                        for e in events if e.lon is not None and e.event != "incident"],
             "incidents": [_incident_feature(i, lang) for g in incidents for i in g]}
     destinations = sorted({d for _, d, _, _ in outcomes.rows} | {plan["destination"]["name"]})
-    actions = rules.status_actions(who, op)
+    actions = rules.status_actions(who, op, svc.now_utc(), v.window_end)
     shown = {"answer": rules.may_answer(who, op, _answered(board, who)), "status": bool(actions),
              "movement": rules.may_report_movement(who, op), "outcome": rules.may_report_outcome(who, op),
              "channel": rules.may_use_channel(who, op)}
