@@ -200,7 +200,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web key": ("вебключ", "веб-ключ"),
     "yes": ("так", "да"),
     "{n} records": ("записів: {n}", "записей: {n}"),
-    # -- humanitarian operations (web/operations.py and its templates) --
+    # -- humanitarian operations (web/operations/ and its templates) --
     "Abort": ("Скасувати операцію", "Отменить операцию"),
     "Aborted": ("Скасовано", "Отменена"),
     "Account of another party's report (optional)": ("Версія щодо повідомлення іншої сторони (необов'язково)", "Версия по сообщению другой стороны (необязательно)"),
@@ -402,7 +402,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-# The registry of persons (web/people.py and its templates).
+# The registry of persons (web/people/ and its templates).
 PEOPLE: dict[str, tuple[str, str]] = {
     "Accepted": ("Прийнято", "Принято"),
     "All categories": ("Усі категорії", "Все категории"),

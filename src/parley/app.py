@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley import __version__
 from parley.apischema import OpenAPIDocument, refusals
-from parley.asgi import MACHINE_PATHS, BodyLimit, Guard, WriteAdmission
+from parley.asgi import BodyLimit, Guard, WriteAdmission, is_machine_path
 from parley.assembly import open_runtime, routers
 from parley.auth import CurrentPrincipal
 from parley.errors import ParleyError
@@ -30,8 +30,6 @@ from parley.settings import Settings
 
 # Paths read by programs (auditors, witnesses, clients): their errors are JSON, never pages.
 UPLOAD_PATHS = ("/api/lists", "/api/lists/preview", "/lists/import")
-_MACHINE_PATHS = MACHINE_PATHS
-
 log = logging.getLogger(__name__)
 
 
@@ -103,7 +101,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
         # Pages answer pages; the API and the log's endpoints answer JSON.
-        if exc.status_code >= 400 and not request.url.path.startswith(_MACHINE_PATHS) \
+        if exc.status_code >= 400 and not is_machine_path(request.url.path) \
                 and "text/html" in request.headers.get("accept", ""):
             from parley.web.routes import error_page
 
@@ -114,7 +112,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError):  # type: ignore[no-untyped-def]
+        if not is_machine_path(request.url.path) and "text/html" in request.headers.get("accept", ""):
+            from parley.web.routes import error_page
+
+            return await run_in_threadpool(error_page, request, 422, None)
         errors = [{"field": ".".join(str(x) for x in e["loc"]), "message": e["msg"]} for e in exc.errors()]
         return JSONResponse({"error": "invalid", "message": "the request is invalid", "errors": errors},
                             status_code=422)

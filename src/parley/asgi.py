@@ -33,7 +33,13 @@ log = logging.getLogger("parley.errors")
 SPOOL_IN_MEMORY = 1 << 20  # upload bodies beyond this go to a temporary file while they are read
 REPLAY_CHUNK = 64 << 10
 # Paths read by programs (auditors, witnesses, clients): their errors are JSON, never pages.
-MACHINE_PATHS = ("/api/", "/log/checkpoint", "/log/key", "/log/tile/")
+MACHINE_PATHS = ("/api/", "/log/tile/")  # prefixes
+MACHINE_FILES = ("/log/checkpoint", "/log/key")  # exact paths (``/log/checkpoints`` is a page)
+
+
+def is_machine_path(path: str) -> bool:
+    """Paths a program reads (JSON, the checkpoint, tiles): their errors are never answered with a page."""
+    return path.startswith(MACHINE_PATHS) or path in MACHINE_FILES
 
 
 async def _answer(send: Send, status: int, code: str, message: str, *, close: bool = False,
@@ -283,7 +289,7 @@ async def _error(scope: Scope, send: Send, busy: bool) -> None:
     extra = [(b"retry-after", b"5")] if busy else []
     headers = {k.lower(): v for k, v in scope.get("headers", [])}
     path = scope.get("path", "")
-    if not path.startswith(MACHINE_PATHS) and b"text/html" in headers.get(b"accept", b""):
+    if not is_machine_path(path) and b"text/html" in headers.get(b"accept", b""):
         title = "Try again" if busy else "Something went wrong"
         body = ERROR_PAGE.format(title=title, message=message).encode()
         await send({"type": "http.response.start", "status": status,

@@ -5,8 +5,8 @@ package that contributes, each from its own module:
 
 - its record kinds (``kinds.KINDS``), registered here with the spine's in ``kinds()``: the pipeline,
   replay, the log's read policy and the auditor are handed this registry, and know no capability;
-- its HTTP API (``api.router``) and its pages (``parley.web.<capability>.router``), included in the app
-  by ``routers()``;
+- its HTTP API (``api.router``) and its pages (``parley.web.<capability>``, a module and its ``router`` per
+  page group), included in the app by ``routers()``;
 - its commands (``cli.register``), added to ``parley`` by ``register_commands()``;
 - its part of the demo (``scenario``), run in log order by ``scenario()``;
 - its tables (``models.TABLES`` and ``models.LOCAL_TABLES``), gathered for Alembic and replay by
@@ -53,18 +53,24 @@ def open_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime
 
 def routers() -> list[APIRouter]:
     """Every router the app serves, in this order: the log, members and records (the spine), each
-    capability's API, each capability's pages, then the spine's pages (sign-in, overview, parties, the
-    log explorer)."""
+    capability's API, each capability's pages (one router per page group), then the spine's pages (sign-in
+    and overview, parties and members, the log explorer). A request goes to the first route that matches, so
+    a fixed address comes before the pattern that would also read it (``/operations/new`` before
+    ``/operations/{op_id}``)."""
     from parley.logserver.api import router as log
     from parley.logserver.parties import router as parties
     from parley.logserver.records import router as records
     from parley.operations.api import router as operations
     from parley.people.api import router as people
-    from parley.web.operations import router as operations_pages
-    from parley.web.people import router as people_pages
-    from parley.web.routes import router as pages
+    from parley.web import explorer, routes
+    from parley.web import parties as party_pages
+    from parley.web.operations import board, incidents, operation, propose, zones
+    from parley.web.people import family, inquiries, lists, registry, review
 
-    return [log, parties, records, operations, people, operations_pages, people_pages, pages]
+    operations_pages = [board.router, propose.router, operation.router, incidents.router, zones.router]
+    people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router]
+    return [log, parties, records, operations, people, *operations_pages, *people_pages,
+            routes.router, party_pages.router, explorer.router]
 
 
 def register_commands(app: typer.Typer) -> None:

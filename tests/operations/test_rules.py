@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 from dataclasses import dataclass, field
 
 from parley.operations import rules
@@ -87,6 +88,13 @@ def test_status_changes_by_the_organising_mediator_along_the_actions():
     assert rules.status_actions(mediator, Op("completed")) == []
     # Another mediator's admin does not run an operation it does not organise.
     assert rules.status_actions(Actor("un-ocha", "mediator", frozenset({"admin"})), Op("under_way")) == []
+    # Once the acknowledged window has ended, nothing starts or resumes; ending it is still offered.
+    end = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    before, at = end - timedelta(seconds=1), end
+    assert rules.status_actions(mediator, Op("acknowledged"), before, end) == ["start", "abort"]
+    assert rules.status_actions(mediator, Op("acknowledged"), at, end) == ["abort"]
+    assert rules.status_actions(mediator, Op("suspended"), at, end) == ["complete", "abort"]
+    assert rules.status_actions(mediator, Op("suspended"), before, end) == ["resume", "complete", "abort"]
 
 
 def test_movements_outcomes_and_the_channel_by_whoever_takes_part():

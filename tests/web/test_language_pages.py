@@ -241,6 +241,11 @@ def test_refusals_and_error_pages_in_the_readers_language(sqlite_client, sqlite_
     assert r.status_code == 404 and {"uk": "Такої сторінки немає.", "ru": "Такой страницы нет."}[lang] in r.text
     assert 'href="/operations"' in r.text
     check_language(r.text, "404")
+    # The checkpoints page is a page (only /log/checkpoint itself is for programs): its error is a page too.
+    r = sqlite_client.get("/log/checkpoints", params={"lang": lang, "before": "-1"}, headers={"Accept": "text/html"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html") and 'href="/operations"' in r.text
+    r = sqlite_client.post("/log/checkpoint", headers={"Accept": "text/html"})
+    assert r.status_code == 405 and r.headers["content-type"].startswith("application/json")
     # Signed out, an error page has no navigation but speaks the language; the API still answers JSON.
     sqlite_client.post("/signout", data={"csrf": csrf(sqlite_client, "/")})
     r = sqlite_client.get("/operations/icrc-op-lang/answer", params={"lang": lang}, headers={"Accept": "text/html"})

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from parley.app import create_app
 from parley.operations import rules as op_rules
 from parley.operations import service as op_svc
-from parley.operations.models import OperationAnswer
+from parley.operations.models import OperationAnswer, OperationVersion
 from parley.parties import rules as party_rules
 from parley.parties.principal import Principal, load_principal
 from parley.people import rules as people_rules
@@ -165,7 +165,8 @@ def test_operation_pages_offer_what_the_operation_rules_allow(world):
                 offers.check("counter-propose", member, 'id="counter-link"' in html,
                              op_rules.may_answer(who, op, answered))
                 shown = re.findall(r'id="action-(\w+)"', html)
-                assert shown == op_rules.status_actions(who, op), (member, op_id, shown)
+                window_end = s.get(OperationVersion, (op.id, op.version)).window_end
+                assert shown == op_rules.status_actions(who, op, op_svc.now_utc(), window_end), (member, op_id, shown)
                 offers.check("change the status", member, bool(shown), any(
                     op_rules.may_change_status(who, op, a) for a in op_rules.ACTIONS))
                 offers.check("report a movement", member, 'id="movement-form"' in html,

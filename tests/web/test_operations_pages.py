@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from parley.log.models import LogEntry
 from parley.operations.models import ChannelMessage, ChannelReceipt, Incident, Operation, OperationAnswer, Zone
 from parley.web import i18n
-from parley.web.operations import LABELS, MESSAGES
+from parley.web.operations.common import LABELS, MESSAGES
 from tests.operations.test_lifecycle import AUD, plan, submit
 from tests.web.test_pages import csrf, sign_in
 

@@ -14,7 +14,8 @@ from parley.log.models import LogEntry
 from parley.people.models import Inquiry, InquirySecret, Person, PersonList
 from parley.people.scenario import people as demo_men
 from parley.web import i18n
-from parley.web import people as web
+from parley.web.people import common as web
+from parley.web.people import family
 from parley.people import service as svc
 from tests.web.test_operations_pages import as_member
 from tests.web.test_pages import csrf, sign_in
@@ -369,7 +370,7 @@ def test_inquiry_filed_answered_and_followed_by_the_family(client, demo, runtime
 def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):
     svc.public_limits(sqlite_client.app.state).family.clear()
     token = csrf(sqlite_client, "/family")
-    for _ in range(web.FAMILY_ATTEMPTS):
+    for _ in range(family.FAMILY_ATTEMPTS):
         r = sqlite_client.post("/family", data={"reference": "INQ-UA-DEMO-0001", "secret": "GUES-SGUE-SSGU-ESSX",
                                          "csrf": token})
         assert r.status_code == 400

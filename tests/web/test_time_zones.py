@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zoneinfo
 
-from parley.web.operations import TIME_ZONES
+from parley.web.operations.common import TIME_ZONES
 
 
 def test_every_offered_time_zone_exists():

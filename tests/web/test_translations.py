@@ -49,6 +49,9 @@ def test_extraction_finds_the_messages_of_modules_and_templates():
     assert ("{n} person", "{n} persons") in found
     assert "Give the reason for declining." in found and "Status of an operation changed" in found
     assert any(p.startswith("web/refusals.py") for p in found["Give the reason for declining."])
+    # From the page groups' packages too.
+    assert any(p.startswith("web/people/") for p in found["Choose a file (XLSX or CSV)."])
+    assert any(p.startswith("web/operations/") for p in found["Choose a time zone."])
     assert any(p.startswith("operation.html") for p in found["Timeline"])
     assert len(found) > 600
 

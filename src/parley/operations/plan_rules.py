@@ -80,7 +80,12 @@ def unanswered(deadline: datetime, now: datetime) -> tuple[str, int]:
     return ("awaiting" if left > 0 else "no_answer"), max(left, 0)
 
 
+def window_open(when: datetime, window_end: datetime) -> bool:
+    """An operation may start (or resume) at ``when``: its acknowledged window has not ended."""
+    return when < window_end
+
+
 def check_window_open(when: datetime, window_end: datetime) -> None:
     """Refuse starting (or resuming) at ``when`` an operation whose acknowledged window has ended."""
-    if when >= window_end:
+    if not window_open(when, window_end):
         raise Conflict(C.WINDOW_ENDED, end=f"{window_end:%Y-%m-%d %H:%M}", field="action")

@@ -13,8 +13,10 @@ buttons to offer. What only the record can tell (its version, its time, its plan
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
+from parley.operations import plan_rules
 from parley.parties.rules import Actor, is_mediator_admin
 
 # Who states operations, incidents, zones and channel messages.
@@ -126,9 +128,13 @@ def may_change_status(who: Actor, op: OperationView, action: str) -> bool:
     return states_operations(who) and organises(who, op) and action_follows(op, action)
 
 
-def status_actions(who: Actor, op: OperationView) -> list[str]:
-    """The actions ``may_change_status`` allows ``who`` now, in ``ACTIONS``' order."""
-    return [a for a in ACTIONS if may_change_status(who, op, a)]
+def status_actions(who: Actor, op: OperationView, now: datetime | None = None,
+                   window_end: datetime | None = None) -> list[str]:
+    """The actions ``may_change_status`` allows ``who`` now, in ``ACTIONS``' order; given the present and the
+    acknowledged window's end, not starting or resuming once the window has ended (``plan_rules``)."""
+    return [a for a in ACTIONS if may_change_status(who, op, a)
+            and not (a in ("start", "resume") and now is not None and window_end is not None
+                     and not plan_rules.window_open(now, window_end))]
 
 
 def may_report_movement(who: Actor, op: OperationView) -> bool:

@@ -1,0 +1,194 @@
+"""One operation's page: its acknowledgement board, status, timeline, movements, outcomes and liaison channel
+(opening the page signs the reading of the channel), and the forms that write to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from parley.errors import ParleyError
+from parley.operations import kinds as k
+from parley.operations import rules
+from parley.operations import service as svc
+from parley.operations.models import Operation
+from parley.parties.principal import Principal
+from parley.submit import submit_as
+from parley.web.i18n import N_
+from parley.web.operations.common import (
+    ENTER_NUMBER, ENTER_POSITION, ENTER_TIME, _answered, _field, _incident_feature, _map_labels, _op_feature,
+    _parse_local, _parties, _position, _region, _submit, _version, iso, local, page,
+)
+from parley.web.refusals import refusal
+from parley.web.routes import Db, Who, check_csrf, lang_of, not_found
+
+router = APIRouter(include_in_schema=False)
+
+
+# -- one operation ---------------------------------------------------------------------------------
+def _mark_read(request: Request, s: Session, who: Principal, op: Operation) -> None:
+    """Opening the page is reading the channel: one signed read receipt per unread message to the party."""
+    if not rules.may_use_channel(who, op):
+        return  # an auditor, registrar or press officer reading the page has not read it for the party
+    rt = request.app.state.runtime
+    wrote = False
+    for idx in svc.unreceipted(s, who, op, "read"):
+        try:
+            submit_as(rt, s, who, "channel.receipt", k.audience_for(op), {"message": idx, "state": "read"})
+            wrote = True
+        except ParleyError:
+            break  # no web key, or not allowed: the page still shows
+    if wrote:
+        s.expire_all()
+
+
+def _operation_page(request: Request, s: Session, who: Principal, op_id: str, status: int = 200,
+                    errors: dict[str, Any] | None = None, values: dict[str, Any] | None = None) -> HTMLResponse:
+    try:
+        op = svc.operation(s, who, op_id)
+    except ParleyError:
+        return not_found(request, who, N_("There is no such operation, or you may not read it."))
+    if request.method == "GET":
+        _mark_read(request, s, who, op)
+    lang = lang_of(request)
+    names = _parties(s, lang)
+    v, board = svc.board(s, op)
+    plan = svc.plan_of(v)
+    tz = v.time_zone
+    events = svc.timeline(s, who, op)
+    incidents = svc.incidents(s, who, operation_id=op.id)
+    outcomes = svc.outcomes(s, who, op)
+    messages = svc.channel(s, who, op)
+    versions = svc.versions(s, op)
+    conflicts = svc.conflicts_of(s, who, op)
+    # The proposer's party learns one bit per version it proposed; the owners and the mediators read the alerts.
+    unseen = {x.version: svc.meets_unseen(s, who, op, x.version) for x in versions}
+    alerts = svc.alerts(s, who, operation_id=op.id)
+    feature = _op_feature(s, op, names, link=False)
+    data = {"mode": "view", "lang": lang, "labels": _map_labels(request), "region": _region(s),
+            "operations": [feature],
+            "events": [{"position": [e.lon, e.lat], "event": e.event, "at": local(e.at, tz, lang), "place": e.place}
+                       for e in events if e.lon is not None and e.event != "incident"],
+            "incidents": [_incident_feature(i, lang) for g in incidents for i in g]}
+    destinations = sorted({d for _, d, _, _ in outcomes.rows} | {plan["destination"]["name"]})
+    actions = rules.status_actions(who, op, svc.now_utc(), v.window_end)
+    shown = {"answer": rules.may_answer(who, op, _answered(board, who)), "status": bool(actions),
+             "movement": rules.may_report_movement(who, op), "outcome": rules.may_report_outcome(who, op),
+             "channel": rules.may_use_channel(who, op)}
+    errors = dict(errors or {})
+    # A refusal for a form the page no longer shows (the operation moved on meanwhile) is shown at the top.
+    for key in [key for key in errors if key.split(".", 1)[0] in shown and not shown[key.split(".", 1)[0]]]:
+        errors.setdefault("form", errors.pop(key))
+    return page(request, "operation.html", status, who=who, op=op, v=v, plan=plan, tz=tz, board=board, names=names,
+                events=events, incidents=incidents, outcomes=outcomes, messages=messages, versions=versions,
+                conflicts=conflicts, unseen=unseen, alerts=alerts, can_answer=shown["answer"], actions=actions,
+                can_move=shown["movement"], can_report=shown["outcome"], can_post=shown["channel"],
+                categories=k.CATEGORIES, movements=k.MOVEMENTS,
+                destination=plan["destination"]["name"], destinations=destinations,
+                errors=errors, values=values or {}, map_data=data)
+
+
+@router.get("/operations/{op_id}", response_class=HTMLResponse)
+def operation_page(request: Request, s: Db, who: Who, op_id: str) -> HTMLResponse:
+    return _operation_page(request, s, who, op_id)
+
+
+async def _op_write(request: Request, s: Session, who: Principal, op_id: str, kind: str, payload: dict[str, Any],
+                    form_name: str, known: set[str], values: dict[str, Any], anchor: str) -> Response:
+    try:
+        op = svc.operation(s, who, op_id)
+    except ParleyError:
+        return not_found(request, who, N_("There is no such operation, or you may not read it."))
+    try:
+        await _submit(request, s, who, kind, k.audience_for(op), payload)
+    except ParleyError as exc:
+        s.rollback()
+        f = _field(exc, known)
+        return _operation_page(request, s, who, op_id, 400, errors={f"{form_name}.{f}": refusal(exc)},
+                               values={form_name: values})
+    return RedirectResponse(f"/operations/{op_id}#{anchor}", status_code=303)
+
+
+@router.post("/operations/{op_id}/answer", response_class=HTMLResponse)
+async def answer(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    reason = str(form.get("reason", ""))[:4000]
+    # The answer is to the version the member was shown: if a newer one has come since, the record is refused
+    # ("not the current version") rather than acknowledging a plan the member never saw.
+    payload = {"operation": op_id, "version": _version(form), "answer": str(form.get("answer", "")),
+               "reason": reason}
+    return await _op_write(request, s, who, op_id, "operation.answer", payload, "answer", {"answer", "reason"},
+                           {"reason": reason}, "board")
+
+
+@router.post("/operations/{op_id}/status", response_class=HTMLResponse)
+async def set_status(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    reason = str(form.get("reason", ""))[:4000]
+    payload = {"operation": op_id, "action": str(form.get("action", "")), "reason": reason}
+    return await _op_write(request, s, who, op_id, "operation.status", payload, "status", {"action", "reason"},
+                           {"reason": reason}, "status")
+
+
+@router.post("/operations/{op_id}/movement", response_class=HTMLResponse)
+async def movement(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values = {f: str(form.get(f, ""))[:4000] for f in ("event", "at", "place", "position", "note")}
+    op = s.get(Operation, op_id)
+    tz = svc.current(s, op).time_zone if op else "UTC"
+    at = _parse_local(values["at"], tz) if values["at"] else iso(svc.now_utc())
+    errors = {}
+    if at is None:
+        errors["movement.at"] = ENTER_TIME
+    pos = _position(values["position"]) if values["position"].strip() else None
+    if values["position"].strip() and pos is None:
+        errors["movement.position"] = ENTER_POSITION
+    if errors:
+        return _operation_page(request, s, who, op_id, 400, errors=errors, values={"movement": values})
+    payload: dict[str, Any] = {"operation": op_id, "event": values["event"], "at": at, "place": values["place"],
+                               "note": values["note"]}
+    if pos is not None:
+        payload["position"] = pos
+    return await _op_write(request, s, who, op_id, "operation.movement", payload, "movement",
+                           {"event", "at", "place", "position", "note"}, values, "timeline")
+
+
+@router.post("/operations/{op_id}/outcome", response_class=HTMLResponse)
+async def outcome(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values: dict[str, Any] = {"note": str(form.get("note", ""))[:4000]}
+    moved = []
+    errors = {}
+    for c in k.CATEGORIES:
+        dest = str(form.get(f"dest_{c}", ""))[:200].strip()
+        count = str(form.get(f"count_{c}", "")).strip()
+        values[f"dest_{c}"], values[f"count_{c}"] = dest, count
+        if not count:
+            continue
+        if not count.isdigit():
+            errors[f"outcome.count_{c}"] = ENTER_NUMBER
+            continue
+        moved.append({"category": c, "destination": dest, "count": int(count)})
+    if not moved and not errors:
+        errors["outcome.form"] = N_("Enter at least one count.")
+    if errors:
+        return _operation_page(request, s, who, op_id, 400, errors=errors, values={"outcome": values})
+    payload = {"operation": op_id, "moved": moved, "note": values["note"]}
+    return await _op_write(request, s, who, op_id, "operation.outcome", payload, "outcome", {"note"}, values,
+                           "outcomes")
+
+
+@router.post("/operations/{op_id}/channel", response_class=HTMLResponse)
+async def post_message(request: Request, s: Db, who: Who, op_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    text = str(form.get("text", ""))[:4000]
+    payload = {"operation": op_id, "text": text, "urgent": bool(form.get("urgent"))}
+    return await _op_write(request, s, who, op_id, "channel.post", payload, "channel", {"text"},
+                           {"text": text, "urgent": bool(form.get("urgent"))}, "channel")

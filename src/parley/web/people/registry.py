@@ -1,0 +1,199 @@
+"""The registry: the table of persons with search in any script and its export, registering a person, and a
+person's page (Geneva Conventions record, status timeline, the other parties' records of the same person)
+with its forms (a status event, a match decision)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from parley.errors import ParleyError
+from parley.parties.principal import Principal
+from parley.people import kinds as k
+from parley.people import rules
+from parley.people import service as svc
+from parley.people.models import PERSON_FIELDS, Person
+from parley.web.i18n import N_
+from parley.web.people.common import (
+    ENTER_DATE, _date, _decide, _field, _parties, _reader, _refuse_non_writer, _submit, forbidden, page,
+)
+from parley.web.refusals import refusal
+from parley.web.routes import Db, Who, check_csrf, not_found
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_ROWS = 500
+TEXT_FIELDS = ("health", "cause_of_death", "person_to_inform", "notes")
+
+
+# -- the registry ----------------------------------------------------------------------------------
+def _filtered(s: Session, who: Principal, q: str, category: str, party: str, wounded: str,
+              list_id: str = "") -> tuple[list[tuple[Person, float | None]], bool]:
+    rows = svc.select_persons(s, who, q=q, category=category or None, party=party or None,
+                              wounded={"yes": True, "no": False}.get(wounded), list_id=list_id or None,
+                              limit=PAGE_ROWS + 1)
+    return rows[:PAGE_ROWS], len(rows) > PAGE_ROWS
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_page(request: Request, s: Db, who: Who, q: str = "", category: str = "", party: str = "",
+                wounded: str = "") -> HTMLResponse:
+    if not _reader(who):
+        return forbidden(request, who)
+    q, category, party, wounded = q[:200], category[:16], party[:64], wounded[:3]
+    rows, more = _filtered(s, who, q, category, party, wounded)
+    reporters, _ = _parties(s)
+    filters = {"q": q, "category": category, "party": party, "wounded": wounded}
+    query = urlencode({k_: v for k_, v in filters.items() if v})
+    return page(request, s, "people.html", who=who, rows=rows, more=more, filters=filters, reporters=reporters,
+                categories=k.CATEGORIES, export_query=query, searching=bool(q.strip()))
+
+
+@router.get("/people.{fmt}")
+def export_people(request: Request, s: Db, who: Who, fmt: str, q: str = "", category: str = "", party: str = "",
+                  wounded: str = "", list: str = "") -> Response:
+    """The table as shown (same filters), as CSV or XLSX, through the API's export (formula-safe)."""
+    from parley.people.export import persons_file
+
+    if not _reader(who):
+        return forbidden(request, who)
+    if fmt not in ("csv", "xlsx"):
+        return not_found(request, who, N_("There is no such page."))
+    flag = {"yes": True, "no": False}.get(wounded[:3])
+    rows = [p for p, _ in svc.select_persons(s, who, q=q[:200], category=category[:16] or None,
+                                             party=party[:64] or None, wounded=flag, list_id=list[:64] or None,
+                                             limit=1_000_000)]
+    return persons_file(fmt, rows, "persons")
+
+
+# -- registering a person --------------------------------------------------------------------------
+def _new_form(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
+              errors: dict[str, Any] | None = None) -> HTMLResponse:
+    _, belligerents = _parties(s)
+    defaults: dict[str, Any] = {"category": "pow", "own_party": ""}
+    return page(request, s, "person_new.html", status, who=who, values={**defaults, **(values or {})},
+                errors=errors or {}, categories=k.CATEGORIES, belligerents=belligerents, text_fields=TEXT_FIELDS)
+
+
+@router.get("/people/new", response_class=HTMLResponse)
+def new_person(request: Request, s: Db, who: Who) -> HTMLResponse:
+    if (refused := _refuse_non_writer(request, who, rules.may_register(who))) is not None:
+        return refused
+    return _new_form(request, s, who)
+
+
+@router.post("/people/new", response_class=HTMLResponse)
+async def register_person(request: Request, s: Db, who: Who) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    if (refused := _refuse_non_writer(request, who, rules.may_register(who))) is not None:
+        return refused
+    values: dict[str, Any] = {f: str(form.get(f, ""))[:4000].strip() for f in PERSON_FIELDS}
+    values["category"] = str(form.get("category", ""))[:16]
+    values["own_party"] = str(form.get("own_party", ""))[:64]
+    values["seriously_wounded"] = bool(form.get("seriously_wounded"))
+    errors: dict[str, Any] = {}
+    fields = dict(values)
+    for f in ("birth_date", "capture_date", "death_date"):
+        if values[f]:
+            iso = _date(values[f])
+            if iso is None:
+                errors[f] = ENTER_DATE
+            fields[f] = iso or ""
+    if not values["surname"]:
+        errors["surname"] = N_("Enter the surname.")
+    if values["category"] not in k.CATEGORIES:
+        errors["category"] = N_("Choose a category.")
+    if errors:
+        return _new_form(request, s, who, 400, values, errors)
+    pid = svc.new_person_id(who.party)
+    payload: dict[str, Any] = {"id": pid, "category": values["category"], "person": k.person_payload(fields),
+                               "seriously_wounded": values["seriously_wounded"]}
+    own = values["own_party"] or None
+    if own:
+        payload["own_party"] = own
+    try:
+        await _submit(request, s, who, "person.register", k.person_audience(who.party, own), payload)
+    except ParleyError as exc:
+        s.rollback()
+        f = _field(exc, {*PERSON_FIELDS, "category", "own_party", "seriously_wounded"})
+        if (exc.field or "") == "audience":
+            f = "own_party"
+        return _new_form(request, s, who, 400, values, {f: refusal(exc)})
+    return RedirectResponse(f"/people/{pid}", status_code=303)
+
+
+# -- a person --------------------------------------------------------------------------------------
+def _person_page(request: Request, s: Session, who: Principal, pid: str, status: int = 200,
+                 values: dict[str, Any] | None = None, errors: dict[str, Any] | None = None) -> HTMLResponse:
+    try:
+        p = svc.person(s, who, pid)
+    except ParleyError:
+        return not_found(request, who, N_("There is no such person, or you may not read this record."))
+    decisions = []
+    for d in svc.decisions(s, who, p):
+        other_id = d.right if d.left == p.id else d.left
+        try:
+            other: Person | None = svc.person(s, who, other_id)
+        except ParleyError:
+            other = None
+        decisions.append((d, other_id, other))
+    return page(request, s, "person.html", status, who=who, p=p, events=svc.events(s, who, p),
+                same=svc.same_as(s, who, p), decisions=decisions, event_kinds=k.EVENTS,
+                may_event=rules.may_record_event(who),
+                values=values or {}, errors=errors or {})
+
+
+@router.get("/people/{pid}", response_class=HTMLResponse)
+def person_page(request: Request, s: Db, who: Who, pid: str) -> HTMLResponse:
+    if not _reader(who):
+        return forbidden(request, who)
+    return _person_page(request, s, who, pid[:64])
+
+
+@router.post("/people/{pid}/events", response_class=HTMLResponse)
+async def add_event(request: Request, s: Db, who: Who, pid: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    if not _reader(who):
+        return forbidden(request, who)
+    values = {f: str(form.get(f, ""))[:4000].strip() for f in ("event", "date", "place", "note", "seriously_wounded")}
+    try:
+        p = svc.person(s, who, pid[:64])
+    except ParleyError:
+        return not_found(request, who, N_("There is no such person, or you may not read this record."))
+    errors: dict[str, Any] = {}
+    iso = ""
+    if values["date"]:
+        iso = _date(values["date"]) or ""
+        if not iso:
+            errors["date"] = ENTER_DATE
+    if errors:
+        return _person_page(request, s, who, p.id, 400, values, errors)
+    payload: dict[str, Any] = {"person": p.id, "event": values["event"], "date": iso, "place": values["place"],
+                               "note": values["note"]}
+    if values["seriously_wounded"] in ("yes", "no"):
+        payload["seriously_wounded"] = values["seriously_wounded"] == "yes"
+    try:
+        await _submit(request, s, who, "person.event", p.audience.split(","), payload)
+    except ParleyError as exc:
+        s.rollback()
+        return _person_page(request, s, who, p.id, 400, values,
+                            {_field(exc, {"event", "date", "place", "note", "seriously_wounded"}): refusal(exc)})
+    return RedirectResponse(f"/people/{p.id}#timeline", status_code=303)
+
+
+@router.post("/people/{pid}/decide", response_class=HTMLResponse)
+async def decide_on_person(request: Request, s: Db, who: Who, pid: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    if not _reader(who):
+        return forbidden(request, who)
+    error, _ = await _decide(request, s, who, form)
+    if error:
+        return _person_page(request, s, who, pid[:64], 400, errors={"decision": error})
+    return RedirectResponse(f"/people/{pid[:64]}#same", status_code=303)
