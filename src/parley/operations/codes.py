@@ -6,7 +6,6 @@ show each code's own message in the reader's language (``parley.web.refusals.BY_
 from __future__ import annotations
 
 from parley.errors import Code
-from parley.records import codes as spine
 
 # -- who may ---------------------------------------------------------------------------------------------------
 STATE_ROLES = Code("operation.state_roles", "only negotiators, liaison officers and admins state operations")
@@ -119,6 +118,5 @@ EMPTY_GEOMETRY = Code("geo.empty", "geometry is empty")
 NESTED = Code("geo.nested_too_deeply", "coordinates are nested too deeply")
 MIXED = Code("geo.mixed_positions", "coordinates mix positions [longitude, latitude] with other values")
 
-NO_PARTY = spine.NO_PARTY  # the spine's: a party is the spine's
 
 CODES: tuple[Code, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Code))

@@ -39,6 +39,7 @@ from parley.operations.models import (
 )
 from parley.parties.models import Party
 from parley.parties.naming import SLUG
+from parley.records import codes as spine
 from parley.records import ids
 from parley.records.format import Audience, canonical_payload
 from parley.records.kinds import Context, Kind, Payload, Registry
@@ -280,7 +281,7 @@ def _zone(ctx: Context, zone_id: str, field: str) -> Zone:
 def _party(ctx: Context, slug: str, field: str) -> Party:
     p = ctx.session.get(Party, slug)
     if p is None:
-        raise NotFound(C.NO_PARTY, party=slug, field=field)
+        raise NotFound(spine.NO_PARTY, party=slug, field=field)
     return p
 
 

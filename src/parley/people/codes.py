@@ -6,7 +6,6 @@ the reader's language (``parley.web.refusals.BY_CODE``)."""
 from __future__ import annotations
 
 from parley.errors import Code
-from parley.records import codes as spine
 
 # -- who may -----------------------------------------------------------------------------------------------------
 REGISTER_ROLES = Code("person.register_roles", "only {roles} members register persons")
@@ -110,6 +109,5 @@ XML_SHEET = Code("list.xml_sheet", "XML spreadsheets (Excel 2003 XML) are not re
 TOO_MANY_LINES = Code("list.too_many_lines", "the file has more than {limit:,} lines, more than Excel can open")
 CSV_UNREADABLE = Code("list.csv_unreadable", "the CSV file cannot be read after row {row}: {why}")
 
-NO_PARTY = spine.NO_PARTY  # the spine's: a party is the spine's
 
 CODES: tuple[Code, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Code))

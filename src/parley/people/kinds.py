@@ -25,6 +25,7 @@ from parley.people.models import (
 from parley.people import codes as C
 from parley.people import rules
 from parley.people.rules import DECIDERS, FILERS, WRITERS
+from parley.records import codes as spine
 from parley.records import ids
 from parley.records.kinds import Context, Kind, Payload, Readers, Registry
 from parley.records.policy import ReadPolicy
@@ -223,7 +224,7 @@ def _own_party(ctx: Context, slug: str | None) -> str | None:
         return None
     p = ctx.session.get(Party, slug)
     if p is None:
-        raise NotFound(C.NO_PARTY, party=slug, field="own_party")
+        raise NotFound(spine.NO_PARTY, party=slug, field="own_party")
     if p.kind != "belligerent":
         raise Unprocessable(C.OWN_PARTY_BELLIGERENT, field="own_party")
     return slug
