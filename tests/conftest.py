@@ -32,6 +32,12 @@ from parley.parties import credentials
 from parley.runtime import Runtime, create_log_key, create_log_state
 from parley.settings import Settings
 
+# An xdist worker has COLUMNS=80 and LINES=24 in its environment (set in the worker as it starts), which
+# the CLI's Rich consoles would keep from import on; a terminal's size is each command's own (test_cli_tables).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
 PG_URL = os.environ.get("PARLEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-" + "k" * 40
 ORIGIN = "test.parley.local/log"
