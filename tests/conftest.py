@@ -232,12 +232,12 @@ class Deployments:
     def copy(self, backend: str, with_demo: bool, data_dir: Path) -> Iterator[tuple[str, Demo | None]]:
         """A copy of the deployment, its data directory in ``data_dir`` (on SQLite the database too):
         the database URL and the demo's sign-ins. A PostgreSQL copy is dropped afterwards."""
+        if backend == "sqlite":
+            yield self.sqlite_copy(with_demo, data_dir)
+            return
         tpl = self.template(backend, with_demo)
         shutil.copytree(tpl.directory, data_dir, dirs_exist_ok=True)
         demo = tpl.demo.moved_to(data_dir) if tpl.demo is not None else None
-        if tpl.database is None:
-            yield f"sqlite:///{data_dir / 'parley.db'}", demo
-            return
         name = f"parley_t_{WORKER}_{uuid.uuid4().hex[:12]}"
         with self.admin().connect() as c:
             c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl.database}"'))
@@ -245,6 +245,20 @@ class Deployments:
             yield pg_database_url(name), demo
         finally:
             self._drop(name)
+
+    def sqlite_copy(self, with_demo: bool, data_dir: Path) -> tuple[str, Demo | None]:
+        """A copy of the SQLite deployment in ``data_dir``, as ``make_runtime`` (and ``load_demo_into``) would
+        leave it there: the database URL and the demo's sign-ins."""
+        tpl = self.template("sqlite", with_demo)
+        shutil.copytree(tpl.directory, data_dir, dirs_exist_ok=True)
+        return f"sqlite:///{data_dir / 'parley.db'}", tpl.demo.moved_to(data_dir) if tpl.demo is not None else None
+
+    def sqlite_demo(self, data_dir: Path, **extra: Any) -> tuple[Runtime, Demo]:
+        """``make_runtime`` then ``load_demo_into`` on SQLite in ``data_dir``, from a copy: the caller closes
+        the runtime."""
+        url, demo = self.sqlite_copy(True, data_dir)
+        assert demo is not None
+        return open_copy(url, data_dir, **extra), demo
 
     def _drop(self, name: str) -> None:
         # DROP DATABASE waits for a checkpoint: a thread of its own does it while the next tests run.
