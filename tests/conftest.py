@@ -46,6 +46,13 @@ ORIGIN = "test.parley.local/log"
 credentials.use_hash_cost(time_cost=1, memory_cost=1024, parallelism=1)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a slow or browser test run first (each module's tests in their order): on several
+    workers, none of them is then left running one long test alone at the end."""
+    heavy = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path not in heavy)
+
+
 def _pg_available() -> bool:
     try:
         eng = make_engine(PG_URL, connect_args={"connect_timeout": 3})
