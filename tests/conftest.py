@@ -222,11 +222,16 @@ class Deployments:
             with self.admin().connect() as c:
                 c.execute(text(f'CREATE DATABASE "{database}"'))
             url = pg_database_url(database)
-        rt = make_runtime(url, directory)
         try:
-            demo = load_demo_into(rt) if with_demo else None
-        finally:
-            rt.close()
+            rt = make_runtime(url, directory)
+            try:
+                demo = load_demo_into(rt) if with_demo else None
+            finally:
+                rt.close()
+        except BaseException:
+            if database is not None:
+                self._drop(database)
+            raise
         if database is not None:
             with self.admin().connect() as c:
                 # CREATE DATABASE … TEMPLATE copies only a database nobody is connected to: none may connect.
