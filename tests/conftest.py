@@ -1,18 +1,29 @@
-"""Fixtures: a migrated database on SQLite and on PostgreSQL (each test its own schema), a runtime,
-the demo deployment, and an app client. With CI=true a missing PostgreSQL fails instead of skipping."""
+"""Fixtures: a migrated database on SQLite and on PostgreSQL, a runtime, the demo deployment, and an app
+client. With CI=true a missing PostgreSQL fails instead of skipping.
+
+A deployment (the migrated schema, the log key and state file, and for ``demo`` the whole scenario loaded
+through the pipeline) is built once per session, backend and xdist worker; each test gets a copy of its
+own: the SQLite file and the data directory copied into ``tmp_path``, or on PostgreSQL a database made with
+``CREATE DATABASE … TEMPLATE`` (dropped after the test) and the data directory copied. Every test opens its
+copy with a new runtime, so nothing in memory (node cache, log state, limits, the app) is shared."""
 
 from __future__ import annotations
 
 import json
 import os
+import queue
+import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
+from sqlalchemy.engine import Engine
 
 from parley.assembly import open_runtime
 from parley.db import make_engine, migrate
@@ -21,12 +32,25 @@ from parley.parties import credentials
 from parley.runtime import Runtime, create_log_key, create_log_state
 from parley.settings import Settings
 
+# An xdist worker has COLUMNS=80 and LINES=24 in its environment (set in the worker as it starts), which
+# the CLI's Rich consoles would keep from import on; a terminal's size is each command's own (test_cli_tables).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
 PG_URL = os.environ.get("PARLEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-" + "k" * 40
 ORIGIN = "test.parley.local/log"
 
 # Cheap Argon2 in tests (a hash in about a millisecond); the server keeps argon2-cffi's t=3, 64 MiB.
 credentials.use_hash_cost(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a slow or browser test run first (each module's tests in their order): on several
+    workers, none of them is then left running one long test alone at the end."""
+    heavy = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path not in heavy)
 
 
 def _pg_available() -> bool:
@@ -70,8 +94,18 @@ def database(request: pytest.FixtureRequest, kind: str, directory: Path) -> Iter
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with database(request, request.param, tmp_path) as url:
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database a test runs on (``runtime``, ``demo``, ``client``, ``db_url``); PostgreSQL is skipped
+    when it is not reachable, except with CI=true, where it fails."""
+    if request.param == "postgresql" and not request.getfixturevalue("pg_ok"):
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new database with no schema at all (the migration tests run the real migrations on it)."""
+    with database(request, backend, tmp_path) as url:
         yield url
 
 
@@ -86,6 +120,7 @@ def make_settings(url: str, data_dir: Path, **extra: Any) -> Settings:
 
 
 def make_runtime(url: str, data_dir: Path, **extra: Any) -> Runtime:
+    """A new deployment: migrates the database at ``url``, creates the log key and state file in ``data_dir``."""
     settings = make_settings(url, data_dir, **extra)
     engine = make_engine(url)
     migrate(engine)
@@ -94,18 +129,9 @@ def make_runtime(url: str, data_dir: Path, **extra: Any) -> Runtime:
     return open_runtime(settings, engine=engine)
 
 
-@pytest.fixture
-def runtime(db_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    rt = make_runtime(db_url, tmp_path)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture
-def sqlite_runtime(sqlite_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    rt = make_runtime(sqlite_url, tmp_path)
-    yield rt
-    rt.close()
+def open_copy(url: str, data_dir: Path, **extra: Any) -> Runtime:
+    """A runtime on a copied deployment (``Deployments.copy``): its schema, log key and state file exist."""
+    return open_runtime(make_settings(url, data_dir, **extra), engine=make_engine(url))
 
 
 class Demo:
@@ -126,6 +152,18 @@ class Demo:
     def headers(self, member: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(member)}"}
 
+    def moved_to(self, data_dir: Path) -> Demo:
+        """The same sign-ins for a copy of the deployment in ``data_dir``: its own key files, and its
+        ``demo-credentials.json`` naming them."""
+        signins = [{**s, "key_file": str((data_dir / "keys" / Path(s["key_file"]).name).resolve())}
+                   for s in self.signins.values()]
+        creds = data_dir / "demo-credentials.json"
+        if creds.exists():
+            listing = json.loads(creds.read_text())
+            listing["sign_ins"] = signins
+            creds.write_text(json.dumps(listing, ensure_ascii=False, indent=2))  # keeps the file's 0600
+        return Demo(signins)
+
 
 def load_demo_into(rt: Runtime) -> Demo:
     from parley.demo import load_demo
@@ -134,9 +172,171 @@ def load_demo_into(rt: Runtime) -> Demo:
                           rt.settings.data_dir))
 
 
+# Under pytest-xdist each worker builds its own templates and names its databases after itself.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def pg_database_url(name: str) -> str:
+    """``PG_URL`` with another database of the same server."""
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass
+class Template:
+    backend: str
+    directory: Path  # the data directory (log.key, log.state, the demo's keys) and, on SQLite, parley.db
+    database: str | None  # PostgreSQL: the template database
+    demo: Demo | None  # None: a migrated deployment without the demo
+
+
+class Deployments:
+    """Deployments built once (per session and worker) and copied for each test that asks for one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.templates: dict[tuple[str, bool], Template] = {}
+        self._admin: Engine | None = None
+        self._drops: queue.Queue[str | None] = queue.Queue()
+        self._dropper: threading.Thread | None = None
+        self.drop_errors: list[str] = []
+
+    def admin(self) -> Engine:
+        if self._admin is None:
+            self._admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=2)
+        return self._admin
+
+    def template(self, backend: str, with_demo: bool) -> Template:
+        key = (backend, with_demo)
+        if key not in self.templates:
+            self.templates[key] = self._build(backend, with_demo)
+        return self.templates[key]
+
+    def _build(self, backend: str, with_demo: bool) -> Template:
+        label = "demo" if with_demo else "empty"
+        directory = self.root / f"{backend}-{label}"
+        database = None
+        if backend == "sqlite":
+            url = f"sqlite:///{directory / 'parley.db'}"
+        else:
+            database = f"parley_tpl_{WORKER}_{label}_{uuid.uuid4().hex[:8]}"
+            with self.admin().connect() as c:
+                c.execute(text(f'CREATE DATABASE "{database}"'))
+            url = pg_database_url(database)
+        try:
+            rt = make_runtime(url, directory)
+            try:
+                demo = load_demo_into(rt) if with_demo else None
+            finally:
+                rt.close()
+        except BaseException:
+            if database is not None:
+                self._drop(database)
+            raise
+        if database is not None:
+            with self.admin().connect() as c:
+                # CREATE DATABASE … TEMPLATE copies only a database nobody is connected to: none may connect.
+                c.execute(text(f'ALTER DATABASE "{database}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false'))
+                c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
+                          {"d": database})
+        return Template(backend, directory, database, demo)
+
+    @contextmanager
+    def copy(self, backend: str, with_demo: bool, data_dir: Path) -> Iterator[tuple[str, Demo | None]]:
+        """A copy of the deployment, its data directory in ``data_dir`` (on SQLite the database too):
+        the database URL and the demo's sign-ins. A PostgreSQL copy is dropped afterwards."""
+        if backend == "sqlite":
+            yield self.sqlite_copy(with_demo, data_dir)
+            return
+        tpl = self.template(backend, with_demo)
+        shutil.copytree(tpl.directory, data_dir, dirs_exist_ok=True)
+        demo = tpl.demo.moved_to(data_dir) if tpl.demo is not None else None
+        name = f"parley_t_{WORKER}_{uuid.uuid4().hex[:12]}"
+        with self.admin().connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tpl.database}"'))
+        try:
+            yield pg_database_url(name), demo
+        finally:
+            self._drop(name)
+
+    def sqlite_copy(self, with_demo: bool, data_dir: Path) -> tuple[str, Demo | None]:
+        """A copy of the SQLite deployment in ``data_dir``, as ``make_runtime`` (and ``load_demo_into``) would
+        leave it there: the database URL and the demo's sign-ins."""
+        tpl = self.template("sqlite", with_demo)
+        shutil.copytree(tpl.directory, data_dir, dirs_exist_ok=True)
+        return f"sqlite:///{data_dir / 'parley.db'}", tpl.demo.moved_to(data_dir) if tpl.demo is not None else None
+
+    def sqlite_demo(self, data_dir: Path, **extra: Any) -> tuple[Runtime, Demo]:
+        """``make_runtime`` then ``load_demo_into`` on SQLite in ``data_dir``, from a copy: the caller closes
+        the runtime."""
+        url, demo = self.sqlite_copy(True, data_dir)
+        assert demo is not None
+        return open_copy(url, data_dir, **extra), demo
+
+    def _drop(self, name: str) -> None:
+        # DROP DATABASE waits for a checkpoint: a thread of its own does it while the next tests run.
+        if self._dropper is None:
+            self._dropper = threading.Thread(target=self._drop_queued, name="drop-test-databases", daemon=True)
+            self._dropper.start()
+        self._drops.put(name)
+
+    def _drop_queued(self) -> None:
+        while (name := self._drops.get()) is not None:
+            try:
+                with self.admin().connect() as c:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            except Exception as exc:  # noqa: BLE001 - any failure to drop is reported when the session ends
+                self.drop_errors.append(f"{name}: {exc}")
+
+    def close(self) -> None:
+        if self._dropper is not None:
+            self._drops.put(None)
+            self._dropper.join()
+        for tpl in self.templates.values():
+            if tpl.database is not None:
+                with self.admin().connect() as c:
+                    c.execute(text(f'ALTER DATABASE "{tpl.database}" WITH IS_TEMPLATE false'))
+                    c.execute(text(f'DROP DATABASE "{tpl.database}" WITH (FORCE)'))
+        if self._admin is not None:
+            self._admin.dispose()
+        assert not self.drop_errors, f"test databases not dropped: {self.drop_errors}"
+
+
+@pytest.fixture(scope="session")
+def deployments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployments]:
+    built = Deployments(tmp_path_factory.mktemp("deployments"))
+    yield built
+    built.close()
+
+
+@contextmanager
+def copied(deployments: Deployments, backend: str, with_demo: bool, data_dir: Path,
+           **extra: Any) -> Iterator[tuple[Runtime, Demo | None]]:
+    """A runtime on a copy of the (demo) deployment in ``data_dir``, closed afterwards."""
+    with deployments.copy(backend, with_demo, data_dir) as (url, demo):
+        rt = open_copy(url, data_dir, **extra)
+        try:
+            yield rt, demo
+        finally:
+            rt.close()
+
+
 @pytest.fixture
-def demo(runtime: Runtime) -> Demo:
-    return load_demo_into(runtime)
+def _deployment(request: pytest.FixtureRequest, deployments: Deployments, backend: str,
+                tmp_path: Path) -> Iterator[tuple[Runtime, Demo | None]]:
+    # The demo's copy when the test uses the demo (``demo``, ``client`` and the fixtures over them).
+    with copied(deployments, backend, "demo" in request.fixturenames, tmp_path) as deployment:
+        yield deployment
+
+
+@pytest.fixture
+def runtime(_deployment: tuple[Runtime, Demo | None]) -> Runtime:
+    return _deployment[0]
+
+
+@pytest.fixture
+def demo(_deployment: tuple[Runtime, Demo | None]) -> Demo:
+    rt, demo = _deployment
+    return demo if demo is not None else load_demo_into(rt)
 
 
 @pytest.fixture
@@ -150,8 +350,21 @@ def client(runtime: Runtime, demo: Demo):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def sqlite_demo(sqlite_runtime: Runtime) -> Demo:
-    return load_demo_into(sqlite_runtime)
+def _sqlite_deployment(request: pytest.FixtureRequest, deployments: Deployments,
+                       tmp_path: Path) -> Iterator[tuple[Runtime, Demo | None]]:
+    with copied(deployments, "sqlite", "sqlite_demo" in request.fixturenames, tmp_path) as deployment:
+        yield deployment
+
+
+@pytest.fixture
+def sqlite_runtime(_sqlite_deployment: tuple[Runtime, Demo | None]) -> Runtime:
+    return _sqlite_deployment[0]
+
+
+@pytest.fixture
+def sqlite_demo(_sqlite_deployment: tuple[Runtime, Demo | None]) -> Demo:
+    rt, demo = _sqlite_deployment
+    return demo if demo is not None else load_demo_into(rt)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from tests.docs.reference import EXAMPLES
 
 WIDTH = 60
 # What a table prints does not depend on the database.
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 def shows_whole(output: str, values: Iterable[str]) -> None:

@@ -85,10 +85,9 @@ def test_edited_hash_is_detected(sqlite_runtime, sqlite_demo, tmp_path):
         audit(rt, demo, tmp_path / "state")
 
 
-def test_fork_is_detected_and_evidence_saved(tmp_path):
+def test_fork_is_detected_and_evidence_saved(tmp_path, deployments):
     # Two deployments with the same log key: the operator shows the auditor two histories.
-    a = make_runtime(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)
-    demo_a = load_demo_into(a)
+    a, demo_a = deployments.sqlite_demo(tmp_path)
     # The log's state file refuses a second database behind what it released...
     with pytest.raises(StateError, match="rolled back"):
         make_runtime(f"sqlite:///{tmp_path / 'b.db'}", tmp_path)

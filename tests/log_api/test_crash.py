@@ -22,7 +22,7 @@ from parley.log.models import LogEntry
 from parley.log.store import DbNodes, NodeCache, latest_checkpoint
 from parley.logserver.replay import replay
 from parley.records.compose import compose
-from tests.conftest import ORIGIN, SECRET, load_demo_into, make_runtime
+from tests.conftest import ORIGIN, SECRET
 
 
 def free_port() -> int:
@@ -32,11 +32,8 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_sigkill_during_burst_loses_no_acknowledged_record(tmp_path):
-    url = f"sqlite:///{tmp_path / 'parley.db'}"
-    rt = make_runtime(url, tmp_path)
-    demo = load_demo_into(rt)
-    rt.close()
+def test_sigkill_during_burst_loses_no_acknowledged_record(tmp_path, deployments):
+    url, demo = deployments.sqlite_copy(True, tmp_path)
     port = free_port()
     env = {**os.environ, "PARLEY_DATABASE_URL": url, "PARLEY_DATA_DIR": str(tmp_path), "PARLEY_SECRET_KEY": SECRET,
            "PARLEY_LOG_ORIGIN": ORIGIN, "PARLEY_COOKIE_SECURE": "false"}

@@ -22,7 +22,7 @@ from parley.log.note import Signer, open_note, sign_note
 from parley.log.state import LogUnavailable, StateError
 from parley.logserver.replay import replay
 from parley.records.compose import compose
-from tests.conftest import ORIGIN, SECRET, load_demo_into, make_runtime, make_settings
+from tests.conftest import ORIGIN, SECRET, make_settings
 from tests.log_api.test_tamper import roll_back
 
 
@@ -140,13 +140,12 @@ def test_a_database_behind_the_state_file_is_refused(runtime, demo):
         assert r.status_code == 503 and r.json()["error"] == "log_unavailable"
 
 
-def test_parley_serve_and_check_refuse_a_rolled_back_database(tmp_path, monkeypatch):
+def test_parley_serve_and_check_refuse_a_rolled_back_database(tmp_path, monkeypatch, deployments):
     from parley.cli import _register_commands, app
 
     _register_commands()
-    url = f"sqlite:///{tmp_path / 'parley.db'}"
-    rt = make_runtime(url, tmp_path)
-    demo = load_demo_into(rt)
+    rt, demo = deployments.sqlite_demo(tmp_path)
+    url = rt.settings.database_url
     rt.pipeline.submit_many([note(demo, i) for i in range(2)])
     roll_back(SimpleNamespace(sessions=rt.sessions), head(rt) - 2)
     rt.close()

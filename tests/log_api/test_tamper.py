@@ -34,7 +34,7 @@ from parley.people.models import Person
 from parley.records.compose import compose
 from parley.records.pipeline import Pipeline
 from parley.runtime import Runtime, load_log_key, log_state
-from tests.conftest import ORIGIN, Demo, load_demo_into, make_runtime, make_settings
+from tests.conftest import ORIGIN, Demo, Deployments, make_settings
 
 EXTRA = 141  # notes after the demo's 129 records: 270 entries, a full leaf tile
 LAST_BATCH = 5  # the last notes are their own batch: a checkpoint at 265 and one at 270
@@ -54,10 +54,9 @@ class Pristine:
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Pristine:
+def pristine(tmp_path_factory: pytest.TempPathFactory, deployments: Deployments) -> Pristine:
     base = tmp_path_factory.mktemp("pristine")
-    rt = make_runtime(f"sqlite:///{base / 'parley.db'}", base)
-    demo = load_demo_into(rt)
+    rt, demo = deployments.sqlite_demo(base)
     signer = demo.signer("ua/negotiator")
     rt.pipeline.submit_many([note(signer, i) for i in range(EXTRA - LAST_BATCH)])
     rt.pipeline.submit_many([note(signer, i, "late") for i in range(LAST_BATCH)])

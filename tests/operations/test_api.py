@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from parley.app import create_app
 from parley.records.compose import compose
-from tests.conftest import ORIGIN, load_demo_into, make_runtime
+from tests.conftest import ORIGIN
 from tests.operations.test_lifecycle import AUD, NOW, iso, plan
 
 SQUARE = {"type": "Polygon", "coordinates": [[[37.2, 47.0], [37.4, 47.0], [37.4, 47.2], [37.2, 47.2], [37.2, 47.0]]]}
@@ -151,9 +151,8 @@ def test_oversized_body_is_refused(client, demo):
 
 
 @pytest.fixture
-def live(tmp_path):
-    rt = make_runtime(f"sqlite:///{tmp_path / 'parley.db'}", tmp_path)
-    demo = load_demo_into(rt)
+def live(tmp_path, deployments):
+    rt, demo = deployments.sqlite_demo(tmp_path)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

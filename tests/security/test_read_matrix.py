@@ -331,6 +331,7 @@ def test_every_get_route_is_walked_or_public(world):
 
 # The walk reads the same rows through the same policy on either database: SQLite walks it, and the
 # listings' checks below run on both.
+@pytest.mark.slow
 @pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 def test_no_answer_carries_what_its_reader_may_not_read(world):
     urls = _urls(world, _get_routes(world.client.app))

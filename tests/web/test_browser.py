@@ -12,7 +12,6 @@ import pytest
 import uvicorn
 
 from parley.app import create_app
-from tests.conftest import load_demo_into, make_runtime
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -22,13 +21,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, deployments):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Debian's chromium is required for the browser tests in CI")
         pytest.skip("no /usr/bin/chromium")
-    rt = make_runtime(f"sqlite:///{tmp_path / 'parley.db'}", tmp_path)
-    demo = load_demo_into(rt)
+    rt, demo = deployments.sqlite_demo(tmp_path)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
