@@ -91,7 +91,8 @@ def test_persons_lists_and_inquiries_the_author_may_not_read_are_refused_as_abse
         a = client.post("/api/persons", json=person(pid), headers=small.headers("ru/registrar"))
         b = client.post("/api/persons", json=person("ua-p-absent"), headers=small.headers("ru/registrar"))
         assert (a.status_code, a.json()) == (b.status_code, b.json()) == (422, {
-            "error": "unprocessable", "field": "id",
+            "error": "unprocessable", "field": "id", "code": "record.id_prefix",
+            "params": {"what": "person record", "prefix": "ru"},
             "message": "the id of a new person record starts with your party's slug and a dash (ru-…)"})
     a, b = (client.get(f"/api/persons/{x}", headers=small.headers("ru/registrar")) for x in ("ua-p-secret", "ua-p-x"))
     assert (a.status_code, b.status_code) == (404, 404) and a.json()["message"] == "no person 'ua-p-secret'"
