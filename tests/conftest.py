@@ -42,7 +42,11 @@ PG_URL = os.environ.get("PARLEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0
 SECRET = "test-secret-" + "k" * 40
 ORIGIN = "test.parley.local/log"
 
-# Cheap Argon2 in tests (a hash in about a millisecond); the server keeps argon2-cffi's t=3, 64 MiB.
+# Cheap Argon2 in tests (a hash in about a millisecond); a deployment keeps RFC 9106's t=3, 64 MiB, p=4. Set in
+# the environment too, so every Settings the tests make, and every `parley` they start, hashes cheaply.
+CHEAP_HASHING = {"PARLEY_PASSWORD_HASH_TIME_COST": "1", "PARLEY_PASSWORD_HASH_MEMORY_KIB": "1024",
+                 "PARLEY_PASSWORD_HASH_PARALLELISM": "1"}
+os.environ.update(CHEAP_HASHING)
 credentials.use_hash_cost(time_cost=1, memory_cost=1024, parallelism=1)
 
 

@@ -45,9 +45,14 @@ def kinds() -> Registry:
 
 
 def open_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
-    """The deployment ``settings`` name, its log accepting every kind (``kinds()``)."""
+    """The deployment ``settings`` name, its log accepting every kind (``kinds()``); new password hashes with
+    the settings' Argon2 cost."""
     from parley import runtime
+    from parley.parties import credentials
 
+    credentials.use_hash_cost(time_cost=settings.password_hash_time_cost,
+                              memory_cost=settings.password_hash_memory_kib,
+                              parallelism=settings.password_hash_parallelism)
     return runtime.open_runtime(settings, kinds(), engine=engine)
 
 

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     signin_failures_per_member: int = 10
     signin_failures_per_address: int = 20
     signin_failure_window: timedelta = timedelta(minutes=15)
+    # Argon2id for passwords and families' secrets: RFC 9106's second recommended profile (t=3, 64 MiB, p=4,
+    # argon2-cffi's default). Lower only where nothing real is protected (the test suite sets the cheapest).
+    password_hash_time_cost: int = Field(default=3, ge=1, le=32)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=1024, le=4 * 1024 * 1024)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=64)
     # Argon2 hashes at once in this process (64 MiB each), requests that may wait for one, and how long.
     password_hash_slots: int = 2
     password_hash_queue: int = 8

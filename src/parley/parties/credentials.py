@@ -86,7 +86,9 @@ _dummy: dict[tuple[int, int, int], str] = {}
 
 
 def use_hash_cost(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
-    """Argon2 parameters for new hashes (tests use cheap ones; the default is argon2-cffi's: t=3, 64 MiB)."""
+    """Argon2 parameters for new hashes, from the settings when a runtime opens (``Settings.password_hash_*``;
+    the default is RFC 9106's second profile, argon2-cffi's own). A stored hash carries its own parameters, so
+    hashes made with other costs still verify."""
     global _hasher  # noqa: PLW0603 — the process-wide hasher, set once at start-up (or by tests)
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
 
