@@ -5,8 +5,8 @@ they like. It serves the HTTP API, the log's C2SP endpoints and the web interfac
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -44,6 +44,43 @@ def _leaflet_dir() -> Path:
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The server: every router of the composition root (``assembly.routers()``), the static files, the error
+    answers and the layers every request passes (security headers, body limits, write admission, sessions).
+    Without ``runtime`` it opens its own from ``settings`` when it starts, and closes it when it stops."""
+    # No /docs or /redoc: FastAPI's pages load their scripts from a CDN. The description is /openapi.json.
+    app = FastAPI(title="Parley", version=__version__, lifespan=_lifespan(settings), docs_url=None, redoc_url=None,
+                  openapi_url=None, description="The shared, verifiable record of humanitarian agreements.")
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.state.web_sessions = WebSessions(settings)
+    app.state.signin_limits = SignInLimits(settings)
+    HASHING.configure(settings.password_hash_slots, settings.password_hash_queue,
+                      settings.password_hash_wait.total_seconds())
+    _error_answers(app)
+
+    @app.get("/api/openapi.json", tags=["api"], response_model=OpenAPIDocument, responses=refusals(401, 503))
+    def openapi(_: CurrentPrincipal) -> JSONResponse:
+        """This description of the API (OpenAPI 3.1)."""
+        return JSONResponse(app.openapi())
+
+    for router in routers():
+        app.include_router(router)
+    app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+
+    app.add_middleware(SessionMiddleware, store=app.state.web_sessions)
+    app.add_middleware(WriteAdmission, in_flight=settings.writes_in_flight, per_client=settings.writes_per_client)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes,
+                       upload_paths=UPLOAD_PATHS, timeout=settings.body_timeout.total_seconds(),
+                       upload_timeout=settings.upload_timeout.total_seconds())
+    app.add_middleware(Guard, headers=security_headers(settings))
+    return app
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up and shut-down: the runtime (opened here unless one was given), the log's self-check before
+    serving and then on a schedule, the publisher to the witnesses."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = app.state.runtime is None
@@ -76,15 +113,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             if own:
                 app.state.runtime.close()
 
-    # No /docs or /redoc: FastAPI's pages load their scripts from a CDN. The description is /openapi.json.
-    app = FastAPI(title="Parley", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None, description="The shared, verifiable record of humanitarian agreements.")
-    app.state.runtime = runtime
-    app.state.settings = settings
-    app.state.web_sessions = WebSessions(settings)
-    app.state.signin_limits = SignInLimits(settings)
-    HASHING.configure(settings.password_hash_slots, settings.password_hash_queue,
-                      settings.password_hash_wait.total_seconds())
+    return lifespan
+
+
+def _error_answers(app: FastAPI) -> None:
+    """How refusals and errors are answered: JSON (``{error, code?, params?, message, field?}``) to programs and
+    on the API's and the log's paths; an error page in the reader's language to a browser on a page's path."""
 
     @app.exception_handler(ParleyError)
     async def parley_error(_: Request, exc: ParleyError) -> JSONResponse:
@@ -100,9 +134,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
-        # Pages answer pages; the API and the log's endpoints answer JSON.
-        if exc.status_code >= 400 and not is_machine_path(request.url.path) \
-                and "text/html" in request.headers.get("accept", ""):
+        if exc.status_code >= 400 and _wants_page(request):
             from parley.web.routes import error_page
 
             # Titled by its status, in the reader's language, with the navigation of whoever is signed in.
@@ -113,7 +145,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):  # type: ignore[no-untyped-def]
-        if not is_machine_path(request.url.path) and "text/html" in request.headers.get("accept", ""):
+        if _wants_page(request):
             from parley.web.routes import error_page
 
             return await run_in_threadpool(error_page, request, 422, None)
@@ -121,8 +153,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return JSONResponse({"error": "invalid", "message": "the request is invalid", "errors": errors},
                             status_code=422)
 
-    # On every response, errors included (``Guard``, the outermost layer, adds those a response lacks).
-    security_headers = {
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not a program, not the API's or the log's paths)."""
+    return not is_machine_path(request.url.path) and "text/html" in request.headers.get("accept", "")
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    """The headers on every response, errors included (``Guard``, the outermost layer, adds those a response
+    lacks)."""
+    headers = {
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "same-origin",
@@ -130,25 +170,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
     }
     if settings.cookie_secure:  # served over HTTPS (secure cookies): browsers keep to HTTPS for a year
-        security_headers["Strict-Transport-Security"] = "max-age=31536000"
-
-    @app.get("/api/openapi.json", tags=["api"], response_model=OpenAPIDocument, responses=refusals(401, 503))
-    def openapi(_: CurrentPrincipal) -> JSONResponse:
-        """This description of the API (OpenAPI 3.1)."""
-        return JSONResponse(app.openapi())
-
-    for router in routers():
-        app.include_router(router)
-    app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
-
-    app.add_middleware(SessionMiddleware, store=app.state.web_sessions)
-    app.add_middleware(WriteAdmission, in_flight=settings.writes_in_flight, per_client=settings.writes_per_client)
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes,
-                       upload_paths=UPLOAD_PATHS, timeout=settings.body_timeout.total_seconds(),
-                       upload_timeout=settings.upload_timeout.total_seconds())
-    app.add_middleware(Guard, headers=security_headers)
-    return app
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
 
 
 def _size_thread_pool(settings: Settings, rt: Runtime) -> None:
