@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -12,11 +14,18 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import Demo, load_demo_into, make_runtime  # noqa: E402
 
 
-def fresh_deployment(url: str | None = None):  # type: ignore[no-untyped-def]
-    """A new deployment; on PostgreSQL in a schema of its own, so the benchmark leaves nothing behind."""
+def temp_dir() -> Path:
+    """A new temporary directory, removed with everything in it when the benchmark exits."""
     tmp = Path(tempfile.mkdtemp(prefix="parley-bench-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    return tmp
+
+
+def fresh_deployment(url: str | None = None):  # type: ignore[no-untyped-def]
+    """A new deployment in a temporary directory removed at exit; on PostgreSQL in a schema of its own,
+    dropped at exit, so the benchmark leaves nothing behind."""
+    tmp = temp_dir()
     if url and url.startswith("postgresql"):
-        import atexit
         import uuid
 
         from sqlalchemy import text
@@ -31,6 +40,7 @@ def fresh_deployment(url: str | None = None):  # type: ignore[no-untyped-def]
         def drop() -> None:
             with admin.begin() as c:
                 c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
 
         atexit.register(drop)
         url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"

@@ -12,11 +12,9 @@ import argparse
 import hashlib
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from _common import last_line  # also puts the repo root on sys.path
+from _common import last_line, temp_dir  # also puts the repo root on sys.path
 
 from sqlalchemy import insert
 
@@ -31,7 +29,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=1_000_000)
     ap.add_argument("--proofs", type=int, default=2000)
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="parley-bench-"))
+    tmp = temp_dir()
     engine = make_engine(f"sqlite:///{tmp / 'proofs.db'}")
     migrate(engine)
     tree = merkle.MemoryTree()

@@ -20,13 +20,12 @@ import hashlib
 import resource
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import last_line  # also puts the repo root on sys.path
+from _common import last_line, temp_dir  # also puts the repo root on sys.path
 
 from sqlalchemy import insert, select, update
 
@@ -134,7 +133,7 @@ def main() -> None:
     if args.build_into:
         build(args.size, args.every, args.build_into)
         return
-    tmp = Path(tempfile.mkdtemp(prefix="parley-bench-"))
+    tmp = temp_dir()
     # Built in another process, so this one's peak memory is the check's.
     subprocess.run([sys.executable, __file__, "--size", str(args.size), "--every", str(args.every),
                     "--build-into", str(tmp)], check=True)
