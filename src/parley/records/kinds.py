@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
@@ -28,6 +28,8 @@ from parley.parties import rules
 from parley.parties.naming import ROLES, SLUG
 from parley.records import codes as C
 from parley.records.format import RecordText
+
+ANNOTATION: Table = Annotation.__table__  # type: ignore[assignment]
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -112,6 +114,15 @@ class Context:
     author: Member | None  # None only for deployment.init
     author_party: Party | None
     local: Mapping[str, Any] = field(default_factory=dict)  # never in the log: see records/pipeline.py
+    # Rows written at the end of the batch, one executemany per table (``stage``); kept by the pipeline only
+    # if the record is accepted.
+    staged: list[tuple[Table, dict[str, Any]]] = field(default_factory=list)
+
+    def stage(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert ``row`` into ``table`` at the end of the batch, with the batch's other rows for that table
+        (no ORM object, no flush). Only for a row that nothing checked or applied in the same batch reads,
+        and that no later step of this apply can make wrong."""
+        self.staged.append((table, row))
 
     @property
     def roles(self) -> frozenset[str]:
@@ -353,8 +364,9 @@ def apply_key_rotate(ctx: Context) -> None:
 def apply_record_note(ctx: Context) -> None:
     p: RecordNote = ctx.payload
     assert ctx.author is not None
-    ctx.session.add(Annotation(idx=ctx.idx, author=ctx.author.id, party=ctx.author.party, text=p.text,
-                               refs=",".join(ctx.record.refs)))
+    # Nothing in a batch reads annotations: written with the batch's, in one statement.
+    ctx.stage(ANNOTATION, {"idx": ctx.idx, "author": ctx.author.id, "party": ctx.author.party, "text": p.text,
+                           "refs": ",".join(ctx.record.refs)})
 
 
 # The spine's own kinds: the deployment, parties, members, keys and notes.

@@ -6,6 +6,16 @@ Submissions from many requests are gathered by one appender thread and committed
 commit), so each fsync acknowledges a batch; a refused record never affects the others in its batch
 because each is applied inside its own savepoint.
 
+What needs no state is done before the appender, on a few worker threads, in parallel: the stateless
+checks (``precheck``), the payload's schema and the signature against the key the pipeline last saw
+registered for that name and key id (Ed25519 in ``cryptography`` releases the GIL). Submissions keep
+their order: the appender takes them from its queue in the order they were submitted and waits for each
+to be prepared. It then only orders, checks state and writes: the author's key, membership and party are
+read once per batch; the signature is checked again only if the key in the state is not the one it was
+verified against (or it did not verify); the log's entries, nodes and staged rows are written with one
+``executemany`` per table; the batch's receipt proofs are built in one pass. Every state check and its
+refusal is as before, in log order.
+
 A submission may carry **local data that never enters the log** (``local``): what the server keeps beside
 a record but must not sign or ship, such as the verifier of a family's secret. The record's ``apply``
 receives it as ``Context.local`` and stores it in a local table in the same transaction as the record, so
@@ -18,15 +28,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import queue
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from parley.db import writing
@@ -35,14 +46,17 @@ from parley.log import merkle
 from parley.log import note as notes
 from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from parley.log.state import LogState, LogUnavailable, StateError
-from parley.log.store import DbNodes, NodeCache, b64, new_checkpoint, tlog_proof
+from parley.log.store import DbNodes, NodeCache, b64, new_checkpoint, tlog_proofs
 from parley.parties.models import Member, MemberKey, Party
 from parley.records import codes as C
 from parley.records.format import MAX_RECORD_BYTES, RecordText, canonical_payload, record_hash
-from parley.records.kinds import Context, DeploymentInit, Kind, parse_payload
+from parley.records.kinds import Context, DeploymentInit, Kind, Payload, parse_payload
 
 log = logging.getLogger(__name__)
 MAX_CLOCK_SKEW = timedelta(minutes=10)
+LOG_ENTRY: Table = LogEntry.__table__  # type: ignore[assignment]
+LOG_NODE: Table = LogNode.__table__  # type: ignore[assignment]
+T = TypeVar("T")
 
 
 @dataclass
@@ -73,6 +87,14 @@ class Submission:
     text: str = ""
     canonical: bytes = b""
     hash: str = ""
+    # Filled in by ``prepare`` (after ``precheck``), before the appender: the leaf hash, the payload parsed
+    # against its kind's schema (or why it does not parse: raised in log order, after the author's checks),
+    # and the public key the signature verified against, if any.
+    leaf: bytes = b""
+    parsed: Payload | ParleyError | None = None
+    verified_with: bytes | None = None
+    # Set once prepared (or refused by the stateless checks); the appender waits for it.
+    ready: threading.Event = field(default_factory=threading.Event)
 
 
 def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datetime | None = None) -> None:
@@ -104,12 +126,40 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
     sub.hash = record_hash(sub.note)
 
 
+def prepare(sub: Submission, origin: str, kinds: Mapping[str, Kind],
+            verifiers: Mapping[tuple[str, bytes], tuple[str, notes.Verifier]]) -> None:
+    """``precheck``, then what else needs no state: the leaf hash, the payload's schema, and the signature
+    against the verifier last seen registered for the author's name and key id (``verifiers``). A refusal
+    by ``precheck`` completes the future; nothing else here refuses. Sets ``sub.ready`` in every case."""
+    try:
+        try:
+            precheck(sub, origin, kinds)
+        except ParleyError as exc:
+            sub.future.set_exception(exc)
+            return
+        except Exception as exc:  # noqa: BLE001 — as submit_async raised it before: the caller's to see
+            sub.future.set_exception(exc)
+            return
+        rec, sig = sub.record, sub.signature
+        assert rec is not None and sig is not None
+        sub.leaf = merkle.leaf_hash(sub.note)
+        try:
+            sub.parsed = parse_payload(kinds[rec.kind], json.loads(sub.canonical))
+        except ParleyError as exc:
+            sub.parsed = exc
+        known = verifiers.get((rec.author, sig.key_id))
+        if known is not None and known[1].verify(sub.text.encode(), sig.sig):
+            sub.verified_with = known[1].public_key
+    finally:
+        sub.ready.set()
+
+
 class Pipeline:
     """Owns appends to one log. ``submit`` is thread-safe and blocks until the record is durable."""
 
     def __init__(self, sessions: sessionmaker[Session], log_signer: notes.Signer, origin: str, *,
                  kinds: Mapping[str, Kind], batch: int = 512, cache: NodeCache | None = None, auto_publish: bool = True,
-                 state: LogState | None = None) -> None:
+                 state: LogState | None = None, workers: int | None = None) -> None:
         self.sessions = sessions
         # The record kinds this log accepts, by name (``parley.assembly.kinds``: the spine's and every
         # capability's): their schemas, writers and ``apply``.
@@ -128,7 +178,12 @@ class Pipeline:
         self._queue: queue.Queue[Submission | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._verifiers: dict[tuple[str, str], notes.Verifier] = {}
+        # The verifier of each key the appender has read, by (name, key id), with the vkey it was made from:
+        # read by the workers that verify before the appender, checked against the state by the appender.
+        self._verifiers: dict[tuple[str, bytes], tuple[str, notes.Verifier]] = {}
+        # Threads that prepare submissions (``prepare``) before the appender: one per core by default.
+        self.workers = workers or min(8, os.cpu_count() or 1)
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- public -------------------------------------------------------------------------------
     def refuse(self, reason: str) -> None:
@@ -144,12 +199,9 @@ class Pipeline:
     def submit_async(self, note: bytes, payload: Any, *, replay: bool = False,
                      local: Mapping[str, Any] | None = None) -> Future[Receipt]:
         sub = Submission(note=note, payload=payload, replay=replay, local=local)
-        try:
-            precheck(sub, self.origin, self.kinds)
-        except ParleyError as exc:
-            sub.future.set_exception(exc)
-            return sub.future
-        self._ensure_thread()
+        pool = self._ensure_thread()
+        # Queued at once, so the appender takes submissions in the order they came; prepared in parallel.
+        pool.submit(prepare, sub, self.origin, self.kinds, self._verifiers)
         self._queue.put(sub)
         return sub.future
 
@@ -158,17 +210,17 @@ class Pipeline:
         """Append in order, in batches, on the calling thread (loaders, replay, benchmarks). Each item is
         (note, payload) or (note, payload, local data)."""
         subs: list[Submission] = []
+        pool = self._ensure_pool()
         for note, payload, *rest in items:
             sub = Submission(note=note, payload=payload, replay=replay, local=rest[0] if rest else None)
-            try:
-                precheck(sub, self.origin, self.kinds)
-            except ParleyError as exc:
-                sub.future.set_exception(exc)
+            pool.submit(prepare, sub, self.origin, self.kinds, self._verifiers)
             subs.append(sub)
-        live = [s for s in subs if not s.future.done()]
-        for i in range(0, len(live), self.batch):
+        for i in range(0, len(subs), self.batch):
+            chunk = subs[i : i + self.batch]
+            for sub in chunk:
+                sub.ready.wait()
             with self._lock:
-                self._append(live[i : i + self.batch])
+                self._append([s for s in chunk if not s.future.done()])
         out: list[Receipt | ParleyError] = []
         for s in subs:
             failed = s.future.exception()
@@ -180,14 +232,28 @@ class Pipeline:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     # -- the appender ----------------------------------------------------------------------------
-    def _ensure_thread(self) -> None:
+    def _ensure_pool(self) -> ThreadPoolExecutor:
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="parley-prepare")
+                pool = self._pool
+        return pool
+
+    def _ensure_thread(self) -> ThreadPoolExecutor:
+        pool = self._ensure_pool()
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="parley-appender", daemon=True)
                     self._thread.start()
+        return pool
 
     def _run(self) -> None:
         while True:
@@ -204,8 +270,12 @@ class Pipeline:
                     self._queue.put(None)
                     break
                 batch.append(nxt)
-            with self._lock:
-                self._append(batch)
+            for sub in batch:  # in order; the later ones are being prepared meanwhile
+                sub.ready.wait()
+            live = [s for s in batch if not s.future.done()]
+            if live:
+                with self._lock:
+                    self._append(live)
 
     def _append(self, batch: Sequence[Submission]) -> None:
         try:
@@ -244,9 +314,11 @@ class Pipeline:
             ).all())
             entries: list[dict[str, Any]] = []
             new_nodes: list[dict[str, Any]] = []
-            # The session's identity map holds rows weakly; keeping the authors' rows here for the batch
-            # saves a query per record for the same member, party and key.
-            hold: list[Any] = []
+            staged: dict[Table, list[dict[str, Any]]] = {}
+            # The authors' keys, members and parties read in this batch, each once. They are the session's
+            # own objects (what ``Session.get`` returns), so a change an earlier record made is seen; and
+            # held here, since the identity map holds them weakly. What was not found is read again.
+            rows = BatchRows(s)
             for sub in batch:
                 if sub.hash in known:  # the same record again: same receipt, stored once
                     results.append((sub, known[sub.hash], True))
@@ -254,14 +326,16 @@ class Pipeline:
                 try:
                     if self.kinds[sub.record.kind].savepoint:  # type: ignore[union-attr]
                         with s.begin_nested():
-                            self._check_and_apply(s, sub, size, known, hold)
+                            ctx = self._check_and_apply(s, sub, size, known, rows)
                             s.flush()
                     else:
-                        self._check_and_apply(s, sub, size, known, hold)
+                        ctx = self._check_and_apply(s, sub, size, known, rows)
                 except ParleyError as exc:
                     results.append((sub, exc, False))
                     continue
-                leaf = merkle.leaf_hash(sub.note)
+                for table, row in ctx.staged:
+                    staged.setdefault(table, []).append(row)
+                leaf = sub.leaf
                 pending[(0, size)] = leaf
                 for level, idx, h in merkle.appended_nodes(nodes, size, leaf):
                     pending[(level, idx)] = h
@@ -276,9 +350,13 @@ class Pipeline:
                 results.append((sub, size, False))
                 size += 1
             if entries:
-                s.execute(insert(LogEntry), entries)
+                # Core executemany, one statement per table (the ORM's pending objects flush at commit).
+                conn = s.connection()
+                conn.execute(LOG_ENTRY.insert(), entries)
                 if new_nodes:
-                    s.execute(insert(LogNode), new_nodes)
+                    conn.execute(LOG_NODE.insert(), new_nodes)
+                for table, table_rows in staged.items():
+                    conn.execute(table.insert(), table_rows)
                 root = merkle.root_hash(nodes, size)
                 if prev is not None:
                     # Never sign a checkpoint inconsistent with the one before it (and so, by the check
@@ -289,14 +367,18 @@ class Pipeline:
                 head.size = size
             else:  # duplicates only: their receipts are against the head's checkpoint
                 cp_note = prev.note if prev is not None else b""
+            # Every receipt's proof against the batch's checkpoint, built in one pass.
+            indices = [res for _, res, _ in results if not isinstance(res, ParleyError)]
+            proofs = iter(tlog_proofs(nodes, indices, size, cp_note)) if indices else iter(())
+            checkpoint = cp_note.decode()
             receipts: list[tuple[Submission, Receipt | ParleyError]] = []
             for sub, res, dup in results:
                 if isinstance(res, ParleyError):
                     receipts.append((sub, res))
                     continue
                 receipts.append((sub, Receipt(
-                    index=res, record_hash=sub.hash, leaf_hash=b64(merkle.leaf_hash(sub.note)),
-                    checkpoint=cp_note.decode(), proof=tlog_proof(nodes, res, size, cp_note), duplicate=dup,
+                    index=res, record_hash=sub.hash, leaf_hash=b64(sub.leaf), checkpoint=checkpoint,
+                    proof=next(proofs), duplicate=dup,
                 )))
         # Committed and durable. Record the checkpoint as released before anyone may hold it.
         if self.state is not None and cp_note:
@@ -316,18 +398,21 @@ class Pipeline:
             else:
                 sub.future.set_result(outcome)
 
-    def _verifier(self, key: MemberKey) -> notes.Verifier:
-        v = self._verifiers.get((key.name, key.key_id))
-        if v is None:
-            v = self._verifiers[(key.name, key.key_id)] = notes.Verifier.from_vkey(key.vkey)
-        return v
+    def _verifier(self, key: MemberKey, key_id: bytes) -> notes.Verifier:
+        """The verifier of the key as the state has it now (made again if its vkey is not the cached one's)."""
+        cached = self._verifiers.get((key.name, key_id))
+        if cached is None or cached[0] != key.vkey:
+            cached = self._verifiers[(key.name, key_id)] = (key.vkey, notes.Verifier.from_vkey(key.vkey))
+        return cached[1]
 
     def _check_and_apply(self, s: Session, sub: Submission, idx: int, known: dict[str, int],
-                         hold: list[Any]) -> None:
+                         rows: BatchRows) -> Context:
         rec, sig = sub.record, sub.signature
         assert rec is not None and sig is not None
         kind = self.kinds[rec.kind]
-        payload = parse_payload(kind, json.loads(sub.canonical))
+        if isinstance(sub.parsed, ParleyError):
+            raise sub.parsed
+        payload = sub.parsed if sub.parsed is not None else parse_payload(kind, json.loads(sub.canonical))
         text = sub.text.encode()
         author: Member | None = None
         party: Party | None = None
@@ -341,27 +426,27 @@ class Pipeline:
             if verifier.name != rec.author or verifier.key_id != sig.key_id:
                 raise Unauthorized(C.INIT_SIGNATURE)
         else:
-            key = s.get(MemberKey, (sig.key_id.hex(), rec.author))
+            key = rows.get(MemberKey, (sig.key_id.hex(), rec.author))
             if key is None:
                 raise Unauthorized(C.NO_SIGNING_KEY, key=sig.key_id.hex(), author=rec.author)
             if key.revoked_idx is not None:
                 raise Unauthorized(C.KEY_WAS_REVOKED, key=key.key_id, author=rec.author, index=key.revoked_idx)
-            verifier = self._verifier(key)
-            author = s.get(Member, rec.author)
+            verifier = self._verifier(key, sig.key_id)
+            author = rows.get(Member, rec.author)
             if author is None or not author.active:
                 raise Forbidden(C.NOT_ACTIVE, author=rec.author)
-            party = s.get(Party, author.party)
-            hold.append((key, author, party))
+            party = rows.get(Party, author.party)
             if not (author.role_set & kind.roles):
                 raise Forbidden(C.ROLE_KIND, roles=author.roles, kind=rec.kind)
-        if not verifier.verify(text, sig.sig):
+        # Verified before the appender against this very key, or verified now.
+        if sub.verified_with != verifier.public_key and not verifier.verify(text, sig.sig):
             raise Unauthorized(C.BAD_SIGNATURE)
         if kind.min_audience and not ({kind.min_audience, "public"} & set(rec.audience.tokens)):
             raise Unprocessable(C.MIN_AUDIENCE, kind=rec.kind, audience=kind.min_audience, field="audience")
         for t in rec.audience.tokens:
             if t.startswith("party:"):
                 slug = t[6:].partition("/")[0]
-                if s.get(Party, slug) is None and not (rec.kind == "deployment.init" and slug == rec.party):
+                if rows.get(Party, slug) is None and not (rec.kind == "deployment.init" and slug == rec.party):
                     raise Unprocessable(C.AUDIENCE_PARTY, party=slug, field="audience")
         if rec.refs:
             # Earlier records of this batch are not inserted yet; ``known`` has them.
@@ -370,5 +455,26 @@ class Pipeline:
                 if pending else set()
             if len(found) != len(pending):
                 raise Unprocessable(C.REF_UNKNOWN, field="refs")
-        kind.apply(Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party,
-                           local=sub.local or {}))
+        ctx = Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party,
+                      local=sub.local or {})
+        kind.apply(ctx)
+        return ctx
+
+
+class BatchRows:
+    """``Session.get`` for one batch, each row found read once and held until the batch ends. A row not
+    found is looked for again next time (an earlier record of the batch may create it). The objects are the
+    session's, so what an earlier record changed in them is seen (no apply deletes a member, key or party,
+    nor changes one with a bulk statement)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._rows: dict[tuple[type[Any], Any], Any] = {}
+
+    def get(self, model: type[T], pk: Any) -> T | None:
+        row: T | None = self._rows.get((model, pk))
+        if row is None:
+            row = self.session.get(model, pk)
+            if row is not None:
+                self._rows[(model, pk)] = row
+        return row
