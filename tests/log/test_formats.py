@@ -37,6 +37,7 @@ from parley.log.proof import (
     TlogProof,
     TlogProofError,
     format_tlog_proof,
+    format_tlog_proofs,
     parse_tlog_proof,
     verify_tlog_proof,
 )
@@ -240,6 +241,20 @@ def test_tlog_proof_strictness():
         verify_tlog_proof(p, b"e3", Verifier.from_vkey(other.vkey()))
     with pytest.raises(merkle.ProofError):
         verify_tlog_proof(TlogProof(4, p.proof, note), b"e3", Verifier.from_vkey(log.vkey()))
+
+
+def test_tlog_proofs_in_one_pass_are_each_proof():
+    """A batch's receipts (``merkle.inclusion_proofs``, ``format_tlog_proofs``) are byte for byte the proofs
+    built one by one."""
+    _, note = checkpoint_note(Signer.generate(ORIGIN))
+    for size in (1, 2, 3, 7, 8, 9, 33, 40):
+        indices = [*range(size), size - 1, 0]
+        batch = merkle.inclusion_proofs(TREE, indices, size)
+        assert batch == [merkle.inclusion_proof(TREE, i, size) for i in indices]
+        assert format_tlog_proofs(list(zip(indices, batch, strict=True)), note) == [
+            format_tlog_proof(TlogProof(i, tuple(p), note)).decode() for i, p in zip(indices, batch, strict=True)]
+    with pytest.raises(merkle.ProofError):
+        merkle.inclusion_proofs(TREE, [0, 5], 5)
 
 
 # -- policy ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from parley.log.checkpoint import Checkpoint, CheckpointError
@@ -40,6 +41,25 @@ def format_tlog_proof(p: TlogProof) -> bytes:
     lines.append(f"index {p.index}")
     lines += [base64.b64encode(h).decode() for h in p.proof]
     return ("\n".join(lines) + "\n\n").encode() + p.checkpoint_note
+
+
+def format_tlog_proofs(proofs: Sequence[tuple[int, Sequence[bytes]]], checkpoint_note: bytes) -> list[str]:
+    """``format_tlog_proof`` of several proofs (no extra data) against one checkpoint, as text: the hashes
+    they share (a batch's receipts share most) encoded once."""
+    encoded: dict[bytes, str] = {}
+    note = checkpoint_note.decode()
+    out = []
+    for index, hashes in proofs:
+        if index < 0 or any(len(h) != HASH_SIZE for h in hashes):
+            raise TlogProofError("malformed proof")
+        lines = [HEADER, f"index {index}"]
+        for h in hashes:
+            e = encoded.get(h)
+            if e is None:
+                e = encoded[h] = base64.b64encode(h).decode()
+            lines.append(e)
+        out.append("\n".join(lines) + "\n\n" + note)
+    return out
 
 
 def _b64(s: str, what: str) -> bytes:
@@ -99,4 +119,5 @@ def verify_tlog_proof(p: TlogProof, entry: bytes, log_verifier: Verifier) -> Che
     return cp
 
 
-__all__ = ["ProofError", "TlogProof", "TlogProofError", "format_tlog_proof", "parse_tlog_proof", "verify_tlog_proof"]
+__all__ = ["ProofError", "TlogProof", "TlogProofError", "format_tlog_proof", "format_tlog_proofs", "parse_tlog_proof",
+           "verify_tlog_proof"]

@@ -20,7 +20,7 @@ from parley.log import merkle
 from parley.log.checkpoint import Checkpoint
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogNode
 from parley.log.note import Signer, sign_note
-from parley.log.proof import TlogProof, format_tlog_proof
+from parley.log.proof import TlogProof, format_tlog_proof, format_tlog_proofs
 
 
 class NodeCache:
@@ -145,8 +145,7 @@ def tlog_proofs(nodes: merkle.NodeSource, indices: Sequence[int], checkpoint_siz
                 checkpoint_note: bytes) -> list[str]:
     """``tlog_proof`` for several indices against one checkpoint, the proofs built in one pass."""
     proofs = merkle.inclusion_proofs(nodes, indices, checkpoint_size)
-    return [format_tlog_proof(TlogProof(index=i, proof=tuple(p), checkpoint_note=checkpoint_note)).decode()
-            for i, p in zip(indices, proofs, strict=True)]
+    return format_tlog_proofs(list(zip(indices, proofs, strict=True)), checkpoint_note)
 
 
 def b64(data: bytes) -> str:
