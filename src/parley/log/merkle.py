@@ -3,6 +3,7 @@ built from full-subtree hashes, and their verification. Pure: storage is a ``Nod
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Sequence
 from typing import Protocol
@@ -84,6 +85,27 @@ def _inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
     return out
 
 
+def _inclusion_ranges_many(indices: list[int], size: int) -> dict[int, list[tuple[int, int]]]:
+    """``_inclusion_ranges`` of several sorted, distinct indices, walking the shared part of their paths once."""
+    out: dict[int, list[tuple[int, int]]] = {}
+
+    def walk(lo: int, hi: int, idx: list[int], above: list[tuple[int, int]]) -> None:
+        if hi - lo == 1:
+            out[idx[0]] = above[::-1]
+            return
+        k = 1 << ((hi - lo - 1).bit_length() - 1)
+        mid = lo + k
+        cut = bisect.bisect_left(idx, mid)
+        if cut:
+            walk(lo, mid, idx[:cut], [*above, (mid, hi)])
+        if cut < len(idx):
+            walk(mid, hi, idx[cut:], [*above, (lo, mid)])
+
+    if indices:
+        walk(0, size, indices, [])
+    return out
+
+
 def _consistency_ranges(m: int, n: int) -> list[tuple[int, int]]:
     """RFC 6962 SUBPROOF(m, D[0:n], true) as leaf ranges, in proof order."""
     out: list[tuple[int, int]] = []
@@ -129,7 +151,8 @@ def inclusion_proofs(src: NodeSource, indices: Sequence[int], size: int) -> list
     for index in indices:
         if not 0 <= index < size:
             raise ProofError(f"index {index} is outside a tree of size {size}")
-    paths = [_inclusion_ranges(index, size) for index in indices]
+    by_index = _inclusion_ranges_many(sorted(set(indices)), size)
+    paths = [by_index[index] for index in indices]
     unique = list(dict.fromkeys(r for path in paths for r in path))
     hashes = dict(zip(unique, _ranges_hashes(src, unique), strict=True))
     return [[hashes[r] for r in path] for path in paths]

@@ -48,6 +48,8 @@ def valid_key_name(name: str) -> bool:
     """Non-empty, no Unicode space, no '+', and printable: no control characters or lone surrogates."""
     if not isinstance(name, str) or not name:
         return False
+    if name.isascii():  # the usual case, without a look-up per character: the same answer
+        return name.isprintable() and " " not in name and "+" not in name
     # Any other Unicode character is allowed, as in the reference implementation, so that notes from
     # other implementations keep parsing whatever Unicode version their key names come from.
     return not any(c == "+" or c.isspace() or unicodedata.category(c) in ("Cc", "Cs") for c in name)

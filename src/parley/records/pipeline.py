@@ -32,7 +32,7 @@ import os
 import queue
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -73,6 +73,12 @@ class Receipt:
                 "checkpoint": self.checkpoint, "proof": self.proof, "duplicate": self.duplicate}
 
 
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass
 class Submission:
     note: bytes
@@ -93,8 +99,8 @@ class Submission:
     leaf: bytes = b""
     parsed: Payload | ParleyError | None = None
     verified_with: bytes | None = None
-    # Set once prepared (or refused by the stateless checks); the appender waits for it.
-    ready: threading.Event = field(default_factory=threading.Event)
+    # Held until prepared (or refused by the stateless checks): the appender waits for it by acquiring it.
+    ready: threading.Lock = field(default_factory=_held_lock)
 
 
 def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datetime | None = None) -> None:
@@ -130,7 +136,7 @@ def prepare(sub: Submission, origin: str, kinds: Mapping[str, Kind],
             verifiers: Mapping[tuple[str, bytes], tuple[str, notes.Verifier]]) -> None:
     """``precheck``, then what else needs no state: the leaf hash, the payload's schema, and the signature
     against the verifier last seen registered for the author's name and key id (``verifiers``). A refusal
-    by ``precheck`` completes the future; nothing else here refuses. Sets ``sub.ready`` in every case."""
+    by ``precheck`` completes the future; nothing else here refuses. Releases ``sub.ready`` in every case."""
     try:
         try:
             precheck(sub, origin, kinds)
@@ -151,7 +157,7 @@ def prepare(sub: Submission, origin: str, kinds: Mapping[str, Kind],
         if known is not None and known[1].verify(sub.text.encode(), sig.sig):
             sub.verified_with = known[1].public_key
     finally:
-        sub.ready.set()
+        sub.ready.release()
 
 
 class Pipeline:
@@ -175,7 +181,7 @@ class Pipeline:
         self.origin = origin
         self.batch = batch
         self.cache = cache or NodeCache()
-        self._queue: queue.Queue[Submission | None] = queue.Queue()
+        self._queue: queue.SimpleQueue[Submission | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         # The verifier of each key the appender has read, by (name, key id), with the vkey it was made from:
@@ -183,7 +189,8 @@ class Pipeline:
         self._verifiers: dict[tuple[str, bytes], tuple[str, notes.Verifier]] = {}
         # Threads that prepare submissions (``prepare``) before the appender: one per core by default.
         self.workers = workers or min(8, os.cpu_count() or 1)
-        self._pool: ThreadPoolExecutor | None = None
+        self._prepare: queue.SimpleQueue[Submission | None] = queue.SimpleQueue()
+        self._preparers: list[threading.Thread] = []
 
     # -- public -------------------------------------------------------------------------------
     def refuse(self, reason: str) -> None:
@@ -199,9 +206,9 @@ class Pipeline:
     def submit_async(self, note: bytes, payload: Any, *, replay: bool = False,
                      local: Mapping[str, Any] | None = None) -> Future[Receipt]:
         sub = Submission(note=note, payload=payload, replay=replay, local=local)
-        pool = self._ensure_thread()
+        self._ensure_thread()
         # Queued at once, so the appender takes submissions in the order they came; prepared in parallel.
-        pool.submit(prepare, sub, self.origin, self.kinds, self._verifiers)
+        self._prepare.put(sub)
         self._queue.put(sub)
         return sub.future
 
@@ -210,15 +217,15 @@ class Pipeline:
         """Append in order, in batches, on the calling thread (loaders, replay, benchmarks). Each item is
         (note, payload) or (note, payload, local data)."""
         subs: list[Submission] = []
-        pool = self._ensure_pool()
+        self._ensure_preparers()
         for note, payload, *rest in items:
             sub = Submission(note=note, payload=payload, replay=replay, local=rest[0] if rest else None)
-            pool.submit(prepare, sub, self.origin, self.kinds, self._verifiers)
+            self._prepare.put(sub)
             subs.append(sub)
         for i in range(0, len(subs), self.batch):
             chunk = subs[i : i + self.batch]
             for sub in chunk:
-                sub.ready.wait()
+                sub.ready.acquire()
             with self._lock:
                 self._append([s for s in chunk if not s.future.done()])
         out: list[Receipt | ParleyError] = []
@@ -232,28 +239,33 @@ class Pipeline:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        with self._lock:
+            preparers, self._preparers = self._preparers, []
+        for _ in preparers:
+            self._prepare.put(None)
+        for t in preparers:
+            t.join()
 
     # -- the appender ----------------------------------------------------------------------------
-    def _ensure_pool(self) -> ThreadPoolExecutor:
-        pool = self._pool
-        if pool is None:
+    def _ensure_preparers(self) -> None:
+        if not self._preparers:
             with self._lock:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="parley-prepare")
-                pool = self._pool
-        return pool
+                while len(self._preparers) < self.workers:
+                    t = threading.Thread(target=self._prepare_loop, name="parley-prepare", daemon=True)
+                    t.start()
+                    self._preparers.append(t)
 
-    def _ensure_thread(self) -> ThreadPoolExecutor:
-        pool = self._ensure_pool()
+    def _prepare_loop(self) -> None:
+        while (sub := self._prepare.get()) is not None:
+            prepare(sub, self.origin, self.kinds, self._verifiers)
+
+    def _ensure_thread(self) -> None:
+        self._ensure_preparers()
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="parley-appender", daemon=True)
                     self._thread.start()
-        return pool
 
     def _run(self) -> None:
         while True:
@@ -271,7 +283,7 @@ class Pipeline:
                     break
                 batch.append(nxt)
             for sub in batch:  # in order; the later ones are being prepared meanwhile
-                sub.ready.wait()
+                sub.ready.acquire()
             live = [s for s in batch if not s.future.done()]
             if live:
                 with self._lock:
