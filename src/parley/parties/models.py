@@ -3,6 +3,7 @@ and the local tables, never part of the log: credentials (secrets), web sessions
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
@@ -22,6 +23,11 @@ class Party(Base):
     updated_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
+@functools.lru_cache(maxsize=256)
+def _role_set(roles: str) -> frozenset[str]:
+    return frozenset(r for r in roles.split(",") if r)
+
+
 class Member(Base):
     __tablename__ = "member"
     id: Mapped[str] = mapped_column(String(130), primary_key=True)  # "<party>/<handle>"
@@ -35,7 +41,7 @@ class Member(Base):
 
     @property
     def role_set(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles.split(",") if r)
+        return _role_set(self.roles)
 
 
 class MemberKey(Base):
