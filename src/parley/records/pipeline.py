@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from parley.db import writing
@@ -364,11 +364,11 @@ class Pipeline:
             if entries:
                 # Core executemany, one statement per table (the ORM's pending objects flush at commit).
                 conn = s.connection()
-                conn.execute(LOG_ENTRY.insert(), entries)
+                insert_rows(conn, LOG_ENTRY, entries)
                 if new_nodes:
-                    conn.execute(LOG_NODE.insert(), new_nodes)
+                    insert_rows(conn, LOG_NODE, new_nodes)
                 for table, table_rows in staged.items():
-                    conn.execute(table.insert(), table_rows)
+                    insert_rows(conn, table, table_rows)
                 root = merkle.root_hash(nodes, size)
                 if prev is not None:
                     # Never sign a checkpoint inconsistent with the one before it (and so, by the check
@@ -471,6 +471,23 @@ class Pipeline:
                       local=sub.local or {})
         kind.apply(ctx)
         return ctx
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows that all have the same columns in one statement: ``executemany`` on SQLite (its driver
+    loops in C); on PostgreSQL one ``INSERT … SELECT FROM unnest(…)`` of a typed array per column
+    (psycopg's executemany sends a statement per row)."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    q = conn.dialect.identifier_preparer
+    types = [table.c[n].type.compile(dialect=conn.dialect) for n in names]
+    # Only the table's own identifiers and column types are in the text; the values are parameters.
+    columns = ", ".join(q.quote(n) for n in names)
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    sql = f"INSERT INTO {q.format_table(table)} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    conn.exec_driver_sql(sql, tuple([r[n] for r in rows] for n in names))
 
 
 class BatchRows:
