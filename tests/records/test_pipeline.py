@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from parley.errors import BadRequest, Forbidden, NotFound, TooLarge, Unauthorized, Unprocessable, Conflict
 from parley.log.merkle import leaf_hash
 from parley.log.models import LogEntry, LogHead
-from parley.log.note import Signer, Verifier, sign_note
+from parley.log.note import Signature, Signer, Verifier, parse_note, sign_note
 from parley.log.proof import parse_tlog_proof, verify_tlog_proof
 from parley.parties.models import Member, MemberKey, Party
 from parley.records.compose import compose
@@ -234,3 +234,36 @@ def test_unknown_member_and_inactive_member(runtime, demo):
     payload = {"member": "ru/nobody", "active": False}
     refused(runtime, compose(admin, origin=ORIGIN, kind="member.update", audience="all", payload=payload),
             payload, NotFound)
+
+
+def test_one_batch_checks_keys_in_log_order_whatever_was_verified_before(runtime, demo):
+    """Signatures are verified before the appender against the keys last seen; the appender still decides in
+    log order: a key revoked earlier in the same batch refuses a record that verified, a key registered
+    earlier in the same batch (unknown before) accepts one, a bad signature is refused, and the others in
+    the batch are unaffected."""
+    liaison, negotiator = demo.signer("ru/liaison"), demo.signer("ua/liaison")
+    new = Signer.generate("ua/liaison")
+
+    def note(signer, text):
+        payload = {"text": text}
+        return compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload=payload), payload
+
+    other = demo.signer("ua/negotiator")
+    submit(runtime, liaison, "record.note", {"text": "warm the verifier cache"})
+    submit(runtime, other, "record.note", {"text": "warm the verifier cache"})
+    revoke = {"member": "ru/liaison", "key_id": liaison.key_id.hex(), "reason": "device lost"}
+    rotate = {"member": "ua/liaison", "old_key_id": negotiator.key_id.hex(), "vkey": new.vkey()}
+    text, (sig,) = parse_note(note(other, "forged")[0])
+    bad = Signature(sig.name, sig.key_id, bytes([sig.sig[0] ^ 1]) + sig.sig[1:])
+    forged = text.encode() + b"\n" + bad.line().encode()
+    items = [note(liaison, "before"),
+             (compose(liaison, origin=ORIGIN, kind="key.revoke", audience="all", payload=revoke), revoke),
+             note(liaison, "after"),
+             (compose(negotiator, origin=ORIGIN, kind="key.rotate", audience="all", payload=rotate), rotate),
+             note(new, "with the new key"),
+             (forged, {"text": "forged"})]
+    res = runtime.pipeline.submit_many(items)
+    assert isinstance(res[0], Receipt) and isinstance(res[1], Receipt) and isinstance(res[3], Receipt)
+    assert isinstance(res[2], Unauthorized) and "revoked" in res[2].message
+    assert isinstance(res[4], Receipt) and res[4].index == res[3].index + 1
+    assert isinstance(res[5], Unauthorized) and "does not verify" in res[5].message
