@@ -157,6 +157,15 @@ def copy_sqlite(src: Path, dst: Path) -> None:
         source.close()
 
 
+def _single_file(path: Path) -> None:
+    """Leave the SQLite file ``path`` in rollback-journal mode: one self-contained file, no -wal beside it."""
+    c = sqlite3.connect(path)
+    try:
+        c.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        c.close()
+
+
 def _file_sha256(path: Path, progress: Progress, phase: str) -> tuple[int, str]:
     h, size, total = hashlib.sha256(), 0, path.stat().st_size
     with open(path, "rb") as f:
@@ -229,6 +238,7 @@ def create_backup(settings: Settings, out: Path, *, progress: Progress = _noop,
             copy_sqlite(_sqlite_path(settings.database_url), member)
             progress("copying the database", 1, 1)
             size, root, note = _head(f"sqlite:///{member}")
+            _single_file(member)  # reading it through Parley's engine turned WAL on again
         else:
             member = work / PG_MEMBER
             pg_dump = pg_tool("pg_dump")
