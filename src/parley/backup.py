@@ -482,6 +482,7 @@ def restore_backup(backup: Path, data_dir: Path, log_key: Path, checkpoints: Seq
         private_dir(data_dir, narrow=True)
         if manifest.backend == "sqlite":
             target = f"sqlite:///{(data_dir / SQLITE_MEMBER).resolve()}"
+            _single_file(member)  # no -wal left behind in the temporary directory
             shutil.move(str(member), data_dir / SQLITE_MEMBER)
         else:
             assert database_url is not None
