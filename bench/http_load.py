@@ -150,6 +150,16 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
     receipts: list[tuple[int, bytes]] = field(default_factory=list)  # (acknowledged index, note sent)
     elapsed: float = 0.0
+    batches: int = 0  # the group commit's transactions (one signed checkpoint each) during the run
+    cpu: float = 0.0  # the server process's CPU seconds (user + system) during the run
+
+    @property
+    def batch_mean(self) -> float:
+        return len(self.receipts) / self.batches if self.batches else 0.0
+
+    @property
+    def cpu_ms_per_record(self) -> float:
+        return self.cpu * 1000 / len(self.receipts) if self.receipts else 0.0
 
     def add(self, status: int, seconds: float) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -270,6 +280,38 @@ def check_receipts(url: str, tallies: list[Tally]) -> tuple[int, int]:
     return len(receipts), sum(1 for idx, note in receipts if stored.get(idx) != note)
 
 
+def checkpoints(url: str) -> int:
+    """Signed checkpoints in the log: the appender signs one per batch it commits."""
+    from sqlalchemy import func, select
+
+    from parley.db import make_engine
+    from parley.log.models import LogCheckpoint
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            return int(c.execute(select(func.count()).select_from(LogCheckpoint)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far (Linux), threads included; 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def measured(url: str, pid: int, t: Tally) -> Iterator[None]:
+    """Counts the batches committed and the server's CPU time while the block runs."""
+    cps, cpu = checkpoints(url), cpu_seconds(pid)
+    yield
+    t.batches, t.cpu = checkpoints(url) - cps, cpu_seconds(pid) - cpu
+
+
 def serve_env(d: Deployment, extra: dict[str, str]) -> dict[str, str]:
     return {**os.environ, **CHEAP_HASHING, "PARLEY_DATABASE_URL": d.url, "PARLEY_DATA_DIR": str(d.data_dir),
             "PARLEY_SECRET_KEY": SECRET, "PARLEY_LOG_ORIGIN": ORIGIN, "PARLEY_COOKIE_SECURE": "false", **extra}
@@ -310,10 +352,12 @@ def run(*, url: str | None, clients: list[int], records: int, per_client_max: in
                     count = max(n, min(records, per_client_max * n))
                     notes = sign_notes(d.members, n, count, f"c{n}")
                     t = levels[n] = Tally()
-                    asyncio.run(write_all(port, d.members, notes, t, client, timeout))
+                    with measured(d.url, proc.pid, t):
+                        asyncio.run(write_all(port, d.members, notes, t, client, timeout))
                     log(f"[{backend}] {n:>3} clients: {t.rate:7,.0f} records/s  p50 {t.ms(.5)} ms  p95 {t.ms(.95)} ms  "
                         f"p99 {t.ms(.99)} ms  errors {t.errors or 0}  ratio to in-process "
-                        f"{t.rate / inproc if inproc else 0:.2f}  ({len(t.latencies)} requests)")
+                        f"{t.rate / inproc if inproc else 0:.2f}  ({len(t.latencies)} requests; mean batch "
+                        f"{t.batch_mean:.1f} records; server CPU {t.cpu_ms_per_record:.2f} ms/record)")
                 if mixed_writers and readers:
                     notes = sign_notes(d.members, mixed_writers, mixed_records, "mixed")
                     mw, mr = asyncio.run(mixed(port, d.members, notes, readers, client, timeout))
@@ -361,6 +405,8 @@ def main() -> None:
     for n, t in r.levels.items():
         figures[f"c{n}_per_s"] = round(t.rate)
         figures[f"c{n}_p99_ms"] = t.ms(.99)
+        figures[f"c{n}_batch"] = round(t.batch_mean, 1)
+        figures[f"c{n}_cpu_ms"] = round(t.cpu_ms_per_record, 2)
     if at64:
         figures["c64_p50_ms"], figures["c64_p95_ms"] = at64.ms(.5), at64.ms(.95)
         figures["c64_ratio"] = round(at64.rate / r.inproc, 3) if r.inproc else 0
