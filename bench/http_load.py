@@ -232,7 +232,7 @@ async def write_all(port: int, members: list[Member], notes: list[list[tuple[byt
 
 
 async def read_loop(port: int, tokens: dict[str, str], out: Tally, stop: asyncio.Event, client: str,
-                    timeout: float) -> None:
+                    timeout: float, by_path: dict[str, Tally]) -> None:
     conn = connect(port, client)
     while not stop.is_set():
         for member, path in READS:
@@ -245,16 +245,19 @@ async def read_loop(port: int, tokens: dict[str, str], out: Tally, stop: asyncio
                 conn = connect(port, client)
                 status = 0
             out.add(status, time.perf_counter() - t)
+            by_path.setdefault(path, Tally()).add(status, time.perf_counter() - t)
     conn.close()
 
 
 async def mixed(port: int, members: list[Member], notes: list[list[tuple[bytes, Any]]], readers: int,
-                client: str, timeout: float) -> tuple[Tally, Tally]:
+                client: str, timeout: float, by_path: dict[str, Tally] | None = None) -> tuple[Tally, Tally]:
     """Writers write their notes while ``readers`` readers loop over ``READS``; reads stop with the writers."""
     writes, reads = Tally(), Tally()
     stop = asyncio.Event()
     tokens = {m.id: m.token for m in members}
-    reading = [asyncio.create_task(read_loop(port, tokens, reads, stop, client, timeout)) for _ in range(readers)]
+    paths = by_path if by_path is not None else {}
+    reading = [asyncio.create_task(read_loop(port, tokens, reads, stop, client, timeout, paths))
+               for _ in range(readers)]
     try:
         await write_all(port, members, notes, writes, client, timeout)
     finally:
@@ -360,10 +363,13 @@ def run(*, url: str | None, clients: list[int], records: int, per_client_max: in
                         f"{t.batch_mean:.1f} records; server CPU {t.cpu_ms_per_record:.2f} ms/record)")
                 if mixed_writers and readers:
                     notes = sign_notes(d.members, mixed_writers, mixed_records, "mixed")
-                    mw, mr = asyncio.run(mixed(port, d.members, notes, readers, client, timeout))
+                    by_path: dict[str, Tally] = {}
+                    mw, mr = asyncio.run(mixed(port, d.members, notes, readers, client, timeout, by_path))
                     log(f"[{backend}] mixed: {mixed_writers} writers {mw.rate:,.0f} records/s p99 {mw.ms(.99)} ms "
                         f"errors {mw.errors or 0}; {readers} readers {len(mr.latencies)} reads p50 {mr.ms(.5)} ms "
                         f"p95 {mr.ms(.95)} ms p99 {mr.ms(.99)} ms errors {mr.errors or 0}")
+                    log(f"[{backend}] mixed reads by path, p50/p95 ms: "
+                        + "; ".join(f"{p} {t.ms(.5)}/{t.ms(.95)}" for p, t in by_path.items()))
             served = (tmp / "serve.log").read_text(errors="replace")
             server_errors = sum(served.count(w) for w in ("Traceback", "unhandled"))
             acknowledged, lost = check_receipts(d.url, [*levels.values(), *([mw] if mw else [])])
