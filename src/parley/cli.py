@@ -238,9 +238,10 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     try:
         uvicorn.run(create_app(settings, rt), host=host, port=port, log_level="warning", **server_options(settings),
                     **proxy_options(settings))
-    finally:
+    finally:  # uvicorn returns on SIGTERM and Ctrl-C: close the runtime so the engine and the WAL are shut cleanly
         for srv in servers:
             srv.should_exit = True
+        rt.close()
 
 
 @app.command()
