@@ -73,11 +73,14 @@ class Submission:
     text: str = ""
     canonical: bytes = b""
     hash: str = ""
+    # The record's time is too far from the log's clock: refused unless it is in the log already (a record
+    # stored but never acknowledged gets its receipt whenever it is resubmitted).
+    late: ParleyError | None = None
 
 
 def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datetime | None = None) -> None:
     """Checks that need no database: size, note syntax, record text, a kind this log accepts, payload hash,
-    clock."""
+    clock (a clock refusal is kept in ``sub.late`` and given after the appender looked for the record)."""
     if len(sub.note) > MAX_RECORD_BYTES:
         raise TooLarge(C.TOO_LARGE, limit=MAX_RECORD_BYTES, size=len(sub.note))
     try:
@@ -99,7 +102,7 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
         when = rec.when
         now = now or datetime.now(UTC)
         if abs(when - now) > MAX_CLOCK_SKEW:
-            raise Unprocessable(C.CLOCK_SKEW, time=rec.time, skew=str(MAX_CLOCK_SKEW), field="time")
+            sub.late = Unprocessable(C.CLOCK_SKEW, time=rec.time, skew=str(MAX_CLOCK_SKEW), field="time")
     sub.record, sub.signature, sub.text, sub.canonical = rec, own[0], text, canonical
     sub.hash = record_hash(sub.note)
 
@@ -250,6 +253,9 @@ class Pipeline:
             for sub in batch:
                 if sub.hash in known:  # the same record again: same receipt, stored once
                     results.append((sub, known[sub.hash], True))
+                    continue
+                if sub.late is not None:  # not in the log, and too far from the clock to enter it
+                    results.append((sub, sub.late, False))
                     continue
                 try:
                     if self.kinds[sub.record.kind].savepoint:  # type: ignore[union-attr]
