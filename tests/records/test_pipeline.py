@@ -210,7 +210,8 @@ def test_a_stored_record_resubmitted_after_the_clock_window_gets_its_receipt(run
         runtime.pipeline.submit(other, {"text": "new"})
     assert refusal.value.refusal == "record.clock_skew"
     fresh = compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload={"text": "fresh"})
-    out = runtime.pipeline.submit_many([(note, {"text": "stored"}), (other, {"text": "new"}), (fresh, {"text": "fresh"})])
+    out = runtime.pipeline.submit_many([(note, {"text": "stored"}), (other, {"text": "new"}),
+                                        (fresh, {"text": "fresh"})])
     assert isinstance(out[0], Receipt) and out[0].duplicate and out[0].index == stored.index
     assert isinstance(out[1], Unprocessable) and out[1].refusal == "record.clock_skew"
     assert isinstance(out[2], Receipt) and out[2].index == before and size(runtime) == before + 1
