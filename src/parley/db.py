@@ -250,6 +250,28 @@ class WalKeeper:
             log.warning("WAL checkpoint at shutdown failed: %s", type(exc).__name__)
 
 
+def storage_failure(exc: BaseException) -> str | None:
+    """What a database error says about the storage: "full" (SQLite's SQLITE_FULL, PostgreSQL's disk_full
+    53100), "unavailable" (the database unreachable or gone, its pool exhausted), or None (anything else)."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        return "unavailable"
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error) and getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return "full"
+    if getattr(orig, "sqlstate", None) == "53100":  # psycopg: disk_full
+        return "full"
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        return "unavailable"
+    return None
+
+
 def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
 

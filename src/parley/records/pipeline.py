@@ -29,8 +29,9 @@ from typing import Any, cast
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from parley.db import writing
-from parley.errors import BadRequest, Conflict, Forbidden, ParleyError, TooLarge, Unauthorized, Unprocessable
+from parley.db import storage_failure, writing
+from parley.errors import (BadRequest, Conflict, DatabaseUnavailable, Forbidden, InsufficientStorage, ParleyError,
+                           TooLarge, Unauthorized, Unprocessable)
 from parley.log import merkle
 from parley.log import note as notes
 from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
@@ -224,7 +225,7 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 — the whole transaction failed: nothing was stored, say so to everyone
             if not isinstance(exc, LogUnavailable):
                 log.error("append batch of %d failed: %s", len(batch), type(exc).__name__)
-            err = exc if isinstance(exc, ParleyError) else Conflict(C.BATCH_FAILED)
+            err = exc if isinstance(exc, ParleyError) else _batch_error(exc)
             for s in batch:
                 if not s.future.done():
                     s.future.set_exception(err)
@@ -378,3 +379,14 @@ class Pipeline:
                 raise Unprocessable(C.REF_UNKNOWN, field="refs")
         kind.apply(Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party,
                            local=sub.local or {}))
+
+
+def _batch_error(exc: Exception) -> ParleyError:
+    """What the submitters of a batch whose transaction failed are told: 507 for a full disk, 503 for a
+    database that did not answer (each with Retry-After), else 409. Nothing of the batch was stored."""
+    failure = storage_failure(exc)
+    if failure == "full":
+        return InsufficientStorage(C.DISK_FULL)
+    if failure == "unavailable":
+        return DatabaseUnavailable(C.DATABASE_DOWN)
+    return Conflict(C.BATCH_FAILED)
