@@ -9,6 +9,7 @@ The short test runs 20 s; ``bench/wal_bound.py`` runs the issue's 10 minutes of 
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -120,3 +121,29 @@ def test_the_wal_stays_bounded_for_two_minutes(sqlite_runtime: Runtime, sqlite_d
     load = sustained_writes(rt, {a: sqlite_demo.signer(a) for a in AUTHORS}, seconds=120)
     assert not load.errors, load.errors
     assert load.wal_max < BOUND, f"WAL reached {load.wal_max / 1e6:.1f} MB after {load.records} records"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_parley_serve_empties_the_wal_when_stopped(sqlite_runtime: Runtime, sqlite_demo, tmp_path: Path,
+                                                   stop: signal.Signals) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from tests.robust.test_availability import serve_env
+    from tests.robust.load import free_port, parley_serve
+
+    rt = sqlite_runtime
+    path = sqlite_file(rt.engine)
+    wal = Path(f"{path}-wal")
+    port = free_port()
+    with parley_serve(serve_env(rt), port, tmp_path / "serve.log") as proc:
+        for i in range(20):
+            payload = {"text": f"before the stop {i} " + "x" * 4000}
+            note = compose(sqlite_demo.signer("ua/negotiator"), origin=rt.settings.log_origin, kind="record.note",
+                           audience="all", payload=payload)
+            r = httpx.post(f"http://127.0.0.1:{port}/api/records", json={"note": note.decode(), "payload": payload},
+                           headers=sqlite_demo.headers("ua/negotiator"), timeout=30)
+            assert r.status_code == 201, r.text
+        assert wal.stat().st_size > 0
+        proc.send_signal(stop)
+        assert proc.wait(30) == 0, (tmp_path / "serve.log").read_text()[-2000:]
+    assert not wal.exists() or wal.stat().st_size == 0, f"WAL left at {wal.stat().st_size} bytes"
