@@ -269,7 +269,7 @@ def open_runtime(settings: Settings, kinds: Mapping[str, Kind], *, engine: Engin
                         batch=settings.append_batch, cache=cache, auto_publish=not settings.witness_policy,
                         state=state)
     integrity = IntegrityMonitor(sessions, Verifier.from_vkey(signer.vkey()), settings.log_origin, state,
-                                 pipeline.refuse)
+                                 pipeline.refuse, retention=settings.checkpoint_retention)
     wal = None
     if sqlite_file(engine) is not None:
         wal = WalKeeper(engine)
