@@ -3,9 +3,11 @@ readers overlapping every commit as requests do, the WAL stays under a stated bo
 runtime (the server's shutdown on SIGTERM or Ctrl-C) empties it. Before, 8 writers grew it to 445 MB
 in two minutes beside a 19 MB database, and it was never truncated.
 
-The bound: the WAL is truncated once it passes ``db.WAL_CHECKPOINT_BYTES`` (16 MB), so it never exceeds
-that by more than what is written while one checkpoint runs; the test allows twice the limit (32 MB).
-The short test runs 20 s; ``bench/wal_bound.py`` runs the issue's 10 minutes of 8 writers."""
+The bound: the WAL is truncated once it passes ``db.WAL_CHECKPOINT_BYTES`` (16 MB); past it, it grows only
+while a checkpoint cannot finish (a reader older than 250 ms; tried again every second). The test allows
+three times the limit (48 MB; the issue asks for under 64 MB). Measured: 17–31 MB at most in this test's 20 s
+(89 MB without the keeper); 37.4 MB at most over ``bench/wal_bound.py``'s 10 minutes of 8 writers
+(102,794 records, 231 truncating checkpoints)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from parley.records.compose import compose
 from parley.runtime import Runtime
 
 AUTHORS = ("ua/negotiator", "ru/negotiator", "icrc/mediator", "ua/admin")
-BOUND = 2 * WAL_CHECKPOINT_BYTES
+BOUND = 3 * WAL_CHECKPOINT_BYTES
 
 
 @dataclass
