@@ -117,7 +117,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
           data: Annotated[Path | None, typer.Option(help="Data directory (SQLite)")] = None) -> None:
     """Run the Parley server with the settings from the environment (PARLEY_*). It first checks its
     database against the log's state file and runs the log's self-check, and refuses to start if either fails."""
-    import uvicorn
 
     from parley.app import create_app
     from parley.assembly import open_runtime
@@ -141,10 +140,28 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
             console.print(report.summary, highlight=False)
         # Checked above: the app's start-up need not check again.
         app_settings = settings.model_copy(update={"self_check_on_start": False})
-        uvicorn.run(create_app(app_settings, rt), host=host, port=port, log_level="info", access_log=False,
-                    **server_options(settings), **proxy_options(settings))
-    finally:
+        run_server(create_app(app_settings, rt), host=host, port=port, log_level="info", access_log=False,
+                   **server_options(settings), **proxy_options(settings))
+    finally:  # on SIGTERM and Ctrl-C too (run_server): the engine closed, the WAL emptied
         rt.close()
+
+
+def run_server(app: Any, **options: Any) -> None:
+    """``uvicorn.run``, returning normally after SIGTERM as after Ctrl-C. uvicorn shuts the server down on
+    either, then raises the signal again once its own handlers are gone: SIGTERM's default action would end
+    the process there, before the caller's ``finally`` closes the runtime (its engine, the SQLite WAL)."""
+    import signal
+
+    import uvicorn
+
+    def terminated(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        uvicorn.run(app, **options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
@@ -177,7 +194,6 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
          witnesses: Annotated[bool, typer.Option(help="Run one witness per party")] = True,
          exit_after_load: Annotated[bool, typer.Option(hidden=True)] = False) -> None:
     """Run the demo: SQLite in DATA, the demo scenario loaded, witnesses, and the server on HOST:PORT."""
-    import uvicorn
 
     from parley.app import create_app
     from parley.assembly import open_runtime
@@ -236,11 +252,12 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
         rt.close()
         return
     try:
-        uvicorn.run(create_app(settings, rt), host=host, port=port, log_level="warning", **server_options(settings),
-                    **proxy_options(settings))
-    finally:
+        run_server(create_app(settings, rt), host=host, port=port, log_level="warning", **server_options(settings),
+                   **proxy_options(settings))
+    finally:  # uvicorn returns on SIGTERM and Ctrl-C: close the runtime so the engine and the WAL are shut cleanly
         for srv in servers:
             srv.should_exit = True
+        rt.close()
 
 
 @app.command()

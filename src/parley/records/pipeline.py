@@ -29,8 +29,9 @@ from typing import Any, cast
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from parley.db import writing
-from parley.errors import BadRequest, Conflict, Forbidden, ParleyError, TooLarge, Unauthorized, Unprocessable
+from parley.db import storage_failure, writing
+from parley.errors import (BadRequest, Conflict, DatabaseUnavailable, Forbidden, InsufficientStorage, ParleyError,
+                           TooLarge, Unauthorized, Unprocessable)
 from parley.log import merkle
 from parley.log import note as notes
 from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
@@ -73,11 +74,14 @@ class Submission:
     text: str = ""
     canonical: bytes = b""
     hash: str = ""
+    # The record's time is too far from the log's clock: refused unless it is in the log already (a record
+    # stored but never acknowledged gets its receipt whenever it is resubmitted).
+    late: ParleyError | None = None
 
 
 def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datetime | None = None) -> None:
     """Checks that need no database: size, note syntax, record text, a kind this log accepts, payload hash,
-    clock."""
+    clock (a clock refusal is kept in ``sub.late`` and given after the appender looked for the record)."""
     if len(sub.note) > MAX_RECORD_BYTES:
         raise TooLarge(C.TOO_LARGE, limit=MAX_RECORD_BYTES, size=len(sub.note))
     try:
@@ -99,7 +103,7 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
         when = rec.when
         now = now or datetime.now(UTC)
         if abs(when - now) > MAX_CLOCK_SKEW:
-            raise Unprocessable(C.CLOCK_SKEW, time=rec.time, skew=str(MAX_CLOCK_SKEW), field="time")
+            sub.late = Unprocessable(C.CLOCK_SKEW, time=rec.time, skew=str(MAX_CLOCK_SKEW), field="time")
     sub.record, sub.signature, sub.text, sub.canonical = rec, own[0], text, canonical
     sub.hash = record_hash(sub.note)
 
@@ -221,7 +225,7 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 — the whole transaction failed: nothing was stored, say so to everyone
             if not isinstance(exc, LogUnavailable):
                 log.error("append batch of %d failed: %s", len(batch), type(exc).__name__)
-            err = exc if isinstance(exc, ParleyError) else Conflict(C.BATCH_FAILED)
+            err = exc if isinstance(exc, ParleyError) else _batch_error(exc)
             for s in batch:
                 if not s.future.done():
                     s.future.set_exception(err)
@@ -250,6 +254,9 @@ class Pipeline:
             for sub in batch:
                 if sub.hash in known:  # the same record again: same receipt, stored once
                     results.append((sub, known[sub.hash], True))
+                    continue
+                if sub.late is not None:  # not in the log, and too far from the clock to enter it
+                    results.append((sub, sub.late, False))
                     continue
                 try:
                     if self.kinds[sub.record.kind].savepoint:  # type: ignore[union-attr]
@@ -372,3 +379,14 @@ class Pipeline:
                 raise Unprocessable(C.REF_UNKNOWN, field="refs")
         kind.apply(Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party,
                            local=sub.local or {}))
+
+
+def _batch_error(exc: Exception) -> ParleyError:
+    """What the submitters of a batch whose transaction failed are told: 507 for a full disk, 503 for a
+    database that did not answer (each with Retry-After), else 409. Nothing of the batch was stored."""
+    failure = storage_failure(exc)
+    if failure == "full":
+        return InsufficientStorage(C.DISK_FULL)
+    if failure == "unavailable":
+        return DatabaseUnavailable(C.DATABASE_DOWN)
+    return Conflict(C.BATCH_FAILED)
