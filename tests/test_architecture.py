@@ -40,6 +40,7 @@ LAYERS = (
     Layer("composition root: every capability's kinds, routers, commands, demo", ("parley.assembly",)),
     Layer("pages", ("parley.web",)),
     Layer("log server: log, records and members over HTTP; publisher, replay, audit", ("parley.logserver",)),
+    Layer("backups and restores of a deployment", ("parley.backup",)),
     Layer("witness program", ("parley.witness",)),
     Layer("migrations", ("parley.migrations",)),
     Layer("every table, gathered", ("parley.models",)),

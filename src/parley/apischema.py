@@ -75,13 +75,15 @@ WHY = {
     413: "too large",
     422: "invalid: the refusal, or the fields that do not fit the route's model",
     429: "a limit was reached; wait and retry",
-    503: "busy, or the log refuses writes; retry later",
+    503: "busy, the database unreachable, or the log refuses writes; retry after Retry-After",
+    507: "the database's disk is full: nothing was stored; retry after Retry-After",
 }
 
 # Every route that needs a member (401), may find the database busy (503) and has parameters (422).
 READ = (401, 422, 503)
-# A write: also refused by its kind's rules (403, 409), too large (413) and queued beyond its limit (503).
-WRITE = (400, 401, 403, 404, 409, 413, 422, 503)
+# A write: also refused by its kind's rules (403, 409), too large (413), queued beyond its limit (503) and
+# not stored for a full disk (507).
+WRITE = (400, 401, 403, 404, 409, 413, 422, 503, 507)
 
 
 def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -117,7 +117,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
           data: Annotated[Path | None, typer.Option(help="Data directory (SQLite)")] = None) -> None:
     """Run the Parley server with the settings from the environment (PARLEY_*). It first checks its
     database against the log's state file and runs the log's self-check, and refuses to start if either fails."""
-    import uvicorn
 
     from parley.app import create_app
     from parley.assembly import open_runtime
@@ -141,10 +140,28 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
             console.print(report.summary, highlight=False)
         # Checked above: the app's start-up need not check again.
         app_settings = settings.model_copy(update={"self_check_on_start": False})
-        uvicorn.run(create_app(app_settings, rt), host=host, port=port, log_level="info", access_log=False,
-                    **server_options(settings), **proxy_options(settings))
-    finally:
+        run_server(create_app(app_settings, rt), host=host, port=port, log_level="info", access_log=False,
+                   **server_options(settings), **proxy_options(settings))
+    finally:  # on SIGTERM and Ctrl-C too (run_server): the engine closed, the WAL emptied
         rt.close()
+
+
+def run_server(app: Any, **options: Any) -> None:
+    """``uvicorn.run``, returning normally after SIGTERM as after Ctrl-C. uvicorn shuts the server down on
+    either, then raises the signal again once its own handlers are gone: SIGTERM's default action would end
+    the process there, before the caller's ``finally`` closes the runtime (its engine, the SQLite WAL)."""
+    import signal
+
+    import uvicorn
+
+    def terminated(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        uvicorn.run(app, **options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
@@ -177,7 +194,6 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
          witnesses: Annotated[bool, typer.Option(help="Run one witness per party")] = True,
          exit_after_load: Annotated[bool, typer.Option(hidden=True)] = False) -> None:
     """Run the demo: SQLite in DATA, the demo scenario loaded, witnesses, and the server on HOST:PORT."""
-    import uvicorn
 
     from parley.app import create_app
     from parley.assembly import open_runtime
@@ -236,11 +252,12 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
         rt.close()
         return
     try:
-        uvicorn.run(create_app(settings, rt), host=host, port=port, log_level="warning", **server_options(settings),
-                    **proxy_options(settings))
-    finally:
+        run_server(create_app(settings, rt), host=host, port=port, log_level="warning", **server_options(settings),
+                   **proxy_options(settings))
+    finally:  # uvicorn returns on SIGTERM and Ctrl-C: close the runtime so the engine and the WAL are shut cleanly
         for srv in servers:
             srv.should_exit = True
+        rt.close()
 
 
 @app.command()
@@ -351,6 +368,79 @@ def log_replay(target: Annotated[str, typer.Option(help="URL of an EMPTY databas
         if diffs:
             raise typer.Exit(1)
         out.print("the rebuilt tables equal the source's")
+
+
+class _Phases:
+    """A ``parley.backup.Progress`` on a Rich progress display: one bar per phase."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        if phase not in self.tasks:
+            self.tasks[phase] = self.progress.add_task(phase, total=total)
+        self.progress.update(self.tasks[phase], completed=done, total=total)
+
+
+@app.command()
+def backup(out_file: Annotated[Path, typer.Option("--out", help="The backup file to create (never replaced)")],
+           data: Annotated[Path | None, typer.Option(help="Data directory (SQLite)")] = None,
+           verify_url: Annotated[str | None, typer.Option(
+               help="PostgreSQL: an empty database to check the dump in (default: a scratch database made "
+                    "and dropped on the same server)")] = None) -> None:
+    """Back up the running deployment's database into one file (no secret keys, no state file), then
+    read it back and verify it: the log's self-check on the copy, which must hold every record
+    acknowledged before the backup began. Exit 1 on any failure (docs/operations.md)."""
+    from parley.backup import BackupError, create_backup
+
+    settings = _settings(**_data_overrides(data))
+    try:
+        with Progress(console=console) as progress:
+            manifest = create_backup(settings, out_file, progress=_Phases(progress), verify_url=verify_url)
+    except BackupError as exc:
+        console.print(f"[red]backup failed: {exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    released = manifest.released_at_start.split("\n")[1] if manifest.released_at_start else "?"
+    out.print(f"backup written and verified: {out_file} ({manifest.backend}, {manifest.member_bytes} bytes, "
+              f"log size {manifest.size}, root {manifest.root[:16]}…; released when it began: {released}). "
+              "It holds no keys: back up log.key and PARLEY_SECRET_KEY separately, encrypted.", highlight=False)
+
+
+@app.command()
+def restore(backup_file: Annotated[Path, typer.Option("--backup", help="A file made by 'parley backup'")],
+            data: Annotated[Path, typer.Option(help="A NEW data directory (missing or empty)")],
+            log_key: Annotated[Path, typer.Option(help="The log's key file, from its separate backup")],
+            checkpoint: Annotated[list[Path] | None, typer.Option(
+                help="A signed checkpoint the log released: the old server's log.state, an auditor's or a "
+                     "witness's saved checkpoint (repeatable; the newest counts)")] = None,
+            database_url: Annotated[str | None, typer.Option(
+                help="PostgreSQL: a new, empty database to restore into")] = None,
+            backup_is_latest: Annotated[bool, typer.Option(
+                help="No released checkpoint survives anywhere: trust the backup's own newest one")] = False) -> None:
+    """Restore a backup into a new data directory (and on PostgreSQL an empty database) only, with the
+    log key and a state file made from the newest checkpoint the log is known to have released. Exit 0
+    when the restored log can serve and accept writes; 3 when entries released after the backup are
+    missing (the server will refuse to start and say which); 1 on any failure."""
+    from parley.backup import BackupError, restore_backup
+
+    try:
+        with Progress(console=console) as progress:
+            result = restore_backup(backup_file, data, log_key, checkpoint or [], database_url=database_url,
+                                    backup_is_latest=backup_is_latest, progress=_Phases(progress))
+    except BackupError as exc:
+        console.print(f"[red]restore failed: {exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    where = database_url or str(data / "parley.db")
+    out.print(f"restored {backup_file} into {data} ({where}): log size {result.size}; newest released "
+              f"checkpoint {result.released.size}", highlight=False)
+    if result.missing:
+        console.print(f"[red]{result.missing} released but not in this backup. The server will refuse to start "
+                      "until they are recovered (a mirror of the log is not built yet: docs/operations.md).[/red]",
+                      highlight=False)
+        raise typer.Exit(3)
+    out.print("the restored log is consistent with the released checkpoint; start it with 'parley serve'",
+              highlight=False)
 
 
 def _register_commands() -> None:

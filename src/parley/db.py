@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,6 +32,15 @@ MAX_DB_INT = 2**63 - 1
 DEFAULT_POOL_SIZE = 48
 POOL_OVERFLOW = 8
 POOL_TIMEOUT = 5.0
+# SQLite's WAL: once it passes WAL_CHECKPOINT_BYTES a checkpoint copies it into the database and truncates
+# it (``WalKeeper``), so it stays near that size under sustained writes; ``journal_size_limit`` truncates it
+# to JOURNAL_SIZE_LIMIT whenever SQLite itself restarts it. Without these, readers overlapping the
+# appender's commits keep SQLite from ever restarting the WAL and it grows without bound (reliability.md D3).
+WAL_CHECKPOINT_BYTES = 16 << 20
+JOURNAL_SIZE_LIMIT = 16 << 20
+# How long a truncating checkpoint waits for older readers to finish (it holds the write lock meanwhile).
+WAL_CHECKPOINT_WAIT_MS = 250
+BUSY_TIMEOUT_MS = 30000
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -73,7 +83,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
     cur.close()
 
 
@@ -130,6 +141,135 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **_pool(kwargs))
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a file-backed SQLite engine (None for PostgreSQL or an in-memory database)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    name = engine.url.database
+    return Path(name) if name and name != ":memory:" and not name.startswith("file:") else None
+
+
+def checkpoint_wal(engine: Engine, mode: str = "TRUNCATE", wait_ms: int = WAL_CHECKPOINT_WAIT_MS) -> bool:
+    """Run ``PRAGMA wal_checkpoint(mode)`` on one of ``engine``'s connections, waiting at most ``wait_ms`` for
+    the write lock and for older readers; True when the WAL was checkpointed in full (and, for TRUNCATE,
+    emptied). Outside any transaction: the driver's own transaction handling is off (``_sqlite_pragmas``)."""
+    if mode not in ("PASSIVE", "FULL", "RESTART", "TRUNCATE"):
+        raise ValueError(mode)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            busy, _frames, _done = cur.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        finally:
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.close()
+    finally:
+        raw.close()
+    return busy == 0
+
+
+class WalKeeper:
+    """Keeps a SQLite database's WAL bounded: a thread woken after every commit (``nudge``, hooked to the
+    engines' commit event) and every ``interval`` seconds checks the WAL's size and, past ``limit`` bytes,
+    runs a TRUNCATE checkpoint. A checkpoint that cannot finish (a reader older than ``wait_ms``) is tried
+    again after ``backoff`` seconds, so a long reader costs the appender at most ``wait_ms`` per
+    ``backoff``. ``close`` stops the thread and empties the WAL (the server's shutdown)."""
+
+    def __init__(self, engine: Engine, limit: int = WAL_CHECKPOINT_BYTES, *, interval: float = 1.0,
+                 wait_ms: int = WAL_CHECKPOINT_WAIT_MS, backoff: float = 1.0) -> None:
+        path = sqlite_file(engine)
+        if path is None:
+            raise ValueError("a WalKeeper needs a file-backed SQLite engine")
+        self.engine, self.wal = engine, Path(f"{path}-wal")
+        self.limit, self.interval, self.wait_ms, self.backoff = limit, interval, wait_ms, backoff
+        self.checkpoints = 0  # truncating checkpoints completed (for tests and the logs)
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._retry_at = 0.0
+
+    def nudge(self, *_: Any) -> None:
+        self._wake.set()
+
+    def watch(self, engine: Engine) -> None:
+        """Check the WAL after every commit on ``engine`` (the appender's engine, the requests' engine)."""
+        event.listen(engine, "commit", self.nudge)
+
+    def start(self) -> WalKeeper:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="parley-wal", daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        import time
+
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop:
+                return
+            if time.monotonic() < self._retry_at:
+                continue
+            try:
+                if not self.check():
+                    continue
+            except Exception as exc:  # noqa: BLE001 - a failed checkpoint is tried again later; writes go on
+                log.warning("WAL checkpoint failed: %s", type(exc).__name__)
+            self._retry_at = time.monotonic() + self.backoff
+
+    def size(self) -> int:
+        try:
+            return self.wal.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def check(self) -> bool:
+        """Checkpoint if the WAL is past the limit; True if it tried and did not finish (to back off)."""
+        if self.size() <= self.limit:
+            return False
+        if checkpoint_wal(self.engine, "TRUNCATE", self.wait_ms):
+            self.checkpoints += 1
+            return False
+        return True
+
+    def close(self) -> None:
+        """Stop the thread and empty the WAL into the database, waiting for readers up to a few seconds."""
+        self._stop = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        try:
+            if not checkpoint_wal(self.engine, "TRUNCATE", 5000):
+                log.warning("the WAL could not be emptied at shutdown (a reader still open)")
+        except Exception as exc:  # noqa: BLE001 - shutting down: the next start checkpoints it
+            log.warning("WAL checkpoint at shutdown failed: %s", type(exc).__name__)
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """What a database error says about the storage: "full" (SQLite's SQLITE_FULL, PostgreSQL's disk_full
+    53100), "unavailable" (the database unreachable or gone, its pool exhausted), or None (anything else)."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        return "unavailable"
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error) and getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return "full"
+    if getattr(orig, "sqlstate", None) == "53100":  # psycopg: disk_full
+        return "full"
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        return "unavailable"
+    return None
 
 
 def session_factory(engine: Engine) -> sessionmaker:

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,17 @@ class TooManyRequests(ParleyError):
 
 class Unavailable(ParleyError):
     status, code = 503, "unavailable"
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database did not answer (down, unreachable, its pool exhausted): nothing was stored; retry."""
+
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "5"}
+
+
+class InsufficientStorage(ParleyError):
+    """The database's disk is full: nothing was stored. 507 (RFC 4918), never a 409 that invites an
+    immediate retry."""
+
+    status, code = 507, "insufficient_storage"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "60"}

@@ -23,7 +23,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from parley.db import make_engine, private_dir, session_factory
+from parley.db import WalKeeper, make_engine, private_dir, session_factory, sqlite_file
 from parley.log.note import Signer, Verifier
 from parley.log.selfcheck import IntegrityMonitor, check_log
 from parley.log.state import LogState, Released, StateError, empty_checkpoint
@@ -169,6 +169,8 @@ class Runtime:
     integrity: IntegrityMonitor | None = None
     # Capabilities' per-runtime caches, closed with it; its sessions carry it (``resources_of``).
     resources: Resources = field(default_factory=Resources)
+    # SQLite only: keeps the WAL bounded, and empties it when the runtime closes (``db.WalKeeper``).
+    wal: WalKeeper | None = None
 
     @property
     def kinds(self) -> Mapping[str, Kind]:
@@ -186,6 +188,9 @@ class Runtime:
             self.integrity.stop()
         self.resources.close()
         self.pipeline.close()
+        if self.wal is not None:
+            self.wal.close()
+            self.wal = None
         self.engine.dispose()
         if self.writer_engine is not None:
             self.writer_engine.dispose()
@@ -264,7 +269,13 @@ def open_runtime(settings: Settings, kinds: Mapping[str, Kind], *, engine: Engin
                         batch=settings.append_batch, cache=cache, auto_publish=not settings.witness_policy,
                         state=state)
     integrity = IntegrityMonitor(sessions, Verifier.from_vkey(signer.vkey()), settings.log_origin, state,
-                                 pipeline.refuse)
+                                 pipeline.refuse, retention=settings.checkpoint_retention)
+    wal = None
+    if sqlite_file(engine) is not None:
+        wal = WalKeeper(engine)
+        for e in {engine, writer}:
+            wal.watch(e)
+        wal.start()
     return Runtime(settings=settings, engine=engine, sessions=sessions, log_signer=signer, pipeline=pipeline,
                    cache=cache, writer_engine=writer if writer is not engine else None, state=state,
-                   integrity=integrity, resources=resources)
+                   integrity=integrity, resources=resources, wal=wal)

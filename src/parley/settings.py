@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # fails), then every interval in the background (0 turns the schedule off).
     self_check_on_start: bool = True
     self_check_interval: timedelta = timedelta(hours=1)
+    # Signed checkpoints that are not published, not cosigned, not the newest and not the first of their
+    # hour are deleted after this long, after a clean self-check (docs/operations.md; 0 keeps them all).
+    checkpoint_retention: timedelta = timedelta(days=7)
     # Web sessions live in the database: a session ends at sign-out, after session_max_age from sign-in,
     # or after session_idle_timeout without a request, whichever comes first.
     session_max_age: timedelta = timedelta(hours=8)

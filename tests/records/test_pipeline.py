@@ -190,6 +190,33 @@ def test_clock_and_size_limits(runtime, demo):
     refused(runtime, raw, {}, TooLarge)
 
 
+def test_a_stored_record_resubmitted_after_the_clock_window_gets_its_receipt(runtime, demo):
+    """A record stored but never acknowledged (the server died before answering) gets its receipt whenever it
+    is resubmitted: the log looks for it before it checks the clock (reliability.md D5)."""
+    signer = demo.signer("ua/negotiator")
+    old = datetime.now(UTC) - timedelta(minutes=11)
+    note = compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload={"text": "stored"}, time=old)
+    # Stored when its time was current (replay skips the clock, as the record's own moment had passed).
+    [stored] = runtime.pipeline.submit_many([(note, {"text": "stored"})], replay=True)
+    assert isinstance(stored, Receipt)
+    before = size(runtime)
+    again = runtime.pipeline.submit(note, {"text": "stored"})
+    assert again.duplicate and again.index == stored.index and again.record_hash == stored.record_hash
+    verify_tlog_proof(parse_tlog_proof(again.proof.encode()), note, Verifier.from_vkey(runtime.log_signer.vkey()))
+    assert size(runtime) == before
+    # A record of the same time that is not in the log is still refused for its clock, alone or in a batch.
+    other = compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload={"text": "new"}, time=old)
+    with pytest.raises(Unprocessable) as refusal:
+        runtime.pipeline.submit(other, {"text": "new"})
+    assert refusal.value.refusal == "record.clock_skew"
+    fresh = compose(signer, origin=ORIGIN, kind="record.note", audience="all", payload={"text": "fresh"})
+    out = runtime.pipeline.submit_many([(note, {"text": "stored"}), (other, {"text": "new"}),
+                                        (fresh, {"text": "fresh"})])
+    assert isinstance(out[0], Receipt) and out[0].duplicate and out[0].index == stored.index
+    assert isinstance(out[1], Unprocessable) and out[1].refusal == "record.clock_skew"
+    assert isinstance(out[2], Receipt) and out[2].index == before and size(runtime) == before + 1
+
+
 def test_refused_record_in_a_batch_does_not_affect_the_others(runtime, demo):
     ok1 = compose(demo.signer("ua/negotiator"), origin=ORIGIN, kind="record.note", audience="all",
                   payload={"text": "a"})

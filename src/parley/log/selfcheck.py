@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -326,11 +326,13 @@ def _compare_nodes(report: SelfCheckReport, level: int, first: int, computed: li
 
 class IntegrityMonitor:
     """Runs the self-check for a runtime, keeps the last report, and makes the pipeline refuse writes
-    when it fails. ``start`` runs it on a schedule in a background thread."""
+    when it fails. ``start`` runs it on a schedule in a background thread. After a clean check it prunes
+    the signed checkpoints older than ``retention`` that no client needs (``store.prune_checkpoints``)."""
 
     def __init__(self, sessions: sessionmaker[Session], verifier: Verifier, origin: str, state: LogState | None,
-                 refuse: Callable[[str], None]) -> None:
+                 refuse: Callable[[str], None], retention: timedelta | None = None) -> None:
         self.sessions, self.verifier, self.origin, self.state = sessions, verifier, origin, state
+        self.retention = retention if retention and retention.total_seconds() > 0 else None
         self._refuse = refuse
         self.last: SelfCheckReport | None = None
         self.running = False
@@ -353,12 +355,27 @@ class IntegrityMonitor:
             self.last = report
         if report.ok:
             log.info("%s", report.summary)
+            if self.retention is not None:
+                self.prune()
         else:
             log.error("%s", report.summary)
             for why in report.problems[1:10]:
                 log.error("log self-check: %s", why)
             self._refuse(f"its self-check failed: {report.problems[0]}")
         return report
+
+    def prune(self) -> int:
+        """Prune the checkpoints past the retention period that no client needs; how many were deleted."""
+        from parley.db import writing
+        from parley.log.store import prune_checkpoints
+
+        if self.retention is None:
+            return 0
+        with writing(self.sessions) as s:
+            pruned = prune_checkpoints(s, datetime.now(UTC) - self.retention)
+        if pruned:
+            log.info("pruned %d signed checkpoints older than %s that no client needs", pruned, self.retention)
+        return pruned
 
     def start(self, interval: float, pause: float = 1.0) -> None:
         if interval <= 0 or self._thread is not None:

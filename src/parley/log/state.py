@@ -117,10 +117,19 @@ def write_durably(path: Path, data: bytes, mode: int = 0o600) -> None:
         os.close(directory)
 
 
+def missing_entries(db_size: int, released: int) -> str:
+    """The entries a database of ``db_size`` lacks of a released log of ``released``: "entries 10 to 14 (5
+    entries) are", as a sentence's subject."""
+    n = released - db_size
+    return f"entry {db_size} (1 entry) is" if n == 1 else \
+        f"entries {db_size} to {released - 1} ({n} entries) are"
+
+
 def rollback_message(path: Path, released: int, db_size: int) -> str:
     return (
         f"the database holds a log of {db_size} entries, but this log already released a checkpoint for "
-        f"{released} entries (recorded in {path}). The database was rolled back: an older backup was "
+        f"{released} entries (recorded in {path}): {missing_entries(db_size, released)} released but not in "
+        "this database. The database was rolled back: an older backup was "
         "restored, a replica lagged, or rows were deleted. Parley will not start or append, because the "
         f"next append would sign a second, different history for sizes up to {released}, which the "
         "witnesses refuse and every auditor reports as a fork. Restore a backup that holds at least "

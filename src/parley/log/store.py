@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from parley.log import merkle
@@ -89,6 +89,45 @@ def new_checkpoint(session: Session, signer: Signer, origin: str, size: int, roo
                        created_at=datetime.now(UTC), published=published)
     session.add(cp)
     return cp
+
+
+def prune_checkpoints(session: Session, before: datetime, *, keep_every: timedelta = timedelta(hours=1),
+                      limit: int = 10_000) -> int:
+    """Delete signed checkpoints no client needs any more (docs/operations.md, "Checkpoints kept"): those
+    signed before ``before`` that have no cosignature (under a witness policy every published checkpoint
+    has its quorum's), are below the newest, the released and the newest published checkpoint, and are
+    not the first checkpoint signed in their ``keep_every`` period (a thin history that stays listed).
+    Receipts against a pruned checkpoint stay verifiable: each carries its checkpoint's signed note, and
+    proofs are made from the tree's nodes. At most ``limit`` rows a call; answers how many were deleted."""
+    newest = session.scalar(select(func.max(LogCheckpoint.size)))
+    if newest is None:
+        return 0
+    released = released_size(session)
+    top = newest if released is None else min(newest, released)
+    shown = session.scalar(select(func.max(LogCheckpoint.size)).where(LogCheckpoint.published.is_(True)))
+    if shown is not None and released is not None:  # what /log/checkpoint serves: the newest published released
+        shown = session.scalar(select(func.max(LogCheckpoint.size)).where(
+            LogCheckpoint.published.is_(True), LogCheckpoint.size <= released))
+    cosigned = set(session.execute(select(LogCosignature.size).distinct()).scalars())
+    period = keep_every.total_seconds()
+    seen: set[int] = set()
+    doomed: list[int] = []
+    rows = session.execute(select(LogCheckpoint.size, LogCheckpoint.created_at)
+                           .where(LogCheckpoint.created_at < before, LogCheckpoint.size < top)
+                           .order_by(LogCheckpoint.size))
+    for size, created in rows:
+        when = created if created.tzinfo is not None else created.replace(tzinfo=UTC)
+        bucket = int(when.timestamp() // period)
+        first = bucket not in seen
+        seen.add(bucket)
+        if first or size == shown or size in cosigned:
+            continue
+        doomed.append(size)
+        if len(doomed) >= limit:
+            break
+    for i in range(0, len(doomed), 500):
+        session.execute(delete(LogCheckpoint).where(LogCheckpoint.size.in_(doomed[i : i + 500])))
+    return len(doomed)
 
 
 def released_size(session: Session) -> int | None:

@@ -40,8 +40,9 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from parley.db import writing
-from parley.errors import BadRequest, Conflict, Forbidden, ParleyError, TooLarge, Unauthorized, Unprocessable
+from parley.db import storage_failure, writing
+from parley.errors import (BadRequest, Conflict, DatabaseUnavailable, Forbidden, InsufficientStorage, ParleyError,
+                           TooLarge, Unauthorized, Unprocessable)
 from parley.log import merkle
 from parley.log import note as notes
 from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
@@ -93,6 +94,9 @@ class Submission:
     text: str = ""
     canonical: bytes = b""
     hash: str = ""
+    # The record's time is too far from the log's clock: refused unless it is in the log already (a record
+    # stored but never acknowledged gets its receipt whenever it is resubmitted).
+    late: ParleyError | None = None
     # Filled in by ``prepare`` (after ``precheck``), before the appender: the leaf hash, the payload parsed
     # against its kind's schema (or why it does not parse: raised in log order, after the author's checks),
     # and the public key the signature verified against, if any.
@@ -105,7 +109,7 @@ class Submission:
 
 def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datetime | None = None) -> None:
     """Checks that need no database: size, note syntax, record text, a kind this log accepts, payload hash,
-    clock."""
+    clock (a clock refusal is kept in ``sub.late`` and given after the appender looked for the record)."""
     if len(sub.note) > MAX_RECORD_BYTES:
         raise TooLarge(C.TOO_LARGE, limit=MAX_RECORD_BYTES, size=len(sub.note))
     try:
@@ -127,7 +131,7 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
         when = rec.when
         now = now or datetime.now(UTC)
         if abs(when - now) > MAX_CLOCK_SKEW:
-            raise Unprocessable(C.CLOCK_SKEW, time=rec.time, skew=str(MAX_CLOCK_SKEW), field="time")
+            sub.late = Unprocessable(C.CLOCK_SKEW, time=rec.time, skew=str(MAX_CLOCK_SKEW), field="time")
     sub.record, sub.signature, sub.text, sub.canonical = rec, own[0], text, canonical
     sub.hash = record_hash(sub.note)
 
@@ -303,7 +307,7 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 — the whole transaction failed: nothing was stored, say so to everyone
             if not isinstance(exc, LogUnavailable):
                 log.error("append batch of %d failed: %s", len(batch), type(exc).__name__)
-            err = exc if isinstance(exc, ParleyError) else Conflict(C.BATCH_FAILED)
+            err = exc if isinstance(exc, ParleyError) else _batch_error(exc)
             for s in batch:
                 if not s.future.done():
                     s.future.set_exception(err)
@@ -334,6 +338,9 @@ class Pipeline:
             for sub in batch:
                 if sub.hash in known:  # the same record again: same receipt, stored once
                     results.append((sub, known[sub.hash], True))
+                    continue
+                if sub.late is not None:  # not in the log, and too far from the clock to enter it
+                    results.append((sub, sub.late, False))
                     continue
                 try:
                     if self.kinds[sub.record.kind].savepoint:  # type: ignore[union-attr]
@@ -507,3 +514,14 @@ class BatchRows:
             if row is not None:
                 self._rows[(model, pk)] = row
         return row
+
+
+def _batch_error(exc: Exception) -> ParleyError:
+    """What the submitters of a batch whose transaction failed are told: 507 for a full disk, 503 for a
+    database that did not answer (each with Retry-After), else 409. Nothing of the batch was stored."""
+    failure = storage_failure(exc)
+    if failure == "full":
+        return InsufficientStorage(C.DISK_FULL)
+    if failure == "unavailable":
+        return DatabaseUnavailable(C.DATABASE_DOWN)
+    return Conflict(C.BATCH_FAILED)

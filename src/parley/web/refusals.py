@@ -203,6 +203,8 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "record.payload_hash": N_("The record's content does not match its hash."),
     "record.clock_skew": N_("The record's time {time} is too far from the log's clock; check your computer's clock."),
     "log.batch_failed": N_("The log could not store the record; try again."),
+    "log.disk_full": N_("The log's disk is full; nothing was stored. Try again later."),
+    "log.database_unavailable": N_("The log's database did not answer; nothing was stored. Try again shortly."),
     "log.checkpoint_missing":
         N_("The log's previous checkpoint is missing; the log accepts no records until this is repaired."),
     "log.refuses_writes": N_("The log accepts no records at the moment; try again later."),
