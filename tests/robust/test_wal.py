@@ -117,14 +117,6 @@ def test_the_wal_stays_bounded_under_sustained_writes_and_is_emptied_on_close(sq
     assert not wal.exists() or wal.stat().st_size == 0
 
 
-@pytest.mark.slow
-def test_the_wal_stays_bounded_for_two_minutes(sqlite_runtime: Runtime, sqlite_demo) -> None:  # type: ignore[no-untyped-def]
-    rt = sqlite_runtime
-    load = sustained_writes(rt, {a: sqlite_demo.signer(a) for a in AUTHORS}, seconds=120)
-    assert not load.errors, load.errors
-    assert load.wal_max < BOUND, f"WAL reached {load.wal_max / 1e6:.1f} MB after {load.records} records"
-
-
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_parley_serve_empties_the_wal_when_stopped(sqlite_runtime: Runtime, sqlite_demo, tmp_path: Path,
                                                    stop: signal.Signals) -> None:  # type: ignore[no-untyped-def]
