@@ -48,8 +48,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     answers and the layers every request passes (security headers, body limits, write admission, sessions).
     Without ``runtime`` it opens its own from ``settings`` when it starts, and closes it when it stops."""
     # No /docs or /redoc: FastAPI's pages load their scripts from a CDN. The description is /openapi.json.
+    # No OpenTelemetry: Parley sends nothing anywhere, and FastAPI's per-request check that it is off costs.
     app = FastAPI(title="Parley", version=__version__, lifespan=_lifespan(settings), docs_url=None, redoc_url=None,
-                  openapi_url=None, description="The shared, verifiable record of humanitarian agreements.")
+                  openapi_url=None, description="The shared, verifiable record of humanitarian agreements.",
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.web_sessions = WebSessions(settings)

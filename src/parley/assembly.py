@@ -57,7 +57,8 @@ def open_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime
 
 
 def routers() -> list[APIRouter]:
-    """Every router the app serves, in this order: the log, members and records (the spine), each
+    """Every router the app serves, in this order: records, the log and members (the spine; records first,
+    the route written to most), each
     capability's API, each capability's pages (one router per page group), then the spine's pages (sign-in
     and overview, parties and members, the log explorer). A request goes to the first route that matches, so
     a fixed address comes before the pattern that would also read it (``/operations/new`` before
@@ -74,7 +75,7 @@ def routers() -> list[APIRouter]:
 
     operations_pages = [board.router, propose.router, operation.router, incidents.router, zones.router]
     people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router]
-    return [log, parties, records, operations, people, *operations_pages, *people_pages,
+    return [records, log, parties, operations, people, *operations_pages, *people_pages,
             routes.router, party_pages.router, explorer.router]
 
 

@@ -4,6 +4,7 @@ depends on ``principal``; the dependency aliases below are what every router tak
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import anyio
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from parley.db import release
 from parley.errors import Forbidden, Unauthorized
-from parley.parties.credentials import member_for_token
+from parley.parties.credentials import member_for_token, token_hash
 from parley.parties.principal import Principal, load_principal
 from parley.parties.sessions import STATE, check_api_write
 from parley.records import codes as C
@@ -39,39 +40,92 @@ async def db_session(request: Request):  # type: ignore[no-untyped-def]
             s.close()
 
 
-def optional_principal(request: Request, s: DbSession) -> Principal | None:
+def optional_principal(request: Request, s: Session) -> Principal | None:
+    """The caller, for pages and handlers that already hold a session ``s`` (the cache first)."""
     try:
-        return _principal_of(request, s)
+        return _principal_of(request, lambda: s)
     finally:
         release(s)  # the handler may wait on its body or a thread next: not with a connection checked out
 
 
-def _principal_of(request: Request, s: Session) -> Principal | None:
-    auth = request.headers.get("authorization", "")
-    if auth:
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise Unauthorized(C.BEARER)
-        member = member_for_token(s, token.strip())
+def _principal_of(request: Request, session: Callable[[], Session]) -> Principal | None:
+    """The member behind the request's API token or session cookie; ``session()`` is asked for only when
+    the runtime's cache (``Runtime.principals``) does not know them."""
+    cache = request.app.state.runtime.principals
+    token = _bearer(request)
+    if token is not None:
+        key = "t:" + token_hash(token)
+        if (hit := cache.get(key)) is not None:
+            return hit
+        generation = cache.generation
+        s = session()
+        member = member_for_token(s, token)
         if member is None:
             raise Unauthorized(C.UNKNOWN_TOKEN)
         p = load_principal(s, member)
         if p is None:
             raise Unauthorized(C.MEMBER_INACTIVE)
+        cache.put(key, p, generation)
         return p
     # The session cookie, resolved by parley.parties.sessions.SessionMiddleware (expired, idle and inactive
     # members' sessions are refused there). Writes under /api with it need the CSRF token and this site's Origin.
     state = request.scope.get(STATE)
     if state is not None and state.member:
         check_api_write(request)
-        return load_principal(s, state.member)
+        key = "m:" + state.member
+        if (hit := cache.get(key)) is not None:
+            return hit
+        generation = cache.generation
+        found = load_principal(session(), state.member)
+        if found is not None:
+            cache.put(key, found, generation)
+        return found
     return None
 
 
-async def principal(p: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if not auth:
+        return None
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(C.BEARER)
+    return token.strip()
+
+
+async def request_principal(request: Request) -> Principal | None:
+    """The caller, for the API: from the cache on the event loop when it knows them (no thread, no
+    connection); else looked up on a worker thread with a session of its own."""
+    cache = request.app.state.runtime.principals
+    token = _bearer(request)
+    if token is not None:
+        hit = cache.get("t:" + token_hash(token))
+    else:
+        state = request.scope.get(STATE)
+        hit = cache.get("m:" + state.member) if state is not None and state.member else None
+        if hit is not None:
+            check_api_write(request)
+    if hit is not None:
+        return hit
+    if token is None and (request.scope.get(STATE) is None or not request.scope[STATE].member):
+        return None
+    return await anyio.to_thread.run_sync(_looked_up, request)
+
+
+def _looked_up(request: Request) -> Principal | None:
+    with request.app.state.runtime.sessions() as s:
+        return _principal_of(request, lambda: s)
+
+
+async def principal(p: Annotated[Principal | None, Depends(request_principal)]) -> Principal:
     if p is None:
         raise Unauthorized(C.SIGN_IN)
     return p
+
+
+async def authenticated(request: Request) -> Principal:
+    """``principal`` for a handler that asks itself rather than through a dependency."""
+    return await principal(await request_principal(request))
 
 
 def require_role(*roles: str):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -274,6 +274,25 @@ def storage_failure(exc: BaseException) -> str | None:
 
 def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def on_commit_changing(sessions: sessionmaker, models: tuple[type, ...], callback: Callable[[], None]) -> None:
+    """Call ``callback()`` when a session of ``sessions`` commits a transaction that added, changed or deleted
+    an object of one of ``models`` (through the ORM: a Core statement on their tables is not seen). A change
+    flushed and then rolled back may call it too, at the session's next commit: callers only ever clear a
+    cache with it, which is never wrong."""
+    flag = f"parley.changed.{id(callback)}"
+
+    def after_flush(session: Session, _context: Any) -> None:
+        if any(isinstance(o, models) for o in (*session.new, *session.dirty, *session.deleted)):
+            session.info[flag] = True
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(flag, False):
+            callback()
+
+    event.listen(sessions, "after_flush", after_flush)
+    event.listen(sessions, "after_commit", after_commit)
 
 
 def release(s: Session) -> None:

@@ -28,6 +28,7 @@ from parley.log.note import Signer, Verifier
 from parley.log.selfcheck import IntegrityMonitor, check_log
 from parley.log.state import LogState, Released, StateError, empty_checkpoint
 from parley.log.store import NodeCache
+from parley.parties.principal import Principals
 from parley.records.kinds import Kind
 from parley.records.pipeline import Pipeline
 from parley.records.policy import ReadPolicy
@@ -171,6 +172,9 @@ class Runtime:
     resources: Resources = field(default_factory=Resources)
     # SQLite only: keeps the WAL bounded, and empties it when the runtime closes (``db.WalKeeper``).
     wal: WalKeeper | None = None
+    # The members behind API tokens and sessions, cached (``parties.principal.Principals``); no cache unless
+    # ``open_runtime`` made it (it watches this runtime's sessions for changes).
+    principals: Principals = field(default_factory=lambda: Principals(ttl=0))
 
     @property
     def kinds(self) -> Mapping[str, Kind]:
@@ -270,6 +274,9 @@ def open_runtime(settings: Settings, kinds: Mapping[str, Kind], *, engine: Engin
                         state=state)
     integrity = IntegrityMonitor(sessions, Verifier.from_vkey(signer.vkey()), settings.log_origin, state,
                                  pipeline.refuse, retention=settings.checkpoint_retention)
+    principals = Principals(ttl=settings.principal_cache.total_seconds())
+    principals.watch(sessions)
+    principals.watch(pipeline.sessions)
     wal = None
     if sqlite_file(engine) is not None:
         wal = WalKeeper(engine)
@@ -278,4 +285,4 @@ def open_runtime(settings: Settings, kinds: Mapping[str, Kind], *, engine: Engin
         wal.start()
     return Runtime(settings=settings, engine=engine, sessions=sessions, log_signer=signer, pipeline=pipeline,
                    cache=cache, writer_engine=writer if writer is not engine else None, state=state,
-                   integrity=integrity, resources=resources, wal=wal)
+                   integrity=integrity, resources=resources, wal=wal, principals=principals)

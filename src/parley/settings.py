@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # or session (per address without one); the rest wait their turn without holding anything.
     writes_in_flight: int = Field(default=64, ge=1, le=4096)
     writes_per_client: int = Field(default=4, ge=1, le=256)
+    # How long a request may trust the cached member behind an API token or a session (``parties.principal
+    # .Principals``). Changes this server makes (a member deactivated, roles changed, a token replaced) clear
+    # the cache at once; the bound is for changes another process makes to the same database. 0: no cache.
+    principal_cache: timedelta = timedelta(seconds=2)
 
     @field_validator("secret_key")
     @classmethod

@@ -39,12 +39,30 @@ SUBMIT_TIMEOUT = 60.0
 
 async def receipt_of(future: Future) -> Receipt:
     """Wait for the appender on the event loop: no thread and no database connection is held meanwhile.
-    A client that goes away does not cancel the submission (shield): the appender still answers it."""
-    answer = asyncio.wrap_future(future)
-    # Read the outcome even when nobody waits any more, so it is not logged as "never retrieved".
-    answer.add_done_callback(lambda f: f.cancelled() or f.exception())
+    A client that goes away does not cancel the submission: the outcome is passed one way only, from the
+    appender's future to the waiter (``asyncio.wrap_future`` would cancel the submission with the waiter)."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[Receipt] = loop.create_future()
+
+    def settle(done: Future) -> None:
+        if answer.done():  # the waiter went away (timed out, or the client left)
+            return
+        failed = done.exception()
+        if failed is not None:
+            answer.set_exception(failed)
+        else:
+            answer.set_result(done.result())
+
+    def hand_over(done: Future) -> None:
+        try:
+            loop.call_soon_threadsafe(settle, done)
+        except RuntimeError:  # the loop has closed (the server stopped): nobody is waiting any more
+            pass
+
+    future.add_done_callback(hand_over)
     try:
-        return await asyncio.wait_for(asyncio.shield(answer), SUBMIT_TIMEOUT)
+        async with asyncio.timeout(SUBMIT_TIMEOUT):
+            return await answer
     except TimeoutError:
         raise Unavailable(C.NOT_CONFIRMED_RESUBMIT) from None
 

@@ -27,7 +27,6 @@ import json
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -40,6 +39,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from parley.asgi import is_machine_path
 from parley.db import writing
 from parley.errors import Forbidden
 from parley.parties import codes as C
@@ -111,14 +111,27 @@ def id_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-@dataclass
 class SessionState:
-    """The request's session: ``raw`` is the random id in the cookie (never stored, never logged)."""
+    """The request's session: ``raw`` is the random id in the cookie (never stored, never logged). A request
+    that came without a cookie gets a new id only when something asks for it (a page's CSRF token, the
+    cookie set on a page): a program calling the API with a token never needs one."""
 
-    raw: str
-    member: str | None = None
-    fresh: bool = False  # the request came without a valid cookie: a new id for an anonymous visitor
-    changed: bool = False  # signed in or out during the request: the cookie is set again
+    def __init__(self, raw: str | None = None, member: str | None = None, fresh: bool = False,
+                 changed: bool = False) -> None:
+        self._raw = raw
+        self.member = member
+        self.fresh = fresh  # the request came without a valid cookie: a new id for an anonymous visitor
+        self.changed = changed  # signed in or out during the request: the cookie is set again
+
+    @property
+    def raw(self) -> str:
+        if self._raw is None:
+            self._raw = new_id()
+        return self._raw
+
+    @raw.setter
+    def raw(self, value: str) -> None:
+        self._raw = value
 
     @property
     def key(self) -> str:
@@ -289,7 +302,12 @@ class SessionMiddleware:
             return await self.app(scope, receive, send)
         store = self.store
         raw = store.read_cookie(HTTPConnection(scope).cookies.get(COOKIE))
-        state = SessionState(raw=raw or new_id(), fresh=raw is None)
+        if raw is None and is_machine_path(scope["path"]):
+            # A program without a session (an API token, or nobody): no session data, no CSRF token, no
+            # cookie to set (a machine path never answers with a page).
+            scope["session"], scope[STATE] = {}, SessionState(fresh=True)
+            return await self.app(scope, receive, send)
+        state = SessionState(raw=raw, fresh=raw is None)
         runtime = getattr(scope["app"].state, "runtime", None) if "app" in scope else None
         text = "{}"
         if raw and runtime is not None and not scope["path"].startswith(self.skip):
@@ -297,7 +315,7 @@ class SessionMiddleware:
             if opened:
                 state.member, text = opened
         data = _data(text)
-        session: dict[str, Any] = {**_data(text), "csrf": store.csrf(state.raw)}
+        session: dict[str, Any] = {**data, "csrf": store.csrf(state.raw)}
         scope["session"], scope[STATE] = session, state
 
         async def send_with_cookie(message: Message) -> None:
