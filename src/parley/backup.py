@@ -24,9 +24,18 @@ or ``verify_url``).
 
 A restore (``restore``) goes into a new data directory (and, on PostgreSQL, an empty database) only,
 and writes the state file from the newest checkpoint the log is known to have released (the old
-server's ``log.state``, an auditor's or a witness's saved checkpoint), never from the backup. If the
-backup is behind it, the server will refuse to start and say which entries are missing; recovering them
-from a mirror is not built yet.
+server's ``log.state``, an auditor's or a witness's saved checkpoint, a mirror's), never from the backup.
+
+The log can never go back, so a restore must end where the parties already are. With a **mirror**
+(``parley mirror``, ``parley/mirror/``) it fetches every entry the mirror holds after the backup (record
+notes from entry bundles, payloads from payload bundles), checks each payload against the hash its record
+signs and the tree they make with the backup's against the mirror's checkpoint (signed by the log key,
+cosigned per the witness policy if given) and every other known checkpoint, and only then appends them
+through the pipeline as a replay: the same leaves, the same tree, every table rebuilt as when they were
+first written. Nothing is appended if any check fails. If the restored log is still behind the newest
+released checkpoint (no mirror, or a mirror behind it) the result names the missing entries; the server
+then refuses to start (the state file says so), or, when only a witness knows the larger tree, serves
+reads and refuses writes (``log.behind_witnesses``, ``logserver/publish.py``).
 """
 
 from __future__ import annotations

@@ -121,10 +121,10 @@ class Publisher:
                     if c.size > size:
                         log.error("witness %s has cosigned a larger tree (%d) than this log has", name, c.size)
                         with self.rt.sessions() as s:
-                            head = s.get(LogHead, 1)
-                            have = head.size if head is not None else 0
-                        if c.size > have:
-                            self.refuse_behind(name, c.size, size=have)
+                            row = s.get(LogHead, 1)
+                            held = row.size if row is not None else 0
+                        if c.size > held:
+                            self.refuse_behind(name, c.size, size=held)
                         break
                     old = c.size
                     continue

@@ -207,9 +207,9 @@ class Pipeline:
             self.refusal = reason
 
     def _refusal_error(self) -> LogUnavailable:
-        coded = self._refused_with
-        if coded is not None:
-            return LogUnavailable(coded[0], **coded[1])
+        if self._refused_with is not None:
+            code, params = self._refused_with
+            return LogUnavailable(code, **params)
         return LogUnavailable(C.REFUSES_WRITES, why=str(self.refusal))
 
     def submit(self, note: bytes, payload: Any, *, timeout: float = 60.0,
