@@ -215,7 +215,10 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     migrate(engine)
     log_signer = create_log_key(settings)
     create_log_state(settings, engine)
-    procs = DemoProcesses(data / "processes")
+    creds = data / "demo-credentials.json"
+    # A new demo: the witnesses start while the scenario loads. Run again: after this process's own start-up,
+    # which they would slow down (two cores, four Python processes importing at once).
+    procs = DemoProcesses(data / "processes", hold=creds.exists())
     rt = None
     try:
         if witnesses:
@@ -224,7 +227,6 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
                                      ["ua", "ru", "icrc"], _free_port)
             settings = _settings(**base, witness_policy=policy)
         rt = open_runtime(settings, engine=engine)
-        creds = data / "demo-credentials.json"
         with rt.sessions() as s:
             from parley.log.models import LogHead
 
@@ -240,14 +242,19 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
             auditor = next(si for si in signins if si["member"] == "icrc/auditor")
             mirrored = spawn_mirror(procs, data / "mirror", host, url.rstrip("/"), log_signer.vkey(),
                                     auditor["api_token"], _free_port)
-        if witnesses:
+        if witnesses and empty:
+            # They came up while the scenario loaded: the demo's first checkpoint is published before serving.
             from parley.logserver.publish import Publisher
 
             with console.status("waiting for the witnesses, asking them to cosign…"):
+                procs.release()
                 procs.wait_ready([n for n in procs.procs if n.startswith("witness-")])
                 ok = Publisher(rt).publish_once()
             console.print("checkpoint cosigned by every party's witness (each its own process)" if ok
                           else "[yellow]checkpoint not yet cosigned[/yellow]")
+        elif witnesses:
+            # Run again: serve at once; the server's publisher reaches the witnesses once they answer.
+            console.print("the witnesses are starting, each its own process", highlight=False)
         out.print(f"Demo sign-ins (also in {creds}, with each member's signing-key file):")
         out.print(f"  {'party':8} {'member':16} {'role':20} {'password':18} API token", highlight=False)
         for si in signins:
@@ -262,6 +269,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
         out.print(f"Parley demo: [bold]{url}[/bold]   log key: {log_signer.vkey()}")
         if exit_after_load:
             return
+        procs.release_when_listening(host, port)  # (at once if they were started already)
         run_server(create_app(settings, rt), host=host, port=port, log_level="warning", **server_options(settings),
                    **proxy_options(settings))
     finally:  # uvicorn returns on SIGTERM and Ctrl-C: stop the witnesses and the mirror, close the runtime

@@ -67,12 +67,47 @@ def start_witnesses(directory: Path, host: str, origin: str, log_vkey: str, part
 class DemoProcesses:
     """The demo's witness and mirror processes: started with ``parley demo``, stopped with it."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, hold: bool = False) -> None:
+        """``hold``: processes spawned are started only by ``release`` (so they do not compete for the CPU
+        with the demo's own start-up when there is nothing to load meanwhile)."""
         self.directory = directory
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.urls: dict[str, str] = {}
+        self.held: list[tuple[str, list[str], str, dict[str, str] | None]] = []
+        self.hold = hold
+        self._lock = threading.RLock()
+        self._stopped = False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self.hold = False
+            held, self.held = self.held, []
+            for item in held:
+                self.spawn(*item)
+
+    def release_when_listening(self, host: str, port: int, timeout: float = 60.0) -> None:
+        """``release`` from a thread once something listens on ``host:port`` (the demo's server is up)."""
+        import socket
+
+        def wait() -> None:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and not self._stopped:
+                try:
+                    with socket.create_connection((host, port), timeout=0.5):
+                        break
+                except OSError:
+                    time.sleep(0.1)
+            self.release()
+
+        threading.Thread(target=wait, name="parley-demo-release", daemon=True).start()
 
     def spawn(self, name: str, args: list[str], url: str, env: dict[str, str] | None = None) -> None:
+        if self.hold:
+            self.held.append((name, args, url, env))
+            self.urls[name] = url
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         logfile = open(self.directory / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
         try:
@@ -107,6 +142,8 @@ class DemoProcesses:
                 time.sleep(0.05)
 
     def stop(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            self._stopped = True
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.terminate()

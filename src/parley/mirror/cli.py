@@ -104,6 +104,7 @@ def follow(store, url: str, log_token: str, policy, interval: float,  # type: ig
             store.set_status("last_sync", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
             if last_error is not None:
                 log.warning("mirror: syncing works again: %s", said)
+            if last_error is not None or store.status("last_error"):
                 store.set_status("last_error", "")
             last_error = None
         except MirrorError as exc:
@@ -128,6 +129,7 @@ def serve(directory: Dir, log_url: LogUrl, log_token: LogToken, log_key: LogKey 
     from parley.serving import exit_with_parent, witness_server_options
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request, every INTERVAL seconds
     store = _store(directory, log_key)
     if not store.clients():
         typer.echo("warning: no client may read this mirror yet; issue a token with 'parley mirror token'", err=True)
