@@ -238,8 +238,8 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
             signins = json.loads(creds.read_text())["sign_ins"]
         url = f"http://{host}:{port}/"
         mirrored = None
-        if mirror:
-            auditor = next(si for si in signins if si["member"] == "icrc/auditor")
+        auditor = next((si for si in signins if si["member"] == "icrc/auditor"), None)
+        if mirror and auditor is not None:
             mirrored = spawn_mirror(procs, data / "mirror", host, url.rstrip("/"), log_signer.vkey(),
                                     auditor["api_token"], _free_port)
         if witnesses and empty:
