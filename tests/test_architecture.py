@@ -41,7 +41,7 @@ LAYERS = (
     Layer("pages", ("parley.web",)),
     Layer("log server: log, records and members over HTTP; publisher, replay, audit", ("parley.logserver",)),
     Layer("backups and restores of a deployment", ("parley.backup",)),
-    Layer("witness program", ("parley.witness",)),
+    Layer("witness and mirror programs", ("parley.witness", "parley.mirror")),
     Layer("migrations", ("parley.migrations",)),
     Layer("every table, gathered", ("parley.models",)),
     # Features: each capability knows the spine below it and nothing of another capability.

@@ -104,6 +104,8 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
             from parley.logserver.publish import Publisher
 
             publisher = Publisher(app.state.runtime)
+            # Behind a tree a witness cosigned (an older backup restored without a mirror): serve reads only.
+            await run_in_threadpool(publisher.check_behind)
             publisher.start()
         try:
             yield

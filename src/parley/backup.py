@@ -24,9 +24,18 @@ or ``verify_url``).
 
 A restore (``restore``) goes into a new data directory (and, on PostgreSQL, an empty database) only,
 and writes the state file from the newest checkpoint the log is known to have released (the old
-server's ``log.state``, an auditor's or a witness's saved checkpoint), never from the backup. If the
-backup is behind it, the server will refuse to start and say which entries are missing; recovering them
-from a mirror is not built yet.
+server's ``log.state``, an auditor's or a witness's saved checkpoint, a mirror's), never from the backup.
+
+The log can never go back, so a restore must end where the parties already are. With a **mirror**
+(``parley mirror``, ``parley/mirror/``) it fetches every entry the mirror holds after the backup (record
+notes from entry bundles, payloads from payload bundles), checks each payload against the hash its record
+signs and the tree they make with the backup's against the mirror's checkpoint (signed by the log key,
+cosigned per the witness policy if given) and every other known checkpoint, and only then appends them
+through the pipeline as a replay: the same leaves, the same tree, every table rebuilt as when they were
+first written. Nothing is appended if any check fails. If the restored log is still behind the newest
+released checkpoint (no mirror, or a mirror behind it) the result names the missing entries; the server
+then refuses to start (the state file says so), or, when only a witness knows the larger tree, serves
+reads and refuses writes (``log.behind_witnesses``, ``logserver/publish.py``).
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ import tarfile
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -53,8 +62,12 @@ from sqlalchemy import inspect, make_url, select, text
 from parley.db import make_engine, private_dir, session_factory
 from parley.log.models import LogCheckpoint, LogHead
 from parley.log.note import Signer, Verifier
+from parley.log.policy import Policy, PolicyError
 from parley.log.selfcheck import SelfCheckReport, check_log
 from parley.log.state import STATE_FILE, LogState, Released, StateError, missing_entries, write_durably
+from parley.mirror.client import TileReader
+from parley.mirror.store import MirrorError
+from parley.records.kinds import Kind
 from parley.settings import Settings
 
 FORMAT = "parley-backup/1"
@@ -412,6 +425,8 @@ class RestoreResult:
     released: Released  # the newest checkpoint the log is known to have released
     size: int  # the restored log's size
     missing: str | None  # "entries a to b (n entries) are", when the restored log is behind ``released``
+    appended: int = 0  # entries fetched from the mirror and appended after the backup's
+    mirror_size: int | None = None  # the size of the mirror's checkpoint, if a mirror was read
 
 
 def _released_from(paths: Sequence[Path], state: LogState) -> list[Released]:
@@ -434,11 +449,19 @@ def _new_data_dir(data_dir: Path) -> None:
 
 def restore_backup(backup: Path, data_dir: Path, log_key: Path, checkpoints: Sequence[Path], *,
                    database_url: str | None = None, backup_is_latest: bool = False,
+                   mirror: TileReader | None = None, kinds: Mapping[str, Kind] | None = None,
+                   policy: Policy | None = None, published: bool = True,
                    progress: Progress = _noop) -> RestoreResult:
     """Restore ``backup`` into the new data directory ``data_dir`` (SQLite there, or the empty PostgreSQL
     database ``database_url``), with the log key from ``log_key`` and the state file written from the
     newest of ``checkpoints`` (signed checkpoint notes: the old ``log.state``, an auditor's or witness's
-    copy); only with ``backup_is_latest`` from the backup's own newest checkpoint."""
+    copy); only with ``backup_is_latest`` from the backup's own newest checkpoint.
+
+    With a ``mirror`` (and ``kinds``, the record kinds the log accepts), every entry the mirror holds after
+    the backup is fetched, checked against every signed checkpoint known (the mirror's, cosigned per
+    ``policy`` if given, and ``checkpoints``) and only then appended through the pipeline, as a replay,
+    with the same leaves; ``published``: the checkpoints signed meanwhile are published (no witness
+    policy), else the server's publisher has them cosigned when it starts."""
     data_dir = Path(data_dir)
     manifest = read_manifest(backup)
     try:
@@ -457,18 +480,22 @@ def restore_backup(backup: Path, data_dir: Path, log_key: Path, checkpoints: Seq
         _require_empty(database_url)
     probe = LogState(data_dir / STATE_FILE, verifier, manifest.log_origin)
     known = _released_from(checkpoints, probe)
-    if not known and not backup_is_latest:
+    mirrored = _mirror_checkpoint(mirror, probe, policy) if mirror is not None else None
+    if mirror is not None and kinds is None:
+        raise BackupError("a restore from a mirror needs the log's record kinds")
+    if not known and not backup_is_latest and mirrored is None:
         raise BackupError("say which checkpoint the log last released: --checkpoint the old server's log.state, "
                           "a party's auditor's saved checkpoint or a witness's; only if none exists anywhere, "
                           "--backup-is-latest (docs/operations.md)")
     own = probe.parse(manifest.checkpoint.encode()) if manifest.checkpoint else None
     by_size: dict[int, Released] = {}
-    for r in [*known, *([own] if own is not None else [])]:
+    for r in [*known, *([own] if own is not None else []), *([mirrored] if mirrored is not None else [])]:
         if r.size in by_size and by_size[r.size].root != r.root:
             raise BackupError(f"two checkpoints signed by this log for size {r.size} have different roots: the "
                               "log forked; do not restore before this is investigated")
         by_size.setdefault(r.size, r)
-    newest_known = max(known, key=lambda r: r.size) if known else own
+    released_known = [*known, *([mirrored] if mirrored is not None else [])]
+    newest_known = max(released_known, key=lambda r: r.size) if released_known else own
     if newest_known is None:
         raise BackupError("the backup holds no checkpoint and none was given")
 
@@ -493,15 +520,131 @@ def restore_backup(backup: Path, data_dir: Path, log_key: Path, checkpoints: Seq
             report = check_copy(target, verifier, manifest.log_origin, None, progress)
             if not report.ok:
                 raise BackupError("the restored database does not verify: " + "; ".join(report.problems[:5]))
+    appended = 0
+    if mirrored is not None:
+        assert kinds is not None
+        appended = _append_from_mirror(target, signer, manifest.log_origin, kinds, mirror, mirrored,  # type: ignore[arg-type]
+                                       [r for r in released_known if r is not mirrored], published, progress)
     write_durably(data_dir / "log.key", (signer.skey() + "\n").encode())
-    write_durably(data_dir / STATE_FILE, newest_known.note)
-    size = _head(target)[0]
+    size, _, own_note = _head(target)
+    # The state file holds the newest released checkpoint; the log's own note for it where the restored
+    # tree reaches it (the one the log signed: Ed25519 signs the same checkpoint text the same way).
+    write_durably(data_dir / STATE_FILE, own_note if newest_known.size == size and own_note else newest_known.note)
     missing = None
     if newest_known.size > size:
         missing = missing_entries(size, newest_known.size)
     else:
         _check_extends(target, probe, size)
-    return RestoreResult(manifest, newest_known, size, missing)
+    return RestoreResult(manifest, newest_known, size, missing, appended,
+                         mirrored.size if mirrored is not None else None)
+
+
+def _mirror_checkpoint(mirror: TileReader, state: LogState, policy: Policy | None) -> Released:
+    """The mirror's checkpoint: signed by this log (and cosigned per ``policy``, if given)."""
+    try:
+        note = mirror.checkpoint()
+    except MirrorError as exc:
+        raise BackupError(f"the mirror did not answer: {exc}") from None
+    try:
+        found = state.parse(note)
+    except StateError as exc:
+        raise BackupError(f"the mirror's checkpoint: {exc}") from None
+    if policy is not None:
+        try:
+            policy.verify_checkpoint(note)
+        except PolicyError as exc:
+            raise BackupError(f"the mirror's checkpoint is not cosigned as the witness policy requires: {exc}") \
+                from None
+    return found
+
+
+def _append_from_mirror(url: str, signer: Signer, origin: str, kinds: Mapping[str, Kind], mirror: TileReader,
+                        mirrored: Released, checkpoints: Sequence[Released], published: bool,
+                        progress: Progress) -> int:
+    """Fetch the entries the mirror holds after the restored log, check that with the restored tree they
+    make exactly the trees of the mirror's checkpoint and of every other known checkpoint they reach,
+    then append them through the pipeline (a replay: signatures, standing and schemas checked again, the
+    tables rebuilt). Nothing is appended unless every check passes. Returns how many were appended."""
+    from parley.log import merkle
+    from parley.log.store import DbNodes, NodeCache
+    from parley.mirror.store import payload_hash_of
+    from parley.records.pipeline import Pipeline, Receipt
+
+    start = _head(url)[0]
+    engine = make_engine(url, pool_size=1, max_overflow=1)
+    try:
+        with session_factory(engine)() as s:
+            nodes = DbNodes(s, NodeCache())
+            if mirrored.size <= start:
+                # The mirror is behind the backup: it must hold a prefix of the same tree.
+                if mirrored.size and merkle.root_hash(nodes, mirrored.size) != mirrored.root:
+                    raise BackupError(f"the mirror's checkpoint for size {mirrored.size} has another root than the "
+                                      "backup's tree: the log forked; do not restore before this is investigated")
+                return 0
+            progress("fetching entries from the mirror", 0, mirrored.size - start)
+            try:
+                entries = mirror.entries(start, mirrored.size, mirrored.size)
+            except (MirrorError, ValueError) as exc:
+                raise BackupError(f"the mirror could not serve entries {start} to {mirrored.size - 1}: {exc}") from None
+            if len(entries) != mirrored.size - start:
+                raise BackupError(f"the mirror served {len(entries)} entries, not {mirrored.size - start}")
+            progress("fetching entries from the mirror", len(entries), len(entries))
+            pending: dict[tuple[int, int], bytes] = {}
+
+            class Tree:
+                @staticmethod
+                def full_nodes(keys: Sequence[tuple[int, int]]) -> list[bytes]:
+                    old = [k for k in keys if k not in pending]
+                    got = dict(zip(old, nodes.full_nodes(old), strict=True)) if old else {}
+                    return [pending[k] if k in pending else got[k] for k in keys]
+
+            for i, (note, payload) in enumerate(entries):
+                idx = start + i
+                try:
+                    if hashlib.sha256(payload).hexdigest() != payload_hash_of(note):
+                        raise BackupError(f"the mirror serves entry {idx} with a payload that does not hash to the "
+                                          "payload hash its record signs; nothing was appended")
+                except (MirrorError, ValueError) as exc:
+                    raise BackupError(f"the mirror serves entry {idx} that is not a record: {exc}; nothing was "
+                                      "appended") from None
+                leaf = merkle.leaf_hash(note)
+                pending[(0, idx)] = leaf
+                for level, n, h in merkle.appended_nodes(Tree, idx, leaf):
+                    pending[(level, n)] = h
+            for r in [mirrored, *checkpoints]:
+                if start < r.size <= mirrored.size and merkle.root_hash(Tree, r.size) != r.root:
+                    raise BackupError(f"the entries the mirror serves do not make the tree the log signed for size "
+                                      f"{r.size} (another root): the mirror's copy is not the log's; nothing was "
+                                      "appended")
+    finally:
+        engine.dispose()
+    engine = make_engine(url, pool_size=1, max_overflow=1)
+    try:
+        pipeline = Pipeline(session_factory(engine), signer, origin, kinds=kinds, cache=NodeCache(),
+                            auto_publish=published)
+        done = 0
+        try:
+            for i in range(0, len(entries), 2048):
+                chunk = entries[i : i + 2048]
+                results = pipeline.submit_many([(n, json.loads(p)) for n, p in chunk], replay=True)
+                for j, res in enumerate(results):
+                    idx = start + i + j
+                    if not isinstance(res, Receipt) or res.index != idx:
+                        why = res.message if not isinstance(res, Receipt) else f"it landed at {res.index}"
+                        raise BackupError(f"entry {idx} from the mirror was refused on replay ({why}): the restored "
+                                          f"database holds entries up to {idx - 1} only and must not be served; "
+                                          "restore again into a new directory once this is understood")
+                done += len(chunk)
+                progress("appending the mirror's entries", done, len(entries))
+        finally:
+            pipeline.close()
+    finally:
+        engine.dispose()
+    size, root, _ = _head(url)
+    if (size, root) != (mirrored.size, mirrored.root):
+        raise BackupError(f"after appending, the restored log is at size {size} with another root than the "
+                          "mirror's checkpoint: do not serve this directory")
+    return len(entries)
 
 
 def _check_extends(url: str, state: LogState, size: int) -> None:

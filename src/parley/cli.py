@@ -191,73 +191,91 @@ def _secret(path: Path) -> str:
 @app.command()
 def demo(host: str = "127.0.0.1", port: int = 8000,
          data: Annotated[Path, typer.Option(help="Data directory; created if missing")] = Path("parley-demo"),
-         witnesses: Annotated[bool, typer.Option(help="Run one witness per party")] = True,
+         witnesses: Annotated[bool, typer.Option(help="Run one witness per party, each its own process")] = True,
+         mirror: Annotated[bool, typer.Option(help="Run a mirror of the log, its own process")] = True,
          exit_after_load: Annotated[bool, typer.Option(hidden=True)] = False) -> None:
-    """Run the demo: SQLite in DATA, the demo scenario loaded, witnesses, and the server on HOST:PORT."""
+    """Run the demo: SQLite in DATA, the demo scenario loaded, the witnesses and a mirror (each its own
+    process, stopped with the demo), and the server on HOST:PORT."""
 
     from parley.app import create_app
     from parley.assembly import open_runtime
     from parley.db import make_engine, migrate, private_dir
     from parley.demo import load_demo
+    from parley.demo_witnesses import DemoProcesses, spawn_mirror, spawn_witnesses
     from parley.runtime import create_log_key, create_log_state
     from parley.serving import server_options
 
     private_dir(data, narrow=True)
     origin = "demo.parley.local/log"
+    # The mirror reads the log as the ICRC's auditor (payload bundles: PARLEY_MIRROR_MEMBERS).
     base = dict(_data_overrides(data), secret_key=_secret(data / "secret.key"), log_origin=origin,
-                cookie_secure=False)
+                cookie_secure=False, mirror_members="icrc/auditor" if mirror else "")
     settings = _settings(**base)
     engine = make_engine(settings.database_url)
     migrate(engine)
     log_signer = create_log_key(settings)
     create_log_state(settings, engine)
-    servers: list[Any] = []
-    if witnesses:
-        from parley.demo_witnesses import start_witnesses
-
-        policy, urls, servers = start_witnesses(data / "witnesses", host, origin, log_signer.vkey(),
-                                                ["ua", "ru", "icrc"], _free_port)
-        settings = _settings(**base, witness_policy=policy, witness_urls=urls)
-    rt = open_runtime(settings, engine=engine)
     creds = data / "demo-credentials.json"
-    with rt.sessions() as s:
-        from parley.log.models import LogHead
-
-        empty = s.get(LogHead, 1).size == 0  # type: ignore[union-attr]
-    if empty:
-        with console.status("loading the demo scenario through the log…"):
-            signins = load_demo(rt.pipeline, rt.sessions, settings.secret_key, origin, data)
-    else:
-        signins = json.loads(creds.read_text())["sign_ins"]
-    if witnesses:
-        from parley.logserver.publish import Publisher
-
-        with console.status("asking the witnesses to cosign…"):
-            ok = Publisher(rt).publish_once()
-        console.print("checkpoint cosigned by every party's witness" if ok
-                      else "[yellow]checkpoint not yet cosigned[/yellow]")
-    url = f"http://{host}:{port}/"
-    out.print(f"Demo sign-ins (also in {creds}, with each member's signing-key file):")
-    out.print(f"  {'party':8} {'member':16} {'role':20} {'password':18} API token", highlight=False)
-    for si in signins:
-        out.print(f"  {si['party']:8} {si['member']:16} {si['role']:20} {si['password']:18} {si['api_token']}",
-                  highlight=False, soft_wrap=True)
-    for fam in json.loads(creds.read_text()).get("family_inquiries", []):
-        out.print(f"  family view {url}family — reference {fam['reference']}, secret {fam['secret']}",
-                  highlight=False, soft_wrap=True)
-    out.print(f"Parley demo: [bold]{url}[/bold]   log key: {log_signer.vkey()}")
-    if exit_after_load:
-        for srv in servers:
-            srv.should_exit = True
-        rt.close()
-        return
+    # A new demo: the witnesses start while the scenario loads. Run again: after this process's own start-up,
+    # which they would slow down (two cores, four Python processes importing at once).
+    procs = DemoProcesses(data / "processes", hold=creds.exists())
+    rt = None
     try:
+        if witnesses:
+            # Started now: they come up while the scenario loads.
+            policy = spawn_witnesses(procs, data / "witnesses", host, origin, log_signer.vkey(),
+                                     ["ua", "ru", "icrc"], _free_port)
+            settings = _settings(**base, witness_policy=policy)
+        rt = open_runtime(settings, engine=engine)
+        with rt.sessions() as s:
+            from parley.log.models import LogHead
+
+            empty = s.get(LogHead, 1).size == 0  # type: ignore[union-attr]
+        if empty:
+            with console.status("loading the demo scenario through the log…"):
+                signins = load_demo(rt.pipeline, rt.sessions, settings.secret_key, origin, data)
+        else:
+            signins = json.loads(creds.read_text())["sign_ins"]
+        url = f"http://{host}:{port}/"
+        mirrored = None
+        auditor = next((si for si in signins if si["member"] == "icrc/auditor"), None)
+        if mirror and auditor is not None:
+            mirrored = spawn_mirror(procs, data / "mirror", host, url.rstrip("/"), log_signer.vkey(),
+                                    auditor["api_token"], _free_port)
+        if witnesses and empty:
+            # They came up while the scenario loaded: the demo's first checkpoint is published before serving.
+            from parley.logserver.publish import Publisher
+
+            with console.status("waiting for the witnesses, asking them to cosign…"):
+                procs.release()
+                procs.wait_ready([n for n in procs.procs if n.startswith("witness-")])
+                ok = Publisher(rt).publish_once()
+            console.print("checkpoint cosigned by every party's witness (each its own process)" if ok
+                          else "[yellow]checkpoint not yet cosigned[/yellow]")
+        elif witnesses:
+            # Run again: serve at once; the server's publisher reaches the witnesses once they answer.
+            console.print("the witnesses are starting, each its own process", highlight=False)
+        out.print(f"Demo sign-ins (also in {creds}, with each member's signing-key file):")
+        out.print(f"  {'party':8} {'member':16} {'role':20} {'password':18} API token", highlight=False)
+        for si in signins:
+            out.print(f"  {si['party']:8} {si['member']:16} {si['role']:20} {si['password']:18} {si['api_token']}",
+                      highlight=False, soft_wrap=True)
+        for fam in json.loads(creds.read_text()).get("family_inquiries", []):
+            out.print(f"  family view {url}family — reference {fam['reference']}, secret {fam['secret']}",
+                      highlight=False, soft_wrap=True)
+        if mirrored is not None:
+            out.print(f"Mirror of the log: {mirrored[0]} (client token in {data / 'mirror' / 'client.token'})",
+                      highlight=False, soft_wrap=True)
+        out.print(f"Parley demo: [bold]{url}[/bold]   log key: {log_signer.vkey()}")
+        if exit_after_load:
+            return
+        procs.release_when_listening(host, port)  # (at once if they were started already)
         run_server(create_app(settings, rt), host=host, port=port, log_level="warning", **server_options(settings),
                    **proxy_options(settings))
-    finally:  # uvicorn returns on SIGTERM and Ctrl-C: close the runtime so the engine and the WAL are shut cleanly
-        for srv in servers:
-            srv.should_exit = True
-        rt.close()
+    finally:  # uvicorn returns on SIGTERM and Ctrl-C: stop the witnesses and the mirror, close the runtime
+        procs.stop()
+        if rt is not None:
+            rt.close()
 
 
 @app.command()
@@ -417,27 +435,54 @@ def restore(backup_file: Annotated[Path, typer.Option("--backup", help="A file m
             database_url: Annotated[str | None, typer.Option(
                 help="PostgreSQL: a new, empty database to restore into")] = None,
             backup_is_latest: Annotated[bool, typer.Option(
-                help="No released checkpoint survives anywhere: trust the backup's own newest one")] = False) -> None:
+                help="No released checkpoint survives anywhere: trust the backup's own newest one")] = False,
+            mirror: Annotated[str | None, typer.Option(
+                help="A mirror of the log (parley mirror serve): fetch every entry after the backup from it")] = None,
+            mirror_token: Annotated[str, typer.Option(envvar="PARLEY_MIRROR_TOKEN",
+                                                      help="The client token the mirror's operator issued")] = "",
+            policy: Annotated[Path | None, typer.Option(
+                help="The witness policy (C2SP tlog-policy) the mirror's checkpoint must satisfy; default: "
+                     "PARLEY_WITNESS_POLICY")] = None) -> None:
     """Restore a backup into a new data directory (and on PostgreSQL an empty database) only, with the
-    log key and a state file made from the newest checkpoint the log is known to have released. Exit 0
-    when the restored log can serve and accept writes; 3 when entries released after the backup are
-    missing (the server will refuse to start and say which); 1 on any failure."""
+    log key and a state file made from the newest checkpoint the log is known to have released. With
+    --mirror, every entry after the backup is fetched from the mirror, checked against the signed
+    checkpoints and appended. Exit 0 when the restored log can serve and accept writes; 3 when entries
+    released after the backup are still missing (the server will refuse to start, or serve read-only, and say
+    which); 1 on any failure."""
+    from parley.assembly import kinds
     from parley.backup import BackupError, restore_backup
+    from parley.log.policy import PolicyError, parse_policy
+    from parley.mirror.client import TileReader
 
+    policy_text = policy.read_text() if policy is not None else os.environ.get("PARLEY_WITNESS_POLICY", "")
+    try:
+        witness_policy = parse_policy(policy_text) if policy_text else None
+    except PolicyError as exc:
+        console.print(f"[red]restore failed: the witness policy: {exc}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    reader = TileReader(mirror, mirror_token or None) if mirror else None
     try:
         with Progress(console=console) as progress:
             result = restore_backup(backup_file, data, log_key, checkpoint or [], database_url=database_url,
-                                    backup_is_latest=backup_is_latest, progress=_Phases(progress))
+                                    backup_is_latest=backup_is_latest, mirror=reader,
+                                    kinds=kinds() if reader else None, policy=witness_policy,
+                                    published=witness_policy is None, progress=_Phases(progress))
     except BackupError as exc:
         console.print(f"[red]restore failed: {exc}[/red]", highlight=False)
         raise typer.Exit(1) from None
+    finally:
+        if reader is not None:
+            reader.client.close()
     where = database_url or str(data / "parley.db")
     out.print(f"restored {backup_file} into {data} ({where}): log size {result.size}; newest released "
               f"checkpoint {result.released.size}", highlight=False)
+    if result.mirror_size is not None:
+        out.print(f"from the mirror (at size {result.mirror_size}): {result.appended} entries fetched, checked "
+                  "against the signed checkpoints and appended", highlight=False)
     if result.missing:
-        console.print(f"[red]{result.missing} released but not in this backup. The server will refuse to start "
-                      "until they are recovered (a mirror of the log is not built yet: docs/operations.md).[/red]",
-                      highlight=False)
+        where_not = "not in this backup" if result.mirror_size is None else "neither in this backup nor on the mirror"
+        console.print(f"[red]{result.missing} released but {where_not}. The server will refuse to start until "
+                      "they are recovered (from a mirror: --mirror; docs/operations.md).[/red]", highlight=False)
         raise typer.Exit(3)
     out.print("the restored log is consistent with the released checkpoint; start it with 'parley serve'",
               highlight=False)
@@ -446,10 +491,12 @@ def restore(backup_file: Annotated[Path, typer.Option("--backup", help="A file m
 def _register_commands() -> None:
     from parley.assembly import kinds, register_commands
     from parley.logserver.audit_cli import verify_command
+    from parley.mirror.cli import app as mirror_app
     from parley.witness.cli import app as witness_app
 
     log_app.command("verify")(verify_command(kinds))
     app.add_typer(witness_app, name="witness", help="Run a witness that cosigns consistent checkpoints.")
+    app.add_typer(mirror_app, name="mirror", help="Keep a copy of the log (a mirror) and serve it to its clients.")
     register_commands(app)
 
 

@@ -86,3 +86,23 @@ def server_options(settings: Settings) -> dict[str, Any]:
 def witness_server_options() -> dict[str, Any]:
     """The same for a witness, which has no Parley settings: the defaults' timeouts."""
     return {"http": http_protocol(10.0), "timeout_keep_alive": 5, "h11_max_incomplete_event_size": MAX_HEAD_BYTES}
+
+
+def exit_with_parent() -> None:
+    """If ``PARLEY_EXIT_WITH_PARENT`` names this process's parent (``parley demo`` sets it for its witnesses
+    and mirror), end this process with SIGTERM once that parent is gone, even if it was killed outright."""
+    import os
+    import signal
+    import threading
+    import time
+
+    wanted = os.environ.get("PARLEY_EXIT_WITH_PARENT", "")
+    if not wanted.isdigit() or int(wanted) != os.getppid():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(wanted):
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parley-parent-watch", daemon=True).start()

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # Witness URLs to ask for cosignatures, "name=url" each.
     witness_urls: dict[str, str] = Field(default_factory=dict)
     publish_interval: timedelta = timedelta(seconds=1)
+    # Members ("party/handle", comma-separated) whose mirrors may fetch payload bundles (``/log/payloads/…``):
+    # each must also be a mediator's auditor. Empty: no mirror reads payloads (docs/operations.md, "Mirrors").
+    mirror_members: str = ""
     # The log's self-check (log/selfcheck.py): when the server starts (it refuses to start if the check
     # fails), then every interval in the background (0 turns the schedule off).
     self_check_on_start: bool = True

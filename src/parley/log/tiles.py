@@ -170,3 +170,38 @@ class TileNodeSource:
 
     def full_nodes(self, keys: Sequence[tuple[int, int]]) -> list[bytes]:
         return [self.node(lv, i) for lv, i in keys]
+
+
+# -- payload bundles: Parley's companion to entry bundles -------------------------------------------
+# An entry bundle carries each record's signed note, which commits to its payload by hash only. A mirror
+# (and a restore from it) needs the payloads too: ``/log/payloads/<N>[.p/<W>]`` serves, for the same
+# entries as ``tile/entries/<N>[.p/<W>]``, each entry's canonical payload (RFC 8785, UTF-8) with a
+# big-endian uint32 length prefix (a payload may exceed an entry bundle's 65535 bytes).
+
+
+def payload_path(n: int, width: int | None = None) -> str:
+    return "payloads/" + tile_path(-1, n, width)[len("tile/entries/"):]
+
+
+def parse_payload_path(path: str) -> TileRef:
+    if not path.startswith("payloads/"):
+        raise ValueError(f"not a payload bundle path: {path!r}")
+    return parse_tile_path("tile/entries/" + path[len("payloads/"):])
+
+
+def encode_payload_bundle(payloads: Sequence[bytes]) -> bytes:
+    return b"".join(struct.pack(">I", len(p)) + p for p in payloads)
+
+
+def decode_payload_bundle(data: bytes) -> list[bytes]:
+    out, pos = [], 0
+    while pos < len(data):
+        if pos + 4 > len(data):
+            raise ValueError("truncated payload bundle")
+        (n,) = struct.unpack_from(">I", data, pos)
+        pos += 4
+        if pos + n > len(data):
+            raise ValueError("truncated payload bundle")
+        out.append(bytes(data[pos : pos + n]))
+        pos += n
+    return out

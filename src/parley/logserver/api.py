@@ -133,6 +133,34 @@ def get_tile(path: str, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal)
     return Response(body, media_type="application/octet-stream", headers=headers)
 
 
+@router.get("/log/payloads/{path:path}", tags=["log"], response_class=Response,
+            responses=media("application/octet-stream", "a payload bundle: the canonical payloads of an entry "
+                            "bundle's records, each with a big-endian uint32 length", *READ, 403, 404,
+                            schema={"type": "string", "format": "binary"}))
+def get_payloads(path: str, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> Response:
+    """For the log's mirrors (``parley mirror``): what an entry bundle's records commit to by hash, so that a
+    mirror's copy can rebuild every table (a restore from it). Read by the members ``PARLEY_MIRROR_MEMBERS``
+    names, each a mediator's auditor."""
+    try:
+        ref = tiles.parse_payload_path("payloads/" + path)
+    except ValueError as exc:
+        raise NotFound(C.NO_TILE, why=str(exc)) from exc
+    mirrors = {m.strip() for m in rt.settings.mirror_members.split(",") if m.strip()}
+    if who.member not in mirrors or not may_read_bundles(who):
+        raise Forbidden(C.PAYLOADS_MIRRORS)
+    size = published(s).size
+    width = ref.width or tiles.TILE_WIDTH
+    start = ref.n * tiles.TILE_WIDTH
+    if start + width > size:
+        raise NotFound(C.BEYOND_TREE)
+    payloads = s.execute(
+        select(LogEntry.payload).where(LogEntry.idx >= start, LogEntry.idx < start + width).order_by(LogEntry.idx)
+    ).scalars().all()
+    headers = {"Cache-Control": "private, max-age=31536000, immutable"} if ref.width is None else {}
+    return Response(tiles.encode_payload_bundle([p.encode() for p in payloads]), media_type="application/octet-stream",
+                    headers=headers)
+
+
 def _hash_tile(s: DbSession, level: int, start: int, width: int) -> bytes:
     """A hash tile straight from the stored nodes: one range read (tiles.hash_tile is the reference)."""
     if level == 0:

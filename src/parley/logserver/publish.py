@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from parley.db import writing
 from parley.log import merkle
-from parley.log.models import LogCheckpoint, LogCosignature, WitnessProgress
+from parley.log.models import LogCheckpoint, LogCosignature, LogHead, WitnessProgress
 from parley.log.note import verify_cosignature
 from parley.log.policy import Policy, parse_policy
+from parley.log.state import missing_entries
+from parley.records import codes as C
 from parley.log.store import DbNodes, latest_checkpoint
 from parley.runtime import Runtime
 
@@ -27,6 +29,8 @@ class Publisher:
         self.urls = {**self.policy.witness_urls, **rt.settings.witness_urls}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # The database is behind a tree a witness cosigned: nothing it signs can be cosigned any more.
+        self.behind = False
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="parley-publisher", daemon=True)
@@ -45,10 +49,49 @@ class Publisher:
             except Exception:  # a witness being down must not stop the log
                 log.exception("publishing a checkpoint failed")
 
+    def check_behind(self, timeout: float = 3.0) -> tuple[str, int] | None:
+        """Ask every witness of the policy which size of this log it last cosigned (its ``GET /``); if one
+        cosigned a larger tree than this database holds, the log is behind what the parties already hold
+        (an older backup restored without a mirror): it refuses writes from now on, with the entries it
+        lacks (``log.behind_witnesses``), and keeps serving reads. Returns (witness, size) then, else None.
+        A witness that does not answer is skipped: what it holds is learnt when it answers the publisher."""
+        import httpx
+
+        with self.rt.sessions() as s:
+            head = s.get(LogHead, 1)
+            size = head.size if head is not None else 0
+        ahead: tuple[str, int] | None = None
+        for name in self.policy.witnesses:
+            url = self.urls.get(name)
+            if url is None:
+                continue
+            try:
+                r = httpx.get(url.rstrip("/") + "/", timeout=timeout)
+                logs = r.json()["logs"] if r.status_code == 200 else []
+                seen = next((int(x["size"]) for x in logs if x.get("origin") == self.rt.settings.log_origin), 0)
+            except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                log.warning("witness %s did not say what it cosigned: %s", name, exc.__class__.__name__)
+                continue
+            if seen > size and (ahead is None or seen > ahead[1]):
+                ahead = (name, seen)
+        if ahead is not None:
+            self.refuse_behind(*ahead, size=size)
+        return ahead
+
+    def refuse_behind(self, witness: str, cosigned: int, *, size: int) -> None:
+        self.behind = True
+        missing = missing_entries(size, cosigned)
+        self.rt.pipeline.refuse(
+            f"the witness {witness} cosigned a tree of {cosigned} entries, this database holds {size}: {missing} "
+            "acknowledged but missing here; restore them from a mirror (parley restore --mirror)",
+            C.BEHIND_WITNESSES, missing=missing, witness=witness)
+
     def publish_once(self) -> bool:
         """Try to get the newest checkpoint cosigned; True if it is now published."""
         from parley.witness.client import WitnessConflict, WitnessError, add_checkpoint
 
+        if self.behind:
+            return False
         with self.rt.sessions() as s:
             cp = latest_checkpoint(s)
             if cp is None:
@@ -77,6 +120,11 @@ class Publisher:
                 except WitnessConflict as c:
                     if c.size > size:
                         log.error("witness %s has cosigned a larger tree (%d) than this log has", name, c.size)
+                        with self.rt.sessions() as s:
+                            row = s.get(LogHead, 1)
+                            held = row.size if row is not None else 0
+                        if c.size > held:
+                            self.refuse_behind(name, c.size, size=held)
                         break
                     old = c.size
                     continue

@@ -41,6 +41,11 @@ DISK_FULL = Code("log.disk_full", "the log's disk is full: nothing was stored; r
 DATABASE_DOWN = Code("log.database_unavailable", "the log's database did not answer: nothing was stored; retry shortly")
 CHECKPOINT_MISSING = Code("log.checkpoint_missing", "the log's previous checkpoint is missing; refusing to extend it")
 REFUSES_WRITES = Code("log.refuses_writes", "the log refuses writes: {why}")
+# The log's tree is behind a checkpoint a witness cosigned (an older backup restored without a mirror): reads are
+# served, writes refused until the missing entries are restored (docs/operations.md, "Restore").
+BEHIND_WITNESSES = Code("log.behind_witnesses",
+                        "the log refuses writes: {missing} cosigned by the witness {witness} but not in this "
+                        "server's database; restore them from a mirror (parley restore --mirror, docs/operations.md)")
 CHECKPOINT_NOT_RECORDED = Code("log.checkpoint_not_recorded", "the record was stored but the log could not record "
                                "its checkpoint; retry later to get its receipt")
 INIT_SIGNATURE = Code("deployment.init_signature", "deployment.init must be signed by the key it registers")
@@ -98,6 +103,9 @@ NO_CHECKPOINT = Code("log.no_checkpoint", "the log has no published checkpoint y
 NO_TILE = Code("log.no_tile", "no such tile: {why}")
 BUNDLES_AUDITORS = Code("log.bundles_auditors",
                         "entry bundles hold every record's signed text; only a mediator's auditors read them")
+PAYLOADS_MIRRORS = Code("log.payloads_mirrors",
+                        "payload bundles hold every record's content; only the mirrors this log names (a mediator's "
+                        "auditor listed in PARLEY_MIRROR_MEMBERS) read them")
 BEYOND_TREE = Code("log.beyond_tree", "beyond the published tree")
 TILE_NODES = Code("log.tile_nodes_missing", "the log is missing nodes of this tile")
 NO_RECORD = Code("log.record_not_found", "no record {index} that you may read")

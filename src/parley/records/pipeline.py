@@ -41,8 +41,8 @@ from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from parley.db import storage_failure, writing
-from parley.errors import (BadRequest, Conflict, DatabaseUnavailable, Forbidden, InsufficientStorage, ParleyError,
-                           TooLarge, Unauthorized, Unprocessable)
+from parley.errors import (BadRequest, Code, Conflict, DatabaseUnavailable, Forbidden, InsufficientStorage,
+                           ParleyError, TooLarge, Unauthorized, Unprocessable)
 from parley.log import merkle
 from parley.log import note as notes
 from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
@@ -179,6 +179,7 @@ class Pipeline:
         self.state = state
         # Why the log refuses writes (a failed self-check, a database behind the state file), if it does.
         self.refusal: str | None = None
+        self._refused_with: tuple[Code, dict[str, Any]] | None = None
         # Without a witness policy a checkpoint is published as soon as it is signed.
         self.auto_publish = auto_publish
         self.signer = log_signer
@@ -197,11 +198,19 @@ class Pipeline:
         self._preparers: list[threading.Thread] = []
 
     # -- public -------------------------------------------------------------------------------
-    def refuse(self, reason: str) -> None:
-        """Refuse every write from now on (until the process restarts), saying why."""
+    def refuse(self, reason: str, code: Code | None = None, **params: Any) -> None:
+        """Refuse every write from now on (until the process restarts), saying why; with ``code`` (and its
+        parameters) writes are refused with that code instead of ``log.refuses_writes``."""
         if self.refusal is None:
             log.error("the log refuses writes: %s", reason)
+            self._refused_with = (code, params) if code is not None else None
             self.refusal = reason
+
+    def _refusal_error(self) -> LogUnavailable:
+        if self._refused_with is not None:
+            code, params = self._refused_with
+            return LogUnavailable(code, **params)
+        return LogUnavailable(C.REFUSES_WRITES, why=str(self.refusal))
 
     def submit(self, note: bytes, payload: Any, *, timeout: float = 60.0,
                local: Mapping[str, Any] | None = None) -> Receipt:
@@ -296,7 +305,7 @@ class Pipeline:
     def _append(self, batch: Sequence[Submission]) -> None:
         try:
             if self.refusal is not None:
-                raise LogUnavailable(C.REFUSES_WRITES, why=str(self.refusal))
+                raise self._refusal_error()
             self._append_batch(batch)
         except StateError as exc:  # the database is behind, or forked from, what the log released
             self.refuse(str(exc))

@@ -208,6 +208,9 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "log.checkpoint_missing":
         N_("The log's previous checkpoint is missing; the log accepts no records until this is repaired."),
     "log.refuses_writes": N_("The log accepts no records at the moment; try again later."),
+    "log.behind_witnesses":
+        N_("The log accepts no records: records the witnesses already cosigned are missing from this server. "
+           "Its operator must restore them from a mirror; reading still works."),
     "log.checkpoint_not_recorded":
         N_("The record was stored, but its receipt is not ready; try again later to get it."),
     "deployment.init_signature": N_("The deployment's first record is signed by the key it registers."),
@@ -255,6 +258,8 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "log.no_checkpoint": N_("The log has no published checkpoint yet."),
     "log.no_tile": N_("There is no such tile."),
     "log.bundles_auditors": N_("Entry bundles hold every record's signed text; only a mediator's auditors read them."),
+    "log.payloads_mirrors":
+        N_("Payload bundles hold every record's content; only the mirrors this log names read them."),
     "log.beyond_tree": N_("This lies beyond the published tree."),
     "log.tile_nodes_missing": N_("The log is missing nodes of this tile."),
     "log.record_not_found": N_("There is no record {index} that you may read."),

@@ -65,11 +65,16 @@ def serve(directory: Annotated[Path, typer.Option("--dir", help="The witness's s
     """Serve C2SP tlog-witness add-checkpoint (creates the key on first run)."""
     import uvicorn
 
-    from parley.serving import witness_server_options
+    from parley.serving import exit_with_parent, witness_server_options
     from parley.witness.server import create_witness_app
 
     store = _open(directory, name or None, log)
     if not store.logs():
         typer.echo("warning: this witness knows no log yet; pass --log ORIGIN=VKEY", err=True)
     typer.echo(f"witness {store.name}: {store.vkey()}")
+    exit_with_parent()
     uvicorn.run(create_witness_app(store), host=host, port=port, log_level="warning", **witness_server_options())
+
+
+if __name__ == "__main__":  # ``python -m parley.witness.cli``: the demo starts it as its own process
+    app()
