@@ -35,7 +35,7 @@ from sqlalchemy.pool import StaticPool
 from parley.db import Base
 from parley.errors import ParleyError
 from parley.log.auditor import Caller
-from parley.models import PROJECTION_TABLES
+from parley.models import KEY_TABLES, PROJECTION_TABLES
 from parley.parties.models import Member, Party
 from parley.parties.principal import Principal
 from parley.records.format import RecordText
@@ -175,7 +175,8 @@ class Shadow:
         self.kinds = kinds
         self.policy = ReadPolicy(kinds)
         self.engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-        Base.metadata.create_all(self.engine, tables=[cast(Table, t.__table__) for t in PROJECTION_TABLES])
+        Base.metadata.create_all(self.engine, tables=[cast(Table, t.__table__)
+                                                          for t in (*PROJECTION_TABLES, *KEY_TABLES)])
         self.session = Session(self.engine)
         self.tainted: set[tuple[str, str]] = set()
         self.applied = 0
