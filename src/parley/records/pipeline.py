@@ -224,14 +224,17 @@ class Pipeline:
         self._queue.put(sub)
         return sub.future
 
-    def submit_many(self, items: Iterable[tuple[bytes, Any] | tuple[bytes, Any, Mapping[str, Any] | None]], *,
+    def submit_many(self, items: Iterable[tuple[bytes, Any] | tuple[bytes, Any, Mapping[str, Any] | None]
+                                          | tuple[bytes, Any, Mapping[str, Any] | None, str | None]], *,
                     replay: bool = False) -> list[Receipt | ParleyError]:
         """Append in order, in batches, on the calling thread (loaders, replay, benchmarks). Each item is
-        (note, payload) or (note, payload, local data)."""
+        (note, payload), (note, payload, local data) or, replaying, (note, payload, None, the payload as the
+        source stored it)."""
         subs: list[Submission] = []
         self._ensure_preparers()
         for note, payload, *rest in items:
-            sub = Submission(note=note, payload=payload, replay=replay, local=rest[0] if rest else None)
+            sub = Submission(note=note, payload=payload, replay=replay, local=rest[0] if rest else None,
+                             stored=rest[1] if len(rest) > 1 and replay else None)
             self._prepare.put(sub)
             subs.append(sub)
         for i in range(0, len(subs), self.batch):
