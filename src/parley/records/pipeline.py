@@ -572,6 +572,11 @@ def destroy_entries(conn: Connection, by: int, subjects: Sequence[str]) -> None:
     named: dict[int, list[str]] = {}
     for idx, subject in conn.execute(select(es.c.idx, es.c.subject).where(es.c.idx.in_(idxs))).all():
         named.setdefault(idx, []).append(subject)
+    if named:  # one already destroyed (it names another destroyed subject too) keeps its first destroyer
+        for idx in conn.execute(select(LOG_ENTRY.c.idx).where(LOG_ENTRY.c.idx.in_(list(named)),
+                                                              LOG_ENTRY.c.payload.startswith(sealing.DESTROYED_PREFIX))
+                                ).scalars():
+            named.pop(idx)
     if named:
         conn.execute(LOG_ENTRY.update().where(LOG_ENTRY.c.idx == bindparam("i")).values(payload=bindparam("p")),
                      [{"i": i, "p": sealing.destroyed_marker(by, sorted(subj))} for i, subj in sorted(named.items())])
