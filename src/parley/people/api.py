@@ -328,6 +328,65 @@ def export_persons(fmt: str, s: DbSession, who: CurrentPrincipal, q: Annotated[s
 
 
 # -- retention and destruction -------------------------------------------------------------------------
+class Destruction(BaseModel):
+    index: int  # the person.destroy record
+    person: str | None = None
+    reason: str | None = None  # retention, court_order, request or other
+    basis: str | None = None  # the legal basis
+    author: str | None = None
+    party: str | None = None
+    time: str | None = None
+    record_hash: str | None = None
+
+
+class ExportedRecord(BaseModel):
+    index: int
+    kind: str
+    author: str
+    party: str
+    time: str
+    record_hash: str
+    note: str  # the signed note
+    payload: dict[str, Any] | None  # null once destroyed
+    destroyed_by: int | None = None
+
+
+class PersonExport(BaseModel):
+    """Everything the caller may read about one person (``people.retention.export``)."""
+    format: str  # parley.person-export/1
+    exported_at: str
+    exported_by: str
+    person: dict[str, Any]  # the projection: every field of the Geneva Conventions' record, empty once destroyed
+    destroyed: Destruction | None
+    events: list[dict[str, Any]]
+    match_decisions: list[dict[str, Any]]
+    same_as: list[str]
+    list: dict[str, Any] | None
+    inquiry_decisions: list[dict[str, Any]]
+    records: list[ExportedRecord]
+
+
+class DueRow(BaseModel):
+    person: str
+    category: str
+    party: str
+    status: str
+    last_record: str
+    due_since: str
+    may_destroy: bool
+
+
+class RetentionRule(BaseModel):
+    days: int
+    closed_statuses: list[str]
+
+
+class RetentionReport(BaseModel):
+    rules: dict[str, RetentionRule]  # by category
+    due: list[DueRow]
+    destroyed: list[Destruction]
+
+
 class DestroyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str  # retention, court_order, request or other
@@ -347,7 +406,7 @@ async def destroy_person(pid: str, body: DestroyBody, rt: CurrentRuntime, s: DbS
     return _answer(receipt)
 
 
-@router.get("/persons/{pid}/export", responses=refusals(*READ, 403, 404))
+@router.get("/persons/{pid}/export", response_model=PersonExport, responses=refusals(*READ, 403, 404))
 def export_person(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
     """Everything you may read about one person, for an inquiry: the record as projected, its status history,
     match and inquiry decisions, its list, and every signed record naming the person with its payload (or the
@@ -355,7 +414,7 @@ def export_person(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
     return json_answer(retention.export(s, who, pid))
 
 
-@router.get("/retention", responses=refusals(*READ, 403))
+@router.get("/retention", response_model=RetentionReport, responses=refusals(*READ, 403))
 def retention_report(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> Response:
     """The retention rules, the persons due for destruction under them, and every destruction you may read."""
     return json_answer(retention.report(s, who, rt.settings.retention_days))
