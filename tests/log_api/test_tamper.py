@@ -366,7 +366,7 @@ def test_tampering_is_detected(copy, case):
     assert detected, f"{case.name}: detected by neither"
 
 
-def test_fifteen_cases():
+def test_sixteen_cases():
     assert len(CASES) == 16 and all(c.self_check or c.verify for c in CASES)
 
 

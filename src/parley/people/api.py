@@ -361,9 +361,9 @@ class PersonExport(BaseModel):
     events: list[dict[str, Any]]
     match_decisions: list[dict[str, Any]]
     same_as: list[str]
-    list: dict[str, Any] | None
     inquiry_decisions: list[dict[str, Any]]
     records: list[ExportedRecord]
+    list: dict[str, Any] | None  # the list the person came in with: id, row, title (last: it shadows the type)
 
 
 class DueRow(BaseModel):

@@ -233,8 +233,9 @@ class Pipeline:
         subs: list[Submission] = []
         self._ensure_preparers()
         for note, payload, *rest in items:
-            sub = Submission(note=note, payload=payload, replay=replay, local=rest[0] if rest else None,
-                             stored=rest[1] if len(rest) > 1 and replay else None)
+            local = cast("Mapping[str, Any] | None", rest[0] if rest else None)
+            stored = cast("str | None", rest[1] if len(rest) > 1 and replay else None)
+            sub = Submission(note=note, payload=payload, replay=replay, local=local, stored=stored)
             self._prepare.put(sub)
             subs.append(sub)
         for i in range(0, len(subs), self.batch):

@@ -38,10 +38,14 @@ from sqlalchemy import BigInteger, Engine, LargeBinary, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from parley.db import Base
-from parley.log.sealed import (  # noqa: F401 — the format, re-exported
+from parley.log.sealed import (
     DESTROYED_PREFIX, SEALED_PREFIX, Destroyed, destroyed_marker, envelope, is_destroyed, is_sealed, record_key,
     seal, subjects_of, unseal,
 )
+
+__all__ = ["DESTROYED_PREFIX", "SEALED_PREFIX", "DataKey", "Destroyed", "EntrySubject", "Opener", "TABLES",
+           "destroyed_marker", "envelope", "forget_storage", "is_destroyed", "is_sealed", "load_keys",
+           "load_keys_conn", "mark_salted", "new_salt", "record_key", "salted", "seal", "subjects_of", "unseal"]
 
 log = logging.getLogger(__name__)
 
