@@ -135,7 +135,9 @@ def destroy(pid: str,
 
 
 @person_app.command("export")
-def export_person(pid: str, dest: Annotated[Path | None, typer.Option("--out", help="Write the JSON here")] = None,
+def export_person(pid: str,
+                  dest: Annotated[Path | None, typer.Option("--out", help="Write the export to this file (mode 0600)")]
+                  = None,
                   url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Everything you may read about one person, as JSON, for an inquiry: the record, its history, decisions,
     list and every signed record naming the person (or the record that destroyed it)."""
