@@ -85,6 +85,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+    # Freed space is overwritten with zeros, so destroyed personal data (``records.sealing``) and earlier
+    # versions of corrected rows leave no bytes behind in the database file.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

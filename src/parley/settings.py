@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # Signed checkpoints that are not published, not cosigned, not the newest and not the first of their
     # hour are deleted after this long, after a clean self-check (docs/operations.md; 0 keeps them all).
     checkpoint_retention: timedelta = timedelta(days=7)
+    # Retention of personal data (``parley retention report``), in days by person category (pow, civilian,
+    # missing, deceased): a person whose case is closed (released, repatriated, remains returned) and whose
+    # last record is older than this is due for destruction by its reporting party's admin (a signed
+    # ``person.destroy``). A category not named is kept without limit. JSON: {"civilian": 3650}.
+    retention_days: dict[str, int] = Field(default_factory=dict)
     # Web sessions live in the database: a session ends at sign-out, after session_max_age from sign-in,
     # or after session_idle_timeout without a request, whichever comes first.
     session_max_age: timedelta = timedelta(hours=8)

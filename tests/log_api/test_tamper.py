@@ -141,11 +141,20 @@ def edit_entry(c: Copy, idx: int, **values: Any) -> None:
 
 
 def t_payload(c: Copy) -> None:
+    idx = first_idx(c, "record.note")  # a payload stored as its author signed it (no personal data)
+    with c.sessions() as s:
+        payload = s.get(LogEntry, idx).payload
+    at = payload.index('"text":"') + len('"text":"') + 3
+    edit_entry(c, idx, payload=payload[:at] + chr(ord(payload[at]) ^ 1) + payload[at + 1:])
+
+
+def t_sealed(c: Copy) -> None:
+    """A personal payload is stored sealed (records/sealing.py): one character of its ciphertext changed."""
     idx = first_idx(c, "person.register", "party:ua")
     with c.sessions() as s:
         payload = s.get(LogEntry, idx).payload
-    at = payload.index('"birth_date":"') + len('"birth_date":"') + 3
-    edit_entry(c, idx, payload=payload[:at] + chr(ord(payload[at]) ^ 1) + payload[at + 1:])
+    at = payload.index('"ct":"') + len('"ct":"') + 3
+    edit_entry(c, idx, payload=payload[:at] + ("A" if payload[at] != "A" else "B") + payload[at + 1:])
 
 
 def t_signature(c: Copy) -> None:
@@ -286,6 +295,8 @@ class Case:
 CASES = [
     Case("payload", t_payload, "payload does not hash to the payload hash its author signed",
          "the payload does not match the record's payload hash", member="ua/registrar"),
+    Case("sealed", t_sealed, "its sealed payload does not open under its subjects' keys",
+         "the payload does not match the record's payload hash", member="ua/registrar"),
     Case("signature", t_signature, "entry 140: its stored leaf hash is not the hash of its signed note",
          "the record does not hash to its leaf in the tree"),
     Case("record text", t_text, "entry 150: its stored leaf hash is not the hash of its signed note",
@@ -355,8 +366,8 @@ def test_tampering_is_detected(copy, case):
     assert detected, f"{case.name}: detected by neither"
 
 
-def test_fifteen_cases():
-    assert len(CASES) == 15 and all(c.self_check or c.verify for c in CASES)
+def test_sixteen_cases():
+    assert len(CASES) == 16 and all(c.self_check or c.verify for c in CASES)
 
 
 def test_verify_sees_served_edits_on_both_databases(runtime, demo, tmp_path):

@@ -33,6 +33,7 @@ from sqlalchemy import select
 from parley.assembly import kinds
 from parley.auth import Principal, load_principal
 from parley.log.models import LogEntry
+from parley.records import sealing
 from parley.operations.models import Operation, Zone
 from parley.parties.models import Member, Party
 from parley.people.models import Inquiry, Person, PersonList
@@ -194,8 +195,10 @@ def _index_values(w: World) -> None:
     interface = _interface_words()
     with w.runtime.sessions() as s:
         rows = s.execute(select(LogEntry).order_by(LogEntry.idx)).scalars().all()
-    for row in rows:
-        payload = json.loads(row.payload)
+        opener = sealing.Opener(s)  # personal payloads are stored sealed (records/sealing.py)
+        opened = [opener.open(row.payload, row.payload_hash)[0] or "{}" for row in rows]
+    for row, text in zip(rows, opened, strict=True):
+        payload = json.loads(text)
         for top, value in _strings(payload):
             v = value.strip()
             if len(v) < 8 or DULL.fullmatch(v) or not WORD.findall(v) or tuple(WORD.findall(v)) in interface:

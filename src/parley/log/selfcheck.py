@@ -29,17 +29,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from parley.log import merkle
+from parley.log import merkle, sealed
 from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from parley.log.note import NoteError, Verifier, open_note
@@ -84,7 +84,7 @@ class SelfCheckReport:
         return asdict(self)
 
 
-def _entry_problem(origin: str, row: Any) -> str | None:
+def _entry_problem(origin: str, row: Any, keys: Mapping[str, bytes | None] | None = None) -> str | None:
     idx, leaf, record_hash, note, kind, author, party, when, audience, payload, payload_hash = row
     note = bytes(note)
     if hashlib.sha256(b"\x00" + note).digest() != bytes(leaf):
@@ -105,9 +105,38 @@ def _entry_problem(origin: str, row: Any) -> str | None:
         return f"entry {idx}: its {', '.join(wrong) or 'header'} column differs from its signed text"
     if not text.endswith(f"payload sha256:{payload_hash}\n".encode()):
         return f"entry {idx}: its payload hash column differs from its signed text"
+    if sealed.is_destroyed(payload):
+        # Destroyed personal data (``records.sealing``): nothing left to hash; destroyed by a later record.
+        try:
+            by = sealed.envelope(payload)["parley_destroyed"]
+        except (ValueError, KeyError, TypeError):
+            by = None
+        if not isinstance(by, int) or by <= idx:
+            return f"entry {idx}: it is stored as destroyed, but not by a later record"
+        return None
+    if sealed.is_sealed(payload):
+        try:
+            payload = sealed.unseal(payload, keys or {}, payload_hash).decode()
+        except sealed.Destroyed:
+            return None  # its subject's key is destroyed: the content is gone
+        except (ValueError, KeyError, TypeError):
+            return f"entry {idx}: its sealed payload does not open under its subjects' keys"
     if hashlib.sha256(payload.encode()).hexdigest() != payload_hash:
         return f"entry {idx}: its payload does not hash to the payload hash its author signed"
     return None
+
+
+def _keys(conn: Any, rows: Sequence[Any]) -> dict[str, bytes | None]:
+    """The data keys of the subjects that the chunk's sealed payloads name (``records.sealing``'s table)."""
+    wanted = sorted({subj for row in rows if sealed.is_sealed(row[9]) for subj in sealed.subjects_of(row[9])})
+    out: dict[str, bytes | None] = {}
+    for i in range(0, len(wanted), 500):
+        part = wanted[i:i + 500]
+        names = ", ".join(f":s{j}" for j in range(len(part)))
+        q = text(f"SELECT subject, key FROM data_key WHERE subject IN ({names})")  # noqa: S608 — bound names only
+        for subj, key in conn.execute(q, {f"s{j}": v for j, v in enumerate(part)}).all():
+            out[subj] = bytes(key) if key is not None else None
+    return out
 
 
 def _checkpoint_problem(verifier: Verifier, origin: str, size: int, stored_root: bytes, note: bytes,
@@ -182,7 +211,7 @@ def check_log(sessions: sessionmaker[Session], verifier: Verifier, origin: str, 
                                            LogEntry.kind, LogEntry.author, LogEntry.party, LogEntry.time,
                                            LogEntry.audience, LogEntry.payload, LogEntry.payload_hash)
                                     .where(LogEntry.idx >= start, LogEntry.idx < end).order_by(LogEntry.idx)).all()
-                leaves = _check_entries(report, origin, rows, start, end)
+                leaves = _check_entries(report, origin, rows, start, end, _keys(conn, rows))
                 report.entries += len(rows)
                 levels = [leaves]
                 for level in range(1, chunk_bits + 1):
@@ -241,7 +270,8 @@ def _snapshot(sessions: sessionmaker[Session]) -> Iterator[Any]:
             yield s.connection()
 
 
-def _check_entries(report: SelfCheckReport, origin: str, rows: Sequence[Any], start: int, end: int) -> list[bytes]:
+def _check_entries(report: SelfCheckReport, origin: str, rows: Sequence[Any], start: int, end: int,
+                   keys: Mapping[str, bytes | None] | None = None) -> list[bytes]:
     """Check a chunk's entries; return their leaf hashes recomputed from their notes (a placeholder for a
     missing one, so later positions keep theirs)."""
     leaves: list[bytes] = []
@@ -251,7 +281,7 @@ def _check_entries(report: SelfCheckReport, origin: str, rows: Sequence[Any], st
             report.problem(f"entry {expect} is missing")
             leaves.append(b"\x00" * 32)
             expect += 1
-        problem = _entry_problem(origin, row)
+        problem = _entry_problem(origin, row, keys)
         if problem:
             report.problem(problem)
         leaves.append(_sha256(b"\x00" + bytes(row[3])).digest())

@@ -21,11 +21,29 @@ from parley.log.models import LogCheckpoint, LogEntry, LogNode
 from parley.records import codes as C
 from parley.log.store import (DbNodes, b64, checkpoint_with_cosignatures, cosigners_by_size, latest_checkpoint,
                                proof_checkpoint, released_size, tlog_proof)
+from parley.records import sealing
 from parley.records.policy import ReadPolicy, may_read_bundles
 
 router = APIRouter()
 IMMUTABLE = "public, max-age=31536000, immutable"
 NOTE = "text/plain"  # UTF-8
+
+
+class Destruction(BaseModel):
+    by: int  # the index of the person.destroy record
+    subjects: list[str]
+
+
+class DataKeyRow(BaseModel):
+    subject: str
+    key: str | None  # base64; null once destroyed
+    created_idx: int
+    destroyed_idx: int | None
+
+
+class DataKeys(BaseModel):
+    keys: list[DataKeyRow]
+    next: str | None  # the subject the following page starts after
 
 
 class LogRecord(BaseModel):
@@ -41,6 +59,10 @@ class LogRecord(BaseModel):
     audience: str
     payload: Any = None
     payload_canonical: str | None = None
+    # A payload whose data subject was destroyed (``records.sealing``): no payload, and the destroying record.
+    destroyed: Destruction | None = None
+    # With ``payload=sealed``: the payload as stored (sealed under its subjects' keys), what a mirror keeps.
+    payload_stored: str | None = None
 
 
 class RecordPage(BaseModel):
@@ -174,14 +196,23 @@ def _hash_tile(s: DbSession, level: int, start: int, width: int) -> bytes:
     return b"".join(hashes)
 
 
-def record_json(row: LogEntry, canonical: bool = False) -> dict[str, Any]:
-    out = {"index": row.idx, "record_hash": row.record_hash, "note": row.note.decode(), "kind": row.kind,
-           "author": row.author, "party": row.party, "time": row.time, "audience": row.audience}
-    # Auditors ask for the stored RFC 8785 text: hashing those exact bytes checks the payload.
-    if canonical:
-        out["payload_canonical"] = row.payload
+def record_json(row: LogEntry, opener: sealing.Opener, payload: str = "json") -> dict[str, Any]:
+    """A record as served: ``payload`` json (parsed), canonical (the RFC 8785 text its author signed, so hashing
+    those exact bytes checks it) or sealed (as stored: what a mirror keeps, ``records.sealing``)."""
+    out: dict[str, Any] = {"index": row.idx, "record_hash": row.record_hash, "note": row.note.decode(),
+                           "kind": row.kind, "author": row.author, "party": row.party, "time": row.time,
+                           "audience": row.audience}
+    if payload == "sealed":
+        out["payload_stored"] = row.payload
+        return out
+    text, by = opener.open(row.payload, row.payload_hash)
+    if text is None:
+        out["payload_canonical" if payload == "canonical" else "payload"] = None
+        out["destroyed"] = {"by": by, "subjects": sealing.subjects_of(row.payload)}
+    elif payload == "canonical":
+        out["payload_canonical"] = text
     else:
-        out["payload"] = json.loads(row.payload)
+        out["payload"] = json.loads(text)
     return out
 
 
@@ -196,12 +227,13 @@ def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
                  start: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
                  limit: Annotated[int, Query(ge=1, le=5000)] = 500,
                  kind: Annotated[str | None, Query(max_length=64)] = None,
-                 payload: Annotated[str, Query(pattern="^(json|canonical)$")] = "json") -> Response:
+                 payload: Annotated[str, Query(pattern="^(json|canonical|sealed)$")] = "json") -> Response:
     size = latest_checkpoint(s)
     total = size.size if size else 0
     out: list[dict[str, Any]] = []
     pos = start
     scanned = 0
+    opener = sealing.Opener(s)
     # Scan in chunks so a reader of few records cannot make one request walk the whole log.
     while pos < total and len(out) < limit and scanned < 50_000:
         q = select(LogEntry).where(LogEntry.idx >= pos).order_by(LogEntry.idx).limit(limit)
@@ -211,11 +243,13 @@ def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
         if not rows:
             pos = total
             break
+        if payload != "sealed":
+            opener.preload(r.payload for r in rows)
         for row in rows:
             pos = row.idx + 1
             scanned += 1
             if readable(rt.policy, who, row):
-                out.append(record_json(row, payload == "canonical"))
+                out.append(record_json(row, opener, payload))
                 if len(out) == limit:
                     break
     return answer({"records": out, "next": pos if pos < total else None, "size": total})
@@ -228,11 +262,26 @@ def get_record(index: Annotated[int, Path(ge=0, le=MAX_DB_INT)], s: DbSession, r
     if row is None or not readable(rt.policy, who, row):
         raise NotFound(C.NO_RECORD, index=index)
     cp = proof_checkpoint(s, index)
-    out = record_json(row)
+    out = record_json(row, sealing.Opener(s))
     out["leaf_hash"] = b64(row.leaf_hash)
     out["checkpoint_size"] = cp.size
     out["proof"] = tlog_proof(DbNodes(s, rt.cache), index, cp.size, checkpoint_with_cosignatures(s, cp))
     return answer(out)
+
+
+@router.get("/api/log/data-keys", tags=["log"], response_model=DataKeys, responses=refusals(*READ, 403))
+def list_data_keys(s: DbSession, who: CurrentPrincipal, after: Annotated[str, Query(max_length=100)] = "",
+                   limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> Response:
+    """The data subjects' keys (``records.sealing``), for a mirror: read by a mediator's auditors, who read every
+    record. A mirror keeps them apart from the sealed payloads and deletes a key as soon as it sees it
+    destroyed here or a ``person.destroy`` record naming its subject."""
+    if not may_read_bundles(who):
+        raise Forbidden(C.BUNDLES_AUDITORS)
+    rows = s.execute(select(sealing.DataKey).where(sealing.DataKey.subject > after)
+                     .order_by(sealing.DataKey.subject).limit(limit)).scalars().all()
+    keys = [{"subject": k.subject, "key": b64(k.key) if k.key is not None else None, "created_idx": k.created_idx,
+             "destroyed_idx": k.destroyed_idx} for k in rows]
+    return answer({"keys": keys, "next": rows[-1].subject if len(rows) == limit else None})
 
 
 @router.get("/api/log/consistency", tags=["log"], response_model=Consistency, responses=refusals(*READ, 400))

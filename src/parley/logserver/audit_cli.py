@@ -79,6 +79,9 @@ def verify_command(kinds: Callable[[], Mapping[str, Kind]]) -> Callable[..., Non
         summary = (f"{report.origin}: size {report.size} (last verified {report.old_size}){witnesses}, "
                    f"{report.records_checked} records, {report.checkpoints_checked} checkpoints and "
                    f"{report.proofs_checked} proofs checked" + (f", {compared} compared" if compared else "")
+                   + (f", {len(report.destroyed)} payloads destroyed (by records "
+                      f"{', '.join(str(n) for n in sorted({by for _, by in report.destroyed})[:10])})"
+                      if report.destroyed else "")
                    + f" in {report.seconds:.2f} s")
         if not report.ok:
             count = len(report.failures) + len(report.problems)

@@ -35,7 +35,7 @@ from sqlalchemy.pool import StaticPool
 from parley.db import Base
 from parley.errors import ParleyError
 from parley.log.auditor import Caller
-from parley.models import PROJECTION_TABLES
+from parley.models import KEY_TABLES, PROJECTION_TABLES
 from parley.parties.models import Member, Party
 from parley.parties.principal import Principal
 from parley.records.format import RecordText
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 MEMBERSHIP_KINDS = ("deployment.init", "party.create", "party.update", "member.create", "member.update",
                     "key.register", "key.revoke", "key.rotate")
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "person": ("person.register", "person.update", "person.event", "match.decide"),
+    "person": ("person.register", "person.update", "person.event", "match.decide", "person.destroy"),
     "operation": ("operation.propose", "operation.answer", "operation.status", "operation.movement",
                   "operation.outcome", "incident.report"),
 }
@@ -70,7 +70,7 @@ def touched(kind: str, payload: Any) -> set[tuple[str, str]]:
 
     if kind in ("person.register", "person.update"):
         add("person", payload.get("id"))
-    elif kind == "person.event":
+    elif kind in ("person.event", "person.destroy"):
         add("person", payload.get("person"))
     elif kind == "match.decide":
         add("person", payload.get("left"))
@@ -175,7 +175,8 @@ class Shadow:
         self.kinds = kinds
         self.policy = ReadPolicy(kinds)
         self.engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-        Base.metadata.create_all(self.engine, tables=[cast(Table, t.__table__) for t in PROJECTION_TABLES])
+        Base.metadata.create_all(self.engine, tables=[cast(Table, t.__table__)
+                                                          for t in (*PROJECTION_TABLES, *KEY_TABLES)])
         self.session = Session(self.engine)
         self.tainted: set[tuple[str, str]] = set()
         self.applied = 0
@@ -187,6 +188,13 @@ class Shadow:
     def taint(self, kind: str | None, payload: Any) -> None:
         if kind is not None:
             self.tainted |= touched(kind, payload)
+
+    def destroyed(self, subjects: list[str]) -> None:
+        """A record whose payload was destroyed: what its subjects are cannot be recomputed."""
+        for subject in subjects:
+            family, _, oid = str(subject).partition(":")
+            if family == "person":
+                self.tainted.add(("person", oid))
 
     def apply(self, idx: int, text: str, payload: Any) -> None:
         """Apply a verified record; one that cannot be applied here marks what it touches as unknown."""

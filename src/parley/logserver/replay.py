@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.engine import Engine
@@ -19,6 +19,7 @@ from parley.log import merkle
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, WitnessProgress
 from parley.log.note import Signer
 from parley.log.store import DbNodes, NodeCache
+from parley.records import sealing
 from parley.records.kinds import Kind
 from parley.records.pipeline import Pipeline, Receipt
 
@@ -41,15 +42,30 @@ def replay(source: Engine, target: Engine, signer: Signer, origin: str, *, kinds
             raise RuntimeError("the target database is not empty")
     ssessions = session_factory(source)
     report = ReplayReport()
+    # The data keys come over as they are, so the sealed payloads are stored again byte for byte.
+    with ssessions() as s, writing(tsessions) as t:
+        for key in s.execute(select(sealing.DataKey)).scalars():
+            t.add(sealing.DataKey(subject=key.subject, key=key.key, created_idx=key.created_idx,
+                                  destroyed_idx=key.destroyed_idx))
     pipeline = Pipeline(tsessions, signer, origin, kinds=kinds, batch=chunk, cache=NodeCache())
     with ssessions() as s:
+        opener = sealing.Opener(s)
         total = s.get(LogHead, 1).size  # type: ignore[union-attr]
         pos = 0
         while pos < total:
-            rows = s.execute(select(LogEntry.idx, LogEntry.note, LogEntry.payload).where(LogEntry.idx >= pos)
-                             .order_by(LogEntry.idx).limit(chunk)).all()
-            results = pipeline.submit_many(((note, json.loads(payload)) for _, note, payload in rows), replay=True)
-            for (idx, _, _), res in zip(rows, results, strict=True):
+            rows = s.execute(select(LogEntry.idx, LogEntry.note, LogEntry.payload, LogEntry.payload_hash)
+                             .where(LogEntry.idx >= pos).order_by(LogEntry.idx).limit(chunk)).all()
+            opener.preload(payload for _, _, payload, _ in rows)
+            items: list[tuple[bytes, Any, None, str]] = []
+            for idx, note, payload, payload_hash in rows:
+                text, by = opener.open(payload, payload_hash)
+                if text is None:
+                    report.problems.append(f"record {idx}: its personal data was destroyed by record {by}; a replay "
+                                           "cannot apply it (restore a backup instead)")
+                    return report
+                items.append((note, json.loads(text), None, payload))
+            results = pipeline.submit_many(items, replay=True)
+            for (idx, _, _, _), res in zip(rows, results, strict=True):
                 if isinstance(res, ParleyError):
                     report.problems.append(f"record {idx} refused on replay: {res.message}")
                 elif isinstance(res, Receipt) and res.index != idx:

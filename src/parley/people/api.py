@@ -22,6 +22,7 @@ from parley.errors import Unprocessable
 from parley.parties.sessions import address_key, client_address
 from parley.people import codes as C
 from parley.people import kinds as k
+from parley.people import retention
 from parley.people import service as svc
 from parley.people.export import persons_file
 from parley.people.models import Person
@@ -242,6 +243,8 @@ def person_json(p: Person, *, full: bool = False) -> dict[str, Any]:
     if full:
         out.update({f: getattr(p, f) for f in k.PERSON_FIELDS})
         out["audience"] = p.audience.split(",")
+        if p.destroyed_idx is not None:
+            out["destroyed_by"] = p.destroyed_idx  # a tombstone: every personal field is empty
     return out
 
 
@@ -322,6 +325,99 @@ def export_persons(fmt: str, s: DbSession, who: CurrentPrincipal, q: Annotated[s
     rows = [p for p, _ in svc.select_persons(s, who, q=q, category=category or None, party=party or None,
                                              wounded=wounded, list_id=list or None, limit=1_000_000)]
     return persons_file(fmt, rows, "persons")
+
+
+# -- retention and destruction -------------------------------------------------------------------------
+class Destruction(BaseModel):
+    index: int  # the person.destroy record
+    person: str | None = None
+    reason: str | None = None  # retention, court_order, request or other
+    basis: str | None = None  # the legal basis
+    author: str | None = None
+    party: str | None = None
+    time: str | None = None
+    record_hash: str | None = None
+
+
+class ExportedRecord(BaseModel):
+    index: int
+    kind: str
+    author: str
+    party: str
+    time: str
+    record_hash: str
+    note: str  # the signed note
+    payload: dict[str, Any] | None  # null once destroyed
+    destroyed_by: int | None = None
+
+
+class PersonExport(BaseModel):
+    """Everything the caller may read about one person (``people.retention.export``)."""
+    format: str  # parley.person-export/1
+    exported_at: str
+    exported_by: str
+    person: dict[str, Any]  # the projection: every field of the Geneva Conventions' record, empty once destroyed
+    destroyed: Destruction | None
+    events: list[dict[str, Any]]
+    match_decisions: list[dict[str, Any]]
+    same_as: list[str]
+    inquiry_decisions: list[dict[str, Any]]
+    records: list[ExportedRecord]
+    list: dict[str, Any] | None  # the list the person came in with: id, row, title (last: it shadows the type)
+
+
+class DueRow(BaseModel):
+    person: str
+    category: str
+    party: str
+    status: str
+    last_record: str
+    due_since: str
+    may_destroy: bool
+
+
+class RetentionRule(BaseModel):
+    days: int
+    closed_statuses: list[str]
+
+
+class RetentionReport(BaseModel):
+    rules: dict[str, RetentionRule]  # by category
+    due: list[DueRow]
+    destroyed: list[Destruction]
+
+
+class DestroyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str  # retention, court_order, request or other
+    basis: Annotated[str, Field(max_length=1000)]  # the legal basis: the rule, the order's reference
+
+
+@router.post("/persons/{pid}/destroy", status_code=201, response_model=ReceiptBody, responses=written())
+async def destroy_person(pid: str, body: DestroyBody, rt: CurrentRuntime, s: DbSession,
+                         who: CurrentPrincipal) -> JSONResponse:
+    """Destroy a person's personal data for good: a signed ``person.destroy`` record by an admin of the reporting
+    party. The log keeps its signed notes (every proof still verifies); the payloads, the projection and the
+    data key are gone."""
+    p = svc.person(s, who, pid)
+    retention.require_destroyer(who, p)
+    receipt = await submit_as_async(rt, s, who, "person.destroy", p.audience.split(","),
+                                    retention.destruction_payload(p.id, body.reason, body.basis))
+    return _answer(receipt)
+
+
+@router.get("/persons/{pid}/export", response_model=PersonExport, responses=refusals(*READ, 403, 404))
+def export_person(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
+    """Everything you may read about one person, for an inquiry: the record as projected, its status history,
+    match and inquiry decisions, its list, and every signed record naming the person with its payload (or the
+    record that destroyed it)."""
+    return json_answer(retention.export(s, who, pid))
+
+
+@router.get("/retention", response_model=RetentionReport, responses=refusals(*READ, 403))
+def retention_report(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> Response:
+    """The retention rules, the persons due for destruction under them, and every destruction you may read."""
+    return json_answer(retention.report(s, who, rt.settings.retention_days))
 
 
 # -- lists -----------------------------------------------------------------------------------------

@@ -122,6 +122,57 @@ def event(pid: str, kind: Annotated[str, typer.Argument(help="captured, held_at,
     _receipt(_call(url, token, "POST", f"/api/persons/{pid}/events", body))
 
 
+@person_app.command("destroy")
+def destroy(pid: str,
+            reason: Annotated[str, typer.Option(help="retention, court_order, request or other")],
+            basis: Annotated[str, typer.Option(help="The legal basis: the rule, the court order's reference, the "
+                                                    "request's date. Never the person's name.")],
+            url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Destroy a person's personal data for good (an admin of the reporting party): a signed person.destroy
+    record. The log and its proofs stay valid; the data is gone from the database, its WAL and later backups."""
+    _receipt(_call(url, token, "POST", f"/api/persons/{pid}/destroy", {"reason": reason, "basis": basis}),
+             f"the destruction of person {pid}")
+
+
+@person_app.command("export")
+def export_person(pid: str,
+                  dest: Annotated[Path | None, typer.Option("--out", help="Write the export to this file (mode 0600)")]
+                  = None,
+                  url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Everything you may read about one person, as JSON, for an inquiry: the record, its history, decisions,
+    list and every signed record naming the person (or the record that destroyed it)."""
+    data = _call(url, token, "GET", f"/api/persons/{pid}/export")
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if dest is None:
+        out.print_json(text)
+        return
+    dest.write_text(text, encoding="utf-8")
+    dest.chmod(0o600)
+    console.print(f"written to {dest}", markup=False)
+
+
+def retention_report(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False) -> None:
+    """The retention rules, the persons due for destruction under them, and what was destroyed by which record."""
+    data = _call(url, token, "GET", "/api/retention")
+    if as_json:
+        out.print_json(data=data)
+        return
+    rules = ", ".join(f"{c}: {r['days']} days" for c, r in data["rules"].items()) or "none (kept without limit)"
+    out.print(f"retention rules: {rules}", markup=False)
+    t = Table(Column("due: person", no_wrap=True), Column("category"), Column("party"), Column("last record"),
+              Column("due since"), Column("you may destroy"))
+    for d in data["due"]:
+        t.add_row(d["person"], d["category"], d["party"], d["last_record"], d["due_since"],
+                  "yes" if d["may_destroy"] else "no")
+    out.print(t)
+    t = Table(Column("destroyed: person", no_wrap=True), Column("by record", no_wrap=True), Column("reason"),
+              Column("legal basis", overflow="fold"), Column("author"), Column("time"))
+    for d in data["destroyed"]:
+        t.add_row(d.get("person") or "", str(d["index"]), d.get("reason") or "", d.get("basis") or "",
+                  d.get("author") or "", d.get("time") or "")
+    out.print(t)
+
+
 def _report_table(rows: list[dict[str, Any]]) -> Table:
     t = Table(Column("row", no_wrap=True), Column("result", overflow="fold"),
               Column("person / duplicate of", no_wrap=True), Column("reason", overflow="fold"))
@@ -262,6 +313,10 @@ def register_commands(root: typer.Typer) -> None:
     root.add_typer(person_app, name="person")
     root.add_typer(list_app, name="list")
     root.add_typer(inquiry_app, name="inquiry")
+    retention_app = typer.Typer(help="Retention of personal data: what is due, what was destroyed.",
+                                no_args_is_help=True)
+    retention_app.command("report")(retention_report)
+    root.add_typer(retention_app, name="retention")
     root.command("review")(review)
     root.command("decide")(decide)
     try:

@@ -111,3 +111,12 @@ CSV_UNREADABLE = Code("list.csv_unreadable", "the CSV file cannot be read after 
 
 
 CODES: tuple[Code, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Code))
+
+# -- retention and destruction ---------------------------------------------------------------------------------
+SALT_REQUIRED = Code("person.salt_required",
+                     "a record with personal data carries a random salt (records.compose adds one)")
+DESTROY_ROLES = Code("person.destroy_roles", "only {roles} members destroy a person's data")
+REPORTER_DESTROYS = Code("person.reporter_destroys",
+                         "only the reporting party's admins destroy its report of a person")
+ALREADY_DESTROYED = Code("person.already_destroyed", "the data of person {person!r} was destroyed by record {index}")
+DESTROY_AUDIENCE = Code("person.destroy_audience", "a destruction has the audience of the person it destroys")

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from parley.errors import Code, Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.parties.models import Party
@@ -29,6 +29,7 @@ from parley.records import codes as spine
 from parley.records import ids
 from parley.records.kinds import Context, Kind, Payload, Readers, Registry
 from parley.records.policy import ReadPolicy
+from parley.records.sealing import DataKey
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Short = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
@@ -41,6 +42,11 @@ EVENTS = ("captured", "detained", "missing", "held_at", "transferred", "visited"
 FIRST_EVENT = {"pow": "captured", "civilian": "detained", "missing": "missing", "deceased": "died"}
 Reference = Annotated[str, StringConstraints(pattern=ids.REFERENCE)]
 DATE_FIELDS = ("birth_date", "capture_date", "death_date")
+# Every payload with personal data carries a random salt (``records.compose`` adds it): once the payload is
+# destroyed, its signed hash cannot be matched against guessed contents. Optional in the schema only so that
+# records written before it replay; a new record without one is refused (``_salted``).
+Salt = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9_-]{16,64})?$")]
+DESTROY_REASONS = ("retention", "court_order", "request", "other")
 
 
 def check_partial_date(value: str, field: str, *, not_after: date | None = None) -> str:
@@ -92,6 +98,7 @@ class ListRef(Payload):
 
 
 class PersonRegister(Payload):
+    salt: Salt = ""
     id: Slug
     category: Literal["pow", "civilian", "missing", "deceased"]
     own_party: Slug | None = None
@@ -101,6 +108,7 @@ class PersonRegister(Payload):
 
 
 class PersonUpdate(Payload):
+    salt: Salt = ""
     id: Slug
     category: Literal["pow", "civilian", "missing", "deceased"] | None = None
     own_party: Slug | None = None
@@ -110,6 +118,7 @@ class PersonUpdate(Payload):
 
 
 class PersonEventPayload(Payload):
+    salt: Salt = ""
     person: Slug
     event: Literal[EVENTS]  # type: ignore[valid-type]
     date: PartialDate = ""
@@ -138,6 +147,7 @@ class ListImport(Payload):
 
 
 class MatchDecide(Payload):
+    salt: Salt = ""
     left: Slug
     right: Slug
     decision: Literal["same", "different"]
@@ -175,10 +185,12 @@ class InquiryFile(Payload):
     sought: Sought
     relationship: Short = ""
     contact: Text = ""  # how the family is reached; read by the registrars only
+    salt: Salt = ""
 
 
 class InquiryDecide(Payload):
     inquiry: Reference
+    salt: Salt = ""
     decision: Literal["confirmed", "rejected", "message", "closed"]
     person: Slug | None = None
     message: Text = ""
@@ -190,6 +202,16 @@ class InquiryDecide(Payload):
         if self.decision in ("message", "closed") and not self.message.strip():
             raise Invalid(C.FAMILY_TOLD)
         return self
+
+
+class PersonDestroy(Payload):
+    """The destruction of a person's personal data: which person, why, on what legal basis (the rule, the court
+    order's reference, the request's date). Its author is the admin who destroys it. It carries no personal data
+    itself: ``basis`` names a rule or an order, never the person."""
+
+    person: Slug
+    reason: Literal["retention", "court_order", "request", "other"]
+    basis: Annotated[str, StringConstraints(min_length=1, max_length=1000, strip_whitespace=True)]
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -253,18 +275,27 @@ def _may_read(ctx: Context, p: Person) -> bool:
     return POLICY.may_read(ctx, "person.register", p.audience, p.party)
 
 
-def _readable_person(ctx: Context, pid: str, field: str = "person") -> Person:
-    """The person ``pid`` if its author may read it; otherwise refused exactly as for an absent one."""
+def _readable_person(ctx: Context, pid: str, field: str = "person", *, live: bool = True) -> Person:
+    """The person ``pid`` if its author may read it; otherwise refused exactly as for an absent one. ``live``:
+    refused too if its data was destroyed."""
     p = ctx.session.get(Person, pid)
     if p is None or not _may_read(ctx, p):
         raise NotFound(C.NO_PERSON, person=pid, field=field)
+    if live and p.destroyed_idx is not None:
+        raise Conflict(C.ALREADY_DESTROYED, person=pid, index=p.destroyed_idx, field=field)
     return p
+
+
+def _salted(ctx: Context) -> None:
+    if not ctx.replay and not ctx.payload.salt:
+        raise Unprocessable(C.SALT_REQUIRED, field="salt")
 
 
 # -- apply -----------------------------------------------------------------------------------------
 def apply_register(ctx: Context) -> None:
     p: PersonRegister = ctx.payload
     _require(ctx, rules.writes_registry(ctx), WRITERS, C.REGISTER_ROLES)
+    _salted(ctx)
     assert ctx.author is not None
     reporter = _party_slug(ctx)
     if ctx.author_party is not None and not rules.reports_persons(ctx):
@@ -295,6 +326,7 @@ def apply_register(ctx: Context) -> None:
 def apply_update(ctx: Context) -> None:
     p: PersonUpdate = ctx.payload
     _require(ctx, rules.writes_registry(ctx), WRITERS, C.CORRECT_ROLES)
+    _salted(ctx)
     row = _readable_person(ctx, p.id, "id")
     if not rules.reported(ctx, row):
         raise Forbidden(C.REPORTER_CORRECTS)
@@ -312,6 +344,7 @@ def apply_update(ctx: Context) -> None:
 def apply_event(ctx: Context) -> None:
     p: PersonEventPayload = ctx.payload
     _require(ctx, rules.may_record_event(ctx), WRITERS, C.EVENT_ROLES)
+    _salted(ctx)
     assert ctx.author is not None
     row = _readable_person(ctx, p.person)
     _person_audience(ctx, row.party, row.own_party)
@@ -355,7 +388,7 @@ def apply_list(ctx: Context) -> None:
         elif r.status == "duplicate" and not (r.of or r.of_row):
             raise Unprocessable(C.DUPLICATE_NAMES, field=f"report.{i}.of")
         elif r.status == "duplicate" and r.of:
-            _readable_person(ctx, r.of, f"report.{i}.of")
+            _readable_person(ctx, r.of, f"report.{i}.of", live=False)
         elif r.status == "rejected" and not r.reason:
             raise Unprocessable(C.REJECTED_REASON, field=f"report.{i}.reason")
     for t in ctx.record.audience.tokens:
@@ -372,6 +405,7 @@ def apply_list(ctx: Context) -> None:
 def apply_match(ctx: Context) -> None:
     p: MatchDecide = ctx.payload
     _require(ctx, rules.may_decide_match(ctx), DECIDERS, C.DECIDE_ROLES)
+    _salted(ctx)
     assert ctx.author is not None
     left, right = _readable_person(ctx, p.left, "left"), _readable_person(ctx, p.right, "right")
     allowed = {left.party, right.party, *(x for x in (left.own_party, right.own_party) if x)}
@@ -394,6 +428,7 @@ def apply_match(ctx: Context) -> None:
 def apply_inquiry(ctx: Context) -> None:
     p: InquiryFile = ctx.payload
     _require(ctx, rules.may_file_inquiry(ctx), FILERS, C.FILE_ROLES)
+    _salted(ctx)
     assert ctx.author is not None
     reporter = _party_slug(ctx)
     if rules.files_for_own_party_only(ctx) and ctx.record.audience.tokens != (f"party:{reporter}",):
@@ -433,6 +468,7 @@ def apply_inquiry(ctx: Context) -> None:
 def apply_inquiry_decide(ctx: Context) -> None:
     p: InquiryDecide = ctx.payload
     _require(ctx, rules.writes_registry(ctx), WRITERS, C.ANSWER_ROLES)
+    _salted(ctx)
     assert ctx.author is not None
     inq = ctx.session.get(Inquiry, p.inquiry)
     if inq is None or not POLICY.may_read(ctx, "inquiry.file", inq.audience, inq.party):
@@ -454,6 +490,42 @@ def apply_inquiry_decide(ctx: Context) -> None:
         inq.status = "answered"
 
 
+def apply_destroy(ctx: Context) -> None:
+    """Destroy a person's data: the key its records are sealed under, its projection (a tombstone that says
+    which record destroyed it), its status history, the match decisions naming it and the messages of inquiry
+    decisions naming it. The pipeline then stores every entry naming the person as destroyed
+    (``Context.destroys``) and makes the storage forget once committed."""
+    p: PersonDestroy = ctx.payload
+    _require(ctx, rules.may_destroy_any(ctx), rules.DESTROYERS, C.DESTROY_ROLES)
+    row = _readable_person(ctx, p.person, live=False)
+    if row.destroyed_idx is not None:
+        raise Conflict(C.ALREADY_DESTROYED, person=row.id, index=row.destroyed_idx, field="person")
+    if not rules.may_destroy(ctx, row):
+        raise Forbidden(C.REPORTER_DESTROYS, field="person")
+    if ctx.record.audience.text() != row.audience:
+        raise Unprocessable(C.DESTROY_AUDIENCE, field="audience")
+    s = ctx.session
+    for name in PERSON_FIELDS:
+        setattr(row, name, "")
+    row.surname_key = row.first_key = row.patronymic_key = row.birth_year = ""
+    row.status, row.status_date, row.seriously_wounded = "destroyed", "", False
+    row.destroyed_idx = row.updated_idx = ctx.idx
+    s.execute(delete(PersonEvent).where(PersonEvent.person == row.id))
+    s.execute(delete(MatchDecision).where((MatchDecision.left == row.id) | (MatchDecision.right == row.id)))
+    s.execute(update(InquiryDecision).where(InquiryDecision.person == row.id).values(message=""))
+    subject = f"person:{row.id}"
+    key = s.get(DataKey, subject)
+    if key is None:  # registered before sealing and never sealed: nothing to erase but the entries
+        s.add(DataKey(subject=subject, key=None, created_idx=row.created_idx, destroyed_idx=ctx.idx))
+    else:
+        key.key, key.destroyed_idx = None, ctx.idx
+    ctx.destroys.append(subject)
+
+
+def _person_subject(pid: str) -> str:
+    return f"person:{pid}"
+
+
 # Personal data is read by these roles, in the parties a record's audience admits (mediators read every
 # audience); press officers, liaison officers and the public inquiry form read none of it.
 PERSONAL = Readers(frozenset({"registrar", "negotiator", "admin", "auditor"}))
@@ -461,13 +533,20 @@ PERSONAL = Readers(frozenset({"registrar", "negotiator", "admin", "auditor"}))
 INQUIRY = Readers(PERSONAL.roles, fields=(("contact", frozenset({"registrar"})),))
 
 KINDS: tuple[Kind, ...] = (
-    Kind("person.register", PersonRegister, apply_register, WRITERS, readers=PERSONAL),
-    Kind("person.update", PersonUpdate, apply_update, WRITERS, readers=PERSONAL),
-    Kind("person.event", PersonEventPayload, apply_event, WRITERS, readers=PERSONAL),
-    Kind("list.import", ListImport, apply_list, WRITERS, readers=PERSONAL),
-    Kind("match.decide", MatchDecide, apply_match, DECIDERS, readers=PERSONAL),
-    Kind("inquiry.file", InquiryFile, apply_inquiry, FILERS, readers=INQUIRY),
-    Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS, readers=PERSONAL),
+    Kind("person.register", PersonRegister, apply_register, WRITERS, readers=PERSONAL,
+         subjects=lambda p: (_person_subject(p.id),)),
+    Kind("person.update", PersonUpdate, apply_update, WRITERS, readers=PERSONAL,
+         subjects=lambda p: (_person_subject(p.id),)),
+    Kind("person.event", PersonEventPayload, apply_event, WRITERS, readers=PERSONAL,
+         subjects=lambda p: (_person_subject(p.person),)),
+    Kind("list.import", ListImport, apply_list, WRITERS, readers=PERSONAL),  # ids and row numbers only
+    Kind("match.decide", MatchDecide, apply_match, DECIDERS, readers=PERSONAL,
+         subjects=lambda p: (_person_subject(p.left), _person_subject(p.right))),
+    Kind("inquiry.file", InquiryFile, apply_inquiry, FILERS, readers=INQUIRY,
+         subjects=lambda p: (f"inquiry:{p.id}",)),
+    Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS, readers=PERSONAL,
+         subjects=lambda p: (f"inquiry:{p.inquiry}", *((_person_subject(p.person),) if p.person else ()))),
+    Kind("person.destroy", PersonDestroy, apply_destroy, rules.DESTROYERS, readers=PERSONAL),
 )
 # These kinds by name, and the read policy over them: what this capability's records and reads refer to is
 # always one of its own kinds (``parley.assembly`` registers them with every other capability's).

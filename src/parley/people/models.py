@@ -71,6 +71,9 @@ class Person(Base):
     created_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    # The record that destroyed this person's data (``person.destroy``): the row is then a tombstone, every
+    # personal field empty and the status "destroyed".
+    destroyed_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 Index("ix_person_keys", Person.surname_key, Person.first_key, Person.birth_year)

@@ -22,6 +22,9 @@ DECIDERS = frozenset({"registrar", "admin", "negotiator"})  # decide whether two
 # server holds): it files the inquiries families send directly, read by its own party only, and writes
 # nothing else (every other kind leaves "intake" out of its writers).
 FILERS = WRITERS | {"intake"}
+# Destroy a person's data (``person.destroy``): irreversible, on a legal basis, so a party's admins only — not
+# its registrars — and only for the party's own report (a mediator's admin never destroys a belligerent's).
+DESTROYERS = frozenset({"admin"})
 REPORTING_PARTIES = ("belligerent", "mediator")  # the kinds of party that report persons (not observers)
 
 
@@ -102,3 +105,13 @@ def may_file_inquiry(who: Actor) -> bool:
 def may_decide(who: Actor, inquiry: InquiryView) -> bool:
     """``inquiry.decide``: confirm or reject a candidate, send the family a message, close the inquiry."""
     return writes_registry(who) and answers_for(who, inquiry) and is_open(inquiry)
+
+
+def may_destroy_any(who: Actor) -> bool:
+    """``person.destroy`` at all: a party's admin."""
+    return bool(who.roles & DESTROYERS)
+
+
+def may_destroy(who: Actor, person: PersonView) -> bool:
+    """``person.destroy`` of ``person``: an admin of the party that reported it."""
+    return may_destroy_any(who) and reported(who, person)

@@ -55,6 +55,11 @@ def can_read(who: Principal, kind: str, row: Any) -> bool:
 
 
 # -- persons ---------------------------------------------------------------------------------------
+# Persons whose data was not destroyed (a destroyed one is a tombstone: found by id only, never listed,
+# searched or matched).
+LIVE = Person.destroyed_idx.is_(None)
+
+
 def new_person_id(party: str) -> str:
     """A new person record's id, in the reporting party's namespace (``records/ids.py``)."""
     return f"{party}-p-{uuid.uuid4().hex[:16]}"
@@ -68,7 +73,7 @@ def decision_audience(a: Person, b: Person) -> list[str]:
 def persons(s: Session, who: Principal, *, category: str | None = None, party: str | None = None,
             wounded: bool | None = None, list_id: str | None = None, limit: int = 5000) -> list[Person]:
     require_reader(who)
-    q = select(Person).order_by(Person.created_idx.desc())
+    q = select(Person).where(LIVE).order_by(Person.created_idx.desc())
     if category:
         q = q.where(Person.category == category)
     if party:
@@ -152,7 +157,7 @@ def _search_rows(s: Session, keys: list[tuple[str, str, str, str]], year: str) -
         conds.append(Person.birth_year == year)
     if not conds:
         return []
-    return s.execute(select(Person).where(or_(*conds)).order_by(Person.created_idx.desc())).scalars()
+    return s.execute(select(Person).where(LIVE, or_(*conds)).order_by(Person.created_idx.desc())).scalars()
 
 
 def search(s: Session, who: Principal, query: str, *, limit: int = 50) -> list[tuple[Person, float]]:
@@ -296,7 +301,7 @@ def matcher(s: Session) -> Any:
     with cache.lock:
         if cache.matcher is not None and cache.stamp == stamp:
             return cache.matcher
-        rows = list(s.execute(select(Person)).scalars())
+        rows = list(s.execute(select(Person).where(LIVE)).scalars())
         if not rows:
             cache.matcher, cache.stamp = None, stamp
             return None
@@ -323,7 +328,7 @@ def candidate_pairs(s: Session, threshold: float) -> Any:
     stamp = _stamp(s)
     with cache.lock:
         if cache.pairs is None or cache.stamp != stamp:
-            rows = list(s.execute(select(Person)).scalars())
+            rows = list(s.execute(select(Person).where(LIVE)).scalars())
             if len(rows) < 2:
                 import pandas as pd
 
@@ -491,7 +496,7 @@ def import_rows(s: Session, who: Principal, submit_many: Callable[[list[tuple[st
     list_id = f"{who.party}-list-{uuid.uuid4().hex[:12]}"
     audience = k.person_audience(who.party, own_party)
     existing: dict[tuple[str, ...], list[Person]] = {}
-    for p in s.execute(select(Person).where(Person.party == who.party)).scalars():
+    for p in s.execute(select(Person).where(Person.party == who.party, LIVE)).scalars():
         existing.setdefault((p.surname_key, p.first_key, p.patronymic_key, p.birth_year), []).append(p)
     seen: dict[tuple[str, ...], list[tuple[int, dict[str, str]]]] = {}
     report: dict[int, dict[str, Any]] = {}

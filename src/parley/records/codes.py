@@ -113,3 +113,6 @@ CONSISTENCY_RANGE = Code("log.consistency_range", "need 1 <= old <= new <= the c
 OWN_RECORDS = Code("record.not_author", "a member may only submit records they authored")
 
 CODES: tuple[Code, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Code))
+
+# -- personal data destroyed (records/sealing.py) -------------------------------------------------------------
+SUBJECT_DESTROYED = Code("record.subject_destroyed", "the personal data of {subject} was destroyed by record {index}")

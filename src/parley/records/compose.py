@@ -9,11 +9,17 @@ from typing import Any
 
 from parley.log.note import Signer, sign_note
 from parley.records.format import Audience, RecordText, now_text, payload_hash
+from parley.records.sealing import new_salt, salted
 
 
 def compose(signer: Signer, *, origin: str, kind: str, audience: str | Sequence[str], payload: Any,
             refs: Sequence[str] = (), time: datetime | None = None) -> bytes:
-    """Return the signed note of a record authored by ``signer`` (whose key name is '<party>/<member>')."""
+    """Return the signed note of a record authored by ``signer`` (whose key name is '<party>/<member>').
+
+    A payload of a kind that carries personal data (``records.sealing.salted``) gets a random ``salt`` if it has
+    none, added to the dict itself: the caller submits the very payload it passed."""
+    if isinstance(payload, dict) and salted(kind) and not payload.get("salt"):
+        payload["salt"] = new_salt()
     party = signer.name.split("/", 1)[0]
     tokens = audience.split(",") if isinstance(audience, str) else list(audience)
     rec = RecordText(origin=origin, kind=kind, author=signer.name, party=party, time=now_text(time),

@@ -12,7 +12,7 @@ were checked; it validates against the current state and raises a ``ParleyError`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -27,6 +27,7 @@ from parley.parties.models import Annotation, Member, MemberKey, Party
 from parley.parties import rules
 from parley.parties.naming import ROLES, SLUG
 from parley.records import codes as C
+from parley.records import sealing
 from parley.records.format import RecordText
 
 ANNOTATION: Table = Annotation.__table__  # type: ignore[assignment]
@@ -117,6 +118,11 @@ class Context:
     # Rows written at the end of the batch, one executemany per table (``stage``); kept by the pipeline only
     # if the record is accepted.
     staged: list[tuple[Table, dict[str, Any]]] = field(default_factory=list)
+    # Data subjects this record destroys (``records.sealing``): after its apply, the pipeline stores every
+    # entry naming them as destroyed and, once the batch is committed, makes the storage forget.
+    destroys: list[str] = field(default_factory=list)
+    # Replaying a log into a new database (``parley log replay``): records written before a rule was added pass.
+    replay: bool = False
 
     def stage(self, table: Table, row: dict[str, Any]) -> None:
         """Insert ``row`` into ``table`` at the end of the batch, with the batch's other rows for that table
@@ -212,6 +218,9 @@ class Kind:
     savepoint: bool = True
     # Who reads it, within its audience (see ``Readers``).
     readers: Readers = Readers()
+    # The data subjects whose personal data its payload carries (``person:<id>``, ``inquiry:<ref>``), from the
+    # parsed payload: such a payload carries a salt and is stored sealed under their keys (``records.sealing``).
+    subjects: Callable[[Any], Sequence[str]] | None = None
 
 
 def _verifier(vkey: str, expected_name: str) -> notes.Verifier:
@@ -394,6 +403,8 @@ class Registry(Mapping[str, Kind]):
                 if kind.name in self._kinds:
                     raise RuntimeError(f"record kind {kind.name!r} is registered twice")  # a build error, not a refusal
                 self._kinds[kind.name] = kind
+                if kind.subjects is not None:
+                    sealing.mark_salted(kind.name)  # ``records.compose`` salts its payloads
 
     def __getitem__(self, name: str) -> Kind:
         return self._kinds[name]

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from parley.db import storage_failure, writing
@@ -50,6 +50,7 @@ from parley.log.state import LogState, LogUnavailable, StateError
 from parley.log.store import DbNodes, NodeCache, b64, new_checkpoint, tlog_proofs
 from parley.parties.models import Member, MemberKey, Party
 from parley.records import codes as C
+from parley.records import sealing
 from parley.records.format import MAX_RECORD_BYTES, RecordText, canonical_payload, record_hash
 from parley.records.kinds import Context, DeploymentInit, Kind, Payload, parse_payload
 
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 LOG_ENTRY: Table = LogEntry.__table__  # type: ignore[assignment]
 LOG_NODE: Table = LogNode.__table__  # type: ignore[assignment]
+ENTRY_SUBJECT: Table = sealing.EntrySubject.__table__  # type: ignore[assignment]
 T = TypeVar("T")
 
 
@@ -105,6 +107,12 @@ class Submission:
     verified_with: bytes | None = None
     # Held until prepared (or refused by the stateless checks): the appender waits for it by acquiring it.
     ready: threading.Lock = field(default_factory=_held_lock)
+    # Replay only: the payload as the source stored it (sealed, ``records.sealing``), stored again as it was.
+    stored: str | None = None
+    # Set by the appender: what ``log_entry.payload`` holds (the canonical payload, or it sealed) and the
+    # data subjects it names.
+    stored_as: str = ""
+    subjects: Sequence[str] = ()
 
 
 def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datetime | None = None) -> None:
@@ -225,14 +233,18 @@ class Pipeline:
         self._queue.put(sub)
         return sub.future
 
-    def submit_many(self, items: Iterable[tuple[bytes, Any] | tuple[bytes, Any, Mapping[str, Any] | None]], *,
+    def submit_many(self, items: Iterable[tuple[bytes, Any] | tuple[bytes, Any, Mapping[str, Any] | None]
+                                          | tuple[bytes, Any, Mapping[str, Any] | None, str | None]], *,
                     replay: bool = False) -> list[Receipt | ParleyError]:
         """Append in order, in batches, on the calling thread (loaders, replay, benchmarks). Each item is
-        (note, payload) or (note, payload, local data)."""
+        (note, payload), (note, payload, local data) or, replaying, (note, payload, None, the payload as the
+        source stored it)."""
         subs: list[Submission] = []
         self._ensure_preparers()
         for note, payload, *rest in items:
-            sub = Submission(note=note, payload=payload, replay=replay, local=rest[0] if rest else None)
+            local = cast("Mapping[str, Any] | None", rest[0] if rest else None)
+            stored = cast("str | None", rest[1] if len(rest) > 1 and replay else None)
+            sub = Submission(note=note, payload=payload, replay=replay, local=local, stored=stored)
             self._prepare.put(sub)
             subs.append(sub)
         for i in range(0, len(subs), self.batch):
@@ -324,7 +336,9 @@ class Pipeline:
     def _append_batch(self, batch: Sequence[Submission]) -> None:
         results: list[tuple[Submission, int | ParleyError, bool]] = []
         pending: dict[tuple[int, int], bytes] = {}
+        destroys: list[tuple[int, list[str]]] = []
         with writing(self.sessions) as s:
+            engine = s.get_bind()
             head = s.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one()
             start = size = head.size
             nodes = DbNodes(s, self.cache, pending)
@@ -363,6 +377,10 @@ class Pipeline:
                     continue
                 for table, row in ctx.staged:
                     staged.setdefault(table, []).append(row)
+                for subject in sub.subjects:
+                    staged.setdefault(ENTRY_SUBJECT, []).append({"subject": subject, "idx": size})
+                if ctx.destroys:
+                    destroys.append((size, ctx.destroys))
                 leaf = sub.leaf
                 pending[(0, size)] = leaf
                 for level, idx, h in merkle.appended_nodes(nodes, size, leaf):
@@ -372,7 +390,7 @@ class Pipeline:
                 assert rec is not None
                 entries.append({"idx": size, "leaf_hash": leaf, "record_hash": sub.hash, "note": sub.note,
                                 "kind": rec.kind, "author": rec.author, "party": rec.party, "time": rec.time,
-                                "audience": rec.audience.text(), "payload": sub.canonical.decode(),
+                                "audience": rec.audience.text(), "payload": sub.stored_as,
                                 "payload_hash": rec.payload_hash})
                 known[sub.hash] = size
                 results.append((sub, size, False))
@@ -385,6 +403,8 @@ class Pipeline:
                     insert_rows(conn, LOG_NODE, new_nodes)
                 for table, table_rows in staged.items():
                     insert_rows(conn, table, table_rows)
+                for by, subjects in destroys:
+                    destroy_entries(conn, by, subjects)
                 root = merkle.root_hash(nodes, size)
                 if prev is not None:
                     # Never sign a checkpoint inconsistent with the one before it (and so, by the check
@@ -420,6 +440,11 @@ class Pipeline:
                     sub.future.set_exception(err)
                 return
         self.cache.update(pending)
+        if destroys:
+            try:
+                sealing.forget_storage(engine)  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001 — committed: the next checkpoint or vacuum forgets it
+                log.warning("storage not yet compacted after a destruction: %s", type(exc).__name__)
         for sub, outcome in receipts:
             if isinstance(outcome, ParleyError):
                 sub.future.set_exception(outcome)
@@ -484,9 +509,29 @@ class Pipeline:
             if len(found) != len(pending):
                 raise Unprocessable(C.REF_UNKNOWN, field="refs")
         ctx = Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party,
-                      local=sub.local or {})
+                      local=sub.local or {}, replay=sub.replay)
         kind.apply(ctx)
+        sub.stored_as, sub.subjects = sub.canonical.decode(), ()
+        if kind.subjects is not None:
+            sub.subjects = sorted(set(kind.subjects(payload)))
+            if sub.stored is not None:  # replayed as it was stored, under the keys carried over
+                sub.stored_as = sub.stored
+            elif sub.subjects:
+                sub.stored_as = sealing.seal([self._data_key(s, subject, idx, rows) for subject in sub.subjects],
+                                             sub.subjects, rec.payload_hash, sub.canonical)
         return ctx
+
+    @staticmethod
+    def _data_key(s: Session, subject: str, idx: int, rows: BatchRows) -> bytes:
+        """The subject's key, made now if the subject is new; refused if it was destroyed."""
+        row = rows.get(sealing.DataKey, subject)
+        if row is None:
+            row = sealing.DataKey(subject=subject, key=os.urandom(32), created_idx=idx)
+            s.add(row)
+            rows.put(sealing.DataKey, subject, row)
+        if row.key is None:
+            raise Conflict(C.SUBJECT_DESTROYED, subject=subject, index=row.destroyed_idx)
+        return bytes(row.key)
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -516,6 +561,10 @@ class BatchRows:
         self.session = session
         self._rows: dict[tuple[type[Any], Any], Any] = {}
 
+    def put(self, model: type[T], pk: Any, row: T) -> None:
+        """A row this batch created (added to the session, flushed with its record)."""
+        self._rows[(model, pk)] = row
+
     def get(self, model: type[T], pk: Any) -> T | None:
         row: T | None = self._rows.get((model, pk))
         if row is None:
@@ -523,6 +572,24 @@ class BatchRows:
             if row is not None:
                 self._rows[(model, pk)] = row
         return row
+
+
+def destroy_entries(conn: Connection, by: int, subjects: Sequence[str]) -> None:
+    """Store every entry that names one of ``subjects`` as destroyed by record ``by`` (its sealed payload, or a
+    payload stored before sealing, is overwritten; the signed note stays)."""
+    es = ENTRY_SUBJECT
+    idxs = select(es.c.idx).where(es.c.subject.in_(list(subjects)))
+    named: dict[int, list[str]] = {}
+    for idx, subject in conn.execute(select(es.c.idx, es.c.subject).where(es.c.idx.in_(idxs))).all():
+        named.setdefault(idx, []).append(subject)
+    if named:  # one already destroyed (it names another destroyed subject too) keeps its first destroyer
+        for idx in conn.execute(select(LOG_ENTRY.c.idx).where(LOG_ENTRY.c.idx.in_(list(named)),
+                                                              LOG_ENTRY.c.payload.startswith(sealing.DESTROYED_PREFIX))
+                                ).scalars():
+            named.pop(idx)
+    if named:
+        conn.execute(LOG_ENTRY.update().where(LOG_ENTRY.c.idx == bindparam("i")).values(payload=bindparam("p")),
+                     [{"i": i, "p": sealing.destroyed_marker(by, sorted(subj))} for i, subj in sorted(named.items())])
 
 
 def _batch_error(exc: Exception) -> ParleyError:

@@ -24,6 +24,7 @@ KIND_LABELS: dict[str, str] = {
     "channel.receipt": N_("Receipt of a message"),
     "person.register": N_("Person registered"), "person.update": N_("Report on a person corrected"),
     "person.event": N_("Status event of a person"), "list.import": N_("List imported"),
+    "person.destroy": N_("A person's data destroyed"),
     "match.decide": N_("Match decision"), "inquiry.file": N_("Inquiry filed"),
     "inquiry.decide": N_("Decision on an inquiry"),
 }
@@ -86,6 +87,7 @@ EVENT_LABELS: dict[str, str] = {
     "transferred": N_("Transferred"), "visited": N_("Visited"), "hospitalised": N_("Hospitalised"),
     "released": N_("Released"), "repatriated": N_("Repatriated"), "died": N_("Died"),
     "remains_recovered": N_("Remains recovered"), "remains_returned": N_("Remains returned"),
+    "destroyed": N_("Destroyed"),  # not an event: the status of a person whose data was destroyed (person.destroy)
 }
 FIELD_LABELS: dict[str, str] = {
     "surname": N_("Surname"), "first_name": N_("First names"), "patronymic": N_("Father's first name (patronymic)"),

@@ -1,0 +1,89 @@
+"""Sealed payloads as a log entry stores them (``log_entry.payload``), the format only: AES-256-GCM under
+the data subjects' keys, or the marker of a destroyed payload. Who holds the keys, which kinds are sealed and
+what destroys them is ``parley.records.sealing``; the log's self-check opens envelopes with this module."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+SEALED_PREFIX = '{"parley_sealed":'
+DESTROYED_PREFIX = '{"parley_destroyed":'
+
+
+class Destroyed(Exception):
+    """A subject's key was destroyed (by the record ``by``)."""
+
+    def __init__(self, subject: str, by: int | None) -> None:
+        super().__init__(subject)
+        self.subject, self.by = subject, by
+
+
+# -- envelopes ---------------------------------------------------------------------------------------------
+
+def is_sealed(stored: str) -> bool:
+    return stored.startswith(SEALED_PREFIX)
+
+
+def is_destroyed(stored: str) -> bool:
+    return stored.startswith(DESTROYED_PREFIX)
+
+
+def record_key(keys: Sequence[bytes], subjects: Sequence[str]) -> bytes:
+    if len(keys) == 1:
+        return keys[0]
+    info = ("parley.sealed/v1\n" + "\n".join(subjects)).encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(b"".join(keys))
+
+
+def _aad(payload_hash: str, subjects: Sequence[str]) -> bytes:
+    return (payload_hash + "\n" + "\n".join(subjects)).encode()
+
+
+def seal(keys: Sequence[bytes], subjects: Sequence[str], payload_hash: str, canonical: bytes) -> str:
+    """The stored text of a payload sealed under its subjects' keys (in the order of ``subjects``, sorted)."""
+    nonce = os.urandom(12)
+    ct = AESGCM(record_key(keys, subjects)).encrypt(nonce, canonical, _aad(payload_hash, subjects))
+    return json.dumps({"parley_sealed": 1, "subjects": list(subjects), "nonce": base64.b64encode(nonce).decode(),
+                       "ct": base64.b64encode(ct).decode()}, separators=(",", ":"))
+
+
+def envelope(stored: str) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(stored)
+    return out
+
+
+def unseal(stored: str, keys: Mapping[str, bytes | None], payload_hash: str) -> bytes:
+    """The canonical payload of a sealed envelope; ``Destroyed`` if a subject's key is gone, ``ValueError`` if
+    the envelope does not open (a wrong key, or text that was altered)."""
+    env = envelope(stored)
+    subjects = [str(x) for x in env["subjects"]]
+    got = []
+    for subj in subjects:
+        k = keys.get(subj)
+        if k is None:
+            raise Destroyed(subj, None)
+        got.append(k)
+    try:
+        return AESGCM(record_key(got, subjects)).decrypt(base64.b64decode(env["nonce"]), base64.b64decode(env["ct"]),
+                                                         _aad(payload_hash, subjects))
+    except (InvalidTag, ValueError, KeyError) as exc:
+        raise ValueError("the sealed payload does not open") from exc
+
+
+def destroyed_marker(by: int, subjects: Sequence[str]) -> str:
+    return json.dumps({"parley_destroyed": by, "subjects": list(subjects)}, separators=(",", ":"))
+
+
+def subjects_of(stored: str) -> list[str]:
+    if is_sealed(stored) or is_destroyed(stored):
+        return [str(x) for x in envelope(stored).get("subjects", [])]
+    return []

@@ -1,0 +1,139 @@
+"""Retention and destruction of personal data, and the export of everything about one person.
+
+- **Destruction** is a signed ``person.destroy`` record by an admin of the party that reported the person
+  (``people.rules.may_destroy``), with the reason (retention end, court order, the person's request, other)
+  and the legal basis. Applying it erases the person's data key and projection (``people.kinds.apply_destroy``,
+  ``records.sealing``); the log keeps the signed notes, so every proof still verifies.
+- **Retention rules** are the deployment's settings (``Settings.retention_days``, days by category, counted
+  from the person's last record once the case is closed): ``report`` lists who is due and what was destroyed
+  by which record. Nothing is destroyed automatically: a party's admin signs each destruction.
+- **Export** (``export``): everything the caller may read about one person, for an inquiry: the projection,
+  status history, match decisions, lists, inquiry decisions naming the person and every record that names
+  them, each with its signed note and payload (or the record that destroyed it).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parley.errors import Forbidden
+from parley.log.models import LogEntry
+from parley.parties.principal import Principal
+from parley.people import codes as C
+from parley.people import kinds as k
+from parley.people import rules
+from parley.people import service as svc
+from parley.people.models import PERSON_FIELDS, InquiryDecision, Person, PersonList
+from parley.records import sealing
+
+CLOSED = ("released", "repatriated", "remains_returned")  # a case closed: its retention period runs
+
+
+def require_destroyer(who: Principal, p: Person) -> None:
+    """Refused before signing, as the record's apply would refuse it."""
+    if not rules.may_destroy_any(who):
+        raise Forbidden(C.DESTROY_ROLES, roles=", ".join(sorted(rules.DESTROYERS)))
+    if not rules.may_destroy(who, p):
+        raise Forbidden(C.REPORTER_DESTROYS, field="person")
+
+
+def destruction_payload(pid: str, reason: str, basis: str) -> dict[str, Any]:
+    return {"person": pid, "reason": reason, "basis": basis}
+
+
+def _entries(s: Session, subject: str) -> list[LogEntry]:
+    idxs = select(sealing.EntrySubject.idx).where(sealing.EntrySubject.subject == subject)
+    return list(s.execute(select(LogEntry).where(LogEntry.idx.in_(idxs)).order_by(LogEntry.idx)).scalars())
+
+
+def destruction_of(s: Session, idx: int) -> dict[str, Any]:
+    """The destroying record as the report and the export show it (it holds no personal data)."""
+    e = s.get(LogEntry, idx)
+    if e is None:
+        return {"index": idx}
+    p = json.loads(e.payload)
+    return {"index": idx, "person": p.get("person"), "reason": p.get("reason"), "basis": p.get("basis"),
+            "author": e.author, "party": e.party, "time": e.time, "record_hash": e.record_hash}
+
+
+def export(s: Session, who: Principal, pid: str) -> dict[str, Any]:
+    """Everything ``who`` may read about person ``pid``, as one JSON object."""
+    p = svc.person(s, who, pid)
+    person: dict[str, Any] = {"id": p.id, "category": p.category, "party": p.party, "own_party": p.own_party,
+                              "status": p.status, "status_date": p.status_date,
+                              "seriously_wounded": p.seriously_wounded, "audience": p.audience.split(","),
+                              "created_index": p.created_idx, "updated_index": p.updated_idx,
+                              **{f: getattr(p, f) for f in PERSON_FIELDS}}
+    out: dict[str, Any] = {"format": "parley.person-export/1", "exported_at": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                           "exported_by": who.member, "person": person,
+                           "destroyed": destruction_of(s, p.destroyed_idx) if p.destroyed_idx is not None else None}
+    out["events"] = [{"index": e.idx, "event": e.event, "date": e.date, "place": e.place, "note": e.note,
+                      "party": e.party, "author": e.author} for e in svc.events(s, who, p)]
+    out["match_decisions"] = [{"index": d.idx, "left": d.left, "right": d.right, "decision": d.decision,
+                               "party": d.party, "current": d.current} for d in svc.decisions(s, who, p)]
+    out["same_as"] = [x.id for x in svc.same_as(s, who, p)]
+    lst = s.get(PersonList, p.list_id) if p.list_id else None
+    out["list"] = ({"id": lst.id, "row": p.list_row, "title": lst.title}
+                   if lst is not None and svc.can_read(who, "list.import", lst) else None)
+    out["inquiry_decisions"] = [
+        {"index": d.idx, "inquiry": d.inquiry, "decision": d.decision, "message": d.message, "party": d.party}
+        for d in s.execute(select(InquiryDecision).where(InquiryDecision.person == p.id)
+                           .order_by(InquiryDecision.idx)).scalars()
+        if _reads_inquiry(s, who, d.inquiry)]
+    opener = sealing.Opener(s)
+    records = []
+    for e in _entries(s, f"person:{p.id}"):
+        if not k.POLICY.may_read_record(who, e.kind, e.audience, e.party):
+            continue
+        text, by = opener.open(e.payload, e.payload_hash)
+        records.append({"index": e.idx, "kind": e.kind, "author": e.author, "party": e.party, "time": e.time,
+                        "record_hash": e.record_hash, "note": e.note.decode(),
+                        "payload": json.loads(text) if text is not None else None,
+                        **({"destroyed_by": by} if text is None else {})})
+    out["records"] = records
+    return out
+
+
+def _reads_inquiry(s: Session, who: Principal, ref: str) -> bool:
+    from parley.people.models import Inquiry
+
+    inq = s.get(Inquiry, ref)
+    return inq is not None and svc.can_read(who, "inquiry.decide", inq)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def report(s: Session, who: Principal, retention_days: dict[str, int], *, now: datetime | None = None,
+           limit: int = 10_000) -> dict[str, Any]:
+    """Who is due for destruction under the rules, and what was destroyed by which record (what ``who`` may
+    read: persons of its audience; due ones of any party it reads, each to be destroyed by its reporter)."""
+    svc.require_reader(who)
+    now = now or _now()
+    due = []
+    for category, days in sorted(retention_days.items()):
+        cutoff = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        q = (select(Person, LogEntry.time).join(LogEntry, LogEntry.idx == Person.updated_idx)
+             .where(svc.LIVE, Person.category == category, Person.status.in_(CLOSED), LogEntry.time < cutoff)
+             .order_by(Person.updated_idx))
+        for p, last in s.execute(q).all():
+            if svc.can_read(who, "person.register", p):
+                due_at = datetime.fromisoformat(last) + timedelta(days=days)
+                due.append({"person": p.id, "category": p.category, "party": p.party, "status": p.status,
+                            "last_record": last, "due_since": due_at.strftime("%Y-%m-%d"),
+                            "may_destroy": rules.may_destroy(who, p)})
+                if len(due) >= limit:
+                    break
+    destroyed = []
+    for e in s.execute(select(LogEntry).where(LogEntry.kind == "person.destroy").order_by(LogEntry.idx)).scalars():
+        if k.POLICY.may_read_record(who, e.kind, e.audience, e.party):
+            destroyed.append(destruction_of(s, e.idx))
+    return {"rules": {c: {"days": d, "closed_statuses": list(CLOSED)} for c, d in sorted(retention_days.items())},
+            "due": due, "destroyed": destroyed}
+
