@@ -40,7 +40,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from parley.db import storage_failure, writing
+from parley.db import on_commit_changing, storage_failure, writing
 from parley.errors import (BadRequest, Code, Conflict, DatabaseUnavailable, Forbidden, InsufficientStorage,
                            ParleyError, TooLarge, Unauthorized, Unprocessable)
 from parley.log import merkle
@@ -204,6 +204,10 @@ class Pipeline:
         self.workers = workers or min(8, os.cpu_count() or 1)
         self._prepare: queue.SimpleQueue[Submission | None] = queue.SimpleQueue()
         self._preparers: list[threading.Thread] = []
+        # The authors' keys, members and parties the appender read, kept from one batch to the next
+        # (``KeptRows``); forgotten when a batch changes one of them, or another writer moved the log.
+        self._kept = KeptRows()
+        on_commit_changing(sessions, KeptRows.MODELS, self._kept.forget)
 
     # -- public -------------------------------------------------------------------------------
     def refuse(self, reason: str, code: Code | None = None, **params: Any) -> None:
@@ -357,7 +361,7 @@ class Pipeline:
             # The authors' keys, members and parties read in this batch, each once. They are the session's
             # own objects (what ``Session.get`` returns), so a change an earlier record made is seen; and
             # held here, since the identity map holds them weakly. What was not found is read again.
-            rows = BatchRows(s)
+            rows = BatchRows(s, self._kept.at(start))
             for sub in batch:
                 if sub.hash in known:  # the same record again: same receipt, stored once
                     results.append((sub, known[sub.hash], True))
@@ -429,6 +433,7 @@ class Pipeline:
                     proof=next(proofs), duplicate=dup,
                 )))
         # Committed and durable. Record the checkpoint as released before anyone may hold it.
+        self._kept.keep(rows, size)
         if self.state is not None and cp_note:
             try:
                 self.state.advance(cp_note)
@@ -551,26 +556,64 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     conn.exec_driver_sql(sql, tuple([r[n] for r in rows] for n in names))
 
 
+class KeptRows:
+    """The authors' keys, members and parties the appender read, kept from one batch to the next, so a
+    batch reads from the database only those it has not seen. Valid only while the log is where the last
+    batch left it: every change to these rows is a record, so if another writer (another process on the
+    same database) appended since, they are all forgotten (``at``). A batch that changes one of them
+    forgets them all once it commits (``forget``, called by the sessions' commit hook), and so does a batch
+    that fails (its ``keep`` never runs, and the next batch starts from a size it does not know)."""
+
+    MODELS: tuple[type, ...] = (Member, MemberKey, Party)
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[type[Any], Any], Any] = {}
+        self._size = -1
+        self._changed = False
+
+    def at(self, size: int) -> dict[tuple[type[Any], Any], Any]:
+        """What is kept, for a batch that appends after ``size`` (nothing, if the log is not where it was)."""
+        if size != self._size or self._changed:
+            self._rows = {}
+        self._changed = False
+        self._size = -1  # until this batch keeps what it read
+        return self._rows
+
+    def keep(self, rows: BatchRows, size: int) -> None:
+        if self._changed:
+            self._rows, self._changed = {}, False
+            return
+        self._rows.update((k, v) for k, v in rows.read.items() if k[0] in self.MODELS)  # no data key, ever
+        self._size = size
+
+    def forget(self) -> None:
+        self._changed = True
+
+
 class BatchRows:
     """``Session.get`` for one batch, each row found read once and held until the batch ends. A row not
     found is looked for again next time (an earlier record of the batch may create it). The objects are the
     session's, so what an earlier record changed in them is seen (no apply deletes a member, key or party,
-    nor changes one with a bulk statement)."""
+    nor changes one with a bulk statement). A row kept from an earlier batch (``KeptRows``) enters the
+    session without a query (``Session.merge(load=False)``)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, kept: dict[tuple[type[Any], Any], Any] | None = None) -> None:
         self.session = session
-        self._rows: dict[tuple[type[Any], Any], Any] = {}
+        self.read: dict[tuple[type[Any], Any], Any] = {}
+        self._kept = kept if kept is not None else {}
 
     def put(self, model: type[T], pk: Any, row: T) -> None:
         """A row this batch created (added to the session, flushed with its record)."""
-        self._rows[(model, pk)] = row
+        self.read[(model, pk)] = row
 
     def get(self, model: type[T], pk: Any) -> T | None:
-        row: T | None = self._rows.get((model, pk))
+        key = (model, pk)
+        row: T | None = self.read.get(key)
         if row is None:
-            row = self.session.get(model, pk)
+            kept = self._kept.get(key)
+            row = self.session.merge(kept, load=False) if kept is not None else self.session.get(model, pk)
             if row is not None:
-                self._rows[(model, pk)] = row
+                self.read[key] = row
         return row
 
 
