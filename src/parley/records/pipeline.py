@@ -544,6 +544,15 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     loops in C); on PostgreSQL one ``INSERT … SELECT FROM unnest(…)`` of a typed array per column
     (psycopg's executemany sends a statement per row)."""
     if conn.dialect.name != "postgresql":
+        if table is LOG_ENTRY or table is LOG_NODE:
+            # The log's own rows hold integers, text and bytes only, which the driver binds as they are:
+            # straight to its executemany, without SQLAlchemy's per-value processing.
+            names = list(rows[0])
+            q = conn.dialect.identifier_preparer
+            sql = (f"INSERT INTO {q.format_table(table)} ({', '.join(q.quote(n) for n in names)}) "  # noqa: S608
+                   f"VALUES ({', '.join('?' for _ in names)})")
+            conn.exec_driver_sql(sql, [tuple(r[n] for n in names) for r in rows])
+            return
         conn.execute(table.insert(), rows)
         return
     names = list(rows[0])
