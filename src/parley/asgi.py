@@ -33,7 +33,7 @@ log = logging.getLogger("parley.errors")
 SPOOL_IN_MEMORY = 1 << 20  # upload bodies beyond this go to a temporary file while they are read
 REPLAY_CHUNK = 64 << 10
 # Paths read by programs (auditors, witnesses, clients): their errors are JSON, never pages.
-MACHINE_PATHS = ("/api/", "/log/tile/")  # prefixes
+MACHINE_PATHS = ("/api/", "/log/tile/", "/log/payloads/")  # prefixes
 MACHINE_FILES = ("/log/checkpoint", "/log/key")  # exact paths (``/log/checkpoints`` is a page)
 
 

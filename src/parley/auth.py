@@ -48,67 +48,57 @@ def optional_principal(request: Request, s: Session) -> Principal | None:
         release(s)  # the handler may wait on its body or a thread next: not with a connection checked out
 
 
-def _principal_of(request: Request, session: Callable[[], Session]) -> Principal | None:
-    """The member behind the request's API token or session cookie; ``session()`` is asked for only when
-    the runtime's cache (``Runtime.principals``) does not know them."""
-    cache = request.app.state.runtime.principals
-    token = _bearer(request)
-    if token is not None:
-        key = "t:" + token_hash(token)
-        if (hit := cache.get(key)) is not None:
-            return hit
-        generation = cache.generation
-        s = session()
-        member = member_for_token(s, token)
-        if member is None:
-            raise Unauthorized(C.UNKNOWN_TOKEN)
-        p = load_principal(s, member)
-        if p is None:
-            raise Unauthorized(C.MEMBER_INACTIVE)
-        cache.put(key, p, generation)
-        return p
-    # The session cookie, resolved by parley.parties.sessions.SessionMiddleware (expired, idle and inactive
-    # members' sessions are refused there). Writes under /api with it need the CSRF token and this site's Origin.
+def _caller(request: Request) -> str | None:
+    """Who the request says it is, as the key of the runtime's cache (``Runtime.principals``): ``t:`` and
+    the API token's hash, ``m:`` and the member of the session cookie (resolved by
+    ``parley.parties.sessions.SessionMiddleware``, which refuses expired, idle and inactive members'
+    sessions), or None. A write under /api with the cookie must carry the CSRF token and this site's Origin."""
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized(C.BEARER)
+        return "t:" + token_hash(token.strip())
     state = request.scope.get(STATE)
     if state is not None and state.member:
         check_api_write(request)
-        key = "m:" + state.member
-        if (hit := cache.get(key)) is not None:
-            return hit
-        generation = cache.generation
-        found = load_principal(session(), state.member)
-        if found is not None:
-            cache.put(key, found, generation)
-        return found
+        return "m:" + state.member
     return None
 
 
-def _bearer(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    if not auth:
+def _principal_of(request: Request, session: Callable[[], Session]) -> Principal | None:
+    """The member behind the request's API token or session cookie; ``session()`` is asked for only when
+    the runtime's cache does not know them."""
+    caller = _caller(request)
+    if caller is None:
         return None
-    scheme, _, token = auth.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized(C.BEARER)
-    return token.strip()
+    cache = request.app.state.runtime.principals
+    if (hit := cache.get(caller)) is not None:
+        return hit
+    generation = cache.generation
+    s = session()
+    if caller.startswith("t:"):
+        member = member_for_token(s, request.headers["authorization"].partition(" ")[2].strip())
+        if member is None:
+            raise Unauthorized(C.UNKNOWN_TOKEN)
+        found = load_principal(s, member)
+        if found is None:
+            raise Unauthorized(C.MEMBER_INACTIVE)
+    else:
+        found = load_principal(s, caller[2:])
+    if found is not None:
+        cache.put(caller, found, generation)
+    return found
 
 
 async def request_principal(request: Request) -> Principal | None:
     """The caller, for the API: from the cache on the event loop when it knows them (no thread, no
     connection); else looked up on a worker thread with a session of its own."""
-    cache = request.app.state.runtime.principals
-    token = _bearer(request)
-    if token is not None:
-        hit = cache.get("t:" + token_hash(token))
-    else:
-        state = request.scope.get(STATE)
-        hit = cache.get("m:" + state.member) if state is not None and state.member else None
-        if hit is not None:
-            check_api_write(request)
-    if hit is not None:
-        return hit
-    if token is None and (request.scope.get(STATE) is None or not request.scope[STATE].member):
+    caller = _caller(request)
+    if caller is None:
         return None
+    if (hit := request.app.state.runtime.principals.get(caller)) is not None:
+        return hit
     return await anyio.to_thread.run_sync(_looked_up, request)
 
 

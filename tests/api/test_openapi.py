@@ -42,7 +42,7 @@ def machine_routes(routes: frozenset[tuple[str, str]]) -> set[tuple[str, str]]:
     """Routes programs call: everything under ``/api/`` and the log's C2SP endpoints (not the pages of the log
     explorer, ``/log/checkpoints`` and ``/log/records/…``), paths as OpenAPI writes them (``{path}``)."""
     return {(m, re.sub(r"\{(\w+):\w+\}", r"{\1}", p)) for m, p in routes
-            if p.startswith(("/api/", "/log/tile/")) or p in LOG_ENDPOINTS}
+            if p.startswith(("/api/", "/log/tile/", "/log/payloads/")) or p in LOG_ENDPOINTS}
 
 
 def operations(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
