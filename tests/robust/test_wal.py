@@ -3,11 +3,13 @@ readers overlapping every commit as requests do, the WAL stays under a stated bo
 runtime (the server's shutdown on SIGTERM or Ctrl-C) empties it. Before, 8 writers grew it to 445 MB
 in two minutes beside a 19 MB database, and it was never truncated.
 
-The bound: the WAL is truncated once it passes ``db.WAL_CHECKPOINT_BYTES`` (16 MB); past it, it grows only
-while a checkpoint cannot finish (a reader older than 250 ms; tried again every second). The test allows
-three times the limit (48 MB; the issue asks for under 64 MB). Measured: 17–31 MB at most in this test's 20 s
-(89 MB without the keeper); 37.4 MB at most over ``bench/wal_bound.py``'s 10 minutes of 8 writers
-(102,794 records, 231 truncating checkpoints)."""
+The bound: the WAL is truncated once it passes the keeper's limit (``db.WAL_CHECKPOINT_BYTES``, 16 MB, in a
+deployment); past it, it grows only while a checkpoint cannot finish (a reader older than 250 ms; tried
+again every second). The test runs the keeper at a quarter of that limit, so that 8 s of writes are several
+times the bound, and allows three times its limit, as a deployment's bound is three times 16 MB (48 MB;
+the issue asks for under 64 MB). The deployment's own limit over a long run is measured by
+``bench/wal_bound.py``: 37.4 MB at most over 10 minutes of 8 writers (102,794 records, 231 truncating
+checkpoints)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from parley.records.compose import compose
 from parley.runtime import Runtime
 
 AUTHORS = ("ua/negotiator", "ru/negotiator", "icrc/mediator", "ua/admin")
-BOUND = 3 * WAL_CHECKPOINT_BYTES
+LIMIT = WAL_CHECKPOINT_BYTES // 4
+BOUND = 3 * LIMIT
 
 
 @dataclass
@@ -101,9 +104,10 @@ def test_the_wal_stays_bounded_under_sustained_writes_and_is_emptied_on_close(sq
                                                                                 sqlite_demo) -> None:  # type: ignore[no-untyped-def]
     rt = sqlite_runtime
     assert rt.wal is not None
+    rt.wal.limit = LIMIT
     signers = {a: sqlite_demo.signer(a) for a in AUTHORS}
-    load = sustained_writes(rt, signers, seconds=20)
-    print(f"\n{load.records} records, {load.reads} reads in 20 s; WAL max {load.wal_max / 1e6:.1f} MB "
+    load = sustained_writes(rt, signers, seconds=8)
+    print(f"\n{load.records} records, {load.reads} reads in 8 s; WAL max {load.wal_max / 1e6:.1f} MB "
           f"(bound {BOUND / 1e6:.0f} MB), {rt.wal.checkpoints} truncating checkpoints")
     assert not load.errors, load.errors
     # Enough was written that an unbounded WAL would have passed the bound: each record puts its 8 kB
