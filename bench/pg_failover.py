@@ -192,6 +192,14 @@ def workspace() -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def stall_walsender(primary: Cluster) -> int:
+    """SIGSTOP to the primary's walsender: the standby gets nothing more, as if the link between them were cut
+    (the SIGKILL that follows ends it with the rest of the primary). Answers its pid."""
+    pid = int(primary.query(f"SELECT pid FROM pg_stat_replication WHERE application_name = '{STANDBY_NAME}'")[0][0])
+    os.kill(pid, signal.SIGSTOP)
+    return pid
+
+
 def wait_for_sync(primary: Cluster, timeout: float = 30) -> str:
     """Waits until the standby streams to the primary as its synchronous standby; answers its sync_state."""
     deadline = time.monotonic() + timeout
@@ -376,11 +384,28 @@ def lost_receipts(url: str, acks: list[Ack]) -> list[int]:
     return sorted(a.index for a in acks if stored.get(a.index) != a.note)
 
 
+def server_errors(path: Path) -> dict[str, int]:
+    """The exceptions in a server's log (each traceback's last line), with how many times each occurred."""
+    out: dict[str, int] = {}
+    lines = path.read_text(errors="replace").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            j = i + 1
+            while j < len(lines) and (lines[j].startswith((" ", "\t")) or not lines[j].strip()
+                                      or lines[j].startswith(("The above", "During handling"))):
+                j += 1
+            if j < len(lines):
+                why = lines[j][:200]
+                out[why] = out.get(why, 0) + 1
+    return out
+
+
 def log_check(url: str, data: Path) -> tuple[bool, str]:
     """``parley log check`` on the database at ``url``: (passed, its summary line)."""
-    r = subprocess.run([sys.executable, "-m", "parley.cli", "log", "check"], env=parley_env(url, data),
-                       check=False, capture_output=True, text=True, timeout=300)
-    lines = [ln for ln in (r.stdout + r.stderr).splitlines() if ln.strip()]
+    r = subprocess.run([sys.executable, "-m", "parley.cli", "log", "check"],
+                       env={**parley_env(url, data), "COLUMNS": "10000"}, check=False, capture_output=True, text=True,
+                       timeout=300)
+    lines = [ln for ln in r.stdout.splitlines() if ln.strip()] or [ln for ln in r.stderr.splitlines() if ln.strip()]
     return r.returncode == 0, (lines[-1] if lines else "")
 
 
@@ -412,10 +437,12 @@ class Result:
     synchronous: Phase
     acknowledged: int
     acknowledged_before_kill: int
+    acknowledged_during_stall: int
     lost: int
     killed_processes: int
     promote_s: float
-    restart_s: float
+    stop_s: float  # the old server stopped (SIGTERM; its database gone)
+    start_s: float  # parley serve on the promoted standby, from launch to answering (its self-check included)
     resume_s: float | None
     failed_requests: dict[int, int]
     log_check_ok: bool
@@ -428,7 +455,7 @@ class Result:
 
 
 def run(*, clients: int = 8, seconds: float = 10.0, warmup: float = 1.0, after: float = 3.0,
-        synchronous_commit: str = "on", resume_timeout: float = 120.0,
+        synchronous_commit: str = "on", stall: float = 0.0, resume_timeout: float = 120.0,
         log: Callable[[str], None] = print) -> Result:
     """The whole benchmark; stops both clusters and the servers and removes the temp dir whatever happens."""
     bin_dir = pg_bin_dir()
@@ -471,31 +498,49 @@ def run(*, clients: int = 8, seconds: float = 10.0, warmup: float = 1.0, after: 
             with load(port, members, clients, out):
                 t0 = time.monotonic()
                 time.sleep(warmup + seconds)
+                stalled_at = time.monotonic()
+                if stall:
+                    stall_walsender(primary)
+                    time.sleep(stall)
                 killed_at = time.monotonic()
                 killed = primary.kill()
                 before_kill = len(out.acks)
                 standby.promote()
                 promoted_at = time.monotonic()
                 servers[0].stop()
+                stopped_at = time.monotonic()
                 new = Server(standby.url(), data, port, tmp / "serve-standby.log")
                 servers.append(new)
-                new.start()
+                refused = ""
+                try:
+                    new.start()
+                except RuntimeError as exc:  # e.g. the standby is behind the log's state file (asynchronous)
+                    refused = " ".join(str(exc).split())
+                    log(f"parley serve refused the promoted standby: {refused[-600:]}")
                 serving_at = time.monotonic()
-                deadline = serving_at + resume_timeout
+                deadline = serving_at + (0 if refused else resume_timeout)
                 while not [a for a in out.acks[before_kill:] if a.sent > killed_at] and time.monotonic() < deadline:
                     time.sleep(0.02)
-                time.sleep(after)
+                time.sleep(0 if refused else after)
             synchronous = phase(out, t0 + warmup, t0 + warmup + seconds)
+            during_stall = len(out.window(stalled_at, killed_at))
+            if stall:
+                log(f"the standby received nothing for the last {stall:g} s before the kill (walsender stopped): "
+                    f"{during_stall} records acknowledged meanwhile")
             resumed = [a.done for a in out.acks if a.sent > killed_at]
             resume_s = min(resumed) - killed_at if resumed else None
             log(f"synchronous standby: {synchronous.rate:,.0f} records/s, p50 {synchronous.p50_ms} ms, "
                 f"p99 {synchronous.p99_ms} ms; ratio to the baseline {synchronous.rate / baseline.rate:.2f}"
                 if baseline.rate else "no baseline")
-            log(f"SIGKILL to the primary ({killed} processes); promoted in {promoted_at - killed_at:.2f} s; "
-                f"parley serve on the standby answering {serving_at - promoted_at:.2f} s later; first write "
+            log(f"SIGKILL to the primary ({killed} processes); standby promoted in {promoted_at - killed_at:.2f} s; "
+                f"old server stopped in {stopped_at - promoted_at:.2f} s; parley serve on the standby "
+                f"{'refused to start' if refused else 'answering'} {serving_at - stopped_at:.2f} s later; first write "
                 + (f"acknowledged {resume_s:.2f} s after the kill" if resume_s is not None else "never acknowledged"))
             for s in servers:
                 s.stop()
+            for s in servers:
+                for why, n in server_errors(s.log).items():
+                    log(f"{s.log.name}: {n} × {why}")
 
             # 4. Every receipt against the promoted standby; the log's self-check there.
             lost = lost_receipts(standby.url(), out.acks)
@@ -508,7 +553,8 @@ def run(*, clients: int = 8, seconds: float = 10.0, warmup: float = 1.0, after: 
                 log(f"requests without a receipt (sent again): {dict(sorted(out.failed.items()))}, "
                     f"refused for good: {out.refused}")
             return Result(synchronous_commit, sync_state, baseline, synchronous, len(out.acks), before_kill,
-                          len(lost), killed, round(promoted_at - killed_at, 2), round(serving_at - promoted_at, 2),
+                          during_stall, len(lost), killed, round(promoted_at - killed_at, 2),
+                          round(stopped_at - promoted_at, 2), round(serving_at - stopped_at, 2),
                           round(resume_s, 2) if resume_s is not None else None, dict(sorted(out.failed.items())),
                           ok, summary, size)
         finally:
@@ -526,6 +572,9 @@ def main() -> None:
     ap.add_argument("--after", type=float, default=3.0, help="seconds of load after writes resumed")
     ap.add_argument("--synchronous-commit", default="on", choices=("on", "remote_apply", "remote_write", "local"),
                     help="the primary's synchronous_commit (local: the standby is asynchronous)")
+    ap.add_argument("--stall-standby", type=float, default=0.0, metavar="SECONDS",
+                    help="stop the primary's walsender for the last SECONDS before the kill (a cut link: with "
+                         "--synchronous-commit local, acknowledged records are then lost)")
     args = ap.parse_args()
 
     def terminated(_signum: int, _frame: object) -> None:
@@ -534,7 +583,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, terminated)
     load_before = os.getloadavg()
     r = run(clients=args.clients, seconds=args.seconds, warmup=args.warmup, after=args.after,
-            synchronous_commit=args.synchronous_commit)
+            synchronous_commit=args.synchronous_commit, stall=args.stall_standby)
     print(f"load average before: {load_before[0]:.2f}; after: {os.getloadavg()[0]:.2f} (2 cores, shared with the "
           "load generator and both clusters)")
     print(" ".join(f"{k}={v}" for k, v in {
@@ -542,8 +591,9 @@ def main() -> None:
         "baseline_per_s": round(r.baseline.rate), "sync_per_s": round(r.synchronous.rate),
         "sync_ratio": round(r.ratio, 3), "baseline_p50_ms": r.baseline.p50_ms, "sync_p50_ms": r.synchronous.p50_ms,
         "baseline_p99_ms": r.baseline.p99_ms, "sync_p99_ms": r.synchronous.p99_ms,
-        "acknowledged": r.acknowledged, "acknowledged_before_kill": r.acknowledged_before_kill, "lost": r.lost,
-        "promote_s": r.promote_s, "restart_s": r.restart_s, "resume_s": r.resume_s,
+        "acknowledged": r.acknowledged, "acknowledged_before_kill": r.acknowledged_before_kill, **(
+            {"acknowledged_during_stall": r.acknowledged_during_stall} if args.stall_standby else {}), "lost": r.lost,
+        "promote_s": r.promote_s, "stop_s": r.stop_s, "start_s": r.start_s, "resume_s": r.resume_s,
         "log_check": "passed" if r.log_check_ok else "failed", "load1": round(load_before[0], 2)}.items()))
     if r.lost or not r.log_check_ok or r.resume_s is None:
         sys.exit(1)
