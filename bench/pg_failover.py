@@ -311,6 +311,8 @@ class Load:
     acks: list[Ack] = field(default_factory=list)
     failed: dict[int, int] = field(default_factory=dict)  # status → count; 0: no answer (refused, reset, timeout)
     refused: int = 0  # answers 4xx (but 429): a record that will not be accepted; a new one is written instead
+    errors: dict[str, int] = field(default_factory=dict)  # "status error" → count, from the answers' JSON
+    unavailable: list[tuple[float, str]] = field(default_factory=list)  # (sent, message): answers log_unavailable
 
     def window(self, start: float, end: float) -> list[Ack]:
         return [a for a in self.acks if start <= a.done < end]
@@ -347,6 +349,15 @@ async def writer(port: int, member: Member, n: int, out: Load, stop: threading.E
             body, i = None, i + 1
             continue
         out.failed[status] = out.failed.get(status, 0) + 1
+        if status:
+            try:
+                answer = json.loads(data)
+            except ValueError:
+                answer = {}
+            error = f"{status} {answer.get('error', '?')}" if isinstance(answer, dict) else f"{status} ?"
+            out.errors[error] = out.errors.get(error, 0) + 1
+            if error == "503 log_unavailable":
+                out.unavailable.append((sent, str(answer.get("message", ""))))
         if 400 <= status < 500 and status != 429:
             out.refused += 1
             body, i = None, i + 1
@@ -390,10 +401,13 @@ def lost_receipts(url: str, acks: list[Ack]) -> list[int]:
 
 
 def server_errors(path: Path) -> dict[str, int]:
-    """The exceptions in a server's log (each traceback's last line), with how many times each occurred."""
+    """The exceptions in a server's log (``unhandled …`` lines of ``asgi.Guard``; each traceback's last line),
+    with how many times each occurred."""
     out: dict[str, int] = {}
     lines = path.read_text(errors="replace").splitlines()
     for i, line in enumerate(lines):
+        if line.startswith("unhandled "):
+            out[line[:200]] = out.get(line[:200], 0) + 1
         if line.startswith("Traceback"):
             j = i + 1
             while j < len(lines) and (lines[j].startswith((" ", "\t")) or not lines[j].strip()
@@ -461,7 +475,7 @@ class Result:
 
 def run(*, clients: int = 8, seconds: float = 10.0, warmup: float = 1.0, after: float = 3.0,
         synchronous_commit: str = "on", stall: float = 0.0, resume_timeout: float = 120.0,
-        keep_logs: Path | None = None,
+        restart: bool = True, keep_logs: Path | None = None,
         log: Callable[[str], None] = print) -> Result:
     """The whole benchmark; stops both clusters and the servers and removes the temp dir whatever happens."""
     bin_dir = pg_bin_dir()
@@ -478,7 +492,11 @@ def run(*, clients: int = 8, seconds: float = 10.0, warmup: float = 1.0, after: 
             data = tmp / "parley"
             members = deployment(primary.url(), data)
             port = free_port()
-            servers.append(Server(primary.url(), data, port, tmp / "serve-primary.log"))
+            # Without restarts the server is given both hosts at once: libpq connects to the first that accepts
+            # writes (target_session_attrs=read-write), the standby once it is promoted.
+            url = (f"postgresql+psycopg://postgres@/parley?host=127.0.0.1:{primary.port}&host=127.0.0.1:{standby.port}"
+                   "&target_session_attrs=read-write") if not restart else primary.url()
+            servers.append(Server(url, data, port, tmp / "serve-primary.log"))
             servers[0].start()
             out = Load()
 
@@ -512,20 +530,26 @@ def run(*, clients: int = 8, seconds: float = 10.0, warmup: float = 1.0, after: 
                 killed = primary.kill()
                 before_kill = len(out.acks)
                 standby.promote()
-                promoted_at = time.monotonic()
-                servers[0].stop()
-                stopped_at = time.monotonic()
-                new = Server(standby.url(), data, port, tmp / "serve-standby.log")
-                servers.append(new)
+                promoted_at = stopped_at = serving_at = time.monotonic()
                 refused = ""
-                try:
-                    new.start()
-                except RuntimeError as exc:  # e.g. the standby is behind the log's state file (asynchronous)
-                    refused = " ".join(str(exc).split())
-                    log(f"parley serve refused the promoted standby: {refused[-600:]}")
-                serving_at = time.monotonic()
+                if restart:
+                    servers[0].stop()
+                    stopped_at = time.monotonic()
+                    new = Server(standby.url(), data, port, tmp / "serve-standby.log")
+                    servers.append(new)
+                    try:
+                        new.start()
+                    except RuntimeError as exc:  # e.g. the standby is behind the log's state file (asynchronous)
+                        refused = " ".join(str(exc).split())
+                        log(f"parley serve refused the promoted standby: {refused[-600:]}")
+                    serving_at = time.monotonic()
                 deadline = serving_at + (0 if refused else resume_timeout)
                 while not [a for a in out.acks[before_kill:] if a.sent > killed_at] and time.monotonic() < deadline:
+                    refusals = [why for sent, why in out.unavailable if sent > serving_at]
+                    if refusals:  # the log refuses writes on this database for good (it is behind the state file)
+                        refused = refusals[0]
+                        log(f"parley refuses writes on the promoted standby: {refused[-600:]}")
+                        break
                     time.sleep(0.02)
                 time.sleep(0 if refused else after)
             synchronous = phase(out, t0 + warmup, t0 + warmup + seconds)
@@ -539,9 +563,11 @@ def run(*, clients: int = 8, seconds: float = 10.0, warmup: float = 1.0, after: 
                 f"p99 {synchronous.p99_ms} ms; ratio to the baseline {synchronous.rate / baseline.rate:.2f}"
                 if baseline.rate else "no baseline")
             log(f"SIGKILL to the primary ({killed} processes); standby promoted in {promoted_at - killed_at:.2f} s; "
-                f"old server stopped in {stopped_at - promoted_at:.2f} s; parley serve on the standby "
-                f"{'refused to start' if refused else 'answering'} {serving_at - stopped_at:.2f} s later; first write "
-                + (f"acknowledged {resume_s:.2f} s after the kill" if resume_s is not None else "never acknowledged"))
+                + (f"old server stopped in {stopped_at - promoted_at:.2f} s; parley serve on the standby "
+                   f"{'refused to start' if refused else 'answering'} {serving_at - stopped_at:.2f} s later; "
+                   if restart else "the server kept running (both hosts in its URL); ")
+                + "first write " + (f"acknowledged {resume_s:.2f} s after the kill" if resume_s is not None
+                                    else "never acknowledged"))
             for s in servers:
                 s.stop()
             for s in servers:
@@ -556,8 +582,8 @@ def run(*, clients: int = 8, seconds: float = 10.0, warmup: float = 1.0, after: 
                 + (f" (indexes {lost[:10]}…)" if lost else "") + f"; promoted standby's log size {size}; "
                 f"parley log check: {'passed' if ok else 'FAILED'}: {summary}")
             if out.failed:
-                log(f"requests without a receipt (sent again): {dict(sorted(out.failed.items()))}, "
-                    f"refused for good: {out.refused}")
+                log(f"requests without a receipt (sent again): {dict(sorted(out.errors.items()))}, "
+                    f"no answer: {out.failed.get(0, 0)}, refused for good: {out.refused}")
             return Result(synchronous_commit, sync_state, baseline, synchronous, len(out.acks), before_kill,
                           during_stall, len(lost), killed, round(promoted_at - killed_at, 2),
                           round(stopped_at - promoted_at, 2), round(serving_at - stopped_at, 2),
@@ -587,6 +613,9 @@ def main() -> None:
                          "--synchronous-commit local, acknowledged records are then lost)")
     ap.add_argument("--keep-logs", type=Path, default=None, metavar="DIR",
                     help="copy the clusters' and the servers' logs into DIR before removing the rest")
+    ap.add_argument("--no-restart", action="store_true",
+                    help="give the server both hosts (target_session_attrs=read-write) instead of restarting it on "
+                         "the standby's URL")
     args = ap.parse_args()
 
     def terminated(_signum: int, _frame: object) -> None:
@@ -595,7 +624,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, terminated)
     load_before = os.getloadavg()
     r = run(clients=args.clients, seconds=args.seconds, warmup=args.warmup, after=args.after,
-            synchronous_commit=args.synchronous_commit, stall=args.stall_standby, keep_logs=args.keep_logs)
+            synchronous_commit=args.synchronous_commit, stall=args.stall_standby,
+            restart=not args.no_restart, keep_logs=args.keep_logs)
     print(f"load average before: {load_before[0]:.2f}; after: {os.getloadavg()[0]:.2f} (2 cores, shared with the "
           "load generator and both clusters)")
     print(" ".join(f"{k}={v}" for k, v in {
