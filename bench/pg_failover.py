@@ -19,8 +19,9 @@ before it accepts writes, so ``on`` is enough.
 3. The same load, **synchronous**, for ``--seconds``; then, mid-load, SIGKILL the primary (the postmaster and
    every one of its processes, as if its machine died). The script at once promotes the standby
    (``pg_ctl promote``), stops the old server and starts ``parley serve`` against the standby's URL with the
-   same data directory (log key and state file). The clients keep going: a request that fails is sent again
-   (a record stored but not acknowledged gets its original receipt).
+   same data directory (log key and state file). With ``--no-restart`` the server was given both hosts from
+   the start (``target_session_attrs=read-write``) and keeps running. The clients keep going: a request that
+   fails is sent again (a record stored but not acknowledged gets its original receipt).
 4. Once writes are accepted again (and ``--after`` seconds more), the load stops. Every receipt the clients
    got (index, note) is looked up on the promoted standby: one that is not there holding the very note sent
    is **lost**. ``parley log check`` runs on the promoted standby.
@@ -28,9 +29,15 @@ before it accepts writes, so ``on`` is enough.
 Figures: records acknowledged, lost, seconds from the kill until the first write sent after it is
 acknowledged (with promote and server restart times), records/s and p50 before the failover against the
 baseline measured in the same run (the ratio is the cost of the synchronous standby). Both clusters are
-stopped and the temp dir removed at the end, on failure and on SIGTERM too. Last line: name=value pairs.
+stopped and the temp dir removed at the end, on failure and on SIGTERM too. Last line: name=value pairs;
+exit 1 when a record was lost, writes did not resume or the self-check failed.
 
-    .venv/bin/python bench/pg_failover.py [--clients 8] [--seconds 10] [--after 3] [--synchronous-commit on]
+``--synchronous-commit local --stall-standby 2`` shows what the check catches: an asynchronous standby whose
+link is cut (the primary's walsender stopped) 2 s before the kill misses what was acknowledged meanwhile, and
+Parley refuses to write on it (its state file is ahead of the database).
+
+    .venv/bin/python bench/pg_failover.py [--clients 8] [--seconds 10] [--after 3] [--no-restart]
+        [--synchronous-commit on|remote_apply|remote_write|local] [--stall-standby S] [--keep-logs DIR]
 """
 
 from __future__ import annotations
