@@ -19,6 +19,7 @@ import json
 import logging
 import sysconfig
 import tempfile
+import time
 import traceback
 from collections import deque
 from http.cookies import SimpleCookie
@@ -275,11 +276,34 @@ class Guard:
             await self.app(scope, receive, with_headers)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: answer, log without data
             busy = _unavailable(exc)
-            log.error("unhandled %s on %s %s at %s", type(exc).__name__, scope.get("method", "?"), _route(scope),
-                      _where(exc))
+            if not busy:
+                log.error("unhandled %s on %s %s at %s", type(exc).__name__, scope.get("method", "?"),
+                          _route(scope), _where(exc))
+            elif (missed := _OUTAGE.seen()) is not None:  # an outage fails every request: once per 10 s
+                log.warning("database unavailable (%s on %s %s at %s); %d more such answers in the last 10 s",
+                            type(exc).__name__, scope.get("method", "?"), _route(scope), _where(exc), missed)
             if started:
                 return  # the answer is half sent: the server closes the connection
             await _error(scope, with_headers, busy)
+
+
+class _Throttle:
+    """Says when to log again: the first time, then at most once per ``every`` seconds, with how many
+    occurrences were not logged meanwhile."""
+
+    def __init__(self, every: float) -> None:
+        self.every, self.last, self.missed = every, -every, 0
+
+    def seen(self) -> int | None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            self.missed += 1
+            return None
+        missed, self.last, self.missed = self.missed, now, 0
+        return missed
+
+
+_OUTAGE = _Throttle(10.0)
 
 
 async def _error(scope: Scope, send: Send, busy: bool) -> None:

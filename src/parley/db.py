@@ -305,6 +305,9 @@ def release(s: Session) -> None:
     before waiting on anything slow: the appender, a client, another thread."""
     if not s.in_transaction():
         return
+    if not s.is_active:  # a statement failed (the database went away): that error was raised already, and
+        s.rollback()     # only a rollback ends the transaction; committing would raise over it
+        return
     try:
         s.commit()  # expire_on_commit=False: what was loaded stays loaded
     except Exception:
