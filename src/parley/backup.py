@@ -28,14 +28,17 @@ server's ``log.state``, an auditor's or a witness's saved checkpoint, a mirror's
 
 The log can never go back, so a restore must end where the parties already are. With a **mirror**
 (``parley mirror``, ``parley/mirror/``) it fetches every entry the mirror holds after the backup (record
-notes from entry bundles, payloads from payload bundles), checks each payload against the hash its record
-signs and the tree they make with the backup's against the mirror's checkpoint (signed by the log key,
-cosigned per the witness policy if given) and every other known checkpoint, and only then appends them
-through the pipeline as a replay: the same leaves, the same tree, every table rebuilt as when they were
-first written. Nothing is appended if any check fails. If the restored log is still behind the newest
-released checkpoint (no mirror, or a mirror behind it) the result names the missing entries; the server
-then refuses to start (the state file says so), or, when only a witness knows the larger tree, serves
-reads and refuses writes (``log.behind_witnesses``, ``logserver/publish.py``).
+notes from entry bundles, payloads as the log stored them from payload bundles) and the data keys the mirror
+holds, checks each payload against the hash its record signs (``mirror.store.check_payload``: a sealed one
+opened with its key) and the tree they make with the backup's against the mirror's checkpoint (signed by the
+log key, cosigned per the witness policy if given) and every other known checkpoint, and only then stores the
+keys the backup lacks and appends the entries through the pipeline as a replay (``parley log replay``'s: sealed
+payloads stored as they were): the same leaves, the same tree, every table rebuilt as when they were first
+written, destructions included. Nothing is appended if any check fails, nor if an entry after the backup was
+destroyed (its content, needed to rebuild what it made, is gone: ``docs/retention.md``). If the restored log
+is still behind the newest released checkpoint (no mirror, or a mirror behind it) the result names the missing
+entries; the server then refuses to start (the state file says so), or, when only a witness knows the larger
+tree, serves reads and refuses writes (``log.behind_witnesses``, ``logserver/publish.py``).
 """
 
 from __future__ import annotations

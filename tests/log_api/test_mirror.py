@@ -299,7 +299,7 @@ def _forged_mirror(crashed, tmp_path: Path, edit) -> tuple[MirrorStore, Path]:  
     return MirrorStore(directory), directory
 
 
-@pytest.mark.parametrize("forgery", ["another record", "another payload"])
+@pytest.mark.parametrize("forgery", ["another record", "another payload", "destroyed by no destruction"])
 def test_a_hostile_mirror_appends_nothing(crashed, tmp_path, forgery):
     idx = crashed.backup_size + 500
     demo = crashed.demo
@@ -309,8 +309,11 @@ def test_a_hostile_mirror_appends_nothing(crashed, tmp_path, forgery):
     def edit(c: sqlite3.Connection) -> None:
         if forgery == "another record":  # validly signed by a member, but not the log's entry at idx
             c.execute("UPDATE entry SET note = ?, payload = ? WHERE idx = ?", (note, rfc8785.dumps(payload), idx))
-        else:  # the log's record, with a payload it does not sign
+        elif forgery == "another payload":  # the log's record, with a payload it does not sign
             c.execute("UPDATE entry SET payload = ? WHERE idx = ?", (rfc8785.dumps({"text": "forged"}), idx))
+        else:  # its payload said destroyed, by a later record that destroys nothing (a note)
+            marker = f'{{"parley_destroyed":{idx + 1},"subjects":["person:ua-p-1"]}}'
+            c.execute("UPDATE entry SET payload = ? WHERE idx = ?", (marker.encode(), idx))
 
     store, _ = _forged_mirror(crashed, tmp_path, edit)
     reader, client = mirror_reader(store, crashed.mirror_token)
@@ -318,7 +321,8 @@ def test_a_hostile_mirror_appends_nothing(crashed, tmp_path, forgery):
     from parley.assembly import kinds
 
     try:
-        why = "do not make the tree the log signed" if forgery == "another record" else "does not hash"
+        why = {"another record": "do not make the tree the log signed", "another payload": "does not hash",
+               "destroyed by no destruction": f"record {idx + 1} is no destruction"}[forgery]
         with pytest.raises(BackupError, match=why) as info:
             restore_backup(crashed.backup, target, crashed.log_key, [], mirror=reader, kinds=kinds(),
                            policy=parse_policy(crashed.policy), published=False)
