@@ -28,14 +28,17 @@ server's ``log.state``, an auditor's or a witness's saved checkpoint, a mirror's
 
 The log can never go back, so a restore must end where the parties already are. With a **mirror**
 (``parley mirror``, ``parley/mirror/``) it fetches every entry the mirror holds after the backup (record
-notes from entry bundles, payloads from payload bundles), checks each payload against the hash its record
-signs and the tree they make with the backup's against the mirror's checkpoint (signed by the log key,
-cosigned per the witness policy if given) and every other known checkpoint, and only then appends them
-through the pipeline as a replay: the same leaves, the same tree, every table rebuilt as when they were
-first written. Nothing is appended if any check fails. If the restored log is still behind the newest
-released checkpoint (no mirror, or a mirror behind it) the result names the missing entries; the server
-then refuses to start (the state file says so), or, when only a witness knows the larger tree, serves
-reads and refuses writes (``log.behind_witnesses``, ``logserver/publish.py``).
+notes from entry bundles, payloads as the log stored them from payload bundles) and the data keys the mirror
+holds, checks each payload against the hash its record signs (``mirror.store.check_payload``: a sealed one
+opened with its key) and the tree they make with the backup's against the mirror's checkpoint (signed by the
+log key, cosigned per the witness policy if given) and every other known checkpoint, and only then stores the
+keys the backup lacks and appends the entries through the pipeline as a replay (``parley log replay``'s: sealed
+payloads stored as they were): the same leaves, the same tree, every table rebuilt as when they were first
+written, destructions included. Nothing is appended if any check fails, nor if an entry after the backup was
+destroyed (its content, needed to rebuild what it made, is gone: ``docs/retention.md``). If the restored log
+is still behind the newest released checkpoint (no mirror, or a mirror behind it) the result names the missing
+entries; the server then refuses to start (the state file says so), or, when only a witness knows the larger
+tree, serves reads and refuses writes (``log.behind_witnesses``, ``logserver/publish.py``).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import inspect, make_url, select, text
 
@@ -565,9 +569,12 @@ def _append_from_mirror(url: str, signer: Signer, origin: str, kinds: Mapping[st
     make exactly the trees of the mirror's checkpoint and of every other known checkpoint they reach,
     then append them through the pipeline (a replay: signatures, standing and schemas checked again, the
     tables rebuilt). Nothing is appended unless every check passes. Returns how many were appended."""
+    from parley.db import writing
     from parley.log import merkle
+    from parley.log.sealed import Destructions
     from parley.log.store import DbNodes, NodeCache
-    from parley.mirror.store import payload_hash_of
+    from parley.mirror.store import check_payload, note_field
+    from parley.records import sealing
     from parley.records.pipeline import Pipeline, Receipt
 
     start = _head(url)[0]
@@ -584,6 +591,7 @@ def _append_from_mirror(url: str, signer: Signer, origin: str, kinds: Mapping[st
             progress("fetching entries from the mirror", 0, mirrored.size - start)
             try:
                 entries = mirror.entries(start, mirrored.size, mirrored.size)
+                keys = mirror.data_keys()
             except (MirrorError, ValueError) as exc:
                 raise BackupError(f"the mirror could not serve entries {start} to {mirrored.size - 1}: {exc}") from None
             if len(entries) != mirrored.size - start:
@@ -598,15 +606,22 @@ def _append_from_mirror(url: str, signer: Signer, origin: str, kinds: Mapping[st
                     got = dict(zip(old, nodes.full_nodes(old), strict=True)) if old else {}
                     return [pending[k] if k in pending else got[k] for k in keys]
 
+            # Each payload as the mirror stores it (plain, sealed or destroyed), checked as the mirror checked
+            # it: a sealed one opened with the mirror's key for it, a destroyed one only with a later destroying
+            # record among the entries. Replayed as stored, under the keys carried over (``parley log replay``).
+            destructions = Destructions()
+            items: list[tuple[bytes, Any, None, str]] = []
             for i, (note, payload) in enumerate(entries):
                 idx = start + i
                 try:
-                    if hashlib.sha256(payload).hexdigest() != payload_hash_of(note):
-                        raise BackupError(f"the mirror serves entry {idx} with a payload that does not hash to the "
-                                          "payload hash its record signs; nothing was appended")
+                    kept, plain, by = check_payload(idx, note, payload, keys)
+                    destructions.saw(idx, note_field(note, "kind"))
                 except (MirrorError, ValueError) as exc:
-                    raise BackupError(f"the mirror serves entry {idx} that is not a record: {exc}; nothing was "
-                                      "appended") from None
+                    raise BackupError(f"the mirror serves {exc}; nothing was appended") from None
+                if by is not None:
+                    destructions.claim(idx, by)
+                elif plain is not None:
+                    items.append((note, json.loads(plain), None, kept.decode()))
                 leaf = merkle.leaf_hash(note)
                 pending[(0, idx)] = leaf
                 for level, n, h in merkle.appended_nodes(Tree, idx, leaf):
@@ -616,6 +631,18 @@ def _append_from_mirror(url: str, signer: Signer, origin: str, kinds: Mapping[st
                     raise BackupError(f"the entries the mirror serves do not make the tree the log signed for size "
                                       f"{r.size} (another root): the mirror's copy is not the log's; nothing was "
                                       "appended")
+            problems = destructions.problems(mirrored.size, mirrored.size - 1)
+            if problems:
+                raise BackupError(f"the mirror serves entry {problems[0][0]} as destroyed: {problems[0][1]}; nothing "
+                                  "was appended")
+            if destructions.claims:
+                idx, by = destructions.claims[0]
+                raise BackupError(f"entry {idx}, written after the backup, was destroyed by record {by}: a replay "
+                                  "cannot rebuild what it made without its content (docs/retention.md); restore a "
+                                  f"backup made after record {by} if there is one; nothing was appended")
+        # The keys of the subjects the backup does not know (made after it), as the mirror holds them.
+        with writing(session_factory(engine)) as s:
+            sealing.carry_keys(s, [(x, k.key, k.created_idx, None) for x, k in keys.items() if k.key is not None])
     finally:
         engine.dispose()
     engine = make_engine(url, pool_size=1, max_overflow=1)
@@ -624,9 +651,9 @@ def _append_from_mirror(url: str, signer: Signer, origin: str, kinds: Mapping[st
                             auto_publish=published)
         done = 0
         try:
-            for i in range(0, len(entries), 2048):
-                chunk = entries[i : i + 2048]
-                results = pipeline.submit_many([(n, json.loads(p)) for n, p in chunk], replay=True)
+            for i in range(0, len(items), 2048):
+                chunk = items[i : i + 2048]
+                results = pipeline.submit_many(chunk, replay=True)
                 for j, res in enumerate(results):
                     idx = start + i + j
                     if not isinstance(res, Receipt) or res.index != idx:

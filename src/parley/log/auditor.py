@@ -55,6 +55,7 @@ from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import NoteError, Verifier, open_note, parse_note
 from parley.log.policy import Policy, PolicyError
 from parley.log.proof import TlogProofError, parse_tlog_proof, verify_tlog_proof
+from parley.log.sealed import Destructions
 from parley.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeSource
 
 PAGE = 5000
@@ -67,9 +68,6 @@ KEY_KINDS = {"deployment.init", "member.create", "key.register", "key.rotate", "
 STANDING_KINDS = KEY_KINDS | {"party.create", "party.update", "member.update"}
 MANAGED_BY = ("a party's members and keys are managed by its own admins (a mediator's admin only while the "
               "party has no active admin of its own)")
-# The kinds of record that destroy personal data (``records.sealing``): a payload served as destroyed must
-# name one of these as its destroyer.
-DESTROY_KINDS = {"person.destroy"}
 # The listing's fields that repeat the signed text.
 LISTED_FIELDS = ("kind", "author", "party", "time", "audience")
 
@@ -193,9 +191,8 @@ class Auditor:
         policy); ``shadow``: the recomputed projections for the caller (without it, none are compared)."""
         self.projections = projections
         self.admits = admits
-        # This run's records read, and those of them that destroy personal data (``DESTROY_KINDS``).
-        self._read: set[int] = set()
-        self._destroyers: set[int] = set()
+        # This run's records read, those of them that destroy personal data and the payloads served as destroyed.
+        self._destructions = Destructions()
         self.shadow = shadow
         self.proof_sample = proofs
         self.details = details
@@ -437,7 +434,7 @@ class Auditor:
         standing = _Standing()
         last = -1
         readable: list[int] = []
-        self._read, self._destroyers = set(), set()
+        self._destructions = Destructions()
         # Pages and leaf tiles are fetched in the background while records are checked: the server
         # works on its core while this process verifies signatures on the other.
         with ThreadPoolExecutor(2) as pool:
@@ -450,14 +447,8 @@ class Auditor:
             tiles_checked.result()
         if report.records_checked:
             self._compare_keys(cp, standing, report)
-        for idx, by in report.destroyed:
-            # A destroying record the caller reads must be one; one it may not read cannot be checked here.
-            if by >= cp.size:
-                report.failures.append((idx, f"the server says record {by} destroyed this payload, but the log "
-                                             f"has only {cp.size} records"))
-            elif by <= last and by not in self._destroyers and by in self._read:
-                report.failures.append((idx, f"the server says record {by} destroyed this payload, but record "
-                                             f"{by} is no destruction"))
+        # A destroying record the caller reads must be one; one it may not read cannot be checked here.
+        report.failures += self._destructions.problems(cp.size, last)
         return readable
 
     def _check_page(self, records: list[dict[str, Any]], cp: Checkpoint, tiles: TileNodeSource,
@@ -473,18 +464,17 @@ class Auditor:
                 if idx >= cp.size:
                     break
                 last = idx
-                self._read.add(idx)
                 problem = check(idx, rec, tiles, standing, me)
             except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
                 problem = f"malformed record in the listing: {exc!r}"
             report.records_checked += 1
             destroyed = rec.get("destroyed") if not problem else None
+            self._destructions.saw(last, _kind_of(rec) if not problem else None)
             if destroyed is not None:
                 report.destroyed.append((last, destroyed["by"]))
+                self._destructions.claim(last, destroyed["by"])
                 if shadow is not None:
                     shadow.destroyed(destroyed.get("subjects") or [])
-            elif not problem and _kind_of(rec) in DESTROY_KINDS:
-                self._destroyers.add(last)
             if readable is not None and not problem:
                 readable.append(last)  # its proof is checked too
             if problem:
@@ -554,9 +544,7 @@ class Auditor:
             by = rec["destroyed"].get("by") if isinstance(rec["destroyed"], dict) else None
             if kind in STANDING_KINDS:
                 return "the server says this membership record's payload was destroyed: only personal data is"
-            if type(by) is not int or by <= idx:
-                return "the server says this record's payload was destroyed, but names no later destroying record"
-            return None
+            return Destructions.claim_problem(idx, by)
         if "payload_canonical" in rec:
             digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
         else:

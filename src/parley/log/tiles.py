@@ -175,7 +175,8 @@ class TileNodeSource:
 # -- payload bundles: Parley's companion to entry bundles -------------------------------------------
 # An entry bundle carries each record's signed note, which commits to its payload by hash only. A mirror
 # (and a restore from it) needs the payloads too: ``/log/payloads/<N>[.p/<W>]`` serves, for the same
-# entries as ``tile/entries/<N>[.p/<W>]``, each entry's canonical payload (RFC 8785, UTF-8) with a
+# entries as ``tile/entries/<N>[.p/<W>]``, each entry's payload as the log stores it (the canonical RFC 8785
+# text, or for personal data the sealed envelope or destroyed marker, ``log/sealed.py``; UTF-8) with a
 # big-endian uint32 length prefix (a payload may exceed an entry bundle's 65535 bytes).
 
 

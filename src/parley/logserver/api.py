@@ -156,13 +156,15 @@ def get_tile(path: str, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal)
 
 
 @router.get("/log/payloads/{path:path}", tags=["log"], response_class=Response,
-            responses=media("application/octet-stream", "a payload bundle: the canonical payloads of an entry "
-                            "bundle's records, each with a big-endian uint32 length", *READ, 403, 404,
+            responses=media("application/octet-stream", "a payload bundle: the payloads of an entry bundle's "
+                            "records as stored (canonical JSON, sealed, or destroyed), each with a big-endian "
+                            "uint32 length", *READ, 403, 404,
                             schema={"type": "string", "format": "binary"}))
 def get_payloads(path: str, s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal) -> Response:
-    """For the log's mirrors (``parley mirror``): what an entry bundle's records commit to by hash, so that a
-    mirror's copy can rebuild every table (a restore from it). Read by the members ``PARLEY_MIRROR_MEMBERS``
-    names, each a mediator's auditor."""
+    """For the log's mirrors (``parley mirror``): what an entry bundle's records commit to by hash, as stored
+    (``records.sealing``: personal payloads sealed, destroyed ones as the marker; with the keys from
+    ``/api/log/data-keys`` a mirror opens and checks them), so that a mirror's copy can rebuild every table (a
+    restore from it). Read by the members ``PARLEY_MIRROR_MEMBERS`` names, each a mediator's auditor."""
     try:
         ref = tiles.parse_payload_path("payloads/" + path)
     except ValueError as exc:

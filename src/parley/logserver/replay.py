@@ -44,9 +44,8 @@ def replay(source: Engine, target: Engine, signer: Signer, origin: str, *, kinds
     report = ReplayReport()
     # The data keys come over as they are, so the sealed payloads are stored again byte for byte.
     with ssessions() as s, writing(tsessions) as t:
-        for key in s.execute(select(sealing.DataKey)).scalars():
-            t.add(sealing.DataKey(subject=key.subject, key=key.key, created_idx=key.created_idx,
-                                  destroyed_idx=key.destroyed_idx))
+        sealing.carry_keys(t, [(k.subject, k.key, k.created_idx, k.destroyed_idx)
+                               for k in s.execute(select(sealing.DataKey)).scalars()])
     pipeline = Pipeline(tsessions, signer, origin, kinds=kinds, batch=chunk, cache=NodeCache())
     with ssessions() as s:
         opener = sealing.Opener(s)

@@ -5,16 +5,19 @@
 - ``GET /log/key``: the log's verifier key; ``GET /mirror/key``: the mirror's cosigner key;
 - ``GET /log/tile/<L>/<N>[.p/<W>]`` (hash tiles), ``GET /log/tile/entries/<N>[.p/<W>]`` (the signed record
   notes) and ``GET /log/payloads/<N>[.p/<W>]`` (their canonical payloads), up to the mirror checkpoint;
+- ``GET /api/log/data-keys``: the data subjects' keys the mirror holds, and those it deleted (``key: null``), as the
+  log lists them (``?after=<subject>&limit=<n>``), so a restore opens and stores the sealed payloads as they were;
 - ``GET /mirror/status``: sizes, the last sync and its error.
 
-Every request needs a client token the mirror's operator issued (``parley mirror token``): the copy holds
-every record, personal data included, and is never served publicly. Nothing here writes."""
+Every request needs a client token the mirror's operator issued (``parley mirror token``): with the keys, the
+copy opens every record still held, personal data included, and is never served publicly. Nothing here writes."""
 
 from __future__ import annotations
 
+import base64
 import json
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from parley.log import tiles
@@ -56,6 +59,15 @@ def create_mirror_app(store: MirrorStore) -> FastAPI:
         body = {"origin": store.origin, "size": cp.size, "verified_at": cp.verified_at,
                 "last_sync": store.status("last_sync"), "last_error": store.status("last_error"),
                 "mirror": store.cosigner.name}
+        return Response(json.dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/log/data-keys")
+    def data_keys(_: str = Depends(client), after: str = Query("", max_length=100),
+                  limit: int = Query(1000, ge=1, le=5000)) -> Response:
+        held = sorted(((x, k) for x, k in store.keys().items() if x > after), key=lambda xk: xk[0])[:limit]
+        keys = [{"subject": x, "key": base64.b64encode(k.key).decode() if k.key is not None else None,
+                 "created_idx": k.created_idx, "destroyed_idx": k.destroyed_idx} for x, k in held]
+        body = {"keys": keys, "next": held[-1][0] if len(held) == limit else None}
         return Response(json.dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"})
 
     @app.get("/log/tile/{path:path}")

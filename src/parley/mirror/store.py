@@ -4,6 +4,16 @@ It holds, for one origin log: every entry (the signed record note and its canoni
 Merkle node computed from the entries' leaf hashes, and the *mirror checkpoint*: the newest checkpoint the
 mirror verified (signed by the log key, with the cosignatures it came with) and whose whole tree it holds.
 
+Payloads are kept **as the log stores them** (``docs/retention.md``): plain canonical JSON for a kind without
+data subjects, the sealed envelope of a personal one (``log/sealed.py``), or the marker of a destroyed one. The
+data subjects' keys are kept apart (``data_key``), where they can be deleted: when the log lists a key as
+destroyed, or the mirror fetches a record that destroys (``DESTROY_KINDS``), the key's row is deleted (the
+subject is remembered in ``destroyed_key``) and every entry sealed under it is overwritten with the destroyed
+marker, as the log overwrites its own; the file zeroes what it frees (``secure_delete``) and the WAL is
+truncated. A sealed payload is checked by opening it with its key and hashing what it holds; one whose key was
+destroyed, or a destroyed marker, only with a later destroying record in the log (``Destructions``, as an
+auditor checks it).
+
 Entries beyond the mirror checkpoint are *pending* (C2SP tlog-mirror): written while a sync fetches them,
 never served, and removed when the mirror opens or a sync fails. The mirror checkpoint moves in one
 transaction, only after the root recomputed from the stored leaves equals the checkpoint's root, so every
@@ -13,24 +23,25 @@ The mirror's own key (C2SP tlog-cosignature/v1, ``mirror.key``, 0600) cosigns ea
 and stored: "this mirror holds this tree, entries and payloads, durably" (tlog-mirror's statement).
 
 Clients of the mirror authenticate with a token the mirror's operator issued (``parley mirror token``); only
-their SHA-256 is stored. The mirror serves nothing to anyone else: its copy holds every record in clear.
+their SHA-256 is stored. The mirror serves nothing to anyone else: with its keys, its copy opens every record.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from parley.db import private_dir, private_file
-from parley.log import merkle
+from parley.log import merkle, sealed
 from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import ALG_COSIGNATURE_V1, Cosigner, NoteError, Verifier, open_note, parse_note
 
@@ -40,6 +51,11 @@ CREATE TABLE IF NOT EXISTS node (level INTEGER NOT NULL, idx INTEGER NOT NULL, h
                                  PRIMARY KEY (level, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS client (token_hash TEXT PRIMARY KEY, label TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS entry_subject (subject TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (subject, idx))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS data_key (subject TEXT PRIMARY KEY, key BLOB NOT NULL, created_idx INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS destroyed_key (subject TEXT PRIMARY KEY, created_idx INTEGER NOT NULL,
+                                          destroyed_idx INTEGER NOT NULL);
 """
 KEY_FILE = "mirror.key"
 DB_FILE = "mirror.db"
@@ -47,6 +63,69 @@ DB_FILE = "mirror.db"
 
 class MirrorError(RuntimeError):
     """The mirror cannot do what was asked: the message says why (never a record's content)."""
+
+
+@dataclass(frozen=True)
+class ListedKey:
+    """A data subject's key as a log (``GET /api/log/data-keys``) or a mirror lists it: None once destroyed."""
+    key: bytes | None
+    created_idx: int
+    destroyed_idx: int | None
+
+
+def note_field(note: bytes, name: str) -> str | None:
+    """A field of a record note's signed text (``kind``, ``payload``…)."""
+    text, _ = parse_note(note)
+    for line in text.split("\n")[1:]:
+        if line.startswith(name + " "):
+            return line[len(name) + 1:]
+    return None
+
+
+def check_payload(idx: int, note: bytes, stored: bytes, keys: Mapping[str, ListedKey]) -> tuple[bytes, bytes | None,
+                                                                                                 int | None]:
+    """Check a payload as the log stores it against the payload hash its record ``note`` signs. Returns what a
+    copy keeps (``stored``, or the destroyed marker if a key it is sealed under is listed as destroyed), the
+    canonical payload (None if destroyed) and, if destroyed, the record said to destroy it: a claim the caller
+    checks against the log (``Destructions``). ``MirrorError`` if the payload does not prove the hash."""
+    want = payload_hash_of(note)
+    try:
+        text = stored.decode()
+        if sealed.is_destroyed(text):
+            by = sealed.envelope(text).get("parley_destroyed")
+            problem = sealed.Destructions.claim_problem(idx, by)
+            if problem or not isinstance(by, int):
+                raise MirrorError(f"entry {idx}: {problem}")
+            return stored, None, by
+        if sealed.is_sealed(text):
+            subjects = sealed.subjects_of(text)
+            unknown = [x for x in subjects if x not in keys]
+            if unknown:
+                raise MirrorError(f"entry {idx}: sealed under a key the log does not list ({unknown[0]})")
+            gone = {x: keys[x].destroyed_idx for x in subjects if keys[x].key is None}
+            if gone:
+                if any(b is None for b in gone.values()):
+                    raise MirrorError(f"entry {idx}: a key it is sealed under is listed as destroyed by no record")
+                by = min(b for b in gone.values() if b is not None)
+                problem = sealed.Destructions.claim_problem(idx, by)
+                if problem:
+                    raise MirrorError(f"entry {idx}: {problem}")
+                marker = sealed.destroy_stored(text, by, [x for x, b in gone.items() if b == by])
+                assert marker is not None
+                return marker.encode(), None, by
+            try:
+                plain = sealed.unseal(text, {x: keys[x].key for x in subjects}, want)
+            except ValueError:
+                raise MirrorError(f"entry {idx}: its sealed payload does not open under its subjects' keys") from None
+            if hashlib.sha256(plain).hexdigest() != want:
+                raise MirrorError(f"entry {idx}: its sealed payload does not hash to the payload hash its record "
+                                  "signs")
+            return stored, plain, None
+    except (UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise MirrorError(f"entry {idx}: a malformed payload ({exc.__class__.__name__})") from None
+    if hashlib.sha256(stored).hexdigest() != want:
+        raise MirrorError(f"entry {idx}: its payload does not hash to the payload hash its record signs")
+    return stored, stored, None
 
 
 @dataclass(frozen=True)
@@ -93,6 +172,7 @@ class MirrorStore:
         self._db = sqlite3.connect(self.dir / DB_FILE, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA secure_delete=ON")  # a deleted key or overwritten payload is zeroed in the file
         self._db.executescript(SCHEMA)
         stored = self._meta("log_vkey")
         if stored is None:
@@ -197,6 +277,7 @@ class MirrorStore:
         size = self.size
         with self._tx() as db:
             db.execute("DELETE FROM entry WHERE idx >= ?", (size,))
+            db.execute("DELETE FROM entry_subject WHERE idx >= ?", (size,))
             db.execute("DELETE FROM node WHERE idx >= (? >> level)", (size,))
 
     def full_nodes(self, keys: Sequence[tuple[int, int]]) -> list[bytes]:
@@ -209,9 +290,17 @@ class MirrorStore:
                 out.append(bytes(row[0]))
         return out
 
-    def append_pending(self, start: int, entries: Sequence[tuple[bytes, bytes]]) -> None:
-        """Store entries ``start``… (note, canonical payload) beyond what is stored, with the full nodes they
-        complete; each payload must hash to the payload hash its note signs. Pending until ``commit``."""
+    def append_pending(self, start: int, entries: Sequence[tuple[bytes, bytes]],
+                       keys: Mapping[str, ListedKey] | None = None,
+                       destructions: sealed.Destructions | None = None) -> list[tuple[int, list[str]]]:
+        """Store entries ``start``… (note, payload as the log stores it) beyond what is stored, with the full nodes
+        they complete; each payload must prove the payload hash its note signs (``check_payload``, with the
+        log's ``keys``). Pending until ``commit``. The destroyed payloads and the records that destroy go into
+        ``destructions``, for the caller to check before committing; returns the destructions among the entries
+        (index, the subjects it destroys), for ``commit`` to follow."""
+        keys = keys or {}
+        destructions = destructions if destructions is not None else sealed.Destructions()
+        destroys: list[tuple[int, list[str]]] = []
         with self._tx() as db:
             top = db.execute("SELECT max(idx) FROM entry").fetchone()[0]
             if (top + 1 if top is not None else 0) != start:
@@ -226,23 +315,98 @@ class MirrorStore:
                     got = dict(zip(missing, self.full_nodes(missing), strict=True)) if missing else {}
                     return [h if h is not None else got[k] for k, h in zip(keys, found, strict=True)]
 
-            rows = []
+            rows, named = [], []
             for i, (note, payload) in enumerate(entries):
                 idx = start + i
-                if hashlib.sha256(payload).hexdigest() != payload_hash_of(note):
-                    raise MirrorError(f"entry {idx}: its payload does not hash to the payload hash its record signs")
+                try:
+                    kind = note_field(note, "kind")
+                except NoteError as exc:
+                    raise MirrorError(f"entry {idx} is not a record: {exc}") from None
+                kept, plain, by = check_payload(idx, note, payload, keys)
+                destructions.saw(idx, kind)
+                if by is not None:
+                    destructions.claim(idx, by)
+                elif kind in sealed.DESTROY_KINDS and plain is not None:
+                    try:
+                        destroyed = sealed.destroyed_subjects(kind, json.loads(plain))
+                    except ValueError:
+                        destroyed = []
+                    if destroyed:
+                        destroys.append((idx, destroyed))
                 leaf = merkle.leaf_hash(note)
                 pending[(0, idx)] = leaf
                 for level, n, h in merkle.appended_nodes(Source, idx, leaf):
                     pending[(level, n)] = h
-                rows.append((idx, note, payload))
+                rows.append((idx, note, kept))
+                named += [(subject, idx) for subject in sealed.subjects_of(kept.decode())]
             db.executemany("INSERT INTO entry (idx, note, payload) VALUES (?, ?, ?)", rows)
+            db.executemany("INSERT OR IGNORE INTO entry_subject (subject, idx) VALUES (?, ?)", named)
             db.executemany("INSERT INTO node (level, idx, hash) VALUES (?, ?, ?)",
                            [(lv, n, h) for (lv, n), h in pending.items()])
+        return destroys
 
-    def commit(self, note: bytes, now: int | None = None) -> MirrorCheckpoint:
+    # -- the data subjects' keys --------------------------------------------------------------------
+    def keys(self) -> dict[str, ListedKey]:
+        """Every key the mirror holds, and the subjects whose key it deleted (key None)."""
+        with self._lock:
+            live = self._db.execute("SELECT subject, key, created_idx FROM data_key").fetchall()
+            gone = self._db.execute("SELECT subject, created_idx, destroyed_idx FROM destroyed_key").fetchall()
+        out = {str(x): ListedKey(None, int(c), int(d)) for x, c, d in gone}
+        out.update({str(x): ListedKey(bytes(k), int(c), None) for x, k, c in live})
+        return out
+
+    def follow_keys(self, listed: Mapping[str, ListedKey]) -> int:
+        """Keep the keys the log lists that the mirror does not hold yet, and follow every destruction it lists
+        (``destroy``). Returns how many subjects were destroyed here."""
+        held = self.keys()
+        new = [(x, k.key, k.created_idx) for x, k in listed.items() if k.key is not None and x not in held]
+        gone = [(k.destroyed_idx, x) for x, k in listed.items()
+                if k.key is None and k.destroyed_idx is not None and (x not in held or held[x].key is not None)]
+        if new:
+            with self._tx() as db:
+                db.executemany("INSERT OR IGNORE INTO data_key (subject, key, created_idx) VALUES (?, ?, ?)", new)
+        by: dict[int, list[str]] = {}
+        for d, x in sorted(gone):
+            by.setdefault(d, []).append(x)
+        self.destroy(list(by.items()), {x: listed[x].created_idx for _, x in gone})
+        return len(gone)
+
+    def destroy(self, destroys: Sequence[tuple[int, Sequence[str]]], created: Mapping[str, int] | None = None) -> None:
+        """Follow destructions (the destroying record's index, the subjects it destroys), in log order: delete
+        each subject's key and overwrite every entry sealed under it with the destroyed marker (an entry already
+        destroyed keeps its first destroyer); then make the file forget (the WAL truncated)."""
+        if not destroys:
+            return
+        with self._tx() as db:
+            self._destroy(db, destroys, created or {})
+        self._forget()
+
+    def _destroy(self, db: sqlite3.Connection, destroys: Sequence[tuple[int, Sequence[str]]],
+                 created: Mapping[str, int]) -> None:
+        for by, subjects in sorted(destroys):
+            for subject in subjects:
+                row = db.execute("SELECT created_idx FROM data_key WHERE subject = ?", (subject,)).fetchone()
+                was = int(row[0]) if row else created.get(subject, by)
+                db.execute("DELETE FROM data_key WHERE subject = ?", (subject,))
+                db.execute("INSERT OR IGNORE INTO destroyed_key (subject, created_idx, destroyed_idx) VALUES (?, ?, ?)",
+                           (subject, was, by))
+            marks = ",".join("?" * len(subjects))  # as many parameters as subjects, no text of theirs
+            rows = db.execute(f"SELECT idx, payload FROM entry WHERE idx IN (SELECT idx FROM entry_subject "  # noqa: S608
+                              f"WHERE subject IN ({marks}))", list(subjects)).fetchall()
+            for idx, payload in rows:
+                marker = sealed.destroy_stored(bytes(payload).decode(), by, subjects)
+                if marker is not None:
+                    db.execute("UPDATE entry SET payload = ? WHERE idx = ?", (marker.encode(), idx))
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def commit(self, note: bytes, now: int | None = None,
+               destroys: Sequence[tuple[int, Sequence[str]]] = ()) -> MirrorCheckpoint:
         """Make ``note`` (a checkpoint signed by the log, possibly cosigned) the mirror checkpoint, if the
-        stored tree at its size has its root and it does not go back; cosigned by the mirror."""
+        stored tree at its size has its root and it does not go back; cosigned by the mirror. ``destroys``: the
+        destructions among the entries it adds (``append_pending``), followed in the same transaction."""
         cp = verify_checkpoint(note, self.log_key, self.origin)
         with self._tx() as db:
             cur = self.checkpoint()
@@ -263,6 +427,9 @@ class MirrorStore:
             self._set_meta("checkpoint", note)
             self._set_meta("cosignature", line.encode())
             self._set_meta("verified_at", str(at).encode())
+            self._destroy(db, destroys, {})
+        if destroys:
+            self._forget()
         return self.checkpoint()
 
     # -- reading (up to the mirror checkpoint only) ---------------------------------------------------

@@ -44,7 +44,7 @@ from parley.log.sealed import (
 )
 
 __all__ = ["DESTROYED_PREFIX", "SEALED_PREFIX", "DataKey", "Destroyed", "EntrySubject", "Opener", "TABLES",
-           "destroyed_marker", "envelope", "forget_storage", "is_destroyed", "is_sealed", "load_keys",
+           "carry_keys", "destroyed_marker", "envelope", "forget_storage", "is_destroyed", "is_sealed", "load_keys",
            "load_keys_conn", "mark_salted", "new_salt", "record_key", "salted", "seal", "subjects_of", "unseal"]
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,20 @@ def load_keys(s: Session, subjects: Iterable[str]) -> dict[str, bytes | None]:
                                    .where(DataKey.subject.in_(wanted[i:i + 500]))).all():
             out[subj] = bytes(key) if key is not None else None
     return out
+
+
+def carry_keys(s: Session, keys: Iterable[tuple[str, bytes | None, int, int | None]]) -> int:
+    """Store keys carried over from another copy of the log (subject, key or None once destroyed, created_idx,
+    destroyed_idx) that ``s``'s database does not hold, byte for byte, so the sealed payloads carried with them are
+    stored again as they were (a replay, a restore from a mirror). Returns how many were added."""
+    keys = list(keys)
+    held = set(load_keys(s, [k[0] for k in keys]))
+    added = 0
+    for subject, key, created_idx, destroyed_idx in keys:
+        if subject not in held:
+            s.add(DataKey(subject=subject, key=key, created_idx=created_idx, destroyed_idx=destroyed_idx))
+            added += 1
+    return added
 
 
 def load_keys_conn(conn: Any) -> dict[str, bytes | None]:
