@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from typing import Any
 import random
 
 import httpx
+import pydantic_core
 import rfc8785
 
 from parley.log import merkle
@@ -69,6 +71,11 @@ MANAGED_BY = ("a party's members and keys are managed by its own admins (a media
               "party has no active admin of its own)")
 # The listing's fields that repeat the signed text.
 LISTED_FIELDS = ("kind", "author", "party", "time", "audience")
+# Records are checked on this many threads, in chunks of this many, the threads kept this many chunks ahead
+# of the records settled in log order (``Auditor._check_records``).
+CHECK_THREADS = 2
+CHECK_CHUNK = 200
+CHUNKS_AHEAD = 8
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,36 @@ class _Standing:
         return author == member or self.admin_of(author, member.partition("/")[0])
 
 
+class _Prepared:
+    """What one listed record shows on its own (``Auditor._prepare``), for ``Auditor._settle``."""
+
+    __slots__ = ("author", "fields", "idx", "key_id", "kind", "payload_ok", "problem", "rec", "sig", "signature_ok",
+                 "text", "verified_with")
+
+    def __init__(self, rec: Any) -> None:
+        self.rec = rec
+        self.idx: Any = None
+        self.problem: str | None = None
+        self.fields: dict[str, str] = {}
+        self.kind: str | None = None
+        self.author = ""
+        self.key_id = b""
+        self.sig: bytes | None = None  # the author's signature, None if the note has none
+        self.text = b""
+        self.payload_ok = False
+        self.verified_with: Verifier | None = None  # the key the signature was verified with, if any
+        self.signature_ok = False
+
+
+@dataclass
+class _Settle:
+    """Where settling the listing in log order stands."""
+
+    size: int
+    last: int = -1
+    stopped: int = 0  # the page at whose record beyond the checkpoint settling stopped
+
+
 class Auditor:
     def __init__(self, url: str, log_vkey: str, state_dir: Path, token: str | None = None,
                  policy: Policy | None = None, client: httpx.Client | None = None,
@@ -191,6 +228,7 @@ class Auditor:
         self.proof_sample = proofs
         self.details = details
         self.rng = random.SystemRandom()  # which proofs are sampled must not be predictable by the server
+        self._admitted: dict[Caller, dict[tuple[str, str, str], bool]] = {}
         try:
             self.log_key = Verifier.from_vkey(log_vkey)
         except NoteError as exc:
@@ -216,7 +254,8 @@ class Auditor:
 
     def _json(self, path: str) -> Any:
         try:
-            return self._get(path).json()
+            # pydantic-core's parser: about twice as fast as the json module on a page of records.
+            return pydantic_core.from_json(self._get(path).content, cache_strings="keys")
         except ValueError as exc:
             raise AuditError(f"GET {path}: not JSON") from exc
 
@@ -425,113 +464,178 @@ class Auditor:
 
     def _check_records(self, cp: Checkpoint, tiles: TileNodeSource, report: AuditReport, me: Any,
                        shadow: Any) -> list[int]:
+        """Every record the server lists, in two steps. On ``CHECK_THREADS`` threads, chunk by chunk, what
+        each record shows on its own: its leaf, its signed text, the listing's fields, the read policy, its
+        payload hash, and its author's signature by the key the author held when the chunk started (Ed25519
+        in ``cryptography`` releases the GIL, and each thread lets go of it at every signature, so both
+        cores verify). Then here, in log order: standing (is the author an active member, the key theirs
+        and not revoked at this index, and what the record changes), with the signature verified again
+        only if the key is not the one the thread used."""
         standing = _Standing()
-        last = -1
         readable: list[int] = []
-        # Pages and leaf tiles are fetched in the background while records are checked: the server
-        # works on its core while this process verifies signatures on the other.
-        with ThreadPoolExecutor(2) as pool:
-            tiles_checked = pool.submit(self._check_tiles, tiles, cp.size)
-            ahead: Future[Any] | None = pool.submit(self._page, 0, FIRST_PAGE) if cp.size else None
+        settle = _Settle(cp.size)
+        # Pages and leaf tiles are fetched in the background while records are checked.
+        with ThreadPoolExecutor(2) as fetching, ThreadPoolExecutor(CHECK_THREADS) as checking:
+            tiles_checked = fetching.submit(self._check_tiles, tiles, cp.size)
+            ahead: Future[Any] | None = fetching.submit(self._page, 0, FIRST_PAGE) if cp.size else None
+            chunks: deque[tuple[int, Future[list[_Prepared]]]] = deque()
+            page = 0
             while ahead is not None:
                 records, nxt = ahead.result()
-                ahead = pool.submit(self._page, nxt, PAGE) if nxt is not None and nxt < cp.size else None
-                last = self._check_page(records, cp, tiles, standing, last, report, me, shadow, readable)
+                ahead = fetching.submit(self._page, nxt, PAGE) if nxt is not None and nxt < cp.size else None
+                page += 1
+                for i in range(0, len(records), CHECK_CHUNK):
+                    chunks.append((page, checking.submit(self._prepare, records[i : i + CHECK_CHUNK], cp.size,
+                                                         tiles, standing, me)))
+                    # Settle in log order, the threads kept a few chunks ahead: a key registered less than
+                    # that many records earlier is not yet known to them (the signature is verified here).
+                    while len(chunks) > CHUNKS_AHEAD or (chunks and chunks[0][1].done()):
+                        self._settle(*chunks.popleft(), settle, standing, report, me, shadow, readable)
+                if self.progress:
+                    self.progress(report.records_checked, cp.size)
+            while chunks:
+                self._settle(*chunks.popleft(), settle, standing, report, me, shadow, readable)
             tiles_checked.result()
         if report.records_checked:
             self._compare_keys(cp, standing, report)
         return readable
 
-    def _check_page(self, records: list[dict[str, Any]], cp: Checkpoint, tiles: TileNodeSource,
-                    standing: _Standing, last: int, report: AuditReport, me: Any = None, shadow: Any = None,
-                    readable: list[int] | None = None) -> int:
-        check, failures = self._check_record, report.failures
+    def _prepare(self, records: list[Any], size: int, tiles: TileNodeSource, standing: _Standing,
+                 me: Any) -> list[_Prepared]:
+        """What each record shows on its own (run on the checking threads; ``_check_records``)."""
+        out = []
+        origin, keys = self.origin, standing.keys
+        admits = self._admits_cached(me)
         for rec in records:
+            p = _Prepared(rec)
+            out.append(p)
             try:
-                idx = rec["index"]
-                if type(idx) is not int or idx <= last:
-                    failures.append((last, f"the listing is out of order or repeats a record ({idx!r})"))
+                idx = p.idx = rec["index"]
+                if type(idx) is not int or idx >= size:
                     continue
-                if idx >= cp.size:
-                    break
-                last = idx
-                problem = check(idx, rec, tiles, standing, me)
+                note = rec["note"].encode()
+                if merkle.leaf_hash(note) != tiles.node(0, idx):
+                    p.problem = "the record does not hash to its leaf in the tree"
+                    continue
+                try:
+                    text, sigs = parse_note(note)
+                except NoteError as exc:
+                    p.problem = f"malformed note: {exc}"
+                    continue
+                lines = text.split("\n")
+                fields = p.fields = dict(line.split(" ", 1) for line in lines[1:-1] if " " in line)
+                if lines[0] != "parley.record/v1" or fields.get("origin") != origin:
+                    p.problem = "not a record of this log"
+                    continue
+                kind = p.kind = fields.get("kind")
+                # The listing repeats the signed text's fields: the server's copies must be the signed ones.
+                listed = [f for f in LISTED_FIELDS if f in rec and rec[f] != fields.get(f)]
+                if "record_hash" in rec and rec["record_hash"] != hashlib.sha256(note).hexdigest():
+                    listed.append("record hash")
+                if listed:
+                    p.problem = f"the server lists this record with another {', '.join(listed)} than its signed text"
+                    continue
+                if admits is not None and not admits(kind or "", fields.get("audience", ""), fields.get("party", "")):
+                    p.problem = (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
+                                 f"and kind ({kind}) do not admit {me.member}")
+                    continue
+                author = p.author = fields.get("author", "")
+                sig = next((s for s in sigs if s.name == author), None)
+                if sig is not None:
+                    p.key_id, p.sig, p.text = sig.key_id, sig.sig, text.encode()
+                if "payload_canonical" in rec:
+                    digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
+                else:
+                    digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
+                p.payload_ok = fields.get("payload") == f"sha256:{digest}"
+                found = keys.get((author, p.key_id)) if sig is not None else None
+                if found is not None:
+                    p.verified_with = found[0]
+                    p.signature_ok = found[0].verify(p.text, p.sig)
             except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
-                problem = f"malformed record in the listing: {exc!r}"
+                p.problem = f"malformed record in the listing: {exc!r}"
+        return out
+
+    def _settle(self, page: int, chunk: Future[list[_Prepared]], settle: _Settle, standing: _Standing,
+                report: AuditReport, me: Any, shadow: Any, readable: list[int]) -> None:
+        """The prepared records of one chunk, in log order: standing, and the outcome of each."""
+        failures = report.failures
+        for p in chunk.result():
+            if settle.stopped == page:
+                return
+            rec, idx = p.rec, p.idx
+            if type(idx) is not int or idx <= settle.last:
+                failures.append((settle.last, f"the listing is out of order or repeats a record ({idx!r})"))
+                continue
+            if idx >= settle.size:
+                settle.stopped = page
+                return
+            settle.last = idx
+            problem = p.problem
+            if problem is None:
+                try:
+                    problem = self._standing_of(p, standing)
+                except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
+                    problem = f"malformed record in the listing: {exc!r}"
             report.records_checked += 1
-            if readable is not None and not problem:
-                readable.append(last)  # its proof is checked too
             if problem:
-                failures.append((last, problem))
+                failures.append((idx, problem))
                 if _kind_of(rec) in STANDING_KINDS:
-                    standing.broken.append(last)
+                    standing.broken.append(idx)
                 if shadow is not None:
                     try:
                         shadow.taint(_kind_of(rec), self._payload(rec))
                     except (KeyError, TypeError, ValueError):
                         pass
-            elif shadow is not None:
-                shadow.apply(idx, rec["note"].split("\n\n", 1)[0] + "\n", self._payload(rec))
-        if self.progress:
-            self.progress(report.records_checked, cp.size)
-        return last
+            else:
+                readable.append(idx)  # its proof is checked too
+                if shadow is not None:
+                    shadow.apply(idx, rec["note"].split("\n\n", 1)[0] + "\n", self._payload(rec))
 
-    def _check_record(self, idx: int, rec: dict[str, Any], tiles: TileNodeSource, standing: _Standing,
-                      me: Any = None) -> str | None:
-        note = rec["note"].encode()
-        if merkle.leaf_hash(note) != tiles.node(0, idx):
-            return "the record does not hash to its leaf in the tree"
-        try:
-            text, sigs = parse_note(note)
-        except NoteError as exc:
-            return f"malformed note: {exc}"
-        lines = text.split("\n")
-        fields = dict(line.split(" ", 1) for line in lines[1:-1] if " " in line)
-        if lines[0] != "parley.record/v1" or fields.get("origin") != self.origin:
-            return "not a record of this log"
-        author = fields.get("author", "")
-        kind = fields.get("kind")
-        # The listing repeats the signed text's fields: the server's copies must be the signed ones.
-        listed = [f for f in LISTED_FIELDS if f in rec and rec[f] != fields.get(f)]
-        if "record_hash" in rec and rec["record_hash"] != hashlib.sha256(note).hexdigest():
-            listed.append("record hash")
-        if listed:
-            return f"the server lists this record with another {', '.join(listed)} than its signed text"
-        if (me is not None and self.admits is not None
-                and not self.admits(me, kind or "", fields.get("audience", ""), fields.get("party", ""))):
-            return (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
-                    f"and kind ({kind}) do not admit {me.member}")
+    def _admits_cached(self, me: Any) -> Callable[[str, str, str], bool] | None:
+        """The read policy for the caller, its answers kept by kind, audience and author party."""
+        if me is None or self.admits is None:
+            return None
+        admits, known = self.admits, self._admitted.setdefault(me, {})
+
+        def cached(kind: str, audience: str, party: str) -> bool:
+            key = (kind, audience, party)
+            ok = known.get(key)
+            if ok is None:
+                ok = known[key] = admits(me, kind, audience, party)
+            return ok
+
+        return cached
+
+    def _standing_of(self, p: _Prepared, standing: _Standing) -> str | None:
+        """Why a record that shows nothing wrong on its own fails at its index, or None: its author is an
+        active member of its party, holds the key it signed with (not revoked), the signature verifies,
+        the payload hash matches, and what it changes in standing is allowed."""
+        idx, author, kind, fields = p.idx, p.author, p.kind, p.fields
         genesis = idx == 0 and kind == "deployment.init"
         if not genesis:
             member = standing.members.get(author)
             if member is None or not member[1] or author.partition("/")[0] != fields.get("party"):
                 return standing.after_broken(f"{author} is not an active member of party {fields.get('party')} "
                                              "at this index")
-        for sig in sigs:
-            if sig.name != author:
-                continue
-            found = standing.keys.get((author, sig.key_id))
-            if found is None and genesis:
-                v = self._payload_vkey(rec)  # the first record is signed by the key it registers
-                found = [v, False] if v is not None and v.name == author else None
-            if found is None:
-                return standing.after_broken(f"signed by a key that no earlier record registered for {author}")
-            v, revoked = found
-            if revoked:
-                return "signed with a key revoked earlier"
-            if not v.verify(text.encode(), sig.sig):
-                return "the author's signature does not verify"
-            break
-        else:
+        if p.sig is None:
             return "no signature by the author"
-        if "payload_canonical" in rec:
-            digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
-        else:
-            digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
-        if fields.get("payload") != f"sha256:{digest}":
+        found = standing.keys.get((author, p.key_id))
+        if found is None and genesis:
+            v = self._payload_vkey(p.rec)  # the first record is signed by the key it registers
+            found = [v, False] if v is not None and v.name == author else None
+        if found is None:
+            return standing.after_broken(f"signed by a key that no earlier record registered for {author}")
+        v, revoked = found
+        if revoked:
+            return "signed with a key revoked earlier"
+        ok = p.signature_ok if p.verified_with is v else v.verify(p.text, p.sig)
+        if not ok:
+            return "the author's signature does not verify"
+        if not p.payload_ok:
             return "the payload does not match the record's payload hash"
         if kind in STANDING_KINDS:
-            problem = self._apply_standing(kind, idx, author, rec, standing)
+            problem = self._apply_standing(kind or "", idx, author, p.rec, standing)
             return standing.after_broken(problem) if problem else None
         return None
 
