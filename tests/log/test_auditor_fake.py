@@ -185,6 +185,8 @@ class FakeLog:
             reader(authorization)
             import base64
 
+            if not 1 <= old <= new <= self.tree.size:  # as the real server answers
+                raise HTTPException(400, "need 1 <= old <= new <= the current tree size")
             return {"old": old, "new": new,
                     "proof": [base64.b64encode(h).decode() for h in merkle.consistency_proof(self.tree, old, new)]}
 

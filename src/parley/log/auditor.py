@@ -52,19 +52,26 @@ import httpx
 import pydantic_core
 import rfc8785
 
+from parley.errors import Code
+from parley.log import codes as C
 from parley.log import merkle
 from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import NoteError, Verifier, open_note, parse_note
 from parley.log.policy import Policy, PolicyError
 from parley.log.proof import TlogProofError, parse_tlog_proof, verify_tlog_proof
-from parley.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeSource
+from parley.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeSource, tile_path
 
 PAGE = 5000
 # The first page is small so checking starts while the server still builds the big ones.
 FIRST_PAGE = 500
 CHECKPOINT_PAGE = 500
-# Newer checkpoints than the published one are each checked with a consistency proof: at most this many.
+# The most signed checkpoints read from the server's listing in one audit.
+MAX_LISTED_CHECKPOINTS = 100_000
+# Checkpoints that need a consistency proof from the server (newer than the published one, or any when the
+# tiles cannot be trusted) are each checked with one: at most this many an audit.
 NEWER_CHECKPOINTS = 100
+# Evidence keeps the tiles it is about, or all tiles fetched if they are few.
+EVIDENCE_TILES = 64
 KEY_KINDS = {"deployment.init", "member.create", "key.register", "key.rotate", "key.revoke"}
 STANDING_KINDS = KEY_KINDS | {"party.create", "party.update", "member.update"}
 MANAGED_BY = ("a party's members and keys are managed by its own admins (a mediator's admin only while the "
@@ -97,14 +104,39 @@ class AuditError(Exception):
     """The log could not be audited (unreachable, refused, malformed answers, bad checkpoint)."""
 
 
-class TileMismatch(AuditError):
-    """The hash tiles the server serves do not add up to the checkpoint it signed."""
+class Finding(AuditError):
+    """Something the log signed or serves that an append-only log cannot (``parley.log.codes``), with the
+    evidence saved for it: ``evidence`` the first directory, ``more`` any others found in the same audit."""
 
-
-class ForkDetected(AuditError):
-    def __init__(self, message: str, evidence: Path) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Code, evidence: Path | None = None, /, *, tiles: tuple[str, ...] = (),
+                 details: dict[str, Any] | None = None, **params: Any) -> None:
+        if isinstance(message, Code):
+            self.code: Code | None = message
+            text = message.format(params)
+        else:
+            self.code, text = None, message
+        super().__init__(text)
+        self.params = params
         self.evidence = evidence
+        self.more: list[Path] = []
+        self.tiles = tiles  # the tile paths it is about, if any
+        self.details = details or {}
+
+    @property
+    def all_evidence(self) -> list[Path]:
+        return ([self.evidence] if self.evidence is not None else []) + self.more
+
+
+class TileMismatch(Finding):
+    """The tree the server serves (its hash tiles, its listing) is not the one its checkpoint signs."""
+
+
+class ForkDetected(Finding):
+    """The log signed checkpoints of two different histories (or went back): evidence saved."""
+
+
+class _TileUnavailable(LookupError):
+    """The server answered a tile request with a refusal."""
 
 
 @dataclass
@@ -229,6 +261,8 @@ class Auditor:
         self.details = details
         self.rng = random.SystemRandom()  # which proofs are sampled must not be predictable by the server
         self._admitted: dict[Caller, dict[tuple[str, str, str], bool]] = {}
+        self._findings: list[Finding] = []  # what this audit found, each with its evidence
+        self._fetched: dict[str, bytes] = {}  # the tiles this audit fetched, by path
         try:
             self.log_key = Verifier.from_vkey(log_vkey)
         except NoteError as exc:
@@ -259,14 +293,21 @@ class Auditor:
         except ValueError as exc:
             raise AuditError(f"GET {path}: not JSON") from exc
 
-    def _page(self, start: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
-        page = self._json(f"/api/log/records?start={start}&limit={limit}&payload=canonical")
+    def _page(self, start: int, limit: int, size: int = 0) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of the listing; ``size``: the published checkpoint's, which the listed tree must not be
+        shorter than."""
+        path = f"/api/log/records?start={start}&limit={limit}&payload=canonical"
+        page = self._json(path)
         try:
             records, nxt = page["records"], page["next"]
             if not isinstance(records, list) or not (nxt is None or (isinstance(nxt, int) and nxt > start)):
                 raise TypeError("records must be a list and next must move forward")
         except (KeyError, TypeError) as exc:
             raise AuditError(f"malformed record listing at {start}: {exc}") from exc
+        listed = page.get("size")
+        if type(listed) is int and listed < size:
+            raise TileMismatch(C.TREE_SHORTER, details={"listing": path, "listed_size": listed}, listed=listed,
+                               size=size)
         return records, nxt
 
     # -- checkpoints and forks --------------------------------------------------------------------
@@ -289,49 +330,113 @@ class Auditor:
             raise AuditError(f"checkpoint is for {cp.origin!r}, expected {self.origin!r}")
         return cp, cosigned
 
-    def _evidence(self, old_note: bytes, new_note: bytes, old: Checkpoint, new: Checkpoint, proof: list[str],
-                  why: str) -> Path:
+    def _saved(self) -> tuple[bytes, Checkpoint] | None:
+        """The checkpoint this auditor verified last (its signed note), if any."""
+        if not self._state_file.exists():
+            return None
+        note = self._state_file.read_bytes()
+        try:
+            text, _, _ = open_note(note, [self.log_key])
+            return note, Checkpoint.parse(text)
+        except (NoteError, CheckpointError) as exc:
+            raise AuditError(f"the stored checkpoint {self._state_file} does not verify: {exc}") from exc
+
+    def _evidence_dir(self) -> tuple[Path, str]:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         base = self.state / "evidence" / f"{_safe(self.origin)}-{stamp}"
         d, n = base, 1
         while d.exists():  # never overwrite earlier evidence
             d, n = base.with_name(f"{base.name}-{n}"), n + 1
         d.mkdir(parents=True)
+        return d, stamp
+
+    def _key_text(self) -> str:
+        return f"{self.log_key.name}+{self.log_key.key_id.hex()}"
+
+    def _evidence(self, old_note: bytes, new_note: bytes, old: Checkpoint, new: Checkpoint, proof: list[str],
+                  why: str, code: Code | None = None, *, old_is: str = "the checkpoint this auditor verified earlier",
+                  new_is: str = "the one the log served now") -> Path:
+        """Two checkpoints the log signed that an append-only log cannot both sign, and the consistency proof
+        between them (empty if none applies), which does not verify: ``old.checkpoint``, ``new.checkpoint``,
+        ``proof.json``, ``evidence.json`` and a README."""
+        d, stamp = self._evidence_dir()
         (d / "old.checkpoint").write_bytes(old_note)
         (d / "new.checkpoint").write_bytes(new_note)
         (d / "proof.json").write_text(json.dumps({
             "origin": self.origin, "old_size": old.size, "new_size": new.size,
             "old_root": base64.b64encode(old.root_hash).decode(), "new_root": base64.b64encode(new.root_hash).decode(),
             "proof": proof, "reason": why}, indent=2) + "\n")
+        self._manifest(d, stamp, code, why, {
+            "old.checkpoint": f"{old_is}, size {old.size}, signed by the log",
+            "new.checkpoint": f"{new_is}, size {new.size}, signed by the log",
+            "proof.json": "the RFC 6962 consistency proof the log served between them (empty if none applies)"})
         (d / "README.txt").write_text(
             f"Fork evidence for log {self.origin}, found {stamp}\n\n{why}\n\n"
-            "old.checkpoint is the checkpoint this auditor verified earlier; new.checkpoint is the one\n"
-            "the log served now. Both are signed by the log's key (check them with any C2SP signed-note\n"
-            f"verifier and the log key {self.log_key.name}+{self.log_key.key_id.hex()}). proof.json holds\n"
-            "the RFC 6962 consistency proof the log served between them (empty if none applies), which\n"
-            "does not verify. A log that is append-only cannot sign two checkpoints like these: it has\n"
-            "shown different histories to different readers, or rolled its history back. Keep this\n"
-            "directory and share it with the other parties and their witnesses.\n"
+            f"old.checkpoint is {old_is}; new.checkpoint is {new_is}.\n"
+            "Both are signed by the log's key (check them with any C2SP signed-note verifier and the log\n"
+            f"key {self._key_text()}). proof.json holds the RFC 6962 consistency proof the log served\n"
+            "between them (empty if none applies), which does not verify. A log that is append-only cannot\n"
+            "sign two checkpoints like these: it has shown different histories to different readers, or\n"
+            "rolled its history back. Keep this directory and share it with the other parties and their\n"
+            "witnesses.\n"
         )
         return d
 
-    def _check_consistency(self, new_note: bytes, cp: Checkpoint) -> int:
-        """Compare with the stored checkpoint; returns its size (0 if none)."""
-        if not self._state_file.exists():
-            return 0
-        old_note = self._state_file.read_bytes()
-        try:
-            text, _, _ = open_note(old_note, [self.log_key])
-            old = Checkpoint.parse(text)
-        except (NoteError, CheckpointError) as exc:
-            raise AuditError(f"the stored checkpoint {self._state_file} does not verify: {exc}") from exc
+    def _manifest(self, d: Path, stamp: str, code: Code | None, why: str, files: dict[str, str],
+                  **details: Any) -> None:
+        (d / "evidence.json").write_text(json.dumps({
+            "origin": self.origin, "log_key": self.log_key.vkey(), "found": stamp, "kind": code.code if code else None,
+            "reason": why, "files": files, **details}, indent=2, ensure_ascii=False) + "\n")
+
+    def _tile_evidence(self, new_note: bytes, cp: Checkpoint, saved: tuple[bytes, Checkpoint] | None,
+                       finding: Finding) -> Path:
+        """The tree the server serves does not match the checkpoint it signed: the checkpoint, the one this
+        auditor verified before (if any) and the tiles as served (those the finding is about, or all fetched
+        if few), each under its C2SP tlog-tiles path, so anyone can recompute what they add up to."""
+        d, stamp = self._evidence_dir()
+        why = str(finding)
+        files = {"checkpoint": f"the checkpoint the log serves, size {cp.size}, signed by the log"}
+        (d / "checkpoint").write_bytes(new_note)
+        if saved is not None:
+            (d / "saved.checkpoint").write_bytes(saved[0])
+            files["saved.checkpoint"] = f"the checkpoint this auditor verified earlier, size {saved[1].size}"
+        fetched = dict(self._fetched)
+        wanted = [p for p in finding.tiles if p in fetched] or (sorted(fetched) if len(fetched) <= EVIDENCE_TILES
+                                                                 else [])
+        for path in wanted:
+            target = d / "tiles" / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(fetched[path])
+            files[f"tiles/{path}"] = "a hash tile as the server served it (C2SP tlog-tiles)"
+        self._manifest(d, stamp, finding.code, why, files, size=cp.size,
+                       root=base64.b64encode(cp.root_hash).decode(), **finding.details)
+        (d / "README.txt").write_text(
+            f"Evidence against log {self.origin}, found {stamp}\n\n{why}\n\n"
+            "checkpoint is the checkpoint the log serves, signed by its key (check it with any C2SP\n"
+            f"signed-note verifier and the log key {self._key_text()}); saved.checkpoint, if present, is\n"
+            "the one this auditor verified before. tiles/ holds hash tiles as the server served them for\n"
+            "that checkpoint, under their C2SP tlog-tiles paths; evidence.json says what else the server\n"
+            "answered. Recompute the tree's root from the tiles (RFC 6962) and compare it with the signed\n"
+            "root: a log that keeps its history serves the tiles of every checkpoint it signed. Tiles are\n"
+            "not signed, so this shows what the server served, not what it signed: keep this directory,\n"
+            "and look for signed evidence beside it (the checkpoints it lists, other auditors' evidence).\n"
+        )
+        return d
+
+    def _check_consistency(self, new_note: bytes, cp: Checkpoint,
+                           saved: tuple[bytes, Checkpoint] | None) -> ForkDetected | None:
+        """Compare with the stored checkpoint: the fork found, its evidence saved, or None."""
+        if saved is None:
+            return None
+        old_note, old = saved
         proof: list[str] = []
-        why = ""
+        code: Code | None = None
+        params: dict[str, Any] = {}
         if cp.size < old.size:
-            why = f"the log went back from size {old.size} to {cp.size}"
+            code, params = C.WENT_BACK, {"old_size": old.size, "new_size": cp.size}
         elif cp.size == old.size:
             if cp.root_hash != old.root_hash:
-                why = f"two different roots for size {cp.size}"
+                code, params = C.TWO_ROOTS, {"size": cp.size}
         elif old.size > 0:
             got = self._json(f"/api/log/consistency?old={old.size}&new={cp.size}")
             try:
@@ -341,28 +446,45 @@ class Auditor:
             except (KeyError, TypeError) as exc:
                 raise AuditError(f"malformed consistency proof answer: {exc}") from exc
             except (merkle.ProofError, ValueError) as exc:
-                why = f"the consistency proof from {old.size} to {cp.size} fails: {exc}"
-        if why:
-            raise ForkDetected(why, self._evidence(old_note, new_note, old, cp, proof, why))
-        return old.size
+                code, params = C.NOT_CONSISTENT, {"old_size": old.size, "new_size": cp.size, "detail": str(exc)}
+        if code is None:
+            return None
+        why = code.format(params)
+        return ForkDetected(code, self._evidence(old_note, new_note, old, cp, proof, why, code), **params)
 
     # -- tiles ------------------------------------------------------------------------------------
 
     def _tile_source(self, size: int) -> TileNodeSource:
         seen: dict[str, bytes] = {}
+        self._fetched = seen
 
         def fetch(path: str) -> bytes:
             got = seen.get(path)
             if got is None:
+                try:
+                    r = self.client.get("/log/" + path)
+                except httpx.HTTPError as exc:
+                    raise AuditError(f"GET /log/{path}: {exc}") from exc
+                if 400 <= r.status_code < 500:  # the server says it has no such tile
+                    raise _TileUnavailable(f"{path}: {r.status_code} {r.text[:200]}")
+                if r.status_code != 200:
+                    raise AuditError(f"GET /log/{path}: {r.status_code} {r.text[:200]}")
                 # setdefault: two threads fetching one tile both use the first bytes stored, so the
                 # bytes the records were checked against are the bytes the tile check verifies.
-                got = seen.setdefault(path, self._get("/log/" + path).content)
+                got = seen.setdefault(path, r.content)
             return got
 
         return TileNodeSource(fetch, size)
 
     @staticmethod
-    def _check_tiles(tiles: TileNodeSource, size: int) -> None:
+    def _tiles_failed(exc: Exception, size: int) -> TileMismatch:
+        if isinstance(exc, _TileUnavailable):
+            tile = str(exc).partition(":")[0]
+            return TileMismatch(C.TILE_MISSING, tiles=(tile,), details={"server_answer": str(exc)}, tile=tile,
+                                size=size, detail=str(exc).partition(": ")[2])
+        return TileMismatch(C.TILES_MALFORMED, detail=str(exc))
+
+    def _check_tiles(self, tiles: TileNodeSource, size: int) -> None:
         """Fetch every leaf tile, then bind every full tile to its entry in the tile above; the
         checkpoint's root (checked in ``run``) covers the partial tiles at the right edge."""
         try:
@@ -374,11 +496,14 @@ class Auditor:
                     below = merkle.node_hash(tiles.node(level + TILE_HEIGHT - 1, 2 * n),
                                              tiles.node(level + TILE_HEIGHT - 1, 2 * n + 1))
                     if below != tiles.node(level + TILE_HEIGHT, n):
-                        raise TileMismatch(f"hash tile {level // TILE_HEIGHT}/{n} does not hash to its entry "
-                                           f"in the tile above (leaves from {(n * TILE_WIDTH) << level})")
+                        tl = level // TILE_HEIGHT
+                        width = min(TILE_WIDTH, (size >> (level + TILE_HEIGHT)) - (n // TILE_WIDTH) * TILE_WIDTH)
+                        above = tile_path(tl + 1, n // TILE_WIDTH, None if width == TILE_WIDTH else width)
+                        raise TileMismatch(C.TILE_PARENT, tiles=(tile_path(tl, n), above), tile=f"{tl}/{n}",
+                                           first=(n * TILE_WIDTH) << level)
                 level += TILE_HEIGHT
         except (ValueError, LookupError) as exc:
-            raise TileMismatch(f"hash tiles are malformed: {exc}") from exc
+            raise self._tiles_failed(exc, size) from exc
 
     # -- the audit --------------------------------------------------------------------------------
 
@@ -389,25 +514,48 @@ class Auditor:
         cp, cosigned = self._open_checkpoint(new_note)
         report.size, report.cosigned_by = cp.size, sorted(cosigned)
         self.state.mkdir(parents=True, exist_ok=True)
-        report.old_size = self._check_consistency(new_note, cp)
+        saved = self._saved()
+        report.old_size = saved[1].size if saved is not None else 0
+        self._findings = []
+        self._fetched = {}
+        fork = self._check_consistency(new_note, cp, saved)
+        if fork is not None:
+            # The checkpoints the server lists, against the one verified before: signed evidence of their own.
+            self._findings.append(fork)
+            self._check_checkpoints(new_note, cp, None, saved, report)
+            raise self._fork()
         tiles = self._tile_source(cp.size)
-        if cp.size:
-            try:
-                root = merkle.root_hash(tiles, cp.size)
-            except (ValueError, LookupError) as exc:
-                raise TileMismatch(f"hash tiles are malformed: {exc}") from exc
-            if root != cp.root_hash:
-                raise TileMismatch("the root computed from the hash tiles differs from the checkpoint's")
-        me = self._whoami()
         shadow = None
-        if self.projections and me is not None and self.shadow is not None:
-            shadow = self.shadow(me)
         try:
+            if cp.size:
+                try:
+                    root = merkle.root_hash(tiles, cp.size)
+                except (ValueError, LookupError) as exc:
+                    raise self._tiles_failed(exc, cp.size) from exc
+                if root != cp.root_hash:
+                    raise TileMismatch(C.TILES_ROOT, details={"root_from_tiles": base64.b64encode(root).decode()},
+                                       size=cp.size)
+            me = self._whoami()
+            if self.projections and me is not None and self.shadow is not None:
+                shadow = self.shadow(me)
             readable = self._check_records(cp, tiles, report, me, shadow)
-            self._check_checkpoints(new_note, cp, tiles, report)
+            self._check_checkpoints(new_note, cp, tiles, saved, report)
+            if self._findings:
+                raise self._fork()
             self._check_proofs(cp, tiles, readable, report)
             if shadow is not None:
                 self._check_projections(cp, shadow, report)
+        except TileMismatch as exc:
+            # The tree served is not the one signed: evidence of that, then the signed checkpoints the server
+            # lists, checked with consistency proofs rather than against these tiles.
+            if exc.evidence is None:
+                exc.evidence = self._tile_evidence(new_note, cp, saved, exc)
+            self._check_checkpoints(new_note, cp, None, saved, report)
+            if self._findings:
+                found = self._fork()
+                found.more.append(exc.evidence)
+                raise found from exc
+            raise
         finally:
             if shadow is not None:
                 shadow.close()
@@ -415,6 +563,13 @@ class Auditor:
             _write_atomically(self._state_file, new_note)
         report.seconds = time.perf_counter() - t0
         return report
+
+    def _fork(self) -> ForkDetected:
+        """The first fork found in this audit, carrying every piece of evidence saved."""
+        first = self._findings[0]
+        fork = first if isinstance(first, ForkDetected) else ForkDetected(str(first), first.evidence)
+        fork.more = [p for f in self._findings[1:] for p in f.all_evidence]
+        return fork
 
     def _whoami(self) -> Caller:
         """The caller as a reader (``records.policy.Reader``), from ``/api/me``."""
@@ -477,12 +632,13 @@ class Auditor:
         # Pages and leaf tiles are fetched in the background while records are checked.
         with ThreadPoolExecutor(2) as fetching, ThreadPoolExecutor(CHECK_THREADS) as checking:
             tiles_checked = fetching.submit(self._check_tiles, tiles, cp.size)
-            ahead: Future[Any] | None = fetching.submit(self._page, 0, FIRST_PAGE) if cp.size else None
+            ahead: Future[Any] | None = fetching.submit(self._page, 0, FIRST_PAGE, cp.size) if cp.size else None
             chunks: deque[tuple[int, Future[list[_Prepared]]]] = deque()
             page = 0
             while ahead is not None:
                 records, nxt = ahead.result()
-                ahead = fetching.submit(self._page, nxt, PAGE) if nxt is not None and nxt < cp.size else None
+                ahead = fetching.submit(self._page, nxt, PAGE, cp.size) if nxt is not None and nxt < cp.size \
+                    else None
                 page += 1
                 for i in range(0, len(records), CHECK_CHUNK):
                     chunks.append((page, checking.submit(self._prepare, records[i : i + CHECK_CHUNK], cp.size,
@@ -641,14 +797,13 @@ class Auditor:
 
     # -- what else the server serves ----------------------------------------------------------------
 
-    def _check_checkpoints(self, new_note: bytes, cp: Checkpoint, tiles: TileNodeSource,
-                           report: AuditReport) -> None:
-        """Every checkpoint the server lists, newest first, down to the size this auditor verified
-        before: the listed root is the signed one, and each is a checkpoint of the published tree."""
-        floor = report.old_size
+    def _listed(self, report: AuditReport) -> list[tuple[int, bytes, Checkpoint]]:
+        """The signed checkpoints the server lists (``/api/log/checkpoints``), newest first, each signed by the
+        log (one that is not, or whose listing differs from its note, is a problem of the report)."""
+        out: list[tuple[int, bytes, Checkpoint]] = []
         before: int | None = None
-        newer: list[tuple[int, bytes, Checkpoint]] = []
-        while True:
+        seen = 0
+        while seen < MAX_LISTED_CHECKPOINTS:
             q = f"/api/log/checkpoints?limit={CHECKPOINT_PAGE}" + (f"&before={before}" if before else "")
             try:
                 items = self._json(q)["checkpoints"]
@@ -656,6 +811,7 @@ class Auditor:
                     raise TypeError("checkpoints must be a list")
             except (KeyError, TypeError) as exc:
                 raise AuditError(f"malformed checkpoint listing: {exc}") from exc
+            seen += len(items)
             for item in items:
                 try:
                     size, note, listed_root = item["size"], item["note"].encode(), item["root_hash"]
@@ -671,30 +827,81 @@ class Auditor:
                     continue
                 if listed_root != base64.b64encode(signed.root_hash).decode():
                     report.problems.append(f"checkpoint {size}: the listed root differs from the root its note signs")
-                if size <= cp.size:
-                    if size and merkle.root_hash(tiles, size) != signed.root_hash:
-                        why = (f"the log signed a checkpoint for size {size} that is not a checkpoint of the tree "
-                               f"its published checkpoint ({cp.size}) commits to")
-                        raise ForkDetected(why, self._evidence(note, new_note, signed, cp, [], why))
-                else:
-                    newer.append((size, note, signed))
+                out.append((size, note, signed))
             sizes: list[int] = [i["size"] for i in items if isinstance(i, dict) and isinstance(i.get("size"), int)]
-            if len(items) < CHECKPOINT_PAGE or not sizes or min(sizes) <= max(floor, 1):
+            if len(items) < CHECKPOINT_PAGE or not sizes or min(sizes) <= 1 or (before and min(sizes) >= before):
                 break
             before = min(sizes)
-        for size, note, signed in sorted(newer, key=lambda x: -x[0])[:NEWER_CHECKPOINTS]:
-            got = self._json(f"/api/log/consistency?old={cp.size}&new={size}") if cp.size else {"proof": []}
+        return out
+
+    def _check_checkpoints(self, new_note: bytes, cp: Checkpoint, tiles: TileNodeSource | None,
+                           saved: tuple[bytes, Checkpoint] | None, report: AuditReport) -> None:
+        """Every signed checkpoint the server lists: the listed root is the signed one, it has the root of the
+        checkpoint this auditor verified before if it is of the same size, and it is a checkpoint of the same
+        tree as the published one (its root from the tiles, or a consistency proof for a newer one). Without
+        ``tiles`` (they do not add up to the published checkpoint, or that one is itself a fork), each is
+        checked with a consistency proof against the checkpoint verified before (on a first audit, the
+        published one). What fails is a finding with its evidence (``_findings``)."""
+        proofs_left = NEWER_CHECKPOINTS
+        ref_note, ref = saved if saved is not None and tiles is None else (new_note, cp)
+        for size, note, signed in self._listed(report):
+            if saved is not None and size == saved[1].size:
+                if signed.root_hash != saved[1].root_hash:
+                    why = C.LISTED_TWO_ROOTS.format({"size": size})
+                    self._findings.append(ForkDetected(C.LISTED_TWO_ROOTS, self._evidence(
+                        saved[0], note, saved[1], signed, [], why, C.LISTED_TWO_ROOTS,
+                        new_is="a checkpoint the server lists"), size=size))
+                continue
+            if tiles is not None and size <= cp.size:
+                if size and merkle.root_hash(tiles, size) != signed.root_hash:
+                    # The published tree's own proof from this size: it leads to the signed root, but not from
+                    # the root this checkpoint signs.
+                    tree_proof = [base64.b64encode(h).decode() for h in merkle.consistency_proof(tiles, size, cp.size)]
+                    params: dict[str, Any] = {"size": size, "published": cp.size}
+                    why = C.LISTED_NOT_OF_TREE.format(params)
+                    self._findings.append(ForkDetected(C.LISTED_NOT_OF_TREE, self._evidence(
+                        note, new_note, signed, cp, tree_proof, why, C.LISTED_NOT_OF_TREE,
+                        old_is="a checkpoint the server lists", new_is="the checkpoint the log publishes"), **params))
+                continue
+            if size == ref.size or ref.size == 0:
+                if size and signed.root_hash != ref.root_hash:
+                    params = {"size": size, "published": cp.size}
+                    why = C.LISTED_NOT_OF_TREE.format(params)
+                    self._findings.append(ForkDetected(C.LISTED_NOT_OF_TREE, self._evidence(
+                        note, ref_note, signed, ref, [], why, C.LISTED_NOT_OF_TREE,
+                        old_is="a checkpoint the server lists", new_is="the checkpoint the log publishes"), **params))
+                continue
+            if proofs_left <= 0:
+                continue
+            proofs_left -= 1
+            (lo_note, lo), (hi_note, hi) = sorted([(ref_note, ref), (note, signed)], key=lambda x: x[1].size)
+            proof: list[str] = []
             try:
+                got = self._json(f"/api/log/consistency?old={lo.size}&new={hi.size}")
                 proof = [str(p) for p in got["proof"]]
-                if cp.size:
-                    merkle.verify_consistency(cp.size, size, [base64.b64decode(p, validate=True) for p in proof],
-                                              cp.root_hash, signed.root_hash)
+                merkle.verify_consistency(lo.size, hi.size, [base64.b64decode(p, validate=True) for p in proof],
+                                          lo.root_hash, hi.root_hash)
+                continue
             except (KeyError, TypeError) as exc:
                 raise AuditError(f"malformed consistency proof answer: {exc}") from exc
             except (merkle.ProofError, ValueError) as exc:
-                why = (f"the log signed a checkpoint for size {size} inconsistent with its published one "
-                       f"({cp.size}): {exc}")
-                raise ForkDetected(why, self._evidence(new_note, note, cp, signed, proof, why)) from None
+                detail = str(exc)
+            except AuditError as exc:
+                if tiles is not None:
+                    raise
+                detail = f"the server gives no consistency proof between them ({exc})"
+            code: Code
+            if ref is cp:
+                code, params = C.LISTED_INCONSISTENT, {"size": size, "published": cp.size, "detail": detail}
+                ref_is = "the checkpoint the log publishes"
+            else:
+                code, params = C.LISTED_VS_SAVED, {"size": size, "saved": ref.size, "detail": detail}
+                ref_is = "the checkpoint this auditor verified earlier"
+            why = code.format(params)
+            old_is, new_is = (ref_is, "a checkpoint the server lists") if lo is ref else \
+                ("a checkpoint the server lists", ref_is)
+            self._findings.append(ForkDetected(code, self._evidence(lo_note, hi_note, lo, hi, proof, why, code,
+                                                                    old_is=old_is, new_is=new_is), **params))
 
     def _check_proofs(self, cp: Checkpoint, tiles: TileNodeSource, readable: list[int], report: AuditReport) -> None:
         """The inclusion proofs the server serves with records: built from its stored inner nodes."""
