@@ -72,6 +72,8 @@ MAX_LISTED_CHECKPOINTS = 100_000
 NEWER_CHECKPOINTS = 100
 # Evidence keeps the tiles it is about, or all tiles fetched if they are few.
 EVIDENCE_TILES = 64
+# Findings that need no proof from the server: two roots the log signed for one size.
+UNDENIABLE = frozenset({C.LISTED_TWO_ROOTS, C.LISTED_NOT_OF_TREE, C.TWO_ROOTS})
 KEY_KINDS = {"deployment.init", "member.create", "key.register", "key.rotate", "key.revoke"}
 STANDING_KINDS = KEY_KINDS | {"party.create", "party.update", "member.update"}
 MANAGED_BY = ("a party's members and keys are managed by its own admins (a mediator's admin only while the "
@@ -548,13 +550,17 @@ class Auditor:
         except TileMismatch as exc:
             # The tree served is not the one signed: evidence of that, then the signed checkpoints the server
             # lists, checked with consistency proofs rather than against these tiles.
+            # A proof that fails here may be a proof the same edited tables built: only two roots signed for one
+            # size make this a fork; whatever else is found is kept as evidence beside the tiles'.
             if exc.evidence is None:
                 exc.evidence = self._tile_evidence(new_note, cp, saved, exc)
             self._check_checkpoints(new_note, cp, None, saved, report)
-            if self._findings:
+            if any(f.code in UNDENIABLE for f in self._findings):
+                self._findings.sort(key=lambda f: f.code not in UNDENIABLE)
                 found = self._fork()
                 found.more.append(exc.evidence)
                 raise found from exc
+            exc.more += [p for f in self._findings for p in f.all_evidence]
             raise
         finally:
             if shadow is not None:
