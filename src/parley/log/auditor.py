@@ -295,6 +295,29 @@ class Auditor:
         except ValueError as exc:
             raise AuditError(f"GET {path}: not JSON") from exc
 
+    def _consistency(self, old: Checkpoint, new: Checkpoint) -> tuple[list[str], str | None]:
+        """The consistency proof the server serves from ``old`` to ``new`` (base64 hashes), and why it does
+        not verify (or why the server gave none: it refused), or None if it verifies."""
+        path = f"/api/log/consistency?old={old.size}&new={new.size}"
+        try:
+            r = self.client.get(path)
+        except httpx.HTTPError as exc:
+            raise AuditError(f"GET {path}: {exc}") from exc
+        if 400 <= r.status_code < 500 and r.status_code not in (401, 403, 429):
+            return [], f"the server gives no consistency proof between them ({r.status_code} {r.text[:200]})"
+        if r.status_code != 200:
+            raise AuditError(f"GET {path}: {r.status_code} {r.text[:200]}")
+        try:
+            proof = [str(p) for p in pydantic_core.from_json(r.content)["proof"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuditError(f"malformed consistency proof answer: {exc}") from exc
+        try:
+            merkle.verify_consistency(old.size, new.size, [base64.b64decode(p, validate=True) for p in proof],
+                                      old.root_hash, new.root_hash)
+        except (merkle.ProofError, ValueError) as exc:
+            return proof, str(exc)
+        return proof, None
+
     def _page(self, start: int, limit: int, size: int = 0) -> tuple[list[dict[str, Any]], int | None]:
         """A page of the listing; ``size``: the published checkpoint's, which the listed tree must not be
         shorter than."""
@@ -440,15 +463,9 @@ class Auditor:
             if cp.root_hash != old.root_hash:
                 code, params = C.TWO_ROOTS, {"size": cp.size}
         elif old.size > 0:
-            got = self._json(f"/api/log/consistency?old={old.size}&new={cp.size}")
-            try:
-                proof = [str(p) for p in got["proof"]]
-                merkle.verify_consistency(old.size, cp.size, [base64.b64decode(p, validate=True) for p in proof],
-                                          old.root_hash, cp.root_hash)
-            except (KeyError, TypeError) as exc:
-                raise AuditError(f"malformed consistency proof answer: {exc}") from exc
-            except (merkle.ProofError, ValueError) as exc:
-                code, params = C.NOT_CONSISTENT, {"old_size": old.size, "new_size": cp.size, "detail": str(exc)}
+            proof, failed = self._consistency(old, cp)
+            if failed is not None:
+                code, params = C.NOT_CONSISTENT, {"old_size": old.size, "new_size": cp.size, "detail": failed}
         if code is None:
             return None
         why = code.format(params)
@@ -881,21 +898,9 @@ class Auditor:
                 continue
             proofs_left -= 1
             (lo_note, lo), (hi_note, hi) = sorted([(ref_note, ref), (note, signed)], key=lambda x: x[1].size)
-            proof: list[str] = []
-            try:
-                got = self._json(f"/api/log/consistency?old={lo.size}&new={hi.size}")
-                proof = [str(p) for p in got["proof"]]
-                merkle.verify_consistency(lo.size, hi.size, [base64.b64decode(p, validate=True) for p in proof],
-                                          lo.root_hash, hi.root_hash)
+            proof, detail = self._consistency(lo, hi)
+            if detail is None:
                 continue
-            except (KeyError, TypeError) as exc:
-                raise AuditError(f"malformed consistency proof answer: {exc}") from exc
-            except (merkle.ProofError, ValueError) as exc:
-                detail = str(exc)
-            except AuditError as exc:
-                if tiles is not None:
-                    raise
-                detail = f"the server gives no consistency proof between them ({exc})"
             code: Code
             if ref is cp:
                 code, params = C.LISTED_INCONSISTENT, {"size": size, "published": cp.size, "detail": detail}
