@@ -61,9 +61,9 @@ from parley.log.policy import Policy, PolicyError
 from parley.log.proof import TlogProofError, parse_tlog_proof, verify_tlog_proof
 from parley.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeSource, tile_path
 
-PAGE = 5000
+PAGE = 19 * TILE_WIDTH  # whole leaf tiles, within the server's 5000
 # The first page is small so checking starts while the server still builds the big ones.
-FIRST_PAGE = 500
+FIRST_PAGE = 2 * TILE_WIDTH
 CHECKPOINT_PAGE = 500
 # The most signed checkpoints read from the server's listing in one audit.
 MAX_LISTED_CHECKPOINTS = 100_000
@@ -80,10 +80,9 @@ MANAGED_BY = ("a party's members and keys are managed by its own admins (a media
               "party has no active admin of its own)")
 # The listing's fields that repeat the signed text.
 LISTED_FIELDS = ("kind", "author", "party", "time", "audience")
-# Records are checked on this many threads, in chunks of this many, the threads kept this many chunks ahead
-# of the records settled in log order (``Auditor._check_records``).
+# Records are checked on this many threads, in chunks of the records of one leaf tile, the threads kept this
+# many chunks ahead of the records settled in log order (``Auditor._check_records``).
 CHECK_THREADS = 2
-CHECK_CHUNK = 200
 CHUNKS_AHEAD = 8
 
 
@@ -213,6 +212,21 @@ class _Standing:
 
     def owner_or_admin(self, author: str, member: str) -> bool:
         return author == member or self.admin_of(author, member.partition("/")[0])
+
+
+def _by_tile(records: list[Any]) -> list[list[Any]]:
+    """The records of a page in chunks, one per leaf tile (a record without an index stays with the one
+    before it)."""
+    chunks: list[list[Any]] = []
+    tile = None
+    for rec in records:
+        idx = rec.get("index") if isinstance(rec, dict) else None
+        n = idx // TILE_WIDTH if type(idx) is int else tile
+        if n != tile or not chunks:
+            chunks.append([])
+            tile = n
+        chunks[-1].append(rec)
+    return chunks
 
 
 class _Prepared:
@@ -503,15 +517,19 @@ class Auditor:
                                 size=size, detail=str(exc).partition(": ")[2])
         return TileMismatch(C.TILES_MALFORMED, detail=str(exc))
 
-    def _check_tiles(self, tiles: TileNodeSource, size: int) -> None:
-        """Fetch every leaf tile, then bind every full tile to its entry in the tile above; the
-        checkpoint's root (checked in ``run``) covers the partial tiles at the right edge."""
+    def _check_tiles(self, tiles: TileNodeSource, size: int, levels: range = range(0, 64, TILE_HEIGHT),
+                     bound: set[int] | frozenset[int] = frozenset()) -> None:
+        """Bind every full tile of ``levels`` (node levels: 0 the leaf tiles, 8 the tiles above them …) to its
+        entry in the tile above, but the leaf tiles in ``bound``, whose records were read and found to hash to
+        that entry (``_prepare``); the checkpoint's root (checked in ``run``) covers the partial tiles at the
+        right edge."""
         try:
-            for n in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
-                tiles.node(0, n * TILE_WIDTH)
-            level = 0
-            while size >> (level + TILE_HEIGHT):
+            for level in levels:
+                if not size >> (level + TILE_HEIGHT):
+                    break
                 for n in range(size >> (level + TILE_HEIGHT)):
+                    if level == 0 and n in bound:
+                        continue
                     below = merkle.node_hash(tiles.node(level + TILE_HEIGHT - 1, 2 * n),
                                              tiles.node(level + TILE_HEIGHT - 1, 2 * n + 1))
                     if below != tiles.node(level + TILE_HEIGHT, n):
@@ -520,7 +538,6 @@ class Auditor:
                         above = tile_path(tl + 1, n // TILE_WIDTH, None if width == TILE_WIDTH else width)
                         raise TileMismatch(C.TILE_PARENT, tiles=(tile_path(tl, n), above), tile=f"{tl}/{n}",
                                            first=(n * TILE_WIDTH) << level)
-                level += TILE_HEIGHT
         except (ValueError, LookupError) as exc:
             raise self._tiles_failed(exc, size) from exc
 
@@ -653,8 +670,9 @@ class Auditor:
         readable: list[int] = []
         settle = _Settle(cp.size)
         # Pages and leaf tiles are fetched in the background while records are checked.
+        bound: set[int] = set()  # leaf tiles whose every record was read and hashes to the tile above
         with ThreadPoolExecutor(2) as fetching, ThreadPoolExecutor(CHECK_THREADS) as checking:
-            tiles_checked = fetching.submit(self._check_tiles, tiles, cp.size)
+            tiles_checked = fetching.submit(self._check_tiles, tiles, cp.size, range(TILE_HEIGHT, 64, TILE_HEIGHT))
             ahead: Future[Any] | None = fetching.submit(self._page, 0, FIRST_PAGE, cp.size) if cp.size else None
             chunks: deque[tuple[int, Future[list[_Prepared]]]] = deque()
             page = 0
@@ -663,9 +681,8 @@ class Auditor:
                 ahead = fetching.submit(self._page, nxt, PAGE, cp.size) if nxt is not None and nxt < cp.size \
                     else None
                 page += 1
-                for i in range(0, len(records), CHECK_CHUNK):
-                    chunks.append((page, checking.submit(self._prepare, records[i : i + CHECK_CHUNK], cp.size,
-                                                         tiles, standing, me)))
+                for chunk in _by_tile(records):
+                    chunks.append((page, checking.submit(self._prepare, chunk, cp.size, tiles, standing, me, bound)))
                     # Settle in log order, the threads kept a few chunks ahead: a key registered less than
                     # that many records earlier is not yet known to them (the signature is verified here).
                     while len(chunks) > CHUNKS_AHEAD or (chunks and chunks[0][1].done()):
@@ -675,16 +692,23 @@ class Auditor:
             while chunks:
                 self._settle(*chunks.popleft(), settle, standing, report, me, shadow, readable)
             tiles_checked.result()
+        # Every leaf tile not bound by its records is fetched and bound to the tile above.
+        self._check_tiles(tiles, cp.size, range(1), bound)
         if report.records_checked:
             self._compare_keys(cp, standing, report)
         return readable
 
     def _prepare(self, records: list[Any], size: int, tiles: TileNodeSource, standing: _Standing,
-                 me: Any) -> list[_Prepared]:
-        """What each record shows on its own (run on the checking threads; ``_check_records``)."""
+                 me: Any, bound: set[int] | None = None) -> list[_Prepared]:
+        """What each record shows on its own (run on the checking threads; ``_check_records``). ``records``
+        are those of one leaf tile: if they are all of it and hash to its entry in the tile above, the tile is
+        ``bound`` and the server's leaf tile is not needed; else each record is checked against it."""
         out = []
         origin, keys = self.origin, standing.keys
         admits = self._admits_cached(me)
+        own = self._own_leaves(records, size, tiles) if bound is not None else None
+        if own is not None and bound is not None:
+            bound.add(records[0]["index"] // TILE_WIDTH)
         for rec in records:
             p = _Prepared(rec)
             out.append(p)
@@ -693,7 +717,7 @@ class Auditor:
                 if type(idx) is not int or idx >= size:
                     continue
                 note = rec["note"].encode()
-                if merkle.leaf_hash(note) != tiles.node(0, idx):
+                if own is None and merkle.leaf_hash(note) != tiles.node(0, idx):
                     p.problem = "the record does not hash to its leaf in the tree"
                     continue
                 try:
@@ -734,6 +758,23 @@ class Auditor:
             except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
                 p.problem = f"malformed record in the listing: {exc!r}"
         return out
+
+    @staticmethod
+    def _own_leaves(records: list[Any], size: int, tiles: TileNodeSource) -> list[bytes] | None:
+        """The leaf hashes of ``records`` if they are the whole of a full leaf tile, in order, and hash to its
+        entry in the tile above (a node the checkpoint's root binds); else None."""
+        try:
+            first = records[0]["index"]
+            if (len(records) != TILE_WIDTH or type(first) is not int or first % TILE_WIDTH
+                    or first + TILE_WIDTH > size
+                    or any(rec["index"] != first + k for k, rec in enumerate(records))):
+                return None
+            leaves = [merkle.leaf_hash(rec["note"].encode()) for rec in records]
+            if merkle.mth(leaves) != tiles.node(TILE_HEIGHT, first // TILE_WIDTH):
+                return None
+            return leaves
+        except (KeyError, TypeError, AttributeError, UnicodeError, ValueError, LookupError):
+            return None
 
     def _settle(self, page: int, chunk: Future[list[_Prepared]], settle: _Settle, standing: _Standing,
                 report: AuditReport, me: Any, shadow: Any, readable: list[int]) -> None:
