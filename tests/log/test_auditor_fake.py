@@ -252,6 +252,13 @@ def test_tampered_payload(tmp_path):
     report = audit(log, tmp_path / "s")
     assert report.failures == [(10, "the payload does not match the record's payload hash")]
     assert not state_file(tmp_path / "s").exists()
+    # What failed is kept as the server served it: the record, the checkpoint, why.
+    ev = report.evidence
+    assert ev is not None and (ev / "checkpoint").read_bytes() == log.checkpoint()
+    served = json.loads((ev / "records/10.json").read_text())
+    assert served["note"] == log.notes[10].decode() and served["payload_canonical"] == '{"text":"something else"}'
+    assert json.loads((ev / "findings.json").read_text())["failures"] == [
+        {"index": 10, "why": "the payload does not match the record's payload hash"}]
 
 
 def test_tampered_note(tmp_path):
@@ -296,9 +303,12 @@ def test_tiles_that_lie_below_an_honest_root(tmp_path):
     tile[8 * 32:9 * 32] = merkle.leaf_hash(forged)
     log.tile_edit["tile/0/000"] = bytes(tile)
     log.payload_edit[8] = {"text": "forged"}
-    with pytest.raises(TileMismatch, match="tile 0/0"):
+    with pytest.raises(TileMismatch, match="tile 0/0") as info:
         audit(log, tmp_path / "s")
     assert not state_file(tmp_path / "s").exists()
+    ev = info.value.evidence  # the leaf tile as served, and the tile above it
+    assert ev is not None and (ev / "tiles/tile/0/000").read_bytes() == bytes(tile)
+    assert (ev / "tiles/tile/1/000.p/2").read_bytes() == hash_tile(log.tree, 1, 0, 2)
 
 
 def test_tiles_that_do_not_add_up_to_the_root(tmp_path):
@@ -476,6 +486,9 @@ def test_a_listed_checkpoint_with_another_root_is_reported(tmp_path, monkeypatch
     monkeypatch.setattr(log, "app", app)
     report = audit(log, tmp_path / "s")
     assert report.problems == [f"checkpoint {log.tree.size}: the listed root differs from the root its note signs"]
+    assert report.evidence is not None
+    assert json.loads((report.evidence / "listing/checkpoint-1.json").read_text())["root_hash"] == \
+        base64.b64encode(b"\0" * 32).decode()
 
 
 # -- evidence of a tree that does not match its checkpoint, and of the signed checkpoints the server lists ----------

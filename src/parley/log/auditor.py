@@ -70,8 +70,9 @@ MAX_LISTED_CHECKPOINTS = 100_000
 # Checkpoints that need a consistency proof from the server (newer than the published one, or any when the
 # tiles cannot be trusted) are each checked with one: at most this many an audit.
 NEWER_CHECKPOINTS = 100
-# Evidence keeps the tiles it is about, or all tiles fetched if they are few.
+# Evidence keeps the tiles it is about, or all tiles fetched if they are few; and at most this many records.
 EVIDENCE_TILES = 64
+EVIDENCE_RECORDS = 100
 # Findings that need no proof from the server: two roots the log signed for one size.
 UNDENIABLE = frozenset({C.LISTED_TWO_ROOTS, C.LISTED_NOT_OF_TREE, C.TWO_ROOTS})
 KEY_KINDS = {"deployment.init", "member.create", "key.register", "key.rotate", "key.revoke"}
@@ -154,6 +155,8 @@ class AuditReport:
     proofs_checked: int = 0
     projections_compared: dict[str, int] = field(default_factory=dict)
     projections_skipped: dict[str, int] = field(default_factory=dict)
+    evidence: Path | None = None  # where what failed was saved, as the server served it
+    served: dict[str, Any] = field(default_factory=dict, repr=False)  # what failed, as served (for the evidence)
 
     @property
     def ok(self) -> bool:
@@ -601,8 +604,35 @@ class Auditor:
                 shadow.close()
         if report.ok:
             _write_atomically(self._state_file, new_note)
+        else:
+            report.evidence = self._report_evidence(new_note, cp, report)
         report.seconds = time.perf_counter() - t0
         return report
+
+    def _report_evidence(self, new_note: bytes, cp: Checkpoint, report: AuditReport) -> Path:
+        """What failed, as the server served it: the checkpoint, each failing record (up to
+        ``EVIDENCE_RECORDS``) and listed checkpoint, and the reasons, for anyone to check again."""
+        d, stamp = self._evidence_dir()
+        (d / "checkpoint").write_bytes(new_note)
+        files = {"checkpoint": f"the checkpoint the log serves, size {cp.size}, signed by the log",
+                 "findings.json": "each record that failed (its index and why) and each other problem"}
+        (d / "findings.json").write_text(json.dumps({"failures": [{"index": i, "why": why} for i, why in
+                                                                  report.failures], "problems": report.problems},
+                                                    indent=2, ensure_ascii=False) + "\n")
+        for name, served in report.served.items():
+            (d / name).parent.mkdir(parents=True, exist_ok=True)
+            (d / name).write_text(json.dumps(served, indent=2, ensure_ascii=False) + "\n")
+            files[name] = "as the server served it (records: the note is signed by its author)"
+        why = f"{len(report.failures)} records and {len(report.problems)} other checks failed"
+        self._manifest(d, stamp, None, why, files, size=cp.size, root=base64.b64encode(cp.root_hash).decode())
+        (d / "README.txt").write_text(
+            f"Audit failures for log {self.origin}, found {stamp}\n\n{why}.\n\n"
+            "checkpoint is the checkpoint the log serves, signed by its key (check it with any C2SP\n"
+            f"signed-note verifier and the log key {self._key_text()}). findings.json says what failed and\n"
+            "why; records/ holds each failing record as the server listed it (its note is signed by its\n"
+            "author: check the note's signature, its leaf hash against the tree and its payload hash\n"
+            "against the payload), and listing/ what the server listed otherwise.\n")
+        return d
 
     def _fork(self) -> ForkDetected:
         """The first fork found in this audit, carrying every piece of evidence saved."""
@@ -800,6 +830,8 @@ class Auditor:
             report.records_checked += 1
             if problem:
                 failures.append((idx, problem))
+                if len(report.served) < EVIDENCE_RECORDS:
+                    report.served[f"records/{idx}.json"] = rec
                 if _kind_of(rec) in STANDING_KINDS:
                     standing.broken.append(idx)
                 if shadow is not None:
@@ -884,13 +916,16 @@ class Auditor:
                 except (KeyError, TypeError, AttributeError, NoteError, CheckpointError) as exc:
                     shown = item.get("size") if isinstance(item, dict) else "?"
                     report.problems.append(f"the server lists a checkpoint ({shown}) that the log did not sign: {exc}")
+                    report.served[f"listing/checkpoint-{len(report.problems)}.json"] = item
                     continue
                 report.checkpoints_checked += 1
                 if signed.size != size or signed.origin != self.origin:
                     report.problems.append(f"checkpoint {size}: the listing names another size or log than its note")
+                    report.served[f"listing/checkpoint-{len(report.problems)}.json"] = item
                     continue
                 if listed_root != base64.b64encode(signed.root_hash).decode():
                     report.problems.append(f"checkpoint {size}: the listed root differs from the root its note signs")
+                    report.served[f"listing/checkpoint-{len(report.problems)}.json"] = item
                 out.append((size, note, signed))
             sizes: list[int] = [i["size"] for i in items if isinstance(i, dict) and isinstance(i.get("size"), int)]
             if len(items) < CHECKPOINT_PAGE or not sizes or min(sizes) <= 1 or (before and min(sizes) >= before):

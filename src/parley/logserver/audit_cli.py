@@ -107,6 +107,8 @@ def verify_command(kinds: Callable[[], Mapping[str, Kind]]) -> Callable[..., Non
                    f"{report.proofs_checked} proofs checked" + (f", {compared} compared" if compared else "")
                    + f" in {report.seconds:.2f} s")
         if not report.ok:
+            if report.evidence is not None:
+                console.print(say(AC.EVIDENCE_SAVED, path=str(report.evidence)), markup=False, highlight=False)
             count = len(report.failures) + len(report.problems)
             console.print(f"[red]FAILED[/red] {summary}; {count} failures", highlight=False)
             raise typer.Exit(1)
