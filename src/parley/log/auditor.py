@@ -56,7 +56,7 @@ from parley.errors import Code
 from parley.log import codes as C
 from parley.log import merkle
 from parley.log.checkpoint import Checkpoint, CheckpointError
-from parley.log.note import NoteError, Verifier, open_note, parse_note
+from parley.log.note import NoteError, Verifier, open_note, parse_note, parse_signed
 from parley.log.policy import Policy, PolicyError
 from parley.log.proof import TlogProofError, parse_tlog_proof, verify_tlog_proof
 from parley.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeSource, tile_path
@@ -751,12 +751,16 @@ class Auditor:
                     p.problem = "the record does not hash to its leaf in the tree"
                     continue
                 try:
-                    text, sigs = parse_note(note)
+                    text, sigs, signed = parse_signed(note)
                 except NoteError as exc:
                     p.problem = f"malformed note: {exc}"
                     continue
                 lines = text.split("\n")
-                fields = p.fields = dict(line.split(" ", 1) for line in lines[1:-1] if " " in line)
+                try:  # every line of a record's text is "name value"
+                    fields = dict(line.split(" ", 1) for line in lines[1:-1])
+                except ValueError:
+                    fields = dict(line.split(" ", 1) for line in lines[1:-1] if " " in line)
+                p.fields = fields
                 if lines[0] != "parley.record/v1" or fields.get("origin") != origin:
                     p.problem = "not a record of this log"
                     continue
@@ -775,7 +779,7 @@ class Auditor:
                 author = p.author = fields.get("author", "")
                 sig = next((s for s in sigs if s.name == author), None)
                 if sig is not None:
-                    p.key_id, p.sig, p.text = sig.key_id, sig.sig, text.encode()
+                    p.key_id, p.sig, p.text = sig.key_id, sig.sig, signed
                 if "payload_canonical" in rec:
                     digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
                 else:
