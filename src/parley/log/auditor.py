@@ -806,6 +806,7 @@ class Auditor:
             leaves = [merkle.leaf_hash(rec["note"].encode()) for rec in records]
             if merkle.mth(leaves) != tiles.node(TILE_HEIGHT, first // TILE_WIDTH):
                 return None
+            tiles.add_bound(0, first // TILE_WIDTH, b"".join(leaves))  # proofs and checkpoints read it
             return leaves
         except (KeyError, TypeError, AttributeError, UnicodeError, ValueError, LookupError):
             return None
