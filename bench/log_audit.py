@@ -2,7 +2,14 @@
 verify rate of this machine measured in the same run on the same signatures.
 
 The auditor runs as the ICRC's auditor (who may read every record) against a real server in
-another process on 127.0.0.1, so HTTP, JSON, tiles, leaf hashes, signatures and payload hashes are all in the figure.
+another process on 127.0.0.1, so HTTP, JSON, tiles, leaf hashes, signatures and payload hashes are all in
+the figure. It checks records on two threads (``parley.log.auditor.CHECK_THREADS``): the target is an audit
+rate of at least 1.2 times the single-core raw verify rate (``ratio``). The machine is shared, so the record
+audit runs ``--runs`` times and the raw rate is the best of three passes before and after; every figure is
+printed. Beside the rates, the CPU time: the raw verify per signature, and the audit's per record (this
+process and the server's), whose quotient says what the audit would do on two cores of its own
+(``cpu_ratio``: 2 x raw CPU per verify / audit CPU per record), whatever else the machine runs. The
+temporary directory (database, state directories) is removed and the server stopped at exit.
 Last line: name=value pairs.
 """
 
@@ -10,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -22,9 +31,33 @@ from parley.log.note import Verifier, parse_note
 from parley.logserver.audit import Auditor
 from tests.conftest import ORIGIN, SECRET
 
+TARGET = 1.2
+
+
+def raw_verify_rate(work: list[tuple[Verifier, bytes, bytes]]) -> tuple[float, float]:
+    """Ed25519 verifications per second on one core, the best of three passes (the machine is shared), and
+    the least CPU time one took."""
+    best, cpu = 0.0, float("inf")
+    for _ in range(3):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        for v, msg, sig in work:
+            if not v.verify(msg, sig):
+                raise AssertionError("a benchmark note does not verify")
+        best = max(best, len(work) / (time.perf_counter() - t0))
+        cpu = min(cpu, (time.thread_time() - c0) / len(work))
+    return best, cpu
+
+
+def process_cpu(pid: int) -> float:
+    """The CPU time (user and system) another process has used, in seconds (Linux)."""
+    fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()  # noqa: SIM115 - read at once
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=20_000)
+    ap.add_argument("--runs", type=int, default=3, help="record audits to run (each from a fresh state)")
     args = ap.parse_args()
     tmp, rt, demo = fresh_deployment()
     items, signers = signed_notes(demo, args.records, ORIGIN)
@@ -39,47 +72,60 @@ def main() -> None:
            "PARLEY_SECRET_KEY": SECRET, "PARLEY_LOG_ORIGIN": ORIGIN, "PARLEY_COOKIE_SECURE": "false"}
     server = subprocess.Popen([sys.executable, "-m", "parley.cli", "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/log/key", headers=demo.headers("icrc/auditor")).status_code == 200:
-                break
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
-            time.sleep(0.1)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/log/key",
+                             headers=demo.headers("icrc/auditor")).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+                time.sleep(0.1)
 
-    # The record checks alone (what the ratio is about), then the whole default audit: the signed
-    # checkpoints listed, 256 inclusion proofs, the persons and operations served.
-    auditor = Auditor(f"http://127.0.0.1:{port}", rt.log_signer.vkey(), tmp / "audit", demo.token("icrc/auditor"),
-                      projections=False, proofs=0, kinds=rt.kinds)
-    report = auditor.run()
-    assert report.ok, report.failures[:3]
-    audit_rate = report.records_checked / report.seconds
-    full = Auditor(f"http://127.0.0.1:{port}", rt.log_signer.vkey(), tmp / "audit-full",
-                   demo.token("icrc/auditor"), kinds=rt.kinds).run()
-    assert full.ok, (full.failures[:3], full.problems[:3])
+        # Baseline: verify the same signatures with nothing else around them, one core.
+        verifiers = {s.name: Verifier.from_vkey(s.vkey()) for s in signers}
+        work = []
+        for note, _ in items:
+            text, sigs = parse_note(note)
+            work.append((verifiers[sigs[0].name], text.encode(), sigs[0].sig))
+        raw_before, raw_cpu_before = raw_verify_rate(work)
 
-    # Baseline: verify the same signatures with nothing else around them.
-    verifiers = {s.name: Verifier.from_vkey(s.vkey()) for s in signers}
-    parsed = []
-    for note, _ in items:
-        text, sigs = parse_note(note)
-        parsed.append((verifiers[sigs[0].name], text.encode(), sigs[0].sig))
-    t0 = time.perf_counter()
-    for v, msg, sig in parsed:
-        assert v.verify(msg, sig)
-    raw_rate = len(parsed) / (time.perf_counter() - t0)
-    server.terminate()
-    server.wait()
-    print(f"audited {report.records_checked} records of a {report.size}-record log in {report.seconds:.2f} s "
-          "(checkpoint, tiles, leaf hashes, signatures, payload hashes, over HTTP)")
+        # The record checks alone (what the ratio is about), then the whole default audit: the signed
+        # checkpoints listed, 256 inclusion proofs, the persons and operations served.
+        rates, cpus = [], []
+        url, vkey, token = f"http://127.0.0.1:{port}", rt.log_signer.vkey(), demo.token("icrc/auditor")
+        for n in range(args.runs):
+            state = tmp / f"audit-{n}"
+            c0, s0 = time.process_time(), process_cpu(server.pid)
+            report = Auditor(url, vkey, state, token, projections=False, proofs=0, kinds=rt.kinds).run()
+            cpus.append((time.process_time() - c0 + process_cpu(server.pid) - s0) / report.records_checked)
+            assert report.ok, (report.failures[:3], report.problems[:3])
+            rates.append(report.records_checked / report.seconds)
+            shutil.rmtree(state)
+        full = Auditor(url, vkey, tmp / "audit-full", token, kinds=rt.kinds).run()
+        assert full.ok, (full.failures[:3], full.problems[:3])
+        raw_after, raw_cpu_after = raw_verify_rate(work)
+    finally:
+        server.terminate()
+        server.wait()
+    raw_rate = max(raw_before, raw_after)
+    best, median = max(rates), statistics.median(rates)
+    print(f"audited {report.records_checked} records of a {report.size}-record log {args.runs} times "
+          "(checkpoint, tiles, leaf hashes, signatures, payload hashes, over HTTP): "
+          + ", ".join(f"{r:,.0f}/s" for r in rates))
     print(f"the whole default audit: {full.seconds:.2f} s ({full.checkpoints_checked} checkpoints, "
           f"{full.proofs_checked} proofs, {full.projections_compared} compared)")
-    print(f"raw Ed25519 verifications: {raw_rate:,.0f}/s")
-    ratio = audit_rate / raw_rate
-    last_line(records=report.records_checked, audit_per_s=round(audit_rate), raw_verify_per_s=round(raw_rate),
-              full_audit_s=round(full.seconds, 2),
-              ratio=round(ratio, 3), target_ratio=0.7, meets_target=ratio >= 0.7)
+    print(f"raw Ed25519 verifications, one core: {raw_before:,.0f}/s before, {raw_after:,.0f}/s after")
+    raw_cpu, audit_cpu = min(raw_cpu_before, raw_cpu_after), min(cpus)
+    print(f"CPU time: {raw_cpu * 1e6:.0f} us a raw verification; the audit {audit_cpu * 1e6:.0f} us a record "
+          f"(auditor and server; runs: {', '.join(f'{c * 1e6:.0f}' for c in cpus)})")
+    ratio = best / raw_rate
+    last_line(records=report.records_checked, audit_per_s=round(best), audit_median_per_s=round(median),
+              raw_verify_per_s=round(raw_rate), full_audit_s=round(full.seconds, 2), ratio=round(ratio, 3),
+              median_ratio=round(median / raw_rate, 3), raw_cpu_us=round(raw_cpu * 1e6, 1),
+              audit_cpu_us=round(audit_cpu * 1e6, 1), cpu_ratio=round(2 * raw_cpu / audit_cpu, 3),
+              target_ratio=TARGET, meets_target=ratio >= TARGET)
 
 
 if __name__ == "__main__":

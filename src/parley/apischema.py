@@ -11,15 +11,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pydantic_core
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, TypeAdapter
-
-_DICT = TypeAdapter(dict[str, Any])
+from pydantic import BaseModel, ConfigDict
 
 
 def answer(content: dict[str, Any], status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """``content`` as JSON, byte for byte what FastAPI writes for a handler returning the dict (Pydantic's dump)."""
-    return Response(_DICT.dump_json(content), status_code=status_code, media_type="application/json",
+    """``content`` as JSON, byte for byte what FastAPI writes for a handler returning the dict (Pydantic's dump,
+    without a ``TypeAdapter``'s pass over the dict: several times faster for a listing of thousands of records)."""
+    return Response(pydantic_core.to_json(content), status_code=status_code, media_type="application/json",
                     headers=headers)
 
 

@@ -58,6 +58,8 @@ class FakeLog:
         self.tile_edit: dict[str, bytes] = {}
         self.cosigners: list[Cosigner] = []
         self.listed_checkpoints: list[bytes] = []  # signed checkpoints listed beside the current one
+        self.served: bytes | None = None  # the checkpoint /log/checkpoint serves, if not the current tree's
+        self.listing_size: int | None = None  # the tree size the record listing claims, if not the tree's
         self.serve_everything_to_ua = False  # a read policy that leaks
         admin = self.signers["icrc/admin"] = Signer.generate("icrc/admin")
         self.add("deployment.init", "icrc/admin", {"party": "icrc", "party_kind": "mediator", "names": NAMES,
@@ -148,7 +150,7 @@ class FakeLog:
 
         @app.get("/log/checkpoint")
         def checkpoint() -> Response:
-            return PlainTextResponse(self.checkpoint())
+            return PlainTextResponse(self.served or self.checkpoint())
 
         @app.get("/log/key")
         def key() -> Response:
@@ -159,6 +161,8 @@ class FakeLog:
             ref = parse_tile_path("tile/" + path)
             if ("tile/" + path) in self.tile_edit:
                 return Response(self.tile_edit["tile/" + path])
+            if (ref.n * TILE_WIDTH + (ref.width or TILE_WIDTH)) > self.tree.size >> (8 * ref.level):
+                raise HTTPException(404, "beyond the published tree")
             return Response(hash_tile(self.tree, ref.level, ref.n, ref.width or TILE_WIDTH))
 
         @app.get("/api/log/records")
@@ -178,13 +182,16 @@ class FakeLog:
                         rec["payload"] = p
                     out.append(rec)
                 pos += 1
-            return {"records": out, "next": pos if pos < self.tree.size else None, "size": self.tree.size}
+            return {"records": out, "next": pos if pos < self.tree.size else None,
+                    "size": self.tree.size if self.listing_size is None else self.listing_size}
 
         @app.get("/api/log/consistency")
         def consistency(old: int, new: int, authorization: str | None = Header(None)) -> dict[str, Any]:
             reader(authorization)
             import base64
 
+            if not 1 <= old <= new <= self.tree.size:  # as the real server answers
+                raise HTTPException(400, "need 1 <= old <= new <= the current tree size")
             return {"old": old, "new": new,
                     "proof": [base64.b64encode(h).decode() for h in merkle.consistency_proof(self.tree, old, new)]}
 
@@ -193,6 +200,14 @@ class FakeLog:
             return {"keys": list(self.keys.values())}
 
         return app
+
+
+def truncate(log: FakeLog, size: int) -> None:
+    """The operator rolls its tables back to ``size`` records."""
+    log.notes, log.payloads, log.audiences = log.notes[:size], log.payloads[:size], log.audiences[:size]
+    log.tree = merkle.MemoryTree()
+    for note in log.notes:
+        log.tree.append(merkle.leaf_hash(note))
 
 
 def small_log(notes: int = 20) -> FakeLog:
@@ -237,6 +252,13 @@ def test_tampered_payload(tmp_path):
     report = audit(log, tmp_path / "s")
     assert report.failures == [(10, "the payload does not match the record's payload hash")]
     assert not state_file(tmp_path / "s").exists()
+    # What failed is kept as the server served it: the record, the checkpoint, why.
+    ev = report.evidence
+    assert ev is not None and (ev / "checkpoint").read_bytes() == log.checkpoint()
+    served = json.loads((ev / "records/10.json").read_text())
+    assert served["note"] == log.notes[10].decode() and served["payload_canonical"] == '{"text":"something else"}'
+    assert json.loads((ev / "findings.json").read_text())["failures"] == [
+        {"index": 10, "why": "the payload does not match the record's payload hash"}]
 
 
 def test_tampered_note(tmp_path):
@@ -281,9 +303,12 @@ def test_tiles_that_lie_below_an_honest_root(tmp_path):
     tile[8 * 32:9 * 32] = merkle.leaf_hash(forged)
     log.tile_edit["tile/0/000"] = bytes(tile)
     log.payload_edit[8] = {"text": "forged"}
-    with pytest.raises(TileMismatch, match="tile 0/0"):
+    with pytest.raises(TileMismatch, match="tile 0/0") as info:
         audit(log, tmp_path / "s")
     assert not state_file(tmp_path / "s").exists()
+    ev = info.value.evidence  # the leaf tile as served, and the tile above it
+    assert ev is not None and (ev / "tiles/tile/0/000").read_bytes() == bytes(tile)
+    assert (ev / "tiles/tile/1/000.p/2").read_bytes() == hash_tile(log.tree, 1, 0, 2)
 
 
 def test_tiles_that_do_not_add_up_to_the_root(tmp_path):
@@ -461,3 +486,107 @@ def test_a_listed_checkpoint_with_another_root_is_reported(tmp_path, monkeypatch
     monkeypatch.setattr(log, "app", app)
     report = audit(log, tmp_path / "s")
     assert report.problems == [f"checkpoint {log.tree.size}: the listed root differs from the root its note signs"]
+    assert report.evidence is not None
+    assert json.loads((report.evidence / "listing/checkpoint-1.json").read_text())["root_hash"] == \
+        base64.b64encode(b"\0" * 32).decode()
+
+
+# -- evidence of a tree that does not match its checkpoint, and of the signed checkpoints the server lists ----------
+
+def manifest(ev: Path) -> dict[str, Any]:
+    return json.loads((ev / "evidence.json").read_text())
+
+
+def test_another_tree_under_an_unchanged_checkpoint_saves_the_tiles_and_the_listed_checkpoints(tmp_path):
+    # The operator rolled the log back and grew another history past it, but still publishes the checkpoint the
+    # witnesses cosigned (test 4 variant A of the reliability review): the tiles no longer add up to it.
+    a, b = _two_histories(30, 20)
+    state = tmp_path / "s"
+    assert audit(a, state).ok
+    b.notes_by("icrc/admin", 20)  # 42 records, the first 32 not a's
+    b.served = a.checkpoint()
+    with pytest.raises(TileMismatch, match="root computed from the hash tiles differs") as info:
+        audit(b, state)
+    tiles, listed = info.value.all_evidence
+    assert (tiles / "checkpoint").read_bytes() == a.checkpoint() == (tiles / "saved.checkpoint").read_bytes()
+    assert (tiles / "tiles/tile/0/000.p/32").read_bytes() == hash_tile(b.tree, 0, 0, 32)  # as served
+    m = manifest(tiles)
+    assert m["kind"] == "audit.tiles_root" and m["size"] == 32
+    assert base64.b64decode(m["root_from_tiles"]) == b.tree.root(32) != a.tree.root()
+    assert "tiles/tile/0/000.p/32" in m["files"] and "tlog-tiles" in (tiles / "README.txt").read_text()
+    # The signed checkpoint the server lists (42, of b's history) does not extend the one verified before.
+    assert manifest(listed)["kind"] == "audit.listed_vs_saved"
+    assert (listed / "old.checkpoint").read_bytes() == a.checkpoint()
+    assert (listed / "new.checkpoint").read_bytes() == b.checkpoint()
+    assert json.loads((listed / "proof.json").read_text())["proof"]  # the proof the server served, failing
+    assert state_file(state).read_bytes() == a.checkpoint()
+
+
+def test_two_roots_signed_for_the_verified_size_is_a_fork_whatever_the_tiles(tmp_path):
+    a, b = _two_histories(30, 40)
+    state = tmp_path / "s"
+    assert audit(a, state).ok
+    b.served = a.checkpoint()
+    b.listed_checkpoints = [b.checkpoint(a.tree.size)]  # signed by the same key: another root for size 32
+    with pytest.raises(ForkDetected, match="two different roots for size 32") as info:
+        audit(b, state)
+    ev = info.value.evidence
+    assert ev is not None and manifest(ev)["kind"] == "audit.listed_two_roots"
+    assert (ev / "old.checkpoint").read_bytes() == a.checkpoint()
+    assert (ev / "new.checkpoint").read_bytes() == b.checkpoint(a.tree.size)
+    kinds_found = {manifest(p)["kind"] for p in info.value.all_evidence}
+    assert {"audit.listed_two_roots", "audit.tiles_root"} <= kinds_found
+
+
+def test_a_shortened_tree_under_an_unchanged_checkpoint(tmp_path):
+    log = small_log(30)
+    state = tmp_path / "s"
+    assert audit(log, state).ok
+    published = log.checkpoint()
+    size = log.tree.size
+    truncate(log, size - 6)  # the last records lost, the checkpoint still served
+    log.served = published
+    with pytest.raises(TileMismatch, match=f"does not serve tile tile/0/000.p/{size}") as info:
+        audit(log, state)
+    m = manifest(info.value.evidence)
+    assert m["kind"] == "audit.tile_missing" and "404" in m["server_answer"]
+    assert (info.value.evidence / "checkpoint").read_bytes() == published
+
+
+def test_a_listing_shorter_than_the_checkpoint(tmp_path):
+    log = small_log()
+    log.listing_size = 10
+    with pytest.raises(TileMismatch, match=f"lists a tree of 10 records under its checkpoint for size "
+                                           f"{log.tree.size}") as info:
+        audit(log, tmp_path / "s")
+    assert manifest(info.value.evidence)["listed_size"] == 10
+
+
+def test_a_newer_listed_checkpoint_the_server_cannot_prove(tmp_path):
+    a, b = _two_histories(30, 40)
+    a.listed_checkpoints = [b.checkpoint()]  # 42, signed by the log's key, beyond a's tree of 32
+    with pytest.raises(ForkDetected, match="inconsistent with its published one") as info:
+        audit(a, tmp_path / "s")
+    assert "no consistency proof" in str(info.value)
+    assert manifest(info.value.evidence)["kind"] == "audit.listed_inconsistent"
+
+
+def test_cli_names_the_evidence_in_the_readers_language(cli, tmp_path, monkeypatch):
+    import parley.cli  # noqa: F401 - sets the command line's translation (parley.client.translate)
+
+    a, b = _two_histories(30, 20)
+    assert cli(a, tmp_path / "s").exit_code == 0
+    b.notes_by("icrc/admin", 20)
+    b.served = a.checkpoint()
+    failed = cli(b, tmp_path / "s")
+    assert failed.exit_code == 1
+    flat = " ".join(failed.output.split())
+    assert "FAILED: the root computed from the hash tiles differs" in flat and "evidence saved in" in flat
+    saved = sorted((tmp_path / "s" / "evidence").iterdir())
+    assert len(saved) == 2 and all(str(p) in failed.output.replace("\n", "") for p in saved)
+    monkeypatch.setenv("LANGUAGE", "uk")
+    again = " ".join(cli(b, tmp_path / "s").output.split())
+    assert "Корінь, обчислений з хеш-плиток" in again and "Докази збережено" in again
+    b.listed_checkpoints = [b.checkpoint(a.tree.size)]
+    fork = cli(b, tmp_path / "s")
+    assert fork.exit_code == 2 and "РОЗГАЛУЖЕННЯ" in fork.output and "Збережену контрольну" in fork.output

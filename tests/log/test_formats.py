@@ -15,9 +15,9 @@ from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import (
     ALG_COSIGNATURE_V1,
     ALG_ED25519,
-    MAX_NOTE_SIZE,
     Cosigner,
     InvalidSignatureError,
+    MAX_NOTE_SIZE,
     NoteError,
     Signature,
     Signer,
@@ -28,6 +28,7 @@ from parley.log.note import (
     key_id,
     open_note,
     parse_note,
+    parse_signed,
     sign_note,
     valid_key_name,
     verify_cosignature,
@@ -317,3 +318,27 @@ def test_policy_with_the_published_witness_vector():
     cosig = next(s for s in sigs if s.name == pol.witnesses["w"].name)
     assert verify_cosignature(pol.witnesses["w"], text, cosig)
     assert Checkpoint.parse(text).size == 300
+
+
+def _parsed(parse, note):  # type: ignore[no-untyped-def]
+    try:
+        got = parse(note)
+        return got[0], [(s.name, s.key_id, s.sig) for s in got[1]]
+    except NoteError as exc:
+        return str(exc)
+
+
+def test_parse_signed_reads_every_note_as_parse_note_does():
+    a, b = Signer.generate("ua/negotiator"), Signer.generate("ru/negotiator")
+    one = sign_note("parley.record/v1\nkind record.note\n", a)
+    two = sign_note("parley.record/v1\nkind record.note\n", a, b)
+    bad_b64 = one.replace(b" ", b" !", 1)
+    cases = [one, two, one[:-1], one + b"junk\n", bad_b64, b"text\n\n\n", b"\n\n" + one.split(b"\n\n")[1],
+             one.replace(b"kind", b"ki\x01nd"), one.replace(b"\xe2\x80\x94", b"--"), b"x" * 10,
+             one.replace(b"ua/negotiator", b"ua negotiator", 1), "text ü\n\n— ü/x QUJDREVGR0g=\n".encode(),
+             one.rsplit(b" ", 1)[0] + b" QUJD\n"]
+    for note in cases:
+        fast = parse_signed(note)[:2] if not isinstance(_parsed(parse_signed, note), str) else None
+        assert _parsed(parse_signed, note) == _parsed(parse_note, note), note
+        if fast is not None:
+            assert parse_signed(note)[2] == fast[0].encode()

@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -48,28 +49,43 @@ from typing import Any
 import random
 
 import httpx
+import pydantic_core
 import rfc8785
 
+from parley.errors import Code
+from parley.log import codes as C
 from parley.log import merkle
 from parley.log.checkpoint import Checkpoint, CheckpointError
-from parley.log.note import NoteError, Verifier, open_note, parse_note
+from parley.log.note import NoteError, Verifier, open_note, parse_note, parse_signed
 from parley.log.policy import Policy, PolicyError
 from parley.log.proof import TlogProofError, parse_tlog_proof, verify_tlog_proof
 from parley.log.sealed import Destructions
-from parley.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeSource
+from parley.log.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeSource, tile_path
 
-PAGE = 5000
+PAGE = 19 * TILE_WIDTH  # whole leaf tiles, within the server's 5000
 # The first page is small so checking starts while the server still builds the big ones.
-FIRST_PAGE = 500
+FIRST_PAGE = 2 * TILE_WIDTH
 CHECKPOINT_PAGE = 500
-# Newer checkpoints than the published one are each checked with a consistency proof: at most this many.
+# The most signed checkpoints read from the server's listing in one audit.
+MAX_LISTED_CHECKPOINTS = 100_000
+# Checkpoints that need a consistency proof from the server (newer than the published one, or any when the
+# tiles cannot be trusted) are each checked with one: at most this many an audit.
 NEWER_CHECKPOINTS = 100
+# Evidence keeps the tiles it is about, or all tiles fetched if they are few; and at most this many records.
+EVIDENCE_TILES = 64
+EVIDENCE_RECORDS = 100
+# Findings that need no proof from the server: two roots the log signed for one size.
+UNDENIABLE = frozenset({C.LISTED_TWO_ROOTS, C.LISTED_NOT_OF_TREE, C.TWO_ROOTS})
 KEY_KINDS = {"deployment.init", "member.create", "key.register", "key.rotate", "key.revoke"}
 STANDING_KINDS = KEY_KINDS | {"party.create", "party.update", "member.update"}
 MANAGED_BY = ("a party's members and keys are managed by its own admins (a mediator's admin only while the "
               "party has no active admin of its own)")
 # The listing's fields that repeat the signed text.
 LISTED_FIELDS = ("kind", "author", "party", "time", "audience")
+# Records are checked on this many threads, in chunks of the records of one leaf tile, the threads kept this
+# many chunks ahead of the records settled in log order (``Auditor._check_records``).
+CHECK_THREADS = 2
+CHUNKS_AHEAD = 8
 
 
 @dataclass(frozen=True)
@@ -91,14 +107,39 @@ class AuditError(Exception):
     """The log could not be audited (unreachable, refused, malformed answers, bad checkpoint)."""
 
 
-class TileMismatch(AuditError):
-    """The hash tiles the server serves do not add up to the checkpoint it signed."""
+class Finding(AuditError):
+    """Something the log signed or serves that an append-only log cannot (``parley.log.codes``), with the
+    evidence saved for it: ``evidence`` the first directory, ``more`` any others found in the same audit."""
 
-
-class ForkDetected(AuditError):
-    def __init__(self, message: str, evidence: Path) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Code, evidence: Path | None = None, /, *, tiles: tuple[str, ...] = (),
+                 details: dict[str, Any] | None = None, **params: Any) -> None:
+        if isinstance(message, Code):
+            self.code: Code | None = message
+            text = message.format(params)
+        else:
+            self.code, text = None, message
+        super().__init__(text)
+        self.params = params
         self.evidence = evidence
+        self.more: list[Path] = []
+        self.tiles = tiles  # the tile paths it is about, if any
+        self.details = details or {}
+
+    @property
+    def all_evidence(self) -> list[Path]:
+        return ([self.evidence] if self.evidence is not None else []) + self.more
+
+
+class TileMismatch(Finding):
+    """The tree the server serves (its hash tiles, its listing) is not the one its checkpoint signs."""
+
+
+class ForkDetected(Finding):
+    """The log signed checkpoints of two different histories (or went back): evidence saved."""
+
+
+class _TileUnavailable(LookupError):
+    """The server answered a tile request with a refusal."""
 
 
 @dataclass
@@ -118,6 +159,8 @@ class AuditReport:
     # Records whose payload the server says was destroyed (personal data, ``records.sealing``): (index, by the
     # record at index). Their notes, signatures and leaves are checked; their payloads cannot be.
     destroyed: list[tuple[int, int]] = field(default_factory=list)
+    evidence: Path | None = None  # where what failed was saved, as the server served it
+    served: dict[str, Any] = field(default_factory=dict, repr=False)  # what failed, as served (for the evidence)
 
     @property
     def ok(self) -> bool:
@@ -178,6 +221,51 @@ class _Standing:
         return author == member or self.admin_of(author, member.partition("/")[0])
 
 
+def _by_tile(records: list[Any]) -> list[list[Any]]:
+    """The records of a page in chunks, one per leaf tile (a record without an index stays with the one
+    before it)."""
+    chunks: list[list[Any]] = []
+    tile = None
+    for rec in records:
+        idx = rec.get("index") if isinstance(rec, dict) else None
+        n = idx // TILE_WIDTH if type(idx) is int else tile
+        if n != tile or not chunks:
+            chunks.append([])
+            tile = n
+        chunks[-1].append(rec)
+    return chunks
+
+
+class _Prepared:
+    """What one listed record shows on its own (``Auditor._prepare``), for ``Auditor._settle``."""
+
+    __slots__ = ("author", "fields", "idx", "key_id", "kind", "payload_ok", "problem", "rec", "sig", "signature_ok",
+                 "text", "verified_with")
+
+    def __init__(self, rec: Any) -> None:
+        self.rec = rec
+        self.idx: Any = None
+        self.problem: str | None = None
+        self.fields: dict[str, str] = {}
+        self.kind: str | None = None
+        self.author = ""
+        self.key_id = b""
+        self.sig: bytes | None = None  # the author's signature, None if the note has none
+        self.text = b""
+        self.payload_ok = False
+        self.verified_with: Verifier | None = None  # the key the signature was verified with, if any
+        self.signature_ok = False
+
+
+@dataclass
+class _Settle:
+    """Where settling the listing in log order stands."""
+
+    size: int
+    last: int = -1
+    stopped: int = 0  # the page at whose record beyond the checkpoint settling stopped
+
+
 class Auditor:
     def __init__(self, url: str, log_vkey: str, state_dir: Path, token: str | None = None,
                  policy: Policy | None = None, client: httpx.Client | None = None,
@@ -197,6 +285,9 @@ class Auditor:
         self.proof_sample = proofs
         self.details = details
         self.rng = random.SystemRandom()  # which proofs are sampled must not be predictable by the server
+        self._admitted: dict[Caller, dict[tuple[str, str, str], bool]] = {}
+        self._findings: list[Finding] = []  # what this audit found, each with its evidence
+        self._fetched: dict[str, bytes] = {}  # the tiles this audit fetched, by path
         try:
             self.log_key = Verifier.from_vkey(log_vkey)
         except NoteError as exc:
@@ -222,18 +313,49 @@ class Auditor:
 
     def _json(self, path: str) -> Any:
         try:
-            return self._get(path).json()
+            # pydantic-core's parser: about twice as fast as the json module on a page of records.
+            return pydantic_core.from_json(self._get(path).content, cache_strings="keys")
         except ValueError as exc:
             raise AuditError(f"GET {path}: not JSON") from exc
 
-    def _page(self, start: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
-        page = self._json(f"/api/log/records?start={start}&limit={limit}&payload=canonical")
+    def _consistency(self, old: Checkpoint, new: Checkpoint) -> tuple[list[str], str | None]:
+        """The consistency proof the server serves from ``old`` to ``new`` (base64 hashes), and why it does
+        not verify (or why the server gave none: it refused), or None if it verifies."""
+        path = f"/api/log/consistency?old={old.size}&new={new.size}"
+        try:
+            r = self.client.get(path)
+        except httpx.HTTPError as exc:
+            raise AuditError(f"GET {path}: {exc}") from exc
+        if 400 <= r.status_code < 500 and r.status_code not in (401, 403, 429):
+            return [], f"the server gives no consistency proof between them ({r.status_code} {r.text[:200]})"
+        if r.status_code != 200:
+            raise AuditError(f"GET {path}: {r.status_code} {r.text[:200]}")
+        try:
+            proof = [str(p) for p in pydantic_core.from_json(r.content)["proof"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuditError(f"malformed consistency proof answer: {exc}") from exc
+        try:
+            merkle.verify_consistency(old.size, new.size, [base64.b64decode(p, validate=True) for p in proof],
+                                      old.root_hash, new.root_hash)
+        except (merkle.ProofError, ValueError) as exc:
+            return proof, str(exc)
+        return proof, None
+
+    def _page(self, start: int, limit: int, size: int = 0) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of the listing; ``size``: the published checkpoint's, which the listed tree must not be
+        shorter than."""
+        path = f"/api/log/records?start={start}&limit={limit}&payload=canonical"
+        page = self._json(path)
         try:
             records, nxt = page["records"], page["next"]
             if not isinstance(records, list) or not (nxt is None or (isinstance(nxt, int) and nxt > start)):
                 raise TypeError("records must be a list and next must move forward")
         except (KeyError, TypeError) as exc:
             raise AuditError(f"malformed record listing at {start}: {exc}") from exc
+        listed = page.get("size")
+        if type(listed) is int and listed < size:
+            raise TileMismatch(C.TREE_SHORTER, details={"listing": path, "listed_size": listed}, listed=listed,
+                               size=size)
         return records, nxt
 
     # -- checkpoints and forks --------------------------------------------------------------------
@@ -256,96 +378,177 @@ class Auditor:
             raise AuditError(f"checkpoint is for {cp.origin!r}, expected {self.origin!r}")
         return cp, cosigned
 
-    def _evidence(self, old_note: bytes, new_note: bytes, old: Checkpoint, new: Checkpoint, proof: list[str],
-                  why: str) -> Path:
+    def _saved(self) -> tuple[bytes, Checkpoint] | None:
+        """The checkpoint this auditor verified last (its signed note), if any."""
+        if not self._state_file.exists():
+            return None
+        note = self._state_file.read_bytes()
+        try:
+            text, _, _ = open_note(note, [self.log_key])
+            return note, Checkpoint.parse(text)
+        except (NoteError, CheckpointError) as exc:
+            raise AuditError(f"the stored checkpoint {self._state_file} does not verify: {exc}") from exc
+
+    def _evidence_dir(self) -> tuple[Path, str]:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         base = self.state / "evidence" / f"{_safe(self.origin)}-{stamp}"
         d, n = base, 1
         while d.exists():  # never overwrite earlier evidence
             d, n = base.with_name(f"{base.name}-{n}"), n + 1
         d.mkdir(parents=True)
+        return d, stamp
+
+    def _key_text(self) -> str:
+        return f"{self.log_key.name}+{self.log_key.key_id.hex()}"
+
+    def _evidence(self, old_note: bytes, new_note: bytes, old: Checkpoint, new: Checkpoint, proof: list[str],
+                  why: str, code: Code | None = None, *, old_is: str = "the checkpoint this auditor verified earlier",
+                  new_is: str = "the one the log served now") -> Path:
+        """Two checkpoints the log signed that an append-only log cannot both sign, and the consistency proof
+        between them (empty if none applies), which does not verify: ``old.checkpoint``, ``new.checkpoint``,
+        ``proof.json``, ``evidence.json`` and a README."""
+        d, stamp = self._evidence_dir()
         (d / "old.checkpoint").write_bytes(old_note)
         (d / "new.checkpoint").write_bytes(new_note)
         (d / "proof.json").write_text(json.dumps({
             "origin": self.origin, "old_size": old.size, "new_size": new.size,
             "old_root": base64.b64encode(old.root_hash).decode(), "new_root": base64.b64encode(new.root_hash).decode(),
             "proof": proof, "reason": why}, indent=2) + "\n")
+        self._manifest(d, stamp, code, why, {
+            "old.checkpoint": f"{old_is}, size {old.size}, signed by the log",
+            "new.checkpoint": f"{new_is}, size {new.size}, signed by the log",
+            "proof.json": "the RFC 6962 consistency proof the log served between them (empty if none applies)"})
         (d / "README.txt").write_text(
             f"Fork evidence for log {self.origin}, found {stamp}\n\n{why}\n\n"
-            "old.checkpoint is the checkpoint this auditor verified earlier; new.checkpoint is the one\n"
-            "the log served now. Both are signed by the log's key (check them with any C2SP signed-note\n"
-            f"verifier and the log key {self.log_key.name}+{self.log_key.key_id.hex()}). proof.json holds\n"
-            "the RFC 6962 consistency proof the log served between them (empty if none applies), which\n"
-            "does not verify. A log that is append-only cannot sign two checkpoints like these: it has\n"
-            "shown different histories to different readers, or rolled its history back. Keep this\n"
-            "directory and share it with the other parties and their witnesses.\n"
+            f"old.checkpoint is {old_is}; new.checkpoint is {new_is}.\n"
+            "Both are signed by the log's key (check them with any C2SP signed-note verifier and the log\n"
+            f"key {self._key_text()}). proof.json holds the RFC 6962 consistency proof the log served\n"
+            "between them (empty if none applies), which does not verify. A log that is append-only cannot\n"
+            "sign two checkpoints like these: it has shown different histories to different readers, or\n"
+            "rolled its history back. Keep this directory and share it with the other parties and their\n"
+            "witnesses.\n"
         )
         return d
 
-    def _check_consistency(self, new_note: bytes, cp: Checkpoint) -> int:
-        """Compare with the stored checkpoint; returns its size (0 if none)."""
-        if not self._state_file.exists():
-            return 0
-        old_note = self._state_file.read_bytes()
-        try:
-            text, _, _ = open_note(old_note, [self.log_key])
-            old = Checkpoint.parse(text)
-        except (NoteError, CheckpointError) as exc:
-            raise AuditError(f"the stored checkpoint {self._state_file} does not verify: {exc}") from exc
+    def _manifest(self, d: Path, stamp: str, code: Code | None, why: str, files: dict[str, str],
+                  **details: Any) -> None:
+        (d / "evidence.json").write_text(json.dumps({
+            "origin": self.origin, "log_key": self.log_key.vkey(), "found": stamp, "kind": code.code if code else None,
+            "reason": why, "files": files, **details}, indent=2, ensure_ascii=False) + "\n")
+
+    def _tile_evidence(self, new_note: bytes, cp: Checkpoint, saved: tuple[bytes, Checkpoint] | None,
+                       finding: Finding) -> Path:
+        """The tree the server serves does not match the checkpoint it signed: the checkpoint, the one this
+        auditor verified before (if any) and the tiles as served (those the finding is about, or all fetched
+        if few), each under its C2SP tlog-tiles path, so anyone can recompute what they add up to."""
+        d, stamp = self._evidence_dir()
+        why = str(finding)
+        files = {"checkpoint": f"the checkpoint the log serves, size {cp.size}, signed by the log"}
+        (d / "checkpoint").write_bytes(new_note)
+        if saved is not None:
+            (d / "saved.checkpoint").write_bytes(saved[0])
+            files["saved.checkpoint"] = f"the checkpoint this auditor verified earlier, size {saved[1].size}"
+        fetched = dict(self._fetched)
+        wanted = [p for p in finding.tiles if p in fetched] or (sorted(fetched) if len(fetched) <= EVIDENCE_TILES
+                                                                 else [])
+        for path in wanted:
+            target = d / "tiles" / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(fetched[path])
+            files[f"tiles/{path}"] = "a hash tile as the server served it (C2SP tlog-tiles)"
+        self._manifest(d, stamp, finding.code, why, files, size=cp.size,
+                       root=base64.b64encode(cp.root_hash).decode(), **finding.details)
+        (d / "README.txt").write_text(
+            f"Evidence against log {self.origin}, found {stamp}\n\n{why}\n\n"
+            "checkpoint is the checkpoint the log serves, signed by its key (check it with any C2SP\n"
+            f"signed-note verifier and the log key {self._key_text()}); saved.checkpoint, if present, is\n"
+            "the one this auditor verified before. tiles/ holds hash tiles as the server served them for\n"
+            "that checkpoint, under their C2SP tlog-tiles paths; evidence.json says what else the server\n"
+            "answered. Recompute the tree's root from the tiles (RFC 6962) and compare it with the signed\n"
+            "root: a log that keeps its history serves the tiles of every checkpoint it signed. Tiles are\n"
+            "not signed, so this shows what the server served, not what it signed: keep this directory,\n"
+            "and look for signed evidence beside it (the checkpoints it lists, other auditors' evidence).\n"
+        )
+        return d
+
+    def _check_consistency(self, new_note: bytes, cp: Checkpoint,
+                           saved: tuple[bytes, Checkpoint] | None) -> ForkDetected | None:
+        """Compare with the stored checkpoint: the fork found, its evidence saved, or None."""
+        if saved is None:
+            return None
+        old_note, old = saved
         proof: list[str] = []
-        why = ""
+        code: Code | None = None
+        params: dict[str, Any] = {}
         if cp.size < old.size:
-            why = f"the log went back from size {old.size} to {cp.size}"
+            code, params = C.WENT_BACK, {"old_size": old.size, "new_size": cp.size}
         elif cp.size == old.size:
             if cp.root_hash != old.root_hash:
-                why = f"two different roots for size {cp.size}"
+                code, params = C.TWO_ROOTS, {"size": cp.size}
         elif old.size > 0:
-            got = self._json(f"/api/log/consistency?old={old.size}&new={cp.size}")
-            try:
-                proof = [str(p) for p in got["proof"]]
-                merkle.verify_consistency(old.size, cp.size, [base64.b64decode(p, validate=True) for p in proof],
-                                          old.root_hash, cp.root_hash)
-            except (KeyError, TypeError) as exc:
-                raise AuditError(f"malformed consistency proof answer: {exc}") from exc
-            except (merkle.ProofError, ValueError) as exc:
-                why = f"the consistency proof from {old.size} to {cp.size} fails: {exc}"
-        if why:
-            raise ForkDetected(why, self._evidence(old_note, new_note, old, cp, proof, why))
-        return old.size
+            proof, failed = self._consistency(old, cp)
+            if failed is not None:
+                code, params = C.NOT_CONSISTENT, {"old_size": old.size, "new_size": cp.size, "detail": failed}
+        if code is None:
+            return None
+        why = code.format(params)
+        return ForkDetected(code, self._evidence(old_note, new_note, old, cp, proof, why, code), **params)
 
     # -- tiles ------------------------------------------------------------------------------------
 
     def _tile_source(self, size: int) -> TileNodeSource:
         seen: dict[str, bytes] = {}
+        self._fetched = seen
 
         def fetch(path: str) -> bytes:
             got = seen.get(path)
             if got is None:
+                try:
+                    r = self.client.get("/log/" + path)
+                except httpx.HTTPError as exc:
+                    raise AuditError(f"GET /log/{path}: {exc}") from exc
+                if 400 <= r.status_code < 500:  # the server says it has no such tile
+                    raise _TileUnavailable(f"{path}: {r.status_code} {r.text[:200]}")
+                if r.status_code != 200:
+                    raise AuditError(f"GET /log/{path}: {r.status_code} {r.text[:200]}")
                 # setdefault: two threads fetching one tile both use the first bytes stored, so the
                 # bytes the records were checked against are the bytes the tile check verifies.
-                got = seen.setdefault(path, self._get("/log/" + path).content)
+                got = seen.setdefault(path, r.content)
             return got
 
         return TileNodeSource(fetch, size)
 
     @staticmethod
-    def _check_tiles(tiles: TileNodeSource, size: int) -> None:
-        """Fetch every leaf tile, then bind every full tile to its entry in the tile above; the
-        checkpoint's root (checked in ``run``) covers the partial tiles at the right edge."""
+    def _tiles_failed(exc: Exception, size: int) -> TileMismatch:
+        if isinstance(exc, _TileUnavailable):
+            tile = str(exc).partition(":")[0]
+            return TileMismatch(C.TILE_MISSING, tiles=(tile,), details={"server_answer": str(exc)}, tile=tile,
+                                size=size, detail=str(exc).partition(": ")[2])
+        return TileMismatch(C.TILES_MALFORMED, detail=str(exc))
+
+    def _check_tiles(self, tiles: TileNodeSource, size: int, levels: range = range(0, 64, TILE_HEIGHT),
+                     bound: set[int] | frozenset[int] = frozenset()) -> None:
+        """Bind every full tile of ``levels`` (node levels: 0 the leaf tiles, 8 the tiles above them …) to its
+        entry in the tile above, but the leaf tiles in ``bound``, whose records were read and found to hash to
+        that entry (``_prepare``); the checkpoint's root (checked in ``run``) covers the partial tiles at the
+        right edge."""
         try:
-            for n in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
-                tiles.node(0, n * TILE_WIDTH)
-            level = 0
-            while size >> (level + TILE_HEIGHT):
+            for level in levels:
+                if not size >> (level + TILE_HEIGHT):
+                    break
                 for n in range(size >> (level + TILE_HEIGHT)):
+                    if level == 0 and n in bound:
+                        continue
                     below = merkle.node_hash(tiles.node(level + TILE_HEIGHT - 1, 2 * n),
                                              tiles.node(level + TILE_HEIGHT - 1, 2 * n + 1))
                     if below != tiles.node(level + TILE_HEIGHT, n):
-                        raise TileMismatch(f"hash tile {level // TILE_HEIGHT}/{n} does not hash to its entry "
-                                           f"in the tile above (leaves from {(n * TILE_WIDTH) << level})")
-                level += TILE_HEIGHT
+                        tl = level // TILE_HEIGHT
+                        width = min(TILE_WIDTH, (size >> (level + TILE_HEIGHT)) - (n // TILE_WIDTH) * TILE_WIDTH)
+                        above = tile_path(tl + 1, n // TILE_WIDTH, None if width == TILE_WIDTH else width)
+                        raise TileMismatch(C.TILE_PARENT, tiles=(tile_path(tl, n), above), tile=f"{tl}/{n}",
+                                           first=(n * TILE_WIDTH) << level)
         except (ValueError, LookupError) as exc:
-            raise TileMismatch(f"hash tiles are malformed: {exc}") from exc
+            raise self._tiles_failed(exc, size) from exc
 
     # -- the audit --------------------------------------------------------------------------------
 
@@ -356,32 +559,93 @@ class Auditor:
         cp, cosigned = self._open_checkpoint(new_note)
         report.size, report.cosigned_by = cp.size, sorted(cosigned)
         self.state.mkdir(parents=True, exist_ok=True)
-        report.old_size = self._check_consistency(new_note, cp)
+        saved = self._saved()
+        report.old_size = saved[1].size if saved is not None else 0
+        self._findings = []
+        self._fetched = {}
+        fork = self._check_consistency(new_note, cp, saved)
+        if fork is not None:
+            # The checkpoints the server lists, against the one verified before: signed evidence of their own.
+            self._findings.append(fork)
+            self._check_checkpoints(new_note, cp, None, saved, report)
+            raise self._fork()
         tiles = self._tile_source(cp.size)
-        if cp.size:
-            try:
-                root = merkle.root_hash(tiles, cp.size)
-            except (ValueError, LookupError) as exc:
-                raise TileMismatch(f"hash tiles are malformed: {exc}") from exc
-            if root != cp.root_hash:
-                raise TileMismatch("the root computed from the hash tiles differs from the checkpoint's")
-        me = self._whoami()
         shadow = None
-        if self.projections and me is not None and self.shadow is not None:
-            shadow = self.shadow(me)
         try:
+            if cp.size:
+                try:
+                    root = merkle.root_hash(tiles, cp.size)
+                except (ValueError, LookupError) as exc:
+                    raise self._tiles_failed(exc, cp.size) from exc
+                if root != cp.root_hash:
+                    raise TileMismatch(C.TILES_ROOT, details={"root_from_tiles": base64.b64encode(root).decode()},
+                                       size=cp.size)
+            me = self._whoami()
+            if self.projections and me is not None and self.shadow is not None:
+                shadow = self.shadow(me)
             readable = self._check_records(cp, tiles, report, me, shadow)
-            self._check_checkpoints(new_note, cp, tiles, report)
+            self._check_checkpoints(new_note, cp, tiles, saved, report)
+            if self._findings:
+                raise self._fork()
             self._check_proofs(cp, tiles, readable, report)
             if shadow is not None:
                 self._check_projections(cp, shadow, report)
+        except TileMismatch as exc:
+            # The tree served is not the one signed: evidence of that, then the signed checkpoints the server
+            # lists, checked with consistency proofs rather than against these tiles.
+            # A proof that fails here may be a proof the same edited tables built: only two roots signed for one
+            # size make this a fork; whatever else is found is kept as evidence beside the tiles'.
+            if exc.evidence is None:
+                exc.evidence = self._tile_evidence(new_note, cp, saved, exc)
+            self._check_checkpoints(new_note, cp, None, saved, report)
+            if any(f.code in UNDENIABLE for f in self._findings):
+                self._findings.sort(key=lambda f: f.code not in UNDENIABLE)
+                found = self._fork()
+                found.more.append(exc.evidence)
+                raise found from exc
+            exc.more += [p for f in self._findings for p in f.all_evidence]
+            raise
         finally:
             if shadow is not None:
                 shadow.close()
         if report.ok:
             _write_atomically(self._state_file, new_note)
+        else:
+            report.evidence = self._report_evidence(new_note, cp, report)
         report.seconds = time.perf_counter() - t0
         return report
+
+    def _report_evidence(self, new_note: bytes, cp: Checkpoint, report: AuditReport) -> Path:
+        """What failed, as the server served it: the checkpoint, each failing record (up to
+        ``EVIDENCE_RECORDS``) and listed checkpoint, and the reasons, for anyone to check again."""
+        d, stamp = self._evidence_dir()
+        (d / "checkpoint").write_bytes(new_note)
+        files = {"checkpoint": f"the checkpoint the log serves, size {cp.size}, signed by the log",
+                 "findings.json": "each record that failed (its index and why) and each other problem"}
+        (d / "findings.json").write_text(json.dumps({"failures": [{"index": i, "why": why} for i, why in
+                                                                  report.failures], "problems": report.problems},
+                                                    indent=2, ensure_ascii=False) + "\n")
+        for name, served in report.served.items():
+            (d / name).parent.mkdir(parents=True, exist_ok=True)
+            (d / name).write_text(json.dumps(served, indent=2, ensure_ascii=False) + "\n")
+            files[name] = "as the server served it (records: the note is signed by its author)"
+        why = f"{len(report.failures)} records and {len(report.problems)} other checks failed"
+        self._manifest(d, stamp, None, why, files, size=cp.size, root=base64.b64encode(cp.root_hash).decode())
+        (d / "README.txt").write_text(
+            f"Audit failures for log {self.origin}, found {stamp}\n\n{why}.\n\n"
+            "checkpoint is the checkpoint the log serves, signed by its key (check it with any C2SP\n"
+            f"signed-note verifier and the log key {self._key_text()}). findings.json says what failed and\n"
+            "why; records/ holds each failing record as the server listed it (its note is signed by its\n"
+            "author: check the note's signature, its leaf hash against the tree and its payload hash\n"
+            "against the payload), and listing/ what the server listed otherwise.\n")
+        return d
+
+    def _fork(self) -> ForkDetected:
+        """The first fork found in this audit, carrying every piece of evidence saved."""
+        first = self._findings[0]
+        fork = first if isinstance(first, ForkDetected) else ForkDetected(str(first), first.evidence)
+        fork.more = [p for f in self._findings[1:] for p in f.all_evidence]
+        return fork
 
     def _whoami(self) -> Caller:
         """The caller as a reader (``records.policy.Reader``), from ``/api/me``."""
@@ -431,141 +695,242 @@ class Auditor:
 
     def _check_records(self, cp: Checkpoint, tiles: TileNodeSource, report: AuditReport, me: Any,
                        shadow: Any) -> list[int]:
+        """Every record the server lists, in two steps. On ``CHECK_THREADS`` threads, chunk by chunk, what
+        each record shows on its own: its leaf, its signed text, the listing's fields, the read policy, its
+        payload hash, and its author's signature by the key the author held when the chunk started (Ed25519
+        in ``cryptography`` releases the GIL, and each thread lets go of it at every signature, so both
+        cores verify). Then here, in log order: standing (is the author an active member, the key theirs
+        and not revoked at this index, and what the record changes), with the signature verified again
+        only if the key is not the one the thread used."""
         standing = _Standing()
-        last = -1
         readable: list[int] = []
         self._destructions = Destructions()
-        # Pages and leaf tiles are fetched in the background while records are checked: the server
-        # works on its core while this process verifies signatures on the other.
-        with ThreadPoolExecutor(2) as pool:
-            tiles_checked = pool.submit(self._check_tiles, tiles, cp.size)
-            ahead: Future[Any] | None = pool.submit(self._page, 0, FIRST_PAGE) if cp.size else None
+        settle = _Settle(cp.size)
+        # Pages and leaf tiles are fetched in the background while records are checked.
+        bound: set[int] = set()  # leaf tiles whose every record was read and hashes to the tile above
+        with ThreadPoolExecutor(2) as fetching, ThreadPoolExecutor(CHECK_THREADS) as checking:
+            tiles_checked = fetching.submit(self._check_tiles, tiles, cp.size, range(TILE_HEIGHT, 64, TILE_HEIGHT))
+            ahead: Future[Any] | None = fetching.submit(self._page, 0, FIRST_PAGE, cp.size) if cp.size else None
+            chunks: deque[tuple[int, Future[list[_Prepared]]]] = deque()
+            page = 0
             while ahead is not None:
                 records, nxt = ahead.result()
-                ahead = pool.submit(self._page, nxt, PAGE) if nxt is not None and nxt < cp.size else None
-                last = self._check_page(records, cp, tiles, standing, last, report, me, shadow, readable)
+                ahead = fetching.submit(self._page, nxt, PAGE, cp.size) if nxt is not None and nxt < cp.size \
+                    else None
+                page += 1
+                for chunk in _by_tile(records):
+                    chunks.append((page, checking.submit(self._prepare, chunk, cp.size, tiles, standing, me, bound)))
+                    # Settle in log order, the threads kept a few chunks ahead: a key registered less than
+                    # that many records earlier is not yet known to them (the signature is verified here).
+                    while len(chunks) > CHUNKS_AHEAD or (chunks and chunks[0][1].done()):
+                        self._settle(*chunks.popleft(), settle, standing, report, me, shadow, readable)
+                if self.progress:
+                    self.progress(report.records_checked, cp.size)
+            while chunks:
+                self._settle(*chunks.popleft(), settle, standing, report, me, shadow, readable)
             tiles_checked.result()
+        # Every leaf tile not bound by its records is fetched and bound to the tile above.
+        self._check_tiles(tiles, cp.size, range(1), bound)
         if report.records_checked:
             self._compare_keys(cp, standing, report)
         # A destroying record the caller reads must be one; one it may not read cannot be checked here.
-        report.failures += self._destructions.problems(cp.size, last)
+        report.failures += self._destructions.problems(cp.size, settle.last)
         return readable
 
-    def _check_page(self, records: list[dict[str, Any]], cp: Checkpoint, tiles: TileNodeSource,
-                    standing: _Standing, last: int, report: AuditReport, me: Any = None, shadow: Any = None,
-                    readable: list[int] | None = None) -> int:
-        check, failures = self._check_record, report.failures
+    def _prepare(self, records: list[Any], size: int, tiles: TileNodeSource, standing: _Standing,
+                 me: Any, bound: set[int] | None = None) -> list[_Prepared]:
+        """What each record shows on its own (run on the checking threads; ``_check_records``). ``records``
+        are those of one leaf tile: if they are all of it and hash to its entry in the tile above, the tile is
+        ``bound`` and the server's leaf tile is not needed; else each record is checked against it."""
+        out = []
+        verify: list[tuple[_Prepared, Verifier, bytes, bytes]] = []
+        origin, keys = self.origin, standing.keys
+        admits = self._admits_cached(me)
+        own = self._own_leaves(records, size, tiles) if bound is not None else None
+        if own is not None and bound is not None:
+            bound.add(records[0]["index"] // TILE_WIDTH)
         for rec in records:
+            p = _Prepared(rec)
+            out.append(p)
             try:
-                idx = rec["index"]
-                if type(idx) is not int or idx <= last:
-                    failures.append((last, f"the listing is out of order or repeats a record ({idx!r})"))
+                idx = p.idx = rec["index"]
+                if type(idx) is not int or idx >= size:
                     continue
-                if idx >= cp.size:
-                    break
-                last = idx
-                problem = check(idx, rec, tiles, standing, me)
+                note = rec["note"].encode()
+                if own is None and merkle.leaf_hash(note) != tiles.node(0, idx):
+                    p.problem = "the record does not hash to its leaf in the tree"
+                    continue
+                try:
+                    text, sigs, signed = parse_signed(note)
+                except NoteError as exc:
+                    p.problem = f"malformed note: {exc}"
+                    continue
+                lines = text.split("\n")
+                try:  # every line of a record's text is "name value"
+                    fields = dict(line.split(" ", 1) for line in lines[1:-1])
+                except ValueError:
+                    fields = dict(line.split(" ", 1) for line in lines[1:-1] if " " in line)
+                p.fields = fields
+                if lines[0] != "parley.record/v1" or fields.get("origin") != origin:
+                    p.problem = "not a record of this log"
+                    continue
+                kind = p.kind = fields.get("kind")
+                # The listing repeats the signed text's fields: the server's copies must be the signed ones.
+                listed = [f for f in LISTED_FIELDS if f in rec and rec[f] != fields.get(f)]
+                if "record_hash" in rec and rec["record_hash"] != hashlib.sha256(note).hexdigest():
+                    listed.append("record hash")
+                if listed:
+                    p.problem = f"the server lists this record with another {', '.join(listed)} than its signed text"
+                    continue
+                if admits is not None and not admits(kind or "", fields.get("audience", ""), fields.get("party", "")):
+                    p.problem = (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
+                                 f"and kind ({kind}) do not admit {me.member}")
+                    continue
+                author = p.author = fields.get("author", "")
+                sig = next((s for s in sigs if s.name == author), None)
+                if sig is not None:
+                    p.key_id, p.sig, p.text = sig.key_id, sig.sig, signed
+                if rec.get("destroyed") is None:  # a destroyed payload's claim is settled in log order
+                    if "payload_canonical" in rec:
+                        digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
+                    else:
+                        digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
+                    p.payload_ok = fields.get("payload") == f"sha256:{digest}"
+                found = keys.get((author, p.key_id)) if sig is not None else None
+                if found is not None and sig is not None:
+                    p.verified_with = found[0]
+                    verify.append((p, found[0], signed, sig.sig))
             except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
-                problem = f"malformed record in the listing: {exc!r}"
+                p.problem = f"malformed record in the listing: {exc!r}"
+        # The signatures last, one after another: each lets go of the GIL while it runs.
+        for p, v, msg, signature in verify:
+            p.signature_ok = v.verify(msg, signature)
+        return out
+
+    @staticmethod
+    def _own_leaves(records: list[Any], size: int, tiles: TileNodeSource) -> list[bytes] | None:
+        """The leaf hashes of ``records`` if they are the whole of a full leaf tile, in order, and hash to its
+        entry in the tile above (a node the checkpoint's root binds); else None."""
+        try:
+            first = records[0]["index"]
+            if (len(records) != TILE_WIDTH or type(first) is not int or first % TILE_WIDTH
+                    or first + TILE_WIDTH > size
+                    or any(rec["index"] != first + k for k, rec in enumerate(records))):
+                return None
+            leaves = [merkle.leaf_hash(rec["note"].encode()) for rec in records]
+            if merkle.mth(leaves) != tiles.node(TILE_HEIGHT, first // TILE_WIDTH):
+                return None
+            tiles.add_bound(0, first // TILE_WIDTH, b"".join(leaves))  # proofs and checkpoints read it
+            return leaves
+        except (KeyError, TypeError, AttributeError, UnicodeError, ValueError, LookupError):
+            return None
+
+    def _settle(self, page: int, chunk: Future[list[_Prepared]], settle: _Settle, standing: _Standing,
+                report: AuditReport, me: Any, shadow: Any, readable: list[int]) -> None:
+        """The prepared records of one chunk, in log order: standing, and the outcome of each."""
+        failures = report.failures
+        for p in chunk.result():
+            if settle.stopped == page:
+                return
+            rec, idx = p.rec, p.idx
+            if type(idx) is not int or idx <= settle.last:
+                failures.append((settle.last, f"the listing is out of order or repeats a record ({idx!r})"))
+                continue
+            if idx >= settle.size:
+                settle.stopped = page
+                return
+            settle.last = idx
+            problem = p.problem
+            if problem is None:
+                try:
+                    problem = self._standing_of(p, standing)
+                except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
+                    problem = f"malformed record in the listing: {exc!r}"
             report.records_checked += 1
             destroyed = rec.get("destroyed") if not problem else None
-            self._destructions.saw(last, _kind_of(rec) if not problem else None)
+            self._destructions.saw(idx, _kind_of(rec) if not problem else None)
             if destroyed is not None:
-                report.destroyed.append((last, destroyed["by"]))
-                self._destructions.claim(last, destroyed["by"])
+                report.destroyed.append((idx, destroyed["by"]))
+                self._destructions.claim(idx, destroyed["by"])
                 if shadow is not None:
                     shadow.destroyed(destroyed.get("subjects") or [])
-            if readable is not None and not problem:
-                readable.append(last)  # its proof is checked too
             if problem:
-                failures.append((last, problem))
+                failures.append((idx, problem))
+                if len(report.served) < EVIDENCE_RECORDS:
+                    report.served[f"records/{idx}.json"] = rec
                 if _kind_of(rec) in STANDING_KINDS:
-                    standing.broken.append(last)
+                    standing.broken.append(idx)
                 if shadow is not None:
                     try:
                         shadow.taint(_kind_of(rec), self._payload(rec))
                     except (KeyError, TypeError, ValueError):
                         pass
-            elif shadow is not None and destroyed is None:
-                shadow.apply(idx, rec["note"].split("\n\n", 1)[0] + "\n", self._payload(rec))
-        if self.progress:
-            self.progress(report.records_checked, cp.size)
-        return last
+            else:
+                readable.append(idx)  # its proof is checked too
+                if shadow is not None and destroyed is None:
+                    shadow.apply(idx, rec["note"].split("\n\n", 1)[0] + "\n", self._payload(rec))
 
-    def _check_record(self, idx: int, rec: dict[str, Any], tiles: TileNodeSource, standing: _Standing,
-                      me: Any = None) -> str | None:
-        note = rec["note"].encode()
-        if merkle.leaf_hash(note) != tiles.node(0, idx):
-            return "the record does not hash to its leaf in the tree"
-        try:
-            text, sigs = parse_note(note)
-        except NoteError as exc:
-            return f"malformed note: {exc}"
-        lines = text.split("\n")
-        fields = dict(line.split(" ", 1) for line in lines[1:-1] if " " in line)
-        if lines[0] != "parley.record/v1" or fields.get("origin") != self.origin:
-            return "not a record of this log"
-        author = fields.get("author", "")
-        kind = fields.get("kind")
-        # The listing repeats the signed text's fields: the server's copies must be the signed ones.
-        listed = [f for f in LISTED_FIELDS if f in rec and rec[f] != fields.get(f)]
-        if "record_hash" in rec and rec["record_hash"] != hashlib.sha256(note).hexdigest():
-            listed.append("record hash")
-        if listed:
-            return f"the server lists this record with another {', '.join(listed)} than its signed text"
-        if (me is not None and self.admits is not None
-                and not self.admits(me, kind or "", fields.get("audience", ""), fields.get("party", ""))):
-            return (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
-                    f"and kind ({kind}) do not admit {me.member}")
+    def _admits_cached(self, me: Any) -> Callable[[str, str, str], bool] | None:
+        """The read policy for the caller, its answers kept by kind, audience and author party."""
+        if me is None or self.admits is None:
+            return None
+        admits, known = self.admits, self._admitted.setdefault(me, {})
+
+        def cached(kind: str, audience: str, party: str) -> bool:
+            key = (kind, audience, party)
+            ok = known.get(key)
+            if ok is None:
+                ok = known[key] = admits(me, kind, audience, party)
+            return ok
+
+        return cached
+
+    def _standing_of(self, p: _Prepared, standing: _Standing) -> str | None:
+        """Why a record that shows nothing wrong on its own fails at its index, or None: its author is an
+        active member of its party, holds the key it signed with (not revoked), the signature verifies,
+        the payload hash matches, and what it changes in standing is allowed."""
+        idx, author, kind, fields = p.idx, p.author, p.kind, p.fields
         genesis = idx == 0 and kind == "deployment.init"
         if not genesis:
             member = standing.members.get(author)
             if member is None or not member[1] or author.partition("/")[0] != fields.get("party"):
                 return standing.after_broken(f"{author} is not an active member of party {fields.get('party')} "
                                              "at this index")
-        for sig in sigs:
-            if sig.name != author:
-                continue
-            found = standing.keys.get((author, sig.key_id))
-            if found is None and genesis:
-                v = self._payload_vkey(rec)  # the first record is signed by the key it registers
-                found = [v, False] if v is not None and v.name == author else None
-            if found is None:
-                return standing.after_broken(f"signed by a key that no earlier record registered for {author}")
-            v, revoked = found
-            if revoked:
-                return "signed with a key revoked earlier"
-            if not v.verify(text.encode(), sig.sig):
-                return "the author's signature does not verify"
-            break
-        else:
+        if p.sig is None:
             return "no signature by the author"
-        if rec.get("destroyed") is not None:
-            by = rec["destroyed"].get("by") if isinstance(rec["destroyed"], dict) else None
+        found = standing.keys.get((author, p.key_id))
+        if found is None and genesis:
+            v = self._payload_vkey(p.rec)  # the first record is signed by the key it registers
+            found = [v, False] if v is not None and v.name == author else None
+        if found is None:
+            return standing.after_broken(f"signed by a key that no earlier record registered for {author}")
+        v, revoked = found
+        if revoked:
+            return "signed with a key revoked earlier"
+        ok = p.signature_ok if p.verified_with is v else v.verify(p.text, p.sig)
+        if not ok:
+            return "the author's signature does not verify"
+        if p.rec.get("destroyed") is not None:
+            by = p.rec["destroyed"].get("by") if isinstance(p.rec["destroyed"], dict) else None
             if kind in STANDING_KINDS:
                 return "the server says this membership record's payload was destroyed: only personal data is"
             return Destructions.claim_problem(idx, by)
-        if "payload_canonical" in rec:
-            digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
-        else:
-            digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
-        if fields.get("payload") != f"sha256:{digest}":
+        if not p.payload_ok:
             return "the payload does not match the record's payload hash"
         if kind in STANDING_KINDS:
-            problem = self._apply_standing(kind, idx, author, rec, standing)
+            problem = self._apply_standing(kind or "", idx, author, p.rec, standing)
             return standing.after_broken(problem) if problem else None
         return None
 
     # -- what else the server serves ----------------------------------------------------------------
 
-    def _check_checkpoints(self, new_note: bytes, cp: Checkpoint, tiles: TileNodeSource,
-                           report: AuditReport) -> None:
-        """Every checkpoint the server lists, newest first, down to the size this auditor verified
-        before: the listed root is the signed one, and each is a checkpoint of the published tree."""
-        floor = report.old_size
+    def _listed(self, report: AuditReport) -> list[tuple[int, bytes, Checkpoint]]:
+        """The signed checkpoints the server lists (``/api/log/checkpoints``), newest first, each signed by the
+        log (one that is not, or whose listing differs from its note, is a problem of the report)."""
+        out: list[tuple[int, bytes, Checkpoint]] = []
         before: int | None = None
-        newer: list[tuple[int, bytes, Checkpoint]] = []
-        while True:
+        seen = 0
+        while seen < MAX_LISTED_CHECKPOINTS:
             q = f"/api/log/checkpoints?limit={CHECKPOINT_PAGE}" + (f"&before={before}" if before else "")
             try:
                 items = self._json(q)["checkpoints"]
@@ -573,6 +938,7 @@ class Auditor:
                     raise TypeError("checkpoints must be a list")
             except (KeyError, TypeError) as exc:
                 raise AuditError(f"malformed checkpoint listing: {exc}") from exc
+            seen += len(items)
             for item in items:
                 try:
                     size, note, listed_root = item["size"], item["note"].encode(), item["root_hash"]
@@ -581,37 +947,79 @@ class Auditor:
                 except (KeyError, TypeError, AttributeError, NoteError, CheckpointError) as exc:
                     shown = item.get("size") if isinstance(item, dict) else "?"
                     report.problems.append(f"the server lists a checkpoint ({shown}) that the log did not sign: {exc}")
+                    report.served[f"listing/checkpoint-{len(report.problems)}.json"] = item
                     continue
                 report.checkpoints_checked += 1
                 if signed.size != size or signed.origin != self.origin:
                     report.problems.append(f"checkpoint {size}: the listing names another size or log than its note")
+                    report.served[f"listing/checkpoint-{len(report.problems)}.json"] = item
                     continue
                 if listed_root != base64.b64encode(signed.root_hash).decode():
                     report.problems.append(f"checkpoint {size}: the listed root differs from the root its note signs")
-                if size <= cp.size:
-                    if size and merkle.root_hash(tiles, size) != signed.root_hash:
-                        why = (f"the log signed a checkpoint for size {size} that is not a checkpoint of the tree "
-                               f"its published checkpoint ({cp.size}) commits to")
-                        raise ForkDetected(why, self._evidence(note, new_note, signed, cp, [], why))
-                else:
-                    newer.append((size, note, signed))
+                    report.served[f"listing/checkpoint-{len(report.problems)}.json"] = item
+                out.append((size, note, signed))
             sizes: list[int] = [i["size"] for i in items if isinstance(i, dict) and isinstance(i.get("size"), int)]
-            if len(items) < CHECKPOINT_PAGE or not sizes or min(sizes) <= max(floor, 1):
+            if len(items) < CHECKPOINT_PAGE or not sizes or min(sizes) <= 1 or (before and min(sizes) >= before):
                 break
             before = min(sizes)
-        for size, note, signed in sorted(newer, key=lambda x: -x[0])[:NEWER_CHECKPOINTS]:
-            got = self._json(f"/api/log/consistency?old={cp.size}&new={size}") if cp.size else {"proof": []}
-            try:
-                proof = [str(p) for p in got["proof"]]
-                if cp.size:
-                    merkle.verify_consistency(cp.size, size, [base64.b64decode(p, validate=True) for p in proof],
-                                              cp.root_hash, signed.root_hash)
-            except (KeyError, TypeError) as exc:
-                raise AuditError(f"malformed consistency proof answer: {exc}") from exc
-            except (merkle.ProofError, ValueError) as exc:
-                why = (f"the log signed a checkpoint for size {size} inconsistent with its published one "
-                       f"({cp.size}): {exc}")
-                raise ForkDetected(why, self._evidence(new_note, note, cp, signed, proof, why)) from None
+        return out
+
+    def _check_checkpoints(self, new_note: bytes, cp: Checkpoint, tiles: TileNodeSource | None,
+                           saved: tuple[bytes, Checkpoint] | None, report: AuditReport) -> None:
+        """Every signed checkpoint the server lists: the listed root is the signed one, it has the root of the
+        checkpoint this auditor verified before if it is of the same size, and it is a checkpoint of the same
+        tree as the published one (its root from the tiles, or a consistency proof for a newer one). Without
+        ``tiles`` (they do not add up to the published checkpoint, or that one is itself a fork), each is
+        checked with a consistency proof against the checkpoint verified before (on a first audit, the
+        published one). What fails is a finding with its evidence (``_findings``)."""
+        proofs_left = NEWER_CHECKPOINTS
+        ref_note, ref = saved if saved is not None and tiles is None else (new_note, cp)
+        for size, note, signed in self._listed(report):
+            if saved is not None and size == saved[1].size:
+                if signed.root_hash != saved[1].root_hash:
+                    why = C.LISTED_TWO_ROOTS.format({"size": size})
+                    self._findings.append(ForkDetected(C.LISTED_TWO_ROOTS, self._evidence(
+                        saved[0], note, saved[1], signed, [], why, C.LISTED_TWO_ROOTS,
+                        new_is="a checkpoint the server lists"), size=size))
+                continue
+            if tiles is not None and size <= cp.size:
+                if size and merkle.root_hash(tiles, size) != signed.root_hash:
+                    # The published tree's own proof from this size: it leads to the signed root, but not from
+                    # the root this checkpoint signs.
+                    tree_proof = [base64.b64encode(h).decode() for h in merkle.consistency_proof(tiles, size, cp.size)]
+                    params: dict[str, Any] = {"size": size, "published": cp.size}
+                    why = C.LISTED_NOT_OF_TREE.format(params)
+                    self._findings.append(ForkDetected(C.LISTED_NOT_OF_TREE, self._evidence(
+                        note, new_note, signed, cp, tree_proof, why, C.LISTED_NOT_OF_TREE,
+                        old_is="a checkpoint the server lists", new_is="the checkpoint the log publishes"), **params))
+                continue
+            if size == ref.size or ref.size == 0:
+                if size and signed.root_hash != ref.root_hash:
+                    params = {"size": size, "published": cp.size}
+                    why = C.LISTED_NOT_OF_TREE.format(params)
+                    self._findings.append(ForkDetected(C.LISTED_NOT_OF_TREE, self._evidence(
+                        note, ref_note, signed, ref, [], why, C.LISTED_NOT_OF_TREE,
+                        old_is="a checkpoint the server lists", new_is="the checkpoint the log publishes"), **params))
+                continue
+            if proofs_left <= 0:
+                continue
+            proofs_left -= 1
+            (lo_note, lo), (hi_note, hi) = sorted([(ref_note, ref), (note, signed)], key=lambda x: x[1].size)
+            proof, detail = self._consistency(lo, hi)
+            if detail is None:
+                continue
+            code: Code
+            if ref is cp:
+                code, params = C.LISTED_INCONSISTENT, {"size": size, "published": cp.size, "detail": detail}
+                ref_is = "the checkpoint the log publishes"
+            else:
+                code, params = C.LISTED_VS_SAVED, {"size": size, "saved": ref.size, "detail": detail}
+                ref_is = "the checkpoint this auditor verified earlier"
+            why = code.format(params)
+            old_is, new_is = (ref_is, "a checkpoint the server lists") if lo is ref else \
+                ("a checkpoint the server lists", ref_is)
+            self._findings.append(ForkDetected(code, self._evidence(lo_note, hi_note, lo, hi, proof, why, code,
+                                                                    old_is=old_is, new_is=new_is), **params))
 
     def _check_proofs(self, cp: Checkpoint, tiles: TileNodeSource, readable: list[int], report: AuditReport) -> None:
         """The inclusion proofs the server serves with records: built from its stored inner nodes."""

@@ -280,6 +280,30 @@ def parse_note(msg: bytes) -> tuple[str, list[Signature]]:
     return text, sigs
 
 
+_DASH = DASH.encode()
+
+
+def parse_signed(msg: bytes) -> tuple[str, list[Signature], bytes]:
+    """``parse_note``, with the signed text's bytes too: a note with one signature line (every record's) is
+    read without the general path's line loop, any other goes through ``parse_note``. Same answers, same
+    refusals."""
+    split = msg.rfind(b"\n\n")
+    if (split > 0 and len(msg) <= MAX_NOTE_SIZE and msg.endswith(b"\n") and msg.count(b"\n", split + 2) == 1
+            and msg.startswith(_DASH, split + 2)):
+        name_b, sep, b64 = msg[split + 2 + len(_DASH) : -1].partition(b" ")
+        if sep and b" " not in b64:
+            try:
+                signed = msg[: split + 1]
+                text, name = signed.decode(), name_b.decode()
+                raw = base64.b64decode(b64, validate=True)
+            except (UnicodeDecodeError, binascii.Error, ValueError):
+                raw = b""
+            if len(raw) >= 5 and valid_key_name(name) and not _CONTROL.search(text):
+                return text, [Signature(name, raw[:4], raw[4:])], signed
+    text, sigs = parse_note(msg)
+    return text, sigs, text.encode()
+
+
 def open_note(msg: bytes, verifiers: Iterable[Verifier]) -> tuple[str, list[Signature], list[Signature]]:
     text, sigs = parse_note(msg)
     known = {(v.name, v.key_id): v for v in verifiers}

@@ -150,6 +150,13 @@ class TileNodeSource:
         self._tiles[key] = bytes(data)
         return self._tiles[key]
 
+    def add_bound(self, tlevel: int, n: int, data: bytes) -> None:
+        """A full tile the caller built itself and bound to its entry in the tile above (an auditor's leaf
+        tile from records it read): used as if fetched, so it is not fetched."""
+        if len(data) != TILE_WIDTH * HASH_SIZE:
+            raise ValueError("a bound tile is a full tile")
+        self._tiles.setdefault((tlevel, n), bytes(data))
+
     def node(self, level: int, index: int) -> bytes:
         if level < 0 or index < 0 or ((index + 1) << level) > self.size:
             raise LookupError(f"node {level}/{index} is not a full node of a tree of size {self.size}")

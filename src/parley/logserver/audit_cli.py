@@ -1,6 +1,8 @@
 """``parley log verify``: the command around the auditor (``parley.logserver.audit``), with rich progress
-and a summary. Exit codes: 0 verified, 1 a record or hash tile failed verification, 2 a fork or rollback
-(evidence saved, stored checkpoint kept), 3 the log could not be audited."""
+and a summary. Exit codes: 0 verified, 1 a record or hash tile failed verification (evidence saved for a tree
+that does not match its checkpoint), 2 a fork or rollback (evidence saved, stored checkpoint kept), 3 the log
+could not be audited. Every piece of evidence saved is named, and what the log did wrong is said in the
+reader's language (``parley.log.codes``, through ``parley.client.translate``)."""
 
 from __future__ import annotations
 
@@ -18,11 +20,32 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from parley import client as api_client
+from parley.errors import Code
+from parley.log import codes as AC
+
 if TYPE_CHECKING:
+    from parley.log.auditor import Finding
     from parley.records.kinds import Kind
 
 console = Console(stderr=True)
 MAX_LISTED_FAILURES = 50
+
+
+def say(code: Code, **params: object) -> str:
+    """``code``'s message with ``params`` in the reader's language (the command line's catalogue), else English."""
+    translate = api_client.translate
+    shown = translate({"error": "audit", "code": code.code, "params": params}) if translate is not None else None
+    return shown or code.format(params)
+
+
+def finding_text(found: Finding) -> str:
+    return say(found.code, **found.params) if found.code is not None else str(found)
+
+
+def show_evidence(found: Finding) -> None:
+    for path in found.all_evidence:
+        console.print(say(AC.EVIDENCE_SAVED, path=str(path)), markup=False, highlight=False)
 
 
 def verify_command(kinds: Callable[[], Mapping[str, Kind]]) -> Callable[..., None]:
@@ -56,14 +79,17 @@ def verify_command(kinds: Callable[[], Mapping[str, Kind]]) -> Callable[..., Non
                                   projections=projections, proofs=proofs, details=details)
                 report = auditor.run()
         except ForkDetected as fork:
-            console.print(f"[bold red]FORK: {fork}[/bold red]")
-            console.print(f"evidence saved in {fork.evidence}; the stored checkpoint was kept")
+            console.print(say(AC.FORK, why=finding_text(fork)), style="bold red", markup=False, highlight=False)
+            show_evidence(fork)
+            console.print(say(AC.STATE_KEPT), markup=False, highlight=False)
             for name in ("old.checkpoint", "new.checkpoint", "proof.json"):
-                console.print(f"--- {name}", highlight=False)
-                console.print((fork.evidence / name).read_text(), markup=False, highlight=False)
+                if fork.evidence is not None and (fork.evidence / name).exists():
+                    console.print(f"--- {name}", highlight=False)
+                    console.print((fork.evidence / name).read_text(), markup=False, highlight=False)
             raise typer.Exit(2) from None
         except TileMismatch as exc:
-            console.print(f"[bold red]FAILED: {exc}[/bold red]")
+            console.print(say(AC.FAILED, why=finding_text(exc)), style="bold red", markup=False, highlight=False)
+            show_evidence(exc)
             raise typer.Exit(1) from None
         except (AuditError, PolicyError, OSError) as exc:
             console.print(f"[red]the log could not be audited: {exc}[/red]")
@@ -84,6 +110,8 @@ def verify_command(kinds: Callable[[], Mapping[str, Kind]]) -> Callable[..., Non
                       if report.destroyed else "")
                    + f" in {report.seconds:.2f} s")
         if not report.ok:
+            if report.evidence is not None:
+                console.print(say(AC.EVIDENCE_SAVED, path=str(report.evidence)), markup=False, highlight=False)
             count = len(report.failures) + len(report.problems)
             console.print(f"[red]FAILED[/red] {summary}; {count} failures", highlight=False)
             raise typer.Exit(1)

@@ -29,6 +29,7 @@ from parley.errors import (
     BadRequest, Code, Conflict, Forbidden, Invalid, NotFound, ParleyError, TooLarge, TooManyRequests, Unauthorized,
     Unavailable, Unprocessable,
 )
+from parley.log import codes as audit_codes
 from parley.operations import codes as operation_codes
 from parley.parties import codes as party_codes
 from parley.people import codes as people_codes
@@ -472,8 +473,36 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "list.xml_sheet": N_("Excel 2003 XML spreadsheets are not read; save the file as .xlsx or CSV."),
     "list.too_many_lines": N_("The file has more than {limit} lines, more than Excel can open."),
     "list.csv_unreadable": N_("The CSV file cannot be read after row {row}."),
+    # -- a party's audit of the log (parley log verify) -----------------------------------------------------------
+    "audit.went_back": N_("The log went back from size {old_size} to {new_size}."),
+    "audit.two_roots": N_("The log signed two different roots for size {size}."),
+    "audit.not_consistent": N_("The consistency proof from size {old_size} to {new_size} fails: {detail}."),
+    "audit.tiles_root":
+        N_("The root computed from the hash tiles differs from the root the checkpoint for size {size} signs."),
+    "audit.tile_parent": N_("Hash tile {tile} does not hash to its entry in the tile above (leaves from {first})."),
+    "audit.tiles_malformed": N_("The hash tiles are malformed: {detail}."),
+    "audit.tile_missing":
+        N_("The server does not serve tile {tile} of the tree of size {size} its checkpoint commits to: {detail}."),
+    "audit.tree_shorter": N_("The server lists a tree of {listed} records under its checkpoint for size {size}."),
+    "audit.listed_not_of_tree":
+        N_("The log signed a checkpoint for size {size} that is not a checkpoint of the tree its published "
+           "checkpoint ({published}) commits to."),
+    "audit.listed_inconsistent":
+        N_("The log signed a checkpoint for size {size} inconsistent with its published one ({published}): {detail}."),
+    "audit.listed_vs_saved":
+        N_("The log signed a checkpoint for size {size} inconsistent with the checkpoint for size {saved} this "
+           "auditor verified before: {detail}."),
+    "audit.listed_two_roots":
+        N_("The log signed two different roots for size {size}: the checkpoint this auditor verified before and "
+           "one the server lists."),
+    "audit.fork": N_("FORK: {why}"),
+    "audit.failed": N_("FAILED: {why}"),
+    "audit.evidence_saved": N_("Evidence saved in {path}."),
+    "audit.state_kept":
+        N_("The stored checkpoint was kept; share the evidence with the other parties and their witnesses."),
 }
-CODES: tuple[Code, ...] = tuple({c.code: c for m in (record_codes, party_codes, operation_codes, people_codes)
+CODES: tuple[Code, ...] = tuple({c.code: c for m in (record_codes, party_codes, operation_codes, people_codes,
+                                                     audit_codes)
                                  for c in m.CODES}.values())
 _NAMES_FIELD = {c.code for c in CODES if "{field}" in c.template}
 
