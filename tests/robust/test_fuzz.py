@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import HypothesisException
 from schemathesis import GenerationMode
 
-EXAMPLES = int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "8"))
 # Random integers are rarely this large; these are the values that overflowed the database (V12).
 HUGE = [2**63, 2**64, -(2**63) - 1, 10**30]
 
