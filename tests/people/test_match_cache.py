@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.people import service as svc
+from parley.people.models import Person
 from parley.runtime import Runtime
 from tests.conftest import load_demo_into, make_runtime
 
@@ -77,3 +79,25 @@ def test_a_session_made_outside_a_runtime_keeps_nothing(sqlite_runtime, sqlite_d
         assert m is not None and m is not svc.matcher(s)
         m.close()
     assert svc.MATCHING not in rt.resources
+
+
+def test_an_inquirys_candidates_are_scored_once_per_state_of_the_registry(sqlite_runtime, sqlite_demo,
+                                                                          monkeypatch):  # type: ignore[no-untyped-def]
+    from parley.people.matching.matcher import Matcher
+
+    scored: list[int] = []
+    original = Matcher.candidates_many
+
+    def counting(self, rows, top=10):  # type: ignore[no-untyped-def]
+        scored.append(len(rows))
+        return original(self, rows, top=top)
+
+    monkeypatch.setattr(Matcher, "candidates_many", counting)
+    with sqlite_runtime.sessions() as s:
+        m = svc.matcher(s)
+        assert m is not None
+        first = m.candidates(QUERY)
+        assert m.candidates(dict(QUERY)) == first and scored == [1]  # the same inquiry again: not scored
+        assert m.candidates({**QUERY, "birth_date": "1990"}) is not None and scored == [1, 1]
+        m.refresh(svc.frame(list(s.execute(select(Person)).scalars())))
+        assert m.candidates(QUERY) == first and scored == [1, 1, 1]  # a refreshed registry is scored again

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from parley.people.matching.model import candidate_blocking_rules, new_linker, s
 
 
 _QUERY_ID = "__inquiry__"
+ANSWERS_KEPT = 512  # candidates answers kept per registry (``Matcher.candidates``)
 
 
 class Matcher:
@@ -38,6 +40,9 @@ class Matcher:
         self._registry: Any = None
         self._ids: set[str] = set()
         self._model: dict[str, Any] | None = None
+        # Answers of ``candidates`` for this registry, by the sought fields: an inquiry's page opened again
+        # (by each reader, or after a refresh of the page) is not scored again. Emptied by ``refresh``.
+        self._answers: OrderedDict[tuple[Any, ...], tuple[tuple[str, float], ...]] = OrderedDict()
         if model is not None:
             self._model = json.loads(Path(model).read_text(encoding="utf-8")) if isinstance(
                 model, (str, Path)) else deepcopy(model)
@@ -57,6 +62,7 @@ class Matcher:
         prepared = prepare(registry_df)
         check_ids(prepared, "registry")
         with self._lock:
+            self._answers.clear()
             if self._engine is not None:
                 self._engine.close()
             self._engine = Engine()
@@ -75,7 +81,17 @@ class Matcher:
     def candidates(self, row: dict[str, Any], top: int = 10) -> list[tuple[str, float]]:
         """The registry ids most probably describing the person of ``row`` (any of INPUT_COLUMNS), with
         that probability, best first."""
-        return self.candidates_many([row], top=top)[0]
+        key = (top, *((c, str(row.get(c) or "")) for c in INPUT_COLUMNS if c != "id"))
+        with self._lock:
+            known = self._answers.get(key)
+            if known is not None:
+                self._answers.move_to_end(key)
+                return list(known)
+            found = self.candidates_many([row], top=top)[0]
+            self._answers[key] = tuple(found)
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+            return found
 
     def candidates_many(self, rows: list[dict[str, Any]], top: int = 10) -> list[list[tuple[str, float]]]:
         """:meth:`candidates` for several inquiries at once (one scoring pass), in the order given."""
