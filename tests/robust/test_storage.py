@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
 
-from parley.db import make_engine, storage_failure
+from parley.db import make_engine, release, storage_failure
 from parley.log.models import LogHead
+from parley.parties.models import Party
 from parley.records.compose import compose
 from parley.runtime import Runtime
 
@@ -110,3 +113,22 @@ def test_storage_failures_are_told_apart() -> None:
     assert storage_failure(OperationalError("SELECT", {}, Exception("connection refused"))) == "unavailable"
     assert storage_failure(IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))) is None
     assert storage_failure(ValueError("x")) is None
+
+
+def test_releasing_a_failed_session_ends_it_without_raising_over_its_error(sqlite_runtime: Runtime,
+                                                                          sqlite_demo) -> None:  # type: ignore[no-untyped-def]
+    """A request whose query failed (the database went away mid-request, a flush refused) gives its
+    connection back: ``release`` rolls the failed transaction back rather than committing over the error,
+    which answered a 500 ``PendingRollbackError`` in place of the outage's 503."""
+    s = sqlite_runtime.sessions()
+    try:
+        s.add(Party(slug="ua", kind="belligerent", name_en="x", name_uk="x", name_ru="x", created_idx=0,
+                    updated_idx=0))  # the demo's Ukraine exists: the flush fails
+        with pytest.raises(IntegrityError):
+            s.flush()
+        assert not s.is_active
+        release(s)
+        assert not s.in_transaction()
+        assert s.get(Party, "ua") is not None  # the session works again
+    finally:
+        s.close()
