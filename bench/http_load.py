@@ -65,11 +65,7 @@ def deployment(url: str | None, tmp: Path) -> Iterator[Deployment]:
     PostgreSQL in a schema of its own, dropped at the end."""
     from sqlalchemy import text
 
-    from parley.db import make_engine, writing
-    from parley.demo import build_members, scenario_records
-    from parley.parties.credentials import credential, hash_password, set_custody_signer, token_hash
-    from parley.records.kinds import STAFF
-    from tests.robust.conftest import SETUP_RECORDS
+    from parley.db import make_engine
 
     drop: Callable[[], None] | None = None
     if url and url.startswith("postgresql"):
@@ -88,25 +84,37 @@ def deployment(url: str | None, tmp: Path) -> Iterator[Deployment]:
         url = url or f"sqlite:///{tmp / 'parley.db'}"
         data = tmp / "data"
         data.mkdir()
-        rt = make_runtime(url, data)
-        try:
-            built = build_members()
-            records = scenario_records(rt.settings.log_origin, built)[:SETUP_RECORDS]
-            assert all(not isinstance(r, Exception) for r in rt.pipeline.submit_many(records, replay=True))
-            with writing(rt.sessions) as s:
-                for m in built.values():
-                    cred = credential(s, m.id)
-                    cred.password_hash = hash_password(m.password)
-                    cred.token_hash = token_hash(m.token)
-                    set_custody_signer(s, rt.settings.secret_key, m.signer)
-        finally:
-            rt.close()
-        # The members who may write notes (not the service accounts).
-        writers = [Member(m.id, m.token, m.signer) for m in built.values() if set(m.roles) & STAFF]
+        writers = load_members(url, data)
         yield Deployment(url, data, writers)
     finally:
         if drop is not None:
             drop()
+
+
+def load_members(url: str, data: Path) -> list[Member]:
+    """Migrates the database at ``url``, creates the log key and state file in ``data`` and loads the demo's
+    parties and members (their API tokens and custodial keys); answers the members who may write notes
+    (not the service accounts)."""
+    from parley.db import writing
+    from parley.demo import build_members, scenario_records
+    from parley.parties.credentials import credential, hash_password, set_custody_signer, token_hash
+    from parley.records.kinds import STAFF
+    from tests.robust.conftest import SETUP_RECORDS
+
+    rt = make_runtime(url, data)
+    try:
+        built = build_members()
+        records = scenario_records(rt.settings.log_origin, built)[:SETUP_RECORDS]
+        assert all(not isinstance(r, Exception) for r in rt.pipeline.submit_many(records, replay=True))
+        with writing(rt.sessions) as s:
+            for m in built.values():
+                cred = credential(s, m.id)
+                cred.password_hash = hash_password(m.password)
+                cred.token_hash = token_hash(m.token)
+                set_custody_signer(s, rt.settings.secret_key, m.signer)
+    finally:
+        rt.close()
+    return [Member(m.id, m.token, m.signer) for m in built.values() if set(m.roles) & STAFF]
 
 
 def sign_notes(members: list[Member], clients: int, count: int, tag: str) -> list[list[tuple[bytes, Any]]]:

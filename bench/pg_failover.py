@@ -61,9 +61,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from tests.conftest import CHEAP_HASHING, ORIGIN, SECRET, make_runtime  # noqa: E402
+from tests.conftest import CHEAP_HASHING, ORIGIN, SECRET  # noqa: E402
 from tests.robust.load import Conn, free_port  # noqa: E402
+from http_load import Member, load_members  # noqa: E402
 
 STANDBY_NAME = "standby1"
 RETRY_PAUSE = 0.05  # seconds a client waits before sending a failed record again
@@ -228,38 +230,6 @@ def wait_for_sync(primary: Cluster, timeout: float = 30) -> str:
 
 
 # ---- Parley: the deployment, its server, the writers ----
-
-@dataclass
-class Member:
-    id: str
-    token: str
-    signer: Any
-
-
-def deployment(url: str, data: Path) -> list[Member]:
-    """Migrates the database, creates the log key and state file in ``data`` and loads the demo's parties and
-    members (their API tokens and custodial keys); answers the members who may write notes."""
-    from parley.db import writing
-    from parley.demo import build_members, scenario_records
-    from parley.parties.credentials import credential, hash_password, set_custody_signer, token_hash
-    from parley.records.kinds import STAFF
-    from tests.robust.conftest import SETUP_RECORDS
-
-    rt = make_runtime(url, data)
-    try:
-        built = build_members()
-        records = scenario_records(rt.settings.log_origin, built)[:SETUP_RECORDS]
-        assert all(not isinstance(r, Exception) for r in rt.pipeline.submit_many(records, replay=True))
-        with writing(rt.sessions) as s:
-            for m in built.values():
-                cred = credential(s, m.id)
-                cred.password_hash = hash_password(m.password)
-                cred.token_hash = token_hash(m.token)
-                set_custody_signer(s, rt.settings.secret_key, m.signer)
-    finally:
-        rt.close()
-    return [Member(m.id, m.token, m.signer) for m in built.values() if set(m.roles) & STAFF]
-
 
 def parley_env(url: str, data: Path) -> dict[str, str]:
     return {**os.environ, **CHEAP_HASHING, "PARLEY_DATABASE_URL": url, "PARLEY_DATA_DIR": str(data),
@@ -497,7 +467,7 @@ def run(*, clients: int = 8, seconds: float = 10.0, warmup: float = 1.0, after: 
             log(f"primary on 127.0.0.1:{primary.port} (PostgreSQL {bin_dir.parent.name}, "
                 f"synchronous_commit = {synchronous_commit}), no standby yet")
             data = tmp / "parley"
-            members = deployment(primary.url(), data)
+            members = load_members(primary.url(), data)
             port = free_port()
             # Without restarts the server is given both hosts at once: libpq connects to the first that accepts
             # writes (target_session_attrs=read-write), the standby once it is promoted.
