@@ -48,21 +48,22 @@ def optional_principal(request: Request, s: Session) -> Principal | None:
         release(s)  # the handler may wait on its body or a thread next: not with a connection checked out
 
 
-def _caller(request: Request) -> str | None:
+def _caller(request: Request) -> tuple[str, str] | None:
     """Who the request says it is, as the key of the runtime's cache (``Runtime.principals``): ``t:`` and
     the API token's hash, ``m:`` and the member of the session cookie (resolved by
     ``parley.parties.sessions.SessionMiddleware``, which refuses expired, idle and inactive members'
-    sessions), or None. A write under /api with the cookie must carry the CSRF token and this site's Origin."""
+    sessions), or None; with the token or the member to look up. A write under /api with the cookie must
+    carry the CSRF token and this site's Origin."""
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized(C.BEARER)
-        return "t:" + token_hash(token.strip())
+        return "t:" + token_hash(token.strip()), token.strip()
     state = request.scope.get(STATE)
     if state is not None and state.member:
         check_api_write(request)
-        return "m:" + state.member
+        return "m:" + state.member, state.member
     return None
 
 
@@ -72,22 +73,23 @@ def _principal_of(request: Request, session: Callable[[], Session]) -> Principal
     caller = _caller(request)
     if caller is None:
         return None
+    key, who = caller
     cache = request.app.state.runtime.principals
-    if (hit := cache.get(caller)) is not None:
+    if (hit := cache.get(key)) is not None:
         return hit
     generation = cache.generation
     s = session()
-    if caller.startswith("t:"):
-        member = member_for_token(s, request.headers["authorization"].partition(" ")[2].strip())
+    if key.startswith("t:"):
+        member = member_for_token(s, who)
         if member is None:
             raise Unauthorized(C.UNKNOWN_TOKEN)
         found = load_principal(s, member)
         if found is None:
             raise Unauthorized(C.MEMBER_INACTIVE)
     else:
-        found = load_principal(s, caller[2:])
+        found = load_principal(s, who)
     if found is not None:
-        cache.put(caller, found, generation)
+        cache.put(key, found, generation)
     return found
 
 
@@ -97,7 +99,7 @@ async def request_principal(request: Request) -> Principal | None:
     caller = _caller(request)
     if caller is None:
         return None
-    if (hit := request.app.state.runtime.principals.get(caller)) is not None:
+    if (hit := request.app.state.runtime.principals.get(caller[0])) is not None:
         return hit
     return await anyio.to_thread.run_sync(_looked_up, request)
 
