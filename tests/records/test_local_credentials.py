@@ -67,7 +67,7 @@ def test_a_batch_that_fails_after_apply_stores_neither(runtime, demo, monkeypatc
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError("disk gone")
 
-    monkeypatch.setattr(pipeline_module, "new_checkpoint", broken)
+    monkeypatch.setattr(pipeline_module, "sign_checkpoint", broken)
     with pytest.raises(Conflict, match="could not store this batch"):
         runtime.pipeline.submit(note, payload, local=local_credential(runtime.settings.secret_key, signer=signer,
                                                                        password_hash=_hash("a long password")))

@@ -205,13 +205,15 @@ class LogState:
             if self.path.exists():
                 raise StateError(f"the log's state file {self.path} already exists")
             write_durably(self.path, note)
-            self._cached = None
+            self._remember(new)
         return new
 
-    def advance(self, note: bytes) -> Released:
+    def advance(self, note: bytes, *, signed: Released | None = None) -> Released:
         """Record ``note`` as released, durably, unless the file already holds this or a larger
-        checkpoint (another process got there first: appends are ordered by the database lock)."""
-        new = self.parse(note)
+        checkpoint (another process got there first: appends are ordered by the database lock).
+        ``signed``: the size and root the caller just signed ``note`` over with this log's key (the
+        appender), so the note is not parsed and verified again."""
+        new = signed if signed is not None and signed.note == note else self.parse(note)
         with self._exclusive():
             cur = self.current() if self.path.exists() else None
             if cur is not None and new.size <= cur.size:
@@ -220,8 +222,14 @@ class LogState:
                                      f"{self.path} keeps the one it released")
                 return cur
             write_durably(self.path, note)
-            self._cached = None
+            self._remember(new)
         return new
+
+    def _remember(self, written: Released) -> None:
+        """Cache what this process just wrote under the file's new identity: the next ``current()`` needs
+        neither to read the file again nor to verify the note's signature a second time."""
+        st = os.stat(self.path)
+        self._cached = ((st.st_ino, st.st_mtime_ns, st.st_size), written)
 
     # -- checks -----------------------------------------------------------------------------------
     def check_database(self, nodes: merkle.NodeSource, db_size: int, db_root: bytes | None) -> Released:

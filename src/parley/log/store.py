@@ -133,14 +133,6 @@ def sign_checkpoint(signer: Signer, origin: str, size: int, root: bytes) -> byte
     return sign_note(Checkpoint(origin, size, root).text(), signer)
 
 
-def new_checkpoint(session: Session, signer: Signer, origin: str, size: int, root: bytes, *,
-                   published: bool = False) -> LogCheckpoint:
-    cp = LogCheckpoint(size=size, root_hash=root, note=sign_checkpoint(signer, origin, size, root),
-                       created_at=datetime.now(UTC), published=published)
-    session.add(cp)
-    return cp
-
-
 def prune_checkpoints(session: Session, before: datetime, *, keep_every: timedelta = timedelta(hours=1),
                       limit: int = 10_000) -> int:
     """Delete signed checkpoints no client needs any more (docs/operations.md, "Checkpoints kept"): those

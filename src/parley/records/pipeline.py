@@ -46,8 +46,8 @@ from parley.errors import (BadRequest, Code, Conflict, DatabaseUnavailable, Forb
 from parley.log import merkle
 from parley.log import note as notes
 from parley.log.models import LogCheckpoint, LogEntry, LogHead, LogNode
-from parley.log.state import LogState, LogUnavailable, StateError
-from parley.log.store import DbNodes, NodeCache, b64, new_checkpoint, tlog_proofs
+from parley.log.state import LogState, LogUnavailable, Released, StateError
+from parley.log.store import DbNodes, NodeCache, b64, sign_checkpoint, tlog_proofs
 from parley.parties.models import Member, MemberKey, Party
 from parley.records import codes as C
 from parley.records import sealing
@@ -58,6 +58,12 @@ log = logging.getLogger(__name__)
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 LOG_ENTRY: Table = LogEntry.__table__  # type: ignore[assignment]
 LOG_NODE: Table = LogNode.__table__  # type: ignore[assignment]
+LOG_CHECKPOINT: Table = LogCheckpoint.__table__  # type: ignore[assignment]
+_HEAD: Table = LogHead.__table__  # type: ignore[assignment]
+HEAD_FOR_UPDATE = select(_HEAD.c.size).where(_HEAD.c.id == 1).with_for_update()
+HEAD_SET = _HEAD.update().where(_HEAD.c.id == 1).values(size=bindparam("size"))
+CHECKPOINT_AT = select(LOG_CHECKPOINT.c.root_hash, LOG_CHECKPOINT.c.note).where(
+    LOG_CHECKPOINT.c.size == bindparam("size"))
 ENTRY_SUBJECT: Table = sealing.EntrySubject.__table__  # type: ignore[assignment]
 T = TypeVar("T")
 
@@ -341,12 +347,15 @@ class Pipeline:
         results: list[tuple[Submission, int | ParleyError, bool]] = []
         pending: dict[tuple[int, int], bytes] = {}
         destroys: list[tuple[int, list[str]]] = []
+        signed: Released | None = None  # the checkpoint this batch signs
         with writing(self.sessions) as s:
             engine = s.get_bind()
-            head = s.execute(select(LogHead).where(LogHead.id == 1).with_for_update()).scalar_one()
-            start = size = head.size
+            # Core statements for the batch's own bookkeeping (the head, the checkpoint before and after):
+            # no ORM object to flush per batch.
+            conn = s.connection()
+            start = size = conn.execute(HEAD_FOR_UPDATE).scalar_one()
             nodes = DbNodes(s, self.cache, pending)
-            prev = s.get(LogCheckpoint, start) if start else None
+            prev = conn.execute(CHECKPOINT_AT, {"size": start}).one_or_none() if start else None
             if start and prev is None:
                 raise Conflict(C.CHECKPOINT_MISSING)
             if self.state is not None:
@@ -401,7 +410,6 @@ class Pipeline:
                 size += 1
             if entries:
                 # Core executemany, one statement per table (the ORM's pending objects flush at commit).
-                conn = s.connection()
                 insert_rows(conn, LOG_ENTRY, entries)
                 if new_nodes:
                     insert_rows(conn, LOG_NODE, new_nodes)
@@ -415,8 +423,11 @@ class Pipeline:
                     # above, with the one released).
                     merkle.verify_consistency(start, size, merkle.consistency_proof(nodes, start, size),
                                               prev.root_hash, root)
-                cp_note = new_checkpoint(s, self.signer, self.origin, size, root, published=self.auto_publish).note
-                head.size = size
+                cp_note = sign_checkpoint(self.signer, self.origin, size, root)
+                conn.execute(LOG_CHECKPOINT.insert(), {"size": size, "root_hash": root, "note": cp_note,
+                                                       "created_at": datetime.now(UTC), "published": self.auto_publish})
+                conn.execute(HEAD_SET, {"size": size})
+                signed = Released(size, root, cp_note)
             else:  # duplicates only: their receipts are against the head's checkpoint
                 cp_note = prev.note if prev is not None else b""
             # Every receipt's proof against the batch's checkpoint, built in one pass.
@@ -436,7 +447,7 @@ class Pipeline:
         self._kept.keep(rows, size)
         if self.state is not None and cp_note:
             try:
-                self.state.advance(cp_note)
+                self.state.advance(cp_note, signed=signed)
             except OSError as exc:
                 # Stored but not released: the next append records it (the database is then ahead).
                 log.error("the log's state file could not be written: %s", exc.strerror or type(exc).__name__)
