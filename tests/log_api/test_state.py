@@ -44,9 +44,9 @@ def test_every_receipt_comes_after_its_checkpoint_is_in_the_state_file(runtime, 
     seen = []
     real = rt.state.advance
 
-    def spy(cp_note: bytes):  # type: ignore[no-untyped-def]
+    def spy(cp_note: bytes, **kw):  # type: ignore[no-untyped-def]
         seen.append(cp_note)
-        return real(cp_note)
+        return real(cp_note, **kw)
 
     rt.state.advance = spy  # type: ignore[method-assign]
     receipt = rt.pipeline.submit(*note(demo, 1))
@@ -57,13 +57,47 @@ def test_every_receipt_comes_after_its_checkpoint_is_in_the_state_file(runtime, 
     assert Checkpoint.parse(text).size == receipt.index + 1
 
 
+def test_the_appender_verifies_its_checkpoint_once_and_another_writer_is_still_seen(sqlite_runtime, sqlite_demo,
+                                                                                     monkeypatch):
+    """What the appender wrote is cached under the file's new identity (no second read and verification);
+    a file another process wrote is read and verified again."""
+    rt, demo = sqlite_runtime, sqlite_demo
+    verified: list[bytes] = []
+    real = type(rt.state.verifier).verify
+
+    def counting(self, msg: bytes, sig: bytes) -> bool:  # type: ignore[no-untyped-def]
+        verified.append(msg)
+        return real(self, msg, sig)
+
+    monkeypatch.setattr(type(rt.state.verifier), "verify", counting)
+    receipt = rt.pipeline.submit(*note(demo, 1))
+    checkpoint_text = receipt.checkpoint.split("\n\n")[0].encode() + b"\n"
+    assert verified.count(checkpoint_text) == 0  # signed here: neither parsed nor verified to record it
+    assert rt.state.current().size == receipt.index + 1 and verified.count(checkpoint_text) == 0
+    # Another process advances the file (here: a second LogState on the same path).
+    from parley.log.state import LogState
+
+    other = LogState(rt.state.path, rt.state.verifier, rt.state.origin)
+    later = rt.pipeline.submit(*note(demo, 2))
+    before = len(verified)
+    other.advance(later.checkpoint.encode())  # the same checkpoint again: nothing to write
+    rt.state.path.write_bytes(later.checkpoint.encode())  # rewritten in place by someone else
+    os.utime(rt.state.path, ns=(1, 1))
+    assert rt.state.current().size == later.index + 1 and len(verified) > before  # read and verified again
+    # A note whose claimed size and root are not its own is parsed as any other.
+    with pytest.raises(StateError, match="does not hold a checkpoint signed"):
+        from parley.log.state import Released
+
+        rt.state.advance(b"not a note", signed=Released(later.index + 5, b"x" * 32, b"another note"))
+
+
 def test_a_crash_between_commit_and_state_write(runtime, demo, caplog):
     """The batch is stored but neither acknowledged nor served; the next append, or the next start,
     checks the database extends the released tree and records it."""
     rt = runtime
     released = rt.state.current()
 
-    def disk_full(_: bytes):  # type: ignore[no-untyped-def]
+    def disk_full(_: bytes, **kw):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")
 
     rt.state.advance = disk_full  # type: ignore[method-assign]
@@ -96,7 +130,7 @@ def test_a_crash_between_commit_and_state_write(runtime, demo, caplog):
 def test_the_next_append_catches_up_too(sqlite_runtime, sqlite_demo):
     rt, demo = sqlite_runtime, sqlite_demo
     released = rt.state.current().size
-    rt.state.advance = lambda _: (_ for _ in ()).throw(OSError(5, "I/O error"))  # type: ignore[method-assign]
+    rt.state.advance = lambda _, **kw: (_ for _ in ()).throw(OSError(5, "I/O error"))  # type: ignore[method-assign]
     with pytest.raises(LogUnavailable):
         rt.pipeline.submit(*note(demo, 1))
     del rt.state.advance

@@ -848,7 +848,7 @@ class Auditor:
                     problem = f"malformed record in the listing: {exc!r}"
             report.records_checked += 1
             destroyed = rec.get("destroyed") if not problem else None
-            self._destructions.saw(idx, _kind_of(rec) if not problem else None)
+            self._destructions.saw(idx, p.kind if not problem else None)  # parsed by _prepare
             if destroyed is not None:
                 report.destroyed.append((idx, destroyed["by"]))
                 self._destructions.claim(idx, destroyed["by"])
