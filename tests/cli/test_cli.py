@@ -8,7 +8,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -60,12 +62,15 @@ def test_demo_unattended_then_submit_verify_and_replay(tmp_path):
     port = free_port()
     proc = subprocess.Popen([*PARLEY, "demo", "--host", "127.0.0.1", "--port", str(port), "--data", str(data)],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    printed: list[str] = []
+    threading.Thread(target=lambda: printed.extend(iter(proc.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    mirror_pid: int | None = None
     try:
         creds_file = data / "demo-credentials.json"
         deadline = time.monotonic() + 90
         base = f"http://127.0.0.1:{port}"
         while True:
-            assert proc.poll() is None, proc.stdout.read()
+            assert proc.poll() is None, "".join(printed)
             assert time.monotonic() < deadline, "the demo did not come up"
             if creds_file.exists():
                 try:
@@ -94,11 +99,34 @@ def test_demo_unattended_then_submit_verify_and_replay(tmp_path):
                 "--token", auditor["api_token"])
         assert v.returncode == 0, v.stderr + v.stdout
         assert "OK demo.parley.local/log" in v.stdout
+        # The demo's mirror (its own process) follows the log, as the ICRC's auditor, and serves its copy to
+        # the holder of the client token it printed.
+        mirror_url = next(line.split("Mirror of the log: ", 1)[1].split()[0] for line in printed
+                          if "Mirror of the log: " in line)
+        mirror = {"Authorization": f"Bearer {(data / 'mirror' / 'client.token').read_text().strip()}"}
+        assert httpx.get(f"{mirror_url}/mirror/status").status_code == 401
+        deadline = time.monotonic() + 30
+        while (status := httpx.get(f"{mirror_url}/mirror/status", headers=mirror).json())["size"] <= receipt["index"]:
+            assert time.monotonic() < deadline, status
+            time.sleep(0.5)
+        assert status["last_error"] in (None, ""), status
+        assert httpx.get(f"{mirror_url}/log/key", headers=mirror).text.strip() == vkey
+        mirror_pid = next(int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                          and b"parley.mirror.cli" in _cmdline(p) and str(data).encode() in _cmdline(p))
     finally:
         proc.terminate()
         proc.wait(30)
+    # Stopping the demo stops its mirror.
+    assert mirror_pid is not None and not Path(f"/proc/{mirror_pid}").exists()
     r = run("log", "replay", "--data", str(data), "--target", f"sqlite:///{tmp_path / 'replayed.db'}",
             env={"PARLEY_SECRET_KEY": (data / "secret.key").read_text().strip(),
                  "PARLEY_LOG_ORIGIN": "demo.parley.local/log"})
     assert r.returncode == 0, r.stderr
     assert "the rebuilt tables equal the source's" in r.stdout
+
+
+def _cmdline(proc_dir: Path) -> bytes:
+    try:
+        return (proc_dir / "cmdline").read_bytes()
+    except OSError:
+        return b""
