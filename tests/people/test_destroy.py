@@ -1,7 +1,7 @@
 """Retention and destruction: a person's data destroyed by a signed ``person.destroy`` is gone from every
 table, the SQLite file and its WAL, a fresh backup, what a mirror keeps, the exports and the pages, in every
-script it was written in; the log still verifies, and the destroyed payloads are reported as destroyed.
-SQLite only (the byte-level search is of SQLite's files). Every person is invented."""
+script it was written in; the log still verifies, and the destroyed payloads are reported as destroyed. The
+same for a family's inquiry destroyed by ``inquiry.destroy``. SQLite only (the byte-level search is of SQLite's files). Every person is invented."""
 
 from __future__ import annotations
 
@@ -166,3 +166,81 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     # And the server's own self-check: sealed payloads open and hash, destroyed ones are destroyed by later records.
     check = check_log(rt.sessions, Verifier.from_vkey(rt.log_signer.vkey()), rt.settings.log_origin)
     assert check.ok, check.problems
+
+
+# An invented sought person and family, in two scripts.
+SOUGHT = ["Кривошапка", "Криворучко-Зінь", "Kryvoshapka", "Кривошапко", "вул. Квітуча, 7", "+380 44 000 1234"]
+
+
+def test_a_destroyed_inquiry_is_gone_everywhere_and_the_log_still_verifies(sqlite_runtime, sqlite_demo, tmp_path):
+    rt, demo = sqlite_runtime, sqlite_demo
+    c = TestClient(create_app(rt.settings, rt))
+    ua, admin = demo.headers("ua/registrar"), demo.headers("ua/admin")
+    filed = c.post("/api/inquiries", headers=ua, json={
+        "sought": {"surname": "Кривошапка", "first_name": "Зінь", "birth_place": "Криворучко-Зінь"},
+        "relationship": "sister (Kryvoshapka / Кривошапко)", "contact": "вул. Квітуча, 7; +380 44 000 1234"})
+    assert filed.status_code == 201, filed.text
+    ref, secret = filed.json()["reference"], filed.json()["secret"]
+    told = c.post(f"/api/inquiries/{ref}/decisions", headers=ua,
+                  json={"decision": "message", "message": "Kryvoshapka: we are checking the lists"})
+    assert told.status_code == 201, told.text
+    family = c.post("/api/family/inquiry", json={"reference": ref, "secret": secret})
+    assert family.status_code == 200 and "Kryvoshapka" in family.text
+    db = sqlite_file(rt.engine)
+    assert db is not None
+    assert "Кривошапка" in _found(_every_table(db))  # found while it exists (the projection, not the log)
+
+    body = {"reason": "request", "basis": "the family's request of 2026-12-01"}
+    # Refused: a registrar, another party (which cannot read it), a mediator's admin (filed with ua), unknown.
+    assert c.post(f"/api/inquiries/{ref}/destroy", headers=ua, json=body).status_code == 403
+    assert c.post(f"/api/inquiries/{ref}/destroy", headers=demo.headers("ru/admin"), json=body).status_code == 404
+    assert c.post(f"/api/inquiries/{ref}/destroy", headers=demo.headers("icrc/admin"), json=body).status_code == 403
+    assert c.post("/api/inquiries/INQ-UA-0000-0000/destroy", headers=admin, json=body).status_code == 404
+    done = c.post(f"/api/inquiries/{ref}/destroy", headers=admin, json=body)
+    assert done.status_code == 201, done.text
+    by = done.json()["index"]
+    again = c.post(f"/api/inquiries/{ref}/destroy", headers=admin, json={**body, "basis": "a second request"})
+    assert again.status_code == 409 and again.json()["code"] == "inquiry.already_destroyed"
+    # Nothing more is said in it; the family's reference opens nothing.
+    later = c.post(f"/api/inquiries/{ref}/decisions", headers=ua, json={"decision": "message", "message": "x"})
+    assert later.status_code == 409
+    assert c.post("/api/family/inquiry", json={"reference": ref, "secret": secret}).status_code == 404
+    shown = c.get(f"/api/inquiries/{ref}", headers=ua).json()
+    assert shown["status"] == "destroyed" and shown["destroyed_by"] == by and shown["decisions"] == []
+    assert shown["candidates"] == [] and shown["sought"] == {}
+    report = c.get("/api/retention", headers=admin).json()
+    assert any(d["inquiry"] == ref and d["index"] == by and d["reason"] == "request" for d in report["destroyed"])
+    html = {**ua, "Accept": "text/html"}
+    answers = [c.get(f"/inquiries/{ref}?lang={lang}", headers=html) for lang in ("uk", "ru", "en")]
+    assert [a.status_code for a in answers] == [200] * 3
+    pages = [a.text for a in answers]
+    assert "Знищено" in pages[0] and "Уничтожен" in pages[1] and "Destroyed" in pages[2]
+    listed = [c.get("/api/inquiries", headers=ua).text, c.get("/inquiries", headers={**ua, "Accept": "text/html"}).text,
+              c.get("/api/log/records?limit=5000", headers=demo.headers("icrc/auditor")).text]
+    assert _found("\n".join([*pages, *listed]).encode()) == []
+
+    # Every table, the database file and its WAL, a fresh backup.
+    assert _found(_every_table(db)) == []
+    wal = db.with_name(db.name + "-wal")
+    assert _found(db.read_bytes()) == [] and _found(wal.read_bytes() if wal.exists() else b"") == []
+    out = tmp_path / "fresh.backup"
+    create_backup(rt.settings, out)
+    with tarfile.open(out) as tar:
+        members = [tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()]  # type: ignore[union-attr]
+    assert members and all(_found(m) == [] for m in members)
+    # The log still verifies; the decision is reported as destroyed by the record (the filing, with the family's
+    # contact, is for the registrars: the auditor checks it through the tree only). Both are stored destroyed.
+    report = Auditor("", rt.log_signer.vkey(), tmp_path / "audit", demo.token("icrc/auditor"), client=c,
+                     kinds=rt.kinds, projections=False, proofs=4).run()
+    assert report.ok, (report.failures[:3], report.problems[:3])
+    destroyed = {i for i, _ in report.destroyed}
+    assert told.json()["index"] in destroyed
+    with rt.sessions() as s:
+        stored = {e.idx: e.payload for e in s.execute(select(LogEntry).where(LogEntry.idx.in_(
+            [filed.json()["index"], told.json()["index"]]))).scalars()}
+    assert all(p.startswith(f'{{"parley_destroyed":{by},') for p in stored.values()) and len(stored) == 2
+
+
+def _found(blob: bytes) -> list[str]:
+    low = blob.lower()
+    return [n for n in SOUGHT if n.encode() in blob or n.lower().encode() in low]

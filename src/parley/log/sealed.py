@@ -105,6 +105,7 @@ def destroy_stored(stored: str, by: int, destroyed: Sequence[str]) -> str | None
 # served or stored as destroyed must name a later record of one of these kinds as its destroyer.
 DESTROY_KINDS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "person.destroy": lambda p: [f"person:{p['person']}"],
+    "inquiry.destroy": lambda p: [f"inquiry:{p['inquiry']}"],
 }
 
 

@@ -205,6 +205,7 @@ class InquiryOut(BaseModel):
     party: str
     sought: dict[str, Any]
     relationship: str
+    destroyed_by: int | None = None  # the inquiry.destroy record, once its data is destroyed
     decisions: list[InquiryDecisionOut]
     candidates: list[Candidate]  # best first
 
@@ -329,8 +330,9 @@ def export_persons(fmt: str, s: DbSession, who: CurrentPrincipal, q: Annotated[s
 
 # -- retention and destruction -------------------------------------------------------------------------
 class Destruction(BaseModel):
-    index: int  # the person.destroy record
+    index: int  # the person.destroy or inquiry.destroy record
     person: str | None = None
+    inquiry: str | None = None
     reason: str | None = None  # retention, court_order, request or other
     basis: str | None = None  # the legal basis
     author: str | None = None
@@ -549,12 +551,14 @@ def get_inquiries(s: DbSession, who: CurrentPrincipal, status: str = "") -> Resp
 def get_inquiry(ref: str, s: DbSession, who: CurrentPrincipal) -> Response:
     i = svc.inquiry(s, who, ref)
     sought = svc.sought_of(i, who)
+    gone = retention.inquiry_destroyed_by(s, i)
     return json_answer({"reference": i.id, "status": i.status, "party": i.party, "sought": sought,
-                        "relationship": i.relationship,
+                        "relationship": i.relationship, "destroyed_by": gone,
                         "decisions": [{"decision": d.decision, "person": d.person, "message": d.message,
                                        "party": d.party, "index": d.idx} for d in svc.inquiry_decisions(s, who, i)],
-                        "candidates": [{**person_json(p), "probability": round(prob, 4)}
-                                       for p, prob in svc.candidates_for(s, who, sought)]})
+                        "candidates": [] if gone is not None else
+                        [{**person_json(p), "probability": round(prob, 4)}
+                         for p, prob in svc.candidates_for(s, who, sought)]})
 
 
 class InquiryDecideBody(BaseModel):
@@ -570,6 +574,18 @@ async def decide_inquiry(ref: str, body: InquiryDecideBody, rt: CurrentRuntime, 
     i = svc.inquiry(s, who, ref)
     payload = {"inquiry": i.id, **body.model_dump(exclude_none=True)}
     receipt = await submit_as_async(rt, s, who, "inquiry.decide", i.audience.split(","), payload)
+    return _answer(receipt)
+
+
+@router.post("/inquiries/{ref}/destroy", status_code=201, response_model=ReceiptBody, responses=written())
+async def destroy_inquiry(ref: str, body: DestroyBody, rt: CurrentRuntime, s: DbSession,
+                          who: CurrentPrincipal) -> JSONResponse:
+    """Destroy an inquiry's data for good (the family's description of the sought person, their contact, what
+    they were told): a signed ``inquiry.destroy`` record by an admin of the party it was filed with."""
+    i = svc.inquiry(s, who, ref)
+    retention.require_inquiry_destroyer(who, i)
+    receipt = await submit_as_async(rt, s, who, "inquiry.destroy", i.audience.split(","),
+                                    {"inquiry": i.id, "reason": body.reason, "basis": body.basis})
     return _answer(receipt)
 
 

@@ -165,11 +165,11 @@ def retention_report(url: Url = "http://127.0.0.1:8000", token: Token = "", as_j
         t.add_row(d["person"], d["category"], d["party"], d["last_record"], d["due_since"],
                   "yes" if d["may_destroy"] else "no")
     out.print(t)
-    t = Table(Column("destroyed: person", no_wrap=True), Column("by record", no_wrap=True), Column("reason"),
+    t = Table(Column("destroyed: person or inquiry", no_wrap=True), Column("by record", no_wrap=True), Column("reason"),
               Column("legal basis", overflow="fold"), Column("author"), Column("time"))
     for d in data["destroyed"]:
-        t.add_row(d.get("person") or "", str(d["index"]), d.get("reason") or "", d.get("basis") or "",
-                  d.get("author") or "", d.get("time") or "")
+        t.add_row(d.get("person") or d.get("inquiry") or "", str(d["index"]), d.get("reason") or "",
+                  d.get("basis") or "", d.get("author") or "", d.get("time") or "")
     out.print(t)
 
 
@@ -307,6 +307,18 @@ def decide_inquiry(ref: str, decision: Annotated[str, typer.Argument(help="confi
     """Confirm or reject a candidate, or tell the family something."""
     body = {"decision": decision, "message": message, **({"person": person} if person else {})}
     _receipt(_call(url, token, "POST", f"/api/inquiries/{ref}/decisions", body))
+
+
+@inquiry_app.command("destroy")
+def destroy_inquiry(ref: str,
+                    reason: Annotated[str, typer.Option(help="retention, court_order, request or other")],
+                    basis: Annotated[str, typer.Option(help="The legal basis: the rule, the court order's reference, "
+                                                            "the request's date. Never a name.")],
+                    url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Destroy an inquiry's data for good (an admin of the party it was filed with): a signed inquiry.destroy
+    record. The family's description, contact and the answers they were given are gone; the log still verifies."""
+    _receipt(_call(url, token, "POST", f"/api/inquiries/{ref}/destroy", {"reason": reason, "basis": basis}),
+             f"the destruction of inquiry {ref}")
 
 
 def register_commands(root: typer.Typer) -> None:

@@ -120,3 +120,9 @@ REPORTER_DESTROYS = Code("person.reporter_destroys",
                          "only the reporting party's admins destroy its report of a person")
 ALREADY_DESTROYED = Code("person.already_destroyed", "the data of person {person!r} was destroyed by record {index}")
 DESTROY_AUDIENCE = Code("person.destroy_audience", "a destruction has the audience of the person it destroys")
+FILER_DESTROYS = Code("inquiry.filer_destroys",
+                      "only the admins of the party an inquiry was filed with destroy it")
+INQUIRY_DESTROYED = Code("inquiry.already_destroyed",
+                         "the data of inquiry {inquiry!r} was destroyed by record {index}")
+INQUIRY_DESTROY_AUDIENCE = Code("inquiry.destroy_audience",
+                                "a destruction has the audience of the inquiry it destroys")

@@ -214,6 +214,15 @@ class PersonDestroy(Payload):
     basis: Annotated[str, StringConstraints(min_length=1, max_length=1000, strip_whitespace=True)]
 
 
+class InquiryDestroy(Payload):
+    """The destruction of an inquiry's data (the family's description of the person sought, how to reach them,
+    what they were told): which inquiry, why, on what legal basis. No personal data of its own."""
+
+    inquiry: Reference
+    reason: Literal["retention", "court_order", "request", "other"]
+    basis: Annotated[str, StringConstraints(min_length=1, max_length=1000, strip_whitespace=True)]
+
+
 # -- helpers ---------------------------------------------------------------------------------------
 def _require(ctx: Context, allowed: bool, roles: frozenset[str], what: Code) -> None:
     """Refuse unless ``allowed`` (the rule of ``people.rules`` over the author's roles), naming the roles."""
@@ -522,6 +531,36 @@ def apply_destroy(ctx: Context) -> None:
     ctx.destroys.append(subject)
 
 
+def apply_inquiry_destroy(ctx: Context) -> None:
+    """Destroy an inquiry's data: the key its records are sealed under, its projection (a tombstone, status
+    ``destroyed``), its decisions and the family's secret; the pipeline stores every entry naming the inquiry
+    (the filing and every decision on it) as destroyed. A person the inquiry was matched to is not touched:
+    that is the registry's record, destroyed on its own."""
+    p: InquiryDestroy = ctx.payload
+    _require(ctx, rules.may_destroy_any(ctx), rules.DESTROYERS, C.DESTROY_ROLES)
+    s = ctx.session
+    inq = s.get(Inquiry, p.inquiry)
+    if inq is None or not POLICY.may_read(ctx, "inquiry.file", inq.audience, inq.party):
+        raise NotFound(C.NO_INQUIRY, inquiry=p.inquiry, field="inquiry")
+    subject = f"inquiry:{inq.id}"
+    key = s.get(DataKey, subject)
+    if inq.status == "destroyed":
+        raise Conflict(C.INQUIRY_DESTROYED, inquiry=inq.id, index=key.destroyed_idx if key else "?",
+                       field="inquiry")
+    if not rules.may_destroy_inquiry(ctx, inq):
+        raise Forbidden(C.FILER_DESTROYS, field="inquiry")
+    if ctx.record.audience.text() != inq.audience:
+        raise Unprocessable(C.INQUIRY_DESTROY_AUDIENCE, field="audience")
+    inq.sought, inq.surname_key, inq.relationship, inq.status = "{}", "", "", "destroyed"
+    s.execute(delete(InquiryDecision).where(InquiryDecision.inquiry == inq.id))
+    s.execute(delete(InquirySecret).where(InquirySecret.inquiry == inq.id))
+    if key is None:  # filed before sealing and never sealed: nothing to erase but the entries
+        s.add(DataKey(subject=subject, key=None, created_idx=inq.created_idx, destroyed_idx=ctx.idx))
+    else:
+        key.key, key.destroyed_idx = None, ctx.idx
+    ctx.destroys.append(subject)
+
+
 def _person_subject(pid: str) -> str:
     return f"person:{pid}"
 
@@ -547,6 +586,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS, readers=PERSONAL,
          subjects=lambda p: (f"inquiry:{p.inquiry}", *((_person_subject(p.person),) if p.person else ()))),
     Kind("person.destroy", PersonDestroy, apply_destroy, rules.DESTROYERS, readers=PERSONAL),
+    Kind("inquiry.destroy", InquiryDestroy, apply_inquiry_destroy, rules.DESTROYERS, readers=PERSONAL),
 )
 # These kinds by name, and the read policy over them: what this capability's records and reads refer to is
 # always one of its own kinds (``parley.assembly`` registers them with every other capability's).

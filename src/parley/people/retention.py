@@ -28,7 +28,7 @@ from parley.people import codes as C
 from parley.people import kinds as k
 from parley.people import rules
 from parley.people import service as svc
-from parley.people.models import PERSON_FIELDS, InquiryDecision, Person, PersonList
+from parley.people.models import PERSON_FIELDS, Inquiry, InquiryDecision, Person, PersonList
 from parley.records import sealing
 
 CLOSED = ("released", "repatriated", "remains_returned")  # a case closed: its retention period runs
@@ -40,6 +40,22 @@ def require_destroyer(who: Principal, p: Person) -> None:
         raise Forbidden(C.DESTROY_ROLES, roles=", ".join(sorted(rules.DESTROYERS)))
     if not rules.may_destroy(who, p):
         raise Forbidden(C.REPORTER_DESTROYS, field="person")
+
+
+def require_inquiry_destroyer(who: Principal, i: Inquiry) -> None:
+    """Refused before signing, as ``inquiry.destroy``'s apply would refuse it."""
+    if not rules.may_destroy_any(who):
+        raise Forbidden(C.DESTROY_ROLES, roles=", ".join(sorted(rules.DESTROYERS)))
+    if not rules.may_destroy_inquiry(who, i):
+        raise Forbidden(C.FILER_DESTROYS, field="inquiry")
+
+
+def inquiry_destroyed_by(s: Session, i: Inquiry) -> int | None:
+    """The record that destroyed the inquiry's data, or None."""
+    if i.status != "destroyed":
+        return None
+    key = s.get(sealing.DataKey, f"inquiry:{i.id}")
+    return key.destroyed_idx if key is not None else None
 
 
 def destruction_payload(pid: str, reason: str, basis: str) -> dict[str, Any]:
@@ -57,7 +73,8 @@ def destruction_of(s: Session, idx: int) -> dict[str, Any]:
     if e is None:
         return {"index": idx}
     p = json.loads(e.payload)
-    return {"index": idx, "person": p.get("person"), "reason": p.get("reason"), "basis": p.get("basis"),
+    return {"index": idx, "person": p.get("person"), "inquiry": p.get("inquiry"), "reason": p.get("reason"),
+            "basis": p.get("basis"),
             "author": e.author, "party": e.party, "time": e.time, "record_hash": e.record_hash}
 
 
@@ -131,7 +148,8 @@ def report(s: Session, who: Principal, retention_days: dict[str, int], *, now: d
                 if len(due) >= limit:
                     break
     destroyed = []
-    for e in s.execute(select(LogEntry).where(LogEntry.kind == "person.destroy").order_by(LogEntry.idx)).scalars():
+    for e in s.execute(select(LogEntry).where(LogEntry.kind.in_(("person.destroy", "inquiry.destroy")))
+                       .order_by(LogEntry.idx)).scalars():
         if k.POLICY.may_read_record(who, e.kind, e.audience, e.party):
             destroyed.append(destruction_of(s, e.idx))
     return {"rules": {c: {"days": d, "closed_statuses": list(CLOSED)} for c, d in sorted(retention_days.items())},

@@ -63,7 +63,7 @@ def answers_for(who: Actor, inquiry: InquiryView) -> bool:
 
 
 def is_open(inquiry: InquiryView) -> bool:
-    return inquiry.status != "closed"
+    return inquiry.status in ("open", "answered")
 
 
 def files_for_own_party_only(who: Actor) -> bool:
@@ -110,6 +110,12 @@ def may_decide(who: Actor, inquiry: InquiryView) -> bool:
 def may_destroy_any(who: Actor) -> bool:
     """``person.destroy`` at all: a party's admin."""
     return bool(who.roles & DESTROYERS)
+
+
+def may_destroy_inquiry(who: Actor, inquiry: InquiryView) -> bool:
+    """``inquiry.destroy``: an admin of the party the inquiry was filed with (the family's request is made
+    to it; a mediator's admin destroys the inquiries filed with the mediator)."""
+    return may_destroy_any(who) and who.party == inquiry.party
 
 
 def may_destroy(who: Actor, person: PersonView) -> bool:

@@ -25,6 +25,7 @@ KIND_LABELS: dict[str, str] = {
     "person.register": N_("Person registered"), "person.update": N_("Report on a person corrected"),
     "person.event": N_("Status event of a person"), "list.import": N_("List imported"),
     "person.destroy": N_("A person's data destroyed"),
+    "inquiry.destroy": N_("An inquiry's data destroyed"),
     "match.decide": N_("Match decision"), "inquiry.file": N_("Inquiry filed"),
     "inquiry.decide": N_("Decision on an inquiry"),
 }
@@ -105,7 +106,8 @@ FIELD_LABELS: dict[str, str] = {
     "last_seen_place": N_("Last seen (place)"),
 }
 SEX_LABELS = {"m": N_("Male"), "f": N_("Female")}
-STATUS_LABELS = {"open": N_("Open"), "answered": N_("Answered"), "closed": N_("Closed")}
+STATUS_LABELS = {"open": N_("Open"), "answered": N_("Answered"), "closed": N_("Closed"),
+                 "destroyed": N_("Destroyed")}
 DECISION_LABELS = {"same": N_("Same person"), "different": N_("Different persons"),
                    "confirmed": N_("Candidate confirmed"), "rejected": N_("Candidate rejected"),
                    "message": N_("Message to the family"), "closed": N_("Inquiry closed")}
