@@ -2,10 +2,12 @@
 (``parley restore --mirror``): the issue's test — back up, write 1,000 more, crash, restore from the backup and
 the mirror → no acknowledged record missing, publication to the witnesses resumes, the parties' audit passes —
 and what must be refused: a server behind a tree a witness cosigned serves reads only; a mirror serving another
-entry or payload than the log's appends nothing. SQLite only: one deployment, built once for the module."""
+entry or payload than the log's appends nothing. One deployment, built once for the module on SQLite; the
+restore also from a PostgreSQL deployment (``crashed_pg``), its backup made with pg_dump."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import sqlite3
@@ -64,11 +66,14 @@ def app_client(rt: Runtime) -> TestClient:
 
 
 def head(url: str) -> int:
-    c = sqlite3.connect(url.split("///", 1)[1])
+    from parley.db import make_engine
+
+    engine = make_engine(url, pool_size=1, max_overflow=0)
     try:
-        return int(c.execute("SELECT size FROM log_head WHERE id = 1").fetchone()[0])
+        with engine.connect() as c:
+            return int(c.execute(select(LogHead.size).where(LogHead.id == 1)).scalar_one())
     finally:
-        c.close()
+        engine.dispose()
 
 
 @dataclass
@@ -90,13 +95,29 @@ class Crashed:
     audit: Path  # a mediator's auditor's state: the checkpoint it verified before the crash
     servers: list[Any]
     seconds: dict[str, float]
+    backend: str = "sqlite"
+    lost_url: str = ""  # the lost database, kept to compare with (never served)
 
 
 @pytest.fixture(scope="module")
 def crashed(deployments: Deployments, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    work = tmp_path_factory.mktemp("mirror")
+    with contextlib.ExitStack() as stack:
+        yield _crash(stack, deployments, tmp_path_factory, "sqlite")
+
+
+@pytest.fixture(scope="module")
+def crashed_pg(deployments: Deployments, tmp_path_factory: pytest.TempPathFactory, pg_ok: bool):  # type: ignore[no-untyped-def]
+    if not pg_ok:
+        pytest.skip("PostgreSQL not reachable")
+    with contextlib.ExitStack() as stack:
+        yield _crash(stack, deployments, tmp_path_factory, "postgresql")
+
+
+def _crash(stack: contextlib.ExitStack, deployments: Deployments, tmp_path_factory: pytest.TempPathFactory,
+           backend: str) -> Crashed:
+    work = tmp_path_factory.mktemp(f"mirror-{backend}")
     live = work / "live"
-    url, demo = deployments.sqlite_copy(True, live)
+    url, demo = stack.enter_context(deployments.copy(backend, True, live))
     assert demo is not None
     vkey = (live / "log.key").read_text().strip()
     from parley.log.note import Signer
@@ -160,13 +181,21 @@ def crashed(deployments: Deployments, tmp_path_factory: pytest.TempPathFactory):
     assert len(acknowledged) == MORE and min(acknowledged) == manifest.size
     key = work / "log.key"
     shutil.copy(live / "log.key", key)
-    shutil.copy(live / "parley.db", work / "lost.db")  # kept to compare with, never served
-    (live / "parley.db").unlink()  # the old server's disk is gone, its state file with it
+    if backend == "sqlite":
+        shutil.copy(live / "parley.db", work / "lost.db")  # kept to compare with, never served
+        (live / "parley.db").unlink()  # the old server's disk is gone, its state file with it
+        lost_url = f"sqlite:///{work / 'lost.db'}"
+    else:
+        lost_url = url  # never served again; dropped with the module
     (live / "log.state").unlink()
-    yield Crashed(work, demo.moved_to(live), policy, backup, key, work / "mirror", token, acknowledged, manifest.size,
-                  size, root, audit, servers, seconds)
-    for s in servers:
-        s.should_exit = True
+
+    def stop_witnesses() -> None:
+        for w in servers:
+            w.should_exit = True
+
+    stack.callback(stop_witnesses)
+    return Crashed(work, demo.moved_to(live), policy, backup, key, work / "mirror", token, acknowledged,
+                   manifest.size, size, root, audit, servers, seconds, backend, lost_url)
 
 
 def mirror_reader(store: MirrorStore, token: str) -> tuple[TileReader, TestClient]:
@@ -193,23 +222,33 @@ def test_the_mirror_serves_its_copy_to_its_clients_only(crashed):
         store.close()
 
 
-def test_restore_from_the_backup_and_the_mirror_loses_no_acknowledged_record(crashed, tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_restore_from_the_backup_and_the_mirror_loses_no_acknowledged_record(backend, request, deployments,
+                                                                             tmp_path):
+    crashed = request.getfixturevalue("crashed" if backend == "sqlite" else "crashed_pg")
     store = MirrorStore(crashed.mirror_dir)
     reader, client = mirror_reader(store, crashed.mirror_token)
     target = tmp_path / "restored"
     from parley.assembly import kinds
 
+    if backend == "sqlite":
+        url, database = f"sqlite:///{target / 'parley.db'}", None
+    else:
+        from tests.log_api.test_backup import new_pg_database
+
+        name, url = new_pg_database(deployments)
+        request.addfinalizer(lambda: deployments._drop(name))
+        database = url
     t0 = time.perf_counter()
     try:
         result = restore_backup(crashed.backup, target, crashed.log_key, [], mirror=reader, kinds=kinds(),
-                                policy=parse_policy(crashed.policy), published=False)
+                                policy=parse_policy(crashed.policy), published=False, database_url=database)
     finally:
         client.close()
         store.close()
     crashed.seconds["restore with the mirror"] = time.perf_counter() - t0
     assert result.missing is None and result.appended == MORE + 2 and result.size == crashed.size
     assert result.released.size == crashed.size
-    url = f"sqlite:///{target / 'parley.db'}"
     rt = open_copy(url, target, witness_policy=crashed.policy, mirror_members="icrc/auditor")
     try:
         with rt.sessions() as s:
@@ -226,7 +265,7 @@ def test_restore_from_the_backup_and_the_mirror_loses_no_acknowledged_record(cra
         from parley.logserver.replay import differences
         from parley.models import KEY_TABLES, PROJECTION_TABLES
 
-        lost_db = make_engine(f"sqlite:///{crashed.work / 'lost.db'}")
+        lost_db = make_engine(crashed.lost_url)
         try:
             assert not differences(lost_db, rt.engine, (*PROJECTION_TABLES, *KEY_TABLES, LogEntry, LogNode))
         finally:

@@ -1,7 +1,8 @@
 """Retention and destruction: a person's data destroyed by a signed ``person.destroy`` is gone from every
 table, the SQLite file and its WAL, a fresh backup, what a mirror keeps, the exports and the pages, in every
 script it was written in; the log still verifies, and the destroyed payloads are reported as destroyed. The
-same for a family's inquiry destroyed by ``inquiry.destroy``. SQLite only (the byte-level search is of SQLite's files). Every person is invented."""
+same for a family's inquiry destroyed by ``inquiry.destroy``. The byte-level search is of SQLite's files; on
+PostgreSQL, every table's rows and a fresh backup restored into a new database. Every person is invented."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlite3
 import tarfile
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -244,3 +246,71 @@ def test_a_destroyed_inquiry_is_gone_everywhere_and_the_log_still_verifies(sqlit
 def _found(blob: bytes) -> list[str]:
     low = blob.lower()
     return [n for n in SOUGHT if n.encode() in blob or n.lower().encode() in low]
+
+
+def _every_table_at(url: str) -> bytes:
+    """Every row of every table of the database at ``url``, as bytes to search (any backend)."""
+    from sqlalchemy import inspect, table, text
+
+    from parley.db import make_engine
+
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        out: list[bytes] = []
+        with engine.connect() as c:
+            for name in inspect(c).get_table_names():
+                for row in c.execute(select(text("*")).select_from(table(name))):
+                    out += [v if isinstance(v, bytes) else str(v).encode() for v in row]
+        return b"\n".join(out)
+    finally:
+        engine.dispose()
+
+
+def test_on_postgresql_destroyed_data_is_gone_from_every_table_and_a_fresh_backup(deployments, pg_ok, tmp_path):
+    """PostgreSQL: the live rows of every table and a fresh backup (pg_dump, restored into a new database and
+    searched there) hold nothing of a destroyed person or inquiry; the log still verifies. (Dead tuples in the
+    table files are reusable space until overwritten: docs/retention.md says to run VACUUM FULL where the
+    bytes themselves must be gone.)"""
+    from parley.backup import restore_backup
+    from tests.conftest import copied
+    from tests.log_api.test_backup import new_pg_database
+
+    if not pg_ok:
+        pytest.skip("PostgreSQL not reachable")
+    with copied(deployments, "postgresql", True, tmp_path / "live") as (rt, demo):
+        assert demo is not None
+        c = TestClient(create_app(rt.settings, rt))
+        ua, admin = demo.headers("ua/registrar"), demo.headers("ua/admin")
+        r = c.post("/api/persons", headers=ua, json={"category": "civilian", "person": {
+            "surname": "Жовтобрюх", "first_name": "Явдоха", "birth_place": "Глухівка",
+            "notes": "Zhovtobriukh / Zhovtobryukh Yavdokha; ru: Евдокия"}})
+        assert r.status_code == 201, r.text
+        pid = r.json()["person"]
+        assert c.post(f"/api/persons/{pid}/events", headers=ua, json={"event": "held_at", "place": "Глухівка",
+                                                                      "note": "Явдоха Жовтобрюх"}).status_code == 201
+        filed = c.post("/api/inquiries", headers=ua, json={
+            "sought": {"surname": "Кривошапка", "first_name": "Зінь"}, "relationship": "sister",
+            "contact": "вул. Квітуча, 7; +380 44 000 1234"}).json()
+        assert "Жовтобрюх" in _hits(_every_table_at(rt.settings.database_url))
+        assert "Кривошапка" in _found(_every_table_at(rt.settings.database_url))
+        body = {"reason": "court_order", "basis": "Court order 2026/17"}
+        assert c.post(f"/api/persons/{pid}/destroy", headers=admin, json=body).status_code == 201
+        assert c.post(f"/api/inquiries/{filed['reference']}/destroy", headers=admin, json=body).status_code == 201
+        live = _every_table_at(rt.settings.database_url)
+        assert _hits(live) == [] and _found(live) == []
+        out = tmp_path / "fresh.backup"
+        manifest = create_backup(rt.settings, out)
+        name, url = new_pg_database(deployments)
+        try:
+            restored = restore_backup(out, tmp_path / "restored", rt.settings.data_dir / "log.key", [rt.state.path],
+                                      database_url=url)
+            assert restored.size == manifest.size
+            copy = _every_table_at(url)
+            assert len(copy) > 10_000  # the restored copy has its rows
+            assert _hits(copy) == [] and _found(copy) == []
+        finally:
+            deployments._drop(name)
+        report = Auditor("", rt.log_signer.vkey(), tmp_path / "audit", demo.token("icrc/auditor"), client=c,
+                         kinds=rt.kinds, projections=False, proofs=4).run()
+        assert report.ok, (report.failures[:3], report.problems[:3])
+        assert len(report.destroyed) >= 2
