@@ -1,18 +1,24 @@
 """Backups of a running deployment, verified after writing, and restores into a new deployment only.
 
-A backup is one tar file (mode 0600) of two members:
+A backup is one tar file (mode 0600) of three members:
 
 - ``manifest.json``: the format, when it was made, the backend, the log's origin and *verifier* key, the
   log's size, root and newest signed checkpoint in the copy, the checkpoint the log had released when the
   backup began (its state file), and the database member's name, length and SHA-256;
 - the database: ``parley.db`` (SQLite, a consistent copy made with SQLite's online backup API in one
   step, which reads one snapshot of the WAL and does not hold writers up) or ``parley.pgdump``
-  (PostgreSQL: ``pg_dump --format=custom``, one repeatable-read snapshot).
+  (PostgreSQL: ``pg_dump --format=custom``, one repeatable-read snapshot), its personal columns blank and
+  its data keys erased;
+- ``sealed-rows.json``: those personal columns, each row sealed under its data subjects' keys
+  (``parley.sealed_rows``), which the backup does not hold: a restore opens them with a mirror's keys (it
+  forgets destroyed ones) or a keys file written with the backup (``keys_out``). A person destroyed after
+  the backup is then destroyed in it too.
 
 It holds **no secret key**: not the log's signing key (``log.key``), not ``PARLEY_SECRET_KEY``, not a
 witness's key. Those are backed up separately, once, encrypted (``docs/operations.md``). Nor does it hold
 ``log.state``: a restore takes the released checkpoint from where it lives, never from an older copy.
-The database holds every record, person and password hash in clear: the file is to be kept encrypted.
+The rest of the database (records that are not personal, members, password hashes, operations) is in clear:
+the file is to be kept encrypted.
 
 After writing, the backup is read back from the file and checked: the member's hash, then the log's
 self-check (``log/selfcheck.py``) on a copy of the database: every entry, node and checkpoint recomputed
@@ -69,6 +75,7 @@ from parley.log.note import Signer, Verifier
 from parley.log.policy import Policy, PolicyError
 from parley.log.selfcheck import SelfCheckReport, check_log
 from parley.log.state import STATE_FILE, LogState, Released, StateError, missing_entries, write_durably
+from parley import sealed_rows
 from parley.mirror.client import TileReader
 from parley.mirror.store import MirrorError
 from parley.records.kinds import Kind
@@ -102,6 +109,12 @@ class Manifest:
     member: str
     member_bytes: int
     member_sha256: str
+    # The personal columns, sealed under keys the backup does not hold (``parley.sealed_rows``); absent from
+    # a backup written before they were sealed.
+    sealed_member: str = ""
+    sealed_bytes: int = 0
+    sealed_sha256: str = ""
+    sealed_rows: int = 0
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), indent=2).encode()
@@ -231,8 +244,10 @@ def check_copy(url: str, verifier: Verifier, origin: str, released: bytes | None
 
 
 def create_backup(settings: Settings, out: Path, *, progress: Progress = _noop,
-                  verify_url: str | None = None) -> Manifest:
-    """Back up the deployment of ``settings`` into the new file ``out``, then verify the file."""
+                  verify_url: str | None = None, keys_out: Path | None = None) -> Manifest:
+    """Back up the deployment of ``settings`` into the new file ``out``, then verify the file. Its personal
+    columns are sealed under the data subjects' keys and no key is in it (``parley.sealed_rows``); with
+    ``keys_out`` the keys are also written to that new file (0600), a copy that does not forget a destruction."""
     from parley.runtime import load_log_key, log_state
 
     out = Path(out)
@@ -246,6 +261,8 @@ def create_backup(settings: Settings, out: Path, *, progress: Progress = _noop,
         released = state.current()  # before the copy begins: the copy must hold at least this
     except (RuntimeError, StateError) as exc:
         raise BackupError(str(exc)) from None
+    if keys_out is not None and Path(keys_out).exists():
+        raise BackupError(f"{keys_out} already exists; a keys file is never replaced")
     backend = "sqlite" if settings.is_sqlite else "postgresql"
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".parley-backup-") as tmp:
         work = Path(tmp)
@@ -254,6 +271,8 @@ def create_backup(settings: Settings, out: Path, *, progress: Progress = _noop,
             progress("copying the database", 0, None)
             copy_sqlite(_sqlite_path(settings.database_url), member)
             progress("copying the database", 1, 1)
+            sealed = _seal_copy(f"sqlite:///{member}", settings.log_origin, keys_out, progress)
+            _vacuum(member)  # the blanked values' old pages are not left in the file
             size, root, note = _head(f"sqlite:///{member}")
             _single_file(member)  # reading it through Parley's engine turned WAL on again
         else:
@@ -261,29 +280,84 @@ def create_backup(settings: Settings, out: Path, *, progress: Progress = _noop,
             pg_dump = pg_tool("pg_dump")
             pg_tool("pg_restore")
             progress("dumping the database (pg_dump)", 0, None)
-            _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--file", str(member),
+            first = work / "live.pgdump"
+            _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--file", str(first),
                   "--dbname", _pg_url(settings.database_url)], settings.database_url)
             progress("dumping the database (pg_dump)", 1, 1)
+            # Sealed in a scratch database restored from the dump, then dumped again from there: the live
+            # database is never changed, and the member holds the blanked rows only.
+            with _restored(backend, first, None, settings.database_url, progress) as scratch:
+                sealed = _seal_copy(scratch, settings.log_origin, keys_out, progress)
+                _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--file", str(member),
+                      "--dbname", _pg_url(scratch)], scratch)
+            first.unlink()
             size = -1
             root, note = b"", b""
+        sealed_file = work / sealed_rows.MEMBER
+        sealed_file.write_bytes(json.dumps(sealed, separators=(",", ":")).encode())
+        sealed_bytes, sealed_digest = _file_sha256(sealed_file, progress, "hashing the sealed rows")
         nbytes, digest = _file_sha256(member, progress, "hashing the copy")
         manifest = Manifest(format=FORMAT, created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                             backend=backend, log_origin=settings.log_origin, log_vkey=signer.vkey(),
                             size=size, root=root.hex(), checkpoint=note.decode(),
                             released_at_start=released.note.decode(), member=member.name,
-                            member_bytes=nbytes, member_sha256=digest)
+                            member_bytes=nbytes, member_sha256=digest, sealed_member=sealed_file.name,
+                            sealed_bytes=sealed_bytes, sealed_sha256=sealed_digest,
+                            sealed_rows=sealed_rows.count(sealed))
         if backend == "postgresql":
             # The dump's log head is known once it is restored somewhere: verification fills it in.
-            with _restored(manifest, member, verify_url, settings.database_url, progress) as url:
+            with _restored(backend, member, verify_url, settings.database_url, progress) as url:
                 size, root, note = _head(url)
             manifest = Manifest(**{**asdict(manifest), "size": size, "root": root.hex(), "checkpoint": note.decode()})
-        _write_archive(out, work / "backup.tar", manifest, member, progress)
+        _write_archive(out, work / "backup.tar", manifest, [member, sealed_file], progress)
     verify_backup(out, Verifier.from_vkey(signer.vkey()), progress=progress, verify_url=verify_url,
                   scratch_on=settings.database_url)
     return manifest
 
 
-def _write_archive(out: Path, tmp: Path, manifest: Manifest, member: Path, progress: Progress) -> None:
+def _seal_copy(url: str, origin: str, keys_out: Path | None, progress: Progress) -> dict[str, Any]:
+    """Seal and blank the personal columns of the copy at ``url`` and erase its keys (``parley.sealed_rows``),
+    first writing the keys to the new file ``keys_out`` if asked. Answers the sealed rows."""
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        progress("sealing the personal data", 0, None)
+        with engine.begin() as conn:
+            if keys_out is not None:
+                try:
+                    write_new(Path(keys_out), sealed_rows.keys_file(conn, origin))
+                except FileExistsError:
+                    raise BackupError(f"{keys_out} already exists; a keys file is never replaced") from None
+            try:
+                sealed = sealed_rows.seal_and_blank(conn)
+            except sealed_rows.SealedRowsError as exc:
+                raise BackupError(str(exc)) from None
+        progress("sealing the personal data", 1, 1)
+        return sealed
+    finally:
+        engine.dispose()
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Write ``data`` to the new file ``path`` (0600), durably; never over an existing file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _vacuum(path: Path) -> None:
+    """Fold the WAL into the SQLite file and rebuild it: what the sealing blanked is in no page of it."""
+    c = sqlite3.connect(path)
+    try:
+        c.execute("PRAGMA journal_mode=DELETE")
+        c.execute("PRAGMA secure_delete=ON")
+        c.execute("VACUUM")
+    finally:
+        c.close()
+
+
+def _write_archive(out: Path, tmp: Path, manifest: Manifest, members: Sequence[Path], progress: Progress) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         with tarfile.open(fileobj=f, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -291,12 +365,14 @@ def _write_archive(out: Path, tmp: Path, manifest: Manifest, member: Path, progr
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mode, info.mtime = len(data), 0o600, int(time.time())
             tar.addfile(info, io.BytesIO(data))
-            info = tarfile.TarInfo(member.name)
-            info.size, info.mode, info.mtime = manifest.member_bytes, 0o600, int(time.time())
-            progress("writing the backup", 0, manifest.member_bytes)
-            with open(member, "rb") as src:
-                tar.addfile(info, src)
-            progress("writing the backup", manifest.member_bytes, manifest.member_bytes)
+            total = sum(m.stat().st_size for m in members)
+            progress("writing the backup", 0, total)
+            for member in members:
+                info = tarfile.TarInfo(member.name)
+                info.size, info.mode, info.mtime = member.stat().st_size, 0o600, int(time.time())
+                with open(member, "rb") as src:
+                    tar.addfile(info, src)
+            progress("writing the backup", total, total)
         f.flush()
         os.fsync(f.fileno())
     try:
@@ -346,11 +422,11 @@ def extract_member(backup: Path, manifest: Manifest, dst: Path, progress: Progre
 
 
 @contextmanager
-def _restored(manifest: Manifest, member: Path, verify_url: str | None, scratch_on: str | None,
+def _restored(backend: str, member: Path, verify_url: str | None, scratch_on: str | None,
               progress: Progress) -> Iterator[str]:
     """The database of a backup's member, ready to read: the SQLite file itself, or the dump restored
     into ``verify_url`` (an empty database) or a scratch database made beside the one it came from."""
-    if manifest.backend == "sqlite":
+    if backend == "sqlite":
         yield f"sqlite:///{member}"
         return
     pg_restore = pg_tool("pg_restore")
@@ -408,7 +484,7 @@ def verify_backup(backup: Path, verifier: Verifier, *, progress: Progress = _noo
     with tempfile.TemporaryDirectory(prefix="parley-verify-") as tmp:
         member = Path(tmp) / manifest.member
         extract_member(backup, manifest, member, progress)
-        with _restored(manifest, member, verify_url, scratch_on, progress) as url:
+        with _restored(manifest.backend, member, verify_url, scratch_on, progress) as url:
             report = check_copy(url, verifier, manifest.log_origin, manifest.released_at_start.encode() or None,
                                 progress)
             size, root, _ = _head(url)
@@ -417,7 +493,32 @@ def verify_backup(backup: Path, verifier: Verifier, *, progress: Progress = _noo
         raise BackupError("the backup does not verify: " + "; ".join(report.problems[:5]) + more)
     if (size, root.hex()) != (manifest.size, manifest.root):
         raise BackupError(f"the backup's log is at size {size}, but its manifest says {manifest.size}")
+    if manifest.sealed_member:
+        held = read_sealed(backup, manifest)
+        if sealed_rows.count(held) != manifest.sealed_rows:
+            raise BackupError(f"the backup's sealed rows number {sealed_rows.count(held)}, but its manifest says "
+                              f"{manifest.sealed_rows}")
     return manifest, report
+
+
+def read_sealed(backup: Path, manifest: Manifest) -> dict[str, Any]:
+    """The backup's sealed rows (``parley.sealed_rows``), checked against the manifest's length and hash."""
+    try:
+        with tarfile.open(backup, mode="r:") as tar:
+            src = tar.extractfile(manifest.sealed_member)
+            if src is None:
+                raise BackupError(f"{backup} has no {manifest.sealed_member}")
+            data = src.read(manifest.sealed_bytes + 1)
+    except (tarfile.TarError, KeyError, OSError) as exc:
+        raise BackupError(f"{backup} is not a readable Parley backup: {exc}") from None
+    if len(data) != manifest.sealed_bytes or hashlib.sha256(data).hexdigest() != manifest.sealed_sha256:
+        raise BackupError(f"the backup's {manifest.sealed_member} is damaged: it does not have the length and "
+                          "SHA-256 its manifest records")
+    try:
+        held: dict[str, Any] = json.loads(data)
+    except ValueError:
+        raise BackupError(f"the backup's {manifest.sealed_member} is not JSON") from None
+    return held
 
 
 # -- restore ---------------------------------------------------------------------------------------
@@ -454,7 +555,7 @@ def _new_data_dir(data_dir: Path) -> None:
 def restore_backup(backup: Path, data_dir: Path, log_key: Path, checkpoints: Sequence[Path], *,
                    database_url: str | None = None, backup_is_latest: bool = False,
                    mirror: TileReader | None = None, kinds: Mapping[str, Kind] | None = None,
-                   policy: Policy | None = None, published: bool = True,
+                   policy: Policy | None = None, published: bool = True, keys_file: Path | None = None,
                    progress: Progress = _noop) -> RestoreResult:
     """Restore ``backup`` into the new data directory ``data_dir`` (SQLite there, or the empty PostgreSQL
     database ``database_url``), with the log key from ``log_key`` and the state file written from the
@@ -465,7 +566,12 @@ def restore_backup(backup: Path, data_dir: Path, log_key: Path, checkpoints: Seq
     the backup is fetched, checked against every signed checkpoint known (the mirror's, cosigned per
     ``policy`` if given, and ``checkpoints``) and only then appended through the pipeline, as a replay,
     with the same leaves; ``published``: the checkpoints signed meanwhile are published (no witness
-    policy), else the server's publisher has them cosigned when it starts."""
+    policy), else the server's publisher has them cosigned when it starts.
+
+    The backup's personal columns are sealed and its data keys erased (``parley.sealed_rows``): they are
+    opened with the keys the ``mirror`` lists (it forgets destroyed ones) and, for subjects it does not list,
+    those of ``keys_file`` (``parley backup --keys-out``). Without either, a backup holding personal data
+    is refused before anything is written."""
     data_dir = Path(data_dir)
     manifest = read_manifest(backup)
     try:
@@ -502,6 +608,14 @@ def restore_backup(backup: Path, data_dir: Path, log_key: Path, checkpoints: Seq
     newest_known = max(released_known, key=lambda r: r.size) if released_known else own
     if newest_known is None:
         raise BackupError("the backup holds no checkpoint and none was given")
+    held = read_sealed(backup, manifest) if manifest.sealed_member else None
+    source = _key_source(mirror, keys_file, manifest.log_origin) if held is not None else {}
+    unknown = sorted(sealed_rows.needed_subjects(held) - set(source)) if held is not None else []
+    if unknown:
+        raise BackupError(f"this backup's personal data is sealed under the keys of {len(unknown)} data subject(s) "
+                          f"that no key source gives (e.g. {', '.join(unknown[:3])}): --mirror, a mirror that has "
+                          "followed the log past the backup, or --keys, the keys file written with the backup; "
+                          "nothing was written")
 
     with tempfile.TemporaryDirectory(prefix="parley-restore-") as tmp:
         member = Path(tmp) / manifest.member
@@ -524,6 +638,8 @@ def restore_backup(backup: Path, data_dir: Path, log_key: Path, checkpoints: Seq
             report = check_copy(target, verifier, manifest.log_origin, None, progress)
             if not report.ok:
                 raise BackupError("the restored database does not verify: " + "; ".join(report.problems[:5]))
+    if held is not None:
+        _open_sealed(target, held, source, progress)
     appended = 0
     if mirrored is not None:
         assert kinds is not None
@@ -541,6 +657,41 @@ def restore_backup(backup: Path, data_dir: Path, log_key: Path, checkpoints: Seq
         _check_extends(target, probe, size)
     return RestoreResult(manifest, newest_known, size, missing, appended,
                          mirrored.size if mirrored is not None else None)
+
+
+def _key_source(mirror: TileReader | None, keys_file: Path | None, origin: str) -> dict[str, bytes | None]:
+    """The data keys a restore opens the sealed rows with: the mirror's (None once destroyed), then the keys
+    file's for subjects the mirror does not list."""
+    keys: dict[str, bytes | None] = {}
+    if keys_file is not None:
+        try:
+            keys.update(sealed_rows.read_keys_file(Path(keys_file).read_bytes(), origin))
+        except OSError as exc:
+            raise BackupError(f"cannot read the keys file {keys_file}: {exc.strerror or exc}") from None
+        except sealed_rows.SealedRowsError as exc:
+            raise BackupError(f"{keys_file}: {exc}") from None
+    if mirror is not None:
+        try:
+            keys.update({x: k.key for x, k in mirror.data_keys().items()})
+        except (MirrorError, ValueError) as exc:
+            raise BackupError(f"the mirror could not list the data keys: {exc}") from None
+    return keys
+
+
+def _open_sealed(url: str, held: Mapping[str, Any], source: Mapping[str, bytes | None], progress: Progress) -> None:
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        progress("opening the sealed personal data", 0, sealed_rows.count(held))
+        with engine.begin() as conn:
+            try:
+                done = sealed_rows.open_and_fill(conn, held, source)
+            except sealed_rows.SealedRowsError as exc:
+                raise BackupError(f"{exc}; the restored database must not be served: restore again into a new "
+                                  "directory (--mirror, or --keys with the keys file written with the backup)") \
+                    from None
+        progress("opening the sealed personal data", done["opened"], sealed_rows.count(held))
+    finally:
+        engine.dispose()
 
 
 def _mirror_checkpoint(mirror: TileReader, state: LogState, policy: Policy | None) -> Released:

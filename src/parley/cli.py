@@ -406,23 +406,31 @@ def backup(out_file: Annotated[Path, typer.Option("--out", help="The backup file
            data: Annotated[Path | None, typer.Option(help="Data directory (SQLite)")] = None,
            verify_url: Annotated[str | None, typer.Option(
                help="PostgreSQL: an empty database to check the dump in (default: a scratch database made "
-                    "and dropped on the same server)")] = None) -> None:
-    """Back up the running deployment's database into one file (no secret keys, no state file), then
-    read it back and verify it: the log's self-check on the copy, which must hold every record
-    acknowledged before the backup began. Exit 1 on any failure (docs/operations.md)."""
+                    "and dropped on the same server)")] = None,
+           keys_out: Annotated[Path | None, typer.Option(
+               help="Also write the data subjects' keys to this new file, for a restore without a mirror. It "
+                    "does not forget a destruction: keep it no longer than the shortest retention period")] = None,
+           ) -> None:
+    """Back up the running deployment's database into one file (no secret keys, no state file, personal data
+    sealed under the data subjects' keys, which it does not hold), then read it back and verify it: the log's
+    self-check on the copy, which must hold every record acknowledged before the backup began. Exit 1 on any
+    failure (docs/operations.md)."""
     from parley.backup import BackupError, create_backup
 
     settings = _settings(**_data_overrides(data))
     try:
         with Progress(console=console) as progress:
-            manifest = create_backup(settings, out_file, progress=_Phases(progress), verify_url=verify_url)
+            manifest = create_backup(settings, out_file, progress=_Phases(progress), verify_url=verify_url,
+                                     keys_out=keys_out)
     except BackupError as exc:
         console.print(f"[red]backup failed: {exc}[/red]", highlight=False)
         raise typer.Exit(1) from None
     released = manifest.released_at_start.split("\n")[1] if manifest.released_at_start else "?"
     out.print(f"backup written and verified: {out_file} ({manifest.backend}, {manifest.member_bytes} bytes, "
               f"log size {manifest.size}, root {manifest.root[:16]}…; released when it began: {released}). "
-              "It holds no keys: back up log.key and PARLEY_SECRET_KEY separately, encrypted.", highlight=False)
+              f"{manifest.sealed_rows} rows of personal data sealed under the data subjects' keys. It holds no keys: "
+              "back up log.key and PARLEY_SECRET_KEY separately, encrypted; a restore takes the data keys from a "
+              "mirror" + (f" or {keys_out}" if keys_out else "") + ".", highlight=False)
 
 
 @app.command()
@@ -442,7 +450,10 @@ def restore(backup_file: Annotated[Path, typer.Option("--backup", help="A file m
                                                       help="The client token the mirror's operator issued")] = "",
             policy: Annotated[Path | None, typer.Option(
                 help="The witness policy (C2SP tlog-policy) the mirror's checkpoint must satisfy; default: "
-                     "PARLEY_WITNESS_POLICY")] = None) -> None:
+                     "PARLEY_WITNESS_POLICY")] = None,
+            keys: Annotated[Path | None, typer.Option(
+                help="The keys file written with the backup (parley backup --keys-out), for the data subjects "
+                     "the mirror does not list")] = None) -> None:
     """Restore a backup into a new data directory (and on PostgreSQL an empty database) only, with the
     log key and a state file made from the newest checkpoint the log is known to have released. With
     --mirror, every entry after the backup is fetched from the mirror, checked against the signed
@@ -466,7 +477,8 @@ def restore(backup_file: Annotated[Path, typer.Option("--backup", help="A file m
             result = restore_backup(backup_file, data, log_key, checkpoint or [], database_url=database_url,
                                     backup_is_latest=backup_is_latest, mirror=reader,
                                     kinds=kinds() if reader else None, policy=witness_policy,
-                                    published=witness_policy is None, progress=_Phases(progress))
+                                    published=witness_policy is None, keys_file=keys,
+                                    progress=_Phases(progress))
     except BackupError as exc:
         console.print(f"[red]restore failed: {exc}[/red]", highlight=False)
         raise typer.Exit(1) from None

@@ -90,7 +90,9 @@ def test_a_backup_while_writers_write_holds_every_acknowledged_record(runtime, d
         time.sleep(0.01)
     began = time.monotonic()
     before = [(i, h) for when, i, h in list(acknowledged) if when < began]
-    manifest = create_backup(rt.settings, out, progress=lambda *a: None)
+    keys = tmp_path_factory.mktemp("keys") / "data.keys"
+    manifest = create_backup(rt.settings, out, progress=lambda *a: None, keys_out=keys)
+    assert os.stat(keys).st_mode & 0o777 == 0o600
     during = len(acknowledged)
     while len(acknowledged) < during + 20 and not errors:  # writers go on after it too
         time.sleep(0.01)
@@ -106,11 +108,12 @@ def test_a_backup_while_writers_write_holds_every_acknowledged_record(runtime, d
     assert manifest.size >= max(i for i, _ in before) + 1
     target = tmp_path_factory.mktemp("restored") / "data"
     if backend == "sqlite":
-        result = restore_backup(out, target, rt.settings.data_dir / "log.key", [rt.state.path])
+        result = restore_backup(out, target, rt.settings.data_dir / "log.key", [rt.state.path], keys_file=keys)
         url = f"sqlite:///{target / 'parley.db'}"
     else:
         name, url = new_pg_database(deployments)
-        result = restore_backup(out, target, rt.settings.data_dir / "log.key", [rt.state.path], database_url=url)
+        result = restore_backup(out, target, rt.settings.data_dir / "log.key", [rt.state.path], database_url=url,
+                                keys_file=keys)
     try:
         assert stored_hashes(url, [i for i, _ in before]) == dict(before)
         # Records acknowledged after it began may or may not be in it; the released tree is beyond it.
@@ -121,7 +124,8 @@ def test_a_backup_while_writers_write_holds_every_acknowledged_record(runtime, d
 
 
 def _rewrite(backup: Path, out: Path, db: Path, **changes: object) -> None:
-    """``backup`` with its database replaced by ``db`` and its manifest changed (hash kept consistent)."""
+    """``backup`` with its database replaced by ``db`` and its manifest changed (hash kept consistent); its other
+    members (the sealed rows) as they were."""
     import hashlib
 
     manifest = read_manifest(backup)
@@ -136,6 +140,10 @@ def _rewrite(backup: Path, out: Path, db: Path, **changes: object) -> None:
         info = tarfile.TarInfo(manifest.member)
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
+        with tarfile.open(backup) as old:
+            for m in old.getmembers():
+                if m.name not in (MANIFEST, manifest.member):
+                    tar.addfile(m, old.extractfile(m))
 
 
 def test_a_damaged_or_altered_backup_is_refused(sqlite_runtime, sqlite_demo, tmp_path_factory):
@@ -143,7 +151,7 @@ def test_a_damaged_or_altered_backup_is_refused(sqlite_runtime, sqlite_demo, tmp
     rt.pipeline.submit_many([note(sqlite_demo, i) for i in range(3)])
     work = tmp_path_factory.mktemp("backups")
     good = work / "good.backup"
-    manifest = create_backup(rt.settings, good)
+    manifest = create_backup(rt.settings, good, keys_out=work / "good.keys")
     verifier = Verifier.from_vkey(rt.log_signer.vkey())
     assert verify_backup(good, verifier)[1].ok
 
@@ -168,7 +176,8 @@ def test_a_damaged_or_altered_backup_is_refused(sqlite_runtime, sqlite_demo, tmp
     with pytest.raises(BackupError, match=f"entry {manifest.size - 2}: its payload does not hash"):
         verify_backup(altered, verifier)
     with pytest.raises(BackupError, match="does not verify"):
-        restore_backup(altered, work / "restored", rt.settings.data_dir / "log.key", [rt.state.path])
+        restore_backup(altered, work / "restored", rt.settings.data_dir / "log.key", [rt.state.path],
+                       keys_file=work / "good.keys")
     assert not (work / "restored").exists()
 
     # A copy that lost its newest entries but claims, with a fresh hash, to be a backup of the released log.
@@ -209,11 +218,14 @@ def test_restore_goes_into_a_new_deployment_and_names_the_entries_an_older_backu
     work = tmp_path_factory.mktemp("backups")
     backup = work / "older.backup"
     _cli_env(monkeypatch, live)
-    made = CliRunner().invoke(app, ["backup", "--data", str(live), "--out", str(backup)])
+    older_keys = work / "older.keys"
+    made = CliRunner().invoke(app, ["backup", "--data", str(live), "--out", str(backup), "--keys-out", str(older_keys)])
     assert made.exit_code == 0, made.output
-    assert "written and verified" in flat(made) and "holds no keys" in flat(made)
+    assert "written and verified" in flat(made) and "holds no keys" in flat(made) and "rows of personal data" \
+        in flat(made)
     with tarfile.open(backup) as tar:
-        assert tar.getnames() == ["manifest.json", "parley.db"]  # no log.key, no secret, no state file
+        # No log.key, no secret, no state file, no data key: the personal data sealed beside the database.
+        assert tar.getnames() == ["manifest.json", "parley.db", "sealed-rows.json"]
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
     assert "PRIVATE" not in json.dumps(manifest) and manifest["log_vkey"] == rt.log_signer.vkey()
     again = CliRunner().invoke(app, ["backup", "--data", str(live), "--out", str(backup)])
@@ -239,10 +251,14 @@ def test_restore_goes_into_a_new_deployment_and_names_the_entries_an_older_backu
                                      "--log-key", str(other), "--checkpoint", str(live / "log.state")])
     assert wrong.exit_code == 1 and "not the key of the log" in flat(wrong)
 
+    # Without a key source the sealed personal data cannot be opened: refused, nothing written.
+    keyless = CliRunner().invoke(app, ["restore", "--backup", str(backup), "--data", str(work / "n0"),
+                                       "--log-key", key, "--checkpoint", str(live / "log.state")])
+    assert keyless.exit_code == 1 and "no key source gives" in flat(keyless) and not (work / "n0").exists()
     # Restored with the live state file: 5 released entries are not in the backup; it says which.
     new = work / "n1"
     older = CliRunner().invoke(app, ["restore", "--backup", str(backup), "--data", str(new), "--log-key", key,
-                                     "--checkpoint", str(live / "log.state")])
+                                     "--checkpoint", str(live / "log.state"), "--keys", str(older_keys)])
     missing = f"entries {size} to {size + 4} (5 entries) are released but not in this backup"
     assert older.exit_code == 3, older.output
     assert missing in flat(older)
@@ -258,10 +274,13 @@ def test_restore_goes_into_a_new_deployment_and_names_the_entries_an_older_backu
     # A fresh backup of the live log restores consistent, checks clean, and serves.
     _cli_env(monkeypatch, live)
     newer = work / "newer.backup"
-    assert CliRunner().invoke(app, ["backup", "--data", str(live), "--out", str(newer)]).exit_code == 0
+    newer_keys = work / "newer.keys"
+    assert CliRunner().invoke(app, ["backup", "--data", str(live), "--out", str(newer),
+                                    "--keys-out", str(newer_keys)]).exit_code == 0
     fresh = work / "n2"
     ok = CliRunner().invoke(app, ["restore", "--backup", str(newer), "--data", str(fresh), "--log-key", key,
-                                  "--checkpoint", str(live / "log.state"), "--checkpoint", str(new / "log.state")])
+                                  "--checkpoint", str(live / "log.state"), "--checkpoint", str(new / "log.state"),
+                                  "--keys", str(newer_keys)])
     assert ok.exit_code == 0 and "consistent with the released checkpoint" in flat(ok)
     _cli_env(monkeypatch, fresh)
     checked = CliRunner().invoke(app, ["log", "check", "--data", str(fresh)])

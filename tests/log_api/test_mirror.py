@@ -141,7 +141,7 @@ def _crash(stack: contextlib.ExitStack, deployments: Deployments, tmp_path_facto
             gone_key = mirror.keys()[f"person:{gone}"].key
             assert gone_key is not None
             backup = work / "parley.backup"
-            manifest = create_backup(rt.settings, backup)
+            manifest = create_backup(rt.settings, backup, keys_out=work / "backup.keys")
             t0 = time.perf_counter()
             receipts = rt.pipeline.submit_many(notes(demo, MORE, "after"))
             seconds["write 1,000"] = time.perf_counter() - t0
@@ -295,7 +295,9 @@ def test_restore_from_the_backup_and_the_mirror_loses_no_acknowledged_record(bac
 def test_without_a_mirror_the_server_behind_the_witnesses_serves_reads_only(crashed, tmp_path):
     # No released checkpoint survives: the backup's own becomes the state file, and the server starts.
     target = tmp_path / "restored"
-    result = restore_backup(crashed.backup, target, crashed.log_key, [], backup_is_latest=True)
+    # The backup's personal data opens with the keys file written with it (there is no mirror here).
+    result = restore_backup(crashed.backup, target, crashed.log_key, [], backup_is_latest=True,
+                            keys_file=crashed.work / "backup.keys")
     assert result.size == crashed.backup_size and result.missing is None
     rt = open_copy(f"sqlite:///{target / 'parley.db'}", target, witness_policy=crashed.policy)
     try:

@@ -299,11 +299,11 @@ def test_on_postgresql_destroyed_data_is_gone_from_every_table_and_a_fresh_backu
         live = _every_table_at(rt.settings.database_url)
         assert _hits(live) == [] and _found(live) == []
         out = tmp_path / "fresh.backup"
-        manifest = create_backup(rt.settings, out)
+        manifest = create_backup(rt.settings, out, keys_out=tmp_path / "fresh.keys")
         name, url = new_pg_database(deployments)
         try:
             restored = restore_backup(out, tmp_path / "restored", rt.settings.data_dir / "log.key", [rt.state.path],
-                                      database_url=url)
+                                      database_url=url, keys_file=tmp_path / "fresh.keys")
             assert restored.size == manifest.size
             copy = _every_table_at(url)
             assert len(copy) > 10_000  # the restored copy has its rows
@@ -314,3 +314,62 @@ def test_on_postgresql_destroyed_data_is_gone_from_every_table_and_a_fresh_backu
                          kinds=rt.kinds, projections=False, proofs=4).run()
         assert report.ok, (report.failures[:3], report.problems[:3])
         assert len(report.destroyed) >= 2
+
+
+def test_a_backup_made_before_a_destruction_holds_nothing_readable_of_the_person(sqlite_runtime, sqlite_demo,
+                                                                                  tmp_path):
+    """The backup seals personal data under keys it does not hold: taken while the person exists, it holds
+    no name in any script; restored with a mirror after the person was destroyed, the person is a tombstone,
+    since the mirror forgot the key. The same backup restored with a keys file written before the destruction
+    would open it: that file is the copy that does not forget (docs/retention.md)."""
+    from parley.assembly import kinds
+    from parley.backup import restore_backup
+    from parley.logserver.replay import differences
+    from parley.models import KEY_TABLES, PROJECTION_TABLES
+
+    rt, demo = sqlite_runtime, sqlite_demo
+    rt.settings = rt.settings.model_copy(update={"mirror_members": "icrc/auditor"})
+    c = TestClient(create_app(rt.settings, rt))
+    ua, admin = demo.headers("ua/registrar"), demo.headers("ua/admin")
+    r = c.post("/api/persons", headers=ua, json={"category": "civilian", "person": {
+        "surname": "Жовтобрюх", "first_name": "Явдоха", "birth_place": "Глухівка",
+        "notes": "Zhovtobriukh / Zhovtobryukh Yavdokha; ru: Евдокия"}})
+    assert r.status_code == 201, r.text
+    pid = r.json()["person"]
+    assert c.post(f"/api/persons/{pid}/events", headers=ua, json={"event": "held_at", "place": "Глухівка",
+                                                                  "note": "Явдоха Жовтобрюх"}).status_code == 201
+    backup = tmp_path / "before.backup"
+    manifest = create_backup(rt.settings, backup, keys_out=tmp_path / "before.keys")
+    assert manifest.sealed_rows >= 2
+    with tarfile.open(backup) as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}  # type: ignore[union-attr]
+    assert set(members) == {"manifest.json", "parley.db", "sealed-rows.json"}
+    assert all(_hits(data) == [] for data in members.values()), {n: _hits(d) for n, d in members.items()}
+    # The keys file holds the person's key (it is the copy that does not forget).
+    assert f"person:{pid}".encode() in (tmp_path / "before.keys").read_bytes()
+
+    destroyed = c.post(f"/api/persons/{pid}/destroy", headers=admin,
+                       json={"reason": "request", "basis": "request of 2026-12-01"})
+    assert destroyed.status_code == 201, destroyed.text
+    mirror = MirrorStore(tmp_path / "mirror", rt.log_signer.vkey(), "mirror.test.parley.local")
+    sync_once(mirror, TileReader("", demo.token("icrc/auditor"), client=TestClient(c.app)))
+    assert mirror.keys()[f"person:{pid}"].key is None  # the mirror forgot it
+    token = mirror.add_client("restore")
+    served = TestClient(create_mirror_app(mirror))
+    try:
+        result = restore_backup(backup, tmp_path / "restored", rt.settings.data_dir / "log.key", [rt.state.path],
+                                mirror=TileReader("", token, client=served), kinds=kinds(), published=True)
+    finally:
+        served.close()
+        mirror.close()
+    assert result.missing is None and result.appended >= 1
+    restored = tmp_path / "restored" / "parley.db"
+    assert _hits(_every_table(restored)) == [] and _hits(restored.read_bytes()) == []
+    from parley.db import make_engine
+
+    again = make_engine(f"sqlite:///{restored}")
+    try:
+        # Everything else is as the live server has it: the same rows, the same keys, the tombstone.
+        assert not differences(rt.engine, again, (*PROJECTION_TABLES, *KEY_TABLES, LogEntry))
+    finally:
+        again.dispose()
