@@ -41,6 +41,7 @@ LAYERS = (
     Layer("pages", ("parley.web",)),
     Layer("log server: log, records and members over HTTP; publisher, replay, audit", ("parley.logserver",)),
     Layer("backups and restores of a deployment", ("parley.backup",)),
+    Layer("a backup's personal data, sealed under the data subjects' keys", ("parley.sealed_rows",)),
     Layer("witness and mirror programs", ("parley.witness", "parley.mirror")),
     Layer("migrations", ("parley.migrations",)),
     Layer("every table, gathered", ("parley.models",)),
