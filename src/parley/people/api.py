@@ -376,6 +376,26 @@ class DueRow(BaseModel):
     last_record: str
     due_since: str
     may_destroy: bool
+    rule: int | None  # the party's retention.rules record, or None: the deployment's settings
+
+
+class DueInquiry(BaseModel):
+    inquiry: str
+    party: str
+    status: str
+    last_record: str
+    due_since: str
+    may_destroy: bool
+    rule: int | None
+
+
+class PartyRules(BaseModel):
+    party: str
+    rules: dict[str, int]  # days, by person category and "inquiry"
+    basis: str | None
+    index: int  # the retention.rules record
+    author: str
+    time: str
 
 
 class RetentionRule(BaseModel):
@@ -384,9 +404,17 @@ class RetentionRule(BaseModel):
 
 
 class RetentionReport(BaseModel):
-    rules: dict[str, RetentionRule]  # by category
+    rules: dict[str, RetentionRule]  # the deployment's settings, by category: for parties that signed none
+    party_rules: list[PartyRules]  # each party's latest signed rules, which govern its reports
     due: list[DueRow]
+    due_inquiries: list[DueInquiry]
     destroyed: list[Destruction]
+
+
+class RulesBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: dict[str, int]  # days by person category (pow, civilian, missing, deceased) and "inquiry"
+    basis: Annotated[str, Field(max_length=1000)]  # the law or agreement the rules follow
 
 
 class DestroyBody(BaseModel):
@@ -405,6 +433,15 @@ async def destroy_person(pid: str, body: DestroyBody, rt: CurrentRuntime, s: DbS
     retention.require_destroyer(who, p)
     receipt = await submit_as_async(rt, s, who, "person.destroy", p.audience.split(","),
                                     retention.destruction_payload(p.id, body.reason, body.basis))
+    return _answer(receipt)
+
+
+@router.post("/retention/rules", status_code=201, response_model=ReceiptBody, responses=written())
+async def set_retention_rules(body: RulesBody, rt: CurrentRuntime, s: DbSession,
+                              who: CurrentPrincipal) -> JSONResponse:
+    """Your party's retention rules, signed by one of its admins and read by every party (``retention.rules``):
+    they replace the party's earlier ones and, for its reports, the deployment's settings."""
+    receipt = await submit_as_async(rt, s, who, "retention.rules", ["all"], body.model_dump())
     return _answer(receipt)
 
 

@@ -158,11 +158,17 @@ def retention_report(url: Url = "http://127.0.0.1:8000", token: Token = "", as_j
         out.print_json(data=data)
         return
     rules = ", ".join(f"{c}: {r['days']} days" for c, r in data["rules"].items()) or "none (kept without limit)"
-    out.print(f"retention rules: {rules}", markup=False)
-    t = Table(Column("due: person", no_wrap=True), Column("category"), Column("party"), Column("last record"),
-              Column("due since"), Column("you may destroy"))
+    out.print(f"retention rules of the deployment (for parties that signed none): {rules}", markup=False)
+    for pr in data.get("party_rules", []):
+        said = ", ".join(f"{c}: {d} days" for c, d in sorted(pr["rules"].items()))
+        out.print(f"retention rules of {pr['party']} (record {pr['index']}, {pr['basis']}): {said}", markup=False)
+    t = Table(Column("due: person or inquiry", no_wrap=True), Column("category"), Column("party"),
+              Column("last record"), Column("due since"), Column("you may destroy"))
     for d in data["due"]:
         t.add_row(d["person"], d["category"], d["party"], d["last_record"], d["due_since"],
+                  "yes" if d["may_destroy"] else "no")
+    for d in data.get("due_inquiries", []):
+        t.add_row(d["inquiry"], "inquiry", d["party"], d["last_record"], d["due_since"],
                   "yes" if d["may_destroy"] else "no")
     out.print(t)
     t = Table(Column("destroyed: person or inquiry", no_wrap=True), Column("by record", no_wrap=True), Column("reason"),
@@ -321,6 +327,23 @@ def destroy_inquiry(ref: str,
              f"the destruction of inquiry {ref}")
 
 
+def retention_rules(rule: Annotated[list[str], typer.Option(
+                        "--rule", help="CATEGORY=DAYS: pow, civilian, missing, deceased or inquiry (repeatable)")],
+                    basis: Annotated[str, typer.Option(help="The law or agreement the rules follow")],
+                    url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Sign your party's retention rules (an admin): how many days after a case closed what your party reported
+    is due for destruction; every party reads them, and they replace your party's earlier rules."""
+    rules: dict[str, int] = {}
+    for r in rule:
+        name, _, days = r.partition("=")
+        if not name or not days.strip().isdigit():
+            console.print(f"[red]--rule {r!r}: expected CATEGORY=DAYS, e.g. civilian=3650[/red]", highlight=False)
+            raise typer.Exit(2)
+        rules[name.strip()] = int(days)
+    _receipt(_call(url, token, "POST", "/api/retention/rules", {"rules": rules, "basis": basis}),
+             "your party's retention rules")
+
+
 def register_commands(root: typer.Typer) -> None:
     root.add_typer(person_app, name="person")
     root.add_typer(list_app, name="list")
@@ -328,6 +351,7 @@ def register_commands(root: typer.Typer) -> None:
     retention_app = typer.Typer(help="Retention of personal data: what is due, what was destroyed.",
                                 no_args_is_help=True)
     retention_app.command("report")(retention_report)
+    retention_app.command("rules")(retention_rules)
     root.add_typer(retention_app, name="retention")
     root.command("review")(review)
     root.command("decide")(decide)

@@ -120,6 +120,8 @@ REPORTER_DESTROYS = Code("person.reporter_destroys",
                          "only the reporting party's admins destroy its report of a person")
 ALREADY_DESTROYED = Code("person.already_destroyed", "the data of person {person!r} was destroyed by record {index}")
 DESTROY_AUDIENCE = Code("person.destroy_audience", "a destruction has the audience of the person it destroys")
+RETENTION_ROLES = Code("retention.roles", "only {roles} members set their party's retention rules")
+RETENTION_AUDIENCE = Code("retention.audience", "retention rules are read by every party: their audience is all")
 FILER_DESTROYS = Code("inquiry.filer_destroys",
                       "only the admins of the party an inquiry was filed with destroy it")
 INQUIRY_DESTROYED = Code("inquiry.already_destroyed",

@@ -223,6 +223,17 @@ class InquiryDestroy(Payload):
     basis: Annotated[str, StringConstraints(min_length=1, max_length=1000, strip_whitespace=True)]
 
 
+class RetentionRules(Payload):
+    """How long a party keeps what it reported once the case is closed: days by person category (counted from
+    the person's last record once released, repatriated or their remains returned) and for its closed inquiries
+    (``inquiry``, from the inquiry's last record); what is not named is kept without limit. The party's latest
+    rules replace its earlier ones and, for its reports, the deployment's settings (``people.retention``).
+    ``basis``: the law or agreement the rules follow."""
+
+    rules: dict[Literal["pow", "civilian", "missing", "deceased", "inquiry"], Annotated[int, Field(ge=1, le=36_500)]]
+    basis: Annotated[str, StringConstraints(min_length=1, max_length=1000, strip_whitespace=True)]
+
+
 # -- helpers ---------------------------------------------------------------------------------------
 def _require(ctx: Context, allowed: bool, roles: frozenset[str], what: Code) -> None:
     """Refuse unless ``allowed`` (the rule of ``people.rules`` over the author's roles), naming the roles."""
@@ -561,6 +572,14 @@ def apply_inquiry_destroy(ctx: Context) -> None:
     ctx.destroys.append(subject)
 
 
+def apply_retention_rules(ctx: Context) -> None:
+    """A party's retention rules: signed by one of its admins, read by every party. The retention report reads
+    them from the log (``people.retention.party_rules``); nothing else changes."""
+    _require(ctx, rules.may_set_retention(ctx), rules.DESTROYERS, C.RETENTION_ROLES)
+    if ctx.record.audience.text() != "all":
+        raise Unprocessable(C.RETENTION_AUDIENCE, field="audience")
+
+
 def _person_subject(pid: str) -> str:
     return f"person:{pid}"
 
@@ -587,6 +606,7 @@ KINDS: tuple[Kind, ...] = (
          subjects=lambda p: (f"inquiry:{p.inquiry}", *((_person_subject(p.person),) if p.person else ()))),
     Kind("person.destroy", PersonDestroy, apply_destroy, rules.DESTROYERS, readers=PERSONAL),
     Kind("inquiry.destroy", InquiryDestroy, apply_inquiry_destroy, rules.DESTROYERS, readers=PERSONAL),
+    Kind("retention.rules", RetentionRules, apply_retention_rules, rules.DESTROYERS),
 )
 # These kinds by name, and the read policy over them: what this capability's records and reads refer to is
 # always one of its own kinds (``parley.assembly`` registers them with every other capability's).

@@ -18,7 +18,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from parley.errors import Forbidden
@@ -127,31 +127,78 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def party_rules(s: Session) -> dict[str, dict[str, Any]]:
+    """Each party's latest signed retention rules (``retention.rules``, read by every party), by party."""
+    out: dict[str, dict[str, Any]] = {}
+    for e in s.execute(select(LogEntry).where(LogEntry.kind == "retention.rules").order_by(LogEntry.idx)).scalars():
+        p = json.loads(e.payload)
+        out[e.party] = {"party": e.party, "rules": p.get("rules", {}), "basis": p.get("basis"), "index": e.idx,
+                        "author": e.author, "time": e.time}
+    return out
+
+
 def report(s: Session, who: Principal, retention_days: dict[str, int], *, now: datetime | None = None,
            limit: int = 10_000) -> dict[str, Any]:
     """Who is due for destruction under the rules, and what was destroyed by which record (what ``who`` may
-    read: persons of its audience; due ones of any party it reads, each to be destroyed by its reporter)."""
+    read: persons and inquiries of its audience; due ones of any party it reads, each to be destroyed by its
+    reporter). A party's signed rules (``retention.rules``) govern its reports; the deployment's settings
+    (``retention_days``) those of a party that signed none."""
     svc.require_reader(who)
     now = now or _now()
-    due = []
-    for category, days in sorted(retention_days.items()):
-        cutoff = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        q = (select(Person, LogEntry.time).join(LogEntry, LogEntry.idx == Person.updated_idx)
-             .where(svc.LIVE, Person.category == category, Person.status.in_(CLOSED), LogEntry.time < cutoff)
-             .order_by(Person.updated_idx))
-        for p, last in s.execute(q).all():
-            if svc.can_read(who, "person.register", p):
-                due_at = datetime.fromisoformat(last) + timedelta(days=days)
-                due.append({"person": p.id, "category": p.category, "party": p.party, "status": p.status,
-                            "last_record": last, "due_since": due_at.strftime("%Y-%m-%d"),
-                            "may_destroy": rules.may_destroy(who, p)})
-                if len(due) >= limit:
-                    break
+    signed = party_rules(s)
+    # (parties, or None: every party without signed rules) -> their rules, and where the rules come from.
+    regimes: list[tuple[list[str] | None, dict[str, int], int | None]] = [
+        ([party], {c: int(d) for c, d in r["rules"].items()}, r["index"]) for party, r in sorted(signed.items())]
+    regimes.append((None, dict(retention_days), None))
+    due: list[dict[str, Any]] = []
+    due_inquiries: list[dict[str, Any]] = []
+    for parties, days_by, source in regimes:
+        whose = Person.party.in_(parties) if parties is not None else Person.party.notin_(list(signed))
+        for category, days in sorted(days_by.items()):
+            if category == "inquiry":
+                due_inquiries += _due_inquiries(s, who, parties, list(signed), days, now, source)
+                continue
+            cutoff = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            q = (select(Person, LogEntry.time).join(LogEntry, LogEntry.idx == Person.updated_idx)
+                 .where(svc.LIVE, whose, Person.category == category, Person.status.in_(CLOSED),
+                        LogEntry.time < cutoff)
+                 .order_by(Person.updated_idx))
+            for p, last in s.execute(q).all():
+                if svc.can_read(who, "person.register", p) and len(due) < limit:
+                    due_at = datetime.fromisoformat(last) + timedelta(days=days)
+                    due.append({"person": p.id, "category": p.category, "party": p.party, "status": p.status,
+                                "last_record": last, "due_since": due_at.strftime("%Y-%m-%d"),
+                                "may_destroy": rules.may_destroy(who, p), "rule": source})
+    due.sort(key=lambda d: (d["due_since"], d["person"]))
     destroyed = []
     for e in s.execute(select(LogEntry).where(LogEntry.kind.in_(("person.destroy", "inquiry.destroy")))
                        .order_by(LogEntry.idx)).scalars():
         if k.POLICY.may_read_record(who, e.kind, e.audience, e.party):
             destroyed.append(destruction_of(s, e.idx))
     return {"rules": {c: {"days": d, "closed_statuses": list(CLOSED)} for c, d in sorted(retention_days.items())},
-            "due": due, "destroyed": destroyed}
+            "party_rules": [signed[p] for p in sorted(signed)], "due": due, "due_inquiries": due_inquiries,
+            "destroyed": destroyed}
+
+
+def _due_inquiries(s: Session, who: Principal, parties: list[str] | None, signed: list[str], days: int,
+                   now: datetime, source: int | None) -> list[dict[str, Any]]:
+    """Closed inquiries of ``parties`` (None: of every party not in ``signed``) whose last record is older than
+    ``days``."""
+    q = select(Inquiry).where(Inquiry.status == "closed")
+    q = q.where(Inquiry.party.in_(parties)) if parties is not None else q.where(Inquiry.party.notin_(signed))
+    out = []
+    for i in s.execute(q.order_by(Inquiry.id)).scalars():
+        if not svc.can_read(who, svc.INQUIRY, i):
+            continue
+        last_idx = s.scalar(select(func.max(InquiryDecision.idx)).where(InquiryDecision.inquiry == i.id)) \
+            or i.created_idx
+        last = s.scalar(select(LogEntry.time).where(LogEntry.idx == last_idx))
+        if last is None:
+            continue
+        due_at = datetime.fromisoformat(last) + timedelta(days=days)
+        if due_at <= now:
+            out.append({"inquiry": i.id, "party": i.party, "status": i.status, "last_record": last,
+                        "due_since": due_at.strftime("%Y-%m-%d"), "may_destroy": rules.may_destroy_inquiry(who, i),
+                        "rule": source})
+    return out
 

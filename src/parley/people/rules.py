@@ -112,6 +112,11 @@ def may_destroy_any(who: Actor) -> bool:
     return bool(who.roles & DESTROYERS)
 
 
+def may_set_retention(who: Actor) -> bool:
+    """``retention.rules``: a party's admin sets how long what the party reports is kept."""
+    return may_destroy_any(who)
+
+
 def may_destroy_inquiry(who: Actor, inquiry: InquiryView) -> bool:
     """``inquiry.destroy``: an admin of the party the inquiry was filed with (the family's request is made
     to it; a mediator's admin destroys the inquiries filed with the mediator)."""

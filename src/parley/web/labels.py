@@ -26,6 +26,7 @@ KIND_LABELS: dict[str, str] = {
     "person.event": N_("Status event of a person"), "list.import": N_("List imported"),
     "person.destroy": N_("A person's data destroyed"),
     "inquiry.destroy": N_("An inquiry's data destroyed"),
+    "retention.rules": N_("Retention rules of a party"),
     "match.decide": N_("Match decision"), "inquiry.file": N_("Inquiry filed"),
     "inquiry.decide": N_("Decision on an inquiry"),
 }

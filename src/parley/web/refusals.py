@@ -405,6 +405,8 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "person.reporter_destroys": N_("Only the reporting party's admins destroy its report of a person."),
     "person.already_destroyed": N_("This person's data was destroyed by record {index}."),
     "person.destroy_audience": N_("A destruction has the audience of the person it destroys."),
+    "retention.roles": N_("Only {roles} members set their party's retention rules."),
+    "retention.audience": N_("Retention rules are read by every party: their audience is all."),
     "inquiry.filer_destroys": N_("Only the admins of the party an inquiry was filed with destroy it."),
     "inquiry.already_destroyed": N_("This inquiry's data was destroyed by record {index}."),
     "inquiry.destroy_audience": N_("A destruction has the audience of the inquiry it destroys."),
