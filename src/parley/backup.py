@@ -40,8 +40,9 @@ opened with its key) and the tree they make with the backup's against the mirror
 log key, cosigned per the witness policy if given) and every other known checkpoint, and only then stores the
 keys the backup lacks and appends the entries through the pipeline as a replay (``parley log replay``'s: sealed
 payloads stored as they were): the same leaves, the same tree, every table rebuilt as when they were first
-written, destructions included. Nothing is appended if any check fails, nor if an entry after the backup was
-destroyed (its content, needed to rebuild what it made, is gone: ``docs/retention.md``). If the restored log
+written, destructions included (an entry destroyed since is appended as stored and not applied; the
+tombstones of what was all destroyed are made from the notes: ``docs/retention.md``). Nothing is appended if
+any check fails. If the restored log
 is still behind the newest released checkpoint (no mirror, or a mirror behind it) the result names the missing
 entries; the server then refuses to start (the state file says so), or, when only a witness knows the larger
 tree, serves reads and refuses writes (``log.behind_witnesses``, ``logserver/publish.py``).
@@ -771,6 +772,7 @@ def _append_from_mirror(url: str, signer: Signer, origin: str, kinds: Mapping[st
                     raise BackupError(f"the mirror serves {exc}; nothing was appended") from None
                 if by is not None:
                     destructions.claim(idx, by)
+                    items.append((note, None, None, kept.decode()))  # appended as it was, nothing applied
                 elif plain is not None:
                     items.append((note, json.loads(plain), None, kept.decode()))
                 leaf = merkle.leaf_hash(note)
@@ -786,14 +788,11 @@ def _append_from_mirror(url: str, signer: Signer, origin: str, kinds: Mapping[st
             if problems:
                 raise BackupError(f"the mirror serves entry {problems[0][0]} as destroyed: {problems[0][1]}; nothing "
                                   "was appended")
-            if destructions.claims:
-                idx, by = destructions.claims[0]
-                raise BackupError(f"entry {idx}, written after the backup, was destroyed by record {by}: a replay "
-                                  "cannot rebuild what it made without its content (docs/retention.md); restore a "
-                                  f"backup made after record {by} if there is one; nothing was appended")
-        # The keys of the subjects the backup does not know (made after it), as the mirror holds them.
+        # The keys of the subjects the backup does not know (made after it), as the mirror holds them: a
+        # destroyed one without its key, so the destruction replayed finds it.
         with writing(session_factory(engine)) as s:
-            sealing.carry_keys(s, [(x, k.key, k.created_idx, None) for x, k in keys.items() if k.key is not None])
+            sealing.carry_keys(s, [(x, k.key, k.created_idx, k.destroyed_idx if k.key is None else None)
+                                   for x, k in keys.items()])
     finally:
         engine.dispose()
     engine = make_engine(url, pool_size=1, max_overflow=1)
@@ -816,6 +815,11 @@ def _append_from_mirror(url: str, signer: Signer, origin: str, kinds: Mapping[st
                 progress("appending the mirror's entries", done, len(entries))
         finally:
             pipeline.close()
+        # Persons and inquiries whose every record came destroyed: their tombstones, from the notes.
+        from parley.people.retention import restore_tombstones
+
+        with writing(session_factory(engine)) as s:
+            restore_tombstones(s)
     finally:
         engine.dispose()
     size, root, _ = _head(url)

@@ -139,6 +139,19 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     with tarfile.open(out) as tar:
         members = [tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()]  # type: ignore[union-attr]
     assert members and all(_hits(m) == [] for m in members)
+    # The log alone rebuilds every table (``parley log replay``): the destroyed records appended as they are,
+    # the destructions replayed, the tombstones made from the notes — equal to the server's, row for row.
+    from parley.db import make_engine
+    from parley.logserver.replay import differences, replay
+    from parley.models import KEY_TABLES, PROJECTION_TABLES
+
+    target = make_engine(f"sqlite:///{tmp_path / 'replayed.db'}")
+    try:
+        done = replay(rt.engine, target, rt.log_signer, rt.settings.log_origin, kinds=rt.kinds)
+        assert done.problems == [] and done.records == rt.state.current().size
+        assert not differences(rt.engine, target, (*PROJECTION_TABLES, *KEY_TABLES, LogEntry))
+    finally:
+        target.dispose()
 
     # The mirror follows the destructions: the keys deleted, gone from its files, the payloads naming the persons
     # overwritten by the destroyed marker; it still serves everything else (a second mirror copies it whole,
@@ -237,6 +250,16 @@ def test_a_destroyed_inquiry_is_gone_everywhere_and_the_log_still_verifies(sqlit
     assert report.ok, (report.failures[:3], report.problems[:3])
     destroyed = {i for i, _ in report.destroyed}
     assert told.json()["index"] in destroyed
+    from parley.db import make_engine
+    from parley.logserver.replay import differences, replay
+    from parley.models import KEY_TABLES, PROJECTION_TABLES
+
+    target = make_engine(f"sqlite:///{tmp_path / 'replayed.db'}")
+    try:  # the log alone rebuilds the same tables, the inquiry's tombstone made from the notes
+        assert replay(rt.engine, target, rt.log_signer, rt.settings.log_origin, kinds=rt.kinds).problems == []
+        assert not differences(rt.engine, target, (*PROJECTION_TABLES, *KEY_TABLES, LogEntry))
+    finally:
+        target.dispose()
     with rt.sessions() as s:
         stored = {e.idx: e.payload for e in s.execute(select(LogEntry).where(LogEntry.idx.in_(
             [filed.json()["index"], told.json()["index"]]))).scalars()}

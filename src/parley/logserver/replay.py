@@ -59,9 +59,12 @@ def replay(source: Engine, target: Engine, signer: Signer, origin: str, *, kinds
             for idx, note, payload, payload_hash in rows:
                 text, by = opener.open(payload, payload_hash)
                 if text is None:
-                    report.problems.append(f"record {idx}: its personal data was destroyed by record {by}; a replay "
-                                           "cannot apply it (restore a backup instead)")
-                    return report
+                    # Destroyed: appended as it is, nothing applied (its content is gone); the destroying
+                    # record, later, is replayed onto what is left, and the tombstones are made at the end.
+                    marker = payload if sealing.is_destroyed(payload) else \
+                        sealing.destroyed_marker(by or idx + 1, sealing.subjects_of(payload))
+                    items.append((note, None, None, marker))
+                    continue
                 items.append((note, json.loads(text), None, payload))
             results = pipeline.submit_many(items, replay=True)
             for (idx, _, _, _), res in zip(rows, results, strict=True):
@@ -75,6 +78,10 @@ def replay(source: Engine, target: Engine, signer: Signer, origin: str, *, kinds
             report.records = pos
             if progress:
                 progress(pos, total)
+        from parley.people.retention import restore_tombstones
+
+        with writing(tsessions) as t:
+            restore_tombstones(t)
         checkpoints = s.execute(select(LogCheckpoint).order_by(LogCheckpoint.size)).scalars().all()
         cosigs = s.execute(select(LogCosignature)).scalars().all()
         progress_rows = s.execute(select(WitnessProgress)).scalars().all()

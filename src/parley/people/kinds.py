@@ -14,7 +14,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from parley.errors import Code, Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.parties.models import Party
@@ -402,12 +402,15 @@ def apply_list(ctx: Context) -> None:
     for i, r in enumerate(p.report):
         if r.status == "accepted":
             person = ctx.session.get(Person, r.person) if r.person else None
+            if person is None and ctx.replay and r.person and _key_destroyed(ctx, f"person:{r.person}"):
+                continue  # replayed after its destruction: its registration came destroyed, nothing to check
             if person is None or person.list_id != p.id or person.list_row != r.row or person.party != reporter:
                 raise Unprocessable(C.ACCEPTED_NAMES,
                                     field=f"report.{i}.person")
         elif r.status == "duplicate" and not (r.of or r.of_row):
             raise Unprocessable(C.DUPLICATE_NAMES, field=f"report.{i}.of")
-        elif r.status == "duplicate" and r.of:
+        elif r.status == "duplicate" and r.of and not (ctx.replay and ctx.session.get(Person, r.of) is None
+                                                       and _key_destroyed(ctx, f"person:{r.of}")):
             _readable_person(ctx, r.of, f"report.{i}.of", live=False)
         elif r.status == "rejected" and not r.reason:
             raise Unprocessable(C.REJECTED_REASON, field=f"report.{i}.reason")
@@ -512,11 +515,15 @@ def apply_inquiry_decide(ctx: Context) -> None:
 
 def apply_destroy(ctx: Context) -> None:
     """Destroy a person's data: the key its records are sealed under, its projection (a tombstone that says
-    which record destroyed it), its status history, the match decisions naming it and the messages of inquiry
-    decisions naming it. The pipeline then stores every entry naming the person as destroyed
-    (``Context.destroys``) and makes the storage forget once committed."""
+    which record destroyed it: what the log's notes say of it, nothing of its payloads), its status history,
+    the match decisions and the inquiry decisions naming it (each such inquiry's status as its other decisions
+    make it). The pipeline then stores every entry naming the person as destroyed (``Context.destroys``) and
+    makes the storage forget once committed."""
     p: PersonDestroy = ctx.payload
     _require(ctx, rules.may_destroy_any(ctx), rules.DESTROYERS, C.DESTROY_ROLES)
+    subject = f"person:{p.person}"
+    if ctx.replay and ctx.session.get(Person, p.person) is None and _destroyed_since(ctx, subject):
+        return
     row = _readable_person(ctx, p.person, live=False)
     if row.destroyed_idx is not None:
         raise Conflict(C.ALREADY_DESTROYED, person=row.id, index=row.destroyed_idx, field="person")
@@ -529,17 +536,54 @@ def apply_destroy(ctx: Context) -> None:
         setattr(row, name, "")
     row.surname_key = row.first_key = row.patronymic_key = row.birth_year = ""
     row.status, row.status_date, row.seriously_wounded = "destroyed", "", False
+    row.category, row.own_party, row.list_id, row.list_row = "", None, None, None
     row.destroyed_idx = row.updated_idx = ctx.idx
     s.execute(delete(PersonEvent).where(PersonEvent.person == row.id))
     s.execute(delete(MatchDecision).where((MatchDecision.left == row.id) | (MatchDecision.right == row.id)))
-    s.execute(update(InquiryDecision).where(InquiryDecision.person == row.id).values(message=""))
-    subject = f"person:{row.id}"
+    asked = set(s.execute(select(InquiryDecision.inquiry).where(InquiryDecision.person == row.id)).scalars())
+    s.execute(delete(InquiryDecision).where(InquiryDecision.person == row.id))
+    s.flush()
+    for ref in sorted(asked):
+        _inquiry_status(s, ref)
     key = s.get(DataKey, subject)
     if key is None:  # registered before sealing and never sealed: nothing to erase but the entries
         s.add(DataKey(subject=subject, key=None, created_idx=row.created_idx, destroyed_idx=ctx.idx))
     else:
         key.key, key.destroyed_idx = None, ctx.idx
     ctx.destroys.append(subject)
+
+
+def _destroyed_since(ctx: Context, subject: str) -> bool:
+    """Replaying: a subject whose projection does not exist because every record about it was appended
+    destroyed (written after the copy the replay extends, destroyed since). Its key is marked destroyed by
+    this record and its entries are named destroyed by it; the tombstone is made from the log's notes once
+    the replay ends (``people.retention.restore_tombstones``)."""
+    key = ctx.session.get(DataKey, subject)
+    if key is None or key.key is not None:
+        return False
+    key.destroyed_idx = ctx.idx
+    ctx.destroys.append(subject)
+    return True
+
+
+def _key_destroyed(ctx: Context, subject: str) -> bool:
+    key = ctx.session.get(DataKey, subject)
+    return key is not None and key.key is None and key.destroyed_idx is not None
+
+
+def _inquiry_status(s: Any, ref: str) -> None:
+    """An inquiry's status as its decisions make it (``apply_inquiry_decide``), after some were deleted."""
+    inq = s.get(Inquiry, ref)
+    if inq is None or inq.status == "destroyed":
+        return
+    status = "open"
+    for decision in s.execute(select(InquiryDecision.decision).where(InquiryDecision.inquiry == ref)
+                              .order_by(InquiryDecision.idx)).scalars():
+        if decision == "closed":
+            status = "closed"
+        elif decision in ("confirmed", "message"):
+            status = "answered"
+    inq.status = status
 
 
 def apply_inquiry_destroy(ctx: Context) -> None:
@@ -550,6 +594,8 @@ def apply_inquiry_destroy(ctx: Context) -> None:
     p: InquiryDestroy = ctx.payload
     _require(ctx, rules.may_destroy_any(ctx), rules.DESTROYERS, C.DESTROY_ROLES)
     s = ctx.session
+    if ctx.replay and s.get(Inquiry, p.inquiry) is None and _destroyed_since(ctx, f"inquiry:{p.inquiry}"):
+        return
     inq = s.get(Inquiry, p.inquiry)
     if inq is None or not POLICY.may_read(ctx, "inquiry.file", inq.audience, inq.party):
         raise NotFound(C.NO_INQUIRY, inquiry=p.inquiry, field="inquiry")

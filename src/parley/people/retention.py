@@ -202,3 +202,32 @@ def _due_inquiries(s: Session, who: Principal, parties: list[str] | None, signed
                         "rule": source})
     return out
 
+
+
+def restore_tombstones(s: Session) -> int:
+    """After a replay (a restore from a mirror, ``parley log replay``): the tombstone of every person and
+    inquiry destroyed whose records were all appended destroyed, so nothing made their projection. A
+    tombstone holds only what the log's notes say (``people.kinds.apply_destroy`` keeps nothing else): the
+    id, the reporting party and author and the time of the first record naming it, the audience of the record
+    that destroyed it, and the indices. Answers how many were made."""
+    made = 0
+    keys = s.execute(select(sealing.DataKey).where(sealing.DataKey.destroyed_idx.is_not(None))).scalars().all()
+    for key in keys:
+        kind, _, ident = key.subject.partition(":")
+        model = Person if kind == "person" else Inquiry if kind == "inquiry" else None
+        if model is None or s.get(model, ident) is not None:
+            continue
+        first, by = s.get(LogEntry, key.created_idx), s.get(LogEntry, key.destroyed_idx)
+        if first is None or by is None:
+            continue
+        when = datetime.fromisoformat(first.time.replace("Z", "+00:00"))
+        if model is Person:
+            s.add(Person(id=ident, category="", party=first.party, own_party=None, author=first.author,
+                         audience=by.audience, status="destroyed", surname_key="", created_idx=first.idx,
+                         updated_idx=by.idx, destroyed_idx=by.idx, created_at=when,
+                         **dict.fromkeys(PERSON_FIELDS, "")))
+        else:
+            s.add(Inquiry(id=ident, party=first.party, author=first.author, audience=by.audience, sought="{}",
+                          surname_key="", relationship="", status="destroyed", created_idx=first.idx, at=when))
+        made += 1
+    return made

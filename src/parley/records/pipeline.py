@@ -115,6 +115,13 @@ class Submission:
     ready: threading.Lock = field(default_factory=_held_lock)
     # Replay only: the payload as the source stored it (sealed, ``records.sealing``), stored again as it was.
     stored: str | None = None
+
+    @property
+    def destroyed(self) -> bool:
+        """Replayed with its payload destroyed (``{"parley_destroyed":N,…}``): the note is appended as it was
+        and nothing is applied, for the content is gone. The replayer checked that a later destroying record
+        among those it replays claims it (``log.sealed.Destructions``)."""
+        return self.replay and self.stored is not None and sealing.is_destroyed(self.stored)
     # Set by the appender: what ``log_entry.payload`` holds (the canonical payload, or it sealed) and the
     # data subjects it names.
     stored_as: str = ""
@@ -138,8 +145,8 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
     own = [s for s in sigs if s.name == rec.author]
     if len(own) != 1:
         raise Unauthorized(C.ONE_SIGNATURE)
-    canonical = canonical_payload(sub.payload)
-    if hashlib.sha256(canonical).hexdigest() != rec.payload_hash:
+    canonical = b"" if sub.destroyed else canonical_payload(sub.payload)
+    if not sub.destroyed and hashlib.sha256(canonical).hexdigest() != rec.payload_hash:
         raise Unprocessable(C.PAYLOAD_HASH, field="payload")
     if not sub.replay:
         when = rec.when
@@ -168,7 +175,8 @@ def prepare(sub: Submission, origin: str, kinds: Mapping[str, Kind],
         assert rec is not None and sig is not None
         sub.leaf = merkle.leaf_hash(sub.note)
         try:
-            sub.parsed = parse_payload(kinds[rec.kind], json.loads(sub.canonical))
+            if not sub.destroyed:
+                sub.parsed = parse_payload(kinds[rec.kind], json.loads(sub.canonical))
         except ParleyError as exc:
             sub.parsed = exc
         known = verifiers.get((rec.author, sig.key_id))
@@ -481,7 +489,8 @@ class Pipeline:
         kind = self.kinds[rec.kind]
         if isinstance(sub.parsed, ParleyError):
             raise sub.parsed
-        payload = sub.parsed if sub.parsed is not None else parse_payload(kind, json.loads(sub.canonical))
+        payload = None if sub.destroyed else \
+            sub.parsed if sub.parsed is not None else parse_payload(kind, json.loads(sub.canonical))
         text = sub.text.encode()
         author: Member | None = None
         party: Party | None = None
@@ -526,6 +535,10 @@ class Pipeline:
                 raise Unprocessable(C.REF_UNKNOWN, field="refs")
         ctx = Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party,
                       local=sub.local or {}, replay=sub.replay)
+        if sub.destroyed:  # its author's standing and signature checked above; its content is gone
+            assert sub.stored is not None
+            sub.stored_as, sub.subjects = sub.stored, sorted(set(sealing.subjects_of(sub.stored)))
+            return ctx
         kind.apply(ctx)
         sub.stored_as, sub.subjects = sub.canonical.decode(), ()
         if kind.subjects is not None:
