@@ -201,5 +201,7 @@ def read_keys_file(data: bytes, origin: str) -> dict[str, bytes | None]:
             raise SealedRowsError(f"the keys file is of log {body.get('log_origin')!r}, not {origin!r}")
         return {str(k["subject"]): base64.b64decode(k["key"]) if k["key"] is not None else None
                 for k in body["keys"]}
+    except SealedRowsError:
+        raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SealedRowsError(f"the keys file is unreadable: {exc.__class__.__name__}") from None

@@ -308,3 +308,69 @@ def test_backup_fails_with_exit_1(tmp_path, tmp_path_factory, monkeypatch, deplo
     assert not out.exists()
     failed = CliRunner().invoke(app, ["backup", "--data", str(tmp_path), "--out", str(tmp_path / "no" / "x")])
     assert failed.exit_code == 1 and "does not exist" in flat(failed)
+
+
+def test_the_sealed_personal_data_opens_only_with_this_logs_keys_and_unaltered(sqlite_runtime, sqlite_demo,
+                                                                              tmp_path_factory):
+    """A backup's sealed rows (``parley.sealed_rows``): a keys file of another log, a key that is not the
+    subject's, a row altered inside the member (its hash recomputed) — each refused, nothing served."""
+    import base64
+    import hashlib
+
+    rt = sqlite_runtime
+    work = tmp_path_factory.mktemp("sealed")
+    good, keys = work / "good.backup", work / "good.keys"
+    manifest = create_backup(rt.settings, good, keys_out=keys)
+    assert manifest.sealed_rows > 0
+    state, key = [rt.state.path], rt.settings.data_dir / "log.key"
+
+    # The keys file of another log.
+    other = work / "other.keys"
+    other.write_text(keys.read_text().replace(ORIGIN, "other.example/log"))
+    with pytest.raises(BackupError, match="keys file is of log"):
+        restore_backup(good, work / "r1", key, state, keys_file=other)
+    # A key that is not the subject's: the sealed rows do not open; the directory must not be served.
+    body = json.loads(keys.read_text())
+    body["keys"][0]["key"] = base64.b64encode(b"\x01" * 32).decode()
+    wrong = work / "wrong.keys"
+    wrong.write_text(json.dumps(body))
+    with pytest.raises(BackupError, match=r"does not open under its subjects' keys.*must not be served"):
+        restore_backup(good, work / "r2", key, state, keys_file=wrong)
+    assert not (work / "r2" / "log.state").exists()
+    # A row altered inside the member, the manifest's hash recomputed to match: it does not open either.
+    with tarfile.open(good) as tar:
+        held = json.loads(tar.extractfile("sealed-rows.json").read())  # type: ignore[union-attr]
+    row = next(r for rows in held["tables"].values() for r in rows)
+    ct = bytearray(base64.b64decode(row["ct"]))
+    ct[0] ^= 1
+    row["ct"] = base64.b64encode(bytes(ct)).decode()
+    data = json.dumps(held).encode()
+    altered = work / "altered.backup"
+    db = work / "copy.db"
+    extract_member(good, manifest, db)
+    _rewrite(good, work / "tmp.backup", db)
+    with tarfile.open(work / "tmp.backup") as src, tarfile.open(altered, "w") as tar:
+        fixed = {**json.loads(src.extractfile(MANIFEST).read()),  # type: ignore[union-attr]
+                 "sealed_bytes": len(data), "sealed_sha256": hashlib.sha256(data).hexdigest()}
+        for name, content in ((MANIFEST, json.dumps(fixed).encode()), (manifest.member, db.read_bytes()),
+                              ("sealed-rows.json", data)):
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    with pytest.raises(BackupError, match="does not open under its subjects' keys"):
+        restore_backup(altered, work / "r3", key, state, keys_file=keys)
+    # The member itself damaged (its hash no longer the manifest's): refused when read.
+    damaged = work / "damaged.backup"
+    with tarfile.open(good) as src, tarfile.open(damaged, "w") as tar:
+        for m in src.getmembers():
+            content = src.extractfile(m).read()  # type: ignore[union-attr]
+            if m.name == "sealed-rows.json":
+                content = content.replace(b'"ct":"', b'"ct":"A', 1)
+            info = tarfile.TarInfo(m.name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    with pytest.raises(BackupError, match=r"sealed-rows\.json is damaged"):
+        verify_backup(damaged, Verifier.from_vkey(rt.log_signer.vkey()))
+    # And the good one, with its keys, restores.
+    done = restore_backup(good, work / "r4", key, state, keys_file=keys)
+    assert done.missing is None
