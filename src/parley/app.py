@@ -109,8 +109,10 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
             await run_in_threadpool(publisher.check_behind)
             publisher.start()
         # What start-up built (the application, its models, the runtime's caches) lives as long as the
-        # process: out of the collector's sight, a full collection walks only what requests made since.
-        gc.freeze()
+        # process: out of the collector's sight, a full collection walks only what requests made since (a
+        # served process only, ``cli.run_server``: a test process makes many applications and drops them).
+        if getattr(app.state, "freeze_after_start", False):
+            gc.freeze()
         try:
             yield
         finally:

@@ -158,6 +158,9 @@ def run_server(app: Any, **options: Any) -> None:
         raise SystemExit(0)
 
     previous = signal.signal(signal.SIGTERM, terminated)
+    # This process serves one application: once it has started, what start-up built is frozen out of the
+    # garbage collector's sight (``app._lifespan``).
+    app.state.freeze_after_start = True
     try:
         uvicorn.run(app, **options)
     finally:
