@@ -286,14 +286,17 @@ def create_backup(settings: Settings, out: Path, *, progress: Progress = _noop,
                   "--dbname", _pg_url(settings.database_url)], settings.database_url)
             progress("dumping the database (pg_dump)", 1, 1)
             # Sealed in a scratch database restored from the dump, then dumped again from there: the live
-            # database is never changed, and the member holds the blanked rows only.
-            with _restored(backend, first, None, settings.database_url, progress) as scratch:
+            # database is never changed, and the member holds the blanked rows only. With --verify-url (a role
+            # that may not create databases) that database serves for this too, and is emptied again after.
+            sequences = _sequences(verify_url) if verify_url is not None else set()
+            with _restored(backend, first, verify_url, settings.database_url, progress) as scratch:
                 sealed = _seal_copy(scratch, settings.log_origin, keys_out, progress)
+                size, root, note = _head(scratch)  # the dump's, as verification checks again
                 _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--file", str(member),
                       "--dbname", _pg_url(scratch)], scratch)
+                if verify_url is not None:
+                    _drop_restored(scratch, sequences)
             first.unlink()
-            size = -1
-            root, note = b"", b""
         sealed_file = work / sealed_rows.MEMBER
         sealed_file.write_bytes(json.dumps(sealed, separators=(",", ":")).encode())
         sealed_bytes, sealed_digest = _file_sha256(sealed_file, progress, "hashing the sealed rows")
@@ -305,11 +308,6 @@ def create_backup(settings: Settings, out: Path, *, progress: Progress = _noop,
                             member_bytes=nbytes, member_sha256=digest, sealed_member=sealed_file.name,
                             sealed_bytes=sealed_bytes, sealed_sha256=sealed_digest,
                             sealed_rows=sealed_rows.count(sealed))
-        if backend == "postgresql":
-            # The dump's log head is known once it is restored somewhere: verification fills it in.
-            with _restored(backend, member, verify_url, settings.database_url, progress) as url:
-                size, root, note = _head(url)
-            manifest = Manifest(**{**asdict(manifest), "size": size, "root": root.hex(), "checkpoint": note.decode()})
         _write_archive(out, work / "backup.tar", manifest, [member, sealed_file], progress)
     verify_backup(out, Verifier.from_vkey(signer.vkey()), progress=progress, verify_url=verify_url,
                   scratch_on=settings.database_url)
@@ -460,6 +458,30 @@ def _restored(backend: str, member: Path, verify_url: str | None, scratch_on: st
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _sequences(url: str) -> set[str]:
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as c:
+            return set(inspect(c).get_sequence_names())
+    finally:
+        engine.dispose()
+
+
+def _drop_restored(url: str, sequences: set[str]) -> None:
+    """Empty ``url`` again of what a restore of Parley's dump put in it (it held no table before): its
+    tables (their indexes and owned sequences with them) and any sequence that was not there before."""
+    engine = make_engine(url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as c:
+            q = c.dialect.identifier_preparer
+            for name in inspect(c).get_table_names():
+                c.execute(text(f"DROP TABLE IF EXISTS {q.quote(name)} CASCADE"))
+            for name in set(inspect(c).get_sequence_names()) - sequences:
+                c.execute(text(f"DROP SEQUENCE IF EXISTS {q.quote(name)}"))
+    finally:
+        engine.dispose()
 
 
 def _require_empty(url: str) -> None:

@@ -374,3 +374,39 @@ def test_the_sealed_personal_data_opens_only_with_this_logs_keys_and_unaltered(s
     # And the good one, with its keys, restores.
     done = restore_backup(good, work / "r4", key, state, keys_file=keys)
     assert done.missing is None
+
+
+def test_a_role_that_may_not_create_databases_backs_up_with_a_verify_database(pg_ok, tmp_path):
+    """PostgreSQL: a role without CREATEDB (as on many managed servers) seals and checks its backup in the
+    empty database ``verify_url`` names (emptied again between the two), and is told to name one without it."""
+    from sqlalchemy.engine import make_url as _url
+
+    from tests.conftest import PG_URL, load_demo_into, make_runtime
+
+    if not pg_ok:
+        pytest.skip("PostgreSQL not reachable")
+    role = f"parley_nocreatedb_{uuid.uuid4().hex[:8]}"
+    live, check = f"{role}_live", f"{role}_check"
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE ROLE "{role}" LOGIN NOCREATEDB'))
+        c.execute(text(f'CREATE DATABASE "{live}" OWNER "{role}"'))
+        c.execute(text(f'CREATE DATABASE "{check}" OWNER "{role}"'))
+    as_role = _url(PG_URL).set(username=role, password=None)
+    url = as_role.set(database=live).render_as_string(hide_password=False)
+    verify = as_role.set(database=check).render_as_string(hide_password=False)
+    rt = make_runtime(url, tmp_path / "data")
+    try:
+        load_demo_into(rt)
+        with pytest.raises(BackupError, match="--verify-url"):
+            create_backup(rt.settings, tmp_path / "without.backup")
+        # Written, then read back and checked in the verify database (create_backup raises otherwise).
+        manifest = create_backup(rt.settings, tmp_path / "with.backup", verify_url=verify)
+        assert manifest.backend == "postgresql" and manifest.sealed_rows > 0 and manifest.size > 0
+    finally:
+        rt.close()
+        with admin.connect() as c:
+            for name in (live, check):
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
