@@ -70,7 +70,7 @@ from typing import Any
 
 from sqlalchemy import inspect, make_url, select, text
 
-from parley.db import make_engine, private_dir, session_factory
+from parley.db import create_private, make_engine, private_dir, session_factory
 from parley.log.models import LogCheckpoint, LogHead
 from parley.log.note import Signer, Verifier
 from parley.log.policy import Policy, PolicyError
@@ -323,7 +323,7 @@ def _seal_copy(url: str, origin: str, keys_out: Path | None, progress: Progress)
         with engine.begin() as conn:
             if keys_out is not None:
                 try:
-                    write_new(Path(keys_out), sealed_rows.keys_file(conn, origin))
+                    create_private(Path(keys_out), sealed_rows.keys_file(conn, origin))
                 except FileExistsError:
                     raise BackupError(f"{keys_out} already exists; a keys file is never replaced") from None
             try:
@@ -334,15 +334,6 @@ def _seal_copy(url: str, origin: str, keys_out: Path | None, progress: Progress)
         return sealed
     finally:
         engine.dispose()
-
-
-def write_new(path: Path, data: bytes) -> None:
-    """Write ``data`` to the new file ``path`` (0600), durably; never over an existing file."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def _vacuum(path: Path) -> None:

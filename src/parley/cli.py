@@ -185,9 +185,9 @@ def _secret(path: Path) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value + "\n")
+    from parley.db import create_private
+
+    create_private(path, value + "\n")
     return value
 
 
@@ -285,12 +285,11 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
 def keygen(name: Annotated[str, typer.Argument(help="Key name: '<party>/<member>'")],
            out_file: Annotated[Path, typer.Option("--out", help="Where to write the private key")]) -> None:
     """Generate an Ed25519 signing key; prints the verifier key to register with key.register."""
+    from parley.db import create_private
     from parley.log.note import Signer
 
     signer = Signer.generate(name)
-    fd = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(signer.skey() + "\n")
+    create_private(out_file, signer.skey() + "\n")
     out.print(signer.vkey())
 
 

@@ -105,6 +105,16 @@ def private_dir(path: Path, *, narrow: bool = False) -> None:
         log.warning("%s was open to others; narrowed to 0700", path.name)
 
 
+def create_private(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to the new file ``path``, readable by its owner only (0600), and fsync it; never over an
+    existing file (``FileExistsError``): keys, tokens, secrets, exports, backups' companions."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def private_file(path: Path) -> None:
     """Make sure ``path`` exists and only its owner may read it (0600). SQLite gives a database's -wal and
     -shm files the database file's mode, so creating the database 0600 first keeps all three private;

@@ -19,6 +19,7 @@ from typing import Any
 
 import uvicorn
 
+from parley.db import create_private
 from parley.serving import witness_server_options
 from parley.witness.server import create_witness_app
 from parley.witness.store import WitnessStore
@@ -187,9 +188,7 @@ def spawn_mirror(procs: DemoProcesses, directory: Path, host: str, log_url: str,
         token = token_file.read_text().strip()
     else:
         token = store.add_client("parley demo")
-        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(token + "\n")
+        create_private(token_file, token + "\n")
     store.close()
     port = free_port(host)
     url = f"http://{host}:{port}"

@@ -11,7 +11,6 @@ server starts (``app.py``) and then on a schedule.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from parley.db import WalKeeper, make_engine, private_dir, session_factory, sqlite_file
+from parley.db import WalKeeper, create_private, make_engine, private_dir, session_factory, sqlite_file
 from parley.log.note import Signer, Verifier
 from parley.log.selfcheck import IntegrityMonitor, check_log
 from parley.log.state import LogState, Released, StateError, empty_checkpoint
@@ -47,9 +46,7 @@ def create_log_key(settings: Settings) -> Signer:
         return Signer.from_skey(path.read_text().strip())
     private_dir(path.parent)
     signer = Signer.generate(settings.log_origin)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(signer.skey() + "\n")
+    create_private(path, signer.skey() + "\n")
     return signer
 
 

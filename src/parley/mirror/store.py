@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import sqlite3
 import threading
@@ -40,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from parley.db import private_dir, private_file
+from parley.db import create_private, private_dir, private_file
 from parley.log import merkle, sealed
 from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import ALG_COSIGNATURE_V1, Cosigner, NoteError, Verifier, open_note, parse_note
@@ -200,11 +199,7 @@ class MirrorStore:
                 raise MirrorError(f"{path} is the key of {cosigner.name!r}, not {name!r}")
             return cosigner
         cosigner = Cosigner.generate(name or f"mirror.{secrets.token_hex(4)}")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(cosigner.skey() + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        create_private(path, cosigner.skey() + "\n")
         return cosigner
 
     def vkey(self) -> str:

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from parley.db import create_private
 from parley.errors import ParleyError
 from parley.parties.principal import Principal
 from parley.people import kinds as k
@@ -64,16 +65,12 @@ def _sweep(d: Path) -> None:
 
 
 def _save_upload(request: Request, who: Principal, data: bytes, filename: str) -> str:
-    import os
-
     d = _upload_dir(request)
     _sweep(d)
     token = secrets.token_urlsafe(24)
     for path, content in ((d / f"{token}.bin", data),
                           (d / f"{token}.json", json.dumps({"member": who.member, "filename": filename}).encode())):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
+        create_private(path, content)
     kept = [t for t in request.session.get("uploads", []) if isinstance(t, str)]
     for old in kept[:-2]:  # a session keeps its last three uploads
         _drop_upload(request, old)
