@@ -6,24 +6,25 @@ PostgreSQL, every table's rows and a fresh backup restored into a new database. 
 
 from __future__ import annotations
 
-import sqlite3
 import tarfile
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, inspect, select, table, text
 
 from parley.app import create_app
 from parley.backup import create_backup
-from parley.db import sqlite_file
+from parley.db import make_engine, sqlite_file
 from parley.log.models import LogEntry
 from parley.log.note import Verifier
 from parley.log.selfcheck import check_log
 from parley.logserver.audit import Auditor
+from parley.logserver.replay import differences, replay
 from parley.mirror.client import TileReader, sync_once
 from parley.mirror.server import create_mirror_app
 from parley.mirror.store import MirrorStore
+from parley.models import KEY_TABLES, PROJECTION_TABLES
 from parley.people.names import features
 from parley.records import sealing
 
@@ -44,17 +45,52 @@ def _hits(blob: bytes) -> list[str]:
     return [n for n in _needles() if n.encode() in blob or n.lower().encode() in low]
 
 
-def _every_table(db: Path) -> bytes:
-    conn = sqlite3.connect(db)
+def _every_table(url: str) -> bytes:
+    """Every row of every table of the database at ``url``, as bytes to search (any backend)."""
+    engine = make_engine(url, pool_size=1, max_overflow=0)
     try:
-        out = []
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            for row in conn.execute(f'SELECT * FROM "{name}"'):  # noqa: S608 — the database's own names
-                out.append(repr(row).encode())
-                out += [v if isinstance(v, bytes) else str(v).encode() for v in row]
+        out: list[bytes] = []
+        with engine.connect() as c:
+            for name in inspect(c).get_table_names():
+                for row in c.execute(select(text("*")).select_from(table(name))):
+                    out.append(repr(tuple(row)).encode())
+                    out += [v if isinstance(v, bytes) else str(v).encode() for v in row]
         return b"\n".join(out)
     finally:
-        conn.close()
+        engine.dispose()
+
+
+def _register_invented(c: TestClient, headers: dict[str, str], note: str = "Явдоха Жовтобрюх") -> str:
+    """The invented person of ``NAMES``, registered by hand with their Latin spellings, and an event."""
+    r = c.post("/api/persons", headers=headers, json={"category": "civilian", "person": {
+        "surname": "Жовтобрюх", "first_name": "Явдоха", "birth_place": "Глухівка",
+        "notes": "Zhovtobriukh / Zhovtobryukh Yavdokha; ru: Евдокия"}})
+    assert r.status_code == 201, r.text
+    pid = str(r.json()["person"])
+    assert c.post(f"/api/persons/{pid}/events", headers=headers,
+                  json={"event": "held_at", "place": "Глухівка", "note": note}).status_code == 201
+    return pid
+
+
+def _same_tables(server: Engine, url: str) -> None:
+    """Every table the records make, the keys and the log's entries at ``url`` equal the server's, row for row."""
+    other = make_engine(url)
+    try:
+        assert not differences(server, other, (*PROJECTION_TABLES, *KEY_TABLES, LogEntry))
+    finally:
+        other.dispose()
+
+
+def _replayed_equals_the_server(rt, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``parley log replay`` into a new database at ``path``: every record replayed (the destroyed ones appended
+    as they are, the destructions replayed, the tombstones made from the notes) and the same tables."""
+    target = make_engine(f"sqlite:///{path}")
+    try:
+        done = replay(rt.engine, target, rt.log_signer, rt.settings.log_origin, kinds=rt.kinds)
+        assert done.problems == [] and done.records == rt.state.current().size
+    finally:
+        target.dispose()
+    _same_tables(rt.engine, f"sqlite:///{path}")
 
 
 def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite_runtime, sqlite_demo, tmp_path):
@@ -66,13 +102,7 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     listed = c.post("/api/lists", headers=ua, data={"title": "Civilians"},
                     files={"file": ("civilians.csv", LIST.encode(), "text/csv")}).json()
     b = next(r["person"] for r in listed["report"] if r["status"] == "accepted")
-    r = c.post("/api/persons", headers=ua, json={"category": "civilian", "person": {
-        "surname": "Жовтобрюх", "first_name": "Явдоха", "birth_place": "Глухівка",
-        "notes": "Zhovtobriukh / Zhovtobryukh Yavdokha; ru: Евдокия"}})
-    assert r.status_code == 201, r.text
-    a = r.json()["person"]
-    assert c.post(f"/api/persons/{a}/events", headers=ua, json={"event": "held_at", "place": "Глухівка",
-                                                                "note": "Явдоха Жовтобрюх seen"}).status_code == 201
+    a = _register_invented(c, ua, "Явдоха Жовтобрюх seen")
     upd = c.get(f"/api/persons/{a}", headers=ua).json()
     assert upd["surname"] == "Жовтобрюх"
     assert c.post("/api/matches", headers=ua, json={"left": a, "right": b, "decision": "same",
@@ -93,7 +123,8 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     assert _hits(b"".join(f.read_bytes() for f in (tmp_path / "mirror").glob("mirror.db*"))) == []
 
     db = sqlite_file(rt.engine)
-    assert db is not None and "Жовтобрюх" in _hits(_every_table(db))  # the search finds them while they exist
+    # The search finds them while they exist.
+    assert db is not None and "Жовтобрюх" in _hits(_every_table(rt.settings.database_url))
     # Refused: a registrar, another party (which cannot read it), a mediator's admin, an unknown person.
     body = {"reason": "court_order", "basis": "Court order 2026/17, art. 5"}
     assert c.post(f"/api/persons/{a}/destroy", headers=ua, json=body).status_code == 403
@@ -131,7 +162,7 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     assert {(d["person"], d["index"], d["reason"]) for d in report["destroyed"]} >= {(a, by, "court_order")}
 
     # Every table, the database file and its WAL, and a fresh backup.
-    assert _hits(_every_table(db)) == []
+    assert _hits(_every_table(rt.settings.database_url)) == []
     wal = db.with_name(db.name + "-wal")
     assert _hits(db.read_bytes()) == [] and _hits(wal.read_bytes() if wal.exists() else b"") == []
     out = tmp_path / "fresh.backup"
@@ -139,19 +170,8 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     with tarfile.open(out) as tar:
         members = [tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()]  # type: ignore[union-attr]
     assert members and all(_hits(m) == [] for m in members)
-    # The log alone rebuilds every table (``parley log replay``): the destroyed records appended as they are,
-    # the destructions replayed, the tombstones made from the notes — equal to the server's, row for row.
-    from parley.db import make_engine
-    from parley.logserver.replay import differences, replay
-    from parley.models import KEY_TABLES, PROJECTION_TABLES
-
-    target = make_engine(f"sqlite:///{tmp_path / 'replayed.db'}")
-    try:
-        done = replay(rt.engine, target, rt.log_signer, rt.settings.log_origin, kinds=rt.kinds)
-        assert done.problems == [] and done.records == rt.state.current().size
-        assert not differences(rt.engine, target, (*PROJECTION_TABLES, *KEY_TABLES, LogEntry))
-    finally:
-        target.dispose()
+    # The log alone rebuilds every table (``parley log replay``), equal to the server's, row for row.
+    _replayed_equals_the_server(rt, tmp_path / "replayed.db")
 
     # The mirror follows the destructions: the keys deleted, gone from its files, the payloads naming the persons
     # overwritten by the destroyed marker; it still serves everything else (a second mirror copies it whole,
@@ -203,7 +223,8 @@ def test_a_destroyed_inquiry_is_gone_everywhere_and_the_log_still_verifies(sqlit
     assert family.status_code == 200 and "Kryvoshapka" in family.text
     db = sqlite_file(rt.engine)
     assert db is not None
-    assert "Кривошапка" in _found(_every_table(db))  # found while it exists (the projection, not the log)
+    # Found while it exists (in the projection, not the log).
+    assert "Кривошапка" in _found(_every_table(rt.settings.database_url))
 
     body = {"reason": "request", "basis": "the family's request of 2026-12-01"}
     # Refused: a registrar, another party (which cannot read it), a mediator's admin (filed with ua), unknown.
@@ -235,7 +256,7 @@ def test_a_destroyed_inquiry_is_gone_everywhere_and_the_log_still_verifies(sqlit
     assert _found("\n".join([*pages, *listed]).encode()) == []
 
     # Every table, the database file and its WAL, a fresh backup.
-    assert _found(_every_table(db)) == []
+    assert _found(_every_table(rt.settings.database_url)) == []
     wal = db.with_name(db.name + "-wal")
     assert _found(db.read_bytes()) == [] and _found(wal.read_bytes() if wal.exists() else b"") == []
     out = tmp_path / "fresh.backup"
@@ -250,16 +271,7 @@ def test_a_destroyed_inquiry_is_gone_everywhere_and_the_log_still_verifies(sqlit
     assert report.ok, (report.failures[:3], report.problems[:3])
     destroyed = {i for i, _ in report.destroyed}
     assert told.json()["index"] in destroyed
-    from parley.db import make_engine
-    from parley.logserver.replay import differences, replay
-    from parley.models import KEY_TABLES, PROJECTION_TABLES
-
-    target = make_engine(f"sqlite:///{tmp_path / 'replayed.db'}")
-    try:  # the log alone rebuilds the same tables, the inquiry's tombstone made from the notes
-        assert replay(rt.engine, target, rt.log_signer, rt.settings.log_origin, kinds=rt.kinds).problems == []
-        assert not differences(rt.engine, target, (*PROJECTION_TABLES, *KEY_TABLES, LogEntry))
-    finally:
-        target.dispose()
+    _replayed_equals_the_server(rt, tmp_path / "replayed.db")  # the inquiry's tombstone made from the notes
     with rt.sessions() as s:
         stored = {e.idx: e.payload for e in s.execute(select(LogEntry).where(LogEntry.idx.in_(
             [filed.json()["index"], told.json()["index"]]))).scalars()}
@@ -269,24 +281,6 @@ def test_a_destroyed_inquiry_is_gone_everywhere_and_the_log_still_verifies(sqlit
 def _found(blob: bytes) -> list[str]:
     low = blob.lower()
     return [n for n in SOUGHT if n.encode() in blob or n.lower().encode() in low]
-
-
-def _every_table_at(url: str) -> bytes:
-    """Every row of every table of the database at ``url``, as bytes to search (any backend)."""
-    from sqlalchemy import inspect, table, text
-
-    from parley.db import make_engine
-
-    engine = make_engine(url, pool_size=1, max_overflow=0)
-    try:
-        out: list[bytes] = []
-        with engine.connect() as c:
-            for name in inspect(c).get_table_names():
-                for row in c.execute(select(text("*")).select_from(table(name))):
-                    out += [v if isinstance(v, bytes) else str(v).encode() for v in row]
-        return b"\n".join(out)
-    finally:
-        engine.dispose()
 
 
 def test_on_postgresql_destroyed_data_is_gone_from_every_table_and_a_fresh_backup(deployments, pg_ok, tmp_path):
@@ -304,22 +298,16 @@ def test_on_postgresql_destroyed_data_is_gone_from_every_table_and_a_fresh_backu
         assert demo is not None
         c = TestClient(create_app(rt.settings, rt))
         ua, admin = demo.headers("ua/registrar"), demo.headers("ua/admin")
-        r = c.post("/api/persons", headers=ua, json={"category": "civilian", "person": {
-            "surname": "Жовтобрюх", "first_name": "Явдоха", "birth_place": "Глухівка",
-            "notes": "Zhovtobriukh / Zhovtobryukh Yavdokha; ru: Евдокия"}})
-        assert r.status_code == 201, r.text
-        pid = r.json()["person"]
-        assert c.post(f"/api/persons/{pid}/events", headers=ua, json={"event": "held_at", "place": "Глухівка",
-                                                                      "note": "Явдоха Жовтобрюх"}).status_code == 201
+        pid = _register_invented(c, ua)
         filed = c.post("/api/inquiries", headers=ua, json={
             "sought": {"surname": "Кривошапка", "first_name": "Зінь"}, "relationship": "sister",
             "contact": "вул. Квітуча, 7; +380 44 000 1234"}).json()
-        assert "Жовтобрюх" in _hits(_every_table_at(rt.settings.database_url))
-        assert "Кривошапка" in _found(_every_table_at(rt.settings.database_url))
+        assert "Жовтобрюх" in _hits(_every_table(rt.settings.database_url))
+        assert "Кривошапка" in _found(_every_table(rt.settings.database_url))
         body = {"reason": "court_order", "basis": "Court order 2026/17"}
         assert c.post(f"/api/persons/{pid}/destroy", headers=admin, json=body).status_code == 201
         assert c.post(f"/api/inquiries/{filed['reference']}/destroy", headers=admin, json=body).status_code == 201
-        live = _every_table_at(rt.settings.database_url)
+        live = _every_table(rt.settings.database_url)
         assert _hits(live) == [] and _found(live) == []
         out = tmp_path / "fresh.backup"
         manifest = create_backup(rt.settings, out, keys_out=tmp_path / "fresh.keys")
@@ -328,7 +316,7 @@ def test_on_postgresql_destroyed_data_is_gone_from_every_table_and_a_fresh_backu
             restored = restore_backup(out, tmp_path / "restored", rt.settings.data_dir / "log.key", [rt.state.path],
                                       database_url=url, keys_file=tmp_path / "fresh.keys")
             assert restored.size == manifest.size
-            copy = _every_table_at(url)
+            copy = _every_table(url)
             assert len(copy) > 10_000  # the restored copy has its rows
             assert _hits(copy) == [] and _found(copy) == []
         finally:
@@ -347,20 +335,11 @@ def test_a_backup_made_before_a_destruction_holds_nothing_readable_of_the_person
     would open it: that file is the copy that does not forget (docs/retention.md)."""
     from parley.assembly import kinds
     from parley.backup import restore_backup
-    from parley.logserver.replay import differences
-    from parley.models import KEY_TABLES, PROJECTION_TABLES
-
     rt, demo = sqlite_runtime, sqlite_demo
     rt.settings = rt.settings.model_copy(update={"mirror_members": "icrc/auditor"})
     c = TestClient(create_app(rt.settings, rt))
     ua, admin = demo.headers("ua/registrar"), demo.headers("ua/admin")
-    r = c.post("/api/persons", headers=ua, json={"category": "civilian", "person": {
-        "surname": "Жовтобрюх", "first_name": "Явдоха", "birth_place": "Глухівка",
-        "notes": "Zhovtobriukh / Zhovtobryukh Yavdokha; ru: Евдокия"}})
-    assert r.status_code == 201, r.text
-    pid = r.json()["person"]
-    assert c.post(f"/api/persons/{pid}/events", headers=ua, json={"event": "held_at", "place": "Глухівка",
-                                                                  "note": "Явдоха Жовтобрюх"}).status_code == 201
+    pid = _register_invented(c, ua)
     backup = tmp_path / "before.backup"
     manifest = create_backup(rt.settings, backup, keys_out=tmp_path / "before.keys")
     assert manifest.sealed_rows >= 2
@@ -387,12 +366,6 @@ def test_a_backup_made_before_a_destruction_holds_nothing_readable_of_the_person
         mirror.close()
     assert result.missing is None and result.appended >= 1
     restored = tmp_path / "restored" / "parley.db"
-    assert _hits(_every_table(restored)) == [] and _hits(restored.read_bytes()) == []
-    from parley.db import make_engine
-
-    again = make_engine(f"sqlite:///{restored}")
-    try:
-        # Everything else is as the live server has it: the same rows, the same keys, the tombstone.
-        assert not differences(rt.engine, again, (*PROJECTION_TABLES, *KEY_TABLES, LogEntry))
-    finally:
-        again.dispose()
+    assert _hits(_every_table(f"sqlite:///{restored}")) == [] and _hits(restored.read_bytes()) == []
+    # Everything else is as the live server has it: the same rows, the same keys, the tombstone.
+    _same_tables(rt.engine, f"sqlite:///{restored}")
