@@ -95,23 +95,12 @@ def load_members(url: str, data: Path) -> list[Member]:
     """Migrates the database at ``url``, creates the log key and state file in ``data`` and loads the demo's
     parties and members (their API tokens and custodial keys); answers the members who may write notes
     (not the service accounts)."""
-    from parley.db import writing
-    from parley.demo import build_members, scenario_records
-    from parley.parties.credentials import credential, hash_password, set_custody_signer, token_hash
     from parley.records.kinds import STAFF
-    from tests.robust.conftest import SETUP_RECORDS
+    from tests.robust.conftest import load_demo_members
 
     rt = make_runtime(url, data)
     try:
-        built = build_members()
-        records = scenario_records(rt.settings.log_origin, built)[:SETUP_RECORDS]
-        assert all(not isinstance(r, Exception) for r in rt.pipeline.submit_many(records, replay=True))
-        with writing(rt.sessions) as s:
-            for m in built.values():
-                cred = credential(s, m.id)
-                cred.password_hash = hash_password(m.password)
-                cred.token_hash = token_hash(m.token)
-                set_custody_signer(s, rt.settings.secret_key, m.signer)
+        built = load_demo_members(rt)
     finally:
         rt.close()
     return [Member(m.id, m.token, m.signer) for m in built.values() if set(m.roles) & STAFF]

@@ -244,24 +244,13 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> None:
-        import httpx
+        from tests.robust.load import wait_until_serving
 
         with open(self.log, "ab") as f:
             self.proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "serve", "--host", "127.0.0.1",
                                           "--port", str(self.port)], env=parley_env(self.url, self.data),
                                          stdout=f, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"parley serve exited ({self.proc.returncode}): "
-                                   f"{self.log.read_text(errors='replace')[-2000:]}")
-            try:
-                httpx.get(f"http://127.0.0.1:{self.port}/log/key", timeout=1)
-                return
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("parley serve did not start") from None
-                time.sleep(0.05)
+        wait_until_serving(self.proc, self.port, self.log, timeout)
 
     def stop(self, grace: float = 5) -> None:
         """SIGTERM, then SIGKILL after ``grace`` seconds."""

@@ -17,8 +17,9 @@ from parley.runtime import Runtime
 SETUP_RECORDS = 20
 
 
-def small_deployment(rt: Runtime) -> dict[str, str]:
-    """Loads the demo's parties and members; answers each member's API token."""
+def load_demo_members(rt: Runtime) -> dict[str, Any]:
+    """Loads the demo's parties and members (their password and API token hashes, custodial keys); answers
+    the members as ``parley.demo.build_members`` made them, by id."""
     members = build_members()
     records = scenario_records(rt.settings.log_origin, members)[:SETUP_RECORDS]
     assert all(not isinstance(r, Exception) for r in rt.pipeline.submit_many(records, replay=True))
@@ -28,7 +29,12 @@ def small_deployment(rt: Runtime) -> dict[str, str]:
             cred.password_hash = hash_password(m.password)
             cred.token_hash = token_hash(m.token)
             set_custody_signer(s, rt.settings.secret_key, m.signer)
-    return {m.id: m.token for m in members.values()}
+    return members
+
+
+def small_deployment(rt: Runtime) -> dict[str, str]:
+    """Loads the demo's parties and members; answers each member's API token."""
+    return {m.id: m.token for m in load_demo_members(rt).values()}
 
 
 @pytest.fixture

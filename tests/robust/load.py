@@ -168,26 +168,33 @@ async def storm(port: int, *, slow_headers: dict[str, str], writer_tokens: list[
     return out
 
 
+def wait_until_serving(proc: subprocess.Popen[Any], port: int, log: Path, timeout: float = 60,
+                       pause: float = 0.05) -> None:
+    """Until ``parley serve`` (``proc``, writing to ``log``) answers on 127.0.0.1:``port``; raises if it exits
+    first or does not answer within ``timeout`` seconds."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"parley serve exited ({proc.returncode}): {log.read_text(errors='replace')[-2000:]}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/log/key", timeout=1)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise RuntimeError("parley serve did not start") from None
+            time.sleep(pause)
+
+
 @contextlib.contextmanager
 def parley_serve(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[Any]]:
     """``parley serve`` in a subprocess on ``port``; stopped by its own PID at the end."""
-    import httpx
-
     with open(log, "wb") as f:
         proc = subprocess.Popen([sys.executable, "-m", "parley.cli", "serve", "--host", "127.0.0.1",
                                  "--port", str(port)], env=env, stdout=f, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"parley serve exited: {log.read_text()[-2000:]}")
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/log/key", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("parley serve did not start") from None
-                time.sleep(0.2)
+        wait_until_serving(proc, port, log)
         yield proc
     finally:
         proc.terminate()
