@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, bindparam, column, select, table, update
 
 from parley.log.sealed import record_key
-from parley.people.models import PERSON_FIELDS
+from parley.people.models import NAME_KEYS, PERSON_FIELDS
 
 FORMAT = "parley-sealed-rows/1"
 MEMBER = "sealed-rows.json"
@@ -54,8 +54,8 @@ class PersonalTable:
 
 PERSONAL: tuple[PersonalTable, ...] = (
     PersonalTable("person", "id", ("id",), lambda r: [f"person:{r['id']}"],
-                  (*PERSON_FIELDS, "surname_key", "first_key", "patronymic_key", "birth_year", "status",
-                   "status_date", "seriously_wounded"), {"seriously_wounded": False}),
+                  (*PERSON_FIELDS, *NAME_KEYS, "status", "status_date", "seriously_wounded"),
+                  {"seriously_wounded": False}),
     PersonalTable("person_event", "idx", ("person",), lambda r: [f"person:{r['person']}"],
                   ("event", "date", "place", "note"), {}),
     PersonalTable("match_decision", "idx", ("left", "right"), lambda r: [f"person:{r['left']}", f"person:{r['right']}"],

@@ -122,12 +122,14 @@ def event(pid: str, kind: Annotated[str, typer.Argument(help="captured, held_at,
     _receipt(_call(url, token, "POST", f"/api/persons/{pid}/events", body))
 
 
+# Why personal data is destroyed, and on what legal basis (``person destroy``, ``inquiry destroy``).
+Reason = Annotated[str, typer.Option(help="retention, court_order, request or other")]
+Basis = Annotated[str, typer.Option(help="The legal basis: the rule, the court order's reference, the request's "
+                                         "date. Never a name.")]
+
+
 @person_app.command("destroy")
-def destroy(pid: str,
-            reason: Annotated[str, typer.Option(help="retention, court_order, request or other")],
-            basis: Annotated[str, typer.Option(help="The legal basis: the rule, the court order's reference, the "
-                                                    "request's date. Never the person's name.")],
-            url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+def destroy(pid: str, reason: Reason, basis: Basis, url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Destroy a person's personal data for good (an admin of the reporting party): a signed person.destroy
     record. The log and its proofs stay valid; the data is gone from the database, its WAL and later backups."""
     _receipt(_call(url, token, "POST", f"/api/persons/{pid}/destroy", {"reason": reason, "basis": basis}),
@@ -316,11 +318,8 @@ def decide_inquiry(ref: str, decision: Annotated[str, typer.Argument(help="confi
 
 
 @inquiry_app.command("destroy")
-def destroy_inquiry(ref: str,
-                    reason: Annotated[str, typer.Option(help="retention, court_order, request or other")],
-                    basis: Annotated[str, typer.Option(help="The legal basis: the rule, the court order's reference, "
-                                                            "the request's date. Never a name.")],
-                    url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+def destroy_inquiry(ref: str, reason: Reason, basis: Basis, url: Url = "http://127.0.0.1:8000",
+                    token: Token = "") -> None:
     """Destroy an inquiry's data for good (an admin of the party it was filed with): a signed inquiry.destroy
     record. The family's description, contact and the answers they were given are gone; the log still verifies."""
     _receipt(_call(url, token, "POST", f"/api/inquiries/{ref}/destroy", {"reason": reason, "basis": basis}),

@@ -20,7 +20,7 @@ from parley.errors import Code, Conflict, Forbidden, Invalid, NotFound, Unproces
 from parley.parties.models import Party
 from parley.parties.naming import SLUG
 from parley.people.models import (
-    PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
+    NAME_KEYS, PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
 from parley.people import codes as C
 from parley.people import rules
@@ -532,9 +532,8 @@ def apply_destroy(ctx: Context) -> None:
     if ctx.record.audience.text() != row.audience:
         raise Unprocessable(C.DESTROY_AUDIENCE, field="audience")
     s = ctx.session
-    for name in PERSON_FIELDS:
+    for name in (*PERSON_FIELDS, *NAME_KEYS):
         setattr(row, name, "")
-    row.surname_key = row.first_key = row.patronymic_key = row.birth_year = ""
     row.status, row.status_date, row.seriously_wounded = "destroyed", "", False
     row.category, row.own_party, row.list_id, row.list_row = "", None, None, None
     row.destroyed_idx = row.updated_idx = ctx.idx
@@ -555,12 +554,13 @@ def apply_destroy(ctx: Context) -> None:
 
 def _destroyed_since(ctx: Context, subject: str) -> bool:
     """Replaying: a subject whose projection does not exist because every record about it was appended
-    destroyed (written after the copy the replay extends, destroyed since). Its key is marked destroyed by
-    this record and its entries are named destroyed by it; the tombstone is made from the log's notes once
-    the replay ends (``people.retention.restore_tombstones``)."""
-    key = ctx.session.get(DataKey, subject)
-    if key is None or key.key is not None:
+    destroyed (written after the copy the replay extends, destroyed since: its key came over destroyed). Its
+    key is marked destroyed by this record and its entries are named destroyed by it; the tombstone is made
+    from the log's notes once the replay ends (``people.retention.restore_tombstones``)."""
+    if not _key_destroyed(ctx, subject):
         return False
+    key = ctx.session.get(DataKey, subject)
+    assert key is not None
     key.destroyed_idx = ctx.idx
     ctx.destroys.append(subject)
     return True

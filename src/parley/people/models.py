@@ -24,6 +24,9 @@ PERSON_FIELDS = (
     "held_at", "health", "death_date", "death_place", "cause_of_death", "burial_place", "grave_marking",
     "person_to_inform", "notes", "external_id",
 )
+# What a person's names and birth date are searched by (``people.names.features``): personal too, and blanked,
+# sealed and destroyed with the fields above.
+NAME_KEYS = ("surname_key", "first_key", "patronymic_key", "birth_year")
 
 
 class Person(Base):
