@@ -127,10 +127,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def party_rules(s: Session) -> dict[str, dict[str, Any]]:
-    """Each party's latest signed retention rules (``retention.rules``, read by every party), by party."""
+def party_rules(s: Session, who: Principal) -> dict[str, dict[str, Any]]:
+    """Each party's latest signed retention rules (``retention.rules``, audience all), by party, as the read
+    policy lets ``who`` read them."""
     out: dict[str, dict[str, Any]] = {}
     for e in s.execute(select(LogEntry).where(LogEntry.kind == "retention.rules").order_by(LogEntry.idx)).scalars():
+        if not k.POLICY.may_read_record(who, e.kind, e.audience, e.party):
+            continue
         p = json.loads(e.payload)
         out[e.party] = {"party": e.party, "rules": p.get("rules", {}), "basis": p.get("basis"), "index": e.idx,
                         "author": e.author, "time": e.time}
@@ -145,7 +148,7 @@ def report(s: Session, who: Principal, retention_days: dict[str, int], *, now: d
     (``retention_days``) those of a party that signed none."""
     svc.require_reader(who)
     now = now or _now()
-    signed = party_rules(s)
+    signed = party_rules(s, who)
     # (parties, or None: every party without signed rules) -> their rules, and where the rules come from.
     regimes: list[tuple[list[str] | None, dict[str, int], int | None]] = [
         ([party], {c: int(d) for c, d in r["rules"].items()}, r["index"]) for party, r in sorted(signed.items())]
