@@ -31,7 +31,7 @@ def main() -> None:
         assert path is not None and rt.wal is not None
         load = sustained_writes(rt, {a: demo.signer(a) for a in AUTHORS}, args.minutes * 60, writers=args.writers,
                                 readers=args.readers, payload_bytes=args.payload)
-        checkpoints = rt.wal.checkpoints
+        checkpoints, retried = rt.wal.checkpoints, rt.wal.failures
         db_mb = path.stat().st_size / 1e6
         rt.close()
         wal = Path(f"{path}-wal")
@@ -39,8 +39,8 @@ def main() -> None:
         last_line(minutes=args.minutes, writers=args.writers, readers=args.readers, records=load.records,
                   errors=len(load.errors), wal_max_mb=round(load.wal_max / 1e6, 1),
                   wal_limit_mb=round(WAL_CHECKPOINT_BYTES / 1e6, 1), checkpoints=checkpoints,
-                  wal_after_close=after, db_mb=round(db_mb, 1), ok=load.wal_max < 64e6 and after == 0
-                  and not load.errors)
+                  retried=retried, wal_after_close=after, db_mb=round(db_mb, 1),
+                  ok=load.wal_max < 64e6 and after == 0 and not load.errors)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -40,6 +40,8 @@ WAL_CHECKPOINT_BYTES = 16 << 20
 JOURNAL_SIZE_LIMIT = 16 << 20
 # How long a truncating checkpoint waits for older readers to finish (it holds the write lock meanwhile).
 WAL_CHECKPOINT_WAIT_MS = 250
+# ... doubled after each checkpoint that could not finish, up to this.
+WAL_CHECKPOINT_MAX_WAIT_MS = 4000
 BUSY_TIMEOUT_MS = 30000
 
 NAMING = {
@@ -187,17 +189,24 @@ def checkpoint_wal(engine: Engine, mode: str = "TRUNCATE", wait_ms: int = WAL_CH
 class WalKeeper:
     """Keeps a SQLite database's WAL bounded: a thread woken after every commit (``nudge``, hooked to the
     engines' commit event) and every ``interval`` seconds checks the WAL's size and, past ``limit`` bytes,
-    runs a TRUNCATE checkpoint. A checkpoint that cannot finish (a reader older than ``wait_ms``) is tried
-    again after ``backoff`` seconds, so a long reader costs the appender at most ``wait_ms`` per
-    ``backoff``. ``close`` stops the thread and empties the WAL (the server's shutdown)."""
+    runs a TRUNCATE checkpoint, which holds the write lock while it waits for readers older than it. One
+    that cannot finish within ``wait_ms`` is tried again after as long as it waited, with twice the wait
+    (up to ``max_wait_ms``), until one finishes: a checkpoint first waits for the readers that stop it
+    copying the WAL, then for those that began meanwhile, so on a loaded machine readers overlapping every
+    commit can outlast a short wait, while a WAL growing for a second between tries (the former fixed
+    back-off) could double. Writes are thereby held up at most half the time, and only while readers keep
+    a checkpoint from finishing. ``close`` stops the thread and empties the WAL (the server's shutdown)."""
 
     def __init__(self, engine: Engine, limit: int = WAL_CHECKPOINT_BYTES, *, interval: float = 1.0,
-                 wait_ms: int = WAL_CHECKPOINT_WAIT_MS, backoff: float = 1.0) -> None:
+                 wait_ms: int = WAL_CHECKPOINT_WAIT_MS, max_wait_ms: int = WAL_CHECKPOINT_MAX_WAIT_MS) -> None:
         path = sqlite_file(engine)
         if path is None:
             raise ValueError("a WalKeeper needs a file-backed SQLite engine")
         self.engine, self.wal = engine, Path(f"{path}-wal")
-        self.limit, self.interval, self.wait_ms, self.backoff = limit, interval, wait_ms, backoff
+        self.limit, self.interval, self.wait_ms = limit, interval, wait_ms
+        self.max_wait_ms = max(max_wait_ms, wait_ms)
+        self._next_wait_ms = wait_ms  # doubled after each failed checkpoint, back to wait_ms after one succeeds
+        self.failures = 0  # truncating checkpoints that could not finish (for tests and the logs)
         self.checkpoints = 0  # truncating checkpoints completed (for tests and the logs)
         self._wake = threading.Event()
         self._stop = False
@@ -228,11 +237,12 @@ class WalKeeper:
             if time.monotonic() < self._retry_at:
                 continue
             try:
-                if not self.check():
-                    continue
+                waited_ms = self.check()
             except Exception as exc:  # noqa: BLE001 - a failed checkpoint is tried again later; writes go on
                 log.warning("WAL checkpoint failed: %s", type(exc).__name__)
-            self._retry_at = time.monotonic() + self.backoff
+                waited_ms = int(self.interval * 1000)
+            if waited_ms:
+                self._retry_at = time.monotonic() + waited_ms / 1000
 
     def size(self) -> int:
         try:
@@ -240,14 +250,19 @@ class WalKeeper:
         except FileNotFoundError:
             return 0
 
-    def check(self) -> bool:
-        """Checkpoint if the WAL is past the limit; True if it tried and did not finish (to back off)."""
+    def check(self) -> int:
+        """Checkpoint if the WAL is past the limit; answers how long (ms) a checkpoint waited in vain, to
+        pause as long before the next try, or 0 if none was needed or it finished."""
         if self.size() <= self.limit:
-            return False
-        if checkpoint_wal(self.engine, "TRUNCATE", self.wait_ms):
+            return 0
+        wait_ms = self._next_wait_ms
+        if checkpoint_wal(self.engine, "TRUNCATE", wait_ms):
             self.checkpoints += 1
-            return False
-        return True
+            self._next_wait_ms = self.wait_ms
+            return 0
+        self.failures += 1
+        self._next_wait_ms = min(2 * wait_ms, self.max_wait_ms)
+        return wait_ms
 
     def close(self) -> None:
         """Stop the thread and empty the WAL into the database, waiting for readers up to a few seconds."""
