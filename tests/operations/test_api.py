@@ -218,7 +218,23 @@ def test_command_line_runs_an_operation(live, tmp_path):
     women = next(line for line in shown.splitlines() if "women" in line)
     assert "41" in women and "38" in women and "yes" in women
     data = json.loads(cli("ua/registrar", "show", "ua-op-cli", "--json"))
-    assert data["outcomes"]["totals"] == {"ru": 57, "ua": 60}
+    assert {st["party"]: st["rows_sum"]["text"] for st in data["outcomes"]["statements"]} == {"ru": "57", "ua": "60"}
+    # A figure as its source stated it, with the source; a figure that is not one is refused before sending.
+    cli("ua/liaison", "outcome", "ua-op-cli", "--moved", "servicemen::>250", "--total", "~300",
+        "--source", "named_official", "--speaker", "An invented official", "--stated-on", "2026-05-01")
+    stated = json.loads(cli("ua/registrar", "show", "ua-op-cli", "--json"))["outcomes"]
+    last = stated["statements"][-1]
+    assert last["total"]["text"] == "about 300" and last["source"]["speaker"] == "An invented official"
+    row = next(r for r in stated["rows"] if r["category"] == "servicemen")
+    assert row["destination"] == "" and row["figures"][-1]["text"] == "more than 250"
+    shown = " ".join(cli("ua/registrar", "show", "ua-op-cli").split())
+    assert "named official; An invented official; 2026-05-01; unconfirmed" in shown
+    wrong = runner.invoke(app, ["outcome", "ua-op-cli", "--moved", "women:Zaporizhzhia:60-50", "--url", url,
+                                "--token", demo.token("ua/liaison")])
+    assert wrong.exit_code == 2 and "exceeds the upper bound" in wrong.output
+    nameless = runner.invoke(app, ["outcome", "ua-op-cli", "--total", "5", "--source", "named_official", "--url", url,
+                                   "--token", demo.token("ua/liaison")])
+    assert nameless.exit_code == 1 and "official's name" in nameless.output
     bad = runner.invoke(app, ["status", "ua-op-cli", "resume", "--url", url, "--token", demo.token("icrc/mediator")])
     assert bad.exit_code == 1 and "cannot resume" in bad.output
     # Notice periods are a record only a mediator's admin writes; the new period applies at once.

@@ -198,14 +198,14 @@ def test_a_proposal_meeting_what_its_proposer_cannot_see_gives_one_bit_and_alert
     # A revision that avoids the zone gives no bit; the first version's alert stays.
     far = {"type": "LineString", "coordinates": [[37.6122, 47.0967], [37.6, 47.6], [35.1396, 47.8388]]}
     r = client.post("/api/operations", json={"operation": "ru-op-west", "supersedes": 1,
-                                              "plan": plan(parties=["ru"], route=far)},
+                                              "plan": plan(parties=["ru"], route=far, waypoints=[])},
                     headers=small.headers("ru/negotiator"))
     assert r.status_code == 201 and r.json()["unseen_conflict"] is False and "notice" not in r.json()
     mine = client.get("/api/operations/ru-op-west", headers=small.headers("ru/negotiator")).json()
     assert [v["unseen_conflict"] for v in mine["versions"]] == [True, False]
     assert client.get("/api/escalations", headers=small.headers("icrc/mediator")).json()["escalations"] == []
     # A counter-proposal is a proposal: Russia's counter to the mediator's plan crossing the zone gives the bit.
-    r = client.post("/api/operations", json={"operation": "icrc-op-both", "plan": plan(route=far)},
+    r = client.post("/api/operations", json={"operation": "icrc-op-both", "plan": plan(route=far, waypoints=[])},
                     headers=small.headers("icrc/mediator"))
     assert r.status_code == 201 and r.json()["unseen_conflict"] is False  # the mediator reads every zone
     r = client.post("/api/operations/icrc-op-both/answers", json={"version": 1, "answer": "counter",

@@ -23,8 +23,19 @@ class Actor:
 @dataclass(frozen=True)
 class Op:
     status: str
-    mediator: str = "icrc"
+    mediator: str | None = "icrc"
     party_list: list[str] = field(default_factory=lambda: ["ru", "ua"])
+    co_mediators: list[tuple[str, str]] = field(default_factory=list)  # (party, role)
+
+    @property
+    def mediator_list(self) -> list[str]:
+        return [*([self.mediator] if self.mediator else []), *(p for p, _ in self.co_mediators)]
+
+    @property
+    def organisers(self) -> list[str]:
+        if self.mediator is None:
+            return self.party_list
+        return [self.mediator, *(p for p, role in self.co_mediators if role == "co_organiser")]
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,17 @@ def test_status_changes_by_the_organising_mediator_along_the_actions():
     assert rules.status_actions(mediator, Op("completed")) == []
     # Another mediator's admin does not run an operation it does not organise.
     assert rules.status_actions(Actor("un-ocha", "mediator", frozenset({"admin"})), Op("under_way")) == []
+    # A co-organising mediator runs it too; a mediator that only registers persons does not.
+    un = Actor("un-ocha", "mediator", frozenset({"liaison"}))
+    assert rules.status_actions(un, Op("under_way", co_mediators=[("un-ocha", "co_organiser")])) == [
+        "suspend", "complete", "abort"]
+    assert rules.status_actions(un, Op("under_way", co_mediators=[("un-ocha", "registration")])) == []
+    assert rules.may_report_movement(un, Op("under_way", co_mediators=[("un-ocha", "registration")]))
+    # Agreed directly between the parties (no mediator): the parties concerned run it, no mediator does.
+    direct = Op("under_way", mediator=None)
+    assert rules.status_actions(Actor("ua", "belligerent", frozenset({"liaison"})), direct) == [
+        "suspend", "complete", "abort"]
+    assert rules.status_actions(mediator, direct) == [] and not rules.may_report_movement(mediator, direct)
     # Once the acknowledged window has ended, nothing starts or resumes; ending it is still offered.
     end = datetime(2026, 5, 1, 12, tzinfo=UTC)
     before, at = end - timedelta(seconds=1), end

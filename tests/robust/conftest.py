@@ -22,7 +22,7 @@ def load_demo_members(rt: Runtime) -> dict[str, Any]:
     the members as ``parley.demo.build_members`` made them, by id."""
     members = build_members()
     records = scenario_records(rt.settings.log_origin, members)[:SETUP_RECORDS]
-    assert all(not isinstance(r, Exception) for r in rt.pipeline.submit_many(records, replay=True))
+    assert all(not isinstance(r, Exception) for r in rt.pipeline.submit_many(records, historical=True))
     with writing(rt.sessions) as s:
         for m in members.values():
             cred = credential(s, m.id)

@@ -58,7 +58,7 @@ def test_the_kinds_keep_exactly_what_the_rules_allow(sqlite_runtime, sqlite_demo
     rt, demo = sqlite_runtime, sqlite_demo
     with rt.sessions() as s:
         inquiry = s.get(Inquiry, "INQ-UA-DEMO-0002")
-        op = s.get(Operation, "icrc-azovstal-wounded")
+        op = s.get(Operation, "ua-azovstal-exit")
         person = s.get(Person, "ru-azov-0001")
         assert inquiry is not None and op is not None and person is not None
         s.expunge_all()

@@ -127,7 +127,7 @@ def test_operations_and_the_log_in_the_readers_language(sqlite_client, sqlite_de
         mediator.get(path)
 
     # The demo's wounded: its timeline notes, the figures each side reported, dates in the language.
-    page = mediator.get("/operations/icrc-azovstal-wounded")
+    page = mediator.get("/operations/ua-azovstal-exit")
     assert w["version"] in page and w["all"] in page and w["may"] in page
     for n in (264, 265):
         assert f"{n} {plural_form(lang, n, *w['persons'])}" in page
@@ -257,7 +257,7 @@ def test_refusals_and_error_pages_in_the_readers_language(sqlite_client, sqlite_
 def test_english_pages_keep_their_english(sqlite_client, sqlite_demo, sqlite_runtime):
     propose(sqlite_runtime, sqlite_demo)
     reader = {"Accept": "text/html", "Authorization": f"Bearer {sqlite_demo.token('icrc/mediator')}"}
-    page = visible(sqlite_client.get("/operations/icrc-azovstal-wounded?lang=en", headers=reader).text)
+    page = visible(sqlite_client.get("/operations/ua-azovstal-exit?lang=en", headers=reader).text)
     assert "version 1 acknowledged by every party concerned" in page and "264 persons" in page
     assert page.count("Acknowledged ") >= 2 and "Acknowledged by all" in page  # each row; the status
     page = visible(sqlite_client.get("/operations/icrc-op-lang?lang=en", headers=reader).text)

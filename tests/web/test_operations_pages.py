@@ -58,7 +58,7 @@ def status_of(runtime, op_id: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_pages_need_sign_in(client):
-    for path in ["/operations", "/operations/new", "/operations/icrc-azovstal-wounded", "/incidents", "/zones"]:
+    for path in ["/operations", "/operations/new", "/operations/ua-azovstal-exit", "/incidents", "/zones"]:
         r = client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/signin?next="), path
 
@@ -148,7 +148,25 @@ def test_propose_answer_start_outcomes_complete(client, demo, runtime):
     assert ">41<" in women and ">38<" in women
     children = re.search(r'<tr class="">\s*<td>Children</td>(.*?)</tr>', table, re.DOTALL).group(1)
     assert children.count(">19<") == 2
-    assert 'class="total differ"' in table  # 60 against 57
+    sums = re.search(r'<tr class="rows-sum">(.*?)</tr>', table, re.DOTALL).group(1)
+    assert ">60<" in sums and ">57<" in sums  # each statement's rows added up; neither stated a total
+    # A figure as its source stated it, with the source: a named official needs a name, shown beside the source.
+    as_member(client, demo, "ua/liaison")
+    token = csrf(client, f"/operations/{op_id}")
+    stated = {"form_women": "more_than", "count_women": "40", "dest_women": "Zaporizhzhia", "form_total": "about",
+              "count_total": "60", "source_kind": "named_official", "source_stated_on": "2022-05-03",
+              "source_quote": "more than 40 women", "csrf": token}
+    nameless = client.post(f"/operations/{op_id}/outcome", data=stated)
+    assert nameless.status_code == 400 and "Name the official who made the statement." in nameless.text
+    assert 'value="more than 40 women"' not in nameless.text and ">more than 40 women</textarea>" in nameless.text
+    r = client.post(f"/operations/{op_id}/outcome", data={**stated, "source_speaker": "An invented official"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    table = re.search(r'<table class="data outcomes" id="outcome-table">(.*?)</table>',
+                      client.get(f"/operations/{op_id}").text, re.DOTALL).group(1)
+    women = re.search(r'<td>Women</td>(.*?)</tr>', table, re.DOTALL).group(1)
+    assert ">41<" in women and ">38<" in women and ">more than 40<" in women  # three statements, none hidden
+    assert "A named official; An invented official;" in table and ">about 60<" in table
     # The timeline has every step, in the operation's time zone.
     for event in ("Proposed", "Acknowledgement received", "Under way", "Departed", "Outcome reported", "Completed"):
         assert event in page, event
@@ -177,7 +195,7 @@ def test_operations_per_role(client, demo, runtime):
            audience=AUD)
     sign_in(client, demo, "tr/observer")
     assert client.get("/operations/icrc-op-web-aud").status_code == 404
-    assert client.get("/operations/icrc-azovstal-wounded").status_code == 404
+    assert client.get("/operations/ua-azovstal-exit").status_code == 404
     assert "icrc-op-web-aud" not in client.get("/operations").text
     for member in ("ua/press", "ru/liaison", "icrc/auditor", "un-ocha/liaison"):
         as_member(client, demo, member)
@@ -278,10 +296,10 @@ def test_pages_in_three_languages(client, demo):
     for lang, word in (("uk", "Гуманітарні операції"), ("ru", "Гуманитарные операции"),
                        ("en", "Humanitarian operations")):
         assert word in client.get(f"/operations?lang={lang}").text
-        for path in ("/operations/new", "/operations/icrc-azovstal-wounded", "/incidents", "/zones"):
+        for path in ("/operations/new", "/operations/ua-azovstal-exit", "/incidents", "/zones"):
             r = client.get(path)
             assert r.status_code == 200 and f'<html lang="{lang}">' in r.text, path
-    assert "Евакуація" in client.get("/operations/icrc-azovstal-wounded?lang=uk").text
+    assert "Евакуація" in client.get("/operations/ua-azovstal-exit?lang=uk").text
 
 
 def test_labels_and_messages_are_translated():

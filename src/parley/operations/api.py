@@ -30,9 +30,12 @@ from parley.operations import kinds as k
 from parley.operations import rules
 from parley.operations import service as svc
 from parley.operations.geo import time_zone_at, to_geojson
+from parley.records.figures import Figure
+from parley.records.figures import words as figure_words
 from parley.records.ids import new_id
 from parley.records.kinds import parse_payload
 from parley.records.pipeline import Receipt
+from parley.records.sources import Source
 from parley.submit import submit_as, submit_as_async
 
 router = APIRouter(prefix="/api", tags=["operations"])
@@ -65,12 +68,18 @@ class BoardRowOut(BaseModel):
     seconds_left: int | None
 
 
+class CoMediatorOut(BaseModel):
+    party: str
+    role: str  # co_organiser, registration, escort or observer
+
+
 class OperationOut(BaseModel):
     id: str
     kind: str
     title: str
     status: str
-    mediator: str
+    mediator: str | None  # None: agreed directly between the parties concerned, who run it
+    co_mediators: list[CoMediatorOut]
     parties: list[str]
     version: int
     proposed_by: str
@@ -91,6 +100,28 @@ class VersionOut(BaseModel):
     unseen_conflict: bool | None  # for the versions the reader's party proposed
 
 
+class SourceOut(BaseModel):
+    """Where a stated fact comes from (``parley.records.sources.Source``)."""
+    kind: str
+    speaker: str = ""
+    body: str = ""
+    outlet: str = ""
+    stated_on: str | None = None
+    reference: str = ""
+    url: str = ""
+    quote: str = ""
+    confirmation: str = "unconfirmed"
+
+
+class FigureOut(BaseModel):
+    """A figure as stated, the numbers it allows (``high`` None: no upper bound), and its English words."""
+    form: str  # exact, more_than, at_least, fewer_than, at_most, about, range or hundreds
+    value: int | None
+    low: int
+    high: int | None
+    text: str
+
+
 class TimelineEntry(BaseModel):
     record: int
     event: str
@@ -99,19 +130,32 @@ class TimelineEntry(BaseModel):
     place: str
     note: str
     by: str
+    source: SourceOut | None
+
+
+class StatementOut(BaseModel):
+    record: int
+    party: str
+    by: str
+    at: str | None
+    source: SourceOut | None
+    total: FigureOut | None  # as stated
+    rows_sum: FigureOut | None  # what its rows add up to
+    note: str
 
 
 class OutcomeRow(BaseModel):
     category: str
-    destination: str
-    figures: dict[str, int | None]  # party → persons moved, as that party reported
-    differ: bool
+    destination: str | None  # None: the category over every destination; "": a destination not stated
+    figures: list[FigureOut | None]  # one per statement, in ``statements``' order
+    differ: bool  # two of the figures allow no common number
 
 
 class Outcomes(BaseModel):
     parties: list[str]
-    totals: dict[str, int]
+    statements: list[StatementOut]
     rows: list[OutcomeRow]
+    totals_differ: bool
 
 
 class Casualties(BaseModel):
@@ -133,6 +177,8 @@ class IncidentOut(BaseModel):
     distance_m: int | None
     casualties: Casualties
     description: str
+    alleged_responsible: str | None  # the party this account alleges responsible
+    source: SourceOut | None
     party: str
     by: str
 
@@ -307,7 +353,8 @@ def operation_json(s: Any, who: Principal, op: Any, *, full: bool = False) -> di
     plan = svc.plan_of(v)
     out: dict[str, Any] = {
         "id": op.id, "kind": op.kind, "title": op.title, "status": op.status, "mediator": op.mediator,
-        "parties": op.party_list, "version": op.version, "proposed_by": op.author,
+        "co_mediators": [{"party": p, "role": r} for p, r in op.co_mediator_roles], "parties": op.party_list,
+        "version": op.version, "proposed_by": op.author,
         "window": {"start": _dt(v.window_start), "end": _dt(v.window_end)}, "time_zone": v.time_zone,
         "answer_by": _dt(v.answer_by), "emergency": v.emergency,
         "board": [{"party": r.party, "state": r.state, "reason": r.reason, "at": _dt(r.at), "late": r.late,
@@ -322,11 +369,19 @@ def operation_json(s: Any, who: Principal, op: Any, *, full: bool = False) -> di
                         "counter_to": x.counter_to, "unseen_conflict": svc.meets_unseen(s, who, op, x.version)}
                        for x in svc.versions(s, op)]
     out["timeline"] = [{"record": e.idx, "event": e.event, "at": _dt(e.at), "position": [e.lon, e.lat]
-                        if e.lon is not None else None, "place": e.place, "note": e.note, "by": e.author}
+                        if e.lon is not None else None, "place": e.place, "note": e.note, "by": e.author,
+                        "source": source_json(svc.source_of(e))}
                        for e in svc.timeline(s, who, op)]
     t = svc.outcomes(s, who, op)
-    out["outcomes"] = {"parties": t.parties, "totals": t.totals, "rows": [
-        {"category": c, "destination": d, "figures": f, "differ": diff} for c, d, f, diff in t.rows]}
+    out["outcomes"] = {
+        "parties": t.parties, "totals_differ": t.totals_differ,
+        "statements": [{"record": st.idx, "party": st.party, "by": st.author, "at": _dt(st.at),
+                        "source": source_json(st.source),
+                        "total": figure_json(st.stated_total) if st.stated_total else None,
+                        "rows_sum": figure_json(st.rows_sum) if st.rows_sum else None, "note": st.note}
+                       for st in t.statements],
+        "rows": [{"category": c, "destination": d, "figures": [figure_json(x) if x else None for x in f],
+                  "differ": diff} for c, d, f, diff in t.rows]}
     out["incidents"] = [[incident_json(i) for i in g] for g in svc.incidents(s, who, operation_id=op.id)]
     d = svc.conflicts_of(s, who, op)
     out["conflicts"] = conflicts_json(d)
@@ -339,7 +394,19 @@ def incident_json(i: Any) -> dict[str, Any]:
             "position": [i.lon, i.lat], "place": i.place, "type": i.type, "observed": i.observed,
             "direction_deg": i.direction_deg, "distance_m": i.distance_m,
             "casualties": {"killed": i.killed, "wounded": i.wounded}, "description": i.description,
+            "alleged_responsible": i.alleged_responsible, "source": source_json(svc.source_of(i)),
             "party": i.party, "by": i.author}
+
+
+def source_json(src: Source | None) -> dict[str, Any] | None:
+    if src is None:
+        return None
+    return src.model_dump(mode="json")
+
+
+def figure_json(f: Figure) -> dict[str, Any]:
+    b = f.bounds()
+    return {"form": f.form, "value": f.value, "low": b.low, "high": b.high, "text": figure_words(f)}
 
 
 def conflicts_json(d: svc.Deconfliction) -> dict[str, Any]:
@@ -611,3 +678,78 @@ async def withdraw_zone(zone_id: str, body: Annotated[dict[str, Any], Body(json_
 async def set_rules(body: Annotated[dict[str, Any], Body(json_schema_extra=RULES)], rt: CurrentRuntime, s: DbSession,
                     who: CurrentPrincipal) -> JSONResponse:
     return _answer(await _submit(rt, s, who, "operation.rules", ["all"], body))
+
+
+class WaiverBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    notice_hours: float
+    agreed: str
+    source: dict[str, Any] | None = None
+    # Who reads the waiver: the operation's readers once it is proposed; before that, name them (the mediator
+    # and the other parties concerned).
+    audience: Audience = None
+
+
+@router.post("/operations/{op_id}/waivers", status_code=201, response_model=ReceiptBody, responses=written())
+async def waive_notice(op_id: Annotated[str, Path(max_length=64)], body: WaiverBody, rt: CurrentRuntime,
+                       s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    """Your party's signed consent that operation ``op_id`` start with as little as ``notice_hours`` of notice
+    (an emergency agreed at a meeting, ``agreed``). A proposal giving less notice than the rules ask stands once
+    every party concerned has waived it."""
+    payload = {"operation": op_id, **body.model_dump(exclude_none=True, exclude={"audience"})}
+    audience = body.audience
+    if audience is None:
+        try:
+            audience = k.audience_for(svc.operation(s, who, op_id))
+        except ParleyError:
+            raise NotFound(C.WAIVER_AUDIENCE, operation=op_id, field="audience") from None
+    return _answer(await _submit(rt, s, who, "operation.waiver", audience, payload))
+
+
+class CorridorOut(BaseModel):
+    id: str
+    record: int
+    name: str
+    origin: dict[str, Any]
+    towards: dict[str, Any]
+    route: dict[str, Any] | None
+    valid_from: str | None
+    valid_until: str | None
+    source: SourceOut | None
+    note: str
+    party: str  # the one side that declared it; nobody else agreed
+    by: str
+
+
+class Corridors(BaseModel):
+    corridors: list[CorridorOut]
+
+
+class CorridorDeclared(ReceiptBody):
+    corridor: str
+
+
+def corridor_json(c: Any) -> dict[str, Any]:
+    return {"id": c.id, "record": c.idx, "name": c.name, "origin": json.loads(c.origin),
+            "towards": json.loads(c.towards), "route": json.loads(c.route) if c.route else None,
+            "valid_from": _dt(c.valid_from), "valid_until": _dt(c.valid_until),
+            "source": source_json(svc.source_of(c)), "note": c.note, "party": c.party, "by": c.author}
+
+
+@router.get("/corridors", response_model=Corridors, responses=refusals(401, 503))
+def list_corridors(s: DbSession, who: CurrentPrincipal) -> Response:
+    """Corridors one side declared on its own: not proposed to anyone, not acknowledged, not agreed."""
+    return json_answer({"corridors": [corridor_json(c) for c in svc.corridors(s, who)]})
+
+
+class CorridorBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    corridor: Annotated[dict[str, Any], Field(json_schema_extra=body_schema(k.CorridorDeclare, drop=("id",)))]
+    audience: Audience = None
+
+
+@router.post("/corridors", status_code=201, response_model=CorridorDeclared, responses=written(CorridorDeclared))
+async def declare_corridor(body: CorridorBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    payload = {"id": new_id(who.party, "corridor"), **body.corridor}
+    return _answer(await _submit(rt, s, who, "corridor.declare", body.audience or ["all"], payload),
+                   corridor=payload["id"])

@@ -69,15 +69,7 @@ def show(op_id: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_j
     for e in o["timeline"]:
         tl.add_row(e["at"], e["event"], e["place"], e["note"], e["by"])
     out.print(tl)
-    oc = o["outcomes"]
-    if oc["parties"]:
-        t = Table(Column("category", overflow="fold"), Column("destination", overflow="fold"),
-                  *(Column(p, no_wrap=True) for p in oc["parties"]), Column("differ", no_wrap=True))
-        for r in oc["rows"]:
-            t.add_row(r["category"], r["destination"], *[str(r["figures"][p]) if r["figures"][p] is not None else "—"
-                                                         for p in oc["parties"]], "yes" if r["differ"] else "")
-        t.add_row("total", "", *[str(oc["totals"][p]) for p in oc["parties"]], "")
-        out.print(t)
+    _print_outcomes(o["outcomes"])
     for c in o["conflicts"]["conflicts"]:
         out.print(f"[yellow]conflict with {c['kind']} {c['id']} ({c['what']}, {c['party']}): "
                   f"{c['overlap_km2']} km² overlap, {escape(c['name'])}[/yellow]")
@@ -87,6 +79,37 @@ def show(op_id: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_j
                       "the mediator has been told[/yellow]")
     for a in o.get("alerts", []):
         _print_alert(a)
+
+
+def _figure(f: dict[str, Any] | None) -> str:
+    return "—" if f is None else str(f["text"])
+
+
+def _source(src: dict[str, Any] | None) -> str:
+    if not src:
+        return "its own statement"
+    who = ", ".join(x for x in (src.get("speaker"), src.get("body"), src.get("outlet")) if x)
+    return "; ".join(x for x in (src["kind"].replace("_", " "), who, src.get("stated_on") or "",
+                                 src.get("reference", ""), src.get("confirmation", "")) if x)
+
+
+def _print_outcomes(oc: dict[str, Any]) -> None:
+    """Every statement of figures as its own column (several from one party side by side), each figure as
+    stated; the statements' sources listed under the table."""
+    sts = oc["statements"]
+    if not sts:
+        return
+    t = Table(Column("category", overflow="fold"), Column("destination", overflow="fold"),
+              *(Column(f"{st['party']} #{st['record']}", no_wrap=True) for st in sts), Column("differ", no_wrap=True))
+    for r in oc["rows"]:
+        dest = "(every destination)" if r["destination"] is None else (r["destination"] or "(not stated)")
+        t.add_row(r["category"], dest, *[_figure(f) for f in r["figures"]], "yes" if r["differ"] else "")
+    t.add_row("total as stated", "", *[_figure(st["total"]) for st in sts], "yes" if oc["totals_differ"] else "")
+    t.add_row("sum of the rows", "", *[_figure(st["rows_sum"]) for st in sts], "")
+    out.print(t)
+    for st in sts:
+        out.print(f"#{st['record']} {st['party']} ({st['by']}, {st['at']}): {_source(st['source'])}"
+                  + (f"; {st['note']}" if st["note"] else ""), markup=False)
 
 
 @app.command("check")
@@ -193,20 +216,102 @@ def move(op_id: str, event: Annotated[str, typer.Argument(help="departed, checkp
     _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/movements", body))
 
 
+def _source_option(kind: str | None, **fields: str | None) -> dict[str, Any] | None:
+    given = {k: v for k, v in fields.items() if v}
+    if kind is None and not given:
+        return None
+    return {"kind": kind or "party_statement", **given}
+
+
+SourceKind = Annotated[str | None, typer.Option(
+    "--source", help="party_statement, named_official, mediator, document, media_citing_officials, "
+                     "anonymous_officials or media_report")]
+Speaker = Annotated[str | None, typer.Option(help="Who said it (a named official)")]
+BodyOpt = Annotated[str | None, typer.Option("--body", help="The body the speaker speaks for")]
+Outlet = Annotated[str | None, typer.Option(help="Who published it (a media report)")]
+StatedOn = Annotated[str | None, typer.Option(help="When it was said, YYYY-MM-DD")]
+Reference = Annotated[str | None, typer.Option(help="A document's or report's reference")]
+SourceUrl = Annotated[str | None, typer.Option("--source-url", help="Where it was published")]
+Quote = Annotated[str | None, typer.Option(help="The words as published")]
+Confirmation = Annotated[str | None, typer.Option(help="confirmed, unconfirmed, preliminary or disputed")]
+
+
+def _figure_arg(text: str) -> dict[str, Any]:
+    from parley.records.figures import parse
+
+    try:
+        return parse(text).model_dump(exclude_none=True)
+    except ValueError as exc:
+        console.print(f"[red]{escape(str(exc).splitlines()[-1].strip())}[/red]")
+        raise typer.Exit(2) from None
+
+
 @app.command("outcome")
-def outcome(op_id: str, moved: Annotated[list[str], typer.Option(
-        help="category:destination:count, repeatable (categories: women, children, elderly, wounded, "
-             "other_civilians, servicemen)")],
-            note: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
-    """Report your party's figures of persons moved."""
+def outcome(op_id: str, moved: Annotated[list[str] | None, typer.Option(
+        help="category:destination:figure, repeatable; the figure as stated: 264, >250 (more than), >=250, <5, "
+             "<=5, ~2600 (about), 50-60 or hundreds; an empty destination when none was stated (categories: "
+             "seriously_wounded, wounded, servicemen, children, elderly, women, other_civilians, civilians)")] = None,
+            total: Annotated[str | None, typer.Option(help="The total as stated (same forms)")] = None,
+            note: str = "", source: SourceKind = None, speaker: Speaker = None, body: BodyOpt = None,
+            outlet: Outlet = None, stated_on: StatedOn = None, reference: Reference = None,
+            source_url: SourceUrl = None, quote: Quote = None, confirmation: Confirmation = None,
+            url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Report figures of persons moved, each as its source stated it, with the source."""
     rows = []
-    for m in moved:
+    for m in moved or []:
         parts = m.split(":")
-        if len(parts) != 3 or not parts[2].isdigit():
-            console.print(f"[red]{m!r}: write category:destination:count[/red]")
+        if len(parts) != 3:
+            console.print(f"[red]{escape(repr(m))}: write category:destination:figure[/red]")
             raise typer.Exit(2)
-        rows.append({"category": parts[0], "destination": parts[1], "count": int(parts[2])})
-    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/outcomes", {"moved": rows, "note": note}))
+        fig = _figure_arg(parts[2])
+        row: dict[str, Any] = {"category": parts[0], "destination": parts[1]}
+        row.update({"count": fig["value"]} if fig["form"] == "exact" else {"figure": fig})
+        rows.append(row)
+    payload: dict[str, Any] = {"moved": rows, "note": note}
+    if total is not None:
+        payload["total"] = _figure_arg(total)
+    src = _source_option(source, speaker=speaker, body=body, outlet=outlet, stated_on=stated_on,
+                         reference=reference, url=source_url, quote=quote, confirmation=confirmation)
+    if src is not None:
+        payload["source"] = src
+    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/outcomes", payload))
+
+
+@app.command("waive")
+def waive(op_id: str, notice_hours: Annotated[float, typer.Option(help="The least notice your party accepts")],
+          agreed: Annotated[str, typer.Option(help="Where, when and by whom the emergency was agreed")],
+          audience: Annotated[str | None, typer.Option(
+              help="Who reads it, comma-separated (party:icrc,party:ru,party:ua); the operation's readers once "
+                   "it is proposed")] = None,
+          source: SourceKind = None, speaker: Speaker = None, body: BodyOpt = None, outlet: Outlet = None,
+          stated_on: StatedOn = None, reference: Reference = None, source_url: SourceUrl = None, quote: Quote = None,
+          url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Waive the notice period for an operation your party is concerned by: an emergency agreed at a meeting.
+    A proposal giving less notice than the rules ask stands once every party concerned has waived it."""
+    payload: dict[str, Any] = {"notice_hours": notice_hours, "agreed": agreed}
+    src = _source_option(source, speaker=speaker, body=body, outlet=outlet, stated_on=stated_on,
+                         reference=reference, url=source_url, quote=quote)
+    if src is not None:
+        payload["source"] = src
+    if audience:
+        payload["audience"] = [a.strip() for a in audience.split(",") if a.strip()]
+    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/waivers", payload))
+
+
+@app.command("corridors")
+def corridors(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False) -> None:
+    """Corridors one side declared on its own: not proposed, not acknowledged, not agreed by anyone else."""
+    data = _call(url, token, "GET", "/api/corridors")
+    if as_json:
+        out.print_json(data=data)
+        return
+    t = Table(Column("id", no_wrap=True), Column("name", overflow="fold"), Column("declared by", no_wrap=True),
+              Column("from → towards", overflow="fold"), Column("source", overflow="fold"))
+    for c in data["corridors"]:
+        t.add_row(c["id"], c["name"], c["party"], f"{c['origin']['name']} → {c['towards']['name']}",
+                  _source(c["source"]))
+    out.print(t)
+    out.print("Declared by one side: nobody else agreed to these corridors.")
 
 
 @app.command("rules")

@@ -80,6 +80,30 @@ FIRST_ACCOUNT = Code("incident.first_account", "name the first account of the in
 ONE_ACCOUNT = Code("incident.one_account", "a party gives one account of an incident; correct it with a note")
 ZONE_ENDS_FIRST = Code("zone.ends_before_start", "the zone's validity ends before it starts")
 WINDOW_ENDS_FIRST = Code("operation.window_ends_before_start", "the window ends before it starts")
+STATUS_BY_PARTIES = Code("operation.status_by_parties", "an operation agreed directly between the parties is "
+                         "started, suspended and ended by a party concerned")
+OFF_ROUTE = Code("operation.off_route",
+                 "{what} lies {km} km from the route; the mediator's tolerance is {tolerance} km")
+OFF_OPERATION = Code("operation.off_operation", "this position lies {km} km from the route or area of operation "
+                     "'{operation}'; the mediator's tolerance is {tolerance} km")
+TOTAL_DISAGREES = Code("operation.total_disagrees", "the rows add up to {rows}, more than the stated total ({total}) "
+                       "allows; state them as separate figures if the source gave both")
+CIVILIANS_TWICE = Code("operation.civilians_twice", "civilians to {destination} are given both broken down and "
+                       "not; a statement counts each person once")
+WAIVER_MISSING = Code("operation.waiver_missing", "party '{party}' has not waived the notice for operation "
+                      "'{operation}'; every party concerned signs its waiver first")
+WAIVER_SHORT = Code("operation.waiver_short", "party '{party}' waived the notice down to {hours} h; this plan gives "
+                    "{given} h")
+WAIVER_WHO = Code("operation.waiver_who", "only a party the operation concerns waives its notice")
+WAIVER_LATE = Code("operation.waiver_late", "operation '{operation}' is {status}; a waiver comes before it is agreed")
+WAIVER_AUDIENCE = Code("operation.waiver_audience", "no operation '{operation}' yet: name the waiver's audience "
+                       "(the mediator and the parties concerned)")
+WAIVER_GIVEN = Code("operation.waiver_given", "party '{party}' already waived the notice for operation '{operation}'")
+ALLEGED_NOT_BELLIGERENT = Code("incident.alleged_not_belligerent",
+                               "'{party}' is not a belligerent party; an account alleges a belligerent responsible")
+CORRIDOR_WHO = Code("corridor.who", "only a belligerent party declares a corridor on its own")
+CORRIDOR_EXISTS = Code("corridor.exists", "corridor '{corridor}' is already declared")
+CORRIDOR_ENDS_FIRST = Code("corridor.ends_before_start", "the corridor's validity ends before it starts")
 
 # -- the payloads' own checks (raised in validators as ``parley.errors.Invalid``) ---------------------------------
 UNKNOWN_TIME_ZONE = Code("operation.unknown_time_zone", "unknown time zone {zone!r}")
@@ -90,6 +114,10 @@ DECLINE_REASON = Code("operation.decline_reason", "a declined answer gives its r
 EMERGENCY_NOTICE = Code("operation.emergency_notice",
                         "the emergency notice period cannot be longer than the ordinary one")
 REGION_FORM = Code("operation.region_form", "region is [west, south, east, north] in degrees")
+DESTINATION_TWICE = Code("operation.destination_twice", "give destinations (a list) or destination (one), not both")
+MEDIATOR_TWICE = Code("operation.mediator_twice", "a mediator is named twice")
+COUNT_OR_FIGURE = Code("operation.count_or_figure", "give a count or a figure as stated, one of the two")
+OUTCOME_EMPTY = Code("operation.outcome_empty", "an outcome states rows, a total or both")
 
 # -- geometry (geo.py) -------------------------------------------------------------------------------------------
 POSITION = Code("geo.position", "a position is [longitude, latitude] (RFC 7946)")

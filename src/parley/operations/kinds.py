@@ -34,16 +34,19 @@ from parley.operations.rules import (
     withdraws,
 )
 from parley.operations.models import (
-    ACTIVE, ChannelMessage, ChannelReceipt, DeconflictionAlert, Incident, Operation, OperationAnswer, OperationEvent,
-    OperationRules, OperationVersion, OutcomeFigure, Zone,
+    ACTIVE, ChannelMessage, ChannelReceipt, DeclaredCorridor, DeconflictionAlert, Incident, Operation, OperationAnswer,
+    OperationEvent, OperationRules, OperationVersion, OutcomeFigure, OutcomeStatement, Zone,
 )
+from parley.operations.models import NoticeWaiver as NoticeWaiverRow
 from parley.parties.models import Party
 from parley.parties.naming import SLUG
 from parley.records import codes as spine
 from parley.records import ids
+from parley.records.figures import Figure, total
 from parley.records.format import Audience, canonical_payload
 from parley.records.kinds import Context, Kind, Payload, Registry
 from parley.records.policy import ReadPolicy
+from parley.records.sources import Source
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -52,14 +55,25 @@ Count = Annotated[int, Field(ge=0, le=1_000_000)]
 Position = Annotated[list[float], Field(min_length=2, max_length=2)]
 
 OPERATION_KINDS = ("evacuation", "aid_delivery", "remains_recovery", "transfer_of_persons")
-CATEGORIES = ("women", "children", "elderly", "wounded", "other_civilians", "servicemen")
+# Disjoint, so that totals add up: a person is counted in the first category that applies, in this order.
+# The seriously wounded and sick are the Geneva Conventions' priority class (GC I Art. 15, GC III Art. 109-110,
+# GC IV Art. 17); "wounded" is every other wounded or sick person; "servicemen" the members of armed forces
+# who are neither; the rest are civilians by age and sex, or "civilians" when the source gives no breakdown (a
+# statement then does not also break down the civilians it moved to the same destination).
+CATEGORIES = ("seriously_wounded", "wounded", "servicemen", "children", "elderly", "women", "other_civilians",
+              "civilians")
+CIVILIAN_BREAKDOWN = ("children", "elderly", "women", "other_civilians")
+Category = Literal["seriously_wounded", "wounded", "servicemen", "children", "elderly", "women", "other_civilians",
+                   "civilians"]
+CO_MEDIATOR_ROLES = ("co_organiser", "registration", "escort", "observer")
 INCIDENT_TYPES = ("shelling", "small_arms_fire", "air_strike", "blocked_route", "mines", "detention_of_convoy",
                   "attack_on_convoy", "other")
 OBSERVED = ("heard", "seen", "camera", "reported")
 ZONE_KINDS = ("active_hostilities", "mined", "no_go")
 MOVEMENTS = ("departed", "checkpoint_passed", "arrived", "halted", "other")
 DEFAULT_RULES = {"notice_hours": 48, "emergency_notice_hours": 24, "answer_hours": 24, "emergency_answer_hours": 6,
-                 "urgent_read_minutes": 30, "region": None}
+                 "urgent_read_minutes": 30, "region": None, "route_tolerance_m": 5000}
+MAX_TOLERANCE_M = 100_000
 FUTURE_SLACK = timedelta(minutes=10)
 
 
@@ -80,23 +94,38 @@ class Convoy(Payload):
 
 
 class Expected(Payload):
-    women: Count = 0
+    seriously_wounded: Count = 0
+    wounded: Count = 0
+    servicemen: Count = 0
     children: Count = 0
     elderly: Count = 0
-    wounded: Count = 0
+    women: Count = 0
     other_civilians: Count = 0
-    servicemen: Count = 0
+    civilians: Count = 0  # not broken down
+
+
+class CoMediator(Payload):
+    party: Slug
+    role: Literal["co_organiser", "registration", "escort", "observer"]
 
 
 class Plan(Payload):
+    """An operation's plan. ``mediator`` organises it (None: agreed directly between the parties concerned,
+    who run it themselves); ``co_mediators`` are other mediators taking part, each with its role.
+    ``destinations``: where the persons or goods go (several: the seriously wounded to a hospital, the others
+    elsewhere); a plan signed before there could be several has one ``destination``, read as the one.
+    ``notice_waived``: less notice than the rules ask, as every party concerned waived it
+    (``operation.waiver``) — an emergency agreed at a meeting."""
+
     kind: Literal["evacuation", "aid_delivery", "remains_recovery", "transfer_of_persons"]
     title: Name
-    mediator: Slug
+    mediator: Slug | None
+    co_mediators: Annotated[list[CoMediator], Field(max_length=8)] = []  # noqa: RUF012 — pydantic copies defaults
     parties: Annotated[list[Slug], Field(min_length=1, max_length=8)]
     route: dict[str, Any] | None = None
     area: dict[str, Any] | None = None
     origin: Place
-    destination: Place
+    destinations: Annotated[list[Place], Field(min_length=1, max_length=20)]
     waypoints: Annotated[list[Place], Field(max_length=100)] = []  # noqa: RUF012 — pydantic copies defaults
     window: Window
     time_zone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
@@ -104,7 +133,18 @@ class Plan(Payload):
     convoy: Convoy = Convoy()
     expected: Expected = Expected()
     emergency: bool = False
+    notice_waived: bool = False
     notes: Text = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_destination(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "destination" in data:
+            if "destinations" in data:
+                raise Invalid(C.DESTINATION_TWICE)
+            data = dict(data)
+            data["destinations"] = [data.pop("destination")]
+        return data
 
     @field_validator("time_zone")
     @classmethod
@@ -121,7 +161,19 @@ class Plan(Payload):
             raise Invalid(C.ROUTE_OR_AREA)
         if len(set(self.parties)) != len(self.parties):
             raise Invalid(C.PARTIES_TWICE)
+        mediators = [m.party for m in self.co_mediators]
+        if len(set(mediators)) != len(mediators) or self.mediator in mediators:
+            raise Invalid(C.MEDIATOR_TWICE)
         return self
+
+    @property
+    def destination(self) -> Place:
+        """The first destination: where the route leads."""
+        return self.destinations[0]
+
+    @property
+    def mediator_list(self) -> list[str]:
+        return [*([self.mediator] if self.mediator else []), *(m.party for m in self.co_mediators)]
 
 
 class OperationPropose(Payload):
@@ -159,6 +211,7 @@ class OperationMovement(Payload):
     position: Position | None = None
     place: Annotated[str, StringConstraints(max_length=200)] = ""
     note: Text = ""
+    source: Source | None = None  # who reported it, when the author records another's report
 
 
 class Casualties(Payload):
@@ -180,17 +233,69 @@ class IncidentReport(Payload):
     distance_m: Annotated[int, Field(ge=0, le=100_000)] | None = None
     casualties: Casualties = Casualties()
     description: Text = ""
+    # The party this account alleges responsible ("Russian shelling began again"), if it names one.
+    alleged_responsible: Slug | None = None
+    source: Source | None = None
 
 
 class Moved(Payload):
-    category: Literal["women", "children", "elderly", "wounded", "other_civilians", "servicemen"]
-    destination: Name
-    count: Count
+    """Persons of one category moved to one destination: an exact ``count``, or a ``figure`` as stated
+    ("more than 250", "about 50")."""
+
+    category: Category
+    destination: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] = ""  # "": not stated
+    count: Count | None = None
+    figure: Figure | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Moved:
+        if (self.count is None) == (self.figure is None):
+            raise Invalid(C.COUNT_OR_FIGURE)
+        return self
+
+    def stated(self) -> Figure:
+        return self.figure if self.figure is not None else Figure.of(self.count or 0)
 
 
 class OutcomeReport(Payload):
+    """A party's statement of what an operation moved: rows by category and destination, a ``total`` as
+    stated (which the rows must not contradict), or both; with its ``source``."""
+
     operation: Slug
-    moved: Annotated[list[Moved], Field(min_length=1, max_length=60)]
+    moved: Annotated[list[Moved], Field(max_length=60)] = []  # noqa: RUF012 — pydantic copies defaults
+    total: Figure | None = None
+    source: Source | None = None
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _something(self) -> OutcomeReport:
+        if not self.moved and self.total is None:
+            raise Invalid(C.OUTCOME_EMPTY)
+        return self
+
+
+class NoticeWaiver(Payload):
+    """A party concerned consents that ``operation`` (proposed now or soon) start with as little as
+    ``notice_hours`` of notice: an emergency agreed at a meeting (``agreed``: where, when, by whom)."""
+
+    operation: Slug
+    notice_hours: Annotated[float, Field(ge=0, le=24 * 30)]
+    agreed: Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+    source: Source | None = None
+
+
+class CorridorDeclare(Payload):
+    """A corridor one side declares on its own ("civilians can leave through a specially designated corridor
+    in the direction of Berestyanka"): not a proposal, and nobody else's agreement."""
+
+    id: Slug
+    name: Name
+    origin: Place
+    towards: Place
+    route: dict[str, Any] | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    source: Source | None = None
     note: Text = ""
 
 
@@ -216,6 +321,7 @@ class RulesSet(Payload):
     emergency_answer_hours: Annotated[int, Field(ge=1, le=24 * 30)]
     urgent_read_minutes: Annotated[int, Field(ge=1, le=24 * 60)]
     region: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
+    route_tolerance_m: Annotated[int, Field(ge=0, le=MAX_TOLERANCE_M)] | None = None
 
     @model_validator(mode="after")
     def _order(self) -> RulesSet:
@@ -248,7 +354,9 @@ def rules(s: Any) -> dict[str, Any]:
     return {"notice_hours": row.notice_hours, "emergency_notice_hours": row.emergency_notice_hours,
             "answer_hours": row.answer_hours, "emergency_answer_hours": row.emergency_answer_hours,
             "urgent_read_minutes": row.urgent_read_minutes,
-            "region": [float(x) for x in row.region.split(",")] if row.region else None}
+            "region": [float(x) for x in row.region.split(",")] if row.region else None,
+            "route_tolerance_m": row.route_tolerance_m if row.route_tolerance_m is not None
+            else DEFAULT_RULES["route_tolerance_m"]}
 
 
 def _require_writer(ctx: Context) -> None:
@@ -312,12 +420,14 @@ def _in_region(ctx: Context, geom: Any, field: str) -> None:
             field=field)
 
 
-def _check_plan(ctx: Context, plan: Plan, field: str) -> tuple[Any, datetime]:
+def _check_plan(ctx: Context, plan: Plan, field: str, op_id: str) -> tuple[Any, datetime]:
     """Validate a plan against geometry, parties, rules and the record's time; return (footprint, answer_by)."""
     when = ctx.record.when
-    mediator = _party(ctx, plan.mediator, f"{field}.mediator")
-    if mediator.kind != "mediator":
+    if plan.mediator is not None and _party(ctx, plan.mediator, f"{field}.mediator").kind != "mediator":
         raise Unprocessable(C.NOT_MEDIATOR, party=plan.mediator, field=f"{field}.mediator")
+    for i, m in enumerate(plan.co_mediators):
+        if _party(ctx, m.party, f"{field}.co_mediators.{i}.party").kind != "mediator":
+            raise Unprocessable(C.NOT_MEDIATOR, party=m.party, field=f"{field}.co_mediators.{i}.party")
     for i, p in enumerate(plan.parties):
         if _party(ctx, p, f"{field}.parties.{i}").kind != "belligerent":
             raise Unprocessable(C.NOT_BELLIGERENT, party=p,
@@ -327,32 +437,68 @@ def _check_plan(ctx: Context, plan: Plan, field: str) -> tuple[Any, datetime]:
         shapes.append(geo.geometry(plan.route, f"{field}.route", ("LineString",)))
     if plan.area is not None:
         shapes.append(geo.geometry(plan.area, f"{field}.area", ("Polygon",)))
-    for name, place in (("origin", plan.origin), ("destination", plan.destination)):
+    places = [("origin", plan.origin), *((f"destinations.{i}", d) for i, d in enumerate(plan.destinations)),
+              *((f"waypoints.{i}", w) for i, w in enumerate(plan.waypoints))]
+    for name, place in places:
         _in_region(ctx, _point(place.position, f"{field}.{name}.position"), f"{field}.{name}.position")
-    for i, wp in enumerate(plan.waypoints):
-        _point(wp.position, f"{field}.waypoints.{i}.position")
     for g, name in zip(shapes, ("route", "area") if plan.route is not None else ("area",), strict=False):
         _in_region(ctx, g, f"{field}.{name}")
-    if plan.route is not None:
-        route = shapes[0]
-        for name, place in (("origin", plan.origin), ("destination", plan.destination)):
-            gap = geo.distance_m(route, _point(place.position, name))
-            if gap > max(plan.buffer_m, 2000):
-                raise Unprocessable(C.ROUTE_MISSES, km=f"{gap / 1000:.1f}", place=name,
-                                    field=f"{field}.{name}.position")
-    start, _ = plan_rules.check_window(plan.window.start, plan.window.end, when, field)
     r = rules(ctx.session)
-    plan_rules.check_notice(start, when, r, plan.emergency, field)
+    if plan.route is not None:
+        # The route reaches its origin and first destination; every other destination and waypoint lies
+        # within the tolerance the mediator set (a hospital a short drive off the road, not 35 km away).
+        route = shapes[0]
+        for name, place in places:
+            ends = name in ("origin", "destinations.0")
+            limit = max(plan.buffer_m, 2000) if ends else max(plan.buffer_m, r["route_tolerance_m"])
+            gap = geo.distance_m(route, _point(place.position, name))
+            if gap > limit:
+                if ends:
+                    raise Unprocessable(C.ROUTE_MISSES, km=f"{gap / 1000:.1f}", place=name.partition(".")[0],
+                                        field=f"{field}.{name}.position")
+                raise Unprocessable(C.OFF_ROUTE, what=place.name, km=f"{gap / 1000:.1f}",
+                                    tolerance=f"{limit / 1000:.1f}", field=f"{field}.{name}.position")
+    start, _ = plan_rules.check_window(plan.window.start, plan.window.end, when, field)
+    if plan.notice_waived:
+        _check_waivers(ctx, plan, op_id, start, field)
+    else:
+        plan_rules.check_notice(start, when, r, plan.emergency, field)
     footprint = geo.buffer_m(shapes[0] if len(shapes) == 1 else shapes[0].union(shapes[1]), plan.buffer_m)
-    return footprint, plan_rules.answer_by(when, start, r, plan.emergency)
+    return footprint, plan_rules.answer_by(when, start, r, plan.emergency or plan.notice_waived)
+
+
+def _check_waivers(ctx: Context, plan: Plan, op_id: str, start: datetime, field: str) -> None:
+    """A plan giving less notice than the rules stands once every party concerned has waived the notice for
+    this operation (``operation.waiver``), each accepting at most the notice actually given."""
+    given = (start - ctx.record.when).total_seconds() / 3600
+    for p in plan.parties:
+        w = ctx.session.get(NoticeWaiverRow, (op_id, p))
+        if w is None:
+            raise Unprocessable(C.WAIVER_MISSING, party=p, operation=op_id, field=f"{field}.notice_waived")
+        if w.notice_hours > given + 1e-9:
+            raise Unprocessable(C.WAIVER_SHORT, party=p, hours=f"{w.notice_hours:g}", given=f"{given:.1f}",
+                                field=f"{field}.window.start")
+
+
+def _within_operation(ctx: Context, op: Operation, position: list[float], field: str) -> None:
+    """A movement's or an incident's position lies within the tolerance the mediator set of the operation's
+    current footprint (its route or area, buffered)."""
+    v = ctx.session.get(OperationVersion, (op.id, op.version))
+    assert v is not None
+    footprint = geo.geometry(json.loads(v.footprint), field, ("Polygon", "MultiPolygon"))
+    tolerance = rules(ctx.session)["route_tolerance_m"]
+    gap = geo.distance_m(footprint, _point(position, field))
+    if gap > tolerance:
+        raise Unprocessable(C.OFF_OPERATION, km=f"{gap / 1000:.1f}", operation=op.id,
+                            tolerance=f"{tolerance / 1000:.1f}", field=field)
 
 
 def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_to: int | None, field: str) -> None:
-    footprint, answer_by = _check_plan(ctx, plan, field)
+    footprint, answer_by = _check_plan(ctx, plan, field, op.id)
     if ctx.author_party is None or ctx.author is None:
         raise Forbidden(C.STATE_MEMBERS)
     concerned = set(plan.parties)
-    if not proposes_plan(ctx, plan.mediator, plan.parties):
+    if not proposes_plan(ctx, plan.mediator_list, plan.parties):
         raise Forbidden(C.PROPOSE_WHO)
     _require_audience(ctx, plan.parties)
     minx, miny, maxx, maxy = footprint.bounds
@@ -365,6 +511,7 @@ def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_
         footprint=json.dumps(geo.to_geojson(footprint)), min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy,
         counter_to=counter_to))
     op.kind, op.title, op.mediator, op.version = plan.kind, plan.title, plan.mediator, version
+    op.co_mediators = ",".join(f"{m.party}:{m.role}" for m in plan.co_mediators)
     op.parties = ",".join(plan.parties)
     op.status = "proposed"
     op.updated_idx = ctx.idx
@@ -387,17 +534,18 @@ def _alert_unseen(ctx: Context, op: Operation, version: int, footprint: Any, pla
     unseen = [h for h in meets(ctx.session, footprint, start, end, exclude=op.id)
               if not POLICY.may_read(ctx, h.record_kind, h.audience, h.party)]
     for seq, h in enumerate(unseen):
-        readers = {f"party:{h.party}", f"party:{plan.mediator}", *([f"party:{h.mediator}"] if h.mediator else [])}
+        readers = {f"party:{h.party}", *(f"party:{m}" for m in plan.mediator_list),
+                   *([f"party:{h.mediator}"] if h.mediator else [])}
         ctx.session.add(DeconflictionAlert(
             idx=ctx.idx, seq=seq, operation=op.id, version=version, proposer=ctx.author.id,
-            party=ctx.author_party.slug, mediator=plan.mediator, target_kind=h.kind, target=h.id, owner=h.party,
+            party=ctx.author_party.slug, mediator=plan.mediator or "", target_kind=h.kind, target=h.id, owner=h.party,
             audience=",".join(sorted(readers)), at=ctx.record.when, window_start=start, window_end=end,
             overlap_km2=h.overlap_km2))
 
 
 def _same_parties(op: Operation, plan: Plan, what: str) -> None:
     if plan.mediator != op.mediator:
-        raise Unprocessable(C.SAME_MEDIATOR, what=what, mediator=op.mediator, field="plan.mediator")
+        raise Unprocessable(C.SAME_MEDIATOR, what=what, mediator=op.mediator or "-", field="plan.mediator")
     if set(plan.parties) != set(op.party_list):
         raise Unprocessable(C.SAME_PARTIES, what=what, parties=", ".join(op.party_list),
                             field="plan.parties")
@@ -415,14 +563,14 @@ def _settle(ctx: Context, op: Operation) -> None:
 
 
 def _event(ctx: Context, op: Operation, event: str, *, at: datetime | None = None, position: Any = None,
-           place: str = "", note: str = "") -> None:
+           place: str = "", note: str = "", source: Source | None = None) -> None:
     assert ctx.author is not None
     ctx.session.flush()
     seq = ctx.session.query(OperationEvent).filter_by(idx=ctx.idx).count()
     ctx.session.add(OperationEvent(
         idx=ctx.idx, seq=seq, operation=op.id, event=event, at=at or ctx.record.when,
         lon=position[0] if position else None, lat=position[1] if position else None, place=place, note=note,
-        author=ctx.author.id, party=ctx.author.party, audience=ctx.record.audience.text()))
+        source=_json(source), author=ctx.author.id, party=ctx.author.party, audience=ctx.record.audience.text()))
 
 
 # --- apply functions -------------------------------------------------------------------------------
@@ -435,7 +583,8 @@ def apply_rules(ctx: Context) -> None:
     values = dict(notice_hours=p.notice_hours, emergency_notice_hours=p.emergency_notice_hours,
                   answer_hours=p.answer_hours, emergency_answer_hours=p.emergency_answer_hours,
                   urgent_read_minutes=p.urgent_read_minutes,
-                  region=",".join(repr(float(x)) for x in p.region) if p.region else None, set_idx=ctx.idx)
+                  region=",".join(repr(float(x)) for x in p.region) if p.region else None,
+                  route_tolerance_m=p.route_tolerance_m, set_idx=ctx.idx)
     if row is None:
         ctx.session.add(OperationRules(id=1, **values))
     else:
@@ -457,7 +606,8 @@ def apply_propose(ctx: Context) -> None:
                        status="proposed", version=1, author=ctx.author.id, party=ctx.author.party,
                        audience=ctx.record.audience.text(), parties=",".join(p.plan.parties),
                        created_idx=ctx.idx, updated_idx=ctx.idx)
-        _party(ctx, p.plan.mediator, "plan.mediator")
+        if p.plan.mediator is not None:
+            _party(ctx, p.plan.mediator, "plan.mediator")
         ctx.session.add(op)
         ctx.session.flush()
         _add_version(ctx, op, p.plan, 1, None, "plan")
@@ -514,6 +664,8 @@ def apply_status(ctx: Context) -> None:
     _require_writer(ctx)
     op = _operation(ctx, p.operation)
     if ctx.author_party is None or not organises(ctx, op):
+        if op.mediator is None:
+            raise Forbidden(C.STATUS_BY_PARTIES)
         raise Forbidden(C.STATUS_BY_MEDIATOR, mediator=op.mediator)
     allowed, to = ACTIONS[p.action]
     if not action_follows(op, p.action):
@@ -548,8 +700,9 @@ def apply_movement(ctx: Context) -> None:
     pos = None
     if p.position is not None:
         _point(p.position, "position")
+        _within_operation(ctx, op, p.position, "position")
         pos = p.position
-    _event(ctx, op, p.event, at=at, position=pos, place=p.place, note=p.note)
+    _event(ctx, op, p.event, at=at, position=pos, place=p.place, note=p.note, source=p.source)
 
 
 def apply_incident(ctx: Context) -> None:
@@ -569,12 +722,19 @@ def apply_incident(ctx: Context) -> None:
     at = p.at.astimezone(UTC)
     if at > ctx.record.when + FUTURE_SLACK:
         raise Unprocessable(C.INCIDENT_FUTURE, field="at")
+    if p.alleged_responsible is not None:
+        alleged = _party(ctx, p.alleged_responsible, "alleged_responsible")
+        if alleged.kind != "belligerent":
+            raise Unprocessable(C.ALLEGED_NOT_BELLIGERENT, party=alleged.slug, field="alleged_responsible")
     pt = _point(p.position, "position")
+    if op is not None:
+        _within_operation(ctx, op, p.position, "position")
     ctx.session.add(Incident(
         id=p.id, idx=ctx.idx, operation=p.operation, account_of=p.account_of, at=at, lon=pt.x, lat=pt.y,
         place=p.place, type=p.type, observed=p.observed, direction_deg=p.direction_deg, distance_m=p.distance_m,
         killed=p.casualties.killed, wounded=p.casualties.wounded, description=p.description,
-        author=ctx.author.id, party=ctx.author_party.slug, audience=ctx.record.audience.text()))
+        alleged_responsible=p.alleged_responsible, source=_json(p.source), author=ctx.author.id,
+        party=ctx.author_party.slug, audience=ctx.record.audience.text()))
     if op is not None:
         _event(ctx, op, "incident", at=at, position=[pt.x, pt.y], place=p.place, note=f"{p.type}: {p.id}")
 
@@ -594,11 +754,86 @@ def apply_outcome(ctx: Context) -> None:
         if (m.category, m.destination) in seen:
             raise Unprocessable(C.LISTED_TWICE, category=m.category, destination=m.destination, field=f"moved.{i}")
         seen.add((m.category, m.destination))
+    for i, m in enumerate(p.moved):
+        if m.category == "civilians" and any((c, m.destination) in seen for c in CIVILIAN_BREAKDOWN):
+            raise Unprocessable(C.CIVILIANS_TWICE, destination=m.destination or "-", field=f"moved.{i}")
+    rows = total([m.stated().bounds() for m in p.moved])
+    # The rows may break down only part of the total ("264 … including 53 heavily wounded"), never more of it.
+    cap = p.total.bounds().high if p.total is not None else None
+    if p.total is not None and cap is not None and rows.low > cap:
+        raise Unprocessable(C.TOTAL_DISAGREES, rows=_bounds_text(rows), total=_bounds_text(p.total.bounds()),
+                            field="total")
+    audience = ctx.record.audience.text()
+    for i, m in enumerate(p.moved):
         ctx.session.add(OutcomeFigure(idx=ctx.idx, line=i, operation=op.id, party=ctx.author_party.slug,
                                       author=ctx.author.id, category=m.category, destination=m.destination,
-                                      count=m.count, note=p.note if i == 0 else "",
-                                      audience=ctx.record.audience.text()))
-    _event(ctx, op, "outcome_reported", note=f"{sum(m.count for m in p.moved)} persons")
+                                      count=m.stated().bounds().low, figure=_json(m.figure),
+                                      note=p.note if i == 0 else "", audience=audience))
+    ctx.session.add(OutcomeStatement(idx=ctx.idx, operation=op.id, party=ctx.author_party.slug, author=ctx.author.id,
+                                     at=ctx.record.when, total=_json(p.total), source=_json(p.source), note=p.note,
+                                     audience=audience))
+    stated = p.total.bounds() if p.total is not None else rows
+    if stated.exact:
+        _event(ctx, op, "outcome_reported", note=f"{stated.low} persons")
+    else:
+        _event(ctx, op, "outcome_reported", note="")
+
+
+def _json(value: Payload | None) -> str | None:
+    return None if value is None else canonical_payload(value.model_dump(mode="json", exclude_defaults=True)).decode()
+
+
+def _bounds_text(b: Any) -> str:
+    if b.high is None:
+        return f"at least {b.low}"
+    return str(b.low) if b.exact else f"{b.low}-{b.high}"
+
+
+def apply_waiver(ctx: Context) -> None:
+    p: NoticeWaiver = ctx.payload
+    _require_writer(ctx)
+    assert ctx.author is not None and ctx.author_party is not None
+    party = ctx.author_party.slug
+    if ctx.author_party.kind != "belligerent":
+        raise Forbidden(C.WAIVER_WHO)
+    existing = ctx.session.get(Operation, p.operation)
+    if existing is not None and (not POLICY.may_read(ctx, "operation.propose", existing.audience, existing.party)
+                                 or party not in existing.party_list):
+        raise Forbidden(C.WAIVER_WHO)
+    if existing is not None and existing.status not in ("proposed",):
+        raise Conflict(C.WAIVER_LATE, operation=p.operation, status=existing.status.replace("_", " "),
+                       field="operation")
+    if ctx.session.get(NoticeWaiverRow, (p.operation, party)) is not None:
+        raise Conflict(C.WAIVER_GIVEN, party=party, operation=p.operation, field="operation")
+    ctx.session.add(NoticeWaiverRow(operation=p.operation, party=party, idx=ctx.idx, author=ctx.author.id,
+                                    at=ctx.record.when, notice_hours=p.notice_hours, agreed=p.agreed,
+                                    source=_json(p.source), audience=ctx.record.audience.text()))
+
+
+def apply_corridor(ctx: Context) -> None:
+    p: CorridorDeclare = ctx.payload
+    _require_writer(ctx)
+    assert ctx.author is not None and ctx.author_party is not None
+    if ctx.author_party.kind != "belligerent":
+        raise Forbidden(C.CORRIDOR_WHO)
+    ids.require_own(ctx, p.id, "id", "corridor")
+    if ctx.session.get(DeclaredCorridor, p.id) is not None:
+        raise Conflict(C.CORRIDOR_EXISTS, corridor=p.id, field="id")
+    for name, place in (("origin", p.origin), ("towards", p.towards)):
+        _in_region(ctx, _point(place.position, f"{name}.position"), f"{name}.position")
+    route = None
+    if p.route is not None:
+        g = geo.geometry(p.route, "route", ("LineString",))
+        _in_region(ctx, g, "route")
+        route = json.dumps(geo.to_geojson(g))
+    start = p.valid_from.astimezone(UTC) if p.valid_from else None
+    end = p.valid_until.astimezone(UTC) if p.valid_until else None
+    if start is not None and end is not None and end <= start:
+        raise Unprocessable(C.CORRIDOR_ENDS_FIRST, field="valid_until")
+    ctx.session.add(DeclaredCorridor(
+        id=p.id, idx=ctx.idx, name=p.name, origin=_json(p.origin) or "", towards=_json(p.towards) or "",
+        route=route, valid_from=start, valid_until=end, source=_json(p.source), note=p.note, author=ctx.author.id,
+        party=ctx.author_party.slug, audience=ctx.record.audience.text()))
 
 
 def apply_zone(ctx: Context) -> None:
@@ -637,7 +872,7 @@ def apply_channel_post(ctx: Context) -> None:
     _require_writer(ctx)
     op = _operation(ctx, p.operation)
     assert ctx.author is not None and ctx.author_party is not None
-    members = [op.mediator, *op.party_list]
+    members = [*op.mediator_list, *op.party_list]
     if not takes_part(ctx, op):
         raise Forbidden(C.CHANNEL_WHO)
     _require_audience(ctx, op.party_list)
@@ -672,7 +907,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("operation.status", OperationStatus, apply_status, WRITERS),
     Kind("operation.movement", OperationMovement, apply_movement, WRITERS),
     Kind("operation.outcome", OutcomeReport, apply_outcome, WRITERS),
+    Kind("operation.waiver", NoticeWaiver, apply_waiver, WRITERS),
     Kind("incident.report", IncidentReport, apply_incident, WRITERS),
+    Kind("corridor.declare", CorridorDeclare, apply_corridor, WRITERS),
     Kind("zone.declare", ZoneDeclare, apply_zone, WRITERS),
     Kind("zone.withdraw", ZoneWithdraw, apply_zone_withdraw, WRITERS),
     Kind("channel.post", ChannelPost, apply_channel_post, WRITERS),
@@ -688,7 +925,7 @@ POLICY = ReadPolicy(KIND)
 
 def audience_for(op: Operation) -> list[str]:
     """The audience a record about ``op`` uses by default: its mediator and every party concerned."""
-    return sorted({f"party:{op.mediator}", *(f"party:{p}" for p in op.party_list)})
+    return sorted({*(f"party:{m}" for m in op.mediator_list), *(f"party:{p}" for p in op.party_list)})
 
 
 def local_time(t: datetime, tz: str) -> datetime:

@@ -25,6 +25,8 @@ class OperationRules(Base):
     emergency_answer_hours: Mapped[int] = mapped_column(Integer, nullable=False)
     urgent_read_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
     region: Mapped[str | None] = mapped_column(String(200), nullable=True)  # "w,s,e,n" or none
+    # How far (m) from an operation's route or area its waypoints, destinations, movements and incidents may lie.
+    route_tolerance_m: Mapped[int | None] = mapped_column(Integer, nullable=True)
     set_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
@@ -37,7 +39,11 @@ class Operation(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
-    mediator: Mapped[str] = mapped_column(String(64), ForeignKey("party.slug"), nullable=False)
+    # The organising mediator; None for an operation agreed directly between the parties concerned (a back
+    # channel), which those parties then run themselves.
+    mediator: Mapped[str | None] = mapped_column(String(64), ForeignKey("party.slug"), nullable=True)
+    # Other mediators taking part, each with its role: "icrc:registration,un-ocha:co_organiser".
+    co_mediators: Mapped[str] = mapped_column(Text, nullable=False, default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)  # the current version
     author: Mapped[str] = mapped_column(String(130), nullable=False)
@@ -50,6 +56,24 @@ class Operation(Base):
     @property
     def party_list(self) -> list[str]:
         return [p for p in self.parties.split(",") if p]
+
+    @property
+    def co_mediator_roles(self) -> list[tuple[str, str]]:
+        """(party, role) of each other mediator taking part, in the plan's order."""
+        return [(m.partition(":")[0], m.partition(":")[2]) for m in (self.co_mediators or "").split(",") if m]
+
+    @property
+    def mediator_list(self) -> list[str]:
+        """Every mediator taking part: the organising one first."""
+        return [*([self.mediator] if self.mediator else []), *(p for p, _ in self.co_mediator_roles)]
+
+    @property
+    def organisers(self) -> list[str]:
+        """Who runs the operation (starts, suspends, completes it): its organising mediator and any mediator
+        co-organising it, or, agreed directly between the parties, the parties concerned."""
+        if self.mediator is None:
+            return self.party_list
+        return [self.mediator, *(p for p, role in self.co_mediator_roles if role == "co_organiser")]
 
 
 class OperationVersion(Base):
@@ -105,6 +129,7 @@ class OperationEvent(Base):
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)  # a movement's source, if not its author's own
     author: Mapped[str] = mapped_column(String(130), nullable=False)
     party: Mapped[str] = mapped_column(String(64), nullable=False)
     audience: Mapped[str] = mapped_column(Text, nullable=False)
@@ -130,6 +155,9 @@ class Incident(Base):
     killed: Mapped[int | None] = mapped_column(Integer, nullable=True)
     wounded: Mapped[int | None] = mapped_column(Integer, nullable=True)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The party this account alleges responsible, if it names one; and its source.
+    alleged_responsible: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)
     author: Mapped[str] = mapped_column(String(130), nullable=False)
     party: Mapped[str] = mapped_column(String(64), nullable=False)
     audience: Mapped[str] = mapped_column(Text, nullable=False)
@@ -147,8 +175,63 @@ class OutcomeFigure(Base):
     author: Mapped[str] = mapped_column(String(130), nullable=False)
     category: Mapped[str] = mapped_column(String(32), nullable=False)
     destination: Mapped[str] = mapped_column(String(200), nullable=False)
-    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)  # the least the figure allows
+    # The figure as stated (``records.figures.Figure``, JSON) when it is not an exact count.
+    figure: Mapped[str | None] = mapped_column(Text, nullable=True)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class OutcomeStatement(Base):
+    """One ``operation.outcome`` record as a whole: who stated the figures (its source), the total as stated,
+    and when. Every statement is kept, several from one party side by side (principle 5)."""
+
+    __tablename__ = "outcome_statement"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    operation: Mapped[str] = mapped_column(String(64), ForeignKey("operation.id"), nullable=False, index=True)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)  # the record's time
+    total: Mapped[str | None] = mapped_column(Text, nullable=True)  # the total as stated (Figure JSON)
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)  # ``records.sources.Source`` JSON
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class NoticeWaiver(Base):
+    """A party's signed consent that an operation start with less than the notice the rules ask
+    (``operation.waiver``): an emergency agreed at a meeting. A proposal that gives less notice stands only once
+    every party concerned has waived it for that operation."""
+
+    __tablename__ = "notice_waiver"
+    operation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    party: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    notice_hours: Mapped[float] = mapped_column(Float, nullable=False)  # the least notice the party accepts
+    agreed: Mapped[str] = mapped_column(Text, nullable=False, default="")  # where and how it was agreed
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class DeclaredCorridor(Base):
+    """A corridor one side declared on its own (``corridor.declare``): not proposed, not acknowledged, not
+    agreed by anyone else, and shown as such."""
+
+    __tablename__ = "declared_corridor"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    origin: Mapped[str] = mapped_column(Text, nullable=False)  # Place JSON
+    towards: Mapped[str] = mapped_column(Text, nullable=False)  # Place JSON
+    route: Mapped[str | None] = mapped_column(Text, nullable=True)  # GeoJSON LineString
+    valid_from: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
     audience: Mapped[str] = mapped_column(Text, nullable=False)
 
 
@@ -208,7 +291,7 @@ class DeconflictionAlert(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     proposer: Mapped[str] = mapped_column(String(130), nullable=False)  # the member who stated the plan
     party: Mapped[str] = mapped_column(String(64), nullable=False)  # the proposer's party
-    mediator: Mapped[str] = mapped_column(String(64), nullable=False)  # the proposal's organising mediator
+    mediator: Mapped[str] = mapped_column(String(64), nullable=False)  # the organising mediator ("" if none)
     target_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # zone | operation
     target: Mapped[str] = mapped_column(String(64), nullable=False)
     owner: Mapped[str] = mapped_column(String(64), nullable=False, index=True)  # the target's declaring party
@@ -246,6 +329,6 @@ Index("ix_deconfliction_check_member_at", DeconflictionCheck.member, Deconflicti
 
 
 TABLES = (OperationRules, Operation, OperationVersion, OperationAnswer, OperationEvent, Incident, OutcomeFigure,
-          Zone, ChannelMessage, ChannelReceipt, DeconflictionAlert)
+          OutcomeStatement, NoticeWaiver, DeclaredCorridor, Zone, ChannelMessage, ChannelReceipt, DeconflictionAlert)
 # Local tables: written beside the log, never part of it, not rebuilt by replay.
 LOCAL_TABLES = (DeconflictionCheck,)

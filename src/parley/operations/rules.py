@@ -36,7 +36,13 @@ REPORTING = ("under_way", "suspended", "completed")  # outcomes are reported
 
 class OperationView(Protocol):
     @property
-    def mediator(self) -> str: ...
+    def mediator(self) -> str | None: ...
+
+    @property
+    def mediator_list(self) -> list[str]: ...
+
+    @property
+    def organisers(self) -> list[str]: ...
 
     @property
     def party_list(self) -> list[str]: ...
@@ -65,8 +71,9 @@ def states_operations(who: Actor) -> bool:
 
 
 def organises(who: Actor, op: OperationView) -> bool:
-    """``who`` belongs to the operation's organising mediator."""
-    return who.party == op.mediator
+    """``who`` belongs to one who runs the operation: its organising mediator or a co-organising one, or, for an
+    operation agreed directly between the parties (no mediator), a party concerned."""
+    return who.party in op.organisers
 
 
 def is_concerned(who: Actor, op: OperationView) -> bool:
@@ -75,13 +82,13 @@ def is_concerned(who: Actor, op: OperationView) -> bool:
 
 
 def takes_part(who: Actor, op: OperationView) -> bool:
-    """The organising mediator or a party concerned."""
-    return organises(who, op) or is_concerned(who, op)
+    """A mediator taking part (organising or in another role) or a party concerned."""
+    return who.party in op.mediator_list or is_concerned(who, op)
 
 
-def proposes_plan(who: Actor, mediator: str, parties: Sequence[str]) -> bool:
-    """A plan is proposed (or revised, or countered) by its mediator or a party it concerns."""
-    return who.party == mediator or who.party in parties
+def proposes_plan(who: Actor, mediators: Sequence[str], parties: Sequence[str]) -> bool:
+    """A plan is proposed (or revised, or countered) by a mediator it names or a party it concerns."""
+    return who.party in mediators or who.party in parties
 
 
 def action_follows(op: OperationView, action: str) -> bool:

@@ -28,11 +28,14 @@ from parley.errors import NotFound, TooManyRequests
 from parley.operations import codes as C
 from parley.operations import geo, plan_rules
 from parley.operations.deconfliction import Hit, meets
-from parley.operations.kinds import ACTIVE, POLICY, Plan, rules
+from parley.operations.kinds import ACTIVE, CATEGORIES, POLICY, Plan, rules
 from parley.operations.models import (
-    ChannelMessage, ChannelReceipt, DeconflictionAlert, DeconflictionCheck, Incident, Operation, OperationAnswer,
-    OperationEvent, OperationVersion, OutcomeFigure, Zone,
+    ChannelMessage, ChannelReceipt, DeclaredCorridor, DeconflictionAlert, DeconflictionCheck, Incident, NoticeWaiver,
+    Operation, OperationAnswer, OperationEvent, OperationVersion, OutcomeFigure, OutcomeStatement, Zone,
 )
+from parley.records import figures
+from parley.records.figures import Figure, of_bounds
+from parley.records.sources import Source
 from parley.parties.models import Party
 from parley.parties.principal import Principal
 from parley.records.policy import reads_every_party
@@ -74,7 +77,14 @@ def current(s: Session, op: Operation) -> OperationVersion:
 
 
 def plan_of(v: OperationVersion) -> dict[str, Any]:
-    return json.loads(v.plan)
+    """A version's plan as stored, read the same whether it was signed before or after plans had several
+    destinations and categories: ``destinations``, every category expected, ``co_mediators``."""
+    plan = json.loads(v.plan)
+    if "destinations" not in plan and "destination" in plan:
+        plan["destinations"] = [plan.pop("destination")]
+    plan["expected"] = {c: (plan.get("expected") or {}).get(c, 0) for c in CATEGORIES}
+    plan.setdefault("co_mediators", [])
+    return plan
 
 
 @dataclass
@@ -122,7 +132,7 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
     """What the mediator must chase: parties silent past their deadline, urgent messages left unread."""
     now = now or now_utc()
     out: list[Escalation] = []
-    ops = [o for o in operations(s, who) if o.status in ACTIVE and (who.party == o.mediator or who.is_mediator)]
+    ops = [o for o in operations(s, who) if o.status in ACTIVE and (who.party in o.mediator_list or who.is_mediator)]
     for op in ops:
         if op.status == "proposed":
             v, rows = board(s, op, now)
@@ -132,7 +142,7 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
     for m in s.execute(select(ChannelMessage).where(ChannelMessage.urgent.is_(True),
                                                     ChannelMessage.at < now - limit)).scalars():
         about = s.get(Operation, m.operation)
-        if about is None or not (who.party == about.mediator or who.is_mediator):
+        if about is None or not (who.party in about.mediator_list or who.is_mediator):
             continue
         read = set(s.execute(select(ChannelReceipt.party).where(ChannelReceipt.message == m.idx,
                                                                 ChannelReceipt.state == "read")).scalars())
@@ -181,34 +191,98 @@ def event_note(e: OperationEvent) -> tuple[str, dict[str, Any]]:
 
 
 @dataclass
+class Statement:
+    """One party's outcome record: its figures by category and destination, the total as stated, its source."""
+
+    idx: int
+    party: str
+    author: str
+    at: datetime
+    source: Source | None
+    stated_total: Figure | None
+    note: str
+    cells: dict[tuple[str, str], Figure] = field(default_factory=dict)
+
+    @property
+    def rows_sum(self) -> Figure | None:
+        """What its rows add up to (exact only if every row is), None without rows."""
+        if not self.cells:
+            return None
+        return of_bounds(figures.total([f.bounds() for f in self.cells.values()]))
+
+    def category(self, cat: str) -> Figure | None:
+        """Its figures for ``cat`` over every destination, None if it states none."""
+        found = [f.bounds() for (c, _), f in self.cells.items() if c == cat]
+        return of_bounds(figures.total(found)) if found else None
+
+
+@dataclass
 class OutcomeTable:
-    parties: list[str]
-    rows: list[tuple[str, str, dict[str, int | None], bool]]  # category, destination, figure per party, differ
-    totals: dict[str, int]
-    reported_at: dict[str, int] = field(default_factory=dict)  # party → record index of its latest report
+    """Every stated figure, one column per statement (several from one party stand side by side), one row per
+    category and destination; where a category's figures name several destinations (or one names none), a row of
+    the category over every destination (destination None) compares them. A row or the stated totals ``differ``
+    when two of its figures allow no common number: "more than 250" beside 264 does not differ, 52 beside 53
+    does."""
+
+    statements: list[Statement]
+    rows: list[tuple[str, str | None, list[Figure | None], bool]]  # category, destination, per statement, differ
+    totals_differ: bool
+
+    @property
+    def parties(self) -> list[str]:
+        return sorted({st.party for st in self.statements})
+
+
+def _differ(figs: list[Figure]) -> bool:
+    bounds = [f.bounds() for f in figs]
+    return any(not a.overlaps(b) for i, a in enumerate(bounds) for b in bounds[i + 1:])
 
 
 def outcomes(s: Session, who: Principal, op: Operation) -> OutcomeTable:
-    """Each party's latest figures side by side; a difference is shown, never resolved by overwriting."""
-    figs = [f for f in s.execute(select(OutcomeFigure).where(OutcomeFigure.operation == op.id)
-                                 .order_by(OutcomeFigure.idx, OutcomeFigure.line)).scalars()
-            if can_read(who, "operation.outcome", f)]
-    latest: dict[str, int] = {}
-    for f in figs:
-        latest[f.party] = max(latest.get(f.party, -1), f.idx)
-    figs = [f for f in figs if f.idx == latest[f.party]]
-    parties = sorted(latest)
-    cells: dict[tuple[str, str], dict[str, int | None]] = {}
-    for f in figs:
-        cells.setdefault((f.category, f.destination), {})[f.party] = f.count
-    order = ["women", "children", "elderly", "wounded", "other_civilians", "servicemen"]
-    rows = []
-    for (cat, dest), per in sorted(cells.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
-        full = {p: per.get(p) for p in parties}
-        values = set(full.values())
-        rows.append((cat, dest, full, len(values) > 1))
-    totals = {p: sum(f.count for f in figs if f.party == p) for p in parties}
-    return OutcomeTable(parties, rows, totals, latest)
+    """Every party's every statement of figures, side by side; a difference is shown, never resolved by
+    overwriting, and a later statement does not hide an earlier one."""
+    statements = {st.idx: Statement(st.idx, st.party, st.author, st.at,
+                                    Source.model_validate_json(st.source) if st.source else None,
+                                    Figure.model_validate_json(st.total) if st.total else None, st.note)
+                  for st in s.execute(select(OutcomeStatement).where(OutcomeStatement.operation == op.id))
+                  .scalars() if can_read(who, "operation.outcome", st)}
+    for f in s.execute(select(OutcomeFigure).where(OutcomeFigure.operation == op.id)
+                       .order_by(OutcomeFigure.idx, OutcomeFigure.line)).scalars():
+        st = statements.get(f.idx)
+        if st is not None:
+            st.cells[(f.category, f.destination)] = (Figure.model_validate_json(f.figure) if f.figure
+                                                     else Figure.of(f.count))
+    ordered = sorted(statements.values(), key=lambda st: (st.party, st.at, st.idx))
+    keys = sorted({k for st in ordered for k in st.cells},
+                  key=lambda k: (CATEGORIES.index(k[0]) if k[0] in CATEGORIES else len(CATEGORIES), k[1]))
+    rows: list[tuple[str, str | None, list[Figure | None], bool]] = []
+    for i, (cat, dest) in enumerate(keys):
+        per = [st.cells.get((cat, dest)) for st in ordered]
+        rows.append((cat, dest, per, _differ([f for f in per if f is not None])))
+        last = i + 1 == len(keys) or keys[i + 1][0] != cat
+        of_cat = [k for k in keys if k[0] == cat]
+        if last and len(of_cat) > 1:
+            every = [st.category(cat) for st in ordered]
+            rows.append((cat, None, every, _differ([f for f in every if f is not None])))
+    return OutcomeTable(ordered, rows, _differ([st.stated_total for st in ordered if st.stated_total is not None]))
+
+
+def corridors(s: Session, who: Principal) -> list[DeclaredCorridor]:
+    """Corridors one side declared on its own, newest first."""
+    return [c for c in s.execute(select(DeclaredCorridor).order_by(DeclaredCorridor.idx.desc())).scalars()
+            if can_read(who, "corridor.declare", c)]
+
+
+def waivers(s: Session, who: Principal, op: Operation) -> list[NoticeWaiver]:
+    """The parties' signed waivers of the notice for ``op``."""
+    return [w for w in s.execute(select(NoticeWaiver).where(NoticeWaiver.operation == op.id)
+                                 .order_by(NoticeWaiver.idx)).scalars() if can_read(who, "operation.waiver", w)]
+
+
+def source_of(row: Any) -> Source | None:
+    """The source a row keeps (an incident's, a movement's), if any."""
+    text = getattr(row, "source", None)
+    return Source.model_validate_json(text) if text else None
 
 
 def incidents(s: Session, who: Principal, *, operation_id: str | None = None) -> list[list[Incident]]:

@@ -12,6 +12,7 @@ arithmetic. Views word a figure through ``parley.web.labels`` (``figure_text``).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -147,3 +148,33 @@ def of_bounds(b: Bounds) -> Figure:
     if b.exact:
         return Figure.of(b.low)
     return Figure(form="range", low=b.low, high=b.high)
+
+
+# How each form is said in English (the API's and the command line's words; pages word it in the reader's
+# language through ``parley.web.labels``).
+WORDS = {"exact": "{value}", "more_than": "more than {value}", "at_least": "at least {value}",
+         "fewer_than": "fewer than {value}", "at_most": "at most {value}", "about": "about {value}",
+         "range": "{low}-{high}", "hundreds": "hundreds"}
+
+
+def words(f: Figure) -> str:
+    return WORDS[f.form].format(value=f.value, low=f.low, high=f.high)
+
+
+_SHORT = re.compile(r"^\s*(?P<op>>=|<=|>|<|~)?\s*(?P<a>\d[\d,\s]*)\s*(?:-\s*(?P<b>\d[\d,\s]*))?\s*$")
+
+
+def parse(text: str) -> Figure:
+    """A figure written short, as the command line takes it: ``264``, ``>250`` (more than), ``>=250`` (at
+    least), ``<5``, ``<=5``, ``~2600`` (about), ``50-60`` (a range), ``hundreds``. ValueError otherwise."""
+    t = text.strip().lower()
+    if t == "hundreds":
+        return Figure(form="hundreds")
+    m = _SHORT.match(t)
+    if m is None or (m["b"] is not None and m["op"] is not None):
+        raise ValueError(f"{text!r} is not a figure (264, >250, >=250, <5, <=5, ~2600, 50-60 or hundreds)")
+    a = int(re.sub(r"[,\s]", "", m["a"]))
+    if m["b"] is not None:
+        return Figure(form="range", low=a, high=int(re.sub(r"[,\s]", "", m["b"])))
+    form = {None: "exact", ">": "more_than", ">=": "at_least", "<": "fewer_than", "<=": "at_most", "~": "about"}
+    return Figure(form=form[m["op"]], value=a)  # type: ignore[arg-type]

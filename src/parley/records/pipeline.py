@@ -93,6 +93,9 @@ class Submission:
     note: bytes
     payload: Any
     replay: bool = False
+    # A reconstructed history (the demo's 2022 records): its records keep their own times, far from the
+    # log's clock, and are otherwise held to every rule a new record is (unlike a replay).
+    historical: bool = False
     # Local data that never enters the log (see the module's docstring); given to the kind's apply only.
     local: Mapping[str, Any] | None = None
     future: Future[Receipt] = field(default_factory=Future)
@@ -148,7 +151,7 @@ def precheck(sub: Submission, origin: str, kinds: Mapping[str, Kind], now: datet
     canonical = b"" if sub.destroyed else canonical_payload(sub.payload)
     if not sub.destroyed and hashlib.sha256(canonical).hexdigest() != rec.payload_hash:
         raise Unprocessable(C.PAYLOAD_HASH, field="payload")
-    if not sub.replay:
+    if not (sub.replay or sub.historical):
         when = rec.when
         now = now or datetime.now(UTC)
         if abs(when - now) > MAX_CLOCK_SKEW:
@@ -253,16 +256,17 @@ class Pipeline:
 
     def submit_many(self, items: Iterable[tuple[bytes, Any] | tuple[bytes, Any, Mapping[str, Any] | None]
                                           | tuple[bytes, Any, Mapping[str, Any] | None, str | None]], *,
-                    replay: bool = False) -> list[Receipt | ParleyError]:
+                    replay: bool = False, historical: bool = False) -> list[Receipt | ParleyError]:
         """Append in order, in batches, on the calling thread (loaders, replay, benchmarks). Each item is
         (note, payload), (note, payload, local data) or, replaying, (note, payload, None, the payload as the
-        source stored it)."""
+        source stored it). ``historical``: records of a reconstructed history, whose times are their own."""
         subs: list[Submission] = []
         self._ensure_preparers()
         for note, payload, *rest in items:
             local = cast("Mapping[str, Any] | None", rest[0] if rest else None)
             stored = cast("str | None", rest[1] if len(rest) > 1 and replay else None)
-            sub = Submission(note=note, payload=payload, replay=replay, local=local, stored=stored)
+            sub = Submission(note=note, payload=payload, replay=replay, local=local, stored=stored,
+                             historical=historical)
             self._prepare.put(sub)
             subs.append(sub)
         for i in range(0, len(subs), self.batch):

@@ -24,13 +24,13 @@ import io
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
 from babel.core import negotiate_locale
-from babel.dates import format_datetime, format_skeleton, get_timezone, get_timezone_location
+from babel.dates import format_date, format_datetime, format_skeleton, get_timezone, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -221,6 +221,11 @@ def when(lang: str, value: datetime | str) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return format_datetime(value, "medium", locale=Locale.parse(lang))
+
+
+def day(lang: str, value: date) -> str:
+    """A date without a time, as the reader's language writes it."""
+    return format_date(value, "medium", locale=Locale.parse(lang))
 
 
 def _tz(name: str) -> zoneinfo.ZoneInfo:

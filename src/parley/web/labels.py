@@ -22,6 +22,7 @@ KIND_LABELS: dict[str, str] = {
     "incident.report": N_("Incident reported"), "zone.declare": N_("Zone declared"),
     "zone.withdraw": N_("Zone withdrawn"), "channel.post": N_("Message in a liaison channel"),
     "channel.receipt": N_("Receipt of a message"),
+    "operation.waiver": N_("Notice waived for an operation"), "corridor.declare": N_("Corridor declared by one side"),
     "person.register": N_("Person registered"), "person.update": N_("Report on a person corrected"),
     "person.event": N_("Status event of a person"), "list.import": N_("List imported"),
     "person.destroy": N_("A person's data destroyed"),
@@ -60,6 +61,7 @@ OPERATION_LABELS: dict[str, str] = {
     "departed": N_("Departed"), "checkpoint_passed": N_("Checkpoint passed"), "arrived": N_("Arrived"),
     "halted": N_("Halted"), "other": N_("Other"),
     # categories
+    "seriously_wounded": N_("Seriously wounded and sick"), "civilians": N_("Civilians (not broken down)"),
     "women": N_("Women"), "children": N_("Children"), "elderly": N_("Elderly"), "wounded": N_("Wounded"),
     "other_civilians": N_("Other civilians"), "servicemen": N_("Servicemen"),
     # incidents
@@ -73,6 +75,31 @@ OPERATION_LABELS: dict[str, str] = {
     "unread_urgent": N_("Urgent message unread"), "unseen_conflict": N_("Meets what a party cannot see"),
     # receipts
     "delivered": N_("delivered"), "read": N_("read"),
+}
+# A figure as its source stated it (``records.figures``), worded in the reader's language.
+FIGURE_WORDS: dict[str, str] = {
+    "more_than": N_("more than {value}"), "at_least": N_("at least {value}"), "fewer_than": N_("fewer than {value}"),
+    "at_most": N_("at most {value}"), "about": N_("about {value}"), "range": N_("{low} to {high}"),
+    "hundreds": N_("hundreds"),
+}
+FIGURE_FORMS: dict[str, str] = {
+    "exact": N_("exactly"), "more_than": N_("more than"), "at_least": N_("at least"), "fewer_than": N_("fewer than"),
+    "at_most": N_("at most"), "about": N_("about"), "hundreds": N_("hundreds"),
+}
+# Where a stated fact comes from (``records.sources``) and how far it is confirmed.
+SOURCE_KIND_LABELS: dict[str, str] = {
+    "party_statement": N_("The party's statement"), "named_official": N_("A named official"),
+    "mediator": N_("The mediator"), "document": N_("A document"),
+    "media_citing_officials": N_("A media report citing officials"),
+    "anonymous_officials": N_("Anonymous officials"), "media_report": N_("A media report"),
+}
+CONFIRMATION_LABELS: dict[str, str] = {
+    "confirmed": N_("confirmed"), "unconfirmed": N_("unconfirmed"), "preliminary": N_("preliminary"),
+    "disputed": N_("disputed"),
+}
+CO_MEDIATOR_ROLE_LABELS: dict[str, str] = {
+    "co_organiser": N_("co-organiser"), "registration": N_("registration of persons"), "escort": N_("escort"),
+    "observer": N_("observer"),
 }
 # The acknowledgement board names each party's own answer: one party acknowledging is not "by all".
 BOARD_LABELS: dict[str, str] = {**OPERATION_LABELS, "acknowledged": N_("Acknowledged")}

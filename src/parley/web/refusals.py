@@ -34,6 +34,7 @@ from parley.operations import codes as operation_codes
 from parley.parties import codes as party_codes
 from parley.people import codes as people_codes
 from parley.records import codes as record_codes
+from parley.records import figures, sources
 from parley.web import i18n
 from parley.web.i18n import N_, NP_, Message, Plural
 from parley.web.labels import (
@@ -338,6 +339,43 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "incident.in_future": N_("An incident cannot be reported before it happens."),
     "incident.first_account": N_("Choose the first account of the incident, not another party's account of it."),
     "incident.one_account": N_("Your party has already given its account of this incident; correct it with a note."),
+    "incident.alleged_not_belligerent":
+        N_("{party} is not a belligerent party; an account alleges a belligerent party responsible."),
+    "operation.status_by_parties":
+        N_("This operation was agreed directly between the parties: a party concerned starts, suspends and ends it."),
+    "operation.off_route": N_("{what} lies {km} km from the route; the mediator's tolerance is {tolerance} km."),
+    "operation.off_operation":
+        N_("This position lies {km} km from the route or area of the operation; the mediator's tolerance is "
+           "{tolerance} km."),
+    "operation.total_disagrees":
+        N_("The rows add up to {rows}, more than the stated total ({total}) allows. If the source gave both, "
+           "state them as separate figures."),
+    "operation.civilians_twice":
+        N_("The civilians taken to {destination} are given both broken down and not; count each person once."),
+    "operation.waiver_missing":
+        N_("{party} has not waived the notice for this operation; every party concerned signs its waiver first."),
+    "operation.waiver_short": N_("{party} waived the notice down to {hours} h; this plan gives {given} h."),
+    "operation.waiver_who": N_("Only a party the operation concerns waives its notice."),
+    "operation.waiver_late": N_("The operation is {status}; a waiver comes before it is agreed."),
+    "operation.waiver_audience":
+        N_("There is no such operation yet: name who reads the waiver (the mediator and the parties concerned)."),
+    "operation.waiver_given": N_("{party} has already waived the notice for this operation."),
+    "corridor.who": N_("Only a belligerent party declares a corridor on its own."),
+    "corridor.exists": N_("Corridor {corridor} is already declared."),
+    "corridor.ends_before_start": N_("The corridor's validity ends before it starts."),
+    "operation.destination_twice": N_("Give a list of destinations or one destination, not both."),
+    "operation.mediator_twice": N_("A mediator is named twice."),
+    "operation.count_or_figure": N_("Give a count or a figure as stated, one of the two."),
+    "operation.outcome_empty": N_("State the rows, a total or both."),
+    "figure.needs_value": N_("This figure needs its number."),
+    "figure.no_value": N_("\"Hundreds\" has no number; leave it empty."),
+    "figure.range_bounds": N_("A range needs its lower and its upper bound, and nothing else."),
+    "figure.range_order": N_("The lower bound ({low}) exceeds the upper bound ({high})."),
+    "figure.fewer_than_zero": N_("\"Fewer than 0\" allows no number."),
+    "source.needs_speaker": N_("Name the official who made the statement."),
+    "source.needs_outlet": N_("Name the outlet that published the report."),
+    "source.needs_reference": N_("Give the document's title or number."),
+    "source.anonymous_named": N_("Anonymous officials have no name; give the outlet instead."),
     "zone.ends_before_start": N_("The zone's validity ends before it starts."),
     "operation.window_ends_before_start": N_("The window ends before it starts."),
     "operation.unknown_time_zone": N_("Choose a time zone."),
@@ -507,7 +545,7 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
         N_("The stored checkpoint was kept; share the evidence with the other parties and their witnesses."),
 }
 CODES: tuple[Code, ...] = tuple({c.code: c for m in (record_codes, party_codes, operation_codes, people_codes,
-                                                     audit_codes)
+                                                     audit_codes, figures, sources)
                                  for c in m.CODES}.values())
 _NAMES_FIELD = {c.code for c in CODES if "{field}" in c.template}
 

@@ -26,7 +26,12 @@ from parley.parties.principal import Principal
 from parley.submit import submit_as_async
 from parley.web import i18n
 from parley.web.i18n import N_, NP_, Message, Plural, Verbatim
-from parley.web.labels import BOARD_LABELS, MAP_CONTROLS, OPERATION_LABELS
+from parley.records.figures import Figure
+from parley.records.sources import Source
+from parley.web.labels import (
+    BOARD_LABELS, CO_MEDIATOR_ROLE_LABELS, CONFIRMATION_LABELS, FIGURE_WORDS, MAP_CONTROLS, OPERATION_LABELS,
+    SOURCE_KIND_LABELS,
+)
 from parley.web.routes import lang_of, render
 
 TIME_ZONES = ("Europe/Kyiv", "Europe/Moscow", "Europe/Minsk", "Europe/Warsaw", "Europe/Istanbul",
@@ -101,9 +106,43 @@ def event_note(e: Any) -> Any:
     return Message(target, **params)
 
 
+def figure_text(lang: str, f: Figure | None) -> str:
+    """A figure in the reader's language, in the form its source gave it: "264", "more than 250", "hundreds"."""
+    if f is None:
+        return "—"
+    if f.form == "exact":
+        return i18n.number(lang, f.value or 0)
+    values = {k: i18n.number(lang, v) for k, v in (("value", f.value), ("low", f.low), ("high", f.high))
+              if v is not None}
+    return i18n.gettext(lang, FIGURE_WORDS[f.form], **values)
+
+
+def source_text(lang: str, src: Source | None) -> str:
+    """Who stated it, in a line: the kind of source, the speaker or outlet, the date, the reference, and how far
+    it is confirmed."""
+    if src is None:
+        return ""
+    parts = [i18n.gettext(lang, SOURCE_KIND_LABELS[src.kind])]
+    said = src.said_by()
+    if said:
+        parts.append(said)
+    if src.stated_on is not None:
+        parts.append(i18n.day(lang, src.stated_on))
+    if src.reference and src.reference not in said:
+        parts.append(src.reference)
+    parts.append(i18n.gettext(lang, CONFIRMATION_LABELS[src.confirmation]))
+    return "; ".join(parts)
+
+
+def co_mediator_role(code: str) -> str:
+    return CO_MEDIATOR_ROLE_LABELS.get(code, code)
+
+
 def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     lang = lang_of(request)
     return render(request, name, status, label=label, board_label=board_label,
+                  figure=lambda f: figure_text(lang, f), source=lambda src: source_text(lang, src),
+                  source_of=svc.source_of, mediator_role=co_mediator_role,
                   local=lambda t, tz="UTC": local(t, tz, lang), utc=lambda t: utc(t, lang), iso=iso,
                   duration=lambda seconds: duration(seconds, lang), event_note=event_note,
                   zone_name=lambda tz: i18n.zone_name(lang, tz), **ctx)
@@ -166,7 +205,8 @@ def _op_feature(s: Session, op: Operation, lang_parties: dict[str, str], link: b
     plan = svc.plan_of(v)
     return {"id": op.id, "title": op.title, "status": op.status, "url": f"/operations/{op.id}" if link else None,
             "footprint": json.loads(v.footprint), "route": plan.get("route"), "area": plan.get("area"),
-            "origin": plan.get("origin"), "destination": plan.get("destination")}
+            "origin": plan.get("origin"), "destination": plan["destinations"][0],
+            "destinations": plan["destinations"]}
 
 
 def _zone_feature(z: Any) -> dict[str, Any]:

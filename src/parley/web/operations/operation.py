@@ -17,6 +17,7 @@ from parley.operations.models import Operation
 from parley.parties.principal import Principal
 from parley.submit import submit_as
 from parley.web.i18n import N_
+from parley.web.labels import CONFIRMATION_LABELS, FIGURE_FORMS, SOURCE_KIND_LABELS
 from parley.web.operations.common import (
     ENTER_NUMBER, ENTER_POSITION, ENTER_TIME, _answered, _field, _incident_feature, _map_labels, _op_feature,
     _parse_local, _parties, _position, _region, _submit, _version, iso, local, page,
@@ -72,7 +73,7 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
             "events": [{"position": [e.lon, e.lat], "event": e.event, "at": local(e.at, tz, lang), "place": e.place}
                        for e in events if e.lon is not None and e.event != "incident"],
             "incidents": [_incident_feature(i, lang) for g in incidents for i in g]}
-    destinations = sorted({d for _, d, _, _ in outcomes.rows} | {plan["destination"]["name"]})
+    destinations = sorted({d for _, d, _, _ in outcomes.rows if d} | {d["name"] for d in plan["destinations"]})
     actions = rules.status_actions(who, op, svc.now_utc(), v.window_end)
     shown = {"answer": rules.may_answer(who, op, _answered(board, who)), "status": bool(actions),
              "movement": rules.may_report_movement(who, op), "outcome": rules.may_report_outcome(who, op),
@@ -85,8 +86,10 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
                 events=events, incidents=incidents, outcomes=outcomes, messages=messages, versions=versions,
                 conflicts=conflicts, unseen=unseen, alerts=alerts, can_answer=shown["answer"], actions=actions,
                 can_move=shown["movement"], can_report=shown["outcome"], can_post=shown["channel"],
-                categories=k.CATEGORIES, movements=k.MOVEMENTS,
-                destination=plan["destination"]["name"], destinations=destinations,
+                categories=k.CATEGORIES, movements=k.MOVEMENTS, figure_forms=FIGURE_FORMS,
+                source_kinds=SOURCE_KIND_LABELS, confirmations=CONFIRMATION_LABELS,
+                waivers=svc.waivers(s, who, op),
+                destination=plan["destinations"][0]["name"], destinations=destinations,
                 errors=errors, values=values or {}, map_data=data)
 
 
@@ -158,30 +161,72 @@ async def movement(request: Request, s: Db, who: Who, op_id: str) -> Response:
                            {"event", "at", "place", "position", "note"}, values, "timeline")
 
 
+SOURCE_FIELDS = ("speaker", "body", "outlet", "stated_on", "reference", "url", "quote")
+
+
+def source_from_form(form: Any, values: dict[str, Any], prefix: str = "source") -> dict[str, Any] | None:
+    """The source fields of a form (``source_kind``, ``source_speaker`` …) as a ``Source`` payload, or None when
+    the member named no source (the statement is then its party's own)."""
+    got = {f: str(form.get(f"{prefix}_{f}", ""))[:2000 if f == "quote" else 500].strip() for f in SOURCE_FIELDS}
+    kind = str(form.get(f"{prefix}_kind", "")).strip()
+    confirmation = str(form.get(f"{prefix}_confirmation", "")).strip()
+    values.update({f"{prefix}_{f}": v for f, v in got.items()}, **{f"{prefix}_kind": kind,
+                                                                      f"{prefix}_confirmation": confirmation})
+    if not kind and not any(got.values()):
+        return None
+    out: dict[str, Any] = {"kind": kind or "party_statement", **{f: v for f, v in got.items() if v}}
+    if confirmation:
+        out["confirmation"] = confirmation
+    return out
+
+
+def _figure_field(form: Any, name: str, values: dict[str, Any], errors: dict[str, Any],
+                  error_key: str) -> dict[str, Any] | None:
+    """A figure from a form's ``form_<name>`` (exactly, more than, about …) and ``count_<name>``: {"count": n}
+    for an exact one, {"figure": {...}} for any other, None when left empty."""
+    shape = str(form.get(f"form_{name}", "exact")).strip() or "exact"
+    count = str(form.get(f"count_{name}", "")).strip()
+    values[f"form_{name}"], values[f"count_{name}"] = shape, count
+    if shape not in FIGURE_FORMS:
+        errors[error_key] = ENTER_NUMBER
+        return None
+    if shape == "hundreds":
+        return {"figure": {"form": "hundreds"}}
+    if not count:
+        return None
+    if not count.isdigit() or len(count) > 9:
+        errors[error_key] = ENTER_NUMBER
+        return None
+    n = int(count)
+    return {"count": n} if shape == "exact" else {"figure": {"form": shape, "value": n}}
+
+
 @router.post("/operations/{op_id}/outcome", response_class=HTMLResponse)
 async def outcome(request: Request, s: Db, who: Who, op_id: str) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     values: dict[str, Any] = {"note": str(form.get("note", ""))[:4000]}
     moved = []
-    errors = {}
+    errors: dict[str, Any] = {}
     for c in k.CATEGORIES:
         dest = str(form.get(f"dest_{c}", ""))[:200].strip()
-        count = str(form.get(f"count_{c}", "")).strip()
-        values[f"dest_{c}"], values[f"count_{c}"] = dest, count
-        if not count:
-            continue
-        if not count.isdigit():
-            errors[f"outcome.count_{c}"] = ENTER_NUMBER
-            continue
-        moved.append({"category": c, "destination": dest, "count": int(count)})
-    if not moved and not errors:
+        values[f"dest_{c}"] = dest
+        got = _figure_field(form, c, values, errors, f"outcome.count_{c}")
+        if got is not None:
+            moved.append({"category": c, "destination": dest, **got})
+    total = _figure_field(form, "total", values, errors, "outcome.total")
+    source = source_from_form(form, values)
+    if not moved and total is None and not errors:
         errors["outcome.form"] = N_("Enter at least one count.")
     if errors:
         return _operation_page(request, s, who, op_id, 400, errors=errors, values={"outcome": values})
-    payload = {"operation": op_id, "moved": moved, "note": values["note"]}
-    return await _op_write(request, s, who, op_id, "operation.outcome", payload, "outcome", {"note"}, values,
-                           "outcomes")
+    payload: dict[str, Any] = {"operation": op_id, "moved": moved, "note": values["note"]}
+    if total is not None:
+        payload["total"] = total["figure"] if "figure" in total else {"value": total["count"]}
+    if source is not None:
+        payload["source"] = source
+    return await _op_write(request, s, who, op_id, "operation.outcome", payload, "outcome",
+                           {"note", "total", "source", "moved"}, values, "outcomes")
 
 
 @router.post("/operations/{op_id}/channel", response_class=HTMLResponse)

@@ -196,8 +196,8 @@ def _values_of(plan: dict[str, Any]) -> dict[str, Any]:
         "kind": plan["kind"], "title": plan["title"], "mediator": plan["mediator"], "parties": plan["parties"],
         "route": json.dumps(plan["route"]) if plan.get("route") else "",
         "origin_name": plan["origin"]["name"], "origin_position": pos(plan["origin"].get("position")),
-        "destination_name": plan["destination"]["name"],
-        "destination_position": pos(plan["destination"].get("position")),
+        "destination_name": plan["destinations"][0]["name"],
+        "destination_position": pos(plan["destinations"][0].get("position")),
         "window_start": _local_input(plan["window"]["start"], tz),
         "window_end": _local_input(plan["window"]["end"], tz),
         "time_zone": tz, "buffer_m": str(plan.get("buffer_m", 1000)), "vehicles": str(convoy.get("vehicles", 0)),
@@ -247,8 +247,12 @@ async def counter(request: Request, s: Db, who: Who, op_id: str) -> Response:
     if _version(form):
         values["version"] = _version(form)  # the version the member revised, kept across a refusal
     if plan is not None:
-        # What the form does not edit (the area, the named waypoints) stays as it was.
+        # What the form does not edit (the area, the named waypoints, the other mediators and destinations, a
+        # waived notice) stays as it was.
         plan["area"], plan["waypoints"] = current.get("area"), current.get("waypoints") or []
+        plan["co_mediators"] = current.get("co_mediators") or []
+        plan["notice_waived"] = bool(current.get("notice_waived"))
+        plan["destinations"] = [plan.pop("destination"), *current["destinations"][1:]]
         if form.get("intent") == "check":
             conflicts = _check(request, s, who, plan, errors, exclude=op.id)
             return _new_form(request, s, who, _check_status(errors), values, errors, conflicts, counter=op)

@@ -100,8 +100,9 @@
         if (interactive) r.bindPopup(text);
         r.addTo(map);
       });
-      [["origin", "#1d7a46"], ["destination", "#1f5fa8"]].forEach(([key, c]) => {
-        const place = o[key];
+      const colours = { origin: "#1d7a46", destination: "#1f5fa8" };
+      [["origin", o.origin], ...(o.destinations || [o.destination]).map((d) => ["destination", d])].forEach(([key, place]) => {
+        const c = colours[key];
         if (!place || !place.position) return;
         const m = L.circleMarker(ll(place.position), { radius: 6, color: "#fff", weight: 2, fillColor: c,
           fillOpacity: 1, interactive, className: "place-" + key });
@@ -109,6 +110,15 @@
         m.addTo(map);
         bounds.extend(m.getLatLng());
       });
+    });
+    // Corridors one side declared on its own: dashed, in grey, never drawn like an agreed operation.
+    (data.corridors || []).forEach((c) => {
+      const line = c.route || { type: "LineString", coordinates: [c.origin.position, c.towards.position] };
+      const r = L.geoJSON(line, { interactive,
+        style: { color: "#6b6b6b", weight: 3, dashArray: "6 6", className: "declared-corridor" } });
+      if (interactive) r.bindPopup(popup(c.name, [c.declared]));
+      r.addTo(map);
+      bounds.extend(r.getBounds());
     });
     (data.incidents || []).forEach((i) => {
       const m = L.circleMarker(ll(i.position), { radius: 6, color: "#7a1f1f", weight: 2, fillColor: "#e0483e",
