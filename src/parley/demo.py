@@ -3,14 +3,16 @@ a few records, loaded through the one write path; one witness per party cosignin
 
 Public facts come from the seed reports: the second round of talks in Belarus on 3 March 2022 reached
 an understanding on humanitarian corridors with a temporary ceasefire for the duration of each
-operation; the Azovstal evacuations of April–May 2022 follow (``operations/scenario.py``), then the
-registry of the servicemen taken prisoner after the evacuation of 16–17 May (``people/scenario.py``):
-each capability's part, in the order ``parley.assembly.scenario`` runs them.
-Every person named here is invented.
+operation; the Azovstal evacuations of April–May 2022 follow (``operations/scenario.py``), and the
+registry of the servicemen taken prisoner after the evacuation of 16–17 May (``people/scenario.py``).
+Every fact names its source (a seed, or a public statement marked as not in the seeds); every person
+named here is invented.
 
-The demo is a reconstruction: its records carry the times of the events they reconstruct (2022), so it
-is loaded as a historical import, without the check that a record's time is close to the log's clock.
-Everything written afterwards through the web, the API or the CLI carries the present time.
+The demo is a reconstruction: its records carry the times of the events they reconstruct (2022), and the
+log holds them in that order, whichever capability tells them, so "what was known when" reads in log order.
+It is loaded as a historical import: without the check that a record's time is close to the log's clock,
+and held to every other rule a new record is. Everything written afterwards through the web, the API or the
+CLI carries the present time.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import sessionmaker
 
@@ -108,19 +110,18 @@ def scenario_records(origin: str, members: dict[str, DemoMember], inquiries: dic
         return local_credential(secret, signer=m.signer, password_hash=hash_password(m.password),
                                 token_hash=token_hash(m.token))
 
-    out: list[tuple[bytes, Any, dict[str, Any] | None]] = []
+    queued: list[tuple[datetime, int, str, str, str, Any, dict[str, Any] | None]] = []
     clock = [datetime(2022, 3, 1, 9, 0, tzinfo=UTC)]
 
     def add(author: str, kind: str, audience: str, payload: Any, time: datetime | None = None,
-            refs: tuple[str, ...] = (), local: dict[str, Any] | None = None) -> int:
+            local: dict[str, Any] | None = None) -> int:
         # Setup records tick one second apart from 1 March 2022; scenario records give their own time.
         if time is None:
             clock[0] += timedelta(seconds=1)
         else:
             clock[0] = time
-        out.append((compose(members[author].signer, origin=origin, kind=kind, audience=audience,
-                            payload=payload, refs=refs, time=clock[0]), payload, local))
-        return len(out) - 1
+        queued.append((clock[0], len(queued), author, kind, audience, payload, local))
+        return cast(int, Pending(len(queued) - 1))
 
     first = members["icrc/admin"]
     add("icrc/admin", "deployment.init", "all", {
@@ -159,7 +160,31 @@ def scenario_records(origin: str, members: dict[str, DemoMember], inquiries: dic
     found = scenario(add)  # each capability's part of the demo
     if inquiries is not None:
         inquiries.update(found)
-    return out
+    # The log follows the time things happened, whichever capability's part tells them ("what was known
+    # when" reads in log order); a record naming another by its index gets the index it ends up at.
+    ordered = sorted(queued, key=lambda q: (q[0], q[1]))
+    index = {q[1]: i for i, q in enumerate(ordered)}
+    return [(compose(members[author].signer, origin=origin, kind=kind, audience=audience,
+                     payload=(final := _resolve(payload, index)), time=when), final, local)
+            for when, _, author, kind, audience, payload, local in ordered]
+
+
+class Pending:
+    """The index of a demo record before the records are put in time order: ``add`` answers one, and a
+    payload naming that record (a receipt naming its message) gets the final index."""
+
+    def __init__(self, queued: int) -> None:
+        self.queued = queued
+
+
+def _resolve(value: Any, index: dict[int, int]) -> Any:
+    if isinstance(value, Pending):
+        return index[value.queued]
+    if isinstance(value, dict):
+        return {k: _resolve(v, index) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, index) for v in value]
+    return value
 
 
 def build_members() -> dict[str, DemoMember]:

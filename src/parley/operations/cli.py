@@ -237,13 +237,18 @@ Confirmation = Annotated[str | None, typer.Option(help="confirmed, unconfirmed, 
 
 
 def _figure_arg(text: str) -> dict[str, Any]:
+    from pydantic import ValidationError
+
     from parley.records.figures import parse
 
     try:
         return parse(text).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        why = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
     except ValueError as exc:
-        console.print(f"[red]{escape(str(exc).splitlines()[-1].strip())}[/red]")
-        raise typer.Exit(2) from None
+        why = str(exc)
+    console.print(f"[red]{escape(why)}[/red]")
+    raise typer.Exit(2)
 
 
 @app.command("outcome")

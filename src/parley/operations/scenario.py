@@ -78,7 +78,7 @@ def records(add: Add) -> None:
                    "quote": "In Borodianka … civilians can safely leave the settlement through a specially "
                             "designated corridor in the direction of Berestyanka."},
         "note": "Declared by one side at a briefing; not proposed to the other side, not agreed."},
-        at("2022-03-03T15:00:00"))  # the hour is the demo's: the seed gives the day
+        at("2022-03-03T20:00:00"))  # the hour is the demo's: the seed gives the day
     add("icrc/admin", "operation.rules", "all", {
         "notice_hours": 48, "emergency_notice_hours": 24, "answer_hours": 24, "emergency_answer_hours": 6,
         "urgent_read_minutes": 30, "region": REGION, "route_tolerance_m": TOLERANCE_M}, at("2022-03-04T10:00:00"))
