@@ -245,9 +245,16 @@ def test_incident_reported_through_the_form_and_answered(client, demo, runtime):
     r = client.post("/incidents", data={"type": "shelling", "observed": "heard", "at": local_input(-1),
                                         "time_zone": "Europe/Kyiv", "position": "37.55, 47.10", "place": "Port",
                                         "direction_deg": "90", "distance_m": "800", "killed": "", "wounded": "2",
-                                        "description": "Shelling near the port", "csrf": token},
+                                        "description": "Shelling near the port", "alleged_responsible": "ru",
+                                        "csrf": token},
                     follow_redirects=False)
     assert r.status_code == 303
+    # Only a belligerent party is alleged responsible: the mediator named instead is refused beside its field.
+    token = csrf(client, "/incidents")
+    wrong = client.post("/incidents", data={"type": "shelling", "observed": "heard", "at": local_input(-1),
+                                            "time_zone": "Europe/Kyiv", "position": "37.55, 47.10",
+                                            "alleged_responsible": "icrc", "csrf": token})
+    assert wrong.status_code == 400 and 'id="alleged_responsible-error"' in wrong.text
     with runtime.sessions() as s:
         first = s.execute(select(Incident).where(Incident.description == "Shelling near the port")).scalar_one().id
     as_member(client, demo, "ru/liaison")
@@ -262,6 +269,7 @@ def test_incident_reported_through_the_form_and_answered(client, demo, runtime):
     page = client.get("/incidents").text
     group = re.search(rf'<div class="accounts" id="incident-{first}">(.*?)</div>', page, re.DOTALL).group(1)
     assert "Shelling near the port" in group and "No firing observed" in group
+    assert re.search(r'Alleged responsible: <strong>[^<]+</strong>', group)  # Ukraine's account names Russia
 
 
 def test_opening_the_page_gives_read_receipts(client, demo, runtime):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from parley.parties.models import Party
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 
 # -- incidents -------------------------------------------------------------------------------------
 INCIDENT_FIELDS = {"type", "observed", "at", "position", "place", "direction_deg", "distance_m", "killed", "wounded",
-                   "description", "operation", "account_of"}
+                   "description", "operation", "account_of", "alleged_responsible"}
 
 
 def _incidents_page(request: Request, s: Session, who: Principal, status: int = 200,
@@ -40,7 +41,9 @@ def _incidents_page(request: Request, s: Session, who: Principal, status: int = 
             "operations": [_op_feature(s, o, {}) for o in ops if o.status in k.ACTIVE]}
     firsts = [g[0] for g in groups if g and rules.may_give_account(who, g[0])]
     return page(request, "incidents.html", status, who=who, groups=groups, names=_parties(s, lang), ops=ops,
-                firsts=firsts, types=k.INCIDENT_TYPES, observed=k.OBSERVED, values=values or {"observed": "seen"},
+                firsts=firsts, belligerents=[p.slug for p in s.query(Party).filter_by(kind="belligerent")
+                                             .order_by(Party.slug)],
+                types=k.INCIDENT_TYPES, observed=k.OBSERVED, values=values or {"observed": "seen"},
                 errors=errors or {}, map_data=data, can_report=rules.may_report_incident(who), time_zones=TIME_ZONES)
 
 
@@ -80,6 +83,8 @@ async def report_incident(request: Request, s: Db, who: Who) -> Response:
     for f in ("direction_deg", "distance_m"):
         if numbers[f] is not None:
             payload[f] = numbers[f]
+    if values["alleged_responsible"]:
+        payload["alleged_responsible"] = values["alleged_responsible"]
     audience = ["all"]
     if values["operation"]:
         payload["operation"] = values["operation"]
