@@ -286,6 +286,7 @@ class Rules(BaseModel):
     emergency_answer_hours: int
     urgent_read_minutes: int
     region: list[float] | None  # [west, south, east, north]
+    route_tolerance_m: int  # how far from an operation's route its places, movements and incidents may lie
 
 
 class CheckOut(Conflicts):

@@ -324,12 +324,14 @@ def set_rules(notice_hours: Annotated[int | None, typer.Option(help="Ordinary no
               emergency_notice_hours: int | None = None, answer_hours: int | None = None,
               emergency_answer_hours: int | None = None, urgent_read_minutes: int | None = None,
               region: Annotated[str | None, typer.Option(help="Area of operations: west,south,east,north")] = None,
+              route_tolerance_m: Annotated[int | None, typer.Option(
+                  help="How far (m) from an operation's route its places, movements and incidents may lie")] = None,
               url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Show the notice and answer periods; with options, set them (an admin of a mediator party)."""
     current = _call(url, token, "GET", "/api/operations-rules")
     given = {"notice_hours": notice_hours, "emergency_notice_hours": emergency_notice_hours,
              "answer_hours": answer_hours, "emergency_answer_hours": emergency_answer_hours,
-             "urgent_read_minutes": urgent_read_minutes}
+             "urgent_read_minutes": urgent_read_minutes, "route_tolerance_m": route_tolerance_m}
     if all(v is None for v in given.values()) and region is None:
         out.print_json(data=current)
         return
