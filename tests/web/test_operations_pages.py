@@ -471,3 +471,39 @@ def test_an_auditor_or_a_press_officer_reading_the_page_gives_no_receipt(client,
     with runtime.sessions() as s:
         assert set(s.execute(select(ChannelReceipt.party, ChannelReceipt.state)
                              .where(ChannelReceipt.message == r.index)).all()) == {("ru", "delivered"), ("ru", "read")}
+
+
+def test_an_emergency_agreed_at_a_meeting_waived_and_proposed_through_the_forms(client, demo, runtime):
+    # Each party signs its waiver on the propose page, then one proposes with no mediator, the ICRC registering
+    # persons, the notice waived and the waivers' operation id: the window starts in three hours.
+    op_id = "ua-op-web-emergency"
+    for member in ("ru/negotiator", "ua/negotiator"):
+        as_member(client, demo, member)
+        token = csrf(client, "/operations/new")
+        bad = client.post("/operations/waiver", data={"operation": op_id, "notice_hours": "soon", "agreed": "",
+                                                      "csrf": token})
+        assert bad.status_code == 400 and 'id="waiver-hours-error"' in bad.text
+        assert 'id="waiver-agreed-error"' in bad.text
+        r = client.post("/operations/waiver", data={"operation": op_id, "notice_hours": "2",
+                                                    "agreed": "At the meeting this morning", "readers": ["icrc", "ru",
+                                                                                                        "ua"],
+                                                    "csrf": token}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert f"waived={op_id}" in r.headers["location"]
+    again = client.post("/operations/waiver", data={"operation": op_id, "notice_hours": "2", "agreed": "again",
+                                                    "csrf": token})
+    assert again.status_code == 400 and "already waived" in again.text
+    page = client.get(f"/operations/new?waived={op_id}").text
+    assert 'id="waiver-signed"' in page and f'value="{op_id}"' in page
+    token = csrf(client, "/operations/new")
+    form = proposal(mediator="", co_icrc="registration", notice_waived="1", emergency="1", operation_id=op_id,
+                    window_start=local_input(3), window_end=local_input(30))
+    r = client.post("/operations/new", data={**form, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get(f"/operations/{op_id}").text
+    assert 'id="direct"' in page and "registration of persons" in page and 'id="notice-waived"' in page
+    assert 'id="waiver-ru"' in page and 'id="waiver-ua"' in page
+    # The same form without the waiver is held to the notice period, beside the window's start.
+    token = csrf(client, "/operations/new")
+    short = client.post("/operations/new", data={**form, "notice_waived": "", "operation_id": "", "csrf": token})
+    assert short.status_code == 400 and 'id="window_start-error"' in short.text

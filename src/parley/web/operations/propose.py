@@ -36,27 +36,32 @@ router = APIRouter(include_in_schema=False)
 # -- proposing -------------------------------------------------------------------------------------
 PROPOSE_FIELDS = {"kind", "title", "mediator", "parties", "origin_name", "origin_position", "destination_name",
                   "destination_position", "route", "window_start", "window_end", "time_zone", "buffer_m", "vehicles",
-                  "convoy_description", "markings", "emergency", "notes", *(f"expected_{c}" for c in k.CATEGORIES)}
+                  "convoy_description", "markings", "emergency", "notes", "notice_waived", "operation_id",
+                  *(f"expected_{c}" for c in k.CATEGORIES)}
 PROPOSE_ALIASES = {"convoy_vehicles": "vehicles", "convoy_markings": "markings", "audience": "parties",
                    "window": "window_start"}
 
 
 def _new_form(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
               errors: dict[str, Any] | None = None, conflicts: Any = None,
-              counter: Operation | None = None) -> HTMLResponse:
+              counter: Operation | None = None, waiver: dict[str, Any] | None = None,
+              waiver_errors: dict[str, Any] | None = None) -> HTMLResponse:
     lang = lang_of(request)
     parties = list(s.execute(select(Party).order_by(Party.slug)).scalars())
     mediators = [p for p in parties if p.kind == "mediator"]
     belligerents = [p for p in parties if p.kind == "belligerent"]
     defaults = {"kind": "evacuation", "mediator": who.party if who.party_kind == "mediator" else
                 (mediators[0].slug if mediators else ""), "parties": [p.slug for p in belligerents],
-                "time_zone": "Europe/Kyiv", "buffer_m": "1000", "vehicles": "0"}
+                "time_zone": "Europe/Kyiv", "buffer_m": "1000", "vehicles": "0", "co_mediators": []}
     values = {**defaults, **(values or {})}
     data = {"mode": "route", "lang": lang, "labels": _map_labels(request), "region": _region(s),
             "zones": [_zone_feature(z) for z in svc.zones(s, who)]}
     zones = TIME_ZONES if values["time_zone"] in TIME_ZONES else (values["time_zone"], *TIME_ZONES)
+    roles = {m["party"]: m["role"] for m in values.get("co_mediators") or []}
     return page(request, "operation_new.html", status, who=who, values=values, errors=errors or {},
                 mediators=mediators, belligerents=belligerents, time_zones=zones, kinds=k.OPERATION_KINDS,
+                co_roles=roles, co_mediator_roles=k.CO_MEDIATOR_ROLES, waiver=waiver or {},
+                waiver_errors=waiver_errors or {}, waived=request.query_params.get("waived", "")[:64],
                 categories=k.CATEGORIES, map_data=data, conflicts=conflicts, notice=k.rules(s), counter=counter,
                 action=f"/operations/{counter.id}/counter" if counter else "/operations/new")
 
@@ -84,6 +89,10 @@ def _read_plan(form: Any, route_optional: bool = False,
     values: dict[str, Any] = {f: str(form.get(f, ""))[:4000] for f in PROPOSE_FIELDS if f != "parties"}
     values["parties"] = [str(p) for p in form.getlist("parties")][:8]
     values["emergency"] = bool(form.get("emergency"))
+    values["notice_waived"] = bool(form.get("notice_waived"))
+    # Other mediators taking part: a role chosen beside each (``co_<slug>``), none by default.
+    values["co_mediators"] = [{"party": str(key)[3:67], "role": str(role)} for key, role in form.multi_items()
+                              if str(key).startswith("co_") and role and str(role) in k.CO_MEDIATOR_ROLES]
     values.update(fixed or {})
     errors: dict[str, Any] = {}
     tz = values["time_zone"] or "Europe/Kyiv"
@@ -125,7 +134,8 @@ def _read_plan(form: Any, route_optional: bool = False,
     if errors:
         return values, errors, None
     plan = {
-        "kind": values["kind"], "title": values["title"], "mediator": values["mediator"],
+        "kind": values["kind"], "title": values["title"], "mediator": values["mediator"] or None,
+        "co_mediators": [m for m in values["co_mediators"] if m["party"] != values["mediator"]],
         "parties": values["parties"], "route": route,
         "origin": {"name": values["origin_name"], "position": positions["origin_position"]},
         "destination": {"name": values["destination_name"], "position": positions["destination_position"]},
@@ -134,7 +144,7 @@ def _read_plan(form: Any, route_optional: bool = False,
         "convoy": {"vehicles": numbers["vehicles"], "description": values["convoy_description"],
                    "markings": values["markings"]},
         "expected": {c: numbers[f"expected_{c}"] for c in k.CATEGORIES},
-        "emergency": values["emergency"], "notes": values["notes"],
+        "emergency": values["emergency"], "notice_waived": values["notice_waived"], "notes": values["notes"],
     }
     return values, errors, plan
 
@@ -170,8 +180,10 @@ async def propose(request: Request, s: Db, who: Who) -> Response:
         if form.get("intent") == "check":
             conflicts = _check(request, s, who, plan, errors)
             return _new_form(request, s, who, _check_status(errors), values, errors, conflicts)
-        op_id = new_id(who.party, "op")
-        audience = sorted({f"party:{p}" for p in [values["mediator"], *values["parties"]] if p})
+        # The id the parties' waivers name, if the member gives it; else a fresh one.
+        op_id = values["operation_id"].strip() or new_id(who.party, "op")
+        audience = sorted({f"party:{p}" for p in [values["mediator"], *(m["party"] for m in plan["co_mediators"]),
+                                                   *values["parties"]] if p})
         try:
             await _submit(request, s, who, "operation.propose", audience, {"operation": op_id, "plan": plan})
         except ParleyError as exc:
@@ -179,6 +191,41 @@ async def propose(request: Request, s: Db, who: Who) -> Response:
         else:
             return RedirectResponse(f"/operations/{op_id}", status_code=303)
     return _new_form(request, s, who, 400, values, errors)
+
+
+# -- a waiver of the notice, signed before an emergency operation agreed at a meeting is proposed ---------
+WAIVER_FIELDS = {"operation", "notice_hours", "agreed"}
+
+
+@router.post("/operations/waiver", response_class=HTMLResponse)
+async def waive_notice(request: Request, s: Db, who: Who) -> Response:
+    """Your party's signed waiver of the notice for an operation (``operation.waiver``), read by the parties and
+    mediators ticked on the form: the operation proposed with ``notice_waived`` under that id stands once every
+    party concerned has signed one."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values: dict[str, Any] = {f: str(form.get(f, ""))[:2000].strip() for f in WAIVER_FIELDS}
+    values["readers"] = [str(p)[:64] for p in form.getlist("readers")][:16]
+    errors: dict[str, Any] = {}
+    if not values["operation"]:
+        errors["operation"] = N_("Give the id the operation will be proposed under.")
+    try:
+        hours = float(values["notice_hours"].replace(",", "."))
+    except ValueError:
+        errors["notice_hours"] = ENTER_NUMBER
+    if not values["agreed"]:
+        errors["agreed"] = N_("Say where, when and by whom the emergency was agreed.")
+    if errors:
+        return _new_form(request, s, who, 400, waiver=values, waiver_errors=errors)
+    audience = sorted({f"party:{p}" for p in [who.party, *values["readers"]]})
+    try:
+        await _submit(request, s, who, "operation.waiver", audience,
+                      {"operation": values["operation"], "notice_hours": hours, "agreed": values["agreed"]})
+    except ParleyError as exc:
+        s.rollback()
+        return _new_form(request, s, who, 400, waiver=values,
+                         waiver_errors={_field(exc, WAIVER_FIELDS, {"audience": "operation"}): refusal(exc)})
+    return RedirectResponse(f"/operations/new?waived={values['operation']}#waiver", status_code=303)
 
 
 # -- a counter-proposal: the current plan, revised, as a new version -------------------------------
@@ -193,7 +240,8 @@ def _values_of(plan: dict[str, Any]) -> dict[str, Any]:
     convoy = plan.get("convoy") or {}
     pos = lambda p: f"{p[0]:.5f}, {p[1]:.5f}" if p else ""  # noqa: E731
     values: dict[str, Any] = {
-        "kind": plan["kind"], "title": plan["title"], "mediator": plan["mediator"], "parties": plan["parties"],
+        "kind": plan["kind"], "title": plan["title"], "mediator": plan["mediator"] or "", "parties": plan["parties"],
+        "co_mediators": plan.get("co_mediators") or [], "notice_waived": bool(plan.get("notice_waived")),
         "route": json.dumps(plan["route"]) if plan.get("route") else "",
         "origin_name": plan["origin"]["name"], "origin_position": pos(plan["origin"].get("position")),
         "destination_name": plan["destinations"][0]["name"],
@@ -241,7 +289,8 @@ async def counter(request: Request, s: Db, who: Who, op_id: str) -> Response:
     current = svc.plan_of(v)
     # A counter-proposal keeps the operation's mediator and parties; the form shows them, fixed.
     values, errors, plan = _read_plan(form, route_optional=current.get("area") is not None,
-                                      fixed={"mediator": op.mediator, "parties": op.party_list})
+                                      fixed={"mediator": op.mediator or "", "parties": op.party_list,
+                                             "co_mediators": current.get("co_mediators") or []})
     reason = str(form.get("reason", ""))[:4000]
     values["reason"] = reason
     if _version(form):
