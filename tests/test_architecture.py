@@ -55,7 +55,7 @@ LAYERS = (
     Layer("parties, members, keys, credentials, sessions", ("parley.parties",)),
     Layer("the transparency log library and its store", ("parley.log",)),
     Layer("shared base", ("parley.db", "parley.settings", "parley.errors", "parley.serving", "parley.asgi",
-                          "parley.client", "parley.apischema", "parley"), siblings=True),
+                          "parley.spelling", "parley.client", "parley.apischema", "parley"), siblings=True),
 )
 __doc__ = (__doc__ or "") + "\n".join(f"    {i + 1:2}. {', '.join(layer.units)}: {layer.name}"
                                       for i, layer in enumerate(LAYERS))

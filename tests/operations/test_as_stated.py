@@ -263,3 +263,29 @@ def test_a_corridor_one_side_declares_is_not_an_operation(small_client, small, r
     assert r.status_code == 201, r.text
     assert "Russia's own" not in c.get("/api/corridors", headers=small.headers("ua/liaison")).text
     assert "Russia's own" in c.get("/api/corridors", headers=small.headers("ru/negotiator")).text
+
+
+def test_a_place_each_side_spells_its_own_way_is_one_row(small_client, small, runtime):
+    # Audit F2: «Новоазовск» 51 and «Еленовка» 214 from Russia beside Novoazovsk 53 and Olenivka 211 from Ukraine
+    # gave four rows instead of two. Places are lined up by the registry's phonetic keys, named as the plan does.
+    c = small_client
+    p = without_destination(plan(destination=None, route={"type": "LineString", "coordinates": [
+        NOVOAZOVSK, [37.85, 47.11], AZOVSTAL, [37.62, 47.25], [37.64, 47.55], OLENIVKA]},
+        origin={"name": "Azovstal", "position": AZOVSTAL}, waypoints=[],
+        destinations=[{"name": "Novoazovsk (hospital)", "position": NOVOAZOVSK},
+                      {"name": "Olenivka", "position": OLENIVKA}]))
+    assert act(c, small, "icrc/mediator", "operation.propose", {"operation": "icrc-op-names", "plan": p}) \
+        .status_code == 201
+    for member in ("ru/negotiator", "ua/negotiator"):
+        act(c, small, member, "operation.answer", {"operation": "icrc-op-names", "version": 1,
+                                                   "answer": "acknowledged"})
+    assert act(c, small, "icrc/mediator", "operation.status", {"operation": "icrc-op-names", "action": "start"}) \
+        .status_code == 201
+    for member, rows in (("ua/liaison", [("seriously_wounded", "Novoazovsk", 53), ("servicemen", "Yelenovka", 211)]),
+                         ("ru/liaison", [("seriously_wounded", "Новоазовск", 51), ("servicemen", "Еленовка", 214)])):
+        r = act(c, small, member, "operation.outcome", {"operation": "icrc-op-names", "moved": [
+            {"category": cat, "destination": dest, "count": n} for cat, dest, n in rows]})
+        assert r.status_code == 201, r.text
+    oc = c.get("/api/operations/icrc-op-names", headers=small.headers("icrc/auditor")).json()["outcomes"]
+    assert [(r["category"], r["destination"], [f["text"] for f in r["figures"]]) for r in oc["rows"]] == [
+        ("seriously_wounded", "Novoazovsk", ["51", "53"]), ("servicemen", "Olenivka", ["214", "211"])]

@@ -33,6 +33,7 @@ from parley.operations.models import (
     ChannelMessage, ChannelReceipt, DeclaredCorridor, DeconflictionAlert, DeconflictionCheck, Incident, NoticeWaiver,
     Operation, OperationAnswer, OperationEvent, OperationVersion, OutcomeFigure, OutcomeStatement, Zone,
 )
+from parley import spelling
 from parley.records import figures
 from parley.records.figures import Figure, of_bounds
 from parley.records.sources import Source
@@ -246,12 +247,22 @@ def outcomes(s: Session, who: Principal, op: Operation) -> OutcomeTable:
                                     Figure.model_validate_json(st.total) if st.total else None, st.note)
                   for st in s.execute(select(OutcomeStatement).where(OutcomeStatement.operation == op.id))
                   .scalars() if can_read(who, "operation.outcome", st)}
-    for f in s.execute(select(OutcomeFigure).where(OutcomeFigure.operation == op.id)
-                       .order_by(OutcomeFigure.idx, OutcomeFigure.line)).scalars():
-        st = statements.get(f.idx)
-        if st is not None:
-            st.cells[(f.category, f.destination)] = (Figure.model_validate_json(f.figure) if f.figure
-                                                     else Figure.of(f.count))
+    rows_of = [f for f in s.execute(select(OutcomeFigure).where(OutcomeFigure.operation == op.id)
+                                    .order_by(OutcomeFigure.idx, OutcomeFigure.line)).scalars()
+               if f.idx in statements]
+    # One row per place however each side spells it (Новоазовск, Novoazovsk; Еленовка, Yelenovka, Olenivka):
+    # the registry's phonetic keys, shown in the plan's spelling when it names the place, else in Latin letters.
+    plan = plan_of(current(s, op))
+    named = [d["name"].split(" (")[0] for d in plan["destinations"]]
+    written: dict[str, str] = {}
+    for name in [*named, *sorted((f.destination for f in rows_of), key=lambda d: spelling.script(d) != "lat")]:
+        written.setdefault(place_key(name), name)
+    for f in rows_of:
+        st = statements[f.idx]
+        key = (f.category, written[place_key(f.destination)] if f.destination else "")
+        fig = Figure.model_validate_json(f.figure) if f.figure else Figure.of(f.count)
+        before = st.cells.get(key)
+        st.cells[key] = fig if before is None else of_bounds(before.bounds() + fig.bounds())
     ordered = sorted(statements.values(), key=lambda st: (st.party, st.at, st.idx))
     keys = sorted({k for st in ordered for k in st.cells},
                   key=lambda k: (CATEGORIES.index(k[0]) if k[0] in CATEGORIES else len(CATEGORIES), k[1]))
@@ -265,6 +276,13 @@ def outcomes(s: Session, who: Principal, op: Operation) -> OutcomeTable:
             every = [st.category(cat) for st in ordered]
             rows.append((cat, None, every, _differ([f for f in every if f is not None])))
     return OutcomeTable(ordered, rows, _differ([st.stated_total for st in ordered if st.stated_total is not None]))
+
+
+def place_key(name: str) -> str:
+    """A place's name as the registry's matcher keys a name: the same in Cyrillic and Latin, in Ukrainian and
+    Russian forms (Оленівка, Еленовка, Olenivka, Yelenovka)."""
+    words = spelling.clean(name).split()
+    return " ".join(spelling.phonetic(w) or w for w in words) or name.strip().lower()
 
 
 def corridors(s: Session, who: Principal) -> list[DeclaredCorridor]:
