@@ -98,7 +98,9 @@ def scenario(add: Callable[..., int]) -> dict[str, str]:
 
     operations(add)
     people.records(add)
-    return people.inquiries(add, local_secret)
+    inquiries = people.inquiries(add, local_secret)
+    people.access(add)
+    return inquiries
 
 
 __all__ = ["kinds", "open_runtime", "register_commands", "routers", "scenario"]

@@ -67,7 +67,7 @@ def export_people(request: Request, s: Db, who: Who, fmt: str, q: str = "", cate
     rows = [p for p, _ in svc.select_persons(s, who, q=q[:200], category=category[:16] or None,
                                              party=party[:64] or None, wounded=flag, list_id=list[:64] or None,
                                              limit=1_000_000)]
-    return persons_file(fmt, rows, "persons")
+    return persons_file(fmt, rows, "persons", svc.last_alive(s, who, rows))
 
 
 # -- registering a person --------------------------------------------------------------------------
