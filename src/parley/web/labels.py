@@ -24,6 +24,8 @@ KIND_LABELS: dict[str, str] = {
     "channel.receipt": N_("Receipt of a message"),
     "person.register": N_("Person registered"), "person.update": N_("Report on a person corrected"),
     "person.event": N_("Status event of a person"), "list.import": N_("List imported"),
+    "person.monitor": N_("Monitoring of a person"), "place.access_request": N_("Access to a place of detention asked"),
+    "place.access_answer": N_("Access to a place of detention answered"),
     "person.destroy": N_("A person's data destroyed"),
     "inquiry.destroy": N_("An inquiry's data destroyed"),
     "retention.rules": N_("Retention rules of a party"),
