@@ -401,7 +401,7 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "person.own_party_belligerent": N_("A person's own party is a belligerent party."),
     "person.exists": N_("This person is already registered."),
     "person.salt_required": N_("A record with personal data must carry a random salt."),
-    # -- monitoring captives and access to places of detention ----------------------------------------------------------
+    # -- monitoring captives and access to places of detention -----
     "person.monitor_roles": N_("Only members of a party with one of these roles record monitoring: {roles}."),
     "person.contact_means": N_("Say how the contact was made."),
     "person.conditions_state": N_("Say whether the conditions are known or unknown."),
