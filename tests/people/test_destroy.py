@@ -146,8 +146,9 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     again = c.post(f"/api/persons/{a}/destroy", headers=admin, json={**body, "basis": "a second order"})
     assert again.status_code == 409 and again.json()["code"] == "person.already_destroyed"
     assert c.post(f"/api/persons/{a}/events", headers=ua, json={"event": "released"}).status_code == 409
-    assert c.post(f"/api/persons/{a}/monitoring", headers=ua, json={
-        "observation": "conditions", "conditions": "unknown", "source": {}}).json()["code"] == "person.already_destroyed"
+    late = c.post(f"/api/persons/{a}/monitoring", headers=ua,
+                  json={"observation": "conditions", "conditions": "unknown", "source": {}})
+    assert late.status_code == 409 and late.json()["code"] == "person.already_destroyed"
 
     # What the pages, the API and the exports show: a tombstone naming the destroying record.
     page = c.get(f"/api/persons/{a}", headers=ua).json()
