@@ -71,10 +71,10 @@ def routers() -> list[APIRouter]:
     from parley.web import explorer, routes
     from parley.web import parties as party_pages
     from parley.web.operations import board, incidents, operation, propose, zones
-    from parley.web.people import family, inquiries, lists, registry, review
+    from parley.web.people import access, family, inquiries, lists, registry, review
 
     operations_pages = [board.router, propose.router, operation.router, incidents.router, zones.router]
-    people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router]
+    people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router, access.router]
     return [records, log, parties, operations, people, *operations_pages, *people_pages,
             routes.router, party_pages.router, explorer.router]
 
@@ -98,7 +98,9 @@ def scenario(add: Callable[..., int]) -> dict[str, str]:
 
     operations(add)
     people.records(add)
-    return people.inquiries(add, local_secret)
+    inquiries = people.inquiries(add, local_secret)
+    people.access(add)
+    return inquiries
 
 
 __all__ = ["kinds", "open_runtime", "register_commands", "routers", "scenario"]

@@ -57,7 +57,7 @@ PERSONAL: tuple[PersonalTable, ...] = (
                   (*PERSON_FIELDS, *NAME_KEYS, "status", "status_date", "seriously_wounded"),
                   {"seriously_wounded": False}),
     PersonalTable("person_event", "idx", ("person",), lambda r: [f"person:{r['person']}"],
-                  ("event", "date", "place", "note"), {}),
+                  ("event", "date", "place", "note", "detail", "source"), {}),
     PersonalTable("match_decision", "idx", ("left", "right"), lambda r: [f"person:{r['left']}", f"person:{r['right']}"],
                   ("decision", "probability", "note"), {}),
     PersonalTable("inquiry", "id", ("id",), lambda r: [f"inquiry:{r['id']}"],

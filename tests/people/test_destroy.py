@@ -61,7 +61,7 @@ def _every_table(url: str) -> bytes:
 
 
 def _register_invented(c: TestClient, headers: dict[str, str], note: str = "Явдоха Жовтобрюх") -> str:
-    """The invented person of ``NAMES``, registered by hand with their Latin spellings, and an event."""
+    """The invented person of ``NAMES``, registered by hand with their Latin spellings, an event and a contact."""
     r = c.post("/api/persons", headers=headers, json={"category": "civilian", "person": {
         "surname": "Жовтобрюх", "first_name": "Явдоха", "birth_place": "Глухівка",
         "notes": "Zhovtobriukh / Zhovtobryukh Yavdokha; ru: Евдокия"}})
@@ -69,6 +69,11 @@ def _register_invented(c: TestClient, headers: dict[str, str], note: str = "Яв
     pid = str(r.json()["person"])
     assert c.post(f"/api/persons/{pid}/events", headers=headers,
                   json={"event": "held_at", "place": "Глухівка", "note": note}).status_code == 201
+    # Monitoring is personal data too: sealed under the person's key and destroyed with it.
+    assert c.post(f"/api/persons/{pid}/monitoring", headers=headers, json={
+        "observation": "contact", "date": "2022-06-01", "means": "letter", "place": "Глухівка", "note": note,
+        "source": {"kind": "named_official", "speaker": "Zhovtobryukh Yavdokha", "quote": "Явдоха Жовтобрюх"}},
+    ).status_code == 201
     return pid
 
 
@@ -118,7 +123,7 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     sync_once(mirror, log)
     keys = {x: k.key for x, k in mirror.keys().items()}
     held = [p for _, p in mirror.entries(0, mirror.size) if f"person:{a}".encode() in p]
-    assert len(held) == 3 and all(p.startswith(sealing.SEALED_PREFIX.encode()) for p in held)
+    assert len(held) == 4 and all(p.startswith(sealing.SEALED_PREFIX.encode()) for p in held)
     assert keys[f"person:{a}"] and keys[f"person:{b}"]
     assert _hits(b"".join(f.read_bytes() for f in (tmp_path / "mirror").glob("mirror.db*"))) == []
 
@@ -141,13 +146,16 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     again = c.post(f"/api/persons/{a}/destroy", headers=admin, json={**body, "basis": "a second order"})
     assert again.status_code == 409 and again.json()["code"] == "person.already_destroyed"
     assert c.post(f"/api/persons/{a}/events", headers=ua, json={"event": "released"}).status_code == 409
+    late = c.post(f"/api/persons/{a}/monitoring", headers=ua,
+                  json={"observation": "conditions", "conditions": "unknown", "source": {}})
+    assert late.status_code == 409 and late.json()["code"] == "person.already_destroyed"
 
     # What the pages, the API and the exports show: a tombstone naming the destroying record.
     page = c.get(f"/api/persons/{a}", headers=ua).json()
     assert page["destroyed_by"] == by and page["surname"] == "" and page["events"] == []
     export = c.get(f"/api/persons/{a}/export", headers=ua).json()
     assert export["destroyed"]["index"] == by and export["destroyed"]["reason"] == "court_order"
-    assert {r["destroyed_by"] for r in export["records"]} == {by} and len(export["records"]) == 3
+    assert {r["destroyed_by"] for r in export["records"]} == {by} and len(export["records"]) == 4
     reader = {**ua, "Accept": "text/html"}
     pages = [c.get(f"/people/{a}?lang={lang}", headers=reader).text for lang in ("uk", "ru", "en")]
     assert "Дані цієї особи знищено записом" in pages[0] and "Данные этого лица уничтожены записью" in pages[1]
@@ -183,7 +191,7 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     files = b"".join(f.read_bytes() for f in (tmp_path / "mirror").glob("mirror.db*"))
     assert keys[f"person:{a}"] not in files and keys[f"person:{b}"] not in files and _hits(files) == []
     named = [p for _, p in mirror.entries(0, mirror.size) if f"person:{a}".encode() in p]
-    assert len(named) == 3 and all(sealing.envelope(p.decode())["parley_destroyed"] == by for p in named)
+    assert len(named) == 4 and all(sealing.envelope(p.decode())["parley_destroyed"] == by for p in named)
     token = mirror.add_client("restore")
     with TestClient(create_mirror_app(mirror)) as served:
         copy = MirrorStore(tmp_path / "copy", rt.log_signer.vkey(), "mirror.copy")
@@ -197,7 +205,7 @@ def test_a_destroyed_person_is_gone_everywhere_and_the_log_still_verifies(sqlite
     audit = Auditor("", rt.log_signer.vkey(), tmp_path / "audit", demo.token("icrc/auditor"), client=c,
                     kinds=rt.kinds, proofs=8, details=3).run()
     assert audit.ok, (audit.failures, audit.problems)
-    assert {i for _, i in audit.destroyed} == {by, by + 1} and len(audit.destroyed) == 4
+    assert {i for _, i in audit.destroyed} == {by, by + 1} and len(audit.destroyed) == 5
     # And the server's own self-check: sealed payloads open and hash, destroyed ones are destroyed by later records.
     check = check_log(rt.sessions, Verifier.from_vkey(rt.log_signer.vkey()), rt.settings.log_origin)
     assert check.ok, check.problems

@@ -36,7 +36,7 @@ from parley.log.models import LogEntry
 from parley.records import sealing
 from parley.operations.models import Operation, Zone
 from parley.parties.models import Member, Party
-from parley.people.models import Inquiry, Person, PersonList
+from parley.people.models import AccessRequest, Inquiry, Person, PersonList
 from parley.records.policy import ReadPolicy, may_read_bundles
 from tests.conftest import Demo, database, load_demo_into, make_runtime
 
@@ -55,6 +55,7 @@ SECRETS = {
     "person_ru": "ru-matrix-person",
     "op_ua": "icrc-matrix-op",
     "zone_ua": "ua-matrix-zone",
+    "access_ru": "icrc-matrix-access",
 }
 
 
@@ -151,6 +152,14 @@ def _narrow_records(w: World) -> None:
             "window": {"start": "2030-03-01T08:00:00Z", "end": "2030-03-01T16:00:00Z"}}})
     _post(w, "icrc/mediator", f"/api/operations/{SECRETS['op_ua']}/channel",
           {"text": "Convoy leader reachable on channel sixteen after the checkpoint"})
+    # A request for access read by the ICRC and Russia only, and Ukraine's monitoring of a person Russia reported,
+    # addressed to Ukraine alone (Russia reads the person, not this statement, nor the last known alive it makes).
+    _post(w, "icrc/mediator", "/api/access-requests", {
+        "id": SECRETS["access_ru"], "holder": "ru", "place": {"name": "Исправительная колония Кречетовка-Заречная"},
+        "purpose": "Посещение раненых военнопленных в блоке номер девять"})
+    _post(w, "ua/negotiator", "/api/persons/ru-azov-0005/monitoring", {
+        "observation": "contact", "date": "2022-07-03", "means": "letter", "note": "Лист через родину Гайдамаченків",
+        "source": {"kind": "anonymous_officials", "quote": "Зв'язок із полоненим у Кречетовці підтримується"}})
     sheet = "surname,first_name,birth_date,birth_place\nЩеглов-Камышинский,Аркадий,1988-07-30,Камышин-Заречный\n"
     r = w.client.post("/api/lists", headers=w.headers("ru/registrar"),
                       data={"title": "Список Камышинского лагеря", "default_category": "civilian"},
@@ -277,6 +286,7 @@ def _samples(w: World) -> dict[str, list[str]]:
             "pid": sorted(persons.values()),
             "list_id": list(s.execute(select(PersonList.id)).scalars()),
             "ref": list(s.execute(select(Inquiry.id)).scalars()),
+            "rid": list(s.execute(select(AccessRequest.id)).scalars()),
             "slug": list(s.execute(select(Party.slug)).scalars()),
             "party/handle": ["ua/registrar", "ru/admin", "icrc/auditor"],
             "fmt": ["csv", "xlsx"],
@@ -403,6 +413,7 @@ def _rows(w: World, model: Any) -> list[Any]:
     ("/api/zones", Zone, "zone.declare", "zones", "id"),
     ("/api/inquiries", Inquiry, "inquiry.file", "inquiries", "reference"),
     ("/api/lists", PersonList, "list.import", "lists", "id"),
+    ("/api/access-requests", AccessRequest, "place.access_request", "requests", "id"),
 ])
 def test_each_listing_shows_what_the_policy_allows(world, route, model, kind, key, ident):
     rows = _rows(world, model)
@@ -432,6 +443,14 @@ def test_the_matrix_has_something_to_find(world):
     assert world.client.get(f"/api/persons/{SECRETS['person_ru']}", headers=h("ua/registrar")).status_code == 404
     assert world.client.get(f"/api/persons/{SECRETS['person_ru']}", headers=h("ru/liaison")).status_code == 403
     assert world.client.get(f"/api/operations/{SECRETS['op_ua']}", headers=h("ua/press")).status_code == 200
+    # A request for access Ukraine may not read: neither it nor its existence (404 as for an absent one).
+    rid = SECRETS["access_ru"]
+    assert world.client.get(f"/api/access-requests/{rid}", headers=h("ru/negotiator")).status_code == 200
+    assert world.client.get(f"/api/access-requests/{rid}", headers=h("ua/negotiator")).status_code == 404
+    assert world.client.get("/api/access-requests/icrc-no-such", headers=h("ua/negotiator")).status_code == 404
+    assert rid not in world.client.get("/api/access-requests", headers=h("ua/negotiator")).text
+    assert rid not in world.client.get("/access", headers=h("ua/negotiator", True)).text
+    assert world.client.get(f"/access/{rid}", headers=h("ua/negotiator", True)).status_code == 404
     assert world.client.get(f"/api/operations/{SECRETS['op_ua']}", headers=h("ru/negotiator")).status_code == 404
     page = world.client.get(f"/people/{SECRETS['person_ru']}", headers=h("icrc/auditor", True)).text
     assert "Сверчковский" in page and "Перелом ключицы" in page

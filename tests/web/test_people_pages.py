@@ -143,7 +143,7 @@ def test_person_page_timeline_same_person_and_a_status_event(client, demo):
                   "Power on which the person depends", "Place of detention", "Person to be informed",
                   "Place of burial", "Grave marking"):
         assert str(escape(label)) in page, label
-    assert 'id="events"' in page and "Visited" in page and "Captured" in page
+    assert 'id="events"' in page and "Proof of life" in page and "Captured" in page
     same = re.search(r'<table class="data" id="same-as">(.*?)</table>', page, re.DOTALL).group(1)
     assert 'href="/people/ua-azov-0001"' in same  # the demo's confirmed pair
     token = csrf(client, "/people/ru-azov-0001")

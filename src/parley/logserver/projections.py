@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 MEMBERSHIP_KINDS = ("deployment.init", "party.create", "party.update", "member.create", "member.update",
                     "key.register", "key.revoke", "key.rotate")
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "person": ("person.register", "person.update", "person.event", "match.decide", "person.destroy"),
+    "person": ("person.register", "person.update", "person.event", "person.monitor", "match.decide",
+               "person.destroy"),
     "operation": ("operation.propose", "operation.answer", "operation.status", "operation.movement",
                   "operation.outcome", "incident.report"),
 }
@@ -70,7 +71,7 @@ def touched(kind: str, payload: Any) -> set[tuple[str, str]]:
 
     if kind in ("person.register", "person.update"):
         add("person", payload.get("id"))
-    elif kind in ("person.event", "person.destroy"):
+    elif kind in ("person.event", "person.monitor", "person.destroy"):
         add("person", payload.get("person"))
     elif kind == "match.decide":
         add("person", payload.get("left"))

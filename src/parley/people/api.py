@@ -8,6 +8,8 @@ member: a family reads its own inquiry with its reference and secret.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -20,12 +22,15 @@ from parley.apischema import answer as json_answer
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession, Principal
 from parley.errors import Unprocessable
 from parley.parties.sessions import address_key, client_address
+from parley.people import access
 from parley.people import codes as C
 from parley.people import kinds as k
 from parley.people import retention
 from parley.people import service as svc
 from parley.people.export import persons_file
 from parley.people.models import Person
+from parley.people.monitoring import Alive, last_known_alive
+from parley.records.sources import Source
 from parley.records.pipeline import Receipt
 from parley.submit import submit_as, submit_as_async, submitter
 
@@ -37,6 +42,16 @@ SoughtObject = Annotated[dict[str, Any], Field(json_schema_extra=body_schema(k.S
 
 
 # --- what the routes answer (the OpenAPI description; the handlers build the same shapes as dicts) ----------
+
+class LastAlive(BaseModel):
+    """The last event the caller may read that shows the person alive (``people.monitoring``); once a readable
+    event records a death, ``died`` is true and ``date`` empty."""
+    date: str  # a partial date: yyyy, yyyy-mm or yyyy-mm-dd
+    party: str  # who stated it
+    event: str  # proof_of_life, contact, visited, captured … (or died)
+    index: int  # its record
+    died: bool
+
 
 class PersonOut(BaseModel):
     id: str
@@ -50,7 +65,8 @@ class PersonOut(BaseModel):
     status: str
     status_date: str
     seriously_wounded: bool
-    list: str | None  # the list it came in with
+    last_alive: LastAlive | None = None  # when last known alive and by whom, from the events the caller may read
+    list: str | None  # the list it came in with (last: it shadows the type)
 
 
 class FoundPerson(PersonOut):
@@ -68,12 +84,14 @@ class Persons(BaseModel):
 
 
 class EventOut(BaseModel):
-    event: str
+    event: str  # a status event, or a monitoring observation: proof_of_life, contact, conditions
     date: str
     place: str
     note: str
     party: str
     index: int
+    detail: str = ""  # a contact's means; whether the conditions are known or unknown
+    source: dict[str, Any] | None = None  # where a monitoring observation comes from (records.sources.Source)
 
 
 class DecisionOut(BaseModel):
@@ -236,11 +254,12 @@ def _answer(receipt: Receipt, **extra: Any) -> JSONResponse:
     return JSONResponse({**receipt.as_dict(), **extra}, status_code=200 if receipt.duplicate else 201)
 
 
-def person_json(p: Person, *, full: bool = False) -> dict[str, Any]:
+def person_json(p: Person, *, full: bool = False, alive: Alive | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": p.id, "category": p.category, "party": p.party, "own_party": p.own_party,
                            "surname": p.surname, "first_name": p.first_name, "patronymic": p.patronymic,
                            "birth_date": p.birth_date, "status": p.status, "status_date": p.status_date,
-                           "seriously_wounded": p.seriously_wounded, "list": p.list_id}
+                           "seriously_wounded": p.seriously_wounded,
+                           "last_alive": alive.as_dict() if alive else None, "list": p.list_id}
     if full:
         out.update({f: getattr(p, f) for f in k.PERSON_FIELDS})
         out["audience"] = p.audience.split(",")
@@ -258,7 +277,9 @@ def list_persons(s: DbSession, who: CurrentPrincipal, q: Annotated[str, Query(ma
     script (``q``, best first, with a score)."""
     rows = svc.select_persons(s, who, q=q, category=category or None, party=party or None, wounded=wounded,
                               list_id=list or None, limit=2000)
-    return json_answer({"persons": [{**person_json(p), **({"score": round(score, 3)} if score is not None else {})}
+    alive = svc.last_alive(s, who, [p for p, _ in rows])
+    return json_answer({"persons": [{**person_json(p, alive=alive[p.id]),
+                                     **({"score": round(score, 3)} if score is not None else {})}
                                     for p, score in rows]})
 
 
@@ -287,9 +308,11 @@ async def register(body: RegisterBody, rt: CurrentRuntime, s: DbSession, who: Cu
 @router.get("/persons/{pid}", response_model=PersonPage, responses=refusals(*READ, 403, 404))
 def get_person(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
     p = svc.person(s, who, pid)
-    return json_answer({**person_json(p, full=True),
+    events = svc.events(s, who, p)
+    return json_answer({**person_json(p, full=True, alive=last_known_alive(events)),
                         "events": [{"event": e.event, "date": e.date, "place": e.place, "note": e.note,
-                                    "party": e.party, "index": e.idx} for e in svc.events(s, who, p)],
+                                    "party": e.party, "index": e.idx, "detail": e.detail,
+                                    "source": json.loads(e.source) if e.source else None} for e in events],
                         "same_as": [person_json(x) for x in svc.same_as(s, who, p)],
                         "decisions": [{"left": d.left, "right": d.right, "decision": d.decision, "party": d.party,
                                        "current": d.current, "index": d.idx} for d in svc.decisions(s, who, p)]})
@@ -313,6 +336,28 @@ async def add_event(pid: str, body: EventBody, rt: CurrentRuntime, s: DbSession,
     return _answer(receipt)
 
 
+class MonitorBody(BaseModel):
+    """A monitoring observation (``person.monitor``); its audience is the person's."""
+    model_config = ConfigDict(extra="forbid")
+    observation: str  # proof_of_life, contact or conditions
+    date: Annotated[str, Field(max_length=10)] = ""
+    place: Annotated[str, Field(max_length=200)] = ""
+    means: Annotated[str, Field(max_length=32)] = ""  # a contact: call, letter, message_via_mediator, other
+    conditions: Annotated[str, Field(max_length=16)] = ""  # known or unknown
+    note: Annotated[str, Field(max_length=4000)] = ""
+    source: Annotated[dict[str, Any], Field(json_schema_extra=body_schema(Source))]
+
+
+@router.post("/persons/{pid}/monitoring", status_code=201, response_model=ReceiptBody, responses=written())
+async def add_monitoring(pid: str, body: MonitorBody, rt: CurrentRuntime, s: DbSession,
+                         who: CurrentPrincipal) -> JSONResponse:
+    """Proof of life, a contact or the conditions (known or unknown) of a person you may read, with its source."""
+    p = svc.person(s, who, pid)
+    payload = {"person": p.id, **{f: v for f, v in body.model_dump().items() if v not in ("", None)}}
+    receipt = await submit_as_async(rt, s, who, "person.monitor", p.audience.split(","), payload)
+    return _answer(receipt)
+
+
 @router.get("/persons.{fmt}", response_class=Response, responses={
     200: {"description": "the persons as CSV (``csv``) or XLSX (``xlsx``); no cell is ever a formula",
           "content": {"text/csv": {"schema": {"type": "string"}},
@@ -325,7 +370,7 @@ def export_persons(fmt: str, s: DbSession, who: CurrentPrincipal, q: Annotated[s
     """The same selection as ``GET /api/persons``, every row, as CSV or XLSX (no cell is ever a formula)."""
     rows = [p for p, _ in svc.select_persons(s, who, q=q, category=category or None, party=party or None,
                                              wounded=wounded, list_id=list or None, limit=1_000_000)]
-    return persons_file(fmt, rows, "persons")
+    return persons_file(fmt, rows, "persons", svc.last_alive(s, who, rows))
 
 
 # -- retention and destruction -------------------------------------------------------------------------
@@ -691,3 +736,109 @@ async def family_files(body: DirectInquiryBody, request: Request, rt: CurrentRun
     ref, secret, receipt = await run_in_threadpool(svc.file_directly, s, submit, body.party, body.sought,
                                                    body.relationship, body.contact)
     return JSONResponse({"reference": ref, "secret": secret, "index": receipt.index}, status_code=201)
+
+
+# -- access to places of detention ----------------------------------------------------------------------------
+class PlaceOut(BaseModel):
+    name: str
+    lat: float | None
+    lon: float | None
+
+
+class AccessAnswerOut(BaseModel):
+    answer: str  # granted or refused
+    visit_on: str  # granted: the date of the visit
+    reason: str  # refused: why
+    author: str
+    at: str | None
+    index: int
+    source: dict[str, Any]
+
+
+class AccessRequestOut(BaseModel):
+    id: str
+    place: PlaceOut
+    holder: str  # the holding party
+    party: str  # the asking mediator
+    author: str
+    audience: list[str]
+    purpose: str
+    asked_at: str
+    index: int
+    answer_by: str | None  # the date an answer was asked by
+    source: dict[str, Any]
+    state: str  # asked (no answer: silence is never an answer), granted or refused
+    overdue: bool  # asked, and past answer_by: computed now, never recorded
+    answer: AccessAnswerOut | None
+
+
+class AccessRequests(BaseModel):
+    requests: list[AccessRequestOut]
+
+
+class AccessAskBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str | None, Field(max_length=64)] = None
+    place: Annotated[dict[str, Any], Field(json_schema_extra=body_schema(access.Place))]
+    holder: Annotated[str, Field(max_length=64)]
+    purpose: Annotated[str, Field(max_length=4000)] = ""
+    answer_by: Annotated[str | None, Field(max_length=40)] = None
+    source: Annotated[dict[str, Any] | None, Field(json_schema_extra=body_schema(Source))] = None
+    # The parties that read it: by default the asking mediator and the holding party, never more unless named.
+    audience: Annotated[list[str] | None, Field(min_length=1, max_length=8)] = None
+
+
+class Asked(ReceiptBody):
+    request: str
+
+
+class AccessAnswerBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: Annotated[str, Field(max_length=16)]  # granted or refused
+    visit_on: Annotated[str, Field(max_length=10)] = ""
+    reason: Annotated[str, Field(max_length=4000)] = ""
+    source: Annotated[dict[str, Any] | None, Field(json_schema_extra=body_schema(Source))] = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.get("/access-requests", response_model=AccessRequests, responses=refusals(*READ))
+def list_access_requests(s: DbSession, who: CurrentPrincipal, state: Annotated[str, Query(max_length=16)] = "",
+                         holder: Annotated[str, Query(max_length=64)] = "") -> Response:
+    """Requests for access to places of detention you may read, newest first, with their answers; a request
+    the holding party has not answered is ``asked`` (and ``overdue`` past the date asked)."""
+    now = _now()
+    return json_answer({"requests": [access.as_json(r, now) for r in access.requests(s, who, state=state,
+                                                                                     holder=holder)]})
+
+
+@router.get("/access-requests/{rid}", response_model=AccessRequestOut, responses=refusals(*READ, 404))
+def get_access_request(rid: str, s: DbSession, who: CurrentPrincipal) -> Response:
+    """One request; 404 alike for one that does not exist and one you may not read."""
+    return json_answer(access.as_json(access.request(s, who, rid[:64]), _now()))
+
+
+@router.post("/access-requests", status_code=201, response_model=Asked, responses=written(Asked))
+async def ask_access(body: AccessAskBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    """A mediator asks the holding party for access to visit a place of detention (``place.access_request``)."""
+    rid = body.id or access.new_request_id(who.party)
+    payload: dict[str, Any] = {"id": rid, "place": body.place, "holder": body.holder}
+    for name in ("purpose", "answer_by", "source"):
+        if getattr(body, name):
+            payload[name] = getattr(body, name)
+    audience = body.audience or access.default_audience(who.party, body.holder)
+    receipt = await submit_as_async(rt, s, who, access.REQUEST, audience, payload)
+    return _answer(receipt, request=rid)
+
+
+@router.post("/access-requests/{rid}/answer", status_code=201, response_model=ReceiptBody, responses=written())
+async def answer_access(rid: str, body: AccessAnswerBody, rt: CurrentRuntime, s: DbSession,
+                        who: CurrentPrincipal) -> JSONResponse:
+    """The holding party's one answer: ``granted`` with the date of the visit, or ``refused`` with its reason
+    (``place.access_answer``, with the request's audience)."""
+    r = access.request(s, who, rid[:64])
+    payload: dict[str, Any] = {"request": r.id, **{f: v for f, v in body.model_dump().items() if v not in ("", None)}}
+    receipt = await submit_as_async(rt, s, who, access.ANSWER, r.audience.split(","), payload)
+    return _answer(receipt)

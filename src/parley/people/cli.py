@@ -68,11 +68,28 @@ def list_persons(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json:
     # Ids are never wrapped or cut (the next command needs them whole); long text folds, never ellipsized.
     t = Table(Column("id", no_wrap=True), Column("name", overflow="fold"), Column("born", overflow="fold"),
               Column("category", overflow="fold"), Column("status", overflow="fold"),
-              Column("reported by", overflow="fold"), *([Column("score", no_wrap=True)] if query else []))
+              Column("reported by", overflow="fold"), Column("last known alive", overflow="fold"),
+              *([Column("score", no_wrap=True)] if query else []))
     for p in data["persons"]:
         t.add_row(p["id"], _name(p), p["birth_date"], p["category"], p["status"], p["party"],
-                  *([str(p.get("score", ""))] if query else []))
+                  _alive(p.get("last_alive")), *([str(p.get("score", ""))] if query else []))
     out.print(t)
+
+
+def _alive(a: dict[str, Any] | None) -> str:
+    """When last known alive and by whom (``people.monitoring``), in a line."""
+    if not a:
+        return "—"
+    if a["died"]:
+        return f"died ({a['party']}, record {a['index']})"
+    return f"{a['date']} ({a['event']}, {a['party']})"
+
+
+def _source(src: dict[str, Any] | None) -> str:
+    if not src:
+        return ""
+    who = ", ".join(x for x in (src.get("speaker"), src.get("body"), src.get("outlet"), src.get("reference")) if x)
+    return f"{src.get('kind', 'party_statement')}: {who}" if who else src.get("kind", "party_statement")
 
 
 @person_app.command("show")
@@ -88,8 +105,12 @@ def show_person(pid: str, url: Url = "http://127.0.0.1:8000", token: Token = "",
               "death_date", "burial_place"):
         if p.get(f):
             out.print(f"  {f}: {p[f]}", markup=False)
+    out.print(f"  last known alive: {_alive(p.get('last_alive'))}", markup=False)
     for e in p["events"]:
-        out.print(f"  {e['date'] or '—':10}  {e['event']:<18} {e['place']}  ({e['party']})", markup=False)
+        detail = f" [{e['detail']}]" if e.get("detail") else ""
+        out.print(f"  {e['date'] or '—':10}  {e['event']:<18}{detail} {e['place']}  ({e['party']})", markup=False)
+        if e.get("source"):
+            out.print(f"              source: {_source(e['source'])}", markup=False)
     for o in p["same_as"]:
         out.print(f"  same person as {o['id']} reported by {o['party']}: {_name(o)}", markup=False)
 
@@ -120,6 +141,118 @@ def event(pid: str, kind: Annotated[str, typer.Argument(help="captured, held_at,
     if wounded is not None:
         body["seriously_wounded"] = wounded
     _receipt(_call(url, token, "POST", f"/api/persons/{pid}/events", body))
+
+
+# Where a statement comes from (``records.sources.Source``), for ``person monitor`` and ``access``.
+SOURCE_KINDS = ("party_statement, named_official, mediator, document, media_citing_officials, anonymous_officials "
+                "or media_report")
+SourceKind = Annotated[str, typer.Option("--source", help=SOURCE_KINDS)]
+Speaker = Annotated[str, typer.Option(help="Who spoke (a named official)")]
+Body = Annotated[str, typer.Option(help="The body the speaker speaks for")]
+Outlet = Annotated[str, typer.Option(help="Where it was published")]
+StatedOn = Annotated[str, typer.Option("--stated-on", help="When it was said or published (yyyy-mm-dd)")]
+SourceRef = Annotated[str, typer.Option("--reference", help="A document's or report's reference")]
+SourceUrl = Annotated[str, typer.Option("--source-url", help="The address it was published at")]
+Quote = Annotated[str, typer.Option(help="The words as published")]
+
+
+def _source_body(kind: str, speaker: str, body: str, outlet: str, stated_on: str, reference: str, url: str,
+                 quote: str) -> dict[str, Any]:
+    values = {"kind": kind, "speaker": speaker, "body": body, "outlet": outlet, "stated_on": stated_on,
+              "reference": reference, "url": url, "quote": quote}
+    return {k: v for k, v in values.items() if v}
+
+
+@person_app.command("monitor")
+def monitor(pid: str,
+            observation: Annotated[str, typer.Argument(help="proof_of_life, contact or conditions")],
+            date: Annotated[str, typer.Option(help="yyyy-mm-dd, yyyy-mm or yyyy (a proof of life or a contact)")] = "",
+            means: Annotated[str, typer.Option(help="a contact: call, letter, message_via_mediator or other")] = "",
+            conditions: Annotated[str, typer.Option(help="known (described in --note) or unknown")] = "",
+            place: str = "", note: str = "", source: SourceKind = "party_statement", speaker: Speaker = "",
+            body: Body = "", outlet: Outlet = "", stated_on: StatedOn = "", reference: SourceRef = "",
+            source_url: SourceUrl = "", quote: Quote = "",
+            url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Record what your party's monitoring found about a person: proof of life, a contact, or the conditions
+    (known or unknown), with its source."""
+    payload = {"observation": observation, "date": date, "means": means, "conditions": conditions, "place": place,
+               "note": note, "source": _source_body(source, speaker, body, outlet, stated_on, reference, source_url,
+                                                    quote)}
+    _receipt(_call(url, token, "POST", f"/api/persons/{pid}/monitoring", payload))
+
+
+# -- access to places of detention -----------------------------------------------------------------------------
+access_app = typer.Typer(help="Requests for access to places of detention and the holding party's answers.",
+                         no_args_is_help=True)
+
+
+def _answer_line(r: dict[str, Any]) -> str:
+    a = r.get("answer")
+    if a is None:
+        return "no answer" + (" (overdue)" if r.get("overdue") else "")
+    return f"granted for {a['visit_on']}" if a["answer"] == "granted" else f"refused: {a['reason']}"
+
+
+@access_app.command("list")
+def access_list(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False,
+                state: Annotated[str, typer.Option(help="asked, granted or refused")] = "",
+                holder: Annotated[str, typer.Option(help="the holding party")] = "") -> None:
+    """Requests for access you may read, newest first, with their answers."""
+    from urllib.parse import urlencode
+
+    data = _call(url, token, "GET", "/api/access-requests?" + urlencode({"state": state, "holder": holder}))
+    if as_json:
+        out.print_json(data=data)
+        return
+    t = Table(Column("id", no_wrap=True), Column("place", overflow="fold"), Column("asked by", overflow="fold"),
+              Column("holder", overflow="fold"), Column("asked", overflow="fold"), Column("answer", overflow="fold"))
+    for r in data["requests"]:
+        t.add_row(r["id"], r["place"]["name"], r["party"], r["holder"], r["asked_at"][:10], _answer_line(r))
+    out.print(t)
+
+
+@access_app.command("show")
+def access_show(rid: str, url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False) -> None:
+    """One request for access, its source and its answer."""
+    r = _call(url, token, "GET", f"/api/access-requests/{rid}")
+    if as_json:
+        out.print_json(data=r)
+        return
+    out.print(f"{r['place']['name']} — asked by {r['party']} of {r['holder']} on {r['asked_at'][:10]}", markup=False)
+    if r["purpose"]:
+        out.print(f"  purpose: {r['purpose']}", markup=False)
+    if r["source"]:
+        out.print(f"  source: {_source(r['source'])}", markup=False)
+    out.print(f"  answer: {_answer_line(r)}", markup=False)
+
+
+@access_app.command("ask")
+def access_ask(holder: Annotated[str, typer.Argument(help="the party holding the place")],
+               place: Annotated[str, typer.Argument(help="the place's name, in any script")],
+               lat: Annotated[float | None, typer.Option(help="latitude (WGS 84)")] = None,
+               lon: Annotated[float | None, typer.Option(help="longitude (WGS 84)")] = None,
+               purpose: str = "", answer_by: Annotated[str, typer.Option(help="an answer asked by (ISO time)")] = "",
+               source: SourceKind = "party_statement", speaker: Speaker = "", body: Body = "",
+               outlet: Outlet = "", stated_on: StatedOn = "", reference: SourceRef = "", source_url: SourceUrl = "",
+               quote: Quote = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Ask the holding party for access to visit a place of detention (a mediator); read by your party and the
+    holding party only."""
+    payload: dict[str, Any] = {"holder": holder, "place": {"name": place, "lat": lat, "lon": lon},
+                               "purpose": purpose, "answer_by": answer_by or None,
+                               "source": _source_body(source, speaker, body, outlet, stated_on, reference,
+                                                      source_url, quote) or None}
+    r = _call(url, token, "POST", "/api/access-requests", payload)
+    _receipt(r, f"request {r['request']}")
+
+
+@access_app.command("answer")
+def access_answer(rid: str, answer: Annotated[str, typer.Argument(help="granted or refused")],
+                  visit_on: Annotated[str, typer.Option(help="granted: the date of the visit (yyyy-mm-dd)")] = "",
+                  reason: Annotated[str, typer.Option(help="refused: why")] = "",
+                  url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """The holding party's one answer to a request for access."""
+    _receipt(_call(url, token, "POST", f"/api/access-requests/{rid}/answer",
+                   {"answer": answer, "visit_on": visit_on, "reason": reason}))
 
 
 # Why personal data is destroyed, and on what legal basis (``person destroy``, ``inquiry destroy``).
@@ -347,6 +480,7 @@ def register_commands(root: typer.Typer) -> None:
     root.add_typer(person_app, name="person")
     root.add_typer(list_app, name="list")
     root.add_typer(inquiry_app, name="inquiry")
+    root.add_typer(access_app, name="access")
     retention_app = typer.Typer(help="Retention of personal data: what is due, what was destroyed.",
                                 no_args_is_help=True)
     retention_app.command("report")(retention_report)

@@ -110,6 +110,33 @@ TOO_MANY_LINES = Code("list.too_many_lines", "the file has more than {limit:,} l
 CSV_UNREADABLE = Code("list.csv_unreadable", "the CSV file cannot be read after row {row}: {why}")
 
 
+# -- monitoring: proof of life, contact, conditions -------------------------------------------------------------
+MONITOR_ROLES = Code("person.monitor_roles", "only {roles} members of a party record monitoring")
+CONTACT_MEANS = Code("person.contact_means",
+                     "a contact says how it was made (call, letter, message_via_mediator, other)")
+CONDITIONS_STATE = Code("person.conditions_state", "a statement of conditions says whether they are known or unknown")
+CONDITIONS_DESCRIBED = Code("person.conditions_described", "known conditions need their description")
+OBSERVATION_DATE = Code("person.observation_date", "a proof of life or a contact needs its date")
+SOURCE_MEDIATOR = Code("person.source_mediator", "only a mediator states its own observation (source kind 'mediator')")
+SOURCE_AFTER_RECORD = Code("person.source_after_record", "the source's date lies after the record's own time")
+
+# -- access to places of detention -------------------------------------------------------------------------------
+ACCESS_ASK_ROLES = Code("access.ask_roles", "only {roles} members of a mediator ask for access to a place of detention")
+ACCESS_ANSWER_ROLES = Code("access.answer_roles", "only {roles} members answer a request for access")
+NO_ACCESS_REQUEST = Code("access.not_found", "no request for access {request!r}")
+ACCESS_EXISTS = Code("access.exists", "request for access {request!r} already exists")
+ACCESS_HOLDER = Code("access.holder", "the holding party must be a belligerent party")
+ACCESS_NOT_HOLDER = Code("access.not_holder", "only the holding party {party!r} answers this request")
+ACCESS_ANSWERED = Code("access.answered", "this request was already answered ({state})")
+ACCESS_AUDIENCE = Code("access.audience", "a request for access is read by the parties it names only; {token!r} is "
+                       "not allowed")
+ACCESS_HOLDER_AUDIENCE = Code("access.holder_audience", "the holding party {party!r} must be in the audience")
+ACCESS_ANSWER_AUDIENCE = Code("access.answer_audience", "an answer has the request's audience")
+ACCESS_VISIT_DATE = Code("access.visit_date", "access granted needs the date of the visit")
+ACCESS_REASON = Code("access.reason", "a refusal needs its reason")
+ACCESS_POSITION = Code("access.position", "a position needs both latitude and longitude")
+
+
 CODES: tuple[Code, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Code))
 
 # -- retention and destruction ---------------------------------------------------------------------------------
@@ -128,3 +155,4 @@ INQUIRY_DESTROYED = Code("inquiry.already_destroyed",
                          "the data of inquiry {inquiry!r} was destroyed by record {index}")
 INQUIRY_DESTROY_AUDIENCE = Code("inquiry.destroy_audience",
                                 "a destruction has the audience of the inquiry it destroys")
+

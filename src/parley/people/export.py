@@ -10,14 +10,17 @@ from parley.errors import Unprocessable
 from parley.people import codes as C
 from parley.people import service as svc
 from parley.people.models import PERSON_FIELDS, Person
+from parley.people.monitoring import Alive
 
 
-def persons_file(fmt: str, rows: list[Person], name: str) -> Response:
+def persons_file(fmt: str, rows: list[Person], name: str, alive: dict[str, Alive | None] | None = None) -> Response:
+    """``alive``: when each was last known alive and by whom, as the reader may read it (``svc.last_alive``)."""
     from parley.people import spreadsheet as sp
 
-    fields = ["id", "category", "status", "seriously_wounded", *PERSON_FIELDS]
+    fields = ["id", "category", "status", "seriously_wounded", *PERSON_FIELDS, "last_alive_date", "last_alive_by",
+              "last_alive_event"]
     headers = fields
-    data = svc.export_rows(rows)
+    data = svc.export_rows(rows, alive)
     if fmt == "csv":
         return Response(sp.write_csv(data, fields, headers), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}.csv"'})

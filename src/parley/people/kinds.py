@@ -23,13 +23,14 @@ from parley.people.models import (
     NAME_KEYS, PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
 from parley.people import codes as C
-from parley.people import rules
+from parley.people import access, rules
 from parley.people.rules import DECIDERS, FILERS, WRITERS
 from parley.records import codes as spine
 from parley.records import ids
 from parley.records.kinds import Context, Kind, Payload, Readers, Registry
 from parley.records.policy import ReadPolicy
 from parley.records.sealing import DataKey
+from parley.records.sources import Source
 
 Slug = Annotated[str, StringConstraints(pattern=rf"^{SLUG}$")]
 Short = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
@@ -39,6 +40,10 @@ PartialDate = Annotated[str, StringConstraints(pattern=r"^(\d{4}(-\d{2}(-\d{2})?
 CATEGORIES = ("pow", "civilian", "missing", "deceased")
 EVENTS = ("captured", "detained", "missing", "held_at", "transferred", "visited", "hospitalised", "released",
           "repatriated", "died", "remains_recovered", "remains_returned")
+# What a party's monitoring states about a person (``person.monitor``), beside the status events: it changes no status.
+OBSERVATIONS = ("proof_of_life", "contact", "conditions")
+CONTACT_MEANS = ("call", "letter", "message_via_mediator", "other")
+CONDITIONS = ("known", "unknown")
 FIRST_EVENT = {"pow": "captured", "civilian": "detained", "missing": "missing", "deceased": "died"}
 Reference = Annotated[str, StringConstraints(pattern=ids.REFERENCE)]
 DATE_FIELDS = ("birth_date", "capture_date", "death_date")
@@ -125,6 +130,39 @@ class PersonEventPayload(Payload):
     place: Short = ""
     note: Text = ""
     seriously_wounded: bool | None = None
+
+
+class PersonMonitor(Payload):
+    """What the author's party's monitoring found about a person, and where it comes from: ``proof_of_life`` (the
+    person known alive on ``date``), ``contact`` (with the person on ``date``, by ``means``), ``conditions``
+    (``known``, described in ``note``, or stated ``unknown``). ``source``: who said it, where, in what words."""
+
+    salt: Salt = ""
+    person: Slug
+    observation: Literal["proof_of_life", "contact", "conditions"]
+    date: PartialDate = ""
+    place: Short = ""
+    means: Literal["", "call", "letter", "message_via_mediator", "other"] = ""
+    conditions: Literal["", "known", "unknown"] = ""
+    note: Text = ""
+    source: Source
+
+    @model_validator(mode="after")
+    def _shape(self) -> PersonMonitor:
+        if self.observation in ("proof_of_life", "contact") and not self.date:
+            raise Invalid(C.OBSERVATION_DATE)
+        if self.observation == "contact" and not self.means:
+            raise Invalid(C.CONTACT_MEANS)
+        if self.observation == "conditions" and not self.conditions:
+            raise Invalid(C.CONDITIONS_STATE)
+        if self.conditions == "known" and not self.note.strip():
+            raise Invalid(C.CONDITIONS_DESCRIBED)
+        return self
+
+    @property
+    def detail(self) -> str:
+        return self.means if self.observation == "contact" else self.conditions if self.observation == "conditions" \
+            else ""
 
 
 class RowReport(Payload):
@@ -388,6 +426,31 @@ def apply_event(ctx: Context) -> None:
     row.updated_idx = ctx.idx
 
 
+def apply_monitor(ctx: Context) -> None:
+    """A monitoring observation joins the person's history (``person_event``, with its detail and source); it
+    changes no status. Refused for a person the author may not read (as for an absent one) or whose data was
+    destroyed, and for a date or a source's date after the record's own time."""
+    p: PersonMonitor = ctx.payload
+    _require(ctx, rules.may_monitor(ctx), rules.MONITORS, C.MONITOR_ROLES)
+    _salted(ctx)
+    assert ctx.author is not None
+    row = _readable_person(ctx, p.person)
+    _person_audience(ctx, row.party, row.own_party)
+    today = ctx.record.when.date()
+    check_partial_date(p.date, "date", not_after=today)
+    if p.date and row.birth_date and p.date < row.birth_date:
+        raise Unprocessable(C.EVENT_BEFORE_BIRTH, field="date")
+    if p.source.stated_on is not None and p.source.stated_on > today:
+        raise Unprocessable(C.SOURCE_AFTER_RECORD, field="source.stated_on")
+    if p.source.kind == "mediator" and ctx.party_kind != "mediator":
+        raise Forbidden(C.SOURCE_MEDIATOR, field="source.kind")
+    ctx.session.add(PersonEvent(idx=ctx.idx, person=row.id, event=p.observation, date=p.date, place=p.place,
+                                note=p.note, detail=p.detail, party=_party_slug(ctx), author=ctx.author.id,
+                                audience=ctx.record.audience.text(), at=ctx.record.when,
+                                source=p.source.model_dump_json(exclude_defaults=True)))
+    row.updated_idx = ctx.idx
+
+
 def apply_list(ctx: Context) -> None:
     p: ListImport = ctx.payload
     _require(ctx, rules.may_import_list(ctx), WRITERS, C.IMPORT_ROLES)
@@ -643,6 +706,8 @@ KINDS: tuple[Kind, ...] = (
          subjects=lambda p: (_person_subject(p.id),)),
     Kind("person.event", PersonEventPayload, apply_event, WRITERS, readers=PERSONAL,
          subjects=lambda p: (_person_subject(p.person),)),
+    Kind("person.monitor", PersonMonitor, apply_monitor, rules.MONITORS, readers=PERSONAL,
+         subjects=lambda p: (_person_subject(p.person),)),
     Kind("list.import", ListImport, apply_list, WRITERS, readers=PERSONAL),  # ids and row numbers only
     Kind("match.decide", MatchDecide, apply_match, DECIDERS, readers=PERSONAL,
          subjects=lambda p: (_person_subject(p.left), _person_subject(p.right))),
@@ -653,6 +718,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("person.destroy", PersonDestroy, apply_destroy, rules.DESTROYERS, readers=PERSONAL),
     Kind("inquiry.destroy", InquiryDestroy, apply_inquiry_destroy, rules.DESTROYERS, readers=PERSONAL),
     Kind("retention.rules", RetentionRules, apply_retention_rules, rules.DESTROYERS),
+    *access.KINDS,
 )
 # These kinds by name, and the read policy over them: what this capability's records and reads refer to is
 # always one of its own kinds (``parley.assembly`` registers them with every other capability's).
@@ -669,5 +735,6 @@ def person_payload(values: dict[str, Any]) -> dict[str, Any]:
     return {k: str(values[k]).strip() for k in PERSON_FIELDS if values.get(k) not in (None, "")}
 
 
-__all__ = ["KINDS", "KIND", "POLICY", "CATEGORIES", "EVENTS", "FIRST_EVENT", "person_audience", "person_payload",
+__all__ = ["KINDS", "KIND", "POLICY", "CATEGORIES", "EVENTS", "OBSERVATIONS", "CONTACT_MEANS", "CONDITIONS",
+           "FIRST_EVENT", "person_audience", "person_payload",
            "check_partial_date"]

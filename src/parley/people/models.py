@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.db import UTC_DT, Base
@@ -83,7 +83,8 @@ Index("ix_person_keys", Person.surname_key, Person.first_key, Person.birth_year)
 
 
 class PersonEvent(Base):
-    """One step of a person's status history, with the party that stated it and its date."""
+    """One step of a person's status history (``person.event``) or a monitoring observation (``person.monitor``:
+    proof of life, contact, conditions), with the party that stated it and its date."""
 
     __tablename__ = "person_event"
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -92,6 +93,11 @@ class PersonEvent(Base):
     date: Mapped[str] = mapped_column(String(10), nullable=False, default="")
     place: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # A monitoring observation's detail: the means of a contact (call, letter, message_via_mediator, other) or
+    # whether the conditions are known (known, unknown); empty for a status event.
+    detail: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    # Where the observation comes from (``records.sources.Source`` as JSON); empty for a status event.
+    source: Mapped[str] = mapped_column(Text, nullable=False, default="")
     party: Mapped[str] = mapped_column(String(64), nullable=False)
     author: Mapped[str] = mapped_column(String(130), nullable=False)
     audience: Mapped[str] = mapped_column(Text, nullable=False)
@@ -174,5 +180,34 @@ class InquirySecret(Base):
     secret_hash: Mapped[str] = mapped_column(String(200), nullable=False)
 
 
-TABLES = (Person, PersonEvent, PersonList, MatchDecision, Inquiry, InquiryDecision)
+class AccessRequest(Base):
+    """A mediator's request to the holding party for access to visit a place of detention
+    (``place.access_request``) and the holding party's answer (``place.access_answer``), if it gave one: a
+    request without an answer stays ``asked`` for as long as the party is silent. Not personal data: the
+    place, the parties, the dates and the reasons."""
+
+    __tablename__ = "access_request"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    place_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    place_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    place_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    holder: Mapped[str] = mapped_column(String(64), nullable=False, index=True)  # the holding party
+    party: Mapped[str] = mapped_column(String(64), nullable=False, index=True)  # the asking (mediator) party
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    purpose: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    answer_by: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)  # the asked deadline, if any
+    source: Mapped[str] = mapped_column(Text, nullable=False, default="")  # ``records.sources.Source`` JSON
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)  # asked | granted | refused
+    answer_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    answer_author: Mapped[str] = mapped_column(String(130), nullable=False, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
+    visit_on: Mapped[str] = mapped_column(String(10), nullable=False, default="")  # granted: the visit's date
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")  # refused: the holder's reason
+    answer_source: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+TABLES = (Person, PersonEvent, PersonList, MatchDecision, Inquiry, InquiryDecision, AccessRequest)
 LOCAL_TABLES = (InquirySecret,)

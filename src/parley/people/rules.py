@@ -26,11 +26,24 @@ FILERS = WRITERS | {"intake"}
 # its registrars — and only for the party's own report (a mediator's admin never destroys a belligerent's).
 DESTROYERS = frozenset({"admin"})
 REPORTING_PARTIES = ("belligerent", "mediator")  # the kinds of party that report persons (not observers)
+# State what a party's own monitoring found (proof of life, contact, conditions: ``person.monitor``): its registrars
+# and negotiators (who keep the contacts), and admins; a mediator's for its own monitoring.
+MONITORS = frozenset({"registrar", "negotiator", "admin"})
+# Ask for access to a place of detention (a mediator's), and answer (the holding party's).
+ACCESS = frozenset({"negotiator", "liaison", "admin"})
 
 
 class PersonView(Protocol):
     @property
     def party(self) -> str: ...  # the reporting party
+
+
+class AccessView(Protocol):
+    @property
+    def holder(self) -> str: ...  # the holding party
+
+    @property
+    def state(self) -> str: ...  # asked | granted | refused
 
 
 class InquiryView(Protocol):
@@ -126,3 +139,29 @@ def may_destroy_inquiry(who: Actor, inquiry: InquiryView) -> bool:
 def may_destroy(who: Actor, person: PersonView) -> bool:
     """``person.destroy`` of ``person``: an admin of the party that reported it."""
     return may_destroy_any(who) and reported(who, person)
+
+
+def may_monitor(who: Actor) -> bool:
+    """``person.monitor``: proof of life, a contact, the conditions, on a person ``who`` reads, as ``who``'s party's
+    own statement (its source says whose words)."""
+    return bool(who.roles & MONITORS) and reports_persons(who)
+
+
+def may_ask_access(who: Actor) -> bool:
+    """``place.access_request``: a mediator asks the holding party for access to a place of detention."""
+    return who.party_kind == "mediator" and bool(who.roles & ACCESS)
+
+
+def holds(who: Actor, request: AccessView) -> bool:
+    """``who``'s party is the holding party the request was made to."""
+    return who.party == request.holder
+
+
+def is_answered(request: AccessView) -> bool:
+    return request.state != "asked"
+
+
+def may_answer_access(who: Actor, request: AccessView) -> bool:
+    """``place.access_answer``: the holding party answers once (granted or refused); until then it is silent, and
+    its silence is never an answer."""
+    return bool(who.roles & ACCESS) and holds(who, request) and not is_answered(request)

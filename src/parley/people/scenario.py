@@ -7,7 +7,9 @@ patronymics and surnames, the dates of birth and service numbers are random. Onl
 the operation and the mechanism are public facts. The scenario is small on purpose (it is loaded into every
 demo): Russia's list of prisoners of war in Russian forms, Ukraine's list of servicemen missing after the
 evacuation in Ukrainian forms, partly the same men written differently (the other script, the Russian form
-of the given name, a typo, a year of birth only), ICRC visits, a transfer, and two families' inquiries.
+of the given name, a typo, a year of birth only), a transfer, Ukraine's monitoring of the captives as seed 004
+states it (alive, contact with some, conditions unknown), two families' inquiries, and the ICRC's request for
+access to the Olenivka penal facility, unanswered (outside the seeds; its source says so).
 """
 
 from __future__ import annotations
@@ -101,12 +103,7 @@ def records(add: Add) -> None:
         add("ru/registrar", "person.register", both, {
             "id": f"ru-azov-{i + 1:04d}", "category": "pow", "own_party": "ua", "person": person,
             "seriously_wounded": wounded}, at(f"2022-05-{18 + i // 20}T{8 + i % 10:02d}:{i % 60:02d}:00"))
-    # ICRC delegates visit; one wounded man is moved from Novoazovsk to Olenivka once treated.
-    for i in (0, 3, 12, 25):
-        add("ru/registrar", "person.event", both, {
-            "person": f"ru-azov-{i + 1:04d}", "event": "visited", "date": "2022-05-26", "place": YELENOVKA
-            if i >= SERIOUSLY_WOUNDED else NOVOAZOVSK_RU, "note": "Посещение делегатами МККК."},
-            at(f"2022-05-26T1{i % 8}:00:00"))
+    # One wounded man is moved from Novoazovsk to Olenivka once treated.
     add("ru/registrar", "person.event", both, {
         "person": "ru-azov-0002", "event": "transferred", "date": "2022-06-02", "place": YELENOVKA,
         "note": "Переведён после лечения.", "seriously_wounded": False}, at("2022-06-02T09:00:00"))
@@ -130,6 +127,60 @@ def records(add: Add) -> None:
     add("ua/registrar", "match.decide", both, {"left": "ru-azov-0001", "right": "ua-azov-0001", "decision": "same",
                                                 "note": "Підтверджено за фотографією, наданою родиною."},
         at("2022-06-01T10:00:00"))
+    monitoring(add)
+
+
+# Seed 004: Andriy Yermak, head of the Office of the President, in an interview with Segodnya.
+YERMAK = {"kind": "named_official", "speaker": "Andriy Yermak", "body": "Office of the President of Ukraine",
+          "outlet": "Segodnya", "reference": "seed 004 (the date of the interview is not in the seed)"}
+ALIVE_QUOTE = "We know that they are alive. [...] But we know for sure that they are alive."
+CONDITIONS_QUOTE = ("As for the conditions, this issue is also monitored. We cannot say clearly under what "
+                    "conditions yet.")
+CONTACT_QUOTE = "The GUR is constantly monitoring this, with some of them there are connection"
+CONTACTED = (2, 11, 27)  # "some of them": which men is the demo's invention
+
+
+def monitoring(add: Add) -> None:
+    """What Ukraine states of its captured defenders (seed 004): the GUR's monitoring knows them alive, has contact
+    with some of them, and cannot say under what conditions they are held — each with its source. The seed dates
+    neither the interview nor what it states: the observations carry the year only (2022, the year of the
+    evacuation it follows) and their source no date; the records' own time (1 June 2022, after the registry above
+    and before the families' inquiries) is the demo's choice, not the seed's."""
+    both = "party:ru,party:ua"
+    t = 0
+
+    def when() -> datetime:
+        nonlocal t
+        t += 1
+        return at(f"2022-06-01T12:{t // 60:02d}:{t % 60:02d}")
+
+    for i in range(RU_LIST):
+        add("ua/registrar", "person.monitor", both, {
+            "person": f"ru-azov-{i + 1:04d}", "observation": "proof_of_life", "date": "2022",
+            "note": "Моніторинг ГУР: живий.", "source": {**YERMAK, "quote": ALIVE_QUOTE}}, when())
+    for i in CONTACTED:
+        add("ua/negotiator", "person.monitor", both, {
+            "person": f"ru-azov-{i + 1:04d}", "observation": "contact", "date": "2022", "means": "other",
+            "note": "Зв'язок через ГУР; спосіб не названо.", "source": {**YERMAK, "quote": CONTACT_QUOTE}}, when())
+    for i in range(RU_LIST):
+        add("ua/registrar", "person.monitor", both, {
+            "person": f"ru-azov-{i + 1:04d}", "observation": "conditions", "conditions": "unknown",
+            "source": {**YERMAK, "quote": CONDITIONS_QUOTE}}, when())
+
+
+def access(add: Add) -> None:
+    """The ICRC's request for access to visit the Olenivka penal facility, which Russia has not granted. Outside
+    the seeds: on 14 October 2022 the ICRC said its teams were "ready on the ground – and have been ready for months
+    – to visit the Olenivka penal facility" (Interfax-Ukraine). No answer is recorded: none is known, and silence is
+    never an answer."""
+    add("icrc/mediator", "place.access_request", "party:icrc,party:ru", {
+        "id": "icrc-access-olenivka",
+        "place": {"name": "Оленівка / Еленовка (Olenivka), виправна колонія"},
+        "holder": "ru", "purpose": "To visit the prisoners of war held at the Olenivka penal facility.",
+        "source": {"kind": "mediator", "outlet": "Interfax-Ukraine", "stated_on": "2022-10-14",
+                   "reference": "not in the seeds", "url": "https://en.interfax.com.ua/news/general/865640.html",
+                   "quote": "our teams are ready on the ground – and have been ready for months – to visit the "
+                            "Olenivka penal facility"}}, at("2022-10-14T12:00:00"))
 
 
 def inquiries(add: Add, local_secret: Callable[[str], dict[str, str]]) -> dict[str, str]:

@@ -27,6 +27,8 @@ from parley.parties.credentials import argon2_hash, argon2_verify
 from parley.parties.principal import Principal
 from parley.people import codes as C
 from parley.people import kinds as k
+from parley.people import monitoring
+from parley.people.monitoring import Alive
 from parley.people.models import (
     PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
 )
@@ -121,6 +123,22 @@ def person(s: Session, who: Principal, pid: str) -> Person:
 def events(s: Session, who: Principal, p: Person) -> list[PersonEvent]:
     rows = s.execute(select(PersonEvent).where(PersonEvent.person == p.id).order_by(PersonEvent.idx)).scalars()
     return [e for e in rows if can_read(who, "person.event", e)]
+
+
+def last_alive(s: Session, who: Principal, rows: Iterable[Person]) -> dict[str, Alive | None]:
+    """When each person was last known alive and by whom (``people.monitoring``), from the events ``who`` may
+    read only: a statement the reader may not read never shows through."""
+    wanted = [p.id for p in rows]
+    by: dict[str, list[Any]] = {pid: [] for pid in wanted}
+    cols = (PersonEvent.idx, PersonEvent.person, PersonEvent.event, PersonEvent.date, PersonEvent.party,
+            PersonEvent.audience)
+    for i in range(0, len(wanted), 500):
+        q = select(*cols).where(PersonEvent.person.in_(wanted[i:i + 500]),
+                                PersonEvent.event.in_((*monitoring.ALIVE, *monitoring.ENDS)))
+        for e in s.execute(q).all():
+            if can_read(who, "person.event", e):
+                by[e.person].append(e)
+    return {pid: monitoring.last_known_alive(events) for pid, events in by.items()}
 
 
 def decisions(s: Session, who: Principal, p: Person) -> list[MatchDecision]:
@@ -556,12 +574,15 @@ def person_list(s: Session, who: Principal, list_id: str) -> PersonList:
     return x
 
 
-def export_rows(rows: Iterable[Person]) -> list[dict[str, str]]:
+def export_rows(rows: Iterable[Person], alive: dict[str, Alive | None] | None = None) -> list[dict[str, str]]:
     out = []
     for p in rows:
         d = {f: getattr(p, f) or "" for f in PERSON_FIELDS}
         d.update(category=p.category, seriously_wounded="true" if p.seriously_wounded else "false", id=p.id,
                  status=p.status)
+        a = (alive or {}).get(p.id)
+        d.update(last_alive_date=a.date if a else "", last_alive_by=a.party if a else "",
+                 last_alive_event=a.event if a else "")
         out.append(d)
     return out
 

@@ -25,6 +25,8 @@ KIND_LABELS: dict[str, str] = {
     "operation.waiver": N_("Notice waived for an operation"), "corridor.declare": N_("Corridor declared by one side"),
     "person.register": N_("Person registered"), "person.update": N_("Report on a person corrected"),
     "person.event": N_("Status event of a person"), "list.import": N_("List imported"),
+    "person.monitor": N_("Monitoring of a person"), "place.access_request": N_("Access to a place of detention asked"),
+    "place.access_answer": N_("Access to a place of detention answered"),
     "person.destroy": N_("A person's data destroyed"),
     "inquiry.destroy": N_("An inquiry's data destroyed"),
     "retention.rules": N_("Retention rules of a party"),
@@ -117,7 +119,22 @@ EVENT_LABELS: dict[str, str] = {
     "released": N_("Released"), "repatriated": N_("Repatriated"), "died": N_("Died"),
     "remains_recovered": N_("Remains recovered"), "remains_returned": N_("Remains returned"),
     "destroyed": N_("Destroyed"),  # not an event: the status of a person whose data was destroyed (person.destroy)
+    # monitoring (person.monitor): observations, not statuses
+    "proof_of_life": N_("Proof of life"), "contact": N_("Contact"), "conditions": N_("Conditions"),
 }
+# A monitoring observation's detail: how a contact was made; whether the conditions are known.
+DETAIL_LABELS: dict[str, str] = {
+    "call": N_("Call"), "letter": N_("Letter"), "message_via_mediator": N_("Message through the mediator"),
+    "other": N_("Other means"), "known": N_("Conditions known"), "unknown": N_("Conditions unknown"),
+}
+SOURCE_LABELS: dict[str, str] = {
+    "party_statement": N_("The party's own statement"), "named_official": N_("A named official"),
+    "mediator": N_("The mediator's own observation"), "document": N_("A document"),
+    "media_citing_officials": N_("A media report citing officials"), "anonymous_officials": N_("Anonymous officials"),
+    "media_report": N_("A media report"),
+}
+ACCESS_LABELS: dict[str, str] = {"asked": N_("No answer"), "granted": N_("Access granted"),
+                                 "refused": N_("Access refused")}
 FIELD_LABELS: dict[str, str] = {
     "surname": N_("Surname"), "first_name": N_("First names"), "patronymic": N_("Father's first name (patronymic)"),
     "mother_maiden_name": N_("Mother's maiden name"), "sex": N_("Sex"), "birth_date": N_("Date of birth"),

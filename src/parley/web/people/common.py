@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from parley.errors import ParleyError
 from parley.parties.models import Party
 from parley.parties.principal import Principal
+from parley.people import access
 from parley.people import kinds as k
 from parley.people import rules
 from parley.people import service as svc
@@ -26,7 +27,8 @@ from parley.submit import submit_as_async
 from parley.web import i18n
 from parley.web.i18n import N_
 from parley.web.labels import (
-    CATEGORY_LABELS, DECISION_LABELS, EVENT_LABELS, FIELD_LABELS, ROW_LABELS, SEX_LABELS, STATUS_LABELS,
+    ACCESS_LABELS, CATEGORY_LABELS, DECISION_LABELS, DETAIL_LABELS, EVENT_LABELS, FIELD_LABELS, ROW_LABELS, SEX_LABELS,
+    SOURCE_LABELS, STATUS_LABELS,
 )
 from parley.web.refusals import reason as row_reason
 from parley.web.refusals import refusal
@@ -92,6 +94,9 @@ def page(request: Request, s: Session, name: str, status: int = 200, **ctx: Any)
     names = dict(s.execute(select(Party.slug, attr)).all())  # type: ignore[arg-type]
     return render(request, name, status, names=names, category_label=lambda c: CATEGORY_LABELS.get(c or "", c or ""),
                   event_label=lambda e: EVENT_LABELS.get(e or "", e or ""),
+                  detail_label=lambda d: DETAIL_LABELS.get(d or "", d or ""),
+                  source_label=lambda d: SOURCE_LABELS.get(d or "", d or ""),
+                  access_label=lambda d: ACCESS_LABELS.get(d or "", d or ""),
                   field_label=lambda f: FIELD_LABELS.get(f or "", f or ""),
                   sex_label=lambda x: SEX_LABELS.get(x or "", x or ""), status_label=lambda x: STATUS_LABELS.get(x, x),
                   decision_label=lambda x: DECISION_LABELS.get(x, x), row_label=lambda x: ROW_LABELS.get(x, x),
@@ -105,7 +110,8 @@ def _offers(who: Principal | None) -> dict[str, bool]:
     return {"can_register": who is not None and rules.may_register(who),
             "can_import": who is not None and rules.may_import_list(who),
             "can_file": who is not None and rules.may_file_inquiry(who),
-            "can_decide": who is not None and rules.may_decide_match(who)}
+            "can_decide": who is not None and rules.may_decide_match(who),
+            "can_read_access": who is not None and access.may_read_requests(who)}
 
 
 def _refuse_non_writer(request: Request, who: Principal, allowed: bool) -> HTMLResponse | None:

@@ -4,6 +4,7 @@ with its forms (a status event, a match decision)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,8 @@ from parley.people import kinds as k
 from parley.people import rules
 from parley.people import service as svc
 from parley.people.models import PERSON_FIELDS, Person
+from parley.people.monitoring import last_known_alive
+from parley.records.sources import SOURCE_KINDS
 from parley.web.i18n import N_
 from parley.web.people.common import (
     ENTER_DATE, _date, _decide, _field, _parties, _reader, _refuse_non_writer, _submit, forbidden, page,
@@ -46,10 +49,12 @@ def people_page(request: Request, s: Db, who: Who, q: str = "", category: str = 
         return forbidden(request, who)
     q, category, party, wounded = q[:200], category[:16], party[:64], wounded[:3]
     rows, more = _filtered(s, who, q, category, party, wounded)
+    alive = svc.last_alive(s, who, [p for p, _ in rows])
     reporters, _ = _parties(s)
     filters = {"q": q, "category": category, "party": party, "wounded": wounded}
     query = urlencode({k_: v for k_, v in filters.items() if v})
-    return page(request, s, "people.html", who=who, rows=rows, more=more, filters=filters, reporters=reporters,
+    return page(request, s, "people.html", who=who, rows=rows, alive=alive, more=more, filters=filters,
+                reporters=reporters,
                 categories=k.CATEGORIES, export_query=query, searching=bool(q.strip()))
 
 
@@ -67,7 +72,7 @@ def export_people(request: Request, s: Db, who: Who, fmt: str, q: str = "", cate
     rows = [p for p, _ in svc.select_persons(s, who, q=q[:200], category=category[:16] or None,
                                              party=party[:64] or None, wounded=flag, list_id=list[:64] or None,
                                              limit=1_000_000)]
-    return persons_file(fmt, rows, "persons")
+    return persons_file(fmt, rows, "persons", svc.last_alive(s, who, rows))
 
 
 # -- registering a person --------------------------------------------------------------------------
@@ -142,10 +147,13 @@ def _person_page(request: Request, s: Session, who: Principal, pid: str, status:
         except ParleyError:
             other = None
         decisions.append((d, other_id, other))
-    return page(request, s, "person.html", status, who=who, p=p, events=svc.events(s, who, p),
-                same=svc.same_as(s, who, p), decisions=decisions, event_kinds=k.EVENTS,
-                may_event=rules.may_record_event(who),
-                values=values or {}, errors=errors or {})
+    events = svc.events(s, who, p)
+    sources = {e.idx: json.loads(e.source) for e in events if e.source}
+    return page(request, s, "person.html", status, who=who, p=p, events=events, sources=sources,
+                alive=last_known_alive(events), same=svc.same_as(s, who, p), decisions=decisions,
+                event_kinds=k.EVENTS, may_event=rules.may_record_event(who), may_monitor=rules.may_monitor(who),
+                observations=k.OBSERVATIONS, contact_means=k.CONTACT_MEANS, conditions=k.CONDITIONS,
+                source_kinds=SOURCE_KINDS, values=values or {}, errors=errors or {})
 
 
 @router.get("/people/{pid}", response_class=HTMLResponse)
@@ -185,6 +193,62 @@ async def add_event(request: Request, s: Db, who: Who, pid: str) -> Response:
         return _person_page(request, s, who, p.id, 400, values,
                             {_field(exc, {"event", "date", "place", "note", "seriously_wounded"}): refusal(exc)})
     return RedirectResponse(f"/people/{p.id}#timeline", status_code=303)
+
+
+MONITOR_FIELDS = ("observation", "date", "place", "means", "conditions", "note")
+SOURCE_FIELDS = ("kind", "speaker", "body", "outlet", "stated_on", "reference", "url", "quote")
+
+
+@router.post("/people/{pid}/monitoring", response_class=HTMLResponse)
+async def add_monitoring(request: Request, s: Db, who: Who, pid: str) -> Response:
+    """Proof of life, a contact or the conditions, with its source; errors beside their fields."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    if not _reader(who):
+        return forbidden(request, who)
+    values = {f"m_{f}": str(form.get(f"m_{f}", ""))[:4000].strip() for f in MONITOR_FIELDS}
+    values |= {f"src_{f}": str(form.get(f"src_{f}", ""))[:2000].strip() for f in SOURCE_FIELDS}
+    try:
+        p = svc.person(s, who, pid[:64])
+    except ParleyError:
+        return not_found(request, who, N_("There is no such person, or you may not read this record."))
+    errors: dict[str, Any] = {}
+    iso = ""
+    if values["m_date"]:
+        iso = _date(values["m_date"]) or ""
+        if not iso:
+            errors["m_date"] = ENTER_DATE
+    stated = ""
+    if values["src_stated_on"]:
+        stated = _date(values["src_stated_on"]) or ""
+        if len(stated) != 10:
+            errors["src_stated_on"] = N_("Enter the full date the source said it, as 14.10.2022.")
+    if values["m_observation"] not in k.OBSERVATIONS:
+        errors["m_observation"] = N_("Choose what was observed.")
+    if errors:
+        return _person_page(request, s, who, p.id, 400, values, errors)
+    source = {f: values[f"src_{f}"] for f in SOURCE_FIELDS if values[f"src_{f}"] and f != "stated_on"}
+    if stated:
+        source["stated_on"] = stated
+    payload: dict[str, Any] = {"person": p.id, "observation": values["m_observation"], "source": source,
+                               **{f: values[f"m_{f}"] for f in ("place", "means", "conditions", "note")
+                                  if values[f"m_{f}"]}}
+    if iso:
+        payload["date"] = iso
+    try:
+        await _submit(request, s, who, "person.monitor", p.audience.split(","), payload)
+    except ParleyError as exc:
+        s.rollback()
+        f = (exc.field or "").removeprefix("payload.")
+        name = f"src_{f.removeprefix('source.')}" if f.startswith("source.") else f"m_{f}"
+        if name not in values:
+            name = {"person.contact_means": "m_means", "person.conditions_state": "m_conditions",
+                    "person.conditions_described": "m_note", "person.observation_date": "m_date",
+                    "source.needs_speaker": "src_speaker", "source.needs_outlet": "src_outlet",
+                    "source.needs_reference": "src_reference", "source.anonymous_named": "src_speaker",
+                    "person.source_mediator": "src_kind"}.get(exc.params.get("reason") or exc.refusal or "", "m_form")
+        return _person_page(request, s, who, p.id, 400, values, {name: refusal(exc)})
+    return RedirectResponse(f"/people/{p.id}#monitoring", status_code=303)
 
 
 @router.post("/people/{pid}/decide", response_class=HTMLResponse)
