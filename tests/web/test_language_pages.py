@@ -132,6 +132,7 @@ def test_operations_and_the_log_in_the_readers_language(sqlite_client, sqlite_de
     for n in (264, 265):
         assert f"{n} {plural_form(lang, n, *w['persons'])}" in page
     # Each party's row of the board says it acknowledged, not that all did.
+    page = mediator.get("/operations/un-ocha-azovstal-civilians-1")
     assert page.count(w["ack"]) == 2 and w["completed"] in page
 
     # A new proposal: the time left in the language's units, the convoy counted.

@@ -50,8 +50,8 @@ MEMBERSHIP_KINDS = ("deployment.init", "party.create", "party.update", "member.c
 FAMILIES: dict[str, tuple[str, ...]] = {
     "person": ("person.register", "person.update", "person.event", "person.monitor", "match.decide",
                "person.destroy"),
-    "operation": ("operation.propose", "operation.answer", "operation.status", "operation.movement",
-                  "operation.outcome", "incident.report"),
+    "operation": ("operation.waiver", "operation.propose", "operation.answer", "operation.status",
+                  "operation.movement", "operation.outcome", "incident.report"),
 }
 APPLIED = frozenset(MEMBERSHIP_KINDS) | {"operation.rules"} | {k for ks in FAMILIES.values() for k in ks}
 # Fields that follow the clock, not the records: an answer still awaited becomes "no answer" at its deadline.

@@ -77,7 +77,7 @@ def records(add: Add) -> None:
                    "body": "Ministry of Defence of the Russian Federation", **SEED_003,
                    "quote": "In Borodianka … civilians can safely leave the settlement through a specially "
                             "designated corridor in the direction of Berestyanka."},
-        "note": "Declared by one side at a briefing; not proposed to the other side, not agreed."},
+        "note": "Announced at a briefing of the defence ministry; not proposed to Ukraine, nor agreed with it."},
         at("2022-03-03T20:00:00"))  # the hour is the demo's: the seed gives the day
     add("icrc/admin", "operation.rules", "all", {
         "notice_hours": 48, "emergency_notice_hours": 24, "answer_hours": 24, "emergency_answer_hours": 6,
