@@ -14,13 +14,24 @@ EXIT = "ua-azovstal-exit"
 CIVILIANS_1, CIVILIANS_2 = "un-ocha-azovstal-civilians-1", "un-ocha-azovstal-civilians-2"
 
 
-@pytest.fixture
-def read(client, demo):  # type: ignore[no-untyped-def]
-    def get(path: str, member: str = "icrc/auditor") -> Any:
-        r = client.get(path, headers=demo.headers(member))
-        assert r.status_code == 200, r.text
-        return r.json()
-    return get
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def read(request, deployments, pg_ok, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """GET as a demo member, on one copy of the demo per database shared by this module's tests: they only read
+    (a copy and an app per test cost more than the tests themselves)."""
+    from fastapi.testclient import TestClient
+
+    from parley.app import create_app
+    from tests.conftest import copied
+
+    if request.param == "postgresql" and not pg_ok:
+        pytest.skip("PostgreSQL not reachable")
+    with copied(deployments, request.param, True, tmp_path_factory.mktemp("demo")) as (rt, demo), \
+            TestClient(create_app(rt.settings, rt)) as client:
+        def get(path: str, member: str = "icrc/auditor") -> Any:
+            r = client.get(path, headers=demo.headers(member))
+            assert r.status_code == 200, r.text
+            return r.json()
+        yield get
 
 
 def records(read, kind: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
