@@ -29,6 +29,7 @@ EXAMPLE_FOR = {
     ("ops answer", "--counter"): "plan.json",
     ("zone declare", "ZONE"): "zone.json",
     ("incident report", "INCIDENT"): "incident.json",
+    ("ops declare-corridor", "CORRIDOR"): "corridor.json",
     ("person register", "FILE"): "person.json",
     ("record submit", "--payload"): "note.json",
 }
@@ -87,6 +88,7 @@ def file_models() -> dict[str, list[tuple[str, type[BaseModel]]]]:
     return {"plan.json": [("", plan)],
             "zone.json": [("", payload("zone.declare"))],
             "incident.json": [("", payload("incident.report"))],
+            "corridor.json": [("", payload("corridor.declare"))],
             "person.json": [("", RegisterBody), ("person.", person)],
             "note.json": [("", payload("record.note"))]}
 
@@ -208,6 +210,12 @@ def test_the_examples_are_accepted(parley, client, demo, tmp_path):
     assert [(i["party"], i["type"], i["observed"]) for i in group] == [("ua", "shelling", "heard"),
                                                                         ("ru", "shelling", "reported")]
     assert group[0]["direction_deg"] == 135 and group[1]["operation"] == "ua-op-vasylivka"
+
+    # A corridor Russia declares on its own, as it is (a declared corridor may lie in the past or the future).
+    out = parley("ru/liaison", "ops", "declare-corridor", EXAMPLES / "corridor.json").output
+    corridor_id = re.search(r"corridor (ru-corridor-[0-9a-f]+)", out).group(1)
+    corridors = client.get("/api/corridors", headers=demo.headers("ua/liaison")).json()["corridors"]
+    assert any(c["id"] == corridor_id and c["name"] == load("corridor.json")["name"] for c in corridors)
 
     out = parley("ua/registrar", "person", "register", EXAMPLES / "person.json").output
     person_id = re.search(r"person (ua-p-[0-9a-f]+)", out).group(1)

@@ -235,6 +235,16 @@ def test_command_line_runs_an_operation(live, tmp_path):
     nameless = runner.invoke(app, ["outcome", "ua-op-cli", "--total", "5", "--source", "named_official", "--url", url,
                                    "--token", demo.token("ua/liaison")])
     assert nameless.exit_code == 1 and "official's name" in nameless.output
+    # A corridor one side declares on its own, listed apart from the operations.
+    corridor = tmp_path / "corridor.json"
+    corridor.write_text(json.dumps({"name": "Towards the west", "origin": {"name": "A", "position": [37.6, 47.1]},
+                                    "towards": {"name": "B", "position": [37.3, 47.05]},
+                                    "source": {"kind": "named_official", "speaker": "An invented spokesman"}}))
+    assert "corridor ru-corridor-" in cli("ru/liaison", "declare-corridor", str(corridor))
+    assert "nobody else agreed" in " ".join(cli("ua/liaison", "corridors").split())
+    listed = json.loads(cli("ua/liaison", "corridors", "--json"))["corridors"]
+    assert (listed[0]["name"], listed[0]["party"], listed[0]["source"]["speaker"]) == (
+        "Towards the west", "ru", "An invented spokesman")  # newest first, beside the demo's own
     bad = runner.invoke(app, ["status", "ua-op-cli", "resume", "--url", url, "--token", demo.token("icrc/mediator")])
     assert bad.exit_code == 1 and "cannot resume" in bad.output
     # Notice periods are a record only a mediator's admin writes; the new period applies at once.

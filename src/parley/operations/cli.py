@@ -303,6 +303,20 @@ def waive(op_id: str, notice_hours: Annotated[float, typer.Option(help="The leas
     _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/waivers", payload))
 
 
+@app.command("declare-corridor")
+def declare_corridor(corridor: Annotated[Path, typer.Argument(help="The corridor, as JSON")],
+                     audience: Annotated[str | None, typer.Option(
+                         help="Who reads it, comma-separated (default: all)")] = None,
+                     url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Declare, for your (belligerent) party alone, a corridor it opens on its own: not a proposal to anyone,
+    and shown apart from agreed operations."""
+    body: dict[str, Any] = {"corridor": _load(corridor)}
+    if audience:
+        body["audience"] = [a.strip() for a in audience.split(",") if a.strip()]
+    r = _call(url, token, "POST", "/api/corridors", body)
+    _receipt(r, f"corridor {r['corridor']}")
+
+
 @app.command("corridors")
 def corridors(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False) -> None:
     """Corridors one side declared on its own: not proposed, not acknowledged, not agreed by anyone else."""
