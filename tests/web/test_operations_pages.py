@@ -162,11 +162,13 @@ def test_propose_answer_start_outcomes_complete(client, demo, runtime):
     r = client.post(f"/operations/{op_id}/outcome", data={**stated, "source_speaker": "An invented official"},
                     follow_redirects=False)
     assert r.status_code == 303
-    table = re.search(r'<table class="data outcomes" id="outcome-table">(.*?)</table>',
-                      client.get(f"/operations/{op_id}").text, re.DOTALL).group(1)
+    page = client.get(f"/operations/{op_id}").text
+    table = re.search(r'<table class="data outcomes" id="outcome-table">(.*?)</table>', page, re.DOTALL).group(1)
     women = re.search(r'<td>Women</td>(.*?)</tr>', table, re.DOTALL).group(1)
     assert ">41<" in women and ">38<" in women and ">more than 40<" in women  # three statements, none hidden
-    assert "A named official; An invented official;" in table and ">about 60<" in table
+    assert "An invented official" in table and ">about 60<" in table  # who said it heads its column
+    sources = re.search(r'<ol class="sources" id="outcome-sources">(.*?)</ol>', page, re.DOTALL).group(1)
+    assert "A named official; An invented official;" in sources and "<q>more than 40 women</q>" in sources
     # The timeline has every step, in the operation's time zone.
     for event in ("Proposed", "Acknowledgement received", "Under way", "Departed", "Outcome reported", "Completed"):
         assert event in page, event
