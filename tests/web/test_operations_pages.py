@@ -509,3 +509,23 @@ def test_an_emergency_agreed_at_a_meeting_waived_and_proposed_through_the_forms(
     token = csrf(client, "/operations/new")
     short = client.post("/operations/new", data={**form, "notice_waived": "", "operation_id": "", "csrf": token})
     assert short.status_code == 400 and 'id="window_start-error"' in short.text
+
+
+def test_a_movement_reported_by_someone_else_carries_its_source(client, demo, runtime):
+    submit(runtime, demo, "icrc/mediator", "operation.propose", {"operation": "icrc-op-web-mv", "plan": plan()})
+    for member in ("ru/negotiator", "ua/negotiator"):
+        submit(runtime, demo, member, "operation.answer", {"operation": "icrc-op-web-mv", "version": 1,
+                                                           "answer": "acknowledged"})
+    submit(runtime, demo, "icrc/mediator", "operation.status", {"operation": "icrc-op-web-mv", "action": "start"})
+    sign_in(client, demo, "ua/liaison")
+    token = csrf(client, "/operations/icrc-op-web-mv")
+    form = {"event": "other", "at": "", "place": "Azovstal", "note": "All civilians are out",
+            "source_kind": "media_report", "csrf": token}
+    bad = client.post("/operations/icrc-op-web-mv/movement", data=form)
+    assert bad.status_code == 400 and "Name the outlet that published the report." in bad.text
+    assert '<details class="source-details" open>' in bad.text
+    r = client.post("/operations/icrc-op-web-mv/movement", data={**form, "source_outlet": "An invented outlet"},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get("/operations/icrc-op-web-mv").text
+    assert "A media report; An invented outlet" in page

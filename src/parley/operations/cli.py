@@ -208,12 +208,19 @@ def status(op_id: str, action: Annotated[str, typer.Argument(help="start, suspen
 def move(op_id: str, event: Annotated[str, typer.Argument(help="departed, checkpoint_passed, arrived, halted, other")],
          at: Annotated[str, typer.Option(help="When, e.g. 2026-05-01T10:00:00Z")],
          lon: float | None = None, lat: float | None = None, place: str = "", note: str = "",
+         source: SourceKind = None, speaker: Speaker = None, body: BodyOpt = None, outlet: Outlet = None,
+         stated_on: StatedOn = None, reference: Reference = None, source_url: SourceUrl = None,
+         quote: Quote = None, confirmation: Confirmation = None,
          url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
-    """Report a movement of the convoy."""
-    body: dict[str, Any] = {"event": event, "at": at, "place": place, "note": note}
+    """Report a movement of the convoy (with its source, when someone else reported it)."""
+    payload: dict[str, Any] = {"event": event, "at": at, "place": place, "note": note}
     if lon is not None and lat is not None:
-        body["position"] = [lon, lat]
-    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/movements", body))
+        payload["position"] = [lon, lat]
+    src = _source_option(source, speaker=speaker, body=body, outlet=outlet, stated_on=stated_on,
+                         reference=reference, url=source_url, quote=quote, confirmation=confirmation)
+    if src is not None:
+        payload["source"] = src
+    _receipt(_call(url, token, "POST", f"/api/operations/{op_id}/movements", payload))
 
 
 def _source_option(kind: str | None, **fields: str | None) -> dict[str, Any] | None:

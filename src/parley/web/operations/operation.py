@@ -157,8 +157,11 @@ async def movement(request: Request, s: Db, who: Who, op_id: str) -> Response:
                                "note": values["note"]}
     if pos is not None:
         payload["position"] = pos
+    source = source_from_form(form, values)
+    if source is not None:
+        payload["source"] = source
     return await _op_write(request, s, who, op_id, "operation.movement", payload, "movement",
-                           {"event", "at", "place", "position", "note"}, values, "timeline")
+                           {"event", "at", "place", "position", "note", "source"}, values, "timeline")
 
 
 SOURCE_FIELDS = ("speaker", "body", "outlet", "stated_on", "reference", "url", "quote")
