@@ -224,8 +224,11 @@ def test_an_incident_names_whom_it_alleges_and_lies_near_its_operation(small_cli
     refused(c, small, runtime, "ua/liaison", "incident.report",
             {"id": "ua-inc-1", **base, "operation": "icrc-op-inc", "position": [30.5, 50.45]},
             "operation.off_operation")
+    refused(c, small, runtime, "ua/liaison", "incident.report",
+            {"id": "ua-inc-1", **base, "casualties": {"killed": {"form": "about"}}}, "figure.needs_value")
     r = act(c, small, "ua/liaison", "incident.report", {
         "id": "ua-inc-1", **base, "operation": "icrc-op-inc", "alleged_responsible": "ru",
+        "casualties": {"killed": {"form": "at_least", "value": 3}, "wounded": 7},
         "source": {"kind": "media_report", "outlet": "An outlet", "quote": "shelling began again"}})
     assert r.status_code == 201, r.text
     r = act(c, small, "ru/liaison", "incident.report", {
@@ -235,6 +238,10 @@ def test_an_incident_names_whom_it_alleges_and_lies_near_its_operation(small_cli
     group = c.get("/api/incidents", headers=small.headers("icrc/auditor")).json()["incidents"][0]
     assert [(i["party"], i["alleged_responsible"]) for i in group] == [("ua", "ru"), ("ru", "ua")]
     assert group[0]["source"]["outlet"] == "An outlet" and group[1]["source"] is None
+    cas = group[0]["casualties"]
+    assert (cas["killed"], cas["killed_as_stated"]["text"], cas["wounded"], cas["wounded_as_stated"]["text"]) == (
+        3, "at least 3", 7, "7")
+    assert group[1]["casualties"]["killed_as_stated"] is None
 
 
 def test_a_corridor_one_side_declares_is_not_an_operation(small_client, small, runtime):

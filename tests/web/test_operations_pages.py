@@ -246,7 +246,7 @@ def test_incident_reported_through_the_form_and_answered(client, demo, runtime):
     assert bad.status_code == 400 and 'id="position-error"' in bad.text
     r = client.post("/incidents", data={"type": "shelling", "observed": "heard", "at": local_input(-1),
                                         "time_zone": "Europe/Kyiv", "position": "37.55, 47.10", "place": "Port",
-                                        "direction_deg": "90", "distance_m": "800", "killed": "", "wounded": "2",
+                                        "direction_deg": "90", "distance_m": "800", "killed": ">3", "wounded": "~10",
                                         "description": "Shelling near the port", "alleged_responsible": "ru",
                                         "csrf": token},
                     follow_redirects=False)
@@ -257,11 +257,16 @@ def test_incident_reported_through_the_form_and_answered(client, demo, runtime):
                                             "time_zone": "Europe/Kyiv", "position": "37.55, 47.10",
                                             "alleged_responsible": "icrc", "csrf": token})
     assert wrong.status_code == 400 and 'id="alleged_responsible-error"' in wrong.text
+    unreadable = client.post("/incidents", data={"type": "shelling", "observed": "heard", "at": local_input(-1),
+                                                 "time_zone": "Europe/Kyiv", "position": "37.55, 47.10",
+                                                 "killed": "several", "csrf": token})
+    assert unreadable.status_code == 400 and 'id="killed-error"' in unreadable.text
     with runtime.sessions() as s:
         first = s.execute(select(Incident).where(Incident.description == "Shelling near the port")).scalar_one().id
     as_member(client, demo, "ru/liaison")
     page = client.get("/incidents").text
     assert "Shelling near the port" in page and f'value="{first}"' in page
+    assert "Killed: more than 3" in re.sub(r"\s+", " ", page) and "Wounded: about 10" in page  # as stated
     token = csrf(client, "/incidents")
     r = client.post("/incidents", data={"type": "other", "observed": "seen", "at": local_input(-1),
                                         "time_zone": "Europe/Kyiv", "position": "37.56, 47.10",

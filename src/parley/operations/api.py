@@ -159,8 +159,10 @@ class Outcomes(BaseModel):
 
 
 class Casualties(BaseModel):
-    killed: int | None
+    killed: int | None  # the least the figure allows
     wounded: int | None
+    killed_as_stated: FigureOut | None  # the figure as stated
+    wounded_as_stated: FigureOut | None
 
 
 class IncidentOut(BaseModel):
@@ -394,7 +396,10 @@ def incident_json(i: Any) -> dict[str, Any]:
     return {"id": i.id, "record": i.idx, "operation": i.operation, "account_of": i.account_of, "at": _dt(i.at),
             "position": [i.lon, i.lat], "place": i.place, "type": i.type, "observed": i.observed,
             "direction_deg": i.direction_deg, "distance_m": i.distance_m,
-            "casualties": {"killed": i.killed, "wounded": i.wounded}, "description": i.description,
+            "casualties": {"killed": i.killed, "wounded": i.wounded,
+                           "killed_as_stated": figure_json(f) if (f := svc.casualty(i, "killed")) else None,
+                           "wounded_as_stated": figure_json(f) if (f := svc.casualty(i, "wounded")) else None},
+            "description": i.description,
             "alleged_responsible": i.alleged_responsible, "source": source_json(svc.source_of(i)),
             "party": i.party, "by": i.author}
 

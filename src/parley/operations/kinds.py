@@ -22,7 +22,7 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.operations import codes as C
@@ -215,8 +215,29 @@ class OperationMovement(Payload):
 
 
 class Casualties(Payload):
-    killed: Count | None = None
-    wounded: Count | None = None
+    """Killed and wounded, each a count, a figure as stated ("at least 3", "about 10"), or left out when not
+    known."""
+
+    killed: Count | Figure | None = None
+    wounded: Count | Figure | None = None
+
+    @field_validator("killed", "wounded", mode="before")
+    @classmethod
+    def _as_stated(cls, v: Any) -> Any:
+        # An object is a figure: its own refusal ("needs its value"), not "should be a valid integer".
+        if not isinstance(v, dict):
+            return v
+        try:
+            return Figure.model_validate(v)
+        except ValidationError as exc:
+            error = (exc.errors()[0].get("ctx") or {}).get("error")
+            if isinstance(error, Invalid):
+                raise error from None
+            raise ValueError(str(exc.errors()[0]["msg"])) from None
+
+    def stated(self, which: str) -> Figure | None:
+        v = getattr(self, which)
+        return Figure.of(v) if isinstance(v, int) else v
 
 
 class IncidentReport(Payload):
@@ -732,7 +753,9 @@ def apply_incident(ctx: Context) -> None:
     ctx.session.add(Incident(
         id=p.id, idx=ctx.idx, operation=p.operation, account_of=p.account_of, at=at, lon=pt.x, lat=pt.y,
         place=p.place, type=p.type, observed=p.observed, direction_deg=p.direction_deg, distance_m=p.distance_m,
-        killed=p.casualties.killed, wounded=p.casualties.wounded, description=p.description,
+        killed=_least(p.casualties.stated("killed")), wounded=_least(p.casualties.stated("wounded")),
+        killed_figure=_inexact(p.casualties.stated("killed")), wounded_figure=_inexact(p.casualties.stated("wounded")),
+        description=p.description,
         alleged_responsible=p.alleged_responsible, source=_json(p.source), author=ctx.author.id,
         party=ctx.author_party.slug, audience=ctx.record.audience.text()))
     if op is not None:
@@ -777,6 +800,15 @@ def apply_outcome(ctx: Context) -> None:
         _event(ctx, op, "outcome_reported", note=f"{stated.low} persons")
     else:
         _event(ctx, op, "outcome_reported", note="")
+
+
+def _least(f: Figure | None) -> int | None:
+    return None if f is None else f.bounds().low
+
+
+def _inexact(f: Figure | None) -> str | None:
+    """A figure kept as stated unless it is an exact count (the count column holds that)."""
+    return None if f is None or f.form == "exact" else _json(f)
 
 
 def _json(value: Payload | None) -> str | None:

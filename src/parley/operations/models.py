@@ -154,6 +154,10 @@ class Incident(Base):
     distance_m: Mapped[int | None] = mapped_column(Integer, nullable=True)
     killed: Mapped[int | None] = mapped_column(Integer, nullable=True)
     wounded: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Killed and wounded as stated when not exact counts (``records.figures.Figure`` JSON); the columns above
+    # then hold the least each allows.
+    killed_figure: Mapped[str | None] = mapped_column(Text, nullable=True)
+    wounded_figure: Mapped[str | None] = mapped_column(Text, nullable=True)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # The party this account alleges responsible, if it names one; and its source.
     alleged_responsible: Mapped[str | None] = mapped_column(String(64), nullable=True)

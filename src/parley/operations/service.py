@@ -297,6 +297,15 @@ def waivers(s: Session, who: Principal, op: Operation) -> list[NoticeWaiver]:
                                  .order_by(NoticeWaiver.idx)).scalars() if can_read(who, "operation.waiver", w)]
 
 
+def casualty(i: Incident, which: str) -> Figure | None:
+    """An incident's killed or wounded as stated: the figure, the exact count, or None when not known."""
+    text = getattr(i, f"{which}_figure")
+    if text:
+        return Figure.model_validate_json(text)
+    n = getattr(i, which)
+    return None if n is None else Figure.of(n)
+
+
 def source_of(row: Any) -> Source | None:
     """The source a row keeps (an incident's, a movement's), if any."""
     text = getattr(row, "source", None)

@@ -4,7 +4,8 @@
   ``operation.co_mediators``: other mediators taking part, with their roles.
 - ``operation_rules.route_tolerance_m``: how far from an operation's route its places, movements and incidents
   may lie.
-- ``operation_event.source``, ``incident.alleged_responsible`` and ``incident.source``.
+- ``operation_event.source``, ``incident.alleged_responsible`` and ``incident.source``; an incident's killed and
+  wounded as stated (``incident.killed_figure``, ``wounded_figure``) when not exact counts.
 - ``outcome_figure.figure``: a figure as stated when not an exact count; ``outcome_statement``: each outcome
   record as a whole (its source and stated total), filled here from the figures already stored.
 - ``notice_waiver`` and ``declared_corridor``.
@@ -54,6 +55,8 @@ def upgrade() -> None:
     op.add_column('operation_event', sa.Column('source', sa.Text(), nullable=True))
     op.add_column('incident', sa.Column('alleged_responsible', sa.String(length=64), nullable=True))
     op.add_column('incident', sa.Column('source', sa.Text(), nullable=True))
+    op.add_column('incident', sa.Column('killed_figure', sa.Text(), nullable=True))
+    op.add_column('incident', sa.Column('wounded_figure', sa.Text(), nullable=True))
     op.add_column('outcome_figure', sa.Column('figure', sa.Text(), nullable=True))
 
     op.create_table('outcome_statement',
@@ -118,6 +121,8 @@ def downgrade() -> None:
     op.drop_table('outcome_statement')
     # In place, not as a copy of each table (see the module's docstring).
     op.drop_column('outcome_figure', 'figure')
+    op.drop_column('incident', 'wounded_figure')
+    op.drop_column('incident', 'killed_figure')
     op.drop_column('incident', 'source')
     op.drop_column('incident', 'alleged_responsible')
     op.drop_column('operation_event', 'source')

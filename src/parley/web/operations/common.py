@@ -142,7 +142,7 @@ def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResp
     lang = lang_of(request)
     return render(request, name, status, label=label, board_label=board_label,
                   figure=lambda f: figure_text(lang, f), source=lambda src: source_text(lang, src),
-                  source_of=svc.source_of, mediator_role=co_mediator_role,
+                  source_of=svc.source_of, casualty=svc.casualty, mediator_role=co_mediator_role,
                   local=lambda t, tz="UTC": local(t, tz, lang), utc=lambda t: utc(t, lang), iso=iso,
                   duration=lambda seconds: duration(seconds, lang), event_note=event_note,
                   zone_name=lambda tz: i18n.zone_name(lang, tz), **ctx)

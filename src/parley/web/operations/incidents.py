@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from parley.parties.models import Party
+from parley.records.figures import parse as parse_figure
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ router = APIRouter(include_in_schema=False)
 
 
 # -- incidents -------------------------------------------------------------------------------------
+ENTER_FIGURE = N_("Enter a number, or the figure as stated: >3 (more than), ~10 (about), 3-5.")
 INCIDENT_FIELDS = {"type", "observed", "at", "position", "place", "direction_deg", "distance_m", "killed", "wounded",
                    "description", "operation", "account_of", "alleged_responsible"}
 
@@ -66,7 +68,7 @@ async def report_incident(request: Request, s: Db, who: Who) -> Response:
     if pos is None:
         errors["position"] = N_("Pick the position on the map or enter it.")
     numbers: dict[str, int | None] = {}
-    for f in ("direction_deg", "distance_m", "killed", "wounded"):
+    for f in ("direction_deg", "distance_m"):
         raw = values[f].strip()
         if not raw:
             numbers[f] = None
@@ -74,11 +76,24 @@ async def report_incident(request: Request, s: Db, who: Who) -> Response:
             numbers[f] = int(raw)
         else:
             errors[f] = ENTER_NUMBER
+    # Casualties as the reporter states them: 3, or >3 (more than), >=3, ~10 (about), 3-5, hundreds.
+    casualties: dict[str, Any] = {}
+    for f in ("killed", "wounded"):
+        raw = values[f].strip()
+        if not raw:
+            casualties[f] = None
+            continue
+        try:
+            fig = parse_figure(raw)
+        except ValueError:
+            errors[f] = ENTER_FIGURE
+            continue
+        casualties[f] = fig.value if fig.form == "exact" else fig.model_dump(exclude_none=True)
     if errors:
         return _incidents_page(request, s, who, 400, values, errors)
     payload: dict[str, Any] = {"id": new_id(who.party, "inc"), "at": at, "position": pos, "place": values["place"],
                                "type": values["type"], "observed": values["observed"],
-                               "casualties": {"killed": numbers["killed"], "wounded": numbers["wounded"]},
+                               "casualties": casualties,
                                "description": values["description"]}
     for f in ("direction_deg", "distance_m"):
         if numbers[f] is not None:
