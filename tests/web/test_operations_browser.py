@@ -219,3 +219,23 @@ def test_zone_drawn_and_incident_picked_on_the_map(server, browser):  # noqa: F8
     assert "Shots heard near the bridge" in page.content()
     assert watch.hosts <= {"127.0.0.1", "localhost", "data"}, watch.hosts
     assert not [e for e in watch.errors if "Content Security Policy" in e or "Uncaught" in e], watch.errors
+
+
+def test_the_map_draws_each_destination_and_the_corridor_one_side_declared(server, browser):  # noqa: F811
+    base, demo = server
+    watch = Watch()
+    page = watch.page(browser, base, demo, "icrc/mediator")
+    # The exit of 16 May: two destinations, each a marker of its own.
+    page.goto(f"{base}/operations/ua-azovstal-exit")
+    wait_for_map(page, "#op-map")
+    assert page.locator("#op-map .place-destination").count() == 2
+    assert page.locator("#op-map .place-origin").count() == 1
+    # The corridor Russia declared on its own is drawn dashed, apart from the agreed operations' routes.
+    page.goto(f"{base}/operations")
+    wait_for_map(page, "#ops-map")
+    corridor = page.locator("#ops-map path.declared-corridor")
+    assert corridor.count() == 1 and corridor.get_attribute("stroke-dasharray") == "6 6"
+    assert page.locator("#corridors tbody tr").count() == 1
+    assert watch.hosts <= {"127.0.0.1", "data", "blob"}  # nothing fetched from elsewhere
+    assert not [e for e in watch.errors if "404" not in e], watch.errors  # no script error (the browser's own
+    # request for /favicon.ico is the one 404)
