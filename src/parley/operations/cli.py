@@ -277,7 +277,7 @@ def outcome(op_id: str, moved: Annotated[list[str] | None, typer.Option(
             raise typer.Exit(2)
         fig = _figure_arg(parts[2])
         row: dict[str, Any] = {"category": parts[0], "destination": parts[1]}
-        row.update({"count": fig["value"]} if fig["form"] == "exact" else {"figure": fig})
+        row["count"] = fig["value"] if fig["form"] == "exact" else fig
         rows.append(row)
     payload: dict[str, Any] = {"moved": rows, "note": note}
     if total is not None:

@@ -116,7 +116,6 @@ EMERGENCY_NOTICE = Code("operation.emergency_notice",
 REGION_FORM = Code("operation.region_form", "region is [west, south, east, north] in degrees")
 DESTINATION_TWICE = Code("operation.destination_twice", "give destinations (a list) or destination (one), not both")
 MEDIATOR_TWICE = Code("operation.mediator_twice", "a mediator is named twice")
-COUNT_OR_FIGURE = Code("operation.count_or_figure", "give a count or a figure as stated, one of the two")
 OUTCOME_EMPTY = Code("operation.outcome_empty", "an outcome states rows, a total or both")
 
 # -- geometry (geo.py) -------------------------------------------------------------------------------------------

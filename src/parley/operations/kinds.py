@@ -22,7 +22,7 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.operations import codes as C
@@ -42,7 +42,7 @@ from parley.parties.models import Party
 from parley.parties.naming import SLUG
 from parley.records import codes as spine
 from parley.records import ids
-from parley.records.figures import Figure, total
+from parley.records.figures import Figure, Stated, as_figure, of_bounds, to_columns, total, words
 from parley.records.format import Audience, canonical_payload
 from parley.records.kinds import Context, Kind, Payload, Registry
 from parley.records.policy import ReadPolicy
@@ -218,26 +218,12 @@ class Casualties(Payload):
     """Killed and wounded, each a count, a figure as stated ("at least 3", "about 10"), or left out when not
     known."""
 
-    killed: Count | Figure | None = None
-    wounded: Count | Figure | None = None
-
-    @field_validator("killed", "wounded", mode="before")
-    @classmethod
-    def _as_stated(cls, v: Any) -> Any:
-        # An object is a figure: its own refusal ("needs its value"), not "should be a valid integer".
-        if not isinstance(v, dict):
-            return v
-        try:
-            return Figure.model_validate(v)
-        except ValidationError as exc:
-            error = (exc.errors()[0].get("ctx") or {}).get("error")
-            if isinstance(error, Invalid):
-                raise error from None
-            raise ValueError(str(exc.errors()[0]["msg"])) from None
+    killed: Stated | None = None
+    wounded: Stated | None = None
 
     def stated(self, which: str) -> Figure | None:
         v = getattr(self, which)
-        return Figure.of(v) if isinstance(v, int) else v
+        return None if v is None else as_figure(v)
 
 
 class IncidentReport(Payload):
@@ -260,22 +246,15 @@ class IncidentReport(Payload):
 
 
 class Moved(Payload):
-    """Persons of one category moved to one destination: an exact ``count``, or a ``figure`` as stated
-    ("more than 250", "about 50")."""
+    """Persons of one category moved to one destination: ``count``, a number or a figure as stated ("more than
+    250", "about 50")."""
 
     category: Category
     destination: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] = ""  # "": not stated
-    count: Count | None = None
-    figure: Figure | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> Moved:
-        if (self.count is None) == (self.figure is None):
-            raise Invalid(C.COUNT_OR_FIGURE)
-        return self
+    count: Stated
 
     def stated(self) -> Figure:
-        return self.figure if self.figure is not None else Figure.of(self.count or 0)
+        return as_figure(self.count)
 
 
 class OutcomeReport(Payload):
@@ -750,11 +729,12 @@ def apply_incident(ctx: Context) -> None:
     pt = _point(p.position, "position")
     if op is not None:
         _within_operation(ctx, op, p.position, "position")
+    killed, killed_figure = to_columns(p.casualties.stated("killed"))
+    wounded, wounded_figure = to_columns(p.casualties.stated("wounded"))
     ctx.session.add(Incident(
         id=p.id, idx=ctx.idx, operation=p.operation, account_of=p.account_of, at=at, lon=pt.x, lat=pt.y,
         place=p.place, type=p.type, observed=p.observed, direction_deg=p.direction_deg, distance_m=p.distance_m,
-        killed=_least(p.casualties.stated("killed")), wounded=_least(p.casualties.stated("wounded")),
-        killed_figure=_inexact(p.casualties.stated("killed")), wounded_figure=_inexact(p.casualties.stated("wounded")),
+        killed=killed, wounded=wounded, killed_figure=killed_figure, wounded_figure=wounded_figure,
         description=p.description,
         alleged_responsible=p.alleged_responsible, source=_json(p.source), author=ctx.author.id,
         party=ctx.author_party.slug, audience=ctx.record.audience.text()))
@@ -784,41 +764,27 @@ def apply_outcome(ctx: Context) -> None:
     # The rows may break down only part of the total ("264 … including 53 heavily wounded"), never more of it.
     cap = p.total.bounds().high if p.total is not None else None
     if p.total is not None and cap is not None and rows.low > cap:
-        raise Unprocessable(C.TOTAL_DISAGREES, rows=_bounds_text(rows), total=_bounds_text(p.total.bounds()),
+        raise Unprocessable(C.TOTAL_DISAGREES, rows=words(of_bounds(rows)), total=words(of_bounds(p.total.bounds())),
                             field="total")
     audience = ctx.record.audience.text()
     for i, m in enumerate(p.moved):
+        least, stated = to_columns(m.stated())
         ctx.session.add(OutcomeFigure(idx=ctx.idx, line=i, operation=op.id, party=ctx.author_party.slug,
                                       author=ctx.author.id, category=m.category, destination=m.destination,
-                                      count=m.stated().bounds().low, figure=_json(m.figure),
+                                      count=least, figure=stated,
                                       note=p.note if i == 0 else "", audience=audience))
     ctx.session.add(OutcomeStatement(idx=ctx.idx, operation=op.id, party=ctx.author_party.slug, author=ctx.author.id,
                                      at=ctx.record.when, total=_json(p.total), source=_json(p.source), note=p.note,
                                      audience=audience))
-    stated = p.total.bounds() if p.total is not None else rows
-    if stated.exact:
-        _event(ctx, op, "outcome_reported", note=f"{stated.low} persons")
+    whole = p.total.bounds() if p.total is not None else rows
+    if whole.exact:
+        _event(ctx, op, "outcome_reported", note=f"{whole.low} persons")
     else:
         _event(ctx, op, "outcome_reported", note="")
 
 
-def _least(f: Figure | None) -> int | None:
-    return None if f is None else f.bounds().low
-
-
-def _inexact(f: Figure | None) -> str | None:
-    """A figure kept as stated unless it is an exact count (the count column holds that)."""
-    return None if f is None or f.form == "exact" else _json(f)
-
-
 def _json(value: Payload | None) -> str | None:
     return None if value is None else canonical_payload(value.model_dump(mode="json", exclude_defaults=True)).decode()
-
-
-def _bounds_text(b: Any) -> str:
-    if b.high is None:
-        return f"at least {b.low}"
-    return str(b.low) if b.exact else f"{b.low}-{b.high}"
 
 
 def apply_waiver(ctx: Context) -> None:

@@ -35,7 +35,7 @@ from parley.operations.models import (
 )
 from parley import spelling
 from parley.records import figures
-from parley.records.figures import Figure, of_bounds
+from parley.records.figures import Figure, from_columns, of_bounds
 from parley.records.sources import Source
 from parley.parties.models import Party
 from parley.parties.principal import Principal
@@ -260,7 +260,8 @@ def outcomes(s: Session, who: Principal, op: Operation) -> OutcomeTable:
     for f in rows_of:
         st = statements[f.idx]
         key = (f.category, written[place_key(f.destination)] if f.destination else "")
-        fig = Figure.model_validate_json(f.figure) if f.figure else Figure.of(f.count)
+        fig = from_columns(f.count, f.figure)
+        assert fig is not None
         before = st.cells.get(key)
         st.cells[key] = fig if before is None else of_bounds(before.bounds() + fig.bounds())
     ordered = sorted(statements.values(), key=lambda st: (st.party, st.at, st.idx))
@@ -299,11 +300,7 @@ def waivers(s: Session, who: Principal, op: Operation) -> list[NoticeWaiver]:
 
 def casualty(i: Incident, which: str) -> Figure | None:
     """An incident's killed or wounded as stated: the figure, the exact count, or None when not known."""
-    text = getattr(i, f"{which}_figure")
-    if text:
-        return Figure.model_validate_json(text)
-    n = getattr(i, which)
-    return None if n is None else Figure.of(n)
+    return from_columns(getattr(i, which), getattr(i, f"{which}_figure"))
 
 
 def source_of(row: Any) -> Source | None:

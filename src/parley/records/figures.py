@@ -141,6 +141,29 @@ class Figure(Payload):
                 return Bounds(*HUNDREDS)
 
 
+# A count in a payload: a plain number (an exact count, as records before figures had it) or a figure as stated.
+Stated = Count | Figure
+
+
+def as_figure(v: int | Figure) -> Figure:
+    return Figure.of(v) if isinstance(v, int) else v
+
+
+def to_columns(f: Figure | None) -> tuple[int | None, str | None]:
+    """How a projection row keeps a figure: the least it allows (what a count column sums and sorts), and the
+    figure itself as JSON unless it is an exact count, which the first column already is."""
+    if f is None:
+        return None, None
+    return f.bounds().low, None if f.form == "exact" else f.model_dump_json(exclude_none=True)
+
+
+def from_columns(least: int | None, stated: str | None) -> Figure | None:
+    """The figure ``to_columns`` kept."""
+    if stated:
+        return Figure.model_validate_json(stated)
+    return None if least is None else Figure.of(least)
+
+
 def of_bounds(b: Bounds) -> Figure:
     """The figure that says exactly ``b``: a sum of stated figures, shown as what it allows."""
     if b.high is None:

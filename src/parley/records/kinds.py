@@ -423,7 +423,10 @@ def parse_payload(kind: Kind, payload: Any) -> Payload:
     try:
         return kind.schema.model_validate(payload)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A validator's own refusal says more than a type mismatch beside it: for a value that may be a number
+        # or an object, an object that breaks the object's rules is refused for that, not for not being a number.
+        first = next((e for e in errors if isinstance((e.get("ctx") or {}).get("error"), Invalid)), errors[0])
         loc = ".".join(str(x) for x in first["loc"]) or None
         raise Unprocessable(C.PAYLOAD, kind=kind.name, detail=f"{loc or ''} {first['msg']}", field=loc,
                             **payload_params(first)) from exc

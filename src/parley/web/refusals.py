@@ -365,7 +365,6 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "corridor.ends_before_start": N_("The corridor's validity ends before it starts."),
     "operation.destination_twice": N_("Give a list of destinations or one destination, not both."),
     "operation.mediator_twice": N_("A mediator is named twice."),
-    "operation.count_or_figure": N_("Give a count or a figure as stated, one of the two."),
     "operation.outcome_empty": N_("State the rows, a total or both."),
     "figure.needs_value": N_("This figure needs its number."),
     "figure.no_value": N_("\"Hundreds\" has no number; leave it empty."),

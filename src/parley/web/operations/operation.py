@@ -184,9 +184,9 @@ def source_from_form(form: Any, values: dict[str, Any], prefix: str = "source") 
 
 
 def _figure_field(form: Any, name: str, values: dict[str, Any], errors: dict[str, Any],
-                  error_key: str) -> dict[str, Any] | None:
-    """A figure from a form's ``form_<name>`` (exactly, more than, about …) and ``count_<name>``: {"count": n}
-    for an exact one, {"figure": {...}} for any other, None when left empty."""
+                  error_key: str) -> int | dict[str, Any] | None:
+    """A figure from a form's ``form_<name>`` (exactly, more than, about …) and ``count_<name>``: the number for
+    an exact one, the figure for any other, None when left empty."""
     shape = str(form.get(f"form_{name}", "exact")).strip() or "exact"
     count = str(form.get(f"count_{name}", "")).strip()
     values[f"form_{name}"], values[f"count_{name}"] = shape, count
@@ -194,14 +194,14 @@ def _figure_field(form: Any, name: str, values: dict[str, Any], errors: dict[str
         errors[error_key] = ENTER_NUMBER
         return None
     if shape == "hundreds":
-        return {"figure": {"form": "hundreds"}}
+        return {"form": "hundreds"}
     if not count:
         return None
     if not count.isdigit() or len(count) > 9:
         errors[error_key] = ENTER_NUMBER
         return None
     n = int(count)
-    return {"count": n} if shape == "exact" else {"figure": {"form": shape, "value": n}}
+    return n if shape == "exact" else {"form": shape, "value": n}
 
 
 @router.post("/operations/{op_id}/outcome", response_class=HTMLResponse)
@@ -216,7 +216,7 @@ async def outcome(request: Request, s: Db, who: Who, op_id: str) -> Response:
         values[f"dest_{c}"] = dest
         got = _figure_field(form, c, values, errors, f"outcome.count_{c}")
         if got is not None:
-            moved.append({"category": c, "destination": dest, **got})
+            moved.append({"category": c, "destination": dest, "count": got})
     total = _figure_field(form, "total", values, errors, "outcome.total")
     source = source_from_form(form, values)
     if not moved and total is None and not errors:
@@ -225,7 +225,7 @@ async def outcome(request: Request, s: Db, who: Who, op_id: str) -> Response:
         return _operation_page(request, s, who, op_id, 400, errors=errors, values={"outcome": values})
     payload: dict[str, Any] = {"operation": op_id, "moved": moved, "note": values["note"]}
     if total is not None:
-        payload["total"] = total["figure"] if "figure" in total else {"value": total["count"]}
+        payload["total"] = total if isinstance(total, dict) else {"value": total}
     if source is not None:
         payload["source"] = source
     return await _op_write(request, s, who, op_id, "operation.outcome", payload, "outcome",
