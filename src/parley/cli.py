@@ -147,9 +147,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
 
 def run_server(app: Any, **options: Any) -> None:
-    """``uvicorn.run``, returning normally after SIGTERM as after Ctrl-C. uvicorn shuts the server down on
+    """``uvicorn.run``, ending the same way after SIGTERM as after Ctrl-C. uvicorn shuts the server down on
     either, then raises the signal again once its own handlers are gone: SIGTERM's default action would end
-    the process there, before the caller's ``finally`` closes the runtime (its engine, the SQLite WAL)."""
+    the process there, before the caller's ``finally`` closes the runtime (its engine, the SQLite WAL), and
+    SIGINT's (asyncio's, since uvicorn 0.55) a KeyboardInterrupt inside the loop, printed as a traceback.
+    Both become SystemExit(0) here."""
     import signal
 
     import uvicorn
@@ -157,14 +159,15 @@ def run_server(app: Any, **options: Any) -> None:
     def terminated(_signum: int, _frame: object) -> None:
         raise SystemExit(0)
 
-    previous = signal.signal(signal.SIGTERM, terminated)
+    previous = {sig: signal.signal(sig, terminated) for sig in (signal.SIGTERM, signal.SIGINT)}
     # This process serves one application: once it has started, what start-up built is frozen out of the
     # garbage collector's sight (``app._lifespan``).
     app.state.freeze_after_start = True
     try:
         uvicorn.run(app, **options)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
