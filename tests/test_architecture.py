@@ -46,7 +46,7 @@ LAYERS = (
     Layer("migrations", ("parley.migrations",)),
     Layer("every table, gathered", ("parley.models",)),
     # Features: each capability knows the spine below it and nothing of another capability.
-    Layer("capabilities", ("parley.operations", "parley.people")),
+    Layer("capabilities", ("parley.operations", "parley.people", "parley.talks")),
     # What a request or a command runs on.
     Layer("writing as a member; who is calling (HTTP)", ("parley.submit", "parley.auth")),
     Layer("a running deployment", ("parley.runtime",)),

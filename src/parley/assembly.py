@@ -4,7 +4,8 @@ A capability (``parley.operations``, ``parley.people``; next talks, exchanges, t
 package that contributes, each from its own module:
 
 - its record kinds (``kinds.KINDS``), registered here with the spine's in ``kinds()``: the pipeline,
-  replay, the log's read policy and the auditor are handed this registry, and know no capability;
+  replay, the log's read policy and the auditor are handed this registry, and know no capability; and the
+  objects its records let others name (``kinds.OBJECTS``: an operation names the talks point it implements);
 - its HTTP API (``api.router``) and its pages (``parley.web.<capability>``, a module and its ``router`` per
   page group), included in the app by ``routers()``;
 - its commands (``cli.register``), added to ``parley`` by ``register_commands()``;
@@ -38,10 +39,16 @@ def kinds() -> Registry:
     """Every record kind the log accepts: the spine's (deployment, parties, members, keys, notes) and each
     capability's. A kind registered twice is refused."""
     from parley.operations.kinds import KINDS as operations
+    from parley.operations.kinds import OBJECTS as operation_objects
     from parley.people.kinds import KINDS as people
     from parley.records.kinds import SPINE_KINDS, Registry
+    from parley.records.policy import record_lookup
+    from parley.talks.kinds import KINDS as talks
+    from parley.talks.kinds import OBJECTS as talks_objects
 
-    return Registry(SPINE_KINDS, operations, people)
+    registry = Registry(SPINE_KINDS, operations, people, talks, objects={**operation_objects, **talks_objects})
+    registry.objects["record"] = record_lookup(registry)
+    return registry
 
 
 def open_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:

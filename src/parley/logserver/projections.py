@@ -212,7 +212,8 @@ class Shadow:
             author = s.get(Member, rec.author) if rec.kind != "deployment.init" else None
             party = s.get(Party, author.party) if author is not None else None
             with s.begin_nested():
-                kind.apply(Context(session=s, record=rec, payload=parsed, idx=idx, author=author, author_party=party))
+                kind.apply(Context(session=s, record=rec, payload=parsed, idx=idx, author=author, author_party=party,
+                                   objects=getattr(self.kinds, "objects", {})))
                 s.flush()
             self.applied += 1
         except (ParleyError, SQLAlchemyError, ValueError, LookupError, AssertionError, AttributeError):

@@ -27,6 +27,7 @@ STATUS_BY_MEDIATOR = Code("operation.status_by_mediator",
 NO_OPERATION = Code("operation.not_found", "no operation '{operation}'")
 NO_INCIDENT = Code("incident.not_found", "no incident '{incident}'")
 NO_ZONE = Code("zone.not_found", "no zone '{zone}'")
+NO_POINT = Code("operation.point_not_found", "no talks point '{point}' that you may read")
 NO_MESSAGE = Code("channel.message_not_found", "no channel message at record {index}")
 NOT_IN_CHANNEL = Code("channel.not_in_channel", "no message {record} in the channel of '{operation}'")
 CHECKS_LIMIT = Code("operation.checks_limit", "at most {limit} conflict checks an hour per member; wait, or propose "
@@ -116,6 +117,7 @@ EMERGENCY_NOTICE = Code("operation.emergency_notice",
 REGION_FORM = Code("operation.region_form", "region is [west, south, east, north] in degrees")
 DESTINATION_TWICE = Code("operation.destination_twice", "give destinations (a list) or destination (one), not both")
 MEDIATOR_TWICE = Code("operation.mediator_twice", "a mediator is named twice")
+POINT_TWICE = Code("operation.point_twice", "a talks point is named twice")
 OUTCOME_EMPTY = Code("operation.outcome_empty", "an outcome states rows, a total or both")
 
 # -- geometry (geo.py) -------------------------------------------------------------------------------------------

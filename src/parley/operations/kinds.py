@@ -44,7 +44,7 @@ from parley.records import codes as spine
 from parley.records import ids
 from parley.records.figures import Figure, Stated, as_figure, of_bounds, to_columns, total, words
 from parley.records.format import Audience, canonical_payload
-from parley.records.kinds import Context, Kind, Payload, Registry
+from parley.records.kinds import Context, Kind, ObjectLookup, Payload, Registry
 from parley.records.policy import ReadPolicy
 from parley.records.sources import Source
 
@@ -135,6 +135,8 @@ class Plan(Payload):
     emergency: bool = False
     notice_waived: bool = False
     notes: Text = ""
+    # The talks points this operation carries out ("humanitarian corridors" agreed on 3 March 2022).
+    implements: Annotated[list[Slug], Field(max_length=20)] = []  # noqa: RUF012 — pydantic copies defaults
 
     @model_validator(mode="before")
     @classmethod
@@ -164,6 +166,8 @@ class Plan(Payload):
         mediators = [m.party for m in self.co_mediators]
         if len(set(mediators)) != len(mediators) or self.mediator in mediators:
             raise Invalid(C.MEDIATOR_TWICE)
+        if len(set(self.implements)) != len(self.implements):
+            raise Invalid(C.POINT_TWICE)
         return self
 
     @property
@@ -458,6 +462,10 @@ def _check_plan(ctx: Context, plan: Plan, field: str, op_id: str) -> tuple[Any, 
                                         field=f"{field}.{name}.position")
                 raise Unprocessable(C.OFF_ROUTE, what=place.name, km=f"{gap / 1000:.1f}",
                                     tolerance=f"{limit / 1000:.1f}", field=f"{field}.{name}.position")
+    for i, point in enumerate(plan.implements):
+        # A talks point, named through the objects the composition root lets records name (no import of talks).
+        if not ctx.sees("talks.point", point):
+            raise NotFound(C.NO_POINT, point=point, field=f"{field}.implements.{i}")
     start, _ = plan_rules.check_window(plan.window.start, plan.window.end, when, field)
     if plan.notice_waived:
         _check_waivers(ctx, plan, op_id, start, field)
@@ -511,6 +519,7 @@ def _add_version(ctx: Context, op: Operation, plan: Plan, version: int, counter_
         footprint=json.dumps(geo.to_geojson(footprint)), min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy,
         counter_to=counter_to))
     op.kind, op.title, op.mediator, op.version = plan.kind, plan.title, plan.mediator, version
+    op.implements = ",".join(plan.implements)
     op.co_mediators = ",".join(f"{m.party}:{m.role}" for m in plan.co_mediators)
     op.parties = ",".join(plan.parties)
     op.status = "proposed"
@@ -919,6 +928,15 @@ KINDS: tuple[Kind, ...] = (
 # always one of its own kinds (``parley.assembly`` registers them with every other capability's).
 KIND = Registry(KINDS)
 POLICY = ReadPolicy(KIND)
+
+
+def _sees_operation(ctx: Context, ident: str) -> bool:
+    op = ctx.session.get(Operation, ident)
+    return op is not None and POLICY.may_read(ctx, "operation.propose", op.audience, op.party)
+
+
+# What other capabilities' records may name (``Context.sees``): talks name the operations that implement a point.
+OBJECTS: dict[str, ObjectLookup] = {"operation": _sees_operation}
 
 
 def audience_for(op: Operation) -> list[str]:

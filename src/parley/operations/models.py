@@ -50,6 +50,8 @@ class Operation(Base):
     party: Mapped[str] = mapped_column(String(64), nullable=False)  # author party of the first version
     audience: Mapped[str] = mapped_column(Text, nullable=False)
     parties: Mapped[str] = mapped_column(Text, nullable=False)  # belligerents concerned, comma-separated
+    # The talks points the current version says it implements, comma-separated.
+    implements: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
 

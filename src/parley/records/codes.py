@@ -12,6 +12,8 @@ from parley.errors import Code
 # -- the record text (records/format.py) ---------------------------------------------------------------------
 AUDIENCE_SIZE = Code("record.audience_size", "audience must list 1 to 64 distinct tokens")
 AUDIENCE_TOKEN = Code("record.audience_token", "unknown audience token {token!r}")
+AUDIENCE_ONLY = Code("record.audience_only", "an audience closed with 'only' must name its readers and cannot be "
+                     "'all' or 'public'")
 IMPOSSIBLE_TIME = Code("record.impossible_time", "impossible time {time!r}")
 TEXT_INCOMPLETE = Code("record.text_incomplete", "record text is incomplete")
 TEXT_HEADER = Code("record.text_header", "record text must start with {header!r}")

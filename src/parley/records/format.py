@@ -35,13 +35,18 @@ MAX_REFS = 64
 KIND_RE = re.compile(r"[a-z][a-z_]{0,30}\.[a-z][a-z_]{0,30}\Z")
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+ONLY = "only"  # the audience token that closes an audience to what it names (``Audience``)
 
 
 @dataclass(frozen=True)
 class Audience:
     """Which parties and roles a record is addressed to. Its author's party reads it (only in the roles
     named, if the audience names the author's party only with roles), and the mediators read every
-    audience; the record's kind may narrow this to some roles (``parley.records.policy``)."""
+    audience; the record's kind may narrow this to some roles (``parley.records.policy``).
+
+    The token ``only`` closes an audience to exactly the parties and roles it names: a mediator it does not
+    name reads it no more than any other party does (a back channel's records: the parties' negotiators and
+    the intermediary's mediator, nobody else). A closed audience cannot also be ``all`` or ``public``."""
 
     tokens: tuple[str, ...]
 
@@ -51,7 +56,7 @@ class Audience:
         if not tokens or len(tokens) > 64 or len(set(tokens)) != len(tokens):
             raise BadRequest(C.AUDIENCE_SIZE, field="audience")
         for t in tokens:
-            if t in ("public", "all"):
+            if t in ("public", "all", ONLY):
                 continue
             kind, _, rest = t.partition(":")
             if kind == "party":
@@ -61,13 +66,15 @@ class Audience:
             elif kind == "role" and rest in ROLES:
                 continue
             raise BadRequest(C.AUDIENCE_TOKEN, token=t, field="audience")
+        if ONLY in tokens and ({"public", "all"} & set(tokens) or len(tokens) == 1):
+            raise BadRequest(C.AUDIENCE_ONLY, field="audience")
         return cls(tuple(sorted(tokens)))
 
     def text(self) -> str:
         return ",".join(self.tokens)
 
     def admits(self, party: str, party_kind: str, roles: frozenset[str], author_party: str) -> bool:
-        if party_kind == "mediator" or (party == author_party and not self.narrows(party)):
+        if (party_kind == "mediator" and not self.closed) or (party == author_party and not self.narrows(party)):
             return True
         for t in self.tokens:
             if t in ("public", "all"):
@@ -86,6 +93,15 @@ class Audience:
         party reads it only in those roles, as its author asked."""
         own = [t for t in self.tokens if t == f"party:{party}" or t.startswith(f"party:{party}/")]
         return bool(own) and all("/" in t for t in own)
+
+    @property
+    def closed(self) -> bool:
+        """Does the audience admit only what it names (``only``), mediators included?"""
+        return ONLY in self.tokens
+
+    def names_party(self, party: str) -> bool:
+        """Does the audience name ``party`` (with or without roles)?"""
+        return any(t == f"party:{party}" or t.startswith(f"party:{party}/") for t in self.tokens)
 
     @property
     def is_public(self) -> bool:

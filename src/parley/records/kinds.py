@@ -123,6 +123,15 @@ class Context:
     destroys: list[str] = field(default_factory=list)
     # Replaying a log into a new database (``parley log replay``): records written before a rule was added pass.
     replay: bool = False
+    # The objects other capabilities let a record name (``Registry.objects``): "talks.point" -> whether a point
+    # of that id exists that the author may read. A capability names another's object by this name only.
+    objects: Mapping[str, ObjectLookup] = field(default_factory=dict)
+
+    def sees(self, name: str, object_id: str) -> bool:
+        """Is there an object ``name`` (``"talks.point"``) of id ``object_id`` that this record's author may read?
+        False for one it may not read, as for one that does not exist, and for a name no capability serves."""
+        lookup = self.objects.get(name)
+        return lookup is not None and lookup(self, object_id)
 
     def stage(self, table: Table, row: dict[str, Any]) -> None:
         """Insert ``row`` into ``table`` at the end of the batch, with the batch's other rows for that table
@@ -160,6 +169,8 @@ class Context:
 
 
 Manager = rules.Actor
+# Whether an object exists that a record's author may read (``Context.sees``).
+ObjectLookup = Callable[[Context, str], bool]
 
 
 def has_active_admin(s: Session, party: str) -> bool:
@@ -394,9 +405,14 @@ SPINE_KINDS: tuple[Kind, ...] = (
 
 class Registry(Mapping[str, Kind]):
     """Record kinds by name: the kinds a log accepts (``parley.assembly.kinds``: the spine's and every
-    capability's), or one capability's own. A name registered twice is refused."""
+    capability's), or one capability's own. A name registered twice is refused.
 
-    def __init__(self, *groups: Iterable[Kind]) -> None:
+    ``objects``: how a record of one capability names an object of another (an operation naming the talks
+    point it implements) without importing it: each capability's ``OBJECTS`` ("talks.point" -> lookup), which
+    the pipeline hands to every ``apply`` as ``Context.objects``."""
+
+    def __init__(self, *groups: Iterable[Kind], objects: Mapping[str, ObjectLookup] | None = None) -> None:
+        self.objects: dict[str, ObjectLookup] = dict(objects or {})
         self._kinds: dict[str, Kind] = {}
         for group in groups:
             for kind in group:

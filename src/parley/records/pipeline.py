@@ -538,7 +538,7 @@ class Pipeline:
             if len(found) != len(pending):
                 raise Unprocessable(C.REF_UNKNOWN, field="refs")
         ctx = Context(session=s, record=rec, payload=payload, idx=idx, author=author, author_party=party,
-                      local=sub.local or {}, replay=sub.replay)
+                      local=sub.local or {}, replay=sub.replay, objects=getattr(self.kinds, "objects", {}))
         if sub.destroyed:  # its author's standing and signature checked above; its content is gone
             assert sub.stored is not None
             sub.stored_as, sub.subjects = sub.stored, sorted(set(sealing.subjects_of(sub.stored)))

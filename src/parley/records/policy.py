@@ -23,8 +23,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from sqlalchemy import select
+
+from parley.log.models import LogEntry
 from parley.records.format import Audience
-from parley.records.kinds import Kind, Readers
+from parley.records.kinds import Context, Kind, ObjectLookup, Readers
 
 _NOBODY = Readers(frozenset())
 
@@ -82,3 +85,17 @@ def may_read_bundles(who: Reader) -> bool:
     """Entry bundles carry every record's signed text (kind, author, audience, time, payload hash; no
     payload): read by a mediator's auditors, who check the whole log."""
     return reads_every_party(who) and "auditor" in who.roles
+
+
+def record_lookup(kinds: Mapping[str, Kind]) -> ObjectLookup:
+    """``Context.sees("record", "<index>")``: is there a record at that log index whose whole signed text the
+    author may read (through the read policy over ``kinds``)? Evidence that names a record by its index."""
+    policy = ReadPolicy(kinds)
+
+    def lookup(ctx: Context, ref: str) -> bool:
+        if not ref.isdigit():
+            return False
+        row = ctx.session.execute(select(LogEntry.kind, LogEntry.audience, LogEntry.party)
+                                  .where(LogEntry.idx == int(ref))).first()
+        return row is not None and policy.may_read_record(ctx, row.kind, row.audience, row.party)
+    return lookup

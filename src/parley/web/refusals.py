@@ -184,6 +184,7 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     # -- records -------------------------------------------------------------------------------------------------------
     "record.audience_size": N_("The record's audience lists 1 to 64 distinct readers."),
     "record.audience_token": N_("The audience names an unknown reader: {token}."),
+    "record.audience_only": N_("A closed audience (“only”) must name its readers and cannot be everyone."),
     "record.impossible_time": N_("The record's time {time} does not exist."),
     "record.text_incomplete": N_("The record's text is incomplete."),
     "record.text_header": N_("The record's text must start with {header}."),
