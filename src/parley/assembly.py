@@ -75,6 +75,7 @@ def routers() -> list[APIRouter]:
     from parley.logserver.records import router as records
     from parley.operations.api import router as operations
     from parley.people.api import router as people
+    from parley.talks.api import router as talks
     from parley.web import explorer, routes
     from parley.web import parties as party_pages
     from parley.web.operations import board, incidents, operation, propose, zones
@@ -82,7 +83,7 @@ def routers() -> list[APIRouter]:
 
     operations_pages = [board.router, propose.router, operation.router, incidents.router, zones.router]
     people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router, access.router]
-    return [records, log, parties, operations, people, *operations_pages, *people_pages,
+    return [records, log, parties, operations, people, talks, *operations_pages, *people_pages,
             routes.router, party_pages.router, explorer.router]
 
 

@@ -761,8 +761,8 @@ def audience_for(process: TalksProcess) -> list[str]:
     """The audience a record in ``process`` takes by default: its parties and mediators; for a back channel or a
     military-to-military channel, closed to their negotiators."""
     if process.narrow:
-        return [ONLY, *sorted(f"party:{p}/negotiator" for p in process.members)]
-    return sorted(f"party:{p}" for p in process.members)
+        return [ONLY, *sorted({f"party:{p}/negotiator" for p in process.members})]
+    return sorted({f"party:{p}" for p in process.members})
 
 
 __all__ = ["KINDS", "KIND", "OBJECTS", "POLICY", "audience_for", "sha256_text", "name_keys"]
