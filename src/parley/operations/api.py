@@ -248,9 +248,36 @@ class Channel(BaseModel):
     messages: list[MessageOut]
 
 
+class StandingOut(BaseModel):
+    id: str
+    record: int
+    title: str
+    parties: list[str]
+    members: list[str]  # the designated members
+    mediator: str | None  # where unread urgent messages escalate
+    process: str | None  # the talks process it belongs to
+    point: str | None  # the talks point it belongs to
+    urgent_read_minutes: int | None  # None: the operations' rule
+    note: str
+    by: str
+
+
+class StandingChannels(BaseModel):
+    channels: list[StandingOut]
+
+
+class StandingFull(StandingOut):
+    messages: list[MessageOut]
+
+
+class ChannelOpened(ReceiptBody):
+    channel: str
+
+
 class EscalationOut(BaseModel):
     kind: str  # no_answer, unread_urgent or unseen_conflict
-    operation: str
+    operation: str | None  # None for a standing channel's message
+    channel: str | None  # the standing channel, for its unread urgent message
     title: str
     party: str
     since: str | None
@@ -464,17 +491,27 @@ def get_channel(op_id: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrinci
                 break  # no key held for the member: the channel is still shown
         if wrote:
             s.rollback()  # end the read transaction begun before the receipts, so they are read back
-    return json_answer({"messages": [
-        {"record": m.row.idx, "by": m.row.author, "party": m.row.party, "text": m.row.text, "urgent": m.row.urgent,
-         "at": _dt(m.row.at), "recipients": m.row.recipients.split(","),
-         "receipts": {p: {st: _dt(t) for st, t in r.items()} for p, r in m.receipts.items()},
-         "overdue": m.overdue} for m in svc.channel(s, who, op)]})
+    return json_answer({"messages": [message_json(m) for m in svc.channel(s, who, op)]})
+
+
+def message_json(m: svc.Message) -> dict[str, Any]:
+    return {"record": m.row.idx, "by": m.row.author, "party": m.row.party, "text": m.row.text, "urgent": m.row.urgent,
+            "at": _dt(m.row.at), "recipients": m.row.recipients.split(","),
+            "receipts": {p: {st: _dt(t) for st, t in r.items()} for p, r in m.receipts.items()},
+            "overdue": m.overdue}
+
+
+def standing_json(ch: Any) -> dict[str, Any]:
+    return {"id": ch.id, "record": ch.idx, "title": ch.title, "parties": ch.party_list, "members": ch.member_list,
+            "mediator": ch.mediator, "process": ch.process, "point": ch.point,
+            "urgent_read_minutes": ch.urgent_read_minutes, "note": ch.note, "by": ch.author}
 
 
 @router.get("/escalations", response_model=Escalations, responses=refusals(401, 503))
 def get_escalations(s: DbSession, who: CurrentPrincipal) -> Response:
-    return json_answer({"escalations": [{"kind": e.kind, "operation": e.operation, "title": e.title, "party": e.party,
-                                    "since": _dt(e.since), "message": e.message} for e in svc.escalations(s, who)]})
+    return json_answer({"escalations": [{"kind": e.kind, "operation": e.operation, "channel": e.channel,
+                                         "title": e.title, "party": e.party, "since": _dt(e.since),
+                                         "message": e.message} for e in svc.escalations(s, who)]})
 
 
 @router.get("/zones", response_model=Zones, responses=refusals(401, 503))
@@ -759,3 +796,66 @@ async def declare_corridor(body: CorridorBody, rt: CurrentRuntime, s: DbSession,
     payload = {"id": new_id(who.party, "corridor"), **body.corridor}
     return _answer(await _submit(rt, s, who, "corridor.declare", body.audience or ["all"], payload),
                    corridor=payload["id"])
+
+
+# --- standing channels -------------------------------------------------------------------------------
+
+@router.get("/channels", response_model=StandingChannels, responses=refusals(401, 503))
+def list_channels(s: DbSession, who: CurrentPrincipal) -> Response:
+    """The standing channels (not tied to one operation) the caller may read."""
+    return json_answer({"channels": [standing_json(c) for c in svc.standing_channels(s, who)]})
+
+
+@router.get("/channels/{cid}", response_model=StandingFull, responses=refusals(*READ, 404))
+def get_standing(cid: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> Response:
+    """A standing channel and its messages. Fetched by one of its designated members, each message addressed to
+    the member's party and not yet delivered gets a signed ``delivered`` receipt."""
+    ch = svc.standing_channel(s, who, cid)
+    wrote = False
+    for idx in svc.unreceipted_standing(s, who, ch, "delivered"):
+        try:
+            submit_as(rt, s, who, "channel.receipt", ch.audience.split(","), {"message": idx, "state": "delivered"})
+            wrote = True
+        except ParleyError:
+            break  # no key held for the member: the channel is still shown
+    if wrote:
+        s.rollback()
+    return json_answer({**standing_json(ch), "messages": [message_json(m) for m in svc.standing_messages(s, who, ch)]})
+
+
+class ChannelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: Annotated[dict[str, Any], Field(json_schema_extra=body_schema(k.ChannelOpen, drop=("id",)))]
+    id: Annotated[str | None, Field(max_length=64)] = None
+    audience: Audience = None
+
+
+@router.post("/channels", status_code=201, response_model=ChannelOpened, responses=written(ChannelOpened))
+async def open_channel(body: ChannelBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    """Open a standing channel between designated members of two or more parties. Its audience by default: the
+    designated members themselves (``party:<p>/<role>`` for each of their roles is not enough to name a member, so
+    the parties and the mediator, each as a whole)."""
+    cid = body.id or new_id(who.party, "channel")
+    payload = {**body.channel, "id": cid}
+    sides = [x for x in [*payload.get("parties", []), payload.get("mediator")] if isinstance(x, str)]
+    audience = body.audience or sorted({f"party:{x}" for x in sides} or {f"party:{who.party}"})
+    return _answer(await _submit(rt, s, who, "channel.open", audience, payload), channel=cid)
+
+
+@router.post("/channels/{cid}/messages", status_code=201, response_model=ReceiptBody, responses=written())
+async def post_standing(cid: str, body: PostBody, rt: CurrentRuntime, s: DbSession,
+                        who: CurrentPrincipal) -> JSONResponse:
+    ch = svc.standing_channel(s, who, cid)
+    payload = {"channel": cid, **body.model_dump()}
+    return _answer(await _submit(rt, s, who, "channel.post", ch.audience.split(","), payload))
+
+
+@router.post("/channels/{cid}/messages/{message}/receipts", status_code=201, response_model=ReceiptBody,
+             responses=written())
+async def standing_receipt(cid: str, message: Annotated[int, Path(ge=0, le=MAX_DB_INT)], body: ReceiptStateBody,
+                           rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    ch = svc.standing_channel(s, who, cid)
+    if message not in {m.row.idx for m in svc.standing_messages(s, who, ch)}:
+        raise NotFound(C.NOT_IN_STANDING, record=message, channel=cid)
+    return _answer(await _submit(rt, s, who, "channel.receipt", ch.audience.split(","),
+                                 {"message": message, "state": body.state}))

@@ -375,7 +375,8 @@ def escalations(url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     for e in data:
         what = {"no_answer": "no answer", "unseen_conflict": "the current version meets a zone or an operation of "
                 "this party that the proposer cannot see"}.get(e["kind"], f"urgent message {e['message']} unread")
-        out.print(f"{e['operation']} ({e['title']}): {e['party']}: {what} since {e['since']}", markup=False)
+        where = e["operation"] or f"channel {e['channel']}"
+        out.print(f"{where} ({e['title']}): {e['party']}: {what} since {e['since']}", markup=False)
 
 
 @zone_app.command("declare")

@@ -27,6 +27,8 @@ STATUS_BY_MEDIATOR = Code("operation.status_by_mediator",
 NO_OPERATION = Code("operation.not_found", "no operation '{operation}'")
 NO_INCIDENT = Code("incident.not_found", "no incident '{incident}'")
 NO_ZONE = Code("zone.not_found", "no zone '{zone}'")
+NO_CHANNEL = Code("channel.not_found", "no channel '{channel}'")
+NO_PROCESS = Code("operation.process_not_found", "no talks process '{process}' that you may read")
 NO_POINT = Code("operation.point_not_found", "no talks point '{point}' that you may read")
 NO_MESSAGE = Code("channel.message_not_found", "no channel message at record {index}")
 NOT_IN_CHANNEL = Code("channel.not_in_channel", "no message {record} in the channel of '{operation}'")
@@ -148,4 +150,17 @@ NESTED = Code("geo.nested_too_deeply", "coordinates are nested too deeply")
 MIXED = Code("geo.mixed_positions", "coordinates mix positions [longitude, latitude] with other values")
 
 
+
+# -- standing channels ---------------------------------------------------------------------------------------------
+CHANNEL_ONE = Code("channel.one", "a message goes to an operation's channel or to a standing channel: name one")
+CHANNEL_EXISTS = Code("channel.exists", "channel '{channel}' already exists")
+CHANNEL_OPEN_WHO = Code("channel.open_who", "a standing channel is opened by one of its parties or its mediator")
+CHANNEL_MEMBER = Code("channel.member", "'{member}' is not an active member of a party or the mediator of the channel")
+CHANNEL_MEMBER_ROLE = Code("channel.member_role",
+                           "'{member}' is not a negotiator, liaison officer or admin, who use channels")
+CHANNEL_SIDE = Code("channel.side", "the channel needs at least one designated member of '{party}'")
+STANDING_WHO = Code("channel.standing_who", "only the channel's designated members and its mediator use it")
+CHANNEL_AUDIENCE = Code("channel.audience", "a message to a standing channel takes the channel's audience")
+NOT_IN_STANDING = Code("channel.not_in_standing", "record {record} is not a message of channel '{channel}'")
+MEMBER_TWICE = Code("channel.member_twice", "a member is designated twice")
 CODES: tuple[Code, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Code))

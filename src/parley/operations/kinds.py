@@ -30,15 +30,16 @@ from parley.operations import geo, plan_rules
 from parley.operations.deconfliction import meets
 from parley.operations.rules import (
     ACTIONS, ANSWERABLE, MOVING, REPORTING, REVISABLE, WRITERS, action_follows, is_concerned, is_first_account,
-    gives_other_account, may_give_receipt, may_set_rules, organises, proposes_plan, states_operations, takes_part,
-    withdraws,
+    gives_other_account, may_give_receipt, may_set_rules, may_use_standing, organises, proposes_plan,
+    states_operations, takes_part, withdraws,
 )
 from parley.operations.models import (
-    ACTIVE, ChannelMessage, ChannelReceipt, DeclaredCorridor, DeconflictionAlert, Incident, Operation, OperationAnswer,
-    OperationEvent, OperationRules, OperationVersion, OutcomeFigure, OutcomeStatement, Zone,
+    ACTIVE, ChannelMessage, ChannelReceipt, DeclaredCorridor, StandingChannel, DeconflictionAlert, Incident,
+    Operation, OperationAnswer, OperationEvent, OperationRules, OperationVersion, OutcomeFigure, OutcomeStatement,
+    Zone,
 )
 from parley.operations.models import NoticeWaiver as NoticeWaiverRow
-from parley.parties.models import Party
+from parley.parties.models import Member, Party
 from parley.parties.naming import SLUG
 from parley.records import codes as spine
 from parley.records import ids
@@ -338,10 +339,44 @@ class RulesSet(Payload):
         return self
 
 
+class ChannelOpen(Payload):
+    """A standing channel between designated members of two or more parties, not tied to one operation: for a
+    talks ``process`` or ``point``, or standing alone (a military-to-military line). Urgent messages not read
+    within ``urgent_read_minutes`` (default: the operations' rule) escalate to ``mediator``."""
+
+    id: Slug
+    title: Name
+    parties: Annotated[list[Slug], Field(min_length=2, max_length=4)]
+    members: Annotated[list[Annotated[str, StringConstraints(pattern=rf"^{SLUG}/{SLUG}$")]],
+                       Field(min_length=2, max_length=40)]
+    mediator: Slug | None = None
+    process: Slug | None = None
+    point: Slug | None = None
+    urgent_read_minutes: Annotated[int, Field(ge=1, le=24 * 60)] | None = None
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ChannelOpen:
+        if len(set(self.parties)) != len(self.parties):
+            raise Invalid(C.PARTIES_TWICE)
+        if len(set(self.members)) != len(self.members):
+            raise Invalid(C.MEMBER_TWICE)
+        return self
+
+
 class ChannelPost(Payload):
-    operation: Slug
+    """A message to an operation's liaison channel (``operation``) or to a standing channel (``channel``)."""
+
+    operation: Slug | None = None
+    channel: Slug | None = None
     text: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
     urgent: bool = False
+
+    @model_validator(mode="after")
+    def _one(self) -> ChannelPost:
+        if (self.operation is None) == (self.channel is None):
+            raise Invalid(C.CHANNEL_ONE)
+        return self
 
 
 class ChannelReceiptPayload(Payload):
@@ -874,9 +909,73 @@ def apply_zone_withdraw(ctx: Context) -> None:
     z.withdrawn_idx = ctx.idx
 
 
+def _channel(ctx: Context, cid: str, field: str = "channel") -> StandingChannel:
+    ch = ctx.session.get(StandingChannel, cid)
+    if ch is None or not POLICY.may_read(ctx, "channel.open", ch.audience, ch.party):
+        raise NotFound(C.NO_CHANNEL, channel=cid, field=field)
+    return ch
+
+
+def apply_channel_open(ctx: Context) -> None:
+    p: ChannelOpen = ctx.payload
+    _require_writer(ctx)
+    assert ctx.author is not None and ctx.author_party is not None
+    ids.require_own(ctx, p.id, "id", "channel")
+    if ctx.session.get(StandingChannel, p.id) is not None:
+        raise Conflict(C.CHANNEL_EXISTS, channel=p.id, field="id")
+    for i, slug in enumerate(p.parties):
+        if _party(ctx, slug, f"parties.{i}").kind != "belligerent":
+            raise Unprocessable(C.NOT_BELLIGERENT, party=slug, field=f"parties.{i}")
+    if p.mediator is not None and _party(ctx, p.mediator, "mediator").kind != "mediator":
+        raise Unprocessable(C.NOT_MEDIATOR, party=p.mediator, field="mediator")
+    sides = [*p.parties, *([p.mediator] if p.mediator else [])]
+    if ctx.author_party.slug not in sides:
+        raise Forbidden(C.CHANNEL_OPEN_WHO)
+    if p.process is not None and not ctx.sees("talks.process", p.process):
+        raise NotFound(C.NO_PROCESS, process=p.process, field="process")
+    if p.point is not None and not ctx.sees("talks.point", p.point):
+        raise NotFound(C.NO_POINT, point=p.point, field="point")
+    aud = ctx.record.audience
+    covered = set()
+    for i, mid in enumerate(p.members):
+        m = ctx.session.get(Member, mid)
+        if m is None or not m.active or m.party not in sides:
+            raise Unprocessable(C.CHANNEL_MEMBER, member=mid, field=f"members.{i}")
+        if not m.role_set & WRITERS:
+            raise Unprocessable(C.CHANNEL_MEMBER_ROLE, member=mid, field=f"members.{i}")
+        kind = "mediator" if m.party == p.mediator else "belligerent"
+        if not aud.admits(m.party, kind, m.role_set, ctx.record.party):
+            raise Unprocessable(C.AUDIENCE, party=m.party, field="audience")
+        covered.add(m.party)
+    for slug in p.parties:
+        if slug not in covered:
+            raise Unprocessable(C.CHANNEL_SIDE, party=slug, field="members")
+    ctx.session.add(StandingChannel(
+        id=p.id, idx=ctx.idx, title=p.title, parties=",".join(p.parties), mediator=p.mediator,
+        members=",".join(p.members), process=p.process, point=p.point, urgent_read_minutes=p.urgent_read_minutes,
+        note=p.note, author=ctx.author.id, party=ctx.author_party.slug, audience=aud.text()))
+
+
+def _post_to_channel(ctx: Context, p: ChannelPost) -> None:
+    assert p.channel is not None and ctx.author is not None and ctx.author_party is not None
+    ch = _channel(ctx, p.channel)
+    if not may_use_standing(ctx, ch):
+        raise Forbidden(C.STANDING_WHO)
+    if ctx.record.audience.text() != ch.audience:
+        raise Unprocessable(C.CHANNEL_AUDIENCE, field="audience")
+    ctx.session.add(ChannelMessage(idx=ctx.idx, operation=None, channel=ch.id, author=ctx.author.id,
+                                   party=ctx.author_party.slug, text=p.text, urgent=p.urgent, at=ctx.record.when,
+                                   recipients=",".join(x for x in ch.party_list if x != ctx.author_party.slug),
+                                   audience=ch.audience))
+
+
 def apply_channel_post(ctx: Context) -> None:
     p: ChannelPost = ctx.payload
     _require_writer(ctx)
+    if p.channel is not None:
+        _post_to_channel(ctx, p)
+        return
+    assert p.operation is not None
     op = _operation(ctx, p.operation)
     assert ctx.author is not None and ctx.author_party is not None
     members = [*op.mediator_list, *op.party_list]
@@ -898,6 +997,10 @@ def apply_channel_receipt(ctx: Context) -> None:
     party = ctx.author_party.slug
     if not may_give_receipt(ctx, msg.recipients.split(",")):
         raise Forbidden(C.RECEIPT_WHO, field="message")
+    if msg.channel is not None:
+        ch = ctx.session.get(StandingChannel, msg.channel)
+        if ch is None or ctx.member not in ch.member_list:
+            raise Forbidden(C.STANDING_WHO, field="message")
     if ctx.session.get(ChannelReceipt, (msg.idx, party, p.state)) is not None:
         raise Conflict(C.RECEIPT_GIVEN, party=party, state=p.state, field="state")
     delivered = p.state == "delivered" or ctx.session.get(ChannelReceipt, (msg.idx, party, "delivered")) is not None
@@ -919,6 +1022,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("corridor.declare", CorridorDeclare, apply_corridor, WRITERS),
     Kind("zone.declare", ZoneDeclare, apply_zone, WRITERS),
     Kind("zone.withdraw", ZoneWithdraw, apply_zone_withdraw, WRITERS),
+    Kind("channel.open", ChannelOpen, apply_channel_open, WRITERS),
     Kind("channel.post", ChannelPost, apply_channel_post, WRITERS),
     # Receipts are the liaison officers' (and the mediator's writers'): an auditor or a registrar who opens
     # the page has not read the message for the party.

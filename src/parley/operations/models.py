@@ -257,10 +257,44 @@ class Zone(Base):
     withdrawn_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class StandingChannel(Base):
+    """A channel of communication not tied to one operation ("channels of communication and interaction will be
+    organised", 3 March 2022): between designated members of two or more parties, belonging to a talks process or
+    point or standing alone (a military-to-military line), with the mediator its urgent messages escalate to."""
+
+    __tablename__ = "standing_channel"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    parties: Mapped[str] = mapped_column(Text, nullable=False)  # comma-separated
+    mediator: Mapped[str | None] = mapped_column(String(64), nullable=True)  # where unread urgent messages escalate
+    members: Mapped[str] = mapped_column(Text, nullable=False)  # designated member ids, comma-separated
+    process: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a talks process
+    point: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a talks point
+    urgent_read_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the operations' rule
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+
+    @property
+    def party_list(self) -> list[str]:
+        return [p for p in self.parties.split(",") if p]
+
+    @property
+    def member_list(self) -> list[str]:
+        return [m for m in self.members.split(",") if m]
+
+
 class ChannelMessage(Base):
+    """A message of an operation's liaison channel (``operation``) or of a standing channel (``channel``)."""
+
     __tablename__ = "channel_message"
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    operation: Mapped[str] = mapped_column(String(64), ForeignKey("operation.id"), nullable=False, index=True)
+    operation: Mapped[str | None] = mapped_column(String(64), ForeignKey("operation.id"), nullable=True, index=True)
+    # The standing channel (no foreign key: SQLite could not drop such a column in place; ``channel.post`` checks
+    # the channel exists and its author may read it).
+    channel: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     author: Mapped[str] = mapped_column(String(130), nullable=False)
     party: Mapped[str] = mapped_column(String(64), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
@@ -334,7 +368,8 @@ class DeconflictionCheck(Base):
 Index("ix_deconfliction_check_member_at", DeconflictionCheck.member, DeconflictionCheck.at)
 
 
-TABLES = (OperationRules, Operation, OperationVersion, OperationAnswer, OperationEvent, Incident, OutcomeFigure,
-          OutcomeStatement, NoticeWaiver, DeclaredCorridor, Zone, ChannelMessage, ChannelReceipt, DeconflictionAlert)
+TABLES = (OperationRules, StandingChannel, Operation, OperationVersion, OperationAnswer, OperationEvent, Incident,
+          OutcomeFigure, OutcomeStatement, NoticeWaiver, DeclaredCorridor, Zone, ChannelMessage, ChannelReceipt,
+          DeconflictionAlert)
 # Local tables: written beside the log, never part of it, not rebuilt by replay.
 LOCAL_TABLES = (DeconflictionCheck,)

@@ -162,6 +162,25 @@ def may_use_channel(who: Actor, op: OperationView) -> bool:
     return states_operations(who) and takes_part(who, op)
 
 
+class ChannelView(Protocol):
+    @property
+    def party_list(self) -> list[str]: ...
+
+    @property
+    def member_list(self) -> list[str]: ...
+
+    @property
+    def mediator(self) -> str | None: ...
+
+
+def may_use_standing(who: Actor, channel: ChannelView) -> bool:
+    """``channel.post`` to a standing channel: its designated members, and the writers of its mediator."""
+    if not states_operations(who):
+        return False
+    member = getattr(who, "member", None)
+    return member in channel.member_list or (channel.mediator is not None and who.party == channel.mediator)
+
+
 def may_give_receipt(who: Actor, recipients: Sequence[str]) -> bool:
     """``channel.receipt`` for a message: only a party it is addressed to."""
     return who.party in recipients

@@ -31,7 +31,8 @@ from parley.operations.deconfliction import Hit, meets
 from parley.operations.kinds import ACTIVE, CATEGORIES, POLICY, Plan, rules
 from parley.operations.models import (
     ChannelMessage, ChannelReceipt, DeclaredCorridor, DeconflictionAlert, DeconflictionCheck, Incident, NoticeWaiver,
-    Operation, OperationAnswer, OperationEvent, OperationVersion, OutcomeFigure, OutcomeStatement, Zone,
+    Operation, OperationAnswer, OperationEvent, OperationVersion, OutcomeFigure, OutcomeStatement, StandingChannel,
+    Zone,
 )
 from parley import spelling
 from parley.records import figures
@@ -122,11 +123,12 @@ def board(s: Session, op: Operation, now: datetime | None = None) -> tuple[Opera
 @dataclass
 class Escalation:
     kind: str  # no_answer | unread_urgent | unseen_conflict
-    operation: str
+    operation: str | None  # None: a standing channel's message (``channel``)
     title: str
     party: str
     since: datetime
     message: int | None = None
+    channel: str | None = None
 
 
 def escalations(s: Session, who: Principal, now: datetime | None = None) -> list[Escalation]:
@@ -142,13 +144,20 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
     limit = timedelta(minutes=rules(s)["urgent_read_minutes"])
     for m in s.execute(select(ChannelMessage).where(ChannelMessage.urgent.is_(True),
                                                     ChannelMessage.at < now - limit)).scalars():
+        read = set(s.execute(select(ChannelReceipt.party).where(ChannelReceipt.message == m.idx,
+                                                                ChannelReceipt.state == "read")).scalars())
+        unread = [p for p in m.recipients.split(",") if p and p not in read]
+        if m.channel is not None:
+            ch = s.get(StandingChannel, m.channel)
+            if ch is not None and unread and escalates_to(who, ch) and can_read(who, "channel.open", ch):
+                wait = timedelta(minutes=ch.urgent_read_minutes) if ch.urgent_read_minutes else limit
+                if m.at + wait <= now:
+                    out += [Escalation("unread_urgent", None, ch.title, p, m.at + wait, m.idx, ch.id) for p in unread]
+            continue
         about = s.get(Operation, m.operation)
         if about is None or not (who.party in about.mediator_list or who.is_mediator):
             continue
-        read = set(s.execute(select(ChannelReceipt.party).where(ChannelReceipt.message == m.idx,
-                                                                ChannelReceipt.state == "read")).scalars())
-        out += [Escalation("unread_urgent", about.id, about.title, p, m.at + limit, m.idx)
-                for p in m.recipients.split(",") if p and p not in read]
+        out += [Escalation("unread_urgent", about.id, about.title, p, m.at + limit, m.idx) for p in unread]
     # The current version of an operation it organises meets a zone or an operation a party may not read.
     for op in ops:
         seen: set[str] = set()
@@ -336,8 +345,38 @@ class Message:
 def channel(s: Session, who: Principal, op: Operation, now: datetime | None = None) -> list[Message]:
     now = now or now_utc()
     limit = timedelta(minutes=rules(s)["urgent_read_minutes"])
-    msgs = [m for m in s.execute(select(ChannelMessage).where(ChannelMessage.operation == op.id)
-                                 .order_by(ChannelMessage.idx)).scalars() if can_read(who, "channel.post", m)]
+    return _messages(s, who, select(ChannelMessage).where(ChannelMessage.operation == op.id), now, limit)
+
+
+def escalates_to(who: Principal, ch: StandingChannel) -> bool:
+    """Whom an unread urgent message of a standing channel is escalated to: its mediator's members; with no
+    mediator, the designated members of the parties (the sender's side learns its message was not read)."""
+    if ch.mediator is not None:
+        return who.party == ch.mediator
+    return who.member in ch.member_list
+
+
+def standing_channels(s: Session, who: Principal) -> list[StandingChannel]:
+    return [c for c in s.execute(select(StandingChannel).order_by(StandingChannel.idx)).scalars()
+            if can_read(who, "channel.open", c)]
+
+
+def standing_channel(s: Session, who: Principal, cid: str) -> StandingChannel:
+    ch = s.get(StandingChannel, cid)
+    if ch is None or not can_read(who, "channel.open", ch):
+        raise NotFound(C.NO_CHANNEL, channel=cid)
+    return ch
+
+
+def standing_messages(s: Session, who: Principal, ch: StandingChannel, now: datetime | None = None) -> list[Message]:
+    now = now or now_utc()
+    minutes = ch.urgent_read_minutes or rules(s)["urgent_read_minutes"]
+    return _messages(s, who, select(ChannelMessage).where(ChannelMessage.channel == ch.id), now,
+                     timedelta(minutes=minutes))
+
+
+def _messages(s: Session, who: Principal, q: Any, now: datetime, limit: timedelta) -> list[Message]:
+    msgs = [m for m in s.execute(q.order_by(ChannelMessage.idx)).scalars() if can_read(who, "channel.post", m)]
     out = []
     for m in msgs:
         rec: dict[str, dict[str, datetime]] = {}
@@ -346,6 +385,15 @@ def channel(s: Session, who: Principal, op: Operation, now: datetime | None = No
         unread = [p for p in m.recipients.split(",") if p and "read" not in rec.get(p, {})]
         out.append(Message(m, rec, bool(m.urgent and unread and now - m.at > limit)))
     return out
+
+
+def unreceipted_standing(s: Session, who: Principal, ch: StandingChannel, state: str) -> list[int]:
+    """Messages of a standing channel addressed to the member's party, not yet given a ``state`` receipt, when the
+    member is one of its designated members (who alone receipt for their party)."""
+    if who.member not in ch.member_list:
+        return []
+    return [m.row.idx for m in standing_messages(s, who, ch)
+            if who.party in m.row.recipients.split(",") and state not in m.receipts.get(who.party, {})]
 
 
 def unreceipted(s: Session, who: Principal, op: Operation, state: str) -> list[int]:

@@ -30,7 +30,7 @@ EXISTS = Code("talks.exists", "{what} '{id}' already exists")
 # -- the shape of a record -----------------------------------------------------------------------------------
 PARTIES_TWICE = Code("talks.parties_twice", "a party is listed twice")
 NOT_BELLIGERENT = Code("talks.not_belligerent", "'{party}' is not a belligerent party; the parties to talks are")
-NOT_MEDIATOR = Code("talks.not_mediator", "'{party}' is not a mediator party")
+NOT_MEDIATOR = Code("talks.not_mediator", "'{party}' is not a mediator party; a process's mediators must be")
 ACTOR_NAMES_TWICE = Code("talks.actor_names_twice", "the same name is given twice")
 WRONG_PROCESS = Code("talks.wrong_process", "{what} '{id}' belongs to process '{other}', not '{process}'")
 DELEGATION_PARTY = Code("talks.delegation_party", "delegation of '{party}': not a party or mediator of the process")
