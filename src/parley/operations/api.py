@@ -806,11 +806,11 @@ def list_channels(s: DbSession, who: CurrentPrincipal) -> Response:
     return json_answer({"channels": [standing_json(c) for c in svc.standing_channels(s, who)]})
 
 
-@router.get("/channels/{cid}", response_model=StandingFull, responses=refusals(*READ, 404))
-def get_standing(cid: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> Response:
+@router.get("/channels/{channel_id}", response_model=StandingFull, responses=refusals(*READ, 404))
+def get_standing(channel_id: str, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> Response:
     """A standing channel and its messages. Fetched by one of its designated members, each message addressed to
     the member's party and not yet delivered gets a signed ``delivered`` receipt."""
-    ch = svc.standing_channel(s, who, cid)
+    ch = svc.standing_channel(s, who, channel_id)
     wrote = False
     for idx in svc.unreceipted_standing(s, who, ch, "delivered"):
         try:
@@ -835,27 +835,27 @@ async def open_channel(body: ChannelBody, rt: CurrentRuntime, s: DbSession, who:
     """Open a standing channel between designated members of two or more parties. Its audience by default: the
     designated members themselves (``party:<p>/<role>`` for each of their roles is not enough to name a member, so
     the parties and the mediator, each as a whole)."""
-    cid = body.id or new_id(who.party, "channel")
-    payload = {**body.channel, "id": cid}
+    channel_id = body.id or new_id(who.party, "channel")
+    payload = {**body.channel, "id": channel_id}
     sides = [x for x in [*payload.get("parties", []), payload.get("mediator")] if isinstance(x, str)]
     audience = body.audience or sorted({f"party:{x}" for x in sides} or {f"party:{who.party}"})
-    return _answer(await _submit(rt, s, who, "channel.open", audience, payload), channel=cid)
+    return _answer(await _submit(rt, s, who, "channel.open", audience, payload), channel=channel_id)
 
 
-@router.post("/channels/{cid}/messages", status_code=201, response_model=ReceiptBody, responses=written())
-async def post_standing(cid: str, body: PostBody, rt: CurrentRuntime, s: DbSession,
+@router.post("/channels/{channel_id}/messages", status_code=201, response_model=ReceiptBody, responses=written())
+async def post_standing(channel_id: str, body: PostBody, rt: CurrentRuntime, s: DbSession,
                         who: CurrentPrincipal) -> JSONResponse:
-    ch = svc.standing_channel(s, who, cid)
-    payload = {"channel": cid, **body.model_dump()}
+    ch = svc.standing_channel(s, who, channel_id)
+    payload = {"channel": channel_id, **body.model_dump()}
     return _answer(await _submit(rt, s, who, "channel.post", ch.audience.split(","), payload))
 
 
-@router.post("/channels/{cid}/messages/{message}/receipts", status_code=201, response_model=ReceiptBody,
+@router.post("/channels/{channel_id}/messages/{message}/receipts", status_code=201, response_model=ReceiptBody,
              responses=written())
-async def standing_receipt(cid: str, message: Annotated[int, Path(ge=0, le=MAX_DB_INT)], body: ReceiptStateBody,
+async def standing_receipt(channel_id: str, message: Annotated[int, Path(ge=0, le=MAX_DB_INT)], body: ReceiptStateBody,
                            rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
-    ch = svc.standing_channel(s, who, cid)
+    ch = svc.standing_channel(s, who, channel_id)
     if message not in {m.row.idx for m in svc.standing_messages(s, who, ch)}:
-        raise NotFound(C.NOT_IN_STANDING, record=message, channel=cid)
+        raise NotFound(C.NOT_IN_STANDING, record=message, channel=channel_id)
     return _answer(await _submit(rt, s, who, "channel.receipt", ch.audience.split(","),
                                  {"message": message, "state": body.state}))

@@ -449,9 +449,9 @@ def list_processes(s: DbSession, who: CurrentPrincipal) -> Response:
     return json_answer({"processes": [process_json(p) for p in svc.processes(s, who)]})
 
 
-@router.get("/processes/{pid}", response_model=ProcessFull, responses=refusals(*READ, 404))
-def get_process(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
-    p = svc.process(s, who, pid)
+@router.get("/processes/{process_id}", response_model=ProcessFull, responses=refusals(*READ, 404))
+def get_process(process_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
+    p = svc.process(s, who, process_id)
     return json_answer({
         **process_json(p), "statuses": [status_json(x) for x in svc.statuses(s, who, p)],
         "tracks": [{"id": t.id, "record": t.idx, "name": t.name, "note": t.note} for t in svc.tracks(s, who, p)],
@@ -461,20 +461,20 @@ def get_process(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
         "timeline": [event_json(e) for e in svc.timeline(s, who, p)]})
 
 
-@router.get("/processes/{pid}/statements", response_model=Statements, responses=refusals(*READ, 404))
-def list_statements(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
+@router.get("/processes/{process_id}/statements", response_model=Statements, responses=refusals(*READ, 404))
+def list_statements(process_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
     """What each party and principal said or was reported to have said, with its source: a claim from anonymous
     or media sources not confirmed is marked ``hearsay``."""
-    p = svc.process(s, who, pid)
+    p = svc.process(s, who, process_id)
     return json_answer({"statements": [statement_json(x) for x in svc.statements(s, who, p)]})
 
 
-@router.get("/processes/{pid}/board", response_model=BoardOut, responses=refusals(*READ, 404))
-def get_board(pid: str, s: DbSession, who: CurrentPrincipal, track: str | None = None,
+@router.get("/processes/{process_id}/board", response_model=BoardOut, responses=refusals(*READ, 404))
+def get_board(process_id: str, s: DbSession, who: CurrentPrincipal, track: str | None = None,
               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
               limit: Annotated[int, Query(ge=1, le=svc.BOARD_MAX)] = svc.BOARD_PAGE) -> Response:
     """The points board: each party's current position on each point side by side, a page at a time."""
-    p = svc.process(s, who, pid)
+    p = svc.process(s, who, process_id)
     if track is not None:
         svc.track(s, who, track)
     b = svc.board(s, who, p, track=track, offset=offset, limit=limit)
@@ -487,9 +487,9 @@ def get_board(pid: str, s: DbSession, who: CurrentPrincipal, track: str | None =
         "texts": {h: body for (_, h), body in b.texts.items()}})
 
 
-@router.get("/processes/{pid}/implementation", response_model=ImplementationOut, responses=refusals(*READ, 404))
-def get_implementation(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
-    p = svc.process(s, who, pid)
+@router.get("/processes/{process_id}/implementation", response_model=ImplementationOut, responses=refusals(*READ, 404))
+def get_implementation(process_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
+    p = svc.process(s, who, process_id)
     assessors, rows = svc.implementation_board(s, who, p)
     return json_answer({"process": p.id, "assessors": assessors, "points": [
         {"point": r.point.id, "track": r.track, "title": r.point.title,
@@ -497,17 +497,17 @@ def get_implementation(pid: str, s: DbSession, who: CurrentPrincipal) -> Respons
         for r in rows]})
 
 
-@router.get("/processes/{pid}/export.json", response_model=ExportOut, responses=refusals(*READ, 404))
-def export_json(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
+@router.get("/processes/{process_id}/export.json", response_model=ExportOut, responses=refusals(*READ, 404))
+def export_json(process_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
     """The process's provisions coded after PA-X (agreement, stage, provision, status) with each party's
     implementation level."""
-    p = svc.process(s, who, pid)
+    p = svc.process(s, who, process_id)
     return json_answer({"process": p.id, "rows": svc.export_rows(s, who, p)})
 
 
-@router.get("/processes/{pid}/export.csv", responses=media("text/csv", "the provisions as CSV", *READ, 404))
-def export_csv(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
-    p = svc.process(s, who, pid)
+@router.get("/processes/{process_id}/export.csv", responses=media("text/csv", "the provisions as CSV", *READ, 404))
+def export_csv(process_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
+    p = svc.process(s, who, process_id)
     rows = svc.export_rows(s, who, p)
     out = io.StringIO()
     if rows:
@@ -533,14 +533,14 @@ def actor_json(a: Any) -> dict[str, Any]:
             "title": a.title, "note": a.note, "source": svc.source_of(a)}
 
 
-@router.get("/actors/{aid}", response_model=ActorOut, responses=refusals(*READ, 404))
-def get_actor(aid: str, s: DbSession, who: CurrentPrincipal) -> Response:
-    return json_answer(actor_json(svc.actor(s, who, aid)))
+@router.get("/actors/{actor_id}", response_model=ActorOut, responses=refusals(*READ, 404))
+def get_actor(actor_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
+    return json_answer(actor_json(svc.actor(s, who, actor_id)))
 
 
-@router.get("/meetings/{mid}", response_model=MeetingFull, responses=refusals(*READ, 404))
-def get_meeting(mid: str, s: DbSession, who: CurrentPrincipal) -> Response:
-    m = svc.meeting(s, who, mid)
+@router.get("/meetings/{meeting_id}", response_model=MeetingFull, responses=refusals(*READ, 404))
+def get_meeting(meeting_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
+    m = svc.meeting(s, who, meeting_id)
     p = svc.process(s, who, m.process)
     return json_answer({**meeting_json(m), "changes": [
         {"record": c.idx, "changes": json.loads(c.changes), "reason": c.reason, "source": svc.source_of(c),
@@ -548,11 +548,11 @@ def get_meeting(mid: str, s: DbSession, who: CurrentPrincipal) -> Response:
         "statements": [statement_json(x) for x in svc.statements(s, who, p, meeting=m.id)]})
 
 
-@router.get("/points/{pid}", response_model=PointFull, responses=refusals(*READ, 404))
-def get_point(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
+@router.get("/points/{point_id}", response_model=PointFull, responses=refusals(*READ, 404))
+def get_point(point_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
     """A point: each party's current position, the history of positions, the wordings proposed, the
     implementation assessments and the statements about it."""
-    pt = svc.point(s, who, pid)
+    pt = svc.point(s, who, point_id)
     p = svc.process(s, who, pt.process)
     history = svc.positions(s, who, pt)
     current = dict.fromkeys(p.party_list)
@@ -581,11 +581,11 @@ def version_json(v: Any) -> dict[str, Any]:
             "at": _dt(v.at)}
 
 
-@router.get("/texts/{tid}", response_model=TextFull, responses=refusals(*READ, 404))
-def get_text(tid: str, s: DbSession, who: CurrentPrincipal) -> Response:
+@router.get("/texts/{text_id}", response_model=TextFull, responses=refusals(*READ, 404))
+def get_text(text_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
     """A joint text: its versions, every sign-off, and for each party whether it signed the current version and
     what changed since the version it last signed."""
-    t = svc.text(s, who, tid)
+    t = svc.text(s, who, text_id)
     p = svc.process(s, who, t.process)
     return json_answer({
         **text_json(t), "process": t.process, "versions": [version_json(v) for v in svc.versions(s, who, t)],
@@ -598,20 +598,20 @@ def get_text(tid: str, s: DbSession, who: CurrentPrincipal) -> Response:
                   for st in svc.signoff_panel(s, who, p, t)]})
 
 
-@router.get("/texts/{tid}/versions/{n}", response_model=VersionFull, responses=refusals(*READ, 404))
-def get_version(tid: str, n: Annotated[int, Path(ge=1, le=1_000_000)], s: DbSession,
+@router.get("/texts/{text_id}/versions/{version}", response_model=VersionFull, responses=refusals(*READ, 404))
+def get_version(text_id: str, version: Annotated[int, Path(ge=1, le=1_000_000)], s: DbSession,
                 who: CurrentPrincipal) -> Response:
-    t = svc.text(s, who, tid)
-    v = svc.version(s, who, t, n)
+    t = svc.text(s, who, text_id)
+    v = svc.version(s, who, t, version)
     return json_answer({**version_json(v), "body": v.body})
 
 
-@router.get("/texts/{tid}/diff", response_model=DiffOut, responses=refusals(*READ, 404))
-def get_diff(tid: str, s: DbSession, who: CurrentPrincipal,
+@router.get("/texts/{text_id}/diff", response_model=DiffOut, responses=refusals(*READ, 404))
+def get_diff(text_id: str, s: DbSession, who: CurrentPrincipal,
              from_version: Annotated[int, Query(alias="from", ge=1, le=1_000_000)],
              to_version: Annotated[int, Query(alias="to", ge=1, le=1_000_000)]) -> Response:
     """The word-level difference between two versions (any script)."""
-    t = svc.text(s, who, tid)
+    t = svc.text(s, who, text_id)
     pieces = svc.diff(s, who, t, from_version, to_version)
     n = worddiff.summary(pieces)
     return json_answer({"text": t.id, "from_version": from_version, "to_version": to_version,
@@ -670,11 +670,11 @@ class StatusBody(Written):
     source: dict[str, Any] | None = None
 
 
-@router.post("/processes/{pid}/status", status_code=201, response_model=ReceiptBody, responses=written())
-async def set_status(pid: str, body: StatusBody, rt: CurrentRuntime, s: DbSession,
+@router.post("/processes/{process_id}/status", status_code=201, response_model=ReceiptBody, responses=written())
+async def set_status(process_id: str, body: StatusBody, rt: CurrentRuntime, s: DbSession,
                      who: CurrentPrincipal) -> JSONResponse:
-    p = svc.process(s, who, pid)
-    payload = {"process": pid, **body.model_dump(mode="json", exclude_none=True, exclude={"audience"})}
+    p = svc.process(s, who, process_id)
+    payload = {"process": process_id, **body.model_dump(mode="json", exclude_none=True, exclude={"audience"})}
     return await _write(rt, s, who, "talks.status", body.audience, p, payload)
 
 
@@ -698,21 +698,21 @@ class MeetingBody(Written):
     id: Annotated[str | None, Field(max_length=64)] = None
 
 
-@router.post("/processes/{pid}/meetings", status_code=201, response_model=Created, responses=written(Created))
-async def record_meeting(pid: str, body: MeetingBody, rt: CurrentRuntime, s: DbSession,
+@router.post("/processes/{process_id}/meetings", status_code=201, response_model=Created, responses=written(Created))
+async def record_meeting(process_id: str, body: MeetingBody, rt: CurrentRuntime, s: DbSession,
                          who: CurrentPrincipal) -> JSONResponse:
-    p = svc.process(s, who, pid)
+    p = svc.process(s, who, process_id)
     mid = body.id or new_id(who.party, "meeting")
-    return await _write(rt, s, who, "talks.meeting", body.audience, p, {**body.meeting, "id": mid, "process": pid},
-                        id=mid)
+    payload = {**body.meeting, "id": mid, "process": process_id}
+    return await _write(rt, s, who, "talks.meeting", body.audience, p, payload, id=mid)
 
 
-@router.post("/meetings/{mid}/changes", status_code=201, response_model=ReceiptBody, responses=written())
-async def change_meeting(mid: str, body: Annotated[dict[str, Any], _body(k.MeetingUpdate, "meeting")],
+@router.post("/meetings/{meeting_id}/changes", status_code=201, response_model=ReceiptBody, responses=written())
+async def change_meeting(meeting_id: str, body: Annotated[dict[str, Any], _body(k.MeetingUpdate, "meeting")],
                          rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
-    m = svc.meeting(s, who, mid)
+    m = svc.meeting(s, who, meeting_id)
     p = svc.process(s, who, m.process)
-    return await _write(rt, s, who, "talks.meeting_update", None, p, {**body, "meeting": mid})
+    return await _write(rt, s, who, "talks.meeting_update", None, p, {**body, "meeting": meeting_id})
 
 
 class TrackBody(Written):
@@ -721,13 +721,13 @@ class TrackBody(Written):
     id: Annotated[str | None, Field(max_length=64)] = None
 
 
-@router.post("/processes/{pid}/tracks", status_code=201, response_model=Created, responses=written(Created))
-async def open_track(pid: str, body: TrackBody, rt: CurrentRuntime, s: DbSession,
+@router.post("/processes/{process_id}/tracks", status_code=201, response_model=Created, responses=written(Created))
+async def open_track(process_id: str, body: TrackBody, rt: CurrentRuntime, s: DbSession,
                      who: CurrentPrincipal) -> JSONResponse:
-    p = svc.process(s, who, pid)
+    p = svc.process(s, who, process_id)
     tid = body.id or new_id(who.party, "track")
     return await _write(rt, s, who, "talks.track", body.audience, p,
-                        {"id": tid, "process": pid, "name": body.name, "note": body.note}, id=tid)
+                        {"id": tid, "process": process_id, "name": body.name, "note": body.note}, id=tid)
 
 
 class PointBody(Written):
@@ -736,33 +736,33 @@ class PointBody(Written):
     id: Annotated[str | None, Field(max_length=64)] = None
 
 
-@router.post("/tracks/{tid}/points", status_code=201, response_model=Created, responses=written(Created))
-async def open_point(tid: str, body: PointBody, rt: CurrentRuntime, s: DbSession,
+@router.post("/tracks/{track_id}/points", status_code=201, response_model=Created, responses=written(Created))
+async def open_point(track_id: str, body: PointBody, rt: CurrentRuntime, s: DbSession,
                      who: CurrentPrincipal) -> JSONResponse:
-    t = svc.track(s, who, tid)
+    t = svc.track(s, who, track_id)
     p = svc.process(s, who, t.process)
     pid = body.id or new_id(who.party, "point")
-    payload: dict[str, Any] = {"id": pid, "track": tid, "title": body.title}
+    payload: dict[str, Any] = {"id": pid, "track": track_id, "title": body.title}
     if body.text is not None:
         payload["text"] = body.text
     return await _write(rt, s, who, "talks.point", body.audience, p, payload, id=pid)
 
 
-@router.post("/points/{pid}/positions", status_code=201, response_model=ReceiptBody, responses=written())
-async def state_position(pid: str, body: Annotated[dict[str, Any], _body(k.PositionState, "point")],
+@router.post("/points/{point_id}/positions", status_code=201, response_model=ReceiptBody, responses=written())
+async def state_position(point_id: str, body: Annotated[dict[str, Any], _body(k.PositionState, "point")],
                          rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     """State the caller's party's position on a point: proposed or counter-proposed (with the text), accepted
     (with the SHA-256 of the text accepted), rejected or reserved."""
-    pt = svc.point(s, who, pid)
+    pt = svc.point(s, who, point_id)
     p = svc.process(s, who, pt.process)
-    return await _write(rt, s, who, "talks.position", None, p, {**body, "point": pid})
+    return await _write(rt, s, who, "talks.position", None, p, {**body, "point": point_id})
 
 
-@router.post("/processes/{pid}/statements", status_code=201, response_model=ReceiptBody, responses=written())
-async def record_statement(pid: str, body: Annotated[dict[str, Any], _body(k.Statement, "process")],
+@router.post("/processes/{process_id}/statements", status_code=201, response_model=ReceiptBody, responses=written())
+async def record_statement(process_id: str, body: Annotated[dict[str, Any], _body(k.Statement, "process")],
                            rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
-    p = svc.process(s, who, pid)
-    return await _write(rt, s, who, "talks.statement", None, p, {**body, "process": pid})
+    p = svc.process(s, who, process_id)
+    return await _write(rt, s, who, "talks.statement", None, p, {**body, "process": process_id})
 
 
 class TextBody(Written):
@@ -775,32 +775,32 @@ class TextBody(Written):
     id: Annotated[str | None, Field(max_length=64)] = None
 
 
-@router.post("/processes/{pid}/texts", status_code=201, response_model=Created, responses=written(Created))
-async def write_text(pid: str, body: TextBody, rt: CurrentRuntime, s: DbSession,
+@router.post("/processes/{process_id}/texts", status_code=201, response_model=Created, responses=written(Created))
+async def write_text(process_id: str, body: TextBody, rt: CurrentRuntime, s: DbSession,
                      who: CurrentPrincipal) -> JSONResponse:
     """A joint text's first version, or (``id`` and ``supersedes``: the version it replaces) a new version, which
     needs fresh sign-offs."""
-    p = svc.process(s, who, pid)
+    p = svc.process(s, who, process_id)
     tid = body.id or new_id(who.party, "text")
-    payload = {**body.model_dump(exclude={"audience", "id"}, exclude_none=True), "id": tid, "process": pid}
+    payload = {**body.model_dump(exclude={"audience", "id"}, exclude_none=True), "id": tid, "process": process_id}
     return await _write(rt, s, who, "talks.text", body.audience, p, payload, id=tid)
 
 
-@router.post("/texts/{tid}/signoffs", status_code=201, response_model=ReceiptBody, responses=written())
-async def sign_text(tid: str, body: Annotated[dict[str, Any], _body(k.Signoff, "text")], rt: CurrentRuntime,
+@router.post("/texts/{text_id}/signoffs", status_code=201, response_model=ReceiptBody, responses=written())
+async def sign_text(text_id: str, body: Annotated[dict[str, Any], _body(k.Signoff, "text")], rt: CurrentRuntime,
                     s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     """Sign a version of a joint text: the body names the version and its exact SHA-256 (what the signer read);
     a hash that is not the current version's is refused and nothing is stored."""
-    t = svc.text(s, who, tid)
+    t = svc.text(s, who, text_id)
     p = svc.process(s, who, t.process)
-    return await _write(rt, s, who, "talks.signoff", None, p, {**body, "text": tid})
+    return await _write(rt, s, who, "talks.signoff", None, p, {**body, "text": text_id})
 
 
-@router.post("/points/{pid}/implementation", status_code=201, response_model=ReceiptBody, responses=written())
-async def assess(pid: str, body: Annotated[dict[str, Any], _body(k.Implementation, "point")], rt: CurrentRuntime,
+@router.post("/points/{point_id}/implementation", status_code=201, response_model=ReceiptBody, responses=written())
+async def assess(point_id: str, body: Annotated[dict[str, Any], _body(k.Implementation, "point")], rt: CurrentRuntime,
                  s: DbSession, who: CurrentPrincipal) -> JSONResponse:
     """State how far an agreed point is implemented (0 not started … 3 complete), with evidence: operations,
     exchanges or records that the caller may read."""
-    pt = svc.point(s, who, pid)
+    pt = svc.point(s, who, point_id)
     p = svc.process(s, who, pt.process)
-    return await _write(rt, s, who, "talks.implementation", None, p, {**body, "point": pid})
+    return await _write(rt, s, who, "talks.implementation", None, p, {**body, "point": point_id})
