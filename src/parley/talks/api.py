@@ -114,7 +114,8 @@ class MeetingOut(BaseModel):
     scheduled_start: str | None
     scheduled_note: str
     actual_start: str | None
-    duration_minutes: int | None
+    duration_minutes: int | None  # the least the stated duration allows
+    duration: FigureOut | None  # as stated: "fewer than 180"
     duration_note: str
     time_zone: str
     format: str
@@ -123,6 +124,13 @@ class MeetingOut(BaseModel):
     note: str
     source: SourceOut | None
     by: str
+
+
+class FigureOut(BaseModel):
+    """A figure as stated (``parley.records.figures.Figure``)."""
+    model_config = ConfigDict(extra="allow")
+    form: str
+    value: int | None = None
 
 
 class ChangeOut(BaseModel):
@@ -389,7 +397,9 @@ def meeting_json(m: Any) -> dict[str, Any]:
     return {"id": m.id, "record": m.idx, "process": m.process, "kind": m.kind, "number": m.number, "title": m.title,
             "status": m.status, "venue": m.venue_place(), "scheduled_start": _dt(m.scheduled_start),
             "scheduled_note": m.scheduled_note, "actual_start": _dt(m.actual_start),
-            "duration_minutes": m.duration_minutes, "duration_note": m.duration_note, "time_zone": m.time_zone,
+            "duration_minutes": m.duration_minutes,
+            "duration": d.model_dump(exclude_none=True) if (d := m.duration()) is not None else None,
+            "duration_note": m.duration_note, "time_zone": m.time_zone,
             "format": m.format, "delegations": m.delegation_list(),
             "participants": [a for a in m.participants.split(",") if a], "note": m.note,
             "source": svc.source_of(m), "by": m.author}

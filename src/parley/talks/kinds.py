@@ -31,6 +31,7 @@ from parley.parties.models import Party
 from parley.parties.naming import SLUG
 from parley.records import codes as spine
 from parley.records import ids
+from parley.records.figures import Figure, Stated, as_figure, to_columns
 from parley.records.format import ONLY, canonical_payload
 from parley.records.kinds import Context, Kind, ObjectLookup, Payload, Readers, Registry
 from parley.records.policy import ReadPolicy
@@ -151,8 +152,9 @@ class MeetingRecord(Payload):
     scheduled_start: AwareDatetime | None = None
     scheduled_note: Short = ""  # "early next week", when no time is set
     actual_start: AwareDatetime | None = None
-    duration_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 7)] | None = None
-    duration_note: Short = ""  # "less than three hours"
+    # How long it lasted, in minutes, as stated: a number, or a figure ("less than three hours": fewer than 180).
+    duration_minutes: Stated | None = None
+    duration_note: Short = ""  # the words of the source: "less than three hours"
     time_zone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
     format: Literal["in_person", "video", "mixed"] = "in_person"
     delegations: Annotated[list[Delegation], Field(max_length=10)] = []  # noqa: RUF012
@@ -176,7 +178,7 @@ class MeetingUpdate(Payload):
     scheduled_start: AwareDatetime | None = None
     scheduled_note: Short | None = None
     actual_start: AwareDatetime | None = None
-    duration_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 7)] | None = None
+    duration_minutes: Stated | None = None
     duration_note: Short | None = None
     format: Literal["in_person", "video", "mixed"] | None = None
     delegations: Annotated[list[Delegation], Field(max_length=10)] | None = None
@@ -482,14 +484,20 @@ def apply_meeting(ctx: Context) -> None:
     for i, a in enumerate(p.participants):
         _actor(ctx, a, f"participants.{i}")
     actual = _not_future(ctx, p.actual_start, "actual_start") if p.status == "held" else None
+    least, stated = _duration(p.duration_minutes)
     ctx.session.add(TalksMeeting(
         id=p.id, idx=ctx.idx, process=proc.id, kind=p.kind, number=p.number, title=p.title, status=p.status,
         venue=_json(p.venue), scheduled_start=p.scheduled_start.astimezone(UTC) if p.scheduled_start else None,
-        scheduled_note=p.scheduled_note, actual_start=actual, duration_minutes=p.duration_minutes,
-        duration_note=p.duration_note, time_zone=p.time_zone, format=p.format, delegations=delegations,
-        participants=",".join(p.participants), note=p.note, source=_json(p.source), author=author, party=party,
-        audience=ctx.record.audience.text(), updated_idx=ctx.idx))
+        scheduled_note=p.scheduled_note, actual_start=actual, duration_minutes=least,
+        duration_figure=stated, duration_note=p.duration_note, time_zone=p.time_zone, format=p.format,
+        delegations=delegations, participants=",".join(p.participants), note=p.note, source=_json(p.source),
+        author=author, party=party, audience=ctx.record.audience.text(), updated_idx=ctx.idx))
     proc.updated_idx = ctx.idx
+
+
+def _duration(v: int | Figure | None) -> tuple[int | None, str | None]:
+    """A meeting's duration as its columns: the least it allows in minutes, and the figure as stated."""
+    return to_columns(as_figure(v)) if v is not None else (None, None)
 
 
 def _shown(v: Any) -> Any:
@@ -527,7 +535,9 @@ def apply_meeting_update(ctx: Context) -> None:
     if p.actual_start is not None:
         change("actual_start", _not_future(ctx, p.actual_start, "actual_start"))
     if p.duration_minutes is not None:
-        change("duration_minutes", p.duration_minutes)
+        least, stated = _duration(p.duration_minutes)
+        change("duration_minutes", least)
+        change("duration_figure", stated)
     if p.duration_note is not None:
         change("duration_note", p.duration_note)
     if p.format is not None:

@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.db import UTC_DT, Base
+from parley.records.figures import Figure, from_columns
 
 
 def _list(csv: str) -> list[str]:
@@ -132,7 +133,8 @@ class TalksMeeting(Base):
     scheduled_start: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
     scheduled_note: Mapped[str] = mapped_column(String(200), nullable=False, default="")  # "early next week"
     actual_start: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
-    duration_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the least the figure allows
+    duration_figure: Mapped[str | None] = mapped_column(Text, nullable=True)  # as stated, unless exact (figures)
     duration_note: Mapped[str] = mapped_column(String(200), nullable=False, default="")  # "less than three hours"
     time_zone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
     format: Mapped[str] = mapped_column(String(16), nullable=False)  # in_person | video | mixed
@@ -147,6 +149,10 @@ class TalksMeeting(Base):
 
     def delegation_list(self) -> list[dict[str, Any]]:
         return list(json.loads(self.delegations or "[]"))
+
+    def duration(self) -> Figure | None:
+        """How long the meeting lasted, in minutes, as stated."""
+        return from_columns(self.duration_minutes, self.duration_figure)
 
     def venue_place(self) -> dict[str, Any] | None:
         return json.loads(self.venue) if self.venue else None

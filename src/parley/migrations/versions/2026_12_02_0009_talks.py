@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('scheduled_note', sa.String(length=200), nullable=False),
     sa.Column('actual_start', sa.DateTime(), nullable=True),
     sa.Column('duration_minutes', sa.Integer(), nullable=True),
+    sa.Column('duration_figure', sa.Text(), nullable=True),
     sa.Column('duration_note', sa.String(length=200), nullable=False),
     sa.Column('time_zone', sa.String(length=64), nullable=False),
     sa.Column('format', sa.String(length=16), nullable=False),
