@@ -266,3 +266,39 @@ def test_reads_of_talks_are_refused_to_press_and_unknown_objects_are_absent(clie
     for path in ("/api/talks/points/ua-point-x", "/api/talks/texts/ua-text-x", "/api/talks/meetings/ua-m-x",
                  "/api/talks/actors/ua-actor-x", "/api/talks/processes/ua-talks-x/board"):
         assert client.get(path, headers=h("icrc/auditor")).status_code == 404, path
+
+
+def test_an_ended_process_takes_no_meeting_or_sign_off_and_actors_must_be_readable_by_both_sides(client, demo):
+    h = demo.headers
+    p, _ = official(client, h)
+    own = ok(client.post("/api/talks/actors", json={"actor": {"names": ["Ostap Verkhovynets"], "acts_for": "ua"}},
+                         headers=h("ua/negotiator")))["id"]  # readable by Ukraine alone
+    shared = ok(client.post("/api/talks/actors", json={"actor": {"names": ["Lev Zarichnyi"], "acts_for": "ua"},
+                                                         "process": p}, headers=h("ua/negotiator")))["id"]
+    meeting = {"kind": "round", "title": "Round", "status": "planned", "delegations": [{"party": "ua", "head": own}]}
+    refused(client.post(f"/api/talks/processes/{p}/meetings", json={"meeting": meeting}, headers=h("ua/negotiator")),
+            422, "talks.actor_unseen")
+    meeting["delegations"] = [{"party": "ua", "head": shared}]
+    ok(client.post(f"/api/talks/processes/{p}/meetings", json={"meeting": meeting}, headers=h("ua/negotiator")))
+    tid = ok(client.post(f"/api/talks/processes/{p}/texts", json={"title": "T", "body": "Text."},
+                         headers=h("ua/negotiator")))["id"]
+    ok(client.post(f"/api/talks/processes/{p}/status", json={"status": "ended"}, headers=h("ru/negotiator")))
+    refused(client.post(f"/api/talks/processes/{p}/meetings", json={"meeting": meeting}, headers=h("ua/negotiator")),
+            409, "talks.status_ended")
+    refused(client.post(f"/api/talks/texts/{tid}/signoffs", json={"version": 1, "sha256": sha("Text.")},
+                        headers=h("ua/negotiator")), 409, "talks.status_ended")
+    # What each side says about the process goes on being recorded.
+    ok(client.post(f"/api/talks/processes/{p}/statements", json={"type": "assessment", "text": "It is over."},
+                   headers=h("ua/negotiator")))
+
+
+def test_operations_list_the_point_they_implement(client, demo):
+    h = demo.headers
+    _, t = official(client, h)
+    pt = ok(client.post(f"/api/talks/tracks/{t}/points", json={"title": "Corridors"},
+                        headers=h("icrc/mediator")))["id"]
+    op = ok(client.post("/api/operations", json={"plan": plan(implements=[pt])}, headers=h("ua/negotiator")))
+    got = client.get("/api/operations", params={"point": pt}, headers=h("ru/negotiator")).json()["operations"]
+    assert [(o["id"], o["implements"]) for o in got] == [(op["operation"], [pt])]
+    assert client.get("/api/operations", params={"point": "ua-point-none"}, headers=h("ru/negotiator")).json()[
+        "operations"] == []

@@ -75,6 +75,7 @@ class CoMediatorOut(BaseModel):
 
 class OperationOut(BaseModel):
     id: str
+    implements: list[str]  # the talks points it carries out
     kind: str
     title: str
     status: str
@@ -382,7 +383,8 @@ def operation_json(s: Any, who: Principal, op: Any, *, full: bool = False) -> di
     v, rows = svc.board(s, op)
     plan = svc.plan_of(v)
     out: dict[str, Any] = {
-        "id": op.id, "kind": op.kind, "title": op.title, "status": op.status, "mediator": op.mediator,
+        "id": op.id, "implements": [x for x in op.implements.split(",") if x],
+        "kind": op.kind, "title": op.title, "status": op.status, "mediator": op.mediator,
         "co_mediators": [{"party": p, "role": r} for p, r in op.co_mediator_roles], "parties": op.party_list,
         "version": op.version, "proposed_by": op.author,
         "window": {"start": _dt(v.window_start), "end": _dt(v.window_end)}, "time_zone": v.time_zone,
@@ -465,8 +467,13 @@ def alert_json(a: svc.Alert) -> dict[str, Any]:
 
 @router.get("/operations", response_model=Operations, responses=refusals(*READ))
 def list_operations(s: DbSession, who: CurrentPrincipal,
-                    status: Annotated[str | None, Query(max_length=16)] = None) -> Response:
-    return json_answer({"operations": [operation_json(s, who, o) for o in svc.operations(s, who, status=status)]})
+                    status: Annotated[str | None, Query(max_length=16)] = None,
+                    point: Annotated[str | None, Query(max_length=64, description="a talks point it implements")]
+                    = None) -> Response:
+    ops = svc.operations(s, who, status=status)
+    if point is not None:
+        ops = [o for o in ops if point in o.implements.split(",")]
+    return json_answer({"operations": [operation_json(s, who, o) for o in ops]})
 
 
 @router.get("/operations/{op_id}", response_model=OperationFull, responses=refusals(*READ, 404))

@@ -34,6 +34,9 @@ NOT_MEDIATOR = Code("talks.not_mediator", "'{party}' is not a mediator party; a 
 ACTOR_NAMES_TWICE = Code("talks.actor_names_twice", "the same name is given twice")
 WRONG_PROCESS = Code("talks.wrong_process", "{what} '{id}' belongs to process '{other}', not '{process}'")
 DELEGATION_PARTY = Code("talks.delegation_party", "delegation of '{party}': not a party or mediator of the process")
+ACTOR_UNSEEN = Code("talks.actor_unseen",
+                    "actor '{actor}' is not readable by the negotiators of '{party}'; register the actor with the "
+                    "process's audience")
 ACTOR_PARTY = Code("talks.actor_party", "actor '{actor}' acts for '{other}', not for '{party}'")
 PLANNED_STARTED = Code("talks.planned_started", "a planned meeting has not started; record it held to give its start")
 HELD_NEEDS_START = Code("talks.held_needs_start", "a meeting held needs the time it actually started")

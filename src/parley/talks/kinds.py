@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -32,7 +33,7 @@ from parley.parties.naming import SLUG
 from parley.records import codes as spine
 from parley.records import ids
 from parley.records.figures import Figure, Stated, as_figure, to_columns
-from parley.records.format import ONLY, canonical_payload
+from parley.records.format import ONLY, Audience, canonical_payload
 from parley.records.kinds import Context, Kind, ObjectLookup, Payload, Readers, Registry
 from parley.records.policy import ReadPolicy
 from parley.records.sources import Source
@@ -283,11 +284,18 @@ def _process(ctx: Context, pid: str, field: str = "process") -> TalksProcess:
     return p
 
 
-def _actor(ctx: Context, aid: str, field: str) -> TalksActor:
+def _actor(ctx: Context, aid: str, field: str, parties: Sequence[str] = (),
+           mediators: Sequence[str] = ()) -> TalksActor:
+    """An actor the author may read and, in a process, that the negotiators of each of its ``parties`` and
+    ``mediators`` may read too: a record names no one the other side cannot look up."""
     a = ctx.session.get(TalksActor, aid)
     if not _readable(ctx, "talks.actor", a):
         raise NotFound(C.NO_ACTOR, actor=aid, field=field)
     assert a is not None
+    aud = Audience.parse(a.audience)
+    for p in [*parties, *mediators]:
+        if not aud.admits(p, "mediator" if p in mediators else "belligerent", frozenset({"negotiator"}), a.party):
+            raise Unprocessable(C.ACTOR_UNSEEN, actor=aid, party=p, field=field)
     return a
 
 
@@ -400,7 +408,7 @@ def apply_process(ctx: Context) -> None:
         raise Forbidden(C.PROCESS_WHO)
     _require_audience(ctx, p.id, p.format, p.parties, p.mediators)
     for i, m in enumerate(p.intermediaries):
-        _actor(ctx, m.actor, f"intermediaries.{i}.actor")
+        _actor(ctx, m.actor, f"intermediaries.{i}.actor", p.parties, p.mediators)
         if m.acting_for is not None and m.acting_for not in (*p.parties, *p.mediators):
             raise Unprocessable(C.DELEGATION_PARTY, party=m.acting_for, field=f"intermediaries.{i}.acting_for")
     audience = ctx.record.audience.text()
@@ -460,7 +468,7 @@ def _delegations(ctx: Context, proc: TalksProcess, delegations: list[Delegation]
         seen.add(d.party)
         for j, a in enumerate([*([d.head] if d.head else []), *d.members]):
             where = f"{field}.{i}.head" if d.head and j == 0 else f"{field}.{i}.members"
-            actor = _actor(ctx, a, where)
+            actor = _actor(ctx, a, where, proc.party_list, proc.mediator_list)
             if actor.acts_for is not None and actor.acts_for != d.party:
                 raise Unprocessable(C.ACTOR_PARTY, actor=a, other=actor.acts_for, party=d.party, field=where)
     return json.dumps([d.model_dump(mode="json") for d in delegations], ensure_ascii=False)
@@ -479,10 +487,11 @@ def apply_meeting(ctx: Context) -> None:
     p: MeetingRecord = ctx.payload
     proc = _process(ctx, p.process)
     author, party = _in_process(ctx, proc)
+    _open_process(proc)
     _new_id(ctx, p.id, ctx.session.get(TalksMeeting, p.id), "meeting")
     delegations = _delegations(ctx, proc, p.delegations, "delegations")
     for i, a in enumerate(p.participants):
-        _actor(ctx, a, f"participants.{i}")
+        _actor(ctx, a, f"participants.{i}", proc.party_list, proc.mediator_list)
     actual = _not_future(ctx, p.actual_start, "actual_start") if p.status == "held" else None
     least, stated = _duration(p.duration_minutes)
     ctx.session.add(TalksMeeting(
@@ -511,6 +520,7 @@ def apply_meeting_update(ctx: Context) -> None:
     m = _meeting(ctx, p.meeting, "meeting")
     proc = _process(ctx, m.process)
     author, party = _in_process(ctx, proc)
+    _open_process(proc)
     if m.status == "cancelled":
         raise Conflict(C.MEETING_CLOSED, meeting=m.id, status=m.status, field="meeting")
     changes: dict[str, list[Any]] = {}
@@ -643,7 +653,7 @@ def apply_statement(ctx: Context) -> None:
         if p.joint_version is not None and p.joint_version > t.version:
             raise NotFound(C.NO_TEXT, text=f"{t.id} v{p.joint_version}", field="joint_version")
     if p.speaker is not None:
-        _actor(ctx, p.speaker, "speaker")
+        _actor(ctx, p.speaker, "speaker", proc.party_list, proc.mediator_list)
     if p.on_behalf is not None:
         _party(ctx, p.on_behalf, "on_behalf")
     src = p.source or Source()
@@ -692,6 +702,7 @@ def apply_signoff(ctx: Context) -> None:
     if not rules.is_party(ctx, proc):
         raise Forbidden(C.SIGNOFF_WHO, process=proc.id, party=party, field="text")
     _in_process(ctx, proc)
+    _open_process(proc)
     if p.version != text.version:
         raise Conflict(C.SIGNOFF_NOT_CURRENT, text=text.id, version=p.version, current=text.version, field="version")
     if p.sha256 != text.sha256:
