@@ -14,6 +14,7 @@ from parley.operations.kinds import KIND
 from parley.records.compose import compose
 from parley.records.kinds import parse_payload
 from tests.conftest import ORIGIN
+from tests.operations.test_api import live  # noqa: F401 — the live server fixture
 from tests.operations.test_lifecycle import NOW
 
 LINE = {"title": "Liaison line", "parties": ["ua", "ru"], "members": ["ua/liaison", "ru/liaison"],
@@ -96,3 +97,29 @@ def test_malformed_channels_are_refused(client, demo):
         with pytest.raises(Unprocessable) as err:
             parse_payload(KIND["channel.post"], both)
         assert err.value.params["reason"] == "channel.one"
+
+
+def test_standing_channels_from_the_command_line(live):  # noqa: F811 — the fixture imported above
+    from typer.testing import CliRunner
+
+    from parley.operations.cli import channel_app
+
+    url, demo = live
+    runner = CliRunner()
+
+    def cli(member: str, *args: str) -> str:
+        r = runner.invoke(channel_app, [*args, "--url", url, "--token", demo.token(member)])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    opened = cli("icrc/mediator", "open", "Liaison line", "--parties", "ua,ru", "--members", "ua/liaison,ru/liaison",
+                 "--mediator", "icrc", "--urgent-minutes", "20")
+    cid = opened.split()[1]
+    assert cid.startswith("icrc-channel-")
+    assert cid in cli("ru/liaison", "standing")
+    cli("ua/liaison", "say", cid, "Convoy waits at the bridge", "--urgent")
+    shown = " ".join(cli("ru/liaison", "read", cid, "--mark").split())
+    assert "Convoy waits at the bridge" in shown and "URGENT" in shown
+    assert "ru: read" in " ".join(cli("ua/liaison", "read", cid).split())
+    r = runner.invoke(channel_app, ["say", cid, "x", "--url", url, "--token", demo.token("ru/negotiator")])
+    assert r.exit_code != 0 and "designated members" in r.output

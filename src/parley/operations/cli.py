@@ -431,6 +431,72 @@ def channel_show(op_id: str, read: Annotated[bool, typer.Option(help="Send read 
                 pass  # not a recipient, or already read
 
 
+@channel_app.command("open")
+def channel_open(title: str,
+                 parties: Annotated[str, typer.Option(help="The parties, comma-separated: ua,ru")],
+                 members: Annotated[str, typer.Option(help="Designated members: ua/liaison,ru/liaison")],
+                 mediator: Annotated[str | None, typer.Option(help="Where unread urgent messages escalate")] = None,
+                 process: Annotated[str | None, typer.Option(help="The talks process it belongs to")] = None,
+                 point: Annotated[str | None, typer.Option(help="The talks point it belongs to")] = None,
+                 urgent_minutes: Annotated[int | None, typer.Option(help="Minutes to read an urgent message")] = None,
+                 note: str = "", audience: Annotated[str | None, typer.Option(help="Comma-separated audience")] = None,
+                 url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Open a standing channel between designated members of two or more parties (not tied to one operation)."""
+    channel: dict[str, object] = {"title": title, "parties": _split(parties), "members": _split(members), "note": note}
+    for name, value in (("mediator", mediator), ("process", process), ("point", point),
+                        ("urgent_read_minutes", urgent_minutes)):
+        if value is not None:
+            channel[name] = value
+    body: dict[str, object] = {"channel": channel}
+    if audience:
+        body["audience"] = _split(audience)
+    got = _call(url, token, "POST", "/api/channels", body)
+    out.print(f"channel {got['channel']}", markup=False)
+    _receipt(got)
+
+
+@channel_app.command("standing")
+def channel_standing(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False) -> None:
+    """The standing channels you may read."""
+    data = _call(url, token, "GET", "/api/channels")
+    if as_json:
+        out.print_json(data=data)
+        return
+    if not data["channels"]:
+        out.print("no standing channel")
+    for c in data["channels"]:
+        about = f" (talks {c['process']})" if c["process"] else ""
+        out.print(f"{c['id']}: {c['title']}{about} — {', '.join(c['members'])}; mediator {c['mediator'] or '-'}",
+                  markup=False)
+
+
+@channel_app.command("say")
+def channel_say(channel: str, text: str, urgent: bool = False, url: Url = "http://127.0.0.1:8000",
+                token: Token = "") -> None:
+    """Post to a standing channel (you must be one of its designated members or its mediator)."""
+    _receipt(_call(url, token, "POST", f"/api/channels/{channel}/messages", {"text": text, "urgent": urgent}))
+
+
+@channel_app.command("read")
+def channel_read(channel: str, mark: Annotated[bool, typer.Option(help="Send read receipts for what is shown")] = False,
+                 url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """A standing channel's messages with their receipts (fetching it delivers them to a designated member)."""
+    msgs = _call(url, token, "GET", f"/api/channels/{channel}")["messages"]
+    for m in msgs:
+        flags = (" [red]URGENT[/red]" if m["urgent"] else "") + (" [red]overdue[/red]" if m["overdue"] else "")
+        receipts = ", ".join(f"{p}: {'read' if 'read' in r else 'delivered'}" for p, r in m["receipts"].items())
+        out.print(f"#{m['record']} {m['at']} {m['by']}{flags}: {escape(m['text'])}  ({receipts or 'no receipts'})")
+        if mark:
+            try:
+                _call(url, token, "POST", f"/api/channels/{channel}/messages/{m['record']}/receipts", {"state": "read"})
+            except typer.Exit:
+                pass  # not addressed to the reader's party, or not a designated member
+
+
+def _split(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="ops")
     root.add_typer(zone_app, name="zone")
