@@ -78,22 +78,29 @@ def routers() -> list[APIRouter]:
     from parley.talks.api import router as talks
     from parley.web import explorer, routes
     from parley.web import parties as party_pages
-    from parley.web.operations import board, incidents, operation, propose, zones
+    from parley.web.operations import board, channels, incidents, operation, propose, zones
     from parley.web.people import access, family, inquiries, lists, registry, review
+    from parley.web.talks import board as talks_board
+    from parley.web.talks import meetings, points, process, processes, texts
 
-    operations_pages = [board.router, propose.router, operation.router, incidents.router, zones.router]
+    operations_pages = [board.router, propose.router, operation.router, incidents.router, zones.router,
+                        channels.router]
     people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router, access.router]
-    return [records, log, parties, operations, people, talks, *operations_pages, *people_pages,
+    # /talks/actors before /talks/{pid}
+    talks_pages = [processes.router, meetings.router, points.router, texts.router, talks_board.router, process.router]
+    return [records, log, parties, operations, people, talks, *operations_pages, *people_pages, *talks_pages,
             routes.router, party_pages.router, explorer.router]
 
 
 def register_commands(app: typer.Typer) -> None:
-    """Each capability's commands under ``parley`` (``parley ops …``, ``parley person …``)."""
+    """Each capability's commands under ``parley`` (``parley ops …``, ``parley person …``, ``parley talks …``)."""
     from parley.operations.cli import register as operations
     from parley.people.cli import register_commands as people
+    from parley.talks.cli import register as talks
 
     operations(app)
     people(app)
+    talks(app)
 
 
 def scenario(add: Callable[..., int]) -> dict[str, str]:
@@ -103,7 +110,9 @@ def scenario(add: Callable[..., int]) -> dict[str, str]:
     from parley.operations.scenario import records as operations
     from parley.people import scenario as people
     from parley.people.service import local_secret
+    from parley.talks.scenario import records as talks
 
+    talks(add)
     operations(add)
     people.records(add)
     inquiries = people.inquiries(add, local_secret)

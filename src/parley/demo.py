@@ -136,24 +136,9 @@ def scenario_records(origin: str, members: dict[str, DemoMember], inquiries: dic
         admin = f"{m.party}/admin" if f"{m.party}/admin" in members and m.handle != "admin" else "icrc/admin"
         add(admin, "member.create", "all", {"party": m.party, "handle": m.handle, "display_name": m.display_name,
                                             "roles": m.roles, "vkey": m.signer.vkey()}, local=credential_of(m))
-    # The second round of talks in Belarus, 3 March 2022 (seed 003), until the Talks capability holds rounds and
-    # joint texts: the communiqué as Ukraine's delegate read it out, and the Russian head of delegation's words.
+    # The talks of the seeds (rounds, points, the communiqué, the back channel) are the Talks capability's part of
+    # the demo (``parley.talks.scenario``); this note shows a narrow audience.
     clock[0] = _at("2022-03-03T18:00:00")
-    add("ua/negotiator", "record.note", "all", {"text": (
-        "Second round of talks, Belovezhskaya Pushcha, Belarus, 3 March 2022. The official communiqué as read out "
-        "by Mykhailo Podolyak: the parties reached an understanding on the joint provision of humanitarian "
-        "corridors for the evacuation of the civilian population, as well as for the delivery of medicines and "
-        "food to the places of the most fierce fighting. In areas where the evacuation of the population will "
-        "take place, a temporary ceasefire is possible for the duration of the humanitarian operation. To this "
-        "end, channels of communication and interaction will be organized in the very near future, and "
-        "appropriate logistics procedures will be formed. A third round is planned for the beginning of next "
-        "week. (Seed 003, Kommersant.)")})
-    add("ru/negotiator", "record.note", "all", {"text": (
-        "Second round of talks, Belarus, 3 March 2022. Vladimir Medinsky, head of the Russian delegation, "
-        "confirmed the agreement on humanitarian corridors and called it substantial progress: three issues were "
-        "discussed, military, international humanitarian and future political settlement; the positions are "
-        "absolutely clear, they are written down on points, and on some of them mutual understanding was found. "
-        "(Seed 003, Kommersant.)")})
     add("ua/liaison", "record.note", "party:ua,party:icrc", {"text": (
         "Internal to the Ukrainian side and the ICRC: liaison contact list for corridor operations to be "
         "exchanged through the mediator. (The demo's own note, to show a narrow audience.)")})

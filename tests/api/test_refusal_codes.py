@@ -18,10 +18,11 @@ from parley.parties import codes as party_codes
 from parley.people import codes as people_codes
 from parley.records import codes as record_codes
 from parley.records import figures, sources
+from parley.talks import codes as talks_codes
 from parley.web import i18n, refusals
 
 # A value for each parameter a template names, as the record kinds give them (labels are codes pages know).
-MODULES = (record_codes, party_codes, operation_codes, people_codes, audit_codes, figures, sources)
+MODULES = (record_codes, party_codes, operation_codes, people_codes, talks_codes, audit_codes, figures, sources)
 SAMPLES = {"status": "under way", "need": "proposed or acknowledged", "action": "suspend", "answer": "declined",
            "state": "delivered", "category": "women", "field": "plan.route", "place": "origin", "n": 14,
            "what": "a new version", "parties": "ru, ua", "w": 22.0, "s": 44.0, "e": 41.0,

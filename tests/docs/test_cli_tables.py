@@ -70,3 +70,39 @@ def test_persons_lists_review_and_inquiries(parley, client, demo):
         inquiry = json.loads(parley("ua/registrar", "inquiry", "show", ref, "--json").output)
         shows_whole(parley("ua/registrar", "inquiry", "show", ref, columns=WIDTH).output,
                     [ref, *(c["id"] for c in inquiry["candidates"])])
+
+
+def test_talks(parley):
+    def data(*args: str) -> dict:
+        return json.loads(parley("ua/negotiator", "talks", *args, "--json").output)
+
+    def shown(*args: str) -> str:
+        return parley("ua/negotiator", "talks", *args, columns=WIDTH).output
+
+    processes = data("list")["processes"]
+    assert {"ua-belarus-talks", "ua-azovstal-back-channel", "ru-military-channel"} <= {p["id"] for p in processes}
+    shows_whole(shown("list"), [p["id"] for p in processes])
+    for p in processes:
+        full = data("show", p["id"])
+        shows_whole(shown("show", p["id"]), [
+            p["id"], *(t["id"] for t in full["tracks"]), *(m["id"] for m in full["meetings"]),
+            *(t["id"] for t in full["texts"]), *(e["ref"] for e in full["timeline"]),
+            *(x["by"] for x in full["statuses"])])
+        board = data("board", p["id"])
+        shows_whole(shown("board", p["id"]), [*(board["parties"] if board["points"] else []),
+                                              *(pt["id"] for pt in board["points"])])
+        impl = data("implementation", p["id"])
+        shows_whole(shown("implementation", p["id"]), [r["point"] for r in impl["points"]])
+        for m in full["meetings"]:
+            meeting = data("meeting", "show", m["id"])
+            shows_whole(shown("meeting", "show", m["id"]), [m["id"], *(c["by"] for c in meeting["changes"])])
+        for t in full["texts"]:
+            text = data("text", "show", t["id"])
+            shows_whole(shown("text", "show", t["id"]), [
+                t["id"], *(v["by"] for v in text["versions"]), *(s["by"] for s in text["signoffs"])])
+        for pt in board["points"]:
+            point = data("point", "show", pt["id"])
+            shows_whole(shown("point", "show", pt["id"]), [pt["id"], *(x["party"] for x in point["positions"])])
+    actors = data("actors")["actors"]
+    assert len(actors) > 10
+    shows_whole(shown("actors"), [a["id"] for a in actors])

@@ -34,8 +34,9 @@ def test_every_command_is_documented():
 
 
 def _invocations(text: str):
-    """(words after ``parley``, the rest up to a shell separator) for each ``parley …`` in ``text``."""
-    for m in re.finditer(r"(?<![\w.-])parley((?: [a-z][\w-]*){1,2})(.*?)(?=&&|;|\||(?<![\w.-])parley |$)", text):
+    """(words after ``parley``, the rest up to a shell separator) for each ``parley …`` in ``text``: up to three
+    words, for a command of a group's sub-group (``parley talks meeting add``)."""
+    for m in re.finditer(r"(?<![\w.-])parley((?: [a-z][\w-]*){1,3})(.*?)(?=&&|;|\||(?<![\w.-])parley |$)", text):
         yield m.group(1).split(), m.group(2)
 
 
@@ -43,6 +44,7 @@ def wrong_commands(spans: list[Span]) -> list[str]:
     """Each ``parley …`` in ``spans`` that names no command, or an option its command does not have."""
     by_path = {c.path: c for c in commands()}
     top = {p.split()[0] for p in by_path}
+    subgroups = {p.rsplit(" ", 1)[0] for p in by_path if p.count(" ") == 2}  # "talks meeting"
     wrong = []
     for span in spans:
         for words, rest in _invocations(span.text):
@@ -53,10 +55,14 @@ def wrong_commands(spans: list[Span]) -> list[str]:
             if words[0] in groups() and len(words) == 1:
                 continue  # the group itself, e.g. "parley ops | zone"
             path = " ".join(words[:2]) if words[0] in groups() else words[0]
+            if path in subgroups:
+                if len(words) == 2:
+                    continue  # the sub-group itself, e.g. "parley talks meeting"
+                path = " ".join(words[:3])
             if path not in by_path:
                 wrong.append(f"{where}: no command {path!r}")
                 continue
-            tail = rest if path == " ".join(words) else " ".join(words[1:]) + rest
+            tail = rest if path == " ".join(words) else " ".join(words[len(path.split()):]) + rest
             for opt in re.findall(r"(?<![\w-])(--[a-z][\w-]*)", tail):
                 if opt not in by_path[path].options:
                     wrong.append(f"{where}: {path!r} has no option {opt}")
@@ -71,12 +77,16 @@ def test_the_docs_name_only_commands_and_options_that_exist():
 def test_the_checks_catch_what_they_are_for():
     fake = [Span("fake.md", 1, t) for t in (
         "parley ops propse PLAN.json", "parley opps list", "parley ops propose PLAN.json --ident X",
-        ".venv/bin/parley person list -q X", "parley decide A B same --note N && parley review --treshold 0.5")]
+        ".venv/bin/parley person list -q X", "parley decide A B same --note N && parley review --treshold 0.5",
+        "parley talks meeting add P T --kind round", "parley talks meeting ad P",
+        "parley talks text add P T --bodyfile F")]
     assert wrong_commands(fake) == [
         "fake.md:1: parley ops propse PLAN.json: no command 'ops propse'",
         "fake.md:1: parley opps list: no command 'opps'",
         "fake.md:1: parley ops propose PLAN.json --ident X: 'ops propose' has no option --ident",
-        "fake.md:1: parley decide A B same --note N && parley review --treshold 0.5: 'review' has no option --treshold"]
+        "fake.md:1: parley decide A B same --note N && parley review --treshold 0.5: 'review' has no option --treshold",
+        "fake.md:1: parley talks meeting ad P: no command 'talks meeting ad'",
+        "fake.md:1: parley talks text add P T --bodyfile F: 'talks text add' has no option --bodyfile"]
     assert "person list" not in undocumented_commands(fake) and "ops propose" in undocumented_commands(fake[:2])
     assert undocumented_commands([]) == [c.path for c in commands()]
     assert set(documented_routes([Span("f", 1, "GET /api/persons/{pid}?x=1 and `POST /api/zones`")])) == {

@@ -38,12 +38,18 @@ def test_audit_passes_and_remembers(sqlite_runtime, sqlite_demo, tmp_path):
     assert again.ok and again.old_size == report.size and again.size == report.size + 1
     everything = audit(rt, demo, tmp_path / "auditor-state", member="icrc/auditor")
     # The mediator's auditor checks every record but the families' inquiries, whose contact is read by
-    # registrars only (parley.records.policy).
+    # registrars only (parley.records.policy), and the records of the back channel and the military-to-military
+    # channel, closed to the two parties' negotiators (talks).
     with rt.sessions() as s:
         inquiries = s.query(LogEntry).filter(LogEntry.kind == "inquiry.file").count()
-    assert inquiries > 0 and everything.ok and everything.records_checked == everything.size - inquiries
+        closed = s.query(LogEntry).filter(LogEntry.audience == "only,party:ru/negotiator,party:ua/negotiator").count()
+    assert inquiries > 0 and closed > 0 and everything.ok
+    assert everything.records_checked == everything.size - inquiries - closed
     assert everything.proofs_checked == everything.records_checked and everything.checkpoints_checked == 2
-    assert everything.projections_compared["person"] > 50 and everything.projections_compared["operation"] == 3
+    # The exit from Azovstal names the point of the back channel it carries out, which the ICRC may not read: its
+    # auditor cannot recompute that operation, and skips it.
+    assert everything.projections_compared["person"] > 50
+    assert (everything.projections_compared["operation"], everything.projections_skipped["operation"]) == (2, 1)
 
 
 def test_edited_payload_is_detected(sqlite_runtime, sqlite_demo, tmp_path):

@@ -151,16 +151,6 @@ def test_seed_003_a_corridor_declared_by_one_side_is_not_an_agreed_one(read):
     assert all(o["id"] != c["id"] for o in read("/api/operations")["operations"])
 
 
-def test_seed_003_the_communique_as_ukraine_read_it_and_the_russian_heads_words(read):
-    # "Mr. Podolyak read out the official communiqué following the meeting." Medinsky "called it «substantial
-    # progress»" … "on some of them … managed to find mutual understanding".
-    notes = {n["author"]: n["payload"]["text"] for n in records(read, "record.note") if n["audience"] == "all"}
-    assert "read out by Mykhailo Podolyak" in notes["ua/negotiator"]
-    assert "channels of communication and interaction will be organized" in notes["ua/negotiator"]
-    assert "substantial progress" in notes["ru/negotiator"] and "mutual understanding" in notes["ru/negotiator"]
-    assert "channels of communication" not in notes["ru/negotiator"]  # communiqué text is not Russia's
-
-
 def test_every_figure_names_its_source_from_the_seeds_or_marked_as_not_from_them(read):
     for o in read("/api/operations")["operations"]:
         for st in read(f"/api/operations/{o['id']}")["outcomes"]["statements"]:

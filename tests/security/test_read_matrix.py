@@ -34,10 +34,11 @@ from parley.assembly import kinds
 from parley.auth import Principal, load_principal
 from parley.log.models import LogEntry
 from parley.records import sealing
-from parley.operations.models import Operation, Zone
+from parley.operations.models import Operation, StandingChannel, Zone
 from parley.parties.models import Member, Party
 from parley.people.models import AccessRequest, Inquiry, Person, PersonList
 from parley.records.policy import ReadPolicy, may_read_bundles
+from parley.talks.models import TalksActor, TalksMeeting, TalksPoint, TalksProcess, TalksText, TalksTrack
 from tests.conftest import Demo, database, load_demo_into, make_runtime
 
 # The one read policy over every kind the log accepts: what the server applies (``Runtime.policy``).
@@ -56,6 +57,7 @@ SECRETS = {
     "op_ua": "icrc-matrix-op",
     "zone_ua": "ua-matrix-zone",
     "access_ru": "icrc-matrix-access",
+    "process_ua_ru": "ua-matrix-back-channel",
 }
 
 
@@ -160,6 +162,7 @@ def _narrow_records(w: World) -> None:
     _post(w, "ua/negotiator", "/api/persons/ru-azov-0005/monitoring", {
         "observation": "contact", "date": "2022-07-03", "means": "letter", "note": "Лист через родину Гайдамаченків",
         "source": {"kind": "anonymous_officials", "quote": "Зв'язок із полоненим у Кречетовці підтримується"}})
+    _narrow_talks(w)
     sheet = "surname,first_name,birth_date,birth_place\nЩеглов-Камышинский,Аркадий,1988-07-30,Камышин-Заречный\n"
     r = w.client.post("/api/lists", headers=w.headers("ru/registrar"),
                       data={"title": "Список Камышинского лагеря", "default_category": "civilian"},
@@ -167,9 +170,44 @@ def _narrow_records(w: World) -> None:
     assert r.status_code == 201 and r.json()["accepted"] == 1, r.text
 
 
+def _narrow_talks(w: World) -> None:
+    """A back channel closed to the two parties' negotiators, with an actor, a meeting, a point with a wording, a
+    statement and a joint text; a Russia-only actor; a standing line between two liaison officers."""
+    closed = ["only", "party:ru/negotiator", "party:ua/negotiator"]
+    actor = _post(w, "ua/negotiator", "/api/talks/actors", {"audience": closed, "actor": {
+        "names": ["Ярополк Чорноморець-Вишневий"], "acts_for": "ua",
+        "title": "посередник з контактами на іншому боці"}})
+    _post(w, "ru/negotiator", "/api/talks/actors", {"audience": ["party:ru"], "actor": {
+        "names": ["Всеволод Стрижеватенков"], "acts_for": "ru", "body": "Управление внешних связей Стрижеватенкова"}})
+    p = _post(w, "ua/negotiator", "/api/talks/processes", {"id": SECRETS["process_ua_ru"], "process": {
+        "title": "Канал через Чорноморця-Вишневого", "format": "back_channel", "parties": ["ua", "ru"],
+        "intermediaries": [{"actor": actor["id"], "acting_for": "ua"}],
+        "note": "Зустрічі лише в Бердичівській ставці"}})
+    pid = p["id"]
+    _post(w, "ua/negotiator", f"/api/talks/processes/{pid}/meetings", {"meeting": {
+        "kind": "visit", "title": "Візит до Бердичівської ставки", "status": "held",
+        "actual_start": "2022-04-25T09:00:00Z",
+        "venue": {"name": "Бердичівська ставка", "position": [28.58, 49.89]}, "note": "Розмова тривала без перерви"}})
+    track = _post(w, "ua/negotiator", f"/api/talks/processes/{pid}/tracks", {"name": "Вихід із заводу Чорноморця"})
+    point = _post(w, "ua/negotiator", f"/api/talks/tracks/{track['id']}/points", {"title": "Умови виходу гарнізону"})
+    _post(w, "ua/negotiator", f"/api/talks/points/{point['id']}/positions", {
+        "position": "proposed", "text": "Гарнізон виходить через північну браму Чорноморця о світанку"})
+    _post(w, "ru/negotiator", f"/api/talks/processes/{pid}/statements", {
+        "type": "commitment", "text": "Стороне обеспечат цивилизованный выход через Вишневую балку", "language": "ru"})
+    _post(w, "ua/negotiator", f"/api/talks/processes/{pid}/texts", {
+        "title": "Умови Вишневої балки", "body": "Сторони погодили вихід через Вишневу балку під наглядом"})
+    _post(w, "icrc/mediator", "/api/channels", {"audience": ["party:icrc", "party:ru", "party:ua"], "channel": {
+        "title": "Лінія зв'язку Кременецького табору", "parties": ["ua", "ru"], "mediator": "icrc",
+        "members": ["ua/liaison", "ru/liaison"]}})
+    ch = next(c for c in w.client.get("/api/channels", headers=w.headers("ua/liaison")).json()["channels"]
+              if c["title"].startswith("Лінія зв'язку"))["id"]
+    _post(w, "ua/liaison", f"/api/channels/{ch}/messages", {"text": "Колона чекає біля Кременецького мосту"})
+
+
 WORD = re.compile(r"\w+")
-# Bare dates and numbers, enumerated words, time zone names: not what a leak is made of.
-DULL = re.compile(r"[\d\s\-:.TZ+/]+|[a-z_]+|[A-Z][a-z]+/[A-Za-z_]+")
+# Bare dates and numbers, enumerated words, time zone names, member ids (membership every member reads): not what
+# a leak is made of.
+DULL = re.compile(r"[\d\s\-:.TZ+/]+|[a-z_]+|[A-Z][a-z]+/[A-Za-z_]+|[a-z][a-z0-9-]*/[a-z][a-z0-9-]*")
 # Party names: the public inquiry form names the parties that take families' inquiries.
 PUBLIC_KINDS = {"party.create", "party.update", "deployment.init"}
 
@@ -290,8 +328,29 @@ def _samples(w: World) -> dict[str, list[str]]:
             "slug": list(s.execute(select(Party.slug)).scalars()),
             "party/handle": ["ua/registrar", "ru/admin", "icrc/auditor"],
             "fmt": ["csv", "xlsx"],
-            "path": [f"entries/000.p/{size}", f"0/000.p/{size}"],
+            "process_id": list(s.execute(select(TalksProcess.id)).scalars()),
+            "point_id": _one_per_audience(s, TalksPoint),
+            "track_id": _one_per_audience(s, TalksTrack),
+            "text_id": _one_per_audience(s, TalksText),
+            "version": ["1"],
+            "meeting_id": _one_per_audience(s, TalksMeeting),
+            "actor_id": _one_per_audience(s, TalksActor),
+            "channel_id": list(s.execute(select(StandingChannel.id)).scalars()),
+            "path": [f"entries/{_first_tile(size)}", f"0/{_first_tile(size)}"],
         }
+
+
+def _first_tile(size: int) -> str:
+    """The address of the first tile of a tree of ``size`` leaves: full (``000``) or partial (``000.p/<n>``)."""
+    return "000" if size >= 256 else f"000.p/{size}"
+
+
+def _one_per_audience(s: Any, table: Any) -> list[str]:
+    """One id of ``table`` for each (audience, author party): rows alike are read alike."""
+    seen: dict[tuple[str, str], str] = {}
+    for oid, aud, party in s.execute(select(table.id, table.audience, table.party).order_by(table.idx)).all():
+        seen.setdefault((aud, party), oid)
+    return sorted(seen.values())
 
 
 MOVED = {"/records/{index}"}
@@ -317,6 +376,11 @@ def _urls(w: World, paths: set[str]) -> list[str]:
             expanded = [path]
         elif names == ["party", "handle"]:
             expanded = [f"/members/{m}" for m in samples["party/handle"]]
+        elif len(names) > 1:
+            # Every combination of each parameter's samples (one address parameter after the other).
+            expanded = [path]
+            for name in names:
+                expanded = [u.replace("{" + name + "}", v, 1) for u in expanded for v in samples[name]]
         else:
             assert len(names) == 1, f"no samples for {path}"
             values = samples[names[0]]
@@ -394,7 +458,7 @@ def test_log_listings_and_record_pages_follow_the_policy(world):
 def test_entry_bundles_only_for_a_mediators_auditors(world):
     size = int(world.client.get("/log/checkpoint", headers=world.headers("ua/admin")).text.split("\n")[1])
     for who, p in world.principals.items():
-        r = world.client.get(f"/log/tile/entries/000.p/{size}", headers=world.headers(who))
+        r = world.client.get(f"/log/tile/entries/{_first_tile(size)}", headers=world.headers(who))
         assert r.status_code == (200 if may_read_bundles(p) else 403), who
     assert [m for m, p in world.principals.items() if may_read_bundles(p)] == ["icrc/auditor"]
 

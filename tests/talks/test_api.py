@@ -205,6 +205,13 @@ def test_a_back_channel_is_closed_to_its_negotiators(client, demo):
     got = client.get(f"/api/talks/meetings/{m}", headers=h("ru/negotiator")).json()
     assert got["delegations"][0]["head"] == kovalev and got["venue"]["name"] == "Mariupol"
     assert client.get(f"/api/talks/meetings/{m}", headers=h("icrc/mediator")).status_code == 404
+    # An operation reaches the mediators and liaison officers: it cannot name the back channel's point (its id would
+    # reach them), though both negotiators may read the point.
+    track = ok(client.post(f"/api/talks/processes/{p}/tracks", json={"name": "Exit"}, headers=h("ua/negotiator")))
+    point = ok(client.post(f"/api/talks/tracks/{track['id']}/points", json={"title": "Safe exit"},
+                           headers=h("ru/negotiator")))["id"]
+    refused(client.post("/api/operations", json={"plan": plan(implements=[point])}, headers=h("ua/negotiator")),
+            422, "operation.point_unseen")
     # A party outside the process cannot write in it (it cannot even read it).
     refused(client.post(f"/api/talks/processes/{p}/status", json={"status": "paused"}, headers=h("tr/observer")),
             404, "talks.process_not_found")

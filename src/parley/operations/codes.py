@@ -119,6 +119,9 @@ EMERGENCY_NOTICE = Code("operation.emergency_notice",
 REGION_FORM = Code("operation.region_form", "region is [west, south, east, north] in degrees")
 DESTINATION_TWICE = Code("operation.destination_twice", "give destinations (a list) or destination (one), not both")
 MEDIATOR_TWICE = Code("operation.mediator_twice", "a mediator is named twice")
+POINT_UNSEEN = Code("operation.point_unseen",
+                    "talks point '{point}' is not readable by '{party}', whom this operation's records reach; an "
+                    "operation names only a point everyone concerned may read")
 POINT_TWICE = Code("operation.point_twice", "a talks point is named twice")
 OUTCOME_EMPTY = Code("operation.outcome_empty", "an outcome states rows, a total or both")
 

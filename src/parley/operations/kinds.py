@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -498,9 +499,13 @@ def _check_plan(ctx: Context, plan: Plan, field: str, op_id: str) -> tuple[Any, 
                 raise Unprocessable(C.OFF_ROUTE, what=place.name, km=f"{gap / 1000:.1f}",
                                     tolerance=f"{limit / 1000:.1f}", field=f"{field}.{name}.position")
     for i, point in enumerate(plan.implements):
-        # A talks point, named through the objects the composition root lets records name (no import of talks).
+        # A talks point, named through the objects the composition root lets records name (no import of talks),
+        # that everyone the operation's records reach may read too: a back channel's point is not named here.
         if not ctx.sees("talks.point", point):
             raise NotFound(C.NO_POINT, point=point, field=f"{field}.implements.{i}")
+        for side in _operation_readers(ctx, plan):
+            if not ctx.sees("talks.point", point, side):
+                raise Unprocessable(C.POINT_UNSEEN, point=point, party=side.party, field=f"{field}.implements.{i}")
     start, _ = plan_rules.check_window(plan.window.start, plan.window.end, when, field)
     if plan.notice_waived:
         _check_waivers(ctx, plan, op_id, start, field)
@@ -508,6 +513,26 @@ def _check_plan(ctx: Context, plan: Plan, field: str, op_id: str) -> tuple[Any, 
         plan_rules.check_notice(start, when, r, plan.emergency, field)
     footprint = geo.buffer_m(shapes[0] if len(shapes) == 1 else shapes[0].union(shapes[1]), plan.buffer_m)
     return footprint, plan_rules.answer_by(when, start, r, plan.emergency or plan.notice_waived)
+
+
+@dataclass(frozen=True)
+class _Side:
+    """A party's liaison officers, as a reader: whom an operation's records reach."""
+
+    party: str
+    party_kind: str
+    roles: frozenset[str] = frozenset({"liaison"})
+
+
+def _operation_readers(ctx: Context, plan: Plan) -> list[_Side]:
+    """Every party an operation's records reach: its parties and mediators, the parties its audience names, and,
+    unless the audience is closed, every mediator (mediators read every open audience)."""
+    named = {t[6:].partition("/")[0] for t in ctx.record.audience.tokens if t.startswith("party:")}
+    slugs = {*plan.parties, *plan.mediator_list, *named}
+    kinds = {p.slug: p.kind for p in ctx.session.query(Party)}
+    if not ctx.record.audience.closed:
+        slugs |= {slug for slug, kind in kinds.items() if kind == "mediator"}
+    return [_Side(slug, kinds.get(slug, "belligerent")) for slug in sorted(slugs) if slug in kinds]
 
 
 def _check_waivers(ctx: Context, plan: Plan, op_id: str, start: datetime, field: str) -> None:
@@ -1034,9 +1059,9 @@ KIND = Registry(KINDS)
 POLICY = ReadPolicy(KIND)
 
 
-def _sees_operation(ctx: Context, ident: str) -> bool:
-    op = ctx.session.get(Operation, ident)
-    return op is not None and POLICY.may_read(ctx, "operation.propose", op.audience, op.party)
+def _sees_operation(s: Any, who: Any, ident: str) -> bool:
+    op = s.get(Operation, ident)
+    return op is not None and POLICY.may_read(who, "operation.propose", op.audience, op.party)
 
 
 # What other capabilities' records may name (``Context.sees``): talks name the operations that implement a point.

@@ -201,7 +201,7 @@ def records(add: Add) -> None:
         destinations=[{"name": "Novoazovsk (medical facility)", "position": NOVOAZOVSK},
                       {"name": "Olenivka", "position": OLENIVKA}],
         window={"start": "2022-05-16T14:00:00Z", "end": "2022-05-23T00:00:00Z"}, buffer_m=1500,
-        emergency=True, notice_waived=True, implements=["ru-azovstal-stop-and-leave"],
+        emergency=True, notice_waived=True,
         convoy={"vehicles": 0, "description": "buses; the seriously wounded carried out on stretchers",
                 "markings": ""},
         notes="The Ukrainian military stop hostilities and leave the plant into the custody of the other side; "

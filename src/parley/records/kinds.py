@@ -127,11 +127,12 @@ class Context:
     # of that id exists that the author may read. A capability names another's object by this name only.
     objects: Mapping[str, ObjectLookup] = field(default_factory=dict)
 
-    def sees(self, name: str, object_id: str) -> bool:
-        """Is there an object ``name`` (``"talks.point"``) of id ``object_id`` that this record's author may read?
-        False for one it may not read, as for one that does not exist, and for a name no capability serves."""
+    def sees(self, name: str, object_id: str, reader: rules.Actor | None = None) -> bool:
+        """Is there an object ``name`` (``"talks.point"``) of id ``object_id`` that this record's author (or
+        ``reader``: a party in some role, whom the record would show the id to) may read? False for one it may not
+        read, as for one that does not exist, and for a name no capability serves."""
         lookup = self.objects.get(name)
-        return lookup is not None and lookup(self, object_id)
+        return lookup is not None and lookup(self.session, reader or self, object_id)
 
     def stage(self, table: Table, row: dict[str, Any]) -> None:
         """Insert ``row`` into ``table`` at the end of the batch, with the batch's other rows for that table
@@ -170,7 +171,7 @@ class Context:
 
 Manager = rules.Actor
 # Whether an object exists that a record's author may read (``Context.sees``).
-ObjectLookup = Callable[[Context, str], bool]
+ObjectLookup = Callable[[Session, rules.Actor, str], bool]
 
 
 def has_active_admin(s: Session, party: str) -> bool:

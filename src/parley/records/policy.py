@@ -24,10 +24,11 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from parley.log.models import LogEntry
 from parley.records.format import Audience
-from parley.records.kinds import Context, Kind, ObjectLookup, Readers
+from parley.records.kinds import Kind, ObjectLookup, Readers
 
 _NOBODY = Readers(frozenset())
 
@@ -92,10 +93,10 @@ def record_lookup(kinds: Mapping[str, Kind]) -> ObjectLookup:
     author may read (through the read policy over ``kinds``)? Evidence that names a record by its index."""
     policy = ReadPolicy(kinds)
 
-    def lookup(ctx: Context, ref: str) -> bool:
+    def lookup(s: Session, who: Reader, ref: str) -> bool:
         if not ref.isdigit():
             return False
-        row = ctx.session.execute(select(LogEntry.kind, LogEntry.audience, LogEntry.party)
-                                  .where(LogEntry.idx == int(ref))).first()
-        return row is not None and policy.may_read_record(ctx, row.kind, row.audience, row.party)
+        row = s.execute(select(LogEntry.kind, LogEntry.audience, LogEntry.party)
+                        .where(LogEntry.idx == int(ref))).first()
+        return row is not None and policy.may_read_record(who, row.kind, row.audience, row.party)
     return lookup

@@ -515,7 +515,8 @@ def export_json(process_id: str, s: DbSession, who: CurrentPrincipal) -> Respons
     return json_answer({"process": p.id, "rows": svc.export_rows(s, who, p)})
 
 
-@router.get("/processes/{process_id}/export.csv", responses=media("text/csv", "the provisions as CSV", *READ, 404))
+@router.get("/processes/{process_id}/export.csv", response_class=Response,
+            responses=media("text/csv", "the provisions as CSV", *READ, 404))
 def export_csv(process_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
     p = svc.process(s, who, process_id)
     rows = svc.export_rows(s, who, p)

@@ -25,14 +25,15 @@ NO_TRACK = Code("talks.track_not_found", "no track '{track}'")
 NO_POINT = Code("talks.point_not_found", "no point '{point}'")
 NO_TEXT = Code("talks.text_not_found", "no joint text '{text}'")
 NO_EVIDENCE = Code("talks.evidence_not_found", "no {kind} '{ref}' that you may read")
-EXISTS = Code("talks.exists", "{what} '{id}' already exists")
+EXISTS = Code("talks.exists", "{what} '{ident}' already exists")
 
 # -- the shape of a record -----------------------------------------------------------------------------------
 PARTIES_TWICE = Code("talks.parties_twice", "a party is listed twice")
 NOT_BELLIGERENT = Code("talks.not_belligerent", "'{party}' is not a belligerent party; the parties to talks are")
 NOT_MEDIATOR = Code("talks.not_mediator", "'{party}' is not a mediator party; a process's mediators must be")
 ACTOR_NAMES_TWICE = Code("talks.actor_names_twice", "the same name is given twice")
-WRONG_PROCESS = Code("talks.wrong_process", "{what} '{id}' belongs to process '{other}', not '{process}'")
+WRONG_PROCESS = Code("talks.wrong_process", "{what} '{ident}' belongs to process '{other}', not '{process}'")
+VENUE_POSITION = Code("talks.venue_position", "a position is [longitude, latitude] within -180..180 and -90..90")
 DELEGATION_PARTY = Code("talks.delegation_party", "delegation of '{party}': not a party or mediator of the process")
 ACTOR_UNSEEN = Code("talks.actor_unseen",
                     "actor '{actor}' is not readable by the negotiators of '{party}'; register the actor with the "

@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.parties.models import Party
@@ -132,7 +133,7 @@ class Venue(Payload):
     @classmethod
     def _on_earth(cls, v: list[float] | None) -> list[float] | None:
         if v is not None and not (-180 <= v[0] <= 180 and -90 <= v[1] <= 90):
-            raise ValueError("a position is [longitude, latitude] within -180..180 and -90..90")
+            raise Invalid(C.VENUE_POSITION)
         return v
 
 
@@ -305,7 +306,8 @@ def _meeting(ctx: Context, mid: str, field: str, process: TalksProcess | None = 
         raise NotFound(C.NO_MEETING, meeting=mid, field=field)
     assert m is not None
     if process is not None and m.process != process.id:
-        raise Unprocessable(C.WRONG_PROCESS, what="meeting", id=mid, other=m.process, process=process.id, field=field)
+        raise Unprocessable(C.WRONG_PROCESS, what="meeting", ident=mid, other=m.process, process=process.id,
+                            field=field)
     return m
 
 
@@ -323,7 +325,7 @@ def _point(ctx: Context, pid: str, field: str, process: TalksProcess | None = No
         raise NotFound(C.NO_POINT, point=pid, field=field)
     assert p is not None
     if process is not None and p.process != process.id:
-        raise Unprocessable(C.WRONG_PROCESS, what="point", id=pid, other=p.process, process=process.id, field=field)
+        raise Unprocessable(C.WRONG_PROCESS, what="point", ident=pid, other=p.process, process=process.id, field=field)
     return p
 
 
@@ -333,7 +335,7 @@ def _text(ctx: Context, tid: str, field: str, process: TalksProcess | None = Non
         raise NotFound(C.NO_TEXT, text=tid, field=field)
     assert t is not None
     if process is not None and t.process != process.id:
-        raise Unprocessable(C.WRONG_PROCESS, what="text", id=tid, other=t.process, process=process.id, field=field)
+        raise Unprocessable(C.WRONG_PROCESS, what="text", ident=tid, other=t.process, process=process.id, field=field)
     return t
 
 
@@ -351,7 +353,7 @@ def _json(value: Payload | None) -> str | None:
 def _new_id(ctx: Context, ident: str, row: Any, what: str) -> None:
     ids.require_own(ctx, ident, "id", what)
     if row is not None:
-        raise Conflict(C.EXISTS, what=what, id=ident, field="id")
+        raise Conflict(C.EXISTS, what=what, ident=ident, field="id")
 
 
 def _member(ctx: Context) -> tuple[str, str]:
@@ -768,8 +770,8 @@ POLICY = ReadPolicy(KIND)
 
 
 def _sees(table: Any, kind: str) -> ObjectLookup:
-    def lookup(ctx: Context, ident: str) -> bool:
-        return _readable(ctx, kind, ctx.session.get(table, ident))
+    def lookup(s: Session, who: Any, ident: str) -> bool:
+        return _readable(who, kind, s.get(table, ident))
     return lookup
 
 

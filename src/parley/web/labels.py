@@ -21,7 +21,7 @@ KIND_LABELS: dict[str, str] = {
     "operation.movement": N_("Movement of a convoy"), "operation.outcome": N_("Outcome of an operation"),
     "incident.report": N_("Incident reported"), "zone.declare": N_("Zone declared"),
     "zone.withdraw": N_("Zone withdrawn"), "channel.post": N_("Message in a liaison channel"),
-    "channel.receipt": N_("Receipt of a message"),
+    "channel.receipt": N_("Receipt of a message"), "channel.open": N_("Standing channel opened"),
     "operation.waiver": N_("Notice waived for an operation"), "corridor.declare": N_("Corridor declared by one side"),
     "person.register": N_("Person registered"), "person.update": N_("Report on a person corrected"),
     "person.event": N_("Status event of a person"), "list.import": N_("List imported"),
@@ -32,6 +32,12 @@ KIND_LABELS: dict[str, str] = {
     "retention.rules": N_("Retention rules of a party"),
     "match.decide": N_("Match decision"), "inquiry.file": N_("Inquiry filed"),
     "inquiry.decide": N_("Decision on an inquiry"),
+    "talks.process": N_("Talks process opened"), "talks.status": N_("Status of a talks process"),
+    "talks.actor": N_("Actor of talks registered"), "talks.meeting": N_("Round or meeting recorded"),
+    "talks.meeting_update": N_("Round or meeting changed"), "talks.track": N_("Track of talks opened"),
+    "talks.point": N_("Point of talks opened"), "talks.position": N_("Position on a point"),
+    "talks.statement": N_("Statement in talks"), "talks.text": N_("Joint text version"),
+    "talks.signoff": N_("Sign-off of a joint text"), "talks.implementation": N_("Implementation of a point assessed"),
 }
 
 ROLE_LABELS: dict[str, str] = {
@@ -191,6 +197,16 @@ FIELD_NAMES: dict[str, str] = {
     "inquiry": N_("Inquiry"), "sought": N_("Sought person"), "relationship": N_("Relationship to the sought person"),
     "contact": N_("How the family is reached"), "file": N_("File"), "mapping": N_("Columns"),
     "report": N_("Report"), "filename": N_("File"), "sha256": N_("File"),
+    # talks
+    "format": N_("Format"), "level": N_("Level"), "said_on": N_("Said on"), "since": N_("Since (date)"),
+    "as_of": N_("As of (date)"), "language": N_("Language"), "scheduled_start": N_("Scheduled start"),
+    "actual_start": N_("Actual start"), "duration_minutes": N_("Duration (minutes)"),
+    "number": N_("Number of the round"), "body": N_("Text"), "speaker": N_("Speaker"),
+    "on_behalf": N_("On behalf of"), "venue": N_("Venue"), "venue.name": N_("Venue"),
+    "venue.position": N_("Position of the venue"), "joint_text": N_("Joint text"), "evidence": N_("Evidence"),
+    "evidence.ref": N_("Evidence"), "process": N_("Process"), "track": N_("Track"), "point": N_("Point"),
+    "meeting": N_("Round or meeting"), "delegations": N_("Delegations"), "delegations.head": N_("Head of delegation"),
+    "intermediaries": N_("Intermediaries"), "mediators": N_("Mediators"),
 }
 
 

@@ -35,6 +35,7 @@ from parley.parties import codes as party_codes
 from parley.people import codes as people_codes
 from parley.records import codes as record_codes
 from parley.records import figures, sources
+from parley.talks import codes as talks_codes
 from parley.web import i18n
 from parley.web.i18n import N_, NP_, Message, Plural
 from parley.web.labels import (
@@ -285,6 +286,22 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "zone.withdraw_who": N_("Only the party that declared a zone withdraws it."),
     "channel.who": N_("Only the mediator and the parties concerned use an operation's channel."),
     "channel.receipt_who": N_("Only a party the message was sent to gives a receipt for it."),
+    "channel.not_found": N_("There is no such channel, or you may not read it."),
+    "channel.one": N_("A message goes either to an operation's channel or to a standing channel: name one."),
+    "channel.exists": N_("A channel {channel} already exists."),
+    "channel.open_who": N_("A standing channel is opened by one of its parties or by its mediator."),
+    "channel.member": N_("{member} is not an active member of one of the channel's parties or of its mediator."),
+    "channel.member_role": N_("{member} is not a negotiator, liaison officer or admin, who use channels."),
+    "channel.side": N_("Designate at least one member of {party}."),
+    "channel.standing_who": N_("Only the channel's designated members and its mediator use it."),
+    "channel.audience": N_("A message to a standing channel takes the channel's audience."),
+    "channel.not_in_standing": N_("Record {record} is not a message of channel {channel}."),
+    "channel.member_twice": N_("A member is designated twice."),
+    "operation.process_not_found": N_("There is no such talks process, or you may not read it."),
+    "operation.point_not_found": N_("There is no such talks point, or you may not read it: {point}."),
+    "operation.point_unseen": N_("The talks point {point} is not readable by {party}, whom this operation's records "
+                                 "reach: an operation names only a point everyone concerned may read."),
+    "operation.point_twice": N_("A talks point is named twice."),
     "operation.party_not_concerned":
         N_("Your party is not concerned by this operation; only the parties it concerns answer."),
     "operation.status_by_mediator": N_("Only the organising mediator ({mediator}) changes the status of an operation."),
@@ -539,6 +556,64 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "list.xml_sheet": N_("Excel 2003 XML spreadsheets are not read; save the file as .xlsx or CSV."),
     "list.too_many_lines": N_("The file has more than {limit} lines, more than Excel can open."),
     "list.csv_unreadable": N_("The CSV file cannot be read after row {row}."),
+    # -- talks ---------------------------------------------------------------------------------------------------------
+    "talks.members_only": N_("Only members state what happens in talks."),
+    "talks.not_in_process": N_("{party} takes no part in this process; only its parties and mediators write in it."),
+    "talks.position_who": N_("Only a party to the process states a position; {party} is not one of its parties."),
+    "talks.signoff_who": N_("Only a party to the process signs its texts; {party} is not one of its parties."),
+    "talks.process_who": N_("A process is opened by one of its parties or mediators."),
+    "talks.process_not_found": N_("There is no such process, or you may not read it."),
+    "talks.actor_not_found": N_("There is no such actor ({actor}), or you may not read it."),
+    "talks.meeting_not_found": N_("There is no such meeting, or you may not read it."),
+    "talks.track_not_found": N_("There is no such track, or you may not read it."),
+    "talks.point_not_found": N_("There is no such point, or you may not read it."),
+    "talks.text_not_found": N_("There is no such joint text, or you may not read it."),
+    "talks.evidence_not_found": N_("There is no evidence «{ref}» that you may read."),
+    "talks.exists": N_("This identifier is already taken."),
+    "talks.parties_twice": N_("A party is listed twice."),
+    "talks.not_belligerent": N_("{party} is not a belligerent party; the parties to talks are."),
+    "talks.not_mediator": N_("{party} is not a mediator party; a process's mediators must be."),
+    "talks.actor_names_twice": N_("The same name is given twice."),
+    "talks.wrong_process": N_("This belongs to another process ({other}), not to {process}."),
+    "talks.delegation_party":
+        N_("{party} is not a party or mediator of the process, or its delegation is given twice."),
+    "talks.actor_party": N_("{actor} acts for {other}, not for {party}."),
+    "talks.actor_unseen":
+        N_("The negotiators of {party} may not read {actor}; register the actor with the process's audience."),
+    "talks.planned_started": N_("A planned meeting has not started yet; record it as held to give its start."),
+    "talks.held_needs_start": N_("A meeting held needs the time it actually started."),
+    "talks.held_in_future": N_("A meeting cannot have been held at {start}: that is after the record's time."),
+    "talks.nothing_changed": N_("The change names nothing to change."),
+    "talks.venue_position": N_("A position is longitude, latitude: within −180…180 and −90…90."),
+    "talks.meeting_closed": N_("This meeting was held or cancelled; it can no longer change."),
+    "talks.status_same": N_("The process already has this status."),
+    "talks.status_ended": N_("The process has ended; it can no longer change."),
+    "talks.resume_active": N_("Only a paused or frozen process resumes."),
+    "talks.position_text": N_("A proposal or a counter-proposal carries the wording it proposes."),
+    "talks.position_hash": N_("An acceptance names the SHA-256 of the wording it accepts."),
+    "talks.text_hash": N_("SHA-256 {sha256} is not the hash of the text given ({expected})."),
+    "talks.unknown_text": N_("No wording with SHA-256 {sha256} was proposed on this point."),
+    "talks.point_closed": N_("This point is withdrawn."),
+    "talks.signoff_not_current":
+        N_("Version {version} is no longer the current one (the current is version {current}); nothing was signed. "
+           "Read the current version and sign it."),
+    "talks.signoff_hash":
+        N_("SHA-256 {sha256} is not the hash of version {version} ({expected}); nothing was signed."),
+    "talks.signed": N_("{party} has already signed version {version}."),
+    "talks.text_same": N_("This is the same text as version {version}; there is nothing new to sign."),
+    "talks.text_not_current":
+        N_("This version replaces version {supersedes}, but the current version is {current}. Reload the page."),
+    "talks.not_agreed":
+        N_("This point has not reached mutual understanding; only an agreed point is implemented."),
+    "talks.evidence_twice": N_("The evidence «{ref}» is listed twice."),
+    "talks.audience_party":
+        N_("The record must be readable by the negotiators of {party}, a party or mediator of this process."),
+    "talks.narrow_closed":
+        N_("A back channel or a military-to-military channel is read only by the negotiators of its parties and "
+           "mediators: close the audience with “only”."),
+    "talks.narrow_token":
+        N_("A back channel or a military-to-military channel is read only by the negotiators of its parties and "
+           "mediators; {token} is not allowed."),
     # -- a party's audit of the log (parley log verify) -----------------------------------------------------------
     "audit.went_back": N_("The log went back from size {old_size} to {new_size}."),
     "audit.two_roots": N_("The log signed two different roots for size {size}."),
@@ -568,7 +643,7 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
         N_("The stored checkpoint was kept; share the evidence with the other parties and their witnesses."),
 }
 CODES: tuple[Code, ...] = tuple({c.code: c for m in (record_codes, party_codes, operation_codes, people_codes,
-                                                     audit_codes, figures, sources)
+                                                     talks_codes, audit_codes, figures, sources)
                                  for c in m.CODES}.values())
 _NAMES_FIELD = {c.code for c in CODES if "{field}" in c.template}
 

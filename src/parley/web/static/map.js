@@ -127,6 +127,15 @@
       m.addTo(map);
       if (data.mode === "view") bounds.extend(m.getLatLng());
     });
+    // Places named by a record (a meeting's venue): a marker, its lines and a link in the popup.
+    (data.places || []).forEach((pl) => {
+      if (!pl.position) return;
+      const m = L.circleMarker(ll(pl.position), { radius: 7, color: "#fff", weight: 2, fillColor: "#5b2a86",
+        fillOpacity: 1, interactive, className: "venue" });
+      if (interactive) m.bindPopup(popup(pl.name, pl.lines || [], pl.url));
+      m.addTo(map);
+      if (data.mode === "view") bounds.extend(m.getLatLng());
+    });
     (data.events || []).forEach((e) => {
       const m = L.circleMarker(ll(e.position), { radius: 5, color: "#222", weight: 1, fillColor: "#f2c94c",
         fillOpacity: 1, interactive, className: "movement" });
