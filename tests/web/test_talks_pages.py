@@ -370,3 +370,14 @@ def test_the_boards_side_by_side_with_paging(client, demo):
     assert 'id="statement-form"' in page and 'id="meeting-form"' not in page and 'id="status-form"' not in page
     assert 'id="signoff-form"' not in client.get(f"/talks/texts/{t.text}").text
     sign_out(client)
+
+
+def test_the_back_channels_point_lists_the_operation_its_assessments_cite(sqlite_client, sqlite_demo):
+    # The demo's safe-exit term (seed 000) is the back channel's; the exit operation reaches the ICRC and cannot
+    # name it, so the point's page shows the operation through the evidence of Ukraine's assessments.
+    sign_in(sqlite_client, sqlite_demo, "ua/negotiator")
+    page = sqlite_client.get("/talks/points/ru-azovstal-stop-and-leave")
+    assert page.status_code == 200
+    row = re.search(r'<tr data-operation="ua-azovstal-exit">.*?</tr>', page.text, re.S)
+    assert row is not None and "cited as evidence by" in row.group(0)
+    assert "names this point" not in row.group(0)

@@ -33,17 +33,25 @@ IMPLEMENTATION_FIELDS = {"level", "evidence", "as_of", "note"}
 EVIDENCE_ROWS = 3
 
 
-def _operations(s: Session, who: Principal, point: str, lang: str) -> list[dict[str, Any]]:
-    """The operations the member may read that name ``point`` as one they implement, each with the figures each
-    party stated (its total as stated, else what its rows add up to)."""
+def _operations(s: Session, who: Principal, point: str, lang: str, assessments: list[Any]) -> list[dict[str, Any]]:
+    """The operations the member may read that name ``point`` as one they implement, or that an assessment of the
+    point cites as evidence (a back channel's point, which an operation reaching others cannot name), each with the
+    figures each party stated (its total as stated, else what its rows add up to)."""
+    cited: dict[str, set[str]] = {}
+    for a in assessments:
+        for e in a.evidence_list():
+            if e["kind"] == "operation":
+                cited.setdefault(e["ref"], set()).add(a.party)
     out = []
     for op in ops.operations(s, who):
-        if point not in op.implements.split(","):
+        named = point in op.implements.split(",")
+        if not named and op.id not in cited:
             continue
         table = ops.outcomes(s, who, op)
         figures = [{"party": st.party, "at": st.at, "idx": st.idx,
                     "total": figure_text(lang, st.stated_total or st.rows_sum)} for st in table.statements]
-        out.append({"op": op, "figures": figures, "differ": table.totals_differ})
+        out.append({"op": op, "figures": figures, "differ": table.totals_differ, "named": named,
+                    "cited_by": sorted(cited.get(op.id, ()))})
     return out
 
 
@@ -68,7 +76,7 @@ def _point_page(request: Request, s: Session, who: Principal, point_id: str, sta
     for a in assessments:
         latest[a.party] = a
     assessors = [*p.party_list, *sorted(set(latest) - set(p.party_list))]
-    implementing = _operations(s, who, pt.id, lang)
+    implementing = _operations(s, who, pt.id, lang, assessments)
     values = values or {}
     iv = {"level": "", **values.get("implementation", {})}
     values = {**values, "implementation": iv}
