@@ -844,7 +844,8 @@ async def open_channel(body: ChannelBody, rt: CurrentRuntime, s: DbSession, who:
     the parties and the mediator, each as a whole)."""
     channel_id = body.id or new_id(who.party, "channel")
     payload = {**body.channel, "id": channel_id}
-    sides = [x for x in [*payload.get("parties", []), payload.get("mediator")] if isinstance(x, str)]
+    given = payload.get("parties")
+    sides = [x for x in [*(given if isinstance(given, list) else []), payload.get("mediator")] if isinstance(x, str)]
     audience = body.audience or sorted({f"party:{x}" for x in sides} or {f"party:{who.party}"})
     return _answer(await _submit(rt, s, who, "channel.open", audience, payload), channel=channel_id)
 

@@ -661,8 +661,9 @@ async def open_process(body: ProcessBody, rt: CurrentRuntime, s: DbSession, who:
     payload = {**body.process, "id": pid}
     audience = body.audience
     if audience is None:
-        parties = [x for x in payload.get("parties", []) if isinstance(x, str)]
-        mediators = [x for x in payload.get("mediators", []) if isinstance(x, str)]
+        listed = {name: v if isinstance(v := payload.get(name), list) else [] for name in ("parties", "mediators")}
+        parties = [x for x in listed["parties"] if isinstance(x, str)]
+        mediators = [x for x in listed["mediators"] if isinstance(x, str)]
         view = TalksProcess(parties=",".join(parties), mediators=",".join(mediators),
                             format=str(payload.get("format", "official_talks")))
         audience = k.audience_for(view)

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
@@ -624,19 +624,21 @@ def apply_position(ctx: Context) -> None:
         if h is not None and ctx.session.get(TalksPointText, (point.id, h)) is None:
             raise Unprocessable(C.UNKNOWN_TEXT, sha256=h, point=point.id, field="sha256")
     audience = ctx.record.audience.text()
-    ctx.session.add(TalksPosition(idx=ctx.idx, point=point.id, party=party, position=p.position, sha256=h,
-                                  meeting=p.meeting, note=p.note, source=_json(p.source), at=ctx.record.when,
-                                  author=author, audience=audience))
-    cur = ctx.session.get(TalksCurrent, (point.id, party))
+    # Nothing in a batch reads the history: its row goes in with the batch's (``Context.stage``). The current
+    # positions are read once, updated here, and the agreement computed from them.
+    ctx.stage(POSITION, {"idx": ctx.idx, "point": point.id, "party": party, "position": p.position, "sha256": h,
+                         "meeting": p.meeting, "note": p.note, "source": _json(p.source), "at": ctx.record.when,
+                         "author": author, "audience": audience})
+    rows = {c.party: c for c in ctx.session.execute(select(TalksCurrent).where(TalksCurrent.point == point.id))
+            .scalars()}
+    cur = rows.get(party)
     if cur is None:
-        ctx.session.add(TalksCurrent(point=point.id, party=party, idx=ctx.idx, position=p.position, sha256=h, count=1,
-                                     audience=audience))
+        rows[party] = TalksCurrent(point=point.id, party=party, idx=ctx.idx, position=p.position, sha256=h, count=1,
+                                   audience=audience)
+        ctx.session.add(rows[party])
     else:
         cur.idx, cur.position, cur.sha256, cur.count, cur.audience = ctx.idx, p.position, h, cur.count + 1, audience
-    ctx.session.flush()
-    current = {c.party: (c.position, c.sha256) for c in
-               ctx.session.execute(select(TalksCurrent).where(TalksCurrent.point == point.id)).scalars()}
-    agreed = rules.agreed_text(proc.party_list, current)
+    agreed = rules.agreed_text(proc.party_list, {x: (c.position, c.sha256) for x, c in rows.items()})
     if agreed != point.agreed_sha256:
         point.agreed_sha256, point.agreed_idx = agreed, ctx.idx if agreed else None
     point.updated_idx = ctx.idx
@@ -750,6 +752,7 @@ def apply_implementation(ctx: Context) -> None:
     point.updated_idx = ctx.idx
 
 
+POSITION: Table = TalksPosition.__table__  # type: ignore[assignment]
 W = rules.WRITERS
 KINDS: tuple[Kind, ...] = (
     Kind("talks.process", ProcessOpen, apply_process, W, readers=READ),

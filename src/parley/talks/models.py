@@ -205,6 +205,8 @@ class TalksPoint(Base):
     audience: Mapped[str] = mapped_column(Text, nullable=False)
     updated_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
+    __table_args__ = (Index("ix_talks_point_process_idx", "process", "idx"),)
+
 
 class TalksPointText(Base):
     """A wording proposed on a point, by the SHA-256 of its UTF-8 text: what an acceptance names."""
