@@ -176,9 +176,16 @@ def board(s: Session, who: Reader, p: TalksProcess, *, track: str | None = None,
                 .scalars())
     ids = [pt.id for pt in page]
     current: dict[str, dict[str, TalksCurrent]] = defaultdict(dict)
+    seen: dict[tuple[str, str], bool] = {}  # (audience, party) -> may read: rows alike are read alike
+
+    def may(audience: str, party: str) -> bool:
+        if (audience, party) not in seen:
+            seen[(audience, party)] = POLICY.may_read(who, "talks.position", audience, party)
+        return seen[(audience, party)]
+
     if ids:
         for c in s.execute(select(TalksCurrent).where(TalksCurrent.point.in_(ids))).scalars():
-            if POLICY.may_read(who, "talks.position", c.audience, c.party):
+            if may(c.audience, c.party):
                 current[c.point][c.party] = c
     out = Board(process=p, parties=p.party_list, rows=[], total=total, offset=offset, limit=limit)
     for pt in page:
@@ -190,7 +197,7 @@ def board(s: Session, who: Reader, p: TalksProcess, *, track: str | None = None,
         hashes = {h for _, h in named}
         for t in s.execute(select(TalksPointText).where(TalksPointText.point.in_(ids),
                                                         TalksPointText.sha256.in_(hashes))).scalars():
-            if (t.point, t.sha256) in named and POLICY.may_read(who, "talks.position", t.audience, t.party):
+            if (t.point, t.sha256) in named and may(t.audience, t.party):
                 out.texts[(t.point, t.sha256)] = t.body
     return out
 
