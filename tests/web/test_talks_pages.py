@@ -381,3 +381,253 @@ def test_the_back_channels_point_lists_the_operation_its_assessments_cite(sqlite
     row = re.search(r'<tr data-operation="ua-azovstal-exit">.*?</tr>', page.text, re.S)
     assert row is not None and "cited as evidence by" in row.group(0)
     assert "names this point" not in row.group(0)
+
+
+# --- the forms that open a process, add tracks, texts and points, register actors and change a meeting ----------
+
+class Poster:
+    """Posts one form as the member signed in, with the CSRF token of a page they read."""
+
+    def __init__(self, client: Any, demo: Any, member: str, page: str) -> None:
+        self.client = client
+        as_member(client, demo, member)
+        self.token = csrf(client, page)
+
+    def __call__(self, path: str, expect: int = 400, **data: Any) -> Any:
+        r = self.client.post(path, data={"csrf": self.token, **data}, follow_redirects=False)
+        assert r.status_code == expect, (path, r.status_code, re.findall(r"class=\"error\"[^>]*>([^<]*)<", r.text))
+        return r
+
+
+def error_of(page: str, ident: str) -> str:
+    """The text of the error shown beside a field (``process-parties`` → ``id="process-parties-error"``)."""
+    m = re.search(rf'<p class="error" id="{ident}-error">([^<]*)</p>', page)
+    assert m is not None, (ident, re.findall(r'<p class="error"[^>]*>[^<]*<', page))
+    return m.group(1)
+
+
+def read(r: Any) -> dict[str, Any]:
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def get_as(client: Any, demo: Any, member: str, path: str) -> Any:
+    return client.get(path, headers={"Authorization": f"Bearer {demo.token(member)}"})
+
+
+def test_a_process_is_opened_from_the_list(client, demo, runtime):
+    t = build(client, demo.headers)
+    # Writers of a belligerent or a mediator party open processes; not a liaison officer, an auditor, an observer.
+    for member in ("ua/negotiator", "icrc/mediator", "un-ocha/liaison"):
+        assert 'id="process-form"' in get_as(client, demo, member, "/talks").text, member
+    for member in ("ru/liaison", "icrc/auditor", "tr/observer"):
+        assert 'id="process-form"' not in get_as(client, demo, member, "/talks").text, member
+    assert get_as(client, demo, "ua/press", "/talks").status_code == 403
+    page = get_as(client, demo, "ua/negotiator", "/talks").text
+    assert "only the negotiators of its parties and mediators read it" in page  # the back channel's audience
+    post = Poster(client, demo, "ua/negotiator", "/talks")
+    logged = count(runtime)
+    # One party; an observer as a party; an intermediary's row without the intermediary: each beside its field.
+    r = post("/talks", title="Канал через депутата", format="back_channel", parties=["ua"])
+    assert "Parties concerned: at least 2 items." in error_of(r.text, "process-parties")
+    assert 'value="Канал через депутата"' in r.text  # what the member typed is kept
+    r = post("/talks", title="Канал через депутата", format="back_channel", parties=["ua", "tr"])
+    assert error_of(r.text, "process-parties")
+    r = post("/talks", title="Канал через депутата", format="back_channel", parties=["ua", "ru"],
+             intermediary_role_0="депутат")
+    assert error_of(r.text, "process-intermediaries") == "Choose the intermediary, or leave the row empty."
+    assert 'value="депутат"' in r.text
+    r = post("/talks", title="  ", format="official_talks", parties=["ua", "ru"])
+    assert error_of(r.text, "process-title")
+    assert count(runtime) == logged
+    # A back channel with its intermediary and its source: closed to the parties' negotiators.
+    r = post("/talks", 303, title="Канал через депутата", format="back_channel", parties=["ua", "ru"],
+             intermediary_actor_0=t.head_ua, intermediary_acting_for_0="ua", intermediary_role_0="депутат",
+             authorisation="authorised", started_on="2022-04-20", source_kind="media_report", source_outlet="Газета")
+    pid = r.headers["location"].rsplit("/", 1)[1]
+    assert count(runtime) == logged + 1
+    got = read(client.get(f"/api/talks/processes/{pid}", headers=demo.headers("ru/negotiator")))
+    assert got["format"] == "back_channel" and got["parties"] == ["ua", "ru"] and got["started_on"] == "2022-04-20"
+    assert got["intermediaries"] == [{"actor": t.head_ua, "acting_for": "ua", "role": "депутат"}]
+    assert got["audience"] == ["only", "party:ru/negotiator", "party:ua/negotiator"]
+    assert got["source"]["outlet"] == "Газета"
+    assert get_as(client, demo, "icrc/mediator", f"/talks/{pid}").status_code == 404
+    # Official talks opened by the mediator: the parties' and its own audience.
+    post = Poster(client, demo, "icrc/mediator", "/talks")
+    r = post("/talks", 303, title="Обмін полоненими", format="official_talks", parties=["ua", "ru"],
+             mediators=["icrc"])
+    pid = r.headers["location"].rsplit("/", 1)[1]
+    got = read(client.get(f"/api/talks/processes/{pid}", headers=demo.headers("ru/liaison")))
+    assert got["mediators"] == ["icrc"] and got["audience"] == ["party:icrc", "party:ru", "party:ua"]
+
+
+def test_tracks_and_joint_texts_are_added_on_the_process_page(client, demo, runtime):
+    t = build(client, demo.headers)
+    for member in ("ua/negotiator", "icrc/mediator"):
+        page = get_as(client, demo, member, f"/talks/{t.process}").text
+        assert 'id="track-form"' in page and 'id="text-form"' in page, member
+    for member in ("ru/liaison", "icrc/auditor"):
+        page = get_as(client, demo, member, f"/talks/{t.process}").text
+        assert 'id="track-form"' not in page and 'id="text-form"' not in page, member
+    post = Poster(client, demo, "icrc/mediator", f"/talks/{t.process}")
+    logged = count(runtime)
+    # A track with no name; a text with no body; a text covering a point that is not there.
+    r = post(f"/talks/{t.process}/tracks", name=" ", note="спершу")
+    assert error_of(r.text, "track-name") and 'value="спершу"' in r.text
+    r = post(f"/talks/{t.process}/texts", title="Спільна заява", body="  \n", language="uk")
+    assert error_of(r.text, "text-body") == "Write the text." and 'value="Спільна заява"' in r.text
+    r = post(f"/talks/{t.process}/texts", title="Спільна заява", body=V1, language="uk", points=["ua-point-none"])
+    assert error_of(r.text, "text-points") and V1 in r.text
+    assert count(runtime) == logged
+    # Then recorded.
+    r = post(f"/talks/{t.process}/tracks", 303, name="Військовий трек")
+    tid = r.headers["location"].rsplit("=", 1)[1]
+    assert r.headers["location"] == f"/talks/{t.process}/board?track={tid}"
+    got = read(client.get(f"/api/talks/processes/{t.process}", headers=demo.headers("ru/negotiator")))
+    assert {"id": tid, "name": "Військовий трек"}.items() <= next(x for x in got["tracks"] if x["id"] == tid).items()
+    r = post(f"/talks/{t.process}/texts", 303, title="Спільна заява", body=V1, language="uk",
+             points=[t.agreed, t.open], note="проєкт посередника")
+    text = r.headers["location"].rsplit("/", 1)[1]
+    got = read(client.get(f"/api/talks/texts/{text}", headers=demo.headers("ua/negotiator")))
+    assert got["title"] == "Спільна заява" and got["version"] == 1 and got["sha256"] == sha(V1)
+    assert got["versions"][0]["points"] == [t.agreed, t.open] and got["versions"][0]["language"] == "uk"
+    assert count(runtime) == logged + 2
+    # An ended process takes neither.
+    ok(client.post(f"/api/talks/processes/{t.process}/status", json={"status": "ended"},
+                   headers=demo.headers("ua/negotiator")))
+    page = client.get(f"/talks/{t.process}").text
+    assert 'id="track-form"' not in page and 'id="text-form"' not in page
+    r = post(f"/talks/{t.process}/tracks", name="Політичний трек")
+    assert 'role="alert"' in r.text and count(runtime) == logged + 3  # the status, and nothing else
+
+
+def test_points_are_added_on_the_board(client, demo, runtime):
+    t = build(client, demo.headers)
+    board = f"/talks/{t.process}/board?track={t.track}"
+    for member in ("ua/negotiator", "icrc/mediator"):
+        assert 'id="point-form"' in get_as(client, demo, member, board).text, member
+    for member in ("ru/liaison", "icrc/auditor"):
+        assert 'id="point-form"' not in get_as(client, demo, member, board).text, member
+    # A process with no track yet offers no point.
+    assert 'id="point-form"' not in get_as(client, demo, "ua/negotiator", f"/talks/{t.back}/board").text
+    other = ok(client.post(f"/api/talks/processes/{t.back}/tracks", json={"name": "Вихід"},
+                           headers=demo.headers("ua/negotiator")))["id"]
+    post = Poster(client, demo, "icrc/mediator", board)
+    page = client.get(board).text
+    assert f'<option value="{t.track}" selected>' in page  # the board's track is the point's
+    logged = count(runtime)
+    r = post(f"/talks/{t.process}/points", track=t.track, title="", text="Чернетка")
+    assert error_of(r.text, "point-title") and "Чернетка" in r.text
+    r = post(f"/talks/{t.process}/points", track=other, title="Обмін полоненими")  # another process's track
+    assert error_of(r.text, "point-track") == "Choose the track the point belongs to."
+    assert count(runtime) == logged
+    r = post(f"/talks/{t.process}/points", 303, track=t.track, title="Обмін полоненими", text=CORRIDORS)
+    assert r.headers["location"] == f"/talks/{t.process}/board?track={t.track}#points-board"
+    got = read(client.get(f"/api/talks/processes/{t.process}/board?track={t.track}",
+                        headers=demo.headers("ru/negotiator")))
+    new = [x for x in got["points"] if x["title"] == "Обмін полоненими"]
+    assert len(new) == 1
+    point = read(client.get(f"/api/talks/points/{new[0]['id']}", headers=demo.headers("ua/negotiator")))
+    assert point["texts"][0]["text"] == CORRIDORS and not point["agreed"]
+    assert all(x is None for x in point["current"].values())  # a first wording is no party's position
+    r = post(f"/talks/{t.process}/points", 303, track=t.track, title="Режим тиші на час обміну", text="  ")
+    assert count(runtime) == logged + 2
+
+
+def test_actors_are_registered_on_the_actors_page(client, demo, runtime):
+    t = build(client, demo.headers)
+    for member in ("ua/negotiator", "icrc/mediator"):
+        assert 'id="actor-form"' in get_as(client, demo, member, "/talks/actors").text, member
+    for member in ("ru/liaison", "icrc/auditor"):
+        assert 'id="actor-form"' not in get_as(client, demo, member, "/talks/actors").text, member
+    post = Poster(client, demo, "ua/negotiator", "/talks/actors")
+    page = client.get("/talks/actors").text
+    assert f'<option value="{t.process}"' in page and f'<option value="{t.back}"' in page
+    logged = count(runtime)
+    r = post("/talks/actors", names=" \n ", title="генерал")
+    assert error_of(r.text, "actor-names") == "Write at least one name, one a line." and 'value="генерал"' in r.text
+    r = post("/talks/actors", names="Oleh Prykladenko\nOleh  Prykladenko")
+    assert error_of(r.text, "actor-names") and "Oleh Prykladenko" in r.text
+    r = post("/talks/actors", names="Oleh Prykladenko", acts_for="xx")
+    assert error_of(r.text, "actor-acts_for")
+    r = post("/talks/actors", names="Oleh Prykladenko", process="ru-talks-none")
+    assert error_of(r.text, "actor-process")
+    assert count(runtime) == logged
+    # Taking the process's audience: the other side finds the actor in any spelling.
+    r = post("/talks/actors", 303, names="Oleh Prykladenko\nОлег Прикладенко\nОлег Прикладенко-Ш", acts_for="ua",
+             body="Головне управління розвідки", title="генерал", process=t.process,
+             source_kind="media_report", source_outlet="Газета")
+    aid = r.headers["location"].rsplit("#actor-", 1)[1]
+    found = read(client.get("/api/talks/actors?q=Прікладенко", headers=demo.headers("ru/negotiator")))["actors"]
+    assert [a["id"] for a in found] == [aid]
+    assert found[0]["names"][:2] == ["Oleh Prykladenko", "Олег Прикладенко"] and found[0]["acts_for"] == "ua"
+    assert found[0]["body"] == "Головне управління розвідки" and found[0]["source"]["outlet"] == "Газета"
+    # Without a process: the member's own party only.
+    r = post("/talks/actors", 303, names="Andrii Zrazkovyi", title="депутат")
+    mine = r.headers["location"].rsplit("#actor-", 1)[1]
+    assert get_as(client, demo, "ru/negotiator", f"/api/talks/actors/{mine}").status_code == 404
+    assert read(get_as(client, demo, "ua/liaison", f"/api/talks/actors/{mine}"))["title"] == "депутат"
+    # A back channel's audience: its negotiators, not the mediator.
+    r = post("/talks/actors", 303, names="Ivan Kanalenko", process=t.back)
+    closed = r.headers["location"].rsplit("#actor-", 1)[1]
+    assert get_as(client, demo, "ru/negotiator", f"/api/talks/actors/{closed}").status_code == 200
+    assert get_as(client, demo, "icrc/mediator", f"/api/talks/actors/{closed}").status_code == 404
+    assert count(runtime) == logged + 3
+
+
+def test_a_meeting_changes_venue_date_or_status_on_its_page(client, demo, runtime):
+    t = build(client, demo.headers)
+    planned = ok(client.post(f"/api/talks/processes/{t.process}/meetings", json={"meeting": {
+        "kind": "round", "number": 3, "title": "Третій раунд", "status": "planned", "time_zone": "Europe/Minsk",
+        "scheduled_start": "2030-03-07T09:00:00Z", "venue": {"name": "Брест", "position": [23.69, 52.10]}}},
+        headers=demo.headers("icrc/mediator")))["id"]
+    for member in ("ua/negotiator", "icrc/mediator"):
+        page = get_as(client, demo, member, f"/talks/meetings/{planned}").text
+        assert 'id="change-form"' in page and 'id="change-venue-map"' in page, member
+    for member in ("ru/liaison", "icrc/auditor"):
+        assert 'id="change-form"' not in get_as(client, demo, member, f"/talks/meetings/{planned}").text, member
+    post = Poster(client, demo, "ru/negotiator", f"/talks/meetings/{planned}")
+    logged = count(runtime)
+    r = post(f"/talks/meetings/{planned}/changes", reason="  ")  # nothing changes
+    assert error_of(r.text, "change-form")
+    r = post(f"/talks/meetings/{planned}/changes", venue_name="Стамбул", venue_position="south of the Bosphorus",
+             reason="на прохання сторони")
+    assert error_of(r.text, "change-venue_position") and 'value="на прохання сторони"' in r.text
+    r = post(f"/talks/meetings/{planned}/changes", duration_minutes="three hours")
+    assert error_of(r.text, "change-duration_minutes").startswith("Enter minutes as a number")
+    r = post(f"/talks/meetings/{t.meeting}/changes", status="planned")  # the meeting was held
+    assert error_of(r.text, "change-status")
+    r = post(f"/talks/meetings/{planned}/changes", status="held", actual_start="2030-03-07T12:00")
+    assert error_of(r.text, "change-actual_start")  # not in the future
+    assert count(runtime) == logged
+    # Postponed and moved, in the meeting's own time zone (Minsk, UTC+3), with the reason and source.
+    post(f"/talks/meetings/{planned}/changes", 303, status="postponed", scheduled_start="2030-03-10T12:00",
+         venue_name="Стамбул", venue_position="28.97, 41.01", reason="на прохання сторони",
+         source_kind="media_report", source_outlet="Газета")
+    got = read(client.get(f"/api/talks/meetings/{planned}", headers=demo.headers("ua/negotiator")))
+    assert got["status"] == "postponed" and got["scheduled_start"] == "2030-03-10T09:00:00Z"
+    assert got["venue"] == {"name": "Стамбул", "position": [28.97, 41.01]}
+    change = got["changes"][-1]
+    assert change["reason"] == "на прохання сторони" and change["source"]["outlet"] == "Газета"
+    assert set(change["changes"]) == {"status", "scheduled_start", "venue"}
+    # The held round's duration as its source states it: fewer than three hours.
+    post(f"/talks/meetings/{t.meeting}/changes", 303, duration_minutes="<180", duration_note="менше трьох годин")
+    page = client.get(f"/talks/meetings/{t.meeting}?lang=en").text
+    assert "fewer than 3 hr; «менше трьох годин»" in visible(page)
+    assert count(runtime) == logged + 2
+    # A cancelled meeting takes no more changes.
+    post(f"/talks/meetings/{planned}/changes", 303, status="cancelled", reason="скасовано")
+    assert 'id="change-form"' not in client.get(f"/talks/meetings/{planned}").text
+
+
+def test_the_new_forms_render_in_ukrainian_and_russian(sqlite_client, sqlite_demo):
+    t = build(sqlite_client, sqlite_demo.headers)
+    for lang in ("uk", "ru"):
+        reader = Reader(sqlite_client, lang, sqlite_demo.token("icrc/mediator"))
+        for path in ("/talks", "/talks/actors", f"/talks/{t.process}", f"/talks/{t.process}/board?track={t.track}",
+                     f"/talks/meetings/{t.meeting}"):
+            page = reader.get(path)
+            assert any(word in page for word in ("Відкрити процес", "Зареєструвати особу", "Додати напрям",
+                                                  "Додати пункт", "Змінити місце", "Открыть процесс",
+                                                  "Зарегистрировать лицо", "Добавить направление", "Добавить пункт",
+                                                  "Изменить место")), (lang, path)

@@ -206,7 +206,8 @@ FIELD_NAMES: dict[str, str] = {
     "venue.position": N_("Position of the venue"), "joint_text": N_("Joint text"), "evidence": N_("Evidence"),
     "evidence.ref": N_("Evidence"), "process": N_("Process"), "track": N_("Track"), "point": N_("Point"),
     "meeting": N_("Round or meeting"), "delegations": N_("Delegations"), "delegations.head": N_("Head of delegation"),
-    "intermediaries": N_("Intermediaries"), "mediators": N_("Mediators"),
+    "intermediaries": N_("Intermediaries"), "mediators": N_("Mediators"), "started_on": N_("Started on"),
+    "acts_for": N_("Acts for"), "authorisation": N_("Authorisation"),
 }
 
 

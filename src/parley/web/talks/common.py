@@ -108,8 +108,12 @@ CHOOSE_LEVEL = N_("Choose a level from 0 to 3.")
 ENTER_REF = N_("Name the operation, exchange or record.")
 NAME_VENUE = N_("Name the venue of the position picked.")
 ENTER_MINUTES = N_("Enter minutes as a number, or as stated: <180 (fewer than), ~120 (about), 150-170.")
+WRITE_NAMES = N_("Write at least one name, one a line.")
+CHOOSE_ACTOR = N_("Choose the intermediary, or leave the row empty.")
+WRITE_TEXT = N_("Write the text.")
+CHOOSE_TRACK = N_("Choose the track the point belongs to.")
 MESSAGES = (NOT_READER, NO_PROCESS, NO_MEETING, NO_POINT, NO_TEXT, WRITE_STATEMENT, WRITE_WORDING, CHOOSE_WORDING,
-            CHOOSE_LEVEL, ENTER_REF, NAME_VENUE, ENTER_MINUTES)
+            CHOOSE_LEVEL, ENTER_REF, NAME_VENUE, ENTER_MINUTES, WRITE_NAMES, CHOOSE_ACTOR, WRITE_TEXT, CHOOSE_TRACK)
 
 # Where an anonymous or a media source is the only ground: shown as reported, never as fact (``is_hearsay``).
 HEARSAY_KINDS = ("anonymous_officials", "media_report", "media_citing_officials")

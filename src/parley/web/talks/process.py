@@ -1,7 +1,7 @@
 """One process's page: its format, parties, mediators and intermediaries, its status over time and who stated
 it, each side's preconditions, the timeline of rounds, meetings, statements and status (a claim reported from
 anonymous or media sources marked as such), its meetings on the map, its joint texts and tracks; and the forms
-of a member taking part: a statement, a change of status, a round or meeting."""
+of a member taking part: a statement, a change of status, a round or meeting, a track, a new joint text."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parley.errors import ParleyError
@@ -18,15 +19,15 @@ from parley.records.ids import new_id
 from parley.talks import kinds as k
 from parley.talks import rules
 from parley.talks import service as svc
-from parley.talks.models import TalksProcess
+from parley.talks.models import TalksPoint, TalksProcess
 from parley.web.labels import CONFIRMATION_LABELS, SOURCE_KIND_LABELS
 from parley.web.operations.common import ENTER_NUMBER, ENTER_POSITION, ENTER_TIME, TIME_ZONES
 from parley.web.operations.operation import source_from_form
 from parley.web.refusals import refusal
 from parley.web.routes import Db, Who, check_csrf, lang_of, not_found
 from parley.web.talks.common import (
-    ENTER_MINUTES, EVENT_LABELS, NAME_VENUE, NO_PROCESS, WRITE_STATEMENT, field_of, hoisted, local_input, map_data,
-    page, position_of, readers_of, source_of, submit, venue_place,
+    ENTER_MINUTES, EVENT_LABELS, NAME_VENUE, NO_PROCESS, WRITE_STATEMENT, WRITE_TEXT, field_of, hoisted, local_input,
+    map_data, page, position_of, readers_of, source_of, submit, venue_place,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -35,6 +36,9 @@ STATEMENT_FIELDS = {"type", "text", "language", "on_behalf", "speaker", "said_on
 STATUS_FIELDS = {"status", "since", "reason"}
 MEETING_FIELDS = {"kind", "number", "title", "status", "venue_name", "venue_position", "time_zone", "scheduled_start",
                   "scheduled_note", "actual_start", "duration_minutes", "duration_note", "format", "note", "heads"}
+TRACK_FIELDS = {"name", "note"}
+TEXT_FIELDS = {"title", "body", "language", "points", "note"}
+TEXT_POINTS = 500  # the points a new joint text may be said to cover, offered on the form
 MEETING_ALIASES = {"venue": "venue_name", "delegations_head": "heads", "delegations": "heads",
                    "delegations_party": "heads", "participants": "heads"}
 
@@ -65,20 +69,24 @@ def _process_page(request: Request, s: Session, who: Principal, process_id: str,
     venues = [v for m in meetings if (v := venue_place(m, lang)) is not None]
     can_write = rules.may_write(who, p)
     # An ended process takes statements still, but no meeting and no change of status.
-    forms = {"statement": can_write, "meeting": can_write and p.status != "ended",
-             "status": can_write and p.status != "ended"}
+    is_open = can_write and p.status != "ended"
+    forms = {"statement": can_write, "meeting": is_open, "status": is_open, "track": is_open, "text": is_open}
     errors = hoisted(errors or {}, forms)
     values = values or {}
     mv = {"kind": "round", "status": "planned", "format": "in_person", "time_zone": "Europe/Minsk",
           **values.get("meeting", {})}
-    values = {**values, "meeting": mv}
+    values = {**values, "meeting": mv, "text": {"language": lang, "points": [], **values.get("text", {})}}
     texts = svc.texts(s, who, p)
+    points = [x for x in s.execute(select(TalksPoint).where(TalksPoint.process == p.id).order_by(TalksPoint.idx)
+                                   .limit(TEXT_POINTS)).scalars()
+              if svc.can_read(who, "talks.point", x)] if forms["text"] else []
     return page(request, s, "talks_process.html", status, who=who, p=p, actors=actors,
                 intermediaries=p.intermediary_list(), statuses=svc.statuses(s, who, p), tracks=svc.tracks(s, who, p),
                 meetings=meetings, texts=texts, text_titles={x.id: x.title for x in texts}, statements=statements,
                 sides=_sides(p, statements),
                 events=listed, event_kinds=EVENT_LABELS, what=what, process_source=source_of(p),
                 readers=readers_of(p), can_write=can_write, can_status=forms["status"], can_meet=forms["meeting"],
+                can_track=forms["track"], can_text=forms["text"], points=points,
                 statement_types=k.STATEMENT_TYPES, text_languages=("uk", "ru", "en", "other"),
                 process_statuses=[x for x in rules.STATUSES if x != p.status], meeting_kinds=k.MEETING_KINDS,
                 meeting_formats=k.MEETING_FORMATS, time_zones=TIME_ZONES, source_kinds=SOURCE_KIND_LABELS,
@@ -194,3 +202,35 @@ async def record_meeting(request: Request, s: Db, who: Who, process_id: str) -> 
         return _process_page(request, s, who, process_id, 400, errors=errors, values={"meeting": values})
     return await _write(request, s, who, process_id, "talks.meeting", payload, "meeting", MEETING_FIELDS, values,
                         "meetings", MEETING_ALIASES, to=f"/talks/meetings/{payload['id']}")
+
+
+@router.post("/talks/{process_id}/tracks", response_class=HTMLResponse)
+async def open_track(request: Request, s: Db, who: Who, process_id: str) -> Response:
+    """A track of the process (military; international-humanitarian; political settlement)."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values = {f: str(form.get(f, ""))[:4000].strip() for f in TRACK_FIELDS}
+    tid = new_id(who.party, "track")
+    payload = {"id": tid, "process": process_id, "name": values["name"], "note": values["note"]}
+    return await _write(request, s, who, process_id, "talks.track", payload, "track", TRACK_FIELDS, values, "tracks",
+                        to=f"/talks/{process_id}/board?track={tid}")
+
+
+@router.post("/talks/{process_id}/texts", response_class=HTMLResponse)
+async def write_text(request: Request, s: Db, who: Who, process_id: str) -> Response:
+    """A new joint text's first version (a draft any party or mediator taking part writes), with the points it
+    covers; each party signs it on its page."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values: dict[str, Any] = {f: str(form.get(f, ""))[:200_000 if f == "body" else 4000]
+                              for f in TEXT_FIELDS - {"points"}}
+    values = {f: v if f == "body" else v.strip() for f, v in values.items()}
+    values["points"] = [str(x)[:64] for x in form.getlist("points")][:200]
+    if not values["body"].strip():
+        return _process_page(request, s, who, process_id, 400, errors={"text.body": WRITE_TEXT},
+                             values={"text": values})
+    tid = new_id(who.party, "text")
+    payload = {"id": tid, "process": process_id, "title": values["title"], "body": values["body"],
+               "language": values["language"] or "en", "points": values["points"], "note": values["note"]}
+    return await _write(request, s, who, process_id, "talks.text", payload, "text", TEXT_FIELDS, values, "texts",
+                        to=f"/talks/texts/{tid}")
