@@ -205,7 +205,9 @@ class TalksPoint(Base):
     audience: Mapped[str] = mapped_column(Text, nullable=False)
     updated_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
-    __table_args__ = (Index("ix_talks_point_process_idx", "process", "idx"),)
+    # The board's index: a process's points by who may read them (audience, author party), in log order, so the
+    # readable groups, their count and a page at any offset are read from the index alone.
+    __table_args__ = (Index("ix_talks_point_readers", "process", "audience", "party", "idx"),)
 
 
 class TalksPointText(Base):

@@ -141,7 +141,7 @@ def meeting_changes(s: Session, who: Reader, m: TalksMeeting) -> list[TalksMeeti
 @dataclass
 class BoardRow:
     point: TalksPoint
-    positions: dict[str, TalksCurrent]  # party -> current position the member may read
+    positions: dict[str, Any]  # party -> current position the member may read (a TalksCurrent row's columns)
     agreed: bool  # mutual understanding: every party currently accepts the same text
 
 
@@ -175,7 +175,7 @@ def board(s: Session, who: Reader, p: TalksProcess, *, track: str | None = None,
     page = list(s.execute(select(TalksPoint).where(*where).order_by(TalksPoint.idx).offset(offset).limit(limit))
                 .scalars())
     ids = [pt.id for pt in page]
-    current: dict[str, dict[str, TalksCurrent]] = defaultdict(dict)
+    current: dict[str, dict[str, Any]] = defaultdict(dict)
     seen: dict[tuple[str, str], bool] = {}  # (audience, party) -> may read: rows alike are read alike
 
     def may(audience: str, party: str) -> bool:
@@ -184,7 +184,10 @@ def board(s: Session, who: Reader, p: TalksProcess, *, track: str | None = None,
         return seen[(audience, party)]
 
     if ids:
-        for c in s.execute(select(TalksCurrent).where(TalksCurrent.point.in_(ids))).scalars():
+        # Plain rows, not ORM objects: a page reads some 600 of them and changes none.
+        cols = (TalksCurrent.point, TalksCurrent.party, TalksCurrent.idx, TalksCurrent.position, TalksCurrent.sha256,
+                TalksCurrent.count, TalksCurrent.audience)
+        for c in s.execute(select(*cols).where(TalksCurrent.point.in_(ids))):
             if may(c.audience, c.party):
                 current[c.point][c.party] = c
     out = Board(process=p, parties=p.party_list, rows=[], total=total, offset=offset, limit=limit)
@@ -195,8 +198,9 @@ def board(s: Session, who: Reader, p: TalksProcess, *, track: str | None = None,
              if h}
     if texts and named:
         hashes = {h for _, h in named}
-        for t in s.execute(select(TalksPointText).where(TalksPointText.point.in_(ids),
-                                                        TalksPointText.sha256.in_(hashes))).scalars():
+        cols2 = (TalksPointText.point, TalksPointText.sha256, TalksPointText.body, TalksPointText.audience,
+                 TalksPointText.party)
+        for t in s.execute(select(*cols2).where(TalksPointText.point.in_(ids), TalksPointText.sha256.in_(hashes))):
             if (t.point, t.sha256) in named and may(t.audience, t.party):
                 out.texts[(t.point, t.sha256)] = t.body
     return out

@@ -202,7 +202,7 @@ def upgrade() -> None:
     with op.batch_alter_table('talks_point', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_talks_point_process'), ['process'], unique=False)
         batch_op.create_index(batch_op.f('ix_talks_point_track'), ['track'], unique=False)
-        batch_op.create_index('ix_talks_point_process_idx', ['process', 'idx'], unique=False)
+        batch_op.create_index('ix_talks_point_readers', ['process', 'audience', 'party', 'idx'], unique=False)
 
     op.create_table('talks_signoff',
     sa.Column('text', sa.String(length=64), nullable=False),
@@ -313,7 +313,7 @@ def downgrade() -> None:
     op.drop_table('talks_text_version')
     op.drop_table('talks_signoff')
     with op.batch_alter_table('talks_point', schema=None) as batch_op:
-        batch_op.drop_index('ix_talks_point_process_idx')
+        batch_op.drop_index('ix_talks_point_readers')
         batch_op.drop_index(batch_op.f('ix_talks_point_track'))
         batch_op.drop_index(batch_op.f('ix_talks_point_process'))
 
