@@ -32,6 +32,13 @@ from parley.records.kinds import Payload
 SOURCE_KINDS = ("party_statement", "named_official", "mediator", "document", "media_citing_officials",
                 "anonymous_officials", "media_report")
 CONFIRMATIONS = ("confirmed", "unconfirmed", "preliminary", "disputed")
+# Sources whose word alone is hearsay: no party, official or document stands behind it.
+HEARSAY_KINDS = ("anonymous_officials", "media_report", "media_citing_officials")
+
+
+def is_hearsay(kind: str, confirmation: str) -> bool:
+    """A fact known only from anonymous officials or the media, not confirmed: shown as reported, never as fact."""
+    return kind in HEARSAY_KINDS and confirmation != "confirmed"
 Short = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
 Quote = Annotated[str, StringConstraints(max_length=2000)]
 Url = Annotated[str, StringConstraints(max_length=500, pattern=r"^(https?://[^\s]+)?$")]

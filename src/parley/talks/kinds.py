@@ -22,13 +22,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
+from parley.errors import Code, Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.parties.models import Party
 from parley.parties.naming import SLUG
 from parley.records import codes as spine
@@ -64,6 +64,7 @@ MEETING_STATUSES = ("planned", "held", "postponed", "cancelled")
 MEETING_FORMATS = ("in_person", "video", "mixed")
 EVIDENCE_KINDS = ("operation", "exchange", "record")
 READ = Readers(rules.READERS)
+R = TypeVar("R")
 
 
 def sha256_text(body: str) -> str:
@@ -277,22 +278,29 @@ def _readable(ctx: Any, kind: str, row: Any) -> bool:
     return row is not None and POLICY.may_read(ctx, kind, row.audience, row.party)
 
 
+def _find(ctx: Context, table: type[R], kind: str, code: Code, what: str, ident: str, field: str,
+          process: TalksProcess | None = None) -> R:
+    """The object of ``table`` a record names: one its author may read (through records of ``kind``), or refused
+    exactly as an absent one; inside ``process`` when one is given."""
+    row = ctx.session.get(table, ident)
+    if not _readable(ctx, kind, row):
+        raise NotFound(code, **{what: ident}, field=field)
+    assert row is not None
+    home = getattr(row, "process", None)
+    if process is not None and home != process.id:
+        raise Unprocessable(C.WRONG_PROCESS, what=what, ident=ident, other=home, process=process.id, field=field)
+    return row
+
+
 def _process(ctx: Context, pid: str, field: str = "process") -> TalksProcess:
-    p = ctx.session.get(TalksProcess, pid)
-    if not _readable(ctx, "talks.process", p):
-        raise NotFound(C.NO_PROCESS, process=pid, field=field)
-    assert p is not None
-    return p
+    return _find(ctx, TalksProcess, "talks.process", C.NO_PROCESS, "process", pid, field)
 
 
 def _actor(ctx: Context, aid: str, field: str, parties: Sequence[str] = (),
            mediators: Sequence[str] = ()) -> TalksActor:
     """An actor the author may read and, in a process, that the negotiators of each of its ``parties`` and
     ``mediators`` may read too: a record names no one the other side cannot look up."""
-    a = ctx.session.get(TalksActor, aid)
-    if not _readable(ctx, "talks.actor", a):
-        raise NotFound(C.NO_ACTOR, actor=aid, field=field)
-    assert a is not None
+    a = _find(ctx, TalksActor, "talks.actor", C.NO_ACTOR, "actor", aid, field)
     aud = Audience.parse(a.audience)
     for p in [*parties, *mediators]:
         if not aud.admits(p, "mediator" if p in mediators else "belligerent", frozenset({"negotiator"}), a.party):
@@ -301,42 +309,19 @@ def _actor(ctx: Context, aid: str, field: str, parties: Sequence[str] = (),
 
 
 def _meeting(ctx: Context, mid: str, field: str, process: TalksProcess | None = None) -> TalksMeeting:
-    m = ctx.session.get(TalksMeeting, mid)
-    if not _readable(ctx, "talks.meeting", m):
-        raise NotFound(C.NO_MEETING, meeting=mid, field=field)
-    assert m is not None
-    if process is not None and m.process != process.id:
-        raise Unprocessable(C.WRONG_PROCESS, what="meeting", ident=mid, other=m.process, process=process.id,
-                            field=field)
-    return m
+    return _find(ctx, TalksMeeting, "talks.meeting", C.NO_MEETING, "meeting", mid, field, process)
 
 
 def _track(ctx: Context, tid: str, field: str) -> TalksTrack:
-    t = ctx.session.get(TalksTrack, tid)
-    if not _readable(ctx, "talks.track", t):
-        raise NotFound(C.NO_TRACK, track=tid, field=field)
-    assert t is not None
-    return t
+    return _find(ctx, TalksTrack, "talks.track", C.NO_TRACK, "track", tid, field)
 
 
 def _point(ctx: Context, pid: str, field: str, process: TalksProcess | None = None) -> TalksPoint:
-    p = ctx.session.get(TalksPoint, pid)
-    if not _readable(ctx, "talks.point", p):
-        raise NotFound(C.NO_POINT, point=pid, field=field)
-    assert p is not None
-    if process is not None and p.process != process.id:
-        raise Unprocessable(C.WRONG_PROCESS, what="point", ident=pid, other=p.process, process=process.id, field=field)
-    return p
+    return _find(ctx, TalksPoint, "talks.point", C.NO_POINT, "point", pid, field, process)
 
 
 def _text(ctx: Context, tid: str, field: str, process: TalksProcess | None = None) -> TalksText:
-    t = ctx.session.get(TalksText, tid)
-    if not _readable(ctx, "talks.text", t):
-        raise NotFound(C.NO_TEXT, text=tid, field=field)
-    assert t is not None
-    if process is not None and t.process != process.id:
-        raise Unprocessable(C.WRONG_PROCESS, what="text", ident=tid, other=t.process, process=process.id, field=field)
-    return t
+    return _find(ctx, TalksText, "talks.text", C.NO_TEXT, "text", tid, field, process)
 
 
 def _party(ctx: Context, slug: str, field: str) -> Party:

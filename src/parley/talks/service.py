@@ -13,14 +13,15 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from parley.errors import NotFound
+from parley.errors import Code, NotFound
 from parley.log.models import LogEntry
 from parley.parties.principal import Principal
+from parley.records import sources
 from parley.records.policy import Reader
 from parley.spelling import clean, phonetic
 from parley.talks import codes as C
@@ -33,6 +34,7 @@ from parley.talks.models import (
     TalksTextVersion, TalksTrack,
 )
 
+R = TypeVar("R")
 BOARD_PAGE = 200  # points on one page of the board
 BOARD_MAX = 2000
 
@@ -45,6 +47,16 @@ def _readable(who: Reader, kind: str, rows: Any) -> list[Any]:
     return [r for r in rows if POLICY.may_read(who, kind, r.audience, r.party)]
 
 
+def _one(s: Session, who: Reader, table: type[R], kind: str, code: Code, what: str, ident: str) -> R:
+    """The row of ``table`` with id ``ident`` that ``who`` may read (written by records of ``kind``); one it may
+    not read does not exist for it."""
+    row = s.get(table, ident)
+    if not can_read(who, kind, row):
+        raise NotFound(code, **{what: ident})
+    assert row is not None
+    return row
+
+
 # --- processes --------------------------------------------------------------------------------------------
 
 def processes(s: Session, who: Reader) -> list[TalksProcess]:
@@ -52,11 +64,7 @@ def processes(s: Session, who: Reader) -> list[TalksProcess]:
 
 
 def process(s: Session, who: Reader, pid: str) -> TalksProcess:
-    p = s.get(TalksProcess, pid)
-    if not can_read(who, "talks.process", p):
-        raise NotFound(C.NO_PROCESS, process=pid)
-    assert p is not None
-    return p
+    return _one(s, who, TalksProcess, "talks.process", C.NO_PROCESS, "process", pid)
 
 
 def statuses(s: Session, who: Reader, p: TalksProcess) -> list[TalksStatus]:
@@ -70,11 +78,7 @@ def tracks(s: Session, who: Reader, p: TalksProcess) -> list[TalksTrack]:
 
 
 def track(s: Session, who: Reader, tid: str) -> TalksTrack:
-    t = s.get(TalksTrack, tid)
-    if not can_read(who, "talks.track", t):
-        raise NotFound(C.NO_TRACK, track=tid)
-    assert t is not None
-    return t
+    return _one(s, who, TalksTrack, "talks.track", C.NO_TRACK, "track", tid)
 
 
 # --- actors -----------------------------------------------------------------------------------------------
@@ -94,11 +98,7 @@ def actors(s: Session, who: Reader, q: str = "") -> list[TalksActor]:
 
 
 def actor(s: Session, who: Reader, aid: str) -> TalksActor:
-    a = s.get(TalksActor, aid)
-    if not can_read(who, "talks.actor", a):
-        raise NotFound(C.NO_ACTOR, actor=aid)
-    assert a is not None
-    return a
+    return _one(s, who, TalksActor, "talks.actor", C.NO_ACTOR, "actor", aid)
 
 
 def actor_names(s: Session, who: Reader, ids: set[str]) -> dict[str, TalksActor]:
@@ -123,11 +123,7 @@ def _when(m: TalksMeeting) -> datetime:
 
 
 def meeting(s: Session, who: Reader, mid: str) -> TalksMeeting:
-    m = s.get(TalksMeeting, mid)
-    if not can_read(who, "talks.meeting", m):
-        raise NotFound(C.NO_MEETING, meeting=mid)
-    assert m is not None
-    return m
+    return _one(s, who, TalksMeeting, "talks.meeting", C.NO_MEETING, "meeting", mid)
 
 
 def meeting_changes(s: Session, who: Reader, m: TalksMeeting) -> list[TalksMeetingChange]:
@@ -207,11 +203,7 @@ def board(s: Session, who: Reader, p: TalksProcess, *, track: str | None = None,
 
 
 def point(s: Session, who: Reader, pid: str) -> TalksPoint:
-    pt = s.get(TalksPoint, pid)
-    if not can_read(who, "talks.point", pt):
-        raise NotFound(C.NO_POINT, point=pid)
-    assert pt is not None
-    return pt
+    return _one(s, who, TalksPoint, "talks.point", C.NO_POINT, "point", pid)
 
 
 def positions(s: Session, who: Reader, pt: TalksPoint) -> list[TalksPosition]:
@@ -246,8 +238,7 @@ def statements(s: Session, who: Reader, p: TalksProcess, *, point: str | None = 
 
 def is_hearsay(st: TalksStatement) -> bool:
     """A claim reported from anonymous sources or by the media, not confirmed: never shown as fact."""
-    return st.source_kind in ("anonymous_officials", "media_report", "media_citing_officials") \
-        and st.confirmation != "confirmed"
+    return sources.is_hearsay(st.source_kind, st.confirmation)
 
 
 # --- joint texts ------------------------------------------------------------------------------------------
@@ -258,11 +249,7 @@ def texts(s: Session, who: Reader, p: TalksProcess) -> list[TalksText]:
 
 
 def text(s: Session, who: Reader, tid: str) -> TalksText:
-    t = s.get(TalksText, tid)
-    if not can_read(who, "talks.text", t):
-        raise NotFound(C.NO_TEXT, text=tid)
-    assert t is not None
-    return t
+    return _one(s, who, TalksText, "talks.text", C.NO_TEXT, "text", tid)
 
 
 def versions(s: Session, who: Reader, t: TalksText) -> list[TalksTextVersion]:

@@ -24,7 +24,7 @@ from parley.log.models import LogEntry
 from parley.parties.models import Party
 from parley.parties.principal import Principal
 from parley.records.figures import Figure
-from parley.records.sources import Source
+from parley.records.sources import Source, is_hearsay
 from parley.submit import submit_as_async
 from parley.talks import kinds as k
 from parley.talks import rules
@@ -116,7 +116,6 @@ MESSAGES = (NOT_READER, NO_PROCESS, NO_MEETING, NO_POINT, NO_TEXT, WRITE_STATEME
             CHOOSE_LEVEL, ENTER_REF, NAME_VENUE, ENTER_MINUTES, WRITE_NAMES, CHOOSE_ACTOR, WRITE_TEXT, CHOOSE_TRACK)
 
 # Where an anonymous or a media source is the only ground: shown as reported, never as fact (``is_hearsay``).
-HEARSAY_KINDS = ("anonymous_officials", "media_report", "media_citing_officials")
 
 
 def may_read_talks(who: Principal | None) -> bool:
@@ -139,7 +138,7 @@ def short(sha256: str | None) -> str:
 
 def hearsay(src: Source | None) -> bool:
     """A fact known only from an anonymous or media source, not confirmed: shown as reported."""
-    return src is not None and src.kind in HEARSAY_KINDS and src.confirmation != "confirmed"
+    return src is not None and is_hearsay(src.kind, src.confirmation)
 
 
 def source_of(row: Any) -> Source | None:
