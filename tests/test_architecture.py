@@ -45,6 +45,10 @@ LAYERS = (
     Layer("witness and mirror programs", ("parley.witness", "parley.mirror")),
     Layer("migrations", ("parley.migrations",)),
     Layer("every table, gathered", ("parley.models",)),
+    # Exchanges are built on the registry of persons (their lists name its persons, whose status follows the
+    # handover) and on operations (the handover is an operation of transfer): they know those two, and no
+    # capability knows them.
+    Layer("capabilities built on the registry and operations", ("parley.exchanges",)),
     # Features: each capability knows the spine below it and nothing of another capability.
     Layer("capabilities", ("parley.operations", "parley.people", "parley.talks")),
     # What a request or a command runs on.

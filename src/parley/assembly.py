@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 def kinds() -> Registry:
     """Every record kind the log accepts: the spine's (deployment, parties, members, keys, notes) and each
     capability's. A kind registered twice is refused."""
+    from parley.exchanges.kinds import KINDS as exchanges
+    from parley.exchanges.kinds import OBJECTS as exchange_objects
     from parley.operations.kinds import KINDS as operations
     from parley.operations.kinds import OBJECTS as operation_objects
     from parley.people.kinds import KINDS as people
@@ -46,7 +48,8 @@ def kinds() -> Registry:
     from parley.talks.kinds import KINDS as talks
     from parley.talks.kinds import OBJECTS as talks_objects
 
-    registry = Registry(SPINE_KINDS, operations, people, talks, objects={**operation_objects, **talks_objects})
+    registry = Registry(SPINE_KINDS, operations, people, talks, exchanges,
+                        objects={**operation_objects, **talks_objects, **exchange_objects})
     registry.objects["record"] = record_lookup(registry)
     return registry
 
@@ -70,6 +73,7 @@ def routers() -> list[APIRouter]:
     and overview, parties and members, the log explorer). A request goes to the first route that matches, so
     a fixed address comes before the pattern that would also read it (``/operations/new`` before
     ``/operations/{op_id}``)."""
+    from parley.exchanges.api import router as exchanges
     from parley.logserver.api import router as log
     from parley.logserver.parties import router as parties
     from parley.logserver.records import router as records
@@ -88,7 +92,7 @@ def routers() -> list[APIRouter]:
     people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router, access.router]
     # /talks/actors before /talks/{pid}
     talks_pages = [processes.router, meetings.router, points.router, texts.router, talks_board.router, process.router]
-    return [records, log, parties, operations, people, talks, *operations_pages, *people_pages, *talks_pages,
+    return [records, log, parties, operations, people, talks, exchanges, *operations_pages, *people_pages, *talks_pages,
             routes.router, party_pages.router, explorer.router]
 
 
@@ -107,6 +111,7 @@ def scenario(add: Callable[..., int]) -> dict[str, str]:
     """Each capability's part of the demo, in log order, after the spine's parties, members and notes
     (``parley.demo``). ``add(author, kind, audience, payload, …)`` signs and queues one record. Returns the
     demo families' inquiry references and their secrets."""
+    from parley.exchanges.scenario import records as exchanges
     from parley.operations.scenario import records as operations
     from parley.people import scenario as people
     from parley.people.service import local_secret
@@ -117,6 +122,7 @@ def scenario(add: Callable[..., int]) -> dict[str, str]:
     people.records(add)
     inquiries = people.inquiries(add, local_secret)
     people.access(add)
+    exchanges(add)
     return inquiries
 
 

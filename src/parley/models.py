@@ -1,6 +1,7 @@
 """Every table, gathered for Alembic and for replay's table-by-table comparison."""
 
 from parley.db import Base
+from parley.exchanges.models import TABLES as EXCHANGE_TABLES
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, LogNode, WitnessProgress
 from parley.operations.models import TABLES as OPERATION_TABLES
 from parley.parties.models import Annotation, Credential, Member, MemberKey, Party, SignInFailure, WebSession
@@ -9,7 +10,8 @@ from parley.records.sealing import TABLES as SEALING_TABLES
 from parley.talks.models import TABLES as TALKS_TABLES
 
 LOG_TABLES = (LogHead, LogEntry, LogNode, LogCheckpoint, LogCosignature, WitnessProgress)
-PROJECTION_TABLES = (Party, Member, MemberKey, Annotation, *OPERATION_TABLES, *PEOPLE_TABLES, *TALKS_TABLES)
+PROJECTION_TABLES = (Party, Member, MemberKey, Annotation, *OPERATION_TABLES, *PEOPLE_TABLES, *TALKS_TABLES,
+                     *EXCHANGE_TABLES)
 LOCAL_TABLES: tuple[type[Base], ...] = (Credential, WebSession, SignInFailure)
 # Data subjects' keys and which entries name them (``records.sealing``): written by the pipeline as records are
 # applied, random, so a replay makes its own (or carries the source's over).
