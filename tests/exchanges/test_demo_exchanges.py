@@ -78,23 +78,40 @@ def test_the_prisoner_exchange_as_each_side_and_the_mediator_read_it(client, dem
     assert diff and diff[0]["persons"] == ["ru-azov-0009"]
 
 
-def test_the_act_of_transfer_prints_both_spellings_and_each_confirming_record(client, demo):
+def test_the_act_of_transfer_prints_both_spellings_and_each_confirming_record(client, demo, runtime):
     import pypdf
+    from sqlalchemy import select
+
+    from parley.log.models import LogEntry
 
     h = demo.headers
     r = client.get(f"/api/exchanges/{POWS}/act?stage=1&sender=ru&lang=uk", headers=h("ua/registrar"))
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/pdf"
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(r.content)).pages)
-    assert "Акт" in text
+    flat = "".join(text.split())
+    assert "Акт" in text and "Act of transfer" not in text
     board = get(client, h, "ua/registrar", f"/api/exchanges/{POWS}/handover")["persons"]
     done = [b for b in board if b["side"] == "ru" and b["complete"]]
     assert len(done) == 9
-    entry = client.get(f"/log/entries/{done[0]['steps']['witnessed']['record']}", headers=h("icrc/auditor"))
-    assert entry.status_code in (200, 404)
-    # Before its handover, a stage has no act.
+    # Each man as each side wrote him: Russia's record in Russian forms, Ukraine's own in Ukrainian ones.
+    differ = [b for b in done if b["as_person"] and (b["person"]["first_name"], b["person"]["surname"]) != (
+        b["as_person"]["first_name"], b["as_person"]["surname"])]
+    assert differ
+    for b in differ:
+        for f in ("surname", "first_name"):
+            assert b["person"][f] in text and b["as_person"][f] in text
+    # And the hash of the record that confirmed him, which anyone can look up in the log.
+    with runtime.sessions() as s:
+        hashes = dict(s.execute(select(LogEntry.idx, LogEntry.record_hash).where(
+            LogEntry.idx.in_([b["steps"]["witnessed"]["record"] for b in done]))).all())
+    assert len(hashes) == 9 and all(digest in flat for digest in hashes.values())
+    # The man whose receipt is not confirmed is not in the act.
+    assert "ru-azov-0009" not in text
+    # The remains act counts bodies.
     r = client.get(f"/api/exchanges/{REMAINS}/act?stage=1&sender=ru&lang=en", headers=h("ua/registrar"))
     assert r.status_code == 200
+    assert "50" in "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(r.content)).pages)
 
 
 def test_the_embargo_keeps_press_out_until_a_party_releases(client, demo):

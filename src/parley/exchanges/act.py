@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -350,3 +351,26 @@ def render(act: Act, lang: str) -> bytes:
     """The act as a PDF in ``lang`` ("uk", "ru" or "en"); ValueError for any other language or a malformed hash."""
     data = json.dumps(document(act, lang), ensure_ascii=False)
     return typst.compile(str(TEMPLATE), root=str(TEMPLATE.parent), ignore_system_fonts=True, sys_inputs={"data": data})
+
+
+# Typst keeps what it compiled in memory for the life of the process, with no way to clear it from Python: in a
+# long-running server, acts of hundreds of persons would grow it by hundreds of MiB. The server renders acts in a
+# worker process of its own instead, replaced after ``RENDERS_PER_WORKER`` acts, which gives that memory back.
+RENDERS_PER_WORKER = 16
+_POOL: list[Any] = []
+_POOL_LOCK = threading.Lock()
+
+
+def render_isolated(act: Act, lang: str) -> bytes:
+    """``render`` in the act worker process (started on first use, spawned: no state of the server's copied; it
+    stops with the server)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                             max_tasks_per_child=RENDERS_PER_WORKER))
+        pool = _POOL[0]
+    return bytes(pool.submit(render, act, lang).result(timeout=120))
+

@@ -314,7 +314,7 @@ def act_of_transfer(exchange_id: str, s: DbSession, who: CurrentPrincipal, rt: C
 
     x = svc.exchange(s, who, exchange_id)
     data = svc.act_data(s, who, x, stage, sender, lang, rt.settings.log_origin)
-    pdf = act.render(data, lang)
+    pdf = act.render_isolated(data, lang)
     return Response(pdf, media_type="application/pdf", headers={
         "content-disposition": f'attachment; filename="act-{x.id}-{stage}-{sender}-{lang}.pdf"'})
 

@@ -301,7 +301,7 @@ def _member(ctx: Context) -> tuple[str, str]:
 
 def audience_for(x: Any) -> list[str]:
     """The audience of a record of exchange ``x``: closed to its parties and mediators."""
-    return [ONLY, *sorted(f"party:{p}" for p in x.members)]
+    return [ONLY, *sorted({f"party:{p}" for p in x.members})]
 
 
 def consent_audience(x: Any, holder: str) -> list[str]:
