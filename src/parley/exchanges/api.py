@@ -255,7 +255,7 @@ class PlanAsk(BaseModel):
     excluded: Annotated[list[str], Field(max_length=1000)] = []
 
 
-@router.post("/{exchange_id}/plan/compute", response_model=PlanOut, responses=refusals(*READ, 404, 409))
+@router.post("/{exchange_id}/plan/compute", response_model=PlanOut, responses=refusals(*READ, 404, 409, 413))
 def compute_plan(exchange_id: str, body: PlanAsk, s: DbSession, who: CurrentPrincipal) -> Response:
     """Propose a plan (nothing is stored): an integer program over the consenting, verified persons on the
     hand-over lists that satisfies the formula and the stages, the seriously wounded and sick first, then the

@@ -814,6 +814,8 @@ def apply_status(ctx: Context) -> None:
     if not rules.may_close(ctx, x):
         if not rules.is_mediator(ctx, x):
             raise Forbidden(C.MEDIATOR_ONLY, exchange=x.id, what="declares its status")
+        if not ctx.roles & rules.NEGOTIATORS:
+            raise Forbidden(C.ROLES, what="declare an exchange's status", roles=", ".join(sorted(rules.NEGOTIATORS)))
         raise Conflict(C.BAD_STATUS, exchange=x.id, status=x.status, new=p.status)
     _audience(ctx, audience_for(x))
     if p.status == "completed" and x.status not in ("under_way", "suspended"):

@@ -48,12 +48,18 @@ log = logging.getLogger(__name__)
 MEMBERSHIP_KINDS = ("deployment.init", "party.create", "party.update", "member.create", "member.update",
                     "key.register", "key.revoke", "key.rotate")
 FAMILIES: dict[str, tuple[str, ...]] = {
+    # An exchange's handover and a body's identification change a person's status (``parley.exchanges``).
     "person": ("person.register", "person.update", "person.event", "person.monitor", "match.decide",
-               "person.destroy"),
+               "person.destroy", "exchange.handover", "exchange.identify"),
     "operation": ("operation.waiver", "operation.propose", "operation.answer", "operation.status",
                   "operation.movement", "operation.outcome", "incident.report"),
 }
-APPLIED = frozenset(MEMBERSHIP_KINDS) | {"operation.rules"} | {k for ks in FAMILIES.values() for k in ks}
+# What an exchange's handover and identification are checked against: the exchange, its lists, consent, plan
+# and status, and the bodies handed over.
+EXCHANGE_STATE = ("exchange.propose", "exchange.sign", "exchange.list", "exchange.consent", "exchange.plan",
+                  "exchange.remains", "exchange.status")
+APPLIED = frozenset(MEMBERSHIP_KINDS) | {"operation.rules", *EXCHANGE_STATE} | {k for ks in FAMILIES.values()
+                                                                                for k in ks}
 # Fields that follow the clock, not the records: an answer still awaited becomes "no answer" at its deadline.
 VOLATILE = {"operation": ("board.*.seconds_left", "conflicts", "incidents")}
 OPEN_STATES = ("awaiting", "no_answer")
@@ -76,6 +82,9 @@ def touched(kind: str, payload: Any) -> set[tuple[str, str]]:
     elif kind == "match.decide":
         add("person", payload.get("left"))
         add("person", payload.get("right"))
+    elif kind in ("exchange.handover", "exchange.identify"):
+        add("person", payload.get("person"))
+        add("person", payload.get("as_person"))
     elif kind in FAMILIES["operation"]:
         add("operation", payload.get("operation"))
     return out
