@@ -106,3 +106,37 @@ def test_talks(parley):
     actors = data("actors")["actors"]
     assert len(actors) > 10
     shows_whole(shown("actors"), [a["id"] for a in actors])
+
+
+
+def test_exchanges(parley):
+    def data(member: str, *args: str) -> dict:
+        return json.loads(parley(member, "exchange", *args, "--json").output)
+
+    def shown(member: str, *args: str) -> str:
+        return parley(member, "exchange", *args, columns=WIDTH).output
+
+    exchanges = data("icrc/mediator", "list")["exchanges"]
+    assert {"icrc-pow-exchange-demo", "icrc-remains-zaporizhzhia"} <= {x["id"] for x in exchanges}
+    shows_whole(shown("icrc/mediator", "list"), [x["id"] for x in exchanges])
+    for x in exchanges:
+        full = data("icrc/mediator", "show", x["id"])
+        plan = full["plan"]["stages"] if full["plan"] else []
+        shows_whole(shown("icrc/mediator", "show", x["id"]), [
+            x["id"], *(v["by"] for v in full["versions"]), *(s["by"] for s in full["signoffs"]),
+            *(p["person"] for st in plan for p in st["persons"])])
+    # The persons' exchange: its lists checked, the handover board, the reconciliation naming a man.
+    pows = "icrc-pow-exchange-demo"
+    entries = data("ua/registrar", "check", pows)["entries"]
+    shows_whole(shown("ua/registrar", "check", pows), [
+        *(e["person"]["id"] for e in entries), *(e["counterpart"]["id"] for e in entries if e["counterpart"])])
+    board = data("ua/registrar", "board", pows)["persons"]
+    shows_whole(shown("ua/registrar", "board", pows), [
+        *(b["person"]["id"] for b in board), *(b["as_person"]["id"] for b in board if b["as_person"])])
+    persons = [p for ln in data("ru/negotiator", "reconcile", pows)["lines"] for p in ln["persons"]]
+    assert persons
+    shows_whole(shown("ru/negotiator", "reconcile", pows), persons)
+    # The remains exchange: every body's tag and the person identified.
+    bodies = data("ru/registrar", "bodies", "icrc-remains-zaporizhzhia")["bodies"]
+    shows_whole(shown("ru/registrar", "bodies", "icrc-remains-zaporizhzhia"),
+                [b["tag"] for b in bodies] + [b["person"] for b in bodies if b["person"]])
