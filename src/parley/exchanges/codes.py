@@ -66,6 +66,7 @@ OTHER_EXCHANGE = Code("exchange.other_exchange", "'{person}' is already on the l
 DESTROYED = Code("exchange.destroyed", "the data of '{person}' was destroyed")
 
 # -- consent --------------------------------------------------------------------------------------------------
+INTERVIEW_FUTURE = Code("exchange.interview_future", "the interview is dated after the record that states it")
 CONSENT_REASON = Code("exchange.consent_reason", "a refusal records the person's reason as told to the mediator")
 
 # -- plans ----------------------------------------------------------------------------------------------------
@@ -86,7 +87,6 @@ STEP_ORDER = Code("exchange.step_order", "'{person}' is confirmed {step} only af
 IDENTITY = Code("exchange.identity", "'{person}' and '{other}' are not the same person by their names; record a "
                 "match decision first if they are")
 AS_PERSON = Code("exchange.as_person", "the receiving side names its own record of the person ('as')")
-TOO_EARLY = Code("exchange.too_early", "a handover is confirmed at or after the exchange is agreed, not before")
 
 # -- remains --------------------------------------------------------------------------------------------------
 NOT_REMAINS = Code("exchange.not_remains", "exchange '{exchange}' is of persons, not remains")

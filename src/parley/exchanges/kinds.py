@@ -322,30 +322,42 @@ def _person(ctx: Context, pid: str, field: str) -> Person:
     return p
 
 
-def same_persons(s: Session, pid: str) -> set[str]:
-    """``pid`` and every record a current "same person" decision links to it (transitively)."""
+def same_graph(s: Session) -> dict[str, set[str]]:
+    """Every current "same person" decision, as the records each one links (read once for a whole list)."""
+    graph: dict[str, set[str]] = {}
+    for left, right in s.execute(select(MatchDecision.left, MatchDecision.right).where(
+            MatchDecision.current.is_(True), MatchDecision.decision == "same")):
+        graph.setdefault(left, set()).add(right)
+        graph.setdefault(right, set()).add(left)
+    return graph
+
+
+def linked(graph: dict[str, set[str]], pid: str) -> set[str]:
+    """``pid`` and every record the decisions of ``graph`` link to it, transitively."""
     seen, todo = {pid}, [pid]
     while todo:
-        cur = todo.pop()
-        for d in s.execute(select(MatchDecision.left, MatchDecision.right).where(
-                MatchDecision.current.is_(True), MatchDecision.decision == "same",
-                (MatchDecision.left == cur) | (MatchDecision.right == cur))):
-            for other in d:
-                if other not in seen:
-                    seen.add(other)
-                    todo.append(other)
+        for other in graph.get(todo.pop(), ()):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
     return seen
 
 
-def _open_elsewhere(s: Session, xid: str, pid: str) -> str | None:
-    """Another open exchange whose current list names ``pid`` or a record decided to be the same person."""
-    ids = same_persons(s, pid)
-    for other, status in s.execute(select(ExchangeEntry.exchange, Exchange.status).join(
-            Exchange, Exchange.id == ExchangeEntry.exchange).where(ExchangeEntry.person.in_(ids),
-                                                                   ExchangeEntry.exchange != xid)):
-        if status in rules.OPEN:
-            return str(other)
-    return None
+def same_persons(s: Session, pid: str) -> set[str]:
+    """``pid`` and every record a current "same person" decision links to it (transitively)."""
+    return linked(same_graph(s), pid)
+
+
+def open_entries(s: Session, xid: str) -> dict[str, str]:
+    """Every person on a current list of an open exchange other than ``xid``: person -> that exchange."""
+    return {str(person): str(other) for person, other in s.execute(
+        select(ExchangeEntry.person, ExchangeEntry.exchange).join(Exchange, Exchange.id == ExchangeEntry.exchange)
+        .where(ExchangeEntry.exchange != xid, Exchange.status.in_(rules.OPEN)))}
+
+
+def elsewhere(graph: dict[str, set[str]], entries: dict[str, str], pid: str) -> str | None:
+    """The other open exchange whose list names ``pid`` or a record decided to be the same person."""
+    return next((entries[q] for q in sorted(linked(graph, pid)) if q in entries), None)
 
 
 def _consent(s: Session, xid: str, pid: str) -> ExchangeConsent | None:
@@ -498,6 +510,7 @@ def apply_list(ctx: Context) -> None:
                 raise Unprocessable(C.LIST_TWICE, person=pid, field=f"lists.{i}")
             persons.append(pid)
             where.append(f"lists.{i}")
+    graph, others = same_graph(ctx.session), open_entries(ctx.session, x.id)
     for pid, field in zip(persons, where, strict=True):
         person = _person(ctx, pid, field)
         if p.direction == "hand_over":
@@ -505,7 +518,7 @@ def apply_list(ctx: Context) -> None:
                 raise Unprocessable(C.NOT_HELD, person=pid, status=person.status.replace("_", " "), field=field)
         elif party not in (person.own_party, person.party) or person.category == "deceased":
             raise Unprocessable(C.NOT_OWN, person=pid, party=party, field=field)
-        other = _open_elsewhere(ctx.session, x.id, pid)
+        other = elsewhere(graph, others, pid)
         if other is not None:
             raise Conflict(C.OTHER_EXCHANGE, person=pid, other=other, field=field)
     ctx.session.add(ExchangeList(idx=ctx.idx, exchange=x.id, direction=p.direction, version=p.version,
@@ -545,7 +558,7 @@ def apply_consent(ctx: Context) -> None:
     _person(ctx, p.person, "person")
     _audience(ctx, consent_audience(x, e.side), C.CONSENT_AUDIENCE)
     if p.interviewed_on > ctx.record.when.date():
-        raise Unprocessable(C.TOO_EARLY, field="interviewed_on")
+        raise Unprocessable(C.INTERVIEW_FUTURE, field="interviewed_on")
     if ctx.session.execute(select(ExchangeHandover.idx).where(
             ExchangeHandover.exchange == x.id, ExchangeHandover.person == p.person).limit(1)).first() is not None:
         raise Conflict(C.STEP_TWICE, person=p.person, step="handed over", field="person")

@@ -22,7 +22,7 @@ from parley.errors import Conflict, NotFound, Unprocessable
 from parley.exchanges import codes as C
 from parley.exchanges import plan as solver
 from parley.exchanges import rules
-from parley.exchanges.kinds import POLICY, Formula, current_plan, planned, same_persons
+from parley.exchanges.kinds import POLICY, Formula, current_plan, elsewhere, linked, open_entries, planned, same_graph
 from parley.exchanges.models import (
     Exchange, ExchangeBody, ExchangeConsent, ExchangeCount, ExchangeEntry, ExchangeHandover, ExchangeIdentification,
     ExchangeList, ExchangePlan, ExchangeRemains, ExchangeSignoff, ExchangeStatus, ExchangeVersion,
@@ -173,13 +173,24 @@ def _row(p: Person) -> dict[str, str]:
             "birth_date": p.birth_date, "birth_place": p.birth_place, "service_number": p.service_number}
 
 
+CHUNK = 10_000  # ids in one IN (…): PostgreSQL takes at most 65,535 parameters a statement
+
+
+def persons_by_id(s: Session, ids: set[str]) -> dict[str, Person]:
+    out: dict[str, Person] = {}
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), CHUNK):
+        out.update((p.id, p) for p in s.execute(select(Person).where(Person.id.in_(ordered[i:i + CHUNK]))).scalars())
+    return out
+
+
 def check(s: Session, who: Reader, x: Exchange, *, matcher: Any = None) -> list[Check]:
     """Every entry of every current list the member may read, checked against the registry: the other side's
     record of the same person found (by a registrars' decision, or by the model with its probability), not found,
     ambiguous, already released, deceased, already on another open exchange, or a duplicate within the list."""
     rows = entries(s, who, x)
-    persons = {p.id: p for p in s.execute(select(Person).where(
-        Person.id.in_({e.person for e in rows}))).scalars()} if rows else {}
+    persons = persons_by_id(s, {e.person for e in rows})
+    graph, others_open = same_graph(s), open_entries(s, x.id)
     out: list[Check] = []
     todo: list[Check] = []
     seen_keys: dict[tuple[str, str, str, str, str], str] = {}
@@ -194,7 +205,7 @@ def check(s: Session, who: Reader, x: Exchange, *, matcher: Any = None) -> list[
             c.result, c.other = "duplicate", seen_keys[key]
             continue
         seen_keys.setdefault(key, e.person)
-        other = _open_elsewhere(s, x, e.person)
+        other = elsewhere(graph, others_open, e.person)
         if other is not None:
             c.result, c.other = "other_exchange", other
             continue
@@ -202,10 +213,10 @@ def check(s: Session, who: Reader, x: Exchange, *, matcher: Any = None) -> list[
         if own is not None and e.direction == "ask_for":
             c.result = own
             continue
-        linked = [q for q in (s.get(Person, i) for i in same_persons(s, e.person) - {e.person})
-                  if q is not None and q.party != e.side and reads_person(who, q)]
-        if linked:
-            c.counterpart, c.probability, c.result = linked[0], 1.0, _status_result(linked[0]) or "found"
+        decided = [q for q in (s.get(Person, i) for i in sorted(linked(graph, e.person) - {e.person}))
+                   if q is not None and q.party != e.side and reads_person(who, q)]
+        if decided:
+            c.counterpart, c.probability, c.result = decided[0], 1.0, _status_result(decided[0]) or "found"
             continue
         todo.append(c)
     if todo:
@@ -213,7 +224,7 @@ def check(s: Session, who: Reader, x: Exchange, *, matcher: Any = None) -> list[
         found = m.candidates_many([_row(persons[c.person]) for c in todo], top=10) if m is not None else \
             [[] for _ in todo]
         ids = {rid for cands in found for rid, _ in cands}
-        others = {p.id: p for p in s.execute(select(Person).where(Person.id.in_(ids))).scalars()} if ids else {}
+        others = persons_by_id(s, ids)
         for c, cands in zip(todo, found, strict=True):
             usable = [(others[rid], prob) for rid, prob in cands
                       if rid in others and others[rid].party != c.side and reads_person(who, others[rid])]
@@ -226,16 +237,6 @@ def check(s: Session, who: Reader, x: Exchange, *, matcher: Any = None) -> list[
             else:
                 c.counterpart, c.probability, c.result = usable[0][0], usable[0][1], "ambiguous"
     return out
-
-
-def _open_elsewhere(s: Session, x: Exchange, pid: str) -> str | None:
-    ids = same_persons(s, pid)
-    for other, status in s.execute(select(ExchangeEntry.exchange, Exchange.status).join(
-            Exchange, Exchange.id == ExchangeEntry.exchange).where(ExchangeEntry.person.in_(ids),
-                                                                   ExchangeEntry.exchange != x.id)):
-        if status in rules.OPEN:
-            return str(other)
-    return None
 
 
 # --- consent and plan -------------------------------------------------------------------------------------
