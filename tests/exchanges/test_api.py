@@ -242,3 +242,29 @@ def test_an_exchange_is_read_only_by_its_parties_and_mediators(client, demo):
         assert client.get(f"/api/exchanges/{x}/check", headers=h(who)).status_code == 404
     for who in ("ua/registrar", "ru/negotiator", "icrc/auditor"):
         assert client.get(f"/api/exchanges/{x}", headers=h(who)).status_code == 200
+
+
+def test_the_operation_of_transfer_and_the_exchange_name_each_other(client, demo):
+    from tests.operations.test_lifecycle import plan
+    from tests.web.test_pages import sign_in
+
+    h = demo.headers
+    op = ok(client.post("/api/operations", json={"plan": plan(kind="transfer_of_persons",
+                                                              title="Handover of prisoners (test)")},
+                        headers=h("icrc/mediator")))["operation"]
+    evacuation = ok(client.post("/api/operations", json={"plan": plan()}, headers=h("icrc/mediator")))["operation"]
+    # Only an operation of transfer carries an exchange.
+    refused(client.post("/api/exchanges", json={"title": "T", "parties": ["ua", "ru"], "mediators": ["icrc"],
+                                                "terms": {**TERMS, "operation": evacuation}},
+                        headers=h("icrc/mediator")), 404, "exchange.operation_not_found")
+    x = ok(client.post("/api/exchanges", json={"title": "Exchange carried by an operation", "parties": ["ua", "ru"],
+                                                "mediators": ["icrc"], "terms": {**TERMS, "operation": op}},
+                       headers=h("icrc/mediator")))["id"]
+    assert client.get(f"/api/exchanges/{x}", headers=h("ru/registrar")).json()["operation"] == op
+    sign_in(client, demo, "ua/negotiator")
+    page = client.get(f"/operations/{op}?lang=en")
+    assert page.status_code == 200 and f'href="/exchanges/{x}"' in page.text
+    # A reader who may not read the exchange sees no link to it.
+    sign_in(client, demo, "ua/liaison")
+    page = client.get(f"/operations/{op}?lang=en")
+    assert page.status_code == 200 and x not in page.text

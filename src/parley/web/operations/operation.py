@@ -88,9 +88,17 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
                 can_move=shown["movement"], can_report=shown["outcome"], can_post=shown["channel"],
                 categories=k.CATEGORIES, movements=k.MOVEMENTS, figure_forms=FIGURE_FORMS,
                 source_kinds=SOURCE_KIND_LABELS, confirmations=CONFIRMATION_LABELS,
-                waivers=svc.waivers(s, who, op),
+                waivers=svc.waivers(s, who, op), exchanges=_exchanges(s, who, op.id),
                 destination=plan["destinations"][0]["name"], destinations=destinations,
                 errors=errors, values=values or {}, map_data=data)
+
+
+def _exchanges(s: Session, who: Principal, op_id: str) -> list[Any]:
+    """The exchanges whose handover this operation carries, that the member may read (the exchange names the
+    operation; the page shows the link the other way)."""
+    from parley.exchanges import service as exchanges
+
+    return [x for x in exchanges.exchanges(s, who) if x.operation == op_id]
 
 
 @router.get("/operations/{op_id}", response_class=HTMLResponse)
