@@ -82,6 +82,9 @@ def routers() -> list[APIRouter]:
     from parley.talks.api import router as talks
     from parley.web import explorer, routes
     from parley.web import parties as party_pages
+    from parley.web.exchanges import agreement, counts, handover, listing, remains
+    from parley.web.exchanges import lists as exchange_lists
+    from parley.web.exchanges import plan as exchange_plan
     from parley.web.operations import board, channels, incidents, operation, propose, zones
     from parley.web.people import access, family, inquiries, lists, registry, review
     from parley.web.talks import board as talks_board
@@ -92,12 +95,16 @@ def routers() -> list[APIRouter]:
     people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router, access.router]
     # /talks/actors before /talks/{pid}
     talks_pages = [processes.router, meetings.router, points.router, texts.router, talks_board.router, process.router]
+    # /exchanges before /exchanges/{exchange_id}, its tabs after it
+    exchange_pages = [listing.router, agreement.router, exchange_lists.router, exchange_plan.router, handover.router,
+                      remains.router, counts.router]
     return [records, log, parties, operations, people, talks, exchanges, *operations_pages, *people_pages, *talks_pages,
-            routes.router, party_pages.router, explorer.router]
+            *exchange_pages, routes.router, party_pages.router, explorer.router]
 
 
 def register_commands(app: typer.Typer) -> None:
     """Each capability's commands under ``parley`` (``parley ops …``, ``parley person …``, ``parley talks …``)."""
+    from parley.exchanges.cli import register as exchanges
     from parley.operations.cli import register as operations
     from parley.people.cli import register_commands as people
     from parley.talks.cli import register as talks
@@ -105,6 +112,7 @@ def register_commands(app: typer.Typer) -> None:
     operations(app)
     people(app)
     talks(app)
+    exchanges(app)
 
 
 def scenario(add: Callable[..., int]) -> dict[str, str]:

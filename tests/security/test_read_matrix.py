@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from parley.assembly import kinds
 from parley.auth import Principal, load_principal
+from parley.exchanges.models import Exchange
 from parley.log.models import LogEntry
 from parley.records import sealing
 from parley.operations.models import Operation, StandingChannel, Zone
@@ -336,6 +337,7 @@ def _samples(w: World) -> dict[str, list[str]]:
             "meeting_id": _one_per_audience(s, TalksMeeting),
             "actor_id": _one_per_audience(s, TalksActor),
             "channel_id": list(s.execute(select(StandingChannel.id)).scalars()),
+            "exchange_id": list(s.execute(select(Exchange.id)).scalars()),
             "path": [f"entries/{_first_tile(size)}", f"0/{_first_tile(size)}"],
         }
 
@@ -362,6 +364,12 @@ QUERIES = {
     "/api/persons": ["", "?q=Sverchkovskyi", "?q=Шпаковский"],
     "/people": ["", "?q=Sverchkovskii"],
     "/api/log/consistency": ["?old=1&new=2"],
+    # An exchange's lists compared version by version (its page compares the last two by default), its counts of
+    # one stage; the remains by state and side.
+    "/api/exchanges/{exchange_id}/lists/diff": ["?side=ru&direction=hand_over&old=1&new=2"],
+    "/exchanges/{exchange_id}/counts": ["", "?stage=1"],
+    "/api/exchanges/{exchange_id}/reconciliation": ["", "?stage=1"],
+    "/exchanges/{exchange_id}/remains": ["", "?state=identified&sender=ru"],
 }
 
 

@@ -176,12 +176,13 @@ def list_exchanges(s: DbSession, who: CurrentPrincipal) -> Response:
 
 @router.get("/released", response_model=Released, responses=refusals(*READ))
 def list_released(s: DbSession, who: CurrentPrincipal) -> Response:
-    """Completed exchanges a party has released, with the figures it made public and no names: what a press
-    officer reads. Nothing of an exchange before its release."""
+    """Completed exchanges a party has released, with the figures it made public and no names (nor the title of
+    the terms, which only the exchange's readers read): what a press officer reads. Nothing of an exchange before
+    its release."""
     import json
 
     return json_answer({"released": [
-        {"exchange": x.id, "title": x.title, "kind": x.kind, "party": r.party, "record": r.idx,
+        {"exchange": x.id, "kind": x.kind, "party": r.party, "record": r.idx,
          "at": r.at.isoformat(), "figures": json.loads(r.figures or "{}"), "note": r.reason}
         for x, r in svc.released(s, who)]})
 

@@ -277,7 +277,7 @@ def released(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False)
         out.print("nothing released")
         return
     for r in data["released"]:
-        out.print(f"[bold]{escape(r['title'])}[/bold] ({r['exchange']}), released by {r['party']} on {r['at'][:10]}")
+        out.print(f"[bold]{escape(r['exchange'])}[/bold] ({r['kind']}), released by {r['party']} on {r['at'][:10]}")
         out.print(f"  sent {_figure_words(r['figures'].get('sent'))}, received "
                   f"{_figure_words(r['figures'].get('received'))}" + (f"; {r['note']}" if r["note"] else ""),
                   markup=False)

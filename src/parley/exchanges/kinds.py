@@ -377,10 +377,12 @@ def planned(plan: ExchangePlan | None) -> dict[str, tuple[int, str]]:
     return {p["person"]: (st["stage"], p["side"]) for st in json.loads(plan.stages) for p in st["persons"]}
 
 
-def _follow(ctx: Context, person: Person, event: str, when: date, place: str, note: str) -> None:
-    """The person's registry status follows the exchange: one status event written by this very record."""
-    ctx.session.add(PersonEvent(idx=ctx.idx, person=person.id, event=event, date=when.isoformat(), place=place,
-                                note=note, party=ctx.party, author=ctx.member, audience=person.audience,
+def _follow(ctx: Context, person: Person, event: str, when: date) -> None:
+    """The person's registry status follows the exchange: one status event written by this very record, read by
+    whoever reads the person. It names neither the exchange nor the place: those stay under the exchange's own
+    closed audience (a reader of the person outside the exchange learns the status and its date only)."""
+    ctx.session.add(PersonEvent(idx=ctx.idx, person=person.id, event=event, date=when.isoformat(), place="",
+                                note="", party=ctx.party, author=ctx.member, audience=person.audience,
                                 at=ctx.record.when))
     if when.isoformat() >= person.status_date or not person.status_date:
         person.status, person.status_date = event, when.isoformat()
@@ -686,7 +688,7 @@ def apply_handover(ctx: Context) -> None:
     when = p.at.date()
     if p.step == "handed_over":
         person = _person(ctx, p.person, "person")
-        _follow(ctx, person, "released", when, p.place, f"exchange {x.id}, stage {p.stage}")
+        _follow(ctx, person, "released", when)
     elif p.step == "received":
         if p.as_person is not None:
             own = _person(ctx, p.as_person, "as_person")
@@ -696,7 +698,7 @@ def apply_handover(ctx: Context) -> None:
             assert held is not None
             if not _same(ctx, held, own):
                 raise Unprocessable(C.IDENTITY, person=p.person, other=own.id, field="as_person")
-            _follow(ctx, own, "repatriated", when, p.place, f"exchange {x.id}, stage {p.stage}")
+            _follow(ctx, own, "repatriated", when)
     elif p.as_person is not None:
         raise Unprocessable(C.AS_PERSON, field="as_person")
     ctx.session.add(ExchangeHandover(idx=ctx.idx, exchange=x.id, stage=p.stage, person=p.person, sender=sender,
@@ -772,7 +774,7 @@ def apply_identify(ctx: Context) -> None:
                 person.status in ("released", "repatriated", "remains_returned"):
             raise Unprocessable(C.PERSON_NOT_DEAD, person=p.person, field="person")
         if p.state == "identified":
-            _follow(ctx, person, "remains_returned", ctx.record.when.date(), "", f"exchange {x.id}, body {p.body}")
+            _follow(ctx, person, "remains_returned", ctx.record.when.date())
     ctx.session.add(ExchangeIdentification(idx=ctx.idx, exchange=x.id, tag=p.body, state=p.state, person=p.person,
                                            note=p.note, author=author, party=party,
                                            audience=ctx.record.audience.text(), at=ctx.record.when))

@@ -38,6 +38,12 @@ KIND_LABELS: dict[str, str] = {
     "talks.point": N_("Point of talks opened"), "talks.position": N_("Position on a point"),
     "talks.statement": N_("Statement in talks"), "talks.text": N_("Joint text version"),
     "talks.signoff": N_("Sign-off of a joint text"), "talks.implementation": N_("Implementation of a point assessed"),
+    "exchange.propose": N_("Terms of an exchange proposed"), "exchange.sign": N_("Terms of an exchange signed"),
+    "exchange.list": N_("List of an exchange"), "exchange.consent": N_("Consent interview"),
+    "exchange.plan": N_("Plan of an exchange"), "exchange.handover": N_("Handover of a person confirmed"),
+    "exchange.remains": N_("Remains handed over"), "exchange.identify": N_("Identification of a body"),
+    "exchange.count": N_("Count of an exchange stated"), "exchange.status": N_("Status of an exchange"),
+    "exchange.release": N_("Exchange released"),
 }
 
 ROLE_LABELS: dict[str, str] = {

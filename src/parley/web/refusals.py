@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,6 +30,7 @@ from parley.errors import (
     BadRequest, Code, Conflict, Forbidden, Invalid, NotFound, ParleyError, TooLarge, TooManyRequests, Unauthorized,
     Unavailable, Unprocessable,
 )
+from parley.exchanges import codes as exchange_codes
 from parley.log import codes as audit_codes
 from parley.operations import codes as operation_codes
 from parley.parties import codes as party_codes
@@ -93,13 +95,46 @@ def _field(text: str) -> Any:
     return Message(name) if name else text
 
 
+def _known(mapping: Mapping[str, str]) -> Callable[[str], Any]:
+    """A code shown as its translated label; a value the mapping does not know stays as written."""
+    return lambda text: Labels((_code(text),), mapping) if _code(text) in mapping else text
+
+
+# The exchanges' own codes a refusal names (``parley.exchanges``): a side, a step of the handover, the stage an
+# identification has reached, why a person cannot be planned, the rule no plan can meet (``exchanges.plan``).
+EXCHANGE_SIDES: dict[str, str] = {"sending": N_("the sending side"), "receiving": N_("the receiving side")}
+EXCHANGE_STEPS: dict[str, str] = {
+    "handed_over": N_("handover by the sending side"), "received": N_("receipt by the receiving side"),
+    "witnessed": N_("witnessing by the mediator"),
+}
+BODY_STATES: dict[str, str] = {
+    "unidentified": N_("no identification"), "preliminary": N_("preliminary identification"),
+    "dna_sampled": N_("DNA sample taken"), "identified": N_("identification confirmed"),
+}
+PLAN_REASONS: dict[str, str] = {
+    "excluded": N_("the person is excluded from the plan"),
+    "pinned_but_not_planned": N_("the person is pinned, but missing from the plan"),
+    "no_consent_interview_recorded": N_("no consent interview is recorded"),
+    "refused_repatriation": N_("the person refused repatriation"),
+}
+PLAN_CONSTRAINTS: dict[str, str] = {
+    "empty": N_("the formula hands over no one"),
+    "stage_sizes": N_("the stage sizes do not add up to the formula"),
+    "pinned_ineligible": N_("a pinned person cannot be handed over"),
+    "pinned_over": N_("more persons are pinned than there are places"),
+    "side_count": N_("a side has fewer eligible persons than places"),
+    "time_limit": N_("the solver found no plan within its time limit"),
+    "model": N_("the solver found no plan"),
+}
+
+
 # How a message's values become parameters: by the name the pattern gives them; the others stay as written.
 CONVERT: dict[str, Callable[[str], Any]] = {
     "status": _label(OPERATION_LABELS),
     "need": _labels(OPERATION_LABELS, " or "),
     "action": _label(OPERATION_LABELS),
     "answer": _label(BOARD_LABELS),
-    "state": _label(OPERATION_LABELS),
+    "state": _label({**OPERATION_LABELS, **BODY_STATES}),
     "category": _label(OPERATION_LABELS),
     "person_status": _label(EVENT_LABELS),
     "decision": _label(DECISION_LABELS),
@@ -107,6 +142,10 @@ CONVERT: dict[str, Callable[[str], Any]] = {
     "field": _field,
     "place": _field,
     "n": int,
+    "side": _known(EXCHANGE_SIDES),
+    "step": _known(EXCHANGE_STEPS),
+    "reason": _known(PLAN_REASONS),
+    "constraint": _known(PLAN_CONSTRAINTS),
 }
 
 # The reasons a list import gives for a rejected row, and its warnings about the file and the mapping, as the
@@ -614,6 +653,97 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "talks.narrow_token":
         N_("A back channel or a military-to-military channel is read only by the negotiators of its parties and "
            "mediators; {token} is not allowed."),
+    # -- exchanges -----------------------------------------------------------------------------------------------------
+    "exchange.members_only": N_("Only members write exchange records."),
+    "exchange.not_in_exchange":
+        N_("{party} takes no part in exchange {exchange}; only its parties and mediators write in it."),
+    "exchange.party_only": N_("Only a party to exchange {exchange} may do this; {party} is not one of its parties."),
+    "exchange.mediator_only": N_("Only a mediator of exchange {exchange} may do this."),
+    "exchange.wrong_side": N_("{party} is not {side} for {person} in exchange {exchange}; {expected} is."),
+    "exchange.roles": N_("Your roles do not allow this; it takes one of these roles: {roles}."),
+    "exchange.not_found": N_("There is no exchange {exchange}, or you may not read it."),
+    "exchange.person_not_found": N_("There is no person {person} that you may read."),
+    "exchange.list_not_found": N_("There is no imported list {list} that you may read."),
+    "exchange.operation_not_found": N_("There is no operation {operation} that you may read."),
+    "exchange.point_not_found": N_("There is no talks point {point} that you may read."),
+    "exchange.body_not_found": N_("There is no body {body} in exchange {exchange}."),
+    "exchange.not_on_list": N_("{person} is not on the current list of persons {party} is to hand over."),
+    "exchange.exists": N_("Exchange {exchange} already exists."),
+    "exchange.parties_twice": N_("A party is listed twice."),
+    "exchange.not_belligerent": N_("{party} is not a belligerent party; the parties to an exchange are."),
+    "exchange.not_mediator": N_("{party} is not a mediator party; an exchange's mediators must be."),
+    "exchange.formula_n": N_("An “N for N” formula gives the number of persons per side, and no categories."),
+    "exchange.formula_categories":
+        N_("A formula by category gives a number for each category, and no total of its own."),
+    "exchange.formula_all": N_("An “all for all” formula takes no number."),
+    "exchange.stages_numbered": N_("The stages are numbered 1, 2, 3 … in order."),
+    "exchange.stages_sum": N_("The stages hand over {total} per side, but the formula requires {n}."),
+    "exchange.window_order": N_("The handover window ends before it starts."),
+    "exchange.version_next":
+        N_("Exchange {exchange} is at version {current}; a new version is version {expected}. Reload the page."),
+    "exchange.same_parties": N_("A new version keeps the exchange's parties and mediators."),
+    "exchange.version_stale":
+        N_("Version {version} is no longer the current one (the current is version {current}). Reload the page."),
+    "exchange.hash_mismatch":
+        N_("The SHA-256 signed is not the hash of the terms of version {version}; nothing was signed."),
+    "exchange.signed": N_("{party} has already signed version {version}."),
+    "exchange.not_agreed":
+        N_("Exchange {exchange} is not agreed yet: every party first signs the same version of its terms."),
+    "exchange.closed":
+        N_("Exchange {exchange} is completed or cancelled; nothing more of this kind is recorded in it."),
+    "exchange.under_way": N_("The handover of exchange {exchange} has begun; its terms can no longer change."),
+    "exchange.audience":
+        N_("An exchange record is read only by the exchange's parties and mediators: close the audience with “only” "
+           "and name them ({expected})."),
+    "exchange.consent_audience":
+        N_("A consent interview is read only by the holding party and the mediators: close the audience with “only” "
+           "and name them ({expected})."),
+    "exchange.list_empty": N_("A list names at least one person or imported list."),
+    "exchange.list_twice": N_("{person} is on the list twice."),
+    "exchange.list_remains": N_("An exchange of remains lists no persons; record its bodies instead."),
+    "exchange.not_held":
+        N_("By your registry, {person} is not held by anyone; a list hands over only persons your party holds."),
+    "exchange.not_own":
+        N_("By your registry, {person} is not a person of {party}; a party asks only for its own persons."),
+    "exchange.other_exchange": N_("{person} is already on the list of another open exchange, {other}."),
+    "exchange.destroyed": N_("The personal data of {person} was destroyed."),
+    "exchange.interview_future": N_("The interview is dated after the record that states it."),
+    "exchange.consent_reason": N_("A refusal records the person's reason, as the person told it to the mediator."),
+    "exchange.plan_stage": N_("Stage {stage} is not a stage of the agreed terms."),
+    "exchange.plan_twice": N_("{person} is planned twice."),
+    "exchange.plan_ineligible": N_("{person} cannot be planned: {reason}."),
+    "exchange.plan_count": N_("Stage {stage}: {party} hands over {count}, but the terms set {size}."),
+    "exchange.plan_formula":
+        N_("The plan does not satisfy the formula: {party} hands over {count} in all, but the formula requires "
+           "{needed}."),
+    "exchange.infeasible": N_("No plan satisfies the formula: {constraint} ({detail})."),
+    "exchange.pin_exclude": N_("{person} is both pinned and excluded."),
+    "exchange.not_planned": N_("{person} is not in stage {stage} of the current plan."),
+    "exchange.refused_person": N_("{person} refused repatriation and is never handed over."),
+    "exchange.step_twice": N_("The step «{step}» is already confirmed for {person}."),
+    "exchange.step_order": N_("The step «{step}» is confirmed for {person} only after the handover."),
+    "exchange.identity":
+        N_("By their names, {person} and {other} are not the same person; if they are, record a match decision "
+           "first."),
+    "exchange.as_person": N_("The receiving side names its own record of the person (“as”)."),
+    "exchange.not_remains": N_("Exchange {exchange} is an exchange of persons, not of remains."),
+    "exchange.bodies_count": N_("Bodies tagged: {bodies}; the count stated allows {count}."),
+    "exchange.body_twice": N_("Body {body} is tagged twice."),
+    "exchange.state_back":
+        N_("Body {body} has already reached the stage «{state}»; identification only moves forward."),
+    "exchange.identified_person": N_("An identification names the person identified, as recorded in the registry."),
+    "exchange.person_not_dead": N_("{person} is not recorded as missing or dead."),
+    "exchange.count_sum": N_("The categories add up to {parts}, not to the total stated ({total})."),
+    "exchange.count_party": N_("A party states its own count; {party} is not a party to this exchange."),
+    "exchange.not_completed": N_("Exchange {exchange} is not completed; nothing is released before it is."),
+    "exchange.released": N_("{party} has already released exchange {exchange}."),
+    "exchange.no_handover":
+        N_("Stage {stage} of exchange {exchange} has no confirmed handover yet; its act of transfer follows the "
+           "handover."),
+    "exchange.bad_status":
+        N_("Exchange {exchange} cannot take this status now: it is declared under way again only when suspended, "
+           "completed only when under way or suspended, and once completed or cancelled its status no longer "
+           "changes."),
     # -- a party's audit of the log (parley log verify) -----------------------------------------------------------
     "audit.went_back": N_("The log went back from size {old_size} to {new_size}."),
     "audit.two_roots": N_("The log signed two different roots for size {size}."),
@@ -642,9 +772,17 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "audit.state_kept":
         N_("The stored checkpoint was kept; share the evidence with the other parties and their witnesses."),
 }
+
+
+def _declared(module: ModuleType) -> tuple[Code, ...]:
+    """A codes module's ``CODES``; for one that lists none, the ``Code`` constants it declares."""
+    listed = getattr(module, "CODES", None)
+    return tuple(listed) if listed is not None else tuple(v for v in vars(module).values() if isinstance(v, Code))
+
+
 CODES: tuple[Code, ...] = tuple({c.code: c for m in (record_codes, party_codes, operation_codes, people_codes,
-                                                     talks_codes, audit_codes, figures, sources)
-                                 for c in m.CODES}.values())
+                                                     talks_codes, exchange_codes, audit_codes, figures, sources)
+                                 for c in _declared(m)}.values())
 _NAMES_FIELD = {c.code for c in CODES if "{field}" in c.template}
 
 # Pydantic's error types → the message a page shows, with {field} (the field's label) and the error's context.
