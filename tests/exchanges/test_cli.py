@@ -220,7 +220,10 @@ def test_an_exchange_from_proposal_to_release(cli: Cli, tmp_path: Path) -> None:
     assert f"exchange '{xid}' is not completed; nothing is released before" in early_release
     cli.run("icrc/mediator", "status", xid, "completed", "--reason", "One for one.")
     cli.run("ua/negotiator", "release", xid, "--sent", "1", "--received", "1")
-    assert "One for one (test)" in cli.flat("ua/press", "released")
+    released = cli.flat("ua/press", "released")
+    # The press reads the figures a party released, never the exchange's title or its names.
+    assert f"{xid} (prisoners), released by ua on" in released and "sent 1, received 1" in released
+    assert "One for one (test)" not in released and "ua-pow-0012" not in released
     shown = cli.json("icrc/mediator", "show", xid)
     assert shown["status"] == "completed" and [s["status"] for s in shown["statuses"]] == ["completed", "released"]
 
