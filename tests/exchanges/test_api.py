@@ -155,11 +155,24 @@ def test_a_whole_exchange_from_terms_to_the_act(client, demo):
     refused(client.post(f"/api/exchanges/{x}/counts", json={
         "sent": {"total": 2, "by_category": {"officer": 1, "soldier": 3}}, "received": {"total": 2}},
         headers=h("ru/negotiator")), 422, "exchange.count_sum")
-    ok(client.post(f"/api/exchanges/{x}/counts", json={"sent": {"total": 2}, "received": {"total": 2}},
-                   headers=h("ru/negotiator")))
+    # Russia's first count puts a civilian among the two it received; the confirmations show two soldiers (the
+    # test's prisoners have no rank): each category's line says so, with the persons that account for it.
+    ok(client.post(f"/api/exchanges/{x}/counts", json={"sent": {"total": 2}, "received": {
+        "total": 2, "by_category": {"soldier": 1, "civilian": 1}}}, headers=h("ru/negotiator")))
+    rec = ok(client.get(f"/api/exchanges/{x}/reconciliation", headers=h("icrc/mediator")))
+    ru = {ln["category"]: ln for ln in rec["lines"] if ln["party"] == "ru" and ln["what"] == "received"}
+    assert set(ru) == {None, "soldier", "civilian"}
+    assert ru[None]["agrees"] is True and ru[None]["tally"] == 2
+    assert ru["soldier"]["tally"] == 2 and ru["soldier"]["agrees"] is False
+    assert ru["soldier"]["why"] == "stated_fewer" and ru["soldier"]["persons"] == sorted(ua_held[:2])
+    assert ru["civilian"]["tally"] == 0 and ru["civilian"]["agrees"] is False and ru["civilian"]["persons"] == []
+    # Corrected: the latest count is the one reconciled.
+    ok(client.post(f"/api/exchanges/{x}/counts", json={"sent": {"total": 2}, "received": {
+        "total": 2, "by_category": {"soldier": 2}}}, headers=h("ru/negotiator")))
     ok(client.post(f"/api/exchanges/{x}/counts", json={"sent": {"total": 2}, "received": {"total": 1}},
                    headers=h("ua/negotiator")))
     rec = ok(client.get(f"/api/exchanges/{x}/reconciliation", headers=h("ua/negotiator")))
+    assert [ln["agrees"] for ln in rec["lines"] if ln["party"] == "ru" and ln["category"]] == [True]
     gap = [ln for ln in rec["lines"] if ln["why"] == "handed_over_not_received"]
     assert gap and gap[0]["persons"] == [HELD_BY_RU[2]]
     pdf = client.get(f"/api/exchanges/{x}/act?stage=1&sender=ua&lang=ru", headers=h("ru/registrar"))

@@ -79,7 +79,7 @@ def test_the_demo_exchanges_render_in_three_languages(sqlite_client, sqlite_demo
     assert re.findall(r'<tr id="person-([\w-]+)"', page) == ["ru-azov-0009"]
     assert 'href="/api/exchanges/icrc-pow-exchange-demo/act?stage=1&amp;sender=ru&amp;lang=uk"' in page
     page = get(c, demo, "ru/negotiator", f"/exchanges/{POWS}/counts?lang=en").text
-    line = re.search(r'<tr data-party="ua" data-what="received" class="differ">.*?</tr>', page, re.S)
+    line = re.search(r'<tr data-party="ua" data-what="received" data-category="" class="differ">.*?</tr>', page, re.S)
     assert line is not None and "ru-azov-0009" in line.group(0)
     assert "Handed over, receipt not confirmed" in line.group(0)
     # The remains: each side's fifty as stated, the bodies and their identification.
@@ -233,10 +233,16 @@ def test_a_whole_exchange_through_the_forms(client, demo, runtime):
     m.as_("ua/negotiator")
     r = m.post(f"/exchanges/{xid}/counts", 400, sent="два", received="1")
     assert 'id="count-sent-error"' in r.text
-    m.post(f"/exchanges/{xid}/counts", sent="0", received="~1", note="за першим етапом")
+    r = m.post(f"/exchanges/{xid}/counts", 400, sent="0", received="1", received_civilian="один")
+    assert 'id="count-received_civilian-error"' in r.text and 'value="один"' in r.text
+    # By category: a civilian stated among those received, where the confirmations show a serviceman.
+    m.post(f"/exchanges/{xid}/counts", sent="0", received="~1", received_civilian="1", note="за першим етапом")
     page = m.page(f"/exchanges/{xid}/counts")
-    line = re.search(r'<tr data-party="ua" data-what="received".*?</tr>', page, re.S).group(0)
+    line = re.search(r'<tr data-party="ua" data-what="received" data-category="".*?</tr>', page, re.S).group(0)
     assert "about 1" in line and "agrees" in line
+    line = re.search(r'<tr data-party="ua" data-what="received" data-category="civilian".*?</tr>', page,
+                     re.S).group(0)
+    assert "Civilians" in line and "differs" in line and re.search(r'class="num tally" data-value="0"', line)
     # The mediator completes it; Ukraine releases its figures, which its press officer then reads.
     m.as_("icrc/mediator")
     m.post(f"/exchanges/{xid}/status", status="completed", reason="Перший етап")

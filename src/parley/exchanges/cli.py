@@ -873,13 +873,15 @@ def reconcile(exchange: str,
               Column("tally", no_wrap=True), Column("agrees", no_wrap=True), Column("difference", overflow="fold"))
     for ln in data["lines"]:
         agrees = "—" if ln["agrees"] is None else "yes" if ln["agrees"] else "no"
-        t.add_row(ln["party"], ln["what"], "(not stated)" if ln["stated"] is None else _figure_words(ln["stated"]),
+        what = ln["what"] + (f" ({ln['category']})" if ln.get("category") else "")
+        t.add_row(ln["party"], what, "(not stated)" if ln["stated"] is None else _figure_words(ln["stated"]),
                   str(ln["tally"]), agrees, WHY_DIFF.get(ln["why"], _words(ln["why"])))
     out.print(t)
     # Who accounts for a difference, below the table: ids are never folded.
     for ln in data["lines"]:
         if ln["persons"]:
-            out.print(f"{ln['party']} {ln['what']}, {WHY_DIFF.get(ln['why'], _words(ln['why']))}: "
+            what = ln["what"] + (f" ({ln['category']})" if ln.get("category") else "")
+            out.print(f"{ln['party']} {what}, {WHY_DIFF.get(ln['why'], _words(ln['why']))}: "
                       f"{', '.join(ln['persons'])}", markup=False)
     for c in data["counts"]:
         where = f"stage {c['stage']}" if c["stage"] is not None else "in all"

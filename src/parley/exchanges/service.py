@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -415,7 +416,8 @@ class Line:
     tally: int
     agrees: bool | None  # None: the party has stated nothing
     persons: list[str] = field(default_factory=list)  # who accounts for the difference
-    why: str = ""  # planned_not_handed_over | handed_over_not_received | received_more
+    why: str = ""  # planned_not_handed_over | handed_over_not_received | stated_fewer
+    category: str = ""  # "" for the total; else wounded | officer | soldier | civilian | remains
 
 
 @dataclass
@@ -453,33 +455,24 @@ def reconcile(s: Session, who: Reader, x: Exchange, stage: int | None = None) ->
         if stage is None or r.stage == stage:
             bodies_by[r.sender] += r.count_least
             bodies_to[r.receiver] += r.count_least
+    # The category each confirmed or planned person counts under, as the plan counts it: the seriously wounded and
+    # sick under "wounded" whatever their rank, the others as officer, soldier or civilian.
+    people = persons_by_id(s, {h.person for h in hs} | set(plan))
+
+    def cat(pid: str) -> str:
+        p = people.get(pid)
+        return "" if p is None else "wounded" if p.seriously_wounded else plan_category(p)
+
     lines = []
     for party in x.party_list:
         mine = latest.get(party)
         figs = json.loads(mine.figures) if mine is not None else {}
         for what in ("sent", "received"):
-            stated = Figure.model_validate(_fig(figs[what]["total"])) if figs else None
-            if what == "sent":
-                tally = len(handed[party]) + bodies_by[party]
-            else:
-                tally = len(received[party]) + bodies_to[party]
-            line = Line(party, what, stated, tally, None if stated is None else stated.bounds().overlaps(
-                Bounds(tally, tally)))
-            if line.agrees is False and stated is not None:
-                b = stated.bounds()
-                if what == "sent" and b.low > tally:
-                    line.why = "planned_not_handed_over"
-                    line.persons = sorted(pid for pid, (st, side) in plan.items() if side == party
-                                          and (stage is None or st == stage) and pid not in handed[party])
-                elif what == "received" and b.low > tally:
-                    line.why = "handed_over_not_received"
-                    got = set(received[party])
-                    line.persons = sorted(pid for sender, ps in handed.items() if sender != party
-                                          for pid in ps if pid not in got)
-                else:
-                    line.why = "stated_fewer"
-                    line.persons = sorted(received[party] if what == "received" else handed[party])
-            lines.append(line)
+            lines.append(_line(party, what, "", figs[what]["total"] if figs else None, handed, received, plan,
+                               stage, bodies_by, bodies_to, cat))
+            by_category = figs[what].get("by_category") or {} if figs else {}
+            for k, v in by_category.items():
+                lines.append(_line(party, what, k, v, handed, received, plan, stage, bodies_by, bodies_to, cat))
     # A difference between what one side sent and the other received, person by person, even without counts.
     for sender, ps in handed.items():
         receiver = next((p for p in x.party_list if p != sender), None)
@@ -487,9 +480,39 @@ def reconcile(s: Session, who: Reader, x: Exchange, stage: int | None = None) ->
             continue
         got = set(received[receiver])
         missing = sorted(pid for pid in ps if pid not in got)
-        if missing and not any(ln.why == "handed_over_not_received" and ln.party == receiver for ln in lines):
+        if missing and not any(ln.why == "handed_over_not_received" and ln.party == receiver and not ln.category
+                               for ln in lines):
             lines.append(Line(receiver, "received", None, len(got), None, missing, "handed_over_not_received"))
     return Reconciliation(stage, lines, rows)
+
+
+def _line(party: str, what: str, category: str, stated_as: Any, handed: dict[str, list[str]],
+          received: dict[str, list[str]], plan: dict[str, tuple[int, str]], stage: int | None,
+          bodies_by: dict[str, int], bodies_to: dict[str, int], cat: Callable[[str], str]) -> Line:
+    """One party's figure of ``what`` (in all, or of one ``category``) beside the tally of confirmations of the
+    same persons, with who accounts for a difference."""
+    def mine(ps: list[str]) -> list[str]:
+        return ps if not category else [] if category == "remains" else [pid for pid in ps if cat(pid) == category]
+
+    bodies = (bodies_by if what == "sent" else bodies_to)[party] if category in ("", "remains") else 0
+    tally = len(mine(handed[party] if what == "sent" else received[party])) + bodies
+    stated = Figure.model_validate(_fig(stated_as)) if stated_as is not None else None
+    line = Line(party, what, stated, tally,
+                None if stated is None else stated.bounds().overlaps(Bounds(tally, tally)), category=category)
+    if line.agrees is False and stated is not None:
+        if what == "sent" and stated.bounds().low > tally:
+            line.why = "planned_not_handed_over"
+            line.persons = sorted(mine([pid for pid, (st, side) in plan.items() if side == party
+                                        and (stage is None or st == stage) and pid not in handed[party]]))
+        elif what == "received" and stated.bounds().low > tally:
+            line.why = "handed_over_not_received"
+            got = set(received[party])
+            line.persons = sorted(mine([pid for sender, ps in handed.items() if sender != party
+                                        for pid in ps if pid not in got]))
+        else:
+            line.why = "stated_fewer"
+            line.persons = sorted(mine(received[party] if what == "received" else handed[party]))
+    return line
 
 
 def _fig(v: Any) -> dict[str, Any]:

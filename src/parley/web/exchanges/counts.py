@@ -24,7 +24,9 @@ from parley.web.routes import Db, Who, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
-COUNT_KNOWN = {"stage", "sent", "received", "note"}
+COUNT_CATEGORIES = (*rules.CATEGORIES, "remains")  # as kinds.Side.by_category names them
+COUNT_KNOWN = {"stage", "sent", "received", "note"} | {f"{w}_{c}" for w in ("sent", "received")
+                                                        for c in COUNT_CATEGORIES}
 COUNT_ALIASES = {"sent_total": "sent", "received_total": "received", "sent_by_category": "sent",
                  "received_by_category": "received"}
 
@@ -46,6 +48,7 @@ def _counts_page(request: Request, s: Session, who: Principal, x: Exchange, stat
     return page(request, s, "exchange_counts.html", status, who=who, x=x, current="counts", rec=rec, stage=stage,
                 stage_numbers=numbers, counts=counts, persons=persons, can_count=can_count,
                 errors=hoisted(errors or {}, {"count": can_count}),
+                count_categories=COUNT_CATEGORIES,
                 values={**values, "count": values.get("count", {"stage": "" if stage is None else str(stage)})})
 
 
@@ -76,6 +79,15 @@ async def state_count(request: Request, s: Db, who: Who, exchange_id: str) -> Re
             payload[f] = {"total": stated(values[f])}
         except ValueError:
             errors[f"count.{f}"] = ENTER_FIGURE
+        by_category: dict[str, Any] = {}
+        for c in COUNT_CATEGORIES:  # optional: a category left blank is not stated
+            if values[f"{f}_{c}"]:
+                try:
+                    by_category[c] = stated(values[f"{f}_{c}"])
+                except ValueError:
+                    errors[f"count.{f}_{c}"] = ENTER_FIGURE
+        if by_category and f in payload:
+            payload[f]["by_category"] = by_category
     if errors:
         return _counts_page(request, s, who, x, 400, errors, {"count": values})
     try:
