@@ -86,18 +86,23 @@ def test_an_inquirys_candidates_are_scored_once_per_state_of_the_registry(sqlite
     from parley.people.matching.matcher import Matcher
 
     scored: list[int] = []
-    original = Matcher.candidates_many
+    original = Matcher._score
 
-    def counting(self, rows, top=10):  # type: ignore[no-untyped-def]
+    def counting(self, rows, top):  # type: ignore[no-untyped-def]
         scored.append(len(rows))
-        return original(self, rows, top=top)
+        return original(self, rows, top)
 
-    monkeypatch.setattr(Matcher, "candidates_many", counting)
+    monkeypatch.setattr(Matcher, "_score", counting)
     with sqlite_runtime.sessions() as s:
         m = svc.matcher(s)
         assert m is not None
         first = m.candidates(QUERY)
         assert m.candidates(dict(QUERY)) == first and scored == [1]  # the same inquiry again: not scored
         assert m.candidates({**QUERY, "birth_date": "1990"}) is not None and scored == [1, 1]
+        # Several at once: only those not answered yet are scored, in one pass, in the order given.
+        other = {**QUERY, "birth_date": "1985"}
+        many = m.candidates_many([QUERY, other, {**QUERY, "birth_date": "1990"}])
+        assert many[0] == first and scored == [1, 1, 1]
+        assert m.candidates_many([other, QUERY]) == [many[1], first] and scored == [1, 1, 1]
         m.refresh(svc.frame(list(s.execute(select(Person)).scalars())))
-        assert m.candidates(QUERY) == first and scored == [1, 1, 1]  # a refreshed registry is scored again
+        assert m.candidates(QUERY) == first and scored == [1, 1, 1, 1]  # a refreshed registry is scored again

@@ -20,7 +20,7 @@ from parley.people.matching.model import candidate_blocking_rules, new_linker, s
 
 
 _QUERY_ID = "__inquiry__"
-ANSWERS_KEPT = 512  # candidates answers kept per registry (``Matcher.candidates``)
+ANSWERS_KEPT = 10_000  # answers kept per registry (``Matcher.candidates`` and ``candidates_many``), by row
 
 
 class Matcher:
@@ -81,20 +81,40 @@ class Matcher:
     def candidates(self, row: dict[str, Any], top: int = 10) -> list[tuple[str, float]]:
         """The registry ids most probably describing the person of ``row`` (any of INPUT_COLUMNS), with
         that probability, best first."""
-        key = (top, *((c, str(row.get(c) or "")) for c in INPUT_COLUMNS if c != "id"))
+        return self.candidates_many([row], top=top)[0]
+
+    def forget(self) -> None:
+        """Empty the answers kept: the next inquiries are scored again (a benchmark timing the scoring)."""
         with self._lock:
-            known = self._answers.get(key)
-            if known is not None:
-                self._answers.move_to_end(key)
-                return list(known)
-            found = self.candidates_many([row], top=top)[0]
-            self._answers[key] = tuple(found)
-            while len(self._answers) > ANSWERS_KEPT:
-                self._answers.popitem(last=False)
-            return found
+            self._answers.clear()
+
+    @staticmethod
+    def _key(row: dict[str, Any], top: int) -> tuple[Any, ...]:
+        return (top, *((c, str(row.get(c) or "")) for c in INPUT_COLUMNS if c != "id"))
 
     def candidates_many(self, rows: list[dict[str, Any]], top: int = 10) -> list[list[tuple[str, float]]]:
-        """:meth:`candidates` for several inquiries at once (one scoring pass), in the order given."""
+        """:meth:`candidates` for several inquiries at once, in the order given: those answered since the last
+        refresh from the answers kept (an inquiry's page or an exchange's list check opened again, by each
+        reader), the others in one scoring pass."""
+        keys = [self._key(row, top) for row in rows]
+        out: list[list[tuple[str, float]] | None] = []
+        with self._lock:
+            for key in keys:
+                known = self._answers.get(key)
+                if known is not None:
+                    self._answers.move_to_end(key)
+                out.append(None if known is None else list(known))
+            todo = [k for k, o in enumerate(out) if o is None]
+            if todo:
+                for k, found in zip(todo, self._score([rows[k] for k in todo], top), strict=True):
+                    out[k] = found
+                    self._answers[keys[k]] = tuple(found)
+                while len(self._answers) > ANSWERS_KEPT:
+                    self._answers.popitem(last=False)
+        return [o if o is not None else [] for o in out]
+
+    def _score(self, rows: list[dict[str, Any]], top: int) -> list[list[tuple[str, float]]]:
+        """One Splink scoring pass of ``rows`` against the registry (the caller holds the lock)."""
         if not rows:
             return []
         qids = [f"{_QUERY_ID}{k}" for k in range(len(rows))]
