@@ -281,3 +281,76 @@ def test_the_operation_of_transfer_and_the_exchange_name_each_other(client, demo
     sign_in(client, demo, "ua/liaison")
     page = client.get(f"/operations/{op}?lang=en")
     assert page.status_code == 200 and x not in page.text
+
+
+def test_a_mixed_exchange_of_persons_and_remains_is_counted_person_by_person_and_body_by_body(client, demo,
+                                                                                                runtime):
+    """Persons and remains in one exchange: the plan takes the persons, the bodies are handed over by count, and
+    each side's count is reconciled in all, per category and for the remains."""
+    from parley.exchanges.service import plan_category
+    from parley.people.models import Person
+
+    h = demo.headers
+    terms = {"kind": "mixed", "formula": {"kind": "n_for_n", "n": 1}, "stages": [{"number": 1, "size": 1}],
+             "place": "handover point (test)"}
+    x = ok(client.post("/api/exchanges", json={"title": "Mixed (test)", "parties": ["ua", "ru"],
+                                                "mediators": ["icrc"], "terms": terms},
+                       headers=h("icrc/mediator")))["id"]
+    for who in ("ua/negotiator", "ru/negotiator"):
+        ok(client.post(f"/api/exchanges/{x}/signoffs", json={"version": 1, "sha256": terms_hash(terms)},
+                       headers=h(who)))
+    ua_man, ru_man = _ua_prisoners(client, h)[0], "ru-azov-0023"
+    ok(client.post(f"/api/exchanges/{x}/lists", json={"direction": "hand_over", "persons": [ru_man]},
+                   headers=h("ru/registrar")))
+    ok(client.post(f"/api/exchanges/{x}/lists", json={"direction": "hand_over", "persons": [ua_man]},
+                   headers=h("ua/registrar")))
+    for pid in (ru_man, ua_man):
+        ok(client.post(f"/api/exchanges/{x}/consent", json={"person": pid, "wants_repatriation": True,
+                                                             "interviewed_on": "2022-09-01"},
+                       headers=h("icrc/mediator")))
+    ok(client.post(f"/api/exchanges/{x}/plans", json={}, headers=h("ru/registrar")))
+    plan = ok(client.get(f"/api/exchanges/{x}", headers=h("icrc/mediator")))["plan"]
+    assert sorted(p["person"] for st in plan["stages"] for p in st["persons"]) == sorted([ru_man, ua_man])
+    at = "2022-10-01T08:00:00Z"
+    for pid, sender, receiver in ((ru_man, "ru", "ua"), (ua_man, "ua", "ru")):
+        base = {"stage": 1, "person": pid, "at": at, "place": "test point"}
+        ok(client.post(f"/api/exchanges/{x}/handover", json={**base, "step": "handed_over"},
+                       headers=h(f"{sender}/registrar")))
+        ok(client.post(f"/api/exchanges/{x}/handover", json={**base, "step": "received"},
+                       headers=h(f"{receiver}/registrar")))
+    # The bodies: Ukraine hands over two, each tagged; Russia "more than two", a lower bound kept as one.
+    ok(client.post(f"/api/exchanges/{x}/remains", json={"stage": 1, "count": 2, "bodies": ["MX-1", "MX-2"],
+                                                         "at": at}, headers=h("ua/registrar")))
+    ok(client.post(f"/api/exchanges/{x}/remains", json={"stage": 1, "count": {"form": "more_than", "value": 2},
+                                                         "at": at}, headers=h("ru/registrar")))
+    bodies = ok(client.get(f"/api/exchanges/{x}/bodies", headers=h("ru/registrar")))
+    assert sorted(b["tag"] for b in bodies["bodies"]) == ["MX-1", "MX-2"]
+
+    with runtime.sessions() as s:
+        p = s.get(Person, ru_man)
+        assert p is not None
+        ru_cat = "wounded" if p.seriously_wounded else plan_category(p)
+    # Ukraine counts one man and two bodies sent; one man and five bodies received (Russia said more than two).
+    ok(client.post(f"/api/exchanges/{x}/counts", json={
+        "sent": {"total": 3, "by_category": {"soldier": 1, "remains": 2}},
+        "received": {"total": 6, "by_category": {ru_cat: 1, "remains": 5}}}, headers=h("ua/negotiator")))
+    rec = ok(client.get(f"/api/exchanges/{x}/reconciliation", headers=h("icrc/mediator")))
+    ua = {(ln["what"], ln["category"]): ln for ln in rec["lines"] if ln["party"] == "ua"}
+    assert ua[("sent", None)]["tally"] == 3 and ua[("sent", None)]["agrees"] is True
+    assert ua[("sent", "soldier")]["tally"] == 1 and ua[("sent", "remains")]["tally"] == 2
+    # Received: one man confirmed and Russia's "more than two" bodies: at least 3, no upper bound, so Ukraine's five
+    # bodies (six in all) agree with it.
+    received, remains = ua[("received", None)], ua[("received", "remains")]
+    assert (received["tally"], received["tally_high"], received["agrees"]) == (4, None, True)
+    assert (remains["tally"], remains["tally_high"], remains["agrees"]) == (3, None, True)
+    assert ua[("received", ru_cat)]["agrees"] is True and ua[("received", ru_cat)]["tally_high"] == 1
+    # Ukraine's correction to two bodies received is fewer than Russia's "more than two": that line differs.
+    ok(client.post(f"/api/exchanges/{x}/counts", json={
+        "sent": {"total": 3}, "received": {"total": 3, "by_category": {ru_cat: 1, "remains": 2}}},
+        headers=h("ua/negotiator")))
+    rec = ok(client.get(f"/api/exchanges/{x}/reconciliation", headers=h("icrc/mediator")))
+    ua = {(ln["what"], ln["category"]): ln for ln in rec["lines"] if ln["party"] == "ua"}
+    assert ua[("received", "remains")]["agrees"] is False and ua[("received", "remains")]["why"] == "stated_fewer"
+    assert ua[("received", None)]["agrees"] is False and ("sent", "remains") not in ua
+    # Russia has stated nothing: its lines say so rather than agree.
+    assert {ln["agrees"] for ln in rec["lines"] if ln["party"] == "ru"} == {None}

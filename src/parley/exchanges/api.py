@@ -287,7 +287,7 @@ def reconciliation(exchange_id: str, s: DbSession, who: CurrentPrincipal,
     r = svc.reconcile(s, who, x, stage)
     return json_answer({"stage": r.stage, "lines": [
         {"party": ln.party, "what": ln.what, "category": ln.category or None, "stated": figure_json(ln.stated),
-         "tally": ln.tally,
+         "tally": ln.tally, "tally_high": ln.tally_high,
          "agrees": ln.agrees, "persons": ln.persons, "why": ln.why} for ln in r.lines],
         "counts": [{"record": c.idx, "party": c.party, "stage": c.stage, "figures": json.loads(c.figures),
                     "note": c.note, "at": c.at.isoformat()} for c in r.counts]})

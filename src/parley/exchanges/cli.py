@@ -875,7 +875,9 @@ def reconcile(exchange: str,
         agrees = "—" if ln["agrees"] is None else "yes" if ln["agrees"] else "no"
         what = ln["what"] + (f" ({ln['category']})" if ln.get("category") else "")
         t.add_row(ln["party"], what, "(not stated)" if ln["stated"] is None else _figure_words(ln["stated"]),
-                  str(ln["tally"]), agrees, WHY_DIFF.get(ln["why"], _words(ln["why"])))
+                  str(ln["tally"]) if ln.get("tally_high", ln["tally"]) == ln["tally"]
+                  else f"{ln['tally']}+" if ln.get("tally_high") is None else f"{ln['tally']}-{ln['tally_high']}",
+                  agrees, WHY_DIFF.get(ln["why"], _words(ln["why"])))
     out.print(t)
     # Who accounts for a difference, below the table: ids are never folded.
     for ln in data["lines"]:

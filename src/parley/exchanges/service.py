@@ -418,6 +418,16 @@ class Line:
     persons: list[str] = field(default_factory=list)  # who accounts for the difference
     why: str = ""  # planned_not_handed_over | handed_over_not_received | stated_fewer
     category: str = ""  # "" for the total; else wounded | officer | soldier | civilian | remains
+    tally_high: int | None = None  # the most the tally allows; None: no bound (bodies counted "more than N")
+
+    @property
+    def tally_figure(self) -> Figure:
+        """The tally as a figure: exact, or at least / a range where bodies were counted as stated."""
+        if self.tally_high == self.tally:
+            return Figure.of(self.tally)
+        if self.tally_high is None:
+            return Figure(form="at_least", value=self.tally)
+        return Figure(form="range", low=self.tally, high=self.tally_high)
 
 
 @dataclass
@@ -449,12 +459,14 @@ def reconcile(s: Session, who: Reader, x: Exchange, stage: int | None = None) ->
         elif h.step == "received":
             received[h.receiver].append(h.person)
     plan = planned(current(s, who, x))
-    bodies_by: dict[str, int] = defaultdict(int)
-    bodies_to: dict[str, int] = defaultdict(int)
+    # Bodies by the count each sender stated: "more than 200" is at least 201 with no upper bound.
+    bodies_by: dict[str, list[Bounds]] = defaultdict(list)
+    bodies_to: dict[str, list[Bounds]] = defaultdict(list)
     for r in remains(s, who, x):
         if stage is None or r.stage == stage:
-            bodies_by[r.sender] += r.count_least
-            bodies_to[r.receiver] += r.count_least
+            b = remains_figure(r).bounds()
+            bodies_by[r.sender].append(b)
+            bodies_to[r.receiver].append(b)
     # The category each confirmed or planned person counts under, as the plan counts it: the seriously wounded and
     # sick under "wounded" whatever their rank, the others as officer, soldier or civilian.
     people = persons_by_id(s, {h.person for h in hs} | set(plan))
@@ -482,23 +494,27 @@ def reconcile(s: Session, who: Reader, x: Exchange, stage: int | None = None) ->
         missing = sorted(pid for pid in ps if pid not in got)
         if missing and not any(ln.why == "handed_over_not_received" and ln.party == receiver and not ln.category
                                for ln in lines):
-            lines.append(Line(receiver, "received", None, len(got), None, missing, "handed_over_not_received"))
+            lines.append(Line(receiver, "received", None, len(got), None, missing, "handed_over_not_received",
+                              tally_high=len(got)))
     return Reconciliation(stage, lines, rows)
 
 
 def _line(party: str, what: str, category: str, stated_as: Any, handed: dict[str, list[str]],
           received: dict[str, list[str]], plan: dict[str, tuple[int, str]], stage: int | None,
-          bodies_by: dict[str, int], bodies_to: dict[str, int], cat: Callable[[str], str]) -> Line:
+          bodies_by: dict[str, list[Bounds]], bodies_to: dict[str, list[Bounds]], cat: Callable[[str], str]) -> Line:
     """One party's figure of ``what`` (in all, or of one ``category``) beside the tally of confirmations of the
     same persons, with who accounts for a difference."""
     def mine(ps: list[str]) -> list[str]:
         return ps if not category else [] if category == "remains" else [pid for pid in ps if cat(pid) == category]
 
-    bodies = (bodies_by if what == "sent" else bodies_to)[party] if category in ("", "remains") else 0
-    tally = len(mine(handed[party] if what == "sent" else received[party])) + bodies
+    bodies = (bodies_by if what == "sent" else bodies_to)[party] if category in ("", "remains") else []
+    persons = len(mine(handed[party] if what == "sent" else received[party]))
+    tally = persons + sum(b.low for b in bodies)
+    high = None if any(b.high is None for b in bodies) else persons + sum(b.high or 0 for b in bodies)
     stated = Figure.model_validate(_fig(stated_as)) if stated_as is not None else None
     line = Line(party, what, stated, tally,
-                None if stated is None else stated.bounds().overlaps(Bounds(tally, tally)), category=category)
+                None if stated is None else stated.bounds().overlaps(Bounds(tally, high)), category=category,
+                tally_high=high)
     if line.agrees is False and stated is not None:
         if what == "sent" and stated.bounds().low > tally:
             line.why = "planned_not_handed_over"
