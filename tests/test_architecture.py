@@ -45,6 +45,9 @@ LAYERS = (
     Layer("witness and mirror programs", ("parley.witness", "parley.mirror")),
     Layer("migrations", ("parley.migrations",)),
     Layer("every table, gathered", ("parley.models",)),
+    # The press desk speaks of exchanges, operations and talks points, and its embargoes wait for an exchange or an
+    # operation to be completed: it knows them, and no capability knows it.
+    Layer("the press desk and the public side", ("parley.press",)),
     # Exchanges are built on the registry of persons (their lists name its persons, whose status follows the
     # handover) and on operations (the handover is an operation of transfer): they know those two, and no
     # capability knows them.

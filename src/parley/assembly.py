@@ -43,12 +43,13 @@ def kinds() -> Registry:
     from parley.operations.kinds import KINDS as operations
     from parley.operations.kinds import OBJECTS as operation_objects
     from parley.people.kinds import KINDS as people
+    from parley.press.kinds import KINDS as press
     from parley.records.kinds import SPINE_KINDS, Registry
     from parley.records.policy import record_lookup
     from parley.talks.kinds import KINDS as talks
     from parley.talks.kinds import OBJECTS as talks_objects
 
-    registry = Registry(SPINE_KINDS, operations, people, talks, exchanges,
+    registry = Registry(SPINE_KINDS, operations, people, talks, exchanges, press,
                         objects={**operation_objects, **talks_objects, **exchange_objects})
     registry.objects["record"] = record_lookup(registry)
     return registry
@@ -79,6 +80,8 @@ def routers() -> list[APIRouter]:
     from parley.logserver.records import router as records
     from parley.operations.api import router as operations
     from parley.people.api import router as people
+    from parley.press.api import public as public_api
+    from parley.press.api import router as press
     from parley.talks.api import router as talks
     from parley.web import explorer, routes
     from parley.web import parties as party_pages
@@ -98,8 +101,8 @@ def routers() -> list[APIRouter]:
     # /exchanges before /exchanges/{exchange_id}, its tabs after it
     exchange_pages = [listing.router, agreement.router, exchange_lists.router, exchange_plan.router, handover.router,
                       remains.router, counts.router]
-    return [records, log, parties, operations, people, talks, exchanges, *operations_pages, *people_pages, *talks_pages,
-            *exchange_pages, routes.router, party_pages.router, explorer.router]
+    return [records, log, parties, operations, people, talks, exchanges, press, public_api, *operations_pages,
+            *people_pages, *talks_pages, *exchange_pages, routes.router, party_pages.router, explorer.router]
 
 
 def register_commands(app: typer.Typer) -> None:
@@ -123,6 +126,7 @@ def scenario(add: Callable[..., int]) -> dict[str, str]:
     from parley.operations.scenario import records as operations
     from parley.people import scenario as people
     from parley.people.service import local_secret
+    from parley.press.scenario import records as press
     from parley.talks.scenario import records as talks
 
     talks(add)
@@ -131,6 +135,7 @@ def scenario(add: Callable[..., int]) -> dict[str, str]:
     inquiries = people.inquiries(add, local_secret)
     people.access(add)
     exchanges(add)
+    press(add)
     return inquiries
 
 

@@ -509,9 +509,11 @@ def _register_commands() -> None:
     from parley.assembly import kinds, register_commands
     from parley.logserver.audit_cli import verify_command
     from parley.mirror.cli import app as mirror_app
+    from parley.press.cli import verify_statement
     from parley.witness.cli import app as witness_app
 
     log_app.command("verify")(verify_command(kinds))
+    log_app.command("verify-statement")(verify_statement)
     app.add_typer(witness_app, name="witness", help="Run a witness that cosigns consistent checkpoints.")
     app.add_typer(mirror_app, name="mirror", help="Keep a copy of the log (a mirror) and serve it to its clients.")
     register_commands(app)

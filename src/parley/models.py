@@ -6,12 +6,13 @@ from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, 
 from parley.operations.models import TABLES as OPERATION_TABLES
 from parley.parties.models import Annotation, Credential, Member, MemberKey, Party, SignInFailure, WebSession
 from parley.people.models import TABLES as PEOPLE_TABLES
+from parley.press.models import TABLES as PRESS_TABLES
 from parley.records.sealing import TABLES as SEALING_TABLES
 from parley.talks.models import TABLES as TALKS_TABLES
 
 LOG_TABLES = (LogHead, LogEntry, LogNode, LogCheckpoint, LogCosignature, WitnessProgress)
 PROJECTION_TABLES = (Party, Member, MemberKey, Annotation, *OPERATION_TABLES, *PEOPLE_TABLES, *TALKS_TABLES,
-                     *EXCHANGE_TABLES)
+                     *EXCHANGE_TABLES, *PRESS_TABLES)
 LOCAL_TABLES: tuple[type[Base], ...] = (Credential, WebSession, SignInFailure)
 # Data subjects' keys and which entries name them (``records.sealing``): written by the pipeline as records are
 # applied, random, so a replay makes its own (or carries the source's over).

@@ -22,7 +22,9 @@ REF = "#/components/schemas/"
 LOG_ENDPOINTS = ("/log/checkpoint", "/log/key")
 ERROR_MODELS = {"ErrorBody", "InvalidBody"}
 # Routes anyone may call: no 401 to document.
-PUBLIC = {("POST", "/api/family/inquiry"), ("GET", "/api/family/parties"), ("POST", "/api/family/inquiries")}
+PUBLIC = {("POST", "/api/family/inquiry"), ("GET", "/api/family/parties"), ("POST", "/api/family/inquiries"),
+          ("GET", "/api/public/statements"), ("GET", "/api/public/statements/{statement_id}"),
+          ("GET", "/api/public/feed.atom")}
 
 
 @cache

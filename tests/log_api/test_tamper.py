@@ -1,7 +1,7 @@
 """The log against its own operator: the fifteen ways of editing the database that the security review
 tried (docs/threat-model.md), each caught by the server's self-check, by ``parley log verify``, or both.
 
-One deployment (the demo plus 17 notes: 440 entries, so the tree has a full hash tile and a level-8 node) is built
+One deployment (the demo plus 7 notes: 440 entries, so the tree has a full hash tile and a level-8 node) is built
 once; each case edits a copy of its SQLite file. The self-check runs as the server would at start-up.
 ``parley log verify`` runs against a *rogue* server on the copy: the same code with its state file and
 self-check turned off, as an operator who edits the database would run it, so the auditor is shown
@@ -36,7 +36,7 @@ from parley.records.pipeline import Pipeline
 from parley.runtime import Runtime, load_log_key, log_state
 from tests.conftest import ORIGIN, Demo, Deployments, make_settings
 
-EXTRA = 17  # notes after the demo's 423 records: 440 entries, a full leaf tile
+EXTRA = 7  # notes after the demo's 433 records: 440 entries, a full leaf tile
 LAST_BATCH = 5  # the last notes are their own batch: a checkpoint at 435 and one at 440
 
 

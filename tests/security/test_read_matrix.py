@@ -33,6 +33,7 @@ from sqlalchemy import select
 from parley.assembly import kinds
 from parley.auth import Principal, load_principal
 from parley.exchanges.models import Exchange
+from parley.press.models import Statement
 from parley.log.models import LogEntry
 from parley.records import sealing
 from parley.operations.models import Operation, StandingChannel, Zone
@@ -51,6 +52,10 @@ PUBLIC = {
     "/family": "a family's own inquiry, opened with its reference and secret (POST)",
     "/family/new": "the public form on which a family files an inquiry",
     "/api/family/parties": "which parties take inquiries from families directly (party slugs)",
+    # What a party released: only the records its kinds declare public once released (``Kind.public``).
+    "/api/public/statements": "the released statements",
+    r"/api/public/statements/[^/]+": "a released statement's records with their proofs (404 for any other)",
+    "/api/public/feed.atom": "the released statements as an Atom feed",
 }
 # Records added at the narrowest audiences; every name and text in them is invented.
 SECRETS = {
@@ -245,6 +250,7 @@ def _index_values(w: World) -> None:
         rows = s.execute(select(LogEntry).order_by(LogEntry.idx)).scalars().all()
         opener = sealing.Opener(s)  # personal payloads are stored sealed (records/sealing.py)
         opened = [opener.open(row.payload, row.payload_hash)[0] or "{}" for row in rows]
+        public = {row.idx for row in rows if policy.is_public(s, row.kind, row.idx)}  # a released statement's
     for row, text in zip(rows, opened, strict=True):
         payload = json.loads(text)
         for top, value in _strings(payload):
@@ -256,6 +262,8 @@ def _index_values(w: World) -> None:
                        and policy.may_read_field(p, row.kind, top)}
             if row.kind in PUBLIC_KINDS:
                 readers.add(ANONYMOUS)
+            if row.idx in public:
+                readers |= {*w.principals, ANONYMOUS}
             allowed[v] |= readers
     w.values = dict(allowed)
     for v in w.values:
@@ -338,6 +346,7 @@ def _samples(w: World) -> dict[str, list[str]]:
             "actor_id": _one_per_audience(s, TalksActor),
             "channel_id": list(s.execute(select(StandingChannel.id)).scalars()),
             "exchange_id": list(s.execute(select(Exchange.id)).scalars()),
+            "statement_id": list(s.execute(select(Statement.id)).scalars()),
             "path": [f"entries/{_first_tile(size)}", f"0/{_first_tile(size)}"],
         }
 

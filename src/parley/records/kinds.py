@@ -233,6 +233,9 @@ class Kind:
     # The data subjects whose personal data its payload carries (``person:<id>``, ``inquiry:<ref>``), from the
     # parsed payload: such a payload carries a salt and is stored sealed under their keys (``records.sealing``).
     subjects: Callable[[Any], Sequence[str]] | None = None
+    # Which of its records anyone reads, signed in or not, from the moment what they state is public (a statement
+    # its party released, ``parley.press``): by the session and the record's index. None: never public.
+    public: Callable[[Session, int], bool] | None = None
 
 
 def _verifier(vkey: str, expected_name: str) -> notes.Verifier:

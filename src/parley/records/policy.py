@@ -67,6 +67,11 @@ class ReadPolicy:
         roles = self.readers(kind).field_roles(name)
         return roles is None or bool(who.roles & roles)
 
+    def is_public(self, s: Session, kind: str, idx: int) -> bool:
+        """May anyone, without signing in, read the record ``idx`` of ``kind`` (``Kind.public``)?"""
+        k = self.kinds.get(kind)
+        return k is not None and k.public is not None and k.public(s, idx)
+
     def may_read_record(self, who: Reader, kind: str, audience: str, author_party: str) -> bool:
         """May ``who`` read the signed record itself, every payload field included?"""
         r = self.readers(kind)

@@ -44,6 +44,8 @@ KIND_LABELS: dict[str, str] = {
     "exchange.remains": N_("Remains handed over"), "exchange.identify": N_("Identification of a body"),
     "exchange.count": N_("Count of an exchange stated"), "exchange.status": N_("Status of an exchange"),
     "exchange.release": N_("Exchange released"),
+    "statement.draft": N_("Statement drafted"), "statement.approve": N_("Statement approved"),
+    "statement.withdraw": N_("Statement withdrawn"),
 }
 
 ROLE_LABELS: dict[str, str] = {

@@ -1,0 +1,160 @@
+"""Reads of the press desk: a party's statements as its own members read them, and the released statements as
+anyone reads them, each with the signed records that make it (the version approved, the approval, a withdrawal)
+and their inclusion proofs, so that it can be checked without an account (``press.verify``).
+
+A member reads its own party's statements (drafts, approvals, withdrawals) if its roles read the kinds
+(``press.kinds.READ``); anyone reads a released statement. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parley.errors import NotFound
+from parley.log.models import LogEntry
+from parley.log.store import DbNodes, checkpoint_with_cosignatures, proof_checkpoint, tlog_proof
+from parley.press import codes as C
+from parley.press.kinds import POLICY, embargo_lifted, is_released
+from parley.press.models import Statement, StatementVersion
+from parley.records import sealing
+from parley.records.policy import Reader
+
+FORMAT = "parley.statement/v1"  # the public bundle of a released statement
+
+
+@dataclass
+class View:
+    """A statement as a reader sees it: its current (or, publicly, its approved) text and where it stands."""
+
+    statement: Statement
+    text: dict[str, Any]  # texts, references, embargo, corrects (``kinds.released_text``)
+    version: StatementVersion
+    state: str  # draft | approved (embargoed) | released | withdrawn (before release) | withdrawn_after_release
+    corrected_by: list[str] = field(default_factory=list)
+    versions: list[StatementVersion] = field(default_factory=list)
+
+    @property
+    def released(self) -> bool:
+        return self.state in ("released", "withdrawn_after_release")
+
+
+def reads_statements(who: Reader) -> bool:
+    return bool(who.roles & POLICY.readers("statement.draft").roles)
+
+
+def _state(s: Session, st: Statement, now: datetime) -> str:
+    if is_released(s, st, now):
+        return "withdrawn_after_release" if st.withdrawn_idx is not None else "released"
+    if st.withdrawn_idx is not None:
+        return "withdrawn"
+    return "approved" if st.approved_idx is not None else "draft"
+
+
+def _versions(s: Session, sid: str) -> list[StatementVersion]:
+    return list(s.execute(select(StatementVersion).where(StatementVersion.statement == sid)
+                          .order_by(StatementVersion.version)).scalars())
+
+
+def _corrected_by(s: Session, st: Statement, now: datetime) -> list[str]:
+    return [c.id for c in s.execute(select(Statement).where(Statement.corrects == st.id)
+                                    .order_by(Statement.idx)).scalars() if is_released(s, c, now)]
+
+
+def _view(s: Session, st: Statement, now: datetime, *, public: bool) -> View:
+    versions = _versions(s, st.id)
+    shown = next((v for v in versions if v.version == st.approved_version), versions[-1]) if public else versions[-1]
+    return View(st, json.loads(shown.text), shown, _state(s, st, now), _corrected_by(s, st, now),
+                [] if public else versions)
+
+
+def own(s: Session, who: Reader, *, now: datetime | None = None) -> list[View]:
+    """The statements of the reader's own party, newest first (none for roles that do not read them)."""
+    if not reads_statements(who):
+        return []
+    now = now or datetime.now(UTC)
+    rows = s.execute(select(Statement).where(Statement.party == who.party).order_by(Statement.idx.desc())).scalars()
+    return [_view(s, st, now, public=False) for st in rows if POLICY.may_read(who, "statement.draft", st.audience,
+                                                                              st.party)]
+
+
+def one(s: Session, who: Reader | None, sid: str, *, now: datetime | None = None) -> View:
+    """A statement: its own party's members who read statements see it whole; anyone else only once released."""
+    now = now or datetime.now(UTC)
+    st = s.get(Statement, sid)
+    if st is not None and who is not None and POLICY.may_read(who, "statement.draft", st.audience, st.party):
+        return _view(s, st, now, public=False)
+    if st is None or not is_released(s, st, now):
+        raise NotFound(C.NO_STATEMENT, statement=sid)
+    return _view(s, st, now, public=True)
+
+
+def released(s: Session, *, party: str | None = None, now: datetime | None = None) -> list[View]:
+    """Every released statement (of ``party``), newest release first: what the public side shows."""
+    now = now or datetime.now(UTC)
+    q = select(Statement).where(Statement.approved_idx.is_not(None))
+    if party:
+        q = q.where(Statement.party == party)
+    views = [_view(s, st, now, public=True) for st in s.execute(q).scalars() if is_released(s, st, now)]
+    return sorted(views, key=lambda v: (released_at(s, v.statement), v.statement.id), reverse=True)
+
+
+def released_at(s: Session, st: Statement) -> datetime:
+    """When it became public: its approval, or the end of its embargo (the time, or the completing record's)."""
+    assert st.approved_at is not None
+    if st.embargo_until is not None:
+        return max(st.approved_at, st.embargo_until)
+    if st.embargo_object is not None:
+        from parley.press.kinds import _event_idx
+
+        e = s.get(LogEntry, _event_idx(s, st))
+        if e is not None:
+            return max(st.approved_at, datetime.fromisoformat(e.time.replace("Z", "+00:00")))
+    return st.approved_at
+
+
+def waiting_for(s: Session, st: Statement, now: datetime | None = None) -> str | None:
+    """What an approved statement still waits for before release, for its own party: None once released."""
+    if embargo_lifted(s, st, now):
+        return None
+    if st.embargo_until is not None:
+        return f"until {st.embargo_until.isoformat()}"
+    return f"until {st.embargo_object} {st.embargo_id} is completed"
+
+
+def record_indices(st: Statement, version: StatementVersion) -> list[int]:
+    """The records a released statement is made of: the version approved, its approval, any withdrawal."""
+    out = [version.idx]
+    if st.approved_idx is not None:
+        out.append(st.approved_idx)
+    if st.withdrawn_idx is not None:
+        out.append(st.withdrawn_idx)
+    return out
+
+
+def bundle(s: Session, rt: Any, view: View) -> dict[str, Any]:
+    """The public bundle of a released statement: its records as signed, each with its payload and its inclusion
+    proof in a published checkpoint of the log (C2SP tlog-proof), and the log's key, for ``parley log
+    verify-statement``. Only a released statement's records are ever put in one. The members' verifier keys are
+    not: they are in membership records, which members read and the public does not (``docs/threat-model.md``)."""
+    assert view.released
+    st = view.statement
+    opener = sealing.Opener(s)
+    records = []
+    for idx in record_indices(st, view.version):
+        row = s.get(LogEntry, idx)
+        assert row is not None and POLICY.is_public(s, row.kind, idx)
+        text, _ = opener.open(row.payload, row.payload_hash)
+        cp = proof_checkpoint(s, idx)
+        records.append({"index": idx, "kind": row.kind, "author": row.author, "time": row.time,
+                        "note": row.note.decode(), "payload": text,
+                        "proof": tlog_proof(DbNodes(s, rt.cache), idx, cp.size, checkpoint_with_cosignatures(s, cp))})
+    return {"format": FORMAT, "statement": st.id, "party": st.party, "state": view.state,
+            "released_at": released_at(s, st).isoformat(), "text": view.text, "corrected_by": view.corrected_by,
+            "withdrawn_reason": st.withdrawn_reason if view.state == "withdrawn_after_release" else None,
+            "records": records, "log_key": rt.log_signer.vkey()}
