@@ -90,6 +90,8 @@ def routers() -> list[APIRouter]:
     from parley.web.exchanges import plan as exchange_plan
     from parley.web.operations import board, channels, incidents, operation, propose, zones
     from parley.web.people import access, family, inquiries, lists, registry, review
+    from parley.web.press import desk as press_desk
+    from parley.web.press import public as public_pages
     from parley.web.talks import board as talks_board
     from parley.web.talks import meetings, points, process, processes, texts
 
@@ -102,7 +104,8 @@ def routers() -> list[APIRouter]:
     exchange_pages = [listing.router, agreement.router, exchange_lists.router, exchange_plan.router, handover.router,
                       remains.router, counts.router]
     return [records, log, parties, operations, people, talks, exchanges, press, public_api, *operations_pages,
-            *people_pages, *talks_pages, *exchange_pages, routes.router, party_pages.router, explorer.router]
+            *people_pages, *talks_pages, *exchange_pages, press_desk.router, public_pages.router, routes.router,
+            party_pages.router, explorer.router]
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -7,8 +7,6 @@ from parley.errors import Code
 MEMBERS_ONLY = Code("statement.members_only", "only members write statements")
 NO_STATEMENT = Code("statement.not_found", "no statement '{statement}'")
 EXISTS = Code("statement.exists", "statement '{statement}' already exists")
-OTHER_PARTY = Code("statement.other_party", "statement '{statement}' is party '{party}''s; only its own members "
-                   "write in it")
 VERSION_NEXT = Code("statement.version_next", "statement '{statement}' is at version {current}; the next is "
                     "{expected}")
 VERSION_STALE = Code("statement.version_stale", "statement '{statement}' is at version {current}, not {version}: "
@@ -20,12 +18,11 @@ OWN_DRAFT = Code("statement.own_draft", "you wrote version {version} of statemen
 APPROVED = Code("statement.approved", "statement '{statement}' is already approved; a correction is a new "
                 "statement that corrects it")
 WITHDRAWN = Code("statement.withdrawn", "statement '{statement}' is withdrawn")
-NO_TEXT = Code("statement.no_text", "a statement needs its text in at least one of uk, ru, en")
 AUDIENCE = Code("statement.audience", "a statement's records are addressed to '{expected}' until it is released")
-NO_OBJECT = Code("statement.object_not_found", "no {object} '{id}' that you may read")
+NO_OBJECT = Code("statement.object_not_found", "no {object} '{object_id}' that you may read")
 EMBARGO_PAST = Code("statement.embargo_past", "an embargo until {until} has already ended")
 EMBARGO_ONE = Code("statement.embargo_one", "an embargo is until a time or until an event, not both")
 CORRECTS = Code("statement.corrects", "statement '{statement}' is not a released statement of your party; only "
                 "one can be corrected")
-CODES = (MEMBERS_ONLY, NO_STATEMENT, EXISTS, OTHER_PARTY, VERSION_NEXT, VERSION_STALE, HASH_MISMATCH,
-         OWN_DRAFT, APPROVED, WITHDRAWN, NO_TEXT, AUDIENCE, NO_OBJECT, EMBARGO_PAST, EMBARGO_ONE, CORRECTS)
+CODES = (MEMBERS_ONLY, NO_STATEMENT, EXISTS, VERSION_NEXT, VERSION_STALE, HASH_MISMATCH,
+         OWN_DRAFT, APPROVED, WITHDRAWN, AUDIENCE, NO_OBJECT, EMBARGO_PAST, EMBARGO_ONE, CORRECTS)

@@ -135,7 +135,7 @@ def apply_draft(ctx: Context) -> None:
     _audience(ctx, party)
     for i, ref in enumerate(p.references):
         if not ctx.sees(ref.object, ref.id):
-            raise NotFound(C.NO_OBJECT, object=ref.object, id=ref.id, field=f"references.{i}.id")
+            raise NotFound(C.NO_OBJECT, object=ref.object, object_id=ref.id, field=f"references.{i}.id")
     if p.embargo is not None:
         emb = p.embargo
         if emb.until is not None and emb.until <= ctx.record.when and not ctx.replay:
@@ -143,7 +143,7 @@ def apply_draft(ctx: Context) -> None:
         for obj in ("exchange", "operation"):
             ident = getattr(emb, obj)
             if ident is not None and not ctx.sees(obj, ident):
-                raise NotFound(C.NO_OBJECT, object=obj, id=ident, field=f"embargo.{obj}")
+                raise NotFound(C.NO_OBJECT, object=obj, object_id=ident, field=f"embargo.{obj}")
     if p.corrects is not None:
         old = ctx.session.get(Statement, p.corrects)
         if old is None or old.party != party or not is_released(ctx.session, old, ctx.record.when):

@@ -37,6 +37,7 @@ from parley.parties import codes as party_codes
 from parley.people import codes as people_codes
 from parley.records import codes as record_codes
 from parley.records import figures, sources
+from parley.press import codes as press_codes
 from parley.talks import codes as talks_codes
 from parley.web import i18n
 from parley.web.i18n import N_, NP_, Message, Plural
@@ -669,6 +670,23 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "exchange.body_not_found": N_("There is no body {body} in exchange {exchange}."),
     "exchange.not_on_list": N_("{person} is not on the current list of persons {party} is to hand over."),
     "exchange.exists": N_("Exchange {exchange} already exists."),
+    "statement.members_only": N_("Only members write statements."),
+    "statement.not_found": N_("There is no statement {statement}, or you may not read it."),
+    "statement.exists": N_("Statement {statement} already exists."),
+    "statement.version_next":
+        N_("Statement {statement} is at version {current}; a new version is version {expected}. Reload the page."),
+    "statement.version_stale":
+        N_("Version {version} is no longer the current one (the current is version {current}). Read it before you "
+           "approve it."),
+    "statement.hash_mismatch": N_("The SHA-256 approved is not that of version {version}; nothing was approved."),
+    "statement.own_draft": N_("You wrote version {version}: a second member of your party approves it."),
+    "statement.approved": N_("Statement {statement} is already approved; a correction is a new statement."),
+    "statement.withdrawn": N_("Statement {statement} is withdrawn."),
+    "statement.audience": N_("A statement stays with its own party until it is released."),
+    "statement.object_not_found": N_("There is nothing with the id {object_id} that you may read."),
+    "statement.embargo_past": N_("That time has passed: an embargo ends in the future."),
+    "statement.embargo_one": N_("Choose one embargo: until a time, or until an exchange or an operation is completed."),
+    "statement.corrects": N_("Only a released statement of your own party can be corrected."),
     "exchange.parties_twice": N_("A party is listed twice."),
     "exchange.not_belligerent": N_("{party} is not a belligerent party; the parties to an exchange are."),
     "exchange.not_mediator": N_("{party} is not a mediator party; an exchange's mediators must be."),
@@ -781,7 +799,8 @@ def _declared(module: ModuleType) -> tuple[Code, ...]:
 
 
 CODES: tuple[Code, ...] = tuple({c.code: c for m in (record_codes, party_codes, operation_codes, people_codes,
-                                                     talks_codes, exchange_codes, audit_codes, figures, sources)
+                                                     talks_codes, exchange_codes, press_codes, audit_codes, figures,
+                                                     sources)
                                  for c in _declared(m)}.values())
 _NAMES_FIELD = {c.code for c in CODES if "{field}" in c.template}
 

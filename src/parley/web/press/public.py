@@ -1,0 +1,61 @@
+"""The public side, for anyone without an account: the statements parties released, in the reader's language
+where the party wrote it, each with the log records it is made of and how to check them
+(``parley log verify-statement``); nothing unreleased, nothing personal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from parley.errors import NotFound
+from parley.parties.models import Party
+from parley.press import service as svc
+from parley.web import i18n
+from parley.web.routes import Db, lang_of, not_found, render
+
+router = APIRouter(include_in_schema=False)
+STATE_LABELS = {"released": i18n.N_("Released"), "withdrawn_after_release": i18n.N_("Withdrawn"),
+                "approved": i18n.N_("Approved, under embargo"), "draft": i18n.N_("Draft"),
+                "withdrawn": i18n.N_("Withdrawn before release")}
+
+
+def text_in(view: svc.View, lang: str) -> tuple[str, dict[str, str]]:
+    """The statement's text in ``lang``, else in the first language it was written in: (language, text)."""
+    texts: dict[str, dict[str, str]] = view.text["texts"]
+    if lang in texts:
+        return lang, texts[lang]
+    first = min(texts, key=("uk", "ru", "en").index)
+    return first, texts[first]
+
+
+def _names(s: Any, lang: str) -> dict[str, str]:
+    return {p.slug: {"uk": p.name_uk, "ru": p.name_ru}.get(lang) or p.name_en
+            for p in s.execute(select(Party)).scalars()}
+
+
+@router.get("/public", response_class=HTMLResponse)
+def public_page(request: Request, s: Db, party: str = "") -> HTMLResponse:
+    lang = lang_of(request)
+    party = party[:64]
+    views = svc.released(s, party=party or None)
+    every = svc.released(s) if party else views
+    rows = [{"v": v, "lang_text": text_in(v, lang), "at": svc.released_at(s, v.statement)} for v in views]
+    return render(request, "public.html", who=None, rows=rows, names=_names(s, lang), party=party,
+                  parties=sorted({v.statement.party for v in every}), states=STATE_LABELS,
+                  utc=lambda t: i18n.utc_time(lang, t))
+
+
+@router.get("/public/statements/{statement_id}", response_class=HTMLResponse)
+def public_statement(request: Request, s: Db, statement_id: str) -> HTMLResponse:
+    lang = lang_of(request)
+    try:
+        v = svc.one(s, None, statement_id[:64])
+    except NotFound:
+        return not_found(request, None, i18n.N_("There is no such released statement."))
+    return render(request, "public_statement.html", who=None, v=v, lang_text=text_in(v, lang),
+                  at=svc.released_at(s, v.statement), names=_names(s, lang), states=STATE_LABELS,
+                  records=svc.record_indices(v.statement, v.version), languages_of=i18n.NAMES,
+                  log_key=request.app.state.runtime.log_signer.vkey(), utc=lambda t: i18n.utc_time(lang, t))
