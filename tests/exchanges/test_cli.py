@@ -117,7 +117,7 @@ def test_the_demo_exchanges_as_tables_and_an_act(cli: Cli, tmp_path: Path) -> No
     rec = cli.run("icrc/mediator", "reconcile", POWS)
     assert any(ln.startswith("ua received 9 9 yes") for ln in rows(rec))
     assert "handed over, not confirmed received: ru-azov-0009" in " ".join(rec.split())
-    assert "#413 ua (in all, 2022-09-29T18:05:00+00:00): sent 10, received 9" in " ".join(rec.split())
+    assert re.search(r"#\d+ ua \(in all, 2022-09-29T18:05:00\+00:00\): sent 10, received 9", " ".join(rec.split()))
 
     bodies = cli.run("ru/registrar", "bodies", REMAINS)
     flat = " ".join(bodies.split())

@@ -28,10 +28,11 @@ def test_audit_passes_and_remembers(sqlite_runtime, sqlite_demo, tmp_path):
     report = audit(rt, demo, tmp_path / "state")
     # Russia's negotiator checks every record Russia may read: all but those private to Ukraine (a note to the
     # ICRC, Ukraine's list of its missing and its families' inquiries).
-    # (and the ICRC's consent interviews of the men Ukraine holds, closed to Ukraine and the ICRC).
+    # (and the ICRC's consent interviews of the men Ukraine holds, closed to Ukraine and the ICRC; and Ukraine's
+    # statements, closed to Ukraine: those released are public through the public side, not in members' listings).
     with rt.sessions() as s:
         private = s.query(LogEntry).filter(LogEntry.audience.in_(
-            ["party:icrc,party:ua", "party:ua", "only,party:icrc,party:ua"])).count()
+            ["party:icrc,party:ua", "party:ua", "only,party:icrc,party:ua", "only,party:ua"])).count()
     assert private > 1
     assert report.ok and report.records_checked == report.size - private
     rt.pipeline.submit(compose(demo.signer("ru/negotiator"), origin=ORIGIN, kind="record.note", audience="all",
@@ -41,12 +42,14 @@ def test_audit_passes_and_remembers(sqlite_runtime, sqlite_demo, tmp_path):
     everything = audit(rt, demo, tmp_path / "auditor-state", member="icrc/auditor")
     # The mediator's auditor checks every record but the families' inquiries, whose contact is read by
     # registrars only (parley.records.policy), and the records of the back channel and the military-to-military
-    # channel, closed to the two parties' negotiators (talks).
+    # channel, closed to the two parties' negotiators (talks), and Ukraine's statements, closed to Ukraine (the
+    # released ones are checked through the public side: parley log verify-statement).
     with rt.sessions() as s:
         inquiries = s.query(LogEntry).filter(LogEntry.kind == "inquiry.file").count()
         closed = s.query(LogEntry).filter(LogEntry.audience == "only,party:ru/negotiator,party:ua/negotiator").count()
-    assert inquiries > 0 and closed > 0 and everything.ok
-    assert everything.records_checked == everything.size - inquiries - closed
+        statements = s.query(LogEntry).filter(LogEntry.kind.like("statement.%")).count()
+    assert inquiries > 0 and closed > 0 and statements > 0 and everything.ok
+    assert everything.records_checked == everything.size - inquiries - closed - statements
     # Inclusion proofs: every record's up to the sample's size (256 by default), a random sample beyond.
     assert everything.proofs_checked == min(everything.records_checked, 256)
     assert everything.checkpoints_checked == 2
