@@ -1,0 +1,87 @@
+"""The press desk and the public side in headless Chromium: Ukraine's press officer drafts a statement through the
+form (a half-written language refused beside its field), Ukraine's negotiator approves that exact version, and a
+reader without an account finds it on the public page in Ukrainian, Russian and English, opens it and downloads its
+bundle, which ``parley log verify-statement`` then verifies; the embargoed statement is nowhere on the public side.
+The public pages fit a 390 px wide screen. No request leaves the machine."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from parley.press.verify import verify_bundle
+from tests.web.test_browser import server  # noqa: F401  (the uvicorn server fixture)
+from tests.web.test_operations_browser import Watch, browser  # noqa: F401  (the browser fixture)
+
+pytestmark = pytest.mark.browser
+
+TITLE = "Заява з браузера"
+
+
+def test_a_statement_drafted_approved_and_read_by_anyone_in_the_browser(server, browser, tmp_path):  # noqa: F811
+    base, demo = server
+    shots = Path(os.environ.get("PARLEY_SCREENSHOTS", tmp_path))
+    watch = Watch()
+
+    press = watch.page(browser, base, demo, "ua/press")
+    press.click("header nav a[href='/press']")
+    press.wait_for_url(f"{base}/press")
+    assert press.locator("#statements-table tr[data-state='approved']").count() == 1  # the embargoed one
+    # A title without its text: refused beside the field, what was typed kept.
+    press.fill("#title_en", "Half written")
+    with press.expect_navigation():
+        press.click("#draft-submit")
+    assert press.locator("#body_en-error").is_visible() and press.input_value("#title_en") == "Half written"
+    press.fill("#title_en", "")
+    press.fill("#title_uk", TITLE)
+    press.fill("#body_uk", "Текст заяви, написаний у браузері.")
+    press.fill("#title_ru", "Заявление из браузера")
+    press.fill("#body_ru", "Текст заявления, написанный в браузере.")
+    with press.expect_navigation():
+        press.click("#draft-submit")
+    row = press.locator("#statements-table tr[data-state='draft']")
+    assert row.count() == 1 and TITLE in row.inner_text()
+    sid = (row.get_attribute("id") or "").removeprefix("statement-")
+    assert press.locator(f"#approve-{sid}").count() == 0  # its author's party's press officer approves nothing
+
+    negotiator = watch.page(browser, base, demo, "ua/negotiator")
+    negotiator.goto(f"{base}/press")
+    with negotiator.expect_navigation():
+        negotiator.click(f"#approve-{sid}")
+    assert negotiator.locator(f"#statement-{sid}").get_attribute("data-state") == "released"
+
+    # Anyone, without an account, in each language.
+    ctx = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    ctx.on("request", lambda r: watch.hosts.add(r.url.split("/")[2].split(":")[0]))
+    anyone = ctx.new_page()
+    for lang, title in (("uk", TITLE), ("ru", "Заявление из браузера"), ("en", TITLE)):
+        anyone.goto(f"{base}/public?lang={lang}")
+        assert anyone.locator("html").get_attribute("lang") == lang
+        card = anyone.locator(f"#statement-{sid}")
+        assert card.is_visible() and title in card.inner_text(), lang
+        assert "Завершення виходу" not in anyone.content()  # embargoed until an operation that never completes
+    with anyone.expect_navigation():
+        anyone.click(f"#statement-{sid} h2 a")
+    with anyone.expect_download() as got:
+        anyone.click("#bundle")
+    bundle = json.loads(Path(got.value.path()).read_text(encoding="utf-8"))
+    report = verify_bundle(bundle)
+    assert report.ok, report.problems
+    assert [r["author"] for r in bundle["records"]] == ["ua/press", "ua/negotiator"]
+    anyone.screenshot(path=str(shots / "public_statement.png"), full_page=True)
+    ctx.close()
+
+    # On a phone: the public pages fit the screen.
+    phone_ctx = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
+    phone = phone_ctx.new_page()
+    for path in ("/public", f"/public/statements/{sid}", "/public/statements/ua-statement-pow-exchange"):
+        phone.goto(base + path)
+        width = phone.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1] == 390, (path, width)
+    phone_ctx.close()
+
+    assert watch.hosts <= {"127.0.0.1", "localhost", "data"}, watch.hosts
+    assert not [e for e in watch.errors if "Content Security Policy" in e or "Uncaught" in e], watch.errors
