@@ -24,7 +24,7 @@ ERROR_MODELS = {"ErrorBody", "InvalidBody"}
 # Routes anyone may call: no 401 to document.
 PUBLIC = {("POST", "/api/family/inquiry"), ("GET", "/api/family/parties"), ("POST", "/api/family/inquiries"),
           ("GET", "/api/public/statements"), ("GET", "/api/public/statements/{statement_id}"),
-          ("GET", "/api/public/feed.atom")}
+          ("GET", "/api/public/feed.atom"), ("GET", "/api/public/figures"), ("GET", "/api/public/figures.csv")}
 
 
 @cache

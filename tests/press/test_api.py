@@ -160,3 +160,40 @@ def test_malformed_and_hostile_statements_are_refused_and_nothing_is_stored(clie
     # Nothing for the public to read of what is not released, by any path.
     assert client.get("/api/public/statements/ua-statement-none").status_code == 404
     assert client.get("/api/public/feed.atom?lang=de").status_code == 422
+
+
+def test_public_figures_are_what_the_parties_released_each_side_apart_small_cells_hidden(client, demo):
+    from tests.exchanges.test_api import agreed
+
+    h = demo.headers
+    # The demo: Ukraine released the ten-for-ten (sent 10, received 9); Russia released nothing.
+    figs = ok(client.get("/api/public/figures"))
+    demo_rows = [r for r in figs["releases"] if r["exchange"] == "icrc-pow-exchange-demo"]
+    assert [(r["party"], r["sent"], r["received"]) for r in demo_rows] == [
+        ("ua", {"form": "exact", "value": 10}, {"form": "exact", "value": 9})]
+    assert figs["compared"] == [] and figs["suppressed_below"] == 5
+    # An exchange not yet completed is in no figure; once completed, each side's release, the small ones hidden.
+    x = agreed(client, h)
+    assert x not in {r["exchange"] for r in ok(client.get("/api/public/figures"))["releases"]}
+    ok(client.post(f"/api/exchanges/{x}/status", json={"status": "suspended"}, headers=h("icrc/mediator")))
+    ok(client.post(f"/api/exchanges/{x}/status", json={"status": "completed"}, headers=h("icrc/mediator")))
+    ok(client.post(f"/api/exchanges/{x}/release", json={"sent": 3, "received": 12}, headers=h("ua/negotiator")))
+    ok(client.post(f"/api/exchanges/{x}/release", json={"sent": {"form": "more_than", "value": 10},
+                                                         "received": 0}, headers=h("ru/negotiator")))
+    figs = ok(client.get("/api/public/figures"))
+    mine = {r["party"]: r for r in figs["releases"] if r["exchange"] == x}
+    assert mine["ua"]["sent"] == {"fewer_than": 5} and mine["ua"]["received"] == {"form": "exact", "value": 12}
+    assert mine["ru"]["sent"] == {"form": "more_than", "value": 10} and mine["ru"]["received"] == {
+        "form": "exact", "value": 0}
+    compared = {c["sender"]: c for c in figs["compared"] if c["exchange"] == x}
+    assert compared["ru"]["agree"] is True  # more than 10 sent, 12 received
+    assert compared["ua"]["agree"] is False and compared["ua"]["sent"] == {"fewer_than": 5}  # 3 against 0
+    text = client.get("/api/public/figures.csv?hxl=1").text
+    lines = text.splitlines()
+    assert lines[0] == "released_at,party,exchange,kind,sent,received,record"
+    assert lines[1].startswith("#date+released,#org+party")
+    assert any(f",ua,{x},prisoners,<5,12," in ln for ln in lines) and not any(",3," in ln for ln in lines
+                                                                                if x in ln)
+    assert client.get("/api/public/figures.csv").text.splitlines()[1][0] != "#"
+    # The release itself is a public record: anyone reads it with its proof; the exchange stays closed.
+    assert client.get(f"/api/exchanges/{x}", headers=h("ua/press")).status_code == 404

@@ -56,6 +56,8 @@ PUBLIC = {
     "/api/public/statements": "the released statements",
     r"/api/public/statements/[^/]+": "a released statement's records with their proofs (404 for any other)",
     "/api/public/feed.atom": "the released statements as an Atom feed",
+    "/api/public/figures": "the figures parties released of completed exchanges (exchange.release is public)",
+    "/api/public/figures.csv": "the same figures as CSV",
     "/public": "the released statements' page",
     r"/public/statements/[^/]+": "a released statement's page (404 for any other)",
 }

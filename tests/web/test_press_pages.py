@@ -53,6 +53,10 @@ def test_the_public_reads_the_released_statements_in_three_languages(sqlite_clie
     for path in ("/public/statements/ua-statement-exit-completed", "/public/statements/nothing"):
         assert c.get(path, headers={"Accept": "text/html"}).status_code == 404
     assert raw(c, "/public?party=ru").count('<li class="card statement') == 0
+    # The figures the parties released: Ukraine's ten sent and nine received of the demo's exchange.
+    page = raw(c, "/public", "en")
+    row = re.search(r'<tr data-exchange="icrc-pow-exchange-demo" data-party="ua">.*?</tr>', page, re.S).group(0)
+    assert re.search(r'class="num sent">10<', row) and re.search(r'class="num received">9<', row)
 
 
 def test_a_statement_through_the_press_desk(sqlite_client, sqlite_demo, sqlite_runtime):

@@ -878,7 +878,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("exchange.identify", Identify, apply_identify, R, readers=READ),
     Kind("exchange.count", Count, apply_count, rules.WRITERS, readers=READ),
     Kind("exchange.status", StatusChange, apply_status, N, readers=READ),
-    Kind("exchange.release", Release, apply_release, N, readers=RELEASE),
+    # A party's release is its publication: public from the moment it is written (only a completed exchange is).
+    Kind("exchange.release", Release, apply_release, N, readers=RELEASE, public=lambda s, idx: True),
 )
 KIND = Registry(KINDS)
 POLICY = ReadPolicy(KIND)

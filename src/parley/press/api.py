@@ -152,6 +152,33 @@ def public_bundle(statement_id: str, s: DbSession, rt: CurrentRuntime) -> Respon
     return json_answer(svc.bundle(s, rt, svc.one(s, None, statement_id)))
 
 
+class Figures(BaseModel):
+    releases: list[dict[str, Any]]
+    compared: list[dict[str, Any]]
+    suppressed_below: int
+
+
+@public.get("/figures", response_model=Figures)
+def public_figures(s: DbSession) -> Response:
+    """What each party released of each completed exchange (persons sent and received, as it stated them), each
+    side apart, and where both sides released one, what one says it sent beside what the other says it received.
+    A figure that could point at fewer than 5 people is ``{"fewer_than": 5}``."""
+    from parley.press import figures
+
+    return json_answer(figures.table(s))
+
+
+@public.get("/figures.csv", response_class=Response,
+            responses=media("text/csv", "the releases as CSV, with an HXL hashtag row if asked", 422))
+def public_figures_csv(s: DbSession, hxl: bool = False) -> Response:
+    """The releases as CSV (a figure that could point at fewer than 5 people is ``<5``); ``hxl``: an HXL hashtag
+    row under the header."""
+    from parley.press import figures
+
+    return Response(figures.csv_text(s, hxl=hxl), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="parley-figures.csv"'})
+
+
 ATOM = "http://www.w3.org/2005/Atom"
 
 

@@ -4,6 +4,7 @@ where the party wrote it, each with the log records it is made of and how to che
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,11 +13,15 @@ from sqlalchemy import select
 
 from parley.errors import NotFound
 from parley.parties.models import Party
+from parley.press import figures
 from parley.press import service as svc
+from parley.records.figures import Figure
 from parley.web import i18n
+from parley.web.operations.common import figure_text
 from parley.web.routes import Db, lang_of, not_found, render
 
 router = APIRouter(include_in_schema=False)
+FEWER = i18n.N_("fewer than {n}")
 STATE_LABELS = {"released": i18n.N_("Released"), "withdrawn_after_release": i18n.N_("Withdrawn"),
                 "approved": i18n.N_("Approved, under embargo"), "draft": i18n.N_("Draft"),
                 "withdrawn": i18n.N_("Withdrawn before release")}
@@ -43,9 +48,17 @@ def public_page(request: Request, s: Db, party: str = "") -> HTMLResponse:
     views = svc.released(s, party=party or None)
     every = svc.released(s) if party else views
     rows = [{"v": v, "lang_text": text_in(v, lang), "at": svc.released_at(s, v.statement)} for v in views]
+    figs = figures.table(s)
+
+    def cell(c: dict[str, Any]) -> str:
+        if "fewer_than" in c:
+            return i18n.gettext(lang, FEWER, n=c["fewer_than"])
+        return figure_text(lang, Figure.model_validate(c))
+
     return render(request, "public.html", who=None, rows=rows, names=_names(s, lang), party=party,
-                  parties=sorted({v.statement.party for v in every}), states=STATE_LABELS,
-                  utc=lambda t: i18n.utc_time(lang, t))
+                  parties=sorted({v.statement.party for v in every}), states=STATE_LABELS, figures=figs, cell=cell,
+                  utc=lambda t: i18n.utc_time(lang, t), when_text=lambda t: i18n.utc_time(
+                      lang, datetime.fromisoformat(t)))
 
 
 @router.get("/public/statements/{statement_id}", response_class=HTMLResponse)
