@@ -138,11 +138,38 @@ async def withdraw(statement_id: str, body: WithdrawBody, rt: CurrentRuntime, s:
 
 # -- the public side -------------------------------------------------------------------------------------------
 
+_RELEASED: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+_KEPT = 8  # states of the log kept (each deployment's latest few)
+
+
+def released_json(s: Any, party: str | None = None) -> list[dict[str, Any]]:
+    """``view_json`` of every released statement (of ``party``), newest release first, computed once per state of
+    the log: the same log (its size and newest record) and the same embargoes lifted by the clock give the same
+    answer, so readers between two records share one computation."""
+    from sqlalchemy import func, select
+
+    from parley.log.models import LogEntry
+    from parley.press.models import Statement
+
+    size = s.scalar(select(func.max(LogEntry.idx)))
+    newest = s.scalar(select(LogEntry.record_hash).where(LogEntry.idx == size)) if size is not None else None
+    lifted = s.scalar(select(func.count()).select_from(Statement).where(
+        Statement.embargo_until.is_not(None), Statement.embargo_until <= datetime.now(UTC)))
+    key = (str(s.get_bind().url), size, newest, lifted, party)
+    known = _RELEASED.get(key)
+    if known is None:
+        known = [view_json(s, v, whole=False) for v in svc.released(s, party=party)]
+        _RELEASED[key] = known
+        while len(_RELEASED) > _KEPT:
+            _RELEASED.pop(next(iter(_RELEASED)))
+    return known
+
+
 @public.get("/statements", response_model=Statements, responses=refusals(422))
 def public_statements(s: DbSession, party: Annotated[str | None, Query(max_length=64)] = None) -> Response:
     """Every released statement (of ``party``), newest release first, each with its texts and its records' log
     indices. No account needed."""
-    return json_answer({"statements": [view_json(s, v, whole=False) for v in svc.released(s, party=party)]})
+    return json_answer({"statements": released_json(s, party)})
 
 
 @public.get("/statements/{statement_id}", response_model=Loose, responses=refusals(404, 422))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from parley.errors import NotFound
 from parley.parties.models import Party
 from parley.press import figures
+from parley.press.api import released_json
 from parley.press import service as svc
 from parley.records.figures import Figure
 from parley.web import i18n
@@ -29,7 +30,10 @@ STATE_LABELS = {"released": i18n.N_("Released"), "withdrawn_after_release": i18n
 
 def text_in(view: svc.View, lang: str) -> tuple[str, dict[str, str]]:
     """The statement's text in ``lang``, else in the first language it was written in: (language, text)."""
-    texts: dict[str, dict[str, str]] = view.text["texts"]
+    return dict_text(view.text["texts"], lang)
+
+
+def dict_text(texts: dict[str, dict[str, str]], lang: str) -> tuple[str, dict[str, str]]:
     if lang in texts:
         return lang, texts[lang]
     first = min(texts, key=("uk", "ru", "en").index)
@@ -41,13 +45,19 @@ def _names(s: Any, lang: str) -> dict[str, str]:
             for p in s.execute(select(Party)).scalars()}
 
 
+PER_PAGE = 30
+
+
 @router.get("/public", response_class=HTMLResponse)
-def public_page(request: Request, s: Db, party: str = "") -> HTMLResponse:
+def public_page(request: Request, s: Db, party: str = "", page: int = 1) -> HTMLResponse:
     lang = lang_of(request)
     party = party[:64]
-    views = svc.released(s, party=party or None)
-    every = svc.released(s) if party else views
-    rows = [{"v": v, "lang_text": text_in(v, lang), "at": svc.released_at(s, v.statement)} for v in views]
+    every = released_json(s)
+    shown = [r for r in every if not party or r["party"] == party]
+    pages = max(1, -(-len(shown) // PER_PAGE))
+    page = min(max(1, page), pages)
+    rows = [{"r": r, "lang_text": dict_text(r["text"]["texts"], lang)}
+            for r in shown[(page - 1) * PER_PAGE:page * PER_PAGE]]
     figs = figures.table(s)
 
     def cell(c: dict[str, Any]) -> str:
@@ -56,8 +66,8 @@ def public_page(request: Request, s: Db, party: str = "") -> HTMLResponse:
         return figure_text(lang, Figure.model_validate(c))
 
     return render(request, "public.html", who=None, rows=rows, names=_names(s, lang), party=party,
-                  parties=sorted({v.statement.party for v in every}), states=STATE_LABELS, figures=figs, cell=cell,
-                  utc=lambda t: i18n.utc_time(lang, t), when_text=lambda t: i18n.utc_time(
+                  parties=sorted({r["party"] for r in every}), states=STATE_LABELS, figures=figs, cell=cell,
+                  page=page, pages=pages, total=len(shown), when_text=lambda t: i18n.utc_time(
                       lang, datetime.fromisoformat(t)))
 
 
