@@ -1,7 +1,7 @@
 """The composition root: the one place that knows every capability and puts Parley together.
 
-A capability (``parley.operations``, ``parley.people``; next talks, exchanges, the press desk) is a
-package that contributes, each from its own module:
+A capability (``parley.operations``, ``parley.people``, ``parley.talks``, ``parley.exchanges``, ``parley.press``) is
+a package that contributes, each from its own module:
 
 - its record kinds (``kinds.KINDS``), registered here with the spine's in ``kinds()``: the pipeline,
   replay, the log's read policy and the auditor are handed this registry, and know no capability; and the
