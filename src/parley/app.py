@@ -82,7 +82,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
 def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start-up and shut-down: the runtime (opened here unless one was given), the log's self-check before
-    serving and then on a schedule, the publisher to the witnesses."""
+    serving and then on a schedule, the publisher to the witnesses, the notifier of families."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -108,6 +108,14 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
             # Behind a tree a witness cosigned (an older backup restored without a mirror): serve reads only.
             await run_in_threadpool(publisher.check_behind)
             publisher.start()
+        notifier = None
+        from parley.people.notify import Notifier, sender_from
+
+        sender = sender_from(settings)
+        if sender is not None and settings.notify_interval.total_seconds() > 0:
+            notifier = Notifier(rt.sessions, sender, settings.public_url, settings.notify_interval.total_seconds())
+            app.state.notifier = notifier
+            notifier.start()
         # What start-up built (the application, its models, the runtime's caches) lives as long as the
         # process: out of the collector's sight, a full collection walks only what requests made since (a
         # served process only, ``cli.run_server``: a test process makes many applications and drops them).
@@ -116,6 +124,8 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         try:
             yield
         finally:
+            if notifier:
+                notifier.stop()
             if publisher:
                 publisher.stop()
             if rt.integrity is not None:

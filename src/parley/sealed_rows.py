@@ -63,6 +63,7 @@ PERSONAL: tuple[PersonalTable, ...] = (
     PersonalTable("inquiry", "id", ("id",), lambda r: [f"inquiry:{r['id']}"],
                   ("sought", "surname_key", "relationship", "status"), {"sought": "{}"}),
     PersonalTable("inquiry_decision", "idx", ("inquiry",), lambda r: [f"inquiry:{r['inquiry']}"], ("message",), {}),
+    PersonalTable("inquiry_addition", "idx", ("inquiry",), lambda r: [f"inquiry:{r['inquiry']}"], ("detail",), {}),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -86,6 +87,19 @@ class Settings(BaseSettings):
     # .Principals``). Changes this server makes (a member deactivated, roles changed, a token replaced) clear
     # the cache at once; the bound is for changes another process makes to the same database. 0: no cache.
     principal_cache: timedelta = timedelta(seconds=2)
+    # Families told that there is news on their inquiry (``people.notify``): "log" writes a line naming the
+    # inquiry and sends nothing (the default, and the demo's); "smtp" sends e-mail through the server below to
+    # the families that asked for it; "off" keeps the notices unsent. A message carries the reference and
+    # public_url (where the family page is, e.g. https://parley.example.org), nothing personal.
+    notify_sender: Literal["off", "log", "smtp"] = "log"
+    notify_interval: timedelta = timedelta(seconds=5)
+    public_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = ""
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = Field(default="", repr=False)
 
     @field_validator("secret_key")
     @classmethod
@@ -125,7 +139,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name} must be positive")
         if self.password_hash_queue < 0:
             raise ValueError("password_hash_queue must not be negative")
-        for name in ("session_max_age", "session_idle_timeout", "signin_failure_window"):
+        if self.notify_sender == "smtp" and not (self.smtp_host and "@" in self.smtp_from):
+            raise ValueError("PARLEY_NOTIFY_SENDER=smtp needs PARLEY_SMTP_HOST and PARLEY_SMTP_FROM (an address)")
+        for name in ("session_max_age", "session_idle_timeout", "signin_failure_window", "notify_interval"):
             if getattr(self, name).total_seconds() <= 0:
                 raise ValueError(f"{name} must be positive")
         return self

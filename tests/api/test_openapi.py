@@ -23,6 +23,7 @@ LOG_ENDPOINTS = ("/log/checkpoint", "/log/key")
 ERROR_MODELS = {"ErrorBody", "InvalidBody"}
 # Routes anyone may call: no 401 to document.
 PUBLIC = {("POST", "/api/family/inquiry"), ("GET", "/api/family/parties"), ("POST", "/api/family/inquiries"),
+          ("POST", "/api/family/inquiry/additions"),
           ("GET", "/api/public/statements"), ("GET", "/api/public/statements/{statement_id}"),
           ("GET", "/api/public/feed.atom"), ("GET", "/api/public/figures"), ("GET", "/api/public/figures.csv")}
 
@@ -290,6 +291,10 @@ def test_the_demo_answers_as_described(sqlite_client, sqlite_demo, described) ->
          json={"decision": "message", "message": "we are looking"})
     post("/api/family/inquiry", {}, json={"reference": filed["reference"], "secret": filed["secret"]})
     post("/api/family/inquiry", {}, json={"reference": filed["reference"], "secret": "wrong"})  # 404
+    post("/api/family/inquiry/additions", {}, json={"reference": filed["reference"], "secret": filed["secret"],
+                                                    "marks": "a scar (invented)"})
+    post("/api/inquiries/{ref}/additions", registrar, f"/api/inquiries/{filed['reference']}/additions",
+         json={"dna_reference": "DNA-TEST-1"})
     get("/api/family/parties", {})
     post("/api/family/inquiries", {}, json={"party": "ua", "sought": {"surname": "Бондар"}})
 

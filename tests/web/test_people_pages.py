@@ -365,6 +365,28 @@ def test_inquiry_filed_answered_and_followed_by_the_family(client, demo, runtime
     assert r.headers["cache-control"] == "no-store"
     r = client.post("/family", data={"reference": ref, "secret": secret, "csrf": "forged"})
     assert r.status_code == 403
+    # The family adds to its inquiry from its page: each refusal beside its field, nothing stored, then added.
+    page = client.post("/family", data={"reference": ref, "secret": secret, "csrf": token}).text
+    assert 'id="family-add-form"' in page
+    add = {"reference": ref, "secret": secret, "csrf": token}
+    for extra, where in (({}, "form-error"), ({"notify": "1"}, "contact_email-error"),
+                         ({"dna_place": "Київ"}, "dna_reference-error"),
+                         ({"contact_email": "not-an-address"}, "contact_email-error")):
+        r = client.post("/family/add", data={**add, **extra})
+        assert r.status_code == 400 and f'id="{where}"' in r.text, (extra, r.text[-3000:])
+    r = client.post("/family/add", data={**add, "marks": "шрам над лівою бровою (вигадано)",
+                                         "dna_reference": "DNA-0001", "contact_email": "sister@example.org",
+                                         "notify": "1", "contact_language": "uk"})
+    assert r.status_code == 200 and 'id="family-added"' in r.text and 'id="family-added-list"' in r.text
+    assert "шрам" not in r.text and "sister@example.org" not in r.text  # what was added is not shown back
+    r = client.post("/family/add", data={**add, "secret": "WRONG-WRONG-WRONG-WRONG", "marks": "x"})
+    assert r.status_code == 400 and 'id="secret-error"' in r.text
+    svc.public_limits(client.app.state).family.clear()
+    as_member(client, demo, "ua/registrar")
+    page = client.get(f"/inquiries/{ref}?lang=en").text
+    assert 'id="additions"' in page and "шрам над лівою бровою" in page and "sister@example.org" in page
+    as_member(client, demo, "ru/registrar")
+    assert client.get(f"/inquiries/{ref}").status_code == 404
 
 
 def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):

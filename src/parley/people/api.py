@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -217,6 +217,12 @@ class Candidate(PersonOut):
     probability: float
 
 
+class InquiryAdditionOut(BaseModel):
+    index: int
+    at: str
+    detail: dict[str, Any]  # the fields the family gave (people.kinds.InquiryAdd)
+
+
 class InquiryOut(BaseModel):
     reference: str
     status: str
@@ -225,6 +231,7 @@ class InquiryOut(BaseModel):
     relationship: str
     destroyed_by: int | None = None  # the inquiry.destroy record, once its data is destroyed
     decisions: list[InquiryDecisionOut]
+    additions: list[InquiryAdditionOut]  # for the filing party's registrars and the mediators only
     candidates: list[Candidate]  # best first
 
 
@@ -233,11 +240,26 @@ class FamilyMessage(BaseModel):
     message: str
 
 
+class FamilyStepOut(BaseModel):
+    at: str
+    status: str  # open (filed), answered, closed: the status this step left
+    message: str
+
+
+class FamilyAdded(BaseModel):
+    at: str
+    fields: list[str]  # which fields the family added (their contents are not shown back)
+
+
 class FamilyInquiry(BaseModel):
     reference: str
-    status: str
+    status: str  # "answered" only once the family was told something
     sought: str  # the sought person's name
     messages: list[FamilyMessage]
+    history: list[FamilyStepOut]  # the filing, then each status the filing party released to the family
+    added: list[FamilyAdded]
+    next_step: str  # wait (open), read (answered), closed
+    may_add: bool  # the family may add to it here (open, and its party takes additions from families)
 
 
 class FamilyParties(BaseModel):
@@ -638,9 +660,36 @@ def get_inquiry(ref: str, s: DbSession, who: CurrentPrincipal) -> Response:
                         "relationship": i.relationship, "destroyed_by": gone,
                         "decisions": [{"decision": d.decision, "person": d.person, "message": d.message,
                                        "party": d.party, "index": d.idx} for d in svc.inquiry_decisions(s, who, i)],
+                        "additions": [{"index": a.idx, "at": _at(a.at), "detail": detail}
+                                      for a, detail in svc.inquiry_additions(s, who, i)],
                         "candidates": [] if gone is not None else
                         [{**person_json(p), "probability": round(prob, 4)}
                          for p, prob in svc.candidates_for(s, who, sought)]})
+
+
+class AdditionBody(BaseModel):
+    """What a family adds to its inquiry (``people.kinds.InquiryAdd``): at least one field."""
+
+    model_config = ConfigDict(extra="forbid")
+    marks: Annotated[str, Field(max_length=4000)] = ""
+    documents: Annotated[str, Field(max_length=4000)] = ""
+    dna_reference: Annotated[str, Field(max_length=200)] = ""
+    dna_place: Annotated[str, Field(max_length=200)] = ""
+    contact_channel: Literal["", "email", "phone", "post", "none"] = ""
+    contact_email: Annotated[str, Field(max_length=320)] = ""
+    contact_language: Literal["", "uk", "ru", "en"] = ""
+    notify: bool = False
+
+
+@router.post("/inquiries/{ref}/additions", status_code=201, response_model=ReceiptBody, responses=written())
+async def add_to_inquiry(ref: str, body: AdditionBody, rt: CurrentRuntime, s: DbSession,
+                         who: CurrentPrincipal) -> JSONResponse:
+    """What the family told a registrar of the party it filed with (by telephone, at the desk), added to its
+    inquiry on its behalf: read by that party's registrars and the mediators only."""
+    i = svc.inquiry(s, who, ref)
+    given = {f: v for f, v in body.model_dump().items() if v not in ("", False)}
+    receipt = await submit_as_async(rt, s, who, "inquiry.add", [k.inquiry_audience(i)], {"inquiry": i.id, **given})
+    return _answer(receipt)
 
 
 class InquiryDecideBody(BaseModel):
@@ -700,8 +749,53 @@ def family(body: FamilyBody, request: Request, s: DbSession) -> JSONResponse:
         return JSONResponse({"error": "not_found", "message": "no inquiry with this reference and secret"},
                             status_code=404)
     return JSONResponse({"reference": view.reference, "status": view.status, "sought": view.sought_name,
-                         "messages": [{"at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "message": m}
-                                      for at, m in view.messages]})
+                         "messages": [{"at": _at(at), "message": m} for at, m in view.messages],
+                         "history": [{"at": _at(h.at), "status": h.status, "message": h.message} for h in view.history],
+                         "added": [{"at": _at(at), "fields": fields} for at, fields in view.added],
+                         "next_step": NEXT_STEP[view.status], "may_add": view.may_add},
+                        headers={"Cache-Control": "no-store"})
+
+
+def _at(at: Any) -> str:
+    return str(at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+# What the family should do next, by the status it sees (the pages say it in the family's language).
+NEXT_STEP = {"open": "wait", "answered": "read", "closed": "closed"}
+
+
+class FamilyAdditionBody(AdditionBody):
+    """What a family adds to its own inquiry, with its reference and secret (``people.kinds.InquiryAdd``)."""
+
+    reference: Annotated[str, Field(max_length=80)]
+    secret: Annotated[str, Field(max_length=100)]
+
+
+@router.post("/family/inquiry/additions", status_code=201, response_model=ReceiptBody,
+             responses={200: {"model": ReceiptBody, "description": "the same record again: its receipt, duplicate"},
+                        **refusals(400, 404, 409, 413, 422, 429, 503)})
+async def family_adds(body: FamilyAdditionBody, request: Request, rt: CurrentRuntime, s: DbSession) -> JSONResponse:
+    """A family adds to its own inquiry with its reference and secret (no account): distinguishing marks, the
+    documents it holds, a DNA sample's reference and where it was given, how it wants to be reached and whether
+    it wants to be told of news. Signed by the filing party's intake member; read by that party's registrars and
+    the mediators only. Wrong references and secrets count against the address like a look-up."""
+    address = _address(request)
+    attempts = svc.public_limits(request.app.state).family
+    if attempts.blocked(address):
+        return _too_many()
+    i = await run_in_threadpool(svc.family_inquiry, s, body.reference, body.secret)
+    if i is None:
+        attempts.count(address)
+        return JSONResponse({"error": "not_found", "message": "no inquiry with this reference and secret"},
+                            status_code=404)
+
+    def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any],
+               local: dict[str, Any]) -> Receipt:
+        return submit_as(rt, s, who, kind, audience, payload, local=local)
+
+    fields = body.model_dump(exclude={"reference", "secret"})
+    receipt = await run_in_threadpool(svc.add_from_family, s, submit, i, fields)
+    return _answer(receipt)
 
 
 class DirectInquiryBody(BaseModel):

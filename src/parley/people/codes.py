@@ -65,6 +65,12 @@ SECRET_HASHED = Code("inquiry.secret_hashed", "the family's secret is kept as an
 TWO_RECORDS = Code("match.two_records", "a decision concerns two different person records")
 CANDIDATE_PERSON = Code("inquiry.candidate_names_person", "confirming or rejecting a candidate names the person")
 FAMILY_TOLD = Code("inquiry.family_told", "say what the family is told")
+ADD_ROLES = Code("inquiry.add_roles", "only {roles} members add to an inquiry")
+ADDITION_EMPTY = Code("inquiry.addition_empty", "an addition to an inquiry gives at least one field")
+NOTIFY_NEEDS_EMAIL = Code("inquiry.notify_needs_email", "to be told of news, give an e-mail address")
+DNA_REFERENCE = Code("inquiry.dna_reference", "where a DNA sample was given goes with the sample's reference")
+ADDITION_AUDIENCE = Code("inquiry.addition_audience",
+                         "an addition to an inquiry is read by the filing party's registrars only ({audience})")
 
 # -- the files of a list (api.py, export.py) ---------------------------------------------------------------------
 MAPPING_FORM = Code("list.mapping_form", "mapping is a JSON object of column number to field")

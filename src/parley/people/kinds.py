@@ -20,7 +20,8 @@ from parley.errors import Code, Conflict, Forbidden, Invalid, NotFound, Unproces
 from parley.parties.models import Party
 from parley.parties.naming import SLUG
 from parley.people.models import (
-    NAME_KEYS, PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
+    NAME_KEYS, PERSON_FIELDS, FamilyNotice, Inquiry, InquiryAddition, InquiryDecision, InquirySecret, MatchDecision,
+    Person, PersonEvent, PersonList,
 )
 from parley.people import codes as C
 from parley.people import access, rules
@@ -239,6 +240,42 @@ class InquiryDecide(Payload):
             raise Invalid(C.CANDIDATE_PERSON)
         if self.decision in ("message", "closed") and not self.message.strip():
             raise Invalid(C.FAMILY_TOLD)
+        return self
+
+
+Email = Annotated[str, StringConstraints(pattern=r"^([^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{2,63})?$", max_length=320,
+                                         strip_whitespace=True)]
+# What a family may add to its inquiry (``inquiry.add``), as Ukraine's coordination staff ask families for it.
+ADDITION_FIELDS = ("marks", "documents", "dna_reference", "dna_place", "contact_channel", "contact_email",
+                   "contact_language", "notify")
+CONTACT_CHANNELS = ("email", "phone", "post", "none")
+
+
+class InquiryAdd(Payload):
+    """What a family adds to its inquiry: distinguishing marks (scars, tattoos, dental work), the documents it
+    holds, the reference of a DNA sample it gave and where, and how it wants to be reached (and whether it wants
+    to be told when there is news). Each addition is one record, read by the filing party's registrars and the
+    mediators only (audience ``party:<filer>/registrar``)."""
+
+    inquiry: Reference
+    salt: Salt = ""
+    marks: Text = ""
+    documents: Text = ""
+    dna_reference: Short = ""
+    dna_place: Short = ""
+    contact_channel: Literal["", "email", "phone", "post", "none"] = ""
+    contact_email: Email = ""
+    contact_language: Literal["", "uk", "ru", "en"] = ""
+    notify: bool = False
+
+    @model_validator(mode="after")
+    def _something(self) -> InquiryAdd:
+        if not any(getattr(self, f) for f in ADDITION_FIELDS):
+            raise Invalid(C.ADDITION_EMPTY)
+        if self.notify and not self.contact_email:
+            raise Invalid(C.NOTIFY_NEEDS_EMAIL)
+        if self.dna_place and not self.dna_reference:
+            raise Invalid(C.DNA_REFERENCE)
         return self
 
 
@@ -572,8 +609,36 @@ def apply_inquiry_decide(ctx: Context) -> None:
                                     message=p.message, party=party, author=ctx.author.id, at=ctx.record.when))
     if p.decision == "closed":
         inq.status = "closed"
-    elif p.decision in ("confirmed", "message"):
-        inq.status = "answered"
+    elif p.decision == "message" or (p.decision == "confirmed" and p.message.strip()):
+        inq.status = "answered"  # only once the family has been told something
+    if p.decision != "rejected" and p.message.strip() and not ctx.replay:
+        # What the family is told changed: a notice is owed, in this record's own transaction (local data,
+        # never in the log; ``people.notify`` sends it to the address the family's latest preference gives).
+        ctx.session.add(FamilyNotice(inquiry=inq.id, decision_idx=ctx.idx, created_at=ctx.record.when))
+
+
+def inquiry_audience(inq: Inquiry) -> str:
+    """The audience of a family's addition to ``inq``: the filing party's registrars (and so the mediators)."""
+    return f"party:{inq.party}/registrar"
+
+
+def apply_inquiry_add(ctx: Context) -> None:
+    """A family's addition to its inquiry, through the filing party's public form or one of its registrars."""
+    p: InquiryAdd = ctx.payload
+    _require(ctx, rules.may_file_inquiry(ctx), FILERS, C.ADD_ROLES)
+    _salted(ctx)
+    assert ctx.author is not None
+    inq = ctx.session.get(Inquiry, p.inquiry)
+    if inq is None or inq.party != _party_slug(ctx):
+        raise NotFound(C.NO_INQUIRY, inquiry=p.inquiry, field="inquiry")
+    if not rules.may_add(ctx, inq):
+        raise Conflict(C.INQUIRY_CLOSED, field="inquiry")
+    if ctx.record.audience.text() != inquiry_audience(inq):
+        raise Unprocessable(C.ADDITION_AUDIENCE, audience=inquiry_audience(inq), field="audience")
+    detail = {f: getattr(p, f) for f in ADDITION_FIELDS if getattr(p, f)}
+    ctx.session.add(InquiryAddition(idx=ctx.idx, inquiry=inq.id, detail=json.dumps(detail, ensure_ascii=False),
+                                    party=inq.party, author=ctx.author.id, audience=ctx.record.audience.text(),
+                                    at=ctx.record.when))
 
 
 def apply_destroy(ctx: Context) -> None:
@@ -673,7 +738,9 @@ def apply_inquiry_destroy(ctx: Context) -> None:
         raise Unprocessable(C.INQUIRY_DESTROY_AUDIENCE, field="audience")
     inq.sought, inq.surname_key, inq.relationship, inq.status = "{}", "", "", "destroyed"
     s.execute(delete(InquiryDecision).where(InquiryDecision.inquiry == inq.id))
+    s.execute(delete(InquiryAddition).where(InquiryAddition.inquiry == inq.id))
     s.execute(delete(InquirySecret).where(InquirySecret.inquiry == inq.id))
+    s.execute(delete(FamilyNotice).where(FamilyNotice.inquiry == inq.id))
     if key is None:  # filed before sealing and never sealed: nothing to erase but the entries
         s.add(DataKey(subject=subject, key=None, created_idx=inq.created_idx, destroyed_idx=ctx.idx))
     else:
@@ -715,6 +782,8 @@ KINDS: tuple[Kind, ...] = (
          subjects=lambda p: (f"inquiry:{p.id}",)),
     Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS, readers=PERSONAL,
          subjects=lambda p: (f"inquiry:{p.inquiry}", *((_person_subject(p.person),) if p.person else ()))),
+    Kind("inquiry.add", InquiryAdd, apply_inquiry_add, FILERS, readers=PERSONAL,
+         subjects=lambda p: (f"inquiry:{p.inquiry}",)),
     Kind("person.destroy", PersonDestroy, apply_destroy, rules.DESTROYERS, readers=PERSONAL),
     Kind("inquiry.destroy", InquiryDestroy, apply_inquiry_destroy, rules.DESTROYERS, readers=PERSONAL),
     Kind("retention.rules", RetentionRules, apply_retention_rules, rules.DESTROYERS),

@@ -180,6 +180,38 @@ class InquirySecret(Base):
     secret_hash: Mapped[str] = mapped_column(String(200), nullable=False)
 
 
+class InquiryAddition(Base):
+    """What a family added to its inquiry (``inquiry.add``): distinguishing marks, documents it holds, a DNA
+    sample's reference and where it was given, how it wants to be reached. Read by the filing party's registrars
+    and the mediators (the record's audience, ``party:<filer>/registrar``); deleted with the inquiry's data."""
+
+    __tablename__ = "inquiry_addition"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    inquiry: Mapped[str] = mapped_column(String(64), ForeignKey("inquiry.id"), nullable=False, index=True)
+    detail: Mapped[str] = mapped_column(Text, nullable=False)  # JSON of the fields the family gave
+    party: Mapped[str] = mapped_column(String(64), nullable=False)
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+
+
+class FamilyNotice(Base):
+    """A notification owed to a family: what the family is told about its inquiry changed (an ``inquiry.decide``
+    with a message). Local data written in the decision's own transaction, so a decision never commits without
+    its notice; ``people.notify`` sends it. It holds no address: the address is looked up when it is sent, from
+    the family's latest contact preference, so a destroyed inquiry's notices go nowhere."""
+
+    __tablename__ = "family_notice"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inquiry: Mapped[str] = mapped_column(String(64), ForeignKey("inquiry.id"), nullable=False, index=True)
+    decision_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)  # not before, after a failure
+    outcome: Mapped[str] = mapped_column(String(32), nullable=False, default="")  # sent | no_address | failed
+
+
 class AccessRequest(Base):
     """A mediator's request to the holding party for access to visit a place of detention
     (``place.access_request``) and the holding party's answer (``place.access_answer``), if it gave one: a
@@ -209,5 +241,5 @@ class AccessRequest(Base):
     answer_source: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
-TABLES = (Person, PersonEvent, PersonList, MatchDecision, Inquiry, InquiryDecision, AccessRequest)
-LOCAL_TABLES = (InquirySecret,)
+TABLES = (Person, PersonEvent, PersonList, MatchDecision, Inquiry, InquiryDecision, InquiryAddition, AccessRequest)
+LOCAL_TABLES = (InquirySecret, FamilyNotice)

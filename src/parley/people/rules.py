@@ -115,6 +115,12 @@ def may_file_inquiry(who: Actor) -> bool:
     return bool(who.roles & FILERS)
 
 
+def may_add(who: Actor, inquiry: InquiryView) -> bool:
+    """``inquiry.add``: the family adds to its open inquiry, through its party's public form or a registrar of the
+    party it filed with."""
+    return bool(who.roles & FILERS) and who.party == inquiry.party and is_open(inquiry)
+
+
 def may_decide(who: Actor, inquiry: InquiryView) -> bool:
     """``inquiry.decide``: confirm or reject a candidate, send the family a message, close the inquiry."""
     return writes_registry(who) and answers_for(who, inquiry) and is_open(inquiry)

@@ -30,7 +30,8 @@ from parley.people import kinds as k
 from parley.people import monitoring
 from parley.people.monitoring import Alive
 from parley.people.models import (
-    PERSON_FIELDS, Inquiry, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent, PersonList,
+    PERSON_FIELDS, Inquiry, InquiryAddition, InquiryDecision, InquirySecret, MatchDecision, Person, PersonEvent,
+    PersonList,
 )
 from parley.records import ids
 from parley.runtime import resources_of
@@ -756,6 +757,37 @@ def sought_of(i: Inquiry, who: Principal | None = None) -> dict[str, str]:
     return sought
 
 
+def inquiry_additions(s: Session, who: Principal, i: Inquiry) -> list[tuple[InquiryAddition, dict[str, Any]]]:
+    """What the family added to an inquiry, for the members its records admit (the filing party's registrars and
+    the mediators): each addition with its fields."""
+    rows = s.execute(select(InquiryAddition).where(InquiryAddition.inquiry == i.id)
+                     .order_by(InquiryAddition.idx)).scalars()
+    return [(a, json.loads(a.detail)) for a in rows if k.POLICY.may_read(who, "inquiry.add", a.audience, a.party)]
+
+
+def contact_preference(s: Session, inquiry: str) -> dict[str, Any]:
+    """The family's contact preference as its latest additions give it (each field its latest value): how it
+    wants to be reached, in which language, and whether to be told of news. The server's own use (notices)."""
+    out: dict[str, Any] = {}
+    for detail in s.execute(select(InquiryAddition.detail).where(InquiryAddition.inquiry == inquiry)
+                            .order_by(InquiryAddition.idx)).scalars():
+        d = json.loads(detail)
+        if any(d.get(f) for f in ("contact_channel", "contact_email", "contact_language", "notify")):
+            # A preference is stated whole: a later one replaces the earlier (notify off unless it says so).
+            out = {f: d.get(f, "" if f != "notify" else False)
+                   for f in ("contact_channel", "contact_email", "contact_language", "notify")}
+    return out
+
+
+@dataclass
+class FamilyStep:
+    """One step of what the family was told: the filing, or a decision with its message."""
+
+    at: Any
+    status: str  # open | answered | closed: the inquiry's status as this step left it
+    message: str
+
+
 @dataclass
 class FamilyView:
     reference: str
@@ -763,21 +795,63 @@ class FamilyView:
     filed_at: Any
     sought_name: str
     messages: list[tuple[Any, str]]
+    party: str = ""
+    history: list[FamilyStep] = field(default_factory=list)
+    added: list[tuple[Any, list[str]]] = field(default_factory=list)  # (when, which fields) the family added
+    may_add: bool = False
 
 
 def family_view(s: Session, reference: str, secret: str) -> FamilyView | None:
-    """What the family sees with its reference and secret: the status and the registrars' messages to it,
-    nothing about any other person or inquiry. ``None`` for a wrong reference or secret (the same work
-    is done either way, so timing does not tell which was wrong). The check shares the sign-in's hashing gate
-    and raises HashBusy (503) when it is saturated."""
+    """What the family sees with its reference and secret: the status history the filing party released to it
+    (its registrars' and the mediators' messages), what it added itself (which fields and when, not their
+    contents), nothing about any other person or inquiry. ``None`` for a wrong reference or secret (the same
+    work is done either way, so timing does not tell which was wrong). The check shares the sign-in's hashing
+    gate and raises HashBusy (503) when it is saturated."""
+    i = family_inquiry(s, reference, secret)
+    return None if i is None else family_view_of(s, i)
+
+
+def family_view_of(s: Session, i: Inquiry) -> FamilyView:
+    """The family's view of ``i``, once its reference and secret were checked (``family_inquiry``)."""
+    sought = sought_of(i)
+    told = [d for d in inquiry_decisions(s, None, i) if d.message and d.decision != "rejected"]
+    messages = [(d.at, d.message) for d in told]
+    history = [FamilyStep(i.at, "open", "")]
+    for d in told:
+        history.append(FamilyStep(d.at, "closed" if d.decision == "closed" else "answered", d.message))
+    # The status the family sees is what it was told: "answered" only once a message reached it.
+    status = i.status if i.status != "answered" or messages else "open"
+    added = [(a.at, [f for f in k.ADDITION_FIELDS if f in json.loads(a.detail)])
+             for a in s.execute(select(InquiryAddition).where(InquiryAddition.inquiry == i.id)
+                                .order_by(InquiryAddition.idx)).scalars()]
+    name = " ".join(x for x in (sought.get("surname"), sought.get("first_name"), sought.get("patronymic")) if x)
+    return FamilyView(i.id, status, i.at, name, messages, i.party, history, added,
+                      status != "closed" and intake_member(s, i.party) is not None)
+
+
+def family_inquiry(s: Session, reference: str, secret: str) -> Inquiry | None:
+    """The inquiry whose reference and secret these are, or ``None`` (the same Argon2 work either way)."""
     ref = reference.strip().upper()
     verifier = s.get(InquirySecret, ref) if len(ref) <= 64 else None
     if not argon2_verify(verifier.secret_hash if verifier else None, secret.strip().upper()[:100]):
         return None
     i = s.get(Inquiry, ref) if verifier else None
-    if i is None:
+    if i is None or i.status == "destroyed":
         return None
-    sought = sought_of(i)
-    messages = [(d.at, d.message) for d in inquiry_decisions(s, None, i) if d.message and d.decision != "rejected"]
-    name = " ".join(x for x in (sought.get("surname"), sought.get("first_name"), sought.get("patronymic")) if x)
-    return FamilyView(i.id, i.status, i.at, name, messages)
+    return i
+
+
+def add_from_family(s: Session, submit: Callable[[Principal, str, list[str], dict[str, Any], dict[str, Any]], Any],
+                    i: Inquiry, fields: dict[str, Any]) -> Any:
+    """A family's addition to its own inquiry (``inquiry.add``), once its reference and secret were checked
+    (``family_inquiry``): signed by the filing party's intake member, read by that party's registrars and the
+    mediators only."""
+    from parley.parties.principal import load_principal
+
+    member = intake_member(s, i.party)
+    who = load_principal(s, member) if member else None
+    if who is None:
+        raise NotFound(C.NO_DIRECT_INQUIRIES, field="inquiry")
+    given = {f: v for f, v in fields.items() if f in k.ADDITION_FIELDS and v not in ("", None, False)}
+    payload = {"inquiry": i.id, **given}
+    return submit(who, "inquiry.add", [k.inquiry_audience(i)], payload, {})

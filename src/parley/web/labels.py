@@ -32,6 +32,7 @@ KIND_LABELS: dict[str, str] = {
     "retention.rules": N_("Retention rules of a party"),
     "match.decide": N_("Match decision"), "inquiry.file": N_("Inquiry filed"),
     "inquiry.decide": N_("Decision on an inquiry"),
+    "inquiry.add": N_("Addition to an inquiry by the family"),
     "talks.process": N_("Talks process opened"), "talks.status": N_("Status of a talks process"),
     "talks.actor": N_("Actor of talks registered"), "talks.meeting": N_("Round or meeting recorded"),
     "talks.meeting_update": N_("Round or meeting changed"), "talks.track": N_("Track of talks opened"),
@@ -170,6 +171,13 @@ STATUS_LABELS = {"open": N_("Open"), "answered": N_("Answered"), "closed": N_("C
 DECISION_LABELS = {"same": N_("Same person"), "different": N_("Different persons"),
                    "confirmed": N_("Candidate confirmed"), "rejected": N_("Candidate rejected"),
                    "message": N_("Message to the family"), "closed": N_("Inquiry closed")}
+# What a family adds to its inquiry (``people.kinds.InquiryAdd``).
+ADDITION_LABELS = {"marks": N_("Distinguishing marks"), "documents": N_("Documents the family holds"),
+                   "dna_reference": N_("DNA sample: reference"), "dna_place": N_("DNA sample: where it was given"),
+                   "contact_channel": N_("How to reach the family"), "contact_email": N_("E-mail address"),
+                   "contact_language": N_("Language of messages"), "notify": N_("Tell the family when there is news")}
+CHANNEL_LABELS = {"email": N_("By e-mail"), "phone": N_("By telephone"), "post": N_("By post"),
+                  "none": N_("Do not contact; the family will look here")}
 ROW_LABELS = {"accepted": N_("Accepted"), "duplicate": N_("Duplicate"), "rejected": N_("Rejected"),
               "ok": N_("Can be imported")}
 

@@ -27,8 +27,8 @@ from parley.submit import submit_as_async
 from parley.web import i18n
 from parley.web.i18n import N_
 from parley.web.labels import (
-    ACCESS_LABELS, CATEGORY_LABELS, DECISION_LABELS, DETAIL_LABELS, EVENT_LABELS, FIELD_LABELS, ROW_LABELS, SEX_LABELS,
-    SOURCE_LABELS, STATUS_LABELS,
+    ACCESS_LABELS, ADDITION_LABELS, CATEGORY_LABELS, CHANNEL_LABELS, DECISION_LABELS, DETAIL_LABELS, EVENT_LABELS,
+    FIELD_LABELS, ROW_LABELS, SEX_LABELS, SOURCE_LABELS, STATUS_LABELS,
 )
 from parley.web.refusals import reason as row_reason
 from parley.web.refusals import refusal
@@ -102,6 +102,8 @@ def page(request: Request, s: Session, name: str, status: int = 200, **ctx: Any)
                   decision_label=lambda x: DECISION_LABELS.get(x, x), row_label=lambda x: ROW_LABELS.get(x, x),
                   row_reason=row_reason, name_of=name_of, probability=lambda p: probability(p, lang),
                   decimal=lambda v, digits=2: i18n.decimal(lang, v, digits), field_groups=FIELD_GROUPS,
+                  addition_label=lambda f: ADDITION_LABELS.get(f, f), channel_label=lambda c: CHANNEL_LABELS.get(c, c),
+                  language_name=lambda code: i18n.NAMES.get(code, code), addition_fields=k.ADDITION_FIELDS,
                   **_offers(ctx.get("who")), **ctx)
 
 

@@ -19,7 +19,8 @@ from parley.people import kinds as k
 from parley.people import service as svc
 from parley.submit import submit_as
 from parley.web.i18n import N_
-from parley.web.labels import STATUS_LABELS
+from parley.web import i18n
+from parley.web.labels import ADDITION_LABELS, CHANNEL_LABELS, STATUS_LABELS
 from parley.web.people.common import SOUGHT_FIELDS, _field, _sought, page
 from parley.web.refusals import refusal
 from parley.web.routes import Db, check_csrf, render
@@ -32,7 +33,10 @@ FAMILY_ATTEMPTS = svc.FAMILY_ATTEMPTS
 
 def _family(request: Request, status: int = 200, **ctx: Any) -> HTMLResponse:
     response = render(request, "family.html", status, who=None, status_label=lambda x: STATUS_LABELS.get(x, x),
-                      **{"view": None, "values": {}, "errors": {}, **ctx})
+                      addition_label=lambda f: ADDITION_LABELS.get(f, f),
+                      channel_label=lambda c: CHANNEL_LABELS.get(c, c),
+                      channels=k.CONTACT_CHANNELS, message_languages=list(i18n.NAMES.items()),
+                      **{"view": None, "values": {}, "errors": {}, "secret": "", **ctx})
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -116,4 +120,56 @@ async def family_page(request: Request, s: Db) -> Response:
         family_attempts.count(address)
         return _family(request, 400, values={"reference": reference},
                        errors={"secret": N_("No inquiry has this reference and secret.")})
-    return _family(request, view=view)
+    return _family(request, view=view, secret=secret)
+
+
+# The refusals of an addition that belong beside one field of the form.
+ADDITION_REFUSALS = {"inquiry.notify_needs_email": "contact_email", "inquiry.dna_reference": "dna_reference"}
+
+
+@router.post("/family/add", response_class=HTMLResponse)
+async def family_add(request: Request, s: Db) -> Response:
+    """The family adds to its inquiry from its page (its reference and secret come again with the form)."""
+    form = await request.form(max_fields=20)
+    check_csrf(request, str(form.get("csrf", "")))
+    reference = str(form.get("reference", ""))[:80].strip()
+    secret = str(form.get("secret", ""))[:100]
+    values: dict[str, Any] = {f: str(form.get(f, ""))[:4000].strip() for f in k.ADDITION_FIELDS if f != "notify"}
+    values["notify"] = form.get("notify") in ("1", "on", "true")
+    address = address_key(client_address(request))
+    family_attempts = svc.public_limits(request.app.state).family
+    if family_attempts.blocked(address):
+        return _family(request, 429, values={"reference": reference}, errors={
+            "secret": N_("Too many wrong attempts from your address. Wait a quarter of an hour and try again.")})
+    try:
+        i = await run_in_threadpool(svc.family_inquiry, s, reference, secret)
+    except HashBusy as exc:
+        response = _family(request, 503, values={"reference": reference}, errors={
+            "secret": N_("The server is busy. Try again in a moment.")})
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if i is None:
+        family_attempts.count(address)
+        return _family(request, 400, values={"reference": reference},
+                       errors={"secret": N_("No inquiry has this reference and secret.")})
+    rt = request.app.state.runtime
+
+    def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any], local: dict[str, Any]) -> Any:
+        return submit_as(rt, s, who, kind, audience, payload, local=local)
+
+    errors: dict[str, Any] = {}
+    if values["contact_channel"] and values["contact_channel"] not in k.CONTACT_CHANNELS:
+        errors["contact_channel"] = N_("Choose one of the ways offered.")
+    if values["contact_language"] not in ("", *i18n.NAMES):
+        values["contact_language"] = ""
+    if not errors:
+        try:
+            await run_in_threadpool(svc.add_from_family, s, submit, i, values)
+        except ParleyError as exc:
+            s.rollback()
+            errors[ADDITION_REFUSALS.get(str(exc.params.get("reason") or exc.refusal),
+                                         _field(exc, {*k.ADDITION_FIELDS}))] = refusal(exc)
+    view = await run_in_threadpool(svc.family_view_of, s, i)
+    if errors:
+        return _family(request, 400, view=view, secret=secret, values=values, errors=errors)
+    return _family(request, view=view, secret=secret, added_ok=True)

@@ -106,7 +106,7 @@ def _inquiry_page(request: Request, s: Session, who: Principal, ref: str, status
     return page(request, s, "inquiry.html", status, who=who, i=i, sought=sought, decisions=decisions,
                 candidates=candidates, latest=latest, matched=matched, may_decide=rules.may_decide(who, i),
                 values=values or {}, errors=errors or {}, sought_fields=SOUGHT_FIELDS,
-                direct=svc.filed_directly(s, i))
+                direct=svc.filed_directly(s, i), additions=svc.inquiry_additions(s, who, i))
 
 
 @router.get("/inquiries/{ref}", response_class=HTMLResponse)
