@@ -692,6 +692,44 @@ async def add_to_inquiry(ref: str, body: AdditionBody, rt: CurrentRuntime, s: Db
     return _answer(receipt)
 
 
+class ReleaseBody(BaseModel):
+    """What of an inquiry goes out to other tracing tools (``people.kinds.InquiryRelease``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    fields: list[Literal["surname", "first_name", "patronymic", "birth_date", "last_seen_date", "last_seen_place"]] = \
+        Field(default_factory=list, max_length=6)
+    status_notes: bool = False
+    withdraw: bool = False
+
+
+@router.post("/inquiries/{ref}/release", status_code=201, response_model=ReceiptBody, responses=written())
+async def release_inquiry(ref: str, body: ReleaseBody, rt: CurrentRuntime, s: DbSession,
+                          who: CurrentPrincipal) -> JSONResponse:
+    """Release an inquiry for other tracing tools (the PFIF export), naming the fields that go out, or withdraw
+    it: a registrar or admin of the party it was filed with (``inquiry.release``)."""
+    i = svc.inquiry(s, who, ref)
+    payload = {"inquiry": i.id, **body.model_dump()}
+    receipt = await submit_as_async(rt, s, who, "inquiry.release", i.audience.split(","), payload)
+    return _answer(receipt)
+
+
+@router.get("/inquiries.pfif", response_class=Response, responses={
+    200: {"description": "PFIF 1.4 XML: the released inquiries you may read, as persons with their notes",
+          "content": {"application/xml": {"schema": {"type": "string"}}}},
+    **refusals(*READ, 403)})
+def export_pfif(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
+                party: Annotated[str, Query(max_length=64)] = "") -> Response:
+    """The inquiries their filing parties released for other tracing tools, as PFIF 1.4 (People Finder
+    Interchange Format): only the released fields, and status notes without any message to the family."""
+    from parley.people import pfif
+
+    svc.require_reader(who)
+    body = pfif.document(s, pfif.released(s, who, party or None), rt.settings.log_origin)
+    return Response(body, media_type="application/xml",
+                    headers={"Content-Disposition": 'attachment; filename="inquiries.pfif.xml"',
+                             "Cache-Control": "no-store"})
+
+
 class InquiryDecideBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Annotated[str, Field(description="confirmed, rejected, message or closed")]

@@ -450,6 +450,32 @@ def decide_inquiry(ref: str, decision: Annotated[str, typer.Argument(help="confi
     _receipt(_call(url, token, "POST", f"/api/inquiries/{ref}/decisions", body))
 
 
+@inquiry_app.command("release")
+def release_inquiry(ref: str, field: Annotated[list[str], typer.Option(
+                        "--field", help="surname, first_name, patronymic, birth_date, last_seen_date or "
+                        "last_seen_place (repeatable; the surname at least)")] = [],  # noqa: B006
+                    status_notes: Annotated[bool, typer.Option(help="the registry's confirmations go out as "
+                                                               "status notes (alive, dead, missing)")] = False,
+                    withdraw: bool = False, url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Release an inquiry for other tracing tools (the PFIF export) with the fields named, or withdraw it."""
+    body = {"fields": field, "status_notes": status_notes, "withdraw": withdraw}
+    _receipt(_call(url, token, "POST", f"/api/inquiries/{ref}/release", body))
+
+
+@inquiry_app.command("pfif")
+def export_pfif(dest: Path, party: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Write the released inquiries you may read as PFIF 1.4 XML, for other tracing tools to import."""
+    import httpx
+
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as c:
+        r = c.get("/api/inquiries.pfif", params={"party": party} if party else None)
+    if r.status_code >= 400:
+        refused(r.status_code, r.text)
+        raise typer.Exit(1)
+    dest.write_bytes(r.content)
+    out.print(f"wrote {dest} ({len(r.content)} bytes)", markup=False)
+
+
 @inquiry_app.command("destroy")
 def destroy_inquiry(ref: str, reason: Reason, basis: Basis, url: Url = "http://127.0.0.1:8000",
                     token: Token = "") -> None:

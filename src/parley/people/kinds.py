@@ -279,6 +279,34 @@ class InquiryAdd(Payload):
         return self
 
 
+# What of an inquiry's sought person a party may release for other tracing tools (``inquiry.release``).
+RELEASABLE = ("surname", "first_name", "patronymic", "birth_date", "last_seen_date", "last_seen_place")
+
+
+class InquiryRelease(Payload):
+    """The filing party releases an inquiry for other tracing tools (the PFIF export, ``people.pfif``): which of
+    the sought person's fields go out, and whether the registry's confirmations go with it as status notes
+    (alive, dead, missing; never what the family was told). ``withdraw`` takes it back out of later exports."""
+
+    inquiry: Reference
+    salt: Salt = ""
+    fields: Annotated[list[Literal["surname", "first_name", "patronymic", "birth_date", "last_seen_date",
+                                   "last_seen_place"]], Field(max_length=6, default_factory=list)]
+    status_notes: bool = False
+    withdraw: bool = False
+
+    @model_validator(mode="after")
+    def _fields(self) -> InquiryRelease:
+        if self.withdraw:
+            if self.fields or self.status_notes:
+                raise Invalid(C.RELEASE_WITHDRAW_ALONE)
+        elif "surname" not in self.fields:
+            raise Invalid(C.RELEASE_NEEDS_SURNAME)
+        if len(set(self.fields)) != len(self.fields):
+            raise Invalid(C.RELEASE_FIELDS_ONCE)
+        return self
+
+
 class PersonDestroy(Payload):
     """The destruction of a person's personal data: which person, why, on what legal basis (the rule, the court
     order's reference, the request's date). Its author is the admin who destroys it. It carries no personal data
@@ -617,6 +645,22 @@ def apply_inquiry_decide(ctx: Context) -> None:
         ctx.session.add(FamilyNotice(inquiry=inq.id, decision_idx=ctx.idx, created_at=ctx.record.when))
 
 
+def apply_inquiry_release(ctx: Context) -> None:
+    """The filing party's registrars and admins release an inquiry for other tracing tools, or withdraw it."""
+    p: InquiryRelease = ctx.payload
+    _require(ctx, rules.writes_registry(ctx), WRITERS, C.ANSWER_ROLES)
+    _salted(ctx)
+    inq = ctx.session.get(Inquiry, p.inquiry)
+    if inq is None or not POLICY.may_read(ctx, "inquiry.file", inq.audience, inq.party) or inq.status == "destroyed":
+        raise NotFound(C.NO_INQUIRY, inquiry=p.inquiry, field="inquiry")
+    if not rules.may_release_inquiry(ctx, inq):
+        raise Forbidden(C.FILER_RELEASES, field="inquiry")
+    if ctx.record.audience.text() != inq.audience:
+        raise Unprocessable(C.DECISION_AUDIENCE, field="audience")
+    inq.released = "" if p.withdraw else json.dumps({"fields": list(p.fields), "status_notes": p.status_notes})
+    inq.released_idx, inq.released_at = ctx.idx, ctx.record.when
+
+
 def inquiry_audience(inq: Inquiry) -> str:
     """The audience of a family's addition to ``inq``: the filing party's registrars (and so the mediators)."""
     return f"party:{inq.party}/registrar"
@@ -737,6 +781,7 @@ def apply_inquiry_destroy(ctx: Context) -> None:
     if ctx.record.audience.text() != inq.audience:
         raise Unprocessable(C.INQUIRY_DESTROY_AUDIENCE, field="audience")
     inq.sought, inq.surname_key, inq.relationship, inq.status = "{}", "", "", "destroyed"
+    inq.released = ""
     s.execute(delete(InquiryDecision).where(InquiryDecision.inquiry == inq.id))
     s.execute(delete(InquiryAddition).where(InquiryAddition.inquiry == inq.id))
     s.execute(delete(InquirySecret).where(InquirySecret.inquiry == inq.id))
@@ -783,6 +828,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("inquiry.decide", InquiryDecide, apply_inquiry_decide, WRITERS, readers=PERSONAL,
          subjects=lambda p: (f"inquiry:{p.inquiry}", *((_person_subject(p.person),) if p.person else ()))),
     Kind("inquiry.add", InquiryAdd, apply_inquiry_add, FILERS, readers=PERSONAL,
+         subjects=lambda p: (f"inquiry:{p.inquiry}",)),
+    Kind("inquiry.release", InquiryRelease, apply_inquiry_release, WRITERS, readers=PERSONAL,
          subjects=lambda p: (f"inquiry:{p.inquiry}",)),
     Kind("person.destroy", PersonDestroy, apply_destroy, rules.DESTROYERS, readers=PERSONAL),
     Kind("inquiry.destroy", InquiryDestroy, apply_inquiry_destroy, rules.DESTROYERS, readers=PERSONAL),

@@ -155,6 +155,11 @@ class Inquiry(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False)  # open | answered | closed
     created_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
     at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+    # What the filing party released of it for other tracing tools (``inquiry.release``, the PFIF export): JSON
+    # {"fields": [...], "status_notes": bool}, "" while nothing is released; and the record that did.
+    released: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    released_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    released_at: Mapped[datetime | None] = mapped_column(UTC_DT, nullable=True)
 
 
 class InquiryDecision(Base):

@@ -121,6 +121,12 @@ def may_add(who: Actor, inquiry: InquiryView) -> bool:
     return bool(who.roles & FILERS) and who.party == inquiry.party and is_open(inquiry)
 
 
+def may_release_inquiry(who: Actor, inquiry: InquiryView) -> bool:
+    """``inquiry.release``: the filing party's registrars and admins release an inquiry for other tracing tools
+    (the family asked that party; a mediator never releases a belligerent's inquiry)."""
+    return writes_registry(who) and who.party == inquiry.party
+
+
 def may_decide(who: Actor, inquiry: InquiryView) -> bool:
     """``inquiry.decide``: confirm or reject a candidate, send the family a message, close the inquiry."""
     return writes_registry(who) and answers_for(who, inquiry) and is_open(inquiry)

@@ -204,4 +204,9 @@ def inquiries(add: Add, local_secret: Callable[[str], dict[str, str]]) -> dict[s
         "inquiry": "INQ-UA-DEMO-0001", "decision": "message",
         "message": "Ваше звернення зареєстровано. Ми перевіряємо списки, передані через МКЧХ."},
         at("2022-06-04T09:00:00"))
+    # Ukraine releases the second inquiry to other tracing services (the PFIF export): the surname and first name
+    # only, without the patronymic the family gave.
+    add("ua/registrar", "inquiry.release", "party:ua", {
+        "inquiry": "INQ-UA-DEMO-0002", "fields": ["surname", "first_name"], "status_notes": False},
+        at("2022-06-06T10:00:00"))
     return out

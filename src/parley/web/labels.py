@@ -33,6 +33,7 @@ KIND_LABELS: dict[str, str] = {
     "match.decide": N_("Match decision"), "inquiry.file": N_("Inquiry filed"),
     "inquiry.decide": N_("Decision on an inquiry"),
     "inquiry.add": N_("Addition to an inquiry by the family"),
+    "inquiry.release": N_("Inquiry released to tracing services"),
     "talks.process": N_("Talks process opened"), "talks.status": N_("Status of a talks process"),
     "talks.actor": N_("Actor of talks registered"), "talks.meeting": N_("Round or meeting recorded"),
     "talks.meeting_update": N_("Round or meeting changed"), "talks.track": N_("Track of talks opened"),
