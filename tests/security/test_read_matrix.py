@@ -139,9 +139,14 @@ def _narrow_records(w: World) -> None:
     _post(w, "ru/registrar", "/api/inquiries", {
         "sought": {"surname": "Жаворонковский", "first_name": "Савелий", "birth_place": "Верхнеозёрск"},
         "relationship": "брат", "contact": "Семья Жаворонковских, телефон 8-900-000-00-17"})
-    _post(w, "ua/registrar", "/api/inquiries", {
-        "sought": {"surname": "Шпаковський", "first_name": "Остап"}, "relationship": "син",
-        "contact": "Родина Шпаковських, телефон 0-800-000-00-31"})
+    ua_inquiry = _post(w, "ua/registrar", "/api/inquiries", {
+        "sought": {"surname": "Шпаковський", "first_name": "Остап", "patronymic": "Миронович"}, "relationship": "син",
+        "contact": "Родина Шпаковських, телефон 0-800-000-00-31"})["reference"]
+    # What the family added (its party's registrars and the mediators read it), and the inquiry released to other
+    # tracing services without the patronymic (the PFIF export).
+    _post(w, "ua/registrar", f"/api/inquiries/{ua_inquiry}/additions", {
+        "marks": "Татуювання Вишиваного Дракона на лівому плечі", "dna_reference": "ДНК-Шпаковський-Дзвенигород"})
+    _post(w, "ua/registrar", f"/api/inquiries/{ua_inquiry}/release", {"fields": ["surname", "first_name"]})
     _post(w, "ru/negotiator", "/api/actions", {
         "kind": "record.note", "audience": ["party:ru"],
         "payload": {"text": "Внутренняя записка: переговорная позиция по обмену не для оглашения"}})

@@ -385,8 +385,22 @@ def test_inquiry_filed_answered_and_followed_by_the_family(client, demo, runtime
     as_member(client, demo, "ua/registrar")
     page = client.get(f"/inquiries/{ref}?lang=en").text
     assert 'id="additions"' in page and "шрам над лівою бровою" in page and "sister@example.org" in page
+    # The registrar releases it for other tracing services: without the surname refused beside the form, then out.
+    token = csrf(client, f"/inquiries/{ref}")
+    r = client.post(f"/inquiries/{ref}/release", data={"csrf": token, "release-first_name": "1"})
+    assert r.status_code == 400 and 'id="release-error"' in r.text
+    assert "Not released" in client.get(f"/inquiries/{ref}?lang=en").text
+    r = client.post(f"/inquiries/{ref}/release", data={"csrf": token, "release-surname": "1"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert 'class="tag ok">Released' in client.get(f"/inquiries/{ref}?lang=en").text
+    pfif = client.get("/inquiries.pfif")
+    assert pfif.status_code == 200 and ref in pfif.text and man["surname"] in pfif.text
+    mine = pfif.text.split(f"/{ref}</pfif:person_record_id>")[1].split("</pfif:person>")[0]
+    assert f"<pfif:full_name>{man['surname']}</pfif:full_name>" in mine  # only the surname was released
+    assert man["first_name"] not in mine
     as_member(client, demo, "ru/registrar")
     assert client.get(f"/inquiries/{ref}").status_code == 404
+    assert ref not in client.get("/inquiries.pfif").text
 
 
 def test_the_family_page_brakes_guessing(sqlite_client, sqlite_demo):

@@ -3,6 +3,7 @@ shown once), an inquiry with its candidates from the registry, and the decisions
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -106,7 +107,9 @@ def _inquiry_page(request: Request, s: Session, who: Principal, ref: str, status
     return page(request, s, "inquiry.html", status, who=who, i=i, sought=sought, decisions=decisions,
                 candidates=candidates, latest=latest, matched=matched, may_decide=rules.may_decide(who, i),
                 values=values or {}, errors=errors or {}, sought_fields=SOUGHT_FIELDS,
-                direct=svc.filed_directly(s, i), additions=svc.inquiry_additions(s, who, i))
+                direct=svc.filed_directly(s, i), additions=svc.inquiry_additions(s, who, i),
+                may_release=rules.may_release_inquiry(who, i) and i.status != "destroyed",
+                release=json.loads(i.released) if i.released else None, releasable=k.RELEASABLE)
 
 
 @router.get("/inquiries/{ref}", response_class=HTMLResponse)
@@ -144,3 +147,40 @@ async def decide_inquiry(request: Request, s: Db, who: Who, ref: str) -> Respons
         key = f"{decision}.message" if decision in ("message", "closed") else "candidate"
         return _inquiry_page(request, s, who, i.id, 400, values, {key: refusal(exc)})
     return RedirectResponse(f"/inquiries/{i.id}", status_code=303)
+
+
+@router.post("/inquiries/{ref}/release", response_class=HTMLResponse)
+async def release_inquiry(request: Request, s: Db, who: Who, ref: str) -> Response:
+    """Release the inquiry for other tracing tools with the fields ticked (the PFIF export), or withdraw it."""
+    form = await request.form(max_fields=20)
+    check_csrf(request, str(form.get("csrf", "")))
+    if not _reader(who):
+        return forbidden(request, who)
+    try:
+        i = svc.inquiry(s, who, ref[:40])
+    except ParleyError:
+        return not_found(request, who, N_("There is no such inquiry, or you may not read it."))
+    withdraw = form.get("withdraw") == "1"
+    fields = [f for f in k.RELEASABLE if form.get(f"release-{f}") == "1"]
+    payload: dict[str, Any] = {"inquiry": i.id, "withdraw": withdraw}
+    if not withdraw:
+        payload.update(fields=fields, status_notes=form.get("status_notes") == "1")
+    try:
+        await _submit(request, s, who, "inquiry.release", i.audience.split(","), payload)
+    except ParleyError as exc:
+        s.rollback()
+        return _inquiry_page(request, s, who, i.id, 400, {}, {"release": refusal(exc)})
+    return RedirectResponse(f"/inquiries/{i.id}#release", status_code=303)
+
+
+@router.get("/inquiries.pfif")
+def export_pfif(request: Request, s: Db, who: Who) -> Response:
+    """The released inquiries the member may read, as PFIF 1.4 XML (the API's ``GET /api/inquiries.pfif``)."""
+    from parley.people import pfif
+
+    if not _reader(who):
+        return forbidden(request, who)
+    body = pfif.document(s, pfif.released(s, who), request.app.state.runtime.settings.log_origin)
+    return Response(body, media_type="application/xml",
+                    headers={"Content-Disposition": 'attachment; filename="inquiries.pfif.xml"',
+                             "Cache-Control": "no-store"})
