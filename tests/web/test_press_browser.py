@@ -130,3 +130,64 @@ def test_a_family_reads_and_adds_to_its_inquiry_in_each_language(server, browser
         ctx.close()
     assert watch.hosts <= {"127.0.0.1", "localhost", "data"}, watch.hosts
     assert not [e for e in watch.errors if "Content Security Policy" in e or "Uncaught" in e], watch.errors
+
+
+def test_a_statement_is_checked_in_the_browser_and_a_tampered_one_fails(server, browser):  # noqa: F811
+    """Without an account, the reader's browser checks a released statement itself (Web Crypto: SHA-256 and
+    Ed25519): the log's signature on each checkpoint, each record's inclusion, the payloads, the approval of exactly
+    the text shown. A bundle altered on the way — a word of the text, a proof hash, the log's key — fails."""
+    base, _ = server
+    watch = Watch()
+    ctx = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    ctx.on("request", lambda r: watch.hosts.add(r.url.split("/")[2].split(":")[0]))
+    page = ctx.new_page()
+    page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watch.errors.append(str(e)))
+    url = f"{base}/public/statements/ua-statement-pow-exchange?lang=en"
+    page.goto(url)
+    page.click("#browser-check-run")
+    page.wait_for_selector("#browser-check-result[data-state]")
+    result = page.locator("#browser-check-result")
+    assert result.get_attribute("data-state") == "ok", result.inner_text()
+    assert "statement.draft" in result.inner_text() and "statement.approve" in result.inner_text()
+    assert "in the log" in result.inner_text()
+
+    def tampered(change):  # type: ignore[no-untyped-def]
+        def handle(route):  # type: ignore[no-untyped-def]
+            response = route.fetch()
+            bundle = response.json()
+            change(bundle)
+            route.fulfill(response=response, body=json.dumps(bundle), content_type="application/json")
+        return handle
+
+    def reword(b):  # type: ignore[no-untyped-def]
+        lang = next(iter(b["text"]["texts"]))
+        b["text"]["texts"][lang]["body"] += " (altered)"
+
+    def swap_hash(b):  # type: ignore[no-untyped-def]
+        head, _, rest = b["records"][0]["proof"].partition("\n\n")
+        lines = head.split("\n")
+        lines[2] = "A" * 43 + "="
+        b["records"][0]["proof"] = "\n".join(lines) + "\n\n" + rest
+
+    def other_payload(b):  # type: ignore[no-untyped-def]
+        b["records"][1]["payload"] = b["records"][1]["payload"].replace('"version":1', '"version":2')
+
+    for change, expect in ((reword, "not of this text"), (swap_hash, "not in the checkpoint"),
+                           (other_payload, "not the one the record names")):
+        page.route("**/api/public/statements/*", tampered(change))
+        page.goto(url)
+        page.click("#browser-check-run")
+        page.wait_for_selector("#browser-check-result[data-state]")
+        assert result.get_attribute("data-state") == "failed", change.__name__
+        assert expect in result.inner_text(), (change.__name__, result.inner_text())
+        page.unroute("**/api/public/statements/*")
+    # Another log's key: the checkpoint is not signed by it.
+    page.goto(url)
+    page.fill("#browser-check-key", "other.example/log+2d7c7a5b+AUIWK3pGgwb30kbLVsCmdW0FXBL9OnSjvTnzXYpqMeq/")
+    page.click("#browser-check-run")
+    page.wait_for_selector("#browser-check-result[data-state]")
+    assert result.get_attribute("data-state") == "failed"
+    ctx.close()
+    assert watch.hosts <= {"127.0.0.1", "localhost", "data"}, watch.hosts
+    assert not [e for e in watch.errors if "Content Security Policy" in e or "Uncaught" in e], watch.errors
