@@ -80,6 +80,7 @@ def routers() -> list[APIRouter]:
     from parley.logserver.records import router as records
     from parley.operations.api import router as operations
     from parley.people.api import router as people
+    from parley.press.api import figures_router as press_figures
     from parley.press.api import public as public_api
     from parley.press.api import router as press
     from parley.talks.api import router as talks
@@ -103,7 +104,8 @@ def routers() -> list[APIRouter]:
     # /exchanges before /exchanges/{exchange_id}, its tabs after it
     exchange_pages = [listing.router, agreement.router, exchange_lists.router, exchange_plan.router, handover.router,
                       remains.router, counts.router]
-    return [records, log, parties, operations, people, talks, exchanges, press, public_api, *operations_pages,
+    return [records, log, parties, operations, people, talks, exchanges, press, press_figures, public_api,
+            *operations_pages,
             *people_pages, *talks_pages, *exchange_pages, press_desk.router, public_pages.router, routes.router,
             party_pages.router, explorer.router]
 

@@ -23,7 +23,8 @@ LOG_ENDPOINTS = ("/log/checkpoint", "/log/key")
 ERROR_MODELS = {"ErrorBody", "InvalidBody"}
 # Routes anyone may call: no 401 to document.
 PUBLIC = {("POST", "/api/family/inquiry"), ("GET", "/api/family/parties"), ("POST", "/api/family/inquiries"),
-          ("POST", "/api/family/inquiry/additions"),
+          ("POST", "/api/family/inquiry/additions"), ("GET", "/api/public/records/{index}"),
+          ("GET", "/api/public/checkpoint"), ("GET", "/api/public/consistency"),
           ("GET", "/api/public/statements"), ("GET", "/api/public/statements/{statement_id}"),
           ("GET", "/api/public/feed.atom"), ("GET", "/api/public/figures"), ("GET", "/api/public/figures.csv")}
 

@@ -58,6 +58,10 @@ PUBLIC = {
     "/api/public/feed.atom": "the released statements as an Atom feed",
     "/api/public/figures": "the figures parties released of completed exchanges (exchange.release is public)",
     "/api/public/figures.csv": "the same figures as CSV",
+    r"/api/public/records/[^/]+": "a public record (Kind.public) with its proof (404 for any other)",
+    "/api/public/checkpoint": "the newest published checkpoint: the log's size and root",
+    "/api/public/consistency": "a consistency proof between two sizes up to the published one",
+    r"/public/charts/[^/]+": "the public figures' charts (SVG, PNG)",
     "/public": "the released statements' page",
     r"/public/statements/[^/]+": "a released statement's page (404 for any other)",
 }
@@ -346,6 +350,7 @@ def _samples(w: World) -> dict[str, list[str]]:
             "slug": list(s.execute(select(Party.slug)).scalars()),
             "party/handle": ["ua/registrar", "ru/admin", "icrc/auditor"],
             "fmt": ["csv", "xlsx"],
+            "chart_file": ["exchanges.svg", "evacuations.svg", "inquiries.svg", "exchanges.png"],
             "process_id": list(s.execute(select(TalksProcess.id)).scalars()),
             "point_id": _one_per_audience(s, TalksPoint),
             "track_id": _one_per_audience(s, TalksTrack),
@@ -382,6 +387,7 @@ QUERIES = {
     "/api/persons": ["", "?q=Sverchkovskyi", "?q=Шпаковский"],
     "/people": ["", "?q=Sverchkovskii"],
     "/api/log/consistency": ["?old=1&new=2"],
+    "/api/public/consistency": ["?old=1&new=2"],
     # An exchange's lists compared version by version (its page compares the last two by default), its counts of
     # one stage; the remains by state and side.
     "/api/exchanges/{exchange_id}/lists/diff": ["?side=ru&direction=hand_over&old=1&new=2"],

@@ -10,8 +10,8 @@ The public (``/api/public/…``, no account): the released statements as JSON an
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Body, Query
@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict
 from parley.apischema import READ, ReceiptBody, body_schema, media, refusals, written
 from parley.apischema import answer as json_answer
 from parley.auth import CurrentPrincipal, CurrentRuntime, DbSession
+from parley.errors import BadRequest, NotFound
+from parley.press import codes as C
 from parley.press import kinds as k
 from parley.press import service as svc
 from parley.records.ids import new_id
@@ -28,6 +30,7 @@ from parley.records.pipeline import Receipt
 from parley.submit import submit_as_async
 
 router = APIRouter(prefix="/api/statements", tags=["press"])
+figures_router = APIRouter(prefix="/api/figures", tags=["press"])
 public = APIRouter(prefix="/api/public", tags=["public"])
 LANGS = ("uk", "ru", "en")
 
@@ -179,9 +182,94 @@ def public_bundle(statement_id: str, s: DbSession, rt: CurrentRuntime) -> Respon
     return json_answer(svc.bundle(s, rt, svc.one(s, None, statement_id)))
 
 
+# -- figures a party releases of its own records ------------------------------------------------------------------
+class Releasable(BaseModel):
+    operations: list[dict[str, Any]]  # completed operations the party reported on, not yet released: their figures
+    inquiries: dict[str, Any]  # the party's inquiries until yesterday, as a release would carry them
+    released: list[dict[str, Any]]  # the party's releases so far
+
+
+@figures_router.get("/releasable", response_model=Releasable, responses=refusals(*READ, 403))
+def releasable(s: DbSession, who: CurrentPrincipal) -> Response:
+    """What the caller's party may release of its own records, computed from the log: each completed operation it
+    reported an outcome of (not yet released) with its figures, and its inquiries until yesterday."""
+    svc.require_figure_releaser(who)
+    return json_answer(svc.releasable(s, who.party))
+
+
+class FiguresBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: Literal["operation", "inquiries"]
+    operation: str | None = None  # the completed operation, for "operation"
+    until: date | None = None  # the last day counted, for "inquiries" (a day that has ended)
+
+
+@figures_router.post("/releases", status_code=201, response_model=Created, responses=written(Created))
+async def release_figures(body: FiguresBody, rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal) -> JSONResponse:
+    """Release figures of the caller's party's own records, as Parley computes them from the log (never typed in):
+    an operation's outcome as the party reported it, or its inquiries filed, answered and closed until a day. The
+    ``figures.release`` record is public from the moment it is written (a negotiator or admin)."""
+    svc.require_figure_releaser(who)
+    payload = svc.figures_payload(s, who.party, body.subject, body.operation, body.until)
+    receipt = await submit_as_async(rt, s, who, "figures.release", ["all"], payload)
+    return _answer(receipt, id=payload["id"])
+
+
+@public.get("/records/{index}", response_model=Loose, responses=refusals(404, 422))
+def public_record(index: int, s: DbSession, rt: CurrentRuntime) -> Response:
+    """A public record (a released statement's version, approval or withdrawal; a party's release of an exchange's
+    figures — what each figure on the public side is computed from) with its payload and its inclusion proof in a
+    published checkpoint; 404 for any other record, whether it exists or not."""
+    return json_answer(svc.public_record(s, rt, index))
+
+
+@public.get("/checkpoint", response_class=Response,
+            responses=media("text/plain", "the newest published checkpoint, a C2SP signed note with the "
+                            "witnesses' cosignatures", 404))
+def public_checkpoint(s: DbSession) -> Response:
+    """The newest checkpoint the log published (signed by the log, cosigned by the witnesses its policy names): the
+    log's size and root. Proofs on the public side are against published checkpoints."""
+    from parley.log.store import checkpoint_with_cosignatures, latest_checkpoint
+
+    cp = latest_checkpoint(s, published=True)
+    if cp is None:
+        raise NotFound(C.NO_PUBLISHED)
+    return Response(checkpoint_with_cosignatures(s, cp), media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+class PublicConsistency(BaseModel):
+    old: int
+    new: int
+    proof: list[str]  # base64 hashes, RFC 9162
+
+
+@public.get("/consistency", response_model=PublicConsistency, responses=refusals(400, 404, 422))
+def public_consistency(s: DbSession, rt: CurrentRuntime, old: Annotated[int, Query(ge=1)],
+                       new: Annotated[int, Query(ge=1)]) -> Response:
+    """A consistency proof between two sizes of the log up to the newest published one: anyone holding an older
+    checkpoint checks that the newer one extends it (the log never rewrites what it published)."""
+    import base64
+
+    from parley.log import merkle
+    from parley.log.store import DbNodes, latest_checkpoint
+
+    cp = latest_checkpoint(s, published=True)
+    if cp is None:
+        raise NotFound(C.NO_PUBLISHED)
+    if not old <= new <= cp.size:
+        raise BadRequest(C.CONSISTENCY_RANGE, size=cp.size)
+    proof = merkle.consistency_proof(DbNodes(s, rt.cache), old, new)
+    return json_answer({"old": old, "new": new, "proof": [base64.b64encode(h).decode() for h in proof]})
+
+
 class Figures(BaseModel):
-    releases: list[dict[str, Any]]
-    compared: list[dict[str, Any]]
+    releases: list[dict[str, Any]]  # each party's release of a completed exchange
+    compared: list[dict[str, Any]]  # an exchange both sides released: what one sent beside what the other received
+    evacuations: list[dict[str, Any]]  # persons evacuated by category and destination, as a party released them
+    inquiries: list[dict[str, Any]]  # a party's inquiries filed, answered and closed up to a day
+    evacuated_by_category: dict[str, dict[str, int]]
+    over_time: dict[str, dict[str, list[dict[str, Any]]]]  # the charts' series, each party apart
     suppressed_below: int
 
 
@@ -197,13 +285,15 @@ def public_figures(s: DbSession) -> Response:
 
 @public.get("/figures.csv", response_class=Response,
             responses=media("text/csv", "the releases as CSV, with an HXL hashtag row if asked", 422))
-def public_figures_csv(s: DbSession, hxl: bool = False) -> Response:
-    """The releases as CSV (a figure that could point at fewer than 5 people is ``<5``); ``hxl``: an HXL hashtag
-    row under the header."""
+def public_figures_csv(s: DbSession, hxl: bool = False,
+                       table: Annotated[str, Query(pattern="^(exchanges|evacuations|inquiries)$")] = "exchanges",
+                       ) -> Response:
+    """A table of the figures as CSV (a figure that could point at fewer than 5 people is ``<5``): the exchanges'
+    releases, the evacuations or the inquiries (``table``); ``hxl``: an HXL hashtag row under the header."""
     from parley.press import figures
 
-    return Response(figures.csv_text(s, hxl=hxl), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="parley-figures.csv"'})
+    return Response(figures.csv_text(s, hxl=hxl, table=table), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="parley-{table}.csv"'})
 
 
 ATOM = "http://www.w3.org/2005/Atom"

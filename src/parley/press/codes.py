@@ -24,5 +24,19 @@ EMBARGO_PAST = Code("statement.embargo_past", "an embargo until {until} has alre
 EMBARGO_ONE = Code("statement.embargo_one", "an embargo is until a time or until an event, not both")
 CORRECTS = Code("statement.corrects", "statement '{statement}' is not a released statement of your party; only "
                 "one can be corrected")
-CODES = (MEMBERS_ONLY, NO_STATEMENT, EXISTS, VERSION_NEXT, VERSION_STALE, HASH_MISMATCH,
-         OWN_DRAFT, APPROVED, WITHDRAWN, AUDIENCE, NO_OBJECT, EMBARGO_PAST, EMBARGO_ONE, CORRECTS)
+NO_PUBLIC_RECORD = Code("public.no_record", "record {index} is not public")
+NO_PUBLISHED = Code("public.no_checkpoint", "no checkpoint has been published yet")
+CONSISTENCY_RANGE = Code("public.consistency_range", "give 1 <= old <= new <= the published size ({size})")
+FIGURES_SUBJECT = Code("figures.subject", "figures of an operation name the operation; figures of inquiries name the "
+                       "day they run until")
+FIGURES_ROLES = Code("figures.roles", "only {roles} members release their party's figures")
+FIGURES_EXISTS = Code("figures.exists", "figures '{release}' are already released")
+FIGURES_UNTIL = Code("figures.until", "figures of inquiries run until a day that has ended")
+FIGURES_NOTHING = Code("figures.nothing", "there is nothing to release: the operation is not completed, or your party "
+                       "reported no outcome of it")
+FIGURES_DIFFER = Code("figures.differ", "the figures are not those Parley computes from the log; release them as "
+                      "computed")
+FIGURES_CODES = (FIGURES_SUBJECT, FIGURES_ROLES, FIGURES_EXISTS, FIGURES_UNTIL, FIGURES_NOTHING, FIGURES_DIFFER)
+CODES = (*FIGURES_CODES, NO_PUBLIC_RECORD, NO_PUBLISHED, CONSISTENCY_RANGE, MEMBERS_ONLY, NO_STATEMENT, EXISTS,
+         VERSION_NEXT, VERSION_STALE, HASH_MISMATCH, OWN_DRAFT, APPROVED, WITHDRAWN, AUDIENCE, NO_OBJECT, EMBARGO_PAST,
+         EMBARGO_ONE, CORRECTS)

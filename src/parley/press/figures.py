@@ -1,6 +1,8 @@
 """Public figures computed from the log, never typed in: what each party released of each completed exchange (the
 persons it sent and received, as it stated them), each side's figure kept apart and, where both sides released the
-same exchange, what one says it sent beside what the other says it received.
+same exchange, what one says it sent beside what the other says it received; what each party released of its own
+records (``figures.release``): persons evacuated by operations, by category and destination, as its outcome report
+stated them, and its inquiries filed, answered and closed up to a day — the same figures over time.
 
 A figure that could point at fewer than five people (it allows one to four) is shown as "fewer than 5", never as
 its number: in the JSON as ``{"fewer_than": 5}``, in the CSV as ``<5``.
@@ -70,8 +72,107 @@ def cell_text(f: Figure) -> str:
     return f"{b.low}-{b.high}" if b.high is not None else f"{b.low}+"
 
 
+def released_figures(s: Session) -> list[Any]:
+    """Every ``figures.release`` in log order (public records)."""
+    from parley.press.models import FigureRelease
+
+    return list(s.execute(select(FigureRelease).order_by(FigureRelease.idx)).scalars())
+
+
+def evacuations(s: Session) -> list[dict[str, Any]]:
+    """Persons evacuated by operations as each party released them: a row per category and destination."""
+    rows = []
+    for r in released_figures(s):
+        if r.subject != "operation":
+            continue
+        f = json.loads(r.figures)
+        for m in f.get("moved", []):
+            rows.append({"party": r.party, "operation": r.operation, "day": r.of_day.date().isoformat(),
+                         "category": m["category"], "destination": m["destination"],
+                         "figure": Figure.model_validate(m["figure"]), "record": r.idx})
+        if not f.get("moved") and f.get("total"):
+            rows.append({"party": r.party, "operation": r.operation, "day": r.of_day.date().isoformat(),
+                         "category": "total", "destination": "", "figure": Figure.model_validate(f["total"]),
+                         "record": r.idx})
+    return rows
+
+
+def inquiries(s: Session) -> list[dict[str, Any]]:
+    """Each party's inquiries filed, answered and closed up to a day, as it released them."""
+    out = []
+    for r in released_figures(s):
+        if r.subject == "inquiries":
+            f = json.loads(r.figures)
+            out.append({"party": r.party, "until": f["until"], "filed": f["filed"], "answered": f["answered"],
+                        "closed": f["closed"], "record": r.idx})
+    return out
+
+
+def count_cell(n: int) -> Any:
+    return {"fewer_than": SMALL} if 0 < n < SMALL else n
+
+
+def _kept(points: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """A series over time that points at nobody in particular: a value is kept only if it is at least ``SMALL``
+    and differs from the value kept before it by nothing or by at least ``SMALL`` (else the step between two
+    points would show a group of one to four)."""
+    out: list[tuple[str, int]] = []
+    for day, v in points:
+        if v < SMALL:
+            continue
+        if out and 0 < abs(v - out[-1][1]) < SMALL:
+            continue
+        out.append((day, v))
+    return out
+
+
+def series(s: Session) -> dict[str, dict[str, list[tuple[str, int]]]]:
+    """The figures over time, each party apart, as the charts draw them (least values of each figure):
+
+    - ``received:<party>`` and ``sent:<party>``: persons a party says it received (sent) by exchanges, summed over
+      its releases in order (a release whose figure is small is left out of the sum, so no step shows it);
+    - ``evacuated:<party>``: persons it says were evacuated, summed over its releases in order, the same way;
+    - ``filed:<party>``, ``answered:<party>``, ``closed:<party>``: its inquiries as released, day by day.
+    """
+    out: dict[str, dict[str, list[tuple[str, int]]]] = {"exchanges": {}, "evacuations": {}, "inquiries": {}}
+    sums: dict[str, int] = {}
+    for r in releases(s):
+        for what, f in (("received", r.received), ("sent", r.sent)):
+            if small(f):
+                continue
+            key = f"{what}:{r.party}"
+            sums[key] = sums.get(key, 0) + f.bounds().low
+            out["exchanges"].setdefault(key, []).append((r.released_at.date().isoformat(), sums[key]))
+    by_record: dict[int, list[dict[str, Any]]] = {}
+    for row in evacuations(s):
+        by_record.setdefault(row["record"], []).append(row)
+    for rows in by_record.values():
+        total = sum(r["figure"].bounds().low for r in rows if not small(r["figure"]))
+        if total == 0:
+            continue
+        key = f"evacuated:{rows[0]['party']}"
+        sums[key] = sums.get(key, 0) + total
+        out["evacuations"].setdefault(key, []).append((rows[0]["day"], sums[key]))
+    for row in inquiries(s):
+        for what in ("filed", "answered", "closed"):
+            out["inquiries"].setdefault(f"{what}:{row['party']}", []).append((row["until"], row[what]))
+    return {group: {k: _kept(sorted(v)) for k, v in lines.items()} for group, lines in out.items()}
+
+
+def by_category(s: Session) -> dict[str, dict[str, int]]:
+    """Persons evacuated by category, each party apart (least values; small rows left out)."""
+    out: dict[str, dict[str, int]] = {}
+    for row in evacuations(s):
+        if small(row["figure"]):
+            continue
+        cats = out.setdefault(row["party"], {})
+        cats[row["category"]] = cats.get(row["category"], 0) + row["figure"].bounds().low
+    return {p: {c: n for c, n in cats.items() if n >= SMALL} for p, cats in out.items()}
+
+
 def table(s: Session) -> dict[str, Any]:
-    """The figures as the public side serves them: each release, and each exchange both sides released compared."""
+    """The figures as the public side serves them: each release, each exchange both sides released compared, the
+    evacuations and inquiries parties released, and the same over time."""
     rel = releases(s)
     rows = [{"exchange": r.exchange, "kind": r.kind, "party": r.party, "released_at": r.released_at.isoformat(),
              "sent": cell(r.sent), "received": cell(r.received), "record": r.record} for r in rel]
@@ -87,18 +188,91 @@ def table(s: Session) -> dict[str, Any]:
             agree = sent.bounds().overlaps(got.bounds())
             compared.append({"exchange": xid, "sender": sender, "receiver": receiver, "sent": cell(sent),
                              "received": cell(got), "agree": agree})
-    return {"releases": rows, "compared": compared, "suppressed_below": SMALL}
+    evac = [{**{k: v for k, v in r.items() if k != "figure"}, "figure": cell(r["figure"])} for r in evacuations(s)]
+    inq = [{**r, **{k: count_cell(r[k]) for k in ("filed", "answered", "closed")}} for r in inquiries(s)]
+    over_time = {group: {k: [{"day": d, "value": v} for d, v in pts] for k, pts in lines.items()}
+                 for group, lines in series(s).items()}
+    return {"releases": rows, "compared": compared, "evacuations": evac, "inquiries": inq,
+            "evacuated_by_category": by_category(s), "over_time": over_time, "suppressed_below": SMALL}
 
 
-def csv_text(s: Session, *, hxl: bool = False) -> str:
-    """The releases as CSV (UTF-8), with an HXL hashtag row under the header if ``hxl``."""
+EVACUATION_HXL = {"day": "#date", "party": "#org+party", "operation": "#activity+code", "category": "#affected+type",
+                  "destination": "#loc+destination", "evacuated": "#affected+evacuated", "record": "#meta+record"}
+INQUIRY_HXL = {"until": "#date+until", "party": "#org+party", "filed": "#inquiries+filed",
+               "answered": "#inquiries+answered", "closed": "#inquiries+closed", "record": "#meta+record"}
+
+
+def csv_text(s: Session, *, hxl: bool = False, table: str = "exchanges") -> str:
+    """A table of the figures as CSV (UTF-8), with an HXL hashtag row under the header if ``hxl``: the exchanges'
+    releases (``exchanges``), the evacuations (``evacuations``) or the inquiries (``inquiries``)."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    cols = list(HXL)
-    w.writerow(cols)
+    tags = {"exchanges": HXL, "evacuations": EVACUATION_HXL, "inquiries": INQUIRY_HXL}[table]
+    w.writerow(list(tags))
     if hxl:
-        w.writerow([HXL[c] for c in cols])
-    for r in releases(s):
-        w.writerow([r.released_at.isoformat(), r.party, r.exchange, r.kind, cell_text(r.sent), cell_text(r.received),
-                    r.record])
+        w.writerow(list(tags.values()))
+    if table == "exchanges":
+        for r in releases(s):
+            w.writerow([r.released_at.isoformat(), r.party, r.exchange, r.kind, cell_text(r.sent),
+                        cell_text(r.received), r.record])
+    elif table == "evacuations":
+        for e in evacuations(s):
+            w.writerow([e["day"], e["party"], e["operation"], e["category"], e["destination"], cell_text(e["figure"]),
+                        e["record"]])
+    else:
+        for q in inquiries(s):
+            w.writerow([q["until"], q["party"], *(f"<{SMALL}" if 0 < q[k] < SMALL else q[k]
+                                                   for k in ("filed", "answered", "closed")), q["record"]])
     return out.getvalue()
+
+# -- what a party may release of its own records (``figures.release``), computed here -----------------------------
+def operation_figures(s: Session, party: str, operation: str) -> dict[str, Any] | None:
+    """``party``'s latest outcome report of ``operation`` (``operation.outcome``), if the operation is completed:
+    the persons moved by category and destination and the total, as the party stated them."""
+    from parley.operations.models import Operation, OutcomeFigure, OutcomeStatement
+
+    op = s.get(Operation, operation)
+    if op is None or op.status != "completed":
+        return None
+    report = s.execute(select(OutcomeStatement).where(OutcomeStatement.operation == operation,
+                                                      OutcomeStatement.party == party)
+                       .order_by(OutcomeStatement.idx.desc()).limit(1)).scalar_one_or_none()
+    if report is None:
+        return None
+    moved = []
+    for f in s.execute(select(OutcomeFigure).where(OutcomeFigure.idx == report.idx)
+                       .order_by(OutcomeFigure.line)).scalars():
+        fig = Figure.model_validate(json.loads(f.figure)) if f.figure else Figure.of(f.count)
+        moved.append({"category": f.category, "destination": f.destination,
+                      "figure": fig.model_dump(mode="json", exclude_none=True)})
+    out: dict[str, Any] = {"moved": moved}
+    if report.total:
+        out["total"] = Figure.model_validate(json.loads(report.total)).model_dump(mode="json", exclude_none=True)
+    return out
+
+
+def completed_on(s: Session, operation: str) -> datetime | None:
+    """When the operation was completed, by its timeline."""
+    from parley.operations.models import OperationEvent
+
+    return s.execute(select(OperationEvent.at).where(OperationEvent.operation == operation,
+                                                     OperationEvent.event == "completed")
+                     .order_by(OperationEvent.idx).limit(1)).scalar()
+
+
+def inquiry_figures(s: Session, party: str, until: datetime) -> dict[str, int]:
+    """``party``'s inquiries up to ``until`` (exclusive): filed with it, answered (the family was told something)
+    and closed, each inquiry counted once by its latest state then."""
+    from parley.people.models import Inquiry, InquiryDecision
+
+    refs = list(s.execute(select(Inquiry.id).where(Inquiry.party == party, Inquiry.at < until)).scalars())
+    answered, closed = set(), set()
+    if refs:
+        for ref, decision, message in s.execute(
+                select(InquiryDecision.inquiry, InquiryDecision.decision, InquiryDecision.message)
+                .where(InquiryDecision.inquiry.in_(refs), InquiryDecision.at < until)):
+            if decision == "closed":
+                closed.add(ref)
+            elif decision == "message" or (decision == "confirmed" and message.strip()):
+                answered.add(ref)
+    return {"filed": len(refs), "answered": len(answered - closed), "closed": len(closed)}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
@@ -31,7 +31,7 @@ from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.parties.naming import SLUG
 from parley.press import codes as C
 from parley.press import rules
-from parley.press.models import Statement, StatementVersion
+from parley.press.models import FigureRelease, Statement, StatementVersion
 from parley.records.format import ONLY, canonical_payload
 from parley.records.kinds import Context, Kind, Payload, Readers, Registry
 from parley.records.policy import ReadPolicy
@@ -210,6 +210,74 @@ def apply_withdraw(ctx: Context) -> None:
     st.updated_idx = ctx.idx
 
 
+# -- figures a party releases of its own records -------------------------------------------------------------
+class FiguresRelease(Payload):
+    """A party releases figures Parley computed from its own records, exactly as computed (the apply computes them
+    again and refuses any other): ``operation``, its latest outcome report of a completed operation (the persons
+    ``moved`` by category and destination, the ``total`` as stated); or ``inquiries``, its inquiries filed,
+    answered and closed until ``until`` (a day, UTC, included). Public from the moment it is written."""
+
+    id: Slug
+    subject: Literal["operation", "inquiries"]
+    operation: Slug | None = None
+    moved: Annotated[list[dict[str, Any]], Field(max_length=60)] = []  # noqa: RUF012
+    total: dict[str, Any] | None = None
+    until: date | None = None
+    filed: Annotated[int, Field(ge=0)] | None = None
+    answered: Annotated[int, Field(ge=0)] | None = None
+    closed: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _subject(self) -> FiguresRelease:
+        if (self.subject == "operation") != (self.operation is not None) or \
+                (self.subject == "inquiries") != (self.until is not None):
+            raise Invalid(C.FIGURES_SUBJECT)
+        return self
+
+
+def computed_figures(s: Session, party: str, p: FiguresRelease | dict[str, Any]) -> dict[str, Any] | None:
+    """What a release of ``p``'s subject carries, computed from the log's projections now (None: nothing to
+    release: the operation is not completed or the party reported no outcome)."""
+    from parley.press import figures
+
+    r = p if isinstance(p, FiguresRelease) else FiguresRelease.model_validate({"id": "x", **p})
+    if r.subject == "operation":
+        assert r.operation is not None
+        return figures.operation_figures(s, party, r.operation)
+    assert r.until is not None
+    return {"until": r.until.isoformat(),
+            **figures.inquiry_figures(s, party, datetime.combine(r.until, time(), UTC) + timedelta(days=1))}
+
+
+def apply_figures(ctx: Context) -> None:
+    p: FiguresRelease = ctx.payload
+    author, party = _member(ctx)
+    if not rules.may_release_figures(ctx, party):
+        raise Forbidden(C.FIGURES_ROLES, roles=", ".join(sorted(rules.APPROVERS)))
+    if ctx.session.execute(select(FigureRelease.idx).where(FigureRelease.id == p.id)).first() is not None:
+        raise Conflict(C.FIGURES_EXISTS, release=p.id, field="id")
+    if p.subject == "inquiries" and p.until is not None and p.until >= ctx.record.when.date():
+        raise Unprocessable(C.FIGURES_UNTIL, field="until")
+    computed = computed_figures(ctx.session, party, p)
+    if computed is None:
+        raise Conflict(C.FIGURES_NOTHING, operation=p.operation or "", field="operation")
+    given = p.model_dump(mode="json", exclude={"id", "subject", "operation"}, exclude_none=True)
+    if p.subject == "inquiries":
+        given.pop("moved", None)
+    if given != computed:
+        raise Conflict(C.FIGURES_DIFFER, field="figures")
+    if p.subject == "operation":
+        from parley.press.figures import completed_on
+
+        day = completed_on(ctx.session, p.operation or "") or ctx.record.when
+    else:
+        assert p.until is not None
+        day = datetime.combine(p.until, time(), UTC)
+    ctx.session.add(FigureRelease(idx=ctx.idx, id=p.id, party=party, subject=p.subject, operation=p.operation,
+                                  of_day=day, figures=json.dumps(computed, ensure_ascii=False), author=author,
+                                  audience=ctx.record.audience.text(), at=ctx.record.when))
+
+
 # -- release ---------------------------------------------------------------------------------------------------
 
 def embargo_lifted(s: Session, st: Statement, now: datetime | None = None) -> bool:
@@ -289,6 +357,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("statement.draft", Draft, apply_draft, rules.DRAFTERS, readers=READ, public=_public_version),
     Kind("statement.approve", Approve, apply_approve, rules.APPROVERS, readers=READ, public=_public_approval),
     Kind("statement.withdraw", Withdraw, apply_withdraw, rules.APPROVERS, readers=READ, public=_public_withdrawal),
+    # A party's release of figures is its publication: public from the moment it is written.
+    Kind("figures.release", FiguresRelease, apply_figures, rules.APPROVERS, readers=Readers(rules.READERS),
+         public=lambda s, idx: True),
 )
 KIND = Registry(KINDS)
 POLICY = ReadPolicy(KIND)

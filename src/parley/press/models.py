@@ -1,4 +1,5 @@
-"""Projection tables of the press desk: each statement with its versions, its approval and its withdrawal.
+"""Projection tables of the press desk: each statement with its versions, its approval and its withdrawal; the
+figures parties released.
 
 Every row is written by a record's ``apply`` (``press/kinds.py``). A statement's records are closed to its party
 until it is released; whether it is released is computed from these rows and the clock (``press.service``), never
@@ -56,5 +57,23 @@ class StatementVersion(Base):
     at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
 
 
-TABLES = (Statement, StatementVersion)
+class FigureRelease(Base):
+    """A party's release of figures Parley computed from its own records (``figures.release``): an operation's
+    outcome as the party reported it (persons moved by category and destination), or the party's inquiries filed,
+    answered and closed up to a day. Public from the moment it is written."""
+
+    __tablename__ = "figure_release"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    party: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    subject: Mapped[str] = mapped_column(String(16), nullable=False)  # operation | inquiries
+    operation: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    of_day: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)  # the day the figures are of (00:00 UTC)
+    figures: Mapped[str] = mapped_column(Text, nullable=False)  # JSON, as signed
+    author: Mapped[str] = mapped_column(String(130), nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
+
+
+TABLES = (Statement, StatementVersion, FigureRelease)
 LOCAL_TABLES: tuple[type[Base], ...] = ()

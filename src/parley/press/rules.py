@@ -28,3 +28,8 @@ def may_approve(who: Self, party: str, author: str) -> bool:
 
 def may_withdraw(who: Actor, party: str) -> bool:
     return who.party == party and bool(who.roles & APPROVERS)
+
+
+def may_release_figures(who: Actor, party: str) -> bool:
+    """``figures.release``: a negotiator or admin releases figures of its own party's records."""
+    return who.party == party and bool(who.roles & APPROVERS)

@@ -10,6 +10,8 @@ one member and approved by a second.
   press officer does not read an exchange before its release), released when the mediator declares it completed.
 - A statement on the end of the exit, embargoed until that operation is completed: in the demo it never is, so the
   statement waits on the press desk and nobody outside Ukraine reads it.
+- Figures computed from the log and released (``figures.release``): the UN's outcome of the two completed
+  evacuations of civilians from Azovstal, Ukraine's inquiries of June 2022.
 """
 
 from __future__ import annotations
@@ -85,6 +87,22 @@ STATEMENTS: list[tuple[str, str, str, dict[str, Any], str]] = [
 ]
 
 
+# Figures parties release of their own records (``figures.release``), as Parley computes them from the log: the UN
+# its outcome of the two completed evacuations from Azovstal (seed 000), Ukraine its inquiries of June 2022 (two:
+# "fewer than 5" on the public side).
+FIGURES: list[tuple[str, dict[str, Any], str]] = [
+    ("un-ocha/liaison", {"id": "un-ocha-figures-azovstal-1", "subject": "operation",
+                         "operation": "un-ocha-azovstal-civilians-1",
+                         "moved": [{"category": "civilians", "destination": "Zaporizhzhia",
+                                    "figure": {"form": "exact", "value": 127}}]}, "2022-05-04T09:00:00"),
+    ("un-ocha/liaison", {"id": "un-ocha-figures-azovstal-2", "subject": "operation",
+                         "operation": "un-ocha-azovstal-civilians-2", "moved": [], "total": {"form": "hundreds"}},
+     "2022-05-09T09:00:00"),
+    ("ua/negotiator", {"id": "ua-figures-inquiries-2022-06", "subject": "inquiries", "until": "2022-06-30",
+                       "filed": 2, "answered": 1, "closed": 0}, "2022-07-01T09:00:00"),
+]
+
+
 def records(add: Add) -> None:
     for sid, author, approver, body, when in STATEMENTS:
         draft = {"statement": sid, "version": 1, **body}
@@ -92,3 +110,5 @@ def records(add: Add) -> None:
         add(author, "statement.draft", CLOSED, draft, t)
         add(approver, "statement.approve", CLOSED, {"statement": sid, "version": 1, "sha256": text_hash(draft)},
             t + timedelta(minutes=20))
+    for author, payload, when in FIGURES:
+        add(author, "figures.release", "all", payload, at(when))

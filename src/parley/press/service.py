@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -141,6 +141,26 @@ def waiting_for(s: Session, st: Statement, now: datetime | None = None) -> str |
     return f"until {st.embargo_object} {st.embargo_id} is completed"
 
 
+def public_record_json(s: Session, rt: Any, row: LogEntry, opener: sealing.Opener | None = None) -> dict[str, Any]:
+    """A public record as the public side serves it: its signed text, its payload, and its inclusion proof in the
+    newest published checkpoint that covers it (C2SP tlog-proof, with the witnesses' cosignatures). The caller has
+    asked the read policy that the record is public."""
+    text, _ = (opener or sealing.Opener(s)).open(row.payload, row.payload_hash)
+    cp = proof_checkpoint(s, row.idx)
+    return {"index": row.idx, "kind": row.kind, "author": row.author, "time": row.time, "note": row.note.decode(),
+            "payload": text,
+            "proof": tlog_proof(DbNodes(s, rt.cache), row.idx, cp.size, checkpoint_with_cosignatures(s, cp))}
+
+
+def public_record(s: Session, rt: Any, index: int) -> dict[str, Any]:
+    """Record ``index`` with its proof, if anyone may read it (``Kind.public``: a released statement's records, a
+    party's release of an exchange's figures); not found otherwise, whether it exists or not."""
+    row = s.get(LogEntry, index) if 0 <= index < 1 << 62 else None
+    if row is None or not rt.policy.is_public(s, row.kind, index):
+        raise NotFound(C.NO_PUBLIC_RECORD, index=index)
+    return {**public_record_json(s, rt, row), "log_key": rt.log_signer.vkey()}
+
+
 def record_indices(st: Statement, version: StatementVersion) -> list[int]:
     """The records a released statement is made of: the version approved, its approval, any withdrawal."""
     out = [version.idx]
@@ -163,12 +183,63 @@ def bundle(s: Session, rt: Any, view: View) -> dict[str, Any]:
     for idx in record_indices(st, view.version):
         row = s.get(LogEntry, idx)
         assert row is not None and POLICY.is_public(s, row.kind, idx)
-        text, _ = opener.open(row.payload, row.payload_hash)
-        cp = proof_checkpoint(s, idx)
-        records.append({"index": idx, "kind": row.kind, "author": row.author, "time": row.time,
-                        "note": row.note.decode(), "payload": text,
-                        "proof": tlog_proof(DbNodes(s, rt.cache), idx, cp.size, checkpoint_with_cosignatures(s, cp))})
+        records.append(public_record_json(s, rt, row, opener))
     return {"format": FORMAT, "statement": st.id, "party": st.party, "state": view.state,
             "released_at": released_at(s, st).isoformat(), "text": view.text, "corrected_by": view.corrected_by,
             "withdrawn_reason": st.withdrawn_reason if view.state == "withdrawn_after_release" else None,
             "records": records, "log_key": rt.log_signer.vkey()}
+
+
+# -- figures a party releases of its own records ------------------------------------------------------------------
+def require_figure_releaser(who: Reader) -> None:
+    from parley.errors import Forbidden
+    from parley.press import rules
+
+    if not rules.may_release_figures(who, who.party):
+        raise Forbidden(C.FIGURES_ROLES, roles=", ".join(sorted(rules.APPROVERS)))
+
+
+def releasable(s: Session, party: str) -> dict[str, Any]:
+    """What ``party`` may release of its own records now, computed from the log."""
+    from parley.operations.models import Operation, OutcomeStatement
+    from parley.press import figures
+    from parley.press.kinds import computed_figures
+    from parley.press.models import FigureRelease
+
+    done = {r.operation for r in s.execute(select(FigureRelease).where(FigureRelease.party == party,
+                                                                        FigureRelease.subject == "operation"))
+            .scalars()}
+    ops = []
+    reported = select(OutcomeStatement.operation).where(OutcomeStatement.party == party).distinct()
+    for op in s.execute(select(Operation).where(Operation.id.in_(reported), Operation.status == "completed")
+                        .order_by(Operation.id)).scalars():
+        if op.id in done:
+            continue
+        f = figures.operation_figures(s, party, op.id)
+        if f is not None:
+            ops.append({"operation": op.id, "title": op.title, "figures": f})
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    inq = computed_figures(s, party, {"subject": "inquiries", "until": yesterday.isoformat()}) or {}
+    mine = [{"id": r.id, "subject": r.subject, "operation": r.operation, "day": r.of_day.date().isoformat(),
+             "figures": json.loads(r.figures), "record": r.idx}
+            for r in s.execute(select(FigureRelease).where(FigureRelease.party == party)
+                               .order_by(FigureRelease.idx.desc())).scalars()]
+    return {"operations": ops, "inquiries": inq, "released": mine}
+
+
+def figures_payload(s: Session, party: str, subject: str, operation: str | None, until: Any) -> dict[str, Any]:
+    """The ``figures.release`` payload of ``subject`` as computed now (the apply computes it again)."""
+    from parley.errors import Conflict, Unprocessable
+    from parley.press.kinds import computed_figures
+    from parley.records.ids import new_id
+
+    if subject == "operation" and not operation:
+        raise Unprocessable(C.FIGURES_SUBJECT, field="operation")
+    if subject == "inquiries" and until is None:
+        raise Unprocessable(C.FIGURES_SUBJECT, field="until")
+    what = {"subject": subject, **({"operation": operation} if subject == "operation" else
+                                   {"until": until.isoformat()})}
+    computed = computed_figures(s, party, what)
+    if computed is None:
+        raise Conflict(C.FIGURES_NOTHING, operation=operation or "", field="operation")
+    return {"id": new_id(party, "figures"), **what, **computed}

@@ -48,6 +48,7 @@ KIND_LABELS: dict[str, str] = {
     "exchange.release": N_("Exchange released"),
     "statement.draft": N_("Statement drafted"), "statement.approve": N_("Statement approved"),
     "statement.withdraw": N_("Statement withdrawn"),
+    "figures.release": N_("Figures released"),
 }
 
 ROLE_LABELS: dict[str, str] = {

@@ -679,6 +679,17 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "exchange.body_not_found": N_("There is no body {body} in exchange {exchange}."),
     "exchange.not_on_list": N_("{person} is not on the current list of persons {party} is to hand over."),
     "exchange.exists": N_("Exchange {exchange} already exists."),
+    "figures.subject":
+        N_("Figures of an operation name the operation; figures of inquiries name the day they run until."),
+    "figures.roles": N_("Only {roles} members release their party's figures."),
+    "figures.exists": N_("These figures are already released."),
+    "figures.until": N_("Figures of inquiries run until a day that has ended."),
+    "figures.nothing": N_("There is nothing to release: the operation is not completed, or your party reported no "
+                          "outcome of it."),
+    "figures.differ": N_("These are not the figures Parley computes from the log; release them as computed."),
+    "public.no_record": N_("This record is not public."),
+    "public.no_checkpoint": N_("No checkpoint has been published yet."),
+    "public.consistency_range": N_("Give two sizes from 1 up to the published size ({size}), the older first."),
     "statement.members_only": N_("Only members write statements."),
     "statement.not_found": N_("There is no statement {statement}, or you may not read it."),
     "statement.exists": N_("Statement {statement} already exists."),

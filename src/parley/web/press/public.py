@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from sqlalchemy import select
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
 
 from parley.errors import NotFound
 from parley.parties.models import Party
@@ -18,7 +18,9 @@ from parley.press.api import released_json
 from parley.press import service as svc
 from parley.records.figures import Figure
 from parley.web import i18n
+from parley.web.labels import OPERATION_LABELS
 from parley.web.operations.common import figure_text
+from parley.web.press import charts
 from parley.web.routes import Db, lang_of, not_found, render
 
 router = APIRouter(include_in_schema=False)
@@ -65,10 +67,59 @@ def public_page(request: Request, s: Db, party: str = "", page: int = 1) -> HTML
             return i18n.gettext(lang, FEWER, n=c["fewer_than"])
         return figure_text(lang, Figure.model_validate(c))
 
+    def count(c: Any) -> str:
+        return i18n.gettext(lang, FEWER, n=c["fewer_than"]) if isinstance(c, dict) else str(c)
+
     return render(request, "public.html", who=None, rows=rows, names=_names(s, lang), party=party,
                   parties=sorted({r["party"] for r in every}), states=STATE_LABELS, figures=figs, cell=cell,
+                  count=count, category_label=_category,
                   page=page, pages=pages, total=len(shown), when_text=lambda t: i18n.utc_time(
                       lang, datetime.fromisoformat(t)))
+
+
+def _category(c: str) -> str:
+    return i18n.N_("Not broken down") if c == "total" else OPERATION_LABELS.get(c, c)
+
+
+CHART_WORDS = {
+    "exchanges": (i18n.N_("Persons received and handed over in exchanges, as each party released them"),
+                  i18n.N_("persons (at least)")),
+    "evacuations": (i18n.N_("Persons evacuated by category, as each party released them"),
+                    i18n.N_("persons (at least)")),
+    "inquiries": (i18n.N_("Families' inquiries, as each party released them"), i18n.N_("inquiries")),
+}
+SERIES_WORDS = {"received": i18n.N_("received"), "sent": i18n.N_("handed over"), "evacuated": i18n.N_("evacuated"),
+                "filed": i18n.N_("filed"), "answered": i18n.N_("answered"), "closed": i18n.N_("closed")}
+
+
+@router.get("/public/charts/{chart_file}")
+def public_chart(request: Request, s: Db, chart_file: str) -> Response:
+    """A chart of the public figures as SVG or PNG (``exchanges.svg``), in the reader's language (for the page and
+    for press kits)."""
+    from parley.log.models import LogEntry
+
+    name, _, fmt = chart_file.partition(".")
+    if name not in charts.CHARTS or fmt not in charts.FORMATS:
+        return not_found(request, None, i18n.N_("There is no such page."))
+    lang = lang_of(request)
+    size = s.scalar(select(func.max(LogEntry.idx)))
+    newest = s.scalar(select(LogEntry.record_hash).where(LogEntry.idx == size)) if size is not None else None
+    title, axis = CHART_WORDS[name]
+    labels = {"title": i18n.gettext(lang, title), "axis": i18n.gettext(lang, axis),
+              "empty": i18n.gettext(lang, i18n.N_("No party has released figures yet.")),
+              **{k: i18n.gettext(lang, v) for k, v in SERIES_WORDS.items()},
+              **{f"party:{slug}": n for slug, n in _short_names(s, lang).items()}}
+    data = figures.table(s)
+    labels.update({f"category:{c}": i18n.gettext(lang, _category(c))
+                   for cats in data["evacuated_by_category"].values() for c in cats})
+    body = charts.render(name, fmt, data, labels, (id(request.app.state.runtime), size, newest, lang))
+    return Response(body, media_type=charts.FORMATS[fmt], headers={
+        "Cache-Control": "no-cache", "Content-Disposition": f'inline; filename="parley-{name}-{lang}.{fmt}"'})
+
+
+def _short_names(s: Any, lang: str) -> dict[str, str]:
+    """Party names short enough for a legend: the part before a dash (“Ukraine”, not its whole office)."""
+    return {slug: name.split(" — ")[0] for slug, name in _names(s, lang).items()}
 
 
 @router.get("/public/statements/{statement_id}", response_class=HTMLResponse)
