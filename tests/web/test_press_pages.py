@@ -113,3 +113,30 @@ def test_a_statement_through_the_press_desk(sqlite_client, sqlite_demo, sqlite_r
     assert r.status_code == 303
     public = raw(c, f"/public/statements/{sid}", "uk")
     assert "Уточнюється" in public and "Відкликано" in public
+
+
+def test_figures_released_from_the_press_desk(client, demo, runtime):
+    """A negotiator releases its party's inquiries as Parley computed them, from the desk; a press officer sees no
+    such form and cannot post one; a day that has not ended is refused beside the form. The release is on the public
+    page with its record."""
+    from datetime import UTC, datetime, timedelta
+
+    assert 'id="figures"' not in raw(client, "/press", token=demo.token("ua/press"))
+    desk = raw(client, "/press", token=demo.token("ua/negotiator"))
+    assert 'id="release-inquiries"' in desk and 'id="releasable-operations-none"' in desk
+    as_member(client, demo, "ua/negotiator")
+    token = csrf(client, "/press?lang=en")
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    for until, words in ((tomorrow, "a day that has ended"), ("not a day", "2026-12-31")):
+        r = client.post("/press/figures", data={"csrf": token, "subject": "inquiries", "until": until})
+        assert r.status_code == 400 and 'id="figures-error"' in r.text and words in r.text, r.text[-2000:]
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    r = client.post("/press/figures", data={"csrf": token, "subject": "inquiries", "until": yesterday},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    page = raw(client, "/public", "en")
+    assert re.search(rf'<tr data-party="ua">\s*<td data-value="{yesterday}">', page)
+    as_member(client, demo, "ua/press")
+    r = client.post("/press/figures", data={"csrf": csrf(client, "/press"), "subject": "inquiries",
+                                            "until": yesterday})
+    assert r.status_code == 400 and "release their party" in r.text

@@ -21,6 +21,8 @@ from parley.press import service as svc
 from parley.records.ids import new_id
 from parley.submit import submit_as_async
 from parley.web import i18n
+from parley.records.figures import Figure
+from parley.web.operations.common import figure_text
 from parley.web.press.public import STATE_LABELS, text_in
 from parley.web.refusals import refusal
 from parley.web.routes import Db, Who, check_csrf, lang_of, render, templates
@@ -35,7 +37,8 @@ ONE_EMBARGO = N_("Choose one embargo: until a time, or until an exchange or an o
 NOT_A_TIME = N_("Write the time as 2026-12-31T18:00 (UTC).")
 FIELDS = {f"{w}_{lang}" for w in ("title", "body") for lang in rules.LANGUAGES} | {
     "embargo_until", "embargo_exchange", "embargo_operation", "references", "corrects"}
-MESSAGES = (NOT_READER, WRITE_TEXT, TITLE_AND_BODY, ONE_EMBARGO, NOT_A_TIME)
+NOT_A_DAY = N_("Write the day as 2026-12-31.")
+MESSAGES = (NOT_READER, WRITE_TEXT, TITLE_AND_BODY, ONE_EMBARGO, NOT_A_TIME, NOT_A_DAY)
 
 
 def may_use_desk(who: Principal | None) -> bool:
@@ -56,8 +59,11 @@ def _desk(request: Request, s: Session, who: Principal, status: int = 200, error
              "may_approve": v.state == "draft" and rules.may_approve(who, v.statement.party, v.version.author),
              "may_withdraw": v.state in ("draft", "approved", "released") and rules.may_withdraw(
                  who, v.statement.party)} for v in mine]
+    releaser = rules.may_release_figures(who, who.party)
     return render(request, "press.html", status, who=who, reader=reader, rows=rows, states=STATE_LABELS,
                   not_reader=NOT_READER, may_draft=reader and rules.may_draft(who, who.party),
+                  releasable=svc.releasable(s, who.party) if releaser else None,
+                  figure_text=lambda f: figure_text(lang, Figure.model_validate(f)),
                   languages_of=i18n.NAMES, errors=errors or {}, values=values or {},
                   utc=lambda t: i18n.utc_time(lang, t))
 
@@ -164,3 +170,25 @@ async def withdraw(request: Request, s: Db, who: Who, statement_id: str) -> Resp
     if not reason:
         return _desk(request, s, who, 400, {"form": N_("Write why the statement is withdrawn.")})
     return await _act(request, s, who, "statement.withdraw", {"statement": statement_id[:64], "reason": reason})
+
+
+@router.post("/press/figures", response_class=HTMLResponse)
+async def release_figures(request: Request, s: Db, who: Who) -> Response:
+    """Release figures of the party's own records as Parley computes them: an operation's outcome, or its inquiries
+    until a day (``figures.release``, public at once)."""
+    from datetime import date
+
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    subject = str(form.get("subject", ""))
+    try:
+        svc.require_figure_releaser(who)
+        until = date.fromisoformat(str(form.get("until", ""))[:10]) if subject == "inquiries" else None
+        payload = svc.figures_payload(s, who.party, subject, str(form.get("operation", ""))[:64] or None, until)
+        await submit_as_async(request.app.state.runtime, s, who, "figures.release", ["all"], payload)
+    except ValueError:
+        return _desk(request, s, who, 400, {"figures": NOT_A_DAY})
+    except ParleyError as exc:
+        s.rollback()
+        return _desk(request, s, who, 400, {"figures": refusal(exc)})
+    return RedirectResponse("/press#figures", status_code=303)
