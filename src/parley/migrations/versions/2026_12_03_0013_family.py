@@ -69,10 +69,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_figure_release_operation'), ['operation'], unique=False)
         batch_op.create_index(batch_op.f('ix_figure_release_party'), ['party'], unique=False)
 
-    with op.batch_alter_table('inquiry', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('released', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('released_idx', sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column('released_at', parley.db.UTCDateTime(), nullable=True))
+    # Plain ADD COLUMN (SQLite too): a batch would copy the table, which the inquiries' secrets and decisions point at.
+    op.add_column('inquiry', sa.Column('released', sa.Text(), nullable=False, server_default=''))
+    op.add_column('inquiry', sa.Column('released_idx', sa.BigInteger(), nullable=True))
+    op.add_column('inquiry', sa.Column('released_at', parley.db.UTCDateTime(), nullable=True))
     # ### end Alembic commands ###
 
 
@@ -82,10 +82,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_figure_release_party'))
         batch_op.drop_index(batch_op.f('ix_figure_release_operation'))
     op.drop_table('figure_release')
-    with op.batch_alter_table('inquiry', schema=None) as batch_op:
-        batch_op.drop_column('released_at')
-        batch_op.drop_column('released_idx')
-        batch_op.drop_column('released')
+    op.drop_column('inquiry', 'released_at')
+    op.drop_column('inquiry', 'released_idx')
+    op.drop_column('inquiry', 'released')
     with op.batch_alter_table('inquiry_addition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inquiry_addition_inquiry'))
 
