@@ -141,45 +141,32 @@ async def withdraw(statement_id: str, body: WithdrawBody, rt: CurrentRuntime, s:
 
 # -- the public side -------------------------------------------------------------------------------------------
 
-_RELEASED: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-_KEPT = 8  # states of the log kept (each deployment's latest few)
-
-
 def released_json(s: Any, party: str | None = None) -> list[dict[str, Any]]:
     """``view_json`` of every released statement (of ``party``), newest release first, computed once per state of
-    the log: the same log (its size and newest record) and the same embargoes lifted by the clock give the same
-    answer, so readers between two records share one computation."""
-    from sqlalchemy import func, select
+    the log (``svc.kept``): readers between two records share one computation."""
+    return list(svc.kept(s, ("released", party),
+                         lambda: [view_json(s, v, whole=False) for v in svc.released(s, party=party)]))
 
-    from parley.log.models import LogEntry
-    from parley.press.models import Statement
 
-    size = s.scalar(select(func.max(LogEntry.idx)))
-    newest = s.scalar(select(LogEntry.record_hash).where(LogEntry.idx == size)) if size is not None else None
-    lifted = s.scalar(select(func.count()).select_from(Statement).where(
-        Statement.embargo_until.is_not(None), Statement.embargo_until <= datetime.now(UTC)))
-    key = (str(s.get_bind().url), size, newest, lifted, party)
-    known = _RELEASED.get(key)
-    if known is None:
-        known = [view_json(s, v, whole=False) for v in svc.released(s, party=party)]
-        _RELEASED[key] = known
-        while len(_RELEASED) > _KEPT:
-            _RELEASED.pop(next(iter(_RELEASED)))
-    return known
+def _kept_json(s: Any, what: tuple[Any, ...], compute: Any) -> Response:
+    """A public JSON answer, serialised once per state of the log."""
+    body = svc.kept(s, ("json", *what), lambda: json_answer(compute()).body)
+    return Response(body, media_type="application/json")
 
 
 @public.get("/statements", response_model=Statements, responses=refusals(422))
 def public_statements(s: DbSession, party: Annotated[str | None, Query(max_length=64)] = None) -> Response:
     """Every released statement (of ``party``), newest release first, each with its texts and its records' log
     indices. No account needed."""
-    return json_answer({"statements": released_json(s, party)})
+    return _kept_json(s, ("statements", party), lambda: {"statements": released_json(s, party)})
 
 
 @public.get("/statements/{statement_id}", response_model=Loose, responses=refusals(404, 422))
 def public_bundle(statement_id: str, s: DbSession, rt: CurrentRuntime) -> Response:
     """A released statement's bundle: its signed records with their payloads and inclusion proofs, the authors'
     keys and the log's key, which ``parley log verify-statement FILE`` checks without an account."""
-    return json_answer(svc.bundle(s, rt, svc.one(s, None, statement_id)))
+    # 404 for anything not released: raised while computing, so nothing is kept for it.
+    return _kept_json(s, ("bundle", statement_id[:64]), lambda: svc.bundle(s, rt, svc.one(s, None, statement_id)))
 
 
 # -- figures a party releases of its own records ------------------------------------------------------------------
@@ -220,7 +207,7 @@ def public_record(index: int, s: DbSession, rt: CurrentRuntime) -> Response:
     """A public record (a released statement's version, approval or withdrawal; a party's release of an exchange's
     figures — what each figure on the public side is computed from) with its payload and its inclusion proof in a
     published checkpoint; 404 for any other record, whether it exists or not."""
-    return json_answer(svc.public_record(s, rt, index))
+    return _kept_json(s, ("record", index), lambda: svc.public_record(s, rt, index))
 
 
 @public.get("/checkpoint", response_class=Response,
@@ -280,7 +267,7 @@ def public_figures(s: DbSession) -> Response:
     A figure that could point at fewer than 5 people is ``{"fewer_than": 5}``."""
     from parley.press import figures
 
-    return json_answer(figures.table(s))
+    return _kept_json(s, ("figures",), lambda: figures.table(s))
 
 
 @public.get("/figures.csv", response_class=Response,

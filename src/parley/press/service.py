@@ -9,6 +9,9 @@ A member reads its own party's statements (drafts, approvals, withdrawals) if it
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -243,3 +246,49 @@ def figures_payload(s: Session, party: str, subject: str, operation: str | None,
     if computed is None:
         raise Conflict(C.FIGURES_NOTHING, operation=operation or "", field="operation")
     return {"id": new_id(party, "figures"), **what, **computed}
+
+
+# -- what the public side computes once per state of the log ------------------------------------------------------
+_KEPT: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_KEPT_MAX = 512
+_KEPT_LOCK = threading.Lock()
+
+
+def public_state(s: Session) -> tuple[Any, ...]:
+    """What every public answer depends on: the log (its size and newest record), the embargoes the clock lifted
+    so far, and the newest published checkpoint with its cosignatures (the proofs are against it). Two requests
+    with the same state get the same answer."""
+    from sqlalchemy import func
+
+    from parley.log.models import LogCheckpoint, LogCosignature
+    from parley.press.models import Statement
+
+    # One round trip: every public request asks this first.
+    size_q = select(func.max(LogEntry.idx)).scalar_subquery()
+    published_q = select(func.max(LogCheckpoint.size)).where(LogCheckpoint.published.is_(True)).scalar_subquery()
+    size, newest, lifted, published, cosigned = s.execute(select(
+        size_q,
+        select(LogEntry.record_hash).where(LogEntry.idx == size_q).scalar_subquery(),
+        select(func.count()).select_from(Statement).where(
+            Statement.embargo_until.is_not(None), Statement.embargo_until <= datetime.now(UTC)).scalar_subquery(),
+        published_q,
+        select(func.count()).select_from(LogCosignature).where(LogCosignature.size == published_q)
+        .scalar_subquery())).one()
+    bind: Any = s.get_bind()
+    return (str(bind.url), size, newest, lifted, published, cosigned)
+
+
+def kept(s: Session, what: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per public state of the log (``public_state``) and ``what``; the caller does not change
+    what it is given."""
+    key = (*public_state(s), *what)
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+    value = compute()
+    with _KEPT_LOCK:
+        _KEPT[key] = value
+        while len(_KEPT) > _KEPT_MAX:
+            _KEPT.popitem(last=False)
+    return value

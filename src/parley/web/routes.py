@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -92,9 +93,33 @@ def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLRe
         "path": request.url.path, "here": _here(request),
         "keep": [(k, v) for k, v in request.query_params.multi_items() if k != "lang"],
         **ctx}, status_code=status)
+    remember_lang(request, response)
+    return response
+
+
+def remember_lang(request: Request, response: Response) -> None:
+    """A language chosen in the address (``?lang=``) is kept in a cookie for the pages that follow."""
     if request.query_params.get("lang") in i18n.LANGUAGES:
-        response.set_cookie("parley_lang", lang, max_age=365 * 86400, samesite="strict",
-                            secure=rt.settings.cookie_secure, httponly=True)
+        response.set_cookie("parley_lang", lang_of(request), max_age=365 * 86400, samesite="strict",
+                            secure=request.app.state.runtime.settings.cookie_secure, httponly=True)
+
+
+# Stands for the reader's CSRF token in a page rendered once for every reader (``render_shared``).
+CSRF_SLOT = "csrf-" + secrets.token_hex(16)
+
+
+def render_shared(request: Request, name: str, body: Callable[[Callable[..., HTMLResponse]], bytes]) -> HTMLResponse:
+    """A page that is the same for every reader without an account (the public side), rendered by ``body`` (which
+    calls the render it is given, perhaps from a cache) with a placeholder for the CSRF token, which is put in for
+    this reader here: the session's, if the reader has one (a signed-in member's header posts the sign-out)."""
+    def shared(*args: Any, **ctx: Any) -> HTMLResponse:
+        return render(request, name, *args, **{**ctx, "csrf": CSRF_SLOT})
+
+    # A reader without a session is not given one here: these pages post no form, so nothing needs its token.
+    token = request.session.get("csrf", "") if request.session else ""
+    page = body(shared).replace(CSRF_SLOT.encode(), token.encode())
+    response = HTMLResponse(page)
+    remember_lang(request, response)
     return response
 
 

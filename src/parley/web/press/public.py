@@ -21,7 +21,7 @@ from parley.web import i18n
 from parley.web.labels import OPERATION_LABELS
 from parley.web.operations.common import figure_text
 from parley.web.press import charts
-from parley.web.routes import Db, lang_of, not_found, render
+from parley.web.routes import Db, lang_of, not_found, render_shared
 
 router = APIRouter(include_in_schema=False)
 FEWER = i18n.N_("fewer than {n}")
@@ -52,8 +52,22 @@ PER_PAGE = 30
 
 @router.get("/public", response_class=HTMLResponse)
 def public_page(request: Request, s: Db, party: str = "", page: int = 1) -> HTMLResponse:
+    """The released statements and the public figures: the same for every reader, rendered once per state of the
+    log, language and address (``svc.kept``)."""
     lang = lang_of(request)
     party = party[:64]
+
+    def body(shared: Any) -> bytes:
+        def build() -> bytes:
+            return bytes(_public_page(s, shared, lang, party, page).body)
+
+        return bytes(svc.kept(s, ("page", "/public", lang, party, page, request.url.path, str(request.url.query)),
+                              build))
+
+    return render_shared(request, "public.html", body)
+
+
+def _public_page(s: Any, shared: Any, lang: str, party: str, page: int) -> HTMLResponse:
     every = released_json(s)
     shown = [r for r in every if not party or r["party"] == party]
     pages = max(1, -(-len(shown) // PER_PAGE))
@@ -70,7 +84,7 @@ def public_page(request: Request, s: Db, party: str = "", page: int = 1) -> HTML
     def count(c: Any) -> str:
         return i18n.gettext(lang, FEWER, n=c["fewer_than"]) if isinstance(c, dict) else str(c)
 
-    return render(request, "public.html", who=None, rows=rows, names=_names(s, lang), party=party,
+    return shared(who=None, rows=rows, names=_names(s, lang), party=party,
                   parties=sorted({r["party"] for r in every}), states=STATE_LABELS, figures=figs, cell=cell,
                   count=count, category_label=_category,
                   page=page, pages=pages, total=len(shown), when_text=lambda t: i18n.utc_time(
@@ -129,7 +143,15 @@ def public_statement(request: Request, s: Db, statement_id: str) -> HTMLResponse
         v = svc.one(s, None, statement_id[:64])
     except NotFound:
         return not_found(request, None, i18n.N_("There is no such released statement."))
-    return render(request, "public_statement.html", who=None, v=v, lang_text=text_in(v, lang),
-                  at=svc.released_at(s, v.statement), names=_names(s, lang), states=STATE_LABELS,
-                  records=svc.record_indices(v.statement, v.version), languages_of=i18n.NAMES,
-                  log_key=request.app.state.runtime.log_signer.vkey(), utc=lambda t: i18n.utc_time(lang, t))
+
+    def body(shared: Any) -> bytes:
+        def build() -> bytes:
+            return bytes(shared(who=None, v=v, lang_text=text_in(v, lang), at=svc.released_at(s, v.statement),
+                                names=_names(s, lang), states=STATE_LABELS,
+                                records=svc.record_indices(v.statement, v.version), languages_of=i18n.NAMES,
+                                log_key=request.app.state.runtime.log_signer.vkey(),
+                                utc=lambda t: i18n.utc_time(lang, t)).body)
+
+        return bytes(svc.kept(s, ("page", "statement", v.statement.id, lang, str(request.url.query)), build))
+
+    return render_shared(request, "public_statement.html", body)
