@@ -2,15 +2,16 @@
 process on 127.0.0.1, a SQLite demo deployment with ``--statements`` more released statements on top of the
 demo's).
 
-``--readers`` concurrent keep-alive clients (50, each a raw HTTP/1.1 connection) read for ``--seconds`` (10) each of: the public page (``/public``,
-statements and the figures table), the figures (``/api/public/figures``), the statements as JSON and one
-statement's bundle with its inclusion proofs. Printed: requests, errors, p50/p95/p99 per address. Baseline, same
-run, same readers: the sign-in form (``/signin``), a page with no record behind it; ``ratio`` = the public page's
-p95 / the sign-in form's. Target: the public page's p95 under 100 ms (the press desk issue). Then the time to
-release one more statement and see it in the figures and statements (``release_ms``: the approval's request until
-``/api/public/statements`` lists it), and the server's CPU time per request (``server_cpu_ms``, from /proc). Everything written is removed at exit. Last line: name=value pairs.
+``--readers`` concurrent keep-alive clients (50, each a raw HTTP/1.1 connection) read for ``--seconds`` (10) each
+of: the public page (``/public``, statements and the figures table), the figures (``/api/public/figures``), the
+statements as JSON and one statement's bundle with its inclusion proofs. Printed: requests, errors, p50/p95/p99 per
+address. Baseline, same run, same readers: the sign-in form (``/signin``), a page with no record behind it;
+``ratio`` = the public page's p95 / the sign-in form's. Target: the public page's p95 under 100 ms (the press desk
+issue). Then the time to release one more statement and see it in the figures and statements (``release_ms``: the
+approval's request until ``/api/public/statements`` lists it), and the server's CPU time per request
+(``server_cpu_ms``, from /proc). Everything written is removed at exit. Last line: name=value pairs.
 
-Not measured here (not built): figures over a log of 10^6 records recomputed incrementally.
+The figures recomputed after a new release on a large log: ``bench/public_figures.py``.
 """
 
 from __future__ import annotations
