@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,18 +39,73 @@ class Release:
     record: int
 
 
+@dataclass
+class _Read:
+    """The public release records read so far from one database, parsed: appended to as the log grows, never read
+    again (``_read``)."""
+
+    upto: int = -1  # the log's last index read
+    upto_hash: str | None = None  # that record's hash: another database at the same address starts afresh
+    releases: list[Release] = field(default_factory=list)
+    evacuations: list[dict[str, Any]] = field(default_factory=list)
+    inquiries: list[dict[str, Any]] = field(default_factory=list)
+
+
+_READ: dict[str, _Read] = {}
+_READ_LOCK = threading.Lock()
+
+
+def _read(s: Session) -> _Read:
+    """Every public release record, parsed, read incrementally: only the rows written since the last call (the
+    releases' projections are written in log order, so a row past the last index read is a new one). A database
+    that went back, or another database behind the same address, is read again from the start."""
+    from sqlalchemy import func
+
+    from parley.exchanges.models import Exchange, ExchangeStatus
+    from parley.log.models import LogEntry
+    from parley.press.models import FigureRelease
+
+    bind: Any = s.get_bind()
+    url = str(bind.url)
+    with _READ_LOCK:
+        r = _READ.get(url) or _Read()
+        if r.upto >= 0 and s.scalar(select(LogEntry.record_hash).where(LogEntry.idx == r.upto)) != r.upto_hash:
+            r = _Read()
+        size = s.scalar(select(func.max(LogEntry.idx)))
+        if size is None or size <= r.upto:
+            _READ[url] = r
+            return r
+        for st, kind in s.execute(select(ExchangeStatus, Exchange.kind)
+                                  .join(Exchange, Exchange.id == ExchangeStatus.exchange)
+                                  .where(ExchangeStatus.status == "released", ExchangeStatus.idx > r.upto,
+                                         ExchangeStatus.idx <= size).order_by(ExchangeStatus.idx)):
+            f = json.loads(st.figures or "{}")
+            r.releases.append(Release(st.exchange, kind, st.party, st.at, Figure.model_validate(f["sent"]),
+                                      Figure.model_validate(f["received"]), st.idx))
+        for fr in s.execute(select(FigureRelease).where(FigureRelease.idx > r.upto, FigureRelease.idx <= size)
+                            .order_by(FigureRelease.idx)).scalars():
+            f = json.loads(fr.figures)
+            if fr.subject == "inquiries":
+                r.inquiries.append({"party": fr.party, "until": f["until"], "filed": f["filed"],
+                                    "answered": f["answered"], "closed": f["closed"], "record": fr.idx})
+                continue
+            day = fr.of_day.date().isoformat()
+            for m in f.get("moved", []):
+                r.evacuations.append({"party": fr.party, "operation": fr.operation, "day": day,
+                                      "category": m["category"], "destination": m["destination"],
+                                      "figure": Figure.model_validate(m["figure"]), "record": fr.idx})
+            if not f.get("moved") and f.get("total"):
+                r.evacuations.append({"party": fr.party, "operation": fr.operation, "day": day, "category": "total",
+                                      "destination": "", "figure": Figure.model_validate(f["total"]),
+                                      "record": fr.idx})
+        r.upto, r.upto_hash = size, s.scalar(select(LogEntry.record_hash).where(LogEntry.idx == size))
+        _READ[url] = r
+        return r
+
+
 def releases(s: Session) -> list[Release]:
     """Every party's release of a completed exchange, in log order (``exchange.release``, public records)."""
-    from parley.exchanges.models import Exchange, ExchangeStatus
-
-    rows = s.execute(select(ExchangeStatus, Exchange.kind).join(Exchange, Exchange.id == ExchangeStatus.exchange)
-                     .where(ExchangeStatus.status == "released").order_by(ExchangeStatus.idx)).all()
-    out = []
-    for st, kind in rows:
-        f = json.loads(st.figures or "{}")
-        out.append(Release(st.exchange, kind, st.party, st.at, Figure.model_validate(f["sent"]),
-                           Figure.model_validate(f["received"]), st.idx))
-    return out
+    return list(_read(s).releases)
 
 
 def small(f: Figure) -> bool:
@@ -72,40 +128,15 @@ def cell_text(f: Figure) -> str:
     return f"{b.low}-{b.high}" if b.high is not None else f"{b.low}+"
 
 
-def released_figures(s: Session) -> list[Any]:
-    """Every ``figures.release`` in log order (public records)."""
-    from parley.press.models import FigureRelease
-
-    return list(s.execute(select(FigureRelease).order_by(FigureRelease.idx)).scalars())
-
-
 def evacuations(s: Session) -> list[dict[str, Any]]:
-    """Persons evacuated by operations as each party released them: a row per category and destination."""
-    rows = []
-    for r in released_figures(s):
-        if r.subject != "operation":
-            continue
-        f = json.loads(r.figures)
-        for m in f.get("moved", []):
-            rows.append({"party": r.party, "operation": r.operation, "day": r.of_day.date().isoformat(),
-                         "category": m["category"], "destination": m["destination"],
-                         "figure": Figure.model_validate(m["figure"]), "record": r.idx})
-        if not f.get("moved") and f.get("total"):
-            rows.append({"party": r.party, "operation": r.operation, "day": r.of_day.date().isoformat(),
-                         "category": "total", "destination": "", "figure": Figure.model_validate(f["total"]),
-                         "record": r.idx})
-    return rows
+    """Persons evacuated by operations as each party released them (``figures.release``): a row per category and
+    destination, or the total where the party's report gave no breakdown."""
+    return list(_read(s).evacuations)
 
 
 def inquiries(s: Session) -> list[dict[str, Any]]:
     """Each party's inquiries filed, answered and closed up to a day, as it released them."""
-    out = []
-    for r in released_figures(s):
-        if r.subject == "inquiries":
-            f = json.loads(r.figures)
-            out.append({"party": r.party, "until": f["until"], "filed": f["filed"], "answered": f["answered"],
-                        "closed": f["closed"], "record": r.idx})
-    return out
+    return list(_read(s).inquiries)
 
 
 def count_cell(n: int) -> Any:
@@ -126,7 +157,7 @@ def _kept(points: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return out
 
 
-def series(s: Session) -> dict[str, dict[str, list[tuple[str, int]]]]:
+def series(s: Session | _Read) -> dict[str, dict[str, list[tuple[str, int]]]]:
     """The figures over time, each party apart, as the charts draw them (least values of each figure):
 
     - ``received:<party>`` and ``sent:<party>``: persons a party says it received (sent) by exchanges, summed over
@@ -134,9 +165,10 @@ def series(s: Session) -> dict[str, dict[str, list[tuple[str, int]]]]:
     - ``evacuated:<party>``: persons it says were evacuated, summed over its releases in order, the same way;
     - ``filed:<party>``, ``answered:<party>``, ``closed:<party>``: its inquiries as released, day by day.
     """
+    read = s if isinstance(s, _Read) else _read(s)
     out: dict[str, dict[str, list[tuple[str, int]]]] = {"exchanges": {}, "evacuations": {}, "inquiries": {}}
     sums: dict[str, int] = {}
-    for r in releases(s):
+    for r in read.releases:
         for what, f in (("received", r.received), ("sent", r.sent)):
             if small(f):
                 continue
@@ -144,7 +176,7 @@ def series(s: Session) -> dict[str, dict[str, list[tuple[str, int]]]]:
             sums[key] = sums.get(key, 0) + f.bounds().low
             out["exchanges"].setdefault(key, []).append((r.released_at.date().isoformat(), sums[key]))
     by_record: dict[int, list[dict[str, Any]]] = {}
-    for row in evacuations(s):
+    for row in read.evacuations:
         by_record.setdefault(row["record"], []).append(row)
     for rows in by_record.values():
         total = sum(r["figure"].bounds().low for r in rows if not small(r["figure"]))
@@ -153,16 +185,17 @@ def series(s: Session) -> dict[str, dict[str, list[tuple[str, int]]]]:
         key = f"evacuated:{rows[0]['party']}"
         sums[key] = sums.get(key, 0) + total
         out["evacuations"].setdefault(key, []).append((rows[0]["day"], sums[key]))
-    for row in inquiries(s):
+    for row in read.inquiries:
         for what in ("filed", "answered", "closed"):
             out["inquiries"].setdefault(f"{what}:{row['party']}", []).append((row["until"], row[what]))
     return {group: {k: _kept(sorted(v)) for k, v in lines.items()} for group, lines in out.items()}
 
 
-def by_category(s: Session) -> dict[str, dict[str, int]]:
+def by_category(s: Session | _Read) -> dict[str, dict[str, int]]:
     """Persons evacuated by category, each party apart (least values; small rows left out)."""
+    read = s if isinstance(s, _Read) else _read(s)
     out: dict[str, dict[str, int]] = {}
-    for row in evacuations(s):
+    for row in read.evacuations:
         if small(row["figure"]):
             continue
         cats = out.setdefault(row["party"], {})
@@ -193,7 +226,8 @@ def table(s: Session) -> dict[str, Any]:
 
 
 def _table(s: Session) -> dict[str, Any]:
-    rel = releases(s)
+    read = _read(s)
+    rel = read.releases
     rows = [{"exchange": r.exchange, "kind": r.kind, "party": r.party, "released_at": r.released_at.isoformat(),
              "sent": cell(r.sent), "received": cell(r.received), "record": r.record} for r in rel]
     by_exchange: dict[str, dict[str, Release]] = {}
@@ -208,12 +242,12 @@ def _table(s: Session) -> dict[str, Any]:
             agree = sent.bounds().overlaps(got.bounds())
             compared.append({"exchange": xid, "sender": sender, "receiver": receiver, "sent": cell(sent),
                              "received": cell(got), "agree": agree})
-    evac = [{**{k: v for k, v in r.items() if k != "figure"}, "figure": cell(r["figure"])} for r in evacuations(s)]
-    inq = [{**r, **{k: count_cell(r[k]) for k in ("filed", "answered", "closed")}} for r in inquiries(s)]
+    evac = [{**{k: v for k, v in r.items() if k != "figure"}, "figure": cell(r["figure"])} for r in read.evacuations]
+    inq = [{**r, **{k: count_cell(r[k]) for k in ("filed", "answered", "closed")}} for r in read.inquiries]
     over_time = {group: {k: [{"day": d, "value": v} for d, v in pts] for k, pts in lines.items()}
-                 for group, lines in series(s).items()}
+                 for group, lines in series(read).items()}
     return {"releases": rows, "compared": compared, "evacuations": evac, "inquiries": inq,
-            "evacuated_by_category": by_category(s), "over_time": over_time, "suppressed_below": SMALL}
+            "evacuated_by_category": by_category(read), "over_time": over_time, "suppressed_below": SMALL}
 
 
 EVACUATION_HXL = {"day": "#date", "party": "#org+party", "operation": "#activity+code", "category": "#affected+type",
