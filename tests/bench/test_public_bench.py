@@ -25,7 +25,7 @@ def test_public_bench_runs_and_prints_its_figures() -> None:
                          check=False, capture_output=True, text=True, timeout=300, cwd=BENCH.parent)
     assert run.returncode == 0, run.stderr[-3000:]
     figures = dict(pair.split("=", 1) for pair in run.stdout.strip().splitlines()[-1].split())
-    assert figures["errors"] == "0" and int(figures["requests"]) > 4 and figures["statements"] == "9"
+    assert figures["errors"] == "0" and int(figures["requests"]) > 4 and figures["statements"] == "10"
     for name in ("public_p95_ms", "figures_p95_ms", "baseline_p95_ms", "ratio", "release_ms"):
         assert float(figures[name]) > 0, name
     assert _left_behind() <= before

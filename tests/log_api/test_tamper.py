@@ -1,7 +1,7 @@
 """The log against its own operator: the fifteen ways of editing the database that the security review
 tried (docs/threat-model.md), each caught by the server's self-check, by ``parley log verify``, or both.
 
-One deployment (the demo plus 7 notes: 440 entries, so the tree has a full hash tile and a level-8 node) is built
+One deployment (the demo plus 3 notes: 442 entries, so the tree has a full hash tile and a level-8 node) is built
 once; each case edits a copy of its SQLite file. The self-check runs as the server would at start-up.
 ``parley log verify`` runs against a *rogue* server on the copy: the same code with its state file and
 self-check turned off, as an operator who edits the database would run it, so the auditor is shown
@@ -36,8 +36,8 @@ from parley.records.pipeline import Pipeline
 from parley.runtime import Runtime, load_log_key, log_state
 from tests.conftest import ORIGIN, Demo, Deployments, make_settings
 
-EXTRA = 3  # notes after the demo's 437 records: 440 entries, a full leaf tile
-LAST_BATCH = 2  # the last notes are their own batch: a checkpoint at 438 and one at 440
+EXTRA = 3  # notes after the demo's 439 records: 442 entries
+LAST_BATCH = 2  # the last notes are their own batch: a checkpoint at 440 and one at 442
 
 
 def note(signer: Signer, i: int, prefix: str = "note") -> tuple[bytes, dict[str, str]]:
@@ -256,7 +256,7 @@ def t_rollback(c: Copy) -> None:
 
 def t_rollback_append(c: Copy) -> None:
     roll_back(c, c.pristine.size - LAST_BATCH)
-    # The operator appends anyway with a server that ignores its state file: a second history for 440.
+    # The operator appends anyway with a server that ignores its state file: a second history for 442.
     rt = c.rogue()
     signer = c.pristine.demo.signer("ru/negotiator")
     rt.pipeline.submit_many([note(signer, i, "other") for i in range(LAST_BATCH)])
@@ -307,19 +307,19 @@ CASES = [
          (TileMismatch, "the root computed from the hash tiles differs")),
     Case("inner node (level 3)", t_inner_node, "Merkle node at level 3, index 12 differs",
          "the inclusion proof the server serves for this record does not verify", options=(("proofs", 1000),)),
-    Case("checkpoint signature", t_checkpoint_signature, "checkpoint 440: its note is not signed by the log key",
+    Case("checkpoint signature", t_checkpoint_signature, "checkpoint 442: its note is not signed by the log key",
          (AuditError, "checkpoint does not verify")),
-    Case("checkpoint root", t_checkpoint_root, "checkpoint 440: its stored root differs",
-         "checkpoint 440: the listed root differs from the root its note signs"),
+    Case("checkpoint root", t_checkpoint_root, "checkpoint 442: its stored root differs",
+         "checkpoint 442: the listed root differs from the root its note signs"),
     Case("projection row", t_projection, None, f"the server serves person '{SURNAME_OF}' differently from its "
          "signed records: surname"),
     Case("audience column", t_audience, "its audience column differs from its signed text",
          "the server lists this record with another audience than its signed text", member="ru/negotiator"),
     Case("key bytes", t_key_bytes, None, "is listed with other key bytes than the log registered"),
-    Case("rollback", t_rollback, "the database holds a log of 438 entries, but this log already released a "
-         "checkpoint for 440 entries", (ForkDetected, "the log went back from size 440 to 438")),
-    Case("rollback then append", t_rollback_append, "the tree recomputed from the entries at size 440 does not "
-         "have the root this log released there", (ForkDetected, "two different roots for size 440")),
+    Case("rollback", t_rollback, "the database holds a log of 440 entries, but this log already released a "
+         "checkpoint for 442 entries", (ForkDetected, "the log went back from size 442 to 440")),
+    Case("rollback then append", t_rollback_append, "the tree recomputed from the entries at size 442 does not "
+         "have the root this log released there", (ForkDetected, "two different roots for size 442")),
     Case("deleted entry", t_deleted_entry, "entry 100 is missing", (AuditError, "missing nodes of this tile")),
     Case("swapped entries", t_swapped, "Merkle node at level 1, index 28 differs",
          (TileMismatch, "hash tile 0/0 does not hash to its entry in the tile above")),

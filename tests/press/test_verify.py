@@ -18,8 +18,8 @@ app = typer.Typer()
 app.command("verify-statement")(verify_statement)
 app.callback()(lambda: None)
 
-RELEASED = {"ua-statement-azovstal-exit", "ua-statement-defenders-alive", "ua-statement-remains-returned",
-            "ua-statement-pow-exchange"}
+RELEASED = {"ua-statement-corridors-understanding", "ua-statement-azovstal-exit", "ua-statement-defenders-alive",
+            "ua-statement-remains-returned", "ua-statement-pow-exchange"}
 EMBARGOED = "ua-statement-exit-completed"  # until the demo's exit from Azovstal is completed: it never is
 
 
@@ -31,6 +31,7 @@ def test_the_demo_releases_the_seeds_statements_and_keeps_the_embargoed_one(clie
     public = {st["id"]: st for st in client.get("/api/public/statements").json()["statements"]}
     assert set(public) == RELEASED
     assert "понад 200" in public["ua-statement-remains-returned"]["text"]["texts"]["uk"]["body"]
+    assert "temporary ceasefire" in public["ua-statement-corridors-understanding"]["text"]["texts"]["en"]["body"]
     assert public["ua-statement-pow-exchange"]["text"]["embargo"] == {"exchange": "icrc-pow-exchange-demo"}
     # Released when the mediator declared the exchange completed, not when it was approved.
     assert public["ua-statement-pow-exchange"]["released_at"] <= "2022-09-30T08:20:00+00:00"

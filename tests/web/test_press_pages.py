@@ -39,7 +39,7 @@ def test_the_public_reads_the_released_statements_in_three_languages(sqlite_clie
         Reader(c, lang).get("/public/statements/ua-statement-azovstal-exit")
     for lang in ("uk", "ru", "en"):
         page = raw(c, "/public", lang)
-        assert page.count('<li class="card statement') == 4 and EMBARGOED_TITLE not in page
+        assert page.count('<li class="card statement') == 5 and EMBARGOED_TITLE not in page
         one = raw(c, "/public/statements/ua-statement-azovstal-exit", lang)
         assert "parley log verify-statement ua-statement-azovstal-exit.json --log-key" in one
         assert sqlite_runtime.log_signer.vkey() in one

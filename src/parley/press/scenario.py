@@ -1,6 +1,7 @@
 """The press desk's part of the demo: what Ukraine's press officers release of seed 004, each statement drafted by
 one member and approved by a second.
 
+- The understanding on humanitarian corridors and a temporary ceasefire read out after the second round (seed 003).
 - The exit of the Azovstal defenders (seeds 000 and 004): more than 250 servicemen through the humanitarian
   corridor on the night of 17 May, 53 seriously wounded to a medical facility in Novoazovsk, 211 to Olenivka.
 - The defenders are alive, and a press centre for prisoners' families has been set up at the intelligence
@@ -34,6 +35,21 @@ def at(text: str) -> datetime:
 
 STATEMENTS: list[tuple[str, str, str, dict[str, Any], str]] = [
     # (id, drafted by, approved by, draft payload without id and version, when)
+    ("ua-statement-corridors-understanding", "ua/press", "ua/negotiator", {
+        "texts": {
+            "uk": {"title": "Порозуміння щодо гуманітарних коридорів",
+                   "body": "Сторони досягли порозуміння щодо спільного забезпечення гуманітарних коридорів для "
+                           "евакуації цивільного населення, а також для доставки ліків і продуктів харчування. На "
+                           "час гуманітарної операції в районах евакуації можливе тимчасове припинення вогню."},
+            "ru": {"title": "Понимание о гуманитарных коридорах",
+                   "body": "Стороны достигли понимания о совместном обеспечении гуманитарных коридоров для эвакуации "
+                           "мирного населения, а также для доставки лекарств и продуктов питания. На время "
+                           "гуманитарной операции в районах эвакуации возможно временное прекращение огня."},
+            "en": {"title": "An understanding on humanitarian corridors",
+                   "body": "The parties reached an understanding on the joint provision of humanitarian corridors "
+                           "for the evacuation of civilians and the delivery of medicines and food. In the areas of "
+                           "evacuation a temporary ceasefire is possible for the duration of the humanitarian "
+                           "operation."}}}, "2022-03-03T20:00:00"),
     ("ua-statement-azovstal-exit", "ua/press", "ua/negotiator", {
         "texts": {
             "uk": {"title": "Вихід захисників Азовсталі",
