@@ -49,11 +49,12 @@ def _draw(name: str, fmt: str, data: dict[str, Any], labels: dict[str, str]) -> 
         ax.set_title(labels["title"], loc="left", fontsize=11)
         if not drawn:
             ax.set_axis_off()
-            ax.text(0.5, 0.5, labels["empty"], ha="center", va="center", transform=ax.transAxes, color="#555")
+            ax.text(0.5, 0.5, labels["empty"], ha="center", va="center", transform=ax.transAxes, color="#555",
+                    wrap=True)
         fig.tight_layout()
         out = io.BytesIO()
         meta = {"Date": None} if fmt == "svg" else {}
-        fig.savefig(out, format=fmt, metadata=meta)
+        fig.savefig(out, format=fmt, metadata=meta, bbox_inches="tight", pad_inches=0.15)
         return out.getvalue()
     finally:
         plt.close(fig)
@@ -82,8 +83,13 @@ def _lines(ax: Any, lines: dict[str, list[dict[str, Any]]], labels: dict[str, st
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        _legend(ax)
     return drawn
+
+
+def _legend(ax: Any) -> None:
+    """Under the chart, never over what it shows."""
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=8, frameon=False)
 
 
 def _bars(ax: Any, by_party: dict[str, dict[str, int]], labels: dict[str, str]) -> bool:
@@ -99,5 +105,5 @@ def _bars(ax: Any, by_party: dict[str, dict[str, int]], labels: dict[str, str]) 
     ax.set_xticks([j + width * (len(parties) - 1) / 2 for j in range(len(categories))],
                   [labels.get("category:" + c, c) for c in categories])
     ax.set_ylabel(labels["axis"])
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    _legend(ax)
     return True

@@ -120,7 +120,8 @@ def public_chart(request: Request, s: Db, chart_file: str) -> Response:
     newest = s.scalar(select(LogEntry.record_hash).where(LogEntry.idx == size)) if size is not None else None
     title, axis = CHART_WORDS[name]
     labels = {"title": i18n.gettext(lang, title), "axis": i18n.gettext(lang, axis),
-              "empty": i18n.gettext(lang, i18n.N_("No party has released figures yet.")),
+              "empty": i18n.gettext(lang, i18n.N_("Nothing to draw: no party released these figures, or each could "
+                                                 "point at fewer than 5 people.")),
               **{k: i18n.gettext(lang, v) for k, v in SERIES_WORDS.items()},
               **{f"party:{slug}": n for slug, n in _short_names(s, lang).items()}}
     data = figures.table(s)
