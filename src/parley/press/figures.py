@@ -203,29 +203,10 @@ def by_category(s: Session | _Read) -> dict[str, dict[str, int]]:
     return {p: {c: n for c, n in cats.items() if n >= SMALL} for p, cats in out.items()}
 
 
-_TABLES: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-
 def table(s: Session) -> dict[str, Any]:
     """The figures as the public side serves them: each release, each exchange both sides released compared, the
-    evacuations and inquiries parties released, and the same over time. Computed once per state of the log (they
-    come from its records alone) and kept; the caller does not change what it is given."""
-    from sqlalchemy import func
-
-    from parley.log.models import LogEntry
-
-    size = s.scalar(select(func.max(LogEntry.idx)))
-    newest = s.scalar(select(LogEntry.record_hash).where(LogEntry.idx == size)) if size is not None else None
-    key = (str(s.get_bind().url), size, newest)  # type: ignore[union-attr]
-    known = _TABLES.get(key)
-    if known is None:
-        known = _TABLES[key] = _table(s)
-        while len(_TABLES) > 16:
-            _TABLES.pop(next(iter(_TABLES)))
-    return known
-
-
-def _table(s: Session) -> dict[str, Any]:
+    evacuations and inquiries parties released, and the same over time. The release records are read
+    incrementally (``_read``); the public routes keep the result per state of the log (``press.service.kept``)."""
     read = _read(s)
     rel = read.releases
     rows = [{"exchange": r.exchange, "kind": r.kind, "party": r.party, "released_at": r.released_at.isoformat(),

@@ -17,6 +17,7 @@ from parley.parties.principal import Principal
 from parley.parties.sessions import address_key, client_address
 from parley.people import kinds as k
 from parley.people import service as svc
+from parley.people.models import Inquiry
 from parley.submit import submit_as
 from parley.web.i18n import N_
 from parley.web import i18n
@@ -104,38 +105,15 @@ async def family_page(request: Request, s: Db) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     reference = str(form.get("reference", ""))[:80].strip()
     secret = str(form.get("secret", ""))[:100]
-    address = address_key(client_address(request))
-    family_attempts = svc.public_limits(request.app.state).family
-    if family_attempts.blocked(address):
-        return _family(request, 429, values={"reference": reference}, errors={
-            "secret": N_("Too many wrong attempts from your address. Wait a quarter of an hour and try again.")})
-    try:
-        view = await run_in_threadpool(svc.family_view, s, reference, secret)
-    except HashBusy as exc:
-        response = _family(request, 503, values={"reference": reference}, errors={
-            "secret": N_("The server is busy. Try again in a moment.")})
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    if view is None:
-        family_attempts.count(address)
-        return _family(request, 400, values={"reference": reference},
-                       errors={"secret": N_("No inquiry has this reference and secret.")})
-    return _family(request, view=view, secret=secret)
+    i = await _checked(request, s, reference, secret)
+    if not isinstance(i, Inquiry):
+        return i
+    return _family(request, view=await run_in_threadpool(svc.family_view_of, s, i), secret=secret)
 
 
-# The refusals of an addition that belong beside one field of the form.
-ADDITION_REFUSALS = {"inquiry.notify_needs_email": "contact_email", "inquiry.dna_reference": "dna_reference"}
-
-
-@router.post("/family/add", response_class=HTMLResponse)
-async def family_add(request: Request, s: Db) -> Response:
-    """The family adds to its inquiry from its page (its reference and secret come again with the form)."""
-    form = await request.form(max_fields=20)
-    check_csrf(request, str(form.get("csrf", "")))
-    reference = str(form.get("reference", ""))[:80].strip()
-    secret = str(form.get("secret", ""))[:100]
-    values: dict[str, Any] = {f: str(form.get(f, ""))[:4000].strip() for f in k.ADDITION_FIELDS if f != "notify"}
-    values["notify"] = form.get("notify") in ("1", "on", "true")
+async def _checked(request: Request, s: Session, reference: str, secret: str) -> Inquiry | HTMLResponse:
+    """The inquiry of this reference and secret, or the page that says why not: too many wrong attempts from
+    this address, the hashing gate saturated, or no such inquiry (a wrong attempt counted)."""
     address = address_key(client_address(request))
     family_attempts = svc.public_limits(request.app.state).family
     if family_attempts.blocked(address):
@@ -152,6 +130,25 @@ async def family_add(request: Request, s: Db) -> Response:
         family_attempts.count(address)
         return _family(request, 400, values={"reference": reference},
                        errors={"secret": N_("No inquiry has this reference and secret.")})
+    return i
+
+
+# The refusals of an addition that belong beside one field of the form.
+ADDITION_REFUSALS = {"inquiry.notify_needs_email": "contact_email", "inquiry.dna_reference": "dna_reference"}
+
+
+@router.post("/family/add", response_class=HTMLResponse)
+async def family_add(request: Request, s: Db) -> Response:
+    """The family adds to its inquiry from its page (its reference and secret come again with the form)."""
+    form = await request.form(max_fields=20)
+    check_csrf(request, str(form.get("csrf", "")))
+    reference = str(form.get("reference", ""))[:80].strip()
+    secret = str(form.get("secret", ""))[:100]
+    values: dict[str, Any] = {f: str(form.get(f, ""))[:4000].strip() for f in k.ADDITION_FIELDS if f != "notify"}
+    values["notify"] = form.get("notify") in ("1", "on", "true")
+    i = await _checked(request, s, reference, secret)
+    if not isinstance(i, Inquiry):
+        return i
     rt = request.app.state.runtime
 
     def submit(who: Principal, kind: str, audience: list[str], payload: dict[str, Any], local: dict[str, Any]) -> Any:

@@ -3,35 +3,25 @@
 reader's language. Nothing is fetched: Matplotlib and its DejaVu fonts (which cover Cyrillic) are installed with
 Parley. A chart draws only what the tables show: a value that could point at fewer than 5 people is left out.
 
-Charts are drawn once per state of the log, chart, format and language, and kept (``_KEPT``)."""
+The public route keeps each chart per state of the log, format and language (``press.service.kept``)."""
 
 from __future__ import annotations
 
 import io
 import threading
-from collections import OrderedDict
 from datetime import date, timedelta
 from typing import Any
 
 CHARTS = ("exchanges", "evacuations", "inquiries")
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
-_KEPT: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 _LOCK = threading.Lock()  # Matplotlib's state is global: one chart at a time
 COLOURS = ("#1f5fa8", "#b3261e", "#1d7a46", "#a3540b", "#6a3fa0", "#4d4d4d")
 
 
-def render(name: str, fmt: str, data: dict[str, Any], labels: dict[str, str], key: tuple[Any, ...]) -> bytes:
+def render(name: str, fmt: str, data: dict[str, Any], labels: dict[str, str]) -> bytes:
     """Chart ``name`` as ``fmt`` (svg or png) from ``data`` (``figures.table``), its words from ``labels``."""
-    full = (name, fmt, *key)
     with _LOCK:
-        known = _KEPT.get(full)
-        if known is not None:
-            return known
-        body = _draw(name, fmt, data, labels)
-        _KEPT[full] = body
-        while len(_KEPT) > 64:
-            _KEPT.popitem(last=False)
-        return body
+        return _draw(name, fmt, data, labels)
 
 
 def _draw(name: str, fmt: str, data: dict[str, Any], labels: dict[str, str]) -> bytes:

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from parley.errors import NotFound
 from parley.parties.models import Party
@@ -110,14 +110,16 @@ SERIES_WORDS = {"received": i18n.N_("received"), "sent": i18n.N_("handed over"),
 def public_chart(request: Request, s: Db, chart_file: str) -> Response:
     """A chart of the public figures as SVG or PNG (``exchanges.svg``), in the reader's language (for the page and
     for press kits)."""
-    from parley.log.models import LogEntry
-
     name, _, fmt = chart_file.partition(".")
     if name not in charts.CHARTS or fmt not in charts.FORMATS:
         return not_found(request, None, i18n.N_("There is no such page."))
     lang = lang_of(request)
-    size = s.scalar(select(func.max(LogEntry.idx)))
-    newest = s.scalar(select(LogEntry.record_hash).where(LogEntry.idx == size)) if size is not None else None
+    body = svc.kept(s, ("chart", name, fmt, lang), lambda: _chart(s, name, fmt, lang))
+    return Response(body, media_type=charts.FORMATS[fmt], headers={
+        "Cache-Control": "no-cache", "Content-Disposition": f'inline; filename="parley-{name}-{lang}.{fmt}"'})
+
+
+def _chart(s: Any, name: str, fmt: str, lang: str) -> bytes:
     title, axis = CHART_WORDS[name]
     labels = {"title": i18n.gettext(lang, title), "axis": i18n.gettext(lang, axis),
               "empty": i18n.gettext(lang, i18n.N_("Nothing to draw: no party released these figures, or each could "
@@ -127,9 +129,7 @@ def public_chart(request: Request, s: Db, chart_file: str) -> Response:
     data = figures.table(s)
     labels.update({f"category:{c}": i18n.gettext(lang, _category(c))
                    for cats in data["evacuated_by_category"].values() for c in cats})
-    body = charts.render(name, fmt, data, labels, (id(request.app.state.runtime), size, newest, lang))
-    return Response(body, media_type=charts.FORMATS[fmt], headers={
-        "Cache-Control": "no-cache", "Content-Disposition": f'inline; filename="parley-{name}-{lang}.{fmt}"'})
+    return charts.render(name, fmt, data, labels)
 
 
 def _short_names(s: Any, lang: str) -> dict[str, str]:
