@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -413,6 +414,23 @@ def test_cli_exit_codes(cli, tmp_path):
     pol = tmp_path / "policy"
     pol.write_text("this is not a policy\n")
     assert cli(a, tmp_path / "s2", "--policy", str(pol)).exit_code == 3
+
+
+def test_cli_runs_no_thread_that_would_keep_the_audit_from_forking(cli, tmp_path, monkeypatch):
+    """A long log's records are checked in forked processes only where no other thread runs
+    (``auditor._can_fork``): the command's progress display must not start one."""
+    seen: list[list[str]] = []
+
+    def can_fork() -> bool:
+        seen.append([type(t).__name__ for t in threading.enumerate()])
+        return False  # the fake server lives in this process: check on threads
+
+    monkeypatch.setattr(auditor_mod, "PROCESS_MIN", 1)
+    monkeypatch.setattr(auditor_mod, "_can_fork", can_fork)
+    a, _ = _two_histories(20, 40)
+    ok = cli(a, tmp_path / "s")
+    assert ok.exit_code == 0, ok.output
+    assert seen and not any("_RefreshThread" in names for names in seen), seen
 
 
 def test_membership_records_authored_outside_the_party(tmp_path):

@@ -40,6 +40,24 @@ def test_audience_is_enforced_per_role(client, demo):
         assert client.get(f"/api/log/records/{idx}", headers=h).status_code == (200 if sees else 404), member
 
 
+def test_the_listing_in_ranges(client, demo):
+    """``end`` bounds the listing (an auditor reading ranges in parallel): ``next`` is null once the range is
+    listed, ``size`` is still the log's, and a reader sees only what it may read within the range."""
+    h = demo.headers("ru/negotiator")
+    whole = client.get("/api/log/records?limit=5000", headers=h).json()
+    size = whole["size"]
+    readable = [r["index"] for r in whole["records"]]
+    page = client.get("/api/log/records?start=100&end=300&limit=5000", headers=h).json()
+    assert [r["index"] for r in page["records"]] == [i for i in readable if 100 <= i < 300]
+    assert page["next"] is None and page["size"] == size
+    first = client.get("/api/log/records?start=100&end=300&limit=10", headers=h).json()
+    assert [r["index"] for r in first["records"]] == [i for i in readable if 100 <= i < 300][:10]
+    assert first["next"] == first["records"][-1]["index"] + 1
+    beyond = client.get(f"/api/log/records?start=100&end={size + 1000}&limit=5000", headers=h).json()
+    assert [r["index"] for r in beyond["records"]] == [i for i in readable if i >= 100] and beyond["next"] is None
+    assert client.get("/api/log/records?start=10&end=0", headers=h).status_code == 422
+
+
 def test_entry_bundles_only_for_readers_of_everything(client, demo):
     size = int(client.get("/log/checkpoint", headers=demo.headers("ua/negotiator")).text.split("\n")[1])
     # The last tile, partial: the demo's records beyond the full tiles.

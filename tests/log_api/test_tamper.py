@@ -12,11 +12,18 @@ log, as a party's auditor does.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import and_, delete, select, update
@@ -24,6 +31,7 @@ from sqlalchemy import and_, delete, select, update
 from parley.app import create_app
 from parley.assembly import kinds, open_runtime
 from parley.db import make_engine, session_factory
+from parley.log import auditor
 from parley.log.models import LogCheckpoint, LogCosignature, LogEntry, LogHead, LogNode
 from parley.log.note import Signer, Verifier
 from parley.log.selfcheck import check_log
@@ -51,6 +59,7 @@ class Pristine:
     demo: Demo
     size: int
     auditor_states: dict[str, Path]
+    checked: dict[str, int]  # records each auditor checked
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +71,16 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, deployments: Deployments)
     rt.pipeline.submit_many([note(signer, i, "late") for i in range(LAST_BATCH)])
     with rt.sessions() as s:
         size = s.get(LogHead, 1).size
-    states = {}
+    states, checked = {}, {}
     with TestClient(create_app(rt.settings, rt)) as client:
         for member in ("icrc/auditor", "ru/negotiator", "ua/registrar"):
             states[member] = base / "auditors" / member.replace("/", "-")
             report = Auditor("", rt.log_signer.vkey(), states[member], demo.token(member), client=client,
                              proofs=0, details=0, kinds=rt.kinds).run()
             assert report.ok, (member, report.failures, report.problems)
+            checked[member] = report.records_checked
     rt.close()
-    return Pristine(base, demo, size, states)
+    return Pristine(base, demo, size, states, checked)
 
 
 @dataclass
@@ -99,7 +109,7 @@ class Copy:
 
     def verify(self, member: str = "icrc/auditor", **options: Any):  # type: ignore[no-untyped-def]
         rt = self.rogue()
-        state = self.dir / "auditor-state"
+        state = Path(tempfile.mkdtemp(dir=self.dir)) / "auditor-state"
         shutil.copytree(self.pristine.auditor_states[member], state)
         options = {"proofs": 0, "details": 0, **options}
         try:
@@ -108,6 +118,79 @@ class Copy:
                                kinds=rt.kinds, **options).run()
         finally:
             rt.pipeline.close()
+
+    @contextmanager
+    def served(self) -> Iterator[str]:
+        """The rogue server in a process of its own, over HTTP: its URL."""
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-c", ROGUE, str(self.dir), str(port)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{url}/log/key", timeout=1).status_code in (200, 401):
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert server.poll() is None, server.stderr.read().decode()[-2000:] if server.stderr else ""
+                assert time.monotonic() < deadline, "the rogue server did not start"
+                time.sleep(0.1)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(10)
+
+    def verify_over_http(self, url: str, member: str = "icrc/auditor", *, processes: bool,
+                         **options: Any):  # type: ignore[no-untyped-def]
+        """``verify`` against the rogue server at ``url``. ``processes``: as a long log is checked, in other
+        processes that read ranges of the listing themselves (``auditor._check_in_processes``), made to cut the
+        copy's few entries into several ranges; else on threads."""
+        state = Path(tempfile.mkdtemp(dir=self.dir)) / "auditor-state"
+        shutil.copytree(self.pristine.auditor_states[member], state)
+        used = []
+        with pytest.MonkeyPatch.context() as mp:
+            if processes:
+                mp.setattr(auditor, "PROCESS_MIN", 1)
+                mp.setattr(auditor, "FIRST_PAGE", auditor.TILE_WIDTH)
+                mp.setattr(auditor, "RANGE", 100)  # ranges across leaf tiles: records checked one by one
+                assert auditor._can_fork(), "this test process runs other threads: it may not fork"
+            checked = auditor.Auditor._check_in_processes
+
+            def spy(*a: Any, **k: Any) -> None:
+                used.append(1)
+                checked(*a, **k)
+
+            mp.setattr(auditor.Auditor, "_check_in_processes", spy)
+            report = Auditor(url, load_log_key(self.settings).vkey(), state, self.pristine.demo.token(member),
+                             kinds=kinds(), **{"proofs": 0, "details": 0, **options}).run()
+        assert bool(used) == processes
+        return report
+
+
+# The rogue server of ``Copy.rogue`` as a process of its own, on the copy in argv[1], at the port in argv[2].
+ROGUE = """
+import sys
+from pathlib import Path
+import uvicorn
+from parley.app import create_app
+from parley.db import make_engine
+from tests.conftest import make_settings
+from tests.log_api.test_tamper import Copy
+d = Path(sys.argv[1])
+url = f"sqlite:///{d / 'parley.db'}"
+settings = make_settings(url, d)
+rt = Copy(d, url, settings, make_engine(url), None).rogue()
+uvicorn.run(create_app(settings, rt), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @pytest.fixture
@@ -364,6 +447,38 @@ def test_tampering_is_detected(copy, case):
             assert not audit.ok and any(case.verify in why for why in found), found
         detected.append("verify")
     assert detected, f"{case.name}: detected by neither"
+
+
+IN_PROCESSES = [c for c in CASES if c.name in ("payload", "signature", "audience column")]
+
+
+def test_the_pristine_copy_passes_in_processes(copy):
+    """The whole default audit (projections and proofs) with the records checked in other processes, by the
+    mediator's auditor and by a party's, who reads fewer records."""
+    with copy.served() as url:
+        audit = copy.verify_over_http(url, processes=True, proofs=64, details=20)
+        party = copy.verify_over_http(url, "ru/negotiator", processes=True)
+    assert audit.ok, (audit.failures, audit.problems)
+    assert audit.records_checked == copy.pristine.checked["icrc/auditor"] and audit.proofs_checked == 64
+    assert audit.projections_compared["person"] > 50
+    assert party.ok, (party.failures, party.problems)
+    assert party.records_checked == copy.pristine.checked["ru/negotiator"] < audit.records_checked
+
+
+@pytest.mark.parametrize("case", IN_PROCESSES, ids=[c.name for c in IN_PROCESSES])
+def test_tampering_is_detected_in_processes(copy, case):
+    """The same findings, about the same records, whether the records are checked on threads or in processes;
+    a failing record is saved as served."""
+    case.edit(copy)
+    with copy.served() as url:
+        threads = copy.verify_over_http(url, case.member, processes=False)
+        processes = copy.verify_over_http(url, case.member, processes=True)
+    found = [why for _, why in processes.failures]
+    assert not processes.ok and any(case.verify in why for why in found), found
+    assert processes.failures == threads.failures and processes.problems == threads.problems
+    assert processes.records_checked == threads.records_checked
+    assert processes.served.keys() == threads.served.keys()
+    assert all(processes.served[k] == threads.served[k] for k in processes.served if k.startswith("records/"))
 
 
 def test_sixteen_cases():

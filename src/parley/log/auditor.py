@@ -36,17 +36,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import random
+import sys
+from itertools import repeat
 
 import httpx
 import pydantic_core
@@ -86,6 +91,14 @@ LISTED_FIELDS = ("kind", "author", "party", "time", "audience")
 # many chunks ahead of the records settled in log order (``Auditor._check_records``).
 CHECK_THREADS = 2
 CHUNKS_AHEAD = 8
+# A log of at least PROCESS_MIN records not yet verified is checked in CHECK_PROCESSES other processes instead,
+# each fetching and checking ranges of RANGE records (whole leaf tiles), RANGES_AHEAD ranges in flight: parsing
+# and hashing then run on every core too, not only the signatures. Only where this process can fork safely
+# (Linux, no other thread running) and the audit made its own HTTP client.
+CHECK_PROCESSES = 2
+PROCESS_MIN = 8192
+RANGE = 4 * TILE_WIDTH
+RANGES_AHEAD = 2 * CHECK_PROCESSES + 1
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,12 @@ class AuditReport:
         return not self.failures and not self.problems
 
 
+def _can_fork() -> bool:
+    """May this process fork checking processes? Only with no other thread running: a child would inherit a
+    lock another thread held, never to be released."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _safe(origin: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in origin)
 
@@ -237,24 +256,220 @@ def _by_tile(records: list[Any]) -> list[list[Any]]:
 
 
 class _Prepared:
-    """What one listed record shows on its own (``Auditor._prepare``), for ``Auditor._settle``."""
+    """What one listed record shows on its own (``_prepare``), for ``Auditor._settle``. Prepared in another
+    process, it carries what settling needs of the record, and the record itself (``rec``) is read from the
+    page it came in only if settling needs more (``_Page``)."""
 
-    __slots__ = ("author", "fields", "idx", "key_id", "kind", "payload_ok", "problem", "rec", "sig", "signature_ok",
-                 "text", "verified_with")
+    __slots__ = ("_rec", "audience", "author", "destroyed", "idx", "key_id", "kind", "page", "party", "payload_ok",
+                 "pos", "problem", "sig", "signature_ok", "text", "verified_with")
 
-    def __init__(self, rec: Any) -> None:
-        self.rec = rec
+    def __init__(self, rec: Any, pos: int = 0) -> None:
+        self._rec = rec
+        self.page: _Page | None = None
+        self.pos = pos  # its place in its page's listing
         self.idx: Any = None
         self.problem: str | None = None
-        self.fields: dict[str, str] = {}
         self.kind: str | None = None
         self.author = ""
+        self.party: str | None = None
+        self.audience = ""
         self.key_id = b""
         self.sig: bytes | None = None  # the author's signature, None if the note has none
-        self.text = b""
+        self.text = b""  # the signed text (kept only while the signature is still to be verified)
         self.payload_ok = False
-        self.verified_with: Verifier | None = None  # the key the signature was verified with, if any
+        self.verified_with: bytes | None = None  # the public key the signature was verified with, if any
         self.signature_ok = False
+        self.destroyed: Any = None  # what the listing says of a destroyed payload
+
+    @property
+    def rec(self) -> Any:
+        if self._rec is None and self.page is not None:
+            self._rec = self.page.records()[self.pos]
+        return self._rec
+
+    def detach(self, page: _Page) -> None:
+        """Ready to be sent back from a checking process: the record stays in its page's bytes, and a valid
+        signature and its text are not sent (``signed``)."""
+        self._rec, self.page = None, page
+        if self.signature_ok:
+            self.text, self.sig = b"", b""
+        # One object for each repeated value, which pickling then sends once.
+        intern = sys.intern
+        self.kind = intern(self.kind) if self.kind is not None else None
+        self.author, self.audience = intern(self.author), intern(self.audience)
+        self.party = intern(self.party) if self.party is not None else None
+
+    def signed(self) -> tuple[bytes, bytes]:
+        """The signed text and the author's signature, from the note again if they were not kept."""
+        if self.text and self.sig:
+            return self.text, self.sig
+        _, sigs, signed = parse_signed(self.rec["note"].encode())
+        return signed, next(s.sig for s in sigs if s.name == self.author)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.page, self.pos, self.idx, self.problem, self.kind, self.author, self.party, self.audience,
+                self.key_id, self.sig, self.text, self.payload_ok, self.verified_with, self.signature_ok,
+                self.destroyed)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self._rec = None
+        (self.page, self.pos, self.idx, self.problem, self.kind, self.author, self.party, self.audience, self.key_id,
+         self.sig, self.text, self.payload_ok, self.verified_with, self.signature_ok, self.destroyed) = state
+
+
+class _Page:
+    """A page of the listing as the server sent it (bytes), parsed again only when a record of it is needed."""
+
+    __slots__ = ("body", "parsed")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.parsed: list[Any] | None = None
+
+    def __getstate__(self) -> bytes:
+        return self.body
+
+    def __setstate__(self, body: bytes) -> None:
+        self.body, self.parsed = body, None
+
+    def records(self) -> list[Any]:
+        if self.parsed is None:
+            self.parsed = pydantic_core.from_json(self.body, cache_strings="keys")["records"]
+        return self.parsed
+
+
+def _prepare(records: list[Any], size: int, origin: str, keys: dict[tuple[str, bytes], list[Any]],
+             offset: int = 0) -> tuple[list[_Prepared], list[bytes | None], bytes | None]:
+    """What each record of one leaf tile's chunk shows on its own: its leaf hash, its signed text, the listing's
+    fields, its payload hash, and its author's signature by the key ``keys`` name for it (Ed25519 in
+    ``cryptography`` lets go of the GIL while it runs). Returns the prepared records, their leaf hashes (None
+    for a note that is not text) and, if they are the whole of a full leaf tile in order, the hash of that
+    tile's subtree, which ``Auditor._bind`` compares with its entry in the tile above. ``offset``: where the
+    chunk starts in its page."""
+    out = []
+    leaves: list[bytes | None] = []
+    verify: list[tuple[_Prepared, Verifier, bytes, bytes]] = []
+    for pos, rec in enumerate(records):
+        p = _Prepared(rec, offset + pos)
+        out.append(p)
+        try:
+            idx = p.idx = rec["index"]
+            note = rec["note"].encode()
+            leaves.append(merkle.leaf_hash(note))
+            if type(idx) is not int or idx >= size:
+                continue
+            p.destroyed = rec.get("destroyed")
+            try:
+                text, sigs, signed = parse_signed(note)
+            except NoteError as exc:
+                p.problem = f"malformed note: {exc}"
+                continue
+            lines = text.split("\n")
+            try:  # every line of a record's text is "name value"
+                fields = dict(map(str.split, lines[1:-1], repeat(" "), repeat(1)))
+            except ValueError:
+                fields = dict(line.split(" ", 1) for line in lines[1:-1] if " " in line)
+            p.party, p.audience = fields.get("party"), fields.get("audience", "")
+            if lines[0] != "parley.record/v1" or fields.get("origin") != origin:
+                p.problem = "not a record of this log"
+                continue
+            p.kind = fields.get("kind")
+            # The listing repeats the signed text's fields: the server's copies must be the signed ones.
+            listed = [f for f in LISTED_FIELDS if f in rec and rec[f] != fields.get(f)]
+            if "record_hash" in rec and rec["record_hash"] != hashlib.sha256(note).hexdigest():
+                listed.append("record hash")
+            if listed:
+                p.problem = f"the server lists this record with another {', '.join(listed)} than its signed text"
+                continue
+            author = p.author = fields.get("author", "")
+            sig = next((s for s in sigs if s.name == author), None)
+            if sig is not None:
+                p.key_id, p.sig, p.text = sig.key_id, sig.sig, signed
+            if p.destroyed is None:  # a destroyed payload's claim is settled in log order
+                if "payload_canonical" in rec:
+                    digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
+                else:
+                    digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
+                p.payload_ok = fields.get("payload") == f"sha256:{digest}"
+            found = keys.get((author, p.key_id)) if sig is not None else None
+            if found is not None and sig is not None:
+                p.verified_with = found[0].public_key
+                verify.append((p, found[0], signed, sig.sig))
+        except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
+            p.problem = f"malformed record in the listing: {exc!r}"
+            if len(leaves) <= pos:
+                leaves.append(None)
+    # The signatures last, one after another: each lets go of the GIL while it runs.
+    for p, v, msg, signature in verify:
+        p.signature_ok = v.verify(msg, signature)
+    root = None
+    first = out[0].idx if out else None
+    if (len(out) == TILE_WIDTH and type(first) is int and not first % TILE_WIDTH and first + TILE_WIDTH <= size
+            and all(p.idx == first + k for k, p in enumerate(out)) and None not in leaves):
+        root = merkle.mth(leaves)  # type: ignore[arg-type]  # no None among them
+    return out, leaves, root
+
+
+# A checking process's HTTP clients and the verifiers it made, by what they were made from.
+_clients: dict[tuple[str, str | None], httpx.Client] = {}
+_verifiers: dict[tuple[str, int, bytes], Verifier] = {}
+
+
+@dataclass
+class _Range:
+    """What a checking process found in a range of the listing (``_check_range``)."""
+
+    chunks: list[tuple[list[_Prepared], list[bytes | None], bytes | None]]
+    listed_sizes: list[Any]  # the log size each page of the range said
+    error: str | None = None  # why the range could not be read
+
+
+def _check_range(url: str, token: str | None, start: int, end: int, size: int, origin: str,
+                 keys: dict[tuple[str, bytes], tuple[str, int, bytes, bool]]) -> _Range:
+    """Run in a checking process: the records listed in [start, end), read page by page and prepared by leaf
+    tile (``_prepare``) with the keys settled so far."""
+    client = _clients.get((url, token))
+    if client is None:
+        client = _clients[(url, token)] = httpx.Client(base_url=url, timeout=60)
+        if token:
+            client.headers["Authorization"] = f"Bearer {token}"
+    known: dict[tuple[str, bytes], list[Any]] = {}
+    for k, (name, alg, public, revoked) in keys.items():
+        v = _verifiers.get((name, alg, public))
+        if v is None:
+            v = _verifiers[(name, alg, public)] = Verifier(name, alg, public)
+        known[k] = [v, revoked]
+    out = _Range([], [])
+    pos: int | None = start
+    while pos is not None and pos < end:
+        path = f"/api/log/records?start={pos}&end={end}&limit={end - pos}&payload=canonical"
+        try:
+            r = client.get(path)
+        except httpx.HTTPError as exc:
+            out.error = f"GET {path}: {exc}"
+            return out
+        if r.status_code != 200:
+            out.error = f"GET {path}: {r.status_code} {r.text[:200]}"
+            return out
+        page = _Page(r.content)
+        try:
+            listing = pydantic_core.from_json(page.body, cache_strings="keys")
+            records, nxt = listing["records"], listing["next"]
+            if not isinstance(records, list) or not (nxt is None or (isinstance(nxt, int) and nxt > pos)):
+                raise TypeError("records must be a list and next must move forward")
+        except (ValueError, KeyError, TypeError) as exc:
+            out.error = f"malformed record listing at {pos}: {exc}"
+            return out
+        out.listed_sizes.append(listing.get("size"))
+        offset = 0
+        for chunk in _by_tile(records):
+            prepared, leaves, root = _prepare(chunk, size, origin, known, offset)
+            offset += len(chunk)
+            for p in prepared:
+                p.detach(page)
+            out.chunks.append((prepared, leaves, root))
+        pos = nxt
+    return out
 
 
 @dataclass
@@ -297,6 +512,9 @@ class Auditor:
         self.policy = policy
         self.progress = progress
         self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=60)
+        # Checking processes make clients of their own, like this one (``_check_in_processes``).
+        self._url: str | None = url.rstrip("/") if client is None else None
+        self._token = token
         if token:
             self.client.headers["Authorization"] = f"Bearer {token}"
 
@@ -695,40 +913,29 @@ class Auditor:
 
     def _check_records(self, cp: Checkpoint, tiles: TileNodeSource, report: AuditReport, me: Any,
                        shadow: Any) -> list[int]:
-        """Every record the server lists, in two steps. On ``CHECK_THREADS`` threads, chunk by chunk, what
-        each record shows on its own: its leaf, its signed text, the listing's fields, the read policy, its
-        payload hash, and its author's signature by the key the author held when the chunk started (Ed25519
-        in ``cryptography`` releases the GIL, and each thread lets go of it at every signature, so both
-        cores verify). Then here, in log order: standing (is the author an active member, the key theirs
-        and not revoked at this index, and what the record changes), with the signature verified again
-        only if the key is not the one the thread used."""
+        """Every record the server lists, in two steps. First what each record shows on its own (``_prepare``),
+        chunk by chunk (the records of one leaf tile), with the keys settled so far: on ``CHECK_THREADS``
+        threads, which share the pages read here (each lets go of the GIL at every signature, so both cores
+        verify), or for a long log in ``CHECK_PROCESSES`` processes that read ranges of the listing
+        themselves (``_check_range``), so parsing and hashing run on every core too. Then here, in log order:
+        each record's leaf against the tiles (``_bind``), the read policy, and standing (is the author an
+        active member, the key theirs and not revoked at this index, and what the record changes), with the
+        signature verified again only if the key is not the one it was verified with."""
         standing = _Standing()
         readable: list[int] = []
         self._destructions = Destructions()
         settle = _Settle(cp.size)
-        # Pages and leaf tiles are fetched in the background while records are checked.
         bound: set[int] = set()  # leaf tiles whose every record was read and hashes to the tile above
-        with ThreadPoolExecutor(2) as fetching, ThreadPoolExecutor(CHECK_THREADS) as checking:
-            tiles_checked = fetching.submit(self._check_tiles, tiles, cp.size, range(TILE_HEIGHT, 64, TILE_HEIGHT))
-            ahead: Future[Any] | None = fetching.submit(self._page, 0, FIRST_PAGE, cp.size) if cp.size else None
-            chunks: deque[tuple[int, Future[list[_Prepared]]]] = deque()
-            page = 0
-            while ahead is not None:
-                records, nxt = ahead.result()
-                ahead = fetching.submit(self._page, nxt, PAGE, cp.size) if nxt is not None and nxt < cp.size \
-                    else None
-                page += 1
-                for chunk in _by_tile(records):
-                    chunks.append((page, checking.submit(self._prepare, chunk, cp.size, tiles, standing, me, bound)))
-                    # Settle in log order, the threads kept a few chunks ahead: a key registered less than
-                    # that many records earlier is not yet known to them (the signature is verified here).
-                    while len(chunks) > CHUNKS_AHEAD or (chunks and chunks[0][1].done()):
-                        self._settle(*chunks.popleft(), settle, standing, report, me, shadow, readable)
-                if self.progress:
-                    self.progress(report.records_checked, cp.size)
-            while chunks:
-                self._settle(*chunks.popleft(), settle, standing, report, me, shadow, readable)
-            tiles_checked.result()
+        admits = self._admits_cached(me)
+
+        def settled(page: int, chunk: tuple[list[_Prepared], list[bytes | None], bytes | None]) -> None:
+            self._bind(*chunk, cp.size, tiles, bound)
+            self._settle(page, chunk[0], settle, standing, report, me, shadow, readable, admits)
+
+        if cp.size >= PROCESS_MIN and self._url is not None and _can_fork():
+            self._check_in_processes(cp, tiles, standing, settled, report)
+        else:
+            self._check_on_threads(cp, tiles, standing, settled, report)
         # Every leaf tile not bound by its records is fetched and bound to the tile above.
         self._check_tiles(tiles, cp.size, range(1), bound)
         if report.records_checked:
@@ -737,102 +944,113 @@ class Auditor:
         report.failures += self._destructions.problems(cp.size, settle.last)
         return readable
 
-    def _prepare(self, records: list[Any], size: int, tiles: TileNodeSource, standing: _Standing,
-                 me: Any, bound: set[int] | None = None) -> list[_Prepared]:
-        """What each record shows on its own (run on the checking threads; ``_check_records``). ``records``
-        are those of one leaf tile: if they are all of it and hash to its entry in the tile above, the tile is
-        ``bound`` and the server's leaf tile is not needed; else each record is checked against it."""
-        out = []
-        verify: list[tuple[_Prepared, Verifier, bytes, bytes]] = []
-        origin, keys = self.origin, standing.keys
-        admits = self._admits_cached(me)
-        own = self._own_leaves(records, size, tiles) if bound is not None else None
-        if own is not None and bound is not None:
-            bound.add(records[0]["index"] // TILE_WIDTH)
-        for rec in records:
-            p = _Prepared(rec)
-            out.append(p)
-            try:
-                idx = p.idx = rec["index"]
-                if type(idx) is not int or idx >= size:
-                    continue
-                note = rec["note"].encode()
-                if own is None and merkle.leaf_hash(note) != tiles.node(0, idx):
-                    p.problem = "the record does not hash to its leaf in the tree"
-                    continue
-                try:
-                    text, sigs, signed = parse_signed(note)
-                except NoteError as exc:
-                    p.problem = f"malformed note: {exc}"
-                    continue
-                lines = text.split("\n")
-                try:  # every line of a record's text is "name value"
-                    fields = dict(line.split(" ", 1) for line in lines[1:-1])
-                except ValueError:
-                    fields = dict(line.split(" ", 1) for line in lines[1:-1] if " " in line)
-                p.fields = fields
-                if lines[0] != "parley.record/v1" or fields.get("origin") != origin:
-                    p.problem = "not a record of this log"
-                    continue
-                kind = p.kind = fields.get("kind")
-                # The listing repeats the signed text's fields: the server's copies must be the signed ones.
-                listed = [f for f in LISTED_FIELDS if f in rec and rec[f] != fields.get(f)]
-                if "record_hash" in rec and rec["record_hash"] != hashlib.sha256(note).hexdigest():
-                    listed.append("record hash")
-                if listed:
-                    p.problem = f"the server lists this record with another {', '.join(listed)} than its signed text"
-                    continue
-                if admits is not None and not admits(kind or "", fields.get("audience", ""), fields.get("party", "")):
-                    p.problem = (f"the server sent you this record, but its signed audience ({fields.get('audience')}) "
-                                 f"and kind ({kind}) do not admit {me.member}")
-                    continue
-                author = p.author = fields.get("author", "")
-                sig = next((s for s in sigs if s.name == author), None)
-                if sig is not None:
-                    p.key_id, p.sig, p.text = sig.key_id, sig.sig, signed
-                if rec.get("destroyed") is None:  # a destroyed payload's claim is settled in log order
-                    if "payload_canonical" in rec:
-                        digest = hashlib.sha256(rec["payload_canonical"].encode()).hexdigest()
-                    else:
-                        digest = hashlib.sha256(rfc8785.dumps(rec["payload"])).hexdigest()
-                    p.payload_ok = fields.get("payload") == f"sha256:{digest}"
-                found = keys.get((author, p.key_id)) if sig is not None else None
-                if found is not None and sig is not None:
-                    p.verified_with = found[0]
-                    verify.append((p, found[0], signed, sig.sig))
-            except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
-                p.problem = f"malformed record in the listing: {exc!r}"
-        # The signatures last, one after another: each lets go of the GIL while it runs.
-        for p, v, msg, signature in verify:
-            p.signature_ok = v.verify(msg, signature)
-        return out
+    def _check_on_threads(self, cp: Checkpoint, tiles: TileNodeSource, standing: _Standing,
+                          settled: Callable[[int, Any], None], report: AuditReport) -> None:
+        # Pages and tiles are fetched in the background while records are checked.
+        with ThreadPoolExecutor(2) as fetching, ThreadPoolExecutor(CHECK_THREADS) as checking:
+            tiles_checked = fetching.submit(self._check_tiles, tiles, cp.size, range(TILE_HEIGHT, 64, TILE_HEIGHT))
+            ahead: Future[Any] | None = fetching.submit(self._page, 0, FIRST_PAGE, cp.size) if cp.size else None
+            chunks: deque[tuple[int, Future[Any]]] = deque()
+            page = 0
+            while ahead is not None:
+                records, nxt = ahead.result()
+                ahead = fetching.submit(self._page, nxt, PAGE, cp.size) if nxt is not None and nxt < cp.size \
+                    else None
+                page += 1
+                offset = 0
+                for chunk in _by_tile(records):
+                    chunks.append((page, checking.submit(_prepare, chunk, cp.size, self.origin, standing.keys,
+                                                         offset)))
+                    offset += len(chunk)
+                    # Settle in log order, the threads kept a few chunks ahead: a key registered less than
+                    # that many records earlier is not yet known to them (the signature is verified here).
+                    while len(chunks) > CHUNKS_AHEAD or (chunks and chunks[0][1].done()):
+                        n, done = chunks.popleft()
+                        settled(n, done.result())
+                if self.progress:
+                    self.progress(report.records_checked, cp.size)
+            while chunks:
+                n, done = chunks.popleft()
+                settled(n, done.result())
+            tiles_checked.result()
+
+    def _check_in_processes(self, cp: Checkpoint, tiles: TileNodeSource, standing: _Standing,
+                            settled: Callable[[int, Any], None], report: AuditReport) -> None:
+        url, token, size = self._url, self._token, cp.size
+        assert url is not None
+
+        def keys() -> dict[tuple[str, bytes], tuple[str, int, bytes, bool]]:
+            return {k: (v.name, v.alg, v.public_key, revoked) for k, (v, revoked) in standing.keys.items()}
+
+        def check(start: int, end: int) -> Future[_Range]:
+            return pool.submit(_check_range, url, token, start, end, size, self.origin, keys())
+
+        # The first submit forks the checking processes, before this process starts a thread of its own.
+        with ProcessPoolExecutor(CHECK_PROCESSES, mp_context=multiprocessing.get_context("fork")) as pool:
+            first = min(FIRST_PAGE, size)
+            ranges: deque[tuple[int, int, Future[_Range]]] = deque([(0, first, check(0, first))])
+            with ThreadPoolExecutor(1) as fetching:
+                tiles_checked = fetching.submit(self._check_tiles, tiles, size, range(TILE_HEIGHT, 64, TILE_HEIGHT))
+                nxt, page = first, 0
+                while ranges:
+                    start, end, done = ranges.popleft()
+                    try:
+                        found = done.result()
+                    except BrokenProcessPool as exc:
+                        raise AuditError(f"a checking process stopped: {exc}") from exc
+                    if found.error is not None:
+                        raise AuditError(found.error)
+                    for listed in found.listed_sizes:
+                        if type(listed) is int and listed < size:
+                            raise TileMismatch(C.TREE_SHORTER, details={
+                                "listing": f"/api/log/records?start={start}&end={end}", "listed_size": listed},
+                                listed=listed, size=size)
+                    page += 1
+                    for chunk in found.chunks:
+                        settled(page, chunk)
+                    # The keys settled so far go with each range: the first range is settled before any other
+                    # is sent, so the keys its records register are known to the processes.
+                    while nxt < size and len(ranges) < RANGES_AHEAD:
+                        end = min(nxt + RANGE, size)
+                        ranges.append((nxt, end, check(nxt, end)))
+                        nxt = end
+                    if self.progress:
+                        self.progress(report.records_checked, size)
+                tiles_checked.result()
 
     @staticmethod
-    def _own_leaves(records: list[Any], size: int, tiles: TileNodeSource) -> list[bytes] | None:
-        """The leaf hashes of ``records`` if they are the whole of a full leaf tile, in order, and hash to its
-        entry in the tile above (a node the checkpoint's root binds); else None."""
-        try:
-            first = records[0]["index"]
-            if (len(records) != TILE_WIDTH or type(first) is not int or first % TILE_WIDTH
-                    or first + TILE_WIDTH > size
-                    or any(rec["index"] != first + k for k, rec in enumerate(records))):
-                return None
-            leaves = [merkle.leaf_hash(rec["note"].encode()) for rec in records]
-            if merkle.mth(leaves) != tiles.node(TILE_HEIGHT, first // TILE_WIDTH):
-                return None
-            tiles.add_bound(0, first // TILE_WIDTH, b"".join(leaves))  # proofs and checkpoints read it
-            return leaves
-        except (KeyError, TypeError, AttributeError, UnicodeError, ValueError, LookupError):
-            return None
+    def _bind(prepared: list[_Prepared], leaves: list[bytes | None], root: bytes | None, size: int,
+              tiles: TileNodeSource, bound: set[int]) -> None:
+        """The records of a chunk against the tree: if they are a whole full leaf tile (``root`` given) that
+        hashes to its entry in the tile above (a node the checkpoint's root binds), the tile is ``bound`` and
+        the server's leaf tile is not needed; else each record's leaf hash is compared with the served one."""
+        if root is not None:
+            n = prepared[0].idx // TILE_WIDTH
+            try:
+                if root == tiles.node(TILE_HEIGHT, n):
+                    tiles.add_bound(0, n, b"".join(leaf for leaf in leaves if leaf is not None))
+                    bound.add(n)  # proofs and checkpoints read it
+                    return
+            except (ValueError, LookupError):
+                pass
+        for p, leaf in zip(prepared, leaves, strict=True):
+            if leaf is None or type(p.idx) is not int or p.idx >= size:
+                continue  # a record without a note or an index is reported as malformed
+            try:
+                if leaf != tiles.node(0, p.idx):
+                    p.problem = "the record does not hash to its leaf in the tree"
+            except (ValueError, LookupError) as exc:
+                p.problem = f"malformed record in the listing: {exc!r}"
 
-    def _settle(self, page: int, chunk: Future[list[_Prepared]], settle: _Settle, standing: _Standing,
-                report: AuditReport, me: Any, shadow: Any, readable: list[int]) -> None:
-        """The prepared records of one chunk, in log order: standing, and the outcome of each."""
+    def _settle(self, page: int, prepared: list[_Prepared], settle: _Settle, standing: _Standing,
+                report: AuditReport, me: Any, shadow: Any, readable: list[int],
+                admits: Callable[[str, str, str], bool] | None) -> None:
+        """The prepared records of one chunk, in log order: the read policy, standing, and the outcome of each."""
         failures = report.failures
-        for p in chunk.result():
+        for p in prepared:
             if settle.stopped == page:
                 return
-            rec, idx = p.rec, p.idx
+            idx = p.idx
             if type(idx) is not int or idx <= settle.last:
                 failures.append((settle.last, f"the listing is out of order or repeats a record ({idx!r})"))
                 continue
@@ -841,13 +1059,16 @@ class Auditor:
                 return
             settle.last = idx
             problem = p.problem
+            if problem is None and admits is not None and not admits(p.kind or "", p.audience, p.party or ""):
+                problem = (f"the server sent you this record, but its signed audience ({p.audience}) "
+                           f"and kind ({p.kind}) do not admit {me.member}")
             if problem is None:
                 try:
                     problem = self._standing_of(p, standing)
                 except (KeyError, TypeError, ValueError, LookupError, AttributeError, UnicodeError) as exc:
                     problem = f"malformed record in the listing: {exc!r}"
             report.records_checked += 1
-            destroyed = rec.get("destroyed") if not problem else None
+            destroyed = p.destroyed if not problem else None
             self._destructions.saw(idx, p.kind if not problem else None)  # parsed by _prepare
             if destroyed is not None:
                 report.destroyed.append((idx, destroyed["by"]))
@@ -855,6 +1076,7 @@ class Auditor:
                 if shadow is not None:
                     shadow.destroyed(destroyed.get("subjects") or [])
             if problem:
+                rec = p.rec
                 failures.append((idx, problem))
                 if len(report.served) < EVIDENCE_RECORDS:
                     report.served[f"records/{idx}.json"] = rec
@@ -868,6 +1090,7 @@ class Auditor:
             else:
                 readable.append(idx)  # its proof is checked too
                 if shadow is not None and destroyed is None:
+                    rec = p.rec
                     shadow.apply(idx, rec["note"].split("\n\n", 1)[0] + "\n", self._payload(rec))
 
     def _admits_cached(self, me: Any) -> Callable[[str, str, str], bool] | None:
@@ -889,13 +1112,12 @@ class Auditor:
         """Why a record that shows nothing wrong on its own fails at its index, or None: its author is an
         active member of its party, holds the key it signed with (not revoked), the signature verifies,
         the payload hash matches, and what it changes in standing is allowed."""
-        idx, author, kind, fields = p.idx, p.author, p.kind, p.fields
+        idx, author, kind = p.idx, p.author, p.kind
         genesis = idx == 0 and kind == "deployment.init"
         if not genesis:
             member = standing.members.get(author)
-            if member is None or not member[1] or author.partition("/")[0] != fields.get("party"):
-                return standing.after_broken(f"{author} is not an active member of party {fields.get('party')} "
-                                             "at this index")
+            if member is None or not member[1] or author.partition("/")[0] != p.party:
+                return standing.after_broken(f"{author} is not an active member of party {p.party} at this index")
         if p.sig is None:
             return "no signature by the author"
         found = standing.keys.get((author, p.key_id))
@@ -907,11 +1129,14 @@ class Auditor:
         v, revoked = found
         if revoked:
             return "signed with a key revoked earlier"
-        ok = p.signature_ok if p.verified_with is v else v.verify(p.text, p.sig)
+        if p.verified_with == v.public_key:
+            ok = p.signature_ok
+        else:
+            ok = v.verify(*p.signed())
         if not ok:
             return "the author's signature does not verify"
-        if p.rec.get("destroyed") is not None:
-            by = p.rec["destroyed"].get("by") if isinstance(p.rec["destroyed"], dict) else None
+        if p.destroyed is not None:
+            by = p.destroyed.get("by") if isinstance(p.destroyed, dict) else None
             if kind in STANDING_KINDS:
                 return "the server says this membership record's payload was destroyed: only personal data is"
             return Destructions.claim_problem(idx, by)

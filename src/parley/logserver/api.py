@@ -67,7 +67,7 @@ class LogRecord(BaseModel):
 
 class RecordPage(BaseModel):
     records: list[LogRecord]
-    next: int | None  # where the following page starts; null at the end of the log
+    next: int | None  # where the following page starts; null at the end of the log (or of the range asked)
     size: int
 
 
@@ -236,9 +236,13 @@ def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
                  start: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
                  limit: Annotated[int, Query(ge=1, le=5000)] = 500,
                  kind: Annotated[str | None, Query(max_length=64)] = None,
-                 payload: Annotated[str, Query(pattern="^(json|canonical|sealed)$")] = "json") -> Response:
-    size = latest_checkpoint(s)
-    total = size.size if size else 0
+                 payload: Annotated[str, Query(pattern="^(json|canonical|sealed)$")] = "json",
+                 end: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None) -> Response:
+    """The records ``who`` may read from ``start`` on, at most ``limit``, and below ``end`` if given (an
+    auditor reading the log in ranges: ``next`` is null once the range is listed)."""
+    cp = latest_checkpoint(s)
+    size = cp.size if cp else 0
+    total = size if end is None else min(size, end)
     out: list[dict[str, Any]] = []
     pos = start
     scanned = 0
@@ -247,6 +251,8 @@ def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
     # Scan in chunks so a reader of few records cannot make one request walk the whole log.
     while pos < total and len(out) < limit and scanned < 50_000:
         q = select(*LISTED).where(LogEntry.idx >= pos).order_by(LogEntry.idx).limit(limit)
+        if end is not None:
+            q = q.where(LogEntry.idx < total)
         if kind:
             q = q.where(LogEntry.kind == kind)
         rows = s.execute(q).all()
@@ -266,7 +272,7 @@ def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
                 out.append(record_json(row, opener, payload))
                 if len(out) == limit:
                     break
-    return answer({"records": out, "next": pos if pos < total else None, "size": total})
+    return answer({"records": out, "next": pos if pos < total else None, "size": size})
 
 
 @router.get("/api/log/records/{index}", tags=["log"], response_model=ProvenRecord, responses=refusals(*READ, 404))

@@ -71,11 +71,17 @@ def verify_command(kinds: Callable[[], Mapping[str, Kind]]) -> Callable[..., Non
         try:
             pol = parse_policy(policy.read_text()) if policy else None
             auditor_args = (url, key, state, token or None, pol)
+            # Refreshed by the audit's progress, not by a thread of its own: with no other thread running, the
+            # audit of a long log may fork the processes that check its records (``log.auditor``).
             with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeRemainingColumn(), console=console, transient=True) as progress:
+                          TimeRemainingColumn(), console=console, transient=True, auto_refresh=False) as progress:
                 task = progress.add_task("verifying records", total=None)
-                auditor = Auditor(*auditor_args, kinds=kinds(),
-                                  progress=lambda done, total: progress.update(task, completed=done, total=total),
+
+                def advanced(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+                    progress.refresh()
+
+                auditor = Auditor(*auditor_args, kinds=kinds(), progress=advanced,
                                   projections=projections, proofs=proofs, details=details)
                 report = auditor.run()
         except ForkDetected as fork:
