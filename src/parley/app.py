@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley import __version__
 from parley.apischema import OpenAPIDocument, refusals
-from parley.asgi import BodyLimit, Guard, WriteAdmission, is_machine_path
+from parley.asgi import AccessLog, BodyLimit, Guard, WriteAdmission, is_machine_path
 from parley.assembly import open_runtime, routers
 from parley.auth import CurrentPrincipal
 from parley.errors import ParleyError
@@ -77,6 +77,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                        upload_paths=UPLOAD_PATHS, timeout=settings.body_timeout.total_seconds(),
                        upload_timeout=settings.upload_timeout.total_seconds())
     app.add_middleware(Guard, headers=security_headers(settings))
+    if settings.access_log:
+        app.add_middleware(AccessLog)
     return app
 
 

@@ -7,7 +7,10 @@ handlers read the body from memory (or from a spool file for spreadsheet uploads
 ``WriteAdmission`` lets a bounded number of writing requests into the application, per credential and in
 all; the others wait their turn holding nothing, so a flood of writes cannot crowd out reads.
 
-``Guard`` is the outermost layer: it puts the security headers on every response, the server's own
+``AccessLog`` writes one line per request once it is answered: method, path (never its query), status and
+the time taken, and nothing else of the request.
+
+``Guard`` is the layer inside it: it puts the security headers on every response, the server's own
 errors included, and turns an unhandled exception into a plain 500 (503 when the database is busy or
 unreachable) that logs the exception's type, the route and the code location only, never request data.
 """
@@ -31,6 +34,7 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("parley.errors")
+access = logging.getLogger("parley.access")
 
 SPOOL_IN_MEMORY = 1 << 20  # upload bodies beyond this go to a temporary file while they are read
 REPLAY_CHUNK = 64 << 10
@@ -341,3 +345,33 @@ async def _error(scope: Scope, send: Send, busy: bool) -> None:
         return
     await _answer(send, status, "unavailable" if busy else "internal", message, extra=extra)
 
+
+
+class AccessLog:
+    """One line per request on ``parley.access``, written once the answer has been sent (or the client went
+    away): ``GET /operations/ua-op-1 200 4.2 ms``. The path without its query (a search for a name is a query),
+    its unprintable characters escaped so a request cannot forge lines; no client address, header or body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not access.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = scope["path"]
+            if not path.isprintable() or " " in path:
+                path = path.encode("unicode_escape").decode("ascii").replace(" ", "%20")
+            access.info("%s %s %s %.1f ms", scope["method"], path, status or "-", (time.perf_counter() - t0) * 1000)

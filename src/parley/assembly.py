@@ -75,6 +75,7 @@ def routers() -> list[APIRouter]:
     a fixed address comes before the pattern that would also read it (``/operations/new`` before
     ``/operations/{op_id}``)."""
     from parley.exchanges.api import router as exchanges
+    from parley.inbox.api import router as inbox
     from parley.logserver.api import router as log
     from parley.logserver.parties import router as parties
     from parley.logserver.records import router as records
@@ -89,7 +90,7 @@ def routers() -> list[APIRouter]:
     from parley.web.exchanges import agreement, counts, handover, listing, remains
     from parley.web.exchanges import lists as exchange_lists
     from parley.web.exchanges import plan as exchange_plan
-    from parley.web.operations import board, channels, incidents, operation, propose, zones
+    from parley.web.operations import board, channels, incidents, operation, places, propose, zones
     from parley.web.people import access, family, inquiries, lists, registry, review
     from parley.web.press import desk as press_desk
     from parley.web.press import public as public_pages
@@ -97,14 +98,14 @@ def routers() -> list[APIRouter]:
     from parley.web.talks import meetings, points, process, processes, texts
 
     operations_pages = [board.router, propose.router, operation.router, incidents.router, zones.router,
-                        channels.router]
+                        channels.router, places.router]
     people_pages = [registry.router, review.router, lists.router, inquiries.router, family.router, access.router]
     # /talks/actors before /talks/{pid}
     talks_pages = [processes.router, meetings.router, points.router, texts.router, talks_board.router, process.router]
     # /exchanges before /exchanges/{exchange_id}, its tabs after it
     exchange_pages = [listing.router, agreement.router, exchange_lists.router, exchange_plan.router, handover.router,
                       remains.router, counts.router]
-    return [records, log, parties, operations, people, talks, exchanges, press, press_figures, public_api,
+    return [records, log, parties, inbox, operations, people, talks, exchanges, press, press_figures, public_api,
             *operations_pages,
             *people_pages, *talks_pages, *exchange_pages, press_desk.router, public_pages.router, routes.router,
             party_pages.router, explorer.router]
@@ -113,6 +114,7 @@ def routers() -> list[APIRouter]:
 def register_commands(app: typer.Typer) -> None:
     """Each capability's commands under ``parley`` (``parley ops …``, ``parley person …``, ``parley talks …``)."""
     from parley.exchanges.cli import register as exchanges
+    from parley.inbox.cli import inbox
     from parley.operations.cli import register as operations
     from parley.people.cli import register_commands as people
     from parley.talks.cli import register as talks
@@ -121,6 +123,7 @@ def register_commands(app: typer.Typer) -> None:
     people(app)
     talks(app)
     exchanges(app)
+    app.command("inbox")(inbox)
 
 
 def scenario(add: Callable[..., int]) -> dict[str, str]:

@@ -152,13 +152,19 @@ def run_server(app: Any, **options: Any) -> None:
     the process there, before the caller's ``finally`` closes the runtime (its engine, the SQLite WAL), and
     SIGINT's (asyncio's, since uvicorn 0.55) a KeyboardInterrupt inside the loop, printed as a traceback.
     Both become SystemExit(0) here."""
+    import copy
     import signal
 
     import uvicorn
+    import uvicorn.config
 
     def terminated(_signum: int, _frame: object) -> None:
         raise SystemExit(0)
 
+    # The access log (``asgi.AccessLog``) beside uvicorn's own messages, whatever their level.
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["parley.access"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    options.setdefault("log_config", config)
     previous = {sig: signal.signal(sig, terminated) for sig in (signal.SIGTERM, signal.SIGINT)}
     # This process serves one application: once it has started, what start-up built is frozen out of the
     # garbage collector's sight (``app._lifespan``).

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     session_max_age: timedelta = timedelta(hours=8)
     session_idle_timeout: timedelta = timedelta(hours=1)
     cookie_secure: bool = True
+    # One line per request on the server's output (``asgi.AccessLog``): method, path without its query,
+    # status and time taken; never an address, a header, a query or a body.
+    access_log: bool = True
     # Failed sign-ins counted per member and per client address (IPv6: per /64) in a sliding window;
     # at the limit, sign-in is refused (429) until the oldest counted failure leaves the window.
     signin_failures_per_member: int = 10

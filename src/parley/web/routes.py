@@ -252,6 +252,20 @@ def signout_everywhere(request: Request, who: Who, csrf: Annotated[str, Form()] 
 
 
 # -- dashboard ------------------------------------------------------------------------------------
+def _inbox(request: Request, s: Session, who: Principal) -> dict[str, Any]:
+    """What the overview's "needs you now" shows (``parley.inbox``), its texts in the page's language."""
+    from parley.inbox import inbox, text
+    from parley.operations.service import now_utc, party_names
+
+    lang = lang_of(request)
+    now = now_utc()
+    names = party_names(s, lang)
+    items = inbox(s, who, now)
+    return {"inbox": [(i, text(i, lang, names), i18n.duration(lang, int((i.due - now).total_seconds()))
+                       if i.due and i.due > now else "") for i in items],
+            "inbox_urgent": sum(1 for i in items if i.urgent)}
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, s: Db, who: Who) -> HTMLResponse:
     cp = latest_checkpoint(s, published=True)
@@ -260,4 +274,12 @@ def dashboard(request: Request, s: Db, who: Who) -> HTMLResponse:
     party = s.get(Party, who.party)
     return render(request, "dashboard.html", who=who, party=party, published=cp, head=head, cosigners=cosigners,
                   parties=s.scalar(select(func.count()).select_from(Party)),
-                  members=s.scalar(select(func.count()).select_from(Member)))
+                  members=s.scalar(select(func.count()).select_from(Member)), **_inbox(request, s, who))
+
+
+@router.get("/inbox/items", response_class=HTMLResponse)
+def inbox_items(request: Request, s: Db, who: Who) -> HTMLResponse:
+    """The overview's "needs you now" list alone, which the overview fetches again to stay current."""
+    response = render(request, "inbox_items.html", who=who, **_inbox(request, s, who))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -54,3 +54,53 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!window.confirm(f.dataset.confirm)) e.preventDefault();
   }));
 });
+
+// What needs the member now: the header's count (GET /api/inbox) and, on the overview, the list itself
+// (GET /inbox/items, rendered in the page's language), fetched again every INBOX_POLL_MS while the page is
+// visible and whenever it becomes visible again.
+const INBOX_POLL_MS = 20000;
+
+function showInboxCount(count, urgent) {
+  const badge = document.querySelector("[data-inbox-badge]");
+  if (!badge) return;
+  badge.hidden = count === 0;
+  badge.classList.toggle("urgent", urgent > 0);
+  badge.querySelector("[data-inbox-n]").textContent = String(count);
+}
+
+async function refreshInbox() {
+  const badge = document.querySelector("[data-inbox-badge]");
+  if (!badge || !window.fetch) return;
+  const list = document.querySelector("[data-refresh]");
+  try {
+    if (list) {
+      const r = await fetch(list.dataset.refresh, { credentials: "same-origin" });
+      if (!r.ok) return;
+      const holder = document.createElement("div");
+      holder.innerHTML = await r.text();
+      const fresh = holder.querySelector(".inbox-items");
+      const old = list.querySelector(".inbox-items");
+      if (fresh && old) {
+        old.replaceWith(fresh);
+        showInboxCount(Number(fresh.dataset.inboxCount), Number(fresh.dataset.inboxUrgent));
+      }
+    } else {
+      const r = await fetch("/api/inbox", { credentials: "same-origin" });
+      if (!r.ok) return;
+      const data = await r.json();
+      showInboxCount(data.count, data.urgent);
+    }
+  } catch (e) {
+    // Offline or signed out: the count stays as it was and the next poll tries again.
+  }
+}
+window.parleyRefreshInbox = refreshInbox;
+
+document.addEventListener("DOMContentLoaded", () => {
+  if (!document.querySelector("[data-inbox-badge]")) return;
+  const items = document.querySelector(".inbox-items");
+  if (items) showInboxCount(Number(items.dataset.inboxCount), Number(items.dataset.inboxUrgent));
+  else refreshInbox();
+  setInterval(() => { if (document.visibilityState === "visible") refreshInbox(); }, INBOX_POLL_MS);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refreshInbox(); });
+});
