@@ -207,7 +207,7 @@ def test_command_line_runs_an_operation(live, tmp_path):
                                   "--token", demo.token("ua/liaison")])
     assert refused.exit_code == 1 and "proposed this version" in refused.output
     cli("ru/liaison", "answer", "ua-op-cli", "--version", "1", "--acknowledge")
-    cli("icrc/mediator", "status", "ua-op-cli", "start")
+    cli("icrc/mediator", "status", "ua-op-cli", "start", "--reason", "The parties asked to start early.")
     cli("icrc/mediator", "move", "ua-op-cli", "departed", "--at", iso(NOW), "--lon", "37.61", "--lat", "47.09",
         "--place", "Azovstal")
     cli("ua/liaison", "outcome", "ua-op-cli", "--moved", "women:Zaporizhzhia:41", "--moved", "children:Zaporizhzhia:19")

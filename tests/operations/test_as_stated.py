@@ -22,6 +22,9 @@ NOVOAZOVSK = [38.0803, 47.1146]
 OLENIVKA = [37.6864, 47.8375]
 AZOVSTAL = [37.6122, 47.0967]
 
+# Every test operation starts before its agreed window, which needs a reason (``operation.status``).
+EARLY = "The parties asked to start early."
+
 
 def act(client, small: Small, member: str, kind: str, payload: Any, audience: list[str] = BOTH) -> Any:  # type: ignore[no-untyped-def]
     return client.post("/api/actions", json={"kind": kind, "audience": audience, "payload": payload},
@@ -118,7 +121,7 @@ def test_a_direct_agreement_stands_on_every_partys_waiver_and_is_run_by_the_part
     refused(c, small, runtime, "icrc/mediator", "operation.status", {"operation": "ua-op-exit", "action": "start"},
             "operation.status_by_parties", 403)
     assert act(c, small, "ua/liaison", "operation.status",
-               {"operation": "ua-op-exit", "action": "start"}).status_code == 201
+               {"operation": "ua-op-exit", "action": "start", "reason": EARLY}).status_code == 201
     assert act(c, small, "icrc/mediator", "operation.movement", {
         "operation": "ua-op-exit", "event": "departed", "at": iso(NOW), "position": AZOVSTAL}).status_code == 201
     # A movement 60 km from the route (Mariupol to Donetsk's side) is refused: beyond the tolerance.
@@ -166,7 +169,7 @@ def test_every_statement_of_figures_is_kept_as_stated_with_its_source(small_clie
                    {"operation": "icrc-op-fig", "version": 1, "answer": "acknowledged"}).status_code == 201
     # The co-organising mediator starts it.
     assert act(c, small, "un-ocha/liaison", "operation.status",
-               {"operation": "icrc-op-fig", "action": "start"}).status_code == 201
+               {"operation": "icrc-op-fig", "action": "start", "reason": EARLY}).status_code == 201
     op = "icrc-op-fig"
     bad = [
         ({"moved": [{"category": "seriously_wounded", "destination": "Novoazovsk",
@@ -285,8 +288,8 @@ def test_a_place_each_side_spells_its_own_way_is_one_row(small_client, small, ru
     for member in ("ru/negotiator", "ua/negotiator"):
         act(c, small, member, "operation.answer", {"operation": "icrc-op-names", "version": 1,
                                                    "answer": "acknowledged"})
-    assert act(c, small, "icrc/mediator", "operation.status", {"operation": "icrc-op-names", "action": "start"}) \
-        .status_code == 201
+    assert act(c, small, "icrc/mediator", "operation.status",
+               {"operation": "icrc-op-names", "action": "start", "reason": EARLY}).status_code == 201
     for member, rows in (("ua/liaison", [("seriously_wounded", "Novoazovsk", 53), ("servicemen", "Yelenovka", 211)]),
                          ("ru/liaison", [("seriously_wounded", "Новоазовск", 51), ("servicemen", "Еленовка", 214)])):
         r = act(c, small, member, "operation.outcome", {"operation": "icrc-op-names", "moved": [

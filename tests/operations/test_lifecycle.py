@@ -80,7 +80,15 @@ def test_full_lifecycle(runtime, demo):
     submit(rt, demo, "ru/liaison", "operation.answer", {"operation": "ua-op-1", "version": 1, "answer": "acknowledged"})
     o = op(rt, "ua-op-1")
     assert o.status == "acknowledged"
-    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-1", "action": "start"})
+    # Its window opens in 72 hours: starting before it needs a reason, which goes on the record and the timeline.
+    refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-1", "action": "start"}, 422,
+            "starting before it needs a reason", field="reason")
+    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-1", "action": "start",
+                                                           "reason": "The convoy is ready and both sides agreed"})
+    with rt.sessions() as s:
+        notes = s.execute(select(OperationEvent.note).where(OperationEvent.operation == "ua-op-1",
+                                                            OperationEvent.event == "under_way")).scalars().all()
+    assert notes == ["The convoy is ready and both sides agreed"]
     submit(rt, demo, "icrc/mediator", "operation.movement",
            {"operation": "ua-op-1", "event": "departed", "at": iso(NOW), "position": [37.6122, 47.0967],
             "place": "Azovstal"})

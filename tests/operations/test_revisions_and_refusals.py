@@ -63,7 +63,8 @@ def test_status_and_movements_reach_every_party_concerned(runtime, demo):
            {"operation": "ua-op-aud", "version": 1, "answer": "acknowledged"})
     refused(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-aud", "action": "start"}, 422,
             "must include party 'ru'", audience="party:icrc,party:ua", field="audience")
-    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-aud", "action": "start"})
+    submit(rt, demo, "icrc/mediator", "operation.status",
+           {"operation": "ua-op-aud", "action": "start", "reason": "The parties asked to start early."})
     refused(rt, demo, "icrc/mediator", "operation.movement",
             {"operation": "ua-op-aud", "event": "departed", "at": iso(NOW)}, 422, "must include party 'ua'",
             audience="party:icrc,party:ru", field="audience")
@@ -130,3 +131,35 @@ def test_an_operation_whose_window_has_ended_cannot_start(runtime, demo):
     refused(runtime, demo, "icrc/mediator", "operation.status", {"operation": "ua-op-late", "action": "start"}, 409,
             "window acknowledged for this operation ended", field="action")
     assert op(runtime, "ua-op-late").status == "acknowledged"
+
+
+def test_the_timeline_reads_in_the_order_things_happened(runtime, demo):
+    """A departure reported a few minutes ahead is where it happened on the timeline, and no later movement can
+    be dated before it; a status written after a movement it precedes in time is shown before it."""
+    from parley.operations import service as svc
+    from parley.parties.principal import load_principal
+
+    rt = runtime
+    submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-op-order", "plan": plan()})
+    submit(rt, demo, "ru/liaison", "operation.answer",
+           {"operation": "ua-op-order", "version": 1, "answer": "acknowledged"})
+    submit(rt, demo, "icrc/mediator", "operation.status",
+           {"operation": "ua-op-order", "action": "start", "reason": "Both sides asked to begin at once"})
+    base = {"operation": "ua-op-order", "position": [37.6122, 47.0967]}
+    submit(rt, demo, "icrc/mediator", "operation.movement",
+           {**base, "event": "checkpoint_passed", "at": iso(NOW - timedelta(minutes=30)), "place": "before"})
+    submit(rt, demo, "icrc/mediator", "operation.movement",
+           {**base, "event": "departed", "at": iso(NOW + timedelta(minutes=6)), "place": "Azovstal"})
+    refused(rt, demo, "ua/liaison", "operation.movement",
+            {**base, "event": "checkpoint_passed", "at": iso(NOW + timedelta(minutes=2))}, 422,
+            "departed at", field="at")
+    submit(rt, demo, "ua/liaison", "operation.movement",
+           {**base, "event": "arrived", "at": iso(NOW + timedelta(minutes=8)), "place": "Zaporizhzhia"})
+    with rt.sessions() as s:
+        who = load_principal(s, "ua/negotiator")
+        o = svc.operation(s, who, "ua-op-order")
+        events = [(e.event, e.place) for e in svc.timeline(s, who, o)]
+        times = [e.at for e in svc.timeline(s, who, o)]
+    assert times == sorted(times)
+    moved = [e for e in events if e[0] in ("checkpoint_passed", "departed", "arrived")]
+    assert moved == [("checkpoint_passed", "before"), ("departed", "Azovstal"), ("arrived", "Zaporizhzhia")]

@@ -65,7 +65,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, D
             for member in ("ru/liaison", "ua/liaison"):
                 submit(rt, demo, member, "operation.answer", {"operation": op_id, "version": 1,
                                                               "answer": "acknowledged"})
-    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "icrc-offers-under-way", "action": "start"})
+    submit(rt, demo, "icrc/mediator", "operation.status", {"operation": "icrc-offers-under-way", "action": "start",
+                                                          "reason": "The parties asked to start early."})
     # Proposed by Ukraine: its own answer is the proposal; Russia's is awaited.
     submit(rt, demo, "ua/negotiator", "operation.propose", {"operation": "ua-offers-proposed",
                                                             "plan": plan("ua-offers-proposed", 8)})

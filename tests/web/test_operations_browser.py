@@ -114,15 +114,23 @@ def test_propose_by_drawing_acknowledge_start_and_differing_outcomes(server, bro
     # The mediator starts the operation, reports its figures and completes it.
     icrc = watch.page(browser, base, demo, "icrc/mediator")
     icrc.goto(op_url)
+    # Its window has not opened: the page asks first, with the reason, and says what follows.
     icrc.click("#action-start")
-    icrc.wait_for_url(f"{op_url}*")
+    icrc.wait_for_selector("#confirm-form")
+    assert "Starting now, before it" in icrc.locator("#confirm-said").inner_text()
+    icrc.fill("#confirm-reason", "Both sides asked to begin at once")
+    icrc.click("#confirm-start")
+    icrc.wait_for_url(f"{op_url}#status")
     assert icrc.locator("#op-status").inner_text() == "Under way"
     icrc.fill("#count_women", "41")
     icrc.fill("#count_children", "19")
     icrc.click("#outcome-form button.primary")
     icrc.wait_for_url(f"{op_url}*")
     icrc.click("#action-complete")
-    icrc.wait_for_url(f"{op_url}*")
+    icrc.wait_for_selector("#confirm-form")
+    assert "No arrival has been recorded" in icrc.locator("#confirm-said").inner_text()
+    icrc.click("#confirm-complete")
+    icrc.wait_for_url(f"{op_url}#status")
     assert icrc.locator("#op-status").inner_text() == "Completed"
 
     # Ukraine's liaison officer reports different figures.
@@ -164,6 +172,7 @@ BASEMAP = {
     "places.geojson": {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
         "type": "Point", "coordinates": [37.54, 47.10]}, "properties": {
         "name_en": "Mariupol", "name_uk": "Маріуполь", "name_ru": "Мариуполь"}}]},
+    "water.geojson": {"type": "FeatureCollection", "features": []},
     "attribution.json": {"source": {"en": "Test basemap source", "uk": "Тестове джерело", "ru": "Тестовый источник"},
                          "disclaimer": {"en": "Boundaries shown are not endorsed", "uk": "Кордони не схвалено",
                                         "ru": "Границы не одобрены"}},
@@ -182,7 +191,7 @@ def test_zone_drawn_and_incident_picked_on_the_map(server, browser):  # noqa: F8
     page.goto(f"{base}/zones?lang=uk")
     wait_for_map(page, "#zone-map")
     page.wait_for_selector("#zone-map .leaflet-control-attribution .basemap-attribution")
-    attribution = page.locator("#zone-map .leaflet-control-attribution").inner_text()
+    attribution = page.locator("#zone-map .leaflet-control-attribution").text_content()
     assert "Тестове джерело — Кордони не схвалено" in attribution
     page.wait_for_selector("#zone-map .place-label")
     assert page.locator("#zone-map .place-label").inner_text() == "Маріуполь"

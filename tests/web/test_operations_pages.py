@@ -112,7 +112,17 @@ def test_propose_answer_start_outcomes_complete(client, demo, runtime):
     page = client.get(f"/operations/{op_id}").text
     assert 'value="start"' in page and 'value="complete"' not in page
     token = csrf(client, f"/operations/{op_id}")
+    # Its window opens in 72 hours: the page asks first, says what follows, and signs nothing yet.
     r = client.post(f"/operations/{op_id}/status", data={"action": "start", "csrf": token}, follow_redirects=False)
+    assert r.status_code == 200 and 'id="confirm-form"' in r.text and "Starting now, before it" in r.text
+    assert status_of(runtime, op_id) == "acknowledged"
+    # Confirmed without a reason: refused beside the reason field; with one, signed.
+    r = client.post(f"/operations/{op_id}/status", data={"action": "start", "confirmed": "start", "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 400 and 'id="status-reason-error"' in r.text and status_of(runtime, op_id) == "acknowledged"
+    r = client.post(f"/operations/{op_id}/status", data={"action": "start", "confirmed": "start", "csrf": token,
+                                                         "reason": "Both sides asked to begin at once"},
+                    follow_redirects=False)
     assert r.status_code == 303 and status_of(runtime, op_id) == "under_way"
     # Suspending needs a reason: shown beside the reason field.
     r = client.post(f"/operations/{op_id}/status", data={"action": "suspend", "reason": "", "csrf": token})
@@ -135,7 +145,12 @@ def test_propose_answer_start_outcomes_complete(client, demo, runtime):
     assert r.status_code == 303
     as_member(client, demo, "icrc/mediator")
     token = csrf(client, f"/operations/{op_id}")
+    # No arrival was recorded: completing is asked first, saying what follows.
     r = client.post(f"/operations/{op_id}/status", data={"action": "complete", "csrf": token}, follow_redirects=False)
+    assert r.status_code == 200 and "No arrival has been recorded" in r.text and 'id="confirm-complete"' in r.text
+    assert status_of(runtime, op_id) == "under_way"
+    r = client.post(f"/operations/{op_id}/status", data={"action": "complete", "confirmed": "complete",
+                                                         "csrf": token}, follow_redirects=False)
     assert r.status_code == 303 and status_of(runtime, op_id) == "completed"
     # A suspension sent from a page opened before the completion: the status form is gone, the refusal is not.
     late = client.post(f"/operations/{op_id}/status", data={"action": "suspend", "reason": "shelling", "csrf": token})
@@ -521,7 +536,8 @@ def test_a_movement_reported_by_someone_else_carries_its_source(client, demo, ru
     for member in ("ru/negotiator", "ua/negotiator"):
         submit(runtime, demo, member, "operation.answer", {"operation": "icrc-op-web-mv", "version": 1,
                                                            "answer": "acknowledged"})
-    submit(runtime, demo, "icrc/mediator", "operation.status", {"operation": "icrc-op-web-mv", "action": "start"})
+    submit(runtime, demo, "icrc/mediator", "operation.status", {"operation": "icrc-op-web-mv", "action": "start",
+                                                                  "reason": "The parties asked to start early."})
     sign_in(client, demo, "ua/liaison")
     token = csrf(client, "/operations/icrc-op-web-mv")
     form = {"event": "other", "at": "", "place": "Azovstal", "note": "All civilians are out",

@@ -50,6 +50,10 @@ PROPOSED_IT = Code("operation.proposed_this_version", "party '{party}' proposed 
 ANSWERED = Code("operation.already_answered", "party '{party}' already answered ({answer})")
 CANNOT = Code("operation.status_not_allowed", "cannot {action} an operation that is {status} (it must be {need})")
 SAY_WHY = Code("operation.reason_needed", "say why the operation is to {action}")
+BEFORE_DEPARTURE = Code("operation.movement_before_departure",
+                        "the convoy departed at {departed} UTC; a movement after the departure cannot be earlier")
+EARLY_START = Code("operation.early_start_reason", "the window agreed for this operation opens at {start} UTC; "
+                   "starting before it needs a reason, which every party concerned sees")
 WINDOW_ENDED = Code("operation.window_ended", "the window acknowledged for this operation ended at {end} UTC; "
                     "propose a new version with a new window")
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
+from sqlalchemy import func, select
 
 from parley.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from parley.operations import codes as C
@@ -748,6 +749,9 @@ def apply_status(ctx: Context) -> None:
         v = ctx.session.get(OperationVersion, (op.id, op.version))
         assert v is not None
         plan_rules.check_window_open(ctx.record.when, v.window_end)
+        # Starting before the agreed window is the mediator's call, never silent: the reason goes on the record.
+        if p.action == "start" and plan_rules.before_window(ctx.record.when, v.window_start) and not p.reason.strip():
+            raise Unprocessable(C.EARLY_START, start=f"{v.window_start:%Y-%m-%d %H:%M}", field="reason")
     op.status = to
     op.updated_idx = ctx.idx
     _event(ctx, op, to, note=p.reason)
@@ -765,6 +769,12 @@ def apply_movement(ctx: Context) -> None:
     at = p.at.astimezone(UTC)
     if at > ctx.record.when + FUTURE_SLACK:
         raise Unprocessable(C.MOVEMENT_FUTURE, field="at")
+    if p.event != "departed":
+        # A movement follows the departure: never shown before it on the timeline.
+        departed = ctx.session.scalar(select(func.max(OperationEvent.at)).where(
+            OperationEvent.operation == op.id, OperationEvent.event == "departed"))
+        if departed is not None and at < departed.replace(tzinfo=UTC):
+            raise Unprocessable(C.BEFORE_DEPARTURE, departed=f"{departed:%Y-%m-%d %H:%M}", field="at")
     _require_audience(ctx, op.party_list)
     pos = None
     if p.position is not None:

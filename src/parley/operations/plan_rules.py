@@ -85,6 +85,11 @@ def window_open(when: datetime, window_end: datetime) -> bool:
     return when < window_end
 
 
+def before_window(when: datetime, window_start: datetime) -> bool:
+    """Is ``when`` before the agreed window opens? Starting then needs a stated reason (``operation.status``)."""
+    return when < window_start
+
+
 def check_window_open(when: datetime, window_end: datetime) -> None:
     """Refuse starting (or resuming) at ``when`` an operation whose acknowledged window has ended."""
     if not window_open(when, window_end):

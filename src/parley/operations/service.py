@@ -171,8 +171,9 @@ def escalations(s: Session, who: Principal, now: datetime | None = None) -> list
 
 
 def timeline(s: Session, who: Principal, op: Operation) -> list[OperationEvent]:
+    """The operation's events in the order they happened (a movement at the time it says), then in log order."""
     rows = s.execute(select(OperationEvent).where(OperationEvent.operation == op.id)
-                     .order_by(OperationEvent.idx, OperationEvent.seq)).scalars()
+                     .order_by(OperationEvent.at, OperationEvent.idx, OperationEvent.seq)).scalars()
     return [e for e in rows if can_read(who, "operation.status", e)]
 
 

@@ -123,7 +123,10 @@ CO_MEDIATOR_ROLE_LABELS: dict[str, str] = {
 # The acknowledgement board names each party's own answer: one party acknowledging is not "by all".
 BOARD_LABELS: dict[str, str] = {**OPERATION_LABELS, "acknowledged": N_("Acknowledged")}
 # The map's own controls (Leaflet's buttons carry these as their titles).
-MAP_CONTROLS: dict[str, str] = {"zoom_in": N_("Zoom in"), "zoom_out": N_("Zoom out")}
+MAP_CONTROLS: dict[str, str] = {"zoom_in": N_("Zoom in"), "zoom_out": N_("Zoom out"), "find_place": N_("Find a place"),
+                                "find_place_hint": N_("Name of a place, in any script"),
+                                "no_place": N_("No place found"), "add_to_route": N_("Add to the route"),
+                                "use_place": N_("Use this place")}
 
 # -- persons ---------------------------------------------------------------------------------------
 CATEGORY_LABELS: dict[str, str] = {

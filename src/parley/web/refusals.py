@@ -368,6 +368,11 @@ BY_CODE: dict[str, str | tuple[str, str]] = {
     "operation.status_not_allowed":
         N_("«{action}» is not possible while the operation's status is «{status}»; it needs the status «{need}»."),
     "operation.reason_needed": N_("Give the reason."),
+    "operation.movement_before_departure":
+        N_("The convoy departed at {departed} UTC; a movement after the departure cannot be earlier than that."),
+    "operation.early_start_reason":
+        N_("The agreed window opens at {start} UTC. To start before it, give the reason: every party concerned sees "
+           "it on the timeline."),
     "operation.window_ended":
         N_("The window acknowledged for this operation ended at {end} UTC; propose a new version with a new window."),
     "operation.audience_lacks_party":

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from parley.errors import ParleyError
 from parley.operations import kinds as k
-from parley.operations import rules
+from parley.operations import plan_rules, rules
 from parley.operations import service as svc
 from parley.operations.models import Operation
 from parley.parties.principal import Principal
 from parley.submit import submit_as
-from parley.web.i18n import N_
+from parley.web import i18n
+from parley.web.i18n import N_, Message
 from parley.web.labels import CONFIRMATION_LABELS, FIGURE_FORMS, SOURCE_KIND_LABELS
 from parley.web.operations.common import (
     ENTER_NUMBER, ENTER_POSITION, ENTER_TIME, _answered, _field, _incident_feature, _map_labels, _op_feature,
@@ -46,7 +47,8 @@ def _mark_read(request: Request, s: Session, who: Principal, op: Operation) -> N
 
 
 def _operation_page(request: Request, s: Session, who: Principal, op_id: str, status: int = 200,
-                    errors: dict[str, Any] | None = None, values: dict[str, Any] | None = None) -> HTMLResponse:
+                    errors: dict[str, Any] | None = None, values: dict[str, Any] | None = None,
+                    confirm: dict[str, Any] | None = None) -> HTMLResponse:
     try:
         op = svc.operation(s, who, op_id)
     except ParleyError:
@@ -90,7 +92,7 @@ def _operation_page(request: Request, s: Session, who: Principal, op_id: str, st
                 source_kinds=SOURCE_KIND_LABELS, confirmations=CONFIRMATION_LABELS,
                 waivers=svc.waivers(s, who, op), exchanges=_exchanges(s, who, op.id),
                 destination=plan["destinations"][0]["name"], destinations=destinations,
-                errors=errors, values=values or {}, map_data=data)
+                errors=errors, values=values or {}, map_data=data, confirm=confirm)
 
 
 def _exchanges(s: Session, who: Principal, op_id: str) -> list[Any]:
@@ -135,12 +137,47 @@ async def answer(request: Request, s: Db, who: Who, op_id: str) -> Response:
                            {"reason": reason}, "board")
 
 
+# What follows an action that cannot be undone or goes beyond what was agreed: the page asks before signing it.
+EARLY = N_("The agreed window opens at {start}, in {left}. Starting now, before it, is recorded with your reason, "
+           "and every party concerned sees both on the timeline.")
+NO_ARRIVAL = N_("No arrival has been recorded for this operation. Completing it ends its movements: none can be "
+                "reported afterwards, and every party concerned sees it as completed. Figures can still be reported.")
+ABORTING = N_("Aborting ends the operation for every party concerned, and it cannot be resumed. Your reason is "
+              "recorded and every party sees it.")
+
+
+def _guard(request: Request, s: Session, who: Principal, op_id: str, action: str) -> Message | None:
+    """What the page must say, and have confirmed, before ``action`` is signed; None if it may be signed at once."""
+    try:
+        op = svc.operation(s, who, op_id)
+    except ParleyError:
+        return None  # the write says why
+    v = svc.current(s, op)
+    now = svc.now_utc()
+    lang = lang_of(request)
+    if action == "start" and plan_rules.before_window(now, v.window_start):
+        return Message(EARLY, start=local(v.window_start, v.time_zone, lang),
+                       left=i18n.duration(lang, int((v.window_start - now).total_seconds())))
+    if action == "complete" and not any(e.event == "arrived" for e in svc.timeline(s, who, op)):
+        return Message(NO_ARRIVAL)
+    if action == "abort":
+        return Message(ABORTING)
+    return None
+
+
 @router.post("/operations/{op_id}/status", response_class=HTMLResponse)
 async def set_status(request: Request, s: Db, who: Who, op_id: str) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     reason = str(form.get("reason", ""))[:4000]
-    payload = {"operation": op_id, "action": str(form.get("action", "")), "reason": reason}
+    action = str(form.get("action", ""))
+    # Asked first, signed once confirmed: the confirmation names the action it confirms.
+    if form.get("confirmed") != action:
+        said = _guard(request, s, who, op_id, action)
+        if said is not None:
+            return _operation_page(request, s, who, op_id, values={"status": {"reason": reason}},
+                                   confirm={"action": action, "message": said})
+    payload = {"operation": op_id, "action": action, "reason": reason}
     return await _op_write(request, s, who, op_id, "operation.status", payload, "status", {"action", "reason"},
                            {"reason": reason}, "status")
 

@@ -1,12 +1,19 @@
-// Parley's maps (Leaflet 1.9, served locally). No tile server: a plain background, the offline basemap's
-// country polygons and place labels when present, and the page's data from a JSON block (CSP: no inline
-// scripts). Modes: view, route (draw a line), polygon (draw a closed zone), point (pick a position).
+// Parley's maps (Leaflet 1.9, served locally). No tile server: a plain background and the offline basemap
+// (countries, rivers, lakes and reservoirs, roads when shipped, settlements named in three scripts; each layer's
+// source listed in attribution.json), and the page's data from a JSON block (CSP: no inline scripts).
+// Labels (settlements, routes) are laid out by this file: higher-priority labels first, each tried at a few
+// positions around its point, and dropped when every position meets a label already drawn.
+// Modes: view, route (draw a line), polygon (draw a closed zone), point (pick a position).
 "use strict";
 
 (function () {
   const ZONE_COLOURS = { active_hostilities: "#b3261e", mined: "#a3540b", no_go: "#5b2a86" };
-  const STATUS_COLOURS = { proposed: "#1f5fa8", acknowledged: "#1d7a46", under_way: "#0a7f8f",
-                           suspended: "#a3540b", completed: "#5b6573", aborted: "#7a1f1f" };
+  // Each operation's route in a colour of its own (then golden-angle hues for more than ten).
+  const PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#be185d", "#0e7490", "#a16207", "#4d7c0f",
+                   "#9f1239", "#334155"];
+  const LABEL_FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+  const LABEL_H = 16;
+  const SNAP_PX = 12;
 
   function esc(s) {
     return String(s == null ? "" : s).replace(/[&<>"']/g, (c) =>
@@ -22,44 +29,224 @@
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null)).catch(() => null);
   }
+  function routeColour(i) { return i < PALETTE.length ? PALETTE[i] : "hsl(" + Math.round((i * 137.508) % 360) + ",65%,36%)"; }
+  function cssId(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, "_"); }
 
-  function basemap(map, lang) {
+  let measureCtx = null;
+  function textWidth(text) {
+    if (!measureCtx) { measureCtx = document.createElement("canvas").getContext("2d"); measureCtx.font = LABEL_FONT; }
+    return Math.ceil(measureCtx.measureText(text).width) + 6;
+  }
+
+  // -- labels: one pane, laid out again after every move or zoom -------------------------------------------
+  function labeller(map) {
+    map.createPane("labels");
+    const pane = map.getPane("labels");
+    pane.style.zIndex = 640;
+    pane.style.pointerEvents = "none";
+    const items = [];
+    let placed = [];
+    let pending = false;
+    function add(item) { // {latlng|latlngs, text, priority, minZoom, cls, colour, dot, title, place}
+      item.w = textWidth(item.text);
+      items.push(item);
+      schedule();
+    }
+    function schedule() {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(() => { pending = false; layout(); });
+    }
+    function hits(r, boxes) {
+      for (const b of boxes) if (r.x < b.x + b.w && b.x < r.x + r.w && r.y < b.y + b.h && b.y < r.y + r.h) return true;
+      return false;
+    }
+    function candidates(p, w) {
+      return [[p.x + 6, p.y - LABEL_H / 2], [p.x - 6 - w, p.y - LABEL_H / 2], [p.x - w / 2, p.y - LABEL_H - 5],
+              [p.x - w / 2, p.y + 5], [p.x + 5, p.y - LABEL_H - 2], [p.x - w - 5, p.y + 2]];
+    }
+    function anchors(item) {
+      if (item.latlng) return [map.latLngToLayerPoint(item.latlng)];
+      // A line: points along it, from its middle outwards.
+      const pts = item.latlngs.map((x) => map.latLngToLayerPoint(x));
+      const out = [];
+      [0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9].forEach((f) => {
+        const i = Math.min(pts.length - 1, Math.round(f * (pts.length - 1)));
+        if (pts.length === 2) out.push(pts[0].add(pts[1].subtract(pts[0]).multiplyBy(f)));
+        else out.push(pts[i]);
+      });
+      return out;
+    }
+    function layout() {
+      const z = map.getZoom();
+      const size = map.getSize();
+      const origin = map.containerPointToLayerPoint([0, 0]);
+      const view = { x: origin.x, y: origin.y, w: size.x, h: size.y };
+      const boxes = [];
+      placed = [];
+      pane.textContent = "";
+      const order = items.slice().sort((a, b) => a.priority - b.priority);
+      for (const item of order) {
+        if (z < (item.minZoom || 0)) continue;
+        let done = false;
+        for (const p of anchors(item)) {
+          const dot = item.dot ? { x: p.x - 3, y: p.y - 3, w: 6, h: 6 } : null;
+          if (dot && hits(dot, boxes)) continue;
+          for (const [x, y] of candidates(p, item.w)) {
+            const r = { x, y, w: item.w, h: LABEL_H };
+            if (r.x < view.x || r.y < view.y || r.x + r.w > view.x + view.w || r.y + r.h > view.y + view.h) continue;
+            if (hits(r, boxes)) continue;
+            boxes.push(r);
+            if (dot) boxes.push(dot);
+            draw(item, r, dot ? p : null);
+            placed.push({ item, point: p });
+            done = true;
+            break;
+          }
+          if (done) break;
+        }
+      }
+      map.getContainer().dataset.labels = String(placed.length);
+    }
+    function draw(item, r, dotAt) {
+      if (dotAt) {
+        const d = document.createElement("div");
+        d.className = "map-dot " + (item.dotCls || "");
+        d.style.left = dotAt.x - 3 + "px";
+        d.style.top = dotAt.y - 3 + "px";
+        pane.appendChild(d);
+      }
+      const el = document.createElement("div");
+      el.className = "map-label " + (item.cls || "");
+      el.textContent = item.text;
+      if (item.title) el.title = item.title;
+      if (item.colour) { el.style.borderColor = item.colour; el.style.color = item.colour; }
+      if (item.key) el.dataset.key = item.key;
+      el.style.left = r.x + "px";
+      el.style.top = r.y + "px";
+      el.style.width = r.w + "px";
+      pane.appendChild(el);
+    }
+    // The settlement drawn nearest a container point, within SNAP_PX: the point a click snaps to.
+    function nearest(containerPoint) {
+      let best = null;
+      let dist = SNAP_PX;
+      const lp = map.containerPointToLayerPoint(containerPoint);
+      for (const { item, point } of placed) {
+        if (!item.place) continue;
+        const d = point.distanceTo(lp);
+        if (d <= dist) { dist = d; best = item; }
+      }
+      return best;
+    }
+    map.on("zoomend moveend resize viewreset", schedule);
+    return { add, layout, schedule, nearest };
+  }
+
+  // -- the offline basemap ----------------------------------------------------------------------------------
+  function minZoomOf(rank) {
+    if (rank == null || rank <= 1) return 0;
+    if (rank <= 4) return 5;
+    if (rank <= 6) return 6.5;
+    if (rank <= 7) return 7;
+    return 8;
+  }
+
+  function basemap(map, lang, labels, data) {
     map.createPane("basemap");
     map.getPane("basemap").style.zIndex = 250;
     map.getPane("basemap").style.pointerEvents = "none";
-    getJSON("/static/basemap/countries.geojson").then((g) => {
+    map.createPane("water");
+    map.getPane("water").style.zIndex = 260;
+    map.getPane("water").style.pointerEvents = "none";
+    const L = window.L;
+    // The basemap is drawn on canvases (thousands of vertices: far quicker than as SVG paths); what it drew is
+    // counted on the map's element (parleyLayers) for tests and readers of the page.
+    const layers = {};
+    map.getContainer().parleyLayers = layers;
+    const onBasemap = L.canvas({ pane: "basemap", padding: 0.3 });
+    const onWater = L.canvas({ pane: "water", padding: 0.3 });
+    function count(g) {
+      (g.features || []).forEach((f) => {
+        const k = ((f.properties || {}).kind) || "country";
+        layers[k] = (layers[k] || 0) + 1;
+      });
+    }
+    function polygons(g, style) {
       if (!g) return;
       try {
-        window.L.geoJSON(g, { pane: "basemap", interactive: false,
-          style: { color: "#8d99a8", weight: 1, fillColor: "#fbfaf4", fillOpacity: 1 } }).addTo(map);
-      } catch (e) { /* a broken basemap leaves the plain background */ }
-    });
-    getJSON("/static/basemap/places.geojson").then((g) => {
+        L.geoJSON(g, { pane: "basemap", renderer: onBasemap, interactive: false, style }).addTo(map);
+        count(g);
+      } catch (e) { /* keep the plain background */ }
+    }
+    function water(g) {
+      if (!g) return;
+      try {
+        L.geoJSON(g, { pane: "water", renderer: onWater, interactive: false, style: (f) => {
+          const kind = (f.properties || {}).kind;
+          if (kind === "river") return { color: "#5b8fc7", weight: 1.2, opacity: 0.9, className: "water river" };
+          return { color: "#5b8fc7", weight: 0.6, fillColor: "#a9c6e3", fillOpacity: 1, className: "water " + kind };
+        } }).addTo(map);
+        count(g);
+      } catch (e) { /* no water layer */ }
+    }
+    function roads(g) {
+      if (!g) return;
+      try {
+        L.geoJSON(g, { pane: "water", renderer: onWater, interactive: false, style: (f) => ((f.properties || {}).kind === "major"
+          ? { color: "#c9853a", weight: 2, opacity: 0.9, className: "road major" }
+          : { color: "#d9a066", weight: 1.2, opacity: 0.9, className: "road" }) }).addTo(map);
+        count(g);
+      } catch (e) { /* no roads layer */ }
+    }
+    function places(g) {
       if (!g || !Array.isArray(g.features)) return;
-      const many = g.features.length > 60;
-      const group = window.L.layerGroup();
       g.features.forEach((f) => {
         if (!f.geometry || f.geometry.type !== "Point") return;
         const p = f.properties || {};
         const name = p["name_" + lang] || p.name_en || p.name || "";
-        const m = window.L.circleMarker(ll(f.geometry.coordinates), { pane: "basemap", radius: 2, weight: 1,
-          color: "#3b4655", fillOpacity: 1, interactive: false });
-        if (name) m.bindTooltip(esc(name), { permanent: true, direction: "right", className: "place-label" });
-        group.addLayer(m);
+        if (!name) return;
+        const all = [p.name_uk, p.name_ru, p.name_en].filter((n, i, a) => n && a.indexOf(n) === i && n !== name);
+        labels.add({ latlng: L.latLng(ll(f.geometry.coordinates)), text: name, priority: 100 + (p.rank == null ? 0 : p.rank),
+                     minZoom: minZoomOf(p.rank), cls: "place-label" + (p.kind ? " place-" + p.kind : ""), dot: true,
+                     dotCls: p.kind === "capital" ? "capital" : "", title: all.join(" · "), place: { name, position: f.geometry.coordinates } });
       });
-      const toggle = () => {
-        if (!many || map.getZoom() >= 7) group.addTo(map); else group.remove();
-      };
-      map.on("zoomend", toggle);
-      toggle();
-    });
-    getJSON("/static/basemap/attribution.json").then((a) => {
+    }
+    function attribution(a) {
       if (!a) return;
       const per = a[lang] || a.en || {};
       const source = pick(a.source, lang) || pick(per.source, lang);
       const disclaimer = pick(a.disclaimer, lang) || pick(per.disclaimer, lang);
-      const text = [source, disclaimer].filter(Boolean).join(" — ");
-      if (text) map.attributionControl.addAttribution('<span class="basemap-attribution">' + esc(text) + "</span>");
+      const layers = a.layers ? Object.values(a.layers).map((x) => pick(x, lang)) : [source];
+      const summary = pick(a.short, lang) || source;
+      const body = layers.filter(Boolean).map((t) => "<li>" + esc(t) + "</li>").join("");
+      const html = '<details class="basemap-attribution"><summary>' + esc(summary) + "</summary><ul>" + body + "</ul><p>" +
+        esc([source, disclaimer].filter(Boolean).join(" — ")) + "</p></details>";
+      map.attributionControl.addAttribution(html);
+      // No blank strip at the basemap's edge: the view stays inside the region the basemap covers.
+      if (Array.isArray(a.region) && a.region.length === 4) {
+        const r = a.region;
+        const b = L.latLngBounds([[r[1], r[0]], [r[3], r[2]]]);
+        map.setMaxBounds(b);
+        map.options.maxBoundsViscosity = 1.0;
+        map.setMinZoom(map.getBoundsZoom(b, true));
+        map.panInsideBounds(b, { animate: false });
+      }
+    }
+    // The layers always shipped are asked for at once, beside attribution.json; an optional one (roads) only when
+    // attribution.json lists it. A layer it does not list is not drawn.
+    const files = {};
+    ["countries", "water", "places"].forEach((n) => { files[n] = getJSON("/static/basemap/" + n + ".geojson"); });
+    return getJSON("/static/basemap/attribution.json").then((a) => {
+      const names = a && a.layers ? Object.keys(a.layers) : ["countries", "places"];
+      const use = (n) => (!names.includes(n) ? Promise.resolve(null)
+        : files[n] || getJSON("/static/basemap/" + n + ".geojson"));
+      attribution(a);
+      return Promise.all([
+        use("countries").then((g) => polygons(g,
+          { color: "#8d99a8", weight: 1, fillColor: "#fbfaf4", fillOpacity: 1, className: "country" })),
+        use("water").then(water), use("roads").then(roads), use("places").then(places),
+      ]);
     });
   }
 
@@ -69,11 +256,14 @@
     return html;
   }
 
-  function draw(map, data, bounds) {
+  function draw(map, data, bounds, labels, features) {
     const L = window.L;
-    const labels = data.labels || {};
-    const lab = (c) => labels[c] || c;
+    const lab = (c) => (data.labels || {})[c] || c;
     const interactive = data.mode === "view";
+    function remember(key, b) {
+      if (!b || !b.isValid || !b.isValid()) return;
+      features[key] = features[key] ? features[key].extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+    }
     (data.zones || []).forEach((z) => {
       const colour = ZONE_COLOURS[z.kind] || "#555";
       const layer = L.geoJSON(z.geometry, { interactive,
@@ -81,35 +271,52 @@
                  className: "zone zone-" + z.kind } });
       if (interactive) layer.bindPopup(popup(z.name, [lab(z.kind)]));
       layer.addTo(map);
+      if (z.id) remember("zone:" + z.id, layer.getBounds());
       if (data.mode === "view") bounds.extend(layer.getBounds());
     });
-    (data.operations || []).forEach((o) => {
-      const colour = STATUS_COLOURS[o.status] || "#1f5fa8";
+    const ops = (data.operations || []).slice();
+    ops.forEach((o, i) => {
+      const colour = routeColour(i);
+      const cls = o.id ? " op-" + cssId(o.id) : "";
       const text = popup(o.title, [lab(o.status)], o.url);
+      const key = "op:" + o.id;
       if (o.footprint) {
         const fp = L.geoJSON(o.footprint, { interactive,
-          style: { color: colour, weight: 1, fillColor: colour, fillOpacity: 0.12, className: "footprint" } });
+          style: { color: colour, weight: 1, fillColor: colour, fillOpacity: 0.1, className: "footprint" + cls } });
         if (interactive) fp.bindPopup(text);
         fp.addTo(map);
         bounds.extend(fp.getBounds());
+        remember(key, fp.getBounds());
       }
+      let line = null;
       [o.route, o.area].forEach((g) => {
         if (!g) return;
         const r = L.geoJSON(g, { interactive,
-          style: { color: colour, weight: 4, fillOpacity: 0.05, className: "route" } });
+          style: { color: colour, weight: 4, fillOpacity: 0.05, className: "route" + cls } });
         if (interactive) r.bindPopup(text);
         r.addTo(map);
+        remember(key, r.getBounds());
+        if (!line && g.type === "LineString") line = g.coordinates.map((c) => L.latLng(c[1], c[0]));
+        if (!line && g.type === "Polygon") line = g.coordinates[0].map((c) => L.latLng(c[1], c[0]));
       });
       const colours = { origin: "#1d7a46", destination: "#1f5fa8" };
-      [["origin", o.origin], ...(o.destinations || [o.destination]).map((d) => ["destination", d])].forEach(([key, place]) => {
-        const c = colours[key];
+      const ends = [];
+      [["origin", o.origin], ...(o.destinations || [o.destination]).map((d) => ["destination", d])].forEach(([k, place]) => {
         if (!place || !place.position) return;
-        const m = L.circleMarker(ll(place.position), { radius: 6, color: "#fff", weight: 2, fillColor: c,
-          fillOpacity: 1, interactive, className: "place-" + key });
+        const m = L.circleMarker(ll(place.position), { radius: 6, color: "#fff", weight: 2, fillColor: colours[k],
+          fillOpacity: 1, interactive, className: "place-" + k });
         if (interactive) m.bindPopup(popup(place.name, [o.title]));
         m.addTo(map);
         bounds.extend(m.getLatLng());
+        remember(key, L.latLngBounds([m.getLatLng()]));
+        ends.push(m.getLatLng());
       });
+      if (!line && ends.length >= 2) line = ends;
+      if (line && line.length && o.title) {
+        const title = o.title.length > 34 ? o.title.slice(0, 33) + "…" : o.title;
+        labels.add({ latlngs: line.length === 1 ? [line[0], line[0]] : line, text: title, title: o.title, priority: 0,
+                     cls: "route-label", colour, key });
+      }
     });
     // Corridors one side declared on its own: dashed, in grey, never drawn like an agreed operation.
     (data.corridors || []).forEach((c) => {
@@ -125,6 +332,7 @@
         fillOpacity: 0.9, interactive, className: "incident" });
       if (interactive) m.bindPopup(popup(lab(i.type), [i.place, i.at, i.party], i.url));
       m.addTo(map);
+      if (i.id) remember("incident:" + i.id, L.latLngBounds([m.getLatLng()]));
       if (data.mode === "view") bounds.extend(m.getLatLng());
     });
     // Places named by a record (a meeting's venue): a marker, its lines and a link in the popup.
@@ -145,14 +353,19 @@
     });
   }
 
-  // A line or a polygon drawn by clicking; written into a hidden input as GeoJSON.
-  function drawShape(map, el, closed) {
+  // A line or a polygon drawn by clicking; written into a hidden input as GeoJSON. A click near a settlement
+  // drawn on the map snaps to it, and a place found by the search can be added; a named first (or last) point
+  // names the origin (or destination) unless that field was edited.
+  function drawShape(map, el, closed, labels) {
     const L = window.L;
     const input = document.getElementById(el.dataset.input);
-    const origin = el.dataset.origin ? document.getElementById(el.dataset.origin) : null;
-    const destination = el.dataset.destination ? document.getElementById(el.dataset.destination) : null;
-    const count = el.dataset.count ? document.getElementById(el.dataset.count) : null;
-    [origin, destination].forEach((f) => f && f.addEventListener("input", () => { f.dataset.edited = "1"; }));
+    const byId = (k) => (el.dataset[k] ? document.getElementById(el.dataset[k]) : null);
+    const origin = byId("origin");
+    const destination = byId("destination");
+    const originName = document.getElementById("origin_name");
+    const destinationName = document.getElementById("destination_name");
+    const count = byId("count");
+    [origin, destination, originName, destinationName].forEach((f) => f && f.addEventListener("input", () => { f.dataset.edited = "1"; }));
     let pts = [];
     try {
       const g = JSON.parse(input.value || "null");
@@ -167,24 +380,38 @@
       shape.setLatLngs(pts);
       vertices.clearLayers();
       pts.forEach((p, i) => L.circleMarker(p, { radius: 4, color: "#1f5fa8", fillColor: i === 0 ? "#1d7a46" : "#fff",
-        fillOpacity: 1, weight: 2, interactive: false }).addTo(vertices));
+        fillOpacity: 1, weight: 2, interactive: false, className: "vertex" + (p.placeName ? " snapped" : "") }).addTo(vertices));
       const c = coords();
       if (closed) input.value = c.length >= 3 ? JSON.stringify({ type: "Polygon", coordinates: [c.concat([c[0]])] }) : "";
       else input.value = c.length >= 2 ? JSON.stringify({ type: "LineString", coordinates: c }) : "";
       if (fill && !closed) {
         if (origin && !origin.dataset.edited) origin.value = c.length ? c[0].join(", ") : "";
         if (destination && !destination.dataset.edited) destination.value = c.length > 1 ? c[c.length - 1].join(", ") : "";
+        const first = pts[0];
+        const last = pts.length > 1 ? pts[pts.length - 1] : null;
+        if (originName && !originName.dataset.edited && first && first.placeName) originName.value = first.placeName;
+        if (destinationName && !destinationName.dataset.edited && last && last.placeName) destinationName.value = last.placeName;
       }
       if (count) count.textContent = String(pts.length);
       input.dispatchEvent(new Event("change"));
     }
-    map.on("click", (e) => { pts.push(e.latlng); render(true); });
-    const undo = el.dataset.undo && document.getElementById(el.dataset.undo);
-    const clear = el.dataset.clear && document.getElementById(el.dataset.clear);
+    function addPoint(latlng, name) {
+      const p = L.latLng(latlng.lat, latlng.lng);
+      if (name) p.placeName = name;
+      pts.push(p);
+      render(true);
+    }
+    map.on("click", (e) => {
+      const near = labels.nearest(e.containerPoint);
+      if (near) addPoint(L.latLng(near.place.position[1], near.place.position[0]), near.place.name);
+      else addPoint(e.latlng, null);
+    });
+    const undo = byId("undo");
+    const clear = byId("clear");
     if (undo) undo.addEventListener("click", () => { pts.pop(); render(true); });
     if (clear) clear.addEventListener("click", () => { pts = []; render(true); });
     render(false);
-    return pts.length ? L.latLngBounds(pts) : null;
+    return { bounds: pts.length ? L.latLngBounds(pts) : null, addPoint };
   }
 
   // One position picked by clicking; written as "lon, lat" into a text input (which may also be typed in).
@@ -202,12 +429,88 @@
       if (parts.length === 2 && parts.every(Number.isFinite)) { place(L.latLng(parts[1], parts[0])); return true; }
       return false;
     }
-    map.on("click", (e) => {
-      place(e.latlng);
-      input.value = round(e.latlng.lng) + ", " + round(e.latlng.lat);
-    });
+    function addPoint(latlng) {
+      place(latlng);
+      input.value = round(latlng.lng) + ", " + round(latlng.lat);
+      input.dispatchEvent(new Event("change"));
+    }
+    map.on("click", (e) => addPoint(e.latlng));
     input.addEventListener("change", fromInput);
-    return fromInput() ? L.latLngBounds([marker.getLatLng()]) : null;
+    return { bounds: fromInput() ? L.latLngBounds([marker.getLatLng()]) : null, addPoint };
+  }
+
+  // The search box: places found by name in any script (the server keys names as the registry does).
+  function searchControl(map, el, labels, mode, addPoint) {
+    const L = window.L;
+    const t = (k, d) => labels[k] || d;
+    const Search = L.Control.extend({
+      onAdd() {
+        const box = L.DomUtil.create("div", "leaflet-bar map-search");
+        const id = el.id + "-search";
+        box.innerHTML = '<label class="sr-only" for="' + esc(id) + '">' + esc(t("find_place", "Find a place")) + "</label>" +
+          '<input type="search" id="' + esc(id) + '" autocomplete="off" placeholder="' +
+          esc(t("find_place", "Find a place")) + '" title="' + esc(t("find_place_hint", "Name of a place, in any script")) + '">' +
+          '<ul class="map-search-results" role="list" aria-live="polite"></ul>';
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      },
+    });
+    const control = new Search({ position: "topright" }).addTo(map);
+    const box = control.getContainer();
+    const input = box.querySelector("input");
+    const list = box.querySelector("ul");
+    let marker = null;
+    let timer = null;
+    let seq = 0;
+    function show(place) {
+      const latlng = L.latLng(place.position[1], place.position[0]);
+      if (!marker) marker = L.circleMarker(latlng, { radius: 9, color: "#111", weight: 2, fillOpacity: 0, interactive: false,
+        className: "found" }).addTo(map);
+      else marker.setLatLng(latlng);
+      map.setView(latlng, Math.max(map.getZoom(), 9));
+      return latlng;
+    }
+    function results(places) {
+      list.textContent = "";
+      if (!places.length) {
+        const li = document.createElement("li");
+        li.className = "muted";
+        li.textContent = t("no_place", "No place found");
+        list.appendChild(li);
+        return;
+      }
+      places.forEach((p) => {
+        const li = document.createElement("li");
+        const go = document.createElement("button");
+        go.type = "button";
+        go.className = "link found-place";
+        go.textContent = p.name;
+        const other = Object.values(p.names || {}).filter((n, i, a) => n && n !== p.name && a.indexOf(n) === i);
+        if (other.length) go.title = other.join(" · ");
+        go.addEventListener("click", () => show(p));
+        li.appendChild(go);
+        if (addPoint) {
+          const add = document.createElement("button");
+          add.type = "button";
+          add.className = "add-found";
+          add.textContent = mode === "route" ? t("add_to_route", "Add to the route") : t("use_place", "Use this place");
+          add.addEventListener("click", () => { const latlng = show(p); addPoint(latlng, p.name); });
+          li.appendChild(add);
+        }
+        list.appendChild(li);
+      });
+    }
+    input.addEventListener("input", () => {
+      window.clearTimeout(timer);
+      const q = input.value.trim();
+      if (!q) { list.textContent = ""; return; }
+      timer = window.setTimeout(() => {
+        const mine = ++seq;
+        getJSON("/map/places?q=" + encodeURIComponent(q)).then((r) => { if (mine === seq) results((r && r.places) || []); });
+      }, 150);
+    });
+    input.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
   }
 
   function init(el) {
@@ -217,25 +520,49 @@
     const data = source ? JSON.parse(source.textContent) : { mode: "view" };
     const lang = data.lang || document.documentElement.lang || "en";
     const map = L.map(el, { zoomSnap: 0.25, worldCopyJump: false, zoomControl: false });
-    const labels = data.labels || {};
-    L.control.zoom({ zoomInTitle: labels.zoom_in || "Zoom in", zoomOutTitle: labels.zoom_out || "Zoom out" }).addTo(map);
+    const texts = data.labels || {};
+    L.control.zoom({ zoomInTitle: texts.zoom_in || "Zoom in", zoomOutTitle: texts.zoom_out || "Zoom out" }).addTo(map);
     map.attributionControl.setPrefix("Leaflet");
     el.parleyMap = map;
     window.parleyMaps = (window.parleyMaps || []).concat([map]);
     const r = data.region || [22, 44, 41, 53];
     map.fitBounds([[r[1], r[0]], [r[3], r[2]]]); // a view first: Leaflet draws vectors only on a map with one
-    basemap(map, lang);
+    const labels = labeller(map);
+    const loaded = basemap(map, lang, labels, data);
     const bounds = L.latLngBounds([]);
-    draw(map, data, bounds);
+    const features = {};
+    draw(map, data, bounds, labels, features);
+    el.parleyFeatures = features;
     let drawn = null;
-    if (data.mode === "route") drawn = drawShape(map, el, false);
-    else if (data.mode === "polygon") drawn = drawShape(map, el, true);
+    if (data.mode === "route") drawn = drawShape(map, el, false, labels);
+    else if (data.mode === "polygon") drawn = drawShape(map, el, true, labels);
     else if (data.mode === "point") drawn = pickPoint(map, el);
-    if (drawn) bounds.extend(drawn);
-    if (data.mode === "view" && bounds.isValid()) map.fitBounds(bounds.pad(0.25), { maxZoom: 11 });
-    else if (drawn) map.fitBounds(drawn.pad(0.5), { maxZoom: 11 });
-    el.dataset.ready = "1";
+    if (drawn && drawn.bounds) bounds.extend(drawn.bounds);
+    features.all = bounds.isValid() ? L.latLngBounds(bounds.getSouthWest(), bounds.getNorthEast()) : null;
+    searchControl(map, el, texts, data.mode, drawn ? drawn.addPoint : null);
+    loaded.then(() => {
+      if (data.mode === "view" && bounds.isValid()) map.fitBounds(bounds.pad(0.25), { maxZoom: 11 });
+      else if (drawn && drawn.bounds) map.fitBounds(drawn.bounds.pad(0.5), { maxZoom: 11 });
+      labels.layout();
+      el.dataset.ready = "1";
+    });
   }
+
+  // Links and buttons that fit a map to a feature: data-map-zoom="op:ID" (or zone:, incident:, all), data-map="ID".
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest && e.target.closest("[data-map-zoom]");
+    if (!b) return;
+    const el = document.getElementById(b.dataset.map || "") || document.querySelector(".map.leaflet-container");
+    const bounds = el && el.parleyFeatures && el.parleyFeatures[b.dataset.mapZoom];
+    if (!bounds) return;
+    e.preventDefault();
+    const map = el.parleyMap;
+    const tiny = bounds.getNorthEast().distanceTo(bounds.getSouthWest()) < 2000;
+    if (tiny) map.setView(bounds.getCenter(), 11);
+    else map.fitBounds(bounds.pad(0.3), { maxZoom: 11 });
+    el.dataset.zoomedTo = b.dataset.mapZoom;
+    el.scrollIntoView({ block: "nearest" });
+  });
 
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll(".map[data-source]").forEach(init);

@@ -104,3 +104,31 @@ document.addEventListener("DOMContentLoaded", () => {
   setInterval(() => { if (document.visibilityState === "visible") refreshInbox(); }, INBOX_POLL_MS);
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refreshInbox(); });
 });
+
+// A family's reference and secret: copied to the clipboard with one button each, or printed (with JavaScript
+// only; without it the page shows them as text to write down, which is what it asks first).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("button[data-copy]").forEach((b) => {
+    if (!navigator.clipboard) return;
+    b.hidden = false;
+    const label = b.textContent;
+    b.addEventListener("click", async () => {
+      const source = document.querySelector(b.dataset.copy);
+      try {
+        await navigator.clipboard.writeText(source.textContent.trim());
+        b.textContent = b.dataset.copied;
+        setTimeout(() => { b.textContent = label; }, 2500);
+      } catch (e) {
+        const range = document.createRange();  // at least select it, for the reader to copy by hand
+        range.selectNodeContents(source);
+        const sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+      }
+    });
+  });
+  document.querySelectorAll("button[data-print]").forEach((b) => {
+    b.hidden = false;
+    b.addEventListener("click", () => window.print());
+  });
+});
