@@ -45,6 +45,8 @@ LAYERS = (
     Layer("witness and mirror programs", ("parley.witness", "parley.mirror")),
     Layer("migrations", ("parley.migrations",)),
     Layer("every table, gathered", ("parley.models",)),
+    # What needs a member now reads operations, the registry and exchanges, and no capability knows it.
+    Layer("what needs a member now, across the capabilities", ("parley.inbox",)),
     # The press desk speaks of exchanges, operations and talks points, and its embargoes wait for an exchange or an
     # operation to be completed: it knows them, and no capability knows it.
     Layer("the press desk and the public side", ("parley.press",)),

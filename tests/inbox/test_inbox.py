@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from typer.testing import CliRunner
 
-from parley.inbox import KINDS, Item, text
+from parley.inbox.service import KINDS, TEXTS, Item, text
+from parley.web import inbox as pages
 from parley.inbox.cli import inbox as inbox_command
 from parley.records.compose import compose
 from tests.conftest import ORIGIN
@@ -109,10 +110,14 @@ def test_the_overview_shows_it_in_the_page_language_and_its_fragment_refreshes_i
 
 def test_the_item_texts_read_in_each_language():
     item = Item("review", "", "/review", count=3)
-    assert text(item, "en") == "3 pairs of records to review"
-    assert text(item, "uk") != text(item, "en") and text(item, "ru") != text(item, "en")
+    assert text(item) == pages.text(item, "en") == "3 pairs of records to review"
+    assert pages.text(item, "uk") == "3 пари записів для перевірки"
+    assert pages.text(item, "ru") == "3 пары записей для проверки"
     esc = Item("escalation", "Op", "/operations/x", params={"reason": "unread_urgent", "party": "ru"})
-    assert text(esc, "en", {"ru": "Russia"}) == "An urgent message is unread by Russia"
+    assert text(esc, {"ru": "Russia"}) == pages.text(esc, "en", {"ru": "Russia"})
+    assert text(esc, {"ru": "Russia"}) == "An urgent message is unread by Russia"
+    # The pages' sentences are the API's, word for word, in English.
+    assert pages.TEXTS == TEXTS
 
 
 def test_the_command_line(client, demo, monkeypatch):

@@ -9,6 +9,9 @@ import io
 import json
 
 import openpyxl
+from sqlalchemy import func, select
+
+from parley.log.models import LogEntry
 
 CSV_UA = (
     "Прізвище;Ім'я;По батькові;Дата народження;Місце народження;Звання;Особистий номер;Категорія\n"
@@ -26,8 +29,18 @@ def upload(client, member, demo, text: str, name: str = "list.csv", **form):  # 
                        files={"file": (name, text.encode("utf-8"), "text/csv")})
 
 
-def test_import_reports_every_row_and_keeps_the_good_ones(client, demo):
+def test_import_reports_every_row_and_keeps_the_good_ones(client, demo, runtime):
+    # A list with prisoners of war names their own party (or says it is unknown): refused beside the field, and
+    # nothing is registered.
+    with runtime.sessions() as s:
+        before = s.scalar(select(func.count()).select_from(LogEntry))
     r = upload(client, "ua/registrar", demo, CSV_UA)
+    assert r.status_code == 422 and r.json()["field"] == "own_party" and r.json()["code"] == "list.own_party_choice"
+    assert "own party" in r.json()["message"]
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(LogEntry)) == before
+    # The preview says, before anything is signed, which rows are already in the registry.
+    r = upload(client, "ua/registrar", demo, CSV_UA, own_party="ua")
     assert r.status_code == 201, r.text
     body = r.json()
     report = {row["row"]: row for row in body["report"]}
@@ -47,8 +60,15 @@ def test_import_reports_every_row_and_keeps_the_good_ones(client, demo):
     person = client.get(f"/api/persons/{report[2]['person']}", headers=demo.headers("ua/registrar")).json()
     assert person["surname"] == "Чорновол" and person["birth_date"] == "1990-04-03" and person["category"] == "pow"
     assert person["service_number"] == "ВЕ445566" and person["list"] == body["list"]
+    # Previewed again: the rows already in the registry are flagged as duplicates of whom, before signing.
+    pv = client.post("/api/lists/preview", headers=demo.headers("ua/registrar"),
+                     files={"file": ("list.csv", CSV_UA.encode(), "text/csv")}).json()
+    flagged = {row["row"]: row for row in pv["rows"]}
+    assert flagged[2]["status"] == "duplicate" and flagged[2]["of"] == report[2]["person"]
+    assert flagged[3]["status"] == "duplicate" and flagged[3]["of"] == report[2]["person"]
+    assert flagged[4]["status"] == "rejected"
     # The same file again: every good row is now a duplicate of the registry, nothing is registered twice.
-    again = upload(client, "ua/registrar", demo, CSV_UA).json()
+    again = upload(client, "ua/registrar", demo, CSV_UA, own_party="unknown").json()
     assert again["accepted"] == 0 and {r["status"] for r in again["report"]} == {"duplicate", "rejected"}
     assert next(r for r in again["report"] if r["row"] == 2)["of"] == report[2]["person"]
     # Russia does not read Ukraine's list.

@@ -55,7 +55,7 @@ def test_import_review_and_confirm_the_same_person(server, browser, tmp_path):  
     ua.select_option("#default_category", "missing")
     ua.click("#upload")
     ua.wait_for_selector("#mapping")
-    headers = ua.locator("#mapping thead .header-text").all_inner_texts()
+    headers = ua.locator("#mapping .header-text").all_inner_texts()
     assert headers[:3] == ["№", "Прізвище", "Ім'я"] and headers[-1] == "Де служив"
     assert ua.input_value("#col_1") == "surname" and ua.input_value("#col_4") == "birth_date"
     assert ua.input_value("#col_7") == ""  # not recognised: the user maps it
@@ -64,6 +64,15 @@ def test_import_review_and_confirm_the_same_person(server, browser, tmp_path):  
     ua.wait_for_selector("#mapping")
     assert ua.input_value("#col_7") == "unit"
     assert "1 will be rejected" in ua.locator("#preview-counts").inner_text()
+    # Whom the rejected row is about, as read, before anything is signed.
+    assert "Гнатюк" in ua.locator("#rows-preview tr[data-row='4']").inner_text()
+    # The mapping fits the page: no sideways scroll on a desktop or a phone.
+    for width, height in ((1400, 900), (390, 844)):
+        ua.set_viewport_size({"width": width, "height": height})
+        overflow = ua.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,"
+                               " document.querySelector('#mapping').getBoundingClientRect().right]")
+        assert overflow[0] <= overflow[1] and overflow[2] <= overflow[1] + 1, (width, overflow)
+    ua.set_viewport_size({"width": 1280, "height": 900})
     ua.screenshot(path=str(shots / "list_import.png"), full_page=True)
     ua.click("#import")
     ua.wait_for_url(re.compile(r".*/lists/ua-list-[0-9a-f]+$"))
@@ -92,7 +101,13 @@ def test_import_review_and_confirm_the_same_person(server, browser, tmp_path):  
     card.scroll_into_view_if_needed()
     ua.screenshot(path=str(shots / "review.png"), full_page=True)
     card.locator("button.same").click()
-    ua.wait_for_url(f"{base}/review?decided=same")
+    # Asked first, saying what follows; then signed.
+    confirm = ua.locator("#confirm-same")
+    confirm.wait_for()
+    assert "never edited" in confirm.inner_text()
+    assert ua.url.endswith("/review/decide")
+    confirm.locator("#confirm-same-button").click()
+    ua.wait_for_url(re.compile(r".*/review\?decided=same&record=\d+$"))
     assert "Same person" in ua.locator("#decided").inner_text()
     assert ua.locator(f"section.pair[data-left='{left}'][data-right='{right}']").count() == 0
 

@@ -241,9 +241,23 @@ def test_import_wizard_preview_mapping_and_row_report(client, demo, runtime):
     assert count(runtime, PersonList) == lists
     r = client.post(f"/lists/import/{token}", data={**mapping, "col_1": "", "col_6": "", "intent": "remap"})
     assert r.status_code == 400 and 'id="mapping-error"' in r.text
-    # Remapped: the preview shows what will be rejected and why.
+    # Remapped: the preview shows what will be rejected and why, and whom each row is about.
+    records = count(runtime, LogEntry)
     r = client.post(f"/lists/import/{token}", data={**mapping, "intent": "remap"})
-    assert r.status_code == 200 and 'id="rejected-rows"' in r.text and mapping_of(r.text)["col_6"] == "unit"
+    assert r.status_code == 200 and 'id="rows-preview"' in r.text and mapping_of(r.text)["col_6"] == "unit"
+
+    def preview_row(n: int) -> str:
+        return re.search(rf'<tr data-row="{n}" data-status="\w+".*?</tr>', r.text, re.DOTALL).group(0)
+
+    assert 'data-status="rejected"' in preview_row(3) and "Гнатюк Петро" in preview_row(3)
+    assert "31.02.1991" in preview_row(3) and "Date of birth" in preview_row(3)
+    # The duplicates are flagged before anything is signed, naming and linking whom each duplicates.
+    assert 'data-status="duplicate"' in preview_row(5) and 'href="/people/ua-azov-0017"' in preview_row(5)
+    assert twin["surname"] in preview_row(5)
+    assert 'data-status="duplicate"' in preview_row(4) and "repeats row 2 of this file" in preview_row(4)
+    assert 'id="duplicate-count"' in r.text and "2 are already in the registry or repeated" in r.text
+    assert "2 can be imported" in r.text
+    assert count(runtime, LogEntry) == records  # nothing was signed by the preview
     # Step 3: imported; the report names every row.
     r = client.post(f"/lists/import/{token}", data={**mapping, "intent": "import"}, follow_redirects=False)
     assert r.status_code == 303, r.text
@@ -263,7 +277,39 @@ def test_import_wizard_preview_mapping_and_row_report(client, demo, runtime):
     assert "row 2" in row(4)
     assert "Date of birth" in row(3) and "Surname" in row(6)
     assert "список.csv" in client.get("/lists").text
-    # The file is gone once imported: its token no longer works.
+    # A rejected row shows whom it was about, as read from the file, and is corrected in place.
+    assert "Гнатюк Петро" in row(3) and "31.02.1991" in row(3) and 'id="correct-3"' in row(3)
+    assert 'name="cell_birth_date" value="31.02.1991"' in row(3)
+    persons = count(runtime, Person)
+    # Still wrong: refused beside the field, nothing registered.
+    r = client.post(f"/lists/{list_id}/rows/3", data={"csrf": csrf(client, f"/lists/{list_id}"),
+                                                      "cell_surname": "Гнатюк", "cell_first_name": "Петро",
+                                                      "cell_birth_date": "30.02.1991", "cell_category": "missing"})
+    assert r.status_code == 400 and 'id="row-3-birth_date-error"' in r.text and "No such date" in r.text
+    assert count(runtime, Person) == persons
+    r = client.post(f"/lists/{list_id}/rows/3", data={"csrf": csrf(client, f"/lists/{list_id}"),
+                                                      "cell_surname": "Гнатюк", "cell_first_name": "Петро",
+                                                      "cell_birth_date": "28.02.1991", "cell_category": "missing"},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert count(runtime, Person) == persons + 1  # that row only: nothing else of the list is imported again
+    with runtime.sessions() as s:
+        fixed = s.scalars(select(Person).where(Person.list_id == list_id, Person.list_row == 3)).one()
+        assert (fixed.surname, fixed.birth_date, fixed.category) == ("Гнатюк", "1991-02-28", "missing")
+        assert s.scalar(select(func.count()).select_from(Person).where(Person.list_id == list_id)) == 3
+    report = client.get(f"/lists/{list_id}?lang=en").text
+    assert "Corrected and registered" in row(3) and f'href="/people/{fixed.id}"' in row(3)
+    assert 'id="correct-3"' not in row(3) and 'id="correct-6"' in row(6)
+    # Submitted again: refused, registered once.
+    r = client.post(f"/lists/{list_id}/rows/3", data={"csrf": csrf(client, f"/lists/{list_id}"),
+                                                      "cell_surname": "Гнатюк", "cell_birth_date": "1991",
+                                                      "cell_category": "missing"})
+    assert r.status_code == 400 and count(runtime, Person) == persons + 1
+    # An accepted row is not "corrected": the record kind refuses it too.
+    r = client.post(f"/lists/{list_id}/rows/2", data={"csrf": csrf(client, f"/lists/{list_id}"),
+                                                      "cell_surname": "Шевчишин", "cell_category": "missing"})
+    assert r.status_code == 400 and count(runtime, Person) == persons + 1
+    # The file is kept for the report only: its token can never import the list again.
     r = client.post(f"/lists/import/{token}", data={**mapping, "intent": "import"})
     assert r.status_code == 400 and "upload it again" in r.text
     # Another member's session cannot use a token it was never given.
@@ -303,8 +349,11 @@ def test_review_queue_side_by_side_and_deciding(client, demo, runtime):
     as_member(client, demo, "icrc/auditor")
     assert 'name="decision" value="same"' not in client.get("/review").text
     as_member(client, demo, "ua/registrar")
-    r = client.post("/review/decide", data={"left": left, "right": right, "decision": "same", "probability": "0.98",
-                                            "note": "", "csrf": csrf(client, "/")}, follow_redirects=False)
+    form = {"left": left, "right": right, "decision": "same", "probability": "0.98", "note": "",
+            "csrf": csrf(client, "/")}
+    r = client.post("/review/decide", data=form, follow_redirects=False)
+    assert r.status_code == 200 and 'id="confirm-same"' in r.text  # asked first, nothing signed yet
+    r = client.post("/review/decide", data={**form, "confirmed": "yes"}, follow_redirects=False)
     assert r.status_code == 303
     assert f'data-left="{left}" data-right="{right}"' not in client.get("/review").text
     same = re.search(r'id="same-as">(.*?)</table>', client.get(f"/people/{ua_pid}").text, re.DOTALL).group(1)

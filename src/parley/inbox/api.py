@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from parley.apischema import answer, refusals
 from parley.auth import CurrentPrincipal, DbSession
-from parley.inbox import counts, inbox, text
+from parley.inbox.service import counts, inbox, text
 
 router = APIRouter(prefix="/api", tags=["inbox"])
 

@@ -50,7 +50,7 @@ MEMBERSHIP_KINDS = ("deployment.init", "party.create", "party.update", "member.c
 FAMILIES: dict[str, tuple[str, ...]] = {
     # An exchange's handover and a body's identification change a person's status (``parley.exchanges``).
     "person": ("person.register", "person.update", "person.event", "person.monitor", "match.decide",
-               "person.destroy", "exchange.handover", "exchange.identify"),
+               "match.withdraw", "person.destroy", "exchange.handover", "exchange.identify"),
     "operation": ("operation.waiver", "operation.propose", "operation.answer", "operation.status",
                   "operation.movement", "operation.outcome", "incident.report"),
 }
@@ -79,7 +79,7 @@ def touched(kind: str, payload: Any) -> set[tuple[str, str]]:
         add("person", payload.get("id"))
     elif kind in ("person.event", "person.monitor", "person.destroy"):
         add("person", payload.get("person"))
-    elif kind == "match.decide":
+    elif kind in ("match.decide", "match.withdraw"):
         add("person", payload.get("left"))
         add("person", payload.get("right"))
     elif kind in ("exchange.handover", "exchange.identify"):

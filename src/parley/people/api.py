@@ -101,6 +101,7 @@ class DecisionOut(BaseModel):
     party: str
     current: bool
     index: int
+    withdrawn_by: int | None = None  # the record that reversed it (``match.withdraw``), if one did
 
 
 class PersonPage(PersonFull):
@@ -115,9 +116,11 @@ class Registered(ReceiptBody):
 
 class PreviewRow(BaseModel):
     row: int
-    status: str
+    status: str  # ok, duplicate (already in the registry, or repeats an earlier row) or rejected
     reason: str
     field: str | None
+    of: str | None = None  # the person of your party's reports it duplicates
+    of_row: int | None = None  # or the earlier row of the file it repeats
 
 
 class PreviewOut(BaseModel):
@@ -337,7 +340,8 @@ def get_person(pid: str, s: DbSession, who: CurrentPrincipal) -> Response:
                                     "source": json.loads(e.source) if e.source else None} for e in events],
                         "same_as": [person_json(x) for x in svc.same_as(s, who, p)],
                         "decisions": [{"left": d.left, "right": d.right, "decision": d.decision, "party": d.party,
-                                       "current": d.current, "index": d.idx} for d in svc.decisions(s, who, p)]})
+                                       "current": d.current, "index": d.idx, "withdrawn_by": d.withdrawn_idx}
+                                      for d in svc.decisions(s, who, p)]})
 
 
 class EventBody(BaseModel):
@@ -548,21 +552,34 @@ async def _read_upload(file: UploadFile) -> bytes:
     return data
 
 
-def preview_json(pv: svc.Preview) -> dict[str, Any]:
+def preview_json(pv: svc.Preview, dups: dict[int, svc.Duplicate] | None = None) -> dict[str, Any]:
+    """The rows as the import would report them, before anything is signed: ``ok``, ``duplicate`` (of a person,
+    or of an earlier row) or ``rejected``."""
+    dups = dups or {}
+
+    def row(r: Any) -> dict[str, Any]:
+        d = dups.get(r.row)
+        if d is None:
+            return {"row": r.row, "status": r.status, "reason": r.reason, "field": r.field}
+        return {"row": r.row, "status": "duplicate", "field": None,
+                "reason": "already in the registry from your party" if d.of is not None
+                else f"repeats row {d.of_row} of this file",
+                "of": d.of.id if d.of is not None else None, "of_row": d.of_row}
+
     return {"filename": pv.filename, "sha256": pv.sha256, "headers": pv.sheet.headers,
             "mapping": {str(i): f for i, f in pv.mapping.items()}, "warnings": pv.sheet.warnings,
-            "rows": [{"row": r.row, "status": r.status, "reason": r.reason, "field": r.field} for r in pv.rows]}
+            "rows": [row(r) for r in pv.rows]}
 
 
 @router.post("/lists/preview", response_model=PreviewOut, responses=refusals(*WRITE))
-async def preview_list(who: CurrentPrincipal, file: Annotated[UploadFile, File()],
+async def preview_list(s: DbSession, who: CurrentPrincipal, file: Annotated[UploadFile, File()],
                        mapping: Annotated[str, Form(max_length=5000)] = "",
                        default_category: Annotated[str, Form(max_length=16)] = "") -> Response:
     svc.require_reader(who)
     data = await _read_upload(file)
     pv = await run_in_threadpool(svc.preview, data, file.filename or "list", _mapping(mapping),
                                  default_category or None)
-    return json_answer(preview_json(pv))
+    return json_answer(preview_json(pv, svc.duplicates(s, who, pv.rows)))
 
 
 @router.post("/lists", status_code=201, response_model=Imported, responses=refusals(*WRITE))
@@ -570,7 +587,9 @@ async def import_list(rt: CurrentRuntime, s: DbSession, who: CurrentPrincipal, f
                       title: Annotated[str, Form(max_length=200)] = "",
                       mapping: Annotated[str, Form(max_length=5000)] = "",
                       default_category: Annotated[str, Form(max_length=16)] = "",
-                      own_party: Annotated[str, Form(max_length=64)] = "") -> JSONResponse:
+                      own_party: Annotated[str, Form(max_length=64, description=(
+                          "The persons' own party (a party's slug), or 'unknown'. Required for a list with "
+                          "prisoners of war: otherwise the other party never sees them."))] = "") -> JSONResponse:
     svc.require_reader(who)
     data = await _read_upload(file)
     pv = await run_in_threadpool(svc.preview, data, file.filename or "list", _mapping(mapping),
@@ -596,6 +615,53 @@ def get_list(list_id: str, s: DbSession, who: CurrentPrincipal) -> Response:
     return json_answer({"id": x.id, "title": x.title, "party": x.party, "filename": x.filename, "sha256": x.sha256,
                         "rows": x.rows, "accepted": x.accepted, "duplicates": x.duplicates, "rejected": x.rejected,
                         "report": json.loads(x.report)})
+
+
+class RowCorrection(BaseModel):
+    """A rejected row of a list, corrected: its cells as the file would give them (field → text, read and checked
+    as the file's rows are), and the persons' own party (a slug, or ``unknown``; required for a prisoner of war)."""
+
+    model_config = ConfigDict(extra="forbid")
+    cells: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=4000)]]
+    own_party: Annotated[str, Field(max_length=64)] = ""
+
+
+class RowCorrected(ReceiptBody):
+    person: str
+
+
+@router.post("/lists/{list_id}/rows/{row}", status_code=201, response_model=RowCorrected,
+             responses=written(RowCorrected))
+async def correct_row(list_id: str, row: int, body: RowCorrection, rt: CurrentRuntime, s: DbSession,
+                      who: CurrentPrincipal) -> JSONResponse:
+    """Correct a rejected row of a list you imported and submit it again: one signed ``person.register`` naming
+    the list and the row; nothing else of the list is imported again."""
+    receipts: list[Receipt] = []
+    _, submit_one = submitter(rt, s, who)
+
+    def one(kind: str, audience: list[str], payload: dict[str, Any]) -> Receipt:
+        receipts.append(submit_one(kind, audience, payload))
+        return receipts[-1]
+
+    pid = await run_in_threadpool(svc.correct_row, s, who, one, list_id[:64], row, body.cells,
+                                  body.own_party or None)
+    return _answer(receipts[-1], person=pid)
+
+
+class WithdrawBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(max_length=4000)]
+
+
+@router.post("/matches/{index}/withdraw", status_code=201, response_model=ReceiptBody, responses=written())
+async def withdraw_decision(index: int, body: WithdrawBody, rt: CurrentRuntime, s: DbSession,
+                            who: CurrentPrincipal) -> JSONResponse:
+    """Reverse a match decision made by mistake (``match.withdraw``): a later signed record, never an edit; the
+    pair goes back to the review queue."""
+    d = svc.decision(s, who, index)
+    receipt = await submit_as_async(rt, s, who, "match.withdraw", d.audience.split(","),
+                                    {"decision": d.idx, "left": d.left, "right": d.right, "reason": body.reason})
+    return _answer(receipt)
 
 
 # -- review queue and decisions --------------------------------------------------------------------

@@ -17,6 +17,7 @@ from parley.client import AsJson, Token, Url
 from parley.client import call as _call
 from parley.client import receipt as _receipt
 from parley.client import refused
+from parley.people import percent
 
 person_app = typer.Typer(help="The registry of prisoners of war, detained civilians, the missing and the dead.",
                          no_args_is_help=True)
@@ -27,7 +28,10 @@ console = Console(stderr=True)
 out = Console()
 
 
-def _upload(url: str, token: str, path: str, file: Path, form: dict[str, str]) -> Any:
+def _upload(url: str, token: str, path: str, file: Path, form: dict[str, str],
+            options: dict[str, str] | None = None) -> Any:
+    """POST ``file`` with ``form``; a refusal is printed with the option that sets the refused field
+    (``options``: field → option)."""
     import httpx
 
     if not token:
@@ -46,6 +50,12 @@ def _upload(url: str, token: str, path: str, file: Path, form: dict[str, str]) -
         raise typer.Exit(2) from None
     if r.status_code >= 400:
         refused(r.status_code, r.text)
+        try:
+            option = (options or {}).get(str(r.json().get("field") or ""))
+        except ValueError:
+            option = None
+        if option:
+            console.print(f"  set it with {option}", style="red", markup=False)
         raise typer.Exit(1)
     return r.json()
 
@@ -69,10 +79,11 @@ def list_persons(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json:
     t = Table(Column("id", no_wrap=True), Column("name", overflow="fold"), Column("born", overflow="fold"),
               Column("category", overflow="fold"), Column("status", overflow="fold"),
               Column("reported by", overflow="fold"), Column("last known alive", overflow="fold"),
-              *([Column("score", no_wrap=True)] if query else []))
+              *([Column("match", no_wrap=True)] if query else []))
     for p in data["persons"]:
         t.add_row(p["id"], _name(p), p["birth_date"], p["category"], p["status"], p["party"],
-                  _alive(p.get("last_alive")), *([str(p.get("score", ""))] if query else []))
+                  _alive(p.get("last_alive")),
+                  *([percent.probability(percent.search_share(query, p.get("score")))] if query else []))
     out.print(t)
 
 
@@ -326,13 +337,17 @@ def _report_table(rows: list[dict[str, Any]]) -> Table:
 @list_app.command("import")
 def import_list(file: Path, url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJson = False,
                 title: str = "", category: Annotated[str, typer.Option(help="Category of rows without one")] = "",
-                own_party: Annotated[str, typer.Option(help="The party the listed persons depend on")] = "",
+                own_party: Annotated[str, typer.Option(help=(
+                    "The party the listed persons depend on, or 'unknown'; required for a list of prisoners of "
+                    "war, which the other party sees only through it"))] = "",
                 mapping: Annotated[str, typer.Option(help='Corrected columns, JSON: {"0": "surname", …}')] = "",
                 preview: Annotated[bool, typer.Option(help="Only show how the rows would be read")] = False) -> None:
     """Import a list of persons (XLSX or CSV): every row is accepted, a duplicate, or rejected with its reason."""
     form = {"title": title or file.name, "default_category": category, "own_party": own_party, "mapping": mapping}
     path = "/api/lists/preview" if preview else "/api/lists"
-    data = _upload(url, token, path, file, {k: v for k, v in form.items() if v})
+    data = _upload(url, token, path, file, {k: v for k, v in form.items() if v},
+                   {"own_party": "--own-party PARTY (or --own-party unknown)", "mapping": "--mapping",
+                    "file": "the file's path"})
     if as_json:
         out.print_json(data=data)
         return
@@ -344,8 +359,8 @@ def import_list(file: Path, url: Url = "http://127.0.0.1:8000", token: Token = "
         out.print(t)
         for w in data["warnings"]:
             out.print(f"warning: {w}", markup=False)
-        out.print(_report_table([{"row": r["row"], "status": r["status"], "reason": r["reason"]}
-                                 for r in data["rows"]]))
+        out.print(_report_table([{"row": r["row"], "status": r["status"], "reason": r["reason"],
+                                  "of": r.get("of"), "of_row": r.get("of_row")} for r in data["rows"]]))
         return
     out.print(_report_table(data["report"]))
     out.print(f"list {data['list']}: {data['accepted']} accepted, {data['duplicates']} duplicates, "
@@ -397,9 +412,29 @@ def review(url: Url = "http://127.0.0.1:8000", token: Token = "", as_json: AsJso
     t = Table(Column("probability", overflow="fold"), Column("records: left, right", min_width=widest, overflow="fold"),
               Column("differ in", overflow="fold"))
     for p in data["pairs"]:
-        t.add_row(f"{p['probability']:.3f}", "\n".join(f"{p[side]['id']} {_name(p[side])} ({p[side]['party']})"
-                                                       for side in ("left", "right")), ", ".join(p["differences"]))
+        records = "\n".join(f"{p[side]['id']} {_name(p[side])} ({p[side]['party']})" for side in ("left", "right"))
+        t.add_row(percent.probability(p["probability"]), records, ", ".join(p["differences"]))
     out.print(t)
+
+
+def undecide(index: Annotated[int, typer.Argument(help="the log index of the decision's record")],
+             reason: Annotated[str, typer.Option(help="why the decision is reversed")],
+             url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Reverse a match decision made by mistake: a later signed record (the decision is never edited); the pair
+    goes back to the review queue."""
+    _receipt(_call(url, token, "POST", f"/api/matches/{index}/withdraw", {"reason": reason}))
+
+
+@list_app.command("correct")
+def correct_row(list_id: str, row: int,
+                cell: Annotated[list[str], typer.Option(help="FIELD=VALUE, as the file would give it (repeat)")],
+                own_party: Annotated[str, typer.Option(help="The persons' own party, or 'unknown'")] = "",
+                url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Correct a rejected row of a list you imported and submit it again (one signed record; nothing else of the
+    list is imported again)."""
+    cells = dict(c.split("=", 1) for c in cell if "=" in c)
+    data = _call(url, token, "POST", f"/api/lists/{list_id}/rows/{row}", {"cells": cells, "own_party": own_party})
+    _receipt(data, f"row {row} as {data.get('person', '')}")
 
 
 def decide(left: str, right: str, decision: Annotated[str, typer.Argument(help="same or different")],
@@ -438,7 +473,7 @@ def show_inquiry(ref: str, url: Url = "http://127.0.0.1:8000", token: Token = ""
               Column("born", overflow="fold"), Column("status", overflow="fold"),
               Column("reported by", overflow="fold"))
     for c in data["candidates"]:
-        t.add_row(f"{c['probability']:.3f}", c["id"], _name(c), c["birth_date"], c["status"], c["party"])
+        t.add_row(percent.probability(c["probability"]), c["id"], _name(c), c["birth_date"], c["status"], c["party"])
     out.print(t)
 
 
@@ -514,6 +549,7 @@ def register_commands(root: typer.Typer) -> None:
     root.add_typer(retention_app, name="retention")
     root.command("review")(review)
     root.command("decide")(decide)
+    root.command("undecide")(undecide)
     try:
         from parley.people.linkcli import register as register_link
     except ImportError:  # pragma: no cover - the matcher ships with Parley

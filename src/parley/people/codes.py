@@ -147,6 +147,24 @@ ACCESS_REASON = Code("access.reason", "a refusal needs its reason")
 ACCESS_POSITION = Code("access.position", "a position needs both latitude and longitude")
 
 
+# -- a list's own party, a rejected row corrected, a match decision reversed -------------------------------------
+OWN_PARTY_CHOICE = Code("list.own_party_choice",
+                        "a list of prisoners of war names the persons' own party, or says that it is unknown "
+                        "(own_party=unknown); otherwise the other party never sees them")
+ROW_NOT_REJECTED = Code("list.row_not_rejected", "row {row} of the list was not rejected; only a rejected row is "
+                        "corrected and submitted again")
+ROW_ALREADY_CORRECTED = Code("list.row_already_corrected", "row {row} of the list was already corrected and registered")
+ROW_STILL_REJECTED = Code("list.row_still_rejected", "the corrected row is still rejected: {why}")
+ROW_CORRECTED_BY_REPORTER = Code("list.row_corrected_by_reporter",
+                                 "only the party that imported a list corrects its rejected rows")
+NO_DECISION = Code("match.no_decision", "no match decision at record {index} between these two records that you may "
+                   "read")
+DECISION_NOT_CURRENT = Code("match.not_current", "the decision of record {index} is no longer in force; there is "
+                            "nothing to reverse")
+WITHDRAW_OWN = Code("match.withdraw_own", "only the party that made a match decision, or a mediator, reverses it")
+WITHDRAW_AUDIENCE = Code("match.withdraw_audience", "a reversal has the audience of the decision it reverses")
+WITHDRAW_REASON = Code("match.withdraw_reason", "say why the decision is reversed")
+
 CODES: tuple[Code, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Code))
 
 # -- retention and destruction ---------------------------------------------------------------------------------

@@ -200,6 +200,24 @@ class MatchDecide(Payload):
         return self
 
 
+class MatchWithdraw(Payload):
+    """A match decision made by mistake, reversed: the record of the decision (``decision``, its index in the
+    log), the two records it named, and why. The decision is never edited; once reversed the pair is undecided
+    again and goes back to the review queue. Read by the same parties as the decision."""
+
+    salt: Salt = ""
+    decision: Annotated[int, Field(ge=1)]
+    left: Slug
+    right: Slug
+    reason: Text
+
+    @model_validator(mode="after")
+    def _why(self) -> MatchWithdraw:
+        if not self.reason.strip():
+            raise Invalid(C.WITHDRAW_REASON)
+        return self
+
+
 class Sought(Payload):
     surname: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
     first_name: Short = ""
@@ -426,6 +444,7 @@ def apply_register(ctx: Context) -> None:
     ids.require_own(ctx, p.id, "id", "person record")
     if p.list is not None:
         ids.require_own(ctx, p.list.id, "list.id", "list")
+        _corrected_row(ctx, p.list)
     own = _own_party(ctx, p.own_party)
     _person_audience(ctx, reporter, own)
     if ctx.session.get(Person, p.id) is not None:
@@ -444,6 +463,20 @@ def apply_register(ctx: Context) -> None:
                                 place={"pow": p.person.capture_place, "civilian": p.person.capture_place,
                                        "deceased": p.person.death_place}.get(p.category, ""),
                                 party=reporter, author=ctx.author.id, audience=row.audience, at=ctx.record.when))
+
+
+def _corrected_row(ctx: Context, ref: ListRef) -> None:
+    """A person registered from a list already recorded is one of its rejected rows, corrected and submitted
+    again (``people.service.correct_row``): refused for a row the list's report did not reject, or one already
+    registered. A list's own rows are registered before its report, so they never meet this."""
+    x = ctx.session.get(PersonList, ref.id)
+    if x is None:
+        return
+    entry = next((r for r in json.loads(x.report) if r.get("row") == ref.row), None)
+    if entry is None or entry.get("status") != "rejected":
+        raise Unprocessable(C.ROW_NOT_REJECTED, row=ref.row, field="list.row")
+    if ctx.session.scalar(select(Person.id).where(Person.list_id == x.id, Person.list_row == ref.row)) is not None:
+        raise Conflict(C.ROW_ALREADY_CORRECTED, row=ref.row, field="list.row")
 
 
 def apply_update(ctx: Context) -> None:
@@ -574,6 +607,28 @@ def apply_match(ctx: Context) -> None:
                                   probability="" if p.probability is None else f"{p.probability:.4f}", note=p.note,
                                   party=_party_slug(ctx), author=ctx.author.id, audience=ctx.record.audience.text(),
                                   at=ctx.record.when, current=True))
+
+
+def apply_match_withdraw(ctx: Context) -> None:
+    """Reverse a match decision still in force: by the party that made it (or a mediator), with the decision's
+    audience. Its projection keeps the decision and says which record reversed it, by whom and why."""
+    p: MatchWithdraw = ctx.payload
+    _require(ctx, rules.may_decide_match(ctx), DECIDERS, C.DECIDE_ROLES)
+    _salted(ctx)
+    _readable_person(ctx, p.left, "left")
+    _readable_person(ctx, p.right, "right")
+    d = ctx.session.get(MatchDecision, p.decision)
+    if d is None or (d.left, d.right) != tuple(sorted((p.left, p.right))) \
+            or not POLICY.may_read(ctx, "match.decide", d.audience, d.party):
+        raise NotFound(C.NO_DECISION, index=p.decision, field="decision")
+    if not d.current:
+        raise Conflict(C.DECISION_NOT_CURRENT, index=p.decision, field="decision")
+    if not rules.may_withdraw_match(ctx, d):
+        raise Forbidden(C.WITHDRAW_OWN, field="decision")
+    if ctx.record.audience.text() != d.audience:
+        raise Unprocessable(C.WITHDRAW_AUDIENCE, field="audience")
+    d.current = False
+    d.withdrawn_idx, d.withdrawn_party, d.withdrawn_note = ctx.idx, _party_slug(ctx), p.reason.strip()
 
 
 def apply_inquiry(ctx: Context) -> None:
@@ -822,6 +877,8 @@ KINDS: tuple[Kind, ...] = (
          subjects=lambda p: (_person_subject(p.person),)),
     Kind("list.import", ListImport, apply_list, WRITERS, readers=PERSONAL),  # ids and row numbers only
     Kind("match.decide", MatchDecide, apply_match, DECIDERS, readers=PERSONAL,
+         subjects=lambda p: (_person_subject(p.left), _person_subject(p.right))),
+    Kind("match.withdraw", MatchWithdraw, apply_match_withdraw, DECIDERS, readers=PERSONAL,
          subjects=lambda p: (_person_subject(p.left), _person_subject(p.right))),
     Kind("inquiry.file", InquiryFile, apply_inquiry, FILERS, readers=INQUIRY,
          subjects=lambda p: (f"inquiry:{p.id}",)),

@@ -139,6 +139,11 @@ class MatchDecision(Base):
     audience: Mapped[str] = mapped_column(Text, nullable=False)
     at: Mapped[datetime] = mapped_column(UTC_DT, nullable=False)
     current: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)  # a later decision supersedes
+    # A decision made by mistake is reversed by a later signed record (``match.withdraw``), never edited: the
+    # record that reversed it, its party and why. The pair is then undecided again (back in the review queue).
+    withdrawn_idx: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    withdrawn_party: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    withdrawn_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
 class Inquiry(Base):

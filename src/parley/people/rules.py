@@ -110,6 +110,17 @@ def may_decide_match(who: Actor) -> bool:
     return bool(who.roles & DECIDERS)
 
 
+class DecisionView(Protocol):
+    @property
+    def party(self) -> str: ...  # the party that decided
+
+
+def may_withdraw_match(who: Actor, decision: DecisionView) -> bool:
+    """``match.withdraw``: a decision made by mistake is reversed by a member who decides matches, of the party
+    that made it or of a mediator."""
+    return may_decide_match(who) and (who.party == decision.party or who.party_kind == "mediator")
+
+
 def may_file_inquiry(who: Actor) -> bool:
     """``inquiry.file`` (the public inquiry form only for its own party, ``files_for_own_party_only``)."""
     return bool(who.roles & FILERS)

@@ -148,6 +148,15 @@ def decisions(s: Session, who: Principal, p: Person) -> list[MatchDecision]:
     return [d for d in rows if can_read(who, "match.decide", d)]
 
 
+def decision(s: Session, who: Principal, index: int) -> MatchDecision:
+    """The match decision of record ``index``, if ``who`` may read it."""
+    require_reader(who)
+    d = s.get(MatchDecision, index)
+    if d is None or not can_read(who, "match.decide", d):
+        raise NotFound(C.NO_DECISION, index=index, field="decision")
+    return d
+
+
 def same_as(s: Session, who: Principal, p: Person) -> list[Person]:
     """The other parties' records of this person, as registrars decided (current decisions only)."""
     others = []
@@ -306,7 +315,7 @@ def _stamp(s: Session) -> tuple[Any, ...]:
     from sqlalchemy import func
 
     return (s.scalar(select(func.max(Person.updated_idx))), s.scalar(select(func.count()).select_from(Person)),
-            s.scalar(select(func.max(MatchDecision.idx))))
+            s.scalar(select(func.max(MatchDecision.idx))), s.scalar(select(func.max(MatchDecision.withdrawn_idx))))
 
 
 def matcher(s: Session) -> Any:
@@ -325,12 +334,12 @@ def matcher(s: Session) -> Any:
             cache.matcher, cache.stamp = None, stamp
             return None
         lab = labelled(s)
-        if (cache.matcher is None or cache.decisions != stamp[2]
+        if (cache.matcher is None or cache.decisions != stamp[2:]
                 or len(rows) > RETRAIN_GROWTH * max(1, cache.trained_on)):
             if cache.matcher is not None:
                 cache.matcher.close()
             cache.matcher = Matcher(frame(rows), labelled=lab if len(lab) else None)
-            cache.trained_on, cache.decisions = len(rows), stamp[2]
+            cache.trained_on, cache.decisions = len(rows), stamp[2:]
         else:
             cache.matcher.refresh(frame(rows))
         cache.stamp = stamp
@@ -505,19 +514,72 @@ class ImportResult:
     rejected: int
 
 
+OWN_UNKNOWN = "unknown"  # the explicit answer "the persons' own party is not known" (no own party is recorded)
+
+
+def own_party_of(choice: str | None) -> str | None:
+    """The own party a list's persons are registered with: a party's slug, or none for "" and ``unknown``."""
+    return None if not choice or choice == OWN_UNKNOWN else choice
+
+
+def require_own_party_choice(categories: Iterable[str], choice: str | None) -> None:
+    """A list with prisoners of war names the persons' own party, or says explicitly that it is unknown: a person
+    whose own party is not recorded is read by the reporting party and the mediators only, so the other side
+    would never see its own soldiers held. Refused beside the field ``own_party`` before anything is signed."""
+    if "pow" in set(categories) and not choice:
+        raise Unprocessable(C.OWN_PARTY_CHOICE, field="own_party")
+
+
+@dataclass
+class Duplicate:
+    """A row of a list that is already in the registry (``of``, a person the importing party reported) or repeats
+    an earlier row of the same file (``of_row``)."""
+
+    row: int
+    of: Person | None = None
+    of_row: int | None = None
+
+
+def duplicates(s: Session, who: Principal, rows: Iterable[Any]) -> dict[int, Duplicate]:
+    """The rows of a read list (``spreadsheet.RowResult``) that the import would report as duplicates, found as
+    the import finds them: the same name keys in any script (``people.names``) and birth year as a person the
+    member's party already reported, or as an earlier row of the file, with no conflicting full date of birth or
+    service number. The preview shows them before anything is signed; the import reports the same rows."""
+    existing: dict[tuple[str, ...], list[Person]] = {}
+    for p in s.execute(select(Person).where(Person.party == who.party, LIVE)).scalars():
+        existing.setdefault((p.surname_key, p.first_key, p.patronymic_key, p.birth_year), []).append(p)
+    seen: dict[tuple[str, ...], list[tuple[int, dict[str, str]]]] = {}
+    out: dict[int, Duplicate] = {}
+    for r in rows:
+        if r.status != "ok":
+            continue
+        key = _dup_key(r.values)
+        twin = next((p for p in existing.get(key, []) if _compatible(p, r.values)), None)
+        if twin is not None:
+            out[r.row] = Duplicate(r.row, of=twin)
+            continue
+        earlier = next((row for row, v in seen.get(key, []) if _compatible(v, r.values)), None)
+        if earlier is not None:
+            out[r.row] = Duplicate(r.row, of_row=earlier)
+            continue
+        seen.setdefault(key, []).append((r.row, r.values))
+    return out
+
+
 def import_rows(s: Session, who: Principal, submit_many: Callable[[list[tuple[str, list[str], dict[str, Any]]]],
                                                                    list[Any]],
                 submit_one: Callable[[str, list[str], dict[str, Any]], Any], pv: Preview, *, title: str,
                 own_party: str | None, audience_roles: tuple[str, ...] = ()) -> ImportResult:
     """Register every good row of a previewed list as a signed person record, then record the list and its
     report. Rows already in the registry (the same party's report of the same person) or repeated in the
-    file are duplicates; rows the record pipeline refuses are rejected with its reason."""
+    file are duplicates (``duplicates``, as the preview showed them); rows the record pipeline refuses are
+    rejected with its reason. ``own_party``: a party, ``unknown``, or "" (refused for a list with prisoners of
+    war, ``require_own_party_choice``)."""
+    require_own_party_choice((r.values.get("category", "") for r in pv.rows if r.status == "ok"), own_party)
+    own_party = own_party_of(own_party)
     list_id = f"{who.party}-list-{uuid.uuid4().hex[:12]}"
     audience = k.person_audience(who.party, own_party)
-    existing: dict[tuple[str, ...], list[Person]] = {}
-    for p in s.execute(select(Person).where(Person.party == who.party, LIVE)).scalars():
-        existing.setdefault((p.surname_key, p.first_key, p.patronymic_key, p.birth_year), []).append(p)
-    seen: dict[tuple[str, ...], list[tuple[int, dict[str, str]]]] = {}
+    dups = duplicates(s, who, pv.rows)
     report: dict[int, dict[str, Any]] = {}
     batch: list[tuple[int, str, dict[str, Any]]] = []
     for r in pv.rows:
@@ -525,25 +587,17 @@ def import_rows(s: Session, who: Principal, submit_many: Callable[[list[tuple[st
             report[r.row] = {"row": r.row, "status": "rejected", "reason": r.reason[:500],
                              **({"field": r.field} if r.field else {})}
             continue
-        key = _dup_key(r.values)
-        twin = next((p for p in existing.get(key, []) if _compatible(p, r.values)), None)
-        if twin is not None:
-            report[r.row] = {"row": r.row, "status": "duplicate", "of": twin.id,
+        dup = dups.get(r.row)
+        if dup is not None and dup.of is not None:
+            report[r.row] = {"row": r.row, "status": "duplicate", "of": dup.of.id,
                              "reason": "already in the registry from your party"}
             continue
-        earlier = next((row for row, v in seen.get(key, []) if _compatible(v, r.values)), None)
-        if earlier is not None:
-            report[r.row] = {"row": r.row, "status": "duplicate", "of_row": earlier,
-                             "reason": f"repeats row {earlier} of this file"}
+        if dup is not None:
+            report[r.row] = {"row": r.row, "status": "duplicate", "of_row": dup.of_row,
+                             "reason": f"repeats row {dup.of_row} of this file"}
             continue
-        seen.setdefault(key, []).append((r.row, r.values))
         pid = new_person_id(who.party)
-        category = r.values.get("category") or "missing"
-        payload = {"id": pid, "category": category, "person": k.person_payload(r.values),
-                   "seriously_wounded": r.values.get("seriously_wounded") == "true",
-                   "list": {"id": list_id, "row": r.row}}
-        if own_party:
-            payload["own_party"] = own_party
+        payload = register_payload(pid, r.values, own_party, {"id": list_id, "row": r.row})
         batch.append((r.row, pid, payload))
     results = submit_many([("person.register", audience, payload) for _, _, payload in batch]) if batch else []
     for (row, pid, _), res in zip(batch, results, strict=True):
@@ -559,6 +613,55 @@ def import_rows(s: Session, who: Principal, submit_many: Callable[[list[tuple[st
                                          "report": ordered})
     count = {st: sum(1 for r in ordered if r["status"] == st) for st in ("accepted", "duplicate", "rejected")}
     return ImportResult(list_id, ordered, count["accepted"], count["duplicate"], count["rejected"])
+
+
+def register_payload(pid: str, values: dict[str, str], own_party: str | None,
+                     list_ref: dict[str, Any]) -> dict[str, Any]:
+    """The ``person.register`` payload of a list's row, as read (``spreadsheet.parse_rows``)."""
+    payload: dict[str, Any] = {"id": pid, "category": values.get("category") or "missing",
+                               "person": k.person_payload(values),
+                               "seriously_wounded": values.get("seriously_wounded") == "true", "list": list_ref}
+    if own_party:
+        payload["own_party"] = own_party
+    return payload
+
+
+def corrected_rows(s: Session, who: Principal, x: PersonList) -> dict[int, Person | None]:
+    """The rejected rows of list ``x`` registered since, corrected (``correct_row``): row → the person (``None``
+    when the member may not read it)."""
+    rows = s.execute(select(Person).where(Person.list_id == x.id, LIVE)).scalars()
+    rejected = {r.get("row") for r in json.loads(x.report) if r.get("status") == "rejected"}
+    return {p.list_row: (p if can_read(who, PERSON, p) else None) for p in rows
+            if p.list_row is not None and p.list_row in rejected}
+
+
+def correct_row(s: Session, who: Principal, submit_one: Callable[[str, list[str], dict[str, Any]], Any],
+                list_id: str, row: int, cells: dict[str, str], own_party: str | None) -> str:
+    """A rejected row of an imported list, corrected and submitted again: its values (field → text as a
+    spreadsheet cell would give it) go through the same reading and checks as the file's rows
+    (``spreadsheet.parse_rows``), then the same single signed write, ``person.register`` naming the list and
+    the row; nothing else of the list is touched. Returns the new person's id. Refusals name the field."""
+    from parley.people import spreadsheet as sp
+
+    x = person_list(s, who, list_id)
+    if x.party != who.party:
+        raise Forbidden(C.ROW_CORRECTED_BY_REPORTER, field="list")
+    entry = next((r for r in json.loads(x.report) if r.get("row") == row), None)
+    if entry is None or entry.get("status") != "rejected":
+        raise Unprocessable(C.ROW_NOT_REJECTED, row=row, field="row")
+    if row in corrected_rows(s, who, x):
+        raise Unprocessable(C.ROW_ALREADY_CORRECTED, row=row, field="row")
+    fields = list(sp.FIELDS)
+    sheet = sp.Sheet(fields, [(row, [str(cells.get(f, "") or "")[:4000] for f in fields])])
+    result = sp.parse_rows(sheet, dict(enumerate(fields)))[0]
+    if result.status != "ok":
+        raise Unprocessable(C.ROW_STILL_REJECTED, why=result.reason, field=result.field or "form")
+    require_own_party_choice([result.values.get("category", "")], own_party)
+    own = own_party_of(own_party)
+    pid = new_person_id(who.party)
+    submit_one("person.register", k.person_audience(who.party, own),
+               register_payload(pid, result.values, own, {"id": x.id, "row": row}))
+    return pid
 
 
 def lists(s: Session, who: Principal) -> list[PersonList]:

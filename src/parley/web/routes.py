@@ -254,8 +254,9 @@ def signout_everywhere(request: Request, who: Who, csrf: Annotated[str, Form()] 
 # -- dashboard ------------------------------------------------------------------------------------
 def _inbox(request: Request, s: Session, who: Principal) -> dict[str, Any]:
     """What the overview's "needs you now" shows (``parley.inbox``), its texts in the page's language."""
-    from parley.inbox import inbox, text
+    from parley.inbox.service import inbox
     from parley.operations.service import now_utc, party_names
+    from parley.web.inbox import text
 
     lang = lang_of(request)
     now = now_utc()

@@ -29,6 +29,7 @@ from parley.exchanges.models import Exchange
 from parley.parties.models import Party
 from parley.parties.principal import Principal
 from parley.people.models import Person
+from parley.people.percent import probability as shown_probability
 from parley.records.figures import Figure, parse
 from parley.submit import submit_as_async
 from parley.web import i18n
@@ -218,7 +219,7 @@ def page(request: Request, s: Session, name: str, status: int = 200, **ctx: Any)
                   number=lambda n: i18n.number(lang, n), figure=lambda v: figure_text(lang, figure_of(v)),
                   persons=persons, person=lambda pid: name_of(persons.get(pid or ""), pid or ""),
                   known=lambda pid: (pid or "") in persons,
-                  percent=lambda p: "—" if p is None else f"{i18n.decimal(lang, p * 100, 1)} %", **extra, **ctx)
+                  percent=lambda p: shown_probability(p, lang), **extra, **ctx)
 
 
 def forbidden(request: Request, who: Principal) -> HTMLResponse:

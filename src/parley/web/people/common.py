@@ -20,6 +20,7 @@ from parley.errors import ParleyError
 from parley.parties.models import Party
 from parley.parties.principal import Principal
 from parley.people import access
+from parley.people import percent
 from parley.people import kinds as k
 from parley.people import rules
 from parley.people import service as svc
@@ -78,14 +79,8 @@ def name_of(p: Any) -> str:
 
 
 def probability(p: float | None, lang: str = "en") -> str:
-    """A probability as a percentage, written as the language writes numbers: "99,4 %" in uk and ru."""
-    if p is None:
-        return "—"
-    if p < 0.0005:
-        return f"< {i18n.decimal(lang, 0.1, 1)} %"
-    if p >= 0.9995:
-        return f"> {i18n.decimal(lang, 99.9, 1)} %"
-    return f"{i18n.decimal(lang, p * 100, 1)} %"
+    """A probability as every page, the command line and the exports show it (``people.percent``)."""
+    return percent.probability(p, lang)
 
 
 def page(request: Request, s: Session, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -101,6 +96,7 @@ def page(request: Request, s: Session, name: str, status: int = 200, **ctx: Any)
                   sex_label=lambda x: SEX_LABELS.get(x or "", x or ""), status_label=lambda x: STATUS_LABELS.get(x, x),
                   decision_label=lambda x: DECISION_LABELS.get(x, x), row_label=lambda x: ROW_LABELS.get(x, x),
                   row_reason=row_reason, name_of=name_of, probability=lambda p: probability(p, lang),
+                  search_share=percent.search_share,
                   decimal=lambda v, digits=2: i18n.decimal(lang, v, digits), field_groups=FIELD_GROUPS,
                   addition_label=lambda f: ADDITION_LABELS.get(f, f), channel_label=lambda c: CHANNEL_LABELS.get(c, c),
                   language_name=lambda code: i18n.NAMES.get(code, code), addition_fields=k.ADDITION_FIELDS,
@@ -186,6 +182,24 @@ async def _decide(request: Request, s: Session, who: Principal, form: Any) -> tu
         s.rollback()
         return refusal(exc), key
     return None, key
+
+
+async def _withdraw(request: Request, s: Session, who: Principal, form: Any) -> Any | None:
+    """Reverse a match decision from a form (``match.withdraw``): None, or the refusal to show."""
+    try:
+        d = svc.decision(s, who, int(str(form.get("decision", "0"))[:20] or 0))
+    except (ParleyError, ValueError) as exc:
+        return refusal(exc) if isinstance(exc, ParleyError) else N_("There is no such decision.")
+    reason = str(form.get("reason", ""))[:4000].strip()
+    if not reason:
+        return N_("Say why the decision is reversed.")
+    try:
+        await _submit(request, s, who, "match.withdraw", d.audience.split(","),
+                      {"decision": d.idx, "left": d.left, "right": d.right, "reason": reason})
+    except ParleyError as exc:
+        s.rollback()
+        return refusal(exc)
+    return None
 
 
 def _sought(form: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:

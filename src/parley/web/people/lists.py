@@ -29,6 +29,7 @@ from parley.people import service as svc
 from parley.people.models import Person
 from parley.web.i18n import N_
 from parley.web.people.common import _parties, _reader, _refuse_non_writer, forbidden, page
+from parley.web.refusals import reason as row_reason
 from parley.web.refusals import refusal
 from parley.web.routes import Db, Who, check_csrf, not_found
 
@@ -78,8 +79,18 @@ def _save_upload(request: Request, who: Principal, data: bytes, filename: str) -
     return token
 
 
-def _load_upload(request: Request, who: Principal, token: str) -> tuple[bytes, str] | None:
-    if not re.fullmatch(r"[A-Za-z0-9_-]{32}", token) or token not in request.session.get("uploads", []):
+def _imported_tokens(request: Request) -> dict[str, dict[str, Any]]:
+    """List id → what the report needs of the file it was imported from, kept for this session (``import_step``)."""
+    kept = request.session.get("imported") or {}
+    return {str(k_): v for k_, v in kept.items() if isinstance(v, dict)} if isinstance(kept, dict) else {}
+
+
+def _load_upload(request: Request, who: Principal, token: str, *, imported: bool = False) -> tuple[bytes, str] | None:
+    """The upload ``token`` of this member's session: one waiting for its import, or (``imported``) one already
+    imported, read by its list's report only (it can never be imported again)."""
+    tokens = ([str(v.get("token")) for v in _imported_tokens(request).values()] if imported
+              else request.session.get("uploads", []))
+    if not re.fullmatch(r"[A-Za-z0-9_-]{32}", token) or token not in tokens:
         return None
     d = _upload_dir(request)
     try:
@@ -101,24 +112,54 @@ def _drop_upload(request: Request, token: str) -> None:
     request.session["uploads"] = [t for t in request.session.get("uploads", []) if t != token]
 
 
+NAME_FIELDS = ("surname", "first_name", "patronymic")
+
+
+def as_read(pv: Any, number: int) -> tuple[str, str]:
+    """(name, date of birth) of row ``number`` of a previewed file, as written in its cells (the columns mapped to
+    the names, or the full name, and to the date of birth): whom a row is about, even a rejected one."""
+    cells = dict(pv.sheet.rows).get(number) or []
+    by_field = {f: cells[i].strip() for i, f in pv.mapping.items() if i < len(cells) and cells[i].strip()}
+    name = " ".join(by_field[f] for f in NAME_FIELDS if by_field.get(f)) or by_field.get("full_name", "")
+    return " ".join(name.split())[:600], by_field.get("birth_date", "")[:100]
+
+
+def row_cells(pv: Any, number: int) -> dict[str, str]:
+    """Field → the cell's text, of row ``number`` as mapped: what a correction form starts from."""
+    cells = dict(pv.sheet.rows).get(number) or []
+    return {f: cells[i] for i, f in pv.mapping.items() if i < len(cells)}
+
+
 def _wizard(request: Request, s: Session, who: Principal, status: int = 200, values: dict[str, Any] | None = None,
             errors: dict[str, Any] | None = None, pv: Any = None, token: str = "",
             chosen: dict[int, str] | None = None) -> HTMLResponse:
     from parley.people.spreadsheet import FIELDS
 
     _, belligerents = _parties(s)
-    sample, results, counts, rejected = [], {}, {"ok": 0, "rejected": 0}, []
+    shown, results, counts, dups = [], {}, {"ok": 0, "rejected": 0, "duplicate": 0}, {}
+    samples: dict[int, list[str]] = {}
+    pows = 0
     if pv is not None:
         results = {r.row: r for r in pv.rows}
-        sample = pv.sheet.rows[:SAMPLE_ROWS]
+        dups = svc.duplicates(s, who, pv.rows)  # before anything is signed: what the import would report
         for r in pv.rows:
             counts[r.status] = counts.get(r.status, 0) + 1
-        rejected = [r for r in pv.rows if r.status != "ok"][:200]
+            pows += r.status == "ok" and r.values.get("category") == "pow"
+        counts["duplicate"] = len(dups)
+        counts["ok"] -= len(dups)
+        # The first rows, then every row the import would not register, so that each is seen before signing.
+        first = {n for n, _ in pv.sheet.rows[:SAMPLE_ROWS]}
+        shown = [(r, dups.get(r.row), *as_read(pv, r.row)) for r in pv.rows
+                 if r.row in first or r.status != "ok" or r.row in dups][:SAMPLE_ROWS + 200]
+        for _, cells in pv.sheet.rows[:3]:
+            for i, c in enumerate(cells):
+                if c.strip():
+                    samples.setdefault(i, []).append(c.strip()[:60])
     defaults = {"title": "", "default_category": "", "own_party": ""}
     return page(request, s, "list_import.html", status, who=who, values={**defaults, **(values or {})},
                 errors=errors or {}, pv=pv, token=token, fields=FIELDS, belligerents=belligerents,
-                categories=k.CATEGORIES, sample=sample, results=results, counts=counts, rejected=rejected,
-                chosen=chosen or {}, col_letter=col_letter)
+                categories=k.CATEGORIES, shown=shown, results=results, counts=counts, dups=dups, samples=samples,
+                pows=pows, chosen=chosen or {}, col_letter=col_letter, own_unknown=svc.OWN_UNKNOWN)
 
 
 @router.get("/lists/import", response_class=HTMLResponse)
@@ -212,7 +253,15 @@ async def import_step(request: Request, s: Db, who: Who, token: str) -> Response
         s.rollback()
         f = "own_party" if (exc.field or "") in ("audience", "own_party") else "form"
         return _wizard(request, s, who, 400, values, {f: refusal(exc)}, pv, token, chosen)
-    _drop_upload(request, token)
+    # The file stays for the rest of its hour, for this member's session only: the report shows whom each rejected
+    # row was about and offers it for correction (``correct_row``). Never in the log, removed by the sweep.
+    request.session["uploads"] = [t_ for t_ in request.session.get("uploads", []) if t_ != token]
+    imported = _imported_tokens(request)
+    imported[result.list_id] = {"token": token, "mapping": {str(i): f for i, f in pv.mapping.items()},
+                                "default_category": values["default_category"], "own_party": values["own_party"]}
+    for old in list(imported)[:-3]:  # a session keeps the files of its last three imports
+        _drop_upload(request, str(imported.pop(old).get("token") or ""))
+    request.session["imported"] = imported
     return RedirectResponse(f"/lists/{result.list_id}", status_code=303)
 
 
@@ -223,19 +272,98 @@ def lists_page(request: Request, s: Db, who: Who) -> HTMLResponse:
     return page(request, s, "lists.html", who=who, lists=svc.lists(s, who))
 
 
-@router.get("/lists/{list_id}", response_class=HTMLResponse)
-def list_page(request: Request, s: Db, who: Who, list_id: str, status: str = "") -> HTMLResponse:
-    if not _reader(who):
-        return forbidden(request, who)
+def _kept_rows(request: Request, who: Principal, list_id: str) -> dict[int, tuple[str, str, dict[str, str]]]:
+    """Row → (name, date of birth, cells by field) as the imported file gave them, while it is kept for this
+    member's session (an hour after the upload); empty once it is gone."""
+    meta = _imported_tokens(request).get(list_id)
+    if meta is None:
+        return {}
+    kept = _load_upload(request, who, str(meta.get("token") or ""), imported=True)
+    if kept is None:
+        return {}
+    try:
+        mapping = {int(i): str(f) for i, f in (meta.get("mapping") or {}).items()}
+        pv = svc.preview(kept[0], kept[1], mapping, str(meta.get("default_category") or "") or None)
+    except (ParleyError, ValueError):
+        return {}
+    return {r.row: (*as_read(pv, r.row), row_cells(pv, r.row)) for r in pv.rows if r.status != "ok"}
+
+
+def _list_page(request: Request, s: Session, who: Principal, list_id: str, status_filter: str = "", code: int = 200,
+               errors: dict[str, Any] | None = None, values: dict[str, Any] | None = None) -> HTMLResponse:
     try:
         x = svc.person_list(s, who, list_id[:64])
     except ParleyError:
         return not_found(request, who, N_("There is no such list, or you may not read it."))
     report = json.loads(x.report)
+    corrected = svc.corrected_rows(s, who, x)
     ids = {r.get("person") or r.get("of") for r in report} - {None}
     people = {p.id: p for p in s.execute(select(Person).where(Person.id.in_(ids))).scalars()} if ids else {}
     readable = {pid: p for pid, p in people.items() if svc.can_read(who, svc.PERSON, p)}
-    shown = [r for r in report if not status or r.get("status") == status]
+    shown = [r for r in report if not status_filter or r.get("status") == status_filter]
     counts = {st: sum(1 for r in report if r.get("status") == st) for st in ("accepted", "duplicate", "rejected")}
-    return page(request, s, "list.html", who=who, x=x, report=shown, people=readable, shown_status=status[:16],
-                counts=counts)
+    may_correct = x.party == who.party and rules.may_import_list(who)
+    kept = _kept_rows(request, who, x.id) if may_correct else {}
+    meta = _imported_tokens(request).get(x.id) or {}
+    _, belligerents = _parties(s)
+    return page(request, s, "list.html", code, who=who, x=x, report=shown, people=readable,
+                shown_status=status_filter[:16], counts=counts, corrected=corrected, kept=kept,
+                may_correct=may_correct, belligerents=belligerents, categories=k.CATEGORIES,
+                own_unknown=svc.OWN_UNKNOWN, errors=errors or {}, values=values or {},
+                list_own=str(meta.get("own_party") or "") if isinstance(meta, dict) else "",
+                list_category=str(meta.get("default_category") or "") if isinstance(meta, dict) else "",
+                correction_fields=correction_fields)
+
+
+# The fields a correction form always offers (besides the ones the row's columns were read into).
+CORRECT_FIELDS = ("surname", "first_name", "patronymic", "birth_date")
+
+
+def correction_fields(fault: str | None, cells: dict[str, str]) -> list[str]:
+    """The text fields of a rejected row's correction form: those its columns were read into (or the names and
+    the date of birth), and the field at fault; the category and the seriously-wounded flag are chosen apart."""
+    out = [f for f in cells if f not in ("category", "seriously_wounded")] or list(CORRECT_FIELDS)
+    if "full_name" in out:
+        out = [f for f in out if f not in ("surname", "first_name", "patronymic")]
+    if fault and fault not in out and fault not in ("category", "seriously_wounded"):
+        out.append(fault)
+    return out
+
+
+@router.get("/lists/{list_id}", response_class=HTMLResponse)
+def list_page(request: Request, s: Db, who: Who, list_id: str, status: str = "") -> HTMLResponse:
+    if not _reader(who):
+        return forbidden(request, who)
+    return _list_page(request, s, who, list_id, status)
+
+
+@router.post("/lists/{list_id}/rows/{row}", response_class=HTMLResponse)
+async def correct_row(request: Request, s: Db, who: Who, list_id: str, row: int) -> Response:
+    """A rejected row corrected in place on the report and submitted again: read and checked as the file's rows
+    are, then one signed ``person.register`` naming the list and the row; the rest of the list is untouched."""
+    from parley.people.spreadsheet import FIELDS
+    from parley.submit import submitter
+
+    form = await request.form(max_fields=100)
+    check_csrf(request, str(form.get("csrf", "")))
+    if (refused := _refuse_non_writer(request, who, rules.may_import_list(who))) is not None:
+        return refused
+    cells = {f: str(form.get(f"cell_{f}", ""))[:4000] for f in FIELDS if f"cell_{f}" in form}
+    own = str(form.get("own_party", ""))[:64]
+    values = {"row": row, "cells": cells, "own_party": own}
+    _, one = submitter(request.app.state.runtime, s, who)
+    try:
+        await run_in_threadpool(svc.correct_row, s, who, one, list_id[:64], row, cells, own or None)
+    except ParleyError as exc:
+        s.rollback()
+        f = (exc.field or "form").removeprefix("person.")
+        if f in ("audience", "own_party"):
+            f = "own_party"
+        elif f not in FIELDS:
+            f = "form"
+        message: Any = refusal(exc)
+        if exc.params.get("why"):
+            message = row_reason(str(exc.params["why"]))
+        return _list_page(request, s, who, list_id, "", 400, {f"row_{row}.{f}": message, f"row_{row}": True},
+                          values)
+    return RedirectResponse(f"/lists/{list_id[:64]}?corrected={row}#row-{row}", status_code=303)

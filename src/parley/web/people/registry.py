@@ -22,7 +22,7 @@ from parley.people.monitoring import last_known_alive
 from parley.records.sources import SOURCE_KINDS
 from parley.web.i18n import N_
 from parley.web.people.common import (
-    ENTER_DATE, _date, _decide, _field, _parties, _reader, _refuse_non_writer, _submit, forbidden, page,
+    ENTER_DATE, _date, _decide, _field, _parties, _reader, _refuse_non_writer, _submit, _withdraw, forbidden, page,
 )
 from parley.web.refusals import refusal
 from parley.web.routes import Db, Who, check_csrf, not_found
@@ -150,7 +150,11 @@ def _person_page(request: Request, s: Session, who: Principal, pid: str, status:
     events = svc.events(s, who, p)
     sources = {e.idx: json.loads(e.source) for e in events if e.source}
     return page(request, s, "person.html", status, who=who, p=p, events=events, sources=sources,
-                alive=last_known_alive(events), same=svc.same_as(s, who, p), decisions=decisions,
+                alive=last_known_alive(events), decisions=decisions,
+                # Every current "same person" decision the reader may read, the other record linked when the
+                # reader may open it: the section never says "none" above a decision it lists.
+                same=[(d, other_id, other) for d, other_id, other in decisions if d.current and d.decision == "same"],
+                may_withdraw=lambda d: rules.may_withdraw_match(who, d),
                 event_kinds=k.EVENTS, may_event=rules.may_record_event(who), may_monitor=rules.may_monitor(who),
                 observations=k.OBSERVATIONS, contact_means=k.CONTACT_MEANS, conditions=k.CONDITIONS,
                 source_kinds=SOURCE_KINDS, values=values or {}, errors=errors or {})
@@ -249,6 +253,20 @@ async def add_monitoring(request: Request, s: Db, who: Who, pid: str) -> Respons
                     "person.source_mediator": "src_kind"}.get(exc.params.get("reason") or exc.refusal or "", "m_form")
         return _person_page(request, s, who, p.id, 400, values, {name: refusal(exc)})
     return RedirectResponse(f"/people/{p.id}#monitoring", status_code=303)
+
+
+@router.post("/people/{pid}/withdraw", response_class=HTMLResponse)
+async def withdraw_on_person(request: Request, s: Db, who: Who, pid: str) -> Response:
+    """Reverse a match decision of this person made by mistake (a later signed record, never an edit)."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    if not _reader(who):
+        return forbidden(request, who)
+    error = await _withdraw(request, s, who, form)
+    if error:
+        key = "withdraw_" + str(form.get("decision", ""))[:20]
+        return _person_page(request, s, who, pid[:64], 400, errors={key: error, "decision": error})
+    return RedirectResponse(f"/people/{pid[:64]}#same", status_code=303)
 
 
 @router.post("/people/{pid}/decide", response_class=HTMLResponse)

@@ -8,9 +8,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from sqlalchemy import select
+
+from parley.errors import ParleyError
 from parley.parties.principal import Principal
+from parley.people import rules
 from parley.people import service as svc
-from parley.web.people.common import _decide, _reader, forbidden, page
+from parley.people.models import MatchDecision
+from parley.web.people.common import _decide, _reader, _withdraw, forbidden, page
+from parley.web.refusals import refusal
 from parley.web.routes import Db, Who, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +45,9 @@ def _state(f: str, x: str, y: str, differences: list[str]) -> str:
 
 
 def _review_page(request: Request, s: Session, who: Principal, status: int = 200,
-                 errors: dict[str, Any] | None = None, threshold: float = 0.5, decided: str = "") -> HTMLResponse:
+                 errors: dict[str, Any] | None = None, threshold: float = 0.5, decided: str = "",
+                 confirming: dict[str, str] | None = None, withdraw: int | None = None,
+                 withdrawn: bool = False) -> HTMLResponse:
     pairs = svc.review_queue(s, who, threshold=threshold)
     rows = []
     for pair in pairs:
@@ -49,15 +57,27 @@ def _review_page(request: Request, s: Session, who: Principal, status: int = 200
             fields.append((f, x, y, _state(f, x, y, pair.differences)))
         rows.append((pair, fields))
     return page(request, s, "review.html", status, who=who, rows=rows, errors=errors or {}, threshold=threshold,
-                decided=decided)
+                decided=decided, confirming=confirming or {}, withdraw=withdraw, withdrawn=withdrawn,
+                # Whose view is narrowed by the read rules: a belligerent's member sees only pairs of two records its
+                # party may read, one of them its own; a mediator sees every pair.
+                narrowed=not who.is_mediator)
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_page(request: Request, s: Db, who: Who, threshold: float = 0.5, decided: str = "") -> HTMLResponse:
+def review_page(request: Request, s: Db, who: Who, threshold: float = 0.5, decided: str = "",
+                record: int = 0, withdrawn: int = 0) -> HTMLResponse:
     if not _reader(who):
         return forbidden(request, who)
+    withdraw = None
+    if decided and record > 0:
+        try:
+            d = svc.decision(s, who, record)
+        except ParleyError:
+            d = None
+        withdraw = d.idx if d is not None and d.current and rules.may_withdraw_match(who, d) else None
     return _review_page(request, s, who, threshold=min(max(threshold, 0.05), 1.0),
-                        decided=decided if decided in ("same", "different") else "")
+                        decided=decided if decided in ("same", "different") else "", withdraw=withdraw,
+                        withdrawn=withdrawn == 1)
 
 
 @router.post("/review/decide", response_class=HTMLResponse)
@@ -66,7 +86,32 @@ async def review_decide(request: Request, s: Db, who: Who) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     if not _reader(who):
         return forbidden(request, who)
+    decision = str(form.get("decision", ""))[:16]
+    if decision == "same" and form.get("confirmed") != "yes":
+        # "Same person" joins two parties' records for good: say what follows and ask first (no script needed).
+        keep = {f: str(form.get(f, ""))[:4000] for f in ("left", "right", "probability", "note")}
+        try:
+            svc.person(s, who, keep["left"][:64]), svc.person(s, who, keep["right"][:64])
+        except ParleyError as exc:
+            return _review_page(request, s, who, 400, {f"{keep['left'][:64]}|{keep['right'][:64]}": refusal(exc)})
+        return _review_page(request, s, who, confirming=keep)
     error, key = await _decide(request, s, who, form)
     if error:
         return _review_page(request, s, who, 400, {key: error})
-    return RedirectResponse("/review?decided=" + str(form.get("decision", ""))[:16], status_code=303)
+    left, right = sorted((str(form.get("left", ""))[:64], str(form.get("right", ""))[:64]))
+    latest = s.scalar(select(MatchDecision.idx).where(MatchDecision.left == left, MatchDecision.right == right,
+                                                      MatchDecision.current.is_(True)))
+    return RedirectResponse(f"/review?decided={decision}&record={latest or 0}", status_code=303)
+
+
+@router.post("/review/withdraw", response_class=HTMLResponse)
+async def review_withdraw(request: Request, s: Db, who: Who) -> Response:
+    """Reverse a decision just made by mistake: a later signed record; the pair comes back to the queue."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    if not _reader(who):
+        return forbidden(request, who)
+    error = await _withdraw(request, s, who, form)
+    if error:
+        return _review_page(request, s, who, 400, {"withdraw": error})
+    return RedirectResponse("/review?withdrawn=1", status_code=303)
