@@ -132,3 +132,36 @@ document.addEventListener("DOMContentLoaded", () => {
     b.addEventListener("click", () => window.print());
   });
 });
+
+// A table wider than its box scrolls inside .table-wrap: the box then takes keyboard focus (arrow keys scroll
+// it) and is named after the table's caption or the section's heading, so scrolling needs no mouse.
+function markScrollingTables() {
+  document.querySelectorAll(".table-wrap").forEach((wrap) => {
+    const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    if (scrolls && !wrap.hasAttribute("tabindex")) {
+      const table = wrap.querySelector("table");
+      const caption = table && table.caption ? table.caption.textContent : "";
+      const section = wrap.closest("section, .card, main");
+      const heading = section && section.querySelector("h1, h2, h3");
+      const name = (caption || (heading ? heading.textContent : "") || document.title).trim();
+      wrap.tabIndex = 0;
+      wrap.setAttribute("role", "region");
+      if (name) wrap.setAttribute("aria-label", name);
+      wrap.dataset.scrolls = "";
+    } else if (!scrolls && wrap.hasAttribute("data-scrolls")) {
+      wrap.removeAttribute("tabindex");
+      wrap.removeAttribute("role");
+      wrap.removeAttribute("aria-label");
+      delete wrap.dataset.scrolls;
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  markScrollingTables();
+  let pending = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(pending);
+    pending = setTimeout(markScrollingTables, 150);
+  });
+});
