@@ -12,20 +12,10 @@ import re
 import pytest
 
 from tests.web.test_a11y_browser import axe, run_axe  # noqa: F401 - the fixture
-from tests.web.test_browser import ARGS, CHROMIUM, server  # noqa: F401 - the fixture
-from tests.web.test_operations_browser import POINTS, local_input, wait_for_map
+from tests.web.test_browser import server  # noqa: F401 - the fixture
+from tests.web.test_operations_browser import POINTS, browser, local_input, wait_for_map  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 # What sticks out beyond the screen's width, to name it when a page does not fit.

@@ -9,22 +9,13 @@ import httpx
 import pytest
 
 from tests.operations.test_lifecycle import plan
-from tests.web.test_browser import ARGS, CHROMIUM, server  # noqa: F401 - the fixture
+from tests.web.test_browser import server  # noqa: F401 - the fixture
+from tests.web.test_operations_browser import browser  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def signed_in(browser, base: str, demo, member: str, lang: str = "en", width: int = 1280):  # type: ignore[no-untyped-def]
+def signed_in(browser, base: str, demo, member: str, lang: str = "en", width: int = 1280):  # type: ignore[no-untyped-def]  # noqa: F811
     context = browser.new_context(locale="en-GB", viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto(f"{base}/signin?lang={lang}")
