@@ -1,16 +1,16 @@
-"""How fast a party's own audit (``parley log verify``) checks records, against the raw Ed25519
-verify rate of this machine measured in the same run on the same signatures.
+"""How fast a party's own audit (``parley log verify``) checks records, against the raw Ed25519 verify rate of this
+machine measured in the same run on the same signatures.
 
-The auditor runs as the ICRC's auditor (who may read every record) against a real server in
-another process on 127.0.0.1, so HTTP, JSON, tiles, leaf hashes, signatures and payload hashes are all in
-the figure. A log this long is checked in ``parley.log.auditor.CHECK_PROCESSES`` processes that read ranges of
+The auditor runs as the ICRC's auditor (who may read every record) against a real server in another process on
+127.0.0.1, so HTTP, JSON, tiles, leaf hashes, signatures and payload hashes are all in the figure. A log this
+long is checked in ``parley.log.auditor.CHECK_PROCESSES`` processes (one more than the cores) that read ranges of
 the listing themselves (on threads for a short log): the target is an audit rate of at least 1.2 times the
-single-core raw verify rate (``ratio``). The machine is shared, so the record audit runs ``--runs`` times and
-the raw rate is the best of three passes before and after; every figure is printed. Beside the rates, the CPU
-time: the raw verify per signature, and the audit's per record (this process, its checking processes and the
-server, ``server_cpu_us`` the server's part), whose quotient says what the audit would do on two cores of its
-own (``cpu_ratio``: 2 x raw CPU per verify / audit CPU per record), whatever else the machine runs. The
-temporary directory (database, state directories) is removed and the server stopped at exit.
+single-core raw verify rate (``ratio``). The machine is shared, so the record audit runs ``--runs`` times and the
+raw rate is the best of three passes before and after; every figure is printed. Beside the rates, the CPU time:
+the raw verify per signature, and the audit's per record (this process, its checking processes and the server,
+``server_cpu_us`` the server's part), whose quotient says what the audit would do on two cores of its own
+(``cpu_ratio``: 2 x raw CPU per verify / audit CPU per record), whatever else the machine runs. The temporary
+directory (database, state directories) is removed and the server stopped at exit.
 Last line: name=value pairs.
 """
 

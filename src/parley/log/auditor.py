@@ -34,10 +34,13 @@ Only a clean audit moves the stored checkpoint forward.
 from __future__ import annotations
 
 import base64
+import functools
+import gc
 import hashlib
 import json
 import multiprocessing
 import os
+import ssl
 import threading
 import time
 from collections import deque
@@ -93,12 +96,27 @@ CHECK_THREADS = 2
 CHUNKS_AHEAD = 8
 # A log of at least PROCESS_MIN records not yet verified is checked in CHECK_PROCESSES other processes instead,
 # each fetching and checking ranges of RANGE records (whole leaf tiles), RANGES_AHEAD ranges in flight: parsing
-# and hashing then run on every core too, not only the signatures. Only where this process can fork safely
-# (Linux, no other thread running) and the audit made its own HTTP client.
-CHECK_PROCESSES = 2
+# and hashing then run on every core too, not only the signatures. One process more than the cores, so that a
+# core is not idle while a process waits for its page. Only where this process can fork safely (Linux, no
+# other thread running) and the audit made its own HTTP client.
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux: the processes are not used there
+        return os.cpu_count() or 1
+
+
+CHECK_PROCESSES = min(8, _cores() + 1)
 PROCESS_MIN = 8192
 RANGE = 4 * TILE_WIDTH
 RANGES_AHEAD = 2 * CHECK_PROCESSES + 1
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS settings of every client an audit makes (httpx's defaults), built once: building them reads the
+    certificate bundle (tens of milliseconds), and checking processes forked later inherit them."""
+    return httpx.create_ssl_context()
 
 
 @dataclass(frozen=True)
@@ -430,7 +448,7 @@ def _check_range(url: str, token: str | None, start: int, end: int, size: int, o
     tile (``_prepare``) with the keys settled so far."""
     client = _clients.get((url, token))
     if client is None:
-        client = _clients[(url, token)] = httpx.Client(base_url=url, timeout=60)
+        client = _clients[(url, token)] = httpx.Client(base_url=url, timeout=60, verify=_tls())
         if token:
             client.headers["Authorization"] = f"Bearer {token}"
     known: dict[tuple[str, bytes], list[Any]] = {}
@@ -511,7 +529,7 @@ class Auditor:
         self.state = Path(state_dir)
         self.policy = policy
         self.progress = progress
-        self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=60)
+        self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=60, verify=_tls())
         # Checking processes make clients of their own, like this one (``_check_in_processes``).
         self._url: str | None = url.rstrip("/") if client is None else None
         self._token = token
@@ -978,45 +996,83 @@ class Auditor:
                             settled: Callable[[int, Any], None], report: AuditReport) -> None:
         url, token, size = self._url, self._token, cp.size
         assert url is not None
+        hints = self._key_hints()
 
         def keys() -> dict[tuple[str, bytes], tuple[str, int, bytes, bool]]:
-            return {k: (v.name, v.alg, v.public_key, revoked) for k, (v, revoked) in standing.keys.items()}
+            known = dict(hints)
+            known.update({k: (v.name, v.alg, v.public_key, revoked) for k, (v, revoked) in standing.keys.items()})
+            return known
 
         def check(start: int, end: int) -> Future[_Range]:
             return pool.submit(_check_range, url, token, start, end, size, self.origin, keys())
 
-        # The first submit forks the checking processes, before this process starts a thread of its own.
-        with ProcessPoolExecutor(CHECK_PROCESSES, mp_context=multiprocessing.get_context("fork")) as pool:
-            first = min(FIRST_PAGE, size)
-            ranges: deque[tuple[int, int, Future[_Range]]] = deque([(0, first, check(0, first))])
-            with ThreadPoolExecutor(1) as fetching:
-                tiles_checked = fetching.submit(self._check_tiles, tiles, size, range(TILE_HEIGHT, 64, TILE_HEIGHT))
-                nxt, page = first, 0
-                while ranges:
-                    start, end, done = ranges.popleft()
-                    try:
-                        found = done.result()
-                    except BrokenProcessPool as exc:
-                        raise AuditError(f"a checking process stopped: {exc}") from exc
-                    if found.error is not None:
-                        raise AuditError(found.error)
-                    for listed in found.listed_sizes:
-                        if type(listed) is int and listed < size:
-                            raise TileMismatch(C.TREE_SHORTER, details={
-                                "listing": f"/api/log/records?start={start}&end={end}", "listed_size": listed},
-                                listed=listed, size=size)
-                    page += 1
-                    for chunk in found.chunks:
-                        settled(page, chunk)
-                    # The keys settled so far go with each range: the first range is settled before any other
-                    # is sent, so the keys its records register are known to the processes.
-                    while nxt < size and len(ranges) < RANGES_AHEAD:
-                        end = min(nxt + RANGE, size)
-                        ranges.append((nxt, end, check(nxt, end)))
-                        nxt = end
-                    if self.progress:
-                        self.progress(report.records_checked, size)
-                tiles_checked.result()
+        def next_range(start: int) -> int:
+            # Smaller ranges towards the end, so that both processes finish together.
+            share = (size - start) // (2 * CHECK_PROCESSES) // TILE_WIDTH * TILE_WIDTH
+            return min(start + min(RANGE, max(TILE_WIDTH, share)), size)
+
+        # The first submit forks the checking processes, before this process starts a thread of its own. What
+        # this process holds is frozen out of the collector first, so that the processes' collections do not
+        # write to (and so copy) the memory they share with it.
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(CHECK_PROCESSES, mp_context=multiprocessing.get_context("fork")) as pool:
+                ranges: deque[tuple[int, int, Future[_Range]]] = deque()
+                nxt = 0
+                with ThreadPoolExecutor(1) as fetching:
+                    tiles_checked = None
+                    page = 0
+                    while True:
+                        # RANGES_AHEAD in flight, each with the keys settled so far and, for the keys not yet
+                        # settled, those the server lists (``_key_hints``).
+                        while nxt < size and len(ranges) < RANGES_AHEAD:
+                            end = next_range(nxt)
+                            ranges.append((nxt, end, check(nxt, end)))
+                            nxt = end
+                        if tiles_checked is None:
+                            tiles_checked = fetching.submit(self._check_tiles, tiles, size,
+                                                            range(TILE_HEIGHT, 64, TILE_HEIGHT))
+                        if not ranges:
+                            break
+                        start, end, done = ranges.popleft()
+                        try:
+                            found = done.result()
+                        except BrokenProcessPool as exc:
+                            raise AuditError(f"a checking process stopped: {exc}") from exc
+                        if found.error is not None:
+                            raise AuditError(found.error)
+                        for listed in found.listed_sizes:
+                            if type(listed) is int and listed < size:
+                                raise TileMismatch(C.TREE_SHORTER, details={
+                                    "listing": f"/api/log/records?start={start}&end={end}", "listed_size": listed},
+                                    listed=listed, size=size)
+                        page += 1
+                        for chunk in found.chunks:
+                            settled(page, chunk)
+                        if self.progress:
+                            self.progress(report.records_checked, size)
+                    if tiles_checked is not None:
+                        tiles_checked.result()
+        finally:
+            gc.unfreeze()
+
+    def _key_hints(self) -> dict[tuple[str, bytes], tuple[str, int, bytes, bool]]:
+        """The keys the server lists (``/api/keys``), for checking processes to verify signatures with before
+        the records registering them are settled. Only a hint: a signature counts as verified only if the key
+        it was verified with is the one the log's records give its author at its index (``_standing_of``
+        verifies it again otherwise), so a wrong listing costs time, not findings. Empty if unreadable."""
+        try:
+            listed = self._listed_keys()
+        except AuditError:
+            return {}
+        out = {}
+        for (name, kid), (_, key) in listed.items():
+            try:
+                if key is not None:
+                    out[(name, bytes.fromhex(kid))] = (*key, False)
+            except (TypeError, ValueError):
+                continue
+        return out
 
     @staticmethod
     def _bind(prepared: list[_Prepared], leaves: list[bytes | None], root: bytes | None, size: int,

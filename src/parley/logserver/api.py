@@ -208,16 +208,18 @@ def record_json(row: Any, opener: sealing.Opener, payload: str = "json") -> dict
     """A record as served, from a ``LogEntry`` or a row of its ``LISTED`` columns: ``payload`` json
     (parsed), canonical (the RFC 8785 text its author signed, so hashing those exact bytes checks it) or
     sealed (as stored: what a mirror keeps, ``records.sealing``)."""
-    out: dict[str, Any] = {"index": row.idx, "record_hash": row.record_hash, "note": row.note.decode(),
-                           "kind": row.kind, "author": row.author, "party": row.party, "time": row.time,
-                           "audience": row.audience}
+    # A row unpacked as a tuple: several times faster than reading its columns by name, for a listing of thousands.
+    values = tuple(getattr(row, c.key) for c in LISTED) if isinstance(row, LogEntry) else row
+    idx, record_hash, note, kind, author, party, at, audience, stored, payload_hash = values
+    out: dict[str, Any] = {"index": idx, "record_hash": record_hash, "note": note.decode(), "kind": kind,
+                           "author": author, "party": party, "time": at, "audience": audience}
     if payload == "sealed":
-        out["payload_stored"] = row.payload
+        out["payload_stored"] = stored
         return out
-    text, by = opener.open(row.payload, row.payload_hash)
+    text, by = opener.open(stored, payload_hash)
     if text is None:
         out["payload_canonical" if payload == "canonical" else "payload"] = None
-        out["destroyed"] = {"by": by, "subjects": sealing.subjects_of(row.payload)}
+        out["destroyed"] = {"by": by, "subjects": sealing.subjects_of(stored)}
     elif payload == "canonical":
         out["payload_canonical"] = text
     else:
@@ -255,16 +257,16 @@ def list_records(s: DbSession, rt: CurrentRuntime, who: CurrentPrincipal,
             q = q.where(LogEntry.idx < total)
         if kind:
             q = q.where(LogEntry.kind == kind)
-        rows = s.execute(q).all()
+        rows = s.connection().execute(q).all()  # plain rows, not through the ORM's loading: a third of the cost
         if not rows:
             pos = total
             break
         if payload != "sealed":
-            opener.preload(r.payload for r in rows)
+            opener.preload(r[8] for r in rows)  # the stored payloads
         for row in rows:
-            pos = row.idx + 1
+            pos = row[0] + 1
             scanned += 1
-            key = (row.kind, row.audience, row.party)
+            key = (row[3], row[7], row[5])  # kind, audience, party (by position: the cheapest way to read a row)
             ok = may.get(key)
             if ok is None:
                 ok = may[key] = rt.policy.may_read_record(who, *key)  # as readable()
