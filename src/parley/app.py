@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley import __version__
 from parley.apischema import OpenAPIDocument, refusals
-from parley.asgi import AccessLog, BodyLimit, Guard, WriteAdmission, is_machine_path
+from parley.asgi import AccessLog, BodyLimit, Guard, RouteIndex, WriteAdmission, is_machine_path
 from parley.assembly import open_runtime, routers
 from parley.auth import CurrentPrincipal
 from parley.errors import ParleyError
@@ -70,6 +70,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+    # Routing by the path's first segment (``asgi.RouteIndex``), where the router routes nothing else itself.
+    if app.router.middleware_stack == app.router.app:
+        app.router.middleware_stack = RouteIndex(app.router)
 
     app.add_middleware(SessionMiddleware, store=app.state.web_sessions)
     app.add_middleware(WriteAdmission, in_flight=settings.writes_in_flight, per_client=settings.writes_per_client)

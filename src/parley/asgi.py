@@ -10,6 +10,8 @@ all; the others wait their turn holding nothing, so a flood of writes cannot cro
 ``AccessLog`` writes one line per request once it is answered: method, path (never its query), status and
 the time taken, and nothing else of the request.
 
+``RouteIndex`` is the application's routing: a request tries only the routes its path's first segment can match.
+
 ``Guard`` is the layer inside it: it puts the security headers on every response, the server's own
 errors included, and turns an unhandled exception into a plain 500 (503 when the database is busy or
 unreachable) that logs the exception's type, the route and the code location only, never request data.
@@ -28,7 +30,7 @@ import traceback
 from collections import deque
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -375,3 +377,69 @@ class AccessLog:
             if not path.isprintable() or " " in path:
                 path = path.encode("unicode_escape").decode("ascii").replace(" ", "%20")
             access.info("%s %s %s %.1f ms", scope["method"], path, status or "-", (time.perf_counter() - t0) * 1000)
+
+
+class RouteIndex:
+    """The application's routing (``app.router.middleware_stack``), trying only the routes a path can match.
+    FastAPI tries every route in turn, each included router's own again inside it, at about 2 µs a route with
+    its bookkeeping: 0.6–0.8 ms for a page near the end of Parley's 276 routes, a fifth of what the server spends
+    on a public page. Here the top-level routes are grouped by the first segment of the paths they match (a
+    route or mount whose first segment is a parameter is in every group), in their own order, and a request is
+    routed by FastAPI over its group alone (``/public/…`` over the routers with a route under ``/public``). The
+    same route is chosen, and the same 404, 405 or slash redirect given, since a route left out could not have
+    matched the path; ``url_for`` still sees every route. Grouped again whenever the routes change."""
+
+    WILD = object()  # the key of the routes every group holds
+
+    def __init__(self, router: Any) -> None:
+        self.router = router
+        self._routes: list[Any] = []
+        self._groups: dict[Any, Any] = {}
+
+    @staticmethod
+    def _segment(path: str) -> Any:
+        first = path.lstrip("/").split("/", 1)[0]
+        return RouteIndex.WILD if "{" in first or (not path.strip("/") and path != "/") else first
+
+    def _segments(self, route: Any) -> set[Any]:
+        """The first segments of the paths ``route`` can match."""
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:  # an included router: what each of its routes matches, with its prefix
+            found = set()
+            for c in contexts():
+                inner = getattr(c, "starlette_route", None)
+                path = getattr(inner, "path_format", None) or getattr(c, "path_format", None)
+                found.add(self.WILD if path is None else self._segment(path))
+            return found
+        path = getattr(route, "path_format", None) or getattr(route, "path", None)
+        return {self.WILD if path is None else self._segment(path)}
+
+    def _group(self, segment: str) -> Any:
+        routes = self.router.routes
+        if routes != self._routes:
+            self._regroup(list(routes))
+        return self._groups.get(segment) or self._groups[self.WILD]
+
+    def _regroup(self, routes: list[Any]) -> None:
+        from fastapi.routing import APIRouter
+
+        segments = [self._segments(r) for r in routes]
+        keys = {k for found in segments for k in found} | {self.WILD}
+        groups = {}
+        for key in keys:
+            sub = APIRouter(redirect_slashes=self.router.redirect_slashes)
+            sub.routes = [r for r, found in zip(routes, segments, strict=True) if key in found or self.WILD in found]
+            sub.default = self.router.default
+            groups[key] = sub
+        self._routes, self._groups = routes, groups
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.router.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root) and path != root and path[len(root)] == "/":
+            path = path[len(root):]
+        scope.setdefault("router", self.router)  # url_for and the like see every route
+        await self._group(path.lstrip("/").split("/", 1)[0]).app(scope, receive, send)

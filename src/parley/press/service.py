@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from parley.errors import NotFound
@@ -254,28 +255,72 @@ _KEPT_MAX = 512
 _KEPT_LOCK = threading.Lock()
 
 
+# Every public request asks the public state first; it is asked of the database again only when a commit in this
+# process may have changed it, when the clock reaches the next embargo, or after STATE_FOR seconds (what another
+# process, a command or a second server, committed in the meantime shows that much later).
+STATE_FOR = 1.0
+_COMMITS: dict[str, int] = {}  # commits in this process, by database address
+_COMMITS_LOCK = threading.Lock()
+
+
+@event.listens_for(Engine, "commit")
+def _committed(conn: Any) -> None:
+    url = conn.engine.url.render_as_string(hide_password=True)
+    with _COMMITS_LOCK:
+        _COMMITS[url] = _COMMITS.get(url, 0) + 1
+
+
+@dataclass
+class _KnownState:
+    state: tuple[Any, ...]
+    commits: int
+    until: float  # time.monotonic()
+    embargo: datetime | None  # the next embargo the clock lifts
+
+
+_STATES: dict[str, _KnownState] = {}
+
+
 def public_state(s: Session) -> tuple[Any, ...]:
     """What every public answer depends on: the log (its size and newest record), the embargoes the clock lifted
     so far, and the newest published checkpoint with its cosignatures (the proofs are against it). Two requests
     with the same state get the same answer."""
+    bind: Any = s.get_bind()
+    url = (bind.engine if hasattr(bind, "engine") else bind).url.render_as_string(hide_password=True)
+    commits, mono = _COMMITS.get(url, 0), time.monotonic()
+    known = _STATES.get(url)
+    if (known is not None and known.commits == commits and mono < known.until
+            and (known.embargo is None or datetime.now(UTC) < known.embargo)):
+        return known.state
+    state, embargo = _public_state(s, url)
+    _STATES[url] = _KnownState(state, commits, mono + STATE_FOR, embargo)
+    return state
+
+
+def _public_state(s: Session, url: str) -> tuple[tuple[Any, ...], datetime | None]:
+    """The public state from the database, and when the next embargo lifts."""
     from sqlalchemy import func
 
     from parley.log.models import LogCheckpoint, LogCosignature
-    from parley.press.models import Statement
 
-    # One round trip: every public request asks this first.
+    now = datetime.now(UTC)
+    # One round trip.
     size_q = select(func.max(LogEntry.idx)).scalar_subquery()
     published_q = select(func.max(LogCheckpoint.size)).where(LogCheckpoint.published.is_(True)).scalar_subquery()
-    size, newest, lifted, published, cosigned = s.execute(select(
+    size, newest, lifted, published, cosigned, embargo = s.execute(select(
         size_q,
         select(LogEntry.record_hash).where(LogEntry.idx == size_q).scalar_subquery(),
         select(func.count()).select_from(Statement).where(
-            Statement.embargo_until.is_not(None), Statement.embargo_until <= datetime.now(UTC)).scalar_subquery(),
+            Statement.embargo_until.is_not(None), Statement.embargo_until <= now).scalar_subquery(),
         published_q,
         select(func.count()).select_from(LogCosignature).where(LogCosignature.size == published_q)
-        .scalar_subquery())).one()
-    bind: Any = s.get_bind()
-    return (str(bind.url), size, newest, lifted, published, cosigned)
+        .scalar_subquery(),
+        select(func.min(Statement.embargo_until)).where(Statement.embargo_until > now).scalar_subquery())).one()
+    if isinstance(embargo, str):  # SQLite gives the text of a time computed in SQL
+        embargo = datetime.fromisoformat(embargo)
+    if embargo is not None and embargo.tzinfo is None:
+        embargo = embargo.replace(tzinfo=UTC)
+    return (url, size, newest, lifted, published, cosigned), embargo
 
 
 def kept(s: Session, what: tuple[Any, ...], compute: Callable[[], Any]) -> Any:

@@ -35,6 +35,8 @@ from parley.web.refusals import refusal as refusal_message
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# The templates ship with the package: no look at each file's time on every render (a system call per template).
+templates.env.auto_reload = False
 
 Db = Annotated[Session, Depends(db_session, scope="function")]
 
