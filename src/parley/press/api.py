@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Body, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
@@ -154,19 +155,29 @@ def _kept_json(s: Any, what: tuple[Any, ...], compute: Any) -> Response:
     return Response(body, media_type="application/json")
 
 
+async def _public_json(s: Any, what: tuple[Any, ...], compute: Any) -> Response:
+    """``_kept_json`` for an async route: answered on the event loop when it is at hand (``svc.kept_if_known``),
+    computed on a thread otherwise (it reads the database)."""
+    body = svc.kept_if_known(s, ("json", *what))
+    if body is not None:
+        return Response(body, media_type="application/json")
+    return await run_in_threadpool(_kept_json, s, what, compute)
+
+
 @public.get("/statements", response_model=Statements, responses=refusals(422))
-def public_statements(s: DbSession, party: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+async def public_statements(s: DbSession, party: Annotated[str | None, Query(max_length=64)] = None) -> Response:
     """Every released statement (of ``party``), newest release first, each with its texts and its records' log
     indices. No account needed."""
-    return _kept_json(s, ("statements", party), lambda: {"statements": released_json(s, party)})
+    return await _public_json(s, ("statements", party), lambda: {"statements": released_json(s, party)})
 
 
 @public.get("/statements/{statement_id}", response_model=Loose, responses=refusals(404, 422))
-def public_bundle(statement_id: str, s: DbSession, rt: CurrentRuntime) -> Response:
+async def public_bundle(statement_id: str, s: DbSession, rt: CurrentRuntime) -> Response:
     """A released statement's bundle: its signed records with their payloads and inclusion proofs, the authors'
     keys and the log's key, which ``parley log verify-statement FILE`` checks without an account."""
     # 404 for anything not released: raised while computing, so nothing is kept for it.
-    return _kept_json(s, ("bundle", statement_id[:64]), lambda: svc.bundle(s, rt, svc.one(s, None, statement_id)))
+    return await _public_json(s, ("bundle", statement_id[:64]),
+                              lambda: svc.bundle(s, rt, svc.one(s, None, statement_id)))
 
 
 # -- figures a party releases of its own records ------------------------------------------------------------------
@@ -261,13 +272,13 @@ class Figures(BaseModel):
 
 
 @public.get("/figures", response_model=Figures)
-def public_figures(s: DbSession) -> Response:
+async def public_figures(s: DbSession) -> Response:
     """What each party released of each completed exchange (persons sent and received, as it stated them), each
     side apart, and where both sides released one, what one says it sent beside what the other says it received.
     A figure that could point at fewer than 5 people is ``{"fewer_than": 5}``."""
     from parley.press import figures
 
-    return _kept_json(s, ("figures",), lambda: figures.table(s))
+    return await _public_json(s, ("figures",), lambda: figures.table(s))
 
 
 @public.get("/figures.csv", response_class=Response,

@@ -279,22 +279,36 @@ class _KnownState:
 
 
 _STATES: dict[str, _KnownState] = {}
+_ASKING: dict[str, threading.Lock] = {}
 
 
 def public_state(s: Session) -> tuple[Any, ...]:
     """What every public answer depends on: the log (its size and newest record), the embargoes the clock lifted
     so far, and the newest published checkpoint with its cosignatures (the proofs are against it). Two requests
     with the same state get the same answer."""
+    url, known = _known_state(s)
+    if known is not None:
+        return known
+    # One caller asks the database; those that find the state gone meanwhile wait for its answer.
+    with _ASKING.setdefault(url, threading.Lock()):
+        url, known = _known_state(s)
+        if known is not None:
+            return known
+        commits, mono = _COMMITS.get(url, 0), time.monotonic()
+        state, embargo = _public_state(s, url)
+        _STATES[url] = _KnownState(state, commits, mono + STATE_FOR, embargo)
+        return state
+
+
+def _known_state(s: Session) -> tuple[str, tuple[Any, ...] | None]:
+    """The database's address, and the public state if it is known without asking the database (no I/O)."""
     bind: Any = s.get_bind()
     url = (bind.engine if hasattr(bind, "engine") else bind).url.render_as_string(hide_password=True)
-    commits, mono = _COMMITS.get(url, 0), time.monotonic()
     known = _STATES.get(url)
-    if (known is not None and known.commits == commits and mono < known.until
+    if (known is not None and known.commits == _COMMITS.get(url, 0) and time.monotonic() < known.until
             and (known.embargo is None or datetime.now(UTC) < known.embargo)):
-        return known.state
-    state, embargo = _public_state(s, url)
-    _STATES[url] = _KnownState(state, commits, mono + STATE_FOR, embargo)
-    return state
+        return url, known.state
+    return url, None
 
 
 def _public_state(s: Session, url: str) -> tuple[tuple[Any, ...], datetime | None]:
@@ -321,6 +335,20 @@ def _public_state(s: Session, url: str) -> tuple[tuple[Any, ...], datetime | Non
     if embargo is not None and embargo.tzinfo is None:
         embargo = embargo.replace(tzinfo=UTC)
     return (url, size, newest, lifted, published, cosigned), embargo
+
+
+def kept_if_known(s: Session, what: tuple[Any, ...]) -> Any | None:
+    """What ``kept(s, what, …)`` gives, if it is at hand without asking the database, else None: an async route
+    answers from it on the event loop and sends only the rest to a thread."""
+    state = _known_state(s)[1]
+    if state is None:
+        return None
+    key = (*state, *what)
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+    return None
 
 
 def kept(s: Session, what: tuple[Any, ...], compute: Callable[[], Any]) -> Any:

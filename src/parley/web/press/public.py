@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -51,20 +52,21 @@ PER_PAGE = 30
 
 
 @router.get("/public", response_class=HTMLResponse)
-def public_page(request: Request, s: Db, party: str = "", page: int = 1) -> HTMLResponse:
+async def public_page(request: Request, s: Db, party: str = "", page: int = 1) -> HTMLResponse:
     """The released statements and the public figures: the same for every reader, rendered once per state of the
-    log, language and address (``svc.kept``)."""
+    log, language and address (``svc.kept``): from what is at hand on the event loop, else on a thread (it reads
+    the database)."""
     lang = lang_of(request)
     party = party[:64]
+    what = ("page", "/public", lang, party, page, request.url.path, str(request.url.query))
+    known = svc.kept_if_known(s, what)
+    if known is not None:
+        return render_shared(request, "public.html", lambda _: bytes(known))
 
     def body(shared: Any) -> bytes:
-        def build() -> bytes:
-            return bytes(_public_page(s, shared, lang, party, page).body)
+        return bytes(svc.kept(s, what, lambda: bytes(_public_page(s, shared, lang, party, page).body)))
 
-        return bytes(svc.kept(s, ("page", "/public", lang, party, page, request.url.path, str(request.url.query)),
-                              build))
-
-    return render_shared(request, "public.html", body)
+    return await run_in_threadpool(render_shared, request, "public.html", body)
 
 
 def _public_page(s: Any, shared: Any, lang: str, party: str, page: int) -> HTMLResponse:
