@@ -51,7 +51,14 @@ def test_registrar_works_the_registry_from_the_command_line(live, tmp_path):  # 
     # The two records of the same man are a candidate pair; the registrar decides.
     queue = json.loads(cli("ua/registrar", "review", "--json"))
     assert any({p["left"]["id"], p["right"]["id"]} == {pid, ua_id} for p in queue["pairs"])
-    cli("ua/registrar", "decide", pid, ua_id, "same", "--note", "same service record")
+    # "same" says what follows and asks first: declined, nothing is decided.
+    declined = runner.invoke(app, ["decide", pid, ua_id, "same", "--url", url, "--token", demo.token("ua/registrar")],
+                             input="n\n")
+    assert declined.exit_code == 1 and "Nothing decided" in declined.output and "parley undecide" in declined.output
+    assert not json.loads(cli("ua/registrar", "person", "show", pid, "--json"))["same_as"]
+    confirmed = runner.invoke(app, ["decide", pid, ua_id, "same", "--note", "same service record", "--url", url,
+                                    "--token", demo.token("ua/registrar")], input="y\n")
+    assert confirmed.exit_code == 0, confirmed.output
     assert ua_id in json.loads(cli("ua/registrar", "person", "show", pid, "--json"))["same_as"][0]["id"]
     # Export without formulas, by the file's extension.
     dest = tmp_path / "out.xlsx"

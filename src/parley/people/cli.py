@@ -437,9 +437,24 @@ def correct_row(list_id: str, row: int,
     _receipt(data, f"row {row} as {data.get('person', '')}")
 
 
+SAME_FOLLOWS = ("Record that {left} and {right} are the same person? A signed record states it in your party's name, "
+               "read by the parties of both records and the mediators. Each person page then shows the other record "
+               "as the same person, exchange lists pair the two records, and the matching model learns from it. "
+               "Both records stay as their parties wrote them; if it was a mistake, a later signed record reverses it "
+               "(parley undecide INDEX --reason ...), never an edit.")
+
+
 def decide(left: str, right: str, decision: Annotated[str, typer.Argument(help="same or different")],
-           note: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
-    """Decide whether two records are the same person (a signed record; it trains the model)."""
+           note: str = "",
+           yes: Annotated[bool, typer.Option("--yes", "-y", help="decide 'same' without asking")] = False,
+           url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
+    """Decide whether two records are the same person (a signed record; it trains the model). "same" says what
+    follows and asks first, unless --yes."""
+    if decision == "same" and not yes:
+        out.print(SAME_FOLLOWS.format(left=left, right=right), markup=False)
+        if not typer.confirm("Decide that they are the same person?", default=False):
+            out.print("Nothing decided.", markup=False)
+            raise typer.Exit(1)
     _receipt(_call(url, token, "POST", "/api/matches", {"left": left, "right": right, "decision": decision,
                                                          "note": note}))
 
