@@ -1,14 +1,14 @@
-"""How fast the public figures follow a new release on a large log: a SQLite demo deployment with ``--records``
-more signed notes (the log's bulk, which no figure reads) and ``--releases`` releases of figures (Ukraine's inquiries
+"""How fast the public figures follow a new release on a large log: a SQLite demo deployment with ``--records`` more
+signed notes (the log's bulk, which no figure reads) and ``--releases`` releases of figures (Ukraine's inquiries
 until as many different days, ``figures.release``) on top; then, ``--rounds`` times, one more release is written
 through the pipeline and the public figures are computed again (``press.figures.table``, what ``/public`` and
 ``/api/public/figures`` serve), which is timed (``update_ms``: median and p95).
 
-The figures are computed from the release records' projection, never by reading the log: the log's size changes
-only the key they are kept under. Baseline, same run: the public state query every public request makes
-(``press.service.public_state``); ``ratio`` = the update's median / the baseline's. Target (the press desk issue):
-a new released record updates the figures in under 50 ms. Everything written is removed at exit. Last line:
-name=value pairs.
+The figures are computed from the release records' projection, never by reading the log: the log's size changes only
+the key they are kept under. Baseline, same run: the public state query a public request makes when the state is not
+at hand (``press.service.query_public_state``); ``ratio`` = the update's median / the baseline's. Target (the press
+desk issue): a new released record updates the figures in under 50 ms. Everything written is removed at exit. Last
+line: name=value pairs.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def main() -> None:
         base = []
         for _ in range(200):
             t = time.perf_counter()
-            svc.public_state(s)
+            svc.query_public_state(s)
             base.append(time.perf_counter() - t)
         size = svc.public_state(s)[1] + 1
     updates = []

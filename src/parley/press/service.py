@@ -295,15 +295,19 @@ def public_state(s: Session) -> tuple[Any, ...]:
         if known is not None:
             return known
         commits, mono = _COMMITS.get(url, 0), time.monotonic()
-        state, embargo = _public_state(s, url)
+        state, embargo = query_public_state(s)
         _STATES[url] = _KnownState(state, commits, mono + STATE_FOR, embargo)
         return state
 
 
+def _address(s: Session) -> str:
+    bind: Any = s.get_bind()
+    return str((bind.engine if hasattr(bind, "engine") else bind).url.render_as_string(hide_password=True))
+
+
 def _known_state(s: Session) -> tuple[str, tuple[Any, ...] | None]:
     """The database's address, and the public state if it is known without asking the database (no I/O)."""
-    bind: Any = s.get_bind()
-    url = (bind.engine if hasattr(bind, "engine") else bind).url.render_as_string(hide_password=True)
+    url = _address(s)
     known = _STATES.get(url)
     if (known is not None and known.commits == _COMMITS.get(url, 0) and time.monotonic() < known.until
             and (known.embargo is None or datetime.now(UTC) < known.embargo)):
@@ -311,14 +315,14 @@ def _known_state(s: Session) -> tuple[str, tuple[Any, ...] | None]:
     return url, None
 
 
-def _public_state(s: Session, url: str) -> tuple[tuple[Any, ...], datetime | None]:
-    """The public state from the database, and when the next embargo lifts."""
+def query_public_state(s: Session) -> tuple[tuple[Any, ...], datetime | None]:
+    """The public state from the database (one round trip), and when the next embargo lifts."""
     from sqlalchemy import func
 
     from parley.log.models import LogCheckpoint, LogCosignature
 
+    url = _address(s)
     now = datetime.now(UTC)
-    # One round trip.
     size_q = select(func.max(LogEntry.idx)).scalar_subquery()
     published_q = select(func.max(LogCheckpoint.size)).where(LogCheckpoint.published.is_(True)).scalar_subquery()
     size, newest, lifted, published, cosigned, embargo = s.execute(select(
