@@ -12,6 +12,12 @@ as redistributed in the npm package ``world-atlas@2`` (ISC), and committed:
 (Natural Earth 4.0.0 converted with ogr2ogr, CC0; its ``.7z`` files unpacked with ``7zz x``):
 ``ne_10m_rivers_lake_centerlines``, ``ne_10m_rivers_europe``, ``ne_10m_lakes``, ``ne_10m_lakes_europe``,
 ``ne_10m_populated_places`` and, when present, ``ne_10m_roads``. Nothing is fetched at run time.
+Natural Earth's roads (public domain) are not in that repository; they are ``geojson/ne_10m_roads.geojson`` (about
+48 MB) of the public repository nvkelso/natural-earth-vector (or its ``10m_cultural/ne_10m_roads.shp``, converted to
+GeoJSON with ``ogr2ogr``): put the file in ``DIR`` and run the script again to add ``roads.geojson``, which the map
+draws over the water and under the labels, with its source in attribution.json. No package on the registries this
+project reaches was found to ship it (searched: PyPI's Natural Earth data packages, npm's world-atlas, Debian's
+python-cartopy-data and r-cran-rnaturalearthdata).
 
 It writes
 - ``countries.geojson``: Natural Earth's 1:10m admin-0 polygons clipped to the region of the

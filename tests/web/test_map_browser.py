@@ -37,6 +37,25 @@ def no_overlap(page, selector: str) -> int:  # type: ignore[no-untyped-def]
     return sum(1 for b in boxes if b[4])
 
 
+def whole_labels(page, selector: str) -> int:  # type: ignore[no-untyped-def]
+    """The number of labels drawn on the map; fails when one is cut short (its text wider than its box)."""
+    cut = page.evaluate("""(sel) => [...document.querySelectorAll(sel + ' .map-label')]
+        .filter(e => e.scrollWidth > e.clientWidth).map(e => [e.textContent, e.scrollWidth, e.clientWidth])""",
+                        selector)
+    assert not cut, cut
+    return page.locator(f"{selector} .map-label").count()
+
+
+# The colour of the basemap's canvas at a position: [selector of the map, latitude, longitude] -> [r, g, b, a].
+COLOUR = """([sel, lat, lon]) => { const el = document.querySelector(sel); const m = el.parleyMap;
+    const c = el.querySelector('.leaflet-basemap-pane canvas'); const r = c.getBoundingClientRect();
+    const p = m.latLngToContainerPoint([lat, lon]); const mr = el.getBoundingClientRect();
+    const sx = c.width / r.width, sy = c.height / r.height;
+    const d = c.getContext('2d').getImageData(Math.round((p.x + mr.left - r.left) * sx),
+                                              Math.round((p.y + mr.top - r.top) * sy), 1, 1).data;
+    return [d[0], d[1], d[2], d[3]]; }"""
+
+
 def view(page, selector: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
     return page.evaluate("""(sel) => { const m = document.querySelector(sel).parleyMap; const b = m.getBounds();
         return {zoom: m.getZoom(), minZoom: m.getMinZoom(), west: b.getWest(), east: b.getEast(), south: b.getSouth(),
@@ -58,20 +77,22 @@ def test_layers_labels_routes_and_zoom_to_each_feature(server, browser):  # noqa
     drawn = page.evaluate("() => document.querySelector('#ops-map').parleyLayers")
     assert drawn["country"] >= 15 and drawn["river"] >= 40 and drawn["reservoir"] >= 3 and drawn["lake"] >= 1, drawn
     assert no_overlap(page, "#ops-map") >= 3
-    # Pixels: the Kremenchuk reservoir is painted in the water colour, the land beside it in the land colour.
+    # Every label is shown whole (its box measured in its own font, bold ones bold): none cut short by the box.
+    assert whole_labels(page, "#ops-map") >= 3
+    # Pixels: the Kremenchuk reservoir is painted in the water colour, the land beside it in the land colour, on the
+    # basemap's one canvas (countries, then water).
+    assert page.locator("#ops-map canvas").count() == 1
     page.evaluate("() => document.querySelector('#ops-map').parleyMap"
                   ".setView([49.2, 32.9], 9, {animate: false}) && null")
     settle(page, "#ops-map")
-    colour = """([pane, lat, lon]) => { const el = document.querySelector('#ops-map'); const m = el.parleyMap;
-        const c = el.querySelector('.leaflet-' + pane + '-pane canvas'); const r = c.getBoundingClientRect();
-        const p = m.latLngToContainerPoint([lat, lon]); const mr = el.getBoundingClientRect();
-        const sx = c.width / r.width, sy = c.height / r.height;
-        const d = c.getContext('2d').getImageData(Math.round((p.x + mr.left - r.left) * sx),
-                                                  Math.round((p.y + mr.top - r.top) * sy), 1, 1).data;
-        return [d[0], d[1], d[2], d[3]]; }"""
-    assert page.evaluate(colour, ["water", 49.2, 32.9]) == [169, 198, 227, 255]  # #a9c6e3
-    assert page.evaluate(colour, ["water", 49.6, 31.4])[3] == 0  # no water west of Cherkasy's hills
-    assert page.evaluate(colour, ["basemap", 49.6, 31.4]) == [251, 250, 244, 255]  # #fbfaf4, the land
+    assert page.evaluate(COLOUR, ["#ops-map", 49.2, 32.9]) == [169, 198, 227, 255]  # #a9c6e3
+    assert page.evaluate(COLOUR, ["#ops-map", 49.6, 31.4]) == [251, 250, 244, 255]  # #fbfaf4, the land, no water
+    # Panned and zoomed, the canvas is drawn again at the new view (the shapes are not Leaflet layers).
+    page.evaluate("() => document.querySelector('#ops-map').parleyMap"
+                  ".setView([47.35, 34.1], 10, {animate: false}) && null")
+    settle(page, "#ops-map")
+    assert page.evaluate(COLOUR, ["#ops-map", 47.342, 34.069]) == [169, 198, 227, 255]  # the Kakhovka reservoir
+    assert whole_labels(page, "#ops-map") >= 1
     # The attribution box: one short line at the foot of the map, its sources a click away.
     box = page.locator("#ops-map .leaflet-control-attribution").bounding_box()
     map_box = page.locator("#ops-map").bounding_box()
@@ -195,5 +216,66 @@ def test_find_a_place_in_any_script_and_snap_route_points_to_places(server, brow
     search.fill("Qwxyzzz")
     page.wait_for_function("() => document.querySelector('#route-map .map-search-results').textContent"
                            " === 'Место не найдено'")
+    assert watch.hosts <= {"127.0.0.1", "localhost", "data"}, watch.hosts
+    assert not [e for e in watch.errors if "Uncaught" in e or "Content Security Policy" in e], watch.errors
+
+
+def test_roads_when_shipped_are_drawn_over_the_water_and_named_with_their_source(server, browser):  # noqa: F811
+    """Natural Earth's roads are not shipped yet (see SOURCE.md); the day the build script is run with them, the map
+    draws roads.geojson over the water and under the labels, and lists its source and licence in each language. The
+    basemap is served here by the test, with the attribution the build script writes for the four layers."""
+    from tests.web.test_basemap import build_script
+
+    attribution = build_script().attribution(["countries", "water", "roads", "places"])
+    line = lambda kind, coords: {"type": "Feature", "properties": {"kind": kind},  # noqa: E731
+                                 "geometry": {"type": "LineString", "coordinates": coords}}
+    files = {
+        "attribution.json": attribution,
+        "countries.geojson": {"type": "FeatureCollection", "features": [{"type": "Feature",
+            "properties": {"name_en": "X", "name_uk": "X", "name_ru": "X"},
+            "geometry": {"type": "Polygon", "coordinates": [[[30, 45], [42, 45], [42, 52], [30, 52], [30, 45]]]}}]},
+        "water.geojson": {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"kind": "lake"},
+            "geometry": {"type": "Polygon", "coordinates": [[[36.2, 47.2], [36.8, 47.2], [36.8, 47.5], [36.2, 47.5],
+                                                             [36.2, 47.2]]]}}]},
+        "roads.geojson": {"type": "FeatureCollection", "features": [
+            line("major", [[35.0, 47.35], [39.0, 47.35]]), line("road", [[35.5, 46.9], [35.5, 48.0]])]},
+        "places.geojson": {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
+            "type": "Point", "coordinates": [37.54, 47.10]}, "properties": {
+            "name_en": "Mariupol", "name_uk": "Маріуполь", "name_ru": "Мариуполь", "kind": "city", "rank": 4}}]},
+    }
+    base, demo = server
+    watch = Watch()
+    page = watch.page(browser, base, demo, "icrc/mediator")
+    asked: list[str] = []
+
+    def serve(route):  # type: ignore[no-untyped-def]
+        name = route.request.url.rsplit("/", 1)[1]
+        asked.append(name)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(files[name]))
+
+    page.route("**/static/basemap/*", serve)
+    for lang in ("uk", "ru", "en"):
+        page.goto(f"{base}/operations?lang={lang}")
+        wait_for_map(page, "#ops-map")
+        page.click("#ops-map .basemap-attribution summary")
+        listed = page.locator("#ops-map .basemap-attribution").inner_text()
+        assert attribution["layers"]["roads"][lang] in listed, listed
+        assert attribution["layers"]["water"][lang] in listed
+    assert "roads.geojson" in asked
+    assert page.evaluate("() => document.querySelector('#ops-map').parleyLayers") == {
+        "country": 1, "lake": 1, "major": 1, "road": 1}
+    page.evaluate("() => document.querySelector('#ops-map').parleyMap"
+                  ".setView([47.35, 36.5], 9, {animate: false}) && null")
+    settle(page, "#ops-map")
+    road = "#c9853a"
+    rgb = [int(road[i:i + 2], 16) for i in (1, 3, 5)]
+    # The major road across the lake: drawn over the water; the lake beside it; the land away from both.
+    over = page.evaluate(COLOUR, ["#ops-map", 47.35, 36.5])
+    assert all(abs(a - b) <= 30 for a, b in zip(over[:3], rgb, strict=True)), over
+    assert page.evaluate(COLOUR, ["#ops-map", 47.25, 36.5]) == [169, 198, 227, 255]
+    assert page.evaluate(COLOUR, ["#ops-map", 47.6, 37.4]) == [251, 250, 244, 255]
+    # The settlement's label above the roads.
+    assert page.locator("#ops-map .place-label").all_inner_texts() == ["Mariupol"]
+    whole_labels(page, "#ops-map")
     assert watch.hosts <= {"127.0.0.1", "localhost", "data"}, watch.hosts
     assert not [e for e in watch.errors if "Uncaught" in e or "Content Security Policy" in e], watch.errors

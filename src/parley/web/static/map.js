@@ -11,7 +11,7 @@
   // Each operation's route in a colour of its own (then golden-angle hues for more than ten).
   const PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#be185d", "#0e7490", "#a16207", "#4d7c0f",
                    "#9f1239", "#334155"];
-  const LABEL_FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+  const LABEL_FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"; // as .map-label in parley.css
   const LABEL_H = 16;
   const SNAP_PX = 12;
 
@@ -32,10 +32,14 @@
   function routeColour(i) { return i < PALETTE.length ? PALETTE[i] : "hsl(" + Math.round((i * 137.508) % 360) + ",65%,36%)"; }
   function cssId(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, "_"); }
 
+  // A label's width: its text in the label's font (bold for capitals, cities and routes, as the stylesheet draws
+  // them), its padding (3 px each side) and a route label's border (1.5 px each side).
   let measureCtx = null;
-  function textWidth(text) {
-    if (!measureCtx) { measureCtx = document.createElement("canvas").getContext("2d"); measureCtx.font = LABEL_FONT; }
-    return Math.ceil(measureCtx.measureText(text).width) + 6;
+  function textWidth(text, bold, border) {
+    if (!measureCtx) measureCtx = document.createElement("canvas").getContext("2d");
+    const font = (bold ? "600 " : "") + LABEL_FONT;
+    if (measureCtx.font !== font) measureCtx.font = font;
+    return Math.ceil(measureCtx.measureText(text).width) + 6 + (border ? 3 : 0);
   }
 
   // -- labels: one pane, laid out again after every move or zoom -------------------------------------------
@@ -46,16 +50,14 @@
     pane.style.pointerEvents = "none";
     const items = [];
     let placed = [];
-    let pending = false;
+    let pending = 0;
+    let held = true; // nothing laid out before the basemap's settlements are in (one layout, not two)
     function add(item) { // {latlng|latlngs, text, priority, minZoom, cls, colour, dot, title, place}
-      item.w = textWidth(item.text);
-      items.push(item);
+      items.push(item); // measured when first shown (most settlements wait for a closer zoom)
       schedule();
     }
     function schedule() {
-      if (pending) return;
-      pending = true;
-      window.requestAnimationFrame(() => { pending = false; layout(); });
+      if (!pending && !held) pending = window.requestAnimationFrame(layout);
     }
     function hits(r, boxes) {
       for (const b of boxes) if (r.x < b.x + b.w && b.x < r.x + r.w && r.y < b.y + b.h && b.y < r.y + r.h) return true;
@@ -78,6 +80,8 @@
       return out;
     }
     function layout() {
+      held = false;
+      if (pending) { window.cancelAnimationFrame(pending); pending = 0; }
       const z = map.getZoom();
       const size = map.getSize();
       const origin = map.containerPointToLayerPoint([0, 0]);
@@ -88,6 +92,7 @@
       const order = items.slice().sort((a, b) => a.priority - b.priority);
       for (const item of order) {
         if (z < (item.minZoom || 0)) continue;
+        if (item.w == null) item.w = textWidth(item.text, item.bold, item.border);
         let done = false;
         for (const p of anchors(item)) {
           const dot = item.dot ? { x: p.x - 3, y: p.y - 3, w: 6, h: 6 } : null;
@@ -152,52 +157,152 @@
     return 8;
   }
 
+  // The basemap's shapes (countries, water, roads) on a canvas of their own, without a Leaflet layer per feature:
+  // each vertex is projected once, when the file arrives, to Web Mercator at zoom 0 (Leaflet's EPSG:3857:
+  // a layer point is that times 256·2^zoom less the pixel origin), kept in typed arrays; a redraw (after a move or a
+  // zoom; Leaflet's renderer moves and scales the canvas during the animation) only scales, skips the features out
+  // of view and the vertices less than a pixel from the last one drawn. Thousands of vertices draw in a few ms.
+  const MERC_MAX = 85.0511287798;
+  const RAD = Math.PI / 180;
+  function shapesOf(geometry) { // {rings: [Float64Array [u0, v0, u1, v1, …]], closed, box: [minU, minV, maxU, maxV]}
+    const t = geometry && geometry.type;
+    const c = geometry && geometry.coordinates;
+    let lines;
+    if (t === "LineString") lines = [c];
+    else if (t === "MultiLineString" || t === "Polygon") lines = c;
+    else if (t === "MultiPolygon") lines = [].concat(...c);
+    else return null;
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    const rings = [];
+    for (const l of lines) {
+      if (!l || l.length < 2) continue;
+      const a = new Float64Array(l.length * 2);
+      for (let i = 0; i < l.length; i++) {
+        const lat = Math.max(-MERC_MAX, Math.min(MERC_MAX, l[i][1])) * RAD;
+        const u = (l[i][0] + 180) / 360;
+        const v = 0.5 - Math.log(Math.tan(Math.PI / 4 + lat / 2)) / (2 * Math.PI);
+        a[2 * i] = u;
+        a[2 * i + 1] = v;
+        if (u < box[0]) box[0] = u;
+        if (v < box[1]) box[1] = v;
+        if (u > box[2]) box[2] = u;
+        if (v > box[3]) box[3] = v;
+      }
+      rings.push(a);
+    }
+    return rings.length ? { rings, closed: t === "Polygon" || t === "MultiPolygon", box } : null;
+  }
+  function shapeCanvas(L) {
+    return L.Canvas.extend({
+      initialize(options) {
+        L.Canvas.prototype.initialize.call(this, options);
+        this._groups = [];
+      },
+      // Features of a GeoJSON collection with a style each ({color, weight, opacity, fillColor, fillOpacity});
+      // drawn at once when the map has its view, above the groups added before.
+      addGroup(collection, style) {
+        const items = [];
+        (collection.features || []).forEach((f) => {
+          const s = shapesOf(f.geometry);
+          if (s) { s.style = style(f); items.push(s); }
+        });
+        this._groups.push(items);
+        if (this._map && this._ctx && this._bounds) this._paint([items]);
+        return items.length;
+      },
+      _updatePaths() { if (!this._postponeUpdatePaths) this._redraw(); },
+      _onZoomEnd() {},
+      _draw() { this._paint(this._groups); },
+      _paint(groups) {
+        const map = this._map;
+        const ctx = this._ctx;
+        const scale = 256 * Math.pow(2, map.getZoom());
+        const o = map.getPixelOrigin();
+        const b = this._bounds;
+        const pad = 4 / scale;
+        const view = [(b.min.x + o.x) / scale - pad, (b.min.y + o.y) / scale - pad,
+                      (b.max.x + o.x) / scale + pad, (b.max.y + o.y) / scale + pad];
+        ctx.save();
+        ctx.lineCap = "round";
+        ctx.lineJoin = "round";
+        let open = null; // lines of one style are stroked together
+        const flush = () => {
+          if (!open) return;
+          ctx.globalAlpha = open.opacity == null ? 1 : open.opacity;
+          ctx.lineWidth = open.weight;
+          ctx.strokeStyle = open.color;
+          ctx.stroke();
+          open = null;
+        };
+        groups.forEach((items) => items.forEach((it) => {
+          const bx = it.box;
+          if (bx[2] < view[0] || bx[0] > view[2] || bx[3] < view[1] || bx[1] > view[3]) return;
+          const s = it.style;
+          if (it.closed || open !== s) { flush(); ctx.beginPath(); }
+          it.rings.forEach((r) => {
+            const n = r.length;
+            let px = r[0] * scale - o.x;
+            let py = r[1] * scale - o.y;
+            ctx.moveTo(px, py);
+            for (let i = 2; i < n; i += 2) {
+              const x = r[i] * scale - o.x;
+              const y = r[i + 1] * scale - o.y;
+              if (i < n - 2 && Math.abs(x - px) < 0.7 && Math.abs(y - py) < 0.7) continue;
+              ctx.lineTo(x, y);
+              px = x; py = y;
+            }
+            if (it.closed) ctx.closePath();
+          });
+          if (!it.closed) { open = s; return; }
+          if (s.fillColor) {
+            ctx.globalAlpha = s.fillOpacity == null ? 0.2 : s.fillOpacity;
+            ctx.fillStyle = s.fillColor;
+            ctx.fill("evenodd");
+          }
+          if (s.weight) {
+            ctx.globalAlpha = s.opacity == null ? 1 : s.opacity;
+            ctx.lineWidth = s.weight;
+            ctx.strokeStyle = s.color;
+            ctx.stroke();
+          }
+        }));
+        flush();
+        ctx.restore();
+      },
+    });
+  }
+
   function basemap(map, lang, labels, data) {
     map.createPane("basemap");
     map.getPane("basemap").style.zIndex = 250;
     map.getPane("basemap").style.pointerEvents = "none";
-    map.createPane("water");
-    map.getPane("water").style.zIndex = 260;
-    map.getPane("water").style.pointerEvents = "none";
     const L = window.L;
-    // The basemap is drawn on canvases (thousands of vertices: far quicker than as SVG paths); what it drew is
-    // counted on the map's element (parleyLayers) for tests and readers of the page.
+    // What the basemap drew is counted on the map's element (parleyLayers) for tests and readers of the page.
     const layers = {};
     map.getContainer().parleyLayers = layers;
-    const onBasemap = L.canvas({ pane: "basemap", padding: 0.3 });
-    const onWater = L.canvas({ pane: "water", padding: 0.3 });
-    function count(g) {
-      (g.features || []).forEach((f) => {
-        const k = ((f.properties || {}).kind) || "country";
-        layers[k] = (layers[k] || 0) + 1;
-      });
-    }
-    function polygons(g, style) {
+    // One canvas, below the routes, zones and markers (SVG) and the labels: countries, then water, then roads.
+    const shapes = new (shapeCanvas(L))({ pane: "basemap", padding: 0.15 });
+    map.addLayer(shapes);
+    function add(g, style) {
       if (!g) return;
       try {
-        L.geoJSON(g, { pane: "basemap", renderer: onBasemap, interactive: false, style }).addTo(map);
-        count(g);
-      } catch (e) { /* keep the plain background */ }
+        shapes.addGroup(g, style);
+        (g.features || []).forEach((f) => {
+          const k = ((f.properties || {}).kind) || "country";
+          layers[k] = (layers[k] || 0) + 1;
+        });
+      } catch (e) { /* that layer left out; the others drawn */ }
     }
-    function water(g) {
-      if (!g) return;
-      try {
-        L.geoJSON(g, { pane: "water", renderer: onWater, interactive: false, style: (f) => {
-          const kind = (f.properties || {}).kind;
-          if (kind === "river") return { color: "#5b8fc7", weight: 1.2, opacity: 0.9, className: "water river" };
-          return { color: "#5b8fc7", weight: 0.6, fillColor: "#a9c6e3", fillOpacity: 1, className: "water " + kind };
-        } }).addTo(map);
-        count(g);
-      } catch (e) { /* no water layer */ }
-    }
-    function roads(g) {
-      if (!g) return;
-      try {
-        L.geoJSON(g, { pane: "water", renderer: onWater, interactive: false, style: (f) => ((f.properties || {}).kind === "major"
-          ? { color: "#c9853a", weight: 2, opacity: 0.9, className: "road major" }
-          : { color: "#d9a066", weight: 1.2, opacity: 0.9, className: "road" }) }).addTo(map);
-        count(g);
-      } catch (e) { /* no roads layer */ }
+    const COUNTRY = { color: "#8d99a8", weight: 1, fillColor: "#fbfaf4", fillOpacity: 1 };
+    const RIVER = { color: "#5b8fc7", weight: 1.2, opacity: 0.9 };
+    const LAKE = { color: "#5b8fc7", weight: 0.6, fillColor: "#a9c6e3", fillOpacity: 1 };
+    // Roads above the water and under the settlements' labels: a thin casing-less line, major highways wider.
+    const MAJOR = { color: "#c9853a", weight: 2, opacity: 0.9 };
+    const ROAD = { color: "#d9a066", weight: 1.2, opacity: 0.9 };
+    function drawShapes(countries, water, roads) {
+      add(countries, () => COUNTRY);
+      add(water, (f) => ((f.properties || {}).kind === "river" ? RIVER : LAKE));
+      add(roads, (f) => ((f.properties || {}).kind === "major" ? MAJOR : ROAD));
     }
     function places(g) {
       if (!g || !Array.isArray(g.features)) return;
@@ -209,6 +314,7 @@
         const all = [p.name_uk, p.name_ru, p.name_en].filter((n, i, a) => n && a.indexOf(n) === i && n !== name);
         labels.add({ latlng: L.latLng(ll(f.geometry.coordinates)), text: name, priority: 100 + (p.rank == null ? 0 : p.rank),
                      minZoom: minZoomOf(p.rank), cls: "place-label" + (p.kind ? " place-" + p.kind : ""), dot: true,
+                     bold: p.kind === "capital" || p.kind === "city",
                      dotCls: p.kind === "capital" ? "capital" : "", title: all.join(" · "), place: { name, position: f.geometry.coordinates } });
       });
     }
@@ -243,9 +349,9 @@
         : files[n] || getJSON("/static/basemap/" + n + ".geojson"));
       attribution(a);
       return Promise.all([
-        use("countries").then((g) => polygons(g,
-          { color: "#8d99a8", weight: 1, fillColor: "#fbfaf4", fillOpacity: 1, className: "country" })),
-        use("water").then(water), use("roads").then(roads), use("places").then(places),
+        // Drawn in their order whichever file comes first.
+        Promise.all([use("countries"), use("water"), use("roads")]).then(([c, w, r]) => drawShapes(c, w, r)),
+        use("places").then(places),
       ]);
     });
   }
@@ -315,7 +421,7 @@
       if (line && line.length && o.title) {
         const title = o.title.length > 34 ? o.title.slice(0, 33) + "…" : o.title;
         labels.add({ latlngs: line.length === 1 ? [line[0], line[0]] : line, text: title, title: o.title, priority: 0,
-                     cls: "route-label", colour, key });
+                     cls: "route-label", colour, key, bold: true, border: true });
       }
     });
     // Corridors one side declared on its own: dashed, in grey, never drawn like an agreed operation.
@@ -519,16 +625,18 @@
     const source = document.getElementById(el.dataset.source);
     const data = source ? JSON.parse(source.textContent) : { mode: "view" };
     const lang = data.lang || document.documentElement.lang || "en";
-    const map = L.map(el, { zoomSnap: 0.25, worldCopyJump: false, zoomControl: false });
+    // The routes, zones and markers on one SVG renderer, added before them: they are all added to the map when it
+    // has its view (below), the renderer first.
+    const svg = L.svg();
+    const map = L.map(el, { zoomSnap: 0.25, worldCopyJump: false, zoomControl: false, renderer: svg });
+    map.addLayer(svg);
     const texts = data.labels || {};
     L.control.zoom({ zoomInTitle: texts.zoom_in || "Zoom in", zoomOutTitle: texts.zoom_out || "Zoom out" }).addTo(map);
     map.attributionControl.setPrefix("Leaflet");
     el.parleyMap = map;
     window.parleyMaps = (window.parleyMaps || []).concat([map]);
-    const r = data.region || [22, 44, 41, 53];
-    map.fitBounds([[r[1], r[0]], [r[3], r[2]]]); // a view first: Leaflet draws vectors only on a map with one
     const labels = labeller(map);
-    const loaded = basemap(map, lang, labels, data);
+    const loaded = basemap(map, lang, labels, data); // the basemap's files asked for first
     const bounds = L.latLngBounds([]);
     const features = {};
     draw(map, data, bounds, labels, features);
@@ -540,9 +648,13 @@
     if (drawn && drawn.bounds) bounds.extend(drawn.bounds);
     features.all = bounds.isValid() ? L.latLngBounds(bounds.getSouthWest(), bounds.getNorthEast()) : null;
     searchControl(map, el, texts, data.mode, drawn ? drawn.addPoint : null);
-    loaded.then(() => {
-      if (data.mode === "view" && bounds.isValid()) map.fitBounds(bounds.pad(0.25), { maxZoom: 11 });
-      else if (drawn && drawn.bounds) map.fitBounds(drawn.bounds.pad(0.5), { maxZoom: 11 });
+    // The view, once: Leaflet adds the layers above (and the basemap's canvases) when the map has one, so they are
+    // projected and drawn at this view only, not first at the whole region and again here.
+    const r = data.region || [22, 44, 41, 53];
+    if (data.mode === "view" && bounds.isValid()) map.fitBounds(bounds.pad(0.25), { maxZoom: 11 });
+    else if (drawn && drawn.bounds) map.fitBounds(drawn.bounds.pad(0.5), { maxZoom: 11 });
+    else map.fitBounds([[r[1], r[0]], [r[3], r[2]]]);
+    loaded.catch(() => null).then(() => { // a basemap that failed leaves the plain background, the rest drawn
       labels.layout();
       el.dataset.ready = "1";
     });
