@@ -336,7 +336,9 @@ def test_parse_signed_reads_every_note_as_parse_note_does():
     cases = [one, two, one[:-1], one + b"junk\n", bad_b64, b"text\n\n\n", b"\n\n" + one.split(b"\n\n")[1],
              one.replace(b"kind", b"ki\x01nd"), one.replace(b"\xe2\x80\x94", b"--"), b"x" * 10,
              one.replace(b"ua/negotiator", b"ua negotiator", 1), "text ü\n\n— ü/x QUJDREVGR0g=\n".encode(),
-             one.rsplit(b" ", 1)[0] + b" QUJD\n"]
+             one.rsplit(b" ", 1)[0] + b" QUJD\n", one.replace(b"kind", b"ki\x7fnd"), one.replace(b"kind", b"ki\tnd"),
+             one.replace(b"kind", "ki\u0085nd".encode()), one.replace(b"kind", "кінд".encode()),
+             one.replace(b"kind", b"ki\rnd")]
     for note in cases:
         fast = parse_signed(note)[:2] if not isinstance(_parsed(parse_signed, note), str) else None
         assert _parsed(parse_signed, note) == _parsed(parse_note, note), note

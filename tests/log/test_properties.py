@@ -10,9 +10,11 @@ from parley.log import merkle, tiles
 from parley.log.checkpoint import Checkpoint, CheckpointError
 from parley.log.note import (
     Cosigner,
+    _CONTROL,
     NoteError,
     Signer,
     Verifier,
+    has_control,
     open_note,
     parse_note,
     sign_note,
@@ -162,3 +164,21 @@ def test_policy():
                 f"log {log.vkey()}\ngroup g 3 x", "frobnicate"]:
         with pytest.raises(PolicyError):
             parse_policy(bad)
+
+
+# Text of every kind a note's text can hold: ASCII with its controls and DEL, Latin-1's C1 controls, Cyrillic,
+# line and paragraph separators, surrogates' neighbours.
+NOTE_TEXT = st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x3000, exclude_categories=("Cs",)),
+                    max_size=40)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(NOTE_TEXT)
+def test_has_control_answers_as_the_regular_expression(text):
+    assert has_control(text) == (_CONTROL.search(text) is not None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from("ab \n\x00\x09\x0b\x1f\x7f\x85ü—"), max_size=30))
+def test_has_control_on_the_characters_at_its_edges(text):
+    assert has_control(text) == (_CONTROL.search(text) is not None)

@@ -220,10 +220,19 @@ def verify_cosignature(verifier: Verifier, checkpoint_text: str, sig: Signature)
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
 
 
+def has_control(text: str) -> bool:
+    """Does ``text`` hold a control character other than newline (``_CONTROL``)? For ASCII text without DEL, the
+    same answer from ``str.isprintable`` (ASCII's printable characters are exactly 0x20-0x7e), several times
+    faster than the regular expression over a record's text."""
+    if text.isascii() and "\x7f" not in text:
+        return not text.replace("\n", "").isprintable()
+    return _CONTROL.search(text) is not None
+
+
 def _check_text(text: str) -> None:
     if not isinstance(text, str) or not text or not text.endswith("\n"):
         raise NoteError("note text must be non-empty and end with a newline")
-    if _CONTROL.search(text):
+    if has_control(text):
         raise NoteError("note text must not contain control characters")
     try:
         text.encode("utf-8")
@@ -298,7 +307,7 @@ def parse_signed(msg: bytes) -> tuple[str, list[Signature], bytes]:
                 raw = base64.b64decode(b64, validate=True)
             except (UnicodeDecodeError, binascii.Error, ValueError):
                 raw = b""
-            if len(raw) >= 5 and valid_key_name(name) and not _CONTROL.search(text):
+            if len(raw) >= 5 and valid_key_name(name) and not has_control(text):
                 return text, [Signature(name, raw[:4], raw[4:])], signed
     text, sigs = parse_note(msg)
     return text, sigs, text.encode()
