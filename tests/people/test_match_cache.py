@@ -1,6 +1,7 @@
 """The matcher and the review queue's pairs belong to the runtime: two runtimes in one process (two
 deployments, or two tests) never share them, closing a runtime closes its matcher's DuckDB connection, and
-what is kept stays bounded however many thresholds readers ask for. SQLite only: the dialect plays no part."""
+the review queue's pairs are computed once, whatever threshold readers ask for. SQLite only: the dialect
+plays no part."""
 
 from __future__ import annotations
 
@@ -54,21 +55,50 @@ def test_two_runtimes_keep_their_own_matcher_and_closing_one_closes_only_its_own
     assert mb.candidates(QUERY, top=3)  # the other runtime's matcher still scores
 
 
-def test_the_review_queues_pairs_are_kept_for_a_bounded_number_of_thresholds(sqlite_runtime, sqlite_demo):
+def test_the_review_queues_pairs_are_computed_once_for_every_threshold(sqlite_runtime, sqlite_demo, monkeypatch):
+    from parley.people.matching import engine
+
     rt = sqlite_runtime
-    thresholds = [0.5 + i / 100 for i in range(svc.PAIRS_KEPT + 5)]
+    runs = []
+    dedupe = engine.dedupe
+
+    def counted(*a, **k):  # type: ignore[no-untyped-def]
+        runs.append(k.get("threshold"))
+        return dedupe(*a, **k)
+
+    monkeypatch.setattr(engine, "dedupe", counted)
+    thresholds = [svc.REVIEW_FLOOR, 0.3, 0.5, 0.77, 0.9, 1.0] + [0.5 + i / 100 for i in range(20)]
     with rt.sessions() as s:
-        first = svc.candidate_pairs(s, thresholds[0])
-        assert svc.candidate_pairs(s, thresholds[0]) is first  # computed once per state of the registry
+        every = svc.candidate_pairs(s, svc.REVIEW_FLOOR)
+        assert len(every) and (every.probability >= svc.REVIEW_FLOOR).all()
         for t in thresholds:
-            svc.candidate_pairs(s, t)
+            got = svc.candidate_pairs(s, t)
+            assert (got.probability >= t).all()
+            assert len(got) == (every.probability >= t).sum()  # a filter over the one computation, order kept
+            assert list(got.left_id) == list(every[every.probability >= t].left_id)
+        assert runs == [svc.REVIEW_FLOOR]  # computed once per state of the registry, whatever the threshold
         cache = svc.match_cache(s)
-        assert len(cache) == svc.PAIRS_KEPT  # no matcher trained here; the pairs of the last thresholds only
-        assert list(cache._pairs) == thresholds[-svc.PAIRS_KEPT:]
-        assert svc.candidate_pairs(s, thresholds[0]) is not first  # dropped, so computed again
+        assert len(cache) == 1  # no matcher trained here; the pairs
         svc.matcher(s)
-        assert len(cache) == svc.PAIRS_KEPT + 1
+        assert len(cache) == 2
+        with pytest.raises(ValueError, match="at least"):
+            svc.candidate_pairs(s, svc.REVIEW_FLOOR / 2)
     assert len(rt.resources) == 1  # one entry for the whole capability, however many calls
+
+
+def test_the_pairs_at_a_threshold_are_those_the_model_finds_at_it(sqlite_runtime, sqlite_demo):
+    """Filtering the pairs computed at the floor gives what a computation at the threshold itself gives."""
+    from parley.people.matching.engine import dedupe
+
+    with sqlite_runtime.sessions() as s:
+        rows = list(s.execute(select(Person).where(svc.LIVE)).scalars())
+        lab = svc.labelled(s)
+        direct, _ = dedupe(svc.frame(rows), threshold=0.5, labelled=lab if len(lab) else None)
+        got = svc.candidate_pairs(s, 0.5)
+    assert len(direct) > 0
+    assert list(zip(got.left_id, got.right_id, strict=True)) == list(zip(direct.left_id, direct.right_id,
+                                                                      strict=True))
+    assert list(got.probability.round(9)) == list(direct.probability.round(9))
 
 
 def test_a_session_made_outside_a_runtime_keeps_nothing(sqlite_runtime, sqlite_demo):

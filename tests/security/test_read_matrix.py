@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -83,7 +84,8 @@ class World:
     principals: dict[str, Principal] = field(default_factory=dict)
     # payload string -> members the policy lets read it somewhere
     values: dict[str, set[str]] = field(default_factory=dict)
-    words: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    # The payload strings by their first word and their length in words: the word sequence each is, and the strings.
+    words: dict[str, dict[int, dict[tuple[str, ...], list[str]]]] = field(default_factory=dict)
 
     cache: dict[tuple[str, str], Any] = field(default_factory=dict)
 
@@ -281,7 +283,7 @@ def _index_values(w: World) -> None:
     w.values = dict(allowed)
     for v in w.values:
         toks = tuple(WORD.findall(v))
-        w.words.setdefault(toks[0], []).append((toks, v))
+        w.words.setdefault(toks[0], {}).setdefault(len(toks), {}).setdefault(toks, []).append(v)
 
 
 def _visible_text(r: Any) -> str:
@@ -308,12 +310,12 @@ def _leaks(w: World, who: str, r: Any) -> list[str]:
     allowed = [False] * len(toks)
     refused: list[tuple[int, int, str]] = []
     for i, t in enumerate(toks):
-        for seq, v in w.words.get(t, ()):
-            if tuple(toks[i:i + len(seq)]) == seq:
+        for n, seqs in w.words.get(t, {}).items():
+            for v in seqs.get(tuple(toks[i:i + n]), ()):
                 if who in w.values[v]:
-                    allowed[i:i + len(seq)] = [True] * len(seq)
+                    allowed[i:i + n] = [True] * n
                 else:
-                    refused.append((i, i + len(seq), v))
+                    refused.append((i, i + n, v))
     return sorted({v for a, b, v in refused if not all(allowed[a:b])})
 
 
@@ -556,3 +558,9 @@ def test_the_matrix_has_something_to_find(world):
     # A note Ukraine's negotiator addressed to Ukraine's registrars: its own party reads it in that role only.
     mediators = {"icrc/admin", "icrc/mediator", "icrc/auditor", "un-ocha/liaison"}
     assert world.values["Для реєстраторів: перелік свідків з Маріупольського порту"] == {"ua/registrar", *mediators}
+    # The walk's detector finds such a string in an answer to a member who may not read it, and only there.
+    secret = "Семья Жаворонковских, телефон 8-900-000-00-17"
+    answer = SimpleNamespace(status_code=200, headers={"content-type": "text/html"},
+                             text=f"<p>Записка: {html.escape(secret)}.</p>")
+    assert _leaks(world, "ua/registrar", answer) == [secret]
+    assert _leaks(world, "ru/registrar", answer) == []

@@ -666,7 +666,8 @@ async def withdraw_decision(index: int, body: WithdrawBody, rt: CurrentRuntime, 
 
 # -- review queue and decisions --------------------------------------------------------------------
 @router.get("/review", response_model=Review, responses=refusals(*READ, 403))
-def review(s: DbSession, who: CurrentPrincipal, threshold: Annotated[float, Query(ge=0.05, le=1)] = 0.5) -> Response:
+def review(s: DbSession, who: CurrentPrincipal,
+           threshold: Annotated[float, Query(ge=svc.REVIEW_FLOOR, le=1)] = 0.5) -> Response:
     pairs = svc.review_queue(s, who, threshold=threshold)
     return json_answer({"pairs": [{"left": person_json(p.left, full=True), "right": person_json(p.right, full=True),
                                    "probability": round(p.probability, 4), "differences": p.differences}

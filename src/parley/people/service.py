@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import time
-from collections import OrderedDict, deque
+from collections import deque
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -269,39 +269,32 @@ class _Cached:
 
 
 RETRAIN_GROWTH = 1.2  # retrain the model when the registry has grown by a fifth since it was trained
-PAIRS_KEPT = 4  # the review queue's pairs are kept for this many thresholds, the least recently asked dropped
+# The lowest threshold a reader may ask of the review queue (the API's and the page's floor): the pairs are
+# computed once at it, and any higher threshold is a filter over them.
+REVIEW_FLOOR = 0.05
 MATCHING = "people.matching"  # the name of the MatchCache among a runtime's resources
 
 
 class MatchCache:
     """The model over the registry and the review queue's pairs, for one runtime (``Runtime.resources``):
-    one trained matcher, the pairs of at most ``PAIRS_KEPT`` thresholds; closed with the runtime, which
-    closes the matcher's DuckDB connection."""
+    one trained matcher and one computation of the pairs (at ``REVIEW_FLOOR``, whatever threshold a reader
+    asks); closed with the runtime, which closes the matcher's DuckDB connection."""
 
     def __init__(self) -> None:
         self.trained = _Cached()
-        self._pairs: OrderedDict[float, _Cached] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def pairs(self, threshold: float) -> _Cached:
-        with self._lock:
-            cached = self._pairs.pop(threshold, None) or _Cached()
-            self._pairs[threshold] = cached
-            while len(self._pairs) > PAIRS_KEPT:
-                self._pairs.popitem(last=False)
-            return cached
+        self.review = _Cached()
 
     def __len__(self) -> int:
-        """How many computations it holds: the matcher (if trained) and the pairs per threshold."""
-        return (self.trained.matcher is not None) + len(self._pairs)
+        """How many computations it holds: the matcher (if trained) and the pairs (if computed)."""
+        return (self.trained.matcher is not None) + (self.review.pairs is not None)
 
     def close(self) -> None:
         with self.trained.lock:  # after a scoring under way
             if self.trained.matcher is not None:
                 self.trained.matcher.close()
             self.trained.matcher, self.trained.stamp = None, ()
-        with self._lock:
-            self._pairs.clear()
+        with self.review.lock:
+            self.review.pairs, self.review.stamp = None, ()
 
 
 def match_cache(s: Session) -> MatchCache:
@@ -348,11 +341,15 @@ def matcher(s: Session) -> Any:
 
 def candidate_pairs(s: Session, threshold: float) -> Any:
     """Every pair of records in the registry the model scores at or above ``threshold`` (registrars'
-    decisions override the model), computed once per state of the registry and shared by all readers:
-    each reader then sees only the pairs whose two records it may read."""
+    decisions override the model), best first. The model's pairs are computed once per state of the registry,
+    at ``REVIEW_FLOOR``, and shared by all readers and thresholds (the model, trained with a fixed seed, scores
+    each pair the same whatever the threshold, which only filters its output): each reader then sees only the
+    pairs whose two records it may read."""
     from parley.people.matching.engine import dedupe
 
-    cache = match_cache(s).pairs(threshold)
+    if threshold < REVIEW_FLOOR:
+        raise ValueError(f"the review queue's threshold is at least {REVIEW_FLOOR}")
+    cache = match_cache(s).review
     stamp = _stamp(s)
     with cache.lock:
         if cache.pairs is None or cache.stamp != stamp:
@@ -363,9 +360,10 @@ def candidate_pairs(s: Session, threshold: float) -> Any:
                 cache.pairs = pd.DataFrame({"left_id": [], "right_id": [], "probability": []})
             else:
                 lab = labelled(s)
-                cache.pairs, _ = dedupe(frame(rows), threshold=threshold, labelled=lab if len(lab) else None)
+                cache.pairs, _ = dedupe(frame(rows), threshold=REVIEW_FLOOR, labelled=lab if len(lab) else None)
             cache.stamp = stamp
-        return cache.pairs
+        pairs = cache.pairs
+    return pairs if threshold <= REVIEW_FLOOR else pairs[pairs.probability >= threshold]
 
 
 MIN_CANDIDATE = 0.01  # below this a registry entry is not shown as a candidate at all

@@ -75,7 +75,7 @@ def review_page(request: Request, s: Db, who: Who, threshold: float = 0.5, decid
         except ParleyError:
             d = None
         withdraw = d.idx if d is not None and d.current and rules.may_withdraw_match(who, d) else None
-    return _review_page(request, s, who, threshold=min(max(threshold, 0.05), 1.0),
+    return _review_page(request, s, who, threshold=min(max(threshold, svc.REVIEW_FLOOR), 1.0),
                         decided=decided if decided in ("same", "different") else "", withdraw=withdraw,
                         withdrawn=withdrawn == 1)
 
