@@ -1,6 +1,6 @@
 """The matcher and the review queue's pairs belong to the runtime: two runtimes in one process (two
 deployments, or two tests) never share them, closing a runtime closes its matcher's DuckDB connection, and
-the review queue's pairs are computed once, whatever threshold readers ask for. SQLite only: the dialect
+the review queue's pairs serve every higher threshold than the one they were computed at. SQLite only: the dialect
 plays no part."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_two_runtimes_keep_their_own_matcher_and_closing_one_closes_only_its_own
     assert mb.candidates(QUERY, top=3)  # the other runtime's matcher still scores
 
 
-def test_the_review_queues_pairs_are_computed_once_for_every_threshold(sqlite_runtime, sqlite_demo, monkeypatch):
+def test_the_review_queues_pairs_serve_every_higher_threshold(sqlite_runtime, sqlite_demo, monkeypatch):
     from parley.people.matching import engine
 
     rt = sqlite_runtime
@@ -67,16 +67,22 @@ def test_the_review_queues_pairs_are_computed_once_for_every_threshold(sqlite_ru
         return dedupe(*a, **k)
 
     monkeypatch.setattr(engine, "dedupe", counted)
-    thresholds = [svc.REVIEW_FLOOR, 0.3, 0.5, 0.77, 0.9, 1.0] + [0.5 + i / 100 for i in range(20)]
     with rt.sessions() as s:
-        every = svc.candidate_pairs(s, svc.REVIEW_FLOOR)
-        assert len(every) and (every.probability >= svc.REVIEW_FLOOR).all()
-        for t in thresholds:
+        first = svc.candidate_pairs(s, 0.5)
+        assert svc.candidate_pairs(s, 0.5) is first  # computed once per state of the registry
+        for t in [0.5 + i / 100 for i in range(1, 50)] + [1.0]:
+            got = svc.candidate_pairs(s, t)  # a filter over the pairs at 0.5, their order kept
+            assert list(got.left_id) == list(first[first.probability >= t].left_id)
+        assert runs == [0.5]
+        every = svc.candidate_pairs(s, svc.REVIEW_FLOOR)  # lower: computed again, at it
+        assert runs == [0.5, svc.REVIEW_FLOOR] and (every.probability >= svc.REVIEW_FLOOR).all()
+        assert len(every) >= len(first)
+        for t in [svc.REVIEW_FLOOR, 0.3, 0.5, 0.77, 0.9, 1.0]:
             got = svc.candidate_pairs(s, t)
             assert (got.probability >= t).all()
-            assert len(got) == (every.probability >= t).sum()  # a filter over the one computation, order kept
             assert list(got.left_id) == list(every[every.probability >= t].left_id)
-        assert runs == [svc.REVIEW_FLOOR]  # computed once per state of the registry, whatever the threshold
+        assert list(svc.candidate_pairs(s, 0.5).right_id) == list(first.right_id)  # the same pairs either way
+        assert runs == [0.5, svc.REVIEW_FLOOR]
         cache = svc.match_cache(s)
         assert len(cache) == 1  # no matcher trained here; the pairs
         svc.matcher(s)

@@ -265,20 +265,19 @@ class _Cached:
     decisions: Any = None
     matcher: Any = None
     pairs: Any = None
+    threshold: float = 1.0  # the threshold the pairs were computed at
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 RETRAIN_GROWTH = 1.2  # retrain the model when the registry has grown by a fifth since it was trained
-# The lowest threshold a reader may ask of the review queue (the API's and the page's floor): the pairs are
-# computed once at it, and any higher threshold is a filter over them.
-REVIEW_FLOOR = 0.05
+REVIEW_FLOOR = 0.05  # the lowest threshold a reader may ask of the review queue (the API's and the page's bound)
 MATCHING = "people.matching"  # the name of the MatchCache among a runtime's resources
 
 
 class MatchCache:
     """The model over the registry and the review queue's pairs, for one runtime (``Runtime.resources``):
-    one trained matcher and one computation of the pairs (at ``REVIEW_FLOOR``, whatever threshold a reader
-    asks); closed with the runtime, which closes the matcher's DuckDB connection."""
+    one trained matcher and one computation of the pairs (at the lowest threshold asked since the registry last
+    changed); closed with the runtime, which closes the matcher's DuckDB connection."""
 
     def __init__(self) -> None:
         self.trained = _Cached()
@@ -341,10 +340,11 @@ def matcher(s: Session) -> Any:
 
 def candidate_pairs(s: Session, threshold: float) -> Any:
     """Every pair of records in the registry the model scores at or above ``threshold`` (registrars'
-    decisions override the model), best first. The model's pairs are computed once per state of the registry,
-    at ``REVIEW_FLOOR``, and shared by all readers and thresholds (the model, trained with a fixed seed, scores
-    each pair the same whatever the threshold, which only filters its output): each reader then sees only the
-    pairs whose two records it may read."""
+    decisions override the model), best first. The model's pairs are computed once per state of the registry
+    and shared by all readers and thresholds: computed at a threshold, they serve every higher one as a filter
+    (the model, trained with a fixed seed, scores each pair the same whatever the threshold, which only filters
+    its output), and only a lower threshold computes them again, at it. Each reader then sees only the pairs
+    whose two records it may read."""
     from parley.people.matching.engine import dedupe
 
     if threshold < REVIEW_FLOOR:
@@ -352,7 +352,7 @@ def candidate_pairs(s: Session, threshold: float) -> Any:
     cache = match_cache(s).review
     stamp = _stamp(s)
     with cache.lock:
-        if cache.pairs is None or cache.stamp != stamp:
+        if cache.pairs is None or cache.stamp != stamp or threshold < cache.threshold:
             rows = list(s.execute(select(Person).where(LIVE)).scalars())
             if len(rows) < 2:
                 import pandas as pd
@@ -360,10 +360,10 @@ def candidate_pairs(s: Session, threshold: float) -> Any:
                 cache.pairs = pd.DataFrame({"left_id": [], "right_id": [], "probability": []})
             else:
                 lab = labelled(s)
-                cache.pairs, _ = dedupe(frame(rows), threshold=REVIEW_FLOOR, labelled=lab if len(lab) else None)
-            cache.stamp = stamp
-        pairs = cache.pairs
-    return pairs if threshold <= REVIEW_FLOOR else pairs[pairs.probability >= threshold]
+                cache.pairs, _ = dedupe(frame(rows), threshold=threshold, labelled=lab if len(lab) else None)
+            cache.stamp, cache.threshold = stamp, threshold
+        pairs, computed_at = cache.pairs, cache.threshold
+    return pairs if threshold <= computed_at else pairs[pairs.probability >= threshold]
 
 
 MIN_CANDIDATE = 0.01  # below this a registry entry is not shown as a candidate at all
