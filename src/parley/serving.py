@@ -12,6 +12,7 @@ head must be complete within ``header_timeout`` or the connection is closed. Bod
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from parley.settings import Settings
@@ -93,16 +94,22 @@ def exit_with_parent() -> None:
     and mirror), end this process with SIGTERM once that parent is gone, even if it was killed outright."""
     import os
     import signal
+
+    wanted = os.environ.get("PARLEY_EXIT_WITH_PARENT", "")
+    if wanted.isdigit() and int(wanted) == os.getppid():
+        watch_parent(int(wanted), lambda: os.kill(os.getpid(), signal.SIGTERM))
+
+
+def watch_parent(parent: int, gone: Callable[[], object], interval: float = 0.5) -> None:
+    """Call ``gone`` (on a thread of its own) once this process's parent is no longer ``parent``: it ended,
+    however it ended, and this process was handed to another."""
+    import os
     import threading
     import time
 
-    wanted = os.environ.get("PARLEY_EXIT_WITH_PARENT", "")
-    if not wanted.isdigit() or int(wanted) != os.getppid():
-        return
-
     def watch() -> None:
-        while os.getppid() == int(wanted):
-            time.sleep(0.5)
-        os.kill(os.getpid(), signal.SIGTERM)
+        while os.getppid() == parent:
+            time.sleep(interval)
+        gone()
 
     threading.Thread(target=watch, name="parley-parent-watch", daemon=True).start()

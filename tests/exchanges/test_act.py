@@ -173,3 +173,34 @@ def test_an_act_of_500_persons():
     last = reader.pages[-1].extract_text()
     assert f"{LABELS['ru']['page']} {pages} {LABELS['ru']['of']} {pages}" in last
     assert sha("r499") in last or sha("r499") in reader.pages[-2].extract_text()
+
+
+def _gone(pid: int) -> bool:
+    """The process ended (a zombie nobody reaps here counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_the_act_worker_ends_when_its_server_is_killed(tmp_path):
+    """A server killed outright cannot stop its act worker: the worker sees it is gone and ends by itself."""
+    import subprocess
+    import sys
+
+    script = ("import os, sys\n"
+              "from parley.exchanges import act\n"
+              "pid = act._worker_pool().submit(os.getpid).result(timeout=60)\n"
+              "print(pid, flush=True)\n"
+              "os._exit(9)  # as if killed: no clean-up of any kind\n")
+    # Files, not pipes: a worker left behind would hold a pipe open, and the run would wait for it.
+    with open(tmp_path / "out", "w") as out, open(tmp_path / "err", "w") as err:
+        code = subprocess.run([sys.executable, "-c", script], check=False, stdout=out, stderr=err,
+                              timeout=120).returncode
+    assert code == 9, (tmp_path / "err").read_text()
+    worker = int((tmp_path / "out").read_text().split()[0])
+    deadline = time.monotonic() + 10
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(worker), "the act worker outlived the server that started it"

@@ -364,13 +364,29 @@ _POOL_LOCK = threading.Lock()
 def render_isolated(act: Act, lang: str) -> bytes:
     """``render`` in the act worker process (started on first use, spawned: no state of the server's copied; it
     stops with the server)."""
+    return bytes(_worker_pool().submit(render, act, lang).result(timeout=120))
+
+
+def _worker_pool() -> Any:
     import multiprocessing
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
     with _POOL_LOCK:
         if not _POOL:
             _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                             max_tasks_per_child=RENDERS_PER_WORKER))
-        pool = _POOL[0]
-    return bytes(pool.submit(render, act, lang).result(timeout=120))
+                                             max_tasks_per_child=RENDERS_PER_WORKER,
+                                             initializer=_worker_started, initargs=(os.getpid(),)))
+        return _POOL[0]
+
+
+def _worker_started(server: int) -> None:
+    """In the act worker: end it once the server that started it is gone. A server that ends normally stops
+    its worker, but one killed outright (SIGKILL, out of memory) cannot, and a spawned worker waiting for work
+    would otherwise wait for ever, holding its memory."""
+    import os
+
+    from parley.serving import watch_parent
+
+    watch_parent(server, lambda: os._exit(0))
 
