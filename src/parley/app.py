@@ -4,12 +4,16 @@ they like. It serves the HTTP API, the log's C2SP endpoints and the web interfac
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -66,8 +70,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         """This description of the API (OpenAPI 3.1)."""
         return JSONResponse(app.openapi())
 
-    for router in routers():
-        app.include_router(router)
+    _include_routers(app)
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
     # Routing by the path's first segment (``asgi.RouteIndex``), where the router routes nothing else itself.
@@ -83,6 +86,43 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     if settings.access_log:
         app.add_middleware(AccessLog)
     return app
+
+
+# The routers as included in the first app create_app made in this process, shared by every later one
+# (``_include_routers``).
+_INCLUDED: list[Any] = []
+_INCLUDED_LOCK = threading.Lock()
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Every router of ``assembly.routers()``, included in ``app``. FastAPI works out what routing needs of an
+    included router's routes (their dependencies, their parameters' models) on the first request through it, and
+    does so for each app: about 0.6 s for all of Parley's routes. A server makes one app and pays it once; a
+    process that makes many (the tests make one a test) paid it in every one. So the routers as included in the
+    first app are shared by the later ones, with what FastAPI worked out for them. That is the same for each app:
+    create_app includes every router the same way (no prefix, no dependencies, FastAPI's defaults), and what is
+    shared holds no app's own state, not even its dependency overrides, which Parley does not use (the provider
+    is cleared). A FastAPI without these internals gets its routers included the documented way."""
+    included_router = getattr(fastapi.routing, "_IncludedRouter", None)
+    changed = getattr(app.router, "_mark_routes_changed", None)
+    mine = routers()
+    if included_router is None or changed is None or any(r.on_startup or r.on_shutdown for r in mine):
+        for router in mine:
+            app.include_router(router)
+        return
+    with _INCLUDED_LOCK:
+        if _INCLUDED:
+            app.router.routes.extend(_INCLUDED)
+            changed()
+            return
+        start = len(app.router.routes)
+        for router in mine:
+            app.include_router(router)
+        added: list[Any] = app.router.routes[start:]
+        if len(added) == len(mine) and all(type(r) is included_router for r in added):
+            for r in added:
+                r.include_context = dataclasses.replace(r.include_context, dependency_overrides_provider=None)
+            _INCLUDED.extend(added)
 
 
 def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

@@ -70,3 +70,30 @@ def test_every_page_module_is_served():
     missing = sorted(f"{name}: {r.path}" for name, router in routers.items() for r in router.routes
                      if isinstance(r, APIRoute) and r.endpoint not in served)
     assert missing == []
+
+
+def test_apps_share_what_routing_worked_out_and_each_serves_its_own_deployment(sqlite_runtime, sqlite_demo, tmp_path):
+    """Every app create_app makes shares the routers as included in the first (FastAPI works out their routes'
+    dependencies and models once per process, not once an app); each still answers from its own runtime."""
+    from fastapi.testclient import TestClient
+
+    from parley.app import create_app
+    from tests.conftest import load_demo_into, make_runtime
+
+    other = make_runtime(f"sqlite:///{tmp_path / 'other' / 'parley.db'}", tmp_path / "other")
+    try:
+        other_demo = load_demo_into(other)
+        first, second = create_app(sqlite_runtime.settings, sqlite_runtime), create_app(other.settings, other)
+        shared = [r for r in second.router.routes if getattr(r, "original_router", None) is not None]
+        assert len(shared) > 30 and all(any(r is s for s in first.router.routes) for r in shared)
+        assert all(r.include_context.dependency_overrides_provider is None for r in shared)
+        # Each demo's members have tokens of their own: each app knows its own deployment's, not the other's.
+        mine = sqlite_demo.headers("ua/negotiator")
+        theirs = other_demo.headers("ua/negotiator")
+        assert mine != theirs
+        for app, own, foreign in ((first, mine, theirs), (second, theirs, mine)):
+            with TestClient(app) as c:
+                assert c.get("/api/log/records?limit=1", headers=own).status_code == 200
+                assert c.get("/api/log/records?limit=1", headers=foreign).status_code == 401
+    finally:
+        other.close()
