@@ -50,6 +50,35 @@ os.environ.update(CHEAP_HASHING)
 credentials.use_hash_cost(time_cost=1, memory_cost=1024, parallelism=1)
 
 
+def _commands_built_once() -> None:
+    """typer's CliRunner builds an app's click command again on every ``invoke`` (36 ms for ``parley talks``,
+    more than many a command's own work); a ``parley`` process builds it once. Here each app's command is built
+    once for each shape of the app (its commands and sub-apps, counted all the way down: ``parley.cli`` registers
+    its sub-apps late), then reused."""
+    import weakref
+
+    import typer.main
+    import typer.testing
+
+    built: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
+
+    def shape(app: Any) -> tuple[Any, ...]:
+        return (len(app.registered_commands), id(app.registered_callback),
+                tuple(shape(g.typer_instance) for g in app.registered_groups if g.typer_instance is not None))
+
+    def command(app: Any) -> Any:
+        now = shape(app)
+        cached = built.get(app)
+        if cached is None or cached[0] != now:
+            cached = built[app] = (now, typer.main.get_command(app))
+        return cached[1]
+
+    typer.testing._get_command = command  # type: ignore[attr-defined]
+
+
+_commands_built_once()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Modules with a slow or browser test run first (each module's tests in their order): on several
     workers, none of them is then left running one long test alone at the end."""

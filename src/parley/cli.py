@@ -314,7 +314,6 @@ def record_submit(
     origin: Annotated[str | None, typer.Option(help="Log origin (default: asked from the server)")] = None,
 ) -> None:
     """Sign a record with your own key and submit it; prints the receipt."""
-    import httpx
 
     from parley.log.note import Signer
     from parley.records.compose import compose
@@ -326,8 +325,7 @@ def record_submit(
         console.print(f"[red]payload is not JSON: {exc}[/red]")
         raise typer.Exit(2) from None
     signer = Signer.from_skey(key_file.read_text().strip())
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+    with api_client.http_client(url, token) as client:
         if origin is None:
             r = client.get("/log/key")
             r.raise_for_status()

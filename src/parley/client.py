@@ -5,13 +5,18 @@ key it holds for the member; ``parley record submit`` signs with the member's ow
 
 from __future__ import annotations
 
+import functools
 import json
-from pathlib import Path
+import ssl
 from collections.abc import Callable
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    import httpx
 
 console = Console(stderr=True)
 out = Console()
@@ -26,6 +31,23 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print the server's JSON")]
 translate: Callable[[dict[str, Any]], str | None] | None = None
 
 
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """The TLS settings of every client this process makes (httpx's defaults), built once: building them reads
+    the certificate bundle, tens of milliseconds each time (processes forked later inherit them)."""
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
+def http_client(url: str, token: str | None = None, timeout: float = 60) -> httpx.Client:
+    """A client of the server at ``url``, as ``token``'s member if given."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    return httpx.Client(base_url=url, headers=headers, timeout=timeout, verify=tls())
+
+
 def call(url: str, token: str, method: str, path: str, body: Any = None) -> Any:
     """The server's JSON answer; a refusal is printed with its field and ends the command (exit 1), as
     does a server out of reach or a missing token (exit 2)."""
@@ -35,7 +57,7 @@ def call(url: str, token: str, method: str, path: str, body: Any = None) -> Any:
         console.print("[red]an API token is required (--token or PARLEY_TOKEN)[/red]")
         raise typer.Exit(2)
     try:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
+        with http_client(url, token) as c:
             r = c.request(method, path, json=body)
     except httpx.HTTPError as exc:
         console.print(f"[red]cannot reach {url}: {exc}[/red]")

@@ -124,6 +124,8 @@ class DemoProcesses:
         """Wait until each named process answers HTTP (any status) or fail saying which did not."""
         import httpx
 
+        from parley.client import tls
+
         deadline = time.monotonic() + timeout
         waiting = list(names)
         while waiting:
@@ -133,7 +135,7 @@ class DemoProcesses:
                     raise RuntimeError(f"the demo's {name} exited ({proc.returncode}); see "
                                        f"{self.directory / (name + '.log')}")
                 try:
-                    httpx.get(self.urls[name] + "/", timeout=1, headers=headers)
+                    httpx.get(self.urls[name] + "/", timeout=1, headers=headers, verify=tls())
                     waiting.remove(name)
                 except httpx.HTTPError:
                     pass

@@ -127,8 +127,8 @@ def test_the_command_line(client, demo, monkeypatch):
     assert client.post("/api/operations", json={"plan": p}, headers=h("ua/negotiator")).status_code == 201
 
     class Client:
-        def __init__(self, base_url: str, headers: dict, timeout: int) -> None:
-            self.headers = headers
+        def __init__(self, url: str, token: str | None = None, timeout: float = 60) -> None:
+            self.headers = {"Authorization": f"Bearer {token}"}
 
         def __enter__(self):  # type: ignore[no-untyped-def]
             return self
@@ -139,8 +139,8 @@ def test_the_command_line(client, demo, monkeypatch):
         def request(self, method: str, path: str, json=None):  # type: ignore[no-untyped-def]
             return client.request(method, path, json=json, headers=self.headers)
 
-    import httpx
-    monkeypatch.setattr(httpx, "Client", Client)
+    import parley.client
+    monkeypatch.setattr(parley.client, "http_client", Client)
     import typer
     app = typer.Typer()
     app.command()(inbox_command)

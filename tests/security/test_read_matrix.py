@@ -88,6 +88,8 @@ class World:
     words: dict[str, dict[int, dict[tuple[str, ...], list[str]]]] = field(default_factory=dict)
 
     cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # What ``_found`` found in each distinct answer, by its content type and body.
+    found: dict[tuple[str, bytes], list[tuple[int, int, str]]] = field(default_factory=dict)
 
     def headers(self, who: str, page: bool = False) -> dict[str, str]:
         h = {} if who == ANONYMOUS else dict(self.demo.headers(who))
@@ -301,22 +303,26 @@ def _visible_text(r: Any) -> str:
     return html.unescape(r.text)
 
 
+def _found(w: World, r: Any) -> list[tuple[int, int, str]]:
+    """The payload strings in an answer's visible text, each with the span of words it covers; found once for
+    each distinct answer (many members are sent the same page or listing)."""
+    key = (r.headers.get("content-type", ""), r.content)
+    found = w.found.get(key)
+    if found is None:
+        toks = WORD.findall(_visible_text(r))
+        found = w.found[key] = [(i, i + n, v) for i, t in enumerate(toks) for n, seqs in w.words.get(t, {}).items()
+                                for v in seqs.get(tuple(toks[i:i + n]), ())]
+    return found
+
+
 def _leaks(w: World, who: str, r: Any) -> list[str]:
     """Payload strings in the answer that ``who`` may not read; a string inside a longer one it may read
     (a place name inside a report it may read) is that report, not a leak."""
     if r.status_code >= 300:
         return []
-    toks = WORD.findall(_visible_text(r))
-    allowed = [False] * len(toks)
-    refused: list[tuple[int, int, str]] = []
-    for i, t in enumerate(toks):
-        for n, seqs in w.words.get(t, {}).items():
-            for v in seqs.get(tuple(toks[i:i + n]), ()):
-                if who in w.values[v]:
-                    allowed[i:i + n] = [True] * n
-                else:
-                    refused.append((i, i + n, v))
-    return sorted({v for a, b, v in refused if not all(allowed[a:b])})
+    found = _found(w, r)
+    allowed = {k for a, b, v in found if who in w.values[v] for k in range(a, b)}
+    return sorted({v for a, b, v in found if who not in w.values[v] and not allowed.issuperset(range(a, b))})
 
 
 # -- the routes ------------------------------------------------------------------------------------
@@ -560,7 +566,7 @@ def test_the_matrix_has_something_to_find(world):
     assert world.values["Для реєстраторів: перелік свідків з Маріупольського порту"] == {"ua/registrar", *mediators}
     # The walk's detector finds such a string in an answer to a member who may not read it, and only there.
     secret = "Семья Жаворонковских, телефон 8-900-000-00-17"
-    answer = SimpleNamespace(status_code=200, headers={"content-type": "text/html"},
-                             text=f"<p>Записка: {html.escape(secret)}.</p>")
+    body = f"<p>Записка: {html.escape(secret)}.</p>"
+    answer = SimpleNamespace(status_code=200, headers={"content-type": "text/html"}, text=body, content=body.encode())
     assert _leaks(world, "ua/registrar", answer) == [secret]
     assert _leaks(world, "ru/registrar", answer) == []

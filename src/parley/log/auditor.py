@@ -34,13 +34,11 @@ Only a clean audit moves the stored checkpoint forward.
 from __future__ import annotations
 
 import base64
-import functools
 import gc
 import hashlib
 import json
 import multiprocessing
 import os
-import ssl
 import threading
 import time
 from collections import deque
@@ -110,13 +108,6 @@ CHECK_PROCESSES = min(8, _cores() + 1)
 PROCESS_MIN = 8192
 RANGE = 4 * TILE_WIDTH
 RANGES_AHEAD = 2 * CHECK_PROCESSES + 1
-
-
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """The TLS settings of every client an audit makes (httpx's defaults), built once: building them reads the
-    certificate bundle (tens of milliseconds), and checking processes forked later inherit them."""
-    return httpx.create_ssl_context()
 
 
 @dataclass(frozen=True)
@@ -448,7 +439,9 @@ def _check_range(url: str, token: str | None, start: int, end: int, size: int, o
     tile (``_prepare``) with the keys settled so far."""
     client = _clients.get((url, token))
     if client is None:
-        client = _clients[(url, token)] = httpx.Client(base_url=url, timeout=60, verify=_tls())
+        from parley.client import tls
+
+        client = _clients[(url, token)] = httpx.Client(base_url=url, timeout=60, verify=tls())
         if token:
             client.headers["Authorization"] = f"Bearer {token}"
     known: dict[tuple[str, bytes], list[Any]] = {}
@@ -529,9 +522,13 @@ class Auditor:
         self.state = Path(state_dir)
         self.policy = policy
         self.progress = progress
-        self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=60, verify=_tls())
         # Checking processes make clients of their own, like this one (``_check_in_processes``).
         self._url: str | None = url.rstrip("/") if client is None else None
+        if client is None:
+            from parley.client import tls
+
+            client = httpx.Client(base_url=url.rstrip("/"), timeout=60, verify=tls())
+        self.client = client
         self._token = token
         if token:
             self.client.headers["Authorization"] = f"Bearer {token}"

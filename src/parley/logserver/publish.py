@@ -57,6 +57,8 @@ class Publisher:
         A witness that does not answer is skipped: what it holds is learnt when it answers the publisher."""
         import httpx
 
+        from parley.client import tls
+
         with self.rt.sessions() as s:
             head = s.get(LogHead, 1)
             size = head.size if head is not None else 0
@@ -66,7 +68,7 @@ class Publisher:
             if url is None:
                 continue
             try:
-                r = httpx.get(url.rstrip("/") + "/", timeout=timeout)
+                r = httpx.get(url.rstrip("/") + "/", timeout=timeout, verify=tls())
                 logs = r.json()["logs"] if r.status_code == 200 else []
                 seen = next((int(x["size"]) for x in logs if x.get("origin") == self.rt.settings.log_origin), 0)
             except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as exc:

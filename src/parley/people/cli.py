@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from parley.client import AsJson, Token, Url
+from parley.client import http_client
 from parley.client import call as _call
 from parley.client import receipt as _receipt
 from parley.client import refused
@@ -43,7 +44,7 @@ def _upload(url: str, token: str, path: str, file: Path, form: dict[str, str],
         console.print(f"{file}: {exc}", style="red", markup=False)
         raise typer.Exit(2) from None
     try:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as c:
+        with http_client(url, token, timeout=600) as c:
             r = c.post(path, data=form, files={"file": (file.name, data)})
     except httpx.HTTPError as exc:
         console.print(f"[red]cannot reach {url}: {exc}[/red]")
@@ -383,14 +384,13 @@ def export(dest: Path, url: Url = "http://127.0.0.1:8000", token: Token = "",
            list_id: Annotated[str, typer.Option("--list", help="Only the persons of this list")] = "",
            category: str = "") -> None:
     """Export the persons you may read to XLSX or CSV (by the file's extension); no cell is ever a formula."""
-    import httpx
     from urllib.parse import urlencode
 
     fmt = dest.suffix.lstrip(".").lower()
     if fmt not in ("xlsx", "csv"):
         console.print("[red]the file name must end in .xlsx or .csv[/red]")
         raise typer.Exit(2)
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as c:
+    with http_client(url, token, timeout=600) as c:
         r = c.get(f"/api/persons.{fmt}?" + urlencode({"list": list_id, "category": category}))
     if r.status_code >= 400:
         refused(r.status_code, r.text)
@@ -515,9 +515,8 @@ def release_inquiry(ref: str, field: Annotated[list[str], typer.Option(
 @inquiry_app.command("pfif")
 def export_pfif(dest: Path, party: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Write the released inquiries you may read as PFIF 1.4 XML, for other tracing tools to import."""
-    import httpx
 
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as c:
+    with http_client(url, token, timeout=600) as c:
         r = c.get("/api/inquiries.pfif", params={"party": party} if party else None)
     if r.status_code >= 400:
         refused(r.status_code, r.text)

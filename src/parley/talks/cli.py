@@ -25,6 +25,7 @@ from rich.text import Text
 
 # Shared with every client command (``parley.client``); the short names are this module's own.
 from parley.client import AsJson, Token, Url
+from parley.client import http_client
 from parley.client import call as _call
 from parley.client import receipt as _receipt
 from parley.client import refused as _refused
@@ -170,7 +171,7 @@ def _fetch(url: str, token: str, path: str) -> bytes:
         console.print("[red]an API token is required (--token or PARLEY_TOKEN)[/red]")
         raise typer.Exit(2)
     try:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as c:
+        with http_client(url, token, timeout=600) as c:
             r = c.get(path)
     except httpx.HTTPError as exc:
         console.print(f"[red]cannot reach {url}: {exc}[/red]")

@@ -7,6 +7,7 @@ import base64
 
 import httpx
 
+from parley.client import tls
 from parley.log.note import NoteError, Signature, parse_note
 
 
@@ -37,7 +38,7 @@ def add_checkpoint(url: str, old_size: int, proof: list[bytes], checkpoint_note:
         if client is not None:
             r = client.post(target, content=body)
         else:
-            r = httpx.post(target, content=body, timeout=timeout)
+            r = httpx.post(target, content=body, timeout=timeout, verify=tls())
     except httpx.HTTPError as exc:
         raise WitnessError(f"witness unreachable: {exc}") from exc
     if r.status_code == 409 and r.headers.get("content-type", "").startswith("text/x.tlog.size"):
