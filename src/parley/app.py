@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import fastapi.routing
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -102,11 +102,14 @@ def _include_routers(app: FastAPI) -> None:
     first app are shared by the later ones, with what FastAPI worked out for them. That is the same for each app:
     create_app includes every router the same way (no prefix, no dependencies, FastAPI's defaults), and what is
     shared holds no app's own state, not even its dependency overrides, which Parley does not use (the provider
-    is cleared). A FastAPI without these internals gets its routers included the documented way."""
+    is cleared). A FastAPI without these internals, or a router with a start-up or shut-down of its own (which
+    ``include_router`` would add to each app's), gets its routers included the documented way."""
     included_router = getattr(fastapi.routing, "_IncludedRouter", None)
     changed = getattr(app.router, "_mark_routes_changed", None)
     mine = routers()
-    if included_router is None or changed is None or any(r.on_startup or r.on_shutdown for r in mine):
+    plain = type(APIRouter().lifespan_context)  # a router with no start-up or shut-down of its own
+    if (included_router is None or changed is None
+            or any(r.on_startup or r.on_shutdown or type(r.lifespan_context) is not plain for r in mine)):
         for router in mine:
             app.include_router(router)
         return
