@@ -439,11 +439,9 @@ def _check_range(url: str, token: str | None, start: int, end: int, size: int, o
     tile (``_prepare``) with the keys settled so far."""
     client = _clients.get((url, token))
     if client is None:
-        from parley.client import tls
+        from parley.client import http_client
 
-        client = _clients[(url, token)] = httpx.Client(base_url=url, timeout=60, verify=tls())
-        if token:
-            client.headers["Authorization"] = f"Bearer {token}"
+        client = _clients[(url, token)] = http_client(url, token)
     known: dict[tuple[str, bytes], list[Any]] = {}
     for k, (name, alg, public, revoked) in keys.items():
         v = _verifiers.get((name, alg, public))
@@ -525,9 +523,9 @@ class Auditor:
         # Checking processes make clients of their own, like this one (``_check_in_processes``).
         self._url: str | None = url.rstrip("/") if client is None else None
         if client is None:
-            from parley.client import tls
+            from parley.client import http_client
 
-            client = httpx.Client(base_url=url.rstrip("/"), timeout=60, verify=tls())
+            client = http_client(url.rstrip("/"))
         self.client = client
         self._token = token
         if token:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from parley.client import tls
+from parley.client import http_client
 from parley.log import sealed, tiles
 from parley.log.policy import Policy, PolicyError
 from parley.log.sealed import Destructions
@@ -38,7 +38,7 @@ class TileReader:
 
     def __init__(self, url: str, token: str | None = None, *, client: httpx.Client | None = None,
                  timeout: float = 60) -> None:
-        self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=timeout, verify=tls())
+        self.client = client or http_client(url.rstrip("/"), timeout=timeout)
         self.url = url
         if token:
             self.client.headers["Authorization"] = f"Bearer {token}"

@@ -13,8 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from parley.client import AsJson, Token, Url
-from parley.client import http_client
+from parley.client import AsJson, Token, Url, http_client
 from parley.client import call as _call
 from parley.client import receipt as _receipt
 from parley.client import refused
@@ -515,7 +514,6 @@ def release_inquiry(ref: str, field: Annotated[list[str], typer.Option(
 @inquiry_app.command("pfif")
 def export_pfif(dest: Path, party: str = "", url: Url = "http://127.0.0.1:8000", token: Token = "") -> None:
     """Write the released inquiries you may read as PFIF 1.4 XML, for other tracing tools to import."""
-
     with http_client(url, token, timeout=600) as c:
         r = c.get("/api/inquiries.pfif", params={"party": party} if party else None)
     if r.status_code >= 400:

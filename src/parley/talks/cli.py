@@ -24,8 +24,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 # Shared with every client command (``parley.client``); the short names are this module's own.
-from parley.client import AsJson, Token, Url
-from parley.client import http_client
+from parley.client import AsJson, Token, Url, http_client
 from parley.client import call as _call
 from parley.client import receipt as _receipt
 from parley.client import refused as _refused
